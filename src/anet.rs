@@ -1,0 +1,270 @@
+//! Listening sockets and accepting clients (Redis `anet.c` and the accept
+//! half of `networking.c`).
+//!
+//! `bind` takes a list of addresses; an address prefixed with `-` is
+//! optional: if it is not available on this host (for example `-::1` without
+//! IPv6) it is skipped, as Redis does. `port 0` opens no TCP listener.
+//! `unixsocket` adds a Unix listener whose file mode is `unixsocketperm`.
+//!
+//! Accepting is bounded (`MAX_ACCEPTS_PER_CALL`) per readable event; since
+//! mio is edge-triggered, a listener that hit the bound is re-armed by
+//! registering it again.
+
+use std::io::{self, Write};
+use std::net::{IpAddr, SocketAddr};
+
+use mio::{Interest, Token};
+use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
+
+use crate::networking::Conn;
+use crate::server::{CLIENT_TOKEN_BASE, Server};
+
+/// Most connections accepted per readable event (Redis `MAX_ACCEPTS_PER_CALL`).
+const MAX_ACCEPTS_PER_CALL: usize = 1000;
+
+/// A listening socket.
+pub enum Listener {
+    Tcp(mio::net::TcpListener),
+    Unix(mio::net::UnixListener, String),
+}
+
+/// The reply sent to a non-local client while protected mode is on and no
+/// password is set (Redis's DENIED message, sent before closing).
+const PROTECTED_MODE_MSG: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+fn tcp_listener(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListener> {
+    let domain = if addr.is_ipv6() {
+        Domain::IPV6
+    } else {
+        Domain::IPV4
+    };
+    let sock = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
+    if addr.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
+    sock.set_reuse_address(true)?;
+    sock.set_nonblocking(true)?;
+    sock.bind(&addr.into())?;
+    sock.listen(backlog)?;
+    Ok(mio::net::TcpListener::from_std(sock.into()))
+}
+
+/// Opens every configured listener (Redis `listenToPort` and the Unix socket).
+/// Err carries the log line explaining the failure; the caller exits.
+pub fn listen_to_port(srv: &mut Server) -> Result<(), String> {
+    let port = srv.config.port;
+    if port != 0 {
+        let binds: Vec<String> = if srv.config.bind.is_empty() {
+            vec!["*".into(), "-::*".into()]
+        } else {
+            srv.config.bind.clone()
+        };
+        for b in binds {
+            let (optional, addr) = match b.strip_prefix('-') {
+                Some(a) => (true, a.to_string()),
+                None => (false, b.clone()),
+            };
+            let ip: IpAddr = match addr.as_str() {
+                "*" => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                "::*" => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+                a => match a.parse() {
+                    Ok(ip) => ip,
+                    Err(_) => {
+                        if optional {
+                            continue;
+                        }
+                        return Err(format!(
+                            "Warning: Could not create server TCP listening socket {}:{}: Invalid address",
+                            addr, port
+                        ));
+                    }
+                },
+            };
+            match tcp_listener(
+                SocketAddr::new(ip, port as u16),
+                srv.config.tcp_backlog as i32,
+            ) {
+                Ok(l) => srv.listeners.push(Listener::Tcp(l)),
+                Err(e) => {
+                    let unsupported = matches!(
+                        e.raw_os_error(),
+                        Some(libc::EADDRNOTAVAIL)
+                            | Some(libc::EAFNOSUPPORT)
+                            | Some(libc::EPROTONOSUPPORT)
+                            | Some(libc::ESOCKTNOSUPPORT)
+                            | Some(libc::EPFNOSUPPORT)
+                            | Some(libc::EINVAL)
+                    );
+                    if optional && unsupported {
+                        continue;
+                    }
+                    tracing::warn!(
+                        "Warning: Could not create server TCP listening socket {}:{}: bind: {}",
+                        addr,
+                        port,
+                        crate::log::os_error_text(&e)
+                    );
+                    return Err(format!(
+                        "Failed listening on port {} (TCP), aborting.",
+                        port
+                    ));
+                }
+            }
+        }
+    }
+    if !srv.config.unixsocket.is_empty() {
+        let path = srv.config.unixsocket.clone();
+        let _ = std::fs::remove_file(&path);
+        match mio::net::UnixListener::bind(&path) {
+            Ok(l) => {
+                use std::os::unix::fs::PermissionsExt;
+                if srv.config.unixsocketperm != 0 {
+                    let _ = std::fs::set_permissions(
+                        &path,
+                        std::fs::Permissions::from_mode(srv.config.unixsocketperm),
+                    );
+                }
+                srv.listeners.push(Listener::Unix(l, path));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "Failed opening Unix socket: {}",
+                    crate::log::os_error_text(&e)
+                ));
+            }
+        }
+    }
+    if srv.listeners.is_empty() {
+        return Err("Configured to not listen anywhere, exiting.".into());
+    }
+    for (i, l) in srv.listeners.iter_mut().enumerate() {
+        let r = match l {
+            Listener::Tcp(t) => srv.el.registry().register(t, Token(i), Interest::READABLE),
+            Listener::Unix(u, _) => srv.el.registry().register(u, Token(i), Interest::READABLE),
+        };
+        r.map_err(|e| format!("Can't register listener: {}", e))?;
+        debug_assert!(i < CLIENT_TOKEN_BASE);
+    }
+    Ok(())
+}
+
+/// Closes listeners and removes the Unix socket file (Redis `closeListeningSockets`).
+pub fn close_listening_sockets(srv: &mut Server) {
+    for l in srv.listeners.drain(..) {
+        if let Listener::Unix(_, path) = l {
+            tracing::info!("Removing the unix socket file.");
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Accepts pending connections on listener `idx` (Redis `acceptTcpHandler` /
+/// `acceptUnixHandler` + `acceptCommonHandler`).
+///
+/// Refuses with `-ERR max number of clients reached` past `maxclients`, and
+/// with the DENIED message for non-loopback peers in protected mode.
+pub fn accept_handler(srv: &mut Server, idx: usize) {
+    for n in 0..MAX_ACCEPTS_PER_CALL {
+        let accepted = match srv.listeners.get(idx) {
+            Some(Listener::Tcp(l)) => l.accept().map(|(s, peer)| {
+                let laddr = s.local_addr().map(|a| fmt_addr(&a)).unwrap_or_default();
+                (Conn::Tcp(s), fmt_addr(&peer), laddr, Some(peer.ip()))
+            }),
+            Some(Listener::Unix(l, path)) => {
+                let path = path.clone();
+                l.accept().map(|(s, _)| {
+                    (
+                        Conn::Unix(s),
+                        format!("{}:0", path),
+                        format!("{}:0", path),
+                        None,
+                    )
+                })
+            }
+            None => return,
+        };
+        match accepted {
+            Ok((conn, addr, laddr, peer_ip)) => accept_common(srv, conn, addr, laddr, peer_ip),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                tracing::warn!("Accepting client connection: {}", e);
+                return;
+            }
+        }
+        if n + 1 == MAX_ACCEPTS_PER_CALL {
+            // Edge-triggered: re-arm so the remaining connections are seen next turn.
+            let r = match &mut srv.listeners[idx] {
+                Listener::Tcp(t) => srv
+                    .el
+                    .registry()
+                    .reregister(t, Token(idx), Interest::READABLE),
+                Listener::Unix(u, _) => {
+                    srv.el
+                        .registry()
+                        .reregister(u, Token(idx), Interest::READABLE)
+                }
+            };
+            if let Err(e) = r {
+                tracing::warn!("Re-arming listener: {}", e);
+            }
+        }
+    }
+}
+
+fn fmt_addr(a: &SocketAddr) -> String {
+    match a {
+        SocketAddr::V4(v) => format!("{}:{}", v.ip(), v.port()),
+        SocketAddr::V6(v) => format!("{}:{}", v.ip(), v.port()),
+    }
+}
+
+fn accept_common(
+    srv: &mut Server,
+    mut conn: Conn,
+    addr: String,
+    laddr: String,
+    peer_ip: Option<IpAddr>,
+) {
+    if let Conn::Tcp(s) = &conn {
+        let _ = s.set_nodelay(true);
+        if srv.config.tcp_keepalive > 0 {
+            let ka = TcpKeepalive::new().with_time(std::time::Duration::from_secs(
+                srv.config.tcp_keepalive as u64,
+            ));
+            let ka = ka.with_interval(std::time::Duration::from_secs(
+                (srv.config.tcp_keepalive as u64 / 3).max(1),
+            ));
+            let _ = SockRef::from(s).set_tcp_keepalive(&ka);
+        }
+    }
+    if srv.connected_clients >= srv.config.maxclients as usize {
+        write_and_drop(&mut conn, b"-ERR max number of clients reached\r\n");
+        srv.stat_rejected_conn += 1;
+        return;
+    }
+    if srv.config.protected_mode && srv.config.requirepass.is_empty() {
+        if let Some(ip) = peer_ip {
+            // Redis compares the text: only 127.0.0.1 and ::1 count as local.
+            let local = ip == IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+                || ip == IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
+            if !local {
+                write_and_drop(&mut conn, PROTECTED_MODE_MSG.as_bytes());
+                srv.stat_rejected_conn += 1;
+                return;
+            }
+        }
+    }
+    let unix = matches!(conn, Conn::Unix(_));
+    if srv.add_client(conn, addr.clone(), laddr, unix).is_some() {
+        tracing::debug!("Accepted {}", addr);
+    }
+}
+
+fn write_and_drop(conn: &mut Conn, msg: &[u8]) {
+    // Best effort, like Redis: a fresh socket's buffer takes a short message.
+    let _ = match conn {
+        Conn::Tcp(s) => s.write(msg),
+        Conn::Unix(s) => s.write(msg),
+    };
+}

@@ -1,0 +1,838 @@
+//! The command table and the COMMAND command (Redis `commands.c`, the
+//! command parts of `server.c`).
+//!
+//! # How the table is built
+//! The facts about every Redis 7.0 command (arity, flags, key specs, ACL
+//! categories, docs) are data in [`meta`]. At startup [`CommandTable::new`]
+//! joins each row with a handler from [`HANDLERS`] by name. A row without a
+//! handler is not exposed at all: the server answers "unknown command" rather
+//! than pretend. Containers (CONFIG, CLIENT, OBJECT, COMMAND) are exposed when
+//! at least one of their subcommands is.
+//!
+//! Lookup is by lowercased name in a hash map, then by subcommand for
+//! containers (Redis `lookupCommandLogic`). Per-command statistics (calls,
+//! time, rejected and failed calls) live in the table rows.
+
+pub mod meta;
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+use crate::networking::Client;
+use crate::server::Server;
+use crate::util::string_match;
+use meta::{Arg, BeginSearch, CommandMeta, FindKeys};
+
+/// A command handler: reads `c.argv`, changes `srv`, replies on `c`.
+pub type Handler = fn(&mut Server, &mut Client);
+
+pub const CMD_WRITE: u64 = 1 << 0;
+pub const CMD_READONLY: u64 = 1 << 1;
+pub const CMD_DENYOOM: u64 = 1 << 2;
+pub const CMD_ADMIN: u64 = 1 << 4;
+pub const CMD_PUBSUB: u64 = 1 << 5;
+pub const CMD_NOSCRIPT: u64 = 1 << 6;
+pub const CMD_BLOCKING: u64 = 1 << 8;
+pub const CMD_LOADING: u64 = 1 << 9;
+pub const CMD_STALE: u64 = 1 << 10;
+pub const CMD_SKIP_MONITOR: u64 = 1 << 11;
+pub const CMD_SKIP_SLOWLOG: u64 = 1 << 12;
+pub const CMD_FAST: u64 = 1 << 14;
+pub const CMD_NO_AUTH: u64 = 1 << 15;
+pub const CMD_MAY_REPLICATE: u64 = 1 << 16;
+pub const CMD_NO_MULTI: u64 = 1 << 24;
+pub const CMD_ALLOW_BUSY: u64 = 1 << 26;
+
+fn flag_bit(name: &str) -> u64 {
+    match name {
+        "write" => CMD_WRITE,
+        "readonly" => CMD_READONLY,
+        "denyoom" => CMD_DENYOOM,
+        "admin" => CMD_ADMIN,
+        "pubsub" => CMD_PUBSUB,
+        "noscript" => CMD_NOSCRIPT,
+        "blocking" => CMD_BLOCKING,
+        "loading" => CMD_LOADING,
+        "stale" => CMD_STALE,
+        "skip_monitor" => CMD_SKIP_MONITOR,
+        "skip_slowlog" => CMD_SKIP_SLOWLOG,
+        "fast" => CMD_FAST,
+        "no_auth" => CMD_NO_AUTH,
+        "may_replicate" => CMD_MAY_REPLICATE,
+        "no_multi" => CMD_NO_MULTI,
+        "allow_busy" => CMD_ALLOW_BUSY,
+        _ => 0,
+    }
+}
+
+/// The handlers implemented in this build, by command (or "parent|sub") name.
+pub static HANDLERS: &[(&str, Handler)] = &[
+    // generic / keyspace
+    ("del", crate::db::del_command),
+    ("unlink", crate::db::unlink_command),
+    ("exists", crate::db::exists_command),
+    ("type", crate::db::type_command),
+    ("touch", crate::db::touch_command),
+    ("keys", crate::db::keys_command),
+    ("scan", crate::db::scan_command),
+    ("randomkey", crate::db::randomkey_command),
+    ("rename", crate::db::rename_command),
+    ("renamenx", crate::db::renamenx_command),
+    ("move", crate::db::move_command),
+    ("copy", crate::db::copy_command),
+    ("dbsize", crate::db::dbsize_command),
+    ("flushdb", crate::db::flushdb_command),
+    ("flushall", crate::db::flushall_command),
+    ("swapdb", crate::db::swapdb_command),
+    ("select", crate::db::select_command),
+    ("object|encoding", crate::db::object_encoding_command),
+    ("object|refcount", crate::db::object_refcount_command),
+    ("object|idletime", crate::db::object_idletime_command),
+    ("object|freq", crate::db::object_freq_command),
+    ("object|help", crate::db::object_help_command),
+    ("expire", crate::expire::expire_command),
+    ("pexpire", crate::expire::pexpire_command),
+    ("expireat", crate::expire::expireat_command),
+    ("pexpireat", crate::expire::pexpireat_command),
+    ("ttl", crate::expire::ttl_command),
+    ("pttl", crate::expire::pttl_command),
+    ("expiretime", crate::expire::expiretime_command),
+    ("pexpiretime", crate::expire::pexpiretime_command),
+    ("persist", crate::expire::persist_command),
+    // strings
+    ("get", crate::t_string::get_command),
+    ("set", crate::t_string::set_command),
+    ("setnx", crate::t_string::setnx_command),
+    ("setex", crate::t_string::setex_command),
+    ("psetex", crate::t_string::psetex_command),
+    ("mget", crate::t_string::mget_command),
+    ("mset", crate::t_string::mset_command),
+    ("msetnx", crate::t_string::msetnx_command),
+    ("getset", crate::t_string::getset_command),
+    ("getdel", crate::t_string::getdel_command),
+    ("getex", crate::t_string::getex_command),
+    ("append", crate::t_string::append_command),
+    ("strlen", crate::t_string::strlen_command),
+    ("incr", crate::t_string::incr_command),
+    ("decr", crate::t_string::decr_command),
+    ("incrby", crate::t_string::incrby_command),
+    ("decrby", crate::t_string::decrby_command),
+    ("incrbyfloat", crate::t_string::incrbyfloat_command),
+    ("getrange", crate::t_string::getrange_command),
+    ("substr", crate::t_string::getrange_command),
+    ("setrange", crate::t_string::setrange_command),
+    ("lcs", crate::t_string::lcs_command),
+    // connection
+    ("ping", crate::server_cmds::ping_command),
+    ("echo", crate::server_cmds::echo_command),
+    ("quit", crate::server_cmds::quit_command),
+    ("reset", crate::server_cmds::reset_command),
+    ("auth", crate::server_cmds::auth_command),
+    ("hello", crate::server_cmds::hello_command),
+    ("client|id", crate::server_cmds::client_id_command),
+    ("client|setname", crate::server_cmds::client_setname_command),
+    ("client|getname", crate::server_cmds::client_getname_command),
+    ("client|list", crate::server_cmds::client_list_command),
+    ("client|info", crate::server_cmds::client_info_command),
+    ("client|kill", crate::server_cmds::client_kill_command),
+    ("client|setinfo", crate::server_cmds::client_setinfo_command),
+    ("client|reply", crate::server_cmds::client_reply_command),
+    (
+        "client|no-evict",
+        crate::server_cmds::client_no_evict_command,
+    ),
+    ("client|help", crate::server_cmds::client_help_command),
+    // server
+    ("time", crate::server_cmds::time_command),
+    ("shutdown", crate::server_cmds::shutdown_command),
+    ("info", crate::info::info_command),
+    ("config|get", crate::server_cmds::config_get_command),
+    ("config|set", crate::server_cmds::config_set_command),
+    (
+        "config|resetstat",
+        crate::server_cmds::config_resetstat_command,
+    ),
+    ("config|help", crate::server_cmds::config_help_command),
+    ("debug", crate::server_cmds::debug_command),
+    ("command", command_command),
+    ("command|count", command_count_command),
+    ("command|info", command_info_command),
+    ("command|docs", command_docs_command),
+    ("command|list", command_list_command),
+    ("command|getkeys", command_getkeys_command),
+    ("command|getkeysandflags", command_getkeysandflags_command),
+    ("command|help", command_help_command),
+];
+
+/// One exposed command or subcommand (Redis `struct redisCommand`).
+pub struct RedisCommand {
+    pub meta: &'static CommandMeta,
+    /// "get", or "config|get" for subcommands.
+    pub fullname: String,
+    pub arity: i32,
+    pub flags: u64,
+    pub handler: Option<Handler>,
+    /// Subcommand name → index, for containers.
+    pub subcommands: Option<HashMap<Vec<u8>, usize>>,
+    pub parent: Option<usize>,
+    // ---- INFO commandstats ----
+    pub calls: u64,
+    pub microseconds: u64,
+    pub rejected_calls: u64,
+    pub failed_calls: u64,
+}
+
+/// All exposed commands.
+pub struct CommandTable {
+    pub cmds: Vec<RedisCommand>,
+    top: HashMap<Vec<u8>, usize>,
+}
+
+impl Default for CommandTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CommandTable {
+    /// Joins [`meta::COMMANDS`] with [`HANDLERS`]; see the module docs.
+    pub fn new() -> CommandTable {
+        let handlers: HashMap<&str, Handler> = HANDLERS.iter().copied().collect();
+        let mut t = CommandTable {
+            cmds: Vec::new(),
+            top: HashMap::new(),
+        };
+        for m in meta::COMMANDS.iter().filter(|m| !m.is_subcommand()) {
+            let subs: Vec<&'static CommandMeta> = meta::subcommands(m.name)
+                .iter()
+                .filter(|s| handlers.contains_key(s.name))
+                .collect();
+            let handler = handlers.get(m.name).copied();
+            if handler.is_none() && subs.is_empty() {
+                continue;
+            }
+            let idx = t.push(m, handler, None);
+            if !subs.is_empty() || !meta::subcommands(m.name).is_empty() {
+                let mut map = HashMap::new();
+                for s in subs {
+                    let sidx = t.push(s, handlers.get(s.name).copied(), Some(idx));
+                    let short = s.name.split('|').nth(1).unwrap_or(s.name);
+                    map.insert(short.as_bytes().to_vec(), sidx);
+                }
+                t.cmds[idx].subcommands = Some(map);
+            }
+            t.top.insert(m.name.as_bytes().to_vec(), idx);
+        }
+        t
+    }
+
+    fn push(
+        &mut self,
+        m: &'static CommandMeta,
+        handler: Option<Handler>,
+        parent: Option<usize>,
+    ) -> usize {
+        let flags = m.flags.iter().map(|f| flag_bit(f)).fold(0, |a, b| a | b);
+        self.cmds.push(RedisCommand {
+            meta: m,
+            fullname: m.name.to_string(),
+            arity: m.arity,
+            flags,
+            handler,
+            subcommands: None,
+            parent,
+            calls: 0,
+            microseconds: 0,
+            rejected_calls: 0,
+            failed_calls: 0,
+        });
+        self.cmds.len() - 1
+    }
+
+    /// Finds the command for an argv (Redis `lookupCommand`): the container
+    /// itself when only its name is given, its subcommand otherwise.
+    pub fn lookup(&self, argv: &[Bytes]) -> Option<usize> {
+        let base = self.lookup_top(&argv[0])?;
+        match &self.cmds[base].subcommands {
+            Some(subs) if argv.len() > 1 => subs.get(&argv[1].to_ascii_lowercase()).copied(),
+            _ => Some(base),
+        }
+    }
+
+    fn lookup_top(&self, name: &[u8]) -> Option<usize> {
+        let mut buf = [0u8; 32];
+        if name.len() <= buf.len() {
+            let b = &mut buf[..name.len()];
+            b.copy_from_slice(name);
+            b.make_ascii_lowercase();
+            self.top.get(&b[..]).copied()
+        } else {
+            None
+        }
+    }
+
+    /// True if `name` is a container command (CONFIG, CLIENT, ...).
+    pub fn is_container(&self, name: &[u8]) -> bool {
+        self.lookup_top(name)
+            .is_some_and(|i| self.cmds[i].subcommands.is_some())
+    }
+
+    /// Finds a command by "name" or "parent|sub" (Redis `lookupCommandBySds`).
+    pub fn lookup_by_fullname(&self, name: &[u8]) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        let mut parts = lower.splitn(2, |&b| b == b'|');
+        let top = parts.next()?;
+        let base = self.lookup_top(top)?;
+        match parts.next() {
+            None => Some(base),
+            Some(sub) => self.cmds[base].subcommands.as_ref()?.get(sub).copied(),
+        }
+    }
+
+    /// Indexes of the top-level commands.
+    pub fn top_level(&self) -> impl Iterator<Item = usize> + '_ {
+        self.cmds
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.parent.is_none())
+            .map(|(i, _)| i)
+    }
+
+    /// Clears every command's statistics (CONFIG RESETSTAT).
+    pub fn reset_stats(&mut self) {
+        for c in self.cmds.iter_mut() {
+            c.calls = 0;
+            c.microseconds = 0;
+            c.rejected_calls = 0;
+            c.failed_calls = 0;
+        }
+    }
+
+    fn subcommand_indexes(&self, idx: usize) -> Vec<usize> {
+        let mut v: Vec<usize> = self.cmds[idx]
+            .subcommands
+            .as_ref()
+            .map(|m| m.values().copied().collect())
+            .unwrap_or_default();
+        v.sort_by(|a, b| self.cmds[*a].fullname.cmp(&self.cmds[*b].fullname));
+        v
+    }
+}
+
+// ---- Replies describing commands ----
+
+fn add_reply_status_set(c: &mut Client, items: &[&str]) {
+    c.add_reply_set_len(items.len());
+    for i in items {
+        c.add_reply_status(i);
+    }
+}
+
+fn add_reply_key_specs(c: &mut Client, m: &CommandMeta) {
+    c.add_reply_set_len(m.key_specs.len());
+    for ks in m.key_specs {
+        c.add_reply_map_len(3);
+        c.add_reply_bulk(b"flags");
+        add_reply_status_set(c, ks.flags);
+        c.add_reply_bulk(b"begin_search");
+        c.add_reply_map_len(2);
+        c.add_reply_bulk(b"type");
+        match ks.begin_search {
+            BeginSearch::Index(pos) => {
+                c.add_reply_bulk(b"index");
+                c.add_reply_bulk(b"spec");
+                c.add_reply_map_len(1);
+                c.add_reply_bulk(b"index");
+                c.add_reply_long_long(pos as i64);
+            }
+            BeginSearch::Keyword { keyword, startfrom } => {
+                c.add_reply_bulk(b"keyword");
+                c.add_reply_bulk(b"spec");
+                c.add_reply_map_len(2);
+                c.add_reply_bulk(b"keyword");
+                c.add_reply_bulk(keyword.as_bytes());
+                c.add_reply_bulk(b"startfrom");
+                c.add_reply_long_long(startfrom as i64);
+            }
+            BeginSearch::Unknown => {
+                c.add_reply_bulk(b"unknown");
+                c.add_reply_bulk(b"spec");
+                c.add_reply_map_len(0);
+            }
+        }
+        c.add_reply_bulk(b"find_keys");
+        c.add_reply_map_len(2);
+        c.add_reply_bulk(b"type");
+        match ks.find_keys {
+            FindKeys::Range {
+                lastkey,
+                keystep,
+                limit,
+            } => {
+                c.add_reply_bulk(b"range");
+                c.add_reply_bulk(b"spec");
+                c.add_reply_map_len(3);
+                c.add_reply_bulk(b"lastkey");
+                c.add_reply_long_long(lastkey as i64);
+                c.add_reply_bulk(b"keystep");
+                c.add_reply_long_long(keystep as i64);
+                c.add_reply_bulk(b"limit");
+                c.add_reply_long_long(limit as i64);
+            }
+            FindKeys::Keynum {
+                keynumidx,
+                firstkey,
+                keystep,
+            } => {
+                c.add_reply_bulk(b"keynum");
+                c.add_reply_bulk(b"spec");
+                c.add_reply_map_len(3);
+                c.add_reply_bulk(b"keynumidx");
+                c.add_reply_long_long(keynumidx as i64);
+                c.add_reply_bulk(b"firstkey");
+                c.add_reply_long_long(firstkey as i64);
+                c.add_reply_bulk(b"keystep");
+                c.add_reply_long_long(keystep as i64);
+            }
+            FindKeys::Unknown => {
+                c.add_reply_bulk(b"unknown");
+                c.add_reply_bulk(b"spec");
+                c.add_reply_map_len(0);
+            }
+        }
+    }
+}
+
+/// One COMMAND INFO entry (Redis `addReplyCommandInfo`).
+fn add_reply_command_info(srv: &Server, c: &mut Client, idx: usize) {
+    let cmd = &srv.commands.cmds[idx];
+    let m = cmd.meta;
+    c.add_reply_array_len(10);
+    c.add_reply_bulk(cmd.fullname.as_bytes());
+    c.add_reply_long_long(m.arity as i64);
+    add_reply_status_set(c, m.flags);
+    c.add_reply_long_long(m.first_key as i64);
+    c.add_reply_long_long(m.last_key as i64);
+    c.add_reply_long_long(m.key_step as i64);
+    add_reply_status_set(c, m.acl_categories);
+    if m.tips.is_empty() {
+        c.add_reply_set_len(0);
+    } else {
+        c.add_reply_set_len(m.tips.len());
+        for t in m.tips {
+            c.add_reply_bulk(t.as_bytes());
+        }
+    }
+    add_reply_key_specs(c, m);
+    let subs = srv.commands.subcommand_indexes(idx);
+    if cmd.subcommands.is_none() {
+        c.add_reply_set_len(0);
+    } else {
+        c.add_reply_array_len(subs.len());
+        for s in subs {
+            add_reply_command_info(srv, c, s);
+        }
+    }
+}
+
+fn add_reply_args(c: &mut Client, args: &[Arg]) {
+    c.add_reply_array_len(args.len());
+    for a in args {
+        let nested = a.typ == "oneof" || a.typ == "block";
+        let maplen = 2
+            + (a.key_spec_index != -1) as usize
+            + a.token.is_some() as usize
+            + a.since.is_some() as usize
+            + a.deprecated_since.is_some() as usize
+            + (!a.flags.is_empty()) as usize
+            + nested as usize;
+        c.add_reply_map_len(maplen);
+        c.add_reply_bulk(b"name");
+        c.add_reply_bulk(a.name.as_bytes());
+        c.add_reply_bulk(b"type");
+        c.add_reply_bulk(a.typ.as_bytes());
+        if a.key_spec_index != -1 {
+            c.add_reply_bulk(b"key_spec_index");
+            c.add_reply_long_long(a.key_spec_index as i64);
+        }
+        if let Some(t) = a.token {
+            c.add_reply_bulk(b"token");
+            c.add_reply_bulk(t.as_bytes());
+        }
+        if let Some(s) = a.since {
+            c.add_reply_bulk(b"since");
+            c.add_reply_bulk(s.as_bytes());
+        }
+        if let Some(s) = a.deprecated_since {
+            c.add_reply_bulk(b"deprecated_since");
+            c.add_reply_bulk(s.as_bytes());
+        }
+        if !a.flags.is_empty() {
+            c.add_reply_bulk(b"flags");
+            add_reply_status_set(c, a.flags);
+        }
+        if nested {
+            c.add_reply_bulk(b"arguments");
+            add_reply_args(c, a.subargs);
+        }
+    }
+}
+
+/// One COMMAND DOCS entry (Redis `addReplyCommandDocs`).
+fn add_reply_command_docs(srv: &Server, c: &mut Client, idx: usize) {
+    let cmd = &srv.commands.cmds[idx];
+    let m = cmd.meta;
+    let maplen = 1
+        + (!m.summary.is_empty()) as usize
+        + (!m.since.is_empty()) as usize
+        + (!m.complexity.is_empty()) as usize
+        + (!m.doc_flags.is_empty()) as usize
+        + m.deprecated_since.is_some() as usize
+        + m.replaced_by.is_some() as usize
+        + (!m.args.is_empty()) as usize
+        + cmd.subcommands.is_some() as usize;
+    c.add_reply_map_len(maplen);
+    if !m.summary.is_empty() {
+        c.add_reply_bulk(b"summary");
+        c.add_reply_bulk(m.summary.as_bytes());
+    }
+    if !m.since.is_empty() {
+        c.add_reply_bulk(b"since");
+        c.add_reply_bulk(m.since.as_bytes());
+    }
+    c.add_reply_bulk(b"group");
+    c.add_reply_bulk(m.group.as_bytes());
+    if !m.complexity.is_empty() {
+        c.add_reply_bulk(b"complexity");
+        c.add_reply_bulk(m.complexity.as_bytes());
+    }
+    if !m.doc_flags.is_empty() {
+        c.add_reply_bulk(b"doc_flags");
+        add_reply_status_set(c, m.doc_flags);
+    }
+    if let Some(d) = m.deprecated_since {
+        c.add_reply_bulk(b"deprecated_since");
+        c.add_reply_bulk(d.as_bytes());
+    }
+    if let Some(r) = m.replaced_by {
+        c.add_reply_bulk(b"replaced_by");
+        c.add_reply_bulk(r.as_bytes());
+    }
+    if !m.args.is_empty() {
+        c.add_reply_bulk(b"arguments");
+        add_reply_args(c, m.args);
+    }
+    if cmd.subcommands.is_some() {
+        let subs = srv.commands.subcommand_indexes(idx);
+        c.add_reply_bulk(b"subcommands");
+        c.add_reply_map_len(subs.len());
+        for s in subs {
+            c.add_reply_bulk(srv.commands.cmds[s].fullname.as_bytes());
+            add_reply_command_docs(srv, c, s);
+        }
+    }
+}
+
+/// COMMAND → array of COMMAND INFO entries for every top-level command.
+pub fn command_command(srv: &mut Server, c: &mut Client) {
+    let tops: Vec<usize> = srv.commands.top_level().collect();
+    c.add_reply_array_len(tops.len());
+    for i in tops {
+        add_reply_command_info(srv, c, i);
+    }
+}
+
+/// COMMAND COUNT → integer: top-level commands.
+pub fn command_count_command(srv: &mut Server, c: &mut Client) {
+    c.add_reply_long_long(srv.commands.top_level().count() as i64);
+}
+
+/// COMMAND INFO [name ...] → array of entries (null for unknown names); all commands without names.
+pub fn command_info_command(srv: &mut Server, c: &mut Client) {
+    if c.argv.len() == 2 {
+        command_command(srv, c);
+        return;
+    }
+    c.add_reply_array_len(c.argv.len() - 2);
+    for j in 2..c.argv.len() {
+        match srv.commands.lookup_by_fullname(&c.argv[j].clone()) {
+            Some(i) => add_reply_command_info(srv, c, i),
+            None => c.add_reply_null(),
+        }
+    }
+}
+
+/// COMMAND DOCS [name ...] → map name → docs (unknown names are skipped).
+pub fn command_docs_command(srv: &mut Server, c: &mut Client) {
+    let idxs: Vec<usize> = if c.argv.len() == 2 {
+        srv.commands.top_level().collect()
+    } else {
+        (2..c.argv.len())
+            .filter_map(|j| srv.commands.lookup_by_fullname(&c.argv[j]))
+            .collect()
+    };
+    c.add_reply_map_len(idxs.len());
+    for i in idxs {
+        c.add_reply_bulk(srv.commands.cmds[i].fullname.as_bytes());
+        add_reply_command_docs(srv, c, i);
+    }
+}
+
+/// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern] → names, subcommands included.
+pub fn command_list_command(srv: &mut Server, c: &mut Client) {
+    enum Filter {
+        All,
+        Module,
+        AclCat(Vec<u8>),
+        Pattern(Vec<u8>),
+    }
+    let filter = if c.argv.len() == 2 {
+        Filter::All
+    } else if c.argv.len() == 5 && c.argv[2].eq_ignore_ascii_case(b"filterby") {
+        let what = &c.argv[3];
+        let arg = c.argv[4].to_vec();
+        if what.eq_ignore_ascii_case(b"module") {
+            Filter::Module
+        } else if what.eq_ignore_ascii_case(b"aclcat") {
+            Filter::AclCat(arg)
+        } else if what.eq_ignore_ascii_case(b"pattern") {
+            Filter::Pattern(arg)
+        } else {
+            c.add_reply_error(crate::shared::err_syntax());
+            return;
+        }
+    } else {
+        c.add_reply_error(crate::shared::err_syntax());
+        return;
+    };
+    let names: Vec<&str> = srv
+        .commands
+        .cmds
+        .iter()
+        .filter(|cmd| match &filter {
+            Filter::All => true,
+            Filter::Module => false,
+            Filter::AclCat(cat) => cmd
+                .meta
+                .acl_categories
+                .iter()
+                .any(|a| a[1..].as_bytes().eq_ignore_ascii_case(cat)),
+            Filter::Pattern(p) => string_match(p, cmd.fullname.as_bytes(), true),
+        })
+        .map(|cmd| cmd.fullname.as_str())
+        .collect();
+    c.add_reply_array_len(names.len());
+    for n in names {
+        c.add_reply_bulk(n.as_bytes());
+    }
+}
+
+/// Positions of the key arguments of `argv` according to the key specs
+/// (Redis `getKeysUsingKeySpecs`), with each key's spec flags.
+pub fn get_keys_from_specs(
+    m: &CommandMeta,
+    argv: &[Bytes],
+) -> Vec<(usize, &'static [&'static str])> {
+    let argc = argv.len() as i64;
+    let mut out = Vec::new();
+    for ks in m.key_specs {
+        let first = match ks.begin_search {
+            BeginSearch::Index(pos) => pos as i64,
+            BeginSearch::Keyword { keyword, startfrom } => {
+                let (start, end, step): (i64, i64, i64) = if startfrom >= 0 {
+                    (startfrom as i64, argc - 1, 1)
+                } else {
+                    (argc + startfrom as i64, 1, -1)
+                };
+                let mut i = start;
+                let mut found = None;
+                while (step > 0 && i <= end) || (step < 0 && i >= end) {
+                    if i >= 1
+                        && i < argc
+                        && argv[i as usize].eq_ignore_ascii_case(keyword.as_bytes())
+                    {
+                        found = Some(i + 1);
+                        break;
+                    }
+                    i += step;
+                }
+                match found {
+                    Some(f) => f,
+                    None => continue,
+                }
+            }
+            BeginSearch::Unknown => continue,
+        };
+        if first >= argc {
+            continue;
+        }
+        let (last, step) = match ks.find_keys {
+            FindKeys::Range {
+                lastkey,
+                keystep,
+                limit,
+            } => {
+                let last = if lastkey >= 0 {
+                    first + lastkey as i64
+                } else if limit <= 1 {
+                    argc + lastkey as i64
+                } else {
+                    first + (argc - first) / limit as i64 + lastkey as i64
+                };
+                (last, keystep as i64)
+            }
+            FindKeys::Keynum {
+                keynumidx,
+                firstkey,
+                keystep,
+            } => {
+                let idx = first + keynumidx as i64;
+                if idx >= argc {
+                    continue;
+                }
+                let Some(n) = crate::util::string2ll(&argv[idx as usize]) else {
+                    continue;
+                };
+                let start = first + firstkey as i64;
+                let last = start + (n - 1) * keystep as i64;
+                let mut j = start;
+                while j <= last && j < argc {
+                    out.push((j as usize, ks.flags));
+                    j += keystep.max(1) as i64;
+                }
+                continue;
+            }
+            FindKeys::Unknown => continue,
+        };
+        let mut j = first;
+        while j <= last && j < argc {
+            out.push((j as usize, ks.flags));
+            j += step.max(1);
+        }
+    }
+    out
+}
+
+fn getkeys_common(
+    srv: &mut Server,
+    c: &mut Client,
+) -> Option<(Vec<Bytes>, Vec<(usize, &'static [&'static str])>)> {
+    let argv: Vec<Bytes> = c.argv[2..].to_vec();
+    let Some(idx) = srv.commands.lookup(&argv) else {
+        c.add_reply_error("ERR Invalid command specified");
+        return None;
+    };
+    let cmd = &srv.commands.cmds[idx];
+    let argc = argv.len() as i32;
+    if (cmd.arity > 0 && cmd.arity != argc) || argc < -cmd.arity {
+        c.add_reply_error("ERR Invalid number of arguments specified for command");
+        return None;
+    }
+    let keys = get_keys_from_specs(cmd.meta, &argv);
+    if keys.is_empty() {
+        c.add_reply_error("ERR The command has no key arguments");
+        return None;
+    }
+    Some((argv, keys))
+}
+
+/// COMMAND GETKEYS command [arg ...] → the key arguments.
+pub fn command_getkeys_command(srv: &mut Server, c: &mut Client) {
+    let Some((argv, keys)) = getkeys_common(srv, c) else {
+        return;
+    };
+    c.add_reply_array_len(keys.len());
+    for (i, _) in keys {
+        c.add_reply_bulk(&argv[i]);
+    }
+}
+
+/// COMMAND GETKEYSANDFLAGS command [arg ...] → [[key, [flags...]], ...].
+pub fn command_getkeysandflags_command(srv: &mut Server, c: &mut Client) {
+    let Some((argv, keys)) = getkeys_common(srv, c) else {
+        return;
+    };
+    c.add_reply_array_len(keys.len());
+    for (i, flags) in keys {
+        c.add_reply_array_len(2);
+        c.add_reply_bulk(&argv[i]);
+        add_reply_status_set(c, flags);
+    }
+}
+
+/// COMMAND HELP → help lines.
+pub fn command_help_command(_srv: &mut Server, c: &mut Client) {
+    c.add_reply_help(
+        "command",
+        &[
+            "(no subcommand)",
+            "    Return details about all commands.",
+            "COUNT",
+            "    Return the number of commands.",
+            "DOCS [<command-name> ...]",
+            "    Return the documentation of the given commands, or of all of them.",
+            "GETKEYS <full-command>",
+            "    Return the key arguments of a full command line.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the key arguments of a full command line with their flags.",
+            "INFO [<command-name> ...]",
+            "    Return details about the given commands, or about all of them.",
+            "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+            "    Return the names of the commands, optionally filtered.",
+        ],
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_joins_handlers() {
+        let t = CommandTable::new();
+        let get = t.lookup(&[Bytes::from_static(b"GeT")]).unwrap();
+        assert_eq!(t.cmds[get].fullname, "get");
+        assert_eq!(t.cmds[get].arity, 2);
+        assert!(t.cmds[get].flags & CMD_READONLY != 0);
+        let cg = t
+            .lookup(&[Bytes::from_static(b"config"), Bytes::from_static(b"GET")])
+            .unwrap();
+        assert_eq!(t.cmds[cg].fullname, "config|get");
+        assert!(
+            t.lookup(&[Bytes::from_static(b"config"), Bytes::from_static(b"nope")])
+                .is_none()
+        );
+        assert!(t.is_container(b"CONFIG"));
+        // every handler name exists in the metadata
+        for (name, _) in HANDLERS {
+            assert!(meta::find(name).is_some(), "{name}");
+        }
+        // unimplemented commands are absent, not stubbed
+        assert!(t.lookup(&[Bytes::from_static(b"lpush")]).is_none());
+    }
+
+    #[test]
+    fn keys_from_specs() {
+        let m = meta::find("mset").unwrap();
+        let argv: Vec<Bytes> = ["mset", "a", "1", "b", "2"]
+            .iter()
+            .map(|s| Bytes::from(s.to_string()))
+            .collect();
+        let keys: Vec<usize> = get_keys_from_specs(m, &argv)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(keys, vec![1, 3]);
+        let m = meta::find("rename").unwrap();
+        let argv: Vec<Bytes> = ["rename", "a", "b"]
+            .iter()
+            .map(|s| Bytes::from(s.to_string()))
+            .collect();
+        let keys: Vec<usize> = get_keys_from_specs(m, &argv)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(keys, vec![1, 2]);
+    }
+}

@@ -1,0 +1,746 @@
+//! The keyspace (Redis `db.c`): databases, key lookups with lazy expiry and
+//! statistics, and the generic keyspace commands.
+//!
+//! Each [`RedisDb`] holds the main dict (key → value) and the expires dict
+//! (key → absolute unix time in ms). Every read of a key goes through
+//! [`lookup_key`], which first expires the key if its time has passed (lazy
+//! expiry), then counts a keyspace hit or miss and refreshes the key's LRU /
+//! LFU field, unless the caller's flags say otherwise (OBJECT, TYPE, EXISTS
+//! and TTL use `LOOKUP_NOTOUCH`).
+
+use bytes::Bytes;
+
+use crate::dict::Dict;
+use crate::networking::Client;
+use crate::object::{ObjType, RObj, Value};
+use crate::server::Server;
+use crate::shared;
+use crate::util::{string_match, string2ll};
+
+pub const LOOKUP_NONE: u32 = 0;
+/// Don't update the LRU/LFU field.
+pub const LOOKUP_NOTOUCH: u32 = 1;
+/// Don't fire keyspace "keymiss" events.
+pub const LOOKUP_NONOTIFY: u32 = 2;
+/// Don't count keyspace hits/misses.
+pub const LOOKUP_NOSTATS: u32 = 4;
+/// The lookup is for a write (implies no stats).
+pub const LOOKUP_WRITE: u32 = 8;
+
+/// One database (Redis `redisDb`).
+pub struct RedisDb {
+    pub id: usize,
+    pub dict: Dict<RObj>,
+    /// key → absolute expire time, unix ms.
+    pub expires: Dict<i64>,
+    /// Average TTL of the keys sampled by the active expire cycle, ms.
+    pub avg_ttl: i64,
+    /// Cursor of the active expire cycle over `expires`.
+    pub expires_cursor: u64,
+}
+
+impl RedisDb {
+    /// An empty database with index `id`.
+    pub fn new(id: usize) -> RedisDb {
+        RedisDb {
+            id,
+            dict: Dict::new(),
+            expires: Dict::new(),
+            avg_ttl: 0,
+            expires_cursor: 0,
+        }
+    }
+}
+
+/// The initial LRU/LFU field of a new value (Redis `createObject`).
+pub fn new_lru(srv: &Server) -> u32 {
+    if srv.config.maxmemory_policy_is_lfu() {
+        crate::evict::lfu_init(srv.mstime)
+    } else {
+        srv.lru_clock()
+    }
+}
+
+/// Looks a key up, expiring it first if needed (Redis `lookupKey`).
+pub fn lookup_key<'a>(
+    srv: &'a mut Server,
+    dbid: usize,
+    key: &[u8],
+    flags: u32,
+) -> Option<&'a mut RObj> {
+    let expired = crate::expire::expire_if_needed(srv, dbid, key);
+    let count_stats = flags & (LOOKUP_NOSTATS | LOOKUP_WRITE) == 0;
+    let touch = flags & LOOKUP_NOTOUCH == 0;
+    let lfu = srv.config.maxmemory_policy_is_lfu();
+    let (log_factor, decay_time) = (
+        srv.config.lfu_log_factor as i64,
+        srv.config.lfu_decay_time as i64,
+    );
+    let lru = srv.lru_clock();
+    let now = srv.mstime;
+    let Server {
+        dbs,
+        stat_keyspace_hits,
+        stat_keyspace_misses,
+        ..
+    } = srv;
+    let found = if expired {
+        None
+    } else {
+        dbs[dbid].dict.get_mut(key)
+    };
+    match found {
+        Some(o) => {
+            if count_stats {
+                *stat_keyspace_hits += 1;
+            }
+            if touch {
+                o.lru = if lfu {
+                    crate::evict::lfu_touch(o.lru, now, log_factor, decay_time)
+                } else {
+                    lru
+                };
+            }
+            Some(o)
+        }
+        None => {
+            if count_stats {
+                *stat_keyspace_misses += 1;
+            }
+            None
+        }
+    }
+}
+
+/// Lookup for reading: lazy expiry, hit/miss stats, LRU touch.
+pub fn lookup_key_read<'a>(srv: &'a mut Server, dbid: usize, key: &[u8]) -> Option<&'a mut RObj> {
+    lookup_key(srv, dbid, key, LOOKUP_NONE)
+}
+
+/// Lookup for reading with explicit `LOOKUP_*` flags.
+pub fn lookup_key_read_with_flags<'a>(
+    srv: &'a mut Server,
+    dbid: usize,
+    key: &[u8],
+    flags: u32,
+) -> Option<&'a mut RObj> {
+    lookup_key(srv, dbid, key, flags)
+}
+
+/// Lookup for writing: lazy expiry, LRU touch, no stats.
+pub fn lookup_key_write<'a>(srv: &'a mut Server, dbid: usize, key: &[u8]) -> Option<&'a mut RObj> {
+    lookup_key(srv, dbid, key, LOOKUP_WRITE)
+}
+
+/// Adds a key that must not exist (Redis `dbAdd`).
+pub fn db_add(srv: &mut Server, dbid: usize, key: &[u8], v: Value) {
+    let lru = new_lru(srv);
+    srv.dbs[dbid].dict.insert(key.into(), RObj::new(v, lru));
+}
+
+/// Sets a key to a value, creating or overwriting it (Redis `setKey`).
+/// The TTL is removed unless `keepttl`.
+pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: bool) {
+    let lru = new_lru(srv);
+    let db = &mut srv.dbs[dbid];
+    match db.dict.get_mut(key) {
+        Some(o) => {
+            let old = std::mem::replace(&mut o.v, v);
+            crate::bio::lazy_free_value(old);
+            o.lru = lru;
+        }
+        None => {
+            db.dict.insert(key.into(), RObj::new(v, lru));
+        }
+    }
+    if !keepttl {
+        db.expires.remove(key);
+    }
+}
+
+/// Deletes a key and its TTL (Redis `dbDelete`). Returns true if it existed.
+pub fn db_delete(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
+    let db = &mut srv.dbs[dbid];
+    if db.dict.is_empty() {
+        return false;
+    }
+    match db.dict.remove(key) {
+        Some((_, o)) => {
+            db.expires.remove(key);
+            crate::bio::lazy_free_value(o.v);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The absolute expire time of a key in unix ms, or -1 (Redis `getExpire`).
+pub fn get_expire(srv: &Server, dbid: usize, key: &[u8]) -> i64 {
+    let db = &srv.dbs[dbid];
+    if db.expires.is_empty() {
+        return -1;
+    }
+    db.expires.get(key).copied().unwrap_or(-1)
+}
+
+/// Sets the absolute expire time (unix ms) of an existing key (Redis `setExpire`).
+pub fn set_expire(srv: &mut Server, dbid: usize, key: &[u8], when_ms: i64) {
+    let db = &mut srv.dbs[dbid];
+    if let Some((k, _)) = db.dict.get_key_value(key) {
+        let k: Box<[u8]> = k.into();
+        match db.expires.get_mut(key) {
+            Some(w) => *w = when_ms,
+            None => {
+                db.expires.insert(k, when_ms);
+            }
+        }
+    }
+}
+
+/// Removes a key's TTL; true if it had one (Redis `removeExpire`).
+pub fn remove_expire(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
+    srv.dbs[dbid].expires.remove(key).is_some()
+}
+
+/// Replies WRONGTYPE and returns true when `o` is not of type `t` (Redis `checkType`).
+pub fn check_type(c: &mut Client, o: &RObj, t: ObjType) -> bool {
+    if o.v.obj_type() != t {
+        c.add_reply_error(shared::err_wrong_type());
+        return true;
+    }
+    false
+}
+
+/// True if the key exists now, without stats or touching (expired keys count as missing).
+pub fn key_exists_now(srv: &Server, dbid: usize, key: &[u8]) -> bool {
+    let db = &srv.dbs[dbid];
+    db.dict.contains_key(key) && !crate::expire::key_is_expired(srv, dbid, key)
+}
+
+/// Parses an `int` argument (Redis `getIntFromObjectOrReply`); replies
+/// `ERR <msg>` (default "value is not an integer or out of range") on failure.
+pub fn get_int_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i32> {
+    match string2ll(arg) {
+        Some(v) if v >= i32::MIN as i64 && v <= i32::MAX as i64 => Some(v as i32),
+        _ => {
+            match msg {
+                Some(m) => c.add_reply_error(&format!("ERR {}", m)),
+                None => c.add_reply_error(shared::err_not_integer()),
+            }
+            None
+        }
+    }
+}
+
+/// Parses an `i64` argument (Redis `getLongLongFromObjectOrReply`).
+pub fn get_long_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i64> {
+    match string2ll(arg) {
+        Some(v) => Some(v),
+        None => {
+            match msg {
+                Some(m) => c.add_reply_error(&format!("ERR {}", m)),
+                None => c.add_reply_error(shared::err_not_integer()),
+            }
+            None
+        }
+    }
+}
+
+// ---- Keyspace commands ----
+
+fn del_generic_command(srv: &mut Server, c: &mut Client) {
+    let mut deleted = 0;
+    for j in 1..c.argv.len() {
+        let key = c.argv[j].clone();
+        crate::expire::expire_if_needed(srv, c.db, &key);
+        if db_delete(srv, c.db, &key) {
+            srv.dirty += 1;
+            deleted += 1;
+        }
+    }
+    c.add_reply_long_long(deleted);
+}
+
+/// DEL key [key ...] → integer: keys removed.
+pub fn del_command(srv: &mut Server, c: &mut Client) {
+    del_generic_command(srv, c);
+}
+
+/// UNLINK key [key ...] → integer: keys removed; big values are freed in the background.
+pub fn unlink_command(srv: &mut Server, c: &mut Client) {
+    del_generic_command(srv, c);
+}
+
+/// EXISTS key [key ...] → integer: how many of the given keys exist (repeats count).
+pub fn exists_command(srv: &mut Server, c: &mut Client) {
+    let mut count = 0;
+    for j in 1..c.argv.len() {
+        if lookup_key_read_with_flags(srv, c.db, &c.argv[j].clone(), LOOKUP_NOTOUCH).is_some() {
+            count += 1;
+        }
+    }
+    c.add_reply_long_long(count);
+}
+
+/// TYPE key → status: the type name or "none".
+pub fn type_command(srv: &mut Server, c: &mut Client) {
+    let key = c.argv[1].clone();
+    let t = lookup_key_read_with_flags(srv, c.db, &key, LOOKUP_NOTOUCH)
+        .map(|o| o.v.obj_type().name())
+        .unwrap_or("none");
+    c.add_reply_status(t);
+}
+
+/// TOUCH key [key ...] → integer: keys that exist (their LRU is refreshed).
+pub fn touch_command(srv: &mut Server, c: &mut Client) {
+    let mut count = 0;
+    for j in 1..c.argv.len() {
+        if lookup_key_read(srv, c.db, &c.argv[j].clone()).is_some() {
+            count += 1;
+        }
+    }
+    c.add_reply_long_long(count);
+}
+
+/// KEYS pattern → array of the keys matching the glob (expired keys skipped).
+///
+/// # Latency
+/// O(N) over the whole database, like Redis.
+pub fn keys_command(srv: &mut Server, c: &mut Client) {
+    let pattern = c.argv[1].clone();
+    let allkeys = &pattern[..] == b"*";
+    let h = c.add_reply_deferred_len();
+    let mut n = 0;
+    let now = srv.mstime;
+    let db = &srv.dbs[c.db];
+    for (k, _) in db.dict.iter() {
+        if allkeys || string_match(&pattern, k, false) {
+            let expired = db.expires.get(k).is_some_and(|&w| now > w);
+            if !expired {
+                c.add_reply_bulk(k);
+                n += 1;
+            }
+        }
+    }
+    c.set_deferred_array_len(h, n);
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] → [next cursor, [keys...]].
+///
+/// Errors: "ERR invalid cursor", "ERR syntax error", "ERR value is not an
+/// integer or out of range".
+///
+/// # Latency
+/// At most COUNT*10 buckets are visited per call.
+pub fn scan_command(srv: &mut Server, c: &mut Client) {
+    let Some(cursor) = crate::util::parse_scan_cursor(&c.argv[1]) else {
+        c.add_reply_error("ERR invalid cursor");
+        return;
+    };
+    let mut count: i64 = 10;
+    let mut pattern: Option<Bytes> = None;
+    let mut typename: Option<Bytes> = None;
+    let mut i = 2;
+    while i < c.argv.len() {
+        let left = c.argv.len() - i;
+        let opt = &c.argv[i];
+        if opt.eq_ignore_ascii_case(b"count") && left >= 2 {
+            let Some(v) = get_long_long_or_reply(c, &c.argv[i + 1].clone(), None) else {
+                return;
+            };
+            if v < 1 {
+                c.add_reply_error(shared::err_syntax());
+                return;
+            }
+            count = v;
+            i += 2;
+        } else if opt.eq_ignore_ascii_case(b"match") && left >= 2 {
+            let p = c.argv[i + 1].clone();
+            pattern = if &p[..] == b"*" { None } else { Some(p) };
+            i += 2;
+        } else if opt.eq_ignore_ascii_case(b"type") && left >= 2 {
+            typename = Some(c.argv[i + 1].clone());
+            i += 2;
+        } else {
+            c.add_reply_error(shared::err_syntax());
+            return;
+        }
+    }
+    let mut keys: Vec<Box<[u8]>> = Vec::new();
+    let mut cursor = cursor;
+    let mut maxiterations = count.saturating_mul(10);
+    loop {
+        cursor = srv.dbs[c.db].dict.scan(cursor, |k, _| keys.push(k.into()));
+        if cursor == 0 || maxiterations <= 0 || keys.len() as i64 >= count {
+            break;
+        }
+        maxiterations -= 1;
+    }
+    let mut out: Vec<Box<[u8]>> = Vec::with_capacity(keys.len());
+    for k in keys {
+        if let Some(p) = &pattern {
+            if !string_match(p, &k, false) {
+                continue;
+            }
+        }
+        if let Some(t) = &typename {
+            let name = lookup_key_read_with_flags(srv, c.db, &k, LOOKUP_NOTOUCH)
+                .map(|o| o.v.obj_type().name())
+                .unwrap_or("none");
+            if !name.as_bytes().eq_ignore_ascii_case(t) {
+                continue;
+            }
+        }
+        if crate::expire::expire_if_needed(srv, c.db, &k) {
+            continue;
+        }
+        out.push(k);
+    }
+    c.add_reply_array_len(2);
+    let mut b = itoa::Buffer::new();
+    c.add_reply_bulk(b.format(cursor).as_bytes());
+    c.add_reply_array_len(out.len());
+    for k in out {
+        c.add_reply_bulk(&k);
+    }
+}
+
+/// RANDOMKEY → a random key or null.
+pub fn randomkey_command(srv: &mut Server, c: &mut Client) {
+    let dbid = c.db;
+    let mut tries = 0;
+    loop {
+        let Some(key) = srv.dbs[dbid].dict.random_entry().map(|(k, _)| k.to_vec()) else {
+            c.add_reply_null();
+            return;
+        };
+        // A database of only expired keys would loop forever on a replica; on a master they get deleted.
+        tries += 1;
+        if crate::expire::expire_if_needed(srv, dbid, &key) && tries < 100 {
+            continue;
+        }
+        c.add_reply_bulk(&key);
+        return;
+    }
+}
+
+fn rename_generic_command(srv: &mut Server, c: &mut Client, nx: bool) {
+    let src = c.argv[1].clone();
+    let dst = c.argv[2].clone();
+    let samekey = src == dst;
+    if lookup_key_write(srv, c.db, &src).is_none() {
+        c.add_reply_error("ERR no such key");
+        return;
+    }
+    if samekey {
+        if nx {
+            c.add_reply_long_long(0)
+        } else {
+            c.add_reply_ok()
+        }
+        return;
+    }
+    let expire = get_expire(srv, c.db, &src);
+    if lookup_key_write(srv, c.db, &dst).is_some() {
+        if nx {
+            c.add_reply_long_long(0);
+            return;
+        }
+        db_delete(srv, c.db, &dst);
+    }
+    let db = &mut srv.dbs[c.db];
+    let Some((_, o)) = db.dict.remove(&src) else {
+        return;
+    };
+    db.expires.remove(&src);
+    db.dict.insert(dst[..].into(), o);
+    if expire != -1 {
+        set_expire(srv, c.db, &dst, expire);
+    }
+    srv.dirty += 1;
+    if nx {
+        c.add_reply_long_long(1)
+    } else {
+        c.add_reply_ok()
+    }
+}
+
+/// RENAME key newkey → OK. Error "ERR no such key".
+pub fn rename_command(srv: &mut Server, c: &mut Client) {
+    rename_generic_command(srv, c, false);
+}
+
+/// RENAMENX key newkey → 1 if renamed, 0 if newkey exists.
+pub fn renamenx_command(srv: &mut Server, c: &mut Client) {
+    rename_generic_command(srv, c, true);
+}
+
+/// MOVE key db → 1 if moved, 0 otherwise. Errors: "ERR DB index is out of
+/// range", "ERR source and destination objects are the same".
+pub fn move_command(srv: &mut Server, c: &mut Client) {
+    let Some(dbid) = get_int_or_reply(c, &c.argv[2].clone(), None) else {
+        return;
+    };
+    if dbid < 0 || dbid as usize >= srv.dbs.len() {
+        c.add_reply_error("ERR DB index is out of range");
+        return;
+    }
+    let dst = dbid as usize;
+    if dst == c.db {
+        c.add_reply_error(shared::err_same_object());
+        return;
+    }
+    let key = c.argv[1].clone();
+    if lookup_key_write(srv, c.db, &key).is_none() {
+        c.add_reply_long_long(0);
+        return;
+    }
+    let expire = get_expire(srv, c.db, &key);
+    if lookup_key_write(srv, dst, &key).is_some() {
+        c.add_reply_long_long(0);
+        return;
+    }
+    let src = &mut srv.dbs[c.db];
+    let Some((k, o)) = src.dict.remove(&key) else {
+        return;
+    };
+    src.expires.remove(&key);
+    srv.dbs[dst].dict.insert(k, o);
+    if expire != -1 {
+        set_expire(srv, dst, &key, expire);
+    }
+    srv.dirty += 1;
+    c.add_reply_long_long(1);
+}
+
+/// COPY source destination [DB destination-db] [REPLACE] → 1 if copied, else 0.
+pub fn copy_command(srv: &mut Server, c: &mut Client) {
+    let srcid = c.db;
+    let mut dstid = c.db;
+    let mut replace = false;
+    let mut j = 3;
+    while j < c.argv.len() {
+        let additional = c.argv.len() - j - 1;
+        if c.argv[j].eq_ignore_ascii_case(b"replace") {
+            replace = true;
+        } else if c.argv[j].eq_ignore_ascii_case(b"db") && additional >= 1 {
+            let Some(id) = get_long_long_or_reply(c, &c.argv[j + 1].clone(), None) else {
+                return;
+            };
+            if id < 0 || id as usize >= srv.dbs.len() {
+                c.add_reply_error("ERR DB index is out of range");
+                return;
+            }
+            dstid = id as usize;
+            j += 1;
+        } else {
+            c.add_reply_error(shared::err_syntax());
+            return;
+        }
+        j += 1;
+    }
+    let key = c.argv[1].clone();
+    let newkey = c.argv[2].clone();
+    if srcid == dstid && key == newkey {
+        c.add_reply_error(shared::err_same_object());
+        return;
+    }
+    let Some(o) = lookup_key_read(srv, srcid, &key).map(|o| o.v.clone()) else {
+        c.add_reply_long_long(0);
+        return;
+    };
+    let expire = get_expire(srv, srcid, &key);
+    if lookup_key_write(srv, dstid, &newkey).is_some() {
+        if !replace {
+            c.add_reply_long_long(0);
+            return;
+        }
+        db_delete(srv, dstid, &newkey);
+    }
+    db_add(srv, dstid, &newkey, o);
+    if expire != -1 {
+        set_expire(srv, dstid, &newkey, expire);
+    }
+    srv.dirty += 1;
+    c.add_reply_long_long(1);
+}
+
+/// DBSIZE → integer: keys in the selected database (not yet reclaimed expired keys included).
+pub fn dbsize_command(srv: &mut Server, c: &mut Client) {
+    c.add_reply_long_long(srv.dbs[c.db].dict.len() as i64);
+}
+
+/// Parses FLUSHDB/FLUSHALL's optional SYNC|ASYNC; None after replying a syntax error.
+fn get_flush_async(srv: &Server, c: &mut Client) -> Option<bool> {
+    if c.argv.len() > 2 {
+        c.add_reply_error(shared::err_syntax());
+        return None;
+    }
+    if c.argv.len() == 2 {
+        if c.argv[1].eq_ignore_ascii_case(b"sync") {
+            return Some(false);
+        } else if c.argv[1].eq_ignore_ascii_case(b"async") {
+            return Some(true);
+        }
+        c.add_reply_error(shared::err_syntax());
+        return None;
+    }
+    Some(srv.config.lazyfree_lazy_user_flush)
+}
+
+fn empty_db(srv: &mut Server, dbid: usize, async_free: bool) -> i64 {
+    let db = &mut srv.dbs[dbid];
+    let n = db.dict.len() as i64;
+    let dict = db.dict.take();
+    let expires = db.expires.take();
+    db.avg_ttl = 0;
+    db.expires_cursor = 0;
+    if async_free {
+        crate::bio::lazy_free(Box::new((dict, expires)));
+    }
+    n
+}
+
+/// FLUSHDB [ASYNC|SYNC] → OK.
+pub fn flushdb_command(srv: &mut Server, c: &mut Client) {
+    let Some(async_free) = get_flush_async(srv, c) else {
+        return;
+    };
+    let n = empty_db(srv, c.db, async_free);
+    srv.dirty += n;
+    c.add_reply_ok();
+}
+
+/// FLUSHALL [ASYNC|SYNC] → OK.
+pub fn flushall_command(srv: &mut Server, c: &mut Client) {
+    let Some(async_free) = get_flush_async(srv, c) else {
+        return;
+    };
+    let mut n = 0;
+    for id in 0..srv.dbs.len() {
+        n += empty_db(srv, id, async_free);
+    }
+    srv.dirty += n + 1;
+    c.add_reply_ok();
+}
+
+/// SWAPDB index1 index2 → OK. Errors: "ERR invalid first DB index",
+/// "ERR invalid second DB index", "ERR DB index is out of range".
+pub fn swapdb_command(srv: &mut Server, c: &mut Client) {
+    let Some(a) = get_int_or_reply(c, &c.argv[1].clone(), Some("invalid first DB index")) else {
+        return;
+    };
+    let Some(b) = get_int_or_reply(c, &c.argv[2].clone(), Some("invalid second DB index")) else {
+        return;
+    };
+    let n = srv.dbs.len() as i32;
+    if a < 0 || a >= n || b < 0 || b >= n {
+        c.add_reply_error("ERR DB index is out of range");
+        return;
+    }
+    let (a, b) = (a as usize, b as usize);
+    if a != b {
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (left, right) = srv.dbs.split_at_mut(hi);
+        let (x, y) = (&mut left[lo], &mut right[0]);
+        std::mem::swap(&mut x.dict, &mut y.dict);
+        std::mem::swap(&mut x.expires, &mut y.expires);
+        std::mem::swap(&mut x.avg_ttl, &mut y.avg_ttl);
+        std::mem::swap(&mut x.expires_cursor, &mut y.expires_cursor);
+    }
+    srv.dirty += 1;
+    c.add_reply_ok();
+}
+
+/// SELECT index → OK. Errors: not an integer, "ERR DB index is out of range".
+pub fn select_command(srv: &mut Server, c: &mut Client) {
+    let Some(id) = get_int_or_reply(c, &c.argv[1].clone(), None) else {
+        return;
+    };
+    if id < 0 || id as usize >= srv.dbs.len() {
+        c.add_reply_error("ERR DB index is out of range");
+        return;
+    }
+    c.db = id as usize;
+    c.add_reply_ok();
+}
+
+// ---- OBJECT ----
+
+fn object_lookup_or_reply<'a>(srv: &'a mut Server, c: &mut Client) -> Option<&'a mut RObj> {
+    let key = c.argv[2].clone();
+    let o = lookup_key_read_with_flags(srv, c.db, &key, LOOKUP_NOTOUCH | LOOKUP_NONOTIFY);
+    if o.is_none() {
+        c.add_reply_null();
+    }
+    o
+}
+
+/// OBJECT ENCODING key → bulk encoding name or null.
+pub fn object_encoding_command(srv: &mut Server, c: &mut Client) {
+    if let Some(o) = object_lookup_or_reply(srv, c) {
+        let name = o.v.encoding_name();
+        c.add_reply_bulk(name.as_bytes());
+    }
+}
+
+/// OBJECT REFCOUNT key → integer (2147483647 for shared integers 0..9999).
+pub fn object_refcount_command(srv: &mut Server, c: &mut Client) {
+    let shared_ints = !srv.config.maxmemory_policy_no_shared_integers();
+    if let Some(o) = object_lookup_or_reply(srv, c) {
+        let rc = match o.v {
+            Value::Int(i)
+                if shared_ints && (0..crate::object::OBJ_SHARED_INTEGERS).contains(&i) =>
+            {
+                i32::MAX as i64
+            }
+            _ => 1,
+        };
+        c.add_reply_long_long(rc);
+    }
+}
+
+/// OBJECT IDLETIME key → integer seconds since last access. Error under an LFU policy.
+pub fn object_idletime_command(srv: &mut Server, c: &mut Client) {
+    let lfu = srv.config.maxmemory_policy_is_lfu();
+    let clock = srv.lru_clock();
+    if let Some(o) = object_lookup_or_reply(srv, c) {
+        if lfu {
+            c.add_reply_error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+            return;
+        }
+        let idle_ms = crate::evict::estimate_idle_time_ms(clock, o.lru);
+        c.add_reply_long_long(idle_ms / 1000);
+    }
+}
+
+/// OBJECT FREQ key → integer LFU counter. Error unless an LFU policy is set.
+pub fn object_freq_command(srv: &mut Server, c: &mut Client) {
+    let lfu = srv.config.maxmemory_policy_is_lfu();
+    let now = srv.mstime;
+    let decay = srv.config.lfu_decay_time as i64;
+    if let Some(o) = object_lookup_or_reply(srv, c) {
+        if !lfu {
+            c.add_reply_error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+            return;
+        }
+        c.add_reply_long_long(crate::evict::lfu_decr_and_return(o.lru, now, decay) as i64);
+    }
+}
+
+/// OBJECT HELP → help lines.
+pub fn object_help_command(_srv: &mut Server, c: &mut Client) {
+    c.add_reply_help(
+        "object",
+        &[
+            "ENCODING <key>",
+            "    Return the internal encoding of the value stored at <key>.",
+            "FREQ <key>",
+            "    Return the logarithmic access counter of <key> (LFU policies only).",
+            "IDLETIME <key>",
+            "    Return the seconds since <key> was last read or written (LRU policies).",
+            "REFCOUNT <key>",
+            "    Return how many references the value stored at <key> has.",
+        ],
+    );
+}

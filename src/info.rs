@@ -1,0 +1,363 @@
+//! INFO (Redis `genRedisInfoString`): the sections server, clients, memory,
+//! persistence, stats, replication, cpu, modules, commandstats, errorstats,
+//! cluster and keyspace, with Redis 7.0's field names.
+//!
+//! Values are real: memory figures come from jemalloc's `stats.allocated`
+//! (refreshed by the cron) and `/proc/self/statm`; CPU from `getrusage`.
+//! Fields of subsystems this build does not have (persistence, replication,
+//! Lua) report their idle state, which is the truth for this server.
+
+use std::fmt::Write as _;
+
+use crate::networking::Client;
+use crate::server::{Metric, Server};
+use crate::server_cmds::REDIS_VERSION;
+
+/// jemalloc's allocated bytes (advances the stats epoch first).
+pub fn jemalloc_allocated() -> Option<u64> {
+    tikv_jemalloc_ctl::epoch::advance().ok()?;
+    tikv_jemalloc_ctl::stats::allocated::read()
+        .ok()
+        .map(|v| v as u64)
+}
+
+fn jemalloc_stat(name: &str) -> u64 {
+    let r = match name {
+        "active" => tikv_jemalloc_ctl::stats::active::read(),
+        "resident" => tikv_jemalloc_ctl::stats::resident::read(),
+        _ => tikv_jemalloc_ctl::stats::allocated::read(),
+    };
+    r.map(|v| v as u64).unwrap_or(0)
+}
+
+/// Resident set size of this process in bytes, from /proc/self/statm.
+pub fn process_rss() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = s.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+fn total_system_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}
+
+/// Bytes in Redis's human form: "967.12K", "11.75M", "0B" (Redis `bytesToHuman`).
+pub fn bytes_to_human(n: u64) -> String {
+    let d = n as f64;
+    if n < 1024 {
+        format!("{}B", n)
+    } else if d < 1024.0 * 1024.0 {
+        format!("{:.2}K", d / 1024.0)
+    } else if d < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}M", d / (1024.0 * 1024.0))
+    } else if d < 1024.0 * 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}G", d / (1024.0 * 1024.0 * 1024.0))
+    } else if d < 1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}T", d / (1024.0 * 1024.0 * 1024.0 * 1024.0))
+    } else {
+        format!("{:.2}P", d / (1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0))
+    }
+}
+
+#[allow(unsafe_code)]
+fn rusage(who: i32) -> (f64, f64) {
+    // SAFETY: getrusage writes one rusage struct into the zeroed local.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::getrusage(who, &mut ru) } == 0;
+    if !ok {
+        return (0.0, 0.0);
+    }
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    (t(ru.ru_stime), t(ru.ru_utime))
+}
+
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+const ALL_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+/// Builds the INFO text for the requested section names (already lowercased).
+/// The current client `c` counts among the connected clients.
+pub fn gen_info_string(srv: &mut Server, c: &Client, sections: &[String]) -> String {
+    srv.refresh_memory_stats();
+    let mut want: Vec<&str> = Vec::new();
+    if sections.is_empty() || sections.iter().any(|s| s == "default") {
+        want.extend(DEFAULT_SECTIONS);
+    }
+    if sections.iter().any(|s| s == "all" || s == "everything") {
+        want.extend(ALL_SECTIONS);
+    }
+    for s in sections {
+        if let Some(x) = ALL_SECTIONS.iter().find(|x| **x == s.as_str()) {
+            want.push(x);
+        }
+    }
+    let mut out = String::new();
+    let mut first = true;
+    for name in ALL_SECTIONS {
+        if !want.contains(name) {
+            continue;
+        }
+        if !first {
+            out.push_str("\r\n");
+        }
+        first = false;
+        section(srv, c, name, &mut out);
+    }
+    out
+}
+
+fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
+    let now_ms = srv.mstime;
+    match name {
+        "server" => {
+            let uptime = (now_ms - srv.start_time_ms) / 1000;
+            let port = srv.config.port;
+            let _ = write!(
+                o,
+                "# Server\r\nredis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:0\r\nrustredis_version:{}\r\n",
+                REDIS_VERSION,
+                os_string(),
+                srv.pid,
+                srv.run_id,
+                port,
+                crate::util::ustime(),
+                uptime,
+                uptime / 86400,
+                srv.hz,
+                srv.config.hz,
+                srv.lru_clock(),
+                srv.executable,
+                srv.config_file.as_deref().unwrap_or(""),
+                env!("CARGO_PKG_VERSION"),
+            );
+        }
+        "clients" => {
+            let max_in = srv
+                .clients_iter()
+                .map(|c| c.querybuf_peak)
+                .chain(std::iter::once(c.querybuf_peak))
+                .max()
+                .unwrap_or(0);
+            let max_out = srv
+                .clients_iter()
+                .map(|c| c.reply_bytes)
+                .chain(std::iter::once(c.reply_bytes))
+                .max()
+                .unwrap_or(0);
+            let _ = write!(
+                o,
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                srv.connected_clients, srv.config.maxclients, max_in, max_out
+            );
+        }
+        "memory" => {
+            let used = srv.used_memory;
+            let rss = srv.used_memory_rss;
+            let peak = srv.stat_peak_memory.max(used);
+            let active = jemalloc_stat("active");
+            let resident = jemalloc_stat("resident");
+            let allocated = jemalloc_stat("allocated");
+            let clients_mem: usize =
+                srv.clients_iter().map(|c| c.mem_usage()).sum::<usize>() + c.mem_usage();
+            let frag = if used > 0 {
+                rss as f64 / used as f64
+            } else {
+                0.0
+            };
+            let ratio = |a: u64, b: u64| if b > 0 { a as f64 / b as f64 } else { 0.0 };
+            let maxmemory = srv.config.maxmemory;
+            let _ = write!(
+                o,
+                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{}\r\nused_memory_startup:0\r\nused_memory_dataset:{}\r\nused_memory_dataset_perc:{:.2}%\r\nallocator_allocated:{allocated}\r\nallocator_active:{active}\r\nallocator_resident:{resident}\r\ntotal_system_memory:{}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\nused_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\nused_memory_vm_total_human:0B\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\nused_memory_scripts_human:0B\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:{:.2}\r\nallocator_frag_bytes:{}\r\nallocator_rss_ratio:{:.2}\r\nallocator_rss_bytes:{}\r\nrss_overhead_ratio:{:.2}\r\nrss_overhead_bytes:{}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:{}\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:jemalloc-5.3.0\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
+                bytes_to_human(used),
+                bytes_to_human(rss),
+                bytes_to_human(peak),
+                if peak > 0 {
+                    used as f64 * 100.0 / peak as f64
+                } else {
+                    0.0
+                },
+                clients_mem,
+                used.saturating_sub(clients_mem as u64),
+                if used > 0 {
+                    used.saturating_sub(clients_mem as u64) as f64 * 100.0 / used as f64
+                } else {
+                    0.0
+                },
+                total_system_memory(),
+                bytes_to_human(total_system_memory()),
+                bytes_to_human(maxmemory),
+                srv.config.maxmemory_policy.name(),
+                ratio(active, allocated),
+                active.saturating_sub(allocated),
+                ratio(resident, active),
+                resident.saturating_sub(active),
+                ratio(rss, resident),
+                rss.saturating_sub(resident),
+                frag,
+                rss.saturating_sub(used),
+                clients_mem,
+            );
+        }
+        "persistence" => {
+            let _ = write!(
+                o,
+                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+                srv.dirty, srv.lastsave
+            );
+        }
+        "stats" => {
+            let kbps = |m: Metric| srv.get_instantaneous_metric(m) as f64 / 1024.0;
+            let _ = write!(
+                o,
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
+                srv.stat_numconnections,
+                srv.stat_numcommands,
+                srv.get_instantaneous_metric(Metric::Command),
+                srv.stat_net_input_bytes,
+                srv.stat_net_output_bytes,
+                kbps(Metric::NetInput),
+                kbps(Metric::NetOutput),
+                srv.stat_rejected_conn,
+                srv.stat_expiredkeys,
+                srv.stat_expired_stale_perc * 100.0,
+                srv.stat_expired_time_cap_reached_count,
+                srv.stat_expire_cycle_time_used / 1000,
+                srv.stat_evictedkeys,
+                srv.stat_keyspace_hits,
+                srv.stat_keyspace_misses,
+                srv.stat_unexpected_error_replies,
+                srv.stat_total_error_replies,
+                srv.stat_total_reads_processed,
+                srv.stat_total_writes_processed,
+            );
+        }
+        "replication" => {
+            let _ = write!(
+                o,
+                "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+                srv.run_id, srv.config.repl_backlog_size
+            );
+        }
+        "cpu" => {
+            let (sys, user) = rusage(libc::RUSAGE_SELF);
+            let (csys, cuser) = rusage(libc::RUSAGE_CHILDREN);
+            let (tsys, tuser) = rusage(libc::RUSAGE_THREAD);
+            let _ = write!(
+                o,
+                "# CPU\r\nused_cpu_sys:{:.6}\r\nused_cpu_user:{:.6}\r\nused_cpu_sys_children:{:.6}\r\nused_cpu_user_children:{:.6}\r\nused_cpu_sys_main_thread:{:.6}\r\nused_cpu_user_main_thread:{:.6}\r\n",
+                sys, user, csys, cuser, tsys, tuser
+            );
+        }
+        "modules" => o.push_str("# Modules\r\n"),
+        "commandstats" => {
+            o.push_str("# Commandstats\r\n");
+            let mut rows: Vec<&crate::commands::RedisCommand> = srv
+                .commands
+                .cmds
+                .iter()
+                .filter(|c| c.calls > 0 || c.failed_calls > 0 || c.rejected_calls > 0)
+                .collect();
+            rows.sort_by(|a, b| a.fullname.cmp(&b.fullname));
+            for c in rows {
+                let per = if c.calls > 0 {
+                    c.microseconds as f64 / c.calls as f64
+                } else {
+                    0.0
+                };
+                let _ = write!(
+                    o,
+                    "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
+                    c.fullname, c.calls, c.microseconds, per, c.rejected_calls, c.failed_calls
+                );
+            }
+        }
+        "errorstats" => {
+            o.push_str("# Errorstats\r\n");
+            let mut errs: Vec<(&String, &u64)> = srv.errors.iter().collect();
+            errs.sort();
+            for (k, v) in errs {
+                let _ = write!(o, "errorstat_{}:count={}\r\n", k, v);
+            }
+        }
+        "cluster" => o.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
+        "keyspace" => {
+            o.push_str("# Keyspace\r\n");
+            for db in &srv.dbs {
+                let keys = db.dict.len();
+                if keys > 0 {
+                    let _ = write!(
+                        o,
+                        "db{}:keys={},expires={},avg_ttl={}\r\n",
+                        db.id,
+                        keys,
+                        db.expires.len(),
+                        db.avg_ttl
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn os_string() -> String {
+    let rel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("Linux {} {}", rel.trim(), std::env::consts::ARCH)
+}
+
+/// INFO [section ...] → bulk (RESP2) / verbatim (RESP3) text.
+pub fn info_command(srv: &mut Server, c: &mut Client) {
+    let sections: Vec<String> = c.argv[1..]
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).to_lowercase())
+        .collect();
+    let s = gen_info_string(srv, c, &sections);
+    c.add_reply_verbatim(s.as_bytes(), "txt");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes() {
+        assert_eq!(bytes_to_human(0), "0B");
+        assert_eq!(bytes_to_human(990328), "967.12K");
+        assert_eq!(bytes_to_human(12324864), "11.75M");
+        assert_eq!(bytes_to_human(25276502016), "23.54G");
+    }
+}

@@ -1,0 +1,26 @@
+//! rustredis: a single-threaded, Redis 7.0-compatible server.
+//!
+//! The layout follows Redis's own (see `shared/DESIGN.md`): `ae` is the
+//! event loop, `networking` the clients and replies, `server` the command
+//! flow and cron, `db`/`expire` the keyspace, `t_*` the data types.
+#![deny(unsafe_code)]
+
+pub mod ae;
+pub mod anet;
+pub mod bio;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod dict;
+pub mod evict;
+pub mod expire;
+pub mod info;
+pub mod log;
+pub mod networking;
+pub mod object;
+pub mod resp;
+pub mod server;
+pub mod server_cmds;
+pub mod shared;
+pub mod t_string;
+pub mod util;

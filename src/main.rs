@@ -1,0 +1,181 @@
+//! The `rustredis` binary: `rustredis [CONFIG_FILE] [--directive value ...]`,
+//! exactly like `redis-server` (Redis `main()` in `server.c`).
+
+use std::sync::atomic::Ordering;
+
+use rustredis::config::{self, Config};
+use rustredis::server::{self, Server};
+use rustredis::server_cmds::REDIS_VERSION;
+use rustredis::{anet, log};
+
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+fn clap_command() -> clap::Command {
+    clap::Command::new("rustredis")
+        .version(concat!(env!("CARGO_PKG_VERSION"), " (Redis ", "7.0.15", " compatible)"))
+        .about("A single-threaded, Redis 7.0-compatible server")
+        .override_usage("rustredis [/path/to/redis.conf] [--directive value ...]\n       rustredis --port 7777\n       rustredis /etc/redis/redis.conf --loglevel verbose -")
+        .arg(clap::Arg::new("config").value_name("CONFIG_FILE").help("Config file to read first ('-' reads standard input)").num_args(0..).allow_hyphen_values(true).trailing_var_arg(true))
+        .after_help("Every redis.conf directive can be given on the command line as --name value.")
+}
+
+/// Forks into the background (Redis `daemonize`): the parent exits 0, the
+/// child starts a new session and points stdio at /dev/null.
+#[allow(unsafe_code)]
+fn daemonize() {
+    // SAFETY: called before any thread is started (only the main thread
+    // exists), so fork is sound; the parent exits immediately.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        eprintln!("fork failed: {}", std::io::Error::last_os_error());
+        std::process::exit(1);
+    }
+    if pid > 0 {
+        std::process::exit(0);
+    }
+    // SAFETY: plain syscalls on the child's own process state and fds.
+    unsafe {
+        libc::setsid();
+        let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR, 0);
+        if fd != -1 {
+            libc::dup2(fd, libc::STDIN_FILENO);
+            libc::dup2(fd, libc::STDOUT_FILENO);
+            libc::dup2(fd, libc::STDERR_FILENO);
+            if fd > libc::STDERR_FILENO {
+                libc::close(fd);
+            }
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 2 && ["-v", "--version", "-h", "--help"].contains(&args[1].as_str()) {
+        let _ = clap_command().get_matches_from(&args);
+        return;
+    }
+    let (config_file, extra) = match config::parse_command_line(&args[1..]) {
+        Ok(v) => v,
+        Err(report) => {
+            eprint!("{}", report);
+            std::process::exit(1);
+        }
+    };
+    log::init();
+    let mut cfg = Config::default();
+    let loaded = match &config_file {
+        Some(path) => cfg.load_from_file(path, &extra),
+        None => cfg.load_from_string(&extra),
+    };
+    if let Err(e) = loaded {
+        if e.is_open_error() {
+            log::write_raw(&format!("{}\n", log::format_line(3, &e.report())));
+        } else {
+            eprint!("{}", e.report());
+        }
+        std::process::exit(1);
+    }
+    log::set_verbosity(cfg.loglevel_index());
+    let logfile = if cfg.logfile.is_empty() && cfg.daemonize {
+        None
+    } else {
+        Some(cfg.logfile.clone())
+    };
+    log::set_logfile(logfile);
+    tracing::warn!("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+    tracing::warn!(
+        "Redis version={}, bits=64, commit=00000000, modified=0, pid={}, just started",
+        REDIS_VERSION,
+        std::process::id()
+    );
+    tracing::warn!("rustredis version={}", env!("CARGO_PKG_VERSION"));
+    if config_file.is_some() {
+        tracing::warn!("Configuration loaded");
+    } else {
+        tracing::warn!(
+            "Warning: no config file specified, using the default config. In order to specify a config file use {} /path/to/redis.conf",
+            args[0]
+        );
+    }
+    if cfg.daemonize {
+        daemonize();
+    }
+    if let Err(e) = std::env::set_current_dir(&cfg.dir) {
+        tracing::warn!("Can't chdir to '{}': {}", cfg.dir, log::os_error_text(&e));
+        std::process::exit(1);
+    }
+    let mut seed = [0u8; 16];
+    let _ = getrandom::fill(&mut seed);
+    rustredis::dict::set_hash_seed(seed);
+    let unimplemented: Vec<&str> = cfg
+        .unimplemented_in_use()
+        .into_iter()
+        .filter(|d| !(*d == "save" && cfg.save_params.is_empty()))
+        .collect();
+    let mut srv = match Server::new(cfg) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("Failed creating the event loop. Error message: '{}'", e);
+            std::process::exit(1);
+        }
+    };
+    srv.pid = std::process::id();
+    srv.config_file = config_file.as_ref().map(|p| {
+        std::fs::canonicalize(p)
+            .map(|c| c.display().to_string())
+            .unwrap_or_else(|_| p.clone())
+    });
+    log::set_role(b'M');
+    tracing::info!("monotonic clock: POSIX clock_gettime");
+    if srv.config.daemonize || !srv.config.pidfile.is_empty() {
+        let path = if srv.config.pidfile.is_empty() {
+            "/var/run/redis.pid".to_string()
+        } else {
+            srv.config.pidfile.clone()
+        };
+        srv.config.pidfile = path.clone();
+        if let Err(e) = std::fs::write(&path, format!("{}\n", srv.pid)) {
+            tracing::warn!("Failed to write PID file: {}", log::os_error_text(&e));
+        }
+    }
+    if let Err(msg) = anet::listen_to_port(&mut srv) {
+        tracing::warn!("{}", msg);
+        std::process::exit(1);
+    }
+    if srv.config.always_show_logo {
+        log::write_raw(&logo(&srv));
+    } else {
+        tracing::info!("Running mode=standalone, port={}.", srv.config.port);
+    }
+    tracing::warn!("Server initialized");
+    if !unimplemented.is_empty() {
+        tracing::warn!(
+            "WARNING: these directives are accepted but have no effect in this build: {}",
+            unimplemented.join(", ")
+        );
+    }
+    for (sig, flag) in [
+        (signal_hook::consts::SIGTERM, srv.sigterm.clone()),
+        (signal_hook::consts::SIGINT, srv.sigint.clone()),
+    ] {
+        if let Err(e) = signal_hook::flag::register(sig, flag) {
+            tracing::warn!("Can't install signal handler: {}", e);
+        }
+    }
+    srv.sigterm.store(false, Ordering::SeqCst);
+    tracing::info!("Ready to accept connections");
+    let code = server::ae_main(&mut srv);
+    std::process::exit(code);
+}
+
+/// The startup banner shown with `always-show-logo yes` (our own art).
+fn logo(srv: &Server) -> String {
+    format!(
+        "\n    ____                                 rustredis {} (Redis {} compatible) 64 bit\n   / __ \\__  __________/ /_________  ____/ (_)____\n  / /_/ / / / / ___/ __/ ___/ _ \\/ __  / / ___/     Running in standalone mode\n / _, _/ /_/ (__  ) /_/ /  /  __/ /_/ / (__  )      Port: {}\n/_/ |_|\\__,_/____/\\__/_/   \\___/\\__,_/_/____/       PID: {}\n\n",
+        env!("CARGO_PKG_VERSION"),
+        REDIS_VERSION,
+        srv.config.port,
+        srv.pid
+    )
+}

@@ -1,0 +1,227 @@
+//! Values stored in the keyspace (Redis `object.c`): [`RObj`], its
+//! encodings, and the LRU/LFU access field.
+//!
+//! # Layout
+//! Memory per key is a product feature, so a value is a 24-byte enum:
+//! - `Int(i64)`: Redis's `int` encoding, unboxed (Redis shares 0..9999 and
+//!   reports their refcount as `INT_MAX`; we derive that from the value).
+//! - `Inline`: an `embstr` of at most 22 bytes kept inside the enum itself,
+//!   so a short string value costs no allocation at all.
+//! - `Emb(Box<[u8]>)`: an `embstr` of 23..=44 bytes (one exact-size allocation).
+//! - `Raw(Box<Vec<u8>>)`: the `raw` encoding, with spare capacity for APPEND
+//!   and SETRANGE; boxed so the enum stays 24 bytes.
+//!
+//! The encoding names reported by OBJECT ENCODING follow Redis 7.0's rules:
+//! strings of at most 44 bytes are created `embstr`, longer ones `raw`;
+//! values that look like an `i64` of at most 20 chars become `int` when stored
+//! by SET-like commands (`try_object_encoding`); APPEND and SETRANGE leave a
+//! `raw` string behind.
+
+use bytes::Bytes;
+
+/// Longest string created with the `embstr` encoding (Redis `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`), bytes.
+pub const EMBSTR_SIZE_LIMIT: usize = 44;
+/// Longest string kept inline in the value itself, bytes.
+pub const INLINE_MAX: usize = 22;
+/// Integers 0..this are "shared" in Redis (`OBJ_SHARED_INTEGERS`).
+pub const OBJ_SHARED_INTEGERS: i64 = 10000;
+/// Largest string value, bytes (Redis `proto-max-bulk-len` default and the 512MB limit).
+pub const STRING_MAX_LEN: usize = 512 * 1024 * 1024;
+
+/// A stored value. See the module docs for the layout.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Int(i64),
+    Inline { len: u8, buf: [u8; INLINE_MAX] },
+    Emb(Box<[u8]>),
+    Raw(Box<Vec<u8>>),
+}
+
+/// A keyspace value plus its LRU clock / LFU counter (Redis `robj.lru`, 24 bits used).
+#[derive(Clone, Debug)]
+pub struct RObj {
+    pub v: Value,
+    pub lru: u32,
+}
+
+/// Redis object types, as TYPE and SCAN TYPE name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjType {
+    String,
+    List,
+    Set,
+    ZSet,
+    Hash,
+    Stream,
+}
+
+impl ObjType {
+    /// The name TYPE replies with.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjType::String => "string",
+            ObjType::List => "list",
+            ObjType::Set => "set",
+            ObjType::ZSet => "zset",
+            ObjType::Hash => "hash",
+            ObjType::Stream => "stream",
+        }
+    }
+}
+
+impl Value {
+    /// A string value with Redis's creation rule: `embstr` up to 44 bytes, else `raw`.
+    pub fn from_bytes(s: &[u8]) -> Value {
+        if s.len() <= INLINE_MAX {
+            let mut buf = [0u8; INLINE_MAX];
+            buf[..s.len()].copy_from_slice(s);
+            Value::Inline {
+                len: s.len() as u8,
+                buf,
+            }
+        } else if s.len() <= EMBSTR_SIZE_LIMIT {
+            Value::Emb(s.into())
+        } else {
+            Value::Raw(Box::new(s.to_vec()))
+        }
+    }
+
+    /// A `raw` string value (what APPEND / SETRANGE create).
+    pub fn raw(s: Vec<u8>) -> Value {
+        Value::Raw(Box::new(s))
+    }
+
+    /// Redis `tryObjectEncoding` for a value about to be stored: an integer
+    /// of at most 20 chars becomes `int`; otherwise `embstr`/`raw` by length.
+    pub fn from_arg_encoded(s: &[u8]) -> Value {
+        if s.len() <= 20 {
+            if let Some(v) = crate::util::string2ll(s) {
+                return Value::Int(v);
+            }
+        }
+        Value::from_bytes(s)
+    }
+
+    /// The object type (only strings exist in this build).
+    pub fn obj_type(&self) -> ObjType {
+        ObjType::String
+    }
+
+    /// OBJECT ENCODING name.
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Inline { .. } | Value::Emb(_) => "embstr",
+            Value::Raw(_) => "raw",
+        }
+    }
+
+    /// String bytes of a string value; integers are formatted into `tmp`.
+    pub fn as_bytes<'a>(&'a self, tmp: &'a mut itoa::Buffer) -> &'a [u8] {
+        match self {
+            Value::Int(i) => tmp.format(*i).as_bytes(),
+            Value::Inline { len, buf } => &buf[..*len as usize],
+            Value::Emb(b) => b,
+            Value::Raw(v) => v,
+        }
+    }
+
+    /// Owned copy of the string bytes.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut t = itoa::Buffer::new();
+        self.as_bytes(&mut t).to_vec()
+    }
+
+    /// String length in bytes (STRLEN), integers counted as their decimal text.
+    pub fn str_len(&self) -> usize {
+        match self {
+            Value::Int(i) => {
+                let mut t = itoa::Buffer::new();
+                t.format(*i).len()
+            }
+            Value::Inline { len, .. } => *len as usize,
+            Value::Emb(b) => b.len(),
+            Value::Raw(v) => v.len(),
+        }
+    }
+
+    /// The integer value, if the string parses as one (Redis `getLongLongFromObject`).
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => {
+                let mut t = itoa::Buffer::new();
+                crate::util::string2ll(self.as_bytes(&mut t))
+            }
+        }
+    }
+
+    /// Converts into a `raw` string in place and returns its buffer, for
+    /// APPEND and SETRANGE (Redis `dbUnshareStringValue`).
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, Value::Raw(_)) {
+            *self = Value::raw(self.to_vec());
+        }
+        match self {
+            Value::Raw(v) => v,
+            _ => unreachable!("converted to raw above"),
+        }
+    }
+
+    /// Approximate heap bytes owned by the value (for MEMORY-style stats).
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Value::Int(_) | Value::Inline { .. } => 0,
+            Value::Emb(b) => b.len(),
+            Value::Raw(v) => v.capacity() + 24,
+        }
+    }
+}
+
+impl RObj {
+    /// Wraps a value with the given LRU/LFU field.
+    pub fn new(v: Value, lru: u32) -> RObj {
+        RObj { v, lru }
+    }
+}
+
+/// Converts a `Bytes` argument into an owned key.
+pub fn key_box(b: &Bytes) -> Box<[u8]> {
+    b[..].into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert!(std::mem::size_of::<RObj>() <= 32);
+    }
+
+    #[test]
+    fn encodings() {
+        assert_eq!(Value::from_arg_encoded(b"123").encoding_name(), "int");
+        assert_eq!(
+            Value::from_arg_encoded(b"-9223372036854775808").encoding_name(),
+            "int"
+        );
+        assert_eq!(
+            Value::from_arg_encoded(b"9223372036854775808").encoding_name(),
+            "embstr"
+        );
+        assert_eq!(Value::from_arg_encoded(b"012").encoding_name(), "embstr");
+        assert_eq!(
+            Value::from_arg_encoded(&[b'a'; 44]).encoding_name(),
+            "embstr"
+        );
+        assert_eq!(Value::from_arg_encoded(&[b'a'; 45]).encoding_name(), "raw");
+        let mut v = Value::from_arg_encoded(b"abc");
+        v.make_raw().extend_from_slice(b"def");
+        assert_eq!(v.encoding_name(), "raw");
+        assert_eq!(v.to_vec(), b"abcdef");
+        assert_eq!(Value::Int(-42).str_len(), 3);
+        assert_eq!(Value::from_bytes(&[b'x'; 30]).to_vec(), vec![b'x'; 30]);
+    }
+}

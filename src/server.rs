@@ -1,0 +1,782 @@
+//! The server state and its main flow (Redis `server.c`): `Server`,
+//! `process_command`, `call`, `server_cron`, `before_sleep` and the event
+//! loop that drives them.
+//!
+//! # One command, end to end
+//! `read_query_from_client` → `process_input_buffer` → [`process_command`]
+//! (lookup, arity, auth) → [`call`] (time it, count it, run the handler,
+//! propagate) → replies wait in the client until `before_sleep` writes them.
+//!
+//! # The cron
+//! [`server_cron`] runs every 1000/hz ms: it refreshes the cached clocks and
+//! the LRU clock, samples instantaneous metrics, closes idle clients, runs
+//! the slow active-expire cycle and incremental rehashing within a time
+//! budget, and handles a pending shutdown. `before_sleep` runs the fast
+//! expire cycle, writes pending replies and frees clients queued for closing.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use mio::{Interest, Token};
+
+use crate::ae::{EventLoop, FiredEvent, TimerKind};
+use crate::anet::Listener;
+use crate::commands::{self, CommandTable};
+use crate::config::Config;
+use crate::db::RedisDb;
+use crate::networking::{
+    self, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_PENDING_READ, CLIENT_PENDING_WRITE,
+    Client,
+};
+use crate::util::{mstime, ustime};
+
+/// Tokens below this are listeners; clients use `CLIENT_TOKEN_BASE + slot`.
+pub const CLIENT_TOKEN_BASE: usize = 64;
+/// Most clients handled per cron tick by `clients_cron` besides the minimum.
+const CLIENTS_CRON_MIN_ITERATIONS: usize = 5;
+/// Instantaneous metrics keep this many samples (Redis `STATS_METRIC_SAMPLES`).
+const STATS_METRIC_SAMPLES: usize = 16;
+/// Most distinct error codes tracked in errorstats (Redis `ERROR_STATS_NUMBER`).
+const ERROR_STATS_NUMBER: usize = 128;
+/// LRU clock resolution in ms (Redis `LRU_CLOCK_RESOLUTION`).
+pub const LRU_CLOCK_RESOLUTION: i64 = 1000;
+/// LRU clock maximum (24 bits).
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+/// Instantaneous metric slots.
+#[derive(Clone, Copy)]
+pub enum Metric {
+    Command = 0,
+    NetInput = 1,
+    NetOutput = 2,
+}
+
+/// One instantaneous metric (Redis `inst_metric`).
+#[derive(Default, Clone)]
+pub struct InstMetric {
+    pub last_sample_time: i64,
+    pub last_sample_count: u64,
+    pub samples: [u64; STATS_METRIC_SAMPLES],
+    pub idx: usize,
+}
+
+/// Why and how the server is shutting down.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ShutdownRequest {
+    pub nosave: bool,
+    pub save: bool,
+}
+
+/// The one state object: every key, client and statistic.
+pub struct Server {
+    pub config: Config,
+    pub el: EventLoop,
+    pub dbs: Vec<RedisDb>,
+    clients: Vec<Option<Box<Client>>>,
+    free_slots: Vec<usize>,
+    /// Number of connected clients (including the one being served).
+    pub connected_clients: usize,
+    pub listeners: Vec<Listener>,
+    pub commands: CommandTable,
+    pub clients_pending_write: Vec<usize>,
+    pub clients_pending_read: Vec<usize>,
+    pub clients_to_close: Vec<usize>,
+    pub next_client_id: u64,
+    /// Cached clocks, refreshed by the cron and at the start of every call.
+    pub mstime: i64,
+    pub ustime: i64,
+    pub lruclock: u32,
+    /// Changes since the last save.
+    pub dirty: i64,
+    pub start_time_ms: i64,
+    pub run_id: String,
+    pub pid: u32,
+    pub executable: String,
+    pub config_file: Option<String>,
+    pub hz: i32,
+    pub cronloops: u64,
+    pub active_expire_enabled: bool,
+    pub shutdown_asap: Option<ShutdownRequest>,
+    pub sigterm: Arc<AtomicBool>,
+    pub sigint: Arc<AtomicBool>,
+    pub exit_code: Option<i32>,
+    // ---- stats (INFO stats) ----
+    pub stat_numcommands: u64,
+    pub stat_numconnections: u64,
+    pub stat_rejected_conn: u64,
+    pub stat_expiredkeys: u64,
+    pub stat_expired_stale_perc: f64,
+    pub stat_expired_time_cap_reached_count: u64,
+    pub stat_expire_cycle_time_used: u64,
+    pub stat_evictedkeys: u64,
+    pub stat_keyspace_hits: u64,
+    pub stat_keyspace_misses: u64,
+    pub stat_net_input_bytes: u64,
+    pub stat_net_output_bytes: u64,
+    pub stat_total_error_replies: u64,
+    pub stat_total_reads_processed: u64,
+    pub stat_total_writes_processed: u64,
+    pub stat_unexpected_error_replies: u64,
+    pub stat_peak_memory: u64,
+    pub errors: HashMap<String, u64>,
+    pub errors_enabled: bool,
+    pub inst_metric: [InstMetric; 3],
+    pub lastsave: i64,
+    // ---- memory, refreshed by the cron ----
+    pub used_memory: u64,
+    pub used_memory_rss: u64,
+    // ---- active expire state ----
+    pub expire_current_db: usize,
+    pub expire_timelimit_exit: bool,
+    pub expire_last_fast_cycle: i64,
+    clients_cron_cursor: usize,
+}
+
+impl Server {
+    /// Builds the server from a loaded config: databases, command table,
+    /// event loop (Redis `initServer`). Listeners are opened by `anet`.
+    pub fn new(config: Config) -> std::io::Result<Server> {
+        let now = mstime();
+        let dbs = (0..config.databases.max(1) as usize)
+            .map(RedisDb::new)
+            .collect();
+        let run_id = {
+            use rand::RngExt;
+            let mut rng = rand::rng();
+            (0..40)
+                .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+                .collect()
+        };
+        let hz = config.hz.clamp(1, 500);
+        Ok(Server {
+            el: EventLoop::new(config.maxclients as usize + 128)?,
+            dbs,
+            clients: Vec::new(),
+            free_slots: Vec::new(),
+            connected_clients: 0,
+            listeners: Vec::new(),
+            commands: commands::CommandTable::new(),
+            clients_pending_write: Vec::new(),
+            clients_pending_read: Vec::new(),
+            clients_to_close: Vec::new(),
+            next_client_id: 1,
+            mstime: now,
+            ustime: now * 1000,
+            lruclock: get_lru_clock(now),
+            dirty: 0,
+            start_time_ms: now,
+            run_id,
+            pid: std::process::id(),
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            config_file: None,
+            hz,
+            cronloops: 0,
+            active_expire_enabled: true,
+            shutdown_asap: None,
+            sigterm: Arc::new(AtomicBool::new(false)),
+            sigint: Arc::new(AtomicBool::new(false)),
+            exit_code: None,
+            stat_numcommands: 0,
+            stat_numconnections: 0,
+            stat_rejected_conn: 0,
+            stat_expiredkeys: 0,
+            stat_expired_stale_perc: 0.0,
+            stat_expired_time_cap_reached_count: 0,
+            stat_expire_cycle_time_used: 0,
+            stat_evictedkeys: 0,
+            stat_keyspace_hits: 0,
+            stat_keyspace_misses: 0,
+            stat_net_input_bytes: 0,
+            stat_net_output_bytes: 0,
+            stat_total_error_replies: 0,
+            stat_total_reads_processed: 0,
+            stat_total_writes_processed: 0,
+            stat_unexpected_error_replies: 0,
+            stat_peak_memory: 0,
+            errors: HashMap::new(),
+            errors_enabled: true,
+            inst_metric: Default::default(),
+            lastsave: now / 1000,
+            used_memory: 0,
+            used_memory_rss: 0,
+            expire_current_db: 0,
+            expire_timelimit_exit: false,
+            expire_last_fast_cycle: 0,
+            clients_cron_cursor: 0,
+            config,
+        })
+    }
+
+    // ---- Client table ----
+
+    /// The mio token of a client slot.
+    pub fn client_token(&self, slot: usize) -> Token {
+        Token(CLIENT_TOKEN_BASE + slot)
+    }
+
+    /// Adds a client, assigning its slot and id; returns the slot.
+    pub fn add_client(
+        &mut self,
+        conn: networking::Conn,
+        addr: String,
+        laddr: String,
+        unix: bool,
+    ) -> Option<usize> {
+        let slot = match self.free_slots.pop() {
+            Some(s) => s,
+            None => {
+                self.clients.push(None);
+                self.clients.len() - 1
+            }
+        };
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        let mut c = Box::new(Client::new(id, slot, Some(conn), addr, laddr, self.mstime));
+        if unix {
+            c.flags |= networking::CLIENT_UNIX_SOCKET;
+        }
+        c.authenticated = self.config.requirepass.is_empty();
+        let token = self.client_token(slot);
+        if let Some(conn) = c.conn.as_mut() {
+            if conn
+                .register(self.el.registry(), token, Interest::READABLE, true)
+                .is_err()
+            {
+                self.free_slots.push(slot);
+                return None;
+            }
+        }
+        self.clients[slot] = Some(c);
+        self.connected_clients += 1;
+        self.stat_numconnections += 1;
+        Some(slot)
+    }
+
+    /// Takes a client out of its slot while it is served.
+    pub fn take_client(&mut self, slot: usize) -> Option<Box<Client>> {
+        self.clients.get_mut(slot).and_then(|s| s.take())
+    }
+
+    /// Puts a client back into its slot.
+    pub fn put_client(&mut self, c: Box<Client>) {
+        let slot = c.slot;
+        if let Some(s) = self.clients.get_mut(slot) {
+            *s = Some(c);
+        }
+    }
+
+    /// A client in the table (not the one currently taken out).
+    pub fn client_mut(&mut self, slot: usize) -> Option<&mut Client> {
+        self.clients.get_mut(slot).and_then(|s| s.as_deref_mut())
+    }
+
+    /// All clients in the table, in slot order (the current client is not among them).
+    pub fn clients_iter(&self) -> impl Iterator<Item = &Client> {
+        self.clients.iter().filter_map(|c| c.as_deref())
+    }
+
+    /// Mutable iteration over the clients in the table.
+    pub fn clients_iter_mut(&mut self) -> impl Iterator<Item = &mut Client> {
+        self.clients.iter_mut().filter_map(|c| c.as_deref_mut())
+    }
+
+    /// Closes a client that was taken out of the table (Redis `freeClient`).
+    pub fn free_client(&mut self, mut c: Box<Client>) {
+        if let Some(conn) = c.conn.as_mut() {
+            conn.deregister(self.el.registry());
+        }
+        c.conn = None;
+        self.free_slots.push(c.slot);
+        if let Some(s) = self.clients.get_mut(c.slot) {
+            *s = None;
+        }
+        self.connected_clients = self.connected_clients.saturating_sub(1);
+    }
+
+    /// Queues a client in the table for closing in `before_sleep` (Redis `freeClientAsync`).
+    pub fn free_client_async(&mut self, slot: usize) {
+        if let Some(c) = self.client_mut(slot) {
+            if c.flags & CLIENT_CLOSE_ASAP == 0 {
+                c.flags |= CLIENT_CLOSE_ASAP;
+                self.clients_to_close.push(slot);
+            }
+        }
+    }
+
+    /// Queues a client for the write pass in `before_sleep`.
+    pub fn mark_pending_write(&mut self, c: &mut Client) {
+        if c.flags & CLIENT_PENDING_WRITE == 0 {
+            c.flags |= CLIENT_PENDING_WRITE;
+            self.clients_pending_write.push(c.slot);
+        }
+    }
+
+    /// Queues a client whose input was not fully consumed this turn.
+    pub fn mark_pending_read(&mut self, c: &mut Client) {
+        c.flags |= CLIENT_PENDING_READ;
+        if !self.clients_pending_read.contains(&c.slot) {
+            self.clients_pending_read.push(c.slot);
+        }
+    }
+
+    /// True when the client must AUTH before running commands.
+    pub fn auth_required(&self, c: &Client) -> bool {
+        !c.authenticated && !self.config.requirepass.is_empty()
+    }
+
+    /// Moves the error codes a client replied with into INFO errorstats.
+    pub fn record_error_codes(&mut self, c: &mut Client) -> usize {
+        let n = c.error_codes.len();
+        for code in c.error_codes.drain(..) {
+            self.stat_total_error_replies += 1;
+            if !self.errors_enabled {
+                continue;
+            }
+            if let Some(v) = self.errors.get_mut(&code) {
+                *v += 1;
+            } else if self.errors.len() >= ERROR_STATS_NUMBER {
+                tracing::warn!(
+                    "Errorstats stopped adding new errors because the number of different errors reached {}; all new errors will be counted under 'errorstat_ERRORSTATS_DISABLED'",
+                    ERROR_STATS_NUMBER
+                );
+                self.errors_enabled = false;
+            } else {
+                self.errors.insert(code, 1);
+            }
+        }
+        n
+    }
+
+    /// Refreshes the cached clocks (Redis `updateCachedTime`).
+    pub fn update_cached_time(&mut self) {
+        self.ustime = ustime();
+        self.mstime = self.ustime / 1000;
+    }
+
+    /// The current LRU clock (cached when the cron runs often enough).
+    pub fn lru_clock(&self) -> u32 {
+        if 1000 / self.hz as i64 <= LRU_CLOCK_RESOLUTION {
+            self.lruclock
+        } else {
+            get_lru_clock(mstime())
+        }
+    }
+
+    /// Applies the side effects of directives changed by CONFIG SET.
+    pub fn apply_config_changes(&mut self, changed: &[&str]) {
+        for name in changed {
+            match *name {
+                "hz" => self.hz = self.config.hz.clamp(1, 500),
+                "loglevel" => crate::log::set_verbosity(self.config.loglevel_index()),
+                _ => {}
+            }
+        }
+    }
+
+    fn track_instantaneous_metric(&mut self, m: Metric, current: u64, now_ms: i64) {
+        let im = &mut self.inst_metric[m as usize];
+        let t = now_ms - im.last_sample_time;
+        if im.last_sample_time > 0 && t > 0 {
+            let ops = current.saturating_sub(im.last_sample_count);
+            im.samples[im.idx] = ops * 1000 / t as u64;
+            im.idx = (im.idx + 1) % STATS_METRIC_SAMPLES;
+        }
+        im.last_sample_time = now_ms;
+        im.last_sample_count = current;
+    }
+
+    /// Mean of the instantaneous metric samples (per second).
+    pub fn get_instantaneous_metric(&self, m: Metric) -> u64 {
+        let im = &self.inst_metric[m as usize];
+        im.samples.iter().sum::<u64>() / STATS_METRIC_SAMPLES as u64
+    }
+
+    /// Clears the INFO stats, commandstats and errorstats (CONFIG RESETSTAT).
+    pub fn reset_stats(&mut self) {
+        self.stat_numcommands = 0;
+        self.stat_numconnections = 0;
+        self.stat_rejected_conn = 0;
+        self.stat_expiredkeys = 0;
+        self.stat_expired_stale_perc = 0.0;
+        self.stat_expired_time_cap_reached_count = 0;
+        self.stat_expire_cycle_time_used = 0;
+        self.stat_evictedkeys = 0;
+        self.stat_keyspace_hits = 0;
+        self.stat_keyspace_misses = 0;
+        self.stat_net_input_bytes = 0;
+        self.stat_net_output_bytes = 0;
+        self.stat_total_error_replies = 0;
+        self.stat_total_reads_processed = 0;
+        self.stat_total_writes_processed = 0;
+        self.stat_unexpected_error_replies = 0;
+        self.stat_peak_memory = 0;
+        self.errors.clear();
+        self.errors_enabled = true;
+        self.inst_metric = Default::default();
+        self.commands.reset_stats();
+    }
+
+    /// Refreshes `used_memory` (jemalloc allocated) and `used_memory_rss`.
+    pub fn refresh_memory_stats(&mut self) {
+        self.used_memory = crate::info::jemalloc_allocated().unwrap_or(self.used_memory);
+        self.used_memory_rss = crate::info::process_rss().unwrap_or(self.used_memory_rss);
+        self.stat_peak_memory = self.stat_peak_memory.max(self.used_memory);
+    }
+}
+
+/// The LRU clock for a time in ms (Redis `getLRUClock`).
+pub fn get_lru_clock(now_ms: i64) -> u32 {
+    ((now_ms / LRU_CLOCK_RESOLUTION) as u64 & LRU_CLOCK_MAX as u64) as u32
+}
+
+// ---- Commands ----
+
+/// Validates and runs one parsed command (Redis `processCommand`).
+///
+/// Errors (exact Redis text): unknown command, unknown subcommand, wrong
+/// number of arguments, `NOAUTH Authentication required.`.
+pub fn process_command(srv: &mut Server, c: &mut Client) {
+    if c.argv[0].eq_ignore_ascii_case(b"quit") {
+        c.add_reply_ok();
+        c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+        return;
+    }
+    let found = srv.commands.lookup(&c.argv);
+    let Some(idx) = found else {
+        let err = if srv.commands.is_container(&c.argv[0]) {
+            let cmd = String::from_utf8_lossy(&c.argv[0]).to_uppercase();
+            let sub: String = String::from_utf8_lossy(&c.argv[1])
+                .chars()
+                .take(128)
+                .collect();
+            format!("ERR unknown subcommand '{}'. Try {} HELP.", sub, cmd)
+        } else {
+            let mut args = String::new();
+            for a in c.argv.iter().skip(1) {
+                if args.len() >= 128 {
+                    break;
+                }
+                let room = 128 - args.len();
+                let s = String::from_utf8_lossy(a);
+                let s: String = s.chars().take(room).collect();
+                args.push_str(&format!("'{}' ", s));
+            }
+            let name: String = String::from_utf8_lossy(&c.argv[0])
+                .chars()
+                .take(128)
+                .collect();
+            format!(
+                "ERR unknown command '{}', with args beginning with: {}",
+                name, args
+            )
+        };
+        c.add_reply_error(&err);
+        srv.record_error_codes(c);
+        return;
+    };
+    c.cmd = Some(idx);
+    c.lastcmd = Some(idx);
+    let (arity, flags) = {
+        let cmd = &srv.commands.cmds[idx];
+        (cmd.arity, cmd.flags)
+    };
+    let argc = c.argv.len() as i32;
+    if (arity > 0 && arity != argc) || argc < -arity {
+        let name = srv.commands.cmds[idx].fullname.clone();
+        reject_command(
+            srv,
+            c,
+            idx,
+            &format!("ERR wrong number of arguments for '{}' command", name),
+        );
+        return;
+    }
+    if srv.commands.cmds[idx].fullname == "debug"
+        && !crate::server_cmds::allow_protected_action(srv.config.enable_debug_command, c)
+    {
+        reject_command(
+            srv,
+            c,
+            idx,
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+        );
+        return;
+    }
+    if srv.auth_required(c) && flags & commands::CMD_NO_AUTH == 0 {
+        reject_command(srv, c, idx, "NOAUTH Authentication required.");
+        return;
+    }
+    call(srv, c, idx);
+}
+
+fn reject_command(srv: &mut Server, c: &mut Client, idx: usize, msg: &str) {
+    srv.commands.cmds[idx].rejected_calls += 1;
+    c.add_reply_error(msg);
+    srv.record_error_codes(c);
+}
+
+/// Runs a command's handler, timing and counting it (Redis `call`).
+pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
+    srv.update_cached_time();
+    let start = std::time::Instant::now();
+    let handler = srv.commands.cmds[idx].handler;
+    let Some(handler) = handler else {
+        c.add_reply_subcommand_syntax_error();
+        srv.record_error_codes(c);
+        return;
+    };
+    handler(srv, c);
+    let dur = start.elapsed().as_micros() as u64;
+    let failed = srv.record_error_codes(c) > 0;
+    let cmd = &mut srv.commands.cmds[idx];
+    cmd.calls += 1;
+    cmd.microseconds += dur;
+    if failed {
+        cmd.failed_calls += 1;
+    }
+    srv.stat_numcommands += 1;
+}
+
+// ---- Cron ----
+
+/// The periodic task (Redis `serverCron`); returns the ms until the next run.
+///
+/// # Latency
+/// Each part has a budget: `clients_cron` visits a bounded number of clients,
+/// the slow expire cycle is bounded by `25 + 2*effort` percent of the tick,
+/// and rehashing by 1 ms per database.
+pub fn server_cron(srv: &mut Server) -> i64 {
+    srv.update_cached_time();
+    let now = srv.mstime;
+    // Dynamic hz: more clients, more frequent cron (Redis MAX_CLIENTS_PER_CLOCK_TICK 200).
+    srv.hz = srv.config.hz.clamp(1, 500);
+    if srv.config.dynamic_hz {
+        while srv.connected_clients as i32 / srv.hz > 200 {
+            srv.hz *= 2;
+            if srv.hz > 500 {
+                srv.hz = 500;
+                break;
+            }
+        }
+    }
+    srv.lruclock = get_lru_clock(now);
+    for (flag, name) in [
+        (srv.sigterm.clone(), "SIGTERM"),
+        (srv.sigint.clone(), "SIGINT"),
+    ] {
+        if flag.swap(false, Ordering::SeqCst) {
+            // Redis logs this from the signal handler, in its own short format.
+            crate::log::write_raw(&format!(
+                "{}:signal-handler ({}) Received {} scheduling shutdown...\n",
+                std::process::id(),
+                now / 1000,
+                name
+            ));
+            srv.shutdown_asap = Some(ShutdownRequest::default());
+        }
+    }
+    if let Some(req) = srv.shutdown_asap.take() {
+        if prepare_for_shutdown(srv, req) {
+            srv.exit_code = Some(0);
+        }
+    }
+    if run_with_period(srv, 100) {
+        let cmds = srv.stat_numcommands;
+        let input = srv.stat_net_input_bytes;
+        let output = srv.stat_net_output_bytes;
+        srv.track_instantaneous_metric(Metric::Command, cmds, now);
+        srv.track_instantaneous_metric(Metric::NetInput, input, now);
+        srv.track_instantaneous_metric(Metric::NetOutput, output, now);
+        srv.refresh_memory_stats();
+    }
+    clients_cron(srv);
+    databases_cron(srv);
+    srv.cronloops += 1;
+    1000 / srv.hz as i64
+}
+
+fn run_with_period(srv: &Server, ms: i64) -> bool {
+    ms <= 1000 / srv.hz as i64 || srv.cronloops % ((ms / (1000 / srv.hz as i64)).max(1) as u64) == 0
+}
+
+/// Closes idle clients past `timeout` seconds and shrinks idle query buffers
+/// (Redis `clientsCron`).
+///
+/// # Latency
+/// Visits `max(clients/hz, 5)` clients per call, round robin.
+fn clients_cron(srv: &mut Server) {
+    let n = srv.clients.len();
+    if n == 0 {
+        return;
+    }
+    let iterations = (srv.connected_clients / srv.hz as usize)
+        .max(CLIENTS_CRON_MIN_ITERATIONS)
+        .min(n);
+    let timeout_ms = srv.config.timeout as i64 * 1000;
+    let now = srv.mstime;
+    for _ in 0..iterations {
+        let slot = srv.clients_cron_cursor % n;
+        srv.clients_cron_cursor = srv.clients_cron_cursor.wrapping_add(1);
+        let Some(c) = srv.clients.get_mut(slot).and_then(|c| c.as_deref_mut()) else {
+            continue;
+        };
+        if timeout_ms > 0
+            && now - c.lastinteraction > timeout_ms
+            && c.flags & CLIENT_CLOSE_ASAP == 0
+        {
+            tracing::debug!("Closing idle client");
+            srv.free_client_async(slot);
+            continue;
+        }
+        // Give back big idle query buffers (Redis clientsCronResizeQueryBuffer).
+        if c.querybuf.is_empty()
+            && c.querybuf.capacity() > 32 * 1024
+            && now - c.lastinteraction > 2000
+        {
+            c.querybuf = bytes::BytesMut::new();
+        }
+    }
+}
+
+/// Active expiry and incremental rehashing (Redis `databasesCron`).
+fn databases_cron(srv: &mut Server) {
+    if srv.active_expire_enabled {
+        crate::expire::active_expire_cycle(srv, crate::expire::ExpireCycle::Slow);
+    }
+    // Resize and rehash: at most 16 databases per call, 1 ms each.
+    let dbs = srv.dbs.len().min(16);
+    for db in srv.dbs.iter_mut().take(dbs) {
+        db.dict.shrink_to_fit_if_needed();
+        db.expires.shrink_to_fit_if_needed();
+        if srv.config.activerehashing {
+            if db.dict.is_rehashing() {
+                db.dict.rehash_milliseconds(1);
+            } else if db.expires.is_rehashing() {
+                db.expires.rehash_milliseconds(1);
+            }
+        }
+    }
+}
+
+/// Work done before the loop sleeps (Redis `beforeSleep`): fast expire cycle,
+/// reply writes, async client frees.
+pub fn before_sleep(srv: &mut Server) {
+    srv.update_cached_time();
+    if srv.active_expire_enabled {
+        crate::expire::active_expire_cycle(srv, crate::expire::ExpireCycle::Fast);
+    }
+    networking::handle_clients_with_pending_writes(srv);
+    free_clients_in_async_free_queue(srv);
+}
+
+fn free_clients_in_async_free_queue(srv: &mut Server) {
+    for slot in std::mem::take(&mut srv.clients_to_close) {
+        if let Some(c) = srv.take_client(slot) {
+            srv.free_client(c);
+        }
+    }
+}
+
+/// Runs the event loop until shutdown (Redis `aeMain`). Returns the exit code.
+pub fn ae_main(srv: &mut Server) -> i32 {
+    let now = mstime();
+    srv.el.create_time_event(now, 1, TimerKind::ServerCron);
+    let mut fired: Vec<FiredEvent> = Vec::with_capacity(1024);
+    loop {
+        if let Some(code) = srv.exit_code {
+            return code;
+        }
+        before_sleep(srv);
+        let now = mstime();
+        let timeout =
+            if !srv.clients_pending_read.is_empty() || !srv.clients_pending_write.is_empty() {
+                Some(Duration::ZERO)
+            } else {
+                srv.el
+                    .ms_until_next_timer(now)
+                    .map(|ms| Duration::from_millis(ms as u64))
+            };
+        fired.clear();
+        if let Err(e) = srv.el.poll_events(timeout, &mut fired) {
+            tracing::warn!("Event loop poll failed: {}", e);
+        }
+        srv.update_cached_time();
+        for ev in fired.iter() {
+            process_file_event(srv, *ev);
+        }
+        for slot in std::mem::take(&mut srv.clients_pending_read) {
+            let Some(mut c) = srv.take_client(slot) else {
+                continue;
+            };
+            c.flags &= !CLIENT_PENDING_READ;
+            if networking::read_query_from_client(srv, &mut c) {
+                srv.put_client(c);
+            } else {
+                srv.free_client(c);
+            }
+        }
+        let now = mstime();
+        for te in srv.el.take_due_timers(now) {
+            match te.kind {
+                TimerKind::ServerCron => {
+                    let next = server_cron(srv);
+                    srv.el.reschedule(te, mstime(), next);
+                }
+            }
+        }
+    }
+}
+
+fn process_file_event(srv: &mut Server, ev: FiredEvent) {
+    let t = ev.token.0;
+    if t < CLIENT_TOKEN_BASE {
+        crate::anet::accept_handler(srv, t);
+        return;
+    }
+    let slot = t - CLIENT_TOKEN_BASE;
+    let Some(mut c) = srv.take_client(slot) else {
+        return;
+    };
+    let mut keep = true;
+    if ev.readable || ev.closed {
+        srv.stat_total_reads_processed += 1;
+        keep = networking::read_query_from_client(srv, &mut c);
+    }
+    if keep && ev.writable && c.reply_bytes > 0 {
+        srv.stat_total_writes_processed += 1;
+        keep = networking::write_to_client(srv, &mut c);
+    }
+    if keep {
+        srv.put_client(c);
+    } else {
+        srv.free_client(c);
+    }
+}
+
+// ---- Shutdown ----
+
+/// Prepares to exit (Redis `prepareForShutdown`): logs, removes the pid file
+/// and the Unix socket, closes listeners. Returns true when the server may exit.
+pub fn prepare_for_shutdown(srv: &mut Server, req: ShutdownRequest) -> bool {
+    tracing::warn!("User requested shutdown...");
+    if req.save && !req.nosave {
+        // RDB persistence is not part of this build: nothing is written, so say so.
+        tracing::warn!("Error trying to save the DB, can't exit.");
+        return false;
+    }
+    if srv.config.daemonize || !srv.config.pidfile.is_empty() {
+        tracing::info!("Removing the pid file.");
+        let _ = std::fs::remove_file(&srv.config.pidfile);
+    }
+    // Flush what the clients are owed (e.g. the QUIT of others) before exiting.
+    networking::handle_clients_with_pending_writes(srv);
+    crate::anet::close_listening_sockets(srv);
+    tracing::warn!("Redis is now ready to exit, bye bye...");
+    let _ = std::io::stdout().flush();
+    true
+}

@@ -1,0 +1,781 @@
+//! Connection and server commands (Redis `server.c`, `networking.c`,
+//! `config.c`, `debug.c`): PING, ECHO, QUIT, RESET, AUTH, HELLO, TIME,
+//! SHUTDOWN, CLIENT, CONFIG and DEBUG.
+//!
+//! Handlers that look at every client (CLIENT LIST, CLIENT KILL) handle the
+//! current client explicitly: it is out of the client table while it runs.
+
+use crate::config::ProtectedAction;
+use crate::db::{LOOKUP_NOTOUCH, lookup_key_read_with_flags};
+use crate::networking::{
+    self, CLIENT_CLOSE_AFTER_REPLY, CLIENT_NO_EVICT, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
+    CLIENT_REPLY_SKIP_NEXT, CLIENT_UNIX_SOCKET, Client,
+};
+use crate::object::Value;
+use crate::server::{Server, ShutdownRequest};
+use crate::shared;
+use crate::util::{string_match, string2ll};
+
+/// The Redis version whose behaviour rustredis implements.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+// ---- PING / ECHO / QUIT / TIME ----
+
+/// PING [message] → `+PONG` or the message as a bulk string.
+pub fn ping_command(_srv: &mut Server, c: &mut Client) {
+    if c.argv.len() > 2 {
+        c.add_reply_error("ERR wrong number of arguments for 'ping' command");
+        return;
+    }
+    if c.argv.len() == 1 {
+        c.add_reply_status("PONG");
+    } else {
+        let m = c.argv[1].clone();
+        c.add_reply_bulk(&m);
+    }
+}
+
+/// ECHO message → the message.
+pub fn echo_command(_srv: &mut Server, c: &mut Client) {
+    let m = c.argv[1].clone();
+    c.add_reply_bulk(&m);
+}
+
+/// QUIT → OK, then the connection closes (normally handled in `process_command`).
+pub fn quit_command(_srv: &mut Server, c: &mut Client) {
+    c.add_reply_ok();
+    c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+}
+
+/// TIME → [unix seconds, microseconds] as bulk strings.
+pub fn time_command(_srv: &mut Server, c: &mut Client) {
+    let us = crate::util::ustime();
+    c.add_reply_array_len(2);
+    c.add_reply_bulk_long_long(us / 1_000_000);
+    c.add_reply_bulk_long_long(us % 1_000_000);
+}
+
+// ---- AUTH / HELLO / RESET ----
+
+fn check_password(srv: &Server, username: &[u8], password: &[u8]) -> bool {
+    if username != b"default" {
+        return false;
+    }
+    srv.config.requirepass.is_empty() || srv.config.requirepass == password
+}
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+/// AUTH [username] password → OK. Errors: WRONGPASS, and the "called without
+/// any password configured" error for the one-argument form without requirepass.
+pub fn auth_command(srv: &mut Server, c: &mut Client) {
+    if c.argv.len() > 3 {
+        c.add_reply_error(shared::err_syntax());
+        return;
+    }
+    let (user, pass) = if c.argv.len() == 2 {
+        if srv.config.requirepass.is_empty() {
+            c.add_reply_error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+            return;
+        }
+        (bytes::Bytes::from_static(b"default"), c.argv[1].clone())
+    } else {
+        (c.argv[1].clone(), c.argv[2].clone())
+    };
+    if check_password(srv, &user, &pass) {
+        c.authenticated = true;
+        c.add_reply_ok();
+    } else {
+        c.add_reply_error(WRONGPASS);
+    }
+}
+
+/// Validates a client name (Redis `clientSetNameOrReply`); empty clears it.
+fn set_client_name_or_reply(c: &mut Client, name: &bytes::Bytes) -> bool {
+    if name.is_empty() {
+        c.name = None;
+        return true;
+    }
+    if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        c.add_reply_error(
+            "ERR Client names cannot contain spaces, newlines or special characters.",
+        );
+        return false;
+    }
+    c.name = Some(name.clone());
+    true
+}
+
+/// HELLO [protover [AUTH username password] [SETNAME clientname]] → map of
+/// server facts; switches the connection to RESP2 or RESP3.
+pub fn hello_command(srv: &mut Server, c: &mut Client) {
+    let mut ver = 0i64;
+    let mut next = 1;
+    if c.argv.len() >= 2 {
+        match string2ll(&c.argv[1]) {
+            Some(v) => ver = v,
+            None => {
+                c.add_reply_error("ERR Protocol version is not an integer or out of range");
+                return;
+            }
+        }
+        next = 2;
+        if !(2..=3).contains(&ver) {
+            c.add_reply_error("NOPROTO unsupported protocol version");
+            return;
+        }
+    }
+    // Redis 7.0 applies AUTH and SETNAME as it reads them.
+    let mut j = next;
+    while j < c.argv.len() {
+        let more = c.argv.len() - 1 - j;
+        let opt = c.argv[j].clone();
+        if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
+            if check_password(srv, &c.argv[j + 1], &c.argv[j + 2]) {
+                c.authenticated = true;
+            } else {
+                c.add_reply_error(WRONGPASS);
+                return;
+            }
+            j += 3;
+        } else if opt.eq_ignore_ascii_case(b"setname") && more >= 1 {
+            let n = c.argv[j + 1].clone();
+            if !set_client_name_or_reply(c, &n) {
+                return;
+            }
+            j += 2;
+        } else {
+            let msg = format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(&opt)
+            );
+            c.add_reply_error(&msg);
+            return;
+        }
+    }
+    if srv.auth_required(c) {
+        c.add_reply_error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        return;
+    }
+    if ver != 0 {
+        c.resp = ver as u8;
+    }
+    c.add_reply_map_len(7);
+    c.add_reply_bulk(b"server");
+    c.add_reply_bulk(b"redis");
+    c.add_reply_bulk(b"version");
+    c.add_reply_bulk(REDIS_VERSION.as_bytes());
+    c.add_reply_bulk(b"proto");
+    c.add_reply_long_long(c.resp as i64);
+    c.add_reply_bulk(b"id");
+    c.add_reply_long_long(c.id as i64);
+    c.add_reply_bulk(b"mode");
+    c.add_reply_bulk(b"standalone");
+    c.add_reply_bulk(b"role");
+    c.add_reply_bulk(b"master");
+    c.add_reply_bulk(b"modules");
+    c.add_reply_array_len(0);
+}
+
+/// RESET → `+RESET`: back to db 0, RESP2, no name, replies on, logged out
+/// when a password is required (Redis `clearClientConnectionState`).
+pub fn reset_command(srv: &mut Server, c: &mut Client) {
+    c.db = 0;
+    c.resp = 2;
+    c.name = None;
+    c.flags &= !(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT);
+    c.authenticated = srv.config.requirepass.is_empty();
+    c.add_reply_status("RESET");
+}
+
+// ---- CLIENT ----
+
+fn client_type_name(_c: &Client) -> &'static str {
+    "normal"
+}
+
+/// The CLIENT LIST / CLIENT INFO line of a client (Redis `catClientInfoString`), without newline.
+pub fn client_info_string(srv: &Server, c: &Client) -> String {
+    let now = srv.mstime;
+    let mut flags = String::new();
+    if c.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
+        flags.push('c');
+    }
+    if c.flags & networking::CLIENT_CLOSE_ASAP != 0 {
+        flags.push('A');
+    }
+    if c.flags & CLIENT_UNIX_SOCKET != 0 {
+        flags.push('U');
+    }
+    if c.flags & CLIENT_NO_EVICT != 0 {
+        flags.push('e');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let events = if c.write_registered { "rw" } else { "r" };
+    let cmd = c
+        .lastcmd
+        .map(|i| srv.commands.cmds[i].fullname.as_str())
+        .unwrap_or("NULL");
+    let argv_mem: usize = c.argv.iter().map(|a| a.len()).sum();
+    let qbuf_free = c.querybuf.capacity() - c.querybuf.len();
+    let obl = c.reply.front().map(|f| f.len()).unwrap_or(0);
+    let oll = c.reply.len().saturating_sub(1);
+    let name = c
+        .name
+        .as_ref()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default();
+    let mut s = format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        c.id,
+        c.addr,
+        c.laddr,
+        c.fd,
+        name,
+        (now - c.ctime) / 1000,
+        (now - c.lastinteraction) / 1000,
+        flags,
+        c.db,
+        c.querybuf.len(),
+        qbuf_free,
+        argv_mem,
+        c.reply
+            .back()
+            .map(|b| b.capacity())
+            .unwrap_or(1024)
+            .max(1024),
+        c.reply.back().map(|b| b.len()).unwrap_or(0),
+        obl,
+        oll,
+        c.reply_bytes.saturating_sub(obl),
+        c.mem_usage(),
+        events,
+        cmd,
+        c.resp
+    );
+    if let Some(n) = &c.lib_name {
+        s.push_str(&format!(" lib-name={}", String::from_utf8_lossy(n)));
+    }
+    if let Some(v) = &c.lib_ver {
+        s.push_str(&format!(" lib-ver={}", String::from_utf8_lossy(v)));
+    }
+    s
+}
+
+/// CLIENT ID → integer.
+pub fn client_id_command(_srv: &mut Server, c: &mut Client) {
+    c.add_reply_long_long(c.id as i64);
+}
+
+/// CLIENT SETNAME name → OK. Error for names with spaces or control chars.
+pub fn client_setname_command(_srv: &mut Server, c: &mut Client) {
+    let n = c.argv[2].clone();
+    if set_client_name_or_reply(c, &n) {
+        c.add_reply_ok();
+    }
+}
+
+/// CLIENT GETNAME → the name or null.
+pub fn client_getname_command(_srv: &mut Server, c: &mut Client) {
+    match c.name.clone() {
+        Some(n) => c.add_reply_bulk(&n),
+        None => c.add_reply_null(),
+    }
+}
+
+/// CLIENT INFO → verbatim text: this client's line plus "\n".
+pub fn client_info_command(srv: &mut Server, c: &mut Client) {
+    let mut s = client_info_string(srv, c);
+    s.push('\n');
+    c.add_reply_verbatim(s.as_bytes(), "txt");
+}
+
+/// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...] → verbatim text, one line per client.
+pub fn client_list_command(srv: &mut Server, c: &mut Client) {
+    let mut type_filter: Option<String> = None;
+    let mut ids: Option<Vec<u64>> = None;
+    if c.argv.len() == 4 && c.argv[2].eq_ignore_ascii_case(b"type") {
+        let t = String::from_utf8_lossy(&c.argv[3]).to_lowercase();
+        if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
+            let msg = format!(
+                "ERR Unknown client type '{}'",
+                String::from_utf8_lossy(&c.argv[3])
+            );
+            c.add_reply_error(&msg);
+            return;
+        }
+        type_filter = Some(if t == "slave" { "replica".into() } else { t });
+    } else if c.argv.len() > 3 && c.argv[2].eq_ignore_ascii_case(b"id") {
+        let mut v = Vec::new();
+        for a in &c.argv[3..] {
+            match string2ll(a) {
+                Some(id) if id > 0 => v.push(id as u64),
+                _ => {
+                    c.add_reply_error("ERR Invalid client ID");
+                    return;
+                }
+            }
+        }
+        ids = Some(v);
+    } else if c.argv.len() != 2 {
+        c.add_reply_error(shared::err_syntax());
+        return;
+    }
+    let mut lines: Vec<(u64, String)> = Vec::new();
+    let keep = |cl: &Client| -> bool {
+        if let Some(t) = &type_filter {
+            if client_type_name(cl) != t {
+                return false;
+            }
+        }
+        if let Some(ids) = &ids {
+            return ids.contains(&cl.id);
+        }
+        true
+    };
+    for cl in srv.clients_iter() {
+        if keep(cl) {
+            lines.push((cl.id, client_info_string(srv, cl)));
+        }
+    }
+    if keep(c) {
+        lines.push((c.id, client_info_string(srv, c)));
+    }
+    lines.sort_by_key(|(id, _)| *id);
+    let mut out = String::new();
+    for (_, l) in lines {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    c.add_reply_verbatim(out.as_bytes(), "txt");
+}
+
+/// CLIENT KILL addr:port → OK, or CLIENT KILL [ID id] [TYPE t] [USER u]
+/// [ADDR a] [LADDR a] [SKIPME yes|no] → integer: clients killed.
+pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
+    let mut id: Option<u64> = None;
+    let mut typ: Option<String> = None;
+    let mut addr: Option<Vec<u8>> = None;
+    let mut laddr: Option<Vec<u8>> = None;
+    let mut user: Option<Vec<u8>> = None;
+    let mut skipme = true;
+    let old_style = c.argv.len() == 3;
+    if old_style {
+        addr = Some(c.argv[2].to_vec());
+        skipme = false;
+    } else if c.argv.len() > 3 && c.argv.len() % 2 == 0 {
+        let mut i = 2;
+        while i < c.argv.len() {
+            let opt = c.argv[i].clone();
+            let val = c.argv[i + 1].clone();
+            if opt.eq_ignore_ascii_case(b"id") {
+                match string2ll(&val) {
+                    Some(v) if v >= 1 => id = Some(v as u64),
+                    _ => {
+                        c.add_reply_error("ERR client-id should be greater than 0");
+                        return;
+                    }
+                }
+            } else if opt.eq_ignore_ascii_case(b"type") {
+                let t = String::from_utf8_lossy(&val).to_lowercase();
+                if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
+                    let msg = format!(
+                        "ERR Unknown client type '{}'",
+                        String::from_utf8_lossy(&val)
+                    );
+                    c.add_reply_error(&msg);
+                    return;
+                }
+                typ = Some(if t == "slave" { "replica".into() } else { t });
+            } else if opt.eq_ignore_ascii_case(b"addr") {
+                addr = Some(val.to_vec());
+            } else if opt.eq_ignore_ascii_case(b"laddr") {
+                laddr = Some(val.to_vec());
+            } else if opt.eq_ignore_ascii_case(b"user") {
+                if &val[..] != b"default" {
+                    let msg = format!("ERR No such user '{}'", String::from_utf8_lossy(&val));
+                    c.add_reply_error(&msg);
+                    return;
+                }
+                user = Some(val.to_vec());
+            } else if opt.eq_ignore_ascii_case(b"skipme") {
+                if val.eq_ignore_ascii_case(b"yes") {
+                    skipme = true;
+                } else if val.eq_ignore_ascii_case(b"no") {
+                    skipme = false;
+                } else {
+                    c.add_reply_error(shared::err_syntax());
+                    return;
+                }
+            } else {
+                c.add_reply_error(shared::err_syntax());
+                return;
+            }
+            i += 2;
+        }
+    } else {
+        c.add_reply_error(shared::err_syntax());
+        return;
+    }
+    let matches = |cl: &Client| -> bool {
+        if let Some(a) = &addr {
+            if cl.addr.as_bytes() != &a[..] {
+                return false;
+            }
+        }
+        if let Some(a) = &laddr {
+            if cl.laddr.as_bytes() != &a[..] {
+                return false;
+            }
+        }
+        if let Some(i) = id {
+            if cl.id != i {
+                return false;
+            }
+        }
+        if let Some(t) = &typ {
+            if client_type_name(cl) != t {
+                return false;
+            }
+        }
+        let _ = &user;
+        true
+    };
+    let victims: Vec<usize> = srv
+        .clients_iter()
+        .filter(|cl| matches(cl))
+        .map(|cl| cl.slot)
+        .collect();
+    let mut killed = victims.len() as i64;
+    for slot in victims {
+        srv.free_client_async(slot);
+    }
+    let kill_self = !skipme && matches(c);
+    if kill_self {
+        killed += 1;
+    }
+    if old_style {
+        if killed == 0 {
+            c.add_reply_error("ERR No such client");
+        } else {
+            c.add_reply_ok();
+        }
+    } else {
+        c.add_reply_long_long(killed);
+    }
+    if kill_self {
+        c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+    }
+}
+
+/// CLIENT SETINFO LIB-NAME|LIB-VER value → OK (Redis 7.2, accepted for redis-py 5+).
+pub fn client_setinfo_command(_srv: &mut Server, c: &mut Client) {
+    let attr = c.argv[2].clone();
+    let val = c.argv[3].clone();
+    let is_name = attr.eq_ignore_ascii_case(b"lib-name");
+    if !is_name && !attr.eq_ignore_ascii_case(b"lib-ver") {
+        let msg = format!(
+            "ERR Unrecognized option '{}'",
+            String::from_utf8_lossy(&attr)
+        );
+        c.add_reply_error(&msg);
+        return;
+    }
+    if val.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        let msg = format!(
+            "ERR {} cannot contain spaces, newlines or special characters.",
+            String::from_utf8_lossy(&attr).to_lowercase()
+        );
+        c.add_reply_error(&msg);
+        return;
+    }
+    let v = if val.is_empty() { None } else { Some(val) };
+    if is_name {
+        c.lib_name = v
+    } else {
+        c.lib_ver = v
+    }
+    c.add_reply_ok();
+}
+
+/// CLIENT REPLY ON|OFF|SKIP → OK for ON; nothing for OFF and SKIP.
+pub fn client_reply_command(_srv: &mut Server, c: &mut Client) {
+    let a = c.argv[2].clone();
+    if a.eq_ignore_ascii_case(b"on") {
+        c.flags &= !(CLIENT_REPLY_SKIP | CLIENT_REPLY_OFF);
+        c.add_reply_ok();
+    } else if a.eq_ignore_ascii_case(b"off") {
+        c.flags |= CLIENT_REPLY_OFF;
+    } else if a.eq_ignore_ascii_case(b"skip") {
+        if c.flags & CLIENT_REPLY_OFF == 0 {
+            c.flags |= CLIENT_REPLY_SKIP_NEXT;
+        }
+    } else {
+        c.add_reply_error(shared::err_syntax());
+    }
+}
+
+/// CLIENT NO-EVICT ON|OFF → OK.
+pub fn client_no_evict_command(_srv: &mut Server, c: &mut Client) {
+    let a = c.argv[2].clone();
+    if a.eq_ignore_ascii_case(b"on") {
+        c.flags |= CLIENT_NO_EVICT;
+        c.add_reply_ok();
+    } else if a.eq_ignore_ascii_case(b"off") {
+        c.flags &= !CLIENT_NO_EVICT;
+        c.add_reply_ok();
+    } else {
+        c.add_reply_error(shared::err_syntax());
+    }
+}
+
+/// CLIENT HELP → help lines.
+pub fn client_help_command(_srv: &mut Server, c: &mut Client) {
+    c.add_reply_help(
+        "client",
+        &[
+            "GETNAME",
+            "    Return the name of this connection.",
+            "ID",
+            "    Return the id of this connection.",
+            "INFO",
+            "    Return information about this connection.",
+            "KILL <ip:port>",
+            "    Close the connection from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Close the connections matching all filters: ID, TYPE, USER, ADDR, LADDR, SKIPME.",
+            "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <id> ...]",
+            "    Return information about the connections.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect this connection from client eviction.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to this connection.",
+            "SETINFO (LIB-NAME|LIB-VER) <value>",
+            "    Record the client library's name or version.",
+            "SETNAME <name>",
+            "    Name this connection.",
+        ],
+    );
+}
+
+// ---- CONFIG ----
+
+/// CONFIG GET parameter [parameter ...] → map of matching names to values.
+pub fn config_get_command(srv: &mut Server, c: &mut Client) {
+    let patterns: Vec<&[u8]> = c.argv[2..].iter().map(|a| &a[..]).collect();
+    let pairs = srv.config.get_matching(&patterns);
+    c.add_reply_map_len(pairs.len());
+    for (k, v) in pairs {
+        c.add_reply_bulk(k.as_bytes());
+        c.add_reply_bulk(v.as_bytes());
+    }
+}
+
+/// CONFIG SET parameter value [parameter value ...] → OK, all or nothing.
+pub fn config_set_command(srv: &mut Server, c: &mut Client) {
+    if c.argv.len() % 2 != 0 {
+        c.add_reply_error(shared::err_syntax());
+        return;
+    }
+    let pairs: Vec<(&[u8], &[u8])> = c.argv[2..]
+        .chunks(2)
+        .map(|p| (&p[0][..], &p[1][..]))
+        .collect();
+    let local = is_local_client(c);
+    match srv.config.set_for_client(&pairs, local) {
+        Ok(changed) => {
+            srv.apply_config_changes(&changed);
+            c.add_reply_ok();
+        }
+        Err(e) => c.add_reply_error(&e),
+    }
+}
+
+/// CONFIG RESETSTAT → OK; clears INFO stats, commandstats and errorstats.
+pub fn config_resetstat_command(srv: &mut Server, c: &mut Client) {
+    srv.reset_stats();
+    c.add_reply_ok();
+}
+
+/// CONFIG HELP → help lines.
+pub fn config_help_command(_srv: &mut Server, c: &mut Client) {
+    c.add_reply_help(
+        "config",
+        &[
+            "GET <pattern>",
+            "    Return the parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset the statistics reported by the INFO command.",
+        ],
+    );
+}
+
+/// True for Unix-socket clients and loopback peers (Redis `islocalClient`).
+pub fn is_local_client(c: &Client) -> bool {
+    c.flags & CLIENT_UNIX_SOCKET != 0
+        || c.addr.starts_with("127.0.0.1:")
+        || c.addr.starts_with("::1:")
+}
+
+// ---- SHUTDOWN ----
+
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: exits; no reply on success.
+/// Errors: syntax, "ERR No shutdown in progress.", "ERR Errors trying to SHUTDOWN. Check logs.".
+pub fn shutdown_command(srv: &mut Server, c: &mut Client) {
+    let mut req = ShutdownRequest::default();
+    let mut abort = false;
+    let mut other = false;
+    for a in c.argv[1..].iter() {
+        if a.eq_ignore_ascii_case(b"nosave") {
+            req.nosave = true;
+        } else if a.eq_ignore_ascii_case(b"save") {
+            req.save = true;
+        } else if a.eq_ignore_ascii_case(b"now") || a.eq_ignore_ascii_case(b"force") {
+            other = true;
+        } else if a.eq_ignore_ascii_case(b"abort") {
+            abort = true;
+        } else {
+            c.add_reply_error(shared::err_syntax());
+            return;
+        }
+    }
+    if (abort && (req.save || req.nosave || other)) || (req.save && req.nosave) {
+        c.add_reply_error(shared::err_syntax());
+        return;
+    }
+    if abort {
+        c.add_reply_error("ERR No shutdown in progress.");
+        return;
+    }
+    if crate::server::prepare_for_shutdown(srv, req) {
+        srv.exit_code = Some(0);
+        c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+    } else {
+        c.add_reply_error("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
+}
+
+// ---- DEBUG ----
+
+/// Whether a protected command may run for this client (Redis `allowProtectedAction`).
+pub fn allow_protected_action(setting: ProtectedAction, c: &Client) -> bool {
+    setting.allows(is_local_client(c))
+}
+
+/// Bytes the value would take in an RDB file (for DEBUG OBJECT's `serializedlength`).
+fn rdb_saved_len(v: &Value) -> usize {
+    fn len_len(n: usize) -> usize {
+        if n < 64 {
+            1
+        } else if n < 16384 {
+            2
+        } else if n <= u32::MAX as usize {
+            5
+        } else {
+            9
+        }
+    }
+    let int_len = |i: i64| {
+        if (-128..=127).contains(&i) {
+            2
+        } else if (-32768..=32767).contains(&i) {
+            3
+        } else if (i32::MIN as i64..=i32::MAX as i64).contains(&i) {
+            5
+        } else {
+            0
+        }
+    };
+    let bytes = v.to_vec();
+    if bytes.len() <= 11 {
+        if let Some(i) = string2ll(&bytes) {
+            let n = int_len(i);
+            if n > 0 {
+                return n;
+            }
+        }
+    }
+    len_len(bytes.len()) + bytes.len()
+}
+
+/// DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | OBJECT key | HELP
+/// (behind `enable-debug-command`, checked in `process_command`).
+pub fn debug_command(srv: &mut Server, c: &mut Client) {
+    let sub = String::from_utf8_lossy(&c.argv[1]).to_lowercase();
+    match (sub.as_str(), c.argv.len()) {
+        ("help", 2) => c.add_reply_help(
+            "debug",
+            &[
+                "OBJECT <key>",
+                "    Show low-level details of the value stored at <key>.",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "    Turn the active expire cycle off or on (it is on by default).",
+                "SLEEP <seconds>",
+                "    Block the server for <seconds>, which may be fractional.",
+            ],
+        ),
+        ("sleep", 3) => {
+            let secs = crate::util::string2d(&c.argv[2]).unwrap_or(0.0);
+            if secs > 0.0 && secs.is_finite() {
+                std::thread::sleep(std::time::Duration::from_micros((secs * 1e6) as u64));
+            }
+            c.add_reply_ok();
+        }
+        ("set-active-expire", 3) => {
+            srv.active_expire_enabled = string2ll(&c.argv[2]).unwrap_or(0) != 0;
+            c.add_reply_ok();
+        }
+        ("object", 3) => {
+            let key = c.argv[2].clone();
+            let lfu = srv.config.maxmemory_policy_is_lfu();
+            let shared_ok = !srv.config.maxmemory_policy_no_shared_integers();
+            let clock = srv.lru_clock();
+            let Some(o) = lookup_key_read_with_flags(srv, c.db, &key, LOOKUP_NOTOUCH) else {
+                c.add_reply_error(shared::err_no_such_key());
+                return;
+            };
+            let refcount = match o.v {
+                Value::Int(i)
+                    if shared_ok && (0..crate::object::OBJ_SHARED_INTEGERS).contains(&i) =>
+                {
+                    i32::MAX as i64
+                }
+                _ => 1,
+            };
+            let idle = if lfu {
+                0
+            } else {
+                crate::evict::estimate_idle_time_ms(clock, o.lru) / 1000
+            };
+            let line = format!(
+                "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+                o as *const _,
+                refcount,
+                o.v.encoding_name(),
+                rdb_saved_len(&o.v),
+                o.lru,
+                idle
+            );
+            c.add_reply_status(&line);
+        }
+        _ => {
+            let msg = format!(
+                "ERR unknown subcommand '{}'. Try DEBUG HELP.",
+                String::from_utf8_lossy(&c.argv[1])
+                    .chars()
+                    .take(128)
+                    .collect::<String>()
+            );
+            c.add_reply_error(&msg);
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn glob_any(patterns: &[&[u8]], name: &[u8]) -> bool {
+    patterns.iter().any(|p| string_match(p, name, true))
+}

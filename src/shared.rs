@@ -1,0 +1,43 @@
+//! Error texts and prebuilt replies shared by many commands (Redis
+//! `shared` objects in `server.c`). Every common error is made here once, so
+//! the exact text is written in one place.
+
+/// `WRONGTYPE Operation against a key holding the wrong kind of value`.
+pub fn err_wrong_type() -> &'static str {
+    "WRONGTYPE Operation against a key holding the wrong kind of value"
+}
+
+/// `ERR syntax error`.
+pub fn err_syntax() -> &'static str {
+    "ERR syntax error"
+}
+
+/// `ERR value is not an integer or out of range`.
+pub fn err_not_integer() -> &'static str {
+    "ERR value is not an integer or out of range"
+}
+
+/// `ERR value is not a valid float`.
+pub fn err_not_float() -> &'static str {
+    "ERR value is not a valid float"
+}
+
+/// `ERR increment or decrement would overflow`.
+pub fn err_overflow() -> &'static str {
+    "ERR increment or decrement would overflow"
+}
+
+/// `ERR source and destination objects are the same`.
+pub fn err_same_object() -> &'static str {
+    "ERR source and destination objects are the same"
+}
+
+/// `ERR no such key`.
+pub fn err_no_such_key() -> &'static str {
+    "ERR no such key"
+}
+
+/// `ERR invalid expire time in '<cmd>' command` (Redis `addReplyErrorExpireTime`).
+pub fn err_expire_time(fullname: &str) -> String {
+    format!("ERR invalid expire time in '{}' command", fullname)
+}
