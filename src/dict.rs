@@ -1159,7 +1159,7 @@ impl<'a, V> IntoIterator for &'a mut Dict<V> {
 mod tests {
     use super::*;
     use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
+    use rand::{RngExt, SeedableRng};
     use std::collections::{HashMap, HashSet};
 
     fn k(i: usize) -> Box<[u8]> {

@@ -167,6 +167,6 @@ mod tests {
     #[test]
     fn os_error_strip() {
         let e = std::io::Error::from_raw_os_error(libc::EADDRINUSE);
-        assert_eq!(os_error_text(&e), "Address in use");
+        assert_eq!(os_error_text(&e), "Address already in use");
     }
 }

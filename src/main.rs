@@ -66,7 +66,8 @@ fn main() {
     let mut cfg = Config::default();
     let loaded = match &config_file {
         Some(path) => cfg.load_from_file(path, &extra),
-        None => cfg.load_from_string(&extra),
+        // Like Redis, command-line options follow a newline (they start at line 2).
+        None => cfg.load_from_string(&format!("\n{}", extra)),
     };
     if let Err(e) = loaded {
         if e.is_open_error() {
@@ -90,13 +91,13 @@ fn main() {
         std::process::id()
     );
     tracing::warn!("rustredis version={}", env!("CARGO_PKG_VERSION"));
-    if config_file.is_some() {
-        tracing::warn!("Configuration loaded");
-    } else {
+    if args.len() == 1 {
         tracing::warn!(
             "Warning: no config file specified, using the default config. In order to specify a config file use {} /path/to/redis.conf",
             args[0]
         );
+    } else {
+        tracing::warn!("Configuration loaded");
     }
     if cfg.daemonize {
         daemonize();

@@ -477,55 +477,62 @@ impl Client {
 pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
     let mut total = 0usize;
     let mut drained = false;
+    // One reusable read buffer for all clients: only the bytes received are
+    // copied into the query buffer (no per-read zeroing of spare capacity).
+    let mut buf = std::mem::take(&mut srv.readbuf);
+    if buf.len() < PROTO_IOBUF_LEN {
+        buf.resize(PROTO_IOBUF_LEN, 0);
+    }
+    let mut keep = true;
     loop {
-        if c.querybuf.capacity() - c.querybuf.len() < PROTO_IOBUF_LEN {
-            c.querybuf.reserve(PROTO_IOBUF_LEN);
-        }
-        let len = c.querybuf.len();
-        let cap = c.querybuf.capacity();
-        c.querybuf.resize(cap, 0);
         let res = match c.conn.as_mut() {
-            Some(conn) => conn.read(&mut c.querybuf[len..]),
-            None => return false,
+            Some(conn) => conn.read(&mut buf),
+            None => {
+                keep = false;
+                break;
+            }
         };
         match res {
             Ok(0) => {
-                c.querybuf.truncate(len);
                 tracing::debug!(
-                    "Client closed connection id={} addr={} laddr={} fd={} name={}",
+                    "Client closed connection id={} addr={} laddr={} fd={}",
                     c.id,
                     c.addr,
                     c.laddr,
-                    c.fd,
-                    c.name
-                        .as_ref()
-                        .map(|n| String::from_utf8_lossy(n).into_owned())
-                        .unwrap_or_default()
+                    c.fd
                 );
-                return false;
+                keep = false;
+                break;
             }
             Ok(n) => {
-                c.querybuf.truncate(len + n);
+                c.querybuf.extend_from_slice(&buf[..n]);
                 total += n;
                 srv.stat_net_input_bytes += n as u64;
+                // A short read means the socket buffer is empty now; any later
+                // data raises a new edge, so no extra read (and EAGAIN) is needed.
+                if n < buf.len() {
+                    drained = true;
+                    break;
+                }
                 if total >= READ_BUDGET_BYTES {
                     break;
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                c.querybuf.truncate(len);
                 drained = true;
                 break;
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                c.querybuf.truncate(len);
-            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
-                c.querybuf.truncate(len);
                 tracing::debug!("Reading from client: {}", e);
-                return false;
+                keep = false;
+                break;
             }
         }
+    }
+    srv.readbuf = buf;
+    if !keep {
+        return false;
     }
     if total > 0 {
         c.lastinteraction = srv.mstime;
@@ -659,15 +666,21 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
                     let left = front.len() - c.sentlen;
                     if w >= left {
                         w -= left;
-                        c.reply.pop_front();
-                        c.sentlen = 0;
+                        if c.reply.len() > 1 {
+                            c.reply.pop_front();
+                            c.sentlen = 0;
+                        } else {
+                            // The last chunk stays allocated for the next reply.
+                            c.sentlen = front.len();
+                            break;
+                        }
                     } else {
                         c.sentlen += w;
                         w = 0;
                     }
                 }
-                // Drop fully-empty chunks (placeholders never filled).
-                while c.reply.front().is_some_and(|f| f.len() == c.sentlen) && c.reply.len() > 0 {
+                // Drop fully-sent or never-filled chunks, but keep the last one for reuse.
+                while c.reply.len() > 1 && c.reply.front().is_some_and(|f| f.len() == c.sentlen) {
                     c.reply.pop_front();
                     c.sentlen = 0;
                 }
@@ -685,7 +698,14 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
     }
     let pending = c.reply_bytes > 0;
     if !pending {
-        c.reply.clear();
+        // Keep one (emptied) chunk so the next reply needs no allocation.
+        c.reply.truncate(1);
+        if let Some(first) = c.reply.front_mut() {
+            first.clear();
+            if first.capacity() > 4 * PROTO_IOBUF_LEN {
+                first.shrink_to(PROTO_IOBUF_LEN);
+            }
+        }
         c.sentlen = 0;
         if c.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
             return false;

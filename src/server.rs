@@ -133,6 +133,8 @@ pub struct Server {
     pub expire_timelimit_exit: bool,
     pub expire_last_fast_cycle: i64,
     clients_cron_cursor: usize,
+    /// Scratch buffer every socket read goes through (see `read_query_from_client`).
+    pub readbuf: Vec<u8>,
 }
 
 impl Server {
@@ -208,6 +210,7 @@ impl Server {
             expire_timelimit_exit: false,
             expire_last_fast_cycle: 0,
             clients_cron_cursor: 0,
+            readbuf: Vec::new(),
             config,
         })
     }

@@ -764,7 +764,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
         }
         _ => {
             let msg = format!(
-                "ERR unknown subcommand '{}'. Try DEBUG HELP.",
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
                 String::from_utf8_lossy(&c.argv[1])
                     .chars()
                     .take(128)

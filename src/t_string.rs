@@ -116,13 +116,17 @@ pub struct ExtendedStringArgs {
     pub expire: Option<usize>,
 }
 
+/// A SET / GETEX option list that Redis rejects with "ERR syntax error".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyntaxError;
+
 /// Parses the options of SET (from argv[3]) or GETEX (from argv[2]) with
 /// Redis 7.0's `parseExtendedStringArgumentsOrReply` rules (see the module
-/// docs). `Err(())` means "ERR syntax error".
+/// docs). `Err(SyntaxError)` means "ERR syntax error".
 pub fn parse_extended_string_args<B: AsRef<[u8]>>(
     argv: &[B],
     ctype: StringCommandType,
-) -> Result<ExtendedStringArgs, ()> {
+) -> Result<ExtendedStringArgs, SyntaxError> {
     let mut flags = 0u32;
     let mut unit = ExpireUnit::Seconds;
     let mut expire = None;
@@ -164,7 +168,7 @@ pub fn parse_extended_string_args<B: AsRef<[u8]>>(
             expire = Some(j + 1);
             j += 1;
         } else {
-            return Err(());
+            return Err(SyntaxError);
         }
         j += 1;
     }
@@ -227,17 +231,6 @@ pub fn check_string_length(size: i64, append: i64, max: i64) -> bool {
 }
 
 const ERR_STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
-
-/// Checks a resulting string length against `proto-max-bulk-len`; replies the
-/// error and returns false when it is too long.
-fn check_string_length_or_reply(srv: &Server, c: &mut Client, size: i64, append: i64) -> bool {
-    if check_string_length(size, append, srv.config.proto_max_bulk_len) {
-        true
-    } else {
-        c.add_reply_error(ERR_STRING_TOO_LONG);
-        false
-    }
-}
 
 /// Runs `f` with the client's argv moved out, so the handler can read
 /// arguments while it writes replies into the client, without copying them.
@@ -352,7 +345,7 @@ pub fn set_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         let args = match parse_extended_string_args(argv, StringCommandType::Set) {
             Ok(a) => a,
-            Err(()) => return c.add_reply_error(shared::err_syntax()),
+            Err(SyntaxError) => return c.add_reply_error(shared::err_syntax()),
         };
         let expire = args.expire.map(|i| (&argv[i][..], args.unit));
         set_generic_command(
@@ -459,7 +452,7 @@ pub fn getex_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         let args = match parse_extended_string_args(argv, StringCommandType::Get) {
             Ok(a) => a,
-            Err(()) => return c.add_reply_error(shared::err_syntax()),
+            Err(SyntaxError) => return c.add_reply_error(shared::err_syntax()),
         };
         let db = c.db;
         let key = &argv[1][..];
@@ -1055,11 +1048,11 @@ mod tests {
             .collect()
     }
 
-    fn set_opts(s: &str) -> Result<ExtendedStringArgs, ()> {
+    fn set_opts(s: &str) -> Result<ExtendedStringArgs, SyntaxError> {
         parse_extended_string_args(&args(s), StringCommandType::Set)
     }
 
-    fn getex_opts(s: &str) -> Result<ExtendedStringArgs, ()> {
+    fn getex_opts(s: &str) -> Result<ExtendedStringArgs, SyntaxError> {
         parse_extended_string_args(&args(s), StringCommandType::Get)
     }
 
@@ -1113,7 +1106,7 @@ mod tests {
             "set k v nxx",
             "set k v e",
         ] {
-            assert_eq!(set_opts(bad), Err(()), "{bad}");
+            assert_eq!(set_opts(bad), Err(SyntaxError), "{bad}");
         }
     }
 
@@ -1132,7 +1125,7 @@ mod tests {
             "getex k ex 1 persist",
             "getex k ex",
         ] {
-            assert_eq!(getex_opts(bad), Err(()), "{bad}");
+            assert_eq!(getex_opts(bad), Err(SyntaxError), "{bad}");
         }
     }
 
