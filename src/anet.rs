@@ -49,67 +49,99 @@ fn tcp_listener(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListe
     Ok(mio::net::TcpListener::from_std(sock.into()))
 }
 
-/// Opens every configured listener (Redis `listenToPort` and the Unix socket).
+/// Opens the TCP listeners for `port` on every `bind` address (Redis
+/// `listenToPort`). Optional (`-`) addresses that do not exist are skipped.
+/// Err carries the log line explaining the failure.
+fn open_tcp_listeners(
+    port: i32,
+    bind: &[String],
+    backlog: i32,
+) -> Result<Vec<mio::net::TcpListener>, String> {
+    let mut out = Vec::new();
+    if port == 0 {
+        return Ok(out);
+    }
+    let binds: Vec<String> = if bind.is_empty() {
+        vec!["*".into(), "-::*".into()]
+    } else {
+        bind.to_vec()
+    };
+    for b in binds {
+        let (optional, addr) = match b.strip_prefix('-') {
+            Some(a) => (true, a.to_string()),
+            None => (false, b.clone()),
+        };
+        let ip: IpAddr = match addr.as_str() {
+            "*" => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            "::*" => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+            a => match a.parse() {
+                Ok(ip) => ip,
+                Err(_) => {
+                    if optional {
+                        continue;
+                    }
+                    return Err(format!(
+                        "Warning: Could not create server TCP listening socket {}:{}: Invalid address",
+                        addr, port
+                    ));
+                }
+            },
+        };
+        match tcp_listener(SocketAddr::new(ip, port as u16), backlog) {
+            Ok(l) => out.push(l),
+            Err(e) => {
+                let unsupported = matches!(
+                    e.raw_os_error(),
+                    Some(libc::EADDRNOTAVAIL)
+                        | Some(libc::EAFNOSUPPORT)
+                        | Some(libc::EPROTONOSUPPORT)
+                        | Some(libc::ESOCKTNOSUPPORT)
+                        | Some(libc::EPFNOSUPPORT)
+                        | Some(libc::EINVAL)
+                );
+                if optional && unsupported {
+                    continue;
+                }
+                return Err(format!(
+                    "Warning: Could not create server TCP listening socket {}:{}: bind: {}",
+                    addr,
+                    port,
+                    crate::log::os_error_text(&e)
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// (Re)registers every listener with the poller under its index as token.
+fn register_listeners(srv: &mut Server, first: bool) -> Result<(), String> {
+    for (i, l) in srv.listeners.iter_mut().enumerate() {
+        debug_assert!(i < CLIENT_TOKEN_BASE);
+        let reg = srv.el.registry();
+        let r = match (l, first) {
+            (Listener::Tcp(t), true) => reg.register(t, Token(i), Interest::READABLE),
+            (Listener::Tcp(t), false) => reg.reregister(t, Token(i), Interest::READABLE),
+            (Listener::Unix(u, _), true) => reg.register(u, Token(i), Interest::READABLE),
+            (Listener::Unix(u, _), false) => reg.reregister(u, Token(i), Interest::READABLE),
+        };
+        r.map_err(|e| format!("Can't register listener: {}", e))?;
+    }
+    Ok(())
+}
+
+/// Opens every configured listener (TCP per `bind`/`port`, plus `unixsocket`).
 /// Err carries the log line explaining the failure; the caller exits.
 pub fn listen_to_port(srv: &mut Server) -> Result<(), String> {
     let port = srv.config.port;
-    if port != 0 {
-        let binds: Vec<String> = if srv.config.bind.is_empty() {
-            vec!["*".into(), "-::*".into()]
-        } else {
-            srv.config.bind.clone()
-        };
-        for b in binds {
-            let (optional, addr) = match b.strip_prefix('-') {
-                Some(a) => (true, a.to_string()),
-                None => (false, b.clone()),
-            };
-            let ip: IpAddr = match addr.as_str() {
-                "*" => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-                "::*" => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
-                a => match a.parse() {
-                    Ok(ip) => ip,
-                    Err(_) => {
-                        if optional {
-                            continue;
-                        }
-                        return Err(format!(
-                            "Warning: Could not create server TCP listening socket {}:{}: Invalid address",
-                            addr, port
-                        ));
-                    }
-                },
-            };
-            match tcp_listener(
-                SocketAddr::new(ip, port as u16),
-                srv.config.tcp_backlog as i32,
-            ) {
-                Ok(l) => srv.listeners.push(Listener::Tcp(l)),
-                Err(e) => {
-                    let unsupported = matches!(
-                        e.raw_os_error(),
-                        Some(libc::EADDRNOTAVAIL)
-                            | Some(libc::EAFNOSUPPORT)
-                            | Some(libc::EPROTONOSUPPORT)
-                            | Some(libc::ESOCKTNOSUPPORT)
-                            | Some(libc::EPFNOSUPPORT)
-                            | Some(libc::EINVAL)
-                    );
-                    if optional && unsupported {
-                        continue;
-                    }
-                    tracing::warn!(
-                        "Warning: Could not create server TCP listening socket {}:{}: bind: {}",
-                        addr,
-                        port,
-                        crate::log::os_error_text(&e)
-                    );
-                    return Err(format!(
-                        "Failed listening on port {} (TCP), aborting.",
-                        port
-                    ));
-                }
-            }
+    match open_tcp_listeners(port, &srv.config.bind, srv.config.tcp_backlog) {
+        Ok(ls) => srv.listeners.extend(ls.into_iter().map(Listener::Tcp)),
+        Err(msg) => {
+            tracing::warn!("{}", msg);
+            return Err(format!(
+                "Failed listening on port {} (TCP), aborting.",
+                port
+            ));
         }
     }
     if !srv.config.unixsocket.is_empty() {
@@ -137,15 +169,28 @@ pub fn listen_to_port(srv: &mut Server) -> Result<(), String> {
     if srv.listeners.is_empty() {
         return Err("Configured to not listen anywhere, exiting.".into());
     }
-    for (i, l) in srv.listeners.iter_mut().enumerate() {
-        let r = match l {
-            Listener::Tcp(t) => srv.el.registry().register(t, Token(i), Interest::READABLE),
-            Listener::Unix(u, _) => srv.el.registry().register(u, Token(i), Interest::READABLE),
-        };
-        r.map_err(|e| format!("Can't register listener: {}", e))?;
-        debug_assert!(i < CLIENT_TOKEN_BASE);
+    register_listeners(srv, true)
+}
+
+/// Replaces the TCP listeners after CONFIG SET port/bind (Redis
+/// `changeListenPort` / `changeBindAddr`). On failure the old listeners stay.
+pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
+    let new = open_tcp_listeners(srv.config.port, &srv.config.bind, srv.config.tcp_backlog)?;
+    let mut kept = Vec::new();
+    for l in srv.listeners.drain(..) {
+        match l {
+            Listener::Tcp(mut t) => {
+                let _ = srv.el.registry().deregister(&mut t);
+            }
+            Listener::Unix(mut u, p) => {
+                let _ = srv.el.registry().deregister(&mut u);
+                kept.push(Listener::Unix(u, p));
+            }
+        }
     }
-    Ok(())
+    srv.listeners.extend(new.into_iter().map(Listener::Tcp));
+    srv.listeners.extend(kept);
+    register_listeners(srv, true)
 }
 
 /// Closes listeners and removes the Unix socket file (Redis `closeListeningSockets`).

@@ -453,37 +453,7 @@ impl Field for bool {
     }
 }
 
-/// Redis `string2ll`: an optional `-`, digits, no leading zeros or spaces, no overflow.
-pub fn string2ll(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = if s[0] == b'-' {
-        (true, &s[1..])
-    } else {
-        (false, s)
-    };
-    if digits.is_empty() || digits[0] == b'0' || !digits.iter().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    if neg {
-        if v > (i64::MAX as u64) + 1 {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else if v > i64::MAX as u64 {
-        None
-    } else {
-        Some(v as i64)
-    }
-}
+pub use crate::util::{split_args, string2ll};
 
 /// Redis `memtoull`: `<digits>[b|k|kb|m|mb|g|gb]` (unit case-insensitive; `k` = 1000,
 /// `kb` = 1024). The empty string is 0. A leading `-`, spaces or a sign are errors.
@@ -1518,95 +1488,6 @@ pub fn lookup_directive(name: &[u8]) -> Option<(&'static Directive, &'static str
 }
 
 // ---- Quoting: sdssplitargs / sdscatrepr ----
-
-fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
-}
-
-/// Redis `sdssplitargs`: split a line into arguments. `"..."` takes `\n \r \t \b \a \\ \"`
-/// and `\xHH` escapes; `'...'` takes `\'`; a closing quote must be followed by a space or
-/// the end. A quote may also start in the middle of a bare word (`a"b c"` is `ab c`).
-/// `None` means unbalanced quotes.
-pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    let n = line.len();
-    loop {
-        while i < n && is_space(line[i]) {
-            i += 1;
-        }
-        if i >= n {
-            return Some(out);
-        }
-        let mut cur = Vec::new();
-        let (mut inq, mut insq) = (false, false);
-        loop {
-            if inq {
-                if i >= n {
-                    return None;
-                }
-                if line[i] == b'\\'
-                    && i + 3 < n
-                    && line[i + 1] == b'x'
-                    && let (Some(h), Some(l)) = (hex_val(line[i + 2]), hex_val(line[i + 3]))
-                {
-                    cur.push(h * 16 + l);
-                    i += 3;
-                } else if line[i] == b'\\' && i + 1 < n {
-                    i += 1;
-                    cur.push(match line[i] {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        c => c,
-                    });
-                } else if line[i] == b'"' {
-                    if i + 1 < n && !is_space(line[i + 1]) {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                } else {
-                    cur.push(line[i]);
-                }
-            } else if insq {
-                if i >= n {
-                    return None;
-                }
-                if line[i] == b'\\' && i + 1 < n && line[i + 1] == b'\'' {
-                    i += 1;
-                    cur.push(b'\'');
-                } else if line[i] == b'\'' {
-                    if i + 1 < n && !is_space(line[i + 1]) {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                } else {
-                    cur.push(line[i]);
-                }
-            } else {
-                if i >= n {
-                    break;
-                }
-                match line[i] {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
-                    b'"' => inq = true,
-                    b'\'' => insq = true,
-                    c => cur.push(c),
-                }
-            }
-            i += 1;
-        }
-        out.push(cur);
-    }
-}
 
 /// Redis `sdscatrepr`: a double-quoted, escaped rendering of `s`.
 pub fn repr(s: &[u8]) -> String {

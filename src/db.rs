@@ -142,12 +142,16 @@ pub fn db_add(srv: &mut Server, dbid: usize, key: &[u8], v: Value) {
 /// The TTL is removed unless `keepttl`.
 pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: bool) {
     let lru = new_lru(srv);
+    let lfu = srv.config.maxmemory_policy_is_lfu();
     let db = &mut srv.dbs[dbid];
     match db.dict.get_mut(key) {
         Some(o) => {
             let old = std::mem::replace(&mut o.v, v);
             crate::bio::lazy_free_value(old);
-            o.lru = lru;
+            // Redis dbOverwrite: under LFU the access counter survives an overwrite.
+            if !lfu {
+                o.lru = lru;
+            }
         }
         None => {
             db.dict.insert(key.into(), RObj::new(v, lru));
@@ -545,7 +549,7 @@ pub fn copy_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error(shared::err_same_object());
         return;
     }
-    let Some(o) = lookup_key_read(srv, srcid, &key).map(|o| o.v.clone()) else {
+    let Some(o) = lookup_key_read(srv, srcid, &key).map(|o| o.v.dup()) else {
         c.add_reply_long_long(0);
         return;
     };
@@ -688,14 +692,7 @@ pub fn object_encoding_command(srv: &mut Server, c: &mut Client) {
 pub fn object_refcount_command(srv: &mut Server, c: &mut Client) {
     let shared_ints = !srv.config.maxmemory_policy_no_shared_integers();
     if let Some(o) = object_lookup_or_reply(srv, c) {
-        let rc = match o.v {
-            Value::Int(i)
-                if shared_ints && (0..crate::object::OBJ_SHARED_INTEGERS).contains(&i) =>
-            {
-                i32::MAX as i64
-            }
-            _ => 1,
-        };
+        let rc = o.v.refcount(shared_ints);
         c.add_reply_long_long(rc);
     }
 }

@@ -123,14 +123,15 @@ pub fn active_expire_cycle(srv: &mut Server, kind: ExpireCycle) {
             let sampled = sampled_keys.len() as u64;
             let (mut expired, mut ttl_sum, mut ttl_samples) = (0u64, 0i64, 0i64);
             for (k, when) in sampled_keys {
-                let ttl = when - now;
+                // Expire times come from clients (up to i64::MAX): wrap like Redis's C.
+                let ttl = when.wrapping_sub(now);
                 if now > when {
                     srv.mstime = now;
                     delete_expired_key(srv, dbid, &k);
                     expired += 1;
                 }
                 if ttl > 0 {
-                    ttl_sum += ttl;
+                    ttl_sum = ttl_sum.wrapping_add(ttl);
                     ttl_samples += 1;
                 }
             }

@@ -32,7 +32,13 @@ pub const STRING_MAX_LEN: usize = 512 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub enum Value {
     Int(i64),
-    Inline { len: u8, buf: [u8; INLINE_MAX] },
+    /// An `int` that does not share Redis's preallocated integer objects
+    /// (what `dupStringObject` makes for COPY): refcount 1 whatever its value.
+    IntOwned(i64),
+    Inline {
+        len: u8,
+        buf: [u8; INLINE_MAX],
+    },
     Emb(Box<[u8]>),
     Raw(Box<Vec<u8>>),
 }
@@ -110,7 +116,7 @@ impl Value {
     /// OBJECT ENCODING name.
     pub fn encoding_name(&self) -> &'static str {
         match self {
-            Value::Int(_) => "int",
+            Value::Int(_) | Value::IntOwned(_) => "int",
             Value::Inline { .. } | Value::Emb(_) => "embstr",
             Value::Raw(_) => "raw",
         }
@@ -119,7 +125,7 @@ impl Value {
     /// String bytes of a string value; integers are formatted into `tmp`.
     pub fn as_bytes<'a>(&'a self, tmp: &'a mut itoa::Buffer) -> &'a [u8] {
         match self {
-            Value::Int(i) => tmp.format(*i).as_bytes(),
+            Value::Int(i) | Value::IntOwned(i) => tmp.format(*i).as_bytes(),
             Value::Inline { len, buf } => &buf[..*len as usize],
             Value::Emb(b) => b,
             Value::Raw(v) => v,
@@ -135,7 +141,7 @@ impl Value {
     /// String length in bytes (STRLEN), integers counted as their decimal text.
     pub fn str_len(&self) -> usize {
         match self {
-            Value::Int(i) => {
+            Value::Int(i) | Value::IntOwned(i) => {
                 let mut t = itoa::Buffer::new();
                 t.format(*i).len()
             }
@@ -148,7 +154,7 @@ impl Value {
     /// The integer value, if the string parses as one (Redis `getLongLongFromObject`).
     pub fn as_i64(&self) -> Option<i64> {
         match self {
-            Value::Int(i) => Some(*i),
+            Value::Int(i) | Value::IntOwned(i) => Some(*i),
             _ => {
                 let mut t = itoa::Buffer::new();
                 crate::util::string2ll(self.as_bytes(&mut t))
@@ -171,9 +177,32 @@ impl Value {
     /// Approximate heap bytes owned by the value (for MEMORY-style stats).
     pub fn heap_size(&self) -> usize {
         match self {
-            Value::Int(_) | Value::Inline { .. } => 0,
+            Value::Int(_) | Value::IntOwned(_) | Value::Inline { .. } => 0,
             Value::Emb(b) => b.len(),
             Value::Raw(v) => v.capacity() + 24,
+        }
+    }
+}
+
+impl Value {
+    /// OBJECT REFCOUNT: `i32::MAX` for an integer 0..9999 that uses Redis's
+    /// shared integer objects (allowed unless maxmemory has an LRU/LFU
+    /// policy), else 1.
+    pub fn refcount(&self, shared_integers_allowed: bool) -> i64 {
+        match self {
+            Value::Int(i) if shared_integers_allowed && (0..OBJ_SHARED_INTEGERS).contains(i) => {
+                i32::MAX as i64
+            }
+            _ => 1,
+        }
+    }
+
+    /// A private copy, as Redis's `dupStringObject` (COPY): integers are no
+    /// longer shared.
+    pub fn dup(&self) -> Value {
+        match self {
+            Value::Int(i) => Value::IntOwned(*i),
+            other => other.clone(),
         }
     }
 }

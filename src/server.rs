@@ -370,15 +370,30 @@ impl Server {
         }
     }
 
-    /// Applies the side effects of directives changed by CONFIG SET.
-    pub fn apply_config_changes(&mut self, changed: &[&str]) {
+    /// Applies the side effects of directives changed by CONFIG SET; Err
+    /// carries the reason (the caller restores the previous config).
+    pub fn apply_config_changes(&mut self, changed: &[&str]) -> Result<(), (&'static str, String)> {
         for name in changed {
             match *name {
                 "hz" => self.hz = self.config.hz.clamp(1, 500),
                 "loglevel" => crate::log::set_verbosity(self.config.loglevel_index()),
+                "port" => crate::anet::rebind_tcp(self).map_err(|e| {
+                    tracing::warn!("{}", e);
+                    (
+                        "port",
+                        "Unable to listen on this port. Check server logs.".to_string(),
+                    )
+                })?,
+                "bind" => crate::anet::rebind_tcp(self).map_err(|e| {
+                    tracing::warn!("{}", e);
+                    ("bind", "Failed to bind to specified addresses.".to_string())
+                })?,
+                "dir" => std::env::set_current_dir(&self.config.dir)
+                    .map_err(|e| ("dir", crate::log::os_error_text(&e)))?,
                 _ => {}
             }
         }
+        Ok(())
     }
 
     fn track_instantaneous_metric(&mut self, m: Metric, current: u64, now_ms: i64) {

@@ -584,11 +584,27 @@ pub fn config_set_command(srv: &mut Server, c: &mut Client) {
         .map(|p| (&p[0][..], &p[1][..]))
         .collect();
     let local = is_local_client(c);
+    let backup = srv.config.clone();
     match srv.config.set_for_client(&pairs, local) {
-        Ok(changed) => {
-            srv.apply_config_changes(&changed);
-            c.add_reply_ok();
-        }
+        Ok(changed) => match srv.apply_config_changes(&changed) {
+            Ok(()) => c.add_reply_ok(),
+            Err((name, reason)) => {
+                // All or nothing: undo the values and any hook already applied.
+                srv.config = backup;
+                // A failed rebind leaves the old listeners in place: only the
+                // other hooks need undoing.
+                let undo: Vec<&str> = changed
+                    .iter()
+                    .copied()
+                    .filter(|n| *n != "port" && *n != "bind")
+                    .collect();
+                let _ = srv.apply_config_changes(&undo);
+                c.add_reply_error(&format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{}') - {}",
+                    name, reason
+                ));
+            }
+        },
         Err(e) => c.add_reply_error(&e),
     }
 }
@@ -738,14 +754,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
                 c.add_reply_error(shared::err_no_such_key());
                 return;
             };
-            let refcount = match o.v {
-                Value::Int(i)
-                    if shared_ok && (0..crate::object::OBJ_SHARED_INTEGERS).contains(&i) =>
-                {
-                    i32::MAX as i64
-                }
-                _ => 1,
-            };
+            let refcount = o.v.refcount(shared_ok);
             let idle = if lfu {
                 0
             } else {

@@ -7,13 +7,11 @@
 //! redis-server with `RUSTREDIS_BIN=/usr/bin/redis-server`.
 
 mod common;
+#[allow(unused_imports)]
+use common::{s, settle_clients};
 
 use common::{Conn, ServerProc};
 use std::time::Duration;
-
-fn s(b: Vec<u8>) -> String {
-    String::from_utf8_lossy(&b).into_owned()
-}
 
 /// The payload of a RESP2 bulk string reply; panics on anything else.
 fn bulk(reply: Vec<u8>) -> String {
@@ -132,24 +130,6 @@ fn check_client_line(line: &str, port: u16, name: &str, cmd: &str, resp: &str) {
     assert_eq!(field(&kv, "user"), "default");
     assert_eq!(field(&kv, "redir"), "-1");
     assert_eq!(field(&kv, "resp"), resp);
-}
-
-/// Waits (2 s max) until INFO reports `n` connected clients, so that the
-/// startup probe's connection is surely gone; returns the last count seen.
-fn settle_clients(c: &mut Conn, n: u64) -> u64 {
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    loop {
-        let t = s(c.cmd(&[b"INFO", b"clients"]));
-        let got = t
-            .lines()
-            .find_map(|l| l.strip_prefix("connected_clients:"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(u64::MAX);
-        if got == n || std::time::Instant::now() >= deadline {
-            return got;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn client_id(c: &mut Conn) -> i64 {

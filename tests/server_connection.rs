@@ -6,6 +6,8 @@
 //! redis-server with `RUSTREDIS_BIN=/usr/bin/redis-server`.
 
 mod common;
+#[allow(unused_imports)]
+use common::s;
 
 use common::{Conn, ServerProc};
 
@@ -33,10 +35,6 @@ fn hello_reply(proto: u8, id: i64) -> String {
     format!(
         "{header}$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:{proto}\r\n$2\r\nid\r\n:{id}\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"
     )
-}
-
-fn s(b: Vec<u8>) -> String {
-    String::from_utf8_lossy(&b).into_owned()
 }
 
 #[test]

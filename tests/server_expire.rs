@@ -7,13 +7,11 @@
 //! redis-server with `RUSTREDIS_BIN=/usr/bin/redis-server`.
 
 mod common;
+#[allow(unused_imports)]
+use common::s;
 
 use common::{Conn, ServerProc};
 use std::time::{Duration, Instant};
-
-fn s(b: Vec<u8>) -> String {
-    String::from_utf8_lossy(&b).into_owned()
-}
 
 /// The payload of a RESP2 bulk string reply.
 fn bulk(reply: Vec<u8>) -> String {

@@ -7,13 +7,11 @@
 //! (e.g. `rustredis_version`) are allowed; missing ones are not.
 
 mod common;
+#[allow(unused_imports)]
+use common::{info_field, s};
 
 use common::{Conn, ServerProc};
 use std::time::{Duration, Instant};
-
-fn s(b: Vec<u8>) -> String {
-    String::from_utf8_lossy(&b).into_owned()
-}
 
 /// The payload of a RESP2 bulk string reply; panics on anything else.
 fn bulk(reply: Vec<u8>) -> String {
@@ -33,14 +31,6 @@ fn info(c: &mut Conn, section: &str) -> String {
     } else {
         bulk(c.cmd(&[b"INFO", section.as_bytes()]))
     }
-}
-
-/// The value of `field` in an INFO text, if present.
-fn info_field(info: &str, field: &str) -> Option<String> {
-    info.lines().find_map(|l| {
-        l.strip_prefix(&format!("{field}:"))
-            .map(|v| v.trim_end().to_string())
-    })
 }
 
 fn req(info: &str, field: &str) -> String {

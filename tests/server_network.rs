@@ -6,6 +6,8 @@
 //! redis-server with `RUSTREDIS_BIN=/usr/bin/redis-server`.
 
 mod common;
+#[allow(unused_imports)]
+use common::{info_field, s, settle_clients};
 
 use common::ServerProc;
 use std::io::{Read, Write};
@@ -14,36 +16,6 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn s(b: Vec<u8>) -> String {
-    String::from_utf8_lossy(&b).into_owned()
-}
-
-/// The value of `field` in an INFO reply, if present.
-fn info_field(info: &str, field: &str) -> Option<String> {
-    info.lines().find_map(|l| {
-        l.strip_prefix(&format!("{field}:"))
-            .map(|v| v.trim_end().to_string())
-    })
-}
-
-/// Waits (2 s max) until INFO reports `n` connected clients, so that the
-/// startup probe's connection is surely gone; returns the last count seen.
-fn settle_clients(c: &mut common::Conn, n: u64) -> u64 {
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    loop {
-        let t = s(c.cmd(&[b"INFO", b"clients"]));
-        let got = t
-            .lines()
-            .find_map(|l| l.strip_prefix("connected_clients:"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(u64::MAX);
-        if got == n || std::time::Instant::now() >= deadline {
-            return got;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// Sends `req` over a Unix socket and reads one complete RESP reply (or
 /// until the server closes, or 5 s pass); returns what was read.
@@ -411,5 +383,49 @@ fn tcp_keepalive_and_backlog_directives() {
         info_field(&info, "connected_clients").as_deref(),
         Some("51"),
         "{info}"
+    );
+}
+
+/// CONFIG SET port moves the TCP listener at run time; a port that cannot be
+/// bound is refused with Redis's error and the old listener keeps working.
+#[test]
+fn config_set_port_and_bind_rebind_listeners() {
+    let sp = common::ServerProc::start(&[]);
+    let mut c = sp.conn();
+    let new_port = common::free_port();
+    assert_eq!(
+        s(c.cmd_str(&format!("CONFIG SET port {new_port}"))),
+        "+OK\r\n"
+    );
+    let mut c2 = common::Conn::connect(new_port);
+    assert_eq!(s(c2.cmd_str("PING")), "+PONG\r\n");
+    assert_eq!(
+        s(c2.cmd_str("CONFIG GET port")),
+        format!(
+            "*2\r\n$4\r\nport\r\n${}\r\n{}\r\n",
+            new_port.to_string().len(),
+            new_port
+        )
+    );
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", sp.port)).is_err(),
+        "old port still accepting"
+    );
+    // A port already in use: refused, the current one keeps serving.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port();
+    assert_eq!(
+        s(c2.cmd_str(&format!("CONFIG SET port {busy_port}"))),
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n"
+    );
+    assert_eq!(
+        s(c2.cmd_str("CONFIG SET bind 10.255.255.1")),
+        "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n"
+    );
+    let mut c3 = common::Conn::connect(new_port);
+    assert_eq!(s(c3.cmd_str("PING")), "+PONG\r\n");
+    assert_eq!(
+        s(c3.cmd_str("CONFIG GET bind")),
+        "*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n"
     );
 }

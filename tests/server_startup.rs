@@ -7,23 +7,13 @@
 //! redis-server with `RUSTREDIS_BIN=/usr/bin/redis-server`.
 
 mod common;
+#[allow(unused_imports)]
+use common::{info_field, s};
 
 use common::ServerProc;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
-
-fn s(b: Vec<u8>) -> String {
-    String::from_utf8_lossy(&b).into_owned()
-}
-
-/// The value of `field` in an INFO reply, if present.
-fn info_field(info: &str, field: &str) -> Option<String> {
-    info.lines().find_map(|l| {
-        l.strip_prefix(&format!("{field}:"))
-            .map(|v| v.trim_end().to_string())
-    })
-}
 
 /// Output of a server run that is expected to exit by itself.
 struct Ran {

@@ -697,3 +697,32 @@ pub fn escape(b: &[u8]) -> String {
     }
     s
 }
+
+/// A reply as text (lossy UTF-8), for assertions.
+pub fn s(b: Vec<u8>) -> String {
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+/// The value of `field` in an INFO text, if present.
+pub fn info_field(info: &str, field: &str) -> Option<String> {
+    info.lines().find_map(|l| {
+        l.strip_prefix(&format!("{field}:"))
+            .map(|v| v.trim_end().to_string())
+    })
+}
+
+/// Waits (2 s max) until INFO reports `n` connected clients, so that the
+/// startup probe's connection is surely gone; returns the last count seen.
+pub fn settle_clients(c: &mut Conn, n: u64) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let t = s(c.cmd(&[b"INFO", b"clients"]));
+        let got = info_field(&t, "connected_clients")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(u64::MAX);
+        if got == n || std::time::Instant::now() >= deadline {
+            return got;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
