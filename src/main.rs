@@ -156,6 +156,21 @@ fn main() {
             unimplemented.join(", ")
         );
     }
+    let load_start = std::time::Instant::now();
+    let dbfilename = srv.config.dbfilename.clone();
+    match rustredis::rdb::rdb_load(&mut srv, &dbfilename) {
+        Ok(info) => {
+            srv.rdb_last_load_keys_loaded = info.keys_loaded;
+            srv.rdb_last_load_keys_expired = info.keys_expired;
+            tracing::info!(
+                "DB loaded from disk: {:.3} seconds",
+                load_start.elapsed().as_secs_f64()
+            );
+        }
+        Err(rustredis::rdb::RdbLoadError::NotExist) => {}
+        // rdb_load has logged the reason, as Redis does before exiting.
+        Err(_) => std::process::exit(1),
+    }
     for (sig, flag) in [
         (signal_hook::consts::SIGTERM, srv.sigterm.clone()),
         (signal_hook::consts::SIGINT, srv.sigint.clone()),

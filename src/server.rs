@@ -125,6 +125,11 @@ pub struct Server {
     pub errors_enabled: bool,
     pub inst_metric: [InstMetric; 3],
     pub lastsave: i64,
+    /// Successful RDB saves (INFO `rdb_saves`).
+    pub stat_rdb_saves: u64,
+    /// Keys loaded / skipped as expired by the last RDB load.
+    pub rdb_last_load_keys_loaded: u64,
+    pub rdb_last_load_keys_expired: u64,
     // ---- memory, refreshed by the cron ----
     pub used_memory: u64,
     pub used_memory_rss: u64,
@@ -204,6 +209,9 @@ impl Server {
             errors_enabled: true,
             inst_metric: Default::default(),
             lastsave: now / 1000,
+            stat_rdb_saves: 0,
+            rdb_last_load_keys_loaded: 0,
+            rdb_last_load_keys_expired: 0,
             used_memory: 0,
             used_memory_rss: 0,
             expire_current_db: 0,
@@ -782,10 +790,13 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
 /// and the Unix socket, closes listeners. Returns true when the server may exit.
 pub fn prepare_for_shutdown(srv: &mut Server, req: ShutdownRequest) -> bool {
     tracing::warn!("User requested shutdown...");
-    if req.save && !req.nosave {
-        // RDB persistence is not part of this build: nothing is written, so say so.
-        tracing::warn!("Error trying to save the DB, can't exit.");
-        return false;
+    if (req.save || !srv.config.save_params.is_empty()) && !req.nosave {
+        tracing::info!("Saving the final RDB snapshot before exiting.");
+        let filename = srv.config.dbfilename.clone();
+        if crate::rdb::rdb_save(srv, &filename).is_err() {
+            tracing::warn!("Error trying to save the DB, can't exit.");
+            return false;
+        }
     }
     if srv.config.daemonize || !srv.config.pidfile.is_empty() {
         tracing::info!("Removing the pid file.");

@@ -486,7 +486,7 @@ pub fn client_setinfo_command(_srv: &mut Server, c: &mut Client) {
     if val.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
         let msg = format!(
             "ERR {} cannot contain spaces, newlines or special characters.",
-            String::from_utf8_lossy(&attr).to_lowercase()
+            String::from_utf8_lossy(&attr)
         );
         c.add_reply_error(&msg);
         return;

@@ -459,3 +459,49 @@ fn client_help_and_unknown_subcommand() {
         "-ERR wrong number of arguments for 'client' command\r\n"
     );
 }
+
+/// CLIENT SETINFO (Redis 7.2, which redis-py 5+ sends on connect): the
+/// attributes appear in CLIENT INFO / LIST; bad names and values are refused
+/// with 7.2's errors. The 7.0.15 oracle has no such command, so this runs
+/// against rustredis only.
+#[test]
+fn client_setinfo_lib_name_and_version() {
+    if common::server_bin().ends_with("redis-server") {
+        return;
+    }
+    let sp = ServerProc::start(&[]);
+    let mut c = sp.conn();
+    assert_eq!(
+        s(c.cmd(&[b"CLIENT", b"SETINFO", b"LIB-NAME", b"redis-py"])),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        s(c.cmd(&[b"CLIENT", b"SETINFO", b"lib-ver", b"5.0.1"])),
+        "+OK\r\n"
+    );
+    let info = s(c.cmd(&[b"CLIENT", b"INFO"]));
+    assert!(
+        info.contains(" lib-name=redis-py lib-ver=5.0.1\n"),
+        "{info}"
+    );
+    assert_eq!(
+        s(c.cmd(&[b"CLIENT", b"SETINFO", b"lib-color", b"x"])),
+        "-ERR Unrecognized option 'lib-color'\r\n"
+    );
+    assert_eq!(
+        s(c.cmd(&[b"CLIENT", b"SETINFO", b"LIB-NAME", b"has space"])),
+        "-ERR LIB-NAME cannot contain spaces, newlines or special characters.\r\n"
+    );
+    assert_eq!(
+        s(c.cmd(&[b"CLIENT", b"SETINFO", b"lib-name"])),
+        "-ERR wrong number of arguments for 'client|setinfo' command\r\n"
+    );
+    // An empty value clears the attribute.
+    assert_eq!(
+        s(c.cmd(&[b"CLIENT", b"SETINFO", b"lib-name", b""])),
+        "+OK\r\n"
+    );
+    let info = s(c.cmd(&[b"CLIENT", b"INFO"]));
+    assert!(!info.contains("lib-name="), "{info}");
+    assert!(info.contains(" lib-ver=5.0.1\n"), "{info}");
+}

@@ -146,6 +146,8 @@ pub static HANDLERS: &[(&str, Handler)] = &[
     // server
     ("time", crate::server_cmds::time_command),
     ("shutdown", crate::server_cmds::shutdown_command),
+    ("save", crate::rdb::save_command),
+    ("lastsave", crate::rdb::lastsave_command),
     ("info", crate::info::info_command),
     ("config|get", crate::server_cmds::config_get_command),
     ("config|set", crate::server_cmds::config_set_command),

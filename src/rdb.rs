@@ -1,0 +1,1758 @@
+//! RDB snapshots (Redis `rdb.c`): saving the keyspace to a file Redis 7.0
+//! loads, and loading files Redis wrote.
+//!
+//! # The file
+//! An RDB file is a header, a stream of opcodes and key/value records, an
+//! EOF opcode and a checksum:
+//!
+//! ```text
+//! "REDIS" + 4 ASCII digits of the version ("0010")
+//! AUX       0xFA <string key> <string value>      redis-ver, redis-bits, ctime, used-mem, aof-base
+//! SELECTDB  0xFE <length db index>                following records belong to this db
+//! RESIZEDB  0xFB <length keys> <length expires>   size hints for the db's two hash tables
+//! EXPIRETIME_MS 0xFC <i64 LE unix ms>             expiry of the next key
+//! EXPIRETIME    0xFD <i32 LE unix seconds>        the same, in seconds (old files)
+//! IDLE      0xF8 <length seconds>                 LRU idle time of the next key
+//! FREQ      0xF9 <u8>                             LFU counter of the next key
+//! <type u8> <string key> <value>                  a key; type 0 is a string
+//! EOF       0xFF
+//! <u64 LE CRC-64 of every byte before it>         versions >= 5; 0 means "not computed"
+//! ```
+//!
+//! **Lengths** take 1, 2, 5 or 9 bytes: the top two bits of the first byte
+//! say which (`00` six bits, `01` fourteen bits big-endian, `10 000000` a
+//! 32-bit and `10 000001` a 64-bit big-endian length). The prefix `11`
+//! marks a *special encoding* instead of a length, used by strings.
+//!
+//! **Strings** are a length and the bytes, or one of the special encodings:
+//! a signed 8, 16 or 32-bit little-endian integer (the string is its decimal
+//! text), or LZF: compressed length, uncompressed length, compressed bytes
+//! (see [`crate::lzf`]). As Redis does when saving, a string of at most 11
+//! bytes that is the canonical decimal form of an integer fitting 32 bits is
+//! stored as an integer; a longer string (over 20 bytes) is compressed when
+//! `rdbcompression` is on and compression saves at least 4 bytes. Keys go
+//! through the same rules.
+//!
+//! # Saving
+//! [`rdb_save`] writes version 10 (what Redis 7.0 writes) to
+//! `temp-<pid>.rdb` next to the target, fsyncs it, renames it over the
+//! target and fsyncs the directory, so a crash leaves either the old or the
+//! new snapshot, never half of one. Empty databases are skipped. Keys whose
+//! expiry already passed are still written (the loader drops them), as
+//! Redis does. The checksum is the CRC-64 "Jones" variant Redis uses
+//! (`crc64` crate, initial value 0); with `rdbchecksum no` it is written as
+//! zero.
+//!
+//! # Loading
+//! [`rdb_load`] accepts versions 1 to 11 and everything a keyspace of
+//! strings needs. It reads from a buffered file, never holding the whole
+//! file in memory, and treats the input as untrusted: every length is
+//! checked against the bytes left in the file before anything is allocated
+//! (a string cannot be longer than what remains; an LZF string cannot
+//! expand more than 88×; RESIZEDB hints are cut to what the rest of the file
+//! could hold), and any malformed input becomes an [`RdbLoadError`], never a
+//! panic. Keys already expired at load time are skipped and counted, as a
+//! Redis master does. Value types other than strings, functions and module
+//! data are refused with an error naming them: this build cannot represent
+//! them yet.
+//!
+//! The parser works on `&mut [RedisDb]` ([`rdb_load_rio`]), so it needs no
+//! server or event loop: the fuzz entry point [`rdb_load_fuzz`] uses it on
+//! scratch databases.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::config::MaxmemoryPolicy;
+use crate::db::RedisDb;
+use crate::lzf;
+use crate::networking::Client;
+use crate::object::{EMBSTR_SIZE_LIMIT, RObj, Value};
+use crate::server::{LRU_CLOCK_MAX, LRU_CLOCK_RESOLUTION, Server};
+
+/// The RDB version written (Redis 7.0's `RDB_VERSION`).
+pub const RDB_VERSION: u32 = 10;
+/// The newest version loaded (Redis 7.2's format; strings are unchanged).
+pub const RDB_MAX_LOAD_VERSION: u32 = 11;
+
+// ---- Opcodes ----
+
+/// Function library payload (Redis 7.0 functions).
+pub const RDB_OPCODE_FUNCTION2: u8 = 245;
+/// Function payload of the 7.0 release candidates.
+pub const RDB_OPCODE_FUNCTION_PRE_GA: u8 = 246;
+/// Module auxiliary data.
+pub const RDB_OPCODE_MODULE_AUX: u8 = 247;
+/// LRU idle time of the next key, seconds (a length).
+pub const RDB_OPCODE_IDLE: u8 = 248;
+/// LFU counter of the next key (one byte).
+pub const RDB_OPCODE_FREQ: u8 = 249;
+/// Auxiliary field: two strings.
+pub const RDB_OPCODE_AUX: u8 = 250;
+/// Hash table size hints: two lengths.
+pub const RDB_OPCODE_RESIZEDB: u8 = 251;
+/// Expire time of the next key, unix ms, 8 bytes LE.
+pub const RDB_OPCODE_EXPIRETIME_MS: u8 = 252;
+/// Expire time of the next key, unix seconds, 4 bytes LE.
+pub const RDB_OPCODE_EXPIRETIME: u8 = 253;
+/// Database switch: a length.
+pub const RDB_OPCODE_SELECTDB: u8 = 254;
+/// End of the records.
+pub const RDB_OPCODE_EOF: u8 = 255;
+
+/// Value type of a string key.
+pub const RDB_TYPE_STRING: u8 = 0;
+
+// ---- Length and string encodings ----
+
+const RDB_6BITLEN: u8 = 0;
+const RDB_14BITLEN: u8 = 1;
+const RDB_32BITLEN: u8 = 0x80;
+const RDB_64BITLEN: u8 = 0x81;
+const RDB_ENCVAL: u8 = 3;
+const RDB_ENC_INT8: u64 = 0;
+const RDB_ENC_INT16: u64 = 1;
+const RDB_ENC_INT32: u64 = 2;
+const RDB_ENC_LZF: u64 = 3;
+
+/// Smallest record a key can take (type, 1-byte key length, 1-byte value
+/// length): bounds RESIZEDB's key-count hint by the bytes left.
+const MIN_KEY_RECORD: u64 = 3;
+/// Smallest record of a key with an expiry (EXPIRETIME_MS adds 9 bytes).
+const MIN_EXPIRE_RECORD: u64 = 12;
+
+/// The name `redis-check-rdb` gives a value type, or `None` for a byte that
+/// is not a value type.
+pub fn rdb_type_name(t: u8) -> Option<&'static str> {
+    Some(match t {
+        0 => "string",
+        1 => "list-linked",
+        2 => "set-hashtable",
+        3 => "zset-v1",
+        4 => "hash-hashtable",
+        5 => "zset-v2",
+        6 => "module-pre-release",
+        7 => "module-value",
+        9 => "hash-zipmap",
+        10 => "list-ziplist",
+        11 => "set-intset",
+        12 => "zset-ziplist",
+        13 => "hash-ziplist",
+        14 => "quicklist",
+        15 => "stream",
+        16 => "hash-listpack",
+        17 => "zset-listpack",
+        18 => "quicklist-v2",
+        19 => "stream-v2",
+        20 => "set-listpack",
+        21 => "stream-v3",
+        _ => return None,
+    })
+}
+
+/// Which per-key access data the eviction policy keeps (and RDB carries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessTracking {
+    /// Neither IDLE nor FREQ is written; loaded ones are ignored.
+    None,
+    /// An LRU policy: IDLE records the seconds since last access.
+    Lru,
+    /// An LFU policy: FREQ records the logarithmic counter.
+    Lfu,
+}
+
+impl AccessTracking {
+    /// The tracking implied by `maxmemory-policy` (Redis `MAXMEMORY_FLAG_LRU/LFU`).
+    pub fn from_policy(p: MaxmemoryPolicy) -> AccessTracking {
+        match p {
+            MaxmemoryPolicy::VolatileLru | MaxmemoryPolicy::AllkeysLru => AccessTracking::Lru,
+            MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu => AccessTracking::Lfu,
+            _ => AccessTracking::None,
+        }
+    }
+}
+
+// ===========================================================================
+// ---- Saving ----
+// ===========================================================================
+
+/// What a save needs besides the databases.
+#[derive(Clone, Debug)]
+pub struct RdbSaveOptions {
+    /// `rdbcompression`: LZF for strings over 20 bytes.
+    pub compression: bool,
+    /// `rdbchecksum`: compute the CRC-64 (else 0 is written).
+    pub checksum: bool,
+    /// The `ctime` aux field, unix seconds.
+    pub ctime: i64,
+    /// The `used-mem` aux field, bytes.
+    pub used_mem: u64,
+    /// Whether IDLE or FREQ records precede keys.
+    pub tracking: AccessTracking,
+    /// The current LRU clock (for IDLE).
+    pub lru_clock: u32,
+    /// Now, unix ms (for the LFU decay behind FREQ).
+    pub now_ms: i64,
+    /// `lfu-decay-time`, minutes.
+    pub lfu_decay_time: i64,
+}
+
+impl RdbSaveOptions {
+    /// Options from the server's config and clocks.
+    pub fn from_server(srv: &Server) -> RdbSaveOptions {
+        let now_ms = crate::util::mstime();
+        RdbSaveOptions {
+            compression: srv.config.rdbcompression,
+            checksum: srv.config.rdbchecksum,
+            ctime: now_ms / 1000,
+            used_mem: crate::info::jemalloc_allocated().unwrap_or(srv.used_memory),
+            tracking: AccessTracking::from_policy(srv.config.maxmemory_policy),
+            lru_clock: srv.lru_clock(),
+            now_ms,
+            lfu_decay_time: srv.config.lfu_decay_time as i64,
+        }
+    }
+}
+
+/// A writer that keeps the running CRC-64 of what it wrote (Redis `rio`
+/// with `rioGenericUpdateChecksum`).
+struct RdbWriter<'a, W: Write> {
+    w: &'a mut W,
+    cksum: Option<u64>,
+}
+
+impl<W: Write> RdbWriter<'_, W> {
+    fn write(&mut self, b: &[u8]) -> io::Result<()> {
+        if let Some(c) = self.cksum.as_mut() {
+            *c = crc64::crc64(*c, b);
+        }
+        self.w.write_all(b)
+    }
+
+    fn save_type(&mut self, t: u8) -> io::Result<()> {
+        self.write(&[t])
+    }
+
+    /// A length in 1, 2, 5 or 9 bytes (Redis `rdbSaveLen`).
+    fn save_len(&mut self, len: u64) -> io::Result<()> {
+        if len < 1 << 6 {
+            self.write(&[(RDB_6BITLEN << 6) | len as u8])
+        } else if len < 1 << 14 {
+            self.write(&[(RDB_14BITLEN << 6) | (len >> 8) as u8, len as u8])
+        } else if len <= u32::MAX as u64 {
+            let mut b = [RDB_32BITLEN, 0, 0, 0, 0];
+            b[1..].copy_from_slice(&(len as u32).to_be_bytes());
+            self.write(&b)
+        } else {
+            let mut b = [RDB_64BITLEN, 0, 0, 0, 0, 0, 0, 0, 0];
+            b[1..].copy_from_slice(&len.to_be_bytes());
+            self.write(&b)
+        }
+    }
+
+    /// An expire time, unix ms, 8 bytes LE (Redis `rdbSaveMillisecondTime`).
+    fn save_millisecond_time(&mut self, ms: i64) -> io::Result<()> {
+        self.write(&ms.to_le_bytes())
+    }
+
+    /// A string: integer encoding when it is a short canonical integer, LZF
+    /// when allowed and worth it, else length + bytes (Redis `rdbSaveRawString`).
+    fn save_raw_string(&mut self, s: &[u8], compress: bool) -> io::Result<()> {
+        if s.len() <= 11
+            && let Some(v) = crate::util::string2ll(s)
+            && itoa::Buffer::new().format(v).as_bytes() == s
+            && let Some((enc, n)) = encode_integer(v)
+        {
+            return self.write(&enc[..n]);
+        }
+        if compress
+            && s.len() > 20
+            && let Some(c) = lzf::lzf_compress(s, s.len() - 4)
+        {
+            self.write(&[(RDB_ENCVAL << 6) | RDB_ENC_LZF as u8])?;
+            self.save_len(c.len() as u64)?;
+            self.save_len(s.len() as u64)?;
+            return self.write(&c);
+        }
+        self.save_len(s.len() as u64)?;
+        self.write(s)
+    }
+
+    /// An integer-valued string (Redis `rdbSaveLongLongAsStringObject`).
+    fn save_long_long_as_string(&mut self, v: i64) -> io::Result<()> {
+        if let Some((enc, n)) = encode_integer(v) {
+            return self.write(&enc[..n]);
+        }
+        let mut t = itoa::Buffer::new();
+        let s = t.format(v).as_bytes();
+        self.save_len(s.len() as u64)?;
+        self.write(s)
+    }
+
+    /// A string value in any of our encodings (Redis `rdbSaveStringObject`).
+    fn save_string_value(&mut self, v: &Value, compress: bool) -> io::Result<()> {
+        match v {
+            Value::Int(i) => self.save_long_long_as_string(*i),
+            _ => {
+                let mut t = itoa::Buffer::new();
+                self.save_raw_string(v.as_bytes(&mut t), compress)
+            }
+        }
+    }
+
+    /// An AUX record (Redis `rdbSaveAuxField`).
+    fn save_aux(&mut self, key: &str, val: &[u8]) -> io::Result<()> {
+        self.save_type(RDB_OPCODE_AUX)?;
+        self.save_raw_string(key.as_bytes(), false)?;
+        self.save_raw_string(val, false)
+    }
+}
+
+/// The integer encoding of `v`, if it fits 32 bits (Redis `rdbEncodeInteger`):
+/// the bytes and how many of them are used.
+fn encode_integer(v: i64) -> Option<([u8; 5], usize)> {
+    let mut b = [0u8; 5];
+    if (i8::MIN as i64..=i8::MAX as i64).contains(&v) {
+        b[0] = (RDB_ENCVAL << 6) | RDB_ENC_INT8 as u8;
+        b[1] = v as i8 as u8;
+        Some((b, 2))
+    } else if (i16::MIN as i64..=i16::MAX as i64).contains(&v) {
+        b[0] = (RDB_ENCVAL << 6) | RDB_ENC_INT16 as u8;
+        b[1..3].copy_from_slice(&(v as i16).to_le_bytes());
+        Some((b, 3))
+    } else if (i32::MIN as i64..=i32::MAX as i64).contains(&v) {
+        b[0] = (RDB_ENCVAL << 6) | RDB_ENC_INT32 as u8;
+        b[1..5].copy_from_slice(&(v as i32).to_le_bytes());
+        Some((b, 5))
+    } else {
+        None
+    }
+}
+
+/// Writes a whole RDB file (header to checksum) for `dbs` into `w`
+/// (Redis `rdbSaveRio`). Empty databases are skipped.
+///
+/// # Latency
+/// O(keys + bytes); the caller blocks for the whole save (as SAVE does).
+pub fn rdb_save_rio<W: Write>(w: &mut W, dbs: &[RedisDb], opts: &RdbSaveOptions) -> io::Result<()> {
+    let mut r = RdbWriter {
+        w,
+        cksum: if opts.checksum { Some(0) } else { None },
+    };
+    r.write(format!("REDIS{:04}", RDB_VERSION).as_bytes())?;
+    r.save_aux("redis-ver", crate::server_cmds::REDIS_VERSION.as_bytes())?;
+    r.save_aux("redis-bits", b"64")?;
+    r.save_aux("ctime", opts.ctime.to_string().as_bytes())?;
+    r.save_aux("used-mem", opts.used_mem.to_string().as_bytes())?;
+    r.save_aux("aof-base", b"0")?;
+    for db in dbs {
+        if db.dict.is_empty() {
+            continue;
+        }
+        r.save_type(RDB_OPCODE_SELECTDB)?;
+        r.save_len(db.id as u64)?;
+        r.save_type(RDB_OPCODE_RESIZEDB)?;
+        r.save_len(db.dict.len() as u64)?;
+        r.save_len(db.expires.len() as u64)?;
+        for (key, o) in db.dict.iter() {
+            rdb_save_key_value_pair(&mut r, db, key, o, opts)?;
+        }
+    }
+    r.save_type(RDB_OPCODE_EOF)?;
+    let cksum = r.cksum.unwrap_or(0);
+    r.w.write_all(&cksum.to_le_bytes())
+}
+
+/// One key: optional EXPIRETIME_MS, IDLE / FREQ, then type, key and value
+/// (Redis `rdbSaveKeyValuePair`).
+fn rdb_save_key_value_pair<W: Write>(
+    r: &mut RdbWriter<'_, W>,
+    db: &RedisDb,
+    key: &[u8],
+    o: &RObj,
+    opts: &RdbSaveOptions,
+) -> io::Result<()> {
+    if !db.expires.is_empty()
+        && let Some(&when) = db.expires.get(key)
+    {
+        r.save_type(RDB_OPCODE_EXPIRETIME_MS)?;
+        r.save_millisecond_time(when)?;
+    }
+    match opts.tracking {
+        AccessTracking::Lru => {
+            let idle_ms = crate::evict::estimate_idle_time_ms(opts.lru_clock, o.lru);
+            r.save_type(RDB_OPCODE_IDLE)?;
+            r.save_len((idle_ms / 1000).max(0) as u64)?;
+        }
+        AccessTracking::Lfu => {
+            let freq = crate::evict::lfu_decr_and_return(o.lru, opts.now_ms, opts.lfu_decay_time);
+            r.save_type(RDB_OPCODE_FREQ)?;
+            r.write(&[freq.min(255) as u8])?;
+        }
+        AccessTracking::None => {}
+    }
+    r.save_type(RDB_TYPE_STRING)?;
+    r.save_raw_string(key, opts.compression)?;
+    r.save_string_value(&o.v, opts.compression)
+}
+
+/// The current working directory for log messages ("unknown" if unreadable).
+fn cwd_for_log() -> String {
+    std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
+/// Saves every database to `filename` (Redis `rdbSave`): writes
+/// `temp-<pid>.rdb` in the same directory as `filename` (the server's
+/// working directory, `dir`, for a bare `dbfilename`), fsyncs it, renames it
+/// to `filename` and fsyncs the directory.
+///
+/// On success logs "DB saved on disk", sets `srv.dirty = 0` and
+/// `srv.lastsave` to now (unix seconds). On failure logs Redis's warning
+/// ("Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
+/// "Write error saving DB on disk: %s", "Error moving temp DB file %s on the
+/// final destination %s (in server root dir %s): %s" or "Failed to fsync
+/// directory while saving DB: %s"), removes the temp file and returns the error.
+///
+/// # Latency
+/// Blocks for the whole save: O(keys + bytes) plus two fsyncs.
+pub fn rdb_save(srv: &mut Server, filename: &str) -> io::Result<()> {
+    let opts = RdbSaveOptions::from_server(srv);
+    rdb_save_dbs_to_file(&srv.dbs, &opts, filename)?;
+    tracing::info!("DB saved on disk");
+    srv.stat_rdb_saves += 1;
+    srv.dirty = 0;
+    srv.lastsave = crate::util::mstime() / 1000;
+    Ok(())
+}
+
+/// The file part of [`rdb_save`]: temp file, fsync, rename, directory fsync,
+/// with Redis's warnings on failure. Does not touch server state.
+pub fn rdb_save_dbs_to_file(
+    dbs: &[RedisDb],
+    opts: &RdbSaveOptions,
+    filename: &str,
+) -> io::Result<()> {
+    let target = Path::new(filename);
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmpname = format!("temp-{}.rdb", std::process::id());
+    let tmp = if dir == Path::new(".") {
+        PathBuf::from(&tmpname)
+    } else {
+        dir.join(&tmpname)
+    };
+    let file = match File::create(&tmp) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(
+                "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}",
+                tmp.display(),
+                cwd_for_log(),
+                crate::log::os_error_text(&e)
+            );
+            return Err(e);
+        }
+    };
+    let written = (|| -> io::Result<()> {
+        let mut w = BufWriter::with_capacity(256 * 1024, file);
+        rdb_save_rio(&mut w, dbs, opts)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        tracing::warn!(
+            "Write error saving DB on disk: {}",
+            crate::log::os_error_text(&e)
+        );
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    if let Err(e) = std::fs::rename(&tmp, target) {
+        tracing::warn!(
+            "Error moving temp DB file {} on the final destination {} (in server root dir {}): {}",
+            tmp.display(),
+            filename,
+            cwd_for_log(),
+            crate::log::os_error_text(&e)
+        );
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    if let Err(e) = File::open(&dir).and_then(|d| d.sync_all()) {
+        tracing::warn!(
+            "Failed to fsync directory while saving DB: {}",
+            crate::log::os_error_text(&e)
+        );
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// SAVE → `+OK` after a synchronous save to `dbfilename`; `-ERR` when the
+/// save failed (the reason is in the log), as Redis replies.
+pub fn save_command(srv: &mut Server, c: &mut Client) {
+    let filename = srv.config.dbfilename.clone();
+    match rdb_save(srv, &filename) {
+        Ok(()) => c.add_reply_ok(),
+        Err(_) => c.add_reply_error("ERR"),
+    }
+}
+
+/// LASTSAVE → integer: unix time (seconds) of the last successful save
+/// (server start when none).
+pub fn lastsave_command(srv: &mut Server, c: &mut Client) {
+    c.add_reply_long_long(srv.lastsave);
+}
+
+// ===========================================================================
+// ---- Loading ----
+// ===========================================================================
+
+/// What a successful load found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RdbLoadInfo {
+    /// The file's RDB version (1..=11).
+    pub rdb_version: u32,
+    /// Keys added to the databases.
+    pub keys_loaded: u64,
+    /// Keys skipped because their expire time had passed.
+    pub keys_expired: u64,
+    /// The `redis-ver` aux field, if present.
+    pub redis_ver: Option<String>,
+    /// The `ctime` aux field (unix seconds), if present.
+    pub ctime: Option<i64>,
+    /// The `used-mem` aux field (bytes), if present.
+    pub used_mem: Option<i64>,
+}
+
+/// Why a load failed. `Display` gives the reason as Redis words it.
+#[derive(Debug)]
+pub enum RdbLoadError {
+    /// The file does not exist: start with empty databases (Redis `RDB_NOT_EXIST`).
+    NotExist,
+    /// Opening or reading the file failed.
+    Io(io::Error),
+    /// The data ended early (byte offset where more was needed).
+    ShortRead { offset: u64 },
+    /// The file does not start with "REDIS".
+    WrongSignature,
+    /// A version outside 1..=11.
+    BadVersion(i64),
+    /// The stored checksum (`got`) differs from the computed one (`expected`).
+    ChecksumMismatch { expected: u64, got: u64 },
+    /// SELECTDB names a database this server does not have.
+    DbOutOfRange { id: u64, databases: usize },
+    /// Malformed content at `offset`.
+    Corrupt { offset: u64, reason: String },
+    /// Well-formed content this build cannot load yet (non-string types,
+    /// functions, module data).
+    Unsupported { offset: u64, what: String },
+}
+
+impl std::fmt::Display for RdbLoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RdbLoadError::NotExist => f.write_str("No such file or directory"),
+            RdbLoadError::Io(e) => f.write_str(&crate::log::os_error_text(e)),
+            RdbLoadError::ShortRead { .. } => f.write_str("Unexpected EOF reading RDB file"),
+            RdbLoadError::WrongSignature => {
+                f.write_str("Wrong signature trying to load DB from file")
+            }
+            RdbLoadError::BadVersion(v) => write!(f, "Can't handle RDB format version {}", v),
+            RdbLoadError::ChecksumMismatch { .. } => f.write_str("RDB CRC error"),
+            RdbLoadError::DbOutOfRange { databases, .. } => write!(
+                f,
+                "FATAL: Data file was created with a Redis server configured to handle more than {} databases. Exiting",
+                databases
+            ),
+            RdbLoadError::Corrupt { reason, .. } => f.write_str(reason),
+            RdbLoadError::Unsupported { what, .. } => f.write_str(what),
+        }
+    }
+}
+
+impl std::error::Error for RdbLoadError {}
+
+impl RdbLoadError {
+    /// Logs the warning lines Redis writes for this failure (nothing for
+    /// [`RdbLoadError::NotExist`]).
+    pub fn log(&self) {
+        match self {
+            RdbLoadError::NotExist => {}
+            RdbLoadError::Io(e) => tracing::warn!(
+                "Short read or OOM loading DB. Unrecoverable error, aborting now. ({})",
+                crate::log::os_error_text(e)
+            ),
+            RdbLoadError::ShortRead { offset } => {
+                tracing::warn!("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+                tracing::warn!(
+                    "Internal error in RDB reading offset {}, function at rdb.rs -> {}",
+                    offset,
+                    self
+                );
+            }
+            RdbLoadError::ChecksumMismatch { expected, got } => {
+                tracing::warn!(
+                    "Wrong RDB checksum expected: ({:x}) but got ({:x}). Aborting now.",
+                    expected,
+                    got
+                );
+                tracing::warn!(
+                    "Internal error in RDB reading function at rdb.rs -> {}",
+                    self
+                );
+            }
+            RdbLoadError::Corrupt { offset, .. } | RdbLoadError::Unsupported { offset, .. } => {
+                tracing::warn!(
+                    "Internal error in RDB reading offset {}, function at rdb.rs -> {}",
+                    offset,
+                    self
+                );
+            }
+            RdbLoadError::WrongSignature
+            | RdbLoadError::BadVersion(_)
+            | RdbLoadError::DbOutOfRange { .. } => tracing::warn!("{}", self),
+        }
+    }
+}
+
+/// What a load needs besides the bytes and the databases.
+#[derive(Clone, Debug)]
+pub struct RdbLoadOptions {
+    /// Now, unix ms: keys expiring before it are skipped.
+    pub now_ms: i64,
+    /// `rdbchecksum`: verify a non-zero stored checksum.
+    pub verify_checksum: bool,
+    /// How IDLE / FREQ records are applied.
+    pub tracking: AccessTracking,
+    /// The LRU clock given to loaded keys (and the base for IDLE).
+    pub lru_clock: u32,
+}
+
+impl RdbLoadOptions {
+    /// Options from the server's config and clocks.
+    pub fn from_server(srv: &Server) -> RdbLoadOptions {
+        RdbLoadOptions {
+            now_ms: crate::util::mstime(),
+            verify_checksum: srv.config.rdbchecksum,
+            tracking: AccessTracking::from_policy(srv.config.maxmemory_policy),
+            lru_clock: srv.lru_clock(),
+        }
+    }
+
+    /// The `lru` field of a loaded key (Redis `createObject` then
+    /// `objectSetLRUOrLFU` with the IDLE/FREQ just read, -1 when absent).
+    fn lru_for(&self, lru_idle: i64, lfu_freq: i64) -> u32 {
+        match self.tracking {
+            AccessTracking::Lfu => {
+                let counter = if lfu_freq >= 0 {
+                    lfu_freq as u32
+                } else {
+                    crate::evict::LFU_INIT_VAL
+                };
+                (crate::evict::lfu_time_in_minutes(self.now_ms) << 8) | counter
+            }
+            AccessTracking::Lru if lru_idle >= 0 => {
+                let ticks = lru_idle.saturating_mul(1000) / LRU_CLOCK_RESOLUTION;
+                let abs = self.lru_clock as i64 - ticks;
+                if abs >= 0 {
+                    abs as u32
+                } else {
+                    // Wrap around the 24-bit clock; idle times beyond one
+                    // full period clamp to the oldest value.
+                    (LRU_CLOCK_MAX as i64 + abs).max(0) as u32
+                }
+            }
+            _ => self.lru_clock,
+        }
+    }
+}
+
+/// A reader that tracks its offset, the bytes left, and the running CRC-64.
+struct RdbReader<R: Read> {
+    r: R,
+    pos: u64,
+    size: u64,
+    cksum: Option<u64>,
+}
+
+impl<R: Read> RdbReader<R> {
+    fn remaining(&self) -> u64 {
+        self.size.saturating_sub(self.pos)
+    }
+
+    fn corrupt(&self, reason: impl Into<String>) -> RdbLoadError {
+        RdbLoadError::Corrupt {
+            offset: self.pos,
+            reason: reason.into(),
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<(), RdbLoadError> {
+        if buf.len() as u64 > self.remaining() {
+            return Err(RdbLoadError::ShortRead { offset: self.size });
+        }
+        match self.r.read_exact(buf) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                return Err(RdbLoadError::ShortRead { offset: self.pos });
+            }
+            Err(e) => return Err(RdbLoadError::Io(e)),
+        }
+        self.pos += buf.len() as u64;
+        if let Some(c) = self.cksum.as_mut() {
+            *c = crc64::crc64(*c, buf);
+        }
+        Ok(())
+    }
+
+    /// Reads `len` bytes into a new vector, refusing lengths beyond what the
+    /// file still holds before allocating.
+    fn read_vec(&mut self, len: u64) -> Result<Vec<u8>, RdbLoadError> {
+        if len > self.remaining() {
+            return Err(RdbLoadError::ShortRead { offset: self.size });
+        }
+        let mut v = vec![0u8; len as usize];
+        self.read(&mut v)?;
+        Ok(v)
+    }
+
+    fn read_u8(&mut self) -> Result<u8, RdbLoadError> {
+        let mut b = [0u8; 1];
+        self.read(&mut b)?;
+        Ok(b[0])
+    }
+
+    /// A length or a special-encoding marker: `(value, is_encoded)`
+    /// (Redis `rdbLoadLenByRef`).
+    fn load_len(&mut self) -> Result<(u64, bool), RdbLoadError> {
+        let first = self.read_u8()?;
+        match first >> 6 {
+            RDB_6BITLEN => Ok(((first & 0x3f) as u64, false)),
+            RDB_14BITLEN => {
+                let second = self.read_u8()?;
+                Ok(((((first & 0x3f) as u64) << 8) | second as u64, false))
+            }
+            RDB_ENCVAL => Ok(((first & 0x3f) as u64, true)),
+            _ => match first {
+                RDB_32BITLEN => {
+                    let mut b = [0u8; 4];
+                    self.read(&mut b)?;
+                    Ok((u32::from_be_bytes(b) as u64, false))
+                }
+                RDB_64BITLEN => {
+                    let mut b = [0u8; 8];
+                    self.read(&mut b)?;
+                    Ok((u64::from_be_bytes(b), false))
+                }
+                _ => {
+                    Err(self.corrupt(format!("Unknown length encoding {} in rdbLoadLen()", first)))
+                }
+            },
+        }
+    }
+
+    /// A plain length; a special-encoding marker here is corruption.
+    fn load_plain_len(&mut self) -> Result<u64, RdbLoadError> {
+        let (len, encoded) = self.load_len()?;
+        if encoded {
+            return Err(self.corrupt("Unexpected encoded length"));
+        }
+        Ok(len)
+    }
+
+    /// The integer of an INT8/16/32 string encoding.
+    fn load_integer(&mut self, enc: u64) -> Result<i64, RdbLoadError> {
+        Ok(match enc {
+            RDB_ENC_INT8 => self.read_u8()? as i8 as i64,
+            RDB_ENC_INT16 => {
+                let mut b = [0u8; 2];
+                self.read(&mut b)?;
+                i16::from_le_bytes(b) as i64
+            }
+            _ => {
+                let mut b = [0u8; 4];
+                self.read(&mut b)?;
+                i32::from_le_bytes(b) as i64
+            }
+        })
+    }
+
+    /// The bytes of an LZF string (after its marker): compressed length,
+    /// uncompressed length, data (Redis `rdbLoadLzfStringObject`).
+    fn load_lzf(&mut self) -> Result<Vec<u8>, RdbLoadError> {
+        let clen = self.load_plain_len()?;
+        let len = self.load_plain_len()?;
+        if clen > self.remaining() {
+            return Err(RdbLoadError::ShortRead { offset: self.size });
+        }
+        if len > clen.saturating_mul(lzf::MAX_EXPANSION as u64) || len > isize::MAX as u64 {
+            return Err(self.corrupt("Invalid LZF compressed string"));
+        }
+        let c = self.read_vec(clen)?;
+        lzf::lzf_decompress(&c, len as usize)
+            .map_err(|e| self.corrupt(format!("Invalid LZF compressed string ({})", e)))
+    }
+
+    /// A string as bytes, integers formatted as decimal text (Redis
+    /// `rdbGenericLoadStringObject` with plain output).
+    fn load_string_bytes(&mut self) -> Result<Vec<u8>, RdbLoadError> {
+        let (len, encoded) = self.load_len()?;
+        if !encoded {
+            return self.read_vec(len);
+        }
+        match len {
+            RDB_ENC_INT8 | RDB_ENC_INT16 | RDB_ENC_INT32 => {
+                let v = self.load_integer(len)?;
+                let mut t = itoa::Buffer::new();
+                Ok(t.format(v).as_bytes().to_vec())
+            }
+            RDB_ENC_LZF => self.load_lzf(),
+            _ => Err(self.corrupt(format!("Unknown RDB string encoding type {}", len))),
+        }
+    }
+
+    /// A string value with Redis's in-memory encoding rules: integers stay
+    /// `int`, other strings get `tryObjectEncoding`'s choice.
+    fn load_string_value(&mut self) -> Result<Value, RdbLoadError> {
+        let (len, encoded) = self.load_len()?;
+        let bytes = if encoded {
+            match len {
+                RDB_ENC_INT8 | RDB_ENC_INT16 | RDB_ENC_INT32 => {
+                    return Ok(Value::Int(self.load_integer(len)?));
+                }
+                RDB_ENC_LZF => self.load_lzf()?,
+                _ => {
+                    return Err(self.corrupt(format!("Unknown RDB string encoding type {}", len)));
+                }
+            }
+        } else {
+            self.read_vec(len)?
+        };
+        Ok(if bytes.len() <= EMBSTR_SIZE_LIMIT {
+            Value::from_arg_encoded(&bytes)
+        } else {
+            Value::raw(bytes)
+        })
+    }
+}
+
+/// Parses the leading integer of an aux value the way `strtol` does
+/// (optional sign, digits; 0 when none).
+fn parse_aux_int(s: &[u8]) -> i64 {
+    let mut i = 0;
+    while i < s.len() && s[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut v: i64 = 0;
+    while let Some(d) = s.get(i).filter(|d| d.is_ascii_digit()) {
+        v = v.saturating_mul(10).saturating_add((d - b'0') as i64);
+        i += 1;
+    }
+    if neg { -v } else { v }
+}
+
+/// Loads an RDB stream of `size` bytes from `r` into `dbs` (Redis
+/// `rdbLoadRio`). Logs, as Redis does, "Loading RDB produced by version %s",
+/// "RDB age %ld seconds" and "RDB memory usage when created %.2f Mb" when
+/// the aux fields are read. Keys are added to what `dbs` already hold; a key
+/// present twice is an error. On error the databases keep what was loaded
+/// before it.
+///
+/// # Latency
+/// O(file size). Allocation is bounded by a small multiple of `size`.
+pub fn rdb_load_rio<R: Read>(
+    r: R,
+    size: u64,
+    dbs: &mut [RedisDb],
+    opts: &RdbLoadOptions,
+) -> Result<RdbLoadInfo, RdbLoadError> {
+    let mut rd = RdbReader {
+        r,
+        pos: 0,
+        size,
+        cksum: Some(0),
+    };
+    let mut info = RdbLoadInfo::default();
+    let mut header = [0u8; 9];
+    rd.read(&mut header)?;
+    if &header[..5] != b"REDIS" {
+        return Err(RdbLoadError::WrongSignature);
+    }
+    // atoi: the leading digits.
+    let version = parse_aux_int(&header[5..9]);
+    if !(1..=RDB_MAX_LOAD_VERSION as i64).contains(&version) {
+        return Err(RdbLoadError::BadVersion(version));
+    }
+    info.rdb_version = version as u32;
+    if !opts.verify_checksum {
+        rd.cksum = None;
+    }
+
+    let mut dbid = 0usize;
+    let mut expire: i64 = -1;
+    let mut lru_idle: i64 = -1;
+    let mut lfu_freq: i64 = -1;
+    loop {
+        let t = rd.read_u8()?;
+        match t {
+            RDB_OPCODE_EXPIRETIME => {
+                let mut b = [0u8; 4];
+                rd.read(&mut b)?;
+                expire = i32::from_le_bytes(b) as i64 * 1000;
+                continue;
+            }
+            RDB_OPCODE_EXPIRETIME_MS => {
+                let mut b = [0u8; 8];
+                rd.read(&mut b)?;
+                expire = i64::from_le_bytes(b);
+                continue;
+            }
+            RDB_OPCODE_FREQ => {
+                lfu_freq = rd.read_u8()? as i64;
+                continue;
+            }
+            RDB_OPCODE_IDLE => {
+                lru_idle = rd.load_plain_len()?.min(i64::MAX as u64) as i64;
+                continue;
+            }
+            RDB_OPCODE_EOF => break,
+            RDB_OPCODE_SELECTDB => {
+                let id = rd.load_plain_len()?;
+                if id >= dbs.len() as u64 {
+                    return Err(RdbLoadError::DbOutOfRange {
+                        id,
+                        databases: dbs.len(),
+                    });
+                }
+                dbid = id as usize;
+                continue;
+            }
+            RDB_OPCODE_RESIZEDB => {
+                let db_size = rd.load_plain_len()?;
+                let expires_size = rd.load_plain_len()?;
+                // Size hints are untrusted: never more than the rest of the
+                // file could describe.
+                let left = rd.remaining();
+                let db_size = db_size.min(left / MIN_KEY_RECORD) as usize;
+                let expires_size = expires_size.min(left / MIN_EXPIRE_RECORD) as usize;
+                let db = &mut dbs[dbid];
+                if db_size > 0 {
+                    db.dict.expand(db_size);
+                }
+                if expires_size > 0 {
+                    db.expires.expand(expires_size);
+                }
+                continue;
+            }
+            RDB_OPCODE_AUX => {
+                let key = rd.load_string_bytes()?;
+                let val = rd.load_string_bytes()?;
+                rdb_load_aux_field(&key, &val, opts, &mut info);
+                continue;
+            }
+            RDB_OPCODE_MODULE_AUX => {
+                return Err(RdbLoadError::Unsupported {
+                    offset: rd.pos,
+                    what: "The RDB file contains module AUX data, which is not supported".into(),
+                });
+            }
+            RDB_OPCODE_FUNCTION2 | RDB_OPCODE_FUNCTION_PRE_GA => {
+                return Err(RdbLoadError::Unsupported {
+                    offset: rd.pos,
+                    what: "The RDB file contains functions, which are not supported".into(),
+                });
+            }
+            _ => {}
+        }
+        match rdb_type_name(t) {
+            None => return Err(rd.corrupt(format!("Unknown RDB encoding type {}", t))),
+            Some(name) if t != RDB_TYPE_STRING => {
+                return Err(RdbLoadError::Unsupported {
+                    offset: rd.pos,
+                    what: format!("RDB value type {} ({}) is not supported yet", t, name),
+                });
+            }
+            Some(_) => {}
+        }
+        let key = rd.load_string_bytes()?;
+        let val = rd.load_string_value()?;
+        if expire != -1 && expire < opts.now_ms {
+            info.keys_expired += 1;
+        } else {
+            let db = &mut dbs[dbid];
+            if db.dict.contains_key(&key) {
+                return Err(rd.corrupt(format!(
+                    "RDB has duplicated key '{}' in DB {}",
+                    String::from_utf8_lossy(&key),
+                    dbid
+                )));
+            }
+            let lru = opts.lru_for(lru_idle, lfu_freq);
+            let key: Box<[u8]> = key.into_boxed_slice();
+            if expire != -1 {
+                db.expires.insert(key.clone(), expire);
+            }
+            db.dict.insert(key, RObj::new(val, lru));
+            info.keys_loaded += 1;
+        }
+        expire = -1;
+        lru_idle = -1;
+        lfu_freq = -1;
+    }
+
+    if info.rdb_version >= 5 {
+        let computed = rd.cksum;
+        let mut b = [0u8; 8];
+        rd.read(&mut b)?;
+        let stored = u64::from_le_bytes(b);
+        if let Some(expected) = computed {
+            if stored == 0 {
+                tracing::info!("RDB file was saved with checksum disabled: no check performed.");
+            } else if stored != expected {
+                return Err(RdbLoadError::ChecksumMismatch {
+                    expected,
+                    got: stored,
+                });
+            }
+        }
+    }
+    Ok(info)
+}
+
+/// Records an aux field and logs the ones Redis logs (Redis's AUX branch of
+/// `rdbLoadRio`).
+fn rdb_load_aux_field(key: &[u8], val: &[u8], opts: &RdbLoadOptions, info: &mut RdbLoadInfo) {
+    match key {
+        b"redis-ver" => {
+            let v = String::from_utf8_lossy(val).into_owned();
+            tracing::info!("Loading RDB produced by version {}", v);
+            info.redis_ver = Some(v);
+        }
+        b"ctime" => {
+            let ctime = parse_aux_int(val);
+            let age = (opts.now_ms / 1000 - ctime).max(0);
+            tracing::info!("RDB age {} seconds", age);
+            info.ctime = Some(ctime);
+        }
+        b"used-mem" => {
+            let used = parse_aux_int(val);
+            tracing::info!(
+                "RDB memory usage when created {:.2} Mb",
+                used as f64 / (1024.0 * 1024.0)
+            );
+            info.used_mem = Some(used);
+        }
+        b"redis-bits" | b"aof-base" | b"aof-preamble" | b"repl-stream-db" | b"repl-id"
+        | b"repl-offset" | b"lua" => {}
+        _ => tracing::trace!(
+            "Unrecognized RDB AUX field: '{}'",
+            String::from_utf8_lossy(key)
+        ),
+    }
+}
+
+/// Loads `filename` into the server's databases (Redis `rdbLoad`).
+///
+/// Returns [`RdbLoadError::NotExist`] without logging when the file is
+/// missing (start empty). Any other failure is logged with Redis's warnings
+/// ("Fatal error: can't open the RDB file %s for reading: %s", "Short read
+/// or OOM loading DB. Unrecoverable error, aborting now.", "Wrong RDB
+/// checksum expected: (%llx) but got (%llx). Aborting now.", ...) and
+/// returned; Redis exits with status 1 then. On success logs
+/// "Done loading RDB, keys loaded: %lld, keys expired: %lld."; the caller
+/// logs "DB loaded from disk: %.3f seconds".
+pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoadError> {
+    let file = match File::open(filename) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(RdbLoadError::NotExist),
+        Err(e) => {
+            tracing::warn!(
+                "Fatal error: can't open the RDB file {} for reading: {}",
+                filename,
+                crate::log::os_error_text(&e)
+            );
+            return Err(RdbLoadError::Io(e));
+        }
+    };
+    let size = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => {
+            tracing::warn!(
+                "Fatal error: can't open the RDB file {} for reading: {}",
+                filename,
+                crate::log::os_error_text(&e)
+            );
+            return Err(RdbLoadError::Io(e));
+        }
+    };
+    let opts = RdbLoadOptions::from_server(srv);
+    let r = BufReader::with_capacity(256 * 1024, file);
+    match rdb_load_rio(r, size, &mut srv.dbs, &opts) {
+        Ok(info) => {
+            tracing::info!(
+                "Done loading RDB, keys loaded: {}, keys expired: {}.",
+                info.keys_loaded,
+                info.keys_expired
+            );
+            Ok(info)
+        }
+        Err(e) => {
+            e.log();
+            Err(e)
+        }
+    }
+}
+
+/// Fuzz entry point: loads `data` into 16 scratch databases with checksum
+/// verification on. Never panics; the result is discarded.
+pub fn rdb_load_fuzz(data: &[u8]) {
+    let mut dbs: Vec<RedisDb> = (0..16).map(RedisDb::new).collect();
+    let opts = RdbLoadOptions {
+        now_ms: 1_700_000_000_000,
+        verify_checksum: true,
+        tracking: AccessTracking::None,
+        lru_clock: 0,
+    };
+    let _ = rdb_load_rio(data, data.len() as u64, &mut dbs, &opts);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW_MS: i64 = 1_790_000_000_000;
+
+    fn dbs(n: usize) -> Vec<RedisDb> {
+        (0..n).map(RedisDb::new).collect()
+    }
+
+    fn save_opts() -> RdbSaveOptions {
+        RdbSaveOptions {
+            compression: true,
+            checksum: true,
+            ctime: NOW_MS / 1000,
+            used_mem: 1_000_000,
+            tracking: AccessTracking::None,
+            lru_clock: 0,
+            now_ms: NOW_MS,
+            lfu_decay_time: 1,
+        }
+    }
+
+    fn load_opts() -> RdbLoadOptions {
+        RdbLoadOptions {
+            now_ms: NOW_MS,
+            verify_checksum: true,
+            tracking: AccessTracking::None,
+            lru_clock: 1234,
+        }
+    }
+
+    fn set(db: &mut RedisDb, k: &[u8], v: Value) {
+        db.dict.insert(k.into(), RObj::new(v, 0));
+    }
+
+    fn save(d: &[RedisDb], o: &RdbSaveOptions) -> Vec<u8> {
+        let mut out = Vec::new();
+        rdb_save_rio(&mut out, d, o).unwrap();
+        out
+    }
+
+    fn load(bytes: &[u8], n: usize) -> Result<(Vec<RedisDb>, RdbLoadInfo), RdbLoadError> {
+        let mut d = dbs(n);
+        let info = rdb_load_rio(bytes, bytes.len() as u64, &mut d, &load_opts())?;
+        Ok((d, info))
+    }
+
+    fn get(db: &RedisDb, k: &[u8]) -> Option<Vec<u8>> {
+        db.dict.get(k).map(|o| o.v.to_vec())
+    }
+
+    /// Encodes one string with the saver's rules.
+    fn enc(s: &[u8], compress: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut w = RdbWriter {
+            w: &mut out,
+            cksum: None,
+        };
+        w.save_raw_string(s, compress).unwrap();
+        out
+    }
+
+    /// Decodes one string with the loader.
+    fn dec(b: &[u8]) -> Result<Vec<u8>, RdbLoadError> {
+        let mut r = RdbReader {
+            r: b,
+            pos: 0,
+            size: b.len() as u64,
+            cksum: None,
+        };
+        r.load_string_bytes()
+    }
+
+    #[test]
+    fn crc64_matches_redis() {
+        // The check value of CRC-64/Jones as Redis computes it (crc64.c's test).
+        assert_eq!(crc64::crc64(0, b"123456789"), 0xe9c6d914c4b8d9ca);
+        // And the checksum redis-server 7.0.15 wrote at the end of our fixture.
+        let golden = include_bytes!("../tests/fixtures/redis-7.0.15-strings.rdb");
+        let n = golden.len();
+        let stored = u64::from_le_bytes(golden[n - 8..].try_into().unwrap());
+        assert_eq!(crc64::crc64(0, &golden[..n - 8]), stored);
+    }
+
+    #[test]
+    fn length_encodings() {
+        for (len, bytes) in [
+            (0u64, vec![0x00]),
+            (63, vec![0x3f]),
+            (64, vec![0x40, 0x40]),
+            (16383, vec![0x7f, 0xff]),
+            (16384, vec![0x80, 0x00, 0x00, 0x40, 0x00]),
+            (u32::MAX as u64, vec![0x80, 0xff, 0xff, 0xff, 0xff]),
+            (u32::MAX as u64 + 1, vec![0x81, 0, 0, 0, 1, 0, 0, 0, 0]),
+        ] {
+            let mut out = Vec::new();
+            RdbWriter {
+                w: &mut out,
+                cksum: None,
+            }
+            .save_len(len)
+            .unwrap();
+            assert_eq!(out, bytes, "len {len}");
+            let mut r = RdbReader {
+                r: &bytes[..],
+                pos: 0,
+                size: bytes.len() as u64,
+                cksum: None,
+            };
+            assert_eq!(r.load_len().unwrap(), (len, false));
+        }
+        // 0x82..0xBF are not lengths.
+        let mut r = RdbReader {
+            r: &[0x82u8][..],
+            pos: 0,
+            size: 1,
+            cksum: None,
+        };
+        assert!(matches!(r.load_len(), Err(RdbLoadError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn string_encodings_match_redis() {
+        // Integers (bytes as redis-server 7.0.15 writes them).
+        assert_eq!(enc(b"0", true), [0xc0, 0x00]);
+        assert_eq!(enc(b"-7", true), [0xc0, 0xf9]);
+        assert_eq!(enc(b"127", true), [0xc0, 0x7f]);
+        assert_eq!(enc(b"128", true), [0xc1, 0x80, 0x00]);
+        assert_eq!(enc(b"12345", true), [0xc1, 0x39, 0x30]);
+        assert_eq!(enc(b"100000", true), [0xc2, 0xa0, 0x86, 0x01, 0x00]);
+        assert_eq!(enc(b"-2147483648", true), [0xc2, 0x00, 0x00, 0x00, 0x80]);
+        // Beyond 32 bits, or not canonical: plain strings.
+        assert_eq!(enc(b"3000000000", true), b"\x0a3000000000");
+        assert_eq!(enc(b"012", true), b"\x03012");
+        assert_eq!(enc(b"+1", true), b"\x02+1");
+        assert_eq!(enc(b"", true), b"\x00");
+        // Short strings are never compressed; long compressible ones are.
+        assert_eq!(enc(&[b'a'; 20], true)[0], 20);
+        let long = b"abcdefghij".repeat(10);
+        let e = enc(&long, true);
+        assert_eq!(e[0], 0xc3);
+        assert!(e.len() < 30);
+        assert_eq!(dec(&e).unwrap(), long);
+        // ... unless compression is off.
+        let e = enc(&long, false);
+        assert_eq!(&e[..2], &[0x40, 100]);
+        // Incompressible data is stored as is.
+        let rnd: Vec<u8> = (0..200u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let e = enc(&rnd, true);
+        assert_eq!(&e[..2], &[0x40, 200]);
+        // Every encoding decodes back.
+        for s in [
+            &b"0"[..],
+            b"-7",
+            b"128",
+            b"-32769",
+            b"100000",
+            b"3000000000",
+            b"x",
+        ] {
+            assert_eq!(dec(&enc(s, true)).unwrap(), s);
+        }
+        // An unknown special encoding is corruption.
+        assert!(matches!(dec(&[0xc4]), Err(RdbLoadError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn save_header_matches_redis_layout() {
+        let mut d = dbs(16);
+        set(&mut d[0], b"foo", Value::from_bytes(b"bar"));
+        let out = save(&d, &save_opts());
+        assert_eq!(&out[..9], b"REDIS0010");
+        let aux = b"\xfa\x09redis-ver\x067.0.15\xfa\x0aredis-bits\xc0\x40\xfa\x05ctime";
+        assert_eq!(&out[9..9 + aux.len()], aux);
+        // ctime 1790000000 is int32-encoded, used-mem 1000000 too, aof-base 0.
+        let rest = &out[9 + aux.len()..];
+        assert_eq!(rest[0], 0xc2);
+        assert_eq!(
+            i32::from_le_bytes(rest[1..5].try_into().unwrap()),
+            1_790_000_000
+        );
+        let tail = b"\xfa\x08used-mem\xc2\x40\x42\x0f\x00\xfa\x08aof-base\xc0\x00\xfe\x00\xfb\x01\x00\x00\x03foo\x03bar\xff";
+        assert_eq!(&rest[5..5 + tail.len()], tail);
+        assert_eq!(rest.len(), 5 + tail.len() + 8);
+        let n = out.len();
+        assert_eq!(
+            u64::from_le_bytes(out[n - 8..].try_into().unwrap()),
+            crc64::crc64(0, &out[..n - 8])
+        );
+        // rdbchecksum no writes a zero checksum, which loads without a check.
+        let mut o = save_opts();
+        o.checksum = false;
+        let out = save(&d, &o);
+        assert_eq!(&out[out.len() - 8..], &[0u8; 8]);
+        let (l, info) = load(&out, 16).unwrap();
+        assert_eq!(info.keys_loaded, 1);
+        assert_eq!(get(&l[0], b"foo").unwrap(), b"bar");
+    }
+
+    #[test]
+    fn round_trip() {
+        let mut d = dbs(16);
+        set(&mut d[0], b"int", Value::Int(12345));
+        set(&mut d[0], b"neg", Value::Int(-9_223_372_036_854_775_808));
+        set(&mut d[0], b"big", Value::Int(3_000_000_000));
+        set(&mut d[0], b"123", Value::from_bytes(b"key is an int"));
+        set(&mut d[0], b"", Value::from_bytes(b""));
+        set(&mut d[0], b"emb", Value::from_bytes(&[b'e'; 40]));
+        set(&mut d[0], b"raw", Value::raw(b"hello world ".repeat(100)));
+        set(
+            &mut d[0],
+            b"bin\x00\xff",
+            Value::from_bytes(b"\x00\r\n\xff"),
+        );
+        set(&mut d[0], b"numstr", Value::from_bytes(b"42"));
+        for i in 0..1000 {
+            set(
+                &mut d[5],
+                format!("key:{i}").as_bytes(),
+                Value::from_arg_encoded(format!("value-{i}-{}", "x".repeat(i % 50)).as_bytes()),
+            );
+        }
+        d[0].expires.insert(b"int"[..].into(), NOW_MS + 100_000);
+        d[5].expires.insert(b"key:7"[..].into(), NOW_MS + 5);
+        let out = save(&d, &save_opts());
+        let (l, info) = load(&out, 16).unwrap();
+        assert_eq!(info.rdb_version, 10);
+        assert_eq!(info.keys_loaded, 1009);
+        assert_eq!(info.keys_expired, 0);
+        assert_eq!(info.redis_ver.as_deref(), Some("7.0.15"));
+        assert_eq!(info.ctime, Some(NOW_MS / 1000));
+        assert_eq!(info.used_mem, Some(1_000_000));
+        for db in 0..16 {
+            assert_eq!(l[db].dict.len(), d[db].dict.len(), "db {db}");
+            assert_eq!(l[db].expires.len(), d[db].expires.len(), "db {db}");
+            for (k, o) in d[db].dict.iter() {
+                assert_eq!(get(&l[db], k), Some(o.v.to_vec()));
+                assert_eq!(l[db].dict.get(k).unwrap().lru, 1234);
+            }
+        }
+        assert_eq!(l[0].expires.get(b"int"), Some(&(NOW_MS + 100_000)));
+        assert_eq!(l[5].expires.get(b"key:7"), Some(&(NOW_MS + 5)));
+        // In-memory encodings follow Redis's rules after loading.
+        let enc = |k: &[u8]| l[0].dict.get(k).unwrap().v.encoding_name();
+        assert_eq!(enc(b"int"), "int");
+        assert_eq!(enc(b"big"), "int");
+        assert_eq!(enc(b"neg"), "int");
+        assert_eq!(enc(b"numstr"), "int");
+        assert_eq!(enc(b"emb"), "embstr");
+        assert_eq!(enc(b"raw"), "raw");
+        assert_eq!(enc(b"123"), "embstr");
+        // Saving what was loaded gives the same records (the dicts iterate
+        // in the same order only by chance, so compare sizes).
+        assert_eq!(save(&l, &save_opts()).len(), out.len());
+    }
+
+    #[test]
+    fn expired_keys_are_skipped() {
+        let mut d = dbs(1);
+        set(&mut d[0], b"old", Value::from_bytes(b"v"));
+        set(&mut d[0], b"new", Value::from_bytes(b"v"));
+        set(&mut d[0], b"plain", Value::from_bytes(b"v"));
+        d[0].expires.insert(b"old"[..].into(), NOW_MS - 1);
+        d[0].expires.insert(b"new"[..].into(), NOW_MS + 1);
+        let out = save(&d, &save_opts());
+        let (l, info) = load(&out, 1).unwrap();
+        assert_eq!((info.keys_loaded, info.keys_expired), (2, 1));
+        assert!(get(&l[0], b"old").is_none());
+        assert_eq!(l[0].expires.len(), 1);
+        assert_eq!(l[0].expires.get(b"new"), Some(&(NOW_MS + 1)));
+    }
+
+    /// A file built by hand: version 6, EXPIRETIME in seconds, IDLE and FREQ.
+    fn handmade(version: &str, body: &[u8]) -> Vec<u8> {
+        let mut f = format!("REDIS{version}").into_bytes();
+        f.extend_from_slice(body);
+        f.push(RDB_OPCODE_EOF);
+        let ck = crc64::crc64(0, &f);
+        f.extend_from_slice(&ck.to_le_bytes());
+        f
+    }
+
+    #[test]
+    fn old_opcodes_and_versions() {
+        let secs = (NOW_MS / 1000 + 60) as i32;
+        let mut body = vec![RDB_OPCODE_SELECTDB, 2, RDB_OPCODE_EXPIRETIME];
+        body.extend_from_slice(&secs.to_le_bytes());
+        body.extend_from_slice(b"\x00\x01a\x01b");
+        body.extend_from_slice(b"\xf8\x05\x00\x01c\xc1\x00\x80"); // IDLE 5, int16 -32768
+        body.extend_from_slice(b"\xf9\x09\x00\x01d\xc0\x01"); // FREQ 9
+        for v in ["0006", "0009", "0010", "0011"] {
+            let f = handmade(v, &body);
+            let (l, info) = load(&f, 3).unwrap();
+            assert_eq!(info.rdb_version, v.parse::<u32>().unwrap());
+            assert_eq!(info.keys_loaded, 3);
+            assert_eq!(get(&l[2], b"a").unwrap(), b"b");
+            assert_eq!(l[2].expires.get(b"a"), Some(&(secs as i64 * 1000)));
+            assert_eq!(get(&l[2], b"c").unwrap(), b"-32768");
+            assert_eq!(get(&l[2], b"d").unwrap(), b"1");
+        }
+        // Versions before 5 carry no checksum.
+        let mut f = b"REDIS0003".to_vec();
+        f.extend_from_slice(b"\x00\x01k\x01v\xff");
+        let (l, _) = load(&f, 1).unwrap();
+        assert_eq!(get(&l[0], b"k").unwrap(), b"v");
+        // IDLE and FREQ set the access field under LRU / LFU policies.
+        let f = handmade("0010", b"\xf8\x05\x00\x01c\x01x\xf9\x09\x00\x01d\x01y");
+        let mut d = dbs(1);
+        let mut o = load_opts();
+        o.tracking = AccessTracking::Lru;
+        rdb_load_rio(&f[..], f.len() as u64, &mut d, &o).unwrap();
+        assert_eq!(d[0].dict.get(b"c").unwrap().lru, 1234 - 5);
+        assert_eq!(d[0].dict.get(b"d").unwrap().lru, 1234);
+        let mut d = dbs(1);
+        o.tracking = AccessTracking::Lfu;
+        rdb_load_rio(&f[..], f.len() as u64, &mut d, &o).unwrap();
+        assert_eq!(d[0].dict.get(b"d").unwrap().lru & 255, 9);
+        assert_eq!(
+            d[0].dict.get(b"c").unwrap().lru & 255,
+            crate::evict::LFU_INIT_VAL
+        );
+    }
+
+    #[test]
+    fn idle_and_freq_are_saved_under_lru_and_lfu() {
+        let mut d = dbs(1);
+        d[0].dict
+            .insert(b"k"[..].into(), RObj::new(Value::from_bytes(b"v"), 100));
+        let mut o = save_opts();
+        o.tracking = AccessTracking::Lru;
+        o.lru_clock = 130;
+        let out = save(&d, &o);
+        let rec = b"\xf8\x1e\x00\x01k\x01v";
+        assert!(out.windows(rec.len()).any(|w| w == rec), "IDLE 30 s");
+        let mut lo = load_opts();
+        lo.tracking = AccessTracking::Lru;
+        lo.lru_clock = 1000;
+        let mut l = dbs(1);
+        rdb_load_rio(&out[..], out.len() as u64, &mut l, &lo).unwrap();
+        assert_eq!(l[0].dict.get(b"k").unwrap().lru, 970);
+        o.tracking = AccessTracking::Lfu;
+        d[0].dict.get_mut(b"k").unwrap().lru =
+            (crate::evict::lfu_time_in_minutes(NOW_MS) << 8) | 17;
+        let out = save(&d, &o);
+        let rec = b"\xf9\x11\x00\x01k\x01v";
+        assert!(out.windows(rec.len()).any(|w| w == rec), "FREQ 17");
+    }
+
+    #[test]
+    fn golden_file_from_redis() {
+        // Written by redis-server 7.0.15: db 0 holds foo=bar, px=hello with a
+        // PX TTL, n=12345, neg=-7, big=100000, huge=3000000000 and
+        // comp='abcdefghij'*10 (LZF); db 3 holds db3key=v3.
+        let golden = include_bytes!("../tests/fixtures/redis-7.0.15-strings.rdb");
+        let (l, info) = load(golden, 16).unwrap();
+        assert_eq!(info.rdb_version, 10);
+        assert_eq!(info.keys_loaded, 8);
+        assert_eq!(info.keys_expired, 0);
+        assert_eq!(info.redis_ver.as_deref(), Some("7.0.15"));
+        assert!(info.ctime.unwrap() > 1_700_000_000);
+        assert!(info.used_mem.unwrap() > 0);
+        assert_eq!(l[0].dict.len(), 7);
+        assert_eq!(l[3].dict.len(), 1);
+        assert_eq!(get(&l[0], b"foo").unwrap(), b"bar");
+        assert_eq!(get(&l[0], b"px").unwrap(), b"hello");
+        assert_eq!(get(&l[0], b"n").unwrap(), b"12345");
+        assert_eq!(get(&l[0], b"neg").unwrap(), b"-7");
+        assert_eq!(get(&l[0], b"big").unwrap(), b"100000");
+        assert_eq!(get(&l[0], b"huge").unwrap(), b"3000000000");
+        assert_eq!(get(&l[0], b"comp").unwrap(), b"abcdefghij".repeat(10));
+        assert_eq!(get(&l[3], b"db3key").unwrap(), b"v3");
+        assert_eq!(l[0].expires.len(), 1);
+        let px = *l[0].expires.get(b"px").unwrap();
+        assert!(px > info.ctime.unwrap() * 1000 + 90_000_000_000, "{px}");
+        // Resaving and reloading keeps everything.
+        let out = save(&l, &save_opts());
+        let (l2, info2) = load(&out, 16).unwrap();
+        assert_eq!(info2.keys_loaded, 8);
+        assert_eq!(get(&l2[0], b"comp").unwrap(), b"abcdefghij".repeat(10));
+        assert_eq!(l2[0].expires.get(b"px"), Some(&px));
+    }
+
+    #[test]
+    fn every_prefix_of_a_file_is_an_error() {
+        let golden = include_bytes!("../tests/fixtures/redis-7.0.15-strings.rdb");
+        let mut d = dbs(16);
+        set(&mut d[0], b"raw", Value::raw(b"hello world ".repeat(50)));
+        set(&mut d[1], b"i", Value::Int(70000));
+        d[1].expires.insert(b"i"[..].into(), NOW_MS + 1000);
+        let ours = save(&d, &save_opts());
+        for file in [&golden[..], &ours[..]] {
+            for cut in 0..file.len() {
+                let r = load(&file[..cut], 16);
+                assert!(r.is_err(), "prefix {cut} loaded");
+            }
+            assert!(load(file, 16).is_ok());
+        }
+    }
+
+    #[test]
+    fn corrupt_files_are_errors() {
+        let golden = include_bytes!("../tests/fixtures/redis-7.0.15-strings.rdb").to_vec();
+        // Checksum.
+        let mut f = golden.clone();
+        let n = f.len();
+        f[n - 1] ^= 1;
+        match load(&f, 16) {
+            Err(RdbLoadError::ChecksumMismatch { expected, got }) => {
+                assert_eq!(expected ^ got, 1 << 56);
+            }
+            other => panic!("{:?}", other.map(|(_, i)| i)),
+        }
+        // ... not checked with rdbchecksum no.
+        let mut d = dbs(16);
+        let mut o = load_opts();
+        o.verify_checksum = false;
+        assert!(rdb_load_rio(&f[..], f.len() as u64, &mut d, &o).is_ok());
+        // Signature and version.
+        assert!(matches!(
+            load(b"REDIX0010\xff", 1),
+            Err(RdbLoadError::WrongSignature)
+        ));
+        assert!(matches!(
+            load(b"REDIS0012\xff", 1),
+            Err(RdbLoadError::BadVersion(12))
+        ));
+        assert!(matches!(
+            load(b"REDIS0000\xff", 1),
+            Err(RdbLoadError::BadVersion(0))
+        ));
+        assert!(matches!(
+            load(b"REDISabcd\xff", 1),
+            Err(RdbLoadError::BadVersion(0))
+        ));
+        // A database beyond `databases`.
+        let f = handmade("0010", b"\xfe\x10");
+        match load(&f, 16) {
+            Err(
+                e @ RdbLoadError::DbOutOfRange {
+                    id: 16,
+                    databases: 16,
+                },
+            ) => assert_eq!(
+                e.to_string(),
+                "FATAL: Data file was created with a Redis server configured to handle more than 16 databases. Exiting"
+            ),
+            other => panic!("{:?}", other.map(|(_, i)| i)),
+        }
+        // Unknown type, unsupported types, functions, module aux.
+        assert!(matches!(
+            load(&handmade("0010", b"\x08\x01k\x01v"), 1),
+            Err(RdbLoadError::Corrupt { .. })
+        ));
+        match load(&handmade("0010", b"\x02\x01k\x01\x01m"), 1) {
+            Err(e @ RdbLoadError::Unsupported { .. }) => {
+                assert_eq!(
+                    e.to_string(),
+                    "RDB value type 2 (set-hashtable) is not supported yet"
+                )
+            }
+            other => panic!("{:?}", other.map(|(_, i)| i)),
+        }
+        match load(&handmade("0010", b"\x12\x01k\x01\x00"), 1) {
+            Err(e @ RdbLoadError::Unsupported { .. }) => {
+                assert!(e.to_string().contains("quicklist-v2"), "{e}")
+            }
+            other => panic!("{:?}", other.map(|(_, i)| i)),
+        }
+        assert!(matches!(
+            load(&handmade("0010", b"\xf5\x00"), 1),
+            Err(RdbLoadError::Unsupported { .. })
+        ));
+        assert!(matches!(
+            load(&handmade("0010", b"\xf7\x00"), 1),
+            Err(RdbLoadError::Unsupported { .. })
+        ));
+        // Duplicate keys.
+        match load(&handmade("0010", b"\x00\x01k\x01v\x00\x01k\x01w"), 1) {
+            Err(e @ RdbLoadError::Corrupt { .. }) => {
+                assert_eq!(e.to_string(), "RDB has duplicated key 'k' in DB 0")
+            }
+            other => panic!("{:?}", other.map(|(_, i)| i)),
+        }
+        // Bad LZF payload; LZF announcing an absurd length.
+        assert!(matches!(
+            load(&handmade("0010", b"\x00\x01k\xc3\x02\x05\x20\x00"), 1),
+            Err(RdbLoadError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            load(
+                &handmade("0010", b"\x00\x01k\xc3\x02\x80\x7f\xff\xff\xff\x00a"),
+                1
+            ),
+            Err(RdbLoadError::Corrupt { .. })
+        ));
+        // Lengths beyond the file: short read, no allocation.
+        assert!(matches!(
+            load(
+                &handmade("0010", b"\x00\x81\xff\xff\xff\xff\xff\xff\xff\xff"),
+                1
+            ),
+            Err(RdbLoadError::ShortRead { .. })
+        ));
+        assert!(matches!(
+            load(&handmade("0010", b"\x00\x01k\x80\xff\xff\xff\xff"), 1),
+            Err(RdbLoadError::ShortRead { .. })
+        ));
+        // A huge RESIZEDB hint is cut down to the file size.
+        let f = handmade(
+            "0010",
+            b"\xfb\x81\x00\xff\xff\xff\xff\xff\xff\xff\x80\xff\xff\xff\xff\x00\x01k\x01v",
+        );
+        let (l, _) = load(&f, 1).unwrap();
+        assert!(l[0].dict.buckets() <= 16, "{}", l[0].dict.buckets());
+    }
+
+    #[test]
+    fn mutated_files_never_panic() {
+        let golden = include_bytes!("../tests/fixtures/redis-7.0.15-strings.rdb");
+        for i in 9..golden.len() {
+            for v in [0u8, 1, 0x3f, 0x40, 0x7f, 0x80, 0x81, 0xc0, 0xc3, 0xfe, 0xff] {
+                let mut m = golden.to_vec();
+                m[i] = v;
+                rdb_load_fuzz(&m);
+                let mut d = dbs(16);
+                let mut o = load_opts();
+                o.verify_checksum = false;
+                let _ = rdb_load_rio(&m[..], m.len() as u64, &mut d, &o);
+            }
+        }
+        rdb_load_fuzz(b"");
+        rdb_load_fuzz(b"REDIS");
+    }
+
+    fn test_server(dir: &Path) -> Server {
+        let mut cfg = crate::config::Config::default();
+        cfg.dir = dir.display().to_string();
+        Server::new(cfg).expect("server")
+    }
+
+    fn scratch(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "rustredis-rdb-unit-{}-{}-{}",
+            tag,
+            std::process::id(),
+            crate::util::ustime()
+        ));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn save_and_load_files_through_the_server() {
+        let dir = scratch("srv");
+        let path = dir.join("dump.rdb");
+        let path_s = path.display().to_string();
+        let mut srv = test_server(&dir);
+        set(&mut srv.dbs[0], b"a", Value::from_bytes(b"1x"));
+        set(&mut srv.dbs[9], b"b", Value::Int(-5));
+        srv.dbs[9]
+            .expires
+            .insert(b"b"[..].into(), crate::util::mstime() + 60_000);
+        srv.dirty = 7;
+        srv.lastsave = 0;
+        rdb_save(&mut srv, &path_s).unwrap();
+        assert_eq!(srv.dirty, 0);
+        assert!(srv.lastsave > 1_700_000_000);
+        // Only the final file is left behind.
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["dump.rdb".to_string()]);
+
+        let mut srv2 = test_server(&dir);
+        let info = rdb_load(&mut srv2, &path_s).unwrap();
+        assert_eq!(info.keys_loaded, 2);
+        assert_eq!(get(&srv2.dbs[0], b"a").unwrap(), b"1x");
+        assert_eq!(get(&srv2.dbs[9], b"b").unwrap(), b"-5");
+        assert!(srv2.dbs[9].expires.get(b"b").is_some());
+
+        // Missing file, and a directory where the file should be.
+        let mut srv3 = test_server(&dir);
+        let missing = dir.join("nope.rdb").display().to_string();
+        assert!(matches!(
+            rdb_load(&mut srv3, &missing),
+            Err(RdbLoadError::NotExist)
+        ));
+        let bad_target = dir
+            .join("no-such-dir")
+            .join("dump.rdb")
+            .display()
+            .to_string();
+        assert!(rdb_save(&mut srv3, &bad_target).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn save_and_lastsave_commands() {
+        let dir = scratch("cmd");
+        let mut srv = test_server(&dir);
+        // SAVE writes `dbfilename`, relative to the working directory; use
+        // an absolute path here instead of changing the test's cwd.
+        srv.config.dbfilename = dir.join("d.rdb").display().to_string();
+        set(&mut srv.dbs[0], b"k", Value::from_bytes(b"v"));
+        let mut c = Client::new(1, 0, None, String::new(), String::new(), 0);
+        save_command(&mut srv, &mut c);
+        lastsave_command(&mut srv, &mut c);
+        let reply: Vec<u8> = c.reply.iter().flatten().copied().collect();
+        assert_eq!(reply, format!("+OK\r\n:{}\r\n", srv.lastsave).into_bytes());
+        assert!(dir.join("d.rdb").exists());
+        // A save that cannot open its temp file replies -ERR.
+        srv.config.dbfilename = dir.join("missing").join("d.rdb").display().to_string();
+        let mut c = Client::new(2, 0, None, String::new(), String::new(), 0);
+        save_command(&mut srv, &mut c);
+        let reply: Vec<u8> = c.reply.iter().flatten().copied().collect();
+        assert_eq!(reply, b"-ERR\r\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
