@@ -10,8 +10,7 @@ mod common;
 
 use common::{ServerProc, info_field, s};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The integer of a RESP `:N` reply.
 fn int(reply: Vec<u8>) -> i64 {
@@ -283,54 +282,31 @@ fn shutdown_save_then_restart() {
 }
 
 /// Runs the server under test on `dir` (holding a dump.rdb) and expects it
-/// to exit by itself within 10 s; returns the exit code and the log.
+/// to exit by itself; returns the exit code and the log.
 fn start_expecting_exit(dir: &Path) -> (Option<i32>, String) {
     let port = common::free_port().to_string();
     let logfile = dir.join("server.log");
     let logfile_s = logfile.display().to_string();
     let dir_s = dir.display().to_string();
-    let out = std::fs::File::create(dir.join("stdout.log")).expect("stdout.log");
-    let err = out.try_clone().expect("clone");
-    let mut child = Command::new(common::server_bin())
-        .args([
-            "--port",
-            &port,
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-            "--logfile",
-            &logfile_s,
-            "--dir",
-            &dir_s,
-        ])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err))
-        .spawn()
-        .expect("spawn server");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Ok(Some(st)) = child.try_wait() {
-            break st;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "server should refuse a corrupt dump; log:\n{}",
-                std::fs::read_to_string(&logfile).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let args = [
+        "--port",
+        &port,
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--logfile",
+        &logfile_s,
+        "--dir",
+        &dir_s,
+    ];
+    let ran = common::run_to_exit(dir, &args);
     (
-        status.code(),
+        ran.status.code(),
         std::fs::read_to_string(&logfile).unwrap_or_default(),
     )
 }

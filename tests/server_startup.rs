@@ -8,56 +8,12 @@
 
 mod common;
 #[allow(unused_imports)]
-use common::{info_field, s};
+use common::{info_field, run_to_exit, s};
 
 use common::ServerProc;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// Output of a server run that is expected to exit by itself.
-struct Ran {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the binary under test with `args` in `dir`; kills it and panics
-/// if it is still running after 5 s (a config error must stop startup).
-fn run_to_exit(dir: &Path, args: &[&str]) -> Ran {
-    let out_p = dir.join("run.stdout");
-    let err_p = dir.join("run.stderr");
-    let out = std::fs::File::create(&out_p).expect("create run.stdout");
-    let err = std::fs::File::create(&err_p).expect("create run.stderr");
-    let mut child = Command::new(common::server_bin())
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err))
-        .spawn()
-        .expect("spawn server");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Ok(Some(st)) = child.try_wait() {
-            break st;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{args:?} should have exited by itself; stdout: {}",
-                std::fs::read_to_string(&out_p).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Ran {
-        status,
-        stdout: std::fs::read_to_string(&out_p).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&err_p).unwrap_or_default(),
-    }
-}
 
 /// Sends `sig` (e.g. "TERM") to `pid` with kill(1).
 fn send_signal(pid: u32, sig: &str) {

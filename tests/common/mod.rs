@@ -726,3 +726,47 @@ pub fn settle_clients(c: &mut Conn, n: u64) -> u64 {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// Output of a server run that is expected to exit by itself.
+pub struct Ran {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the binary under test with `args` in `dir`; kills it and panics
+/// if it is still running after 10 s (a config error must stop startup).
+pub fn run_to_exit(dir: &std::path::Path, args: &[&str]) -> Ran {
+    let out_p = dir.join("run.stdout");
+    let err_p = dir.join("run.stderr");
+    let out = std::fs::File::create(&out_p).expect("create run.stdout");
+    let err = std::fs::File::create(&err_p).expect("create run.stderr");
+    let mut child = std::process::Command::new(server_bin())
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::from(out))
+        .stderr(std::process::Stdio::from(err))
+        .spawn()
+        .expect("spawn server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Ok(Some(st)) = child.try_wait() {
+            break st;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{args:?} should have exited by itself; stdout: {}",
+                std::fs::read_to_string(&out_p).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Ran {
+        status,
+        stdout: std::fs::read_to_string(&out_p).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&err_p).unwrap_or_default(),
+    }
+}
