@@ -735,8 +735,8 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
 /// Writes every client queued on `clients_pending_write` (called from
 /// `before_sleep`, Redis `handleClientsWithPendingWrites`).
 pub fn handle_clients_with_pending_writes(srv: &mut Server) {
-    let pending = std::mem::take(&mut srv.clients_pending_write);
-    for slot in pending {
+    let mut pending = std::mem::take(&mut srv.clients_pending_write);
+    for &slot in pending.iter() {
         let Some(mut c) = srv.take_client(slot) else {
             continue;
         };
@@ -756,6 +756,11 @@ pub fn handle_clients_with_pending_writes(srv: &mut Server) {
         } else {
             srv.free_client(c);
         }
+    }
+    // Reuse the list's allocation on the next turn.
+    if srv.clients_pending_write.is_empty() {
+        pending.clear();
+        srv.clients_pending_write = pending;
     }
 }
 

@@ -548,8 +548,10 @@ fn reject_command(srv: &mut Server, c: &mut Client, idx: usize, msg: &str) {
 
 /// Runs a command's handler, timing and counting it (Redis `call`).
 pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
-    srv.update_cached_time();
-    let start = std::time::Instant::now();
+    // One clock read serves as the cached time and the call's start.
+    let start = crate::util::ustime();
+    srv.ustime = start;
+    srv.mstime = start / 1000;
     let handler = srv.commands.cmds[idx].handler;
     let Some(handler) = handler else {
         c.add_reply_subcommand_syntax_error();
@@ -557,7 +559,7 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
         return;
     };
     handler(srv, c);
-    let dur = start.elapsed().as_micros() as u64;
+    let dur = (crate::util::ustime() - start).max(0) as u64;
     let failed = srv.record_error_codes(c) > 0;
     let cmd = &mut srv.commands.cmds[idx];
     cmd.calls += 1;

@@ -16,6 +16,7 @@
 pub mod meta;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use bytes::Bytes;
 
@@ -23,6 +24,40 @@ use crate::networking::Client;
 use crate::server::Server;
 use crate::util::string_match;
 use meta::{Arg, BeginSearch, CommandMeta, FindKeys};
+
+/// FNV-1a for the command-name maps: a fixed table of short names, looked up
+/// once per command, where SipHash's DoS resistance buys nothing.
+#[derive(Default)]
+pub struct CommandNameHasher(u64);
+
+impl Hasher for CommandNameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type CommandMap = HashMap<Vec<u8>, usize, BuildHasherDefault<CommandNameHasher>>;
+
+/// Lowercases a command name into `buf`; None if longer than the buffer
+/// (no command name is).
+fn lowercase_name<'a>(name: &[u8], buf: &'a mut [u8; 32]) -> Option<&'a [u8]> {
+    let b = buf.get_mut(..name.len())?;
+    b.copy_from_slice(name);
+    b.make_ascii_lowercase();
+    Some(b)
+}
 
 /// A command handler: reads `c.argv`, changes `srv`, replies on `c`.
 pub type Handler = fn(&mut Server, &mut Client);
@@ -176,7 +211,7 @@ pub struct RedisCommand {
     pub flags: u64,
     pub handler: Option<Handler>,
     /// Subcommand name → index, for containers.
-    pub subcommands: Option<HashMap<Vec<u8>, usize>>,
+    pub subcommands: Option<CommandMap>,
     pub parent: Option<usize>,
     // ---- INFO commandstats ----
     pub calls: u64,
@@ -188,7 +223,7 @@ pub struct RedisCommand {
 /// All exposed commands.
 pub struct CommandTable {
     pub cmds: Vec<RedisCommand>,
-    top: HashMap<Vec<u8>, usize>,
+    top: CommandMap,
 }
 
 impl Default for CommandTable {
@@ -203,7 +238,7 @@ impl CommandTable {
         let handlers: HashMap<&str, Handler> = HANDLERS.iter().copied().collect();
         let mut t = CommandTable {
             cmds: Vec::new(),
-            top: HashMap::new(),
+            top: CommandMap::default(),
         };
         for m in meta::COMMANDS.iter().filter(|m| !m.is_subcommand()) {
             let subs: Vec<&'static CommandMeta> = meta::subcommands(m.name)
@@ -216,7 +251,7 @@ impl CommandTable {
             }
             let idx = t.push(m, handler, None);
             if !subs.is_empty() || !meta::subcommands(m.name).is_empty() {
-                let mut map = HashMap::new();
+                let mut map = CommandMap::default();
                 for s in subs {
                     let sidx = t.push(s, handlers.get(s.name).copied(), Some(idx));
                     let short = s.name.split('|').nth(1).unwrap_or(s.name);
@@ -257,21 +292,17 @@ impl CommandTable {
     pub fn lookup(&self, argv: &[Bytes]) -> Option<usize> {
         let base = self.lookup_top(&argv[0])?;
         match &self.cmds[base].subcommands {
-            Some(subs) if argv.len() > 1 => subs.get(&argv[1].to_ascii_lowercase()).copied(),
+            Some(subs) if argv.len() > 1 => {
+                let mut buf = [0u8; 32];
+                subs.get(lowercase_name(&argv[1], &mut buf)?).copied()
+            }
             _ => Some(base),
         }
     }
 
     fn lookup_top(&self, name: &[u8]) -> Option<usize> {
         let mut buf = [0u8; 32];
-        if name.len() <= buf.len() {
-            let b = &mut buf[..name.len()];
-            b.copy_from_slice(name);
-            b.make_ascii_lowercase();
-            self.top.get(&b[..]).copied()
-        } else {
-            None
-        }
+        self.top.get(lowercase_name(name, &mut buf)?).copied()
     }
 
     /// True if `name` is a container command (CONFIG, CLIENT, ...).
