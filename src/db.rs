@@ -135,7 +135,7 @@ pub fn lookup_key_write<'a>(srv: &'a mut Server, dbid: usize, key: &[u8]) -> Opt
 /// Adds a key that must not exist (Redis `dbAdd`).
 pub fn db_add(srv: &mut Server, dbid: usize, key: &[u8], v: Value) {
     let lru = new_lru(srv);
-    srv.dbs[dbid].dict.insert(key.into(), RObj::new(v, lru));
+    srv.dbs[dbid].dict.insert(key, RObj::new(v, lru));
 }
 
 /// Sets a key to a value, creating or overwriting it (Redis `setKey`).
@@ -154,7 +154,7 @@ pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: boo
             }
         }
         None => {
-            db.dict.insert(key.into(), RObj::new(v, lru));
+            db.dict.insert(key, RObj::new(v, lru));
         }
     }
     if !keepttl {
@@ -191,7 +191,7 @@ pub fn get_expire(srv: &Server, dbid: usize, key: &[u8]) -> i64 {
 pub fn set_expire(srv: &mut Server, dbid: usize, key: &[u8], when_ms: i64) {
     let db = &mut srv.dbs[dbid];
     if let Some((k, _)) = db.dict.get_key_value(key) {
-        let k: Box<[u8]> = k.into();
+        let k = crate::dict::DictKey::from(k);
         match db.expires.get_mut(key) {
             Some(w) => *w = when_ms,
             None => {
@@ -457,7 +457,7 @@ fn rename_generic_command(srv: &mut Server, c: &mut Client, nx: bool) {
         return;
     };
     db.expires.remove(&src);
-    db.dict.insert(dst[..].into(), o);
+    db.dict.insert(&dst[..], o);
     if expire != -1 {
         set_expire(srv, c.db, &dst, expire);
     }

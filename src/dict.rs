@@ -7,8 +7,9 @@
 //! an array of buckets whose length is a power of two (or zero before the
 //! first insert), so a hash is turned into a bucket index with a mask
 //! instead of a division. A bucket is a singly linked chain of heap entries;
-//! one entry holds the key bytes (`Box<[u8]>`), the value and the link to the
-//! next entry of the same bucket. New entries go to the head of their chain,
+//! one entry holds the key ([`DictKey`]: up to 22 bytes inline in the entry,
+//! longer keys in a `Box<[u8]>`), the value and the link to the next entry of
+//! the same bucket. New entries go to the head of their chain,
 //! so an insert never walks a chain except to check that the key is new.
 //!
 //! Normally only `ht[0]` is in use. When it has to change size, a table of the
@@ -88,16 +89,18 @@
 //! random 16-byte seed ([`set_hash_seed`], or drawn from the OS on first use),
 //! so that clients cannot choose keys that all land in one bucket.
 //!
-//! **Memory.** An entry is one allocation of `16 (key pointer+length) +
-//! size_of::<V>() + 8 (next)` bytes plus the key's own allocation; a bucket
-//! is 8 bytes. Dropping a dict frees chains with a loop, never by recursion,
+//! **Memory.** An entry is one allocation of `24 (key) + size_of::<V>() +
+//! 8 (next)` bytes; only keys longer than 22 bytes have an allocation of
+//! their own. For the keyspace (32-byte values) that is a 64-byte entry,
+//! exactly one jemalloc size class, and a probe touches one cache line
+//! instead of two (entry, then key). A bucket is 8 bytes. Dropping a dict frees chains with a loop, never by recursion,
 //! so a pathological chain of millions of entries cannot overflow the stack.
 //!
 //! # LIMITATIONS
 //!
-//! - The key is a separate allocation from the entry (two allocations per
-//!   key). Embedding the key in the entry would need unsafe code or a
-//!   dynamically sized entry; the `Box<[u8]>` layout is the safe compromise.
+//! - Keys longer than 22 bytes are a separate allocation from the entry (two
+//!   allocations per key). Embedding any length in the entry would need
+//!   unsafe code or a dynamically sized entry.
 //! - Allocating a new bucket array zero-fills it, touching every page at
 //!   once, and freeing the old one scans it: both `O(size)`, once per
 //!   resize, and not spread out like the rehash. Measured in release on the
@@ -269,9 +272,105 @@ fn resize_enabled() -> bool {
 // Entries and tables
 // ---------------------------------------------------------------------------
 
+/// Keys up to this many bytes live inside the entry itself.
+pub const DICT_KEY_INLINE_MAX: usize = 22;
+
+/// A dict key: short keys are stored inline in the entry (no allocation of
+/// their own, and one cache miss less per probe), longer ones on the heap.
+/// 24 bytes either way; derefs to the key bytes.
+#[derive(Clone)]
+pub enum DictKey {
+    Inline {
+        len: u8,
+        buf: [u8; DICT_KEY_INLINE_MAX],
+    },
+    Heap(Box<[u8]>),
+}
+
+impl std::ops::Deref for DictKey {
+    type Target = [u8];
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match self {
+            DictKey::Inline { len, buf } => &buf[..*len as usize],
+            DictKey::Heap(b) => b,
+        }
+    }
+}
+
+impl std::fmt::Debug for DictKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self))
+    }
+}
+
+impl From<&[u8]> for DictKey {
+    #[inline]
+    fn from(k: &[u8]) -> DictKey {
+        if k.len() <= DICT_KEY_INLINE_MAX {
+            let mut buf = [0u8; DICT_KEY_INLINE_MAX];
+            buf[..k.len()].copy_from_slice(k);
+            DictKey::Inline {
+                len: k.len() as u8,
+                buf,
+            }
+        } else {
+            DictKey::Heap(k.into())
+        }
+    }
+}
+
+impl From<Box<[u8]>> for DictKey {
+    #[inline]
+    fn from(k: Box<[u8]>) -> DictKey {
+        if k.len() <= DICT_KEY_INLINE_MAX {
+            DictKey::from(&k[..])
+        } else {
+            DictKey::Heap(k)
+        }
+    }
+}
+
+impl From<Vec<u8>> for DictKey {
+    fn from(k: Vec<u8>) -> DictKey {
+        DictKey::from(k.into_boxed_slice())
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for DictKey {
+    fn from(k: &[u8; N]) -> DictKey {
+        DictKey::from(&k[..])
+    }
+}
+
+impl DictKey {
+    /// Bytes the key owns outside the entry (0 when stored inline).
+    #[inline]
+    pub fn heap_len(&self) -> usize {
+        match self {
+            DictKey::Inline { .. } => 0,
+            DictKey::Heap(b) => b.len(),
+        }
+    }
+
+    /// The key as an owned boxed slice.
+    pub fn into_box(self) -> Box<[u8]> {
+        match self {
+            DictKey::Heap(b) => b,
+            inline => inline[..].into(),
+        }
+    }
+}
+
+impl PartialEq for DictKey {
+    fn eq(&self, other: &DictKey) -> bool {
+        self[..] == other[..]
+    }
+}
+
 /// One key/value pair and the link to the next entry of its bucket.
 struct Entry<V> {
-    key: Box<[u8]>,
+    key: DictKey,
     val: V,
     next: Link<V>,
 }
@@ -526,7 +625,8 @@ impl<V> Dict<V> {
     /// One rehash step, a lookup, and when a resize starts the allocation of
     /// the new bucket array (zero-filled, `8 * new_size` bytes; see
     /// LIMITATIONS in the module docs for what that costs on big tables).
-    pub fn insert(&mut self, key: Box<[u8]>, val: V) -> Option<V> {
+    pub fn insert(&mut self, key: impl Into<DictKey>, val: V) -> Option<V> {
+        let key: DictKey = key.into();
         self.rehash_step();
         let h = hash_bytes(&key);
         let rehashing = self.is_rehashing();
@@ -540,7 +640,7 @@ impl<V> Dict<V> {
             }
         }
         self.expand_if_needed();
-        self.key_bytes += key.len();
+        self.key_bytes += key.heap_len();
         let entry = Box::new(Entry {
             key,
             val,
@@ -561,7 +661,7 @@ impl<V> Dict<V> {
     ///
     /// # Latency
     /// One rehash step plus a lookup.
-    pub fn remove(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+    pub fn remove(&mut self, key: &[u8]) -> Option<(DictKey, V)> {
         if self.is_empty() {
             return None;
         }
@@ -573,7 +673,7 @@ impl<V> Dict<V> {
         }
         let e = found?;
         let Entry { key, val, .. } = *e;
-        self.key_bytes -= key.len();
+        self.key_bytes -= key.heap_len();
         Some((key, val))
     }
 
@@ -1000,7 +1100,7 @@ impl<V: Clone> Clone for Dict<V> {
             d.resize_to(self.len(), false);
         }
         for (k, v) in self.iter() {
-            d.insert(k.into(), v.clone());
+            d.insert(k, v.clone());
         }
         d
     }
@@ -1086,7 +1186,7 @@ impl<'a, V> Iterator for IterMut<'a, V> {
 
 impl<V> ExactSizeIterator for IterMut<'_, V> {}
 
-/// Owning iterator of a [`Dict`]; `Item = (Box<[u8]>, V)`. Dropping it
+/// Owning iterator of a [`Dict`]; `Item = (DictKey, V)`. Dropping it
 /// frees the remaining entries iteratively.
 pub struct IntoIter<V> {
     dict: Dict<V>,
@@ -1095,7 +1195,7 @@ pub struct IntoIter<V> {
 }
 
 impl<V> Iterator for IntoIter<V> {
-    type Item = (Box<[u8]>, V);
+    type Item = (DictKey, V);
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.dict.is_empty() {
@@ -1109,7 +1209,7 @@ impl<V> Iterator for IntoIter<V> {
                 t.buckets[self.bucket] = e.next.take();
                 t.used -= 1;
                 let Entry { key, val, .. } = *e;
-                self.dict.key_bytes -= key.len();
+                self.dict.key_bytes -= key.heap_len();
                 return Some((key, val));
             }
             self.bucket += 1;
@@ -1125,7 +1225,7 @@ impl<V> Iterator for IntoIter<V> {
 impl<V> ExactSizeIterator for IntoIter<V> {}
 
 impl<V> IntoIterator for Dict<V> {
-    type Item = (Box<[u8]>, V);
+    type Item = (DictKey, V);
     type IntoIter = IntoIter<V>;
 
     fn into_iter(self) -> IntoIter<V> {
@@ -1174,8 +1274,11 @@ mod tests {
 
     #[test]
     fn entry_layout_size() {
-        // key (ptr+len) 16 + value 24 + next 8.
-        assert_eq!(std::mem::size_of::<Entry<[u8; 24]>>(), 48);
+        // key 24 (inline up to 22 bytes, else ptr+len) + value + next 8:
+        // the keyspace's 32-byte values make a 64-byte entry (one jemalloc class).
+        assert_eq!(std::mem::size_of::<DictKey>(), 24);
+        assert_eq!(std::mem::size_of::<Entry<[u8; 24]>>(), 56);
+        assert_eq!(std::mem::size_of::<Entry<[u64; 4]>>(), 64);
         assert_eq!(std::mem::size_of::<Link<u64>>(), 8);
     }
 
@@ -1423,7 +1526,8 @@ mod tests {
         while n < 1_000_000 {
             let key = k(i);
             if hash_bytes(&key) & 3 == 0 {
-                bytes += key.len();
+                let key: DictKey = key.into();
+                bytes += key.heap_len();
                 chain = Some(Box::new(Entry {
                     key,
                     val: i,
@@ -1883,12 +1987,19 @@ mod tests {
         d.insert(b"de".to_vec().into_boxed_slice(), 2);
         d.insert(b"f".to_vec().into_boxed_slice(), 3);
         let entry = std::mem::size_of::<Entry<u64>>();
-        assert_eq!(entry, 32);
-        assert_eq!(d.mem_usage(), base + 4 * 8 + 3 * entry + 6);
+        assert_eq!(entry, 40);
+        // Short keys live inside the entry: no key bytes of their own.
+        assert_eq!(d.mem_usage(), base + 4 * 8 + 3 * entry);
         d.remove(b"abc");
-        assert_eq!(d.mem_usage(), base + 4 * 8 + 2 * entry + 3);
+        assert_eq!(d.mem_usage(), base + 4 * 8 + 2 * entry);
         d.insert(b"de".to_vec().into_boxed_slice(), 9);
-        assert_eq!(d.mem_usage(), base + 4 * 8 + 2 * entry + 3);
+        assert_eq!(d.mem_usage(), base + 4 * 8 + 2 * entry);
+        // A long key owns its bytes on the heap.
+        let long = vec![b'x'; 40];
+        d.insert(long.clone(), 4);
+        assert_eq!(d.mem_usage(), base + 4 * 8 + 3 * entry + 40);
+        assert_eq!(&*d.remove(&long).unwrap().0, &long[..]);
+        assert_eq!(d.mem_usage(), base + 4 * 8 + 2 * entry);
     }
 
     #[test]

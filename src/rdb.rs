@@ -1166,7 +1166,7 @@ mod tests {
     }
 
     fn set(db: &mut RedisDb, k: &[u8], v: Value) {
-        db.dict.insert(k.into(), RObj::new(v, 0));
+        db.dict.insert(k, RObj::new(v, 0));
     }
 
     fn save(d: &[RedisDb], o: &RdbSaveOptions) -> Vec<u8> {
@@ -1358,8 +1358,8 @@ mod tests {
                 Value::from_arg_encoded(format!("value-{i}-{}", "x".repeat(i % 50)).as_bytes()),
             );
         }
-        d[0].expires.insert(b"int"[..].into(), NOW_MS + 100_000);
-        d[5].expires.insert(b"key:7"[..].into(), NOW_MS + 5);
+        d[0].expires.insert(&b"int"[..], NOW_MS + 100_000);
+        d[5].expires.insert(&b"key:7"[..], NOW_MS + 5);
         let out = save(&d, &save_opts());
         let (l, info) = load(&out, 16).unwrap();
         assert_eq!(info.rdb_version, 10);
@@ -1398,8 +1398,8 @@ mod tests {
         set(&mut d[0], b"old", Value::from_bytes(b"v"));
         set(&mut d[0], b"new", Value::from_bytes(b"v"));
         set(&mut d[0], b"plain", Value::from_bytes(b"v"));
-        d[0].expires.insert(b"old"[..].into(), NOW_MS - 1);
-        d[0].expires.insert(b"new"[..].into(), NOW_MS + 1);
+        d[0].expires.insert(&b"old"[..], NOW_MS - 1);
+        d[0].expires.insert(&b"new"[..], NOW_MS + 1);
         let out = save(&d, &save_opts());
         let (l, info) = load(&out, 1).unwrap();
         assert_eq!((info.keys_loaded, info.keys_expired), (2, 1));
@@ -1463,7 +1463,7 @@ mod tests {
     fn idle_and_freq_are_saved_under_lru_and_lfu() {
         let mut d = dbs(1);
         d[0].dict
-            .insert(b"k"[..].into(), RObj::new(Value::from_bytes(b"v"), 100));
+            .insert(&b"k"[..], RObj::new(Value::from_bytes(b"v"), 100));
         let mut o = save_opts();
         o.tracking = AccessTracking::Lru;
         o.lru_clock = 130;
@@ -1524,7 +1524,7 @@ mod tests {
         let mut d = dbs(16);
         set(&mut d[0], b"raw", Value::raw(b"hello world ".repeat(50)));
         set(&mut d[1], b"i", Value::Int(70000));
-        d[1].expires.insert(b"i"[..].into(), NOW_MS + 1000);
+        d[1].expires.insert(&b"i"[..], NOW_MS + 1000);
         let ours = save(&d, &save_opts());
         for file in [&golden[..], &ours[..]] {
             for cut in 0..file.len() {
@@ -1697,7 +1697,7 @@ mod tests {
         set(&mut srv.dbs[9], b"b", Value::Int(-5));
         srv.dbs[9]
             .expires
-            .insert(b"b"[..].into(), crate::util::mstime() + 60_000);
+            .insert(&b"b"[..], crate::util::mstime() + 60_000);
         srv.dirty = 7;
         srv.lastsave = 0;
         rdb_save(&mut srv, &path_s).unwrap();
