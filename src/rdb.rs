@@ -1079,20 +1079,10 @@ fn rdb_load_aux_field(key: &[u8], val: &[u8], opts: &RdbLoadOptions, info: &mut 
 /// "Done loading RDB, keys loaded: %lld, keys expired: %lld."; the caller
 /// logs "DB loaded from disk: %.3f seconds".
 pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoadError> {
-    let file = match File::open(filename) {
-        Ok(f) => f,
+    let opened = File::open(filename).and_then(|f| f.metadata().map(|m| (f, m.len())));
+    let (file, size) = match opened {
+        Ok(v) => v,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(RdbLoadError::NotExist),
-        Err(e) => {
-            tracing::warn!(
-                "Fatal error: can't open the RDB file {} for reading: {}",
-                filename,
-                crate::log::os_error_text(&e)
-            );
-            return Err(RdbLoadError::Io(e));
-        }
-    };
-    let size = match file.metadata() {
-        Ok(m) => m.len(),
         Err(e) => {
             tracing::warn!(
                 "Fatal error: can't open the RDB file {} for reading: {}",
