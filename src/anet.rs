@@ -114,16 +114,14 @@ fn open_tcp_listeners(
     Ok(out)
 }
 
-/// (Re)registers every listener with the poller under its index as token.
-fn register_listeners(srv: &mut Server, first: bool) -> Result<(), String> {
+/// Registers every listener with the poller under its index as token.
+fn register_listeners(srv: &mut Server) -> Result<(), String> {
     for (i, l) in srv.listeners.iter_mut().enumerate() {
         debug_assert!(i < CLIENT_TOKEN_BASE);
         let reg = srv.el.registry();
-        let r = match (l, first) {
-            (Listener::Tcp(t), true) => reg.register(t, Token(i), Interest::READABLE),
-            (Listener::Tcp(t), false) => reg.reregister(t, Token(i), Interest::READABLE),
-            (Listener::Unix(u, _), true) => reg.register(u, Token(i), Interest::READABLE),
-            (Listener::Unix(u, _), false) => reg.reregister(u, Token(i), Interest::READABLE),
+        let r = match l {
+            Listener::Tcp(t) => reg.register(t, Token(i), Interest::READABLE),
+            Listener::Unix(u, _) => reg.register(u, Token(i), Interest::READABLE),
         };
         r.map_err(|e| format!("Can't register listener: {}", e))?;
     }
@@ -135,7 +133,10 @@ fn register_listeners(srv: &mut Server, first: bool) -> Result<(), String> {
 pub fn listen_to_port(srv: &mut Server) -> Result<(), String> {
     let port = srv.config.port;
     match open_tcp_listeners(port, &srv.config.bind, srv.config.tcp_backlog) {
-        Ok(ls) => srv.listeners.extend(ls.into_iter().map(Listener::Tcp)),
+        Ok(ls) => {
+            srv.listeners.extend(ls.into_iter().map(Listener::Tcp));
+            srv.tcp_listening = (port, srv.config.bind.clone());
+        }
         Err(msg) => {
             tracing::warn!("{}", msg);
             return Err(format!(
@@ -169,12 +170,17 @@ pub fn listen_to_port(srv: &mut Server) -> Result<(), String> {
     if srv.listeners.is_empty() {
         return Err("Configured to not listen anywhere, exiting.".into());
     }
-    register_listeners(srv, true)
+    register_listeners(srv)
 }
 
 /// Replaces the TCP listeners after CONFIG SET port/bind (Redis
 /// `changeListenPort` / `changeBindAddr`). On failure the old listeners stay.
+/// Nothing is done when the listeners already match the config, so undoing
+/// a failed CONFIG SET by running the hook again is harmless.
 pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
+    if srv.tcp_listening.0 == srv.config.port && srv.tcp_listening.1 == srv.config.bind {
+        return Ok(());
+    }
     let new = open_tcp_listeners(srv.config.port, &srv.config.bind, srv.config.tcp_backlog)?;
     let mut kept = Vec::new();
     for l in srv.listeners.drain(..) {
@@ -190,7 +196,8 @@ pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
     }
     srv.listeners.extend(new.into_iter().map(Listener::Tcp));
     srv.listeners.extend(kept);
-    register_listeners(srv, true)
+    srv.tcp_listening = (srv.config.port, srv.config.bind.clone());
+    register_listeners(srv)
 }
 
 /// Closes listeners and removes the Unix socket file (Redis `closeListeningSockets`).

@@ -273,17 +273,14 @@ fn resize_enabled() -> bool {
 // ---------------------------------------------------------------------------
 
 /// Keys up to this many bytes live inside the entry itself.
-pub const DICT_KEY_INLINE_MAX: usize = 22;
+pub const DICT_KEY_INLINE_MAX: usize = crate::util::INLINE_BYTES_MAX;
 
 /// A dict key: short keys are stored inline in the entry (no allocation of
 /// their own, and one cache miss less per probe), longer ones on the heap.
 /// 24 bytes either way; derefs to the key bytes.
 #[derive(Clone)]
 pub enum DictKey {
-    Inline {
-        len: u8,
-        buf: [u8; DICT_KEY_INLINE_MAX],
-    },
+    Inline(crate::util::InlineBytes),
     Heap(Box<[u8]>),
 }
 
@@ -292,7 +289,7 @@ impl std::ops::Deref for DictKey {
     #[inline]
     fn deref(&self) -> &[u8] {
         match self {
-            DictKey::Inline { len, buf } => &buf[..*len as usize],
+            DictKey::Inline(b) => b.as_slice(),
             DictKey::Heap(b) => b,
         }
     }
@@ -307,15 +304,9 @@ impl std::fmt::Debug for DictKey {
 impl From<&[u8]> for DictKey {
     #[inline]
     fn from(k: &[u8]) -> DictKey {
-        if k.len() <= DICT_KEY_INLINE_MAX {
-            let mut buf = [0u8; DICT_KEY_INLINE_MAX];
-            buf[..k.len()].copy_from_slice(k);
-            DictKey::Inline {
-                len: k.len() as u8,
-                buf,
-            }
-        } else {
-            DictKey::Heap(k.into())
+        match crate::util::InlineBytes::new(k) {
+            Some(b) => DictKey::Inline(b),
+            None => DictKey::Heap(k.into()),
         }
     }
 }
@@ -348,16 +339,8 @@ impl DictKey {
     #[inline]
     pub fn heap_len(&self) -> usize {
         match self {
-            DictKey::Inline { .. } => 0,
+            DictKey::Inline(_) => 0,
             DictKey::Heap(b) => b.len(),
-        }
-    }
-
-    /// The key as an owned boxed slice.
-    pub fn into_box(self) -> Box<[u8]> {
-        match self {
-            DictKey::Heap(b) => b,
-            inline => inline[..].into(),
         }
     }
 }

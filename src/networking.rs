@@ -52,8 +52,6 @@ pub const CLIENT_REPLY_SKIP: u64 = 1 << 5;
 pub const CLIENT_NO_EVICT: u64 = 1 << 6;
 pub const CLIENT_UNIX_SOCKET: u64 = 1 << 7;
 pub const CLIENT_PENDING_READ: u64 = 1 << 8;
-pub const CLIENT_FAKE: u64 = 1 << 9;
-pub const CLIENT_PROTECTED: u64 = 1 << 10;
 
 /// A client's socket.
 pub enum Conn {
@@ -151,8 +149,6 @@ pub struct Client {
     pub error_codes: Vec<String>,
     /// True while WRITABLE interest is registered.
     pub write_registered: bool,
-    /// Index of the first reply chunk written by the current command.
-    pub multibulk_processing: bool,
 }
 
 impl Client {
@@ -193,7 +189,6 @@ impl Client {
             reply_bytes: 0,
             error_codes: Vec::new(),
             write_registered: false,
-            multibulk_processing: false,
         }
     }
 

@@ -17,15 +17,12 @@
 //! by SET-like commands (`try_object_encoding`); APPEND and SETRANGE leave a
 //! `raw` string behind.
 
-use bytes::Bytes;
-
 /// Longest string created with the `embstr` encoding (Redis `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`), bytes.
 pub const EMBSTR_SIZE_LIMIT: usize = 44;
 /// Longest string kept inline in the value itself, bytes.
-pub const INLINE_MAX: usize = 22;
+pub const INLINE_MAX: usize = crate::util::INLINE_BYTES_MAX;
 /// Integers 0..this are "shared" in Redis (`OBJ_SHARED_INTEGERS`).
 pub const OBJ_SHARED_INTEGERS: i64 = 10000;
-/// Largest string value, bytes (Redis `proto-max-bulk-len` default and the 512MB limit).
 pub const STRING_MAX_LEN: usize = 512 * 1024 * 1024;
 
 /// A stored value. See the module docs for the layout.
@@ -35,10 +32,7 @@ pub enum Value {
     /// An `int` that does not share Redis's preallocated integer objects
     /// (what `dupStringObject` makes for COPY): refcount 1 whatever its value.
     IntOwned(i64),
-    Inline {
-        len: u8,
-        buf: [u8; INLINE_MAX],
-    },
+    Inline(crate::util::InlineBytes),
     Emb(Box<[u8]>),
     Raw(Box<Vec<u8>>),
 }
@@ -78,13 +72,8 @@ impl ObjType {
 impl Value {
     /// A string value with Redis's creation rule: `embstr` up to 44 bytes, else `raw`.
     pub fn from_bytes(s: &[u8]) -> Value {
-        if s.len() <= INLINE_MAX {
-            let mut buf = [0u8; INLINE_MAX];
-            buf[..s.len()].copy_from_slice(s);
-            Value::Inline {
-                len: s.len() as u8,
-                buf,
-            }
+        if let Some(b) = crate::util::InlineBytes::new(s) {
+            Value::Inline(b)
         } else if s.len() <= EMBSTR_SIZE_LIMIT {
             Value::Emb(s.into())
         } else {
@@ -117,7 +106,7 @@ impl Value {
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::IntOwned(_) => "int",
-            Value::Inline { .. } | Value::Emb(_) => "embstr",
+            Value::Inline(_) | Value::Emb(_) => "embstr",
             Value::Raw(_) => "raw",
         }
     }
@@ -126,7 +115,7 @@ impl Value {
     pub fn as_bytes<'a>(&'a self, tmp: &'a mut itoa::Buffer) -> &'a [u8] {
         match self {
             Value::Int(i) | Value::IntOwned(i) => tmp.format(*i).as_bytes(),
-            Value::Inline { len, buf } => &buf[..*len as usize],
+            Value::Inline(b) => b.as_slice(),
             Value::Emb(b) => b,
             Value::Raw(v) => v,
         }
@@ -145,7 +134,7 @@ impl Value {
                 let mut t = itoa::Buffer::new();
                 t.format(*i).len()
             }
-            Value::Inline { len, .. } => *len as usize,
+            Value::Inline(b) => b.as_slice().len(),
             Value::Emb(b) => b.len(),
             Value::Raw(v) => v.len(),
         }
@@ -171,15 +160,6 @@ impl Value {
         match self {
             Value::Raw(v) => v,
             _ => unreachable!("converted to raw above"),
-        }
-    }
-
-    /// Approximate heap bytes owned by the value (for MEMORY-style stats).
-    pub fn heap_size(&self) -> usize {
-        match self {
-            Value::Int(_) | Value::IntOwned(_) | Value::Inline { .. } => 0,
-            Value::Emb(b) => b.len(),
-            Value::Raw(v) => v.capacity() + 24,
         }
     }
 }
@@ -212,11 +192,6 @@ impl RObj {
     pub fn new(v: Value, lru: u32) -> RObj {
         RObj { v, lru }
     }
-}
-
-/// Converts a `Bytes` argument into an owned key.
-pub fn key_box(b: &Bytes) -> Box<[u8]> {
-    b[..].into()
 }
 
 #[cfg(test)]

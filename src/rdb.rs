@@ -259,9 +259,10 @@ impl<W: Write> RdbWriter<'_, W> {
     /// A string: integer encoding when it is a short canonical integer, LZF
     /// when allowed and worth it, else length + bytes (Redis `rdbSaveRawString`).
     fn save_raw_string(&mut self, s: &[u8], compress: bool) -> io::Result<()> {
+        // string2ll accepts only the canonical form, so the integer
+        // round-trips to exactly these bytes (Redis `rdbTryIntegerEncoding`).
         if s.len() <= 11
             && let Some(v) = crate::util::string2ll(s)
-            && itoa::Buffer::new().format(v).as_bytes() == s
             && let Some((enc, n)) = encode_integer(v)
         {
             return self.write(&enc[..n]);
@@ -293,7 +294,7 @@ impl<W: Write> RdbWriter<'_, W> {
     /// A string value in any of our encodings (Redis `rdbSaveStringObject`).
     fn save_string_value(&mut self, v: &Value, compress: bool) -> io::Result<()> {
         match v {
-            Value::Int(i) => self.save_long_long_as_string(*i),
+            Value::Int(i) | Value::IntOwned(i) => self.save_long_long_as_string(*i),
             _ => {
                 let mut t = itoa::Buffer::new();
                 self.save_raw_string(v.as_bytes(&mut t), compress)
@@ -307,6 +308,19 @@ impl<W: Write> RdbWriter<'_, W> {
         self.save_raw_string(key.as_bytes(), false)?;
         self.save_raw_string(val, false)
     }
+}
+
+/// Bytes `v` takes as an RDB string value, with LZF when `compress` and
+/// it pays off (Redis `rdbSavedObjectLen`, DEBUG OBJECT's `serializedlength`).
+pub fn rdb_saved_value_len(v: &Value, compress: bool) -> usize {
+    let mut buf = Vec::new();
+    let mut w = RdbWriter {
+        w: &mut buf,
+        cksum: None,
+    };
+    // Writing into a Vec cannot fail.
+    let _ = w.save_string_value(v, compress);
+    buf.len()
 }
 
 /// The integer encoding of `v`, if it fits 32 bits (Redis `rdbEncodeInteger`):

@@ -293,14 +293,6 @@ pub fn write_bulk(out: &mut Vec<u8>, s: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// Appends a multibulk request (used by tests, propagation and the AOF).
-pub fn write_command(out: &mut Vec<u8>, args: &[&[u8]]) {
-    write_len(out, b'*', args.len() as i64);
-    for a in args {
-        write_bulk(out, a);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,6 +80,8 @@ pub struct Server {
     /// Number of connected clients (including the one being served).
     pub connected_clients: usize,
     pub listeners: Vec<Listener>,
+    /// The `port` and `bind` the TCP listeners were opened with.
+    pub tcp_listening: (i32, Vec<String>),
     pub commands: CommandTable,
     pub clients_pending_write: Vec<usize>,
     pub clients_pending_read: Vec<usize>,
@@ -165,6 +167,7 @@ impl Server {
             free_slots: Vec::new(),
             connected_clients: 0,
             listeners: Vec::new(),
+            tcp_listening: (0, Vec::new()),
             commands: commands::CommandTable::new(),
             clients_pending_write: Vec::new(),
             clients_pending_read: Vec::new(),
@@ -289,11 +292,6 @@ impl Server {
     /// All clients in the table, in slot order (the current client is not among them).
     pub fn clients_iter(&self) -> impl Iterator<Item = &Client> {
         self.clients.iter().filter_map(|c| c.as_deref())
-    }
-
-    /// Mutable iteration over the clients in the table.
-    pub fn clients_iter_mut(&mut self) -> impl Iterator<Item = &mut Client> {
-        self.clients.iter_mut().filter_map(|c| c.as_deref_mut())
     }
 
     /// Closes a client that was taken out of the table (Redis `freeClient`).

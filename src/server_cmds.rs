@@ -11,10 +11,9 @@ use crate::networking::{
     self, CLIENT_CLOSE_AFTER_REPLY, CLIENT_NO_EVICT, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
     CLIENT_REPLY_SKIP_NEXT, CLIENT_UNIX_SOCKET, Client,
 };
-use crate::object::Value;
 use crate::server::{Server, ShutdownRequest};
 use crate::shared;
-use crate::util::{string_match, string2ll};
+use crate::util::string2ll;
 
 /// The Redis version whose behaviour rustredis implements.
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -589,16 +588,10 @@ pub fn config_set_command(srv: &mut Server, c: &mut Client) {
         Ok(changed) => match srv.apply_config_changes(&changed) {
             Ok(()) => c.add_reply_ok(),
             Err((name, reason)) => {
-                // All or nothing: undo the values and any hook already applied.
+                // All or nothing: restore the values and rerun the hooks so
+                // whatever already took effect follows them back.
                 srv.config = backup;
-                // A failed rebind leaves the old listeners in place: only the
-                // other hooks need undoing.
-                let undo: Vec<&str> = changed
-                    .iter()
-                    .copied()
-                    .filter(|n| *n != "port" && *n != "bind")
-                    .collect();
-                let _ = srv.apply_config_changes(&undo);
+                let _ = srv.apply_config_changes(&changed);
                 c.add_reply_error(&format!(
                     "ERR CONFIG SET failed (possibly related to argument '{}') - {}",
                     name, reason
@@ -682,42 +675,6 @@ pub fn allow_protected_action(setting: ProtectedAction, c: &Client) -> bool {
     setting.allows(is_local_client(c))
 }
 
-/// Bytes the value would take in an RDB file (for DEBUG OBJECT's `serializedlength`).
-fn rdb_saved_len(v: &Value) -> usize {
-    fn len_len(n: usize) -> usize {
-        if n < 64 {
-            1
-        } else if n < 16384 {
-            2
-        } else if n <= u32::MAX as usize {
-            5
-        } else {
-            9
-        }
-    }
-    let int_len = |i: i64| {
-        if (-128..=127).contains(&i) {
-            2
-        } else if (-32768..=32767).contains(&i) {
-            3
-        } else if (i32::MIN as i64..=i32::MAX as i64).contains(&i) {
-            5
-        } else {
-            0
-        }
-    };
-    let bytes = v.to_vec();
-    if bytes.len() <= 11 {
-        if let Some(i) = string2ll(&bytes) {
-            let n = int_len(i);
-            if n > 0 {
-                return n;
-            }
-        }
-    }
-    len_len(bytes.len()) + bytes.len()
-}
-
 /// DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | OBJECT key | HELP
 /// (behind `enable-debug-command`, checked in `process_command`).
 pub fn debug_command(srv: &mut Server, c: &mut Client) {
@@ -750,6 +707,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             let lfu = srv.config.maxmemory_policy_is_lfu();
             let shared_ok = !srv.config.maxmemory_policy_no_shared_integers();
             let clock = srv.lru_clock();
+            let compress = srv.config.rdbcompression;
             let Some(o) = lookup_key_read_with_flags(srv, c.db, &key, LOOKUP_NOTOUCH) else {
                 c.add_reply_error(shared::err_no_such_key());
                 return;
@@ -765,7 +723,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
                 o as *const _,
                 refcount,
                 o.v.encoding_name(),
-                rdb_saved_len(&o.v),
+                crate::rdb::rdb_saved_value_len(&o.v, compress),
                 o.lru,
                 idle
             );
@@ -782,9 +740,4 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_error(&msg);
         }
     }
-}
-
-#[allow(dead_code)]
-fn glob_any(patterns: &[&[u8]], name: &[u8]) -> bool {
-    patterns.iter().any(|p| string_match(p, name, true))
 }

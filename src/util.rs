@@ -50,19 +50,6 @@ pub fn string2ll(s: &[u8]) -> Option<i64> {
     }
 }
 
-/// Parses an unsigned cursor the way Redis's SCAN does (`strtoull` with the
-/// whole string consumed, base 10). Returns `None` on any junk.
-pub fn string2ull(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 20 || !s.iter().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in s {
-        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
-    }
-    Some(v)
-}
-
 /// Parses a SCAN cursor like Redis's `parseScanCursorOrReply` (C `strtoul`):
 /// optional sign (a negative value wraps), base 10, the whole string must be
 /// consumed; the empty string is cursor 0; no leading space; overflow fails.
@@ -75,11 +62,12 @@ pub fn parse_scan_cursor(s: &[u8]) -> Option<u64> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let v = string2ull_any(digits)?;
+    let v = digits_to_u64(digits)?;
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
-fn string2ull_any(s: &[u8]) -> Option<u64> {
+/// Plain decimal digits (at least one) to `u64`; None on anything else or overflow.
+fn digits_to_u64(s: &[u8]) -> Option<u64> {
     if s.is_empty() || !s.iter().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -88,6 +76,47 @@ fn string2ull_any(s: &[u8]) -> Option<u64> {
         v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
     }
     Some(v)
+}
+
+/// Longest byte string [`InlineBytes`] holds.
+pub const INLINE_BYTES_MAX: usize = 22;
+
+/// A byte string of at most [`INLINE_BYTES_MAX`] bytes kept in place: 23
+/// bytes with alignment 1, so an enum that holds it beside a boxed slice is
+/// still 24 bytes. Short values (`Value::Inline`) and short dict keys
+/// (`DictKey::Inline`) use it to avoid an allocation of their own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct InlineBytes {
+    len: u8,
+    buf: [u8; INLINE_BYTES_MAX],
+}
+
+impl InlineBytes {
+    /// Copies `s` in place, or None when it is longer than [`INLINE_BYTES_MAX`].
+    #[inline]
+    pub fn new(s: &[u8]) -> Option<InlineBytes> {
+        if s.len() > INLINE_BYTES_MAX {
+            return None;
+        }
+        let mut buf = [0u8; INLINE_BYTES_MAX];
+        buf[..s.len()].copy_from_slice(s);
+        Some(InlineBytes {
+            len: s.len() as u8,
+            buf,
+        })
+    }
+
+    /// The bytes.
+    #[inline]
+    pub fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+}
+
+impl std::fmt::Debug for InlineBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_slice()))
+    }
 }
 
 /// Formats an `i64` as decimal bytes (Redis `ll2string`).
