@@ -52,6 +52,8 @@ pub const CLIENT_REPLY_SKIP: u64 = 1 << 5;
 pub const CLIENT_NO_EVICT: u64 = 1 << 6;
 pub const CLIENT_UNIX_SOCKET: u64 = 1 << 7;
 pub const CLIENT_PENDING_READ: u64 = 1 << 8;
+/// The poller reported the peer's end of input: read until EOF is seen.
+pub const CLIENT_READ_CLOSED: u64 = 1 << 9;
 
 /// A client's socket.
 pub enum Conn {
@@ -469,7 +471,13 @@ impl Client {
 
 /// Reads from a client socket into its query buffer (Redis `readQueryFromClient`)
 /// and runs what it can. Returns false if the client must be freed.
+///
+/// Once the poller has reported the peer's end of input (`CLIENT_READ_CLOSED`)
+/// reading goes on until EOF is seen, because no further edge will announce
+/// it. Commands read before EOF are still executed and their replies sent,
+/// as Redis does, before the client is freed.
 pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
+    let peer_closed = c.flags & CLIENT_READ_CLOSED != 0;
     let mut total = 0usize;
     let mut drained = false;
     // One reusable read buffer for all clients: only the bytes received are
@@ -479,6 +487,7 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
         buf.resize(PROTO_IOBUF_LEN, 0);
     }
     let mut keep = true;
+    let mut eof = false;
     loop {
         let res = match c.conn.as_mut() {
             Some(conn) => conn.read(&mut buf),
@@ -496,7 +505,7 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
                     c.laddr,
                     c.fd
                 );
-                keep = false;
+                eof = true;
                 break;
             }
             Ok(n) => {
@@ -504,8 +513,9 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
                 total += n;
                 srv.stat_net_input_bytes += n as u64;
                 // A short read means the socket buffer is empty now; any later
-                // data raises a new edge, so no extra read (and EAGAIN) is needed.
-                if n < buf.len() {
+                // data raises a new edge, so no extra read (and EAGAIN) is needed
+                // (unless EOF is already pending: see `peer_closed`).
+                if n < buf.len() && !peer_closed {
                     drained = true;
                     break;
                 }
@@ -543,6 +553,18 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
         return false;
     }
     process_input_buffer(srv, c);
+    if eof {
+        // Run what is left (at most one read budget), then let the write
+        // pass in before_sleep send the replies and free the client.
+        while c.flags & CLIENT_PENDING_READ != 0
+            && c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP) == 0
+        {
+            process_input_buffer(srv, c);
+        }
+        c.flags &= !CLIENT_PENDING_READ;
+        c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+        return c.has_pending_replies();
+    }
     if !drained || c.flags & CLIENT_PENDING_READ != 0 {
         // Edge-triggered: no new event will come for bytes already queued.
         srv.mark_pending_read(c);

@@ -771,6 +771,9 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
     let mut keep = true;
     if ev.readable || ev.closed {
         srv.stat_total_reads_processed += 1;
+        if ev.closed {
+            c.flags |= networking::CLIENT_READ_CLOSED;
+        }
         keep = networking::read_query_from_client(srv, &mut c);
     }
     if keep && ev.writable && c.reply_bytes > 0 {

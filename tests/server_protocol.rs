@@ -496,3 +496,71 @@ fn reply_to_many_pipelined_commands_split_at_odd_boundaries() {
     let got = c.cmd(&[b"GETRANGE", b"s", b"0", b"8"]);
     assert_eq!(got, b"$9\r\n000001002\r\n");
 }
+
+/// A client that pipelines more than one read buffer of commands and then
+/// half-closes its socket still gets every command executed, as in Redis:
+/// the end of input only stops reading, it does not discard what was read.
+#[test]
+fn commands_before_eof_are_executed() {
+    use std::io::{Read, Write};
+    let sp = common::ServerProc::start(&[]);
+    let n = 5000;
+    let mut req = Vec::new();
+    for i in 0..n {
+        let key = format!("key:{i:08}");
+        let val = format!("value-{i:032}");
+        req.extend_from_slice(
+            format!(
+                "*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{val}\r\n",
+                key.len(),
+                val.len()
+            )
+            .as_bytes(),
+        );
+    }
+    assert!(req.len() > 200_000);
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", sp.port)).unwrap();
+    s.write_all(&req).unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    // Drain whatever comes back until the server closes the connection,
+    // which it does as soon as it sees the end of input.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    let mut sink = [0u8; 65536];
+    while matches!(s.read(&mut sink), Ok(k) if k > 0) {}
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(3),
+        "connection not closed after EOF: {:?}",
+        t0.elapsed()
+    );
+    let mut c = sp.conn();
+    assert_eq!(
+        String::from_utf8_lossy(&c.cmd(&[b"DBSIZE"])),
+        format!(":{n}\r\n")
+    );
+}
+
+/// `printf 'PING\r\n' | nc host port` style: the command and the end of
+/// input arrive together; the reply is still sent before the server closes.
+#[test]
+fn reply_sent_before_closing_on_eof() {
+    use std::io::{Read, Write};
+    let sp = common::ServerProc::start(&[]);
+    for _ in 0..20 {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", sp.port)).unwrap();
+        s.write_all(b"PING\r\nECHO hello\r\n").unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while let Ok(k) = s.read(&mut buf) {
+            if k == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..k]);
+        }
+        assert_eq!(String::from_utf8_lossy(&got), "+PONG\r\n$5\r\nhello\r\n");
+    }
+}
