@@ -433,7 +433,7 @@ fn rename_generic_command(srv: &mut Server, c: &mut Client, nx: bool) {
     let dst = c.argv[2].clone();
     let samekey = src == dst;
     if lookup_key_write(srv, c.db, &src).is_none() {
-        c.add_reply_error("ERR no such key");
+        c.add_reply_error(shared::err_no_such_key());
         return;
     }
     if samekey {
@@ -486,7 +486,7 @@ pub fn move_command(srv: &mut Server, c: &mut Client) {
         return;
     };
     if dbid < 0 || dbid as usize >= srv.dbs.len() {
-        c.add_reply_error("ERR DB index is out of range");
+        c.add_reply_error(shared::err_db_index_out_of_range());
         return;
     }
     let dst = dbid as usize;
@@ -532,7 +532,7 @@ pub fn copy_command(srv: &mut Server, c: &mut Client) {
                 return;
             };
             if id < 0 || id as usize >= srv.dbs.len() {
-                c.add_reply_error("ERR DB index is out of range");
+                c.add_reply_error(shared::err_db_index_out_of_range());
                 return;
             }
             dstid = id as usize;
@@ -639,7 +639,7 @@ pub fn swapdb_command(srv: &mut Server, c: &mut Client) {
     };
     let n = srv.dbs.len() as i32;
     if a < 0 || a >= n || b < 0 || b >= n {
-        c.add_reply_error("ERR DB index is out of range");
+        c.add_reply_error(shared::err_db_index_out_of_range());
         return;
     }
     let (a, b) = (a as usize, b as usize);
@@ -662,7 +662,7 @@ pub fn select_command(srv: &mut Server, c: &mut Client) {
         return;
     };
     if id < 0 || id as usize >= srv.dbs.len() {
-        c.add_reply_error("ERR DB index is out of range");
+        c.add_reply_error(shared::err_db_index_out_of_range());
         return;
     }
     c.db = id as usize;

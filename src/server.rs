@@ -472,14 +472,12 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     }
     let found = srv.commands.lookup(&c.argv);
     let Some(idx) = found else {
-        let err = if srv.commands.is_container(&c.argv[0]) {
-            let cmd = String::from_utf8_lossy(&c.argv[0]).to_uppercase();
-            let sub: String = String::from_utf8_lossy(&c.argv[1])
-                .chars()
-                .take(128)
-                .collect();
-            format!("ERR unknown subcommand '{}'. Try {} HELP.", sub, cmd)
-        } else {
+        if srv.commands.is_container(&c.argv[0]) {
+            c.add_reply_subcommand_syntax_error();
+            srv.record_error_codes(c);
+            return;
+        }
+        let err = {
             let mut args = String::new();
             for a in c.argv.iter().skip(1) {
                 if args.len() >= 128 {
@@ -512,12 +510,7 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     let argc = c.argv.len() as i32;
     if (arity > 0 && arity != argc) || argc < -arity {
         let name = srv.commands.cmds[idx].fullname.clone();
-        reject_command(
-            srv,
-            c,
-            idx,
-            &format!("ERR wrong number of arguments for '{}' command", name),
-        );
+        reject_command(srv, c, idx, &crate::shared::err_wrong_arity(&name));
         return;
     }
     if srv.commands.cmds[idx].fullname == "debug"

@@ -23,7 +23,7 @@ pub const REDIS_VERSION: &str = "7.0.15";
 /// PING [message] → `+PONG` or the message as a bulk string.
 pub fn ping_command(_srv: &mut Server, c: &mut Client) {
     if c.argv.len() > 2 {
-        c.add_reply_error("ERR wrong number of arguments for 'ping' command");
+        c.add_reply_error(&shared::err_wrong_arity("ping"));
         return;
     }
     if c.argv.len() == 1 {
@@ -291,21 +291,32 @@ pub fn client_info_command(srv: &mut Server, c: &mut Client) {
     c.add_reply_verbatim(s.as_bytes(), "txt");
 }
 
+/// Parses a CLIENT LIST / CLIENT KILL type name ("slave" is "replica");
+/// replies "ERR Unknown client type '<t>'" and returns None otherwise.
+fn parse_client_type_or_reply(c: &mut Client, t: &[u8]) -> Option<String> {
+    let lower = String::from_utf8_lossy(t).to_lowercase();
+    if !["normal", "master", "replica", "slave", "pubsub"].contains(&lower.as_str()) {
+        let msg = format!("ERR Unknown client type '{}'", String::from_utf8_lossy(t));
+        c.add_reply_error(&msg);
+        return None;
+    }
+    Some(if lower == "slave" {
+        "replica".into()
+    } else {
+        lower
+    })
+}
+
 /// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...] → verbatim text, one line per client.
 pub fn client_list_command(srv: &mut Server, c: &mut Client) {
     let mut type_filter: Option<String> = None;
     let mut ids: Option<Vec<u64>> = None;
     if c.argv.len() == 4 && c.argv[2].eq_ignore_ascii_case(b"type") {
-        let t = String::from_utf8_lossy(&c.argv[3]).to_lowercase();
-        if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
-            let msg = format!(
-                "ERR Unknown client type '{}'",
-                String::from_utf8_lossy(&c.argv[3])
-            );
-            c.add_reply_error(&msg);
+        let t = c.argv[3].clone();
+        let Some(t) = parse_client_type_or_reply(c, &t) else {
             return;
-        }
-        type_filter = Some(if t == "slave" { "replica".into() } else { t });
+        };
+        type_filter = Some(t);
     } else if c.argv.len() > 3 && c.argv[2].eq_ignore_ascii_case(b"id") {
         let mut v = Vec::new();
         for a in &c.argv[3..] {
@@ -378,16 +389,10 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
                     }
                 }
             } else if opt.eq_ignore_ascii_case(b"type") {
-                let t = String::from_utf8_lossy(&val).to_lowercase();
-                if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
-                    let msg = format!(
-                        "ERR Unknown client type '{}'",
-                        String::from_utf8_lossy(&val)
-                    );
-                    c.add_reply_error(&msg);
+                let Some(t) = parse_client_type_or_reply(c, &val) else {
                     return;
-                }
-                typ = Some(if t == "slave" { "replica".into() } else { t });
+                };
+                typ = Some(t);
             } else if opt.eq_ignore_ascii_case(b"addr") {
                 addr = Some(val.to_vec());
             } else if opt.eq_ignore_ascii_case(b"laddr") {

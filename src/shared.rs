@@ -37,6 +37,17 @@ pub fn err_no_such_key() -> &'static str {
     "ERR no such key"
 }
 
+/// `ERR DB index is out of range`.
+pub fn err_db_index_out_of_range() -> &'static str {
+    "ERR DB index is out of range"
+}
+
+/// `ERR wrong number of arguments for '<cmd>' command` (Redis
+/// `addReplyErrorArity`); `fullname` is e.g. "get" or "config|get".
+pub fn err_wrong_arity(fullname: &str) -> String {
+    format!("ERR wrong number of arguments for '{}' command", fullname)
+}
+
 /// `ERR invalid expire time in '<cmd>' command` (Redis `addReplyErrorExpireTime`).
 pub fn err_expire_time(fullname: &str) -> String {
     format!("ERR invalid expire time in '{}' command", fullname)

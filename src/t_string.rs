@@ -502,10 +502,7 @@ pub fn mget_command(srv: &mut Server, c: &mut Client) {
 fn mset_generic_command(srv: &mut Server, c: &mut Client, nx: bool, cmd: &str) {
     with_argv(srv, c, |srv, c, argv| {
         if argv.len() % 2 == 0 {
-            return c.add_reply_error(&format!(
-                "ERR wrong number of arguments for '{}' command",
-                cmd
-            ));
+            return c.add_reply_error(&shared::err_wrong_arity(cmd));
         }
         let db = c.db;
         if nx {
@@ -764,11 +761,6 @@ pub fn getrange_command(srv: &mut Server, c: &mut Client) {
             None => c.add_reply_bulk(b""),
         }
     });
-}
-
-/// SUBSTR key start end: the old name of GETRANGE, same replies.
-pub fn substr_command(srv: &mut Server, c: &mut Client) {
-    getrange_command(srv, c);
 }
 
 /// SETRANGE key offset value → integer: the new length. Zero-pads when the
