@@ -747,6 +747,41 @@ pub fn get_keys_from_specs(
     out
 }
 
+/// SET's own key function (Redis `setGetKeys`): one key, whose flags depend
+/// on the GET option (RW access update with it, OW update without).
+fn set_get_keys(argv: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
+    let get = argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
+    let flags: &'static [&'static str] = if get {
+        &["RW", "access", "update"]
+    } else {
+        &["OW", "update"]
+    };
+    vec![(1, flags)]
+}
+
+/// The key function of a command whose key specs cannot give exact flags
+/// (Redis `getkeys_proc`), by command name.
+fn getkeys_proc(name: &str) -> Option<fn(&[Bytes]) -> Vec<(usize, &'static [&'static str])>> {
+    match name {
+        "set" => Some(set_get_keys),
+        _ => None,
+    }
+}
+
+/// The key arguments of `argv` with their flags (Redis
+/// `getKeysFromCommandWithSpecs`): the key specs, unless their flags vary
+/// with the arguments and the command has its own key function.
+pub fn get_keys(m: &CommandMeta, argv: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
+    let variable = m
+        .key_specs
+        .iter()
+        .any(|ks| ks.flags.contains(&"variable_flags"));
+    if variable && let Some(proc_) = getkeys_proc(m.name) {
+        return proc_(argv);
+    }
+    get_keys_from_specs(m, argv)
+}
+
 fn getkeys_common(
     srv: &mut Server,
     c: &mut Client,
@@ -762,7 +797,7 @@ fn getkeys_common(
         c.add_reply_error("ERR Invalid number of arguments specified for command");
         return None;
     }
-    let keys = get_keys_from_specs(cmd.meta, &argv);
+    let keys = get_keys(cmd.meta, &argv);
     if keys.is_empty() {
         c.add_reply_error("ERR The command has no key arguments");
         return None;
@@ -843,6 +878,26 @@ mod tests {
         }
         // unimplemented commands are absent, not stubbed
         assert!(t.lookup(&[Bytes::from_static(b"lpush")]).is_none());
+    }
+
+    #[test]
+    fn set_keys_flags_follow_the_get_option() {
+        let m = meta::find("set").unwrap();
+        let argv =
+            |v: &[&str]| -> Vec<Bytes> { v.iter().map(|s| Bytes::from(s.to_string())).collect() };
+        assert_eq!(
+            get_keys(m, &argv(&["set", "a", "b"])),
+            vec![(1, &["OW", "update"][..])]
+        );
+        assert_eq!(
+            get_keys(m, &argv(&["set", "a", "b", "Get"])),
+            vec![(1, &["RW", "access", "update"][..])]
+        );
+        // The value itself is never taken for the option.
+        assert_eq!(
+            get_keys(m, &argv(&["set", "a", "get"])),
+            vec![(1, &["OW", "update"][..])]
+        );
     }
 
     #[test]
