@@ -392,3 +392,39 @@ fn info_persistence_counts_saves_and_loads() {
     );
     assert_eq!(s(c2.cmd(&[b"DBSIZE"])), ":3\r\n");
 }
+
+/// CONFIG SET dir (a protected config) moves where SAVE writes; a missing
+/// directory is refused and the old one kept.
+#[test]
+fn config_set_dir_moves_saves() {
+    let sp = ServerProc::start(&[]);
+    let mut c = sp.conn();
+    assert_eq!(
+        s(c.cmd(&[b"CONFIG", b"SET", b"dir", b"/tmp"])),
+        "-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config\r\n"
+    );
+    drop(c);
+    let sp = ServerProc::start(&["--enable-protected-configs", "yes"]);
+    let mut c = sp.conn();
+    let sub = sp.dir.join("elsewhere");
+    std::fs::create_dir_all(&sub).unwrap();
+    let sub_s = sub.display().to_string();
+    assert_eq!(
+        s(c.cmd(&[b"CONFIG", b"SET", b"dir", sub_s.as_bytes()])),
+        "+OK\r\n"
+    );
+    assert_eq!(s(c.cmd(&[b"SET", b"k", b"v"])), "+OK\r\n");
+    assert_eq!(s(c.cmd(&[b"SAVE"])), "+OK\r\n");
+    assert!(
+        sub.join("dump.rdb").exists(),
+        "dump.rdb not written in the new dir"
+    );
+    let missing = sp.dir.join("nope").display().to_string();
+    let reply = s(c.cmd(&[b"CONFIG", b"SET", b"dir", missing.as_bytes()]));
+    assert!(
+        reply.starts_with("-ERR CONFIG SET failed (possibly related to argument 'dir') - "),
+        "{reply}"
+    );
+    let got = s(c.cmd(&[b"CONFIG", b"GET", b"dir"]));
+    assert!(got.ends_with(&format!("{sub_s}\r\n")), "{got}");
+}
