@@ -206,6 +206,12 @@ pub fn remove_expire(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
     srv.dbs[dbid].expires.remove(key).is_some()
 }
 
+/// Every write to a key calls this after changing it (Redis
+/// `signalModifiedKey`): WATCHes on the key are invalidated.
+pub fn signal_modified_key(srv: &mut Server, dbid: usize, key: &[u8]) {
+    crate::multi::touch_watched_key(srv, dbid, key);
+}
+
 /// Replies WRONGTYPE and returns true when `o` is not of type `t` (Redis `checkType`).
 pub fn check_type(c: &mut Client, o: &RObj, t: ObjType) -> bool {
     if o.v.obj_type() != t {

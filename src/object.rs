@@ -35,6 +35,14 @@ pub enum Value {
     Inline(crate::util::InlineBytes),
     Emb(Box<[u8]>),
     Raw(Box<Vec<u8>>),
+    /// A list: always the `quicklist` encoding (`t_list.rs`, `quicklist.rs`).
+    List(Box<crate::quicklist::Quicklist>),
+    /// A hash: `listpack` or `hashtable` (`t_hash.rs`).
+    Hash(Box<crate::t_hash::HashObj>),
+    /// A set: `intset` or `hashtable` (`t_set.rs`, `intset.rs`).
+    Set(Box<crate::t_set::SetObj>),
+    /// A sorted set: `listpack` or `skiplist` (`t_zset.rs`).
+    ZSet(Box<crate::t_zset::ZSetObj>),
 }
 
 /// A keyspace value plus its LRU clock / LFU counter (Redis `robj.lru`, 24 bits used).
@@ -97,9 +105,23 @@ impl Value {
         Value::from_bytes(s)
     }
 
-    /// The object type (only strings exist in this build).
+    /// The object type.
     pub fn obj_type(&self) -> ObjType {
-        ObjType::String
+        match self {
+            Value::List(_) => ObjType::List,
+            Value::Hash(_) => ObjType::Hash,
+            Value::Set(_) => ObjType::Set,
+            Value::ZSet(_) => ObjType::ZSet,
+            _ => ObjType::String,
+        }
+    }
+
+    /// True for the string encodings (`int`, `embstr`, `raw`).
+    pub fn is_string(&self) -> bool {
+        matches!(
+            self,
+            Value::Int(_) | Value::IntOwned(_) | Value::Inline(_) | Value::Emb(_) | Value::Raw(_)
+        )
     }
 
     /// OBJECT ENCODING name.
@@ -108,16 +130,22 @@ impl Value {
             Value::Int(_) | Value::IntOwned(_) => "int",
             Value::Inline(_) | Value::Emb(_) => "embstr",
             Value::Raw(_) => "raw",
+            Value::List(_) => "quicklist",
+            Value::Hash(h) => h.encoding_name(),
+            Value::Set(x) => x.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 
     /// String bytes of a string value; integers are formatted into `tmp`.
+    /// Collections give an empty slice: callers check the type first.
     pub fn as_bytes<'a>(&'a self, tmp: &'a mut itoa::Buffer) -> &'a [u8] {
         match self {
             Value::Int(i) | Value::IntOwned(i) => tmp.format(*i).as_bytes(),
             Value::Inline(b) => b.as_slice(),
             Value::Emb(b) => b,
             Value::Raw(v) => v,
+            Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => b"",
         }
     }
 
@@ -137,6 +165,7 @@ impl Value {
             Value::Inline(b) => b.as_slice().len(),
             Value::Emb(b) => b.len(),
             Value::Raw(v) => v.len(),
+            Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 0,
         }
     }
 
