@@ -295,8 +295,8 @@ fn accept_common(
         srv.stat_rejected_conn += 1;
         return;
     }
-    if srv.config.protected_mode && srv.config.requirepass.is_empty() {
-        if let Some(ip) = peer_ip {
+    if srv.config.protected_mode && srv.config.requirepass.is_empty()
+        && let Some(ip) = peer_ip {
             // Redis compares the text: only 127.0.0.1 and ::1 count as local.
             let local = ip == IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
                 || ip == IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
@@ -306,7 +306,6 @@ fn accept_common(
                 return;
             }
         }
-    }
     let unix = matches!(conn, Conn::Unix(_));
     if srv.add_client(conn, addr.clone(), laddr, unix).is_some() {
         tracing::debug!("Accepted {}", addr);

@@ -1985,6 +1985,41 @@ pub fn parse_command_line(args: &[String]) -> Result<(Option<String>, String), S
     }
 }
 
+// ---- Derived settings the server reads on hot paths ----
+
+impl Config {
+    /// `loglevel` as the log module's index: 0 debug, 1 verbose, 2 notice, 3 warning.
+    pub fn loglevel_index(&self) -> u8 {
+        match self.loglevel {
+            LogLevel::Debug => 0,
+            LogLevel::Verbose => 1,
+            LogLevel::Notice => 2,
+            LogLevel::Warning => 3,
+        }
+    }
+
+    /// True under `volatile-lfu` / `allkeys-lfu` (Redis `MAXMEMORY_FLAG_LFU`).
+    pub fn maxmemory_policy_is_lfu(&self) -> bool {
+        matches!(
+            self.maxmemory_policy,
+            MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
+        )
+    }
+
+    /// True when values may not share integer objects: maxmemory is set with
+    /// an LRU or LFU policy (Redis `MAXMEMORY_FLAG_NO_SHARED_INTEGERS`).
+    pub fn maxmemory_policy_no_shared_integers(&self) -> bool {
+        self.maxmemory != 0
+            && matches!(
+                self.maxmemory_policy,
+                MaxmemoryPolicy::VolatileLru
+                    | MaxmemoryPolicy::VolatileLfu
+                    | MaxmemoryPolicy::AllkeysLru
+                    | MaxmemoryPolicy::AllkeysLfu
+            )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2841,40 +2876,5 @@ mod tests {
         let mut d = Config::default();
         d.load_from_file(path, "port \"7002\" ").unwrap();
         assert_eq!(d.port, 7002);
-    }
-}
-
-// ---- Derived settings the server reads on hot paths ----
-
-impl Config {
-    /// `loglevel` as the log module's index: 0 debug, 1 verbose, 2 notice, 3 warning.
-    pub fn loglevel_index(&self) -> u8 {
-        match self.loglevel {
-            LogLevel::Debug => 0,
-            LogLevel::Verbose => 1,
-            LogLevel::Notice => 2,
-            LogLevel::Warning => 3,
-        }
-    }
-
-    /// True under `volatile-lfu` / `allkeys-lfu` (Redis `MAXMEMORY_FLAG_LFU`).
-    pub fn maxmemory_policy_is_lfu(&self) -> bool {
-        matches!(
-            self.maxmemory_policy,
-            MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
-        )
-    }
-
-    /// True when values may not share integer objects: maxmemory is set with
-    /// an LRU or LFU policy (Redis `MAXMEMORY_FLAG_NO_SHARED_INTEGERS`).
-    pub fn maxmemory_policy_no_shared_integers(&self) -> bool {
-        self.maxmemory != 0
-            && matches!(
-                self.maxmemory_policy,
-                MaxmemoryPolicy::VolatileLru
-                    | MaxmemoryPolicy::VolatileLfu
-                    | MaxmemoryPolicy::AllkeysLru
-                    | MaxmemoryPolicy::AllkeysLfu
-            )
     }
 }

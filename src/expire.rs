@@ -220,7 +220,7 @@ fn expire_generic_command(srv: &mut Server, c: &mut Client, basetime: i64, secon
         .map(|i| srv.commands.cmds[i].fullname.clone())
         .unwrap_or_default();
     if seconds {
-        if when > i64::MAX / 1000 || when < i64::MIN / 1000 {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
             c.add_reply_error(&shared::err_expire_time(&fullname));
             return;
         }

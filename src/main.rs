@@ -207,7 +207,7 @@ fn adjust_open_files_limit(srv: &mut Server) {
         srv.config.maxclients = (1024 - CONFIG_MIN_RESERVED_FDS) as u32;
         return;
     }
-    let old = lim.rlim_cur as u64;
+    let old = lim.rlim_cur;
     if old >= want {
         return;
     }

@@ -400,12 +400,11 @@ impl Client {
     }
 
     fn set_deferred(&mut self, h: DeferredLen, prefix: u8, n: i64) {
-        if let Some(idx) = h.0 {
-            if let Some(chunk) = self.reply.get_mut(idx) {
+        if let Some(idx) = h.0
+            && let Some(chunk) = self.reply.get_mut(idx) {
                 resp::write_len(chunk, prefix, n);
                 self.reply_bytes += chunk.len();
             }
-        }
     }
 
     /// Fills a deferred array length.
@@ -736,14 +735,13 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
             Interest::READABLE
         };
         let token = srv.client_token(c.slot);
-        if let Some(conn) = c.conn.as_mut() {
-            if conn
+        if let Some(conn) = c.conn.as_mut()
+            && conn
                 .register(srv.el.registry(), token, interest, false)
                 .is_err()
             {
                 return false;
             }
-        }
         c.write_registered = pending;
     }
     true

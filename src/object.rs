@@ -97,11 +97,10 @@ impl Value {
     /// Redis `tryObjectEncoding` for a value about to be stored: an integer
     /// of at most 20 chars becomes `int`; otherwise `embstr`/`raw` by length.
     pub fn from_arg_encoded(s: &[u8]) -> Value {
-        if s.len() <= 20 {
-            if let Some(v) = crate::util::string2ll(s) {
+        if s.len() <= 20
+            && let Some(v) = crate::util::string2ll(s) {
                 return Value::Int(v);
             }
-        }
         Value::from_bytes(s)
     }
 

@@ -335,11 +335,10 @@ pub fn client_list_command(srv: &mut Server, c: &mut Client) {
     }
     let mut lines: Vec<(u64, String)> = Vec::new();
     let keep = |cl: &Client| -> bool {
-        if let Some(t) = &type_filter {
-            if client_type_name(cl) != t {
+        if let Some(t) = &type_filter
+            && client_type_name(cl) != t {
                 return false;
             }
-        }
         if let Some(ids) = &ids {
             return ids.contains(&cl.id);
         }
@@ -375,7 +374,7 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
     if old_style {
         addr = Some(c.argv[2].to_vec());
         skipme = false;
-    } else if c.argv.len() > 3 && c.argv.len() % 2 == 0 {
+    } else if c.argv.len() > 3 && c.argv.len().is_multiple_of(2) {
         let mut i = 2;
         while i < c.argv.len() {
             let opt = c.argv[i].clone();
@@ -424,26 +423,22 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
         return;
     }
     let matches = |cl: &Client| -> bool {
-        if let Some(a) = &addr {
-            if cl.addr.as_bytes() != &a[..] {
+        if let Some(a) = &addr
+            && cl.addr.as_bytes() != &a[..] {
                 return false;
             }
-        }
-        if let Some(a) = &laddr {
-            if cl.laddr.as_bytes() != &a[..] {
+        if let Some(a) = &laddr
+            && cl.laddr.as_bytes() != &a[..] {
                 return false;
             }
-        }
-        if let Some(i) = id {
-            if cl.id != i {
+        if let Some(i) = id
+            && cl.id != i {
                 return false;
             }
-        }
-        if let Some(t) = &typ {
-            if client_type_name(cl) != t {
+        if let Some(t) = &typ
+            && client_type_name(cl) != t {
                 return false;
             }
-        }
         let _ = &user;
         true
     };
@@ -579,7 +574,7 @@ pub fn config_get_command(srv: &mut Server, c: &mut Client) {
 
 /// CONFIG SET parameter value [parameter value ...] → OK, all or nothing.
 pub fn config_set_command(srv: &mut Server, c: &mut Client) {
-    if c.argv.len() % 2 != 0 {
+    if !c.argv.len().is_multiple_of(2) {
         c.add_reply_error(shared::err_syntax());
         return;
     }

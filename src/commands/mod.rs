@@ -59,6 +59,11 @@ fn lowercase_name<'a>(name: &[u8], buf: &'a mut [u8; 32]) -> Option<&'a [u8]> {
     Some(b)
 }
 
+/// Key positions in argv, each with its key-spec flags.
+type KeysWithFlags = Vec<(usize, &'static [&'static str])>;
+/// A command's own key-finding function (Redis `getkeys_proc`).
+type GetKeysProc = fn(&[Bytes]) -> KeysWithFlags;
+
 /// A command handler: reads `c.argv`, changes `srv`, replies on `c`.
 pub type Handler = fn(&mut Server, &mut Client);
 
@@ -669,7 +674,7 @@ pub fn command_list_command(srv: &mut Server, c: &mut Client) {
                 .meta
                 .acl_categories
                 .iter()
-                .any(|a| a[1..].as_bytes().eq_ignore_ascii_case(cat)),
+                .any(|a| a.as_bytes()[1..].eq_ignore_ascii_case(cat)),
             Filter::Pattern(p) => string_match(p, cmd.fullname.as_bytes(), true),
         })
         .map(|cmd| cmd.fullname.as_str())
@@ -780,7 +785,7 @@ fn set_get_keys(argv: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
 
 /// The key function of a command whose key specs cannot give exact flags
 /// (Redis `getkeys_proc`), by command name.
-fn getkeys_proc(name: &str) -> Option<fn(&[Bytes]) -> Vec<(usize, &'static [&'static str])>> {
+fn getkeys_proc(name: &str) -> Option<GetKeysProc> {
     match name {
         "set" => Some(set_get_keys),
         _ => None,
@@ -804,7 +809,7 @@ pub fn get_keys(m: &CommandMeta, argv: &[Bytes]) -> Vec<(usize, &'static [&'stat
 fn getkeys_common(
     srv: &mut Server,
     c: &mut Client,
-) -> Option<(Vec<Bytes>, Vec<(usize, &'static [&'static str])>)> {
+) -> Option<(Vec<Bytes>, KeysWithFlags)> {
     let argv: Vec<Bytes> = c.argv[2..].to_vec();
     let Some(idx) = srv.commands.lookup(&argv) else {
         c.add_reply_error("ERR Invalid command specified");
