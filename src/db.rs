@@ -389,9 +389,10 @@ pub fn scan_command(srv: &mut Server, c: &mut Client) {
     let mut out: Vec<Box<[u8]>> = Vec::with_capacity(keys.len());
     for k in keys {
         if let Some(p) = &pattern
-            && !string_match(p, &k, false) {
-                continue;
-            }
+            && !string_match(p, &k, false)
+        {
+            continue;
+        }
         if let Some(t) = &typename {
             let name = lookup_key_read_with_flags(srv, c.db, &k, LOOKUP_NOTOUCH)
                 .map(|o| o.v.obj_type().name())
@@ -597,7 +598,10 @@ fn get_flush_async(srv: &Server, c: &mut Client) -> Option<bool> {
     Some(srv.config.lazyfree_lazy_user_flush)
 }
 
-fn empty_db(srv: &mut Server, dbid: usize, async_free: bool) -> i64 {
+/// Empties database `dbid` (Redis `emptyData` for one db); with
+/// `async_free` the old tables are freed on the bio thread. Returns the
+/// number of keys removed.
+pub fn empty_db(srv: &mut Server, dbid: usize, async_free: bool) -> i64 {
     let db = &mut srv.dbs[dbid];
     let n = db.dict.len() as i64;
     let dict = db.dict.take();

@@ -273,7 +273,7 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
             let _ = write!(
                 o,
                 "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
-                srv.run_id, srv.config.repl_backlog_size
+                srv.replid, srv.config.repl_backlog_size
             );
         }
         "cpu" => {

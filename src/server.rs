@@ -63,6 +63,15 @@ pub struct InstMetric {
     pub idx: usize,
 }
 
+/// 40 random hex digits: a run ID or replication ID (Redis `getRandomHexChars`).
+pub fn random_hex_id() -> String {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+        .collect()
+}
+
 /// Why and how the server is shutting down.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ShutdownRequest {
@@ -95,6 +104,8 @@ pub struct Server {
     pub dirty: i64,
     pub start_time_ms: i64,
     pub run_id: String,
+    /// The replication ID (INFO `master_replid`); DEBUG CHANGE-REPL-ID renews it.
+    pub replid: String,
     pub pid: u32,
     pub executable: String,
     pub config_file: Option<String>,
@@ -152,13 +163,7 @@ impl Server {
         let dbs = (0..config.databases.max(1) as usize)
             .map(RedisDb::new)
             .collect();
-        let run_id = {
-            use rand::RngExt;
-            let mut rng = rand::rng();
-            (0..40)
-                .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
-                .collect()
-        };
+        let run_id = random_hex_id();
         let hz = config.hz.clamp(1, 500);
         Ok(Server {
             el: EventLoop::new(config.maxclients as usize + 128)?,
@@ -179,6 +184,7 @@ impl Server {
             dirty: 0,
             start_time_ms: now,
             run_id,
+            replid: random_hex_id(),
             pid: std::process::id(),
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
@@ -260,10 +266,10 @@ impl Server {
             && conn
                 .register(self.el.registry(), token, Interest::READABLE, true)
                 .is_err()
-            {
-                self.free_slots.push(slot);
-                return None;
-            }
+        {
+            self.free_slots.push(slot);
+            return None;
+        }
         self.clients[slot] = Some(c);
         self.connected_clients += 1;
         self.stat_numconnections += 1;
@@ -309,10 +315,11 @@ impl Server {
     /// Queues a client in the table for closing in `before_sleep` (Redis `freeClientAsync`).
     pub fn free_client_async(&mut self, slot: usize) {
         if let Some(c) = self.client_mut(slot)
-            && c.flags & CLIENT_CLOSE_ASAP == 0 {
-                c.flags |= CLIENT_CLOSE_ASAP;
-                self.clients_to_close.push(slot);
-            }
+            && c.flags & CLIENT_CLOSE_ASAP == 0
+        {
+            c.flags |= CLIENT_CLOSE_ASAP;
+            self.clients_to_close.push(slot);
+        }
     }
 
     /// Queues a client for the write pass in `before_sleep`.
@@ -598,9 +605,10 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         }
     }
     if let Some(req) = srv.shutdown_asap.take()
-        && prepare_for_shutdown(srv, req) {
-            srv.exit_code = Some(0);
-        }
+        && prepare_for_shutdown(srv, req)
+    {
+        srv.exit_code = Some(0);
+    }
     if run_with_period(srv, 100) {
         let cmds = srv.stat_numcommands;
         let input = srv.stat_net_input_bytes;
@@ -617,7 +625,10 @@ pub fn server_cron(srv: &mut Server) -> i64 {
 }
 
 fn run_with_period(srv: &Server, ms: i64) -> bool {
-    ms <= 1000 / srv.hz as i64 || srv.cronloops.is_multiple_of((ms / (1000 / srv.hz as i64)).max(1) as u64)
+    ms <= 1000 / srv.hz as i64
+        || srv
+            .cronloops
+            .is_multiple_of((ms / (1000 / srv.hz as i64)).max(1) as u64)
 }
 
 /// Closes idle clients past `timeout` seconds and shrinks idle query buffers

@@ -215,7 +215,7 @@ pub static HANDLERS: &[(&str, Handler)] = &[
         crate::server_cmds::config_resetstat_command,
     ),
     ("config|help", crate::server_cmds::config_help_command),
-    ("debug", crate::server_cmds::debug_command),
+    ("debug", crate::debug::debug_command),
     ("command", command_command),
     ("command|count", command_count_command),
     ("command|info", command_info_command),
@@ -806,10 +806,7 @@ pub fn get_keys(m: &CommandMeta, argv: &[Bytes]) -> Vec<(usize, &'static [&'stat
     get_keys_from_specs(m, argv)
 }
 
-fn getkeys_common(
-    srv: &mut Server,
-    c: &mut Client,
-) -> Option<(Vec<Bytes>, KeysWithFlags)> {
+fn getkeys_common(srv: &mut Server, c: &mut Client) -> Option<(Vec<Bytes>, KeysWithFlags)> {
     let argv: Vec<Bytes> = c.argv[2..].to_vec();
     let Some(idx) = srv.commands.lookup(&argv) else {
         c.add_reply_error("ERR Invalid command specified");
