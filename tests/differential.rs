@@ -1865,11 +1865,9 @@ fn random_collection_stream(seed: u64, count: usize) {
         let args: Vec<Vec<u8>> = cmd.iter().map(|a| a.as_bytes().to_vec()).collect();
         history.push(format!("{i}: {}", show_args(&args)));
         let mut res = p.check(&args, &mode);
-        if res.is_ok() {
-            if let Some(key) = args.get(1) {
-                let enc = vec![b"OBJECT".to_vec(), b"ENCODING".to_vec(), key.clone()];
-                res = p.check(&enc, &Mode::Exact);
-            }
+        if let (Ok(()), Some(key)) = (&res, args.get(1)) {
+            let enc = vec![b"OBJECT".to_vec(), b"ENCODING".to_vec(), key.clone()];
+            res = p.check(&enc, &Mode::Exact);
         }
         if let Err(e) = res {
             let from = history.len().saturating_sub(25);
