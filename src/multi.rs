@@ -128,9 +128,16 @@ pub fn watched_keys_count(srv: &Server, id: u64) -> usize {
     srv.watch.clients.get(&id).map_or(0, |w| w.keys.len())
 }
 
-/// The `multi-mem` of CLIENT LIST: queue plus watched keys (Redis `multiStateMemOverhead`).
-pub fn multi_mem(srv: &Server, c: &Client) -> usize {
-    c.mstate.mem_overhead() + watched_keys_count(srv, c.id) * WATCHED_KEY_SIZE
+/// The `multi-mem` of CLIENT LIST: the queued arguments as Redis counts
+/// them (bytes plus one pointer each).
+pub fn multi_mem(c: &Client) -> usize {
+    c.mstate.argv_len_sums
+}
+
+/// Memory Redis counts for the keys a client watches (part of `tot-mem`;
+/// the queue's share is in `Client::mem_usage`).
+pub fn watched_keys_mem(srv: &Server, id: u64) -> usize {
+    watched_keys_count(srv, id) * WATCHED_KEY_SIZE
 }
 
 /// Queues the current command (already validated) into the transaction
@@ -235,12 +242,20 @@ pub fn exec_command(srv: &mut Server, c: &mut Client) {
     srv.in_exec = true;
     let orig_argv = std::mem::take(&mut c.argv);
     let orig_cmd = c.cmd;
-    let commands = std::mem::take(&mut c.mstate.commands);
-    c.add_reply_array_len(commands.len());
-    for mc in commands {
-        c.argv = mc.argv;
-        c.cmd = Some(mc.cmd);
-        crate::server::call(srv, c, mc.cmd);
+    // The queue stays in place while it runs (CLIENT LIST shows its length).
+    let n = c.mstate.commands.len();
+    c.add_reply_array_len(n);
+    for j in 0..n {
+        let Some(mc) = c.mstate.commands.get_mut(j) else {
+            break;
+        };
+        let cmd = mc.cmd;
+        c.argv = std::mem::take(&mut mc.argv);
+        c.cmd = Some(cmd);
+        crate::server::call(srv, c, cmd);
+        if let Some(mc) = c.mstate.commands.get_mut(j) {
+            mc.argv = std::mem::take(&mut c.argv);
+        }
     }
     if old_flags & CLIENT_DENY_BLOCKING == 0 {
         c.flags &= !CLIENT_DENY_BLOCKING;

@@ -258,7 +258,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         c.querybuf.len(),
         qbuf_free,
         argv_mem,
-        crate::multi::multi_mem(srv, c),
+        crate::multi::multi_mem(c),
         c.reply
             .back()
             .map(|b| b.capacity())
@@ -268,7 +268,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         obl,
         oll,
         c.reply_bytes.saturating_sub(obl),
-        c.mem_usage(),
+        c.mem_usage() + crate::multi::watched_keys_mem(srv, c.id),
         events,
         cmd,
         c.resp
