@@ -269,10 +269,10 @@ impl Server {
             && conn
                 .register(self.el.registry(), token, Interest::READABLE, true)
                 .is_err()
-            {
-                self.free_slots.push(slot);
-                return None;
-            }
+        {
+            self.free_slots.push(slot);
+            return None;
+        }
         self.clients[slot] = Some(c);
         self.connected_clients += 1;
         self.stat_numconnections += 1;
@@ -643,9 +643,10 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         }
     }
     if let Some(req) = srv.shutdown_asap.take()
-        && prepare_for_shutdown(srv, req) {
-            srv.exit_code = Some(0);
-        }
+        && prepare_for_shutdown(srv, req)
+    {
+        srv.exit_code = Some(0);
+    }
     if run_with_period(srv, 100) {
         let cmds = srv.stat_numcommands;
         let input = srv.stat_net_input_bytes;
@@ -662,7 +663,10 @@ pub fn server_cron(srv: &mut Server) -> i64 {
 }
 
 fn run_with_period(srv: &Server, ms: i64) -> bool {
-    ms <= 1000 / srv.hz as i64 || srv.cronloops.is_multiple_of((ms / (1000 / srv.hz as i64)).max(1) as u64)
+    ms <= 1000 / srv.hz as i64
+        || srv
+            .cronloops
+            .is_multiple_of((ms / (1000 / srv.hz as i64)).max(1) as u64)
 }
 
 /// Closes idle clients past `timeout` seconds and shrinks idle query buffers
