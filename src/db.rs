@@ -281,6 +281,7 @@ fn del_generic_command(srv: &mut Server, c: &mut Client) {
         let key = c.argv[j].clone();
         crate::expire::expire_if_needed(srv, c.db, &key);
         if db_delete(srv, c.db, &key) {
+            signal_modified_key(srv, c.db, &key);
             srv.dirty += 1;
             deleted += 1;
         }
@@ -484,6 +485,9 @@ fn rename_generic_command(srv: &mut Server, c: &mut Client, nx: bool) {
     if expire != -1 {
         set_expire(srv, c.db, &dst, expire);
     }
+    crate::blocked::signal_key_as_ready(srv, c.db, &dst);
+    signal_modified_key(srv, c.db, &src);
+    signal_modified_key(srv, c.db, &dst);
     srv.dirty += 1;
     if nx {
         c.add_reply_long_long(1)
@@ -536,6 +540,9 @@ pub fn move_command(srv: &mut Server, c: &mut Client) {
     if expire != -1 {
         set_expire(srv, dst, &key, expire);
     }
+    crate::blocked::signal_key_as_ready(srv, dst, &key);
+    signal_modified_key(srv, c.db, &key);
+    signal_modified_key(srv, dst, &key);
     srv.dirty += 1;
     c.add_reply_long_long(1);
 }
@@ -588,6 +595,7 @@ pub fn copy_command(srv: &mut Server, c: &mut Client) {
     if expire != -1 {
         set_expire(srv, dstid, &newkey, expire);
     }
+    signal_modified_key(srv, dstid, &newkey);
     srv.dirty += 1;
     c.add_reply_long_long(1);
 }
