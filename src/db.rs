@@ -162,7 +162,7 @@ pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: boo
     match db.dict.get_mut(key) {
         Some(o) => {
             let old = std::mem::replace(&mut o.v, v);
-            crate::bio::lazy_free_value(old);
+            crate::bio::free_value(old, srv.config.lazyfree_lazy_server_del);
             // Redis dbOverwrite: under LFU the access counter survives an overwrite.
             if !lfu {
                 o.lru = lru;
@@ -179,8 +179,17 @@ pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: boo
     signal_modified_key(srv, dbid, key);
 }
 
-/// Deletes a key and its TTL (Redis `dbDelete`). Returns true if it existed.
+/// Deletes a key and its TTL (Redis `dbDelete`). Returns true if it
+/// existed. The value is freed with the lazy-free rule when
+/// `lazyfree-lazy-server-del` is on, else at once.
 pub fn db_delete(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
+    let lazy = srv.config.lazyfree_lazy_server_del;
+    db_generic_delete(srv, dbid, key, lazy)
+}
+
+/// Deletes a key and its TTL (Redis `dbGenericDelete`); with `lazy` a big
+/// value is freed on the bio thread (see `bio.rs`). True if it existed.
+pub fn db_generic_delete(srv: &mut Server, dbid: usize, key: &[u8], lazy: bool) -> bool {
     let db = &mut srv.dbs[dbid];
     if db.dict.is_empty() {
         return false;
@@ -188,7 +197,7 @@ pub fn db_delete(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
     match db.dict.remove(key) {
         Some((_, o)) => {
             db.expires.remove(key);
-            crate::bio::lazy_free_value(o.v);
+            crate::bio::free_value(o.v, lazy);
             true
         }
         None => false,
@@ -275,13 +284,20 @@ pub fn get_long_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> 
 
 // ---- Keyspace commands ----
 
-fn del_generic_command(srv: &mut Server, c: &mut Client) {
+fn del_generic_command(srv: &mut Server, c: &mut Client, lazy: bool) {
     let mut deleted = 0;
     for j in 1..c.argv.len() {
         let key = c.argv[j].clone();
         crate::expire::expire_if_needed(srv, c.db, &key);
-        if db_delete(srv, c.db, &key) {
+        if db_generic_delete(srv, c.db, &key, lazy) {
             signal_modified_key(srv, c.db, &key);
+            crate::notify::notify_keyspace_event(
+                srv,
+                crate::notify::NOTIFY_GENERIC,
+                "del",
+                &key,
+                c.db,
+            );
             srv.dirty += 1;
             deleted += 1;
         }
@@ -289,14 +305,18 @@ fn del_generic_command(srv: &mut Server, c: &mut Client) {
     c.add_reply_long_long(deleted);
 }
 
-/// DEL key [key ...] → integer: keys removed.
+/// DEL key [key ...] → integer: keys removed. Values are freed at once,
+/// or as UNLINK does when `lazyfree-lazy-user-del` is on.
 pub fn del_command(srv: &mut Server, c: &mut Client) {
-    del_generic_command(srv, c);
+    let lazy = srv.config.lazyfree_lazy_user_del;
+    del_generic_command(srv, c, lazy);
 }
 
-/// UNLINK key [key ...] → integer: keys removed; big values are freed in the background.
+/// UNLINK key [key ...] → integer: keys removed; values whose free effort
+/// is above 64 (list nodes, hashtable or skiplist entries) are freed on the
+/// bio thread (`bio.rs`).
 pub fn unlink_command(srv: &mut Server, c: &mut Client) {
-    del_generic_command(srv, c);
+    del_generic_command(srv, c, true);
 }
 
 /// EXISTS key [key ...] → integer: how many of the given keys exist (repeats count).
@@ -634,7 +654,7 @@ pub fn empty_db(srv: &mut Server, dbid: usize, async_free: bool) -> i64 {
     db.avg_ttl = 0;
     db.expires_cursor = 0;
     if async_free {
-        crate::bio::lazy_free(Box::new((dict, expires)));
+        crate::bio::lazy_free(Box::new((dict, expires)), n as u64);
     }
     n
 }

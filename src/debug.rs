@@ -83,7 +83,6 @@ pub fn obj_type_code(t: ObjType) -> u32 {
 }
 
 /// Digest of one (field, value) or (member, score text) pair.
-#[allow(dead_code)]
 fn pair_digest(a: &[u8], b: &[u8]) -> Digest {
     let mut e = [0u8; 20];
     mix_digest(&mut e, a);
@@ -574,24 +573,93 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
     }
 }
 
-// ---- Type glue (filled in as the collection types land) ----
+// ---- Type glue ----
 
 /// Adds the digest of a collection's contents to `d` (see the module docs).
-fn collection_digest(_d: &mut Digest, _v: &Value) {}
+fn collection_digest(d: &mut Digest, v: &Value) {
+    match v {
+        Value::List(ql) => {
+            for e in ql.iter() {
+                mix_digest(d, &e);
+            }
+        }
+        Value::Set(s) => s.for_each(|m| xor_digest(d, m)),
+        Value::Hash(h) => h.for_each(|f, val| xor_digest(d, &pair_digest(f, val))),
+        Value::ZSet(z) => match **z {},
+        _ => {}
+    }
+}
 
 /// DEBUG OBJECT's quicklist fields (empty for other encodings).
-fn quicklist_extra(_v: &Value) -> String {
-    String::new()
+fn quicklist_extra(v: &Value) -> String {
+    match v {
+        Value::List(ql) => ql.debug_info().to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The listpack of a value in the `listpack` encoding.
+fn listpack_of(v: &Value) -> Option<&crate::listpack::Listpack> {
+    match v {
+        Value::Hash(h) => match &**h {
+            crate::t_hash::HashObj::Listpack(lp) => Some(lp),
+            _ => None,
+        },
+        Value::ZSet(z) => match **z {},
+        _ => None,
+    }
+}
+
+/// A readable dump of a listpack (what DEBUG LISTPACK prints, in the
+/// spirit of Redis's `lpRepr`): the totals, then one line per entry with
+/// its index, byte offset, encoded size and value.
+pub fn listpack_repr(lp: &crate::listpack::Listpack) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{{total bytes {}}} {{num entries {}}}",
+        lp.bytes(),
+        lp.len()
+    );
+    let mut p = lp.first();
+    let mut index = 0;
+    while let Some(pos) = p {
+        let next = lp.next(pos);
+        // The terminator byte closes the last entry.
+        let size = next.unwrap_or(lp.bytes() - 1) - pos;
+        let val = match lp.get(pos) {
+            crate::listpack::LpValue::Int(i) => format!("[int]{}", i),
+            crate::listpack::LpValue::Str(s) => {
+                format!("[str]{}", String::from_utf8_lossy(&s[..s.len().min(40)]))
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{{ index: {:2}, offset: {}, entry bytes: {}, {} }}",
+            index, pos, size, val
+        );
+        index += 1;
+        p = next;
+    }
+    out.push_str("{end}\n\n");
+    out
 }
 
 /// Prints a listpack-encoded value's listpack on stdout; false for other encodings.
-fn print_listpack(_v: &Value) -> bool {
-    false
+fn print_listpack(v: &Value) -> bool {
+    match listpack_of(v) {
+        Some(lp) => {
+            print!("{}", listpack_repr(lp));
+            true
+        }
+        None => false,
+    }
 }
 
 /// Sets the quicklist's plain-node threshold (Redis `quicklistisSetPackedThreshold`).
-fn set_packed_threshold(_sz: u64) -> bool {
-    false
+fn set_packed_threshold(sz: u64) -> bool {
+    crate::quicklist::set_packed_threshold(sz)
 }
 
 /// Redis `getPositiveLongFromObjectOrReply`: "ERR value is not an integer

@@ -444,6 +444,7 @@ impl Server {
 
     /// Clears the INFO stats, commandstats and errorstats (CONFIG RESETSTAT).
     pub fn reset_stats(&mut self) {
+        crate::bio::lazyfree_reset_stats();
         self.stat_numcommands = 0;
         self.stat_numconnections = 0;
         self.stat_rejected_conn = 0;

@@ -412,9 +412,8 @@ fn sort_generic_command(srv: &mut Server, c: &mut Client, readonly: bool) {
                 }
             }
             if outputlen > 0 {
-                let list = new_list_from(srv, out);
+                let list = new_list_from(out);
                 crate::db::set_key(srv, dbid, &dst, list, false);
-                crate::db::signal_modified_key(srv, dbid, &dst);
                 crate::notify::notify_keyspace_event(
                     srv,
                     crate::notify::NOTIFY_LIST,
@@ -442,32 +441,71 @@ fn sort_generic_command(srv: &mut Server, c: &mut Client, readonly: bool) {
 // ---- Type glue ----
 
 /// Number of elements of a list, set or sorted set.
-fn value_len(_v: &Value) -> usize {
-    0
+fn value_len(v: &Value) -> usize {
+    match v {
+        Value::List(ql) => ql.len(),
+        Value::Set(s) => s.len(),
+        Value::ZSet(z) => match **z {},
+        _ => 0,
+    }
 }
 
-/// Every element of a list (head to tail), set or sorted set.
-fn load_all(_v: &Value) -> Vec<Vec<u8>> {
-    Vec::new()
+/// Every element of a list (head to tail), set (its iteration order) or
+/// sorted set (rank order).
+fn load_all(v: &Value) -> Vec<Vec<u8>> {
+    match v {
+        Value::List(ql) => ql.iter().collect(),
+        Value::Set(s) => s.iter().map(|e| e.to_vec()).collect(),
+        Value::ZSet(z) => match **z {},
+        _ => Vec::new(),
+    }
 }
 
 /// `n` elements of a list or sorted set in its own order from position
 /// `start`, counted from the tail and walking towards the head when `desc`.
-fn load_range(_v: &Value, _start: usize, _n: usize, _desc: bool) -> Vec<Vec<u8>> {
-    Vec::new()
+fn load_range(v: &Value, start: usize, n: usize, desc: bool) -> Vec<Vec<u8>> {
+    let mut out = Vec::with_capacity(n);
+    match v {
+        Value::List(ql) => {
+            let from = if desc {
+                -(start as i64) - 1
+            } else {
+                start as i64
+            };
+            ql.visit_from(from, !desc, |e| {
+                out.push(e.to_vec());
+                out.len() < n
+            });
+        }
+        Value::ZSet(z) => match **z {},
+        _ => {}
+    }
+    out
 }
 
 /// The value of `field` in a hash.
-fn hash_get(_v: &Value, _field: &[u8]) -> Option<Vec<u8>> {
-    None
+fn hash_get(v: &Value, field: &[u8]) -> Option<Vec<u8>> {
+    match v {
+        Value::Hash(h) => h.hash_type_get(field).map(|e| e.to_vec()),
+        _ => None,
+    }
 }
 
 /// Converts a sorted set to the `skiplist` encoding (Redis `zsetConvert`).
-fn zset_convert_to_skiplist(_z: &mut crate::t_zset::ZSetObj) {}
+fn zset_convert_to_skiplist(z: &mut crate::t_zset::ZSetObj) {
+    match *z {}
+}
 
-/// A new list value holding `elements`, with the server's list config.
-fn new_list_from(_srv: &Server, _elements: Vec<Vec<u8>>) -> Value {
-    Value::from_bytes(b"")
+/// A new list value holding `elements`. Redis builds SORT's result with
+/// `createQuicklistObject` alone, so it keeps the quicklist defaults (fill
+/// -2, no compression) whatever `list-max-listpack-size` says; DEBUG OBJECT
+/// shows `ql_listpack_max:-2`.
+fn new_list_from(elements: Vec<Vec<u8>>) -> Value {
+    let mut ql = crate::quicklist::Quicklist::new(-2, 0);
+    for e in &elements {
+        ql.push_tail(e);
+    }
+    Value::List(Box::new(ql))
 }
 
 #[cfg(test)]
