@@ -698,6 +698,68 @@ mod tests {
         assert_eq!(digest_hex(&fin), "8517bf97a37aa7dfb8ac8d517f9a163684842122");
     }
 
+    fn hex_of(v: &Value, has_expire: bool) -> String {
+        let mut d = [0u8; 20];
+        xor_object_digest(&mut d, v, has_expire);
+        digest_hex(&d)
+    }
+
+    /// DEBUG DIGEST-VALUE of collections, as redis-server 7.0.15 prints
+    /// them for: RPUSH l a b 1 -2; SADD s a 1 x; SADD si 1 2 3;
+    /// HSET h f v n 12 (and for a string with a TTL).
+    #[test]
+    fn collection_digests_match_redis() {
+        let mut ql = crate::quicklist::Quicklist::new(-2, 0);
+        for e in [&b"a"[..], b"b", b"1", b"-2"] {
+            ql.push_tail(e);
+        }
+        let l = Value::List(Box::new(ql));
+        assert_eq!(
+            hex_of(&l, false),
+            "a2a32ee18ddd85c1c366e8bf264f1e5b7ce9ffc0"
+        );
+
+        // Both set encodings give the same digest.
+        for mut s in [
+            crate::t_set::SetObj::new_intset(),
+            crate::t_set::SetObj::new_table(),
+        ] {
+            for m in [&b"a"[..], b"1", b"x"] {
+                s.add(m, 512);
+            }
+            let v = Value::Set(Box::new(s));
+            assert_eq!(
+                hex_of(&v, false),
+                "10d2996b383abbba1ecbb55fd95f2377d11c8687"
+            );
+        }
+        let mut si = crate::t_set::SetObj::new_intset();
+        for m in [&b"3"[..], b"1", b"2"] {
+            si.add(m, 512);
+        }
+        assert_eq!(
+            hex_of(&Value::Set(Box::new(si)), false),
+            "2a462a3f51a1db89738ebbeef0c47ce1bbc85246"
+        );
+
+        // Both hash encodings too.
+        for max_entries in [128, 0] {
+            let mut h = crate::t_hash::HashObj::new_listpack();
+            h.hash_type_set(b"f", b"v", max_entries, 64);
+            h.hash_type_set(b"n", b"12", max_entries, 64);
+            let v = Value::Hash(Box::new(h));
+            assert_eq!(
+                hex_of(&v, false),
+                "76d7ce7d8cb69c65ddb54b94589fa9396351461b"
+            );
+        }
+
+        assert_eq!(
+            hex_of(&Value::from_bytes(b"v"), true),
+            "311b17018163335616e089f6b951c82c477335ac"
+        );
+    }
+
     #[test]
     fn atoi_like_c() {
         assert_eq!(atoi(b"1"), 1);
