@@ -223,16 +223,7 @@ impl HashObj {
                 }
                 update
             }
-            HashObj::Table(d) => match d.get_mut(field) {
-                Some(v) => {
-                    *v = DictKey::from(value);
-                    true
-                }
-                None => {
-                    d.insert(field, DictKey::from(value));
-                    false
-                }
-            },
+            HashObj::Table(d) => d.insert(field, DictKey::from(value)).is_some(),
         }
     }
 

@@ -346,11 +346,7 @@ impl SetObj {
 }
 
 fn add_to_table(d: &mut Dict<()>, member: &[u8]) -> bool {
-    if d.contains_key(member) {
-        return false;
-    }
-    d.insert(member, ());
-    true
+    d.insert(member, ()).is_none()
 }
 
 // ---------------------------------------------------------------------------
