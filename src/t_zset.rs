@@ -3581,7 +3581,9 @@ fn zunion_inter_diff_generic_command(
             SetOp::Diff => "zdiffstore",
         };
         let mut obj = ZSetObj::Skiplist(Box::new(dst));
-        obj.convert_to_listpack_if_needed(maxelelen, totelelen, &limits(srv));
+        if !obj.is_empty() {
+            obj.convert_to_listpack_if_needed(maxelelen, totelelen, &limits(srv));
+        }
         store_result(srv, c, dbid, dstkey, Some(obj), event);
     } else if cardinality_only {
         c.add_reply_long_long(cardinality as i64);
