@@ -441,7 +441,11 @@ pub fn clients_in_timeout_table(srv: &Server) -> usize {
 /// `ERR value is not an integer or out of range`.
 pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
     if c.argv.len() != 3 && c.argv.len() != 4 {
-        c.add_reply_subcommand_syntax_error();
+        let sub: String = String::from_utf8_lossy(&c.argv[1]).chars().take(128).collect();
+        c.add_reply_error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            sub
+        ));
         return;
     }
     let mut unblock_error = false;
