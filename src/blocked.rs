@@ -441,7 +441,10 @@ pub fn clients_in_timeout_table(srv: &Server) -> usize {
 /// `ERR value is not an integer or out of range`.
 pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
     if c.argv.len() != 3 && c.argv.len() != 4 {
-        let sub: String = String::from_utf8_lossy(&c.argv[1]).chars().take(128).collect();
+        let sub: String = String::from_utf8_lossy(&c.argv[1])
+            .chars()
+            .take(128)
+            .collect();
         c.add_reply_error(&format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
             sub
@@ -518,7 +521,16 @@ mod tests {
             timeout_secs_to_ms(b"9223372036854775"),
             Some(9_223_372_036_854_775_000)
         );
-        for bad in [&b"nan"[..], b" 1", b"1 ", b"", b"abc", b"1e", b"1_0", b"1e99999"] {
+        for bad in [
+            &b"nan"[..],
+            b" 1",
+            b"1 ",
+            b"",
+            b"abc",
+            b"1e",
+            b"1_0",
+            b"1e99999",
+        ] {
             assert_eq!(timeout_secs_to_ms(bad), None, "{:?}", bad);
         }
     }

@@ -102,7 +102,10 @@ fn clients_are_served_first_come_first_served() {
     wait_blocked(&mut obs, 1);
     assert_eq!(run(&mut obs, "RPUSH q x y z"), ":3\r\n");
     assert_eq!(reply(&mut cs[0]), pair("q", "z"));
-    assert_eq!(run(&mut obs, "LRANGE q 0 -1"), "*2\r\n$1\r\nx\r\n$1\r\ny\r\n");
+    assert_eq!(
+        run(&mut obs, "LRANGE q 0 -1"),
+        "*2\r\n$1\r\nx\r\n$1\r\ny\r\n"
+    );
 }
 
 #[test]
@@ -190,7 +193,11 @@ fn timeout_argument_errors() {
         ("9223372036854775807", negative),
     ] {
         assert_eq!(run(&mut c, &format!("BLPOP k {t}")), want, "BLPOP {t}");
-        assert_eq!(run(&mut c, &format!("BZPOPMIN k {t}")), want, "BZPOPMIN {t}");
+        assert_eq!(
+            run(&mut c, &format!("BZPOPMIN k {t}")),
+            want,
+            "BZPOPMIN {t}"
+        );
         assert_eq!(
             run(&mut c, &format!("BLMOVE a b LEFT LEFT {t}")),
             want,
@@ -210,7 +217,10 @@ fn zero_and_huge_timeouts_block_until_served() {
     let mut cs: Vec<Conn> = (0..4).map(|_| srv.conn()).collect();
     // 0, -0, a tiny negative rounded to zero: forever. A timeout too far to
     // add to the clock never fires either.
-    for (i, t) in ["0", "-0", "-0.0001", "9223372036854775"].iter().enumerate() {
+    for (i, t) in ["0", "-0", "-0.0001", "9223372036854775"]
+        .iter()
+        .enumerate()
+    {
         send(&mut cs[i], &format!("BLPOP z {t}"));
         wait_blocked(&mut obs, i as i64 + 1);
     }
@@ -281,10 +291,7 @@ fn key_pushed_inside_multi_serves_after_exec() {
     // Nothing is served before EXEC...
     assert!(silent(&mut w1, 50));
     // ...and the transaction sees its own data first.
-    assert_eq!(
-        run(&mut obs, "EXEC"),
-        "*4\r\n:1\r\n:2\r\n:3\r\n$1\r\na\r\n"
-    );
+    assert_eq!(run(&mut obs, "EXEC"), "*4\r\n:1\r\n:2\r\n:3\r\n$1\r\na\r\n");
     assert_eq!(reply(&mut w1), pair("mk", "b"));
     assert_eq!(reply(&mut w2), pair("mk", "c"));
     assert_eq!(run(&mut obs, "EXISTS mk"), ":0\r\n");
@@ -320,10 +327,7 @@ fn key_deleted_or_retyped_while_clients_wait() {
     // The right type serves the clients that wait for it only.
     run(&mut obs, "DEL rk");
     assert_eq!(run(&mut obs, "ZADD rk 1 one"), ":1\r\n");
-    assert_eq!(
-        reply(&mut z),
-        "*3\r\n$2\r\nrk\r\n$3\r\none\r\n$1\r\n1\r\n"
-    );
+    assert_eq!(reply(&mut z), "*3\r\n$2\r\nrk\r\n$3\r\none\r\n$1\r\n1\r\n");
     assert!(silent(&mut c, 50));
     run(&mut obs, "DEL rk");
     run(&mut obs, "RPUSH rk v");
