@@ -767,7 +767,7 @@ pub fn ltrim_command(srv: &mut Server, c: &mut Client) {
         notify_keyspace_event(srv, NOTIFY_GENERIC, "del", &key, dbid);
     }
     signal_modified_key(srv, dbid, &key);
-    srv.dirty += (ltrim + rtrim) as i64;
+    srv.dirty += ltrim + rtrim;
     c.add_reply_ok();
 }
 
