@@ -126,7 +126,6 @@ fn lookup_list(srv: &mut Server, c: &mut Client, key: &[u8], write: bool) -> Loo
 
 /// Looks `key` up as a list with one hash lookup: `Ok(None)` if missing,
 /// `Err(())` after replying WRONGTYPE.
-#[allow(clippy::result_unit_err)]
 fn lookup_list_mut<'a>(
     srv: &'a mut Server,
     c: &mut Client,
