@@ -441,7 +441,14 @@ pub fn clients_in_timeout_table(srv: &Server) -> usize {
 /// `ERR value is not an integer or out of range`.
 pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
     if c.argv.len() != 3 && c.argv.len() != 4 {
-        c.add_reply_subcommand_syntax_error();
+        let sub: String = String::from_utf8_lossy(&c.argv[1])
+            .chars()
+            .take(128)
+            .collect();
+        c.add_reply_error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            sub
+        ));
         return;
     }
     let mut unblock_error = false;
@@ -483,4 +490,67 @@ pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
         srv.put_client(t);
     }
     c.add_reply_long_long(if unblocked { 1 } else { 0 });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::timeout_secs_to_ms;
+
+    #[test]
+    fn timeouts_parse_as_redis_7_0() {
+        assert_eq!(timeout_secs_to_ms(b"0"), Some(0));
+        assert_eq!(timeout_secs_to_ms(b"1.5"), Some(1500));
+        // Rounded up to the next millisecond.
+        assert_eq!(timeout_secs_to_ms(b"0.0001"), Some(1));
+        assert_eq!(timeout_secs_to_ms(b"1e-300"), Some(1));
+        assert_eq!(timeout_secs_to_ms(b"0.0015"), Some(2));
+        // Up to zero: forever.
+        assert_eq!(timeout_secs_to_ms(b"-0.0001"), Some(0));
+        assert_eq!(timeout_secs_to_ms(b"-0"), Some(0));
+        assert_eq!(timeout_secs_to_ms(b"-1"), Some(-1000));
+        // strtold forms.
+        assert_eq!(timeout_secs_to_ms(b"0x10"), Some(16000));
+        assert_eq!(timeout_secs_to_ms(b"1e3"), Some(1_000_000));
+        assert_eq!(timeout_secs_to_ms(b"00001"), Some(1000));
+        // Too big for 64 bits of milliseconds: what x86-64 makes of it.
+        assert_eq!(timeout_secs_to_ms(b"inf"), Some(i64::MIN));
+        assert_eq!(timeout_secs_to_ms(b"1e30"), Some(i64::MIN));
+        assert_eq!(timeout_secs_to_ms(b"9223372036854775807"), Some(i64::MIN));
+        assert_eq!(
+            timeout_secs_to_ms(b"9223372036854775"),
+            Some(9_223_372_036_854_775_000)
+        );
+        for bad in [
+            &b"nan"[..],
+            b" 1",
+            b"1 ",
+            b"",
+            b"abc",
+            b"1e",
+            b"1_0",
+            b"1e99999",
+        ] {
+            assert_eq!(timeout_secs_to_ms(bad), None, "{:?}", bad);
+        }
+    }
+
+    #[test]
+    fn block_types_and_object_types() {
+        assert!(BlockType::List.served_by(ObjType::List));
+        assert!(BlockType::ZSet.served_by(ObjType::ZSet));
+        assert!(!BlockType::List.served_by(ObjType::ZSet));
+        assert!(!BlockType::ZSet.served_by(ObjType::String));
+    }
+
+    #[test]
+    fn signal_is_a_no_op_without_waiters() {
+        let mut srv = Server::new(crate::config::Config::default()).expect("server");
+        signal_key_as_ready(&mut srv, 0, b"k");
+        assert!(srv.blocked.ready_keys.is_empty());
+        assert_eq!(ms_until_next_timeout(&srv, 0), None);
+        srv.blocked.timeouts.insert((1000, 1));
+        assert_eq!(ms_until_next_timeout(&srv, 400), Some(601));
+        assert_eq!(ms_until_next_timeout(&srv, 5000), Some(0));
+    }
 }

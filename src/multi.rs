@@ -437,6 +437,21 @@ pub fn touch_all_watched_keys_in_db(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::object::Value;
+
+    fn server() -> Server {
+        Server::new(crate::config::Config::default()).expect("server")
+    }
+
+    fn set(srv: &mut Server, db: usize, key: &[u8]) {
+        crate::db::set_key(srv, db, key, Value::from_bytes(b"v"), false);
+    }
+
+    fn set_expired(srv: &mut Server, db: usize, key: &[u8]) {
+        set(srv, db, key);
+        let past = srv.mstime - 1000;
+        crate::db::set_expire(srv, db, key, past);
+    }
 
     #[test]
     fn queue_accounting_matches_redis() {
@@ -445,5 +460,82 @@ mod tests {
         ms.alloc_count = 2;
         ms.argv_len_sums = 5 + 3 * 8;
         assert_eq!(ms.mem_overhead(), 29 + 48);
+    }
+
+    #[test]
+    fn touch_marks_every_watcher_and_unwatches_it() {
+        let mut srv = server();
+        watch_for_key(&mut srv, 1, 0, Bytes::from_static(b"k"));
+        watch_for_key(&mut srv, 1, 0, Bytes::from_static(b"other"));
+        watch_for_key(&mut srv, 2, 0, Bytes::from_static(b"k"));
+        watch_for_key(&mut srv, 3, 1, Bytes::from_static(b"k"));
+        // Watching twice is watching once.
+        watch_for_key(&mut srv, 2, 0, Bytes::from_static(b"k"));
+        assert_eq!(watched_keys_count(&srv, 2), 1);
+        set(&mut srv, 0, b"k");
+        assert!(is_dirty_cas(&srv, 1) && is_dirty_cas(&srv, 2));
+        assert!(!is_dirty_cas(&srv, 3), "another database");
+        assert_eq!(watched_keys_count(&srv, 1), 0);
+        assert!(srv.dbs[0].watched_keys.is_empty());
+        assert_eq!(srv.dbs[1].watched_keys.len(), 1);
+        unwatch_all_keys(&mut srv, 3);
+        assert!(srv.dbs[1].watched_keys.is_empty());
+    }
+
+    #[test]
+    fn keys_expired_when_watched() {
+        let mut srv = server();
+        set_expired(&mut srv, 0, b"x");
+        watch_for_key(&mut srv, 7, 0, Bytes::from_static(b"x"));
+        assert!(srv.dbs[0].watched_keys[&b"x"[..]][0].expired);
+        assert!(!is_watched_key_expired(&srv, 7));
+        // Its deletion changes nothing logically.
+        crate::expire::expire_if_needed(&mut srv, 0, b"x");
+        assert!(!is_dirty_cas(&srv, 7));
+        assert!(!srv.dbs[0].watched_keys[&b"x"[..]][0].expired);
+        // Setting it afterwards does.
+        set(&mut srv, 0, b"x");
+        assert!(is_dirty_cas(&srv, 7));
+    }
+
+    #[test]
+    fn keys_expiring_after_watch_fail_exec() {
+        let mut srv = server();
+        set(&mut srv, 0, b"y");
+        watch_for_key(&mut srv, 8, 0, Bytes::from_static(b"y"));
+        assert!(!is_watched_key_expired(&srv, 8));
+        let past = srv.mstime - 1;
+        crate::db::set_expire(&mut srv, 0, b"y", past);
+        assert!(is_watched_key_expired(&srv, 8));
+    }
+
+    #[test]
+    fn flush_and_swap_rules() {
+        let mut srv = server();
+        // Existing key flushed: dirty. Missing key: not.
+        set(&mut srv, 0, b"a");
+        watch_for_key(&mut srv, 1, 0, Bytes::from_static(b"a"));
+        watch_for_key(&mut srv, 2, 0, Bytes::from_static(b"missing"));
+        touch_all_watched_keys_in_db(&mut srv, 0, None);
+        assert!(is_dirty_cas(&srv, 1));
+        assert!(!is_dirty_cas(&srv, 2));
+        // SWAPDB: a missing key replaced with an existing one.
+        set(&mut srv, 1, b"missing");
+        touch_all_watched_keys_in_db(&mut srv, 0, Some(1));
+        assert!(is_dirty_cas(&srv, 2));
+        // A missing key replaced with an expired one: marked expired, not dirty.
+        set_expired(&mut srv, 1, b"b");
+        watch_for_key(&mut srv, 3, 0, Bytes::from_static(b"b"));
+        touch_all_watched_keys_in_db(&mut srv, 0, Some(1));
+        assert!(!is_dirty_cas(&srv, 3));
+        assert!(srv.dbs[0].watched_keys[&b"b"[..]][0].expired);
+        // An expired key replaced with another expired key: still nothing.
+        set_expired(&mut srv, 0, b"b");
+        touch_all_watched_keys_in_db(&mut srv, 0, Some(1));
+        assert!(!is_dirty_cas(&srv, 3));
+        // An expired key replaced with a live one: dirty.
+        set(&mut srv, 1, b"b");
+        touch_all_watched_keys_in_db(&mut srv, 0, Some(1));
+        assert!(is_dirty_cas(&srv, 3));
     }
 }

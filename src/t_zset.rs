@@ -260,7 +260,8 @@ pub struct ZSet {
     upper_free: Vec<u32>,
     /// Pool slots currently on free lists.
     upper_free_slots: usize,
-    head: [Level; ZSKIPLIST_MAXLEVEL],
+    /// The header's levels (as many as the highest level seen so far).
+    head: Vec<Level>,
     tail: u32,
     level: usize,
     /// Hash tables of node indices; `ht[1]` is used while rehashing.
@@ -318,7 +319,7 @@ impl ZSet {
             upper: Vec::new(),
             upper_free: Vec::new(),
             upper_free_slots: 0,
-            head: [EMPTY_LEVEL; ZSKIPLIST_MAXLEVEL],
+            head: vec![EMPTY_LEVEL],
             tail: NIL,
             level: 1,
             ht: [Box::new([]), Box::new([])],
@@ -493,6 +494,9 @@ impl ZSet {
         let level = zsl_random_level();
         let len = self.nodes.len() as u32 - 1; // x is already in the arena
         if level > self.level {
+            if self.head.len() < level {
+                self.head.resize(level, EMPTY_LEVEL);
+            }
             for i in self.level..level {
                 rank[i] = 0;
                 update[i] = HEAD;
@@ -623,12 +627,19 @@ impl ZSet {
         }
     }
 
+    /// Makes room for `n` more members without over-allocating (ZADD with
+    /// many members, conversions).
+    pub fn reserve(&mut self, n: usize) {
+        self.nodes.reserve_exact(n);
+    }
+
     /// Adds a member that is not present (Redis `zslInsert` + `dictAdd`);
     /// returns its node.
     pub fn insert(&mut self, score: f64, ele: &[u8]) -> u32 {
         debug_assert!(!score.is_nan());
         if self.nodes.len() == self.nodes.capacity() {
-            let more = (self.nodes.len() / 2).max(4);
+            // Grow by a quarter: the slack of a growing set stays small.
+            let more = (self.nodes.len() / 4).max(4);
             self.nodes.reserve_exact(more);
         }
         let x = self.nodes.len() as u32;
@@ -1530,6 +1541,17 @@ impl ZSetObj {
         self.len() == 0
     }
 
+    /// Gives a `listpack` back its spare capacity: Redis reallocates a
+    /// listpack to its exact size on every change, while a growing `Vec`
+    /// keeps up to half of its buffer unused. Write commands call this once
+    /// when they are done (one copy of the listpack, which they already
+    /// walked).
+    pub fn shrink_to_fit(&mut self) {
+        if let ZSetObj::Listpack(lp) = self {
+            *lp = Listpack::from_bytes(lp.as_bytes().to_vec());
+        }
+    }
+
     /// Approximate heap bytes.
     pub fn mem_usage(&self) -> usize {
         match self {
@@ -1592,7 +1614,9 @@ impl ZSetObj {
     /// Converts to `skiplist` (Redis `zsetConvert`); no-op if it is one.
     pub fn convert_to_skiplist(&mut self) {
         let ZSetObj::Listpack(lp) = self else { return };
-        let mut z = ZSet::with_capacity(lp.len() / 2);
+        // One more than the listpack holds: the usual reason to convert is
+        // the member about to be added.
+        let mut z = ZSet::with_capacity(lp.len() / 2 + 1);
         let mut t = itoa::Buffer::new();
         let mut e = lp.first();
         while let Some(p) = e {
@@ -1618,6 +1642,7 @@ impl ZSetObj {
             x = z.next(n);
         }
         *self = ZSetObj::Listpack(lp);
+        self.shrink_to_fit();
     }
 
     /// Converts a `skiplist` to `listpack` when its size, longest member
@@ -2028,6 +2053,9 @@ fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut fl
         Lookup::Found(_) => {}
     }
     if let Some(z) = zset_get_mut(srv, dbid, key) {
+        if let ZSetObj::Skiplist(zs) = z {
+            zs.reserve(elements);
+        }
         for (j, &s) in scores.iter().enumerate() {
             let ele = &argv[scoreidx + 1 + j * 2];
             let (out, newscore) = z.zset_add(s, ele, flags, &lim);
@@ -2045,6 +2073,9 @@ fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut fl
                 processed += 1;
             }
             score = newscore;
+        }
+        if added > 0 || updated > 0 {
+            z.shrink_to_fit();
         }
     }
     if nan {
@@ -2093,6 +2124,9 @@ pub fn zrem_command(srv: &mut Server, c: &mut Client) {
                         keyremoved = true;
                         break;
                     }
+                }
+                if deleted > 0 && !keyremoved {
+                    z.shrink_to_fit();
                 }
             }
         }
@@ -2214,6 +2248,9 @@ fn zremrange_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], r
             }
             deleted = zset_delete_range(z, &range);
             keyremoved = z.is_empty();
+            if deleted > 0 && !keyremoved {
+                z.shrink_to_fit();
+            }
         }
     }
     if keyremoved {
@@ -2760,7 +2797,8 @@ fn zrange_generic_command(
 /// the result is empty (replying 0), as Redis's ZRANGESTORE / Z*STORE.
 fn store_result(srv: &mut Server, c: &mut Client, dbid: usize, dst: &[u8], z: Option<ZSetObj>, event: &str) {
     match z {
-        Some(z) if !z.is_empty() => {
+        Some(mut z) if !z.is_empty() => {
+            z.shrink_to_fit();
             let n = z.len();
             db::set_key(srv, dbid, dst, Value::ZSet(Box::new(z)), false);
             db::signal_modified_key(srv, dbid, dst);
@@ -2899,6 +2937,9 @@ fn generic_zpop(
                 }
             };
             popped.push(item);
+        }
+        if !z.is_empty() {
+            z.shrink_to_fit();
         }
         z.is_empty()
     };
