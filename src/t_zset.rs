@@ -3401,8 +3401,8 @@ fn aggregate(target: &mut f64, val: f64, agg: Aggregate) {
 /// One input of a set operation: a sorted set, or nothing (missing key).
 /// Plain sets (type `set`) are inputs too, each member with score 1.
 struct OpSrc<'a> {
-    /// Index of the key among the inputs of the command line, to spot a key
-    /// given twice (Redis compares the objects).
+    /// The key's name, to spot a key given twice (Redis compares the
+    /// objects).
     key: &'a [u8],
     obj: Option<&'a Value>,
     weight: f64,
@@ -3412,16 +3412,16 @@ impl OpSrc<'_> {
     fn len(&self) -> usize {
         match self.obj {
             Some(Value::ZSet(z)) => z.len(),
-            Some(Value::Set(s)) => match **s {},
+            Some(Value::Set(s)) => s.len(),
             _ => 0,
         }
     }
 
     /// Calls `f(member, score)` for every member.
-    fn for_each(&self, f: impl FnMut(&[u8], f64)) {
+    fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
         match self.obj {
             Some(Value::ZSet(z)) => z.for_each(f),
-            Some(Value::Set(s)) => match **s {},
+            Some(Value::Set(s)) => s.for_each(|m| f(m, 1.0)),
             _ => {}
         }
     }
@@ -3430,7 +3430,7 @@ impl OpSrc<'_> {
     fn find(&self, member: &[u8]) -> Option<f64> {
         match self.obj {
             Some(Value::ZSet(z)) => z.score(member),
-            Some(Value::Set(s)) => match **s {},
+            Some(Value::Set(s)) => s.is_member(member).then_some(1.0),
             _ => None,
         }
     }
