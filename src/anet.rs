@@ -295,17 +295,19 @@ fn accept_common(
         srv.stat_rejected_conn += 1;
         return;
     }
-    if srv.config.protected_mode && srv.config.requirepass.is_empty()
-        && let Some(ip) = peer_ip {
-            // Redis compares the text: only 127.0.0.1 and ::1 count as local.
-            let local = ip == IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
-                || ip == IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
-            if !local {
-                write_and_drop(&mut conn, PROTECTED_MODE_MSG.as_bytes());
-                srv.stat_rejected_conn += 1;
-                return;
-            }
+    if srv.config.protected_mode
+        && srv.config.requirepass.is_empty()
+        && let Some(ip) = peer_ip
+    {
+        // Redis compares the text: only 127.0.0.1 and ::1 count as local.
+        let local = ip == IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+            || ip == IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
+        if !local {
+            write_and_drop(&mut conn, PROTECTED_MODE_MSG.as_bytes());
+            srv.stat_rejected_conn += 1;
+            return;
         }
+    }
     let unix = matches!(conn, Conn::Unix(_));
     if srv.add_client(conn, addr.clone(), laddr, unix).is_some() {
         tracing::debug!("Accepted {}", addr);

@@ -37,9 +37,10 @@ pub fn lazy_free(job: Job) {
         *guard = Some(tx);
     }
     if let Some(tx) = guard.as_ref()
-        && let Err(e) = tx.send(job) {
-            drop(e.0);
-        }
+        && let Err(e) = tx.send(job)
+    {
+        drop(e.0);
+    }
 }
 
 /// Frees a value removed from the keyspace: inline when cheap, else on the thread.

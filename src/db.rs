@@ -389,9 +389,10 @@ pub fn scan_command(srv: &mut Server, c: &mut Client) {
     let mut out: Vec<Box<[u8]>> = Vec::with_capacity(keys.len());
     for k in keys {
         if let Some(p) = &pattern
-            && !string_match(p, &k, false) {
-                continue;
-            }
+            && !string_match(p, &k, false)
+        {
+            continue;
+        }
         if let Some(t) = &typename {
             let name = lookup_key_read_with_flags(srv, c.db, &k, LOOKUP_NOTOUCH)
                 .map(|o| o.v.obj_type().name())

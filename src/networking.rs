@@ -401,10 +401,11 @@ impl Client {
 
     fn set_deferred(&mut self, h: DeferredLen, prefix: u8, n: i64) {
         if let Some(idx) = h.0
-            && let Some(chunk) = self.reply.get_mut(idx) {
-                resp::write_len(chunk, prefix, n);
-                self.reply_bytes += chunk.len();
-            }
+            && let Some(chunk) = self.reply.get_mut(idx)
+        {
+            resp::write_len(chunk, prefix, n);
+            self.reply_bytes += chunk.len();
+        }
     }
 
     /// Fills a deferred array length.
@@ -739,9 +740,9 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
             && conn
                 .register(srv.el.registry(), token, interest, false)
                 .is_err()
-            {
-                return false;
-            }
+        {
+            return false;
+        }
         c.write_registered = pending;
     }
     true

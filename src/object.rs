@@ -98,9 +98,10 @@ impl Value {
     /// of at most 20 chars becomes `int`; otherwise `embstr`/`raw` by length.
     pub fn from_arg_encoded(s: &[u8]) -> Value {
         if s.len() <= 20
-            && let Some(v) = crate::util::string2ll(s) {
-                return Value::Int(v);
-            }
+            && let Some(v) = crate::util::string2ll(s)
+        {
+            return Value::Int(v);
+        }
         Value::from_bytes(s)
     }
 

@@ -260,10 +260,10 @@ impl Server {
             && conn
                 .register(self.el.registry(), token, Interest::READABLE, true)
                 .is_err()
-            {
-                self.free_slots.push(slot);
-                return None;
-            }
+        {
+            self.free_slots.push(slot);
+            return None;
+        }
         self.clients[slot] = Some(c);
         self.connected_clients += 1;
         self.stat_numconnections += 1;
@@ -309,10 +309,11 @@ impl Server {
     /// Queues a client in the table for closing in `before_sleep` (Redis `freeClientAsync`).
     pub fn free_client_async(&mut self, slot: usize) {
         if let Some(c) = self.client_mut(slot)
-            && c.flags & CLIENT_CLOSE_ASAP == 0 {
-                c.flags |= CLIENT_CLOSE_ASAP;
-                self.clients_to_close.push(slot);
-            }
+            && c.flags & CLIENT_CLOSE_ASAP == 0
+        {
+            c.flags |= CLIENT_CLOSE_ASAP;
+            self.clients_to_close.push(slot);
+        }
     }
 
     /// Queues a client for the write pass in `before_sleep`.
@@ -598,9 +599,10 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         }
     }
     if let Some(req) = srv.shutdown_asap.take()
-        && prepare_for_shutdown(srv, req) {
-            srv.exit_code = Some(0);
-        }
+        && prepare_for_shutdown(srv, req)
+    {
+        srv.exit_code = Some(0);
+    }
     if run_with_period(srv, 100) {
         let cmds = srv.stat_numcommands;
         let input = srv.stat_net_input_bytes;
@@ -617,7 +619,10 @@ pub fn server_cron(srv: &mut Server) -> i64 {
 }
 
 fn run_with_period(srv: &Server, ms: i64) -> bool {
-    ms <= 1000 / srv.hz as i64 || srv.cronloops.is_multiple_of((ms / (1000 / srv.hz as i64)).max(1) as u64)
+    ms <= 1000 / srv.hz as i64
+        || srv
+            .cronloops
+            .is_multiple_of((ms / (1000 / srv.hz as i64)).max(1) as u64)
 }
 
 /// Closes idle clients past `timeout` seconds and shrinks idle query buffers

@@ -336,9 +336,10 @@ pub fn client_list_command(srv: &mut Server, c: &mut Client) {
     let mut lines: Vec<(u64, String)> = Vec::new();
     let keep = |cl: &Client| -> bool {
         if let Some(t) = &type_filter
-            && client_type_name(cl) != t {
-                return false;
-            }
+            && client_type_name(cl) != t
+        {
+            return false;
+        }
         if let Some(ids) = &ids {
             return ids.contains(&cl.id);
         }
@@ -424,21 +425,25 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
     }
     let matches = |cl: &Client| -> bool {
         if let Some(a) = &addr
-            && cl.addr.as_bytes() != &a[..] {
-                return false;
-            }
+            && cl.addr.as_bytes() != &a[..]
+        {
+            return false;
+        }
         if let Some(a) = &laddr
-            && cl.laddr.as_bytes() != &a[..] {
-                return false;
-            }
+            && cl.laddr.as_bytes() != &a[..]
+        {
+            return false;
+        }
         if let Some(i) = id
-            && cl.id != i {
-                return false;
-            }
+            && cl.id != i
+        {
+            return false;
+        }
         if let Some(t) = &typ
-            && client_type_name(cl) != t {
-                return false;
-            }
+            && client_type_name(cl) != t
+        {
+            return false;
+        }
         let _ = &user;
         true
     };

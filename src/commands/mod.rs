@@ -806,10 +806,7 @@ pub fn get_keys(m: &CommandMeta, argv: &[Bytes]) -> Vec<(usize, &'static [&'stat
     get_keys_from_specs(m, argv)
 }
 
-fn getkeys_common(
-    srv: &mut Server,
-    c: &mut Client,
-) -> Option<(Vec<Bytes>, KeysWithFlags)> {
+fn getkeys_common(srv: &mut Server, c: &mut Client) -> Option<(Vec<Bytes>, KeysWithFlags)> {
     let argv: Vec<Bytes> = c.argv[2..].to_vec();
     let Some(idx) = srv.commands.lookup(&argv) else {
         c.add_reply_error("ERR Invalid command specified");
