@@ -64,6 +64,10 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+mod collections;
+
+pub use collections::EncodingLimits;
+
 use crate::config::MaxmemoryPolicy;
 use crate::db::RedisDb;
 use crate::lzf;
@@ -103,6 +107,36 @@ pub const RDB_OPCODE_EOF: u8 = 255;
 
 /// Value type of a string key.
 pub const RDB_TYPE_STRING: u8 = 0;
+/// A list as a count and its elements (before Redis 3.2).
+pub const RDB_TYPE_LIST: u8 = 1;
+/// A set as a count and its members (the `hashtable` encoding).
+pub const RDB_TYPE_SET: u8 = 2;
+/// A sorted set with scores as decimal strings (before RDB 8).
+pub const RDB_TYPE_ZSET: u8 = 3;
+/// A hash as a count and field/value pairs (the `hashtable` encoding).
+pub const RDB_TYPE_HASH: u8 = 4;
+/// A sorted set with binary double scores (the `skiplist` encoding).
+pub const RDB_TYPE_ZSET_2: u8 = 5;
+/// A hash as a zipmap blob (Redis 2.4 and before).
+pub const RDB_TYPE_HASH_ZIPMAP: u8 = 9;
+/// A list as one ziplist blob (before Redis 3.2).
+pub const RDB_TYPE_LIST_ZIPLIST: u8 = 10;
+/// A set as an intset blob.
+pub const RDB_TYPE_SET_INTSET: u8 = 11;
+/// A sorted set as a ziplist blob (before Redis 7.0).
+pub const RDB_TYPE_ZSET_ZIPLIST: u8 = 12;
+/// A hash as a ziplist blob (before Redis 7.0).
+pub const RDB_TYPE_HASH_ZIPLIST: u8 = 13;
+/// A list as ziplist nodes (Redis 3.2 to 6.2).
+pub const RDB_TYPE_LIST_QUICKLIST: u8 = 14;
+/// A hash as a listpack blob.
+pub const RDB_TYPE_HASH_LISTPACK: u8 = 16;
+/// A sorted set as a listpack blob.
+pub const RDB_TYPE_ZSET_LISTPACK: u8 = 17;
+/// A list as listpack and plain nodes (Redis 7.0).
+pub const RDB_TYPE_LIST_QUICKLIST_2: u8 = 18;
+/// A set as a listpack blob (Redis 7.2, RDB 11).
+pub const RDB_TYPE_SET_LISTPACK: u8 = 20;
 
 // ---- Length and string encodings ----
 
@@ -302,6 +336,21 @@ impl<W: Write> RdbWriter<'_, W> {
         }
     }
 
+    /// An LZF blob compressed elsewhere (Redis `rdbSaveLzfBlob`): the LZF
+    /// marker, compressed length, original length, compressed bytes.
+    fn save_lzf_blob(&mut self, compressed: &[u8], original_len: usize) -> io::Result<()> {
+        self.write(&[(RDB_ENCVAL << 6) | RDB_ENC_LZF as u8])?;
+        self.save_len(compressed.len() as u64)?;
+        self.save_len(original_len as u64)?;
+        self.write(compressed)
+    }
+
+    /// A double as 8 little-endian IEEE 754 bytes (Redis
+    /// `rdbSaveBinaryDoubleValue`, RDB 8 and later).
+    fn save_binary_double(&mut self, v: f64) -> io::Result<()> {
+        self.write(&v.to_le_bytes())
+    }
+
     /// An AUX record (Redis `rdbSaveAuxField`).
     fn save_aux(&mut self, key: &str, val: &[u8]) -> io::Result<()> {
         self.save_type(RDB_OPCODE_AUX)?;
@@ -310,17 +359,24 @@ impl<W: Write> RdbWriter<'_, W> {
     }
 }
 
-/// Bytes `v` takes as an RDB string value, with LZF when `compress` and
-/// it pays off (Redis `rdbSavedObjectLen`, DEBUG OBJECT's `serializedlength`).
+/// Bytes `v` takes as an RDB value (without type byte and key), with LZF
+/// where `compress` allows it and it pays off (Redis `rdbSavedObjectLen`,
+/// DEBUG OBJECT's `serializedlength`).
 pub fn rdb_saved_value_len(v: &Value, compress: bool) -> usize {
+    rdb_save_object_to_vec(v, compress).1.len()
+}
+
+/// The RDB type byte of `v` and its serialized value, as Redis's
+/// `rdbSaveObjectType` + `rdbSaveObject` write them (the DUMP payload body).
+pub fn rdb_save_object_to_vec(v: &Value, compress: bool) -> (u8, Vec<u8>) {
     let mut buf = Vec::new();
     let mut w = RdbWriter {
         w: &mut buf,
         cksum: None,
     };
     // Writing into a Vec cannot fail.
-    let _ = w.save_string_value(v, compress);
-    buf.len()
+    let _ = w.save_object(v, compress);
+    (collections::rdb_object_type(v), buf)
 }
 
 /// The integer encoding of `v`, if it fits 32 bits (Redis `rdbEncodeInteger`):
@@ -406,9 +462,9 @@ fn rdb_save_key_value_pair<W: Write>(
         }
         AccessTracking::None => {}
     }
-    r.save_type(RDB_TYPE_STRING)?;
+    r.save_type(collections::rdb_object_type(&o.v))?;
     r.save_raw_string(key, opts.compression)?;
-    r.save_string_value(&o.v, opts.compression)
+    r.save_object(&o.v, opts.compression)
 }
 
 /// The current working directory for log messages ("unknown" if unreadable).
@@ -536,6 +592,9 @@ pub struct RdbLoadInfo {
     pub keys_loaded: u64,
     /// Keys skipped because their expire time had passed.
     pub keys_expired: u64,
+    /// Empty collections skipped (files written by Redis versions with the
+    /// bug that could save them).
+    pub empty_keys_skipped: u64,
     /// The `redis-ver` aux field, if present.
     pub redis_ver: Option<String>,
     /// The `ctime` aux field (unix seconds), if present.
@@ -646,6 +705,8 @@ pub struct RdbLoadOptions {
     pub tracking: AccessTracking,
     /// The LRU clock given to loaded keys (and the base for IDLE).
     pub lru_clock: u32,
+    /// Encoding thresholds applied to loaded collections.
+    pub limits: EncodingLimits,
 }
 
 impl RdbLoadOptions {
@@ -656,6 +717,7 @@ impl RdbLoadOptions {
             verify_checksum: srv.config.rdbchecksum,
             tracking: AccessTracking::from_policy(srv.config.maxmemory_policy),
             lru_clock: srv.lru_clock(),
+            limits: EncodingLimits::from_config(&srv.config),
         }
     }
 
@@ -997,7 +1059,7 @@ pub fn rdb_load_rio<R: Read>(
         }
         match rdb_type_name(t) {
             None => return Err(rd.corrupt(format!("Unknown RDB encoding type {}", t))),
-            Some(name) if t != RDB_TYPE_STRING => {
+            Some(name) if !collections::rdb_type_loadable(t) => {
                 return Err(RdbLoadError::Unsupported {
                     offset: rd.pos,
                     what: format!("RDB value type {} ({}) is not supported yet", t, name),
@@ -1006,7 +1068,20 @@ pub fn rdb_load_rio<R: Read>(
             Some(_) => {}
         }
         let key = rd.load_string_bytes()?;
-        let val = rd.load_string_value()?;
+        let Some(val) = rd.load_object(t, &opts.limits)? else {
+            // An empty collection: skipped, as Redis 7.0 does.
+            info.empty_keys_skipped += 1;
+            if info.empty_keys_skipped <= 10 {
+                tracing::warn!(
+                    "rdbLoadObject skipping empty key: {}",
+                    String::from_utf8_lossy(&key)
+                );
+            }
+            expire = -1;
+            lru_idle = -1;
+            lfu_freq = -1;
+            continue;
+        };
         if expire != -1 && expire < opts.now_ms {
             info.keys_expired += 1;
         } else {
@@ -1110,11 +1185,20 @@ pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoad
     let r = BufReader::with_capacity(256 * 1024, file);
     match rdb_load_rio(r, size, &mut srv.dbs, &opts) {
         Ok(info) => {
-            tracing::info!(
-                "Done loading RDB, keys loaded: {}, keys expired: {}.",
-                info.keys_loaded,
-                info.keys_expired
-            );
+            if info.empty_keys_skipped > 0 {
+                tracing::warn!(
+                    "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",
+                    info.keys_loaded,
+                    info.keys_expired,
+                    info.empty_keys_skipped
+                );
+            } else {
+                tracing::info!(
+                    "Done loading RDB, keys loaded: {}, keys expired: {}.",
+                    info.keys_loaded,
+                    info.keys_expired
+                );
+            }
             Ok(info)
         }
         Err(e) => {
@@ -1133,6 +1217,7 @@ pub fn rdb_load_fuzz(data: &[u8]) {
         verify_checksum: true,
         tracking: AccessTracking::None,
         lru_clock: 0,
+        limits: EncodingLimits::default(),
     };
     let _ = rdb_load_rio(data, data.len() as u64, &mut dbs, &opts);
 }
@@ -1166,6 +1251,7 @@ mod tests {
             verify_checksum: true,
             tracking: AccessTracking::None,
             lru_clock: 1234,
+            limits: EncodingLimits::default(),
         }
     }
 
