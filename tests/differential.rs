@@ -1470,6 +1470,467 @@ impl Gen {
     }
 }
 
+// ---- Random stream over the collection types ----
+
+/// Members and elements: small integers (intset and listpack integers),
+/// short strings, and values long enough to pass the listpack value limits.
+const MEMBERS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "3",
+    "5",
+    "8",
+    "13",
+    "-1",
+    "100",
+    "70000",
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "f",
+    "foo",
+    "bar",
+    "1.5",
+    "",
+    "a-long-member-that-is-longer-than-sixty-four-bytes-so-it-crosses-the-value-limit",
+];
+/// Scores: integers, fractions, infinities and junk.
+const SCORES: &[&str] = &[
+    "0", "1", "2", "-1", "1.5", "-2.25", "10", "3e2", "inf", "-inf", "+inf", "0.1", "nan", "abc",
+    "(1", "1e400",
+];
+/// Range bounds for ZRANGEBYSCORE and friends.
+const SCORE_BOUNDS: &[&str] = &[
+    "-inf", "+inf", "0", "1", "(1", "2", "(2", "-1", "1.5", "(1.5", "x", "10",
+];
+/// Range bounds for the BYLEX commands.
+const LEX_BOUNDS: &[&str] = &["-", "+", "[a", "(a", "[c", "(foo", "[", "a", "[1", "(bar"];
+/// Indexes for the list and rank commands.
+const INDEXES: &[&str] = &["0", "1", "2", "-1", "-2", "-3", "5", "-100", "100", "x"];
+
+impl Gen {
+    fn member(&mut self) -> String {
+        self.rng.pick(MEMBERS).to_string()
+    }
+
+    fn members(&mut self, max: usize) -> Vec<String> {
+        (0..self.rng.below(max) + 1)
+            .map(|_| self.member())
+            .collect()
+    }
+
+    /// One random collection command and how to compare its replies.
+    fn coll_command(&mut self) -> (Vec<String>, Mode) {
+        let s = |x: &str| x.to_string();
+        let mut mode = Mode::Exact;
+        let k = self.key();
+        let r = self.rng.below(100);
+        let cmd: Vec<String> = match r {
+            // lists
+            0..=5 => {
+                let name = self.rng.pick(&["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]);
+                let mut c = vec![s(name), k];
+                c.extend(self.members(6));
+                c
+            }
+            6..=8 => {
+                let mut c = vec![s(self.rng.pick(&["LPOP", "RPOP"])), k];
+                if self.rng.chance(1, 2) {
+                    c.push(s(self.rng.pick(&["0", "1", "2", "5", "-1", "x"])));
+                }
+                c
+            }
+            9..=10 => vec![
+                s("LRANGE"),
+                k,
+                s(self.rng.pick(INDEXES)),
+                s(self.rng.pick(INDEXES)),
+            ],
+            11 => vec![s("LINDEX"), k, s(self.rng.pick(INDEXES))],
+            12 => vec![s("LSET"), k, s(self.rng.pick(INDEXES)), self.member()],
+            13 => vec![
+                s("LINSERT"),
+                k,
+                s(self.rng.pick(&["BEFORE", "AFTER", "before", "MIDDLE"])),
+                self.member(),
+                self.member(),
+            ],
+            14 => vec![
+                s("LREM"),
+                k,
+                s(self.rng.pick(&["0", "1", "-1", "2", "-2", "x"])),
+                self.member(),
+            ],
+            15 => vec![
+                s("LTRIM"),
+                k,
+                s(self.rng.pick(INDEXES)),
+                s(self.rng.pick(INDEXES)),
+            ],
+            16 => {
+                let mut c = vec![s("LPOS"), k, self.member()];
+                c.extend(self.opts(&[
+                    &["RANK", "1"],
+                    &["RANK", "-1"],
+                    &["RANK", "2"],
+                    &["COUNT", "0"],
+                    &["COUNT", "2"],
+                    &["MAXLEN", "3"],
+                ]));
+                c
+            }
+            17 => vec![
+                s("LMOVE"),
+                k,
+                self.key(),
+                s(self.rng.pick(&["LEFT", "RIGHT"])),
+                s(self.rng.pick(&["LEFT", "RIGHT", "UP"])),
+            ],
+            18 => vec![s("RPOPLPUSH"), k, self.key()],
+            19 => {
+                let mut c = vec![s("LMPOP"), s("2"), k, self.key()];
+                c.push(s(self.rng.pick(&["LEFT", "RIGHT", "MIDDLE"])));
+                if self.rng.chance(1, 2) {
+                    c.extend([s("COUNT"), s(self.rng.pick(&["1", "3", "0", "-1"]))]);
+                }
+                c
+            }
+            20 => vec![s("LLEN"), k],
+            // hashes
+            21..=26 => {
+                let mut c = vec![s(self.rng.pick(&["HSET", "HSET", "HMSET", "HSETNX"])), k];
+                let pairs = if c[0] == "HSETNX" {
+                    1
+                } else {
+                    self.rng.below(4) + 1
+                };
+                for _ in 0..pairs {
+                    c.push(self.member());
+                    c.push(self.val());
+                }
+                c
+            }
+            27..=28 => vec![
+                s(self.rng.pick(&["HGET", "HEXISTS", "HSTRLEN"])),
+                k,
+                self.member(),
+            ],
+            29 => {
+                let mut c = vec![s(self.rng.pick(&["HDEL", "HMGET"])), k];
+                c.extend(self.members(3));
+                c
+            }
+            30 => vec![
+                s("HINCRBY"),
+                k,
+                self.member(),
+                s(self.rng.pick(&["1", "-5", "x", "9223372036854775807"])),
+            ],
+            31 => vec![
+                s("HINCRBYFLOAT"),
+                k,
+                self.member(),
+                s(self.rng.pick(&["1.5", "-5", "x", "inf", "0.1"])),
+            ],
+            32 => {
+                mode = Mode::SortedPairs;
+                vec![s("HGETALL"), k]
+            }
+            33 => {
+                mode = Mode::Sorted;
+                vec![s(self.rng.pick(&["HKEYS", "HVALS"])), k]
+            }
+            34 => vec![s("HLEN"), k],
+            35 => {
+                mode = Mode::Sorted;
+                vec![s("HRANDFIELD"), k, s("1000")]
+            }
+            // sets
+            36..=41 => {
+                let mut c = vec![s(self.rng.pick(&["SADD", "SADD", "SREM"])), k];
+                c.extend(self.members(5));
+                c
+            }
+            42 => vec![s("SISMEMBER"), k, self.member()],
+            43 => {
+                let mut c = vec![s("SMISMEMBER"), k];
+                c.extend(self.members(3));
+                c
+            }
+            44 => {
+                mode = Mode::Sorted;
+                vec![s("SMEMBERS"), k]
+            }
+            45 => vec![s("SCARD"), k],
+            46 => {
+                mode = Mode::Sorted;
+                let name = self.rng.pick(&["SINTER", "SUNION", "SDIFF"]);
+                vec![s(name), k, self.key(), self.key()]
+            }
+            47 => {
+                let name = self.rng.pick(&["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]);
+                vec![s(name), self.key(), k, self.key()]
+            }
+            48 => vec![s("SMOVE"), k, self.key(), self.member()],
+            49 => {
+                let mut c = vec![s("SINTERCARD"), s("2"), k, self.key()];
+                if self.rng.chance(1, 2) {
+                    c.extend([s("LIMIT"), s(self.rng.pick(&["0", "1", "2", "-1"]))]);
+                }
+                c
+            }
+            50 => {
+                mode = Mode::Sorted;
+                vec![s(self.rng.pick(&["SRANDMEMBER", "SPOP"])), k, s("1000")]
+            }
+            // sorted sets
+            51..=58 => {
+                let mut c = vec![s("ZADD"), k];
+                c.extend(self.opts(&[&["NX"], &["XX"], &["GT"], &["LT"], &["CH"]]));
+                let incr = self.rng.chance(1, 8);
+                if incr {
+                    c.push(s("INCR"));
+                }
+                let pairs = if incr { 1 } else { self.rng.below(4) + 1 };
+                for _ in 0..pairs {
+                    c.push(s(self.rng.pick(SCORES)));
+                    c.push(self.member());
+                }
+                c
+            }
+            59 => vec![s("ZINCRBY"), k, s(self.rng.pick(SCORES)), self.member()],
+            60 => {
+                let mut c = vec![s("ZREM"), k];
+                c.extend(self.members(3));
+                c
+            }
+            61..=62 => {
+                let mut c = vec![s("ZRANGE"), k];
+                match self.rng.below(3) {
+                    0 => {
+                        c.push(s(self.rng.pick(INDEXES)));
+                        c.push(s(self.rng.pick(INDEXES)));
+                    }
+                    1 => {
+                        c.push(s(self.rng.pick(SCORE_BOUNDS)));
+                        c.push(s(self.rng.pick(SCORE_BOUNDS)));
+                        c.push(s("BYSCORE"));
+                    }
+                    _ => {
+                        c.push(s(self.rng.pick(LEX_BOUNDS)));
+                        c.push(s(self.rng.pick(LEX_BOUNDS)));
+                        c.push(s("BYLEX"));
+                    }
+                }
+                c.extend(self.opts(&[&["REV"], &["WITHSCORES"], &["LIMIT", "1", "2"]]));
+                c
+            }
+            63 => vec![
+                s(self
+                    .rng
+                    .pick(&["ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZCOUNT"])),
+                k,
+                s(self.rng.pick(SCORE_BOUNDS)),
+                s(self.rng.pick(SCORE_BOUNDS)),
+            ],
+            64 => vec![
+                s(self.rng.pick(&[
+                    "ZRANGEBYLEX",
+                    "ZREVRANGEBYLEX",
+                    "ZLEXCOUNT",
+                    "ZREMRANGEBYLEX",
+                ])),
+                k,
+                s(self.rng.pick(LEX_BOUNDS)),
+                s(self.rng.pick(LEX_BOUNDS)),
+            ],
+            65 => vec![
+                s(self.rng.pick(&["ZSCORE", "ZRANK", "ZREVRANK"])),
+                k,
+                self.member(),
+            ],
+            66 => {
+                let mut c = vec![s("ZMSCORE"), k];
+                c.extend(self.members(3));
+                c
+            }
+            67 => {
+                let mut c = vec![s(self.rng.pick(&["ZPOPMIN", "ZPOPMAX"])), k];
+                if self.rng.chance(1, 2) {
+                    c.push(s(self.rng.pick(&["0", "1", "2", "10", "-1"])));
+                }
+                c
+            }
+            68 => vec![
+                s(self.rng.pick(&["ZREMRANGEBYRANK", "ZREMRANGEBYSCORE"])),
+                k,
+                s(self.rng.pick(INDEXES)),
+                s(self.rng.pick(INDEXES)),
+            ],
+            69 => {
+                let name = self.rng.pick(&["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"]);
+                let mut c = vec![s(name), self.key(), s("2"), k, self.key()];
+                if name != "ZDIFFSTORE" {
+                    c.extend(self.opts(&[
+                        &["WEIGHTS", "2", "0.5"],
+                        &["AGGREGATE", "MAX"],
+                        &["AGGREGATE", "MIN"],
+                    ]));
+                }
+                c
+            }
+            70 => {
+                let name = self.rng.pick(&["ZUNION", "ZINTER", "ZDIFF"]);
+                let mut c = vec![s(name), s("2"), k, self.key()];
+                c.extend(self.opts(&[&["WITHSCORES"]]));
+                c
+            }
+            71 => vec![
+                s("ZRANGESTORE"),
+                self.key(),
+                k,
+                s("0"),
+                s(self.rng.pick(INDEXES)),
+            ],
+            72 => vec![s("ZCARD"), k],
+            73 => {
+                let mut c = vec![s("ZMPOP"), s("2"), k, self.key()];
+                c.push(s(self.rng.pick(&["MIN", "MAX"])));
+                if self.rng.chance(1, 2) {
+                    c.extend([s("COUNT"), s(self.rng.pick(&["1", "3", "0"]))]);
+                }
+                c
+            }
+            74 => {
+                mode = Mode::Sorted;
+                vec![s("ZRANDMEMBER"), k, s("1000")]
+            }
+            // generic and strings over the same keys
+            75..=78 => vec![s(self.rng.pick(&["TYPE", "EXISTS", "GET", "STRLEN"])), k],
+            79 => vec![s("SET"), k, self.val()],
+            80 => vec![s("DEL"), k],
+            81 => vec![s(self.rng.pick(&["RENAME", "COPY"])), k, self.key()],
+            82 => vec![s("APPEND"), k, self.val()],
+            83 => vec![s("INCR"), k],
+            84 => vec![s("EXPIRE"), k, s("100000")],
+            85 => vec![
+                s(self.rng.pick(&["BLPOP", "BRPOP", "BZPOPMIN"])),
+                k,
+                s("0.01"),
+            ],
+            86 => vec![s("BLMOVE"), k, self.key(), s("LEFT"), s("RIGHT"), s("0.01")],
+            _ => {
+                let name = self.rng.pick(&["RPUSH", "SADD", "ZADD", "HSET"]);
+                let mut c = vec![s(name), k];
+                for i in 0..self.rng.below(12) + 1 {
+                    if name == "ZADD" || name == "HSET" {
+                        c.push(i.to_string());
+                    }
+                    c.push(format!("m{i}"));
+                }
+                c
+            }
+        };
+        (cmd, mode)
+    }
+}
+
+/// Runs `count` random collection commands from `seed`; after each one the
+/// OBJECT ENCODING of its first key must agree, and at the end every key's
+/// type, encoding and contents. Odd seeds lower the encoding thresholds so
+/// that conversions happen all the time.
+fn random_collection_stream(seed: u64, count: usize) {
+    let Some(mut p) = Pair::start() else { return };
+    let mut g = Gen {
+        rng: Rng::new(seed),
+    };
+    let mut setup = vec!["FLUSHALL", "DEBUG SET-ACTIVE-EXPIRE 0"];
+    if seed % 2 == 1 {
+        setup.push(
+            "CONFIG SET hash-max-listpack-entries 6 hash-max-listpack-value 16 set-max-intset-entries 6 zset-max-listpack-entries 6 zset-max-listpack-value 16 list-max-listpack-size 3",
+        );
+    }
+    for c in setup {
+        if let Err(e) = p.check(&split_args(c), &Mode::Exact) {
+            panic!("seed {seed}: {c} differs: {e}");
+        }
+    }
+    let started = Instant::now();
+    let mut history: Vec<String> = Vec::new();
+    for i in 0..count {
+        let (cmd, mode) = g.coll_command();
+        let args: Vec<Vec<u8>> = cmd.iter().map(|a| a.as_bytes().to_vec()).collect();
+        history.push(format!("{i}: {}", show_args(&args)));
+        let mut res = p.check(&args, &mode);
+        if let (Ok(()), Some(key)) = (&res, args.get(1)) {
+            let enc = vec![b"OBJECT".to_vec(), b"ENCODING".to_vec(), key.clone()];
+            res = p.check(&enc, &Mode::Exact);
+        }
+        if let Err(e) = res {
+            let from = history.len().saturating_sub(25);
+            panic!(
+                "collection stream mismatch: seed {seed}, command #{i} (replay: DIFF_SEED={seed} DIFF_COUNT={} cargo test --test differential random_collections_1)\n{e}\n\nlast commands:\n{}",
+                i + 1,
+                history[from..].join("\n")
+            );
+        }
+    }
+    for k in 0..10 {
+        let key = format!("k{k}");
+        for (c, mode) in [
+            (format!("TYPE {key}"), Mode::Exact),
+            (format!("OBJECT ENCODING {key}"), Mode::Exact),
+            (format!("LRANGE {key} 0 -1"), Mode::Exact),
+            (format!("HGETALL {key}"), Mode::SortedPairs),
+            (format!("SMEMBERS {key}"), Mode::Sorted),
+            (format!("ZRANGE {key} 0 -1 WITHSCORES"), Mode::Exact),
+            (format!("GET {key}"), Mode::Exact),
+        ] {
+            if let Err(e) = p.check(&split_args(&c), &mode) {
+                panic!("seed {seed}: final state differs: {e}");
+            }
+        }
+    }
+    eprintln!(
+        "collection stream seed {seed}: {count} commands in {:?}",
+        started.elapsed()
+    );
+}
+
+fn random_collections(default_seed: u64) {
+    match seeds() {
+        Some((seed, count)) => {
+            if default_seed == 1 {
+                random_collection_stream(seed, count);
+            }
+        }
+        None => random_collection_stream(default_seed, RANDOM_COUNT),
+    }
+}
+
+#[test]
+fn random_collections_1() {
+    random_collections(1);
+}
+
+#[test]
+fn random_collections_2() {
+    random_collections(2);
+}
+
+#[test]
+fn random_collections_3() {
+    random_collections(77);
+}
+
+#[test]
+fn random_collections_4() {
+    random_collections(1_000_000);
+}
+
 /// Runs `count` random commands from `seed` against a fresh server pair.
 fn random_stream(seed: u64, count: usize) {
     let Some(mut p) = Pair::start() else { return };
