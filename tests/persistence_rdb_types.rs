@@ -127,7 +127,18 @@ fn fill(c: &mut Conn, plain: bool) {
     // Strings alongside, so files mix types.
     ok(c, &[b"SET", b"str", b"plain string"]);
     // Lists: one node; many nodes; compressed inner nodes; big elements.
-    ok(c, &[b"RPUSH", b"list:small", b"a", b"1", b"-7", b"3000000000", b""]);
+    ok(
+        c,
+        &[
+            b"RPUSH",
+            b"list:small",
+            b"a",
+            b"1",
+            b"-7",
+            b"3000000000",
+            b"",
+        ],
+    );
     let mut args: Vec<Vec<u8>> = vec![b"RPUSH".to_vec(), b"list:nodes".to_vec()];
     args.extend((0..3000).map(|i| format!("element-{i}").into_bytes()));
     let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
@@ -147,7 +158,12 @@ fn fill(c: &mut Conn, plain: bool) {
         ok(c, &[b"DEBUG", b"QUICKLIST-PACKED-THRESHOLD", b"0"]);
     }
     // Hashes: listpack; hashtable by count; hashtable by value size.
-    ok(c, &[b"HSET", b"hash:lp", b"f1", b"v1", b"n", b"12", b"neg", b"-99", b"", b"empty"]);
+    ok(
+        c,
+        &[
+            b"HSET", b"hash:lp", b"f1", b"v1", b"n", b"12", b"neg", b"-99", b"", b"empty",
+        ],
+    );
     let mut args: Vec<Vec<u8>> = vec![b"HSET".to_vec(), b"hash:many".to_vec()];
     for i in 0..1000 {
         args.push(format!("field:{i}").into_bytes());
@@ -155,10 +171,33 @@ fn fill(c: &mut Conn, plain: bool) {
     }
     let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
     ok(c, &refs);
-    ok(c, &[b"HSET", b"hash:bigval", b"a", b"1", b"big", &big, b"long", &long]);
+    ok(
+        c,
+        &[
+            b"HSET",
+            b"hash:bigval",
+            b"a",
+            b"1",
+            b"big",
+            &big,
+            b"long",
+            &long,
+        ],
+    );
     ok(c, &[b"EXPIRE", b"hash:bigval", b"900000"]);
     // Sets: intset (16, 32, 64-bit); hashtable by strings; by count.
-    ok(c, &[b"SADD", b"set:int", b"1", b"-2", b"40000", b"-5000000000", b"7"]);
+    ok(
+        c,
+        &[
+            b"SADD",
+            b"set:int",
+            b"1",
+            b"-2",
+            b"40000",
+            b"-5000000000",
+            b"7",
+        ],
+    );
     ok(c, &[b"SADD", b"set:str", b"a", b"b", b"10", &big]);
     let mut args: Vec<Vec<u8>> = vec![b"SADD".to_vec(), b"set:manyints".to_vec()];
     args.extend((0..1000).map(|i| format!("{}", i * 3 - 500).into_bytes()));
@@ -179,7 +218,10 @@ fn fill(c: &mut Conn, plain: bool) {
     }
     let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
     ok(c, &refs);
-    ok(c, &[b"ZADD", b"zset:long", b"1", b"a", b"2", &long, b"3", &big]);
+    ok(
+        c,
+        &[b"ZADD", b"zset:long", b"1", b"a", b"2", &long, b"3", &big],
+    );
     ok(c, &[b"PEXPIREAT", b"zset:long", b"4102444800123"]);
     // Another database.
     ok(c, &[b"SELECT", b"5"]);

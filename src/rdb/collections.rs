@@ -59,8 +59,11 @@ use std::collections::HashSet;
 use std::io::{self, Read, Write};
 
 use super::*;
+use crate::dict::Dict;
+use crate::intset::Intset;
 use crate::listpack::{Listpack, LpValue};
 use crate::quicklist::{QlNodeRef, Quicklist};
+use crate::t_set::SetObj;
 use crate::ziplist::{ziplist_validate_and_walk, zipmap_validate_and_walk};
 
 /// Quicklist2 node container: one element stored as is.
@@ -133,7 +136,10 @@ pub(super) fn rdb_object_type(v: &Value) -> u8 {
     match v {
         Value::List(_) => RDB_TYPE_LIST_QUICKLIST_2,
         Value::Hash(h) => match **h {},
-        Value::Set(s) => match **s {},
+        Value::Set(s) => match **s {
+            SetObj::Intset(_) => RDB_TYPE_SET_INTSET,
+            SetObj::Table(_) => RDB_TYPE_SET,
+        },
         Value::ZSet(z) => match **z {},
         _ => RDB_TYPE_STRING,
     }
@@ -148,6 +154,9 @@ pub(super) fn rdb_type_loadable(t: u8) -> bool {
             | RDB_TYPE_LIST_ZIPLIST
             | RDB_TYPE_LIST_QUICKLIST
             | RDB_TYPE_LIST_QUICKLIST_2
+            | RDB_TYPE_SET
+            | RDB_TYPE_SET_INTSET
+            | RDB_TYPE_SET_LISTPACK
     )
 }
 
@@ -161,9 +170,24 @@ impl<W: Write> RdbWriter<'_, W> {
         match v {
             Value::List(ql) => self.save_quicklist(ql, compress),
             Value::Hash(h) => match **h {},
-            Value::Set(s) => match **s {},
+            Value::Set(s) => self.save_set(s, compress),
             Value::ZSet(z) => match **z {},
             _ => self.save_string_value(v, compress),
+        }
+    }
+
+    /// A set: the intset blob (type 11), or the count and the members
+    /// (type 2).
+    fn save_set(&mut self, s: &SetObj, compress: bool) -> io::Result<()> {
+        match s {
+            SetObj::Intset(is) => self.save_raw_string(is.as_bytes(), compress),
+            SetObj::Table(d) => {
+                self.save_len(d.len() as u64)?;
+                for (m, _) in d.iter() {
+                    self.save_raw_string(m, compress)?;
+                }
+                Ok(())
+            }
         }
     }
 
@@ -227,6 +251,9 @@ impl<R: Read> RdbReader<R> {
             RDB_TYPE_LIST => self.load_list_linked(lim),
             RDB_TYPE_LIST_ZIPLIST => self.load_list_ziplist(lim),
             RDB_TYPE_LIST_QUICKLIST | RDB_TYPE_LIST_QUICKLIST_2 => self.load_quicklist(t, lim),
+            RDB_TYPE_SET => self.load_set(lim),
+            RDB_TYPE_SET_INTSET => self.load_set_intset(lim),
+            RDB_TYPE_SET_LISTPACK => self.load_set_listpack(lim),
             _ => Err(self.corrupt(format!("Unknown RDB encoding type {}", t))),
         }
     }
@@ -296,7 +323,11 @@ impl<R: Read> RdbReader<R> {
 
     /// Types 14 and 18: nodes kept as they are (ziplist nodes converted to
     /// listpacks); empty nodes are dropped.
-    fn load_quicklist(&mut self, t: u8, lim: &EncodingLimits) -> Result<Option<Value>, RdbLoadError> {
+    fn load_quicklist(
+        &mut self,
+        t: u8,
+        lim: &EncodingLimits,
+    ) -> Result<Option<Value>, RdbLoadError> {
         let nodes = self.load_plain_len()?;
         if nodes == 0 {
             return Ok(None);
@@ -338,6 +369,106 @@ impl<R: Read> RdbReader<R> {
             return Ok(None);
         }
         Ok(Some(Value::List(Box::new(ql))))
+    }
+}
+
+impl<R: Read> RdbReader<R> {
+    // ---- Sets ----
+
+    /// Type 2: a count and the members. An intset while the members are
+    /// integers and the count is within `set-max-intset-entries`, else a
+    /// hashtable (Redis's rules).
+    fn load_set(&mut self, lim: &EncodingLimits) -> Result<Option<Value>, RdbLoadError> {
+        let len = self.load_plain_len()?;
+        if len == 0 {
+            return Ok(None);
+        }
+        let max_intset = lim.set_max_intset_entries.min(1 << 30);
+        let mut set = if len > max_intset {
+            let mut d: Dict<()> = Dict::new();
+            d.expand(capped_hint(self, len, 1));
+            SetObj::Table(Box::new(d))
+        } else {
+            SetObj::new_intset()
+        };
+        for _ in 0..len {
+            let m = self.load_string_bytes()?;
+            if let SetObj::Intset(is) = &mut set {
+                match crate::util::string2ll(&m) {
+                    Some(v) => {
+                        if !is.add(v) {
+                            return Err(self.corrupt("Duplicate set members detected"));
+                        }
+                        continue;
+                    }
+                    None => {
+                        set.convert_to_hashtable();
+                        if let SetObj::Table(d) = &mut set {
+                            d.expand(capped_hint(self, len, 1));
+                        }
+                    }
+                }
+            }
+            if let SetObj::Table(d) = &mut set
+                && d.insert(m, ()).is_some()
+            {
+                return Err(self.corrupt("Duplicate set members detected"));
+            }
+        }
+        Ok(Some(Value::Set(Box::new(set))))
+    }
+
+    /// Type 11: an intset blob, checked deeply (sorted, unique, not empty);
+    /// a hashtable when over `set-max-intset-entries`.
+    fn load_set_intset(&mut self, lim: &EncodingLimits) -> Result<Option<Value>, RdbLoadError> {
+        let blob = self.load_blob()?;
+        if !Intset::validate(&blob, true) {
+            return Err(self.corrupt("Intset integrity check failed."));
+        }
+        let mut set = SetObj::Intset(Intset::from_bytes(blob));
+        if set.len() as u64 > lim.set_max_intset_entries {
+            set.convert_to_hashtable();
+        }
+        Ok(Some(Value::Set(Box::new(set))))
+    }
+
+    /// Type 20 (Redis 7.2): a listpack of members. Redis 7.0 has no listpack
+    /// sets, so it becomes an intset when every member is an integer and
+    /// the count is within `set-max-intset-entries`, else a hashtable.
+    fn load_set_listpack(&mut self, lim: &EncodingLimits) -> Result<Option<Value>, RdbLoadError> {
+        let blob = self.load_blob()?;
+        if !Listpack::validate(&blob, true) {
+            return Err(self.corrupt("Set listpack integrity check failed."));
+        }
+        let lp = Listpack::from_bytes(blob);
+        if lp.is_empty() {
+            return Ok(None);
+        }
+        let as_int = |v: &LpValue<'_>| match v {
+            LpValue::Int(i) => Some(*i),
+            LpValue::Str(s) => crate::util::string2ll(s),
+        };
+        let n = lp.len();
+        let all_ints = lp.iter().all(|v| as_int(&v).is_some());
+        let mut set = if all_ints && n as u64 <= lim.set_max_intset_entries.min(1 << 30) {
+            SetObj::new_intset()
+        } else {
+            let mut d: Dict<()> = Dict::new();
+            d.expand(n);
+            SetObj::Table(Box::new(d))
+        };
+        let mut tmp = itoa::Buffer::new();
+        for v in lp.iter() {
+            let added = match (&mut set, as_int(&v)) {
+                (SetObj::Intset(is), Some(i)) => is.add(i),
+                (SetObj::Table(d), _) => d.insert(v.as_bytes(&mut tmp), ()).is_none(),
+                (SetObj::Intset(_), None) => false,
+            };
+            if !added {
+                return Err(self.corrupt("Duplicate set members detected"));
+            }
+        }
+        Ok(Some(Value::Set(Box::new(set))))
     }
 }
 
@@ -734,12 +865,196 @@ mod tests {
 
     #[test]
     fn legacy_fixture_is_reproducible() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy-handmade.rdb");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/legacy-handmade.rdb"
+        );
         let built = legacy_fixture();
         if std::env::var("RUSTREDIS_WRITE_FIXTURES").is_ok() {
             std::fs::write(path, &built).unwrap();
         }
         assert_eq!(std::fs::read(path).unwrap(), built);
+    }
+
+    fn set_of(v: &Value) -> (String, Vec<Vec<u8>>) {
+        match v {
+            Value::Set(s) => {
+                let mut m = Vec::new();
+                s.for_each(|x| m.push(x.to_vec()));
+                m.sort();
+                (s.encoding_name().to_string(), m)
+            }
+            _ => panic!("not a set"),
+        }
+    }
+
+    fn sorted(items: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut v = bytes_list(items);
+        v.sort();
+        v
+    }
+
+    fn put(db: &mut RedisDb, k: &[u8], v: Value) {
+        db.dict.insert(k, RObj::new(v, 0));
+    }
+
+    #[test]
+    fn sets_round_trip() {
+        let mut d = dbs(1);
+        let mut ints = SetObj::new_intset();
+        for m in [&b"1"[..], b"-40000", b"5000000000", b"7"] {
+            ints.add(m, 512);
+        }
+        let mut strs = SetObj::new_intset();
+        for m in [&b"1"[..], b"a", &[b'b'; 200], b""] {
+            strs.add(m, 512);
+        }
+        assert_eq!(strs.encoding_name(), "hashtable");
+        put(&mut d[0], b"ints", Value::Set(Box::new(ints)));
+        put(&mut d[0], b"strs", Value::Set(Box::new(strs)));
+        let out = save(&d);
+        // The intset goes out as its blob, type 11.
+        let (t, body) = rdb_save_object_to_vec(&d[0].dict.get(b"ints").unwrap().v, false);
+        assert_eq!(t, RDB_TYPE_SET_INTSET);
+        let mut blob = vec![8, 0, 0, 0, 4, 0, 0, 0];
+        for v in [-40000i64, 1, 7, 5000000000] {
+            blob.extend_from_slice(&v.to_le_bytes());
+        }
+        assert_eq!(body, rstr(&blob));
+        let (l, _) = load(&out).unwrap();
+        let get = |k: &[u8]| set_of(&l[0].dict.get(k).unwrap().v);
+        assert_eq!(
+            get(b"ints"),
+            (
+                "intset".into(),
+                sorted(&[b"1", b"-40000", b"5000000000", b"7"])
+            )
+        );
+        assert_eq!(
+            get(b"strs"),
+            ("hashtable".into(), sorted(&[b"1", b"a", &[b'b'; 200], b""]))
+        );
+        // Tighter limits at load time convert.
+        let lim = EncodingLimits {
+            set_max_intset_entries: 3,
+            ..EncodingLimits::default()
+        };
+        let (l, _) = load_with(&out, 1, lim).unwrap();
+        assert_eq!(set_of(&l[0].dict.get(b"ints").unwrap().v).0, "hashtable");
+    }
+
+    #[test]
+    fn set_records_convert_like_redis() {
+        let members = |ms: &[&[u8]]| {
+            let mut b = rlen(ms.len() as u64);
+            for m in ms {
+                b.extend(rstr(m));
+            }
+            b
+        };
+        let mut f = record(RDB_TYPE_SET, b"ints", &members(&[b"3", b"1", b"2"]));
+        f.extend(record(
+            RDB_TYPE_SET,
+            b"mixed",
+            &members(&[b"3", b"x", b"2"]),
+        ));
+        f.extend(record(RDB_TYPE_SET, b"noncanon", &members(&[b"1", b"01"])));
+        // Over the limit from the start.
+        f.extend(record(
+            RDB_TYPE_SET,
+            b"many",
+            &members(&[b"1", b"2", b"3", b"4"]),
+        ));
+        // A Redis 7.2 listpack set of integers, and one of strings.
+        let mut lp = Listpack::new();
+        for m in [&b"5"[..], b"-6", b"70000"] {
+            lp.append(m);
+        }
+        f.extend(record(
+            RDB_TYPE_SET_LISTPACK,
+            b"lp:ints",
+            &rstr(lp.as_bytes()),
+        ));
+        let mut lp = Listpack::new();
+        for m in [&b"5"[..], b"five"] {
+            lp.append(m);
+        }
+        f.extend(record(
+            RDB_TYPE_SET_LISTPACK,
+            b"lp:strs",
+            &rstr(lp.as_bytes()),
+        ));
+        f.extend(record(RDB_TYPE_SET, b"empty", &rlen(0)));
+        f.extend(record(
+            RDB_TYPE_SET_LISTPACK,
+            b"empty2",
+            &rstr(Listpack::new().as_bytes()),
+        ));
+        let lim = EncodingLimits {
+            set_max_intset_entries: 3,
+            ..EncodingLimits::default()
+        };
+        let (l, info) = load_with(&handmade("0011", &f), 1, lim).unwrap();
+        assert_eq!((info.keys_loaded, info.empty_keys_skipped), (6, 2));
+        let get = |k: &[u8]| set_of(&l[0].dict.get(k).unwrap().v);
+        assert_eq!(get(b"ints"), ("intset".into(), sorted(&[b"1", b"2", b"3"])));
+        assert_eq!(
+            get(b"mixed"),
+            ("hashtable".into(), sorted(&[b"2", b"3", b"x"]))
+        );
+        assert_eq!(
+            get(b"noncanon"),
+            ("hashtable".into(), sorted(&[b"01", b"1"]))
+        );
+        assert_eq!(get(b"many").0, "hashtable");
+        assert_eq!(
+            get(b"lp:ints"),
+            ("intset".into(), sorted(&[b"-6", b"5", b"70000"]))
+        );
+        assert_eq!(
+            get(b"lp:strs"),
+            ("hashtable".into(), sorted(&[b"5", b"five"]))
+        );
+    }
+
+    #[test]
+    fn corrupt_set_records() {
+        let members = |ms: &[&[u8]]| {
+            let mut b = rlen(ms.len() as u64);
+            for m in ms {
+                b.extend(rstr(m));
+            }
+            b
+        };
+        let mut dup_lp = Listpack::new();
+        dup_lp.append(b"a");
+        dup_lp.append(b"a");
+        let intset = |enc: u32, vals: &[i64]| {
+            let mut b = enc.to_le_bytes().to_vec();
+            b.extend_from_slice(&(vals.len() as u32).to_le_bytes());
+            for v in vals {
+                b.extend_from_slice(&v.to_le_bytes()[..enc as usize]);
+            }
+            b
+        };
+        for (t, body) in [
+            (RDB_TYPE_SET, members(&[b"1", b"1"])),
+            (RDB_TYPE_SET, members(&[b"a", b"a"])),
+            (RDB_TYPE_SET, members(&[b"1", b"a", b"1"])),
+            (RDB_TYPE_SET_INTSET, rstr(&intset(2, &[]))),
+            (RDB_TYPE_SET_INTSET, rstr(&intset(2, &[2, 1]))),
+            (RDB_TYPE_SET_INTSET, rstr(&intset(2, &[1, 1]))),
+            (RDB_TYPE_SET_INTSET, rstr(&intset(3, &[1]))),
+            (RDB_TYPE_SET_INTSET, rstr(&intset(4, &[1])[..9])),
+            (RDB_TYPE_SET_LISTPACK, rstr(dup_lp.as_bytes())),
+            (RDB_TYPE_SET_LISTPACK, rstr(b"junk")),
+        ] {
+            let f = handmade("0011", &record(t, b"k", &body));
+            assert!(
+                matches!(load(&f), Err(RdbLoadError::Corrupt { .. })),
+                "type {t} {body:?}"
+            );
+        }
     }
 
     #[test]
