@@ -88,3 +88,14 @@ int rr_string2d(const char *s, size_t len, double *out) {
     *out = value;
     return 1;
 }
+
+/* Plain C strtod over a NUL-terminated string: returns the value and stores
+ * in *consumed how many bytes were parsed (0 when nothing was). Leading
+ * spaces, hex floats, "inf"/"infinity"/"nan" follow the C library, as Redis's
+ * range parsing (ZRANGEBYSCORE min/max) and listpack score reading do. */
+double rr_strtod(const char *s, size_t *consumed) {
+    char *eptr;
+    double v = strtod(s, &eptr);
+    *consumed = (size_t)(eptr - s);
+    return v;
+}
