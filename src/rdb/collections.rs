@@ -64,6 +64,7 @@ use crate::intset::Intset;
 use crate::listpack::{Listpack, LpValue};
 use crate::quicklist::{QlNodeRef, Quicklist};
 use crate::t_set::SetObj;
+use crate::t_zset::{ZSet, ZSetObj, ZsetLimits};
 use crate::ziplist::{ziplist_validate_and_walk, zipmap_validate_and_walk};
 
 /// Quicklist2 node container: one element stored as is.
@@ -140,7 +141,10 @@ pub(super) fn rdb_object_type(v: &Value) -> u8 {
             SetObj::Intset(_) => RDB_TYPE_SET_INTSET,
             SetObj::Table(_) => RDB_TYPE_SET,
         },
-        Value::ZSet(z) => match **z {},
+        Value::ZSet(z) => match **z {
+            ZSetObj::Listpack(_) => RDB_TYPE_ZSET_LISTPACK,
+            ZSetObj::Skiplist(_) => RDB_TYPE_ZSET_2,
+        },
         _ => RDB_TYPE_STRING,
     }
 }
@@ -157,6 +161,10 @@ pub(super) fn rdb_type_loadable(t: u8) -> bool {
             | RDB_TYPE_SET
             | RDB_TYPE_SET_INTSET
             | RDB_TYPE_SET_LISTPACK
+            | RDB_TYPE_ZSET
+            | RDB_TYPE_ZSET_2
+            | RDB_TYPE_ZSET_ZIPLIST
+            | RDB_TYPE_ZSET_LISTPACK
     )
 }
 
@@ -171,8 +179,29 @@ impl<W: Write> RdbWriter<'_, W> {
             Value::List(ql) => self.save_quicklist(ql, compress),
             Value::Hash(h) => match **h {},
             Value::Set(s) => self.save_set(s, compress),
-            Value::ZSet(z) => match **z {},
+            Value::ZSet(z) => self.save_zset(z, compress),
             _ => self.save_string_value(v, compress),
+        }
+    }
+
+    /// A sorted set: the listpack blob (type 17), or the count and, from
+    /// the highest score down, each member and its binary score (type 5;
+    /// descending so that the loader's inserts land at the head).
+    fn save_zset(&mut self, z: &ZSetObj, compress: bool) -> io::Result<()> {
+        match z {
+            ZSetObj::Listpack(lp) => self.save_raw_string(lp.as_bytes(), compress),
+            ZSetObj::Skiplist(_) => {
+                self.save_len(z.len() as u64)?;
+                let mut res = Ok(());
+                z.for_each_rev(|m, score| {
+                    if res.is_ok() {
+                        res = self
+                            .save_raw_string(m, compress)
+                            .and_then(|()| self.save_binary_double(score));
+                    }
+                });
+                res
+            }
         }
     }
 
@@ -254,6 +283,9 @@ impl<R: Read> RdbReader<R> {
             RDB_TYPE_SET => self.load_set(lim),
             RDB_TYPE_SET_INTSET => self.load_set_intset(lim),
             RDB_TYPE_SET_LISTPACK => self.load_set_listpack(lim),
+            RDB_TYPE_ZSET | RDB_TYPE_ZSET_2 => self.load_zset(t, lim),
+            RDB_TYPE_ZSET_ZIPLIST => self.load_zset_ziplist(lim),
+            RDB_TYPE_ZSET_LISTPACK => self.load_zset_listpack(lim),
             _ => Err(self.corrupt(format!("Unknown RDB encoding type {}", t))),
         }
     }
@@ -470,6 +502,131 @@ impl<R: Read> RdbReader<R> {
         }
         Ok(Some(Value::Set(Box::new(set))))
     }
+}
+
+impl<R: Read> RdbReader<R> {
+    // ---- Sorted sets ----
+
+    /// Types 3 and 5: a count and (member, score) pairs, scores as text
+    /// (3) or binary doubles (5). Built as a skiplist, then made a listpack
+    /// when within `zset-max-listpack-entries` / `-value` (Redis's rule).
+    fn load_zset(&mut self, t: u8, lim: &EncodingLimits) -> Result<Option<Value>, RdbLoadError> {
+        let len = self.load_plain_len()?;
+        if len == 0 {
+            return Ok(None);
+        }
+        // Each pair takes at least a 1-byte member and a 1 or 8-byte score.
+        let min_pair = if t == RDB_TYPE_ZSET_2 { 9 } else { 2 };
+        let mut z = ZSet::with_capacity(capped_hint(self, len, min_pair));
+        let (mut maxelelen, mut totelelen) = (0usize, 0usize);
+        for _ in 0..len {
+            let m = self.load_string_bytes()?;
+            let score = if t == RDB_TYPE_ZSET_2 {
+                self.load_binary_double()?
+            } else {
+                self.load_double_value()?
+            };
+            if score.is_nan() {
+                return Err(self.corrupt("Zset with NAN score detected"));
+            }
+            if z.find(&m).is_some() {
+                return Err(self.corrupt("Duplicate zset fields detected"));
+            }
+            maxelelen = maxelelen.max(m.len());
+            totelelen = totelelen.saturating_add(m.len());
+            z.insert(score, &m);
+        }
+        let mut zs = ZSetObj::Skiplist(Box::new(z));
+        zs.convert_to_listpack_if_needed(maxelelen, totelelen, &zset_limits(lim));
+        Ok(Some(Value::ZSet(Box::new(zs))))
+    }
+
+    /// Type 12: a ziplist of member/score pairs, converted to a listpack.
+    fn load_zset_ziplist(&mut self, lim: &EncodingLimits) -> Result<Option<Value>, RdbLoadError> {
+        let blob = self.load_blob()?;
+        let lp = ziplist_to_listpack(&blob, |_| true)
+            .filter(zset_listpack_is_sound)
+            .ok_or_else(|| self.corrupt("Zset ziplist integrity check failed."))?;
+        Ok(zset_from_listpack(lp, lim))
+    }
+
+    /// Type 17: a listpack of member/score pairs.
+    fn load_zset_listpack(&mut self, lim: &EncodingLimits) -> Result<Option<Value>, RdbLoadError> {
+        let blob = self.load_blob()?;
+        if !Listpack::validate(&blob, true) {
+            return Err(self.corrupt("Zset listpack integrity check failed."));
+        }
+        let lp = Listpack::from_bytes(blob);
+        if !zset_listpack_is_sound(&lp) {
+            return Err(self.corrupt("Zset listpack integrity check failed."));
+        }
+        Ok(zset_from_listpack(lp, lim))
+    }
+}
+
+/// The sorted set limits in the form `t_zset` takes them.
+fn zset_limits(lim: &EncodingLimits) -> ZsetLimits {
+    ZsetLimits {
+        max_listpack_entries: lim.zset_max_listpack_entries.min(usize::MAX as u64) as usize,
+        max_listpack_value: lim.zset_max_listpack_value.min(usize::MAX as u64) as usize,
+    }
+}
+
+/// A checked member/score listpack as a sorted set value: `None` when
+/// empty, a skiplist when over `zset-max-listpack-entries`.
+fn zset_from_listpack(lp: Listpack, lim: &EncodingLimits) -> Option<Value> {
+    if lp.is_empty() {
+        return None;
+    }
+    let mut z = ZSetObj::from_listpack(lp);
+    if z.len() as u64 > lim.zset_max_listpack_entries {
+        z.convert_to_skiplist();
+    }
+    Some(Value::ZSet(Box::new(z)))
+}
+
+/// The score held by a listpack score entry, if it is a number: an integer
+/// entry, or text that C `strtod` reads whole (what Redis writes) and that
+/// is not NaN.
+fn listpack_score(v: LpValue<'_>) -> Option<f64> {
+    match v {
+        LpValue::Int(i) => Some(i as f64),
+        LpValue::Str(s) => {
+            if s.len() > 127 {
+                return None;
+            }
+            let (d, used) = crate::util::strtod(s);
+            (used == s.len() && !s.is_empty() && !d.is_nan()).then_some(d)
+        }
+    }
+}
+
+/// Checks a validated listpack as a sorted set: member/score pairs (an even
+/// count), scores that are numbers, members unique and pairs in strictly
+/// ascending (score, member) order, as every Redis writes them. Redis
+/// itself checks only the pairing and the uniqueness; the order check keeps
+/// a crafted file from breaking the range commands' assumptions.
+fn zset_listpack_is_sound(lp: &Listpack) -> bool {
+    let mut it = lp.iter();
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    let mut prev: Option<(f64, Vec<u8>)> = None;
+    while let Some(m) = it.next() {
+        let Some(score) = it.next().and_then(listpack_score) else {
+            return false;
+        };
+        let m = m.to_vec();
+        if let Some((ps, pm)) = &prev {
+            let in_order = *ps < score || (*ps == score && pm.as_slice() < m.as_slice());
+            if !in_order {
+                return false;
+            }
+        }
+        if !seen.insert(m.clone()) {
+            return false;
+        }
+        prev = Some((score, m));
+    }
+    true
 }
 
 /// Parses a score stored as text (old sorted set records, listpack score
@@ -1055,6 +1212,192 @@ mod tests {
                 "type {t} {body:?}"
             );
         }
+    }
+
+    fn zset_of(v: &Value) -> (String, Vec<(Vec<u8>, f64)>) {
+        match v {
+            Value::ZSet(z) => {
+                let mut m = Vec::new();
+                z.for_each(|x, s| m.push((x.to_vec(), s)));
+                (z.encoding_name().to_string(), m)
+            }
+            _ => panic!("not a zset"),
+        }
+    }
+
+    fn zpairs(items: &[(&[u8], f64)]) -> Vec<(Vec<u8>, f64)> {
+        items.iter().map(|(m, s)| (m.to_vec(), *s)).collect()
+    }
+
+    fn zset_value(items: &[(&[u8], f64)], lim: &ZsetLimits) -> Value {
+        let mut z = ZSetObj::new_listpack();
+        for (m, s) in items {
+            z.zset_add(*s, m, 0, lim);
+        }
+        Value::ZSet(Box::new(z))
+    }
+
+    #[test]
+    fn zsets_round_trip() {
+        let lim = zset_limits(&EncodingLimits::default());
+        let small: Vec<(&[u8], f64)> = vec![
+            (b"a", 1.0),
+            (b"b", 2.5),
+            (b"c", f64::NEG_INFINITY),
+            (b"d", f64::INFINITY),
+            (b"e", -3.125),
+            (b"f", 1e300),
+            (b"7", 0.1),
+        ];
+        let long = [b'L'; 100];
+        let mut big: Vec<(&[u8], f64)> = small.clone();
+        big.push((&long, 4.0));
+        let mut d = dbs(1);
+        put(&mut d[0], b"small", zset_value(&small, &lim));
+        put(&mut d[0], b"big", zset_value(&big, &lim));
+        let (t, _) = rdb_save_object_to_vec(&d[0].dict.get(b"small").unwrap().v, false);
+        assert_eq!(t, RDB_TYPE_ZSET_LISTPACK);
+        let (t, body) = rdb_save_object_to_vec(&d[0].dict.get(b"big").unwrap().v, false);
+        assert_eq!(t, RDB_TYPE_ZSET_2);
+        // Highest score first: "d" (+inf) then "f" (1e300).
+        assert_eq!(&body[..1], &[8]);
+        assert_eq!(&body[1..3], b"\x01d");
+        assert_eq!(&body[3..11], &f64::INFINITY.to_le_bytes());
+        let out = save(&d);
+        let (l, _) = load(&out).unwrap();
+        let want = |items: &[(&[u8], f64)]| {
+            let mut v = zpairs(items);
+            v.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap().then(a.0.cmp(&b.0)));
+            v
+        };
+        assert_eq!(
+            zset_of(&l[0].dict.get(b"small").unwrap().v),
+            ("listpack".into(), want(&small))
+        );
+        assert_eq!(
+            zset_of(&l[0].dict.get(b"big").unwrap().v),
+            ("skiplist".into(), want(&big))
+        );
+        // Limits applied at load: a small skiplist becomes a listpack when
+        // allowed, a listpack over the count becomes a skiplist.
+        let lim = EncodingLimits {
+            zset_max_listpack_entries: 3,
+            zset_max_listpack_value: 200,
+            ..EncodingLimits::default()
+        };
+        let (l, _) = load_with(&out, 1, lim).unwrap();
+        assert_eq!(zset_of(&l[0].dict.get(b"small").unwrap().v).0, "skiplist");
+        let lim = EncodingLimits {
+            zset_max_listpack_value: 200,
+            ..EncodingLimits::default()
+        };
+        let (l, _) = load_with(&out, 1, lim).unwrap();
+        assert_eq!(
+            zset_of(&l[0].dict.get(b"big").unwrap().v),
+            ("listpack".into(), want(&big))
+        );
+    }
+
+    #[test]
+    fn legacy_zset_encodings_load() {
+        // Type 3: text scores and the inf / nan marker bytes.
+        let mut body = rlen(4);
+        for (m, score) in [
+            (&b"a"[..], &b"\x031.5"[..]),
+            (b"b", b"\xfe"),
+            (b"c", b"\xff"),
+            (b"d", b"\x06-3e-01"),
+        ] {
+            body.extend(rstr(m));
+            body.extend_from_slice(score);
+        }
+        let mut f = record(RDB_TYPE_ZSET, b"v1", &body);
+        // Type 12: a ziplist with integer and text scores.
+        let zl = build_ziplist(&[b"x", b"-5", b"y", b"2.25", b"z", b"inf"]);
+        f.extend(record(RDB_TYPE_ZSET_ZIPLIST, b"zl", &rstr(&zl)));
+        f.extend(record(
+            RDB_TYPE_ZSET_ZIPLIST,
+            b"empty",
+            &rstr(&build_ziplist(&[])),
+        ));
+        let (l, info) = load(&handmade("0007", &f)).unwrap();
+        assert_eq!((info.keys_loaded, info.empty_keys_skipped), (2, 1));
+        assert_eq!(
+            zset_of(&l[0].dict.get(b"v1").unwrap().v),
+            (
+                "listpack".into(),
+                zpairs(&[
+                    (b"c", f64::NEG_INFINITY),
+                    (b"d", -0.3),
+                    (b"a", 1.5),
+                    (b"b", f64::INFINITY)
+                ])
+            )
+        );
+        assert_eq!(
+            zset_of(&l[0].dict.get(b"zl").unwrap().v),
+            (
+                "listpack".into(),
+                zpairs(&[(b"x", -5.0), (b"y", 2.25), (b"z", f64::INFINITY)])
+            )
+        );
+        let lim = EncodingLimits {
+            zset_max_listpack_entries: 2,
+            ..EncodingLimits::default()
+        };
+        let (l, _) = load_with(&handmade("0007", &f), 1, lim).unwrap();
+        assert_eq!(zset_of(&l[0].dict.get(b"zl").unwrap().v).0, "skiplist");
+        assert_eq!(zset_of(&l[0].dict.get(b"v1").unwrap().v).0, "skiplist");
+    }
+
+    #[test]
+    fn corrupt_zset_records() {
+        let lp = |items: &[&[u8]]| {
+            let mut lp = Listpack::new();
+            for i in items {
+                lp.append(i);
+            }
+            rstr(lp.as_bytes())
+        };
+        let zs2 = |pairs: &[(&[u8], f64)]| {
+            let mut b = rlen(pairs.len() as u64);
+            for (m, s) in pairs {
+                b.extend(rstr(m));
+                b.extend_from_slice(&s.to_le_bytes());
+            }
+            b
+        };
+        for (t, body) in [
+            (RDB_TYPE_ZSET_2, zs2(&[(b"a", 1.0), (b"a", 2.0)])),
+            (RDB_TYPE_ZSET_2, zs2(&[(b"a", f64::NAN)])),
+            (RDB_TYPE_ZSET, [rlen(1), rstr(b"a"), vec![253]].concat()),
+            (
+                RDB_TYPE_ZSET,
+                [rlen(1), rstr(b"a"), b"\x03abc".to_vec()].concat(),
+            ),
+            (RDB_TYPE_ZSET_LISTPACK, lp(&[b"a", b"1", b"b"])),
+            (RDB_TYPE_ZSET_LISTPACK, lp(&[b"a", b"1", b"a", b"2"])),
+            (RDB_TYPE_ZSET_LISTPACK, lp(&[b"a", b"2", b"b", b"1"])),
+            (RDB_TYPE_ZSET_LISTPACK, lp(&[b"b", b"1", b"a", b"1"])),
+            (RDB_TYPE_ZSET_LISTPACK, lp(&[b"a", b"nan"])),
+            (RDB_TYPE_ZSET_LISTPACK, lp(&[b"a", b"1.5x"])),
+            (RDB_TYPE_ZSET_LISTPACK, lp(&[b"a", b""])),
+            (RDB_TYPE_ZSET_LISTPACK, rstr(b"not a listpack")),
+            (
+                RDB_TYPE_ZSET_ZIPLIST,
+                rstr(&build_ziplist(&[b"a", b"1", b"a", b"1"])),
+            ),
+            (RDB_TYPE_ZSET_ZIPLIST, rstr(&build_ziplist(&[b"a"]))),
+        ] {
+            let f = handmade("0010", &record(t, b"k", &body));
+            assert!(
+                matches!(load(&f), Err(RdbLoadError::Corrupt { .. })),
+                "type {t} {body:?}"
+            );
+        }
+        // Empty listpack zset: skipped.
+        let f = handmade("0010", &record(RDB_TYPE_ZSET_LISTPACK, b"k", &lp(&[])));
+        assert_eq!(load(&f).unwrap().1.empty_keys_skipped, 1);
     }
 
     #[test]
