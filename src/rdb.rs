@@ -1679,18 +1679,18 @@ mod tests {
             load(&handmade("0010", b"\x08\x01k\x01v"), 1),
             Err(RdbLoadError::Corrupt { .. })
         ));
-        match load(&handmade("0010", b"\x02\x01k\x01\x01m"), 1) {
+        match load(&handmade("0010", b"\x0f\x01k\x00"), 1) {
             Err(e @ RdbLoadError::Unsupported { .. }) => {
                 assert_eq!(
                     e.to_string(),
-                    "RDB value type 2 (set-hashtable) is not supported yet"
+                    "RDB value type 15 (stream) is not supported yet"
                 )
             }
             other => panic!("{:?}", other.map(|(_, i)| i)),
         }
-        match load(&handmade("0010", b"\x12\x01k\x01\x00"), 1) {
+        match load(&handmade("0010", b"\x07\x01k\x00"), 1) {
             Err(e @ RdbLoadError::Unsupported { .. }) => {
-                assert!(e.to_string().contains("quicklist-v2"), "{e}")
+                assert!(e.to_string().contains("module-value"), "{e}")
             }
             other => panic!("{:?}", other.map(|(_, i)| i)),
         }

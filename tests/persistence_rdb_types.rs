@@ -463,7 +463,7 @@ fn our_dump_of_every_type_loads_in_redis() {
 fn redis_types_fixture_loads() {
     let n = both_load_and_compare(&fixture("redis-7.0.15-types.rdb"), &[]);
     if let Some(n) = n {
-        assert_eq!(n, 15);
+        assert_eq!(n, 13);
     }
 }
 
