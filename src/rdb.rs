@@ -34,7 +34,9 @@
 //! through the same rules.
 //!
 //! # Saving
-//! [`rdb_save`] writes version 10 (what Redis 7.0 writes) to
+//! [`rdb_save`] writes version 10 (what Redis 7.0 writes), each value in
+//! the record type Redis 7.0 uses for its encoding (see
+//! `rdb/collections.rs`), to
 //! `temp-<pid>.rdb` next to the target, fsyncs it, renames it over the
 //! target and fsyncs the directory, so a crash leaves either the old or the
 //! new snapshot, never half of one. Empty databases are skipped. Keys whose
@@ -44,17 +46,22 @@
 //! zero.
 //!
 //! # Loading
-//! [`rdb_load`] accepts versions 1 to 11 and everything a keyspace of
-//! strings needs. It reads from a buffered file, never holding the whole
-//! file in memory, and treats the input as untrusted: every length is
+//! [`rdb_load`] accepts versions 1 to 11: strings, every list, hash, set
+//! and sorted set form Redis 7.0 loads (and 7.2's listpack sets), converted
+//! to Redis 7.0's encodings with the server's `*-max-*` limits (see
+//! `rdb/collections.rs`). It reads from a buffered file, never holding the
+//! whole file in memory, and treats the input as untrusted: every length is
 //! checked against the bytes left in the file before anything is allocated
 //! (a string cannot be longer than what remains; an LZF string cannot
-//! expand more than 88×; RESIZEDB hints are cut to what the rest of the file
-//! could hold), and any malformed input becomes an [`RdbLoadError`], never a
-//! panic. Keys already expired at load time are skipped and counted, as a
-//! Redis master does. Value types other than strings, functions and module
-//! data are refused with an error naming them: this build cannot represent
-//! them yet.
+//! expand more than 88×; RESIZEDB hints and collection counts are cut to
+//! what the rest of the file could hold), every embedded blob (listpack,
+//! ziplist, zipmap, intset) is validated entry by entry, duplicates inside
+//! a collection are refused, and any malformed input becomes an
+//! [`RdbLoadError`], never a panic. Empty collections are skipped and
+//! counted ("empty keys skipped"), as Redis 7.0 does. Keys already expired
+//! at load time are skipped and counted, as a Redis master does. Streams,
+//! functions and module data are refused with an error naming them: this
+//! build cannot represent them yet.
 //!
 //! The parser works on `&mut [RedisDb]` ([`rdb_load_rio`]), so it needs no
 //! server or event loop: the fuzz entry point [`rdb_load_fuzz`] uses it on
@@ -377,6 +384,39 @@ pub fn rdb_save_object_to_vec(v: &Value, compress: bool) -> (u8, Vec<u8>) {
     // Writing into a Vec cannot fail.
     let _ = w.save_object(v, compress);
     (collections::rdb_object_type(v), buf)
+}
+
+/// Parses one value of RDB type `t` from `payload` (what
+/// [`rdb_save_object_to_vec`] makes: a DUMP payload without its version and
+/// checksum footer), with the checks and conversions of a file load and
+/// `limits` for the encodings. `Ok(None)` for an empty collection; bytes
+/// left over after the value are [`RdbLoadError::Corrupt`].
+pub fn rdb_load_object_from_slice(
+    t: u8,
+    payload: &[u8],
+    limits: &EncodingLimits,
+) -> Result<Option<Value>, RdbLoadError> {
+    let mut rd = RdbReader {
+        r: payload,
+        pos: 0,
+        size: payload.len() as u64,
+        cksum: None,
+    };
+    match rdb_type_name(t) {
+        None => return Err(rd.corrupt(format!("Unknown RDB encoding type {}", t))),
+        Some(name) if !collections::rdb_type_loadable(t) => {
+            return Err(RdbLoadError::Unsupported {
+                offset: 0,
+                what: format!("RDB value type {} ({}) is not supported yet", t, name),
+            });
+        }
+        Some(_) => {}
+    }
+    let v = rd.load_object(t, limits)?;
+    if rd.remaining() != 0 {
+        return Err(rd.corrupt("Trailing bytes after the value"));
+    }
+    Ok(v)
 }
 
 /// The integer encoding of `v`, if it fits 32 bits (Redis `rdbEncodeInteger`):

@@ -1970,6 +1970,43 @@ mod tests {
     }
 
     #[test]
+    fn single_values_from_slices() {
+        let (l, _) = load(TYPES_FIXTURE).unwrap();
+        for (k, o) in l[0].dict.iter() {
+            let (t, body) = rdb_save_object_to_vec(&o.v, true);
+            let v = rdb_load_object_from_slice(t, &body, &EncodingLimits::default())
+                .unwrap()
+                .unwrap();
+            assert_eq!(v.encoding_name(), o.v.encoding_name(), "{k:?}");
+            // Hashtables may iterate in another order: compare sizes.
+            let (a, b) = (
+                rdb_save_object_to_vec(&v, false),
+                rdb_save_object_to_vec(&o.v, false),
+            );
+            assert_eq!((a.0, a.1.len()), (b.0, b.1.len()), "{k:?}");
+            let mut longer = body.clone();
+            longer.push(0);
+            assert!(rdb_load_object_from_slice(t, &longer, &EncodingLimits::default()).is_err());
+            assert!(
+                rdb_load_object_from_slice(t, &body[..body.len() - 1], &EncodingLimits::default())
+                    .is_err()
+            );
+        }
+        assert!(matches!(
+            rdb_load_object_from_slice(15, b"\x00", &EncodingLimits::default()),
+            Err(RdbLoadError::Unsupported { .. })
+        ));
+        assert!(matches!(
+            rdb_load_object_from_slice(8, b"\x00", &EncodingLimits::default()),
+            Err(RdbLoadError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            rdb_load_object_from_slice(RDB_TYPE_SET, b"\x00", &EncodingLimits::default()),
+            Ok(None)
+        ));
+    }
+
+    #[test]
     fn double_values() {
         let mut b = vec![255u8, 254, 253, 3];
         b.extend_from_slice(b"1.5");
