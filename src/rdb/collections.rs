@@ -2006,6 +2006,52 @@ mod tests {
         ));
     }
 
+    /// Random multi-byte mutations, insertions and deletions of files with
+    /// every type, checksums off. Slow: `cargo test --release --lib
+    /// rdb_random_soak -- --ignored` (RDB_SOAK_ITERS sets the count).
+    #[test]
+    #[ignore]
+    fn rdb_random_soak() {
+        let iters: u64 = std::env::var("RDB_SOAK_ITERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200_000);
+        let files = [TYPES_FIXTURE.to_vec(), legacy_fixture(), all_types_file()];
+        let opts = RdbLoadOptions {
+            verify_checksum: false,
+            ..load_opts(EncodingLimits::default())
+        };
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = move |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n.max(1) as u64) as usize
+        };
+        let mut loaded = 0u64;
+        for i in 0..iters {
+            let mut m = files[i as usize % files.len()].clone();
+            for _ in 0..1 + rnd(4) {
+                let at = 9 + rnd(m.len() - 9);
+                match rnd(4) {
+                    0 => m[at] = rnd(256) as u8,
+                    1 => m[at] ^= 1 << rnd(8),
+                    2 => m.insert(at, rnd(256) as u8),
+                    _ => {
+                        m.remove(at);
+                    }
+                }
+            }
+            let mut d = dbs(16);
+            if rdb_load_rio(&m[..], m.len() as u64, &mut d, &opts).is_ok() {
+                loaded += 1;
+                let out = save(&d);
+                assert!(load(&out).is_ok());
+            }
+        }
+        eprintln!("{iters} mutated files, {loaded} loaded");
+    }
+
     #[test]
     fn double_values() {
         let mut b = vec![255u8, 254, 253, 3];
