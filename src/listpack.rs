@@ -521,6 +521,12 @@ impl Listpack {
         None
     }
 
+    /// Drops spare capacity, so the allocation is exactly [`Listpack::bytes`]
+    /// (as Redis's exact-size `lp_realloc`); hashes call it after a write.
+    pub fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+
     /// Bytes an element would take if stored (encoding, data and back
     /// length), for size limits such as `list-max-listpack-size`.
     pub fn entry_size(s: &[u8]) -> usize {

@@ -1199,3 +1199,613 @@ impl Iterator for QuicklistIter<'_> {
 }
 
 impl ExactSizeIterator for QuicklistIter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// The packed threshold is process-wide: tests that depend on it run
+    /// one at a time.
+    static LOCK: Mutex<()> = Mutex::new(());
+
+    fn lock() -> std::sync::MutexGuard<'static, ()> {
+        LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Checks the structure's invariants.
+    fn check(ql: &Quicklist) {
+        let mut total = 0;
+        for (i, n) in ql.nodes.iter().enumerate() {
+            assert!(n.count > 0, "empty node {i}");
+            match n.view() {
+                NodeView::Packed(lp) => {
+                    assert_eq!(lp.len(), n.count as usize, "node {i} count");
+                    assert_eq!(lp.bytes(), n.sz, "node {i} size");
+                    assert!(Listpack::validate(lp.as_bytes(), true));
+                }
+                NodeView::Plain(v) => {
+                    assert_eq!(n.count, 1);
+                    assert_eq!(v.len(), n.sz);
+                }
+            }
+            total += n.count as usize;
+            if n.is_compressed() {
+                let d = ql.compress as usize;
+                assert!(
+                    d > 0 && i >= d && i + d < ql.nodes.len(),
+                    "node {i} compressed"
+                );
+            }
+        }
+        assert_eq!(total, ql.count);
+        if let Some(h) = ql.nodes.front() {
+            assert!(!h.is_compressed());
+        }
+        if let Some(t) = ql.nodes.back() {
+            assert!(!t.is_compressed());
+        }
+    }
+
+    fn elems(ql: &Quicklist) -> Vec<Vec<u8>> {
+        ql.iter().collect()
+    }
+
+    fn val(i: usize) -> Vec<u8> {
+        match i % 3 {
+            0 => i.to_string().into_bytes(),
+            1 => format!("value-{i}-{}", "x".repeat(i % 50)).into_bytes(),
+            _ => format!("v{i}").into_bytes(),
+        }
+    }
+
+    #[test]
+    fn threshold_setting() {
+        let _g = lock();
+        assert!(set_packed_threshold(100));
+        assert_eq!(packed_threshold(), 100);
+        assert!(!set_packed_threshold((1u64 << 32) - (1 << 20) + 1));
+        assert_eq!(packed_threshold(), 100);
+        assert!(set_packed_threshold(0));
+        assert_eq!(packed_threshold(), 1 << 30);
+    }
+
+    #[test]
+    fn fill_clamp_and_debug_info() {
+        let ql = Quicklist::new(-10, -3);
+        assert_eq!((ql.fill(), ql.compress_depth()), (-5, 0));
+        let ql = Quicklist::new(100_000, 100_000);
+        assert_eq!((ql.fill(), ql.compress_depth()), (32767, 65535));
+        let mut ql = Quicklist::new(-2, 0);
+        for i in 0..5 {
+            ql.push_tail(&val(i));
+        }
+        let d = ql.debug_info();
+        assert_eq!(d.nodes, 1);
+        assert_eq!(d.uncompressed_size, ql.nodes[0].sz);
+        assert_eq!(
+            d.to_string(),
+            format!(
+                " ql_nodes:1 ql_avg_node:5.00 ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:{}",
+                ql.nodes[0].sz
+            )
+        );
+    }
+
+    #[test]
+    fn positive_fill_counts_nodes() {
+        let _g = lock();
+        let mut ql = Quicklist::new(3, 0);
+        for i in 0..10 {
+            ql.push_tail(&val(i));
+        }
+        assert_eq!(ql.node_count(), 4);
+        check(&ql);
+        let mut ql = Quicklist::new(1, 0);
+        for i in 0..10 {
+            ql.push_head(&val(i));
+        }
+        assert_eq!(ql.node_count(), 10);
+        assert_eq!(elems(&ql), (0..10).rev().map(val).collect::<Vec<_>>());
+        check(&ql);
+    }
+
+    #[test]
+    fn negative_fills_byte_limits() {
+        let _g = lock();
+        for (fill, limit) in [
+            (-1, 4096),
+            (-2, 8192),
+            (-3, 16384),
+            (-4, 32768),
+            (-5, 65536),
+        ] {
+            let mut ql = Quicklist::new(fill, 0);
+            let v = vec![b'a'; 100];
+            for _ in 0..2000 {
+                ql.push_tail(&v);
+            }
+            check(&ql);
+            for n in &ql.nodes {
+                assert!(n.sz <= limit, "fill {fill}: node of {} bytes", n.sz);
+            }
+            // A node takes elements while its size + 100 + 8 fits the limit.
+            let sz = ql.nodes[0].sz;
+            assert!(
+                sz <= limit && sz + 108 > limit,
+                "fill {fill}: head node {sz}"
+            );
+        }
+        // Positive fills are also capped at 8 KiB.
+        let mut ql = Quicklist::new(1000, 0);
+        for _ in 0..200 {
+            ql.push_tail(&[b'b'; 100]);
+        }
+        assert!(ql.nodes.iter().all(|n| n.sz <= SIZE_SAFETY_LIMIT));
+        assert!(ql.node_count() > 1);
+    }
+
+    #[test]
+    fn push_pop_across_nodes() {
+        let _g = lock();
+        let mut ql = Quicklist::new(4, 0);
+        for i in 0..20 {
+            ql.push_tail(&val(i));
+        }
+        for i in 0..20 {
+            assert_eq!(ql.pop_head(), Some(val(i)));
+            check(&ql);
+        }
+        assert_eq!(ql.pop_head(), None);
+        assert_eq!(ql.node_count(), 0);
+        for i in 0..20 {
+            ql.push_head(&val(i));
+        }
+        for i in 0..20 {
+            assert_eq!(ql.pop_head(), Some(val(19 - i)));
+        }
+        for i in 0..20 {
+            ql.push_tail(&val(i));
+        }
+        for i in (0..20).rev() {
+            assert_eq!(ql.pop_tail(), Some(val(i)));
+        }
+        assert!(ql.is_empty());
+    }
+
+    #[test]
+    fn index_and_visit() {
+        let _g = lock();
+        let mut ql = Quicklist::new(3, 0);
+        for i in 0..17 {
+            ql.push_tail(&val(i));
+        }
+        for i in 0..17i64 {
+            assert_eq!(ql.index(i), Some(val(i as usize)));
+            assert_eq!(ql.index(i - 17), Some(val(i as usize)));
+        }
+        assert_eq!(ql.index(17), None);
+        assert_eq!(ql.index(-18), None);
+        assert_eq!(ql.index(i64::MIN), None);
+        assert_eq!(ql.index(i64::MAX), None);
+        let mut got = vec![];
+        ql.visit_from(5, true, |v| {
+            got.push(v.to_vec());
+            true
+        });
+        assert_eq!(got, (5..17).map(val).collect::<Vec<_>>());
+        let mut got = vec![];
+        ql.visit_from(-3, false, |v| {
+            got.push(v.to_vec());
+            got.len() < 6
+        });
+        assert_eq!(got, (9..15).rev().map(val).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn insert_splits_and_merges() {
+        let _g = lock();
+        let mut ql = Quicklist::new(4, 0);
+        for i in 0..8 {
+            ql.push_tail(&val(i));
+        }
+        assert_eq!(ql.node_count(), 2);
+        // Middle of a full node: split.
+        assert!(ql.insert_at_pivot(&val(1), b"new", true));
+        check(&ql);
+        let mut model: Vec<Vec<u8>> = (0..8).map(val).collect();
+        model.insert(2, b"new".to_vec());
+        assert_eq!(elems(&ql), model);
+        // Before the head of a node with room in the previous one.
+        assert!(ql.insert_at_pivot(&val(4), b"b4", false));
+        let p = model.iter().position(|x| *x == val(4)).unwrap();
+        model.insert(p, b"b4".to_vec());
+        assert_eq!(elems(&ql), model);
+        check(&ql);
+        assert!(!ql.insert_at_pivot(b"nope", b"x", true));
+        // Many inserts in the middle keep everything ordered and nodes full.
+        for k in 0..100 {
+            let pivot = model[model.len() / 2].clone();
+            let v = format!("m{k}").into_bytes();
+            let after = k % 2 == 0;
+            assert!(ql.insert_at_pivot(&pivot, &v, after));
+            let p = model.iter().position(|x| *x == pivot).unwrap();
+            model.insert(if after { p + 1 } else { p }, v);
+            check(&ql);
+        }
+        assert_eq!(elems(&ql), model);
+        assert!(ql.node_count() <= model.len().div_ceil(2));
+    }
+
+    #[test]
+    fn del_range_cases() {
+        let _g = lock();
+        for (start, count) in [
+            (0, 5),
+            (3, 10),
+            (-5, 3),
+            (-5, 100),
+            (7, 1),
+            (0, 100),
+            (19, 5),
+            (-20, 20),
+            (2, 0),
+        ] {
+            let mut ql = Quicklist::new(4, 0);
+            let mut model: Vec<Vec<u8>> = (0..20).map(val).collect();
+            for v in &model {
+                ql.push_tail(v);
+            }
+            ql.del_range(start, count);
+            let len = model.len() as i64;
+            let s = if start < 0 { len + start } else { start } as usize;
+            let e = (s + count.max(0) as usize).min(model.len());
+            model.drain(s..e);
+            assert_eq!(elems(&ql), model, "del_range({start}, {count})");
+            check(&ql);
+        }
+    }
+
+    #[test]
+    fn remove_matching_both_ways() {
+        let _g = lock();
+        let mut ql = Quicklist::new(3, 0);
+        let vals: Vec<&[u8]> = vec![b"a", b"b", b"a", b"1", b"a", b"a", b"c", b"a", b"1"];
+        for v in &vals {
+            ql.push_tail(v);
+        }
+        assert_eq!(ql.remove_matching(b"a", 2, true), 2);
+        assert_eq!(
+            elems(&ql),
+            vec![
+                b"a".to_vec(),
+                b"b".to_vec(),
+                b"a".to_vec(),
+                b"1".to_vec(),
+                b"a".to_vec(),
+                b"c".to_vec(),
+                b"1".to_vec()
+            ]
+        );
+        check(&ql);
+        assert_eq!(ql.remove_matching(b"1", 0, false), 2);
+        assert_eq!(ql.remove_matching(b"a", 1, false), 1);
+        assert_eq!(
+            elems(&ql),
+            vec![b"b".to_vec(), b"a".to_vec(), b"a".to_vec(), b"c".to_vec()]
+        );
+        assert_eq!(ql.remove_matching(b"a", 0, false), 2);
+        assert_eq!(ql.remove_matching(b"b", 0, true), 1);
+        assert_eq!(ql.remove_matching(b"c", 0, true), 1);
+        assert!(ql.is_empty());
+        assert_eq!(ql.node_count(), 0);
+    }
+
+    #[test]
+    fn replace_small_and_large() {
+        let _g = lock();
+        let mut ql = Quicklist::new(4, 0);
+        for i in 0..10 {
+            ql.push_tail(&val(i));
+        }
+        assert!(ql.replace_at_index(5, b"five"));
+        assert!(ql.replace_at_index(-1, b"12345"));
+        assert!(!ql.replace_at_index(10, b"x"));
+        assert_eq!(ql.index(5), Some(b"five".to_vec()));
+        assert_eq!(ql.index(9), Some(b"12345".to_vec()));
+        check(&ql);
+        set_packed_threshold(10);
+        let big = vec![b'z'; 20];
+        // Large into the middle of a packed node: split around a plain node.
+        assert!(ql.replace_at_index(5, &big));
+        check(&ql);
+        assert_eq!(ql.index(5), Some(big.clone()));
+        assert_eq!(ql.len(), 10);
+        // Small back into the plain node.
+        assert!(ql.replace_at_index(5, b"back"));
+        check(&ql);
+        assert_eq!(ql.index(5), Some(b"back".to_vec()));
+        // Large over large.
+        assert!(ql.replace_at_index(0, &big));
+        assert!(ql.replace_at_index(0, &[b'y'; 30]));
+        assert_eq!(ql.index(0), Some(vec![b'y'; 30]));
+        check(&ql);
+        set_packed_threshold(0);
+    }
+
+    #[test]
+    fn plain_nodes() {
+        let _g = lock();
+        set_packed_threshold(8);
+        let mut ql = Quicklist::new(-2, 0);
+        ql.push_tail(b"small");
+        ql.push_tail(b"this is big");
+        ql.push_head(b"another big one");
+        ql.push_tail(b"tiny");
+        check(&ql);
+        assert_eq!(ql.node_count(), 4);
+        let mut kinds = vec![];
+        ql.for_each_node(|n| {
+            kinds.push(match n {
+                QlNodeRef::Packed(_) => 'p',
+                QlNodeRef::Plain(_) => 'P',
+            })
+        });
+        assert_eq!(kinds, vec!['P', 'p', 'P', 'p']);
+        assert!(ql.insert_at_pivot(b"small", b"big insert here", true));
+        assert!(ql.insert_at_pivot(b"this is big", b"x", false));
+        check(&ql);
+        assert_eq!(
+            elems(&ql),
+            vec![
+                b"another big one".to_vec(),
+                b"small".to_vec(),
+                b"big insert here".to_vec(),
+                b"x".to_vec(),
+                b"this is big".to_vec(),
+                b"tiny".to_vec()
+            ]
+        );
+        assert_eq!(ql.pop_head(), Some(b"another big one".to_vec()));
+        assert_eq!(ql.remove_matching(b"this is big", 0, false), 1);
+        assert!(ql.del_range(1, 1));
+        assert_eq!(
+            elems(&ql),
+            vec![b"small".to_vec(), b"x".to_vec(), b"tiny".to_vec()]
+        );
+        check(&ql);
+        set_packed_threshold(0);
+    }
+
+    #[test]
+    fn compression_round_trip() {
+        let _g = lock();
+        for depth in [1, 2, 3] {
+            let mut ql = Quicklist::new(4, depth);
+            let mut model = vec![];
+            for i in 0..200 {
+                let v = format!("compressible-compressible-compressible-{i}").into_bytes();
+                ql.push_tail(&v);
+                model.push(v);
+            }
+            check(&ql);
+            assert_eq!(
+                ql.compressed_node_count(),
+                ql.node_count() - 2 * depth as usize
+            );
+            assert_eq!(elems(&ql), model);
+            for i in (0..200).step_by(7) {
+                assert_eq!(ql.index(i as i64), Some(model[i].clone()));
+            }
+            // Writes in the middle of compressed nodes.
+            assert!(ql.replace_at_index(100, b"replaced"));
+            model[100] = b"replaced".to_vec();
+            assert!(ql.insert_at_pivot(&model[77].clone(), b"ins", true));
+            model.insert(78, b"ins".to_vec());
+            assert_eq!(ql.remove_matching(&model[150].clone(), 0, false), 1);
+            model.remove(150);
+            ql.del_range(40, 30);
+            model.drain(40..70);
+            check(&ql);
+            assert_eq!(elems(&ql), model);
+            // The RDB view is uncompressed and complete.
+            let mut n = 0;
+            ql.for_each_node(|node| {
+                if let QlNodeRef::Packed(b) = node {
+                    let lp = Listpack::from_bytes(b.to_vec());
+                    n += lp.len();
+                }
+            });
+            assert_eq!(n, model.len());
+            while ql.pop_head().is_some() {
+                check(&ql);
+            }
+        }
+        // Small nodes are not compressed.
+        let mut ql = Quicklist::new(1, 1);
+        for i in 0..10 {
+            ql.push_tail(&val(i));
+        }
+        assert_eq!(ql.compressed_node_count(), 0);
+    }
+
+    #[test]
+    fn rdb_style_building() {
+        let _g = lock();
+        let mut ql = Quicklist::new(-2, 1);
+        let mut lp = Listpack::new();
+        for i in 0..50 {
+            lp.append(format!("element-element-element-{i}").as_bytes());
+        }
+        ql.append_listpack_node(lp.clone());
+        ql.append_listpack_node(Listpack::new());
+        ql.append_plain_node(b"plain".to_vec());
+        ql.append_listpack_node(lp.clone());
+        ql.append_listpack_node(lp);
+        check(&ql);
+        assert_eq!(ql.len(), 151);
+        assert_eq!(ql.node_count(), 4);
+        assert_eq!(ql.compressed_node_count(), 1);
+        assert_eq!(ql.index(50), Some(b"plain".to_vec()));
+    }
+
+    /// xorshift64*.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n.max(1)
+        }
+    }
+
+    fn random_value(r: &mut Rng) -> Vec<u8> {
+        match r.below(6) {
+            0 => (r.below(2000) as i64 - 1000).to_string().into_bytes(),
+            1 => r.next().to_string().into_bytes(),
+            2 => vec![b'a' + r.below(3) as u8; r.below(4) as usize],
+            3 => vec![b'q'; 20 + r.below(300) as usize],
+            4 => format!("item:{}", r.below(30)).into_bytes(),
+            _ => (0..r.below(40)).map(|_| r.below(256) as u8).collect(),
+        }
+    }
+
+    #[test]
+    fn randomized_against_model() {
+        let _g = lock();
+        let configs = [
+            (-2, 0, 0u64),
+            (-1, 1, 0),
+            (3, 0, 0),
+            (5, 2, 0),
+            (1, 1, 0),
+            (-5, 0, 0),
+            (4, 1, 100),
+            (-1, 2, 50),
+        ];
+        for (seed, &(fill, depth, thr)) in configs.iter().enumerate() {
+            set_packed_threshold(thr);
+            let mut r = Rng(0x9E37_79B9_7F4A_7C15 ^ (seed as u64 + 1));
+            let mut ql = Quicklist::new(fill, depth);
+            let mut m: VecDeque<Vec<u8>> = VecDeque::new();
+            for step in 0..3000 {
+                let len = m.len() as i64;
+                match r.below(12) {
+                    0 | 1 => {
+                        let v = random_value(&mut r);
+                        ql.push_head(&v);
+                        m.push_front(v);
+                    }
+                    2 | 3 => {
+                        let v = random_value(&mut r);
+                        ql.push_tail(&v);
+                        m.push_back(v);
+                    }
+                    4 => assert_eq!(ql.pop_head(), m.pop_front()),
+                    5 => assert_eq!(ql.pop_tail(), m.pop_back()),
+                    6 => {
+                        let i = r.below(len as u64 * 2 + 2) as i64 - len - 1;
+                        let expect = if i >= 0 {
+                            m.get(i as usize)
+                        } else {
+                            (len + i >= 0).then(|| &m[(len + i) as usize])
+                        };
+                        assert_eq!(ql.index(i).as_ref(), expect);
+                    }
+                    7 => {
+                        let i =
+                            r.below(len as u64 + 1) as i64 - if r.below(2) == 0 { len } else { 0 };
+                        let v = random_value(&mut r);
+                        let ok = ql.replace_at_index(i, &v);
+                        let idx = if i < 0 { len + i } else { i };
+                        assert_eq!(ok, idx >= 0 && idx < len);
+                        if ok {
+                            m[idx as usize] = v;
+                        }
+                    }
+                    8 => {
+                        let pivot = if len > 0 && r.below(4) != 0 {
+                            m[r.below(len as u64) as usize].clone()
+                        } else {
+                            random_value(&mut r)
+                        };
+                        let v = random_value(&mut r);
+                        let after = r.below(2) == 0;
+                        let ok = ql.insert_at_pivot(&pivot, &v, after);
+                        match m.iter().position(|x| *x == pivot) {
+                            Some(p) => {
+                                assert!(ok);
+                                m.insert(if after { p + 1 } else { p }, v);
+                            }
+                            None => assert!(!ok),
+                        }
+                    }
+                    9 => {
+                        let start = r.below(len as u64 * 2 + 2) as i64 - len - 1;
+                        let count = r.below(10) as i64;
+                        ql.del_range(start, count);
+                        let s = if start < 0 { len + start } else { start };
+                        if s >= 0 && s < len && count > 0 {
+                            let e = (s + count).min(len);
+                            m.drain(s as usize..e as usize);
+                        }
+                    }
+                    10 => {
+                        let v = if len > 0 && r.below(3) != 0 {
+                            m[r.below(len as u64) as usize].clone()
+                        } else {
+                            random_value(&mut r)
+                        };
+                        let limit = r.below(3) as usize;
+                        let from_tail = r.below(2) == 0;
+                        let got = ql.remove_matching(&v, limit, from_tail);
+                        let mut removed = 0;
+                        if from_tail {
+                            let mut i = m.len();
+                            while i > 0 && (limit == 0 || removed < limit) {
+                                i -= 1;
+                                if m[i] == v {
+                                    m.remove(i);
+                                    removed += 1;
+                                }
+                            }
+                        } else {
+                            let mut i = 0;
+                            while i < m.len() && (limit == 0 || removed < limit) {
+                                if m[i] == v {
+                                    m.remove(i);
+                                    removed += 1;
+                                } else {
+                                    i += 1;
+                                }
+                            }
+                        }
+                        assert_eq!(got, removed);
+                    }
+                    _ => {
+                        for _ in 0..r.below(50) {
+                            let v = random_value(&mut r);
+                            ql.push_tail(&v);
+                            m.push_back(v);
+                        }
+                    }
+                }
+                check(&ql);
+                assert_eq!(ql.len(), m.len(), "config {seed} step {step}");
+                if step % 50 == 0 {
+                    assert_eq!(
+                        elems(&ql),
+                        m.iter().cloned().collect::<Vec<_>>(),
+                        "config {seed} step {step}"
+                    );
+                }
+            }
+            assert_eq!(elems(&ql), m.iter().cloned().collect::<Vec<_>>());
+        }
+        set_packed_threshold(0);
+    }
+}

@@ -84,7 +84,9 @@ pub type HashValue = DictKey;
 /// A hash value: `listpack` or `hashtable` (see the module docs).
 #[derive(Clone, Debug)]
 pub enum HashObj {
+    /// `listpack`: field, value, field, value... in insertion order.
     Listpack(Listpack),
+    /// `hashtable`: field → value (boxed, so `HashObj` stays 24 bytes).
     Table(Box<Dict<HashValue>>),
 }
 
@@ -96,7 +98,9 @@ impl Default for HashObj {
 
 /// Iterator over a hash's (field, value) pairs.
 pub enum HashIter<'a> {
+    /// Over a listpack's elements, two at a time.
     Listpack(crate::listpack::Iter<'a>),
+    /// Over a hashtable.
     Table(crate::dict::Iter<'a, HashValue>),
 }
 
@@ -223,16 +227,15 @@ impl HashObj {
                 }
                 update
             }
-            HashObj::Table(d) => match d.get_mut(field) {
-                Some(v) => {
-                    *v = DictKey::from(value);
-                    true
-                }
-                None => {
-                    d.insert(field, DictKey::from(value));
-                    false
-                }
-            },
+            HashObj::Table(d) => d.insert(field, DictKey::from(value)).is_some(),
+        }
+    }
+
+    /// Gives a listpack's spare capacity back (write commands call it once
+    /// at their end, so a small hash costs exactly its listpack's size).
+    pub fn shrink_to_fit(&mut self) {
+        if let HashObj::Listpack(lp) = self {
+            lp.shrink_to_fit();
         }
     }
 
@@ -404,6 +407,7 @@ pub fn hsetnx_command(srv: &mut Server, c: &mut Client) {
         }
         h.try_conversion(&argv[2..4], max_v);
         h.hash_type_set(&argv[2], &argv[3], max_e, max_v);
+        h.shrink_to_fit();
         c.add_reply_long_long(1);
         signal_modified_key(srv, db, &argv[1]);
         notify_keyspace_event(srv, NOTIFY_HASH, "hset", &argv[1], db);
@@ -430,6 +434,7 @@ fn hset_generic(srv: &mut Server, c: &mut Client, argv: &[Bytes], name: &str) {
     for pair in argv[2..].chunks_exact(2) {
         created += i64::from(!h.hash_type_set(&pair[0], &pair[1], max_e, max_v));
     }
+    h.shrink_to_fit();
     if name == "hset" {
         c.add_reply_long_long(created);
     } else {
@@ -482,6 +487,7 @@ pub fn hincrby_command(srv: &mut Server, c: &mut Client) {
         };
         let mut b = itoa::Buffer::new();
         h.hash_type_set(&argv[2], b.format(value).as_bytes(), max_e, max_v);
+        h.shrink_to_fit();
         c.add_reply_long_long(value);
         signal_modified_key(srv, db, &argv[1]);
         notify_keyspace_event(srv, NOTIFY_HASH, "hincrby", &argv[1], db);
@@ -531,6 +537,7 @@ pub fn hincrbyfloat_command(srv: &mut Server, c: &mut Client) {
             }
         };
         h.hash_type_set(&argv[2], &sum, max_e, max_v);
+        h.shrink_to_fit();
         c.add_reply_bulk(&sum);
         signal_modified_key(srv, db, &argv[1]);
         notify_keyspace_event(srv, NOTIFY_HASH, "hincrbyfloat", &argv[1], db);
@@ -589,6 +596,8 @@ pub fn hdel_command(srv: &mut Server, c: &mut Client) {
         }
         if emptied {
             db_delete(srv, db, key);
+        } else if deleted > 0 {
+            h.shrink_to_fit();
         }
         if deleted > 0 {
             signal_modified_key(srv, db, key);
