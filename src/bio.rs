@@ -88,7 +88,10 @@ pub fn free_effort(v: &Value) -> usize {
             crate::t_hash::HashObj::Table(d) => d.len(),
             _ => 1,
         },
-        Value::ZSet(z) => match **z {},
+        Value::ZSet(z) => match &**z {
+            crate::t_zset::ZSetObj::Skiplist(zs) => zs.len(),
+            _ => 1,
+        },
         _ => 1,
     }
 }

@@ -585,7 +585,9 @@ fn collection_digest(d: &mut Digest, v: &Value) {
         }
         Value::Set(s) => s.for_each(|m| xor_digest(d, m)),
         Value::Hash(h) => h.for_each(|f, val| xor_digest(d, &pair_digest(f, val))),
-        Value::ZSet(z) => match **z {},
+        Value::ZSet(z) => {
+            z.for_each(|m, score| xor_digest(d, &pair_digest(m, &crate::util::d2string_g17(score))))
+        }
         _ => {}
     }
 }
@@ -605,7 +607,10 @@ fn listpack_of(v: &Value) -> Option<&crate::listpack::Listpack> {
             crate::t_hash::HashObj::Listpack(lp) => Some(lp),
             _ => None,
         },
-        Value::ZSet(z) => match **z {},
+        Value::ZSet(z) => match &**z {
+            crate::t_zset::ZSetObj::Listpack(lp) => Some(lp),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -758,6 +763,27 @@ mod tests {
             hex_of(&Value::from_bytes(b"v"), true),
             "311b17018163335616e089f6b951c82c477335ac"
         );
+    }
+
+    /// ZADD z 1.5 m 2 n -inf o, then DEBUG DIGEST-VALUE z on redis-server
+    /// 7.0.15; both encodings.
+    #[test]
+    fn zset_digest_matches_redis() {
+        for entries in [128, 0] {
+            let limits = crate::t_zset::ZsetLimits {
+                max_listpack_entries: entries,
+                max_listpack_value: 64,
+            };
+            let mut z = crate::t_zset::ZSetObj::new_listpack();
+            for (score, m) in [(1.5, &b"m"[..]), (2.0, b"n"), (f64::NEG_INFINITY, b"o")] {
+                z.zset_add(score, m, 0, &limits);
+            }
+            let v = Value::ZSet(Box::new(z));
+            assert_eq!(
+                hex_of(&v, false),
+                "924162bf979d71dbdfb87c9068f9fea6c2caea32"
+            );
+        }
     }
 
     #[test]

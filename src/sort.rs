@@ -445,7 +445,7 @@ fn value_len(v: &Value) -> usize {
     match v {
         Value::List(ql) => ql.len(),
         Value::Set(s) => s.len(),
-        Value::ZSet(z) => match **z {},
+        Value::ZSet(z) => z.len(),
         _ => 0,
     }
 }
@@ -456,7 +456,11 @@ fn load_all(v: &Value) -> Vec<Vec<u8>> {
     match v {
         Value::List(ql) => ql.iter().collect(),
         Value::Set(s) => s.iter().map(|e| e.to_vec()).collect(),
-        Value::ZSet(z) => match **z {},
+        Value::ZSet(z) => {
+            let mut out = Vec::with_capacity(z.len());
+            z.for_each(|m, _| out.push(m.to_vec()));
+            out
+        }
         _ => Vec::new(),
     }
 }
@@ -477,7 +481,28 @@ fn load_range(v: &Value, start: usize, n: usize, desc: bool) -> Vec<Vec<u8>> {
                 out.len() < n
             });
         }
-        Value::ZSet(z) => match **z {},
+        Value::ZSet(z) => match &**z {
+            crate::t_zset::ZSetObj::Skiplist(zs) => {
+                // 1-based ranks, as Redis's zslGetElementByRank.
+                let rank = if desc { zs.len() - start } else { start + 1 };
+                let mut x = zs.by_rank(rank);
+                while let Some(node) = x {
+                    if out.len() >= n {
+                        break;
+                    }
+                    out.push(zs.ele(node).to_vec());
+                    x = if desc { zs.prev(node) } else { zs.next(node) };
+                }
+            }
+            other => {
+                let mut all = Vec::with_capacity(other.len());
+                other.for_each(|m, _| all.push(m.to_vec()));
+                if desc {
+                    all.reverse();
+                }
+                out.extend(all.into_iter().skip(start).take(n));
+            }
+        },
         _ => {}
     }
     out
@@ -493,7 +518,7 @@ fn hash_get(v: &Value, field: &[u8]) -> Option<Vec<u8>> {
 
 /// Converts a sorted set to the `skiplist` encoding (Redis `zsetConvert`).
 fn zset_convert_to_skiplist(z: &mut crate::t_zset::ZSetObj) {
-    match *z {}
+    z.convert_to_skiplist();
 }
 
 /// A new list value holding `elements`. Redis builds SORT's result with
