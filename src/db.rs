@@ -670,7 +670,8 @@ pub fn flushdb_command(srv: &mut Server, c: &mut Client) {
     c.add_reply_ok();
 }
 
-/// FLUSHALL [ASYNC|SYNC] → OK.
+/// FLUSHALL [ASYNC|SYNC] → OK. With save points configured, the empty
+/// dataset is then saved to the RDB file (and the dirty counter reset).
 pub fn flushall_command(srv: &mut Server, c: &mut Client) {
     let Some(async_free) = get_flush_async(srv, c) else {
         return;
@@ -680,8 +681,24 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client) {
         crate::multi::touch_all_watched_keys_in_db(srv, id, None);
         n += empty_db(srv, id, async_free);
     }
-    srv.dirty += n + 1;
+    srv.dirty += n;
+    // Redis `flushAllDataAndResetRDB`: with save points configured the
+    // (now empty) dataset is saved at once, which resets the dirty counter.
+    if !srv.config.save_params.is_empty() {
+        let _ = rdb_save_internal(srv);
+    }
     c.add_reply_ok();
+}
+
+/// Saves the RDB to `dbfilename` for the server's own needs (FLUSHALL,
+/// DEBUG RELOAD): like SAVE, but not counted in INFO `rdb_saves`, which
+/// Redis counts only for SAVE and background saves.
+pub fn rdb_save_internal(srv: &mut Server) -> std::io::Result<()> {
+    let filename = srv.config.dbfilename.clone();
+    let saves = srv.stat_rdb_saves;
+    let r = crate::rdb::rdb_save(srv, &filename);
+    srv.stat_rdb_saves = saves;
+    r
 }
 
 /// SWAPDB index1 index2 → OK. Errors: "ERR invalid first DB index",

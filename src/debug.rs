@@ -201,7 +201,7 @@ enum ReloadError {
 /// DEBUG RELOAD's work (see the module docs).
 fn debug_reload(srv: &mut Server, save: bool, flush: bool, merge: bool) -> Result<(), ReloadError> {
     let filename = srv.config.dbfilename.clone();
-    if save && crate::rdb::rdb_save(srv, &filename).is_err() {
+    if save && crate::db::rdb_save_internal(srv).is_err() {
         return Err(ReloadError::Save);
     }
     if flush {
