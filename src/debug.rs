@@ -263,7 +263,9 @@ fn debug_reload(srv: &mut Server, save: bool, flush: bool, merge: bool) -> Resul
 /// left alone.
 fn debug_populate(srv: &mut Server, dbid: usize, count: i64, prefix: &[u8], size: i64) {
     if count > 0 {
-        let want = count.min(1 << 30) as usize + srv.dbs[dbid].dict.len();
+        // A size hint only: capped so a huge count cannot ask for an
+        // impossible table up front (the dict grows as keys arrive).
+        let want = count.min(1 << 22) as usize + srv.dbs[dbid].dict.len();
         srv.dbs[dbid].dict.expand(want);
     }
     for j in 0..count {
@@ -667,19 +669,15 @@ fn set_packed_threshold(sz: u64) -> bool {
     crate::quicklist::set_packed_threshold(sz)
 }
 
-/// Redis `getPositiveLongFromObjectOrReply`: "ERR value is not an integer
-/// or out of range", "ERR value is out of range, must be positive".
+/// Redis `getPositiveLongFromObjectOrReply` without a message: "ERR value
+/// is out of range, must be positive" for a negative or non-integer value.
 fn get_positive_long_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
     match string2ll(arg) {
-        None => {
-            c.add_reply_error(shared::err_not_integer());
-            None
-        }
-        Some(v) if v < 0 => {
+        Some(v) if v >= 0 => Some(v),
+        _ => {
             c.add_reply_error("ERR value is out of range, must be positive");
             None
         }
-        Some(v) => Some(v),
     }
 }
 
