@@ -402,6 +402,8 @@ const HELP: &[&str] = &[
     "PROTOCOL <type>",
     "    Reply with a sample of a RESP type: string, integer, double, bignum, null,",
     "    array, set, map, attrib, push, verbatim, true, false.",
+    "QUICKLIST <key> [<0|1>]",
+    "    Print the quicklist behind <key> to the standard output (1: with every node's entries).",
     "QUICKLIST-PACKED-THRESHOLD <size>",
     "    Elements of at least <size> bytes get a plain quicklist node of their own (0 resets to 1gb).",
     "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
@@ -562,6 +564,26 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
                 c.add_reply_error("ERR Not a listpack encoded object.");
             }
         }
+        (b"quicklist", 3..=4) => {
+            let key = c.argv[2].clone();
+            let full = argc == 4 && atoi(&c.argv[3]) != 0;
+            let Some(o) = crate::db::lookup_key_read_with_flags(
+                srv,
+                c.db,
+                &key,
+                LOOKUP_NOTOUCH | crate::db::LOOKUP_NONOTIFY,
+            ) else {
+                c.add_reply_error(shared::err_no_such_key());
+                return;
+            };
+            match &o.v {
+                Value::List(ql) => {
+                    print!("{}", quicklist_repr(ql, full));
+                    c.add_reply_status("Quicklist structure printed on stdout");
+                }
+                _ => c.add_reply_error("ERR Not a quicklist encoded object."),
+            }
+        }
         _ => {
             let msg = format!(
                 "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
@@ -650,6 +672,50 @@ pub fn listpack_repr(lp: &crate::listpack::Listpack) -> String {
         p = next;
     }
     out.push_str("{end}\n\n");
+    out
+}
+
+/// A readable dump of a quicklist (what DEBUG QUICKLIST prints, in the
+/// spirit of Redis's `quicklistRepr`): the list's totals, then one line per
+/// node; with `full`, each packed node's listpack too.
+pub fn quicklist_repr(ql: &crate::quicklist::Quicklist, full: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{{count : {}}} {{len : {}}} {{fill : {}}} {{compress : {}}}",
+        ql.len(),
+        ql.node_count(),
+        ql.fill(),
+        ql.compress_depth()
+    );
+    let mut i = 0;
+    ql.for_each_node(|n| {
+        match n {
+            crate::quicklist::QlNodeRef::Packed(bytes) => {
+                let lp = crate::listpack::Listpack::from_bytes(bytes.to_vec());
+                let _ = writeln!(
+                    out,
+                    "{{node {}}} {{container : PACKED}} {{count : {}}} {{sz : {}}}",
+                    i,
+                    lp.len(),
+                    bytes.len()
+                );
+                if full {
+                    out.push_str(&listpack_repr(&lp));
+                }
+            }
+            crate::quicklist::QlNodeRef::Plain(v) => {
+                let _ = writeln!(
+                    out,
+                    "{{node {}}} {{container : PLAIN}} {{count : 1}} {{sz : {}}}",
+                    i,
+                    v.len()
+                );
+            }
+        }
+        i += 1;
+    });
     out
 }
 
