@@ -508,6 +508,20 @@ fn rename_generic_command(srv: &mut Server, c: &mut Client, nx: bool) {
     crate::blocked::signal_key_as_ready(srv, c.db, &dst);
     signal_modified_key(srv, c.db, &src);
     signal_modified_key(srv, c.db, &dst);
+    crate::notify::notify_keyspace_event(
+        srv,
+        crate::notify::NOTIFY_GENERIC,
+        "rename_from",
+        &src,
+        c.db,
+    );
+    crate::notify::notify_keyspace_event(
+        srv,
+        crate::notify::NOTIFY_GENERIC,
+        "rename_to",
+        &dst,
+        c.db,
+    );
     srv.dirty += 1;
     if nx {
         c.add_reply_long_long(1)
@@ -563,11 +577,22 @@ pub fn move_command(srv: &mut Server, c: &mut Client) {
     crate::blocked::signal_key_as_ready(srv, dst, &key);
     signal_modified_key(srv, c.db, &key);
     signal_modified_key(srv, dst, &key);
+    crate::notify::notify_keyspace_event(
+        srv,
+        crate::notify::NOTIFY_GENERIC,
+        "move_from",
+        &key,
+        c.db,
+    );
+    crate::notify::notify_keyspace_event(srv, crate::notify::NOTIFY_GENERIC, "move_to", &key, dst);
     srv.dirty += 1;
     c.add_reply_long_long(1);
 }
 
-/// COPY source destination [DB destination-db] [REPLACE] → 1 if copied, else 0.
+/// COPY source destination [DB destination-db] [REPLACE] → 1 if copied, else
+/// 0. The copy is deep for every type and keeps the source's encoding and
+/// TTL. Errors: "ERR syntax error", "ERR DB index is out of range", "ERR
+/// source and destination objects are the same".
 pub fn copy_command(srv: &mut Server, c: &mut Client) {
     let srcid = c.db;
     let mut dstid = c.db;
@@ -599,10 +624,10 @@ pub fn copy_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error(shared::err_same_object());
         return;
     }
-    let Some(o) = lookup_key_read(srv, srcid, &key).map(|o| o.v.dup()) else {
+    if lookup_key_read(srv, srcid, &key).is_none() {
         c.add_reply_long_long(0);
         return;
-    };
+    }
     let expire = get_expire(srv, srcid, &key);
     if lookup_key_write(srv, dstid, &newkey).is_some() {
         if !replace {
@@ -611,11 +636,24 @@ pub fn copy_command(srv: &mut Server, c: &mut Client) {
         }
         db_delete(srv, dstid, &newkey);
     }
+    // A deep copy of any type (Redis's per-type *Dup), made only once the
+    // copy is sure to happen.
+    let Some(o) = srv.dbs[srcid].dict.get(&key).map(|o| o.v.dup()) else {
+        c.add_reply_long_long(0);
+        return;
+    };
     db_add(srv, dstid, &newkey, o);
     if expire != -1 {
         set_expire(srv, dstid, &newkey, expire);
     }
     signal_modified_key(srv, dstid, &newkey);
+    crate::notify::notify_keyspace_event(
+        srv,
+        crate::notify::NOTIFY_GENERIC,
+        "copy_to",
+        &newkey,
+        dstid,
+    );
     srv.dirty += 1;
     c.add_reply_long_long(1);
 }
