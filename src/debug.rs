@@ -206,6 +206,7 @@ fn debug_reload(srv: &mut Server, save: bool, flush: bool, merge: bool) -> Resul
     }
     if flush {
         for id in 0..srv.dbs.len() {
+            crate::multi::touch_all_watched_keys_in_db(srv, id, None);
             crate::db::empty_db(srv, id, false);
         }
         let info = crate::rdb::rdb_load(srv, &filename).map_err(|_| ReloadError::Load)?;
@@ -260,8 +261,9 @@ fn debug_reload(srv: &mut Server, save: bool, flush: bool, merge: bool) -> Resul
 
 /// DEBUG POPULATE's work: `count` keys `<prefix>:<n>` holding `value:<n>`
 /// (cut or zero-padded to `size` bytes when `size` > 0); existing keys are
-/// left alone.
-fn debug_populate(srv: &mut Server, dbid: usize, count: i64, prefix: &[u8], size: i64) {
+/// left alone. False, after adding what fit, if a value of `size` bytes
+/// cannot be allocated (Redis aborts on out-of-memory there).
+fn debug_populate(srv: &mut Server, dbid: usize, count: i64, prefix: &[u8], size: i64) -> bool {
     if count > 0 {
         // A size hint only: capped so a huge count cannot ask for an
         // impossible table up front (the dict grows as keys arrive).
@@ -279,7 +281,11 @@ fn debug_populate(srv: &mut Server, dbid: usize, count: i64, prefix: &[u8], size
         let val = if size == 0 {
             base
         } else {
-            let mut v = vec![0u8; size as usize];
+            let mut v: Vec<u8> = Vec::new();
+            if v.try_reserve_exact(size as usize).is_err() {
+                return false;
+            }
+            v.resize(size as usize, 0);
             let n = base.len().min(v.len());
             v[..n].copy_from_slice(&base[..n]);
             v
@@ -287,6 +293,7 @@ fn debug_populate(srv: &mut Server, dbid: usize, count: i64, prefix: &[u8], size
         crate::db::db_add(srv, dbid, &key, Value::from_bytes(&val));
         crate::db::signal_modified_key(srv, dbid, &key);
     }
+    true
 }
 
 /// DEBUG STRINGMATCH-TEST: glob matching on random patterns and strings
@@ -521,8 +528,11 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             } else {
                 b"key".to_vec()
             };
-            debug_populate(srv, c.db, count, &prefix, size);
-            c.add_reply_ok();
+            if debug_populate(srv, c.db, count, &prefix, size) {
+                c.add_reply_ok();
+            } else {
+                c.add_reply_error("ERR Out of memory allocating the values");
+            }
         }
         (b"protocol", 3) => {
             let name = c.argv[2].clone();
