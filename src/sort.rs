@@ -219,9 +219,12 @@ fn sort_generic_command(srv: &mut Server, c: &mut Client, readonly: bool) {
             j += 1;
         } else if a.eq_ignore_ascii_case(b"by") && left >= 1 {
             let p = argv[j + 1].clone();
-            // strchr: the search stops at a NUL byte.
+            // strchr: the search stops at a NUL byte. As in Redis, a later
+            // BY with a `*` does not undo an earlier constant one.
             let cstr = p.split(|&b| b == 0).next().unwrap_or(&[]);
-            dontsort = !cstr.contains(&b'*');
+            if !cstr.contains(&b'*') {
+                dontsort = true;
+            }
             sortby = Some(p);
             j += 1;
         } else if a.eq_ignore_ascii_case(b"get") && left >= 1 {
