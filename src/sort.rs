@@ -384,10 +384,10 @@ fn sort_generic_command(srv: &mut Server, c: &mut Client, readonly: bool) {
         c.add_reply_error("ERR One or more scores can't be converted into double");
         return;
     }
-    let range = if window == 0 {
-        &vector[0..0]
+    let range: &[SortItem] = if window == 0 {
+        &[]
     } else {
-        &vector[start as usize..=end as usize]
+        vector.get(start as usize..=end as usize).unwrap_or(&[])
     };
     match storekey {
         None => {
