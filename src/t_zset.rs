@@ -4219,4 +4219,202 @@ mod tests {
         assert_eq!(z.len(), 1500);
         assert!(z.upper_free_slots * 2 <= z.upper.len().max(128));
     }
+
+    const LIM: ZsetLimits = ZsetLimits {
+        max_listpack_entries: 128,
+        max_listpack_value: 64,
+    };
+
+    fn obj_order(z: &ZSetObj) -> Vec<(Vec<u8>, f64)> {
+        let mut v = Vec::new();
+        z.for_each(|m, s| v.push((m.to_vec(), s)));
+        v
+    }
+
+    /// The listpack redis-server 7.0.15 holds after `ZADD z 1 a 2.5 b inf c
+    /// -3 d 0.1 e 4611686018427387904 f 12 123 -0 g` (from its DUMP with
+    /// rdbcompression off).
+    const REDIS_LP: &[u8] = b"\x50\x00\x00\x00\x10\x00\x81\x64\x02\xdf\xfd\x02\x81\x67\x02\x00\x01\x81\x65\x02\x93\x30\x2e\x31\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x31\x14\x81\x61\x02\x01\x01\x81\x62\x02\x83\x32\x2e\x35\x04\x7b\x01\x0c\x01\x81\x66\x02\xf4\x00\x00\x00\x00\x00\x00\x00\x40\x09\x81\x63\x02\x83\x69\x6e\x66\x04\xff";
+
+    fn redis_example() -> ZSetObj {
+        let mut z = ZSetObj::new_listpack();
+        for (s, m) in [
+            (1.0, "a"),
+            (2.5, "b"),
+            (f64::INFINITY, "c"),
+            (-3.0, "d"),
+            (0.1, "e"),
+            (4611686018427387904.0, "f"),
+            (12.0, "123"),
+            (-0.0, "g"),
+        ] {
+            let (out, _) = z.zset_add(s, m.as_bytes(), 0, &LIM);
+            assert_eq!(out, ZADD_OUT_ADDED);
+        }
+        z
+    }
+
+    #[test]
+    fn listpack_bytes_match_redis() {
+        let z = redis_example();
+        let ZSetObj::Listpack(lp) = &z else {
+            panic!("encoding")
+        };
+        assert_eq!(lp.as_bytes(), REDIS_LP);
+        // and a skiplist converted back writes the same bytes
+        let mut z2 = z.clone();
+        z2.convert_to_skiplist();
+        assert_eq!(z2.encoding_name(), "skiplist");
+        assert_eq!(obj_order(&z2), obj_order(&z));
+        z2.convert_to_listpack();
+        let ZSetObj::Listpack(lp2) = &z2 else {
+            panic!("encoding")
+        };
+        assert_eq!(lp2.as_bytes(), REDIS_LP);
+        // reading Redis's bytes back
+        let z3 = ZSetObj::from_listpack(Listpack::from_bytes(REDIS_LP.to_vec()));
+        assert_eq!(z3.len(), 8);
+        assert_eq!(z3.score(b"e"), Some(0.1));
+        assert_eq!(z3.score(b"c"), Some(f64::INFINITY));
+        assert_eq!(z3.score(b"123"), Some(12.0));
+        assert_eq!(z3.rank(b"d", false), Some(0));
+        assert_eq!(z3.rank(b"c", true), Some(0));
+        assert_eq!(z3.rank(b"zz", false), None);
+    }
+
+    #[test]
+    fn double2ll_rule() {
+        assert_eq!(double2ll(1.0), Some(1));
+        assert_eq!(double2ll(-0.0), Some(0));
+        assert_eq!(double2ll(1.5), None);
+        assert_eq!(double2ll(4611686018427387904.0), Some(4611686018427387904));
+        assert_eq!(double2ll(9.3e18), None);
+        assert_eq!(double2ll(f64::INFINITY), None);
+        assert_eq!(double2ll(f64::NAN), None);
+    }
+
+    #[test]
+    fn zset_add_flags_and_conversions() {
+        let lim = ZsetLimits {
+            max_listpack_entries: 3,
+            max_listpack_value: 5,
+        };
+        let mut z = ZSetObj::new_listpack();
+        assert_eq!(z.zset_add(1.0, b"a", 0, &lim).0, ZADD_OUT_ADDED);
+        assert_eq!(z.zset_add(1.0, b"a", 0, &lim).0, 0);
+        assert_eq!(z.zset_add(2.0, b"a", ZADD_IN_NX, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(z.zset_add(2.0, b"b", ZADD_IN_XX, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(z.zset_add(0.5, b"a", ZADD_IN_GT, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(
+            z.zset_add(0.5, b"a", ZADD_IN_LT, &lim),
+            (ZADD_OUT_UPDATED, 0.5)
+        );
+        assert_eq!(
+            z.zset_add(2.0, b"a", ZADD_IN_INCR, &lim),
+            (ZADD_OUT_UPDATED, 2.5)
+        );
+        assert_eq!(z.zset_add(f64::NAN, b"a", 0, &lim).0, ZADD_OUT_NAN);
+        z.zset_add(f64::INFINITY, b"i", 0, &lim);
+        assert_eq!(
+            z.zset_add(f64::NEG_INFINITY, b"i", ZADD_IN_INCR, &lim).0,
+            ZADD_OUT_NAN
+        );
+        assert_eq!(z.score(b"i"), Some(f64::INFINITY));
+        assert_eq!(z.encoding_name(), "listpack");
+        // a too-long member converts first
+        z.zset_add(3.0, b"longer", 0, &lim);
+        assert_eq!(z.encoding_name(), "skiplist");
+        assert_eq!(z.len(), 3);
+        // the same flags on the skiplist
+        assert_eq!(z.zset_add(2.0, b"a", ZADD_IN_NX, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(z.zset_add(9.0, b"zz", ZADD_IN_XX, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(z.zset_add(1.0, b"a", ZADD_IN_GT, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(
+            z.zset_add(1.0, b"a", ZADD_IN_INCR, &lim),
+            (ZADD_OUT_UPDATED, 3.5)
+        );
+        assert_eq!(
+            z.zset_add(f64::NEG_INFINITY, b"i", ZADD_IN_INCR, &lim).0,
+            ZADD_OUT_NAN
+        );
+        // entries limit
+        let mut z = ZSetObj::new_listpack();
+        for m in [b"a", b"b", b"c"] {
+            z.zset_add(1.0, m, 0, &lim);
+        }
+        assert_eq!(z.encoding_name(), "listpack");
+        z.zset_add(1.0, b"d", 0, &lim);
+        assert_eq!(z.encoding_name(), "skiplist");
+        assert!(z.zset_del(b"d"));
+        assert!(!z.zset_del(b"d"));
+        assert_eq!(z.encoding_name(), "skiplist");
+        // back to listpack only within the limits
+        z.convert_to_listpack_if_needed(6, 3, &lim);
+        assert_eq!(z.encoding_name(), "skiplist");
+        z.convert_to_listpack_if_needed(1, 3, &lim);
+        assert_eq!(z.encoding_name(), "listpack");
+        assert_eq!(
+            obj_order(&z),
+            vec![
+                (b"a".to_vec(), 1.0),
+                (b"b".to_vec(), 1.0),
+                (b"c".to_vec(), 1.0)
+            ]
+        );
+        assert_eq!(ZSetObj::new_for(3, 5, &lim).encoding_name(), "listpack");
+        assert_eq!(ZSetObj::new_for(4, 5, &lim).encoding_name(), "skiplist");
+        assert_eq!(ZSetObj::new_for(1, 6, &lim).encoding_name(), "skiplist");
+    }
+
+    #[test]
+    fn both_encodings_agree_on_random_ops() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let lim_big = LIM;
+        for round in 0..3 {
+            let mut a = ZSetObj::new_listpack();
+            let mut b = ZSetObj::new_skiplist();
+            for _ in 0..3000 {
+                let m = format!("{}", rng.below(60)).into_bytes();
+                let m = if round == 1 {
+                    [b"m".to_vec(), m].concat()
+                } else {
+                    m
+                };
+                match rng.below(6) {
+                    0..=2 => {
+                        let sc = [0.5, 1.0, -2.0, 1e-3, f64::INFINITY, 7.25][rng.below(6) as usize];
+                        let flags = [
+                            0,
+                            ZADD_IN_NX,
+                            ZADD_IN_XX,
+                            ZADD_IN_GT,
+                            ZADD_IN_LT,
+                            ZADD_IN_INCR,
+                        ][rng.below(6) as usize];
+                        assert_eq!(
+                            a.zset_add(sc, &m, flags, &lim_big),
+                            b.zset_add(sc, &m, flags, &lim_big)
+                        );
+                    }
+                    3 => assert_eq!(a.zset_del(&m), b.zset_del(&m)),
+                    4 => {
+                        assert_eq!(a.score(&m), b.score(&m));
+                        assert_eq!(a.rank(&m, false), b.rank(&m, false));
+                        assert_eq!(a.rank(&m, true), b.rank(&m, true));
+                    }
+                    _ => {
+                        assert_eq!(obj_order(&a), obj_order(&b));
+                        let mut ra = Vec::new();
+                        a.for_each_rev(|m, s| ra.push((m.to_vec(), s)));
+                        ra.reverse();
+                        assert_eq!(ra, obj_order(&b));
+                    }
+                }
+                assert_eq!(a.len(), b.len());
+                assert_eq!(a.encoding_name(), "listpack");
+            }
+            a.shrink_to_fit();
+            assert_eq!(obj_order(&a), obj_order(&b));
+        }
+    }
 }
