@@ -600,7 +600,12 @@ impl ZSet {
 
     /// Removes node `x` from the skiplist, the hash index and the arena.
     fn remove_node(&mut self, x: u32) {
-        let update = self.update_of(x);
+        // The first node's predecessors are all the header (ZPOPMIN).
+        let update = if x == self.head[0].fwd {
+            [HEAD; ZSKIPLIST_MAXLEVEL]
+        } else {
+            self.update_of(x)
+        };
         self.zsl_unlink(x, &update);
         self.hash_unlink(x);
         self.arena_remove(x);
@@ -613,7 +618,18 @@ impl ZSet {
         if x == last {
             self.nodes.pop();
         } else {
-            let update = self.update_of(last);
+            // A one-level node's only predecessor is its backward link: no
+            // search needed (three nodes in four).
+            let update = if self.nodes[last as usize].nlevel == 1 {
+                let mut u = [HEAD; ZSKIPLIST_MAXLEVEL];
+                let b = self.nodes[last as usize].backward;
+                if b != NIL {
+                    u[0] = b;
+                }
+                u
+            } else {
+                self.update_of(last)
+            };
             let chain = self.chain_link_of(last);
             self.nodes.swap_remove(x as usize);
             let nlevel = self.nodes[x as usize].nlevel as usize;
@@ -681,6 +697,13 @@ impl ZSet {
         self.remove_node(x);
         self.shrink_if_needed();
         Some(score)
+    }
+
+    /// Removes node `x` (from [`ZSet::find`], [`ZSet::first_node`], ...).
+    pub fn delete_node(&mut self, x: u32) {
+        self.rehash_step();
+        self.remove_node(x);
+        self.shrink_if_needed();
     }
 
     /// Changes the score of node `x` (Redis `zslUpdateScore`): in place when
@@ -2667,169 +2690,177 @@ fn zrange_by_rank(out: &mut RangeOut<'_>, z: &ZSetObj, start: i64, end: i64, rev
     }
 }
 
+/// Positions picked by a score or lex range, collected first so that the
+/// reply's length is known up front (no deferred length).
+enum Picks {
+    Lp(Vec<usize>),
+    Sl(Vec<u32>),
+}
+
+fn emit_picks(out: &mut RangeOut<'_>, z: &ZSetObj, picks: Picks, withscores: bool) {
+    match (z, picks) {
+        (ZSetObj::Listpack(lp), Picks::Lp(v)) => {
+            out.begin(Some(v.len()));
+            for p in v {
+                let score = if withscores { zzl_score_at(lp, p) } else { 0.0 };
+                out.emit_lp(lp.get(p), score);
+            }
+        }
+        (ZSetObj::Skiplist(zs), Picks::Sl(v)) => {
+            out.begin(Some(v.len()));
+            for x in v {
+                out.emit(zs.ele(x), zs.score(x));
+            }
+        }
+        _ => out.begin(Some(0)),
+    }
+}
+
+/// Walks from `start` (skipping `offset` members, then taking at most
+/// `limit`, negative meaning no limit) while `in_range` holds, in the
+/// direction given by `step`.
+fn pick_walk<P: Copy>(
+    start: Option<P>,
+    mut offset: i64,
+    mut limit: i64,
+    step: impl Fn(P) -> Option<P>,
+    in_range: impl Fn(P) -> bool,
+) -> Vec<P> {
+    let mut e = start;
+    while let Some(p) = e {
+        if offset == 0 {
+            break;
+        }
+        offset -= 1;
+        e = step(p);
+    }
+    let mut v = Vec::new();
+    while let Some(p) = e {
+        if limit == 0 || !in_range(p) {
+            break;
+        }
+        limit -= 1;
+        v.push(p);
+        e = step(p);
+    }
+    v
+}
+
 fn zrange_by_score(
     out: &mut RangeOut<'_>,
     z: &ZSetObj,
     r: &ZRangeSpec,
-    mut offset: i64,
-    mut limit: i64,
+    offset: i64,
+    limit: i64,
     reverse: bool,
 ) {
-    out.begin(None);
     if offset > 0 && offset >= z.len() as i64 {
+        out.begin(Some(0));
         return;
     }
-    match z {
+    let picks = match z {
         ZSetObj::Listpack(lp) => {
-            let mut e = if reverse {
+            let start = if reverse {
                 zzl_last_in_range(lp, r)
             } else {
                 zzl_first_in_range(lp, r)
             };
-            while let Some(p) = e {
-                if offset == 0 {
-                    break;
-                }
-                offset -= 1;
-                e = if reverse {
-                    zzl_prev(lp, p)
-                } else {
-                    zzl_next(lp, p)
-                };
-            }
-            while let Some(p) = e {
-                if limit == 0 {
-                    break;
-                }
-                limit -= 1;
-                let score = zzl_score_at(lp, p);
-                if reverse {
-                    if !r.gte_min(score) {
-                        break;
+            Picks::Lp(pick_walk(
+                start,
+                offset,
+                limit,
+                |p| {
+                    if reverse {
+                        zzl_prev(lp, p)
+                    } else {
+                        zzl_next(lp, p)
                     }
-                } else if !r.lte_max(score) {
-                    break;
-                }
-                out.emit_lp(lp.get(p), score);
-                e = if reverse {
-                    zzl_prev(lp, p)
-                } else {
-                    zzl_next(lp, p)
-                };
-            }
+                },
+                |p| {
+                    let s = zzl_score_at(lp, p);
+                    if reverse { r.gte_min(s) } else { r.lte_max(s) }
+                },
+            ))
         }
         ZSetObj::Skiplist(zs) => {
-            let mut ln = if reverse {
+            let start = if reverse {
                 zs.last_in_range(r)
             } else {
                 zs.first_in_range(r)
             };
-            while let Some(x) = ln {
-                if offset == 0 {
-                    break;
-                }
-                offset -= 1;
-                ln = if reverse { zs.prev(x) } else { zs.next(x) };
-            }
-            while let Some(x) = ln {
-                if limit == 0 {
-                    break;
-                }
-                limit -= 1;
-                let score = zs.score(x);
-                if reverse {
-                    if !r.gte_min(score) {
-                        break;
-                    }
-                } else if !r.lte_max(score) {
-                    break;
-                }
-                out.emit(zs.ele(x), score);
-                ln = if reverse { zs.prev(x) } else { zs.next(x) };
-            }
+            Picks::Sl(pick_walk(
+                start,
+                offset,
+                limit,
+                |x| if reverse { zs.prev(x) } else { zs.next(x) },
+                |x| {
+                    let s = zs.score(x);
+                    if reverse { r.gte_min(s) } else { r.lte_max(s) }
+                },
+            ))
         }
-    }
+    };
+    emit_picks(out, z, picks, true);
 }
 
 fn zrange_by_lex(
     out: &mut RangeOut<'_>,
     z: &ZSetObj,
     r: &ZLexRangeSpec,
-    mut offset: i64,
-    mut limit: i64,
+    offset: i64,
+    limit: i64,
     reverse: bool,
 ) {
-    out.begin(None);
     let withscores = out.withscores || out.store.is_some();
-    match z {
+    let picks = match z {
         ZSetObj::Listpack(lp) => {
-            let mut e = if reverse {
+            let start = if reverse {
                 zzl_last_in_lex_range(lp, r)
             } else {
                 zzl_first_in_lex_range(lp, r)
             };
-            while let Some(p) = e {
-                if offset == 0 {
-                    break;
-                }
-                offset -= 1;
-                e = if reverse {
-                    zzl_prev(lp, p)
-                } else {
-                    zzl_next(lp, p)
-                };
-            }
-            while let Some(p) = e {
-                if limit == 0 {
-                    break;
-                }
-                limit -= 1;
-                let score = if withscores { zzl_score_at(lp, p) } else { 0.0 };
-                if reverse {
-                    if !lp_ele_gte_min(lp, p, r) {
-                        break;
+            Picks::Lp(pick_walk(
+                start,
+                offset,
+                limit,
+                |p| {
+                    if reverse {
+                        zzl_prev(lp, p)
+                    } else {
+                        zzl_next(lp, p)
                     }
-                } else if !lp_ele_lte_max(lp, p, r) {
-                    break;
-                }
-                out.emit_lp(lp.get(p), score);
-                e = if reverse {
-                    zzl_prev(lp, p)
-                } else {
-                    zzl_next(lp, p)
-                };
-            }
+                },
+                |p| {
+                    if reverse {
+                        lp_ele_gte_min(lp, p, r)
+                    } else {
+                        lp_ele_lte_max(lp, p, r)
+                    }
+                },
+            ))
         }
         ZSetObj::Skiplist(zs) => {
-            let mut ln = if reverse {
+            let start = if reverse {
                 zs.last_in_lex_range(r)
             } else {
                 zs.first_in_lex_range(r)
             };
-            while let Some(x) = ln {
-                if offset == 0 {
-                    break;
-                }
-                offset -= 1;
-                ln = if reverse { zs.prev(x) } else { zs.next(x) };
-            }
-            while let Some(x) = ln {
-                if limit == 0 {
-                    break;
-                }
-                limit -= 1;
-                if reverse {
-                    if !r.gte_min(zs.ele(x)) {
-                        break;
+            Picks::Sl(pick_walk(
+                start,
+                offset,
+                limit,
+                |x| if reverse { zs.prev(x) } else { zs.next(x) },
+                |x| {
+                    if reverse {
+                        r.gte_min(zs.ele(x))
+                    } else {
+                        r.lte_max(zs.ele(x))
                     }
-                } else if !r.lte_max(zs.ele(x)) {
-                    break;
-                }
-                out.emit(zs.ele(x), zs.score(x));
-                ln = if reverse { zs.prev(x) } else { zs.next(x) };
-            }
+                },
+            ))
         }
-    }
+    };
+    emit_picks(out, z, picks, withscores);
 }
 
 enum ParsedRange {
@@ -3103,7 +3134,7 @@ fn generic_zpop(
                     let Some(x) = x else { break };
                     let ele = zs.ele(x).to_vec();
                     let score = zs.score(x);
-                    zs.remove(&ele);
+                    zs.delete_node(x);
                     (ele, score)
                 }
             };
