@@ -40,7 +40,10 @@
 //!   into its slot and re-points the links to it (one O(log n) search finds
 //!   its predecessors). So memory follows the set's size, and a uniformly
 //!   random member (ZRANDMEMBER) is a random index.
-//! - The header's 32 levels live in the [`ZSet`] itself.
+//! - The header's levels are a small vector in the [`ZSet`], as long as
+//!   the highest level seen.
+//! - The arena grows by a quarter at a time (ZADD reserves exactly what its
+//!   arguments may add), so a set wastes little on spare slots.
 //!
 //! The hash index is intrusive: the bucket arrays hold `u32` node indices and
 //! each node carries the link to the next node of its chain. That saves
@@ -51,6 +54,14 @@
 //! `ht[0]` into `ht[1]`, and ZSCAN's reverse-binary cursor over both tables,
 //! with the same guarantee as SCAN (every member present for the whole scan
 //! is returned at least once).
+//!
+//! # Memory
+//! Redis reallocates a listpack to its exact size on every change; a `Vec`
+//! grows by doubling. Write commands therefore finish with
+//! [`ZSetObj::shrink_to_fit`], one copy of the listpack, so a `listpack` set
+//! costs what Redis's does. A `skiplist` set costs about 56 bytes per member
+//! plus 4-8 bytes of hash buckets and a few bytes of upper levels, against
+//! roughly 110 bytes in Redis (node, `sds`, `dictEntry`, bucket).
 //!
 //! # Latency
 //! Lookups by member are O(1); inserts, deletes, rank and range starts are
