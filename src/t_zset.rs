@@ -2053,7 +2053,7 @@ fn delete_if_empty(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
 
 // -- ZADD / ZINCRBY --
 
-/// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...] →
+/// ZADD key [NX|XX] [GT|LT] \[CH\] \[INCR\] score member [score member ...] →
 /// integer: members added (added or changed with CH); with INCR the new
 /// score (double) or null when NX/XX/GT/LT prevented it. Errors: "ERR syntax
 /// error" (odd or missing pairs), "ERR XX and NX options at the same time
@@ -2880,7 +2880,7 @@ enum ParsedRange {
     Lex(ZLexRangeSpec),
 }
 
-/// ZRANGE / ZRANGESTORE and the older Z[REV]RANGE[BYSCORE|BYLEX] (Redis
+/// ZRANGE / ZRANGESTORE and the older Z\[REV\]RANGE[BYSCORE|BYLEX] (Redis
 /// `zrangeGenericCommand`). `argc_start` is the source key's index.
 fn zrange_generic_command(
     srv: &mut Server,
@@ -3025,8 +3025,8 @@ fn store_result(
     }
 }
 
-/// ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]
-/// [WITHSCORES] → array of members (RESP2 WITHSCORES: flat member, score;
+/// ZRANGE key start stop [BYSCORE|BYLEX] \[REV\] [LIMIT offset count]
+/// \[WITHSCORES\] → array of members (RESP2 WITHSCORES: flat member, score;
 /// RESP3: [member, score] pairs). Errors: "ERR syntax error", "ERR syntax
 /// error, LIMIT is only supported in combination with either BYSCORE or
 /// BYLEX", "ERR syntax error, WITHSCORES not supported in combination with
@@ -3038,7 +3038,7 @@ pub fn zrange_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-/// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count] →
+/// ZRANGESTORE dst src min max [BYSCORE|BYLEX] \[REV\] [LIMIT offset count] →
 /// integer: members stored (dst deleted when 0). Event `zrangestore`.
 pub fn zrangestore_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
@@ -3046,21 +3046,21 @@ pub fn zrangestore_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-/// ZREVRANGE key start stop [WITHSCORES] → as ZRANGE ... REV.
+/// ZREVRANGE key start stop \[WITHSCORES\] → as ZRANGE ... REV.
 pub fn zrevrange_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         zrange_generic_command(srv, c, argv, 1, false, RangeType::Rank, Some(true))
     });
 }
 
-/// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count] → as ZRANGE BYSCORE.
+/// ZRANGEBYSCORE key min max \[WITHSCORES\] [LIMIT offset count] → as ZRANGE BYSCORE.
 pub fn zrangebyscore_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         zrange_generic_command(srv, c, argv, 1, false, RangeType::Score, Some(false))
     });
 }
 
-/// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count] → as ZRANGE BYSCORE REV.
+/// ZREVRANGEBYSCORE key max min \[WITHSCORES\] [LIMIT offset count] → as ZRANGE BYSCORE REV.
 pub fn zrevrangebyscore_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         zrange_generic_command(srv, c, argv, 1, false, RangeType::Score, Some(true))
@@ -3212,14 +3212,14 @@ fn zpop_min_max_command(srv: &mut Server, c: &mut Client, max: bool) {
     });
 }
 
-/// ZPOPMIN key [count] → the lowest members: flat member, score pairs
+/// ZPOPMIN key \[count\] → the lowest members: flat member, score pairs
 /// (RESP3 with count: [member, score] pairs); empty array for a missing key.
 /// "ERR value is out of range, must be positive". Event `zpopmin` (+ `del`).
 pub fn zpopmin_command(srv: &mut Server, c: &mut Client) {
     zpop_min_max_command(srv, c, false);
 }
 
-/// ZPOPMAX key [count] → as ZPOPMIN, from the highest score. Event `zpopmax`.
+/// ZPOPMAX key \[count\] → as ZPOPMIN, from the highest score. Event `zpopmax`.
 pub fn zpopmax_command(srv: &mut Server, c: &mut Client) {
     zpop_min_max_command(srv, c, true);
 }
@@ -3420,7 +3420,7 @@ fn reply_member(c: &mut Client, ele: &[u8], score: f64, withscores: bool) {
     }
 }
 
-/// ZRANDMEMBER key [count [WITHSCORES]] → a random member (bulk, null for a
+/// ZRANDMEMBER key [count \[WITHSCORES\]] → a random member (bulk, null for a
 /// missing key); with count: up to `count` distinct members, or `|count|`
 /// members with repeats when negative (RESP3 WITHSCORES: [member, score]
 /// pairs). Errors: "ERR value is out of range" (WITHSCORES and |count| >
@@ -3958,7 +3958,7 @@ pub fn zdiffstore_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-/// ZUNION numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES]
+/// ZUNION numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] \[WITHSCORES\]
 /// → array of members in score order (pairs as in ZRANGE with WITHSCORES).
 pub fn zunion_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
@@ -3966,7 +3966,7 @@ pub fn zunion_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-/// ZINTER numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES]
+/// ZINTER numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] \[WITHSCORES\]
 /// → as ZUNION, for the intersection.
 pub fn zinter_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
@@ -3974,7 +3974,7 @@ pub fn zinter_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-/// ZDIFF numkeys key [key ...] [WITHSCORES] → members of the first set not
+/// ZDIFF numkeys key [key ...] \[WITHSCORES\] → members of the first set not
 /// in the others.
 pub fn zdiff_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
