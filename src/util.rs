@@ -371,6 +371,8 @@ mod ffi {
         ) -> i32;
         pub fn rr_fmt_g17(d: f64, out: *mut u8, outlen: usize) -> i32;
         pub fn rr_string2d(s: *const u8, len: usize, out: *mut f64) -> i32;
+        pub fn rr_timeout_ms(s: *const u8, len: usize, out: *mut i64) -> i32;
+        pub fn rr_strtod(s: *const u8, consumed: *mut usize) -> f64;
     }
 }
 
@@ -437,6 +439,48 @@ pub fn string2d(s: &[u8]) -> Option<f64> {
     // SAFETY: reads at most `len` bytes from the slice; writes one f64.
     let ok = unsafe { ffi::rr_string2d(s.as_ptr(), s.len(), &mut v) };
     if ok == 1 { Some(v) } else { None }
+}
+
+/// A blocking timeout in seconds as Redis 7.0 reads it: parsed as a C
+/// `long double` (string2ld rules: hex and exponents accepted, no spaces,
+/// no NaN), times 1000 rounded up, as i64 milliseconds. Values whose
+/// milliseconds do not fit 64 bits (inf included) give `i64::MIN`, as the
+/// x86-64 conversion Redis relies on does. None when not a float.
+#[allow(unsafe_code)]
+pub fn timeout_secs_to_ms(s: &[u8]) -> Option<i64> {
+    let mut v = 0i64;
+    // SAFETY: reads at most `len` bytes from the slice; writes one i64.
+    let ok = unsafe { ffi::rr_timeout_ms(s.as_ptr(), s.len(), &mut v) };
+    if ok == 1 { Some(v) } else { None }
+}
+
+/// C `strtod` over `s` read as a C string (it ends at the first NUL byte):
+/// returns the value and how many bytes were parsed (0 if none). Leading
+/// white space, hex floats, `inf`/`nan` are accepted as C does. Redis parses
+/// ZRANGEBYSCORE-style bounds and listpack scores this way, so `(` + "" or
+/// " 1" are valid bounds there.
+#[allow(unsafe_code)]
+pub fn strtod(s: &[u8]) -> (f64, usize) {
+    let s = match memchr::memchr(0, s) {
+        Some(n) => &s[..n],
+        None => s,
+    };
+    let mut buf = [0u8; 128];
+    let mut heap: Vec<u8>;
+    let cstr: &[u8] = if s.len() < buf.len() {
+        buf[..s.len()].copy_from_slice(s);
+        &buf[..=s.len()]
+    } else {
+        heap = Vec::with_capacity(s.len() + 1);
+        heap.extend_from_slice(s);
+        heap.push(0);
+        &heap
+    };
+    let mut consumed = 0usize;
+    // SAFETY: `cstr` is a live NUL-terminated buffer; strtod reads up to its
+    // NUL and writes one usize.
+    let v = unsafe { ffi::rr_strtod(cstr.as_ptr(), &mut consumed) };
+    (v, consumed.min(s.len()))
 }
 
 #[cfg(test)]
@@ -525,5 +569,10 @@ mod tests {
         assert_eq!(string2d(b"1.5"), Some(1.5));
         assert_eq!(string2d(b"nan"), None);
         assert_eq!(string2d(b""), None);
+        assert_eq!(strtod(b" 1.5x"), (1.5, 4));
+        assert_eq!(strtod(b""), (0.0, 0));
+        assert_eq!(strtod(b"0x10"), (16.0, 4));
+        assert_eq!(strtod(b"2\x003"), (2.0, 1));
+        assert_eq!(strtod(b"-inf").0, f64::NEG_INFINITY);
     }
 }
