@@ -173,12 +173,20 @@ impl ZRangeSpec {
     /// True if `v` is above the lower bound (Redis `zslValueGteMin`).
     #[inline]
     pub fn gte_min(&self, v: f64) -> bool {
-        if self.minex { v > self.min } else { v >= self.min }
+        if self.minex {
+            v > self.min
+        } else {
+            v >= self.min
+        }
     }
     /// True if `v` is below the upper bound (Redis `zslValueLteMax`).
     #[inline]
     pub fn lte_max(&self, v: f64) -> bool {
-        if self.maxex { v < self.max } else { v <= self.max }
+        if self.maxex {
+            v < self.max
+        } else {
+            v <= self.max
+        }
     }
     /// True when no score can be in the range.
     fn is_empty(&self) -> bool {
@@ -464,7 +472,11 @@ impl ZSet {
     // -- skiplist --
 
     /// Predecessors of `(score, ele)` at every level, and their ranks.
-    fn search(&self, score: f64, ele: &[u8]) -> ([u32; ZSKIPLIST_MAXLEVEL], [u32; ZSKIPLIST_MAXLEVEL]) {
+    fn search(
+        &self,
+        score: f64,
+        ele: &[u8],
+    ) -> ([u32; ZSKIPLIST_MAXLEVEL], [u32; ZSKIPLIST_MAXLEVEL]) {
         let mut update = [HEAD; ZSKIPLIST_MAXLEVEL];
         let mut rank = [0u32; ZSKIPLIST_MAXLEVEL];
         let mut x = HEAD;
@@ -504,7 +516,11 @@ impl ZSet {
             }
             self.level = level;
         }
-        let up = if level > 1 { self.alloc_upper(level - 1) } else { 0 };
+        let up = if level > 1 {
+            self.alloc_upper(level - 1)
+        } else {
+            0
+        };
         {
             let n = &mut self.nodes[x as usize];
             n.nlevel = level as u8;
@@ -692,7 +708,11 @@ impl ZSet {
             return None;
         }
         let h = crate::dict::hash_bytes(ele);
-        let tables = if self.rehash_idx == NOT_REHASHING { 1 } else { 2 };
+        let tables = if self.rehash_idx == NOT_REHASHING {
+            1
+        } else {
+            2
+        };
         for t in 0..tables {
             let tb = &self.ht[t];
             if tb.is_empty() {
@@ -1190,7 +1210,12 @@ impl ZSet {
                     break;
                 }
                 let rx = if x == HEAD { 0 } else { rank_of[x as usize] };
-                assert_eq!(l.span as usize, rank_of[l.fwd as usize] - rx, "span level {}", i);
+                assert_eq!(
+                    l.span as usize,
+                    rank_of[l.fwd as usize] - rx,
+                    "span level {}",
+                    i
+                );
                 assert!(self.nodes[l.fwd as usize].nlevel as usize > i);
                 x = l.fwd;
             }
@@ -1414,7 +1439,11 @@ fn zzl_first_in_lex_range(lp: &Listpack, r: &ZLexRangeSpec) -> Option<usize> {
     let mut eptr = lp.first();
     while let Some(e) = eptr {
         if lp_ele_gte_min(lp, e, r) {
-            return if lp_ele_lte_max(lp, e, r) { Some(e) } else { None };
+            return if lp_ele_lte_max(lp, e, r) {
+                Some(e)
+            } else {
+                None
+            };
         }
         eptr = zzl_next(lp, e);
     }
@@ -1429,7 +1458,11 @@ fn zzl_last_in_lex_range(lp: &Listpack, r: &ZLexRangeSpec) -> Option<usize> {
     let mut eptr = lp.seek(-2);
     while let Some(e) = eptr {
         if lp_ele_lte_max(lp, e, r) {
-            return if lp_ele_gte_min(lp, e, r) { Some(e) } else { None };
+            return if lp_ele_gte_min(lp, e, r) {
+                Some(e)
+            } else {
+                None
+            };
         }
         eptr = zzl_prev(lp, e);
     }
@@ -1668,7 +1701,13 @@ impl ZSetObj {
     /// `score`, or an INCR giving NaN, returns `ZADD_OUT_NAN` and changes
     /// nothing. A `listpack` is converted to `skiplist` first when the new
     /// member would break `limits`.
-    pub fn zset_add(&mut self, score: f64, member: &[u8], flags: u32, limits: &ZsetLimits) -> (u32, f64) {
+    pub fn zset_add(
+        &mut self,
+        score: f64,
+        member: &[u8],
+        flags: u32,
+        limits: &ZsetLimits,
+    ) -> (u32, f64) {
         let incr = flags & ZADD_IN_INCR != 0;
         let nx = flags & ZADD_IN_NX != 0;
         let xx = flags & ZADD_IN_XX != 0;
@@ -1896,7 +1935,13 @@ fn get_double_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<
 
 /// Parses an integer in `min..=max` (Redis `getRangeLongFromObjectOrReply`);
 /// `msg` replaces both the not-an-integer and the out-of-range error.
-fn get_range_long_or_reply(c: &mut Client, arg: &[u8], min: i64, max: i64, msg: Option<&str>) -> Option<i64> {
+fn get_range_long_or_reply(
+    c: &mut Client,
+    arg: &[u8],
+    min: i64,
+    max: i64,
+    msg: Option<&str>,
+) -> Option<i64> {
     let v = db::get_long_long_or_reply(c, arg, msg.map(|m| m.trim_start_matches("ERR ")))?;
     if v < min || v > max {
         match msg {
@@ -1932,7 +1977,12 @@ fn parse_score_bound(s: &[u8]) -> Option<(f64, bool)> {
 pub fn zsl_parse_range(min: &[u8], max: &[u8]) -> Option<ZRangeSpec> {
     let (min, minex) = parse_score_bound(min)?;
     let (max, maxex) = parse_score_bound(max)?;
-    Some(ZRangeSpec { min, max, minex, maxex })
+    Some(ZRangeSpec {
+        min,
+        max,
+        minex,
+        maxex,
+    })
 }
 
 fn parse_lex_item(s: &[u8]) -> Option<(LexBound, bool)> {
@@ -1950,7 +2000,12 @@ fn parse_lex_item(s: &[u8]) -> Option<(LexBound, bool)> {
 pub fn zsl_parse_lex_range(min: &[u8], max: &[u8]) -> Option<ZLexRangeSpec> {
     let (min, minex) = parse_lex_item(min)?;
     let (max, maxex) = parse_lex_item(max)?;
-    Some(ZLexRangeSpec { min, max, minex, maxex })
+    Some(ZLexRangeSpec {
+        min,
+        max,
+        minex,
+        maxex,
+    })
 }
 
 /// Deletes an emptied sorted set key and announces it.
@@ -1979,7 +2034,9 @@ pub fn zadd_command(srv: &mut Server, c: &mut Client) {
 /// ZINCRBY key increment member → the new score (double). Errors as ZADD
 /// INCR. Event: `zincr`.
 pub fn zincrby_command(srv: &mut Server, c: &mut Client) {
-    with_argv(srv, c, |srv, c, argv| zadd_generic_command(srv, c, argv, ZADD_IN_INCR));
+    with_argv(srv, c, |srv, c, argv| {
+        zadd_generic_command(srv, c, argv, ZADD_IN_INCR)
+    });
 }
 
 fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut flags: u32) {
@@ -2011,15 +2068,16 @@ fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut fl
     let gt = flags & ZADD_IN_GT != 0;
     let lt = flags & ZADD_IN_LT != 0;
     let elements = argv.len() - scoreidx;
-    if elements % 2 != 0 || elements == 0 {
+    if !elements.is_multiple_of(2) || elements == 0 {
         return c.add_reply_error(shared::err_syntax());
     }
     let elements = elements / 2;
     if nx && xx {
         return c.add_reply_error("ERR XX and NX options at the same time are not compatible");
     }
-    if (gt && nx) || (lt && nx) || (gt && lt) {
-        return c.add_reply_error("ERR GT, LT, and/or NX options at the same time are not compatible");
+    if (nx && (gt || lt)) || (gt && lt) {
+        return c
+            .add_reply_error("ERR GT, LT, and/or NX options at the same time are not compatible");
     }
     if incr && elements > 1 {
         return c.add_reply_error("ERR INCR option supports a single increment-element pair");
@@ -2095,7 +2153,13 @@ fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut fl
     }
     if added > 0 || updated > 0 {
         db::signal_modified_key(srv, dbid, key);
-        notify_keyspace_event(srv, NOTIFY_ZSET, if incr { "zincr" } else { "zadd" }, key, dbid);
+        notify_keyspace_event(
+            srv,
+            NOTIFY_ZSET,
+            if incr { "zincr" } else { "zadd" },
+            key,
+            dbid,
+        );
         if added > 0 {
             blocked::signal_key_as_ready(srv, dbid, key);
         }
@@ -2188,7 +2252,9 @@ fn zset_delete_range(z: &mut ZSetObj, range: &RemRange) -> usize {
             }
         },
         ZSetObj::Skiplist(z) => match range {
-            RemRange::Rank(start, end) => z.delete_range_by_rank(*start as usize + 1, *end as usize + 1),
+            RemRange::Rank(start, end) => {
+                z.delete_range_by_rank(*start as usize + 1, *end as usize + 1)
+            }
             RemRange::Score(r) => z.delete_range_by_score(r),
             RemRange::Lex(r) => z.delete_range_by_lex(r),
         },
@@ -2220,8 +2286,12 @@ fn zremrange_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], r
             ("zremrangebylex", RemRange::Lex(r))
         }
         _ => {
-            let Some(start) = db::get_long_long_or_reply(c, &argv[2], None) else { return };
-            let Some(end) = db::get_long_long_or_reply(c, &argv[3], None) else { return };
+            let Some(start) = db::get_long_long_or_reply(c, &argv[2], None) else {
+                return;
+            };
+            let Some(end) = db::get_long_long_or_reply(c, &argv[3], None) else {
+                return;
+            };
             ("zremrangebyrank", RemRange::Rank(start, end))
         }
     };
@@ -2270,44 +2340,54 @@ fn zremrange_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], r
 /// ZREMRANGEBYRANK key start stop → integer: members removed (0-based,
 /// negative from the end). Event `zremrangebyrank` (+ `del`).
 pub fn zremrangebyrank_command(srv: &mut Server, c: &mut Client) {
-    with_argv(srv, c, |srv, c, argv| zremrange_generic_command(srv, c, argv, RangeType::Rank));
+    with_argv(srv, c, |srv, c, argv| {
+        zremrange_generic_command(srv, c, argv, RangeType::Rank)
+    });
 }
 
 /// ZREMRANGEBYSCORE key min max → integer. "ERR min or max is not a float".
 /// Event `zremrangebyscore` (+ `del`).
 pub fn zremrangebyscore_command(srv: &mut Server, c: &mut Client) {
-    with_argv(srv, c, |srv, c, argv| zremrange_generic_command(srv, c, argv, RangeType::Score));
+    with_argv(srv, c, |srv, c, argv| {
+        zremrange_generic_command(srv, c, argv, RangeType::Score)
+    });
 }
 
 /// ZREMRANGEBYLEX key min max → integer. "ERR min or max not valid string
 /// range item". Event `zremrangebylex` (+ `del`).
 pub fn zremrangebylex_command(srv: &mut Server, c: &mut Client) {
-    with_argv(srv, c, |srv, c, argv| zremrange_generic_command(srv, c, argv, RangeType::Lex));
+    with_argv(srv, c, |srv, c, argv| {
+        zremrange_generic_command(srv, c, argv, RangeType::Lex)
+    });
 }
 
 // -- ZCARD / ZSCORE / ZMSCORE / ZRANK / ZCOUNT / ZLEXCOUNT --
 
 /// ZCARD key → integer: number of members (0 for a missing key).
 pub fn zcard_command(srv: &mut Server, c: &mut Client) {
-    with_argv(srv, c, |srv, c, argv| match zset_lookup(srv, c, &argv[1], false) {
-        Lookup::Missing => c.add_reply_long_long(0),
-        Lookup::WrongType => {}
-        Lookup::Found(z) => {
-            let n = z.len() as i64;
-            c.add_reply_long_long(n)
+    with_argv(srv, c, |srv, c, argv| {
+        match zset_lookup(srv, c, &argv[1], false) {
+            Lookup::Missing => c.add_reply_long_long(0),
+            Lookup::WrongType => {}
+            Lookup::Found(z) => {
+                let n = z.len() as i64;
+                c.add_reply_long_long(n)
+            }
         }
     });
 }
 
 /// ZSCORE key member → the score (double) or null.
 pub fn zscore_command(srv: &mut Server, c: &mut Client) {
-    with_argv(srv, c, |srv, c, argv| match zset_lookup(srv, c, &argv[1], false) {
-        Lookup::Missing => c.add_reply_null(),
-        Lookup::WrongType => {}
-        Lookup::Found(z) => match z.score(&argv[2]) {
-            Some(s) => c.add_reply_double(s),
-            None => c.add_reply_null(),
-        },
+    with_argv(srv, c, |srv, c, argv| {
+        match zset_lookup(srv, c, &argv[1], false) {
+            Lookup::Missing => c.add_reply_null(),
+            Lookup::WrongType => {}
+            Lookup::Found(z) => match z.score(&argv[2]) {
+                Some(s) => c.add_reply_double(s),
+                None => c.add_reply_null(),
+            },
+        }
     });
 }
 
@@ -2331,13 +2411,15 @@ pub fn zmscore_command(srv: &mut Server, c: &mut Client) {
 }
 
 fn zrank_generic_command(srv: &mut Server, c: &mut Client, reverse: bool) {
-    with_argv(srv, c, |srv, c, argv| match zset_lookup(srv, c, &argv[1], false) {
-        Lookup::Missing => c.add_reply_null(),
-        Lookup::WrongType => {}
-        Lookup::Found(z) => match z.rank(&argv[2], reverse) {
-            Some(r) => c.add_reply_long_long(r as i64),
-            None => c.add_reply_null(),
-        },
+    with_argv(srv, c, |srv, c, argv| {
+        match zset_lookup(srv, c, &argv[1], false) {
+            Lookup::Missing => c.add_reply_null(),
+            Lookup::WrongType => {}
+            Lookup::Found(z) => match z.rank(&argv[2], reverse) {
+                Some(r) => c.add_reply_long_long(r as i64),
+                None => c.add_reply_null(),
+            },
+        }
     });
 }
 
@@ -2482,7 +2564,11 @@ impl<'c> RangeOut<'c> {
         }
         match length {
             Some(n) if n > 0 => {
-                let n = if self.withscores && self.c.resp == 2 { n * 2 } else { n };
+                let n = if self.withscores && self.c.resp == 2 {
+                    n * 2
+                } else {
+                    n
+                };
                 self.c.add_reply_array_len(n);
             }
             _ => self.deferred = Some(self.c.add_reply_deferred_len()),
@@ -2512,7 +2598,11 @@ impl<'c> RangeOut<'c> {
     /// Ends the reply; returns the stored set for ZRANGESTORE.
     fn finalize(self) -> Option<ZSetObj> {
         if let Some(h) = self.deferred {
-            let n = if self.withscores && self.c.resp == 2 { self.count * 2 } else { self.count };
+            let n = if self.withscores && self.c.resp == 2 {
+                self.count * 2
+            } else {
+                self.count
+            };
             self.c.set_deferred_array_len(h, n);
         }
         self.store
@@ -2538,18 +2628,30 @@ fn zrange_by_rank(out: &mut RangeOut<'_>, z: &ZSetObj, start: i64, end: i64, rev
     let withscores = out.withscores || out.store.is_some();
     match z {
         ZSetObj::Listpack(lp) => {
-            let mut e = if reverse { lp.seek(-2 - 2 * start) } else { lp.seek(2 * start) };
+            let mut e = if reverse {
+                lp.seek(-2 - 2 * start)
+            } else {
+                lp.seek(2 * start)
+            };
             while rangelen > 0 {
                 let Some(p) = e else { break };
                 let score = if withscores { zzl_score_at(lp, p) } else { 0.0 };
                 out.emit_lp(lp.get(p), score);
-                e = if reverse { zzl_prev(lp, p) } else { zzl_next(lp, p) };
+                e = if reverse {
+                    zzl_prev(lp, p)
+                } else {
+                    zzl_next(lp, p)
+                };
                 rangelen -= 1;
             }
         }
         ZSetObj::Skiplist(zs) => {
             let mut ln = if reverse {
-                if start > 0 { zs.by_rank((llen - start) as usize) } else { zs.last_node() }
+                if start > 0 {
+                    zs.by_rank((llen - start) as usize)
+                } else {
+                    zs.last_node()
+                }
             } else if start > 0 {
                 zs.by_rank(start as usize + 1)
             } else {
@@ -2565,20 +2667,35 @@ fn zrange_by_rank(out: &mut RangeOut<'_>, z: &ZSetObj, start: i64, end: i64, rev
     }
 }
 
-fn zrange_by_score(out: &mut RangeOut<'_>, z: &ZSetObj, r: &ZRangeSpec, mut offset: i64, mut limit: i64, reverse: bool) {
+fn zrange_by_score(
+    out: &mut RangeOut<'_>,
+    z: &ZSetObj,
+    r: &ZRangeSpec,
+    mut offset: i64,
+    mut limit: i64,
+    reverse: bool,
+) {
     out.begin(None);
     if offset > 0 && offset >= z.len() as i64 {
         return;
     }
     match z {
         ZSetObj::Listpack(lp) => {
-            let mut e = if reverse { zzl_last_in_range(lp, r) } else { zzl_first_in_range(lp, r) };
+            let mut e = if reverse {
+                zzl_last_in_range(lp, r)
+            } else {
+                zzl_first_in_range(lp, r)
+            };
             while let Some(p) = e {
                 if offset == 0 {
                     break;
                 }
                 offset -= 1;
-                e = if reverse { zzl_prev(lp, p) } else { zzl_next(lp, p) };
+                e = if reverse {
+                    zzl_prev(lp, p)
+                } else {
+                    zzl_next(lp, p)
+                };
             }
             while let Some(p) = e {
                 if limit == 0 {
@@ -2594,11 +2711,19 @@ fn zrange_by_score(out: &mut RangeOut<'_>, z: &ZSetObj, r: &ZRangeSpec, mut offs
                     break;
                 }
                 out.emit_lp(lp.get(p), score);
-                e = if reverse { zzl_prev(lp, p) } else { zzl_next(lp, p) };
+                e = if reverse {
+                    zzl_prev(lp, p)
+                } else {
+                    zzl_next(lp, p)
+                };
             }
         }
         ZSetObj::Skiplist(zs) => {
-            let mut ln = if reverse { zs.last_in_range(r) } else { zs.first_in_range(r) };
+            let mut ln = if reverse {
+                zs.last_in_range(r)
+            } else {
+                zs.first_in_range(r)
+            };
             while let Some(x) = ln {
                 if offset == 0 {
                     break;
@@ -2626,18 +2751,33 @@ fn zrange_by_score(out: &mut RangeOut<'_>, z: &ZSetObj, r: &ZRangeSpec, mut offs
     }
 }
 
-fn zrange_by_lex(out: &mut RangeOut<'_>, z: &ZSetObj, r: &ZLexRangeSpec, mut offset: i64, mut limit: i64, reverse: bool) {
+fn zrange_by_lex(
+    out: &mut RangeOut<'_>,
+    z: &ZSetObj,
+    r: &ZLexRangeSpec,
+    mut offset: i64,
+    mut limit: i64,
+    reverse: bool,
+) {
     out.begin(None);
     let withscores = out.withscores || out.store.is_some();
     match z {
         ZSetObj::Listpack(lp) => {
-            let mut e = if reverse { zzl_last_in_lex_range(lp, r) } else { zzl_first_in_lex_range(lp, r) };
+            let mut e = if reverse {
+                zzl_last_in_lex_range(lp, r)
+            } else {
+                zzl_first_in_lex_range(lp, r)
+            };
             while let Some(p) = e {
                 if offset == 0 {
                     break;
                 }
                 offset -= 1;
-                e = if reverse { zzl_prev(lp, p) } else { zzl_next(lp, p) };
+                e = if reverse {
+                    zzl_prev(lp, p)
+                } else {
+                    zzl_next(lp, p)
+                };
             }
             while let Some(p) = e {
                 if limit == 0 {
@@ -2653,11 +2793,19 @@ fn zrange_by_lex(out: &mut RangeOut<'_>, z: &ZSetObj, r: &ZLexRangeSpec, mut off
                     break;
                 }
                 out.emit_lp(lp.get(p), score);
-                e = if reverse { zzl_prev(lp, p) } else { zzl_next(lp, p) };
+                e = if reverse {
+                    zzl_prev(lp, p)
+                } else {
+                    zzl_next(lp, p)
+                };
             }
         }
         ZSetObj::Skiplist(zs) => {
-            let mut ln = if reverse { zs.last_in_lex_range(r) } else { zs.first_in_lex_range(r) };
+            let mut ln = if reverse {
+                zs.last_in_lex_range(r)
+            } else {
+                zs.first_in_lex_range(r)
+            };
             while let Some(x) = ln {
                 if offset == 0 {
                     break;
@@ -2714,8 +2862,12 @@ fn zrange_generic_command(
         if !store && a.eq_ignore_ascii_case(b"withscores") {
             withscores = true;
         } else if a.eq_ignore_ascii_case(b"limit") && leftargs >= 2 {
-            let Some(o) = db::get_long_long_or_reply(c, &argv[j + 1], None) else { return };
-            let Some(l) = db::get_long_long_or_reply(c, &argv[j + 2], None) else { return };
+            let Some(o) = db::get_long_long_or_reply(c, &argv[j + 1], None) else {
+                return;
+            };
+            let Some(l) = db::get_long_long_or_reply(c, &argv[j + 2], None) else {
+                return;
+            };
             offset = o;
             limit = l;
             j += 2;
@@ -2740,7 +2892,9 @@ fn zrange_generic_command(
         );
     }
     if withscores && rangetype == RangeType::Lex {
-        return c.add_reply_error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+        return c.add_reply_error(
+            "ERR syntax error, WITHSCORES not supported in combination with BYLEX",
+        );
     }
     if reverse && matches!(rangetype, RangeType::Score | RangeType::Lex) {
         std::mem::swap(&mut minidx, &mut maxidx);
@@ -2755,8 +2909,12 @@ fn zrange_generic_command(
             None => return c.add_reply_error(ERR_LEX_RANGE),
         },
         _ => {
-            let Some(s) = db::get_long_long_or_reply(c, &argv[minidx], None) else { return };
-            let Some(e) = db::get_long_long_or_reply(c, &argv[maxidx], None) else { return };
+            let Some(s) = db::get_long_long_or_reply(c, &argv[minidx], None) else {
+                return;
+            };
+            let Some(e) = db::get_long_long_or_reply(c, &argv[maxidx], None) else {
+                return;
+            };
             ParsedRange::Rank(s, e)
         }
     };
@@ -2795,7 +2953,14 @@ fn zrange_generic_command(
 
 /// Stores a computed set at `dst` (replying its size) or deletes `dst` when
 /// the result is empty (replying 0), as Redis's ZRANGESTORE / Z*STORE.
-fn store_result(srv: &mut Server, c: &mut Client, dbid: usize, dst: &[u8], z: Option<ZSetObj>, event: &str) {
+fn store_result(
+    srv: &mut Server,
+    c: &mut Client,
+    dbid: usize,
+    dst: &[u8],
+    z: Option<ZSetObj>,
+    event: &str,
+) {
     match z {
         Some(mut z) if !z.is_empty() => {
             z.shrink_to_fit();
@@ -2826,13 +2991,17 @@ fn store_result(srv: &mut Server, c: &mut Client, dbid: usize, dst: &[u8], z: Op
 /// BYLEX", "ERR min or max is not a float", "ERR min or max not valid string
 /// range item", "ERR value is not an integer or out of range".
 pub fn zrange_command(srv: &mut Server, c: &mut Client) {
-    with_argv(srv, c, |srv, c, argv| zrange_generic_command(srv, c, argv, 1, false, RangeType::Auto, None));
+    with_argv(srv, c, |srv, c, argv| {
+        zrange_generic_command(srv, c, argv, 1, false, RangeType::Auto, None)
+    });
 }
 
 /// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count] →
 /// integer: members stored (dst deleted when 0). Event `zrangestore`.
 pub fn zrangestore_command(srv: &mut Server, c: &mut Client) {
-    with_argv(srv, c, |srv, c, argv| zrange_generic_command(srv, c, argv, 2, true, RangeType::Auto, None));
+    with_argv(srv, c, |srv, c, argv| {
+        zrange_generic_command(srv, c, argv, 2, true, RangeType::Auto, None)
+    });
 }
 
 /// ZREVRANGE key start stop [WITHSCORES] → as ZRANGE ... REV.
@@ -2914,7 +3083,9 @@ fn generic_zpop(
     let count = if count < 0 { 1 } else { count as usize };
     let mut popped: Vec<(Vec<u8>, f64)> = Vec::new();
     let emptied = {
-        let Some(z) = zset_get_mut(srv, dbid, key) else { return };
+        let Some(z) = zset_get_mut(srv, dbid, key) else {
+            return;
+        };
         let n = count.min(z.len());
         popped.reserve(n);
         for _ in 0..n {
@@ -2946,7 +3117,13 @@ fn generic_zpop(
     let rangelen = popped.len();
     srv.dirty += rangelen as i64;
     if rangelen > 0 {
-        notify_keyspace_event(srv, NOTIFY_ZSET, if max { "zpopmax" } else { "zpopmin" }, key, dbid);
+        notify_keyspace_event(
+            srv,
+            NOTIFY_ZSET,
+            if max { "zpopmax" } else { "zpopmin" },
+            key,
+            dbid,
+        );
         db::signal_modified_key(srv, dbid, key);
     }
     match (nested, emitkey) {
@@ -2982,7 +3159,8 @@ fn zpop_min_max_command(srv: &mut Server, c: &mut Client, max: bool) {
         }
         let mut count = -1;
         if argv.len() == 3 {
-            let Some(n) = get_range_long_or_reply(c, &argv[2], 0, i64::MAX, Some(ERR_NOT_POSITIVE)) else {
+            let Some(n) = get_range_long_or_reply(c, &argv[2], 0, i64::MAX, Some(ERR_NOT_POSITIVE))
+            else {
                 return;
             };
             count = n;
@@ -3031,7 +3209,16 @@ fn blocking_generic_zpop(
                 }
             }
         }
-        generic_zpop(srv, c, std::slice::from_ref(key), max, true, count, nested, nil_when_empty);
+        generic_zpop(
+            srv,
+            c,
+            std::slice::from_ref(key),
+            max,
+            true,
+            count,
+            nested,
+            nil_when_empty,
+        );
         return;
     }
     if !blocked::client_may_block(c) {
@@ -3048,7 +3235,16 @@ fn blocking_generic_zpop(
 pub fn bzpopmin_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         let n = argv.len();
-        blocking_generic_zpop(srv, c, &argv[1..n - 1], false, &argv[n - 1], -1, false, false)
+        blocking_generic_zpop(
+            srv,
+            c,
+            &argv[1..n - 1],
+            false,
+            &argv[n - 1],
+            -1,
+            false,
+            false,
+        )
     });
 }
 
@@ -3056,11 +3252,26 @@ pub fn bzpopmin_command(srv: &mut Server, c: &mut Client) {
 pub fn bzpopmax_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         let n = argv.len();
-        blocking_generic_zpop(srv, c, &argv[1..n - 1], true, &argv[n - 1], -1, false, false)
+        blocking_generic_zpop(
+            srv,
+            c,
+            &argv[1..n - 1],
+            true,
+            &argv[n - 1],
+            -1,
+            false,
+            false,
+        )
     });
 }
 
-fn zmpop_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], numkeys_idx: usize, block: bool) {
+fn zmpop_generic_command(
+    srv: &mut Server,
+    c: &mut Client,
+    argv: &[Bytes],
+    numkeys_idx: usize,
+    block: bool,
+) {
     let Some(numkeys) = get_range_long_or_reply(
         c,
         &argv[numkeys_idx],
@@ -3070,7 +3281,9 @@ fn zmpop_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], numke
     ) else {
         return;
     };
-    let where_idx = (numkeys_idx as u64).saturating_add(numkeys as u64).saturating_add(1);
+    let where_idx = (numkeys_idx as u64)
+        .saturating_add(numkeys as u64)
+        .saturating_add(1);
     if where_idx >= argv.len() as u64 {
         return c.add_reply_error(shared::err_syntax());
     }
@@ -3119,13 +3332,17 @@ fn zmpop_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], numke
 /// should be greater than 0", "ERR count should be greater than 0", "ERR
 /// syntax error".
 pub fn zmpop_command(srv: &mut Server, c: &mut Client) {
-    with_argv(srv, c, |srv, c, argv| zmpop_generic_command(srv, c, argv, 1, false));
+    with_argv(srv, c, |srv, c, argv| {
+        zmpop_generic_command(srv, c, argv, 1, false)
+    });
 }
 
 /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] → as ZMPOP,
 /// blocking up to `timeout` seconds.
 pub fn bzmpop_command(srv: &mut Server, c: &mut Client) {
-    with_argv(srv, c, |srv, c, argv| zmpop_generic_command(srv, c, argv, 2, true));
+    with_argv(srv, c, |srv, c, argv| {
+        zmpop_generic_command(srv, c, argv, 2, true)
+    });
 }
 
 // -- ZRANDMEMBER --
@@ -3199,7 +3416,11 @@ fn zrandmember_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, 
         Lookup::Found(z) => &*z,
     };
     let size = z.len();
-    let (count, uniq) = if l >= 0 { (l as u64, true) } else { (l.unsigned_abs(), false) };
+    let (count, uniq) = if l >= 0 {
+        (l as u64, true)
+    } else {
+        (l.unsigned_abs(), false)
+    };
     if count == 0 {
         return c.add_reply_array_len(0);
     }
@@ -3217,7 +3438,11 @@ fn zrandmember_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, 
         return;
     }
     let reply_size = (count as usize).min(size);
-    c.add_reply_array_len(if withscores && c.resp == 2 { reply_size * 2 } else { reply_size });
+    c.add_reply_array_len(if withscores && c.resp == 2 {
+        reply_size * 2
+    } else {
+        reply_size
+    });
     // Case 2: the whole set, iterated from the highest rank as Redis does.
     if count as usize >= size {
         z.for_each_rev(|m, s| reply_member(c, m, s, withscores));
@@ -3302,7 +3527,9 @@ pub fn zscan_command(srv: &mut Server, c: &mut Client) {
         while i < argv.len() {
             let left = argv.len() - i;
             if argv[i].eq_ignore_ascii_case(b"count") && left >= 2 {
-                let Some(v) = db::get_long_long_or_reply(c, &argv[i + 1], None) else { return };
+                let Some(v) = db::get_long_long_or_reply(c, &argv[i + 1], None) else {
+                    return;
+                };
                 if v < 1 {
                     return c.add_reply_error(shared::err_syntax());
                 }
@@ -3335,7 +3562,9 @@ pub fn zscan_command(srv: &mut Server, c: &mut Client) {
                 let mut maxiterations = count.saturating_mul(10);
                 let mut cur = cursor;
                 loop {
-                    cur = zs.scan(cur, |m, s| items.push((m.to_vec(), crate::util::d2string_g17(s))));
+                    cur = zs.scan(cur, |m, s| {
+                        items.push((m.to_vec(), crate::util::d2string_g17(s)))
+                    });
                     if cur == 0 || maxiterations == 0 || (items.len() * 2) as i64 >= count {
                         break;
                     }
@@ -3401,8 +3630,8 @@ fn aggregate(target: &mut f64, val: f64, agg: Aggregate) {
 /// One input of a set operation: a sorted set, or nothing (missing key).
 /// Plain sets (type `set`) are inputs too, each member with score 1.
 struct OpSrc<'a> {
-    /// Index of the key among the inputs of the command line, to spot a key
-    /// given twice (Redis compares the objects).
+    /// The key's name, to spot a key given twice (Redis compares the
+    /// objects).
     key: &'a [u8],
     obj: Option<&'a Value>,
     weight: f64,
@@ -3412,16 +3641,16 @@ impl OpSrc<'_> {
     fn len(&self) -> usize {
         match self.obj {
             Some(Value::ZSet(z)) => z.len(),
-            Some(Value::Set(s)) => match **s {},
+            Some(Value::Set(s)) => s.len(),
             _ => 0,
         }
     }
 
     /// Calls `f(member, score)` for every member.
-    fn for_each(&self, f: impl FnMut(&[u8], f64)) {
+    fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
         match self.obj {
             Some(Value::ZSet(z)) => z.for_each(f),
-            Some(Value::Set(s)) => match **s {},
+            Some(Value::Set(s)) => s.for_each(|m| f(m, 1.0)),
             _ => {}
         }
     }
@@ -3430,7 +3659,7 @@ impl OpSrc<'_> {
     fn find(&self, member: &[u8]) -> Option<f64> {
         match self.obj {
             Some(Value::ZSet(z)) => z.score(member),
-            Some(Value::Set(s)) => match **s {},
+            Some(Value::Set(s)) => s.is_member(member).then_some(1.0),
             _ => None,
         }
     }
@@ -3484,16 +3713,26 @@ fn zunion_inter_diff_generic_command(
     while j < argv.len() {
         let remaining = argv.len() - j;
         let a = &argv[j][..];
-        if op != SetOp::Diff && !cardinality_only && remaining > setnum && a.eq_ignore_ascii_case(b"weights") {
+        if op != SetOp::Diff
+            && !cardinality_only
+            && remaining > setnum
+            && a.eq_ignore_ascii_case(b"weights")
+        {
             j += 1;
             for w in weights.iter_mut() {
-                let Some(v) = get_double_or_reply(c, &argv[j], Some("ERR weight value is not a float")) else {
+                let Some(v) =
+                    get_double_or_reply(c, &argv[j], Some("ERR weight value is not a float"))
+                else {
                     return;
                 };
                 *w = v;
                 j += 1;
             }
-        } else if op != SetOp::Diff && !cardinality_only && remaining >= 2 && a.eq_ignore_ascii_case(b"aggregate") {
+        } else if op != SetOp::Diff
+            && !cardinality_only
+            && remaining >= 2
+            && a.eq_ignore_ascii_case(b"aggregate")
+        {
             let v = &argv[j + 1][..];
             agg = if v.eq_ignore_ascii_case(b"sum") {
                 Aggregate::Sum
@@ -3509,7 +3748,13 @@ fn zunion_inter_diff_generic_command(
             withscores = true;
             j += 1;
         } else if cardinality_only && remaining >= 2 && a.eq_ignore_ascii_case(b"limit") {
-            let Some(l) = get_range_long_or_reply(c, &argv[j + 1], 0, i64::MAX, Some("ERR LIMIT can't be negative")) else {
+            let Some(l) = get_range_long_or_reply(
+                c,
+                &argv[j + 1],
+                0,
+                i64::MAX,
+                Some("ERR LIMIT can't be negative"),
+            ) else {
                 return;
             };
             limit = l;
@@ -3574,7 +3819,8 @@ fn zunion_inter_diff_generic_command(
                 }
             }
             SetOp::Union => {
-                let mut acc: std::collections::HashMap<Vec<u8>, f64> = std::collections::HashMap::new();
+                let mut acc: std::collections::HashMap<Vec<u8>, f64> =
+                    std::collections::HashMap::new();
                 if let Some(largest) = src.last() {
                     acc.reserve(largest.len());
                 }
@@ -3630,7 +3876,11 @@ fn zunion_inter_diff_generic_command(
         c.add_reply_long_long(cardinality as i64);
     } else {
         let len = dst.len();
-        c.add_reply_array_len(if withscores && c.resp == 2 { len * 2 } else { len });
+        c.add_reply_array_len(if withscores && c.resp == 2 {
+            len * 2
+        } else {
+            len
+        });
         let mut x = dst.first_node();
         while let Some(n) = x {
             reply_member(c, dst.ele(n), dst.score(n), withscores);
@@ -3705,12 +3955,17 @@ mod tests {
     use std::collections::BTreeMap;
 
     /// Total order key for the model: (score, member).
-    #[derive(Clone, Debug, PartialEq, PartialOrd)]
+    #[derive(Clone, Debug, PartialEq)]
     struct K(f64, Vec<u8>);
     impl Eq for K {}
+    impl PartialOrd for K {
+        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
     impl Ord for K {
         fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-            self.partial_cmp(o).unwrap()
+            self.0.total_cmp(&o.0).then_with(|| self.1.cmp(&o.1))
         }
     }
 
@@ -3757,7 +4012,10 @@ mod tests {
         z.check();
         // scores: c=0 a=1 b=0 d=1 → order b(0) c(0) a(1) d(1)
         let order: Vec<_> = zsl_order(&z).into_iter().map(|(m, _)| m).collect();
-        assert_eq!(order, vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec(), b"d".to_vec()]);
+        assert_eq!(
+            order,
+            vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec(), b"d".to_vec()]
+        );
         assert_eq!(z.get_rank(0.0, b"b"), 1);
         assert_eq!(z.get_rank(1.0, b"d"), 4);
         assert_eq!(z.get_rank(1.0, b"zz"), 0);
@@ -3800,7 +4058,12 @@ mod tests {
                     7 => {
                         let a = rng.below(50) as f64 - 25.0;
                         let b = a + rng.below(10) as f64;
-                        let r = ZRangeSpec { min: a, max: b, minex: rng.below(2) == 0, maxex: rng.below(2) == 0 };
+                        let r = ZRangeSpec {
+                            min: a,
+                            max: b,
+                            minex: rng.below(2) == 0,
+                            maxex: rng.below(2) == 0,
+                        };
                         let n = z.delete_range_by_score(&r);
                         let before = model.len();
                         model.retain(|_, s| !(r.gte_min(*s) && r.lte_max(*s)));
@@ -3812,7 +4075,8 @@ mod tests {
                             let end = start + rng.below(3) as usize;
                             let order = model_order(&model);
                             let n = z.delete_range_by_rank(start, end);
-                            let gone: Vec<_> = order.iter().skip(start - 1).take(end - start + 1).collect();
+                            let gone: Vec<_> =
+                                order.iter().skip(start - 1).take(end - start + 1).collect();
                             assert_eq!(n, gone.len());
                             for (m, _) in gone {
                                 model.remove(m);
@@ -3848,10 +4112,20 @@ mod tests {
             z.insert((i / 10) as f64, format!("{:03}", i).as_bytes());
         }
         z.check();
-        let r = ZRangeSpec { min: 2.0, max: 4.0, minex: true, maxex: false };
+        let r = ZRangeSpec {
+            min: 2.0,
+            max: 4.0,
+            minex: true,
+            maxex: false,
+        };
         assert_eq!(z.ele(z.first_in_range(&r).unwrap()), b"030");
         assert_eq!(z.ele(z.last_in_range(&r).unwrap()), b"049");
-        let none = ZRangeSpec { min: 3.0, max: 3.0, minex: true, maxex: false };
+        let none = ZRangeSpec {
+            min: 3.0,
+            max: 3.0,
+            minex: true,
+            maxex: false,
+        };
         assert_eq!(z.first_in_range(&none), None);
         let lr = zsl_parse_lex_range(b"[010", b"(020").unwrap();
         assert_eq!(z.ele(z.first_in_lex_range(&lr).unwrap()), b"010");
@@ -3869,7 +4143,15 @@ mod tests {
 
     #[test]
     fn parse_ranges_like_strtod() {
-        assert_eq!(zsl_parse_range(b"(1", b"2").unwrap(), ZRangeSpec { min: 1.0, max: 2.0, minex: true, maxex: false });
+        assert_eq!(
+            zsl_parse_range(b"(1", b"2").unwrap(),
+            ZRangeSpec {
+                min: 1.0,
+                max: 2.0,
+                minex: true,
+                maxex: false
+            }
+        );
         assert!(zsl_parse_range(b"-inf", b"+inf").is_some());
         assert!(zsl_parse_range(b"nan", b"1").is_none());
         assert!(zsl_parse_range(b"1x", b"1").is_none());
@@ -3925,7 +4207,10 @@ mod tests {
         // long members (heap) and the upper-level pool compaction
         let mut z = ZSet::new();
         for i in 0..3000 {
-            z.insert(0.0, format!("a-rather-long-member-name-{:06}", i).as_bytes());
+            z.insert(
+                0.0,
+                format!("a-rather-long-member-name-{:06}", i).as_bytes(),
+            );
         }
         for i in (0..3000).step_by(2) {
             z.remove(format!("a-rather-long-member-name-{:06}", i).as_bytes());
