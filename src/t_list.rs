@@ -124,6 +124,32 @@ fn lookup_list(srv: &mut Server, c: &mut Client, key: &[u8], write: bool) -> Loo
     }
 }
 
+/// Looks `key` up as a list with one hash lookup: `Ok(None)` if missing,
+/// `Err(())` after replying WRONGTYPE.
+fn lookup_list_mut<'a>(
+    srv: &'a mut Server,
+    c: &mut Client,
+    key: &[u8],
+    write: bool,
+) -> Result<Option<&'a mut Quicklist>, ()> {
+    let dbid = c.db;
+    let o = if write {
+        lookup_key_write(srv, dbid, key)
+    } else {
+        lookup_key_read(srv, dbid, key)
+    };
+    match o {
+        None => Ok(None),
+        Some(o) => match &mut o.v {
+            Value::List(ql) => Ok(Some(ql)),
+            _ => {
+                c.add_reply_error(shared::err_wrong_type());
+                Err(())
+            }
+        },
+    }
+}
+
 fn reply_lp_value(c: &mut Client, v: LpValue<'_>) {
     match v {
         LpValue::Str(s) => c.add_reply_bulk(s),
@@ -167,9 +193,22 @@ fn list_elements_removed(
     wh: Where,
     count: usize,
 ) -> bool {
+    let empty = list_mut(srv, dbid, key).is_none_or(|ql| ql.is_empty());
+    list_elements_removed_known(srv, dbid, key, wh, count, empty)
+}
+
+/// [`list_elements_removed`] when the caller knows whether the list is
+/// now empty.
+fn list_elements_removed_known(
+    srv: &mut Server,
+    dbid: usize,
+    key: &[u8],
+    wh: Where,
+    count: usize,
+    empty: bool,
+) -> bool {
     let event = if wh == Where::Head { "lpop" } else { "rpop" };
     notify_keyspace_event(srv, NOTIFY_LIST, event, key, dbid);
-    let empty = list_mut(srv, dbid, key).is_none_or(|ql| ql.is_empty());
     if empty {
         db_delete(srv, dbid, key);
         notify_keyspace_event(srv, NOTIFY_GENERIC, "del", key, dbid);
@@ -284,25 +323,31 @@ fn get_long_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
 fn push_generic_command(srv: &mut Server, c: &mut Client, wh: Where, xx: bool) {
     let key = c.argv[1].clone();
     let dbid = c.db;
-    match lookup_list(srv, c, &key, true) {
-        Lookup::WrongType => return,
-        Lookup::Missing => {
+    let len = match lookup_list_mut(srv, c, &key, true) {
+        Err(()) => return,
+        Ok(Some(ql)) => {
+            for arg in &c.argv[2..] {
+                ql.push(arg, wh);
+            }
+            ql.len()
+        }
+        Ok(None) => {
             if xx {
                 c.add_reply_long_long(0);
                 return;
             }
-            let v = create_list_value(srv);
-            db_add(srv, dbid, &key, v);
+            let mut ql = Quicklist::new(
+                srv.config.list_max_listpack_size,
+                srv.config.list_compress_depth,
+            );
+            for arg in &c.argv[2..] {
+                ql.push(arg, wh);
+            }
+            let len = ql.len();
+            db_add(srv, dbid, &key, Value::List(Box::new(ql)));
+            len
         }
-        Lookup::List(_) => {}
-    }
-    let Some(ql) = list_mut(srv, dbid, &key) else {
-        return;
     };
-    for arg in &c.argv[2..] {
-        ql.push(arg, wh);
-    }
-    let len = ql.len();
     srv.dirty += (c.argv.len() - 2) as i64;
     c.add_reply_long_long(len as i64);
     let event = if wh == Where::Head { "lpush" } else { "rpush" };
@@ -354,9 +399,9 @@ fn pop_generic_command(srv: &mut Server, c: &mut Client, wh: Where) {
     }
     let key = c.argv[1].clone();
     let dbid = c.db;
-    match lookup_list(srv, c, &key, true) {
-        Lookup::WrongType => return,
-        Lookup::Missing => {
+    let ql = match lookup_list_mut(srv, c, &key, true) {
+        Err(()) => return,
+        Ok(None) => {
             if hascount {
                 c.add_reply_null_array();
             } else {
@@ -364,26 +409,25 @@ fn pop_generic_command(srv: &mut Server, c: &mut Client, wh: Where) {
             }
             return;
         }
-        Lookup::List(_) => {}
-    }
+        Ok(Some(ql)) => ql,
+    };
     if hascount && count == 0 {
         c.add_reply_array_len(0);
         return;
     }
-    let Some(ql) = list_mut(srv, dbid, &key) else {
-        return;
-    };
-    if !hascount {
+    let removed = if !hascount {
         match ql.pop(wh) {
             Some(v) => c.add_reply_bulk(&v),
             None => c.add_reply_null(),
         }
-        list_elements_removed(srv, dbid, &key, wh, 1);
+        1
     } else {
         let rangelen = count.min(ql.len() as i64);
         pop_range_reply(c, ql, wh, rangelen);
-        list_elements_removed(srv, dbid, &key, wh, rangelen as usize);
-    }
+        rangelen as usize
+    };
+    let empty = ql.is_empty();
+    list_elements_removed_known(srv, dbid, &key, wh, removed, empty);
 }
 
 /// LPOP key [count] → bulk, or array with count.
@@ -525,15 +569,10 @@ pub fn lrange_command(srv: &mut Server, c: &mut Client) {
         return;
     };
     let key = c.argv[1].clone();
-    let dbid = c.db;
-    match lookup_list(srv, c, &key, false) {
-        Lookup::WrongType => {}
-        Lookup::Missing => c.add_reply_array_len(0),
-        Lookup::List(_) => {
-            if let Some(ql) = list_mut(srv, dbid, &key) {
-                add_list_range_reply(c, ql, start, end, false);
-            }
-        }
+    match lookup_list_mut(srv, c, &key, false) {
+        Err(()) => {}
+        Ok(None) => c.add_reply_array_len(0),
+        Ok(Some(ql)) => add_list_range_reply(c, ql, start, end, false),
     }
 }
 
