@@ -89,6 +89,22 @@ int rr_string2d(const char *s, size_t len, double *out) {
     return 1;
 }
 
+/* A blocking command's timeout (Redis 7.0 getTimeoutFromObjectOrReply with
+ * seconds): the text parsed as a long double, times 1000, rounded up, then
+ * converted to a 64-bit integer the way x86-64 converts out-of-range values
+ * (to INT64_MIN, which the caller reports as negative). Returns 1 and stores
+ * the milliseconds, or 0 when the text is not a valid float. */
+int rr_timeout_ms(const char *s, size_t len, long long *out) {
+    long double v, ms;
+    if (!rr_string2ld(s, len, &v)) return 0;
+    ms = ceill(v * 1000.0);
+    if (ms >= -9223372036854775808.0L && ms < 9223372036854775808.0L)
+        *out = (long long)ms;
+    else
+        *out = (-9223372036854775807LL - 1);
+    return 1;
+}
+
 /* Plain C strtod over a NUL-terminated string: returns the value and stores
  * in *consumed how many bytes were parsed (0 when nothing was). Leading
  * spaces, hex floats, "inf"/"infinity"/"nan" follow the C library, as Redis's

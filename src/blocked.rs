@@ -1,15 +1,62 @@
-//! Blocked clients (Redis `blocked.c`): BLPOP and friends, their timeouts,
-//! and serving clients when a key they wait on becomes ready.
-//! (Being written: see issue 5. The API below is what the data types call.)
+//! Blocked clients (Redis `blocked.c`, `timeout.c`): BLPOP and friends, their
+//! timeouts, and serving clients when a key they wait on becomes ready.
+//!
+//! # Blocking
+//! A blocking command that finds nothing to serve calls [`block_for_keys`]:
+//! the client gets `CLIENT_BLOCKED`, its id is appended to the FIFO of each
+//! key in `RedisDb::blocking_keys`, and its state (slot, type, database,
+//! keys, timeout) is kept here by client id ([`BlockedState`]). The command
+//! sends no reply and the client's argv is kept. A blocked client reads but
+//! does not run further commands: `process_input_buffer` stops at it until it
+//! is unblocked, then [`process_unblocked_clients`] (from `before_sleep`)
+//! runs what accumulated in its query buffer.
+//!
+//! # Serving
+//! A write that gives a key new elements (a push, an add, a key created by
+//! `db_add`, a SWAPDB) calls [`signal_key_as_ready`]: a cheap no-op unless
+//! somebody waits on that key, else the key is queued once on the ready
+//! list. [`handle_clients_blocked_on_keys`] runs after every command (after
+//! EXEC as a whole, not inside it) and in `before_sleep`: for each ready key,
+//! while it exists with a type the waiters want, the waiting clients are
+//! served first come first served by running their blocking command again —
+//! its handler, with its original argv, the client taken out of the client
+//! table — which now finds data and replies. Should the handler find nothing
+//! after all and call [`block_for_keys`] again, the client simply stays
+//! blocked where it was in every queue, with its original timeout. Serving
+//! can make other keys ready (BLMOVE pushes): the loop runs until the ready
+//! list is empty. A key deleted or given another type while clients wait
+//! serves nobody; they stay blocked until it holds the right type again.
+//!
+//! # Timeouts
+//! All timeouts live in one ordered set of `(unix ms, client id)`:
+//! [`handle_blocked_clients_timeout`] (from `before_sleep`) pops the expired
+//! ones in order and answers them with a null array, and the event loop's
+//! poll timeout is bounded by [`ms_until_next_timeout`]. No timer per client.
+//!
+//! # Other reasons to block
+//! [`BlockType`] says what a client waits for; the key queues, the timeout
+//! set, CLIENT UNBLOCK, INFO and CLIENT LIST are shared by all types. A type
+//! served by keys (streams for XREAD BLOCK) adds a variant and the object
+//! type it is ready on ([`BlockType::served_by`]); a type not tied to keys
+//! (WAIT) blocks with an empty key list and is unblocked by its own event
+//! through [`unblock_client`], with its own timeout reply in
+//! [`reply_to_blocked_client_timed_out`].
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use bytes::Bytes;
 
 use crate::commands::Handler;
-use crate::networking::Client;
+use crate::db::{LOOKUP_NONOTIFY, LOOKUP_NOSTATS, lookup_key_read_with_flags};
+use crate::networking::{
+    CLIENT_BLOCKED, CLIENT_CLOSE_ASAP, CLIENT_DENY_BLOCKING, CLIENT_PENDING_READ, CLIENT_UNBLOCKED,
+    Client,
+};
+use crate::object::ObjType;
 use crate::server::Server;
 
 /// Handlers owned by this module (CLIENT UNBLOCK), by name.
-pub static HANDLERS: &[(&str, Handler)] = &[];
+pub static HANDLERS: &[(&str, Handler)] = &[("client|unblock", client_unblock_command)];
 
 /// What a client is blocked on (Redis `BLOCKED_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,49 +67,490 @@ pub enum BlockType {
     ZSet,
 }
 
+impl BlockType {
+    /// True when a key holding `t` can serve clients of this type.
+    pub fn served_by(self, t: ObjType) -> bool {
+        matches!(
+            (self, t),
+            (BlockType::List, ObjType::List) | (BlockType::ZSet, ObjType::ZSet)
+        )
+    }
+}
+
+/// The blocking state of one client.
+struct BlockedClient {
+    /// Slot of the client in the server's table.
+    slot: usize,
+    btype: BlockType,
+    /// Database of the keys (the client's selected db when it blocked).
+    dbid: usize,
+    /// Keys waited on, without duplicates.
+    keys: Vec<Bytes>,
+    /// Absolute unix ms, 0 = forever.
+    timeout: i64,
+}
+
+/// Server-side state of blocked clients.
+#[derive(Default)]
+pub struct BlockedState {
+    /// Blocked clients by id.
+    clients: HashMap<u64, BlockedClient>,
+    /// `(timeout ms, client id)` of blocked clients with a timeout, in order.
+    timeouts: BTreeSet<(i64, u64)>,
+    /// Keys signalled ready since the last pass, in signal order.
+    ready_keys: Vec<(usize, Bytes)>,
+    /// `(slot, id)` of clients unblocked whose query buffer must be resumed.
+    unblocked: VecDeque<(usize, u64)>,
+    /// The client whose command is being run again to serve it.
+    reprocessing: Option<u64>,
+    /// Set when the command being run again found nothing and asked to block.
+    reblocked: bool,
+}
+
+// ---- API for the blocking commands ----
+
 /// False when the client must not block (inside MULTI/EXEC, or a script):
 /// a blocking command then answers as if its timeout had expired.
-pub fn client_may_block(_c: &Client) -> bool {
-    false
+pub fn client_may_block(c: &Client) -> bool {
+    c.flags & CLIENT_DENY_BLOCKING == 0
 }
 
 /// Parses a blocking timeout in seconds (fractional allowed) into an
-/// absolute unix time in ms, 0 meaning forever (Redis
-/// `getTimeoutFromObjectOrReply`). Errors, replied on `c`:
-/// `ERR timeout is not a float or out of range`, `ERR timeout is negative`,
-/// `ERR timeout is out of range`.
+/// absolute unix time in ms, 0 meaning forever (Redis 7.0
+/// `getTimeoutFromObjectOrReply`): the text is read as a C `long double`
+/// (hex and exponents accepted), multiplied by 1000 and rounded up. Errors,
+/// replied on `c`: `ERR timeout is not a float or out of range` (not a
+/// number, NaN, overflow), `ERR timeout is negative` (also for values whose
+/// milliseconds do not fit 64 bits, inf included, as Redis's conversion
+/// makes them negative). A timeout too far to add to the clock never fires,
+/// like Redis's. `ERR timeout is out of range` exists only in later Redis
+/// versions; 7.0.15 never replies it.
 pub fn get_timeout_or_reply(srv: &Server, c: &mut Client, arg: &[u8]) -> Option<i64> {
-    let Some(secs) = crate::util::string2d(arg).filter(|d| d.is_finite()) else {
+    let Some(ms) = crate::util::timeout_secs_to_ms(arg) else {
         c.add_reply_error("ERR timeout is not a float or out of range");
         return None;
     };
-    let ms = (secs * 1000.0).ceil();
-    if ms < 0.0 {
+    if ms < 0 {
         c.add_reply_error("ERR timeout is negative");
         return None;
     }
-    if ms >= (i64::MAX - srv.mstime) as f64 {
-        c.add_reply_error("ERR timeout is out of range");
-        return None;
+    if ms == 0 {
+        return Some(0);
     }
-    Some(if ms > 0.0 { srv.mstime + ms as i64 } else { 0 })
+    Some(ms.checked_add(srv.mstime).unwrap_or(i64::MAX))
 }
 
 /// Blocks `c` on `keys` until one of them is ready or `timeout_ms`
 /// (absolute unix ms, 0 = forever) passes (Redis `blockForKeys`). The
-/// caller has already checked [`client_may_block`]. When a key is ready the
-/// client's command is run again; on timeout the client gets a null array.
+/// caller has already checked [`client_may_block`] and sends no reply. When
+/// a key is ready the client's command is run again; on timeout the client
+/// gets a null array. Called while the command is being run again to serve
+/// the client, it leaves the client blocked where it was.
 pub fn block_for_keys(
-    _srv: &mut Server,
+    srv: &mut Server,
     c: &mut Client,
-    _btype: BlockType,
-    _keys: &[Bytes],
-    _timeout_ms: i64,
+    btype: BlockType,
+    keys: &[Bytes],
+    timeout_ms: i64,
 ) {
-    c.add_reply_null_array();
+    if srv.blocked.reprocessing == Some(c.id) {
+        srv.blocked.reblocked = true;
+        return;
+    }
+    let mut unique: Vec<Bytes> = Vec::with_capacity(keys.len());
+    for k in keys {
+        if !unique.contains(k) {
+            unique.push(k.clone());
+        }
+    }
+    let db = &mut srv.dbs[c.db];
+    for k in &unique {
+        db.blocking_keys
+            .entry(k.clone())
+            .or_default()
+            .push_back(c.id);
+    }
+    if timeout_ms != 0 {
+        srv.blocked.timeouts.insert((timeout_ms, c.id));
+    }
+    srv.blocked.clients.insert(
+        c.id,
+        BlockedClient {
+            slot: c.slot,
+            btype,
+            dbid: c.db,
+            keys: unique,
+            timeout: timeout_ms,
+        },
+    );
+    c.flags |= CLIENT_BLOCKED;
 }
 
 /// Marks `key` in `dbid` as ready for the clients blocked on it (Redis
 /// `signalKeyAsReady`): list pushes and sorted set adds call this. Cheap
 /// when nobody is blocked.
-pub fn signal_key_as_ready(_srv: &mut Server, _dbid: usize, _key: &[u8]) {}
+pub fn signal_key_as_ready(srv: &mut Server, dbid: usize, key: &[u8]) {
+    if srv.blocked.clients.is_empty() {
+        return;
+    }
+    let db = &mut srv.dbs[dbid];
+    let Some((k, _)) = db.blocking_keys.get_key_value(key) else {
+        return;
+    };
+    if db.ready_keys.contains(key) {
+        return;
+    }
+    let k = k.clone();
+    db.ready_keys.insert(k.clone());
+    srv.blocked.ready_keys.push((dbid, k));
+}
+
+/// Signals every key of `dbid` that has waiters and exists (Redis
+/// `scanDatabaseForReadyKeys`): after SWAPDB, keys may have appeared.
+pub fn scan_database_for_ready_keys(srv: &mut Server, dbid: usize) {
+    if srv.dbs[dbid].blocking_keys.is_empty() {
+        return;
+    }
+    let keys: Vec<Bytes> = srv.dbs[dbid].blocking_keys.keys().cloned().collect();
+    for k in keys {
+        if srv.dbs[dbid].dict.contains_key(&k) {
+            signal_key_as_ready(srv, dbid, &k);
+        }
+    }
+}
+
+// ---- Serving ----
+
+/// Serves the clients blocked on keys that became ready, until no key is
+/// ready (Redis `handleClientsBlockedOnKeys`); see the module docs.
+///
+/// # Latency
+/// Proportional to the clients served: each ready key visits its waiters
+/// once and stops when the key is gone.
+pub fn handle_clients_blocked_on_keys(srv: &mut Server) {
+    while !srv.blocked.ready_keys.is_empty() {
+        let ready = std::mem::take(&mut srv.blocked.ready_keys);
+        for (dbid, key) in ready {
+            srv.dbs[dbid].ready_keys.remove(&key);
+            srv.update_cached_time();
+            serve_clients_blocked_on_key(srv, dbid, &key);
+        }
+    }
+}
+
+fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
+    let Some(waiting) = srv.dbs[dbid].blocking_keys.get(key) else {
+        return;
+    };
+    let waiting: Vec<u64> = waiting.iter().copied().collect();
+    for id in waiting {
+        let Some(t) = lookup_key_read_with_flags(srv, dbid, key, LOOKUP_NONOTIFY | LOOKUP_NOSTATS)
+            .map(|o| o.v.obj_type())
+        else {
+            return;
+        };
+        let Some(bc) = srv.blocked.clients.get(&id) else {
+            continue;
+        };
+        if !bc.btype.served_by(t) {
+            continue;
+        }
+        let slot = bc.slot;
+        let Some(mut c) = srv.take_client(slot) else {
+            continue;
+        };
+        if c.id != id || c.flags & CLIENT_CLOSE_ASAP != 0 {
+            srv.put_client(c);
+            continue;
+        }
+        if !run_blocked_command_again(srv, &mut c) {
+            unblock_client(srv, &mut c);
+        }
+        if c.has_pending_replies() {
+            srv.mark_pending_write(&mut c);
+        }
+        srv.put_client(c);
+    }
+}
+
+/// Runs a blocked client's command again to serve it. Returns true when the
+/// command found nothing and the client stays blocked. The command's
+/// duration and failure are added to its stats; it was counted as a call
+/// when it blocked.
+fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> bool {
+    let Some(idx) = c.cmd else {
+        return false;
+    };
+    let Some(handler) = srv.commands.cmds[idx].handler else {
+        return false;
+    };
+    srv.blocked.reprocessing = Some(c.id);
+    srv.blocked.reblocked = false;
+    let start = crate::util::ustime();
+    srv.ustime = start;
+    srv.mstime = start / 1000;
+    handler(srv, c);
+    let dur = (crate::util::ustime() - start).max(0) as u64;
+    srv.blocked.reprocessing = None;
+    let reblocked = std::mem::take(&mut srv.blocked.reblocked);
+    let failed = srv.record_error_codes(c) > 0;
+    let cmd = &mut srv.commands.cmds[idx];
+    cmd.microseconds += dur;
+    if failed {
+        cmd.failed_calls += 1;
+    }
+    // Propagation hook: the served command's writes go to the AOF and
+    // replicas here, as one command, once `server::propagate` exists.
+    reblocked
+}
+
+/// Unblocks a client (Redis `unblockClient`): forgets its keys and timeout,
+/// resets it for its next command and queues it so the commands that
+/// accumulated in its query buffer run. The caller has replied.
+pub fn unblock_client(srv: &mut Server, c: &mut Client) {
+    forget_blocked_client(srv, c.id);
+    c.flags &= !CLIENT_BLOCKED;
+    crate::networking::reset_client(c);
+    if c.flags & CLIENT_UNBLOCKED == 0 {
+        c.flags |= CLIENT_UNBLOCKED;
+        srv.blocked.unblocked.push_back((c.slot, c.id));
+    }
+}
+
+/// Removes client `id` from the key queues and the timeout set.
+fn forget_blocked_client(srv: &mut Server, id: u64) {
+    let Some(bc) = srv.blocked.clients.remove(&id) else {
+        return;
+    };
+    if bc.timeout != 0 {
+        srv.blocked.timeouts.remove(&(bc.timeout, id));
+    }
+    let Some(db) = srv.dbs.get_mut(bc.dbid) else {
+        return;
+    };
+    for k in &bc.keys {
+        if let Some(q) = db.blocking_keys.get_mut(k) {
+            if let Some(pos) = q.iter().position(|&x| x == id) {
+                q.remove(pos);
+            }
+            if q.is_empty() {
+                db.blocking_keys.remove(k);
+            }
+        }
+    }
+}
+
+/// The reply of a blocked client whose timeout passed (Redis
+/// `replyToBlockedClientTimedOut`): a null array for every key-blocked type.
+pub fn reply_to_blocked_client_timed_out(c: &mut Client) {
+    c.add_reply_null_array();
+}
+
+/// Answers and unblocks the clients whose timeout has passed (Redis
+/// `handleBlockedClientsTimeout`), from `before_sleep`.
+pub fn handle_blocked_clients_timeout(srv: &mut Server) {
+    if srv.blocked.timeouts.is_empty() {
+        return;
+    }
+    let now = crate::util::mstime();
+    while let Some(&(timeout, id)) = srv.blocked.timeouts.first() {
+        if timeout >= now {
+            break;
+        }
+        srv.blocked.timeouts.remove(&(timeout, id));
+        let Some(slot) = srv.blocked.clients.get(&id).map(|bc| bc.slot) else {
+            continue;
+        };
+        let Some(mut c) = srv.take_client(slot) else {
+            continue;
+        };
+        if c.id == id && c.flags & CLIENT_BLOCKED != 0 {
+            reply_to_blocked_client_timed_out(&mut c);
+            unblock_client(srv, &mut c);
+            srv.mark_pending_write(&mut c);
+        }
+        srv.put_client(c);
+    }
+}
+
+/// Milliseconds until the nearest blocked-client timeout can fire, if any:
+/// the event loop sleeps no longer than this.
+pub fn ms_until_next_timeout(srv: &Server, now_ms: i64) -> Option<i64> {
+    let &(t, _) = srv.blocked.timeouts.first()?;
+    // A client times out once the clock is past its timeout.
+    Some(t.saturating_add(1).saturating_sub(now_ms).max(0))
+}
+
+/// True when unblocked clients wait to resume their query buffers: the
+/// event loop must not sleep.
+pub fn has_unblocked_clients(srv: &Server) -> bool {
+    !srv.blocked.unblocked.is_empty()
+}
+
+/// Runs the commands that accumulated in the query buffers of clients just
+/// unblocked (Redis `processUnblockedClients`), from `before_sleep`.
+///
+/// # Latency
+/// Each client runs at most one turn's worth of commands; the rest waits
+/// on `clients_pending_read`.
+pub fn process_unblocked_clients(srv: &mut Server) {
+    while let Some((slot, id)) = srv.blocked.unblocked.pop_front() {
+        let Some(mut c) = srv.take_client(slot) else {
+            continue;
+        };
+        if c.id != id {
+            srv.put_client(c);
+            continue;
+        }
+        c.flags &= !CLIENT_UNBLOCKED;
+        if c.flags & CLIENT_BLOCKED == 0 {
+            crate::networking::process_input_buffer(srv, &mut c);
+            if c.flags & CLIENT_PENDING_READ != 0 {
+                srv.mark_pending_read(&mut c);
+            }
+        }
+        srv.put_client(c);
+    }
+}
+
+/// Forgets the blocking state of a client being freed (Redis `freeClient`
+/// unblocking it): no reply is sent.
+pub fn free_client_blocked_state(srv: &mut Server, c: &mut Client) {
+    if c.flags & CLIENT_BLOCKED != 0 {
+        forget_blocked_client(srv, c.id);
+        c.flags &= !CLIENT_BLOCKED;
+    }
+}
+
+/// Number of blocked clients (INFO `blocked_clients`).
+pub fn blocked_clients(srv: &Server) -> usize {
+    srv.blocked.clients.len()
+}
+
+/// Number of blocked clients with a timeout (INFO `clients_in_timeout_table`).
+pub fn clients_in_timeout_table(srv: &Server) -> usize {
+    srv.blocked.timeouts.len()
+}
+
+// ---- CLIENT UNBLOCK ----
+
+/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR] → 1 if the client was blocked
+/// and is now unblocked, else 0. TIMEOUT (the default) answers it as if its
+/// timeout had passed; ERROR answers `-UNBLOCKED client unblocked via CLIENT
+/// UNBLOCK`. Errors: `ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR`,
+/// `ERR value is not an integer or out of range`.
+pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
+    if c.argv.len() != 3 && c.argv.len() != 4 {
+        let sub: String = String::from_utf8_lossy(&c.argv[1])
+            .chars()
+            .take(128)
+            .collect();
+        c.add_reply_error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            sub
+        ));
+        return;
+    }
+    let mut unblock_error = false;
+    if c.argv.len() == 4 {
+        if c.argv[3].eq_ignore_ascii_case(b"timeout") {
+            unblock_error = false;
+        } else if c.argv[3].eq_ignore_ascii_case(b"error") {
+            unblock_error = true;
+        } else {
+            c.add_reply_error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    }
+    let Some(id) = crate::db::get_long_long_or_reply(c, &c.argv[2].clone(), None) else {
+        return;
+    };
+    let target_slot = u64::try_from(id)
+        .ok()
+        .and_then(|id| srv.blocked.clients.get(&id).map(|bc| (bc.slot, id)));
+    let mut unblocked = false;
+    if let Some((slot, id)) = target_slot
+        && let Some(mut t) = srv.take_client(slot)
+    {
+        if t.id == id && t.flags & CLIENT_BLOCKED != 0 {
+            if unblock_error {
+                t.add_reply_error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            } else {
+                reply_to_blocked_client_timed_out(&mut t);
+            }
+            srv.record_error_codes(&mut t);
+            unblock_client(srv, &mut t);
+            // Redis 7.0 counts the interrupted command as failed either way.
+            if let Some(idx) = t.lastcmd {
+                srv.commands.cmds[idx].failed_calls += 1;
+            }
+            srv.mark_pending_write(&mut t);
+            unblocked = true;
+        }
+        srv.put_client(t);
+    }
+    c.add_reply_long_long(if unblocked { 1 } else { 0 });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::timeout_secs_to_ms;
+
+    #[test]
+    fn timeouts_parse_as_redis_7_0() {
+        assert_eq!(timeout_secs_to_ms(b"0"), Some(0));
+        assert_eq!(timeout_secs_to_ms(b"1.5"), Some(1500));
+        // Rounded up to the next millisecond.
+        assert_eq!(timeout_secs_to_ms(b"0.0001"), Some(1));
+        assert_eq!(timeout_secs_to_ms(b"1e-300"), Some(1));
+        assert_eq!(timeout_secs_to_ms(b"0.0015"), Some(2));
+        // Up to zero: forever.
+        assert_eq!(timeout_secs_to_ms(b"-0.0001"), Some(0));
+        assert_eq!(timeout_secs_to_ms(b"-0"), Some(0));
+        assert_eq!(timeout_secs_to_ms(b"-1"), Some(-1000));
+        // strtold forms.
+        assert_eq!(timeout_secs_to_ms(b"0x10"), Some(16000));
+        assert_eq!(timeout_secs_to_ms(b"1e3"), Some(1_000_000));
+        assert_eq!(timeout_secs_to_ms(b"00001"), Some(1000));
+        // Too big for 64 bits of milliseconds: what x86-64 makes of it.
+        assert_eq!(timeout_secs_to_ms(b"inf"), Some(i64::MIN));
+        assert_eq!(timeout_secs_to_ms(b"1e30"), Some(i64::MIN));
+        assert_eq!(timeout_secs_to_ms(b"9223372036854775807"), Some(i64::MIN));
+        assert_eq!(
+            timeout_secs_to_ms(b"9223372036854775"),
+            Some(9_223_372_036_854_775_000)
+        );
+        for bad in [
+            &b"nan"[..],
+            b" 1",
+            b"1 ",
+            b"",
+            b"abc",
+            b"1e",
+            b"1_0",
+            b"1e99999",
+        ] {
+            assert_eq!(timeout_secs_to_ms(bad), None, "{:?}", bad);
+        }
+    }
+
+    #[test]
+    fn block_types_and_object_types() {
+        assert!(BlockType::List.served_by(ObjType::List));
+        assert!(BlockType::ZSet.served_by(ObjType::ZSet));
+        assert!(!BlockType::List.served_by(ObjType::ZSet));
+        assert!(!BlockType::ZSet.served_by(ObjType::String));
+    }
+
+    #[test]
+    fn signal_is_a_no_op_without_waiters() {
+        let mut srv = Server::new(crate::config::Config::default()).expect("server");
+        signal_key_as_ready(&mut srv, 0, b"k");
+        assert!(srv.blocked.ready_keys.is_empty());
+        assert_eq!(ms_until_next_timeout(&srv, 0), None);
+        srv.blocked.timeouts.insert((1000, 1));
+        assert_eq!(ms_until_next_timeout(&srv, 400), Some(601));
+        assert_eq!(ms_until_next_timeout(&srv, 5000), Some(0));
+    }
+}

@@ -8,6 +8,8 @@
 //! LFU field, unless the caller's flags say otherwise (OBJECT, TYPE, EXISTS
 //! and TTL use `LOOKUP_NOTOUCH`).
 
+use std::collections::{HashMap, HashSet, VecDeque};
+
 use bytes::Bytes;
 
 use crate::dict::Dict;
@@ -37,6 +39,13 @@ pub struct RedisDb {
     pub avg_ttl: i64,
     /// Cursor of the active expire cycle over `expires`.
     pub expires_cursor: u64,
+    /// key → clients blocked on it, first come first served (`blocked.rs`).
+    /// Stays with the database index on SWAPDB, as the clients do.
+    pub blocking_keys: HashMap<Bytes, VecDeque<u64>>,
+    /// Keys of `blocking_keys` already queued on the server's ready list.
+    pub ready_keys: HashSet<Bytes>,
+    /// key → clients WATCHing it (`multi.rs`). Stays with the index on SWAPDB.
+    pub watched_keys: HashMap<Bytes, Vec<crate::multi::WatchedKey>>,
 }
 
 impl RedisDb {
@@ -48,6 +57,9 @@ impl RedisDb {
             expires: Dict::new(),
             avg_ttl: 0,
             expires_cursor: 0,
+            blocking_keys: HashMap::new(),
+            ready_keys: HashSet::new(),
+            watched_keys: HashMap::new(),
         }
     }
 }
@@ -132,14 +144,17 @@ pub fn lookup_key_write<'a>(srv: &'a mut Server, dbid: usize, key: &[u8]) -> Opt
     lookup_key(srv, dbid, key, LOOKUP_WRITE)
 }
 
-/// Adds a key that must not exist (Redis `dbAdd`).
+/// Adds a key that must not exist (Redis `dbAdd`); clients blocked on it
+/// may now be served.
 pub fn db_add(srv: &mut Server, dbid: usize, key: &[u8], v: Value) {
     let lru = new_lru(srv);
     srv.dbs[dbid].dict.insert(key, RObj::new(v, lru));
+    crate::blocked::signal_key_as_ready(srv, dbid, key);
 }
 
 /// Sets a key to a value, creating or overwriting it (Redis `setKey`).
-/// The TTL is removed unless `keepttl`.
+/// The TTL is removed unless `keepttl`. WATCHes on the key are invalidated
+/// and clients blocked on it may be served, as with Redis's `setKey`.
 pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: bool) {
     let lru = new_lru(srv);
     let lfu = srv.config.maxmemory_policy_is_lfu();
@@ -155,11 +170,13 @@ pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: boo
         }
         None => {
             db.dict.insert(key, RObj::new(v, lru));
+            crate::blocked::signal_key_as_ready(srv, dbid, key);
         }
     }
     if !keepttl {
-        db.expires.remove(key);
+        srv.dbs[dbid].expires.remove(key);
     }
+    signal_modified_key(srv, dbid, key);
 }
 
 /// Deletes a key and its TTL (Redis `dbDelete`). Returns true if it existed.
@@ -264,6 +281,7 @@ fn del_generic_command(srv: &mut Server, c: &mut Client) {
         let key = c.argv[j].clone();
         crate::expire::expire_if_needed(srv, c.db, &key);
         if db_delete(srv, c.db, &key) {
+            signal_modified_key(srv, c.db, &key);
             srv.dirty += 1;
             deleted += 1;
         }
@@ -467,6 +485,9 @@ fn rename_generic_command(srv: &mut Server, c: &mut Client, nx: bool) {
     if expire != -1 {
         set_expire(srv, c.db, &dst, expire);
     }
+    crate::blocked::signal_key_as_ready(srv, c.db, &dst);
+    signal_modified_key(srv, c.db, &src);
+    signal_modified_key(srv, c.db, &dst);
     srv.dirty += 1;
     if nx {
         c.add_reply_long_long(1)
@@ -519,6 +540,9 @@ pub fn move_command(srv: &mut Server, c: &mut Client) {
     if expire != -1 {
         set_expire(srv, dst, &key, expire);
     }
+    crate::blocked::signal_key_as_ready(srv, dst, &key);
+    signal_modified_key(srv, c.db, &key);
+    signal_modified_key(srv, dst, &key);
     srv.dirty += 1;
     c.add_reply_long_long(1);
 }
@@ -571,6 +595,7 @@ pub fn copy_command(srv: &mut Server, c: &mut Client) {
     if expire != -1 {
         set_expire(srv, dstid, &newkey, expire);
     }
+    signal_modified_key(srv, dstid, &newkey);
     srv.dirty += 1;
     c.add_reply_long_long(1);
 }
@@ -616,6 +641,7 @@ pub fn flushdb_command(srv: &mut Server, c: &mut Client) {
     let Some(async_free) = get_flush_async(srv, c) else {
         return;
     };
+    crate::multi::touch_all_watched_keys_in_db(srv, c.db, None);
     let n = empty_db(srv, c.db, async_free);
     srv.dirty += n;
     c.add_reply_ok();
@@ -628,6 +654,7 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client) {
     };
     let mut n = 0;
     for id in 0..srv.dbs.len() {
+        crate::multi::touch_all_watched_keys_in_db(srv, id, None);
         n += empty_db(srv, id, async_free);
     }
     srv.dirty += n + 1;
@@ -650,6 +677,8 @@ pub fn swapdb_command(srv: &mut Server, c: &mut Client) {
     }
     let (a, b) = (a as usize, b as usize);
     if a != b {
+        crate::multi::touch_all_watched_keys_in_db(srv, a, Some(b));
+        crate::multi::touch_all_watched_keys_in_db(srv, b, Some(a));
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = srv.dbs.split_at_mut(hi);
         let (x, y) = (&mut left[lo], &mut right[0]);
@@ -657,6 +686,9 @@ pub fn swapdb_command(srv: &mut Server, c: &mut Client) {
         std::mem::swap(&mut x.expires, &mut y.expires);
         std::mem::swap(&mut x.avg_ttl, &mut y.avg_ttl);
         std::mem::swap(&mut x.expires_cursor, &mut y.expires_cursor);
+        // Waiters stay with their database index: keys may have appeared.
+        crate::blocked::scan_database_for_ready_keys(srv, a);
+        crate::blocked::scan_database_for_ready_keys(srv, b);
     }
     srv.dirty += 1;
     c.add_reply_ok();

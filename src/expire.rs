@@ -46,6 +46,7 @@ pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
 
 fn delete_expired_key(srv: &mut Server, dbid: usize, key: &[u8]) {
     if db::db_delete(srv, dbid, key) {
+        db::signal_modified_key(srv, dbid, key);
         srv.stat_expiredkeys += 1;
     }
 }
@@ -252,6 +253,7 @@ fn expire_generic_command(srv: &mut Server, c: &mut Client, basetime: i64, secon
     } else {
         db::set_expire(srv, c.db, &key, when);
     }
+    db::signal_modified_key(srv, c.db, &key);
     srv.dirty += 1;
     c.add_reply_long_long(1);
 }
@@ -333,6 +335,7 @@ pub fn persist_command(srv: &mut Server, c: &mut Client) {
         return;
     }
     if db::remove_expire(srv, c.db, &key) {
+        db::signal_modified_key(srv, c.db, &key);
         srv.dirty += 1;
         c.add_reply_long_long(1);
     } else {

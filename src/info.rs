@@ -179,8 +179,13 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
                 .unwrap_or(0);
             let _ = write!(
                 o,
-                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-                srv.connected_clients, srv.config.maxclients, max_in, max_out
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
+                srv.connected_clients,
+                srv.config.maxclients,
+                max_in,
+                max_out,
+                crate::blocked::blocked_clients(srv),
+                crate::blocked::clients_in_timeout_table(srv)
             );
         }
         "memory" => {

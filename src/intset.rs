@@ -31,9 +31,11 @@
 //! # Latency
 //! Lookups are `O(log n)`; adds and removes are `O(n)` (the tail moves).
 
-/// Width of a member in bytes (Redis `INTSET_ENC_INT16`/`32`/`64`).
+/// Width of a member in bytes: 16-bit members (Redis `INTSET_ENC_INT16`).
 pub const INTSET_ENC_INT16: usize = 2;
+/// 32-bit members (Redis `INTSET_ENC_INT32`).
 pub const INTSET_ENC_INT32: usize = 4;
+/// 64-bit members (Redis `INTSET_ENC_INT64`).
 pub const INTSET_ENC_INT64: usize = 8;
 /// Bytes of the header (encoding and length).
 pub const INTSET_HEADER: usize = 8;

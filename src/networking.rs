@@ -54,6 +54,16 @@ pub const CLIENT_UNIX_SOCKET: u64 = 1 << 7;
 pub const CLIENT_PENDING_READ: u64 = 1 << 8;
 /// The poller reported the peer's end of input: read until EOF is seen.
 pub const CLIENT_READ_CLOSED: u64 = 1 << 9;
+/// Inside MULTI: commands are queued until EXEC (Redis `CLIENT_MULTI`).
+pub const CLIENT_MULTI: u64 = 1 << 10;
+/// A command failed to queue: EXEC answers EXECABORT (Redis `CLIENT_DIRTY_EXEC`).
+pub const CLIENT_DIRTY_EXEC: u64 = 1 << 11;
+/// Blocked in a blocking command; its query buffer waits (Redis `CLIENT_BLOCKED`).
+pub const CLIENT_BLOCKED: u64 = 1 << 12;
+/// Just unblocked, queued to run what is left in its query buffer (Redis `CLIENT_UNBLOCKED`).
+pub const CLIENT_UNBLOCKED: u64 = 1 << 13;
+/// Blocking commands must answer as if they timed out (EXEC, scripts; Redis `CLIENT_DENY_BLOCKING`).
+pub const CLIENT_DENY_BLOCKING: u64 = 1 << 14;
 
 /// A client's socket.
 pub enum Conn {
@@ -151,6 +161,8 @@ pub struct Client {
     pub error_codes: Vec<String>,
     /// True while WRITABLE interest is registered.
     pub write_registered: bool,
+    /// Commands queued by MULTI (see `multi.rs`).
+    pub mstate: crate::multi::MultiState,
 }
 
 impl Client {
@@ -191,6 +203,7 @@ impl Client {
             reply_bytes: 0,
             error_codes: Vec::new(),
             write_registered: false,
+            mstate: crate::multi::MultiState::default(),
         }
     }
 
@@ -463,6 +476,7 @@ impl Client {
         self.querybuf.capacity()
             + self.reply.iter().map(|c| c.capacity()).sum::<usize>()
             + self.argv.iter().map(|a| a.len()).sum::<usize>()
+            + self.mstate.mem_overhead()
             + std::mem::size_of::<Client>()
     }
 }
@@ -578,7 +592,9 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
     c.flags &= !CLIENT_PENDING_READ;
     let mut ran = 0;
     while !c.querybuf.is_empty() {
-        if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP) != 0 {
+        // A blocked client keeps its input until it is unblocked (then
+        // `blocked::process_unblocked_clients` resumes here).
+        if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED) != 0 {
             break;
         }
         if ran >= COMMANDS_PER_TURN {
@@ -599,6 +615,11 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
                 }
                 server::process_command(srv, c);
                 ran += 1;
+                if c.flags & CLIENT_BLOCKED != 0 {
+                    // The command runs again when a key is ready: keep its
+                    // argv; `blocked::unblock_client` resets the client.
+                    break;
+                }
                 reset_client(c);
             }
             Err(e) => {

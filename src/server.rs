@@ -28,8 +28,8 @@ use crate::commands::{self, CommandTable};
 use crate::config::Config;
 use crate::db::RedisDb;
 use crate::networking::{
-    self, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_PENDING_READ, CLIENT_PENDING_WRITE,
-    Client,
+    self, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PENDING_READ,
+    CLIENT_PENDING_WRITE, Client,
 };
 use crate::util::{mstime, ustime};
 
@@ -142,6 +142,12 @@ pub struct Server {
     clients_cron_cursor: usize,
     /// Scratch buffer every socket read goes through (see `read_query_from_client`).
     pub readbuf: Vec<u8>,
+    /// The per-client side of WATCH, by client id (`multi.rs`).
+    pub watch: crate::multi::WatchState,
+    /// Blocked clients, their timeouts and the keys ready to serve them (`blocked.rs`).
+    pub blocked: crate::blocked::BlockedState,
+    /// True while EXEC runs its queued commands (Redis `server.in_exec`).
+    pub in_exec: bool,
 }
 
 impl Server {
@@ -222,6 +228,9 @@ impl Server {
             expire_last_fast_cycle: 0,
             clients_cron_cursor: 0,
             readbuf: Vec::new(),
+            watch: Default::default(),
+            blocked: Default::default(),
+            in_exec: false,
             config,
         })
     }
@@ -293,8 +302,11 @@ impl Server {
         self.clients.iter().filter_map(|c| c.as_deref())
     }
 
-    /// Closes a client that was taken out of the table (Redis `freeClient`).
+    /// Closes a client that was taken out of the table (Redis `freeClient`):
+    /// it stops being blocked and watching first.
     pub fn free_client(&mut self, mut c: Box<Client>) {
+        crate::blocked::free_client_blocked_state(self, &mut c);
+        crate::multi::free_client_multi_state(self, &mut c);
         if let Some(conn) = c.conn.as_mut() {
             conn.deregister(self.el.registry());
         }
@@ -306,14 +318,19 @@ impl Server {
         self.connected_clients = self.connected_clients.saturating_sub(1);
     }
 
-    /// Queues a client in the table for closing in `before_sleep` (Redis `freeClientAsync`).
+    /// Queues a client in the table for closing in `before_sleep` (Redis
+    /// `freeClientAsync`). A blocked client stops being blocked at once, so
+    /// nothing is served to it meanwhile.
     pub fn free_client_async(&mut self, slot: usize) {
-        if let Some(c) = self.client_mut(slot)
-            && c.flags & CLIENT_CLOSE_ASAP == 0
-        {
+        let Some(mut c) = self.take_client(slot) else {
+            return;
+        };
+        if c.flags & CLIENT_CLOSE_ASAP == 0 {
             c.flags |= CLIENT_CLOSE_ASAP;
             self.clients_to_close.push(slot);
+            crate::blocked::free_client_blocked_state(self, &mut c);
         }
+        self.put_client(c);
     }
 
     /// Queues a client for the write pass in `before_sleep`.
@@ -472,6 +489,7 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     let found = srv.commands.lookup(&c.argv);
     let Some(idx) = found else {
         if srv.commands.is_container(&c.argv[0]) {
+            crate::multi::flag_transaction(c);
             c.add_reply_subcommand_syntax_error();
             srv.record_error_codes(c);
             return;
@@ -496,6 +514,7 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
                 name, args
             )
         };
+        crate::multi::flag_transaction(c);
         c.add_reply_error(&err);
         srv.record_error_codes(c);
         return;
@@ -527,12 +546,37 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, "NOAUTH Authentication required.");
         return;
     }
+    if c.flags & CLIENT_MULTI != 0 {
+        if flags & commands::CMD_NO_MULTI != 0 {
+            reject_command(srv, c, idx, "ERR Command not allowed inside a transaction");
+            return;
+        }
+        // Everything but the transaction's own commands is queued.
+        let runs_now = matches!(
+            srv.commands.cmds[idx].fullname.as_str(),
+            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+        );
+        if !runs_now {
+            crate::multi::queue_multi_command(srv, c, idx, flags);
+            c.add_reply_raw(b"+QUEUED\r\n");
+            return;
+        }
+    }
     call(srv, c, idx);
+    crate::blocked::handle_clients_blocked_on_keys(srv);
 }
 
+/// Rejects a command before it runs (Redis `rejectCommand`): counts it,
+/// flags an open transaction, and aborts the transaction when the command
+/// is EXEC itself.
 fn reject_command(srv: &mut Server, c: &mut Client, idx: usize, msg: &str) {
+    crate::multi::flag_transaction(c);
     srv.commands.cmds[idx].rejected_calls += 1;
-    c.add_reply_error(msg);
+    if srv.commands.cmds[idx].fullname == "exec" {
+        crate::multi::exec_command_abort(srv, c, msg);
+    } else {
+        c.add_reply_error(msg);
+    }
     srv.record_error_codes(c);
 }
 
@@ -648,7 +692,7 @@ fn clients_cron(srv: &mut Server) {
         };
         if timeout_ms > 0
             && now - c.lastinteraction > timeout_ms
-            && c.flags & CLIENT_CLOSE_ASAP == 0
+            && c.flags & (CLIENT_CLOSE_ASAP | networking::CLIENT_BLOCKED) == 0
         {
             tracing::debug!("Closing idle client");
             srv.free_client_async(slot);
@@ -684,10 +728,14 @@ fn databases_cron(srv: &mut Server) {
     }
 }
 
-/// Work done before the loop sleeps (Redis `beforeSleep`): fast expire cycle,
-/// reply writes, async client frees.
+/// Work done before the loop sleeps (Redis `beforeSleep`): blocked-client
+/// timeouts, commands of clients just unblocked, keys ready for blocked
+/// clients, fast expire cycle, reply writes, async client frees.
 pub fn before_sleep(srv: &mut Server) {
     srv.update_cached_time();
+    crate::blocked::handle_blocked_clients_timeout(srv);
+    crate::blocked::process_unblocked_clients(srv);
+    crate::blocked::handle_clients_blocked_on_keys(srv);
     if srv.active_expire_enabled {
         crate::expire::active_expire_cycle(srv, crate::expire::ExpireCycle::Fast);
     }
@@ -714,14 +762,21 @@ pub fn ae_main(srv: &mut Server) -> i32 {
         }
         before_sleep(srv);
         let now = mstime();
-        let timeout =
-            if !srv.clients_pending_read.is_empty() || !srv.clients_pending_write.is_empty() {
-                Some(Duration::ZERO)
-            } else {
-                srv.el
-                    .ms_until_next_timer(now)
-                    .map(|ms| Duration::from_millis(ms as u64))
-            };
+        let timeout = if !srv.clients_pending_read.is_empty()
+            || !srv.clients_pending_write.is_empty()
+            || crate::blocked::has_unblocked_clients(srv)
+        {
+            Some(Duration::ZERO)
+        } else {
+            // Wake for the next timer or the nearest blocked-client timeout.
+            let timer = srv.el.ms_until_next_timer(now);
+            let blocked = crate::blocked::ms_until_next_timeout(srv, now);
+            match (timer, blocked) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+            .map(|ms| Duration::from_millis(ms.max(0) as u64))
+        };
         fired.clear();
         if let Err(e) = srv.el.poll_events(timeout, &mut fired) {
             tracing::warn!("Event loop poll failed: {}", e);

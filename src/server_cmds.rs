@@ -179,6 +179,7 @@ pub fn hello_command(srv: &mut Server, c: &mut Client) {
 /// RESET → `+RESET`: back to db 0, RESP2, no name, replies on, logged out
 /// when a password is required (Redis `clearClientConnectionState`).
 pub fn reset_command(srv: &mut Server, c: &mut Client) {
+    crate::multi::discard_transaction(srv, c);
     c.db = 0;
     c.resp = 2;
     c.name = None;
@@ -197,8 +198,20 @@ fn client_type_name(_c: &Client) -> &'static str {
 pub fn client_info_string(srv: &Server, c: &Client) -> String {
     let now = srv.mstime;
     let mut flags = String::new();
+    if c.flags & networking::CLIENT_MULTI != 0 {
+        flags.push('x');
+    }
+    if c.flags & networking::CLIENT_BLOCKED != 0 {
+        flags.push('b');
+    }
+    if crate::multi::is_dirty_cas(srv, c.id) {
+        flags.push('d');
+    }
     if c.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
         flags.push('c');
+    }
+    if c.flags & networking::CLIENT_UNBLOCKED != 0 {
+        flags.push('u');
     }
     if c.flags & networking::CLIENT_CLOSE_ASAP != 0 {
         flags.push('A');
@@ -227,7 +240,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .unwrap_or_default();
     let mut s = format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -237,9 +250,15 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         (now - c.lastinteraction) / 1000,
         flags,
         c.db,
+        if c.flags & networking::CLIENT_MULTI != 0 {
+            c.mstate.commands.len() as i64
+        } else {
+            -1
+        },
         c.querybuf.len(),
         qbuf_free,
         argv_mem,
+        crate::multi::multi_mem(c),
         c.reply
             .back()
             .map(|b| b.capacity())
@@ -249,7 +268,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         obl,
         oll,
         c.reply_bytes.saturating_sub(obl),
-        c.mem_usage(),
+        c.mem_usage() + crate::multi::watched_keys_mem(srv, c.id),
         events,
         cmd,
         c.resp

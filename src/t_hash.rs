@@ -84,7 +84,9 @@ pub type HashValue = DictKey;
 /// A hash value: `listpack` or `hashtable` (see the module docs).
 #[derive(Clone, Debug)]
 pub enum HashObj {
+    /// `listpack`: field, value, field, value... in insertion order.
     Listpack(Listpack),
+    /// `hashtable`: field → value (boxed, so `HashObj` stays 24 bytes).
     Table(Box<Dict<HashValue>>),
 }
 
@@ -96,7 +98,9 @@ impl Default for HashObj {
 
 /// Iterator over a hash's (field, value) pairs.
 pub enum HashIter<'a> {
+    /// Over a listpack's elements, two at a time.
     Listpack(crate::listpack::Iter<'a>),
+    /// Over a hashtable.
     Table(crate::dict::Iter<'a, HashValue>),
 }
 

@@ -94,14 +94,18 @@ const SRANDMEMBER_SUB_STRATEGY_MUL: usize = 3;
 /// A set value: `intset` or `hashtable` (see the module docs).
 #[derive(Clone, Debug)]
 pub enum SetObj {
+    /// `intset`: sorted integers in Redis's intset format.
     Intset(Intset),
+    /// `hashtable`: members as dict keys (boxed, so `SetObj` stays 16 bytes).
     Table(Box<Dict<()>>),
 }
 
 /// One member as a set stores it: an integer (intset) or bytes (hashtable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetEle<'a> {
+    /// A member of an intset.
     Int(i64),
+    /// A member of a hashtable.
     Str(&'a [u8]),
 }
 
@@ -131,7 +135,9 @@ impl SetEle<'_> {
 
 /// Iterator over a set's members (intset ascending, hashtable bucket order).
 pub enum SetIter<'a> {
+    /// Over an intset.
     Intset(crate::intset::IntsetIter<'a>),
+    /// Over a hashtable.
     Table(crate::dict::Iter<'a, ()>),
 }
 

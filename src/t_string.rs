@@ -438,6 +438,7 @@ pub fn getdel_command(srv: &mut Server, c: &mut Client) {
         }
         let db = c.db;
         if db_delete(srv, db, &argv[1]) {
+            crate::db::signal_modified_key(srv, db, &argv[1]);
             srv.dirty += 1;
         }
     });
@@ -473,12 +474,15 @@ pub fn getex_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_value(&o.v);
         if args.flags & (OBJ_EXAT | OBJ_PXAT) != 0 && when <= now {
             if db_delete(srv, db, key) {
+                crate::db::signal_modified_key(srv, db, key);
                 srv.dirty += 1;
             }
         } else if args.expire.is_some() {
             set_expire(srv, db, key, when);
+            crate::db::signal_modified_key(srv, db, key);
             srv.dirty += 1;
         } else if args.flags & OBJ_PERSIST != 0 && remove_expire(srv, db, key) {
+            crate::db::signal_modified_key(srv, db, key);
             srv.dirty += 1;
         }
     });
@@ -565,6 +569,7 @@ pub fn append_command(srv: &mut Server, c: &mut Client) {
                 buf.len()
             }
         };
+        crate::db::signal_modified_key(srv, db, key);
         srv.dirty += 1;
         c.add_reply_long_long(totlen as i64);
     });
@@ -617,6 +622,7 @@ fn incr_decr_command(srv: &mut Server, c: &mut Client, key: &[u8], incr: i64) {
             incr
         }
     };
+    crate::db::signal_modified_key(srv, db, key);
     srv.dirty += 1;
     c.add_reply_long_long(value);
 }
@@ -696,6 +702,7 @@ pub fn incrbyfloat_command(srv: &mut Server, c: &mut Client) {
                 Err(e) => return reply_incr_float_error(c, e),
             },
         };
+        crate::db::signal_modified_key(srv, db, key);
         srv.dirty += 1;
         c.add_reply_bulk(&sum);
     });
@@ -817,6 +824,7 @@ pub fn setrange_command(srv: &mut Server, c: &mut Client) {
                 buf.len()
             }
         };
+        crate::db::signal_modified_key(srv, db, key);
         srv.dirty += 1;
         c.add_reply_long_long(newlen as i64);
     });

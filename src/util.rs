@@ -371,6 +371,7 @@ mod ffi {
         ) -> i32;
         pub fn rr_fmt_g17(d: f64, out: *mut u8, outlen: usize) -> i32;
         pub fn rr_string2d(s: *const u8, len: usize, out: *mut f64) -> i32;
+        pub fn rr_timeout_ms(s: *const u8, len: usize, out: *mut i64) -> i32;
         pub fn rr_strtod(s: *const u8, consumed: *mut usize) -> f64;
     }
 }
@@ -437,6 +438,19 @@ pub fn string2d(s: &[u8]) -> Option<f64> {
     let mut v = 0f64;
     // SAFETY: reads at most `len` bytes from the slice; writes one f64.
     let ok = unsafe { ffi::rr_string2d(s.as_ptr(), s.len(), &mut v) };
+    if ok == 1 { Some(v) } else { None }
+}
+
+/// A blocking timeout in seconds as Redis 7.0 reads it: parsed as a C
+/// `long double` (string2ld rules: hex and exponents accepted, no spaces,
+/// no NaN), times 1000 rounded up, as i64 milliseconds. Values whose
+/// milliseconds do not fit 64 bits (inf included) give `i64::MIN`, as the
+/// x86-64 conversion Redis relies on does. None when not a float.
+#[allow(unsafe_code)]
+pub fn timeout_secs_to_ms(s: &[u8]) -> Option<i64> {
+    let mut v = 0i64;
+    // SAFETY: reads at most `len` bytes from the slice; writes one i64.
+    let ok = unsafe { ffi::rr_timeout_ms(s.as_ptr(), s.len(), &mut v) };
     if ok == 1 { Some(v) } else { None }
 }
 
