@@ -55,6 +55,17 @@
 //! with the same guarantee as SCAN (every member present for the whole scan
 //! is returned at least once).
 //!
+//! # Blocking and propagation
+//! BZPOPMIN, BZPOPMAX and BZMPOP serve from the first non-empty key; when
+//! none can serve they block through `blocked::block_for_keys` (or, when the
+//! client may not block, inside MULTI or a script, reply a null array as on
+//! timeout). The blocking machinery runs the command again when a key gets
+//! members: every write that creates or grows a set (ZADD, ZINCRBY, the
+//! STORE commands) calls `blocked::signal_key_as_ready`. Redis propagates
+//! ZMPOP / BZMPOP / BZPOP* to replicas and the AOF as ZPOPMIN / ZPOPMAX
+//! (with COUNT); the server has no propagation yet, so that rewrite is not
+//! done here.
+//!
 //! # Memory
 //! Redis reallocates a listpack to its exact size on every change; a `Vec`
 //! grows by doubling. Write commands therefore finish with
