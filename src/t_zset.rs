@@ -40,7 +40,10 @@
 //!   into its slot and re-points the links to it (one O(log n) search finds
 //!   its predecessors). So memory follows the set's size, and a uniformly
 //!   random member (ZRANDMEMBER) is a random index.
-//! - The header's 32 levels live in the [`ZSet`] itself.
+//! - The header's levels are a small vector in the [`ZSet`], as long as
+//!   the highest level seen.
+//! - The arena grows by a quarter at a time (ZADD reserves exactly what its
+//!   arguments may add), so a set wastes little on spare slots.
 //!
 //! The hash index is intrusive: the bucket arrays hold `u32` node indices and
 //! each node carries the link to the next node of its chain. That saves
@@ -51,6 +54,25 @@
 //! `ht[0]` into `ht[1]`, and ZSCAN's reverse-binary cursor over both tables,
 //! with the same guarantee as SCAN (every member present for the whole scan
 //! is returned at least once).
+//!
+//! # Blocking and propagation
+//! BZPOPMIN, BZPOPMAX and BZMPOP serve from the first non-empty key; when
+//! none can serve they block through `blocked::block_for_keys` (or, when the
+//! client may not block, inside MULTI or a script, reply a null array as on
+//! timeout). The blocking machinery runs the command again when a key gets
+//! members: every write that creates or grows a set (ZADD, ZINCRBY, the
+//! STORE commands) calls `blocked::signal_key_as_ready`. Redis propagates
+//! ZMPOP / BZMPOP / BZPOP* to replicas and the AOF as ZPOPMIN / ZPOPMAX
+//! (with COUNT); the server has no propagation yet, so that rewrite is not
+//! done here.
+//!
+//! # Memory
+//! Redis reallocates a listpack to its exact size on every change; a `Vec`
+//! grows by doubling. Write commands therefore finish with
+//! [`ZSetObj::shrink_to_fit`], one copy of the listpack, so a `listpack` set
+//! costs what Redis's does. A `skiplist` set costs about 56 bytes per member
+//! plus 4-8 bytes of hash buckets and a few bytes of upper levels, against
+//! roughly 110 bytes in Redis (node, `sds`, `dictEntry`, bucket).
 //!
 //! # Latency
 //! Lookups by member are O(1); inserts, deletes, rank and range starts are
@@ -600,7 +622,12 @@ impl ZSet {
 
     /// Removes node `x` from the skiplist, the hash index and the arena.
     fn remove_node(&mut self, x: u32) {
-        let update = self.update_of(x);
+        // The first node's predecessors are all the header (ZPOPMIN).
+        let update = if x == self.head[0].fwd {
+            [HEAD; ZSKIPLIST_MAXLEVEL]
+        } else {
+            self.update_of(x)
+        };
         self.zsl_unlink(x, &update);
         self.hash_unlink(x);
         self.arena_remove(x);
@@ -613,7 +640,18 @@ impl ZSet {
         if x == last {
             self.nodes.pop();
         } else {
-            let update = self.update_of(last);
+            // A one-level node's only predecessor is its backward link: no
+            // search needed (three nodes in four).
+            let update = if self.nodes[last as usize].nlevel == 1 {
+                let mut u = [HEAD; ZSKIPLIST_MAXLEVEL];
+                let b = self.nodes[last as usize].backward;
+                if b != NIL {
+                    u[0] = b;
+                }
+                u
+            } else {
+                self.update_of(last)
+            };
             let chain = self.chain_link_of(last);
             self.nodes.swap_remove(x as usize);
             let nlevel = self.nodes[x as usize].nlevel as usize;
@@ -681,6 +719,13 @@ impl ZSet {
         self.remove_node(x);
         self.shrink_if_needed();
         Some(score)
+    }
+
+    /// Removes node `x` (from [`ZSet::find`], [`ZSet::first_node`], ...).
+    pub fn delete_node(&mut self, x: u32) {
+        self.rehash_step();
+        self.remove_node(x);
+        self.shrink_if_needed();
     }
 
     /// Changes the score of node `x` (Redis `zslUpdateScore`): in place when
@@ -2019,7 +2064,7 @@ fn delete_if_empty(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
 
 // -- ZADD / ZINCRBY --
 
-/// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...] →
+/// ZADD key [NX|XX] [GT|LT] \[CH\] \[INCR\] score member [score member ...] →
 /// integer: members added (added or changed with CH); with INCR the new
 /// score (double) or null when NX/XX/GT/LT prevented it. Errors: "ERR syntax
 /// error" (odd or missing pairs), "ERR XX and NX options at the same time
@@ -2667,169 +2712,177 @@ fn zrange_by_rank(out: &mut RangeOut<'_>, z: &ZSetObj, start: i64, end: i64, rev
     }
 }
 
+/// Positions picked by a score or lex range, collected first so that the
+/// reply's length is known up front (no deferred length).
+enum Picks {
+    Lp(Vec<usize>),
+    Sl(Vec<u32>),
+}
+
+fn emit_picks(out: &mut RangeOut<'_>, z: &ZSetObj, picks: Picks, withscores: bool) {
+    match (z, picks) {
+        (ZSetObj::Listpack(lp), Picks::Lp(v)) => {
+            out.begin(Some(v.len()));
+            for p in v {
+                let score = if withscores { zzl_score_at(lp, p) } else { 0.0 };
+                out.emit_lp(lp.get(p), score);
+            }
+        }
+        (ZSetObj::Skiplist(zs), Picks::Sl(v)) => {
+            out.begin(Some(v.len()));
+            for x in v {
+                out.emit(zs.ele(x), zs.score(x));
+            }
+        }
+        _ => out.begin(Some(0)),
+    }
+}
+
+/// Walks from `start` (skipping `offset` members, then taking at most
+/// `limit`, negative meaning no limit) while `in_range` holds, in the
+/// direction given by `step`.
+fn pick_walk<P: Copy>(
+    start: Option<P>,
+    mut offset: i64,
+    mut limit: i64,
+    step: impl Fn(P) -> Option<P>,
+    in_range: impl Fn(P) -> bool,
+) -> Vec<P> {
+    let mut e = start;
+    while let Some(p) = e {
+        if offset == 0 {
+            break;
+        }
+        offset -= 1;
+        e = step(p);
+    }
+    let mut v = Vec::new();
+    while let Some(p) = e {
+        if limit == 0 || !in_range(p) {
+            break;
+        }
+        limit -= 1;
+        v.push(p);
+        e = step(p);
+    }
+    v
+}
+
 fn zrange_by_score(
     out: &mut RangeOut<'_>,
     z: &ZSetObj,
     r: &ZRangeSpec,
-    mut offset: i64,
-    mut limit: i64,
+    offset: i64,
+    limit: i64,
     reverse: bool,
 ) {
-    out.begin(None);
     if offset > 0 && offset >= z.len() as i64 {
+        out.begin(Some(0));
         return;
     }
-    match z {
+    let picks = match z {
         ZSetObj::Listpack(lp) => {
-            let mut e = if reverse {
+            let start = if reverse {
                 zzl_last_in_range(lp, r)
             } else {
                 zzl_first_in_range(lp, r)
             };
-            while let Some(p) = e {
-                if offset == 0 {
-                    break;
-                }
-                offset -= 1;
-                e = if reverse {
-                    zzl_prev(lp, p)
-                } else {
-                    zzl_next(lp, p)
-                };
-            }
-            while let Some(p) = e {
-                if limit == 0 {
-                    break;
-                }
-                limit -= 1;
-                let score = zzl_score_at(lp, p);
-                if reverse {
-                    if !r.gte_min(score) {
-                        break;
+            Picks::Lp(pick_walk(
+                start,
+                offset,
+                limit,
+                |p| {
+                    if reverse {
+                        zzl_prev(lp, p)
+                    } else {
+                        zzl_next(lp, p)
                     }
-                } else if !r.lte_max(score) {
-                    break;
-                }
-                out.emit_lp(lp.get(p), score);
-                e = if reverse {
-                    zzl_prev(lp, p)
-                } else {
-                    zzl_next(lp, p)
-                };
-            }
+                },
+                |p| {
+                    let s = zzl_score_at(lp, p);
+                    if reverse { r.gte_min(s) } else { r.lte_max(s) }
+                },
+            ))
         }
         ZSetObj::Skiplist(zs) => {
-            let mut ln = if reverse {
+            let start = if reverse {
                 zs.last_in_range(r)
             } else {
                 zs.first_in_range(r)
             };
-            while let Some(x) = ln {
-                if offset == 0 {
-                    break;
-                }
-                offset -= 1;
-                ln = if reverse { zs.prev(x) } else { zs.next(x) };
-            }
-            while let Some(x) = ln {
-                if limit == 0 {
-                    break;
-                }
-                limit -= 1;
-                let score = zs.score(x);
-                if reverse {
-                    if !r.gte_min(score) {
-                        break;
-                    }
-                } else if !r.lte_max(score) {
-                    break;
-                }
-                out.emit(zs.ele(x), score);
-                ln = if reverse { zs.prev(x) } else { zs.next(x) };
-            }
+            Picks::Sl(pick_walk(
+                start,
+                offset,
+                limit,
+                |x| if reverse { zs.prev(x) } else { zs.next(x) },
+                |x| {
+                    let s = zs.score(x);
+                    if reverse { r.gte_min(s) } else { r.lte_max(s) }
+                },
+            ))
         }
-    }
+    };
+    emit_picks(out, z, picks, true);
 }
 
 fn zrange_by_lex(
     out: &mut RangeOut<'_>,
     z: &ZSetObj,
     r: &ZLexRangeSpec,
-    mut offset: i64,
-    mut limit: i64,
+    offset: i64,
+    limit: i64,
     reverse: bool,
 ) {
-    out.begin(None);
     let withscores = out.withscores || out.store.is_some();
-    match z {
+    let picks = match z {
         ZSetObj::Listpack(lp) => {
-            let mut e = if reverse {
+            let start = if reverse {
                 zzl_last_in_lex_range(lp, r)
             } else {
                 zzl_first_in_lex_range(lp, r)
             };
-            while let Some(p) = e {
-                if offset == 0 {
-                    break;
-                }
-                offset -= 1;
-                e = if reverse {
-                    zzl_prev(lp, p)
-                } else {
-                    zzl_next(lp, p)
-                };
-            }
-            while let Some(p) = e {
-                if limit == 0 {
-                    break;
-                }
-                limit -= 1;
-                let score = if withscores { zzl_score_at(lp, p) } else { 0.0 };
-                if reverse {
-                    if !lp_ele_gte_min(lp, p, r) {
-                        break;
+            Picks::Lp(pick_walk(
+                start,
+                offset,
+                limit,
+                |p| {
+                    if reverse {
+                        zzl_prev(lp, p)
+                    } else {
+                        zzl_next(lp, p)
                     }
-                } else if !lp_ele_lte_max(lp, p, r) {
-                    break;
-                }
-                out.emit_lp(lp.get(p), score);
-                e = if reverse {
-                    zzl_prev(lp, p)
-                } else {
-                    zzl_next(lp, p)
-                };
-            }
+                },
+                |p| {
+                    if reverse {
+                        lp_ele_gte_min(lp, p, r)
+                    } else {
+                        lp_ele_lte_max(lp, p, r)
+                    }
+                },
+            ))
         }
         ZSetObj::Skiplist(zs) => {
-            let mut ln = if reverse {
+            let start = if reverse {
                 zs.last_in_lex_range(r)
             } else {
                 zs.first_in_lex_range(r)
             };
-            while let Some(x) = ln {
-                if offset == 0 {
-                    break;
-                }
-                offset -= 1;
-                ln = if reverse { zs.prev(x) } else { zs.next(x) };
-            }
-            while let Some(x) = ln {
-                if limit == 0 {
-                    break;
-                }
-                limit -= 1;
-                if reverse {
-                    if !r.gte_min(zs.ele(x)) {
-                        break;
+            Picks::Sl(pick_walk(
+                start,
+                offset,
+                limit,
+                |x| if reverse { zs.prev(x) } else { zs.next(x) },
+                |x| {
+                    if reverse {
+                        r.gte_min(zs.ele(x))
+                    } else {
+                        r.lte_max(zs.ele(x))
                     }
-                } else if !r.lte_max(zs.ele(x)) {
-                    break;
-                }
-                out.emit(zs.ele(x), zs.score(x));
-                ln = if reverse { zs.prev(x) } else { zs.next(x) };
-            }
+                },
+            ))
         }
-    }
+    };
+    emit_picks(out, z, picks, withscores);
 }
 
 enum ParsedRange {
@@ -2838,7 +2891,7 @@ enum ParsedRange {
     Lex(ZLexRangeSpec),
 }
 
-/// ZRANGE / ZRANGESTORE and the older Z[REV]RANGE[BYSCORE|BYLEX] (Redis
+/// ZRANGE / ZRANGESTORE and the older Z\[REV\]RANGE[BYSCORE|BYLEX] (Redis
 /// `zrangeGenericCommand`). `argc_start` is the source key's index.
 fn zrange_generic_command(
     srv: &mut Server,
@@ -2983,8 +3036,8 @@ fn store_result(
     }
 }
 
-/// ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]
-/// [WITHSCORES] → array of members (RESP2 WITHSCORES: flat member, score;
+/// ZRANGE key start stop [BYSCORE|BYLEX] \[REV\] [LIMIT offset count]
+/// \[WITHSCORES\] → array of members (RESP2 WITHSCORES: flat member, score;
 /// RESP3: [member, score] pairs). Errors: "ERR syntax error", "ERR syntax
 /// error, LIMIT is only supported in combination with either BYSCORE or
 /// BYLEX", "ERR syntax error, WITHSCORES not supported in combination with
@@ -2996,7 +3049,7 @@ pub fn zrange_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-/// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count] →
+/// ZRANGESTORE dst src min max [BYSCORE|BYLEX] \[REV\] [LIMIT offset count] →
 /// integer: members stored (dst deleted when 0). Event `zrangestore`.
 pub fn zrangestore_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
@@ -3004,21 +3057,21 @@ pub fn zrangestore_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-/// ZREVRANGE key start stop [WITHSCORES] → as ZRANGE ... REV.
+/// ZREVRANGE key start stop \[WITHSCORES\] → as ZRANGE ... REV.
 pub fn zrevrange_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         zrange_generic_command(srv, c, argv, 1, false, RangeType::Rank, Some(true))
     });
 }
 
-/// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count] → as ZRANGE BYSCORE.
+/// ZRANGEBYSCORE key min max \[WITHSCORES\] [LIMIT offset count] → as ZRANGE BYSCORE.
 pub fn zrangebyscore_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         zrange_generic_command(srv, c, argv, 1, false, RangeType::Score, Some(false))
     });
 }
 
-/// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count] → as ZRANGE BYSCORE REV.
+/// ZREVRANGEBYSCORE key max min \[WITHSCORES\] [LIMIT offset count] → as ZRANGE BYSCORE REV.
 pub fn zrevrangebyscore_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         zrange_generic_command(srv, c, argv, 1, false, RangeType::Score, Some(true))
@@ -3103,7 +3156,7 @@ fn generic_zpop(
                     let Some(x) = x else { break };
                     let ele = zs.ele(x).to_vec();
                     let score = zs.score(x);
-                    zs.remove(&ele);
+                    zs.delete_node(x);
                     (ele, score)
                 }
             };
@@ -3170,14 +3223,14 @@ fn zpop_min_max_command(srv: &mut Server, c: &mut Client, max: bool) {
     });
 }
 
-/// ZPOPMIN key [count] → the lowest members: flat member, score pairs
+/// ZPOPMIN key \[count\] → the lowest members: flat member, score pairs
 /// (RESP3 with count: [member, score] pairs); empty array for a missing key.
 /// "ERR value is out of range, must be positive". Event `zpopmin` (+ `del`).
 pub fn zpopmin_command(srv: &mut Server, c: &mut Client) {
     zpop_min_max_command(srv, c, false);
 }
 
-/// ZPOPMAX key [count] → as ZPOPMIN, from the highest score. Event `zpopmax`.
+/// ZPOPMAX key \[count\] → as ZPOPMIN, from the highest score. Event `zpopmax`.
 pub fn zpopmax_command(srv: &mut Server, c: &mut Client) {
     zpop_min_max_command(srv, c, true);
 }
@@ -3378,7 +3431,7 @@ fn reply_member(c: &mut Client, ele: &[u8], score: f64, withscores: bool) {
     }
 }
 
-/// ZRANDMEMBER key [count [WITHSCORES]] → a random member (bulk, null for a
+/// ZRANDMEMBER key [count \[WITHSCORES\]] → a random member (bulk, null for a
 /// missing key); with count: up to `count` distinct members, or `|count|`
 /// members with repeats when negative (RESP3 WITHSCORES: [member, score]
 /// pairs). Errors: "ERR value is out of range" (WITHSCORES and |count| >
@@ -3916,7 +3969,7 @@ pub fn zdiffstore_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-/// ZUNION numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES]
+/// ZUNION numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] \[WITHSCORES\]
 /// → array of members in score order (pairs as in ZRANGE with WITHSCORES).
 pub fn zunion_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
@@ -3924,7 +3977,7 @@ pub fn zunion_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-/// ZINTER numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES]
+/// ZINTER numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] \[WITHSCORES\]
 /// → as ZUNION, for the intersection.
 pub fn zinter_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
@@ -3932,7 +3985,7 @@ pub fn zinter_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-/// ZDIFF numkeys key [key ...] [WITHSCORES] → members of the first set not
+/// ZDIFF numkeys key [key ...] \[WITHSCORES\] → members of the first set not
 /// in the others.
 pub fn zdiff_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
@@ -4218,5 +4271,203 @@ mod tests {
         z.check();
         assert_eq!(z.len(), 1500);
         assert!(z.upper_free_slots * 2 <= z.upper.len().max(128));
+    }
+
+    const LIM: ZsetLimits = ZsetLimits {
+        max_listpack_entries: 128,
+        max_listpack_value: 64,
+    };
+
+    fn obj_order(z: &ZSetObj) -> Vec<(Vec<u8>, f64)> {
+        let mut v = Vec::new();
+        z.for_each(|m, s| v.push((m.to_vec(), s)));
+        v
+    }
+
+    /// The listpack redis-server 7.0.15 holds after `ZADD z 1 a 2.5 b inf c
+    /// -3 d 0.1 e 4611686018427387904 f 12 123 -0 g` (from its DUMP with
+    /// rdbcompression off).
+    const REDIS_LP: &[u8] = b"\x50\x00\x00\x00\x10\x00\x81\x64\x02\xdf\xfd\x02\x81\x67\x02\x00\x01\x81\x65\x02\x93\x30\x2e\x31\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x30\x31\x14\x81\x61\x02\x01\x01\x81\x62\x02\x83\x32\x2e\x35\x04\x7b\x01\x0c\x01\x81\x66\x02\xf4\x00\x00\x00\x00\x00\x00\x00\x40\x09\x81\x63\x02\x83\x69\x6e\x66\x04\xff";
+
+    fn redis_example() -> ZSetObj {
+        let mut z = ZSetObj::new_listpack();
+        for (s, m) in [
+            (1.0, "a"),
+            (2.5, "b"),
+            (f64::INFINITY, "c"),
+            (-3.0, "d"),
+            (0.1, "e"),
+            (4611686018427387904.0, "f"),
+            (12.0, "123"),
+            (-0.0, "g"),
+        ] {
+            let (out, _) = z.zset_add(s, m.as_bytes(), 0, &LIM);
+            assert_eq!(out, ZADD_OUT_ADDED);
+        }
+        z
+    }
+
+    #[test]
+    fn listpack_bytes_match_redis() {
+        let z = redis_example();
+        let ZSetObj::Listpack(lp) = &z else {
+            panic!("encoding")
+        };
+        assert_eq!(lp.as_bytes(), REDIS_LP);
+        // and a skiplist converted back writes the same bytes
+        let mut z2 = z.clone();
+        z2.convert_to_skiplist();
+        assert_eq!(z2.encoding_name(), "skiplist");
+        assert_eq!(obj_order(&z2), obj_order(&z));
+        z2.convert_to_listpack();
+        let ZSetObj::Listpack(lp2) = &z2 else {
+            panic!("encoding")
+        };
+        assert_eq!(lp2.as_bytes(), REDIS_LP);
+        // reading Redis's bytes back
+        let z3 = ZSetObj::from_listpack(Listpack::from_bytes(REDIS_LP.to_vec()));
+        assert_eq!(z3.len(), 8);
+        assert_eq!(z3.score(b"e"), Some(0.1));
+        assert_eq!(z3.score(b"c"), Some(f64::INFINITY));
+        assert_eq!(z3.score(b"123"), Some(12.0));
+        assert_eq!(z3.rank(b"d", false), Some(0));
+        assert_eq!(z3.rank(b"c", true), Some(0));
+        assert_eq!(z3.rank(b"zz", false), None);
+    }
+
+    #[test]
+    fn double2ll_rule() {
+        assert_eq!(double2ll(1.0), Some(1));
+        assert_eq!(double2ll(-0.0), Some(0));
+        assert_eq!(double2ll(1.5), None);
+        assert_eq!(double2ll(4611686018427387904.0), Some(4611686018427387904));
+        assert_eq!(double2ll(9.3e18), None);
+        assert_eq!(double2ll(f64::INFINITY), None);
+        assert_eq!(double2ll(f64::NAN), None);
+    }
+
+    #[test]
+    fn zset_add_flags_and_conversions() {
+        let lim = ZsetLimits {
+            max_listpack_entries: 3,
+            max_listpack_value: 5,
+        };
+        let mut z = ZSetObj::new_listpack();
+        assert_eq!(z.zset_add(1.0, b"a", 0, &lim).0, ZADD_OUT_ADDED);
+        assert_eq!(z.zset_add(1.0, b"a", 0, &lim).0, 0);
+        assert_eq!(z.zset_add(2.0, b"a", ZADD_IN_NX, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(z.zset_add(2.0, b"b", ZADD_IN_XX, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(z.zset_add(0.5, b"a", ZADD_IN_GT, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(
+            z.zset_add(0.5, b"a", ZADD_IN_LT, &lim),
+            (ZADD_OUT_UPDATED, 0.5)
+        );
+        assert_eq!(
+            z.zset_add(2.0, b"a", ZADD_IN_INCR, &lim),
+            (ZADD_OUT_UPDATED, 2.5)
+        );
+        assert_eq!(z.zset_add(f64::NAN, b"a", 0, &lim).0, ZADD_OUT_NAN);
+        z.zset_add(f64::INFINITY, b"i", 0, &lim);
+        assert_eq!(
+            z.zset_add(f64::NEG_INFINITY, b"i", ZADD_IN_INCR, &lim).0,
+            ZADD_OUT_NAN
+        );
+        assert_eq!(z.score(b"i"), Some(f64::INFINITY));
+        assert_eq!(z.encoding_name(), "listpack");
+        // a too-long member converts first
+        z.zset_add(3.0, b"longer", 0, &lim);
+        assert_eq!(z.encoding_name(), "skiplist");
+        assert_eq!(z.len(), 3);
+        // the same flags on the skiplist
+        assert_eq!(z.zset_add(2.0, b"a", ZADD_IN_NX, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(z.zset_add(9.0, b"zz", ZADD_IN_XX, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(z.zset_add(1.0, b"a", ZADD_IN_GT, &lim).0, ZADD_OUT_NOP);
+        assert_eq!(
+            z.zset_add(1.0, b"a", ZADD_IN_INCR, &lim),
+            (ZADD_OUT_UPDATED, 3.5)
+        );
+        assert_eq!(
+            z.zset_add(f64::NEG_INFINITY, b"i", ZADD_IN_INCR, &lim).0,
+            ZADD_OUT_NAN
+        );
+        // entries limit
+        let mut z = ZSetObj::new_listpack();
+        for m in [b"a", b"b", b"c"] {
+            z.zset_add(1.0, m, 0, &lim);
+        }
+        assert_eq!(z.encoding_name(), "listpack");
+        z.zset_add(1.0, b"d", 0, &lim);
+        assert_eq!(z.encoding_name(), "skiplist");
+        assert!(z.zset_del(b"d"));
+        assert!(!z.zset_del(b"d"));
+        assert_eq!(z.encoding_name(), "skiplist");
+        // back to listpack only within the limits
+        z.convert_to_listpack_if_needed(6, 3, &lim);
+        assert_eq!(z.encoding_name(), "skiplist");
+        z.convert_to_listpack_if_needed(1, 3, &lim);
+        assert_eq!(z.encoding_name(), "listpack");
+        assert_eq!(
+            obj_order(&z),
+            vec![
+                (b"a".to_vec(), 1.0),
+                (b"b".to_vec(), 1.0),
+                (b"c".to_vec(), 1.0)
+            ]
+        );
+        assert_eq!(ZSetObj::new_for(3, 5, &lim).encoding_name(), "listpack");
+        assert_eq!(ZSetObj::new_for(4, 5, &lim).encoding_name(), "skiplist");
+        assert_eq!(ZSetObj::new_for(1, 6, &lim).encoding_name(), "skiplist");
+    }
+
+    #[test]
+    fn both_encodings_agree_on_random_ops() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let lim_big = LIM;
+        for round in 0..3 {
+            let mut a = ZSetObj::new_listpack();
+            let mut b = ZSetObj::new_skiplist();
+            for _ in 0..3000 {
+                let m = format!("{}", rng.below(60)).into_bytes();
+                let m = if round == 1 {
+                    [b"m".to_vec(), m].concat()
+                } else {
+                    m
+                };
+                match rng.below(6) {
+                    0..=2 => {
+                        let sc = [0.5, 1.0, -2.0, 1e-3, f64::INFINITY, 7.25][rng.below(6) as usize];
+                        let flags = [
+                            0,
+                            ZADD_IN_NX,
+                            ZADD_IN_XX,
+                            ZADD_IN_GT,
+                            ZADD_IN_LT,
+                            ZADD_IN_INCR,
+                        ][rng.below(6) as usize];
+                        assert_eq!(
+                            a.zset_add(sc, &m, flags, &lim_big),
+                            b.zset_add(sc, &m, flags, &lim_big)
+                        );
+                    }
+                    3 => assert_eq!(a.zset_del(&m), b.zset_del(&m)),
+                    4 => {
+                        assert_eq!(a.score(&m), b.score(&m));
+                        assert_eq!(a.rank(&m, false), b.rank(&m, false));
+                        assert_eq!(a.rank(&m, true), b.rank(&m, true));
+                    }
+                    _ => {
+                        assert_eq!(obj_order(&a), obj_order(&b));
+                        let mut ra = Vec::new();
+                        a.for_each_rev(|m, s| ra.push((m.to_vec(), s)));
+                        ra.reverse();
+                        assert_eq!(ra, obj_order(&b));
+                    }
+                }
+                assert_eq!(a.len(), b.len());
+                assert_eq!(a.encoding_name(), "listpack");
+            }
+            a.shrink_to_fit();
+            assert_eq!(obj_order(&a), obj_order(&b));
+        }
     }
 }
