@@ -692,6 +692,31 @@ impl std::fmt::Display for RdbLoadError {
 impl std::error::Error for RdbLoadError {}
 
 impl RdbLoadError {
+    /// The last line Redis logs before exiting when this failure happens
+    /// while loading at startup: "Terminating server after rdb file reading
+    /// failure." after a read, format or checksum error, "Fatal error
+    /// loading the DB: %s. Exiting." after a bad header or an I/O error;
+    /// `None` when Redis logs nothing more ([`RdbLoadError::NotExist`],
+    /// [`RdbLoadError::DbOutOfRange`]).
+    pub fn exit_message(&self) -> Option<String> {
+        match self {
+            RdbLoadError::NotExist | RdbLoadError::DbOutOfRange { .. } => None,
+            RdbLoadError::ShortRead { .. }
+            | RdbLoadError::ChecksumMismatch { .. }
+            | RdbLoadError::Corrupt { .. }
+            | RdbLoadError::Unsupported { .. } => {
+                Some("Terminating server after rdb file reading failure.".to_string())
+            }
+            RdbLoadError::WrongSignature | RdbLoadError::BadVersion(_) => {
+                Some("Fatal error loading the DB: Invalid argument. Exiting.".to_string())
+            }
+            RdbLoadError::Io(e) => Some(format!(
+                "Fatal error loading the DB: {}. Exiting.",
+                crate::log::os_error_text(e)
+            )),
+        }
+    }
+
     /// Logs the warning lines Redis writes for this failure (nothing for
     /// [`RdbLoadError::NotExist`]).
     pub fn log(&self) {

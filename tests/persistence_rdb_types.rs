@@ -424,7 +424,12 @@ fn our_dump_of_every_type_loads_in_redis() {
     let our_lens = serialized_lengths(&mut c);
     ok(&mut c, &[b"SAVE"]);
     let dump = sp.dir.join("dump.rdb");
-    let Some(n) = both_load_and_compare(&dump, &["--rdbcompression", "no"]) else {
+    // Redis checks every listpack, intset and quicklist node of ours in
+    // depth with sanitize-dump-payload yes.
+    let Some(n) = both_load_and_compare(
+        &dump,
+        &["--rdbcompression", "no", "--sanitize-dump-payload", "yes"],
+    ) else {
         return;
     };
     assert!(n >= 19, "{n}");
@@ -455,6 +460,11 @@ fn our_dump_of_every_type_loads_in_redis() {
     }
     drop(oracle);
     let _ = std::fs::remove_dir_all(&d);
+    // With rdbcompression yes, the blobs go out LZF-compressed by our
+    // compressor, and Redis decompresses them.
+    ok(&mut c, &[b"CONFIG", b"SET", b"rdbcompression", b"yes"]);
+    ok(&mut c, &[b"SAVE"]);
+    both_load_and_compare(&dump, &["--sanitize-dump-payload", "yes"]).unwrap();
 }
 
 /// The fixture written by redis-server 7.0.15 (see
@@ -490,4 +500,94 @@ fn legacy_encodings_load_like_redis() {
             "1",
         ],
     );
+}
+
+/// A file whose hash listpack is broken (its size header is one too big;
+/// the file checksum is right) stops startup in both servers, exit status
+/// 1, with Redis's reason and closing lines.
+#[test]
+fn corrupt_collection_stops_startup_like_redis() {
+    // REDIS0010, a type-16 record "h" holding the listpack ["a", "b"] whose
+    // total-bytes header says 14 instead of 13, EOF, CRC-64.
+    let lp = b"\x0e\x00\x00\x00\x02\x00\x81a\x02\x81b\x02\xff";
+    let mut f = b"REDIS0010\x10\x01h".to_vec();
+    f.push(lp.len() as u8);
+    f.extend_from_slice(lp);
+    f.push(0xff);
+    let ck = crc64_jones(&f);
+    f.extend_from_slice(&ck.to_le_bytes());
+    let want = [
+        "Hash listpack integrity check failed.",
+        "Terminating server after rdb file reading failure.",
+    ];
+    let mut bins = vec![common::server_bin()];
+    if std::path::Path::new(&common::oracle_bin()).exists() {
+        bins.push(common::oracle_bin());
+    }
+    for bin in bins {
+        let dir = common::scratch_dir("rdbcorrupt");
+        std::fs::write(dir.join("dump.rdb"), &f).unwrap();
+        let log = dir.join("server.log");
+        let port = common::free_port().to_string();
+        let mut child = std::process::Command::new(&bin)
+            .args([
+                "--port",
+                &port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--logfile",
+                &log.display().to_string(),
+                "--dir",
+                &dir.display().to_string(),
+            ])
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let st = loop {
+            if let Ok(Some(st)) = child.try_wait() {
+                break st;
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{bin} still running with a corrupt dump");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        assert_eq!(st.code(), Some(1), "{bin}: {text}");
+        for w in want {
+            assert!(text.contains(w), "{bin}: {w:?} not logged:\n{text}");
+        }
+        assert!(
+            !text.contains("Ready to accept connections"),
+            "{bin}: {text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// CRC-64 Jones as Redis computes it (reflected, polynomial
+/// 0xad93d23594c935a9, initial value 0), bit by bit.
+fn crc64_jones(data: &[u8]) -> u64 {
+    const POLY: u64 = 0x95ac_9329_ac4b_c9b5; // 0xad93d23594c935a9 reflected
+    let mut crc: u64 = 0;
+    for &b in data {
+        crc ^= b as u64;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ POLY
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    crc
 }
