@@ -170,13 +170,10 @@ fn raw_lookup<'a>(srv: &'a Server, c: &Client, key: &[u8]) -> Option<&'a RObj> {
 
 /// The DEBUG OBJECT line of a value (Redis's `debugCommand` "object" branch).
 fn debug_object_line(srv: &Server, o: &RObj) -> String {
-    let lfu = srv.config.maxmemory_policy_is_lfu();
     let shared_ok = !srv.config.maxmemory_policy_no_shared_integers();
-    let idle = if lfu {
-        0
-    } else {
-        crate::evict::estimate_idle_time_ms(srv.lru_clock(), o.lru) / 1000
-    };
+    // Redis reads the field as an LRU clock whatever the policy, so under
+    // LFU the idle time is meaningless but printed all the same.
+    let idle = crate::evict::estimate_idle_time_ms(srv.lru_clock(), o.lru) / 1000;
     let extra = quicklist_extra(&o.v);
     format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
