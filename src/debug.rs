@@ -430,7 +430,9 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
     match (&sub[..], argc) {
         (b"help", 2) => c.add_reply_help("debug", HELP),
         (b"sleep", 3) => {
-            let secs = crate::util::string2d(&c.argv[2]).unwrap_or(0.0);
+            // C strtod on the argument, as Redis: leading junk gives 0,
+            // trailing junk is ignored.
+            let (secs, _) = crate::util::strtod(&c.argv[2]);
             if secs > 0.0 && secs.is_finite() {
                 std::thread::sleep(std::time::Duration::from_micros((secs * 1e6) as u64));
             }
