@@ -462,9 +462,17 @@ pub fn randomkey_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_null();
             return;
         };
-        // A database of only expired keys would loop forever on a replica; on a master they get deleted.
-        tries += 1;
-        if crate::expire::expire_if_needed(srv, dbid, &key) && tries < 100 {
+        if crate::expire::expire_if_needed(srv, dbid, &key) {
+            // A master deletes the expired key, so this loop ends. A replica
+            // keeps it: after 100 such picks the name is returned anyway,
+            // as Redis does, rather than loop forever.
+            if srv.dbs[dbid].dict.contains_key(&key) {
+                tries += 1;
+                if tries >= 100 {
+                    c.add_reply_bulk(&key);
+                    return;
+                }
+            }
             continue;
         }
         c.add_reply_bulk(&key);
