@@ -275,6 +275,12 @@ impl Listpack {
         self.buf.len()
     }
 
+    /// Bytes requested from the allocator for the buffer (its capacity,
+    /// at least [`Listpack::bytes`]), for MEMORY USAGE.
+    pub fn allocated(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Number of elements (Redis `lpLength`).
     pub fn len(&self) -> usize {
         let n = u16::from_le_bytes([self.buf[4], self.buf[5]]);
