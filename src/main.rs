@@ -169,8 +169,13 @@ fn main() {
             );
         }
         Err(rustredis::rdb::RdbLoadError::NotExist) => {}
-        // rdb_load has logged the reason, as Redis does before exiting.
-        Err(_) => std::process::exit(1),
+        // rdb_load has logged the reason; Redis ends with one more line.
+        Err(e) => {
+            if let Some(m) = e.exit_message() {
+                tracing::warn!("{}", m);
+            }
+            std::process::exit(1)
+        }
     }
     for (sig, flag) in [
         (signal_hook::consts::SIGTERM, srv.sigterm.clone()),

@@ -34,7 +34,9 @@
 //! through the same rules.
 //!
 //! # Saving
-//! [`rdb_save`] writes version 10 (what Redis 7.0 writes) to
+//! [`rdb_save`] writes version 10 (what Redis 7.0 writes), each value in
+//! the record type Redis 7.0 uses for its encoding (see
+//! `rdb/collections.rs`), to
 //! `temp-<pid>.rdb` next to the target, fsyncs it, renames it over the
 //! target and fsyncs the directory, so a crash leaves either the old or the
 //! new snapshot, never half of one. Empty databases are skipped. Keys whose
@@ -44,17 +46,22 @@
 //! zero.
 //!
 //! # Loading
-//! [`rdb_load`] accepts versions 1 to 11 and everything a keyspace of
-//! strings needs. It reads from a buffered file, never holding the whole
-//! file in memory, and treats the input as untrusted: every length is
+//! [`rdb_load`] accepts versions 1 to 11: strings, every list, hash, set
+//! and sorted set form Redis 7.0 loads (and 7.2's listpack sets), converted
+//! to Redis 7.0's encodings with the server's `*-max-*` limits (see
+//! `rdb/collections.rs`). It reads from a buffered file, never holding the
+//! whole file in memory, and treats the input as untrusted: every length is
 //! checked against the bytes left in the file before anything is allocated
 //! (a string cannot be longer than what remains; an LZF string cannot
-//! expand more than 88×; RESIZEDB hints are cut to what the rest of the file
-//! could hold), and any malformed input becomes an [`RdbLoadError`], never a
-//! panic. Keys already expired at load time are skipped and counted, as a
-//! Redis master does. Value types other than strings, functions and module
-//! data are refused with an error naming them: this build cannot represent
-//! them yet.
+//! expand more than 88×; RESIZEDB hints and collection counts are cut to
+//! what the rest of the file could hold), every embedded blob (listpack,
+//! ziplist, zipmap, intset) is validated entry by entry, duplicates inside
+//! a collection are refused, and any malformed input becomes an
+//! [`RdbLoadError`], never a panic. Empty collections are skipped and
+//! counted ("empty keys skipped"), as Redis 7.0 does. Keys already expired
+//! at load time are skipped and counted, as a Redis master does. Streams,
+//! functions and module data are refused with an error naming them: this
+//! build cannot represent them yet.
 //!
 //! The parser works on `&mut [RedisDb]` ([`rdb_load_rio`]), so it needs no
 //! server or event loop: the fuzz entry point [`rdb_load_fuzz`] uses it on
@@ -63,6 +70,10 @@
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+
+mod collections;
+
+pub use collections::EncodingLimits;
 
 use crate::config::MaxmemoryPolicy;
 use crate::db::RedisDb;
@@ -103,6 +114,36 @@ pub const RDB_OPCODE_EOF: u8 = 255;
 
 /// Value type of a string key.
 pub const RDB_TYPE_STRING: u8 = 0;
+/// A list as a count and its elements (before Redis 3.2).
+pub const RDB_TYPE_LIST: u8 = 1;
+/// A set as a count and its members (the `hashtable` encoding).
+pub const RDB_TYPE_SET: u8 = 2;
+/// A sorted set with scores as decimal strings (before RDB 8).
+pub const RDB_TYPE_ZSET: u8 = 3;
+/// A hash as a count and field/value pairs (the `hashtable` encoding).
+pub const RDB_TYPE_HASH: u8 = 4;
+/// A sorted set with binary double scores (the `skiplist` encoding).
+pub const RDB_TYPE_ZSET_2: u8 = 5;
+/// A hash as a zipmap blob (Redis 2.4 and before).
+pub const RDB_TYPE_HASH_ZIPMAP: u8 = 9;
+/// A list as one ziplist blob (before Redis 3.2).
+pub const RDB_TYPE_LIST_ZIPLIST: u8 = 10;
+/// A set as an intset blob.
+pub const RDB_TYPE_SET_INTSET: u8 = 11;
+/// A sorted set as a ziplist blob (before Redis 7.0).
+pub const RDB_TYPE_ZSET_ZIPLIST: u8 = 12;
+/// A hash as a ziplist blob (before Redis 7.0).
+pub const RDB_TYPE_HASH_ZIPLIST: u8 = 13;
+/// A list as ziplist nodes (Redis 3.2 to 6.2).
+pub const RDB_TYPE_LIST_QUICKLIST: u8 = 14;
+/// A hash as a listpack blob.
+pub const RDB_TYPE_HASH_LISTPACK: u8 = 16;
+/// A sorted set as a listpack blob.
+pub const RDB_TYPE_ZSET_LISTPACK: u8 = 17;
+/// A list as listpack and plain nodes (Redis 7.0).
+pub const RDB_TYPE_LIST_QUICKLIST_2: u8 = 18;
+/// A set as a listpack blob (Redis 7.2, RDB 11).
+pub const RDB_TYPE_SET_LISTPACK: u8 = 20;
 
 // ---- Length and string encodings ----
 
@@ -302,6 +343,21 @@ impl<W: Write> RdbWriter<'_, W> {
         }
     }
 
+    /// An LZF blob compressed elsewhere (Redis `rdbSaveLzfBlob`): the LZF
+    /// marker, compressed length, original length, compressed bytes.
+    fn save_lzf_blob(&mut self, compressed: &[u8], original_len: usize) -> io::Result<()> {
+        self.write(&[(RDB_ENCVAL << 6) | RDB_ENC_LZF as u8])?;
+        self.save_len(compressed.len() as u64)?;
+        self.save_len(original_len as u64)?;
+        self.write(compressed)
+    }
+
+    /// A double as 8 little-endian IEEE 754 bytes (Redis
+    /// `rdbSaveBinaryDoubleValue`, RDB 8 and later).
+    fn save_binary_double(&mut self, v: f64) -> io::Result<()> {
+        self.write(&v.to_le_bytes())
+    }
+
     /// An AUX record (Redis `rdbSaveAuxField`).
     fn save_aux(&mut self, key: &str, val: &[u8]) -> io::Result<()> {
         self.save_type(RDB_OPCODE_AUX)?;
@@ -310,17 +366,57 @@ impl<W: Write> RdbWriter<'_, W> {
     }
 }
 
-/// Bytes `v` takes as an RDB string value, with LZF when `compress` and
-/// it pays off (Redis `rdbSavedObjectLen`, DEBUG OBJECT's `serializedlength`).
+/// Bytes `v` takes as an RDB value (without type byte and key), with LZF
+/// where `compress` allows it and it pays off (Redis `rdbSavedObjectLen`,
+/// DEBUG OBJECT's `serializedlength`).
 pub fn rdb_saved_value_len(v: &Value, compress: bool) -> usize {
+    rdb_save_object_to_vec(v, compress).1.len()
+}
+
+/// The RDB type byte of `v` and its serialized value, as Redis's
+/// `rdbSaveObjectType` + `rdbSaveObject` write them (the DUMP payload body).
+pub fn rdb_save_object_to_vec(v: &Value, compress: bool) -> (u8, Vec<u8>) {
     let mut buf = Vec::new();
     let mut w = RdbWriter {
         w: &mut buf,
         cksum: None,
     };
     // Writing into a Vec cannot fail.
-    let _ = w.save_string_value(v, compress);
-    buf.len()
+    let _ = w.save_object(v, compress);
+    (collections::rdb_object_type(v), buf)
+}
+
+/// Parses one value of RDB type `t` from `payload` (what
+/// [`rdb_save_object_to_vec`] makes: a DUMP payload without its version and
+/// checksum footer), with the checks and conversions of a file load and
+/// `limits` for the encodings. `Ok(None)` for an empty collection; bytes
+/// left over after the value are [`RdbLoadError::Corrupt`].
+pub fn rdb_load_object_from_slice(
+    t: u8,
+    payload: &[u8],
+    limits: &EncodingLimits,
+) -> Result<Option<Value>, RdbLoadError> {
+    let mut rd = RdbReader {
+        r: payload,
+        pos: 0,
+        size: payload.len() as u64,
+        cksum: None,
+    };
+    match rdb_type_name(t) {
+        None => return Err(rd.corrupt(format!("Unknown RDB encoding type {}", t))),
+        Some(name) if !collections::rdb_type_loadable(t) => {
+            return Err(RdbLoadError::Unsupported {
+                offset: 0,
+                what: format!("RDB value type {} ({}) is not supported yet", t, name),
+            });
+        }
+        Some(_) => {}
+    }
+    let v = rd.load_object(t, limits)?;
+    if rd.remaining() != 0 {
+        return Err(rd.corrupt("Trailing bytes after the value"));
+    }
+    Ok(v)
 }
 
 /// The integer encoding of `v`, if it fits 32 bits (Redis `rdbEncodeInteger`):
@@ -406,9 +502,9 @@ fn rdb_save_key_value_pair<W: Write>(
         }
         AccessTracking::None => {}
     }
-    r.save_type(RDB_TYPE_STRING)?;
+    r.save_type(collections::rdb_object_type(&o.v))?;
     r.save_raw_string(key, opts.compression)?;
-    r.save_string_value(&o.v, opts.compression)
+    r.save_object(&o.v, opts.compression)
 }
 
 /// The current working directory for log messages ("unknown" if unreadable).
@@ -536,6 +632,9 @@ pub struct RdbLoadInfo {
     pub keys_loaded: u64,
     /// Keys skipped because their expire time had passed.
     pub keys_expired: u64,
+    /// Empty collections skipped (files written by Redis versions with the
+    /// bug that could save them).
+    pub empty_keys_skipped: u64,
     /// The `redis-ver` aux field, if present.
     pub redis_ver: Option<String>,
     /// The `ctime` aux field (unix seconds), if present.
@@ -593,6 +692,31 @@ impl std::fmt::Display for RdbLoadError {
 impl std::error::Error for RdbLoadError {}
 
 impl RdbLoadError {
+    /// The last line Redis logs before exiting when this failure happens
+    /// while loading at startup: "Terminating server after rdb file reading
+    /// failure." after a read, format or checksum error, "Fatal error
+    /// loading the DB: %s. Exiting." after a bad header or an I/O error;
+    /// `None` when Redis logs nothing more ([`RdbLoadError::NotExist`],
+    /// [`RdbLoadError::DbOutOfRange`]).
+    pub fn exit_message(&self) -> Option<String> {
+        match self {
+            RdbLoadError::NotExist | RdbLoadError::DbOutOfRange { .. } => None,
+            RdbLoadError::ShortRead { .. }
+            | RdbLoadError::ChecksumMismatch { .. }
+            | RdbLoadError::Corrupt { .. }
+            | RdbLoadError::Unsupported { .. } => {
+                Some("Terminating server after rdb file reading failure.".to_string())
+            }
+            RdbLoadError::WrongSignature | RdbLoadError::BadVersion(_) => {
+                Some("Fatal error loading the DB: Invalid argument. Exiting.".to_string())
+            }
+            RdbLoadError::Io(e) => Some(format!(
+                "Fatal error loading the DB: {}. Exiting.",
+                crate::log::os_error_text(e)
+            )),
+        }
+    }
+
     /// Logs the warning lines Redis writes for this failure (nothing for
     /// [`RdbLoadError::NotExist`]).
     pub fn log(&self) {
@@ -646,6 +770,8 @@ pub struct RdbLoadOptions {
     pub tracking: AccessTracking,
     /// The LRU clock given to loaded keys (and the base for IDLE).
     pub lru_clock: u32,
+    /// Encoding thresholds applied to loaded collections.
+    pub limits: EncodingLimits,
 }
 
 impl RdbLoadOptions {
@@ -656,6 +782,7 @@ impl RdbLoadOptions {
             verify_checksum: srv.config.rdbchecksum,
             tracking: AccessTracking::from_policy(srv.config.maxmemory_policy),
             lru_clock: srv.lru_clock(),
+            limits: EncodingLimits::from_config(&srv.config),
         }
     }
 
@@ -997,7 +1124,7 @@ pub fn rdb_load_rio<R: Read>(
         }
         match rdb_type_name(t) {
             None => return Err(rd.corrupt(format!("Unknown RDB encoding type {}", t))),
-            Some(name) if t != RDB_TYPE_STRING => {
+            Some(name) if !collections::rdb_type_loadable(t) => {
                 return Err(RdbLoadError::Unsupported {
                     offset: rd.pos,
                     what: format!("RDB value type {} ({}) is not supported yet", t, name),
@@ -1006,7 +1133,20 @@ pub fn rdb_load_rio<R: Read>(
             Some(_) => {}
         }
         let key = rd.load_string_bytes()?;
-        let val = rd.load_string_value()?;
+        let Some(val) = rd.load_object(t, &opts.limits)? else {
+            // An empty collection: skipped, as Redis 7.0 does.
+            info.empty_keys_skipped += 1;
+            if info.empty_keys_skipped <= 10 {
+                tracing::warn!(
+                    "rdbLoadObject skipping empty key: {}",
+                    String::from_utf8_lossy(&key)
+                );
+            }
+            expire = -1;
+            lru_idle = -1;
+            lfu_freq = -1;
+            continue;
+        };
         if expire != -1 && expire < opts.now_ms {
             info.keys_expired += 1;
         } else {
@@ -1110,11 +1250,20 @@ pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoad
     let r = BufReader::with_capacity(256 * 1024, file);
     match rdb_load_rio(r, size, &mut srv.dbs, &opts) {
         Ok(info) => {
-            tracing::info!(
-                "Done loading RDB, keys loaded: {}, keys expired: {}.",
-                info.keys_loaded,
-                info.keys_expired
-            );
+            if info.empty_keys_skipped > 0 {
+                tracing::warn!(
+                    "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",
+                    info.keys_loaded,
+                    info.keys_expired,
+                    info.empty_keys_skipped
+                );
+            } else {
+                tracing::info!(
+                    "Done loading RDB, keys loaded: {}, keys expired: {}.",
+                    info.keys_loaded,
+                    info.keys_expired
+                );
+            }
             Ok(info)
         }
         Err(e) => {
@@ -1133,6 +1282,7 @@ pub fn rdb_load_fuzz(data: &[u8]) {
         verify_checksum: true,
         tracking: AccessTracking::None,
         lru_clock: 0,
+        limits: EncodingLimits::default(),
     };
     let _ = rdb_load_rio(data, data.len() as u64, &mut dbs, &opts);
 }
@@ -1166,6 +1316,7 @@ mod tests {
             verify_checksum: true,
             tracking: AccessTracking::None,
             lru_clock: 1234,
+            limits: EncodingLimits::default(),
         }
     }
 
@@ -1593,18 +1744,18 @@ mod tests {
             load(&handmade("0010", b"\x08\x01k\x01v"), 1),
             Err(RdbLoadError::Corrupt { .. })
         ));
-        match load(&handmade("0010", b"\x02\x01k\x01\x01m"), 1) {
+        match load(&handmade("0010", b"\x0f\x01k\x00"), 1) {
             Err(e @ RdbLoadError::Unsupported { .. }) => {
                 assert_eq!(
                     e.to_string(),
-                    "RDB value type 2 (set-hashtable) is not supported yet"
+                    "RDB value type 15 (stream) is not supported yet"
                 )
             }
             other => panic!("{:?}", other.map(|(_, i)| i)),
         }
-        match load(&handmade("0010", b"\x12\x01k\x01\x00"), 1) {
+        match load(&handmade("0010", b"\x07\x01k\x00"), 1) {
             Err(e @ RdbLoadError::Unsupported { .. }) => {
-                assert!(e.to_string().contains("quicklist-v2"), "{e}")
+                assert!(e.to_string().contains("module-value"), "{e}")
             }
             other => panic!("{:?}", other.map(|(_, i)| i)),
         }
