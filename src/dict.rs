@@ -1073,6 +1073,43 @@ impl<V> Dict<V> {
             + self.len() * std::mem::size_of::<Entry<V>>()
             + self.key_bytes
     }
+
+    /// Size of the allocation holding one entry (key, value, chain link),
+    /// before allocator rounding.
+    pub const fn entry_size() -> usize {
+        std::mem::size_of::<Entry<V>>()
+    }
+
+    /// Heap bytes of the dict as jemalloc sizes them, for MEMORY USAGE
+    /// (Redis `objectComputeSize` on a hashtable): both bucket arrays, plus
+    /// the first `samples` entries in iteration order (the entry allocation,
+    /// the key's own allocation when it is not inline, and `val_heap` of the
+    /// value) averaged and multiplied by the number of entries. The `Dict`
+    /// struct itself is not counted.
+    ///
+    /// # Latency
+    /// `O(min(samples, len))` entries, plus the empty buckets walked before
+    /// them.
+    pub fn alloc_size_sampled(&self, samples: usize, val_heap: impl Fn(&V) -> usize) -> usize {
+        use crate::util::zmalloc_size;
+        let tables = zmalloc_size(self.ht[0].size() * std::mem::size_of::<Link<V>>())
+            + zmalloc_size(self.ht[1].size() * std::mem::size_of::<Link<V>>());
+        let entry = zmalloc_size(Self::entry_size());
+        let (mut sum, mut n) = (0usize, 0usize);
+        for (k, v) in self.iter().take(samples) {
+            let key_heap = if k.len() > DICT_KEY_INLINE_MAX {
+                zmalloc_size(k.len())
+            } else {
+                0
+            };
+            sum += entry + key_heap + val_heap(v);
+            n += 1;
+        }
+        if n == 0 {
+            return tables;
+        }
+        tables + (sum as f64 / n as f64 * self.len() as f64) as usize
+    }
 }
 
 impl<V: Clone> Clone for Dict<V> {

@@ -18,6 +18,12 @@
 //! as they are, so a listpack from Redis loads with a validation pass and
 //! no re-encoding.
 //!
+//! # Memory
+//! The buffer is kept at its exact size, as Redis reallocs a listpack on
+//! every change: inserts reserve exactly what they add and deletes give
+//! the space back, so a listpack costs its bytes rounded up to the
+//! allocator's size class and nothing more.
+//!
 //! # Limitations
 //! Inserting or deleting moves the bytes after the point (a `Vec` splice),
 //! as Redis's realloc and memmove do: O(size), so the types keep listpacks
@@ -269,6 +275,12 @@ impl Listpack {
         self.buf.len()
     }
 
+    /// Bytes requested from the allocator for the buffer (its capacity,
+    /// at least [`Listpack::bytes`]), for MEMORY USAGE.
+    pub fn allocated(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Number of elements (Redis `lpLength`).
     pub fn len(&self) -> usize {
         let n = u16::from_le_bytes([self.buf[4], self.buf[5]]);
@@ -407,6 +419,9 @@ impl Listpack {
     /// Splices `entry` in at byte offset `at`, fixing the header.
     fn insert_raw(&mut self, at: usize, entry: &[u8], count_delta: isize) {
         let old = u16::from_le_bytes([self.buf[4], self.buf[5]]);
+        // Grow to the exact size, as Redis's lpInsert reallocs: a doubling
+        // Vec would leave up to half of every listpack unused.
+        self.buf.reserve_exact(entry.len());
         self.buf.splice(at..at, entry.iter().copied());
         self.set_total();
         if old != LP_HDR_NUMELE_UNKNOWN {
@@ -456,7 +471,14 @@ impl Listpack {
     pub fn replace(&mut self, pos: usize, s: &[u8]) -> usize {
         let e = encode_entry(s);
         let old = self.entry_len(pos);
+        if e.len() > old {
+            self.buf.reserve_exact(e.len() - old);
+        }
+        let shrinks = e.len() < old;
         self.buf.splice(pos..pos + old, e);
+        if shrinks {
+            self.buf.shrink_to_fit();
+        }
         self.set_total();
         pos
     }
@@ -466,6 +488,7 @@ impl Listpack {
     pub fn delete(&mut self, pos: usize) -> Option<usize> {
         let l = self.entry_len(pos);
         self.buf.drain(pos..pos + l);
+        self.buf.shrink_to_fit();
         self.set_total();
         let old = u16::from_le_bytes([self.buf[4], self.buf[5]]);
         if old != LP_HDR_NUMELE_UNKNOWN {
@@ -491,6 +514,7 @@ impl Listpack {
         }
         let len = self.len();
         self.buf.drain(start..end);
+        self.buf.shrink_to_fit();
         self.set_total();
         self.set_count(len - n);
     }
@@ -522,7 +546,8 @@ impl Listpack {
     }
 
     /// Drops spare capacity, so the allocation is exactly [`Listpack::bytes`]
-    /// (as Redis's exact-size `lp_realloc`); hashes call it after a write.
+    /// (as Redis's exact-size `lp_realloc`). Every insert and delete already
+    /// keeps the buffer exact; this is for buffers built some other way.
     pub fn shrink_to_fit(&mut self) {
         self.buf.shrink_to_fit();
     }
@@ -758,6 +783,24 @@ mod tests {
         let p = h.find(first, b"12", 1).unwrap();
         assert_eq!(h.get(h.next(p).unwrap()).to_vec(), b"v3");
         assert_eq!(h.find(first, b"012", 0), None);
+    }
+
+    #[test]
+    fn capacity_stays_exact() {
+        let mut lp = Listpack::new();
+        for i in 0..500 {
+            lp.append(format!("member:{i}").as_bytes());
+            assert_eq!(lp.buf.capacity(), lp.bytes());
+        }
+        for _ in 0..100 {
+            lp.delete(lp.first().unwrap());
+            assert_eq!(lp.buf.capacity(), lp.bytes());
+        }
+        let p = lp.first().unwrap();
+        lp.replace(p, b"x");
+        assert_eq!(lp.buf.capacity(), lp.bytes());
+        lp.delete_range(0, 10);
+        assert_eq!(lp.buf.capacity(), lp.bytes());
     }
 
     #[test]

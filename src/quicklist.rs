@@ -373,6 +373,32 @@ impl Quicklist {
         n
     }
 
+    /// Heap bytes of the list as jemalloc sizes them, for MEMORY USAGE
+    /// (Redis `objectComputeSize` on a quicklist): the node array, plus the
+    /// payload allocations of the first `samples` nodes (at least one)
+    /// averaged and multiplied by the node count. The `Quicklist` struct
+    /// itself is not counted.
+    ///
+    /// # Latency
+    /// `O(min(samples, nodes))`.
+    pub fn alloc_size_sampled(&self, samples: usize) -> usize {
+        use crate::util::zmalloc_size;
+        let array = zmalloc_size(self.nodes.capacity() * std::mem::size_of::<Node>());
+        let (mut sum, mut n) = (0usize, 0usize);
+        for node in self.nodes.iter().take(samples.max(1)) {
+            sum += zmalloc_size(match &node.payload {
+                Payload::Packed(lp) => lp.allocated(),
+                Payload::Plain(v) => v.capacity(),
+                Payload::Lzf { data, .. } => data.len(),
+            });
+            n += 1;
+        }
+        if n == 0 {
+            return array;
+        }
+        array + (sum as f64 / n as f64 * self.nodes.len() as f64) as usize
+    }
+
     /// What DEBUG OBJECT appends for a list.
     pub fn debug_info(&self) -> QlDebugInfo {
         QlDebugInfo {

@@ -78,6 +78,26 @@ fn digits_to_u64(s: &[u8]) -> Option<u64> {
     Some(v)
 }
 
+/// The usable size jemalloc (5.x, x86_64: 16-byte quantum, 4 KiB pages)
+/// gives a request of `n` bytes: its size class, what Redis's `zmalloc_size`
+/// reports. Classes are 8, then multiples of 16 up to 128, then four per
+/// doubling (160, 192, 224, 256, 320, ...), which also holds for large
+/// allocations (16 KiB, 20 KiB, 24 KiB, 28 KiB, 32 KiB, 40 KiB, ...).
+/// 0 for 0: an empty Rust buffer allocates nothing.
+pub fn zmalloc_size(n: usize) -> usize {
+    match n {
+        0 => 0,
+        1..=8 => 8,
+        9..=128 => (n + 15) & !15,
+        _ => {
+            // Spacing is a quarter of the power of two just below n.
+            let lg = usize::BITS - 1 - (n - 1).leading_zeros();
+            let spacing = 1usize << (lg - 2);
+            n.saturating_add(spacing - 1) & !(spacing - 1)
+        }
+    }
+}
+
 /// Longest byte string [`InlineBytes`] holds.
 pub const INLINE_BYTES_MAX: usize = 22;
 
@@ -486,6 +506,25 @@ pub fn strtod(s: &[u8]) -> (f64, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zmalloc_size_follows_jemalloc_classes() {
+        let classes = [
+            8, 16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768,
+            896, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192,
+            10240, 12288, 14336, 16384, 20480, 24576, 28672, 32768, 40960, 49152,
+        ];
+        assert_eq!(zmalloc_size(0), 0);
+        let mut prev = 0;
+        for &c in &classes {
+            assert_eq!(zmalloc_size(c), c, "class {c}");
+            assert_eq!(zmalloc_size(prev + 1), c, "request {}", prev + 1);
+            prev = c;
+        }
+        assert_eq!(zmalloc_size(33004), 40960);
+        assert_eq!(zmalloc_size(1 << 20), 1 << 20);
+        assert_eq!(zmalloc_size((1 << 20) + 1), (1 << 20) + (1 << 18));
+    }
 
     #[test]
     fn string2ll_rules() {

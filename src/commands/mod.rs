@@ -117,6 +117,7 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::multi::HANDLERS,
     crate::blocked::HANDLERS,
     crate::sort::HANDLERS,
+    crate::object::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
