@@ -705,13 +705,19 @@ fn clients_cron(srv: &mut Server) {
             srv.free_client_async(slot);
             continue;
         }
-        // Give back big idle query buffers (Redis clientsCronResizeQueryBuffer).
+        // Give back big query buffers (Redis clientsCronResizeQueryBuffer):
+        // after a big command the buffer (or the allocation its split-off
+        // arguments came from, which `capacity()` no longer shows) is
+        // released once it has been idle 2 s, or at once when the peak
+        // since the last visit was big and the buffer is now empty.
+        let big = crate::networking::PROTO_MBULK_BIG_ARG;
         if c.querybuf.is_empty()
-            && c.querybuf.capacity() > 32 * 1024
-            && now - c.lastinteraction > 2000
+            && (c.querybuf_peak > big
+                || (c.querybuf.capacity() > big && now - c.lastinteraction > 2000))
         {
             c.querybuf = bytes::BytesMut::new();
         }
+        c.querybuf_peak = c.querybuf.len();
     }
 }
 
