@@ -80,18 +80,9 @@ pub fn lazy_free(job: Box<dyn Send>, objects: u64) {
 pub fn free_effort(v: &Value) -> usize {
     match v {
         Value::List(ql) => ql.node_count(),
-        Value::Set(s) => match s {
-            crate::t_set::SetObj::Table(d) => d.len(),
-            _ => 1,
-        },
-        Value::Hash(h) => match h {
-            crate::t_hash::HashObj::Table(d) => d.len(),
-            _ => 1,
-        },
-        Value::ZSet(z) => match z {
-            crate::t_zset::ZSetObj::Skiplist(zs) => zs.len(),
-            _ => 1,
-        },
+        Value::Set(crate::t_set::SetObj::Table(d)) => d.len(),
+        Value::Hash(crate::t_hash::HashObj::Table(d)) => d.len(),
+        Value::ZSet(crate::t_zset::ZSetObj::Skiplist(zs)) => zs.len(),
         _ => 1,
     }
 }

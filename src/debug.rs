@@ -636,14 +636,8 @@ fn quicklist_extra(v: &Value) -> String {
 /// The listpack of a value in the `listpack` encoding.
 fn listpack_of(v: &Value) -> Option<&crate::listpack::Listpack> {
     match v {
-        Value::Hash(h) => match h {
-            crate::t_hash::HashObj::Listpack(lp) => Some(lp),
-            _ => None,
-        },
-        Value::ZSet(z) => match z {
-            crate::t_zset::ZSetObj::Listpack(lp) => Some(lp),
-            _ => None,
-        },
+        Value::Hash(crate::t_hash::HashObj::Listpack(lp))
+        | Value::ZSet(crate::t_zset::ZSetObj::Listpack(lp)) => Some(lp),
         _ => None,
     }
 }
