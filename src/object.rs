@@ -414,6 +414,19 @@ mod tests {
     }
 
     #[test]
+    fn compute_size_compact_collections_count_only_their_blob() {
+        // 5 small integers: an 18-byte intset in the 32-byte class, and no
+        // box around it.
+        let mut s = crate::t_set::SetObj::new_intset();
+        for i in 0..5 {
+            s.add_int(i * 37, 512);
+        }
+        assert_eq!(object_compute_size(&Value::Set(s), 5), 32);
+        let h = crate::t_hash::HashObj::new_listpack();
+        assert_eq!(object_compute_size(&Value::Hash(h), 5), 8);
+    }
+
+    #[test]
     fn compute_size_strings_and_key_entries() {
         assert_eq!(object_compute_size(&Value::Int(5), 5), 0);
         assert_eq!(object_compute_size(&Value::from_bytes(b"short"), 5), 0);
