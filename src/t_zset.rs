@@ -637,13 +637,16 @@ impl ZSet {
         while self.level > 1 && self.head[self.level - 1].fwd == NIL {
             self.level -= 1;
         }
-        if nlevel > 1 {
-            self.free_upper(up, nlevel - 1);
-        }
+        // The node gives up its upper levels before they are freed: freeing
+        // may compact the pool, which walks every node's levels, and must
+        // not see this node's block any more (it may be truncated away).
         let n = &mut self.nodes[x as usize];
         n.nlevel = 1;
         n.l0 = EMPTY_LEVEL;
         n.backward = NIL;
+        if nlevel > 1 {
+            self.free_upper(up, nlevel - 1);
+        }
     }
 
     /// Predecessors of node `x` (which must be in the skiplist).
@@ -4220,6 +4223,35 @@ mod tests {
         assert!(zsl_parse_range(b"1x", b"1").is_none());
         assert_eq!(zsl_parse_range(b"", b"(").unwrap().max, 0.0);
         assert_eq!(zsl_parse_range(b" 5", b"0x10").unwrap().max, 16.0);
+    }
+
+    #[test]
+    fn freeing_levels_while_the_pool_compacts() {
+        // Freeing a node's upper levels can truncate the pool's last block
+        // and then compact the pool; compaction walks every node and must
+        // not see the removed node's block. Random inserts and removes over
+        // a small member range hit that order many times.
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for _ in 0..10 {
+            let mut z = ZSet::new();
+            for _ in 0..20_000 {
+                let m = format!("m{}", next() % 600);
+                if next() % 100 < 45 {
+                    if z.score_of(m.as_bytes()).is_none() {
+                        z.insert((next() % 1000) as f64, m.as_bytes());
+                    }
+                } else {
+                    z.remove(m.as_bytes());
+                }
+            }
+            z.check();
+        }
     }
 
     #[test]
