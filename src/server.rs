@@ -148,6 +148,8 @@ pub struct Server {
     pub blocked: crate::blocked::BlockedState,
     /// True while EXEC runs its queued commands (Redis `server.in_exec`).
     pub in_exec: bool,
+    /// DUMP/RESTORE switches and counters (`rdb/dump.rs`).
+    pub dump: crate::rdb::dump::DumpState,
 }
 
 impl Server {
@@ -231,6 +233,7 @@ impl Server {
             watch: Default::default(),
             blocked: Default::default(),
             in_exec: false,
+            dump: Default::default(),
             config,
         })
     }

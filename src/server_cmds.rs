@@ -711,6 +711,8 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
                 "    Show low-level details of the value stored at <key>.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Turn the active expire cycle off or on (it is on by default).",
+                "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+                "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
                 "SLEEP <seconds>",
                 "    Block the server for <seconds>, which may be fractional.",
             ],
@@ -724,6 +726,10 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
         }
         ("set-active-expire", 3) => {
             srv.active_expire_enabled = string2ll(&c.argv[2]).unwrap_or(0) != 0;
+            c.add_reply_ok();
+        }
+        ("set-skip-checksum-validation", 3) => {
+            srv.dump.skip_checksum_validation = string2ll(&c.argv[2]).unwrap_or(0) != 0;
             c.add_reply_ok();
         }
         ("object", 3) => {

@@ -118,6 +118,7 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::blocked::HANDLERS,
     crate::sort::HANDLERS,
     crate::object::HANDLERS,
+    crate::rdb::dump::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
