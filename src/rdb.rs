@@ -73,6 +73,7 @@ use std::path::{Path, PathBuf};
 
 mod collections;
 pub mod dump;
+pub mod migrate;
 
 pub use collections::EncodingLimits;
 

@@ -659,6 +659,9 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         srv.track_instantaneous_metric(Metric::NetOutput, output, now);
         srv.refresh_memory_stats();
     }
+    if run_with_period(srv, 1000) {
+        crate::rdb::migrate::migrate_close_timedout_sockets(srv);
+    }
     clients_cron(srv);
     databases_cron(srv);
     srv.cronloops += 1;

@@ -440,3 +440,296 @@ fn mutated_redis_payloads_never_break_the_server() {
         assert!(restored > 0);
     }
 }
+
+// ---- MIGRATE ----
+
+/// Runs one MIGRATE session from `src` to `target` (a fresh server) and
+/// returns every raw reply, for comparing redis-server with this server.
+fn migrate_session(src: &mut Conn, target: &mut Conn, target_port: u16) -> Vec<Vec<u8>> {
+    let tp = target_port.to_string();
+    let tp = tp.as_bytes();
+    let host: &[u8] = b"127.0.0.1";
+    let mut out = Vec::new();
+    let run = |c: &mut Conn, args: &[&[u8]], out: &mut Vec<Vec<u8>>| out.push(c.cmd(args));
+    ok(src, &[b"SET", b"a", b"1"]);
+    ok(src, &[b"SET", b"b", b"2", b"PX", b"100000000"]);
+    ok(src, &[b"RPUSH", b"l", b"x", b"y", b"z"]);
+    ok(src, &[b"HSET", b"h", b"f", b"v"]);
+    run(src, &[b"MIGRATE", host, tp, b"a", b"0", b"5000"], &mut out);
+    run(src, &[b"EXISTS", b"a"], &mut out);
+    run(target, &[b"GET", b"a"], &mut out);
+    run(src, &[b"MIGRATE", host, tp, b"a", b"0", b"5000"], &mut out);
+    // The target refuses an existing key unless REPLACE.
+    ok(src, &[b"SET", b"a", b"again"]);
+    run(src, &[b"MIGRATE", host, tp, b"a", b"0", b"5000"], &mut out);
+    run(src, &[b"EXISTS", b"a"], &mut out);
+    run(
+        src,
+        &[b"MIGRATE", host, tp, b"a", b"0", b"5000", b"REPLACE"],
+        &mut out,
+    );
+    run(target, &[b"GET", b"a"], &mut out);
+    // Several keys into another database, copying; TTLs travel.
+    run(
+        src,
+        &[
+            b"MIGRATE", host, tp, b"", b"3", b"5000", b"COPY", b"KEYS", b"b", b"l", b"nokey", b"h",
+        ],
+        &mut out,
+    );
+    run(src, &[b"EXISTS", b"b", b"l", b"h"], &mut out);
+    run(target, &[b"SELECT", b"3"], &mut out);
+    run(target, &[b"LRANGE", b"l", b"0", b"-1"], &mut out);
+    let ttl = int(call(target, &[b"TTL", b"b"]));
+    assert!((99_990..=100_000).contains(&ttl), "{ttl}");
+    // Some keys busy: the others move, the first error is reported.
+    ok(target, &[b"DEL", b"b"]);
+    run(
+        src,
+        &[
+            b"MIGRATE", host, tp, b"", b"3", b"5000", b"KEYS", b"l", b"b", b"h",
+        ],
+        &mut out,
+    );
+    run(src, &[b"EXISTS", b"l", b"b", b"h"], &mut out);
+    run(target, &[b"EXISTS", b"l", b"b", b"h"], &mut out);
+    run(
+        src,
+        &[
+            b"MIGRATE", host, tp, b"", b"3", b"5000", b"REPLACE", b"KEYS", b"l", b"h",
+        ],
+        &mut out,
+    );
+    run(
+        src,
+        &[
+            b"MIGRATE", host, tp, b"", b"3", b"5000", b"KEYS", b"nokey1", b"nokey2",
+        ],
+        &mut out,
+    );
+    // Errors from the target: a database it does not have, passwords.
+    ok(src, &[b"SET", b"c", b"3"]);
+    run(src, &[b"MIGRATE", host, tp, b"c", b"99", b"5000"], &mut out);
+    run(
+        target,
+        &[b"CONFIG", b"SET", b"requirepass", b"pw"],
+        &mut out,
+    );
+    run(target, &[b"AUTH", b"pw"], &mut out);
+    run(src, &[b"MIGRATE", host, tp, b"c", b"0", b"5000"], &mut out);
+    run(
+        src,
+        &[b"MIGRATE", host, tp, b"c", b"0", b"5000", b"AUTH", b"wrong"],
+        &mut out,
+    );
+    run(
+        src,
+        &[
+            b"MIGRATE", host, tp, b"c", b"0", b"5000", b"AUTH2", b"default", b"pw",
+        ],
+        &mut out,
+    );
+    run(target, &[b"SELECT", b"0"], &mut out);
+    run(target, &[b"GET", b"c"], &mut out);
+    ok(src, &[b"SET", b"c", b"4"]);
+    run(
+        src,
+        &[
+            b"MIGRATE", host, tp, b"c", b"0", b"5000", b"REPLACE", b"AUTH", b"pw",
+        ],
+        &mut out,
+    );
+    run(target, &[b"GET", b"c"], &mut out);
+    // Argument errors.
+    ok(src, &[b"SET", b"d", b"5"]);
+    for args in [
+        &[&b"MIGRATE"[..], host, tp, b"d", b"0", b"5000", b"BAD"][..],
+        &[b"MIGRATE", host, tp, b"d", b"0", b"5000", b"AUTH"],
+        &[b"MIGRATE", host, tp, b"d", b"0", b"5000", b"AUTH2", b"u"],
+        &[b"MIGRATE", host, tp, b"d", b"0", b"5000", b"KEYS", b"d"],
+        &[b"MIGRATE", host, tp, b"d", b"0", b"x"],
+        &[b"MIGRATE", host, tp, b"d", b"x", b"5000"],
+        &[b"MIGRATE", host, tp, b"d", b"x", b"y", b"BAD"],
+        &[b"MIGRATE", host, tp, b"d", b"0"],
+        &[b"MIGRATE", host, b"1", b"d", b"0", b"100"],
+        &[b"MIGRATE", host, b"notaport", b"d", b"0", b"100"],
+    ] {
+        run(src, args, &mut out);
+    }
+    run(src, &[b"EXISTS", b"d"], &mut out);
+    let info = text(call(src, &[b"INFO", b"stats"]));
+    out.push(
+        common::info_field(&info, "migrate_cached_sockets")
+            .unwrap_or_default()
+            .into_bytes(),
+    );
+    out
+}
+
+#[test]
+fn migrate_replies_match_redis() {
+    let Some(oracle) = ServerProc::start_oracle(&[]) else {
+        return;
+    };
+    let ours = ServerProc::start(&[]);
+    let mut sessions = Vec::new();
+    for src in [&oracle, &ours] {
+        let target = ServerProc::start_oracle(&[]).expect("oracle");
+        let mut s = src.conn();
+        let mut t = target.conn();
+        sessions.push(migrate_session(&mut s, &mut t, target.port));
+    }
+    assert_eq!(sessions[0].len(), sessions[1].len());
+    for (i, (a, b)) in sessions[0].iter().zip(&sessions[1]).enumerate() {
+        assert_eq!(
+            common::escape(a),
+            common::escape(b),
+            "reply {i} (redis-server, then ours)"
+        );
+    }
+}
+
+#[test]
+fn migrate_into_and_out_of_redis() {
+    let Some(oracle) = ServerProc::start_oracle(&["--enable-debug-command", "yes"]) else {
+        return;
+    };
+    let ours = ServerProc::start(&[]);
+    let ours2 = ServerProc::start(&[]);
+    let (mut o, mut r, mut r2) = (oracle.conn(), ours.conn(), ours2.conn());
+    // redis-server sends its RESTOREs to us, every type.
+    fill(&mut o, true);
+    let ks = keys(&mut o);
+    let before: Vec<_> = ks.iter().map(|k| snapshot(&mut o, k)).collect();
+    let port = ours.port.to_string();
+    let mut args: Vec<&[u8]> = vec![
+        b"MIGRATE",
+        b"127.0.0.1",
+        port.as_bytes(),
+        b"",
+        b"0",
+        b"10000",
+        b"KEYS",
+    ];
+    args.extend(ks.iter().map(|k| k.as_slice()));
+    assert_eq!(call(&mut o, &args), Resp::Simple("OK".into()));
+    assert_eq!(keys(&mut o), Vec::<Vec<u8>>::new());
+    let after: Vec<_> = ks.iter().map(|k| snapshot(&mut r, k)).collect();
+    assert_eq!(before, after);
+    // And on to another of ours, one key at a time, then back to redis-server.
+    let port2 = ours2.port.to_string();
+    for k in &ks {
+        let reply = call(
+            &mut r,
+            &[
+                b"MIGRATE",
+                b"127.0.0.1",
+                port2.as_bytes(),
+                k,
+                b"0",
+                b"10000",
+            ],
+        );
+        assert_eq!(reply, Resp::Simple("OK".into()));
+    }
+    let info = text(call(&mut r, &[b"INFO", b"stats"]));
+    assert_eq!(
+        common::info_field(&info, "migrate_cached_sockets").as_deref(),
+        Some("1")
+    );
+    let port_o = oracle.port.to_string();
+    let mut args: Vec<&[u8]> = vec![
+        b"MIGRATE",
+        b"127.0.0.1",
+        port_o.as_bytes(),
+        b"",
+        b"0",
+        b"10000",
+        b"KEYS",
+    ];
+    args.extend(ks.iter().map(|k| k.as_slice()));
+    assert_eq!(call(&mut r2, &args), Resp::Simple("OK".into()));
+    let back: Vec<_> = ks.iter().map(|k| snapshot(&mut o, k)).collect();
+    assert_eq!(before, back);
+    assert_eq!(keys(&mut r2), Vec::<Vec<u8>>::new());
+}
+
+#[test]
+fn migrate_times_out_and_reconnects() {
+    let ours = ServerProc::start(&["--enable-debug-command", "yes"]);
+    let target = ServerProc::start(&["--enable-debug-command", "yes"]);
+    let mut r = ours.conn();
+    let port = target.port.to_string();
+    ok(&mut r, &[b"SET", b"k", b"v"]);
+    // A target that does not answer in time: IOERR, the key stays.
+    let mut t = target.conn();
+    t.send_raw(&common::encode_command(&[b"DEBUG", b"SLEEP", b"1"]));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let start = std::time::Instant::now();
+    let reply = call(
+        &mut r,
+        &[
+            b"MIGRATE",
+            b"127.0.0.1",
+            port.as_bytes(),
+            b"k",
+            b"0",
+            b"300",
+        ],
+    );
+    assert!(
+        matches!(&reply, Resp::Error(e) if e.starts_with("IOERR error or timeout")),
+        "{reply:?}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_millis(950));
+    assert_eq!(int(call(&mut r, &[b"EXISTS", b"k"])), 1);
+    t.read_reply();
+    // The target got the RESTORE late, after MIGRATE gave up.
+    assert_eq!(
+        call(&mut t, &[b"GET", b"k"]),
+        Resp::Bulk(Some(b"v".to_vec()))
+    );
+    assert_eq!(
+        call(
+            &mut r,
+            &[
+                b"MIGRATE",
+                b"127.0.0.1",
+                port.as_bytes(),
+                b"k",
+                b"0",
+                b"1000",
+                b"COPY",
+                b"REPLACE"
+            ]
+        ),
+        Resp::Simple("OK".into())
+    );
+    // The target drops the cached connection: MIGRATE reconnects once and
+    // succeeds.
+    ok(
+        &mut t,
+        &[b"CLIENT", b"KILL", b"TYPE", b"normal", b"SKIPME", b"yes"],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert_eq!(
+        call(
+            &mut r,
+            &[
+                b"MIGRATE",
+                b"127.0.0.1",
+                port.as_bytes(),
+                b"k",
+                b"0",
+                b"1000",
+                b"REPLACE"
+            ]
+        ),
+        Resp::Simple("OK".into())
+    );
+    assert_eq!(int(call(&mut r, &[b"EXISTS", b"k"])), 0);
+    assert_eq!(
+        call(&mut t, &[b"GET", b"k"]),
+        Resp::Bulk(Some(b"v".to_vec()))
+    );
+}

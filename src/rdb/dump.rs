@@ -52,7 +52,8 @@
 //! # Not supported
 //! Streams and module values (RDB types 6, 7, 15, 19) cannot be represented
 //! yet: RESTORE refuses them with "Bad data format" where Redis restores
-//! them. MIGRATE lives in `rdb/migrate.rs`.
+//! them. MIGRATE, which sends RESTORE commands to another server, lives in
+//! `rdb/migrate.rs`.
 
 use super::{RDB_VERSION, RdbLoadError, RdbReader, collections, rdb_save_object_to_vec};
 use crate::commands::Handler;
@@ -84,6 +85,8 @@ pub struct DumpState {
     /// INFO `dump_payload_sanitizations`: blobs RESTORE deep-checked with
     /// `sanitize-dump-payload` asking for it.
     pub stat_dump_payload_sanitizations: u64,
+    /// MIGRATE's connection cache (`rdb/migrate.rs`).
+    pub migrate_cached_sockets: super::migrate::MigrateSockets,
 }
 
 // ---- DUMP / RESTORE ----
