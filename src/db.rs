@@ -162,7 +162,7 @@ pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: boo
     match db.dict.get_mut(key) {
         Some(o) => {
             let old = std::mem::replace(&mut o.v, v);
-            crate::bio::lazy_free_value(old);
+            crate::bio::free_value(old, srv.config.lazyfree_lazy_server_del);
             // Redis dbOverwrite: under LFU the access counter survives an overwrite.
             if !lfu {
                 o.lru = lru;
@@ -179,8 +179,17 @@ pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: boo
     signal_modified_key(srv, dbid, key);
 }
 
-/// Deletes a key and its TTL (Redis `dbDelete`). Returns true if it existed.
+/// Deletes a key and its TTL (Redis `dbDelete`). Returns true if it
+/// existed. The value is freed with the lazy-free rule when
+/// `lazyfree-lazy-server-del` is on, else at once.
 pub fn db_delete(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
+    let lazy = srv.config.lazyfree_lazy_server_del;
+    db_generic_delete(srv, dbid, key, lazy)
+}
+
+/// Deletes a key and its TTL (Redis `dbGenericDelete`); with `lazy` a big
+/// value is freed on the bio thread (see `bio.rs`). True if it existed.
+pub fn db_generic_delete(srv: &mut Server, dbid: usize, key: &[u8], lazy: bool) -> bool {
     let db = &mut srv.dbs[dbid];
     if db.dict.is_empty() {
         return false;
@@ -188,7 +197,7 @@ pub fn db_delete(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
     match db.dict.remove(key) {
         Some((_, o)) => {
             db.expires.remove(key);
-            crate::bio::lazy_free_value(o.v);
+            crate::bio::free_value(o.v, lazy);
             true
         }
         None => false,
@@ -275,13 +284,20 @@ pub fn get_long_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> 
 
 // ---- Keyspace commands ----
 
-fn del_generic_command(srv: &mut Server, c: &mut Client) {
+fn del_generic_command(srv: &mut Server, c: &mut Client, lazy: bool) {
     let mut deleted = 0;
     for j in 1..c.argv.len() {
         let key = c.argv[j].clone();
         crate::expire::expire_if_needed(srv, c.db, &key);
-        if db_delete(srv, c.db, &key) {
+        if db_generic_delete(srv, c.db, &key, lazy) {
             signal_modified_key(srv, c.db, &key);
+            crate::notify::notify_keyspace_event(
+                srv,
+                crate::notify::NOTIFY_GENERIC,
+                "del",
+                &key,
+                c.db,
+            );
             srv.dirty += 1;
             deleted += 1;
         }
@@ -289,14 +305,18 @@ fn del_generic_command(srv: &mut Server, c: &mut Client) {
     c.add_reply_long_long(deleted);
 }
 
-/// DEL key [key ...] → integer: keys removed.
+/// DEL key [key ...] → integer: keys removed. Values are freed at once,
+/// or as UNLINK does when `lazyfree-lazy-user-del` is on.
 pub fn del_command(srv: &mut Server, c: &mut Client) {
-    del_generic_command(srv, c);
+    let lazy = srv.config.lazyfree_lazy_user_del;
+    del_generic_command(srv, c, lazy);
 }
 
-/// UNLINK key [key ...] → integer: keys removed; big values are freed in the background.
+/// UNLINK key [key ...] → integer: keys removed; values whose free effort
+/// is above 64 (list nodes, hashtable or skiplist entries) are freed on the
+/// bio thread (`bio.rs`).
 pub fn unlink_command(srv: &mut Server, c: &mut Client) {
-    del_generic_command(srv, c);
+    del_generic_command(srv, c, true);
 }
 
 /// EXISTS key [key ...] → integer: how many of the given keys exist (repeats count).
@@ -442,9 +462,17 @@ pub fn randomkey_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_null();
             return;
         };
-        // A database of only expired keys would loop forever on a replica; on a master they get deleted.
-        tries += 1;
-        if crate::expire::expire_if_needed(srv, dbid, &key) && tries < 100 {
+        if crate::expire::expire_if_needed(srv, dbid, &key) {
+            // A master deletes the expired key, so this loop ends. A replica
+            // keeps it: after 100 such picks the name is returned anyway,
+            // as Redis does, rather than loop forever.
+            if srv.dbs[dbid].dict.contains_key(&key) {
+                tries += 1;
+                if tries >= 100 {
+                    c.add_reply_bulk(&key);
+                    return;
+                }
+            }
             continue;
         }
         c.add_reply_bulk(&key);
@@ -488,6 +516,20 @@ fn rename_generic_command(srv: &mut Server, c: &mut Client, nx: bool) {
     crate::blocked::signal_key_as_ready(srv, c.db, &dst);
     signal_modified_key(srv, c.db, &src);
     signal_modified_key(srv, c.db, &dst);
+    crate::notify::notify_keyspace_event(
+        srv,
+        crate::notify::NOTIFY_GENERIC,
+        "rename_from",
+        &src,
+        c.db,
+    );
+    crate::notify::notify_keyspace_event(
+        srv,
+        crate::notify::NOTIFY_GENERIC,
+        "rename_to",
+        &dst,
+        c.db,
+    );
     srv.dirty += 1;
     if nx {
         c.add_reply_long_long(1)
@@ -543,11 +585,22 @@ pub fn move_command(srv: &mut Server, c: &mut Client) {
     crate::blocked::signal_key_as_ready(srv, dst, &key);
     signal_modified_key(srv, c.db, &key);
     signal_modified_key(srv, dst, &key);
+    crate::notify::notify_keyspace_event(
+        srv,
+        crate::notify::NOTIFY_GENERIC,
+        "move_from",
+        &key,
+        c.db,
+    );
+    crate::notify::notify_keyspace_event(srv, crate::notify::NOTIFY_GENERIC, "move_to", &key, dst);
     srv.dirty += 1;
     c.add_reply_long_long(1);
 }
 
-/// COPY source destination [DB destination-db] [REPLACE] → 1 if copied, else 0.
+/// COPY source destination [DB destination-db] [REPLACE] → 1 if copied, else
+/// 0. The copy is deep for every type and keeps the source's encoding and
+/// TTL. Errors: "ERR syntax error", "ERR DB index is out of range", "ERR
+/// source and destination objects are the same".
 pub fn copy_command(srv: &mut Server, c: &mut Client) {
     let srcid = c.db;
     let mut dstid = c.db;
@@ -579,10 +632,10 @@ pub fn copy_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error(shared::err_same_object());
         return;
     }
-    let Some(o) = lookup_key_read(srv, srcid, &key).map(|o| o.v.dup()) else {
+    if lookup_key_read(srv, srcid, &key).is_none() {
         c.add_reply_long_long(0);
         return;
-    };
+    }
     let expire = get_expire(srv, srcid, &key);
     if lookup_key_write(srv, dstid, &newkey).is_some() {
         if !replace {
@@ -591,11 +644,24 @@ pub fn copy_command(srv: &mut Server, c: &mut Client) {
         }
         db_delete(srv, dstid, &newkey);
     }
+    // A deep copy of any type (Redis's per-type *Dup), made only once the
+    // copy is sure to happen.
+    let Some(o) = srv.dbs[srcid].dict.get(&key).map(|o| o.v.dup()) else {
+        c.add_reply_long_long(0);
+        return;
+    };
     db_add(srv, dstid, &newkey, o);
     if expire != -1 {
         set_expire(srv, dstid, &newkey, expire);
     }
     signal_modified_key(srv, dstid, &newkey);
+    crate::notify::notify_keyspace_event(
+        srv,
+        crate::notify::NOTIFY_GENERIC,
+        "copy_to",
+        &newkey,
+        dstid,
+    );
     srv.dirty += 1;
     c.add_reply_long_long(1);
 }
@@ -623,7 +689,10 @@ fn get_flush_async(srv: &Server, c: &mut Client) -> Option<bool> {
     Some(srv.config.lazyfree_lazy_user_flush)
 }
 
-fn empty_db(srv: &mut Server, dbid: usize, async_free: bool) -> i64 {
+/// Empties database `dbid` (Redis `emptyData` for one db); with
+/// `async_free` the old tables are freed on the bio thread. Returns the
+/// number of keys removed.
+pub fn empty_db(srv: &mut Server, dbid: usize, async_free: bool) -> i64 {
     let db = &mut srv.dbs[dbid];
     let n = db.dict.len() as i64;
     let dict = db.dict.take();
@@ -631,7 +700,7 @@ fn empty_db(srv: &mut Server, dbid: usize, async_free: bool) -> i64 {
     db.avg_ttl = 0;
     db.expires_cursor = 0;
     if async_free {
-        crate::bio::lazy_free(Box::new((dict, expires)));
+        crate::bio::lazy_free(Box::new((dict, expires)), n as u64);
     }
     n
 }
@@ -647,7 +716,8 @@ pub fn flushdb_command(srv: &mut Server, c: &mut Client) {
     c.add_reply_ok();
 }
 
-/// FLUSHALL [ASYNC|SYNC] → OK.
+/// FLUSHALL [ASYNC|SYNC] → OK. With save points configured, the empty
+/// dataset is then saved to the RDB file (and the dirty counter reset).
 pub fn flushall_command(srv: &mut Server, c: &mut Client) {
     let Some(async_free) = get_flush_async(srv, c) else {
         return;
@@ -657,8 +727,24 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client) {
         crate::multi::touch_all_watched_keys_in_db(srv, id, None);
         n += empty_db(srv, id, async_free);
     }
-    srv.dirty += n + 1;
+    srv.dirty += n;
+    // Redis `flushAllDataAndResetRDB`: with save points configured the
+    // (now empty) dataset is saved at once, which resets the dirty counter.
+    if !srv.config.save_params.is_empty() {
+        let _ = rdb_save_internal(srv);
+    }
     c.add_reply_ok();
+}
+
+/// Saves the RDB to `dbfilename` for the server's own needs (FLUSHALL,
+/// DEBUG RELOAD): like SAVE, but not counted in INFO `rdb_saves`, which
+/// Redis counts only for SAVE and background saves.
+pub fn rdb_save_internal(srv: &mut Server) -> std::io::Result<()> {
+    let filename = srv.config.dbfilename.clone();
+    let saves = srv.stat_rdb_saves;
+    let r = crate::rdb::rdb_save(srv, &filename);
+    srv.stat_rdb_saves = saves;
+    r
 }
 
 /// SWAPDB index1 index2 → OK. Errors: "ERR invalid first DB index",

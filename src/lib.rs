@@ -12,6 +12,7 @@ pub mod blocked;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod debug;
 pub mod dict;
 pub mod evict;
 pub mod expire;

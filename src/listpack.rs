@@ -64,7 +64,10 @@ impl<'a> LpValue<'a> {
 /// A listpack. `Default` is the empty listpack (7 bytes).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Listpack {
-    buf: Vec<u8>,
+    /// Exactly the listpack's bytes: a boxed slice is 16 bytes (a `Vec`
+    /// would be 24), which lets the types hold a listpack inline in a
+    /// 24-byte `Value`.
+    buf: Box<[u8]>,
 }
 
 impl Default for Listpack {
@@ -218,12 +221,27 @@ impl Listpack {
         buf.extend_from_slice(&((LP_HDR_SIZE + 1) as u32).to_le_bytes());
         buf.extend_from_slice(&0u16.to_le_bytes());
         buf.push(LP_EOF);
-        Listpack { buf }
+        Listpack {
+            buf: buf.into_boxed_slice(),
+        }
     }
 
     /// Wraps bytes already checked with [`Listpack::validate`].
     pub fn from_bytes(buf: Vec<u8>) -> Listpack {
-        Listpack { buf }
+        Listpack {
+            buf: buf.into_boxed_slice(),
+        }
+    }
+
+    /// Runs `f` on the bytes as a `Vec` and stores the result back at its
+    /// exact size (Redis reallocs a listpack on every change). Turning a
+    /// boxed slice into a `Vec` and back costs nothing when the length
+    /// equals the capacity, which `reserve_exact` and `shrink_to_fit` keep.
+    fn edit<R>(&mut self, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        let mut v = std::mem::take(&mut self.buf).into_vec();
+        let r = f(&mut v);
+        self.buf = v.into_boxed_slice();
+        r
     }
 
     /// Checks a listpack read from a file or RESTORE payload: header, every
@@ -275,10 +293,10 @@ impl Listpack {
         self.buf.len()
     }
 
-    /// Bytes requested from the allocator for the buffer (its capacity,
-    /// at least [`Listpack::bytes`]), for MEMORY USAGE.
+    /// Bytes requested from the allocator for the buffer (exactly
+    /// [`Listpack::bytes`]), for MEMORY USAGE.
     pub fn allocated(&self) -> usize {
-        self.buf.capacity()
+        self.buf.len()
     }
 
     /// Number of elements (Redis `lpLength`).
@@ -421,8 +439,10 @@ impl Listpack {
         let old = u16::from_le_bytes([self.buf[4], self.buf[5]]);
         // Grow to the exact size, as Redis's lpInsert reallocs: a doubling
         // Vec would leave up to half of every listpack unused.
-        self.buf.reserve_exact(entry.len());
-        self.buf.splice(at..at, entry.iter().copied());
+        self.edit(|v| {
+            v.reserve_exact(entry.len());
+            v.splice(at..at, entry.iter().copied());
+        });
         self.set_total();
         if old != LP_HDR_NUMELE_UNKNOWN {
             self.set_count((old as isize + count_delta) as usize);
@@ -471,14 +491,12 @@ impl Listpack {
     pub fn replace(&mut self, pos: usize, s: &[u8]) -> usize {
         let e = encode_entry(s);
         let old = self.entry_len(pos);
-        if e.len() > old {
-            self.buf.reserve_exact(e.len() - old);
-        }
-        let shrinks = e.len() < old;
-        self.buf.splice(pos..pos + old, e);
-        if shrinks {
-            self.buf.shrink_to_fit();
-        }
+        self.edit(|v| {
+            if e.len() > old {
+                v.reserve_exact(e.len() - old);
+            }
+            v.splice(pos..pos + old, e);
+        });
         self.set_total();
         pos
     }
@@ -487,8 +505,9 @@ impl Listpack {
     /// that followed it, if any.
     pub fn delete(&mut self, pos: usize) -> Option<usize> {
         let l = self.entry_len(pos);
-        self.buf.drain(pos..pos + l);
-        self.buf.shrink_to_fit();
+        self.edit(|v| {
+            v.drain(pos..pos + l);
+        });
         self.set_total();
         let old = u16::from_le_bytes([self.buf[4], self.buf[5]]);
         if old != LP_HDR_NUMELE_UNKNOWN {
@@ -513,8 +532,9 @@ impl Listpack {
             n += 1;
         }
         let len = self.len();
-        self.buf.drain(start..end);
-        self.buf.shrink_to_fit();
+        self.edit(|v| {
+            v.drain(start..end);
+        });
         self.set_total();
         self.set_count(len - n);
     }
@@ -546,13 +566,6 @@ impl Listpack {
             p = self.next(q);
         }
         None
-    }
-
-    /// Drops spare capacity, so the allocation is exactly [`Listpack::bytes`]
-    /// (as Redis's exact-size `lp_realloc`). Every insert and delete already
-    /// keeps the buffer exact; this is for buffers built some other way.
-    pub fn shrink_to_fit(&mut self) {
-        self.buf.shrink_to_fit();
     }
 
     /// Bytes an element would take if stored (encoding, data and back
@@ -640,6 +653,11 @@ mod tests {
 
     fn items(lp: &Listpack) -> Vec<Vec<u8>> {
         lp.iter().map(|v| v.to_vec()).collect()
+    }
+
+    #[test]
+    fn a_listpack_is_two_words() {
+        assert_eq!(std::mem::size_of::<Listpack>(), 16);
     }
 
     #[test]
@@ -793,17 +811,17 @@ mod tests {
         let mut lp = Listpack::new();
         for i in 0..500 {
             lp.append(format!("member:{i}").as_bytes());
-            assert_eq!(lp.buf.capacity(), lp.bytes());
+            assert_eq!(lp.allocated(), lp.bytes());
         }
         for _ in 0..100 {
             lp.delete(lp.first().unwrap());
-            assert_eq!(lp.buf.capacity(), lp.bytes());
+            assert_eq!(lp.allocated(), lp.bytes());
         }
         let p = lp.first().unwrap();
         lp.replace(p, b"x");
-        assert_eq!(lp.buf.capacity(), lp.bytes());
+        assert_eq!(lp.allocated(), lp.bytes());
         lp.delete_range(0, 10);
-        assert_eq!(lp.buf.capacity(), lp.bytes());
+        assert_eq!(lp.allocated(), lp.bytes());
     }
 
     #[test]

@@ -43,6 +43,13 @@ pub const COMMANDS_PER_TURN: usize = 4096;
 pub const WRITE_BUDGET_BYTES: usize = 4 * 1024 * 1024;
 
 // Client flags (Redis CLIENT_*).
+/// A bulk argument at least this big counts as a big argument (Redis
+/// `PROTO_MBULK_BIG_ARG`, bytes): query buffers that held one are released
+/// by the cron.
+pub const PROTO_MBULK_BIG_ARG: usize = 32 * 1024;
+/// Argument vectors up to this many slots are kept between commands.
+const ARGV_KEEP_CAPACITY: usize = 1024;
+
 pub const CLIENT_CLOSE_AFTER_REPLY: u64 = 1 << 0;
 pub const CLIENT_CLOSE_ASAP: u64 = 1 << 1;
 pub const CLIENT_PENDING_WRITE: u64 = 1 << 2;
@@ -635,7 +642,14 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
 
 /// Prepares the client for the next command (Redis `resetClient`).
 pub fn reset_client(c: &mut Client) {
-    c.argv.clear();
+    // Redis allocates argv per command; we reuse the vector, but not one
+    // grown by a command with thousands of arguments (32 bytes each), which
+    // would otherwise stay allocated for the client's whole life.
+    if c.argv.capacity() > ARGV_KEEP_CAPACITY {
+        c.argv = Vec::new();
+    } else {
+        c.argv.clear();
+    }
     c.parser.reset();
     c.cmd = None;
     // CLIENT REPLY SKIP applies to the one command after it.

@@ -10,6 +10,14 @@
 //! - `Emb(Box<[u8]>)`: an `embstr` of 23..=44 bytes (one exact-size allocation).
 //! - `Raw(Box<Vec<u8>>)`: the `raw` encoding, with spare capacity for APPEND
 //!   and SETRANGE; boxed so the enum stays 24 bytes.
+//! - `List`, `Hash`, `Set`, `ZSet`: one box each, holding the type's own
+//!   value (`quicklist.rs`, `t_hash.rs`, `t_set.rs`, `t_zset.rs`), which
+//!   knows its encodings and its conversion rules.
+//!
+//! Generic commands treat every type alike through [`Value::obj_type`]
+//! (TYPE, SCAN TYPE, WRONGTYPE checks), [`Value::encoding_name`] (OBJECT
+//! ENCODING) and [`Value::dup`] (COPY: a deep copy that keeps the source's
+//! encoding, as Redis's per-type `*Dup` functions do).
 //!
 //! The encoding names reported by OBJECT ENCODING follow Redis 7.0's rules:
 //! strings of at most 44 bytes are created `embstr`, longer ones `raw`;
@@ -221,8 +229,10 @@ impl Value {
         }
     }
 
-    /// A private copy, as Redis's `dupStringObject` (COPY): integers are no
-    /// longer shared.
+    /// A private deep copy for COPY: integers are no longer shared (Redis
+    /// `dupStringObject`); collections are copied element by element in
+    /// the same encoding, with the same list fill and compress depth
+    /// (Redis `listTypeDup`, `setTypeDup`, `hashTypeDup`, `zsetDup`).
     pub fn dup(&self) -> Value {
         match self {
             Value::Int(i) => Value::IntOwned(*i),

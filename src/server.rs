@@ -63,6 +63,15 @@ pub struct InstMetric {
     pub idx: usize,
 }
 
+/// 40 random hex digits: a run ID or replication ID (Redis `getRandomHexChars`).
+pub fn random_hex_id() -> String {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+        .collect()
+}
+
 /// Why and how the server is shutting down.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ShutdownRequest {
@@ -95,6 +104,8 @@ pub struct Server {
     pub dirty: i64,
     pub start_time_ms: i64,
     pub run_id: String,
+    /// The replication ID (INFO `master_replid`); DEBUG CHANGE-REPL-ID renews it.
+    pub replid: String,
     pub pid: u32,
     pub executable: String,
     pub config_file: Option<String>,
@@ -160,13 +171,7 @@ impl Server {
         let dbs = (0..config.databases.max(1) as usize)
             .map(RedisDb::new)
             .collect();
-        let run_id = {
-            use rand::RngExt;
-            let mut rng = rand::rng();
-            (0..40)
-                .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
-                .collect()
-        };
+        let run_id = random_hex_id();
         let hz = config.hz.clamp(1, 500);
         Ok(Server {
             el: EventLoop::new(config.maxclients as usize + 128)?,
@@ -187,6 +192,7 @@ impl Server {
             dirty: 0,
             start_time_ms: now,
             run_id,
+            replid: random_hex_id(),
             pid: std::process::id(),
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
@@ -441,6 +447,7 @@ impl Server {
 
     /// Clears the INFO stats, commandstats and errorstats (CONFIG RESETSTAT).
     pub fn reset_stats(&mut self) {
+        crate::bio::lazyfree_reset_stats();
         self.stat_numcommands = 0;
         self.stat_numconnections = 0;
         self.stat_rejected_conn = 0;
@@ -704,13 +711,19 @@ fn clients_cron(srv: &mut Server) {
             srv.free_client_async(slot);
             continue;
         }
-        // Give back big idle query buffers (Redis clientsCronResizeQueryBuffer).
+        // Give back big query buffers (Redis clientsCronResizeQueryBuffer):
+        // after a big command the buffer (or the allocation its split-off
+        // arguments came from, which `capacity()` no longer shows) is
+        // released once it has been idle 2 s, or at once when the peak
+        // since the last visit was big and the buffer is now empty.
+        let big = crate::networking::PROTO_MBULK_BIG_ARG;
         if c.querybuf.is_empty()
-            && c.querybuf.capacity() > 32 * 1024
-            && now - c.lastinteraction > 2000
+            && (c.querybuf_peak > big
+                || (c.querybuf.capacity() > big && now - c.lastinteraction > 2000))
         {
             c.querybuf = bytes::BytesMut::new();
         }
+        c.querybuf_peak = c.querybuf.len();
     }
 }
 

@@ -1,12 +1,11 @@
 //! Connection and server commands (Redis `server.c`, `networking.c`,
-//! `config.c`, `debug.c`): PING, ECHO, QUIT, RESET, AUTH, HELLO, TIME,
-//! SHUTDOWN, CLIENT, CONFIG and DEBUG.
+//! `config.c`): PING, ECHO, QUIT, RESET, AUTH, HELLO, TIME,
+//! SHUTDOWN, CLIENT and CONFIG. DEBUG lives in `debug.rs`.
 //!
 //! Handlers that look at every client (CLIENT LIST, CLIENT KILL) handle the
 //! current client explicitly: it is out of the client table while it runs.
 
 use crate::config::ProtectedAction;
-use crate::db::{LOOKUP_NOTOUCH, lookup_key_read_with_flags};
 use crate::networking::{
     self, CLIENT_CLOSE_AFTER_REPLY, CLIENT_NO_EVICT, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
     CLIENT_REPLY_SKIP_NEXT, CLIENT_UNIX_SOCKET, Client,
@@ -692,82 +691,9 @@ pub fn shutdown_command(srv: &mut Server, c: &mut Client) {
     }
 }
 
-// ---- DEBUG ----
+// ---- Protected commands ----
 
 /// Whether a protected command may run for this client (Redis `allowProtectedAction`).
 pub fn allow_protected_action(setting: ProtectedAction, c: &Client) -> bool {
     setting.allows(is_local_client(c))
-}
-
-/// DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | OBJECT key | HELP
-/// (behind `enable-debug-command`, checked in `process_command`).
-pub fn debug_command(srv: &mut Server, c: &mut Client) {
-    let sub = String::from_utf8_lossy(&c.argv[1]).to_lowercase();
-    match (sub.as_str(), c.argv.len()) {
-        ("help", 2) => c.add_reply_help(
-            "debug",
-            &[
-                "OBJECT <key>",
-                "    Show low-level details of the value stored at <key>.",
-                "SET-ACTIVE-EXPIRE <0|1>",
-                "    Turn the active expire cycle off or on (it is on by default).",
-                "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
-                "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
-                "SLEEP <seconds>",
-                "    Block the server for <seconds>, which may be fractional.",
-            ],
-        ),
-        ("sleep", 3) => {
-            let secs = crate::util::string2d(&c.argv[2]).unwrap_or(0.0);
-            if secs > 0.0 && secs.is_finite() {
-                std::thread::sleep(std::time::Duration::from_micros((secs * 1e6) as u64));
-            }
-            c.add_reply_ok();
-        }
-        ("set-active-expire", 3) => {
-            srv.active_expire_enabled = string2ll(&c.argv[2]).unwrap_or(0) != 0;
-            c.add_reply_ok();
-        }
-        ("set-skip-checksum-validation", 3) => {
-            srv.dump.skip_checksum_validation = string2ll(&c.argv[2]).unwrap_or(0) != 0;
-            c.add_reply_ok();
-        }
-        ("object", 3) => {
-            let key = c.argv[2].clone();
-            let lfu = srv.config.maxmemory_policy_is_lfu();
-            let shared_ok = !srv.config.maxmemory_policy_no_shared_integers();
-            let clock = srv.lru_clock();
-            let compress = srv.config.rdbcompression;
-            let Some(o) = lookup_key_read_with_flags(srv, c.db, &key, LOOKUP_NOTOUCH) else {
-                c.add_reply_error(shared::err_no_such_key());
-                return;
-            };
-            let refcount = o.v.refcount(shared_ok);
-            let idle = if lfu {
-                0
-            } else {
-                crate::evict::estimate_idle_time_ms(clock, o.lru) / 1000
-            };
-            let line = format!(
-                "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
-                o as *const _,
-                refcount,
-                o.v.encoding_name(),
-                crate::rdb::rdb_saved_value_len(&o.v, compress),
-                o.lru,
-                idle
-            );
-            c.add_reply_status(&line);
-        }
-        _ => {
-            let msg = format!(
-                "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-                String::from_utf8_lossy(&c.argv[1])
-                    .chars()
-                    .take(128)
-                    .collect::<String>()
-            );
-            c.add_reply_error(&msg);
-        }
-    }
 }

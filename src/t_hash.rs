@@ -231,14 +231,6 @@ impl HashObj {
         }
     }
 
-    /// Gives a listpack's spare capacity back (write commands call it once
-    /// at their end, so a small hash costs exactly its listpack's size).
-    pub fn shrink_to_fit(&mut self) {
-        if let HashObj::Listpack(lp) = self {
-            lp.shrink_to_fit();
-        }
-    }
-
     /// The value of `field` (Redis `hashTypeGetValue`); listpacks may hand
     /// back integers.
     pub fn hash_type_get(&self, field: &[u8]) -> Option<LpValue<'_>> {
@@ -407,7 +399,6 @@ pub fn hsetnx_command(srv: &mut Server, c: &mut Client) {
         }
         h.try_conversion(&argv[2..4], max_v);
         h.hash_type_set(&argv[2], &argv[3], max_e, max_v);
-        h.shrink_to_fit();
         c.add_reply_long_long(1);
         signal_modified_key(srv, db, &argv[1]);
         notify_keyspace_event(srv, NOTIFY_HASH, "hset", &argv[1], db);
@@ -434,7 +425,6 @@ fn hset_generic(srv: &mut Server, c: &mut Client, argv: &[Bytes], name: &str) {
     for pair in argv[2..].chunks_exact(2) {
         created += i64::from(!h.hash_type_set(&pair[0], &pair[1], max_e, max_v));
     }
-    h.shrink_to_fit();
     if name == "hset" {
         c.add_reply_long_long(created);
     } else {
@@ -487,7 +477,6 @@ pub fn hincrby_command(srv: &mut Server, c: &mut Client) {
         };
         let mut b = itoa::Buffer::new();
         h.hash_type_set(&argv[2], b.format(value).as_bytes(), max_e, max_v);
-        h.shrink_to_fit();
         c.add_reply_long_long(value);
         signal_modified_key(srv, db, &argv[1]);
         notify_keyspace_event(srv, NOTIFY_HASH, "hincrby", &argv[1], db);
@@ -537,7 +526,6 @@ pub fn hincrbyfloat_command(srv: &mut Server, c: &mut Client) {
             }
         };
         h.hash_type_set(&argv[2], &sum, max_e, max_v);
-        h.shrink_to_fit();
         c.add_reply_bulk(&sum);
         signal_modified_key(srv, db, &argv[1]);
         notify_keyspace_event(srv, NOTIFY_HASH, "hincrbyfloat", &argv[1], db);
@@ -596,8 +584,6 @@ pub fn hdel_command(srv: &mut Server, c: &mut Client) {
         }
         if emptied {
             db_delete(srv, db, key);
-        } else if deleted > 0 {
-            h.shrink_to_fit();
         }
         if deleted > 0 {
             signal_modified_key(srv, db, key);

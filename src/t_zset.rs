@@ -1651,17 +1651,6 @@ impl ZSetObj {
         self.len() == 0
     }
 
-    /// Gives a `listpack` back its spare capacity: Redis reallocates a
-    /// listpack to its exact size on every change, while a growing `Vec`
-    /// keeps up to half of its buffer unused. Write commands call this once
-    /// when they are done (one copy of the listpack, which they already
-    /// walked).
-    pub fn shrink_to_fit(&mut self) {
-        if let ZSetObj::Listpack(lp) = self {
-            *lp = Listpack::from_bytes(lp.as_bytes().to_vec());
-        }
-    }
-
     /// Approximate heap bytes.
     pub fn mem_usage(&self) -> usize {
         match self {
@@ -1752,7 +1741,6 @@ impl ZSetObj {
             x = z.next(n);
         }
         *self = ZSetObj::Listpack(lp);
-        self.shrink_to_fit();
     }
 
     /// Converts a `skiplist` to `listpack` when its size, longest member
@@ -2209,9 +2197,6 @@ fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut fl
             }
             score = newscore;
         }
-        if added > 0 || updated > 0 {
-            z.shrink_to_fit();
-        }
     }
     if nan {
         c.add_reply_error(ERR_NAN);
@@ -2265,9 +2250,6 @@ pub fn zrem_command(srv: &mut Server, c: &mut Client) {
                         keyremoved = true;
                         break;
                     }
-                }
-                if deleted > 0 && !keyremoved {
-                    z.shrink_to_fit();
                 }
             }
         }
@@ -2395,9 +2377,6 @@ fn zremrange_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], r
             }
             deleted = zset_delete_range(z, &range);
             keyremoved = z.is_empty();
-            if deleted > 0 && !keyremoved {
-                z.shrink_to_fit();
-            }
         }
     }
     if keyremoved {
@@ -3047,8 +3026,7 @@ fn store_result(
     event: &str,
 ) {
     match z {
-        Some(mut z) if !z.is_empty() => {
-            z.shrink_to_fit();
+        Some(z) if !z.is_empty() => {
             let n = z.len();
             db::set_key(srv, dbid, dst, Value::ZSet(Box::new(z)), false);
             db::signal_modified_key(srv, dbid, dst);
@@ -3193,9 +3171,6 @@ fn generic_zpop(
                 }
             };
             popped.push(item);
-        }
-        if !z.is_empty() {
-            z.shrink_to_fit();
         }
         z.is_empty()
     };
@@ -4498,7 +4473,6 @@ mod tests {
                 assert_eq!(a.len(), b.len());
                 assert_eq!(a.encoding_name(), "listpack");
             }
-            a.shrink_to_fit();
             assert_eq!(obj_order(&a), obj_order(&b));
         }
     }

@@ -1896,7 +1896,9 @@ fn random_collection_stream(seed: u64, count: usize) {
             );
         }
     }
-    let keys = (0..10).map(|k| format!("k{k}")).chain((0..3).map(|k| format!("lex{k}")));
+    let keys = (0..10)
+        .map(|k| format!("k{k}"))
+        .chain((0..3).map(|k| format!("lex{k}")));
     for key in keys {
         for (c, mode) in [
             (format!("TYPE {key}"), Mode::Exact),

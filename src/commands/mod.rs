@@ -218,7 +218,7 @@ pub static HANDLERS: &[(&str, Handler)] = &[
         crate::server_cmds::config_resetstat_command,
     ),
     ("config|help", crate::server_cmds::config_help_command),
-    ("debug", crate::server_cmds::debug_command),
+    ("debug", crate::debug::debug_command),
     ("command", command_command),
     ("command|count", command_count_command),
     ("command|info", command_info_command),
@@ -791,18 +791,20 @@ fn set_get_keys(argv: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
 fn getkeys_proc(name: &str) -> Option<GetKeysProc> {
     match name {
         "set" => Some(set_get_keys),
+        "sort" => Some(crate::sort::sort_get_keys),
+        "sort_ro" => Some(crate::sort::sort_ro_get_keys),
         _ => None,
     }
 }
 
 /// The key arguments of `argv` with their flags (Redis
 /// `getKeysFromCommandWithSpecs`): the key specs, unless their flags vary
-/// with the arguments and the command has its own key function.
+/// with the arguments or some spec is incomplete, and the command has its
+/// own key function.
 pub fn get_keys(m: &CommandMeta, argv: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
-    let variable = m
-        .key_specs
-        .iter()
-        .any(|ks| ks.flags.contains(&"variable_flags"));
+    let variable = m.key_specs.iter().any(|ks| {
+        ks.flags.contains(&"variable_flags") || matches!(ks.begin_search, BeginSearch::Unknown)
+    });
     if variable && let Some(proc_) = getkeys_proc(m.name) {
         return proc_(argv);
     }

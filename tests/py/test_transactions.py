@@ -9,9 +9,7 @@
   (Sidekiq style), with a producer on another connection and thread.
 
 Every expectation is Redis 7.0.15 behaviour: the file passes against
-Debian's redis-server (`RUSTREDIS_BIN=/usr/bin/redis-server`). The queue
-tests need the list commands; against a build without them they are
-skipped.
+Debian's redis-server (`RUSTREDIS_BIN=/usr/bin/redis-server`).
 """
 
 import threading
@@ -36,12 +34,6 @@ def other(server):
     cl = server.client(protocol=2, decode_responses=True)
     yield cl
     cl.close()
-
-
-def needs_lists(cl):
-    """Skips the test when the server has no blocking list commands."""
-    if cl.execute_command("COMMAND", "INFO", "BLMOVE") == [None]:
-        pytest.skip("list commands not in this build")
 
 
 # ---- the default pipeline is a transaction ---------------------------------
@@ -246,7 +238,6 @@ def test_concurrent_increments_with_watch(server):
 def test_brpop_worker(server):
     producer = server.client(protocol=2, decode_responses=True)
     producer.flushall()
-    needs_lists(producer)
     worker = server.client(protocol=3, decode_responses=True)
     # An empty queue: BRPOP times out with None.
     t0 = time.monotonic()
@@ -277,7 +268,6 @@ def test_brpop_worker(server):
 def test_blmove_reliable_queue(server):
     producer = server.client(protocol=2, decode_responses=True)
     producer.flushall()
-    needs_lists(producer)
     worker = server.client(protocol=2, decode_responses=True)
     results = []
 
@@ -313,7 +303,6 @@ def test_blmove_reliable_queue(server):
 
 
 def test_blocking_pop_inside_pipeline_does_not_block(c):
-    needs_lists(c)
     pipe = c.pipeline()
     pipe.blpop(["nothing"], timeout=0)
     pipe.rpush("q", "x")
@@ -327,7 +316,6 @@ def test_blocking_pop_inside_pipeline_does_not_block(c):
 def test_several_workers_share_a_queue_fairly(server):
     producer = server.client(protocol=2, decode_responses=True)
     producer.flushall()
-    needs_lists(producer)
     workers = [server.client(protocol=2, decode_responses=True) for _ in range(3)]
     got = {}
 

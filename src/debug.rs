@@ -1,0 +1,875 @@
+//! DEBUG (Redis `debug.c`): introspection and test hooks, behind
+//! `enable-debug-command` (checked in `process_command`).
+//!
+//! # Dataset digests
+//! DEBUG DIGEST and DEBUG DIGEST-VALUE print a 20-byte signature of data
+//! as 40 hex digits. They must equal what redis-server prints for the same
+//! data, because test suites compare a digest taken before DEBUG RELOAD (or
+//! on a master) with one taken after (or on a replica). Two primitives
+//! combine SHA-1 hashes:
+//! - *xor* (`xor_digest`): `d ^= SHA1(data)`. Order-free, so it is used
+//!   for unordered collections (keys of a database, set members, hash
+//!   fields, sorted set members);
+//! - *mix* (`mix_digest`): `d = SHA1(d ^ SHA1(data))`. Order-sensitive,
+//!   used for sequences (list elements, and the parts of one record).
+//!
+//! The digest of one value starts from the type code (Redis `OBJ_*`, as a
+//! 4-byte big-endian integer) mixed in, then:
+//! - string: its bytes (integers as decimal text) mixed in;
+//! - list: each element, head to tail, mixed in;
+//! - set: each member xored in;
+//! - hash: per field, `e = mix(mix(0, field), value)`, and `e` xored in
+//!   (that is, `d ^= SHA1(e)`);
+//! - sorted set: per member, `e = mix(mix(0, member), score as %.17g)`,
+//!   and `e` xored in;
+//! - finally, a key with a TTL xors in the 10 bytes `!!expire!!`.
+//!
+//! The dataset digest (DEBUG DIGEST) is all zeros for an empty server;
+//! otherwise for each non-empty database the database index (4 bytes, big
+//! endian) is mixed into the result, and for every key the digest
+//! `mix(0, key)` followed by the value's digest is xored into it
+//! (`result ^= SHA1(key digest)`). Expired
+//! keys not yet reclaimed count, as in Redis (the walk does not expire).
+//! Encodings never matter: a listpack and a hashtable holding the same
+//! pairs give the same digest.
+//!
+//! # DEBUG RELOAD
+//! Saves the RDB (unless NOSAVE), empties every database (unless NOFLUSH)
+//! and loads the file back. With NOFLUSH the file is first loaded aside and
+//! then merged: MERGE lets the file's keys replace existing ones; without
+//! MERGE a key present on both sides fails the reload with "Error trying to
+//! load the RDB dump" and leaves the data untouched (Redis 7.0 aborts the
+//! whole process there).
+
+use sha1::{Digest as _, Sha1};
+
+use crate::db::{LOOKUP_NOTOUCH, lookup_key_write};
+use crate::networking::Client;
+use crate::object::{ObjType, RObj, Value};
+use crate::server::Server;
+use crate::shared;
+use crate::util::string2ll;
+
+/// A 20-byte SHA-1 based digest.
+pub type Digest = [u8; 20];
+
+/// `d ^= SHA1(data)` (Redis `xorDigest`): order-independent accumulation.
+pub fn xor_digest(d: &mut Digest, data: &[u8]) {
+    let h = Sha1::digest(data);
+    for (a, b) in d.iter_mut().zip(h.iter()) {
+        *a ^= b;
+    }
+}
+
+/// `d = SHA1(d ^ SHA1(data))` (Redis `mixDigest`): order-dependent accumulation.
+pub fn mix_digest(d: &mut Digest, data: &[u8]) {
+    xor_digest(d, data);
+    let h = Sha1::digest(&d[..]);
+    for (a, b) in d.iter_mut().zip(h.iter()) {
+        *a = *b;
+    }
+}
+
+/// Redis's numeric type code of an object type (`OBJ_STRING` .. `OBJ_STREAM`).
+pub fn obj_type_code(t: ObjType) -> u32 {
+    match t {
+        ObjType::String => 0,
+        ObjType::List => 1,
+        ObjType::Set => 2,
+        ObjType::ZSet => 3,
+        ObjType::Hash => 4,
+        ObjType::Stream => 6,
+    }
+}
+
+/// Digest of one (field, value) or (member, score text) pair.
+fn pair_digest(a: &[u8], b: &[u8]) -> Digest {
+    let mut e = [0u8; 20];
+    mix_digest(&mut e, a);
+    mix_digest(&mut e, b);
+    e
+}
+
+/// Adds the digest of value `v` to `d` (Redis `xorObjectDigest`); see the
+/// module docs for the per-type rules. `has_expire`: the key has a TTL.
+pub fn xor_object_digest(d: &mut Digest, v: &Value, has_expire: bool) {
+    mix_digest(d, &obj_type_code(v.obj_type()).to_be_bytes());
+    match v {
+        Value::List(_) | Value::Set(_) | Value::Hash(_) | Value::ZSet(_) => collection_digest(d, v),
+        _ => {
+            let mut t = itoa::Buffer::new();
+            mix_digest(d, v.as_bytes(&mut t));
+        }
+    }
+    if has_expire {
+        xor_digest(d, b"!!expire!!");
+    }
+}
+
+/// The digest of the whole dataset (Redis `computeDatasetDigest`).
+///
+/// # Latency
+/// O(every element of every value).
+pub fn compute_dataset_digest(srv: &Server) -> Digest {
+    let mut fin = [0u8; 20];
+    for (j, db) in srv.dbs.iter().enumerate() {
+        if db.dict.is_empty() {
+            continue;
+        }
+        mix_digest(&mut fin, &(j as u32).to_be_bytes());
+        for (k, o) in db.dict.iter() {
+            let mut d = [0u8; 20];
+            mix_digest(&mut d, k);
+            xor_object_digest(&mut d, &o.v, db.expires.contains_key(k));
+            xor_digest(&mut fin, &d);
+        }
+    }
+    fin
+}
+
+/// Lowercase hex of a digest.
+pub fn digest_hex(d: &Digest) -> String {
+    let mut s = String::with_capacity(40);
+    for b in d {
+        s.push_str(&format!("{:02x}", b));
+    }
+    s
+}
+
+/// C `atoi`: optional spaces and sign, then leading digits; 0 if none.
+fn atoi(s: &[u8]) -> i64 {
+    let mut i = 0;
+    while i < s.len() && (s[i] == b' ' || (b'\t'..=b'\r').contains(&s[i])) {
+        i += 1;
+    }
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut v: i64 = 0;
+    while i < s.len() && s[i].is_ascii_digit() {
+        v = v.wrapping_mul(10).wrapping_add((s[i] - b'0') as i64);
+        i += 1;
+    }
+    if neg { v.wrapping_neg() } else { v }
+}
+
+/// The value stored at `key` in the client's database without expiring it
+/// or touching it (DEBUG works on logically expired keys, as Redis's
+/// `dictFind`).
+fn raw_lookup<'a>(srv: &'a Server, c: &Client, key: &[u8]) -> Option<&'a RObj> {
+    srv.dbs[c.db].dict.get(key)
+}
+
+/// The DEBUG OBJECT line of a value (Redis's `debugCommand` "object" branch).
+fn debug_object_line(srv: &Server, o: &RObj) -> String {
+    let shared_ok = !srv.config.maxmemory_policy_no_shared_integers();
+    // Redis reads the field as an LRU clock whatever the policy, so under
+    // LFU the idle time is meaningless but printed all the same.
+    let idle = crate::evict::estimate_idle_time_ms(srv.lru_clock(), o.lru) / 1000;
+    let extra = quicklist_extra(&o.v);
+    format!(
+        "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
+        o as *const _,
+        o.v.refcount(shared_ok),
+        o.v.encoding_name(),
+        crate::rdb::rdb_saved_value_len(&o.v, srv.config.rdbcompression),
+        o.lru,
+        idle,
+        extra
+    )
+}
+
+/// Why a DEBUG RELOAD failed: the reply to send.
+enum ReloadError {
+    /// The save failed: `-ERR`.
+    Save,
+    /// The load failed: "ERR Error trying to load the RDB dump".
+    Load,
+}
+
+/// DEBUG RELOAD's work (see the module docs).
+fn debug_reload(srv: &mut Server, save: bool, flush: bool, merge: bool) -> Result<(), ReloadError> {
+    let filename = srv.config.dbfilename.clone();
+    if save && crate::db::rdb_save_internal(srv).is_err() {
+        return Err(ReloadError::Save);
+    }
+    if flush {
+        for id in 0..srv.dbs.len() {
+            crate::multi::touch_all_watched_keys_in_db(srv, id, None);
+            crate::db::empty_db(srv, id, false);
+        }
+        let info = crate::rdb::rdb_load(srv, &filename).map_err(|_| ReloadError::Load)?;
+        srv.rdb_last_load_keys_loaded = info.keys_loaded;
+        srv.rdb_last_load_keys_expired = info.keys_expired;
+        return Ok(());
+    }
+    // NOFLUSH: load aside, then merge.
+    let mut aside: Vec<crate::db::RedisDb> =
+        (0..srv.dbs.len()).map(crate::db::RedisDb::new).collect();
+    let file = std::fs::File::open(&filename).map_err(|_| ReloadError::Load)?;
+    let size = file.metadata().map_err(|_| ReloadError::Load)?.len();
+    let opts = crate::rdb::RdbLoadOptions::from_server(srv);
+    let rd = std::io::BufReader::with_capacity(256 * 1024, file);
+    let info = match crate::rdb::rdb_load_rio(rd, size, &mut aside, &opts) {
+        Ok(i) => i,
+        Err(e) => {
+            e.log();
+            return Err(ReloadError::Load);
+        }
+    };
+    if !merge {
+        for (id, db) in aside.iter().enumerate() {
+            if let Some(k) = db.dict.keys().find(|k| srv.dbs[id].dict.contains_key(k)) {
+                tracing::warn!(
+                    "RDB has duplicated key '{}' in DB {}",
+                    String::from_utf8_lossy(k),
+                    id
+                );
+                return Err(ReloadError::Load);
+            }
+        }
+    }
+    for (id, mut db) in aside.into_iter().enumerate() {
+        let expires = db.expires.take();
+        for (k, o) in db.dict.take() {
+            let target = &mut srv.dbs[id];
+            if let Some((_, old)) = target.dict.remove(&k) {
+                crate::bio::lazy_free_value(old.v);
+            }
+            target.expires.remove(&k);
+            if let Some(&when) = expires.get(&k) {
+                target.expires.insert(&k[..], when);
+            }
+            target.dict.insert(k, o);
+        }
+    }
+    srv.rdb_last_load_keys_loaded = info.keys_loaded;
+    srv.rdb_last_load_keys_expired = info.keys_expired;
+    Ok(())
+}
+
+/// DEBUG POPULATE's work: `count` keys `<prefix>:<n>` holding `value:<n>`
+/// (cut or zero-padded to `size` bytes when `size` > 0); existing keys are
+/// left alone. False, after adding what fit, if a value of `size` bytes
+/// cannot be allocated (Redis aborts on out-of-memory there).
+fn debug_populate(srv: &mut Server, dbid: usize, count: i64, prefix: &[u8], size: i64) -> bool {
+    if count > 0 {
+        // A size hint only: capped so a huge count cannot ask for an
+        // impossible table up front (the dict grows as keys arrive).
+        let want = count.min(1 << 22) as usize + srv.dbs[dbid].dict.len();
+        srv.dbs[dbid].dict.expand(want);
+    }
+    for j in 0..count {
+        let mut key = prefix.to_vec();
+        key.push(b':');
+        key.extend_from_slice(j.to_string().as_bytes());
+        if lookup_key_write(srv, dbid, &key).is_some() {
+            continue;
+        }
+        let base = format!("value:{}", j).into_bytes();
+        let val = if size == 0 {
+            base
+        } else {
+            let mut v: Vec<u8> = Vec::new();
+            if v.try_reserve_exact(size as usize).is_err() {
+                return false;
+            }
+            v.resize(size as usize, 0);
+            let n = base.len().min(v.len());
+            v[..n].copy_from_slice(&base[..n]);
+            v
+        };
+        crate::db::db_add(srv, dbid, &key, Value::from_bytes(&val));
+        crate::db::signal_modified_key(srv, dbid, &key);
+    }
+    true
+}
+
+/// DEBUG STRINGMATCH-TEST: glob matching on random patterns and strings
+/// must neither crash nor hang.
+///
+/// # Latency
+/// 100,000 random matches of at most 32-byte inputs (well under a second).
+fn stringmatch_fuzz_test() {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    let alphabet = b"*?[]\\^-abc";
+    for _ in 0..100_000 {
+        let plen = rng.random_range(0..32usize);
+        let slen = rng.random_range(0..32usize);
+        let p: Vec<u8> = (0..plen)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect();
+        let s: Vec<u8> = (0..slen).map(|_| rng.random_range(0..=255u8)).collect();
+        let _ = crate::util::string_match(&p, &s, rng.random_bool(0.5));
+    }
+}
+
+/// Replies with one test value of a RESP type (DEBUG PROTOCOL).
+fn debug_protocol(c: &mut Client, name: &[u8]) {
+    let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
+    if is("string") {
+        c.add_reply_bulk(b"Hello World");
+    } else if is("integer") {
+        c.add_reply_long_long(12345);
+    } else if is("double") {
+        // Redis's sample value, not an approximation of pi.
+        #[allow(clippy::approx_constant)]
+        let sample = 3.141;
+        c.add_reply_double(sample);
+    } else if is("bignum") {
+        let n = b"1234567999999999999999999999999999999";
+        if c.resp >= 3 {
+            let mut out = Vec::with_capacity(n.len() + 3);
+            out.push(b'(');
+            out.extend_from_slice(n);
+            out.extend_from_slice(b"\r\n");
+            c.add_reply_raw(&out);
+        } else {
+            c.add_reply_bulk(n);
+        }
+    } else if is("null") {
+        c.add_reply_null();
+    } else if is("array") {
+        c.add_reply_array_len(3);
+        for j in 0..3 {
+            c.add_reply_long_long(j);
+        }
+    } else if is("set") {
+        c.add_reply_set_len(3);
+        for j in 0..3 {
+            c.add_reply_long_long(j);
+        }
+    } else if is("map") {
+        c.add_reply_map_len(3);
+        for j in 0..3 {
+            c.add_reply_long_long(j);
+            c.add_reply_bool(j == 1);
+        }
+    } else if is("attrib") {
+        if c.resp >= 3 {
+            c.add_reply_raw(b"|1\r\n");
+            c.add_reply_bulk(b"key-popularity");
+            c.add_reply_array_len(2);
+            c.add_reply_bulk(b"key:123");
+            c.add_reply_long_long(90);
+        }
+        c.add_reply_bulk(b"Some real reply following the attribute");
+    } else if is("push") {
+        if c.resp < 3 {
+            c.add_reply_error("ERR RESP2 is not supported by this command");
+            return;
+        }
+        c.add_reply_push_len(2);
+        c.add_reply_bulk(b"server-cpu-usage");
+        c.add_reply_long_long(42);
+        c.add_reply_bulk(b"Some real reply following the push reply");
+    } else if is("true") {
+        c.add_reply_bool(true);
+    } else if is("false") {
+        c.add_reply_bool(false);
+    } else if is("verbatim") {
+        c.add_reply_verbatim(b"This is a verbatim\nstring", "txt");
+    } else {
+        c.add_reply_error(
+            "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+        );
+    }
+}
+
+/// DEBUG's help lines (subcommands we implement).
+const HELP: &[&str] = &[
+    "CHANGE-REPL-ID",
+    "    Give the instance new replication IDs (testing aid for replication).",
+    "DIGEST",
+    "    Print a hex signature of the whole dataset.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Print a hex signature of the value of each given key.",
+    "ERROR <string>",
+    "    Reply with <string> as an error (for client tests).",
+    "LISTPACK <key>",
+    "    Print the listpack behind <key> to the standard output.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
+    "OBJECT <key>",
+    "    Show low-level details of the value stored at <key>.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys <prefix>:<n> (prefix 'key' by default), values of <size> bytes.",
+    "PROTOCOL <type>",
+    "    Reply with a sample of a RESP type: string, integer, double, bignum, null,",
+    "    array, set, map, attrib, push, verbatim, true, false.",
+    "QUICKLIST <key> [<0|1>]",
+    "    Print the quicklist behind <key> to the standard output (1: with every node's entries).",
+    "QUICKLIST-PACKED-THRESHOLD <size>",
+    "    Elements of at least <size> bytes get a plain quicklist node of their own (0 resets to 1gb).",
+    "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
+    "    Save the RDB, empty the databases and load the RDB back. NOSAVE loads the",
+    "    existing file, NOFLUSH keeps the current data, MERGE lets loaded keys replace it.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Turn the active expire cycle off or on (it is on by default).",
+    "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+    "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+    "SLEEP <seconds>",
+    "    Block the server for <seconds>, which may be fractional.",
+    "STRINGMATCH-TEST",
+    "    Fuzz the glob matcher.",
+];
+
+/// DEBUG subcommand [args...]: see [`HELP`] and the module docs. Unknown
+/// subcommands or wrong argument counts reply "ERR unknown subcommand or
+/// wrong number of arguments for '<sub>'. Try DEBUG HELP.".
+pub fn debug_command(srv: &mut Server, c: &mut Client) {
+    let argc = c.argv.len();
+    let sub = c.argv[1].to_ascii_lowercase();
+    match (&sub[..], argc) {
+        (b"help", 2) => c.add_reply_help("debug", HELP),
+        (b"sleep", 3) => {
+            // C strtod on the argument, as Redis: leading junk gives 0,
+            // trailing junk is ignored.
+            let (secs, _) = crate::util::strtod(&c.argv[2]);
+            if secs > 0.0 && secs.is_finite() {
+                std::thread::sleep(std::time::Duration::from_micros((secs * 1e6) as u64));
+            }
+            c.add_reply_ok();
+        }
+        (b"set-active-expire", 3) => {
+            srv.active_expire_enabled = atoi(&c.argv[2]) != 0;
+            c.add_reply_ok();
+        }
+        (b"set-skip-checksum-validation", 3) => {
+            srv.dump.skip_checksum_validation = atoi(&c.argv[2]) != 0;
+            c.add_reply_ok();
+        }
+        (b"log", 3) => {
+            tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(&c.argv[2]));
+            c.add_reply_ok();
+        }
+        (b"error", 3) => {
+            // Raw bytes, as Redis's addReplySds: not counted in errorstats.
+            let mut e = Vec::with_capacity(c.argv[2].len() + 3);
+            e.push(b'-');
+            e.extend(
+                c.argv[2]
+                    .iter()
+                    .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+            );
+            e.extend_from_slice(b"\r\n");
+            c.add_reply_raw(&e);
+        }
+        (b"object", 3) => {
+            let key = c.argv[2].clone();
+            match raw_lookup(srv, c, &key) {
+                None => c.add_reply_error(shared::err_no_such_key()),
+                Some(o) => {
+                    let line = debug_object_line(srv, o);
+                    c.add_reply_status(&line);
+                }
+            }
+        }
+        (b"digest", 2) => {
+            let d = compute_dataset_digest(srv);
+            c.add_reply_status(&digest_hex(&d));
+        }
+        (b"digest-value", _) => {
+            c.add_reply_array_len(argc - 2);
+            for j in 2..argc {
+                let mut d = [0u8; 20];
+                let key = &c.argv[j];
+                if let Some(o) = srv.dbs[c.db].dict.get(key) {
+                    let has_expire = srv.dbs[c.db].expires.contains_key(key);
+                    xor_object_digest(&mut d, &o.v, has_expire);
+                }
+                c.add_reply_status(&digest_hex(&d));
+            }
+        }
+        (b"reload", _) => {
+            let (mut save, mut flush, mut merge) = (true, true, false);
+            for a in &c.argv[2..] {
+                if a.eq_ignore_ascii_case(b"merge") {
+                    merge = true;
+                } else if a.eq_ignore_ascii_case(b"noflush") {
+                    flush = false;
+                } else if a.eq_ignore_ascii_case(b"nosave") {
+                    save = false;
+                } else {
+                    c.add_reply_error(
+                        "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                    );
+                    return;
+                }
+            }
+            match debug_reload(srv, save, flush, merge) {
+                Ok(()) => {
+                    tracing::warn!("DB reloaded by DEBUG RELOAD");
+                    c.add_reply_ok();
+                }
+                Err(ReloadError::Save) => c.add_reply_error("ERR"),
+                Err(ReloadError::Load) => {
+                    c.add_reply_error("ERR Error trying to load the RDB dump")
+                }
+            }
+        }
+        (b"populate", 3..=5) => {
+            let Some(count) = get_positive_long_or_reply(c, &c.argv[2].clone()) else {
+                return;
+            };
+            let mut size = 0;
+            if argc == 5 {
+                let Some(s) = get_positive_long_or_reply(c, &c.argv[4].clone()) else {
+                    return;
+                };
+                size = s;
+            }
+            let prefix = if argc >= 4 {
+                c.argv[3].to_vec()
+            } else {
+                b"key".to_vec()
+            };
+            if debug_populate(srv, c.db, count, &prefix, size) {
+                c.add_reply_ok();
+            } else {
+                c.add_reply_error("ERR Out of memory allocating the values");
+            }
+        }
+        (b"protocol", 3) => {
+            let name = c.argv[2].clone();
+            debug_protocol(c, &name);
+        }
+        (b"change-repl-id", 2) => {
+            tracing::warn!("Changing replication IDs after receiving DEBUG change-repl-id");
+            srv.replid = crate::server::random_hex_id();
+            c.add_reply_ok();
+        }
+        (b"stringmatch-test", 2) => {
+            stringmatch_fuzz_test();
+            c.add_reply_status("Apparently Redis did not crash: test passed");
+        }
+        (b"quicklist-packed-threshold", 3) => {
+            let ok = crate::config::memtoull(&c.argv[2]).is_some_and(set_packed_threshold);
+            if ok {
+                c.add_reply_ok();
+            } else {
+                c.add_reply_error(
+                    "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
+                );
+            }
+        }
+        (b"listpack", 3) => {
+            let key = c.argv[2].clone();
+            let Some(o) = crate::db::lookup_key_read_with_flags(
+                srv,
+                c.db,
+                &key,
+                LOOKUP_NOTOUCH | crate::db::LOOKUP_NONOTIFY,
+            ) else {
+                c.add_reply_error(shared::err_no_such_key());
+                return;
+            };
+            if print_listpack(&o.v) {
+                c.add_reply_status("Listpack structure printed on stdout");
+            } else {
+                c.add_reply_error("ERR Not a listpack encoded object.");
+            }
+        }
+        (b"quicklist", 3..=4) => {
+            let key = c.argv[2].clone();
+            let full = argc == 4 && atoi(&c.argv[3]) != 0;
+            let Some(o) = crate::db::lookup_key_read_with_flags(
+                srv,
+                c.db,
+                &key,
+                LOOKUP_NOTOUCH | crate::db::LOOKUP_NONOTIFY,
+            ) else {
+                c.add_reply_error(shared::err_no_such_key());
+                return;
+            };
+            match &o.v {
+                Value::List(ql) => {
+                    print!("{}", quicklist_repr(ql, full));
+                    c.add_reply_status("Quicklist structure printed on stdout");
+                }
+                _ => c.add_reply_error("ERR Not a quicklist encoded object."),
+            }
+        }
+        _ => {
+            let msg = format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+                String::from_utf8_lossy(&c.argv[1])
+                    .chars()
+                    .take(128)
+                    .collect::<String>()
+            );
+            c.add_reply_error(&msg);
+        }
+    }
+}
+
+// ---- Type glue ----
+
+/// Adds the digest of a collection's contents to `d` (see the module docs).
+fn collection_digest(d: &mut Digest, v: &Value) {
+    match v {
+        Value::List(ql) => {
+            for e in ql.iter() {
+                mix_digest(d, &e);
+            }
+        }
+        Value::Set(s) => s.for_each(|m| xor_digest(d, m)),
+        Value::Hash(h) => h.for_each(|f, val| xor_digest(d, &pair_digest(f, val))),
+        Value::ZSet(z) => {
+            z.for_each(|m, score| xor_digest(d, &pair_digest(m, &crate::util::d2string_g17(score))))
+        }
+        _ => {}
+    }
+}
+
+/// DEBUG OBJECT's quicklist fields (empty for other encodings).
+fn quicklist_extra(v: &Value) -> String {
+    match v {
+        Value::List(ql) => ql.debug_info().to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The listpack of a value in the `listpack` encoding.
+fn listpack_of(v: &Value) -> Option<&crate::listpack::Listpack> {
+    match v {
+        Value::Hash(h) => match &**h {
+            crate::t_hash::HashObj::Listpack(lp) => Some(lp),
+            _ => None,
+        },
+        Value::ZSet(z) => match &**z {
+            crate::t_zset::ZSetObj::Listpack(lp) => Some(lp),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A readable dump of a listpack (what DEBUG LISTPACK prints, in the
+/// spirit of Redis's `lpRepr`): the totals, then one line per entry with
+/// its index, byte offset, encoded size and value.
+pub fn listpack_repr(lp: &crate::listpack::Listpack) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{{total bytes {}}} {{num entries {}}}",
+        lp.bytes(),
+        lp.len()
+    );
+    let mut p = lp.first();
+    let mut index = 0;
+    while let Some(pos) = p {
+        let next = lp.next(pos);
+        // The terminator byte closes the last entry.
+        let size = next.unwrap_or(lp.bytes() - 1) - pos;
+        let val = match lp.get(pos) {
+            crate::listpack::LpValue::Int(i) => format!("[int]{}", i),
+            crate::listpack::LpValue::Str(s) => {
+                format!("[str]{}", String::from_utf8_lossy(&s[..s.len().min(40)]))
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{{ index: {:2}, offset: {}, entry bytes: {}, {} }}",
+            index, pos, size, val
+        );
+        index += 1;
+        p = next;
+    }
+    out.push_str("{end}\n\n");
+    out
+}
+
+/// A readable dump of a quicklist (what DEBUG QUICKLIST prints, in the
+/// spirit of Redis's `quicklistRepr`): the list's totals, then one line per
+/// node; with `full`, each packed node's listpack too.
+pub fn quicklist_repr(ql: &crate::quicklist::Quicklist, full: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{{count : {}}} {{len : {}}} {{fill : {}}} {{compress : {}}}",
+        ql.len(),
+        ql.node_count(),
+        ql.fill(),
+        ql.compress_depth()
+    );
+    let mut i = 0;
+    ql.for_each_node(|n| {
+        match n {
+            crate::quicklist::QlNodeRef::Packed(bytes) => {
+                let lp = crate::listpack::Listpack::from_bytes(bytes.to_vec());
+                let _ = writeln!(
+                    out,
+                    "{{node {}}} {{container : PACKED}} {{count : {}}} {{sz : {}}}",
+                    i,
+                    lp.len(),
+                    bytes.len()
+                );
+                if full {
+                    out.push_str(&listpack_repr(&lp));
+                }
+            }
+            crate::quicklist::QlNodeRef::Plain(v) => {
+                let _ = writeln!(
+                    out,
+                    "{{node {}}} {{container : PLAIN}} {{count : 1}} {{sz : {}}}",
+                    i,
+                    v.len()
+                );
+            }
+        }
+        i += 1;
+    });
+    out
+}
+
+/// Prints a listpack-encoded value's listpack on stdout; false for other encodings.
+fn print_listpack(v: &Value) -> bool {
+    match listpack_of(v) {
+        Some(lp) => {
+            print!("{}", listpack_repr(lp));
+            true
+        }
+        None => false,
+    }
+}
+
+/// Sets the quicklist's plain-node threshold (Redis `quicklistisSetPackedThreshold`).
+fn set_packed_threshold(sz: u64) -> bool {
+    crate::quicklist::set_packed_threshold(sz)
+}
+
+/// Redis `getPositiveLongFromObjectOrReply` without a message: "ERR value
+/// is out of range, must be positive" for a negative or non-integer value.
+fn get_positive_long_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
+    match string2ll(arg) {
+        Some(v) if v >= 0 => Some(v),
+        _ => {
+            c.add_reply_error("ERR value is out of range, must be positive");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Digests computed by redis-server 7.0.15 (`SET s 1`, then DEBUG
+    /// DIGEST-VALUE s and DEBUG DIGEST).
+    #[test]
+    fn string_digest_matches_redis() {
+        let mut d = [0u8; 20];
+        xor_object_digest(&mut d, &Value::Int(1), false);
+        assert_eq!(digest_hex(&d), "b4fc66738120fba0b5aa500ab5c2bf89cea1c5da");
+        let mut fin = [0u8; 20];
+        mix_digest(&mut fin, &0u32.to_be_bytes());
+        let mut kd = [0u8; 20];
+        mix_digest(&mut kd, b"s");
+        xor_object_digest(&mut kd, &Value::from_bytes(b"1"), false);
+        xor_digest(&mut fin, &kd);
+        assert_eq!(digest_hex(&fin), "8517bf97a37aa7dfb8ac8d517f9a163684842122");
+    }
+
+    fn hex_of(v: &Value, has_expire: bool) -> String {
+        let mut d = [0u8; 20];
+        xor_object_digest(&mut d, v, has_expire);
+        digest_hex(&d)
+    }
+
+    /// DEBUG DIGEST-VALUE of collections, as redis-server 7.0.15 prints
+    /// them for: RPUSH l a b 1 -2; SADD s a 1 x; SADD si 1 2 3;
+    /// HSET h f v n 12 (and for a string with a TTL).
+    #[test]
+    fn collection_digests_match_redis() {
+        let mut ql = crate::quicklist::Quicklist::new(-2, 0);
+        for e in [&b"a"[..], b"b", b"1", b"-2"] {
+            ql.push_tail(e);
+        }
+        let l = Value::List(Box::new(ql));
+        assert_eq!(
+            hex_of(&l, false),
+            "a2a32ee18ddd85c1c366e8bf264f1e5b7ce9ffc0"
+        );
+
+        // Both set encodings give the same digest.
+        for mut s in [
+            crate::t_set::SetObj::new_intset(),
+            crate::t_set::SetObj::new_table(),
+        ] {
+            for m in [&b"a"[..], b"1", b"x"] {
+                s.add(m, 512);
+            }
+            let v = Value::Set(Box::new(s));
+            assert_eq!(
+                hex_of(&v, false),
+                "10d2996b383abbba1ecbb55fd95f2377d11c8687"
+            );
+        }
+        let mut si = crate::t_set::SetObj::new_intset();
+        for m in [&b"3"[..], b"1", b"2"] {
+            si.add(m, 512);
+        }
+        assert_eq!(
+            hex_of(&Value::Set(Box::new(si)), false),
+            "2a462a3f51a1db89738ebbeef0c47ce1bbc85246"
+        );
+
+        // Both hash encodings too.
+        for max_entries in [128, 0] {
+            let mut h = crate::t_hash::HashObj::new_listpack();
+            h.hash_type_set(b"f", b"v", max_entries, 64);
+            h.hash_type_set(b"n", b"12", max_entries, 64);
+            let v = Value::Hash(Box::new(h));
+            assert_eq!(
+                hex_of(&v, false),
+                "76d7ce7d8cb69c65ddb54b94589fa9396351461b"
+            );
+        }
+
+        assert_eq!(
+            hex_of(&Value::from_bytes(b"v"), true),
+            "311b17018163335616e089f6b951c82c477335ac"
+        );
+    }
+
+    /// ZADD z 1.5 m 2 n -inf o, then DEBUG DIGEST-VALUE z on redis-server
+    /// 7.0.15; both encodings.
+    #[test]
+    fn zset_digest_matches_redis() {
+        for entries in [128, 0] {
+            let limits = crate::t_zset::ZsetLimits {
+                max_listpack_entries: entries,
+                max_listpack_value: 64,
+            };
+            let mut z = crate::t_zset::ZSetObj::new_listpack();
+            for (score, m) in [(1.5, &b"m"[..]), (2.0, b"n"), (f64::NEG_INFINITY, b"o")] {
+                z.zset_add(score, m, 0, &limits);
+            }
+            let v = Value::ZSet(Box::new(z));
+            assert_eq!(
+                hex_of(&v, false),
+                "924162bf979d71dbdfb87c9068f9fea6c2caea32"
+            );
+        }
+    }
+
+    #[test]
+    fn atoi_like_c() {
+        assert_eq!(atoi(b"1"), 1);
+        assert_eq!(atoi(b" -12x"), -12);
+        assert_eq!(atoi(b"x"), 0);
+        assert_eq!(atoi(b""), 0);
+    }
+}
