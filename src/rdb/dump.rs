@@ -65,8 +65,13 @@ use crate::object::Value;
 use crate::server::{LRU_CLOCK_MAX, LRU_CLOCK_RESOLUTION, Server};
 use crate::shared;
 
-/// DUMP and RESTORE, for the command table.
-pub static HANDLERS: &[(&str, Handler)] = &[("dump", dump_command), ("restore", restore_command)];
+/// DUMP and RESTORE, for the command table. RESTORE-ASKING (what MIGRATE
+/// sends in cluster mode) is RESTORE outside a cluster, as in Redis.
+pub static HANDLERS: &[(&str, Handler)] = &[
+    ("dump", dump_command),
+    ("restore", restore_command),
+    ("restore-asking", restore_command),
+];
 
 /// Bytes of the footer: the RDB version (2) and the CRC-64 (8).
 pub const DUMP_FOOTER_LEN: usize = 10;
