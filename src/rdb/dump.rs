@@ -185,6 +185,10 @@ pub fn restore_load_value(
 
 /// DUMP key → bulk: the key's value as a RESTORE payload (see the module
 /// docs); null when the key does not exist.
+///
+/// # Latency
+/// O(size of the value): the whole payload is built before the reply, as
+/// Redis does.
 pub fn dump_command(srv: &mut Server, c: &mut Client) {
     let compress = srv.config.rdbcompression;
     let key = c.argv[1].clone();
@@ -239,8 +243,8 @@ fn deep_sanitization(srv: &Server) -> bool {
     }
 }
 
-/// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds]
-/// [FREQ frequency] → `+OK`.
+/// `RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds]
+/// [FREQ frequency]` → `+OK`.
 ///
 /// Errors, in the order they are checked: "ERR syntax error" (unknown
 /// option, IDLETIME with FREQ, missing option value), "ERR value is not an
@@ -251,6 +255,10 @@ fn deep_sanitization(srv: &Server) -> bool {
 /// value, must be >= 0", "ERR DUMP payload version or checksum are wrong",
 /// "ERR Bad data format". A TTL of 0 means no expire; a TTL already past
 /// (ABSTTL) deletes the key instead.
+///
+/// # Latency
+/// O(size of the payload): the value is checked and built in one pass, as
+/// Redis does.
 pub fn restore_command(srv: &mut Server, c: &mut Client) {
     let mut replace = false;
     let mut absttl = false;

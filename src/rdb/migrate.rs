@@ -332,15 +332,15 @@ fn get_long_or_reply(c: &mut Client, idx: usize) -> Option<i64> {
     db::get_long_long_or_reply(c, &arg, None)
 }
 
-/// MIGRATE host port key|"" destination-db timeout [COPY] [REPLACE]
-/// [AUTH password | AUTH2 username password] [KEYS key [key ...]]
+/// `MIGRATE host port key|"" destination-db timeout [COPY] [REPLACE]
+/// [AUTH password | AUTH2 username password] [KEYS key [key ...]]`
 /// → `+OK`, or `+NOKEY` when none of the keys exists here.
 ///
 /// Errors: "ERR syntax error", "ERR When using MIGRATE KEYS option, the key
 /// argument must be set to the empty string", "ERR value is not an integer
 /// or out of range" (timeout, then db), "IOERR error or timeout connecting
 /// to the client", "IOERR error or timeout writing|reading to target
-/// instance", "ERR Target instance replied with error: <its error>" (keys
+/// instance", "ERR Target instance replied with error: `<its error>`" (keys
 /// the target accepted are still moved). See the module docs.
 ///
 /// # Latency
