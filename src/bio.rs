@@ -80,18 +80,9 @@ pub fn lazy_free(job: Box<dyn Send>, objects: u64) {
 pub fn free_effort(v: &Value) -> usize {
     match v {
         Value::List(ql) => ql.node_count(),
-        Value::Set(s) => match &**s {
-            crate::t_set::SetObj::Table(d) => d.len(),
-            _ => 1,
-        },
-        Value::Hash(h) => match &**h {
-            crate::t_hash::HashObj::Table(d) => d.len(),
-            _ => 1,
-        },
-        Value::ZSet(z) => match &**z {
-            crate::t_zset::ZSetObj::Skiplist(zs) => zs.len(),
-            _ => 1,
-        },
+        Value::Set(crate::t_set::SetObj::Table(d)) => d.len(),
+        Value::Hash(crate::t_hash::HashObj::Table(d)) => d.len(),
+        Value::ZSet(crate::t_zset::ZSetObj::Skiplist(zs)) => zs.len(),
         _ => 1,
     }
 }
@@ -138,7 +129,7 @@ mod tests {
         for i in 0..n {
             s.add(format!("m{}", i).as_bytes(), 512);
         }
-        Value::Set(Box::new(s))
+        Value::Set(s)
     }
 
     #[test]
@@ -149,7 +140,7 @@ mod tests {
         for i in 0..100 {
             is.add(i.to_string().as_bytes(), 512);
         }
-        assert_eq!(free_effort(&Value::Set(Box::new(is))), 1);
+        assert_eq!(free_effort(&Value::Set(is)), 1);
         let mut ql = crate::quicklist::Quicklist::new(1, 0);
         for i in 0..70 {
             ql.push_tail(i.to_string().as_bytes());
@@ -157,7 +148,7 @@ mod tests {
         assert_eq!(free_effort(&Value::List(Box::new(ql))), 70);
         let mut h = crate::t_hash::HashObj::new_listpack();
         h.hash_type_set(b"f", b"v", 128, 64);
-        assert_eq!(free_effort(&Value::Hash(Box::new(h))), 1);
+        assert_eq!(free_effort(&Value::Hash(h)), 1);
     }
 
     #[test]

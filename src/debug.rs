@@ -642,14 +642,8 @@ fn quicklist_extra(v: &Value) -> String {
 /// The listpack of a value in the `listpack` encoding.
 fn listpack_of(v: &Value) -> Option<&crate::listpack::Listpack> {
     match v {
-        Value::Hash(h) => match &**h {
-            crate::t_hash::HashObj::Listpack(lp) => Some(lp),
-            _ => None,
-        },
-        Value::ZSet(z) => match &**z {
-            crate::t_zset::ZSetObj::Listpack(lp) => Some(lp),
-            _ => None,
-        },
+        Value::Hash(crate::t_hash::HashObj::Listpack(lp))
+        | Value::ZSet(crate::t_zset::ZSetObj::Listpack(lp)) => Some(lp),
         _ => None,
     }
 }
@@ -811,7 +805,7 @@ mod tests {
             for m in [&b"a"[..], b"1", b"x"] {
                 s.add(m, 512);
             }
-            let v = Value::Set(Box::new(s));
+            let v = Value::Set(s);
             assert_eq!(
                 hex_of(&v, false),
                 "10d2996b383abbba1ecbb55fd95f2377d11c8687"
@@ -822,7 +816,7 @@ mod tests {
             si.add(m, 512);
         }
         assert_eq!(
-            hex_of(&Value::Set(Box::new(si)), false),
+            hex_of(&Value::Set(si), false),
             "2a462a3f51a1db89738ebbeef0c47ce1bbc85246"
         );
 
@@ -831,7 +825,7 @@ mod tests {
             let mut h = crate::t_hash::HashObj::new_listpack();
             h.hash_type_set(b"f", b"v", max_entries, 64);
             h.hash_type_set(b"n", b"12", max_entries, 64);
-            let v = Value::Hash(Box::new(h));
+            let v = Value::Hash(h);
             assert_eq!(
                 hex_of(&v, false),
                 "76d7ce7d8cb69c65ddb54b94589fa9396351461b"
@@ -857,7 +851,7 @@ mod tests {
             for (score, m) in [(1.5, &b"m"[..]), (2.0, b"n"), (f64::NEG_INFINITY, b"o")] {
                 z.zset_add(score, m, 0, &limits);
             }
-            let v = Value::ZSet(Box::new(z));
+            let v = Value::ZSet(z);
             assert_eq!(
                 hex_of(&v, false),
                 "924162bf979d71dbdfb87c9068f9fea6c2caea32"

@@ -10,9 +10,12 @@
 //! - `Emb(Box<[u8]>)`: an `embstr` of 23..=44 bytes (one exact-size allocation).
 //! - `Raw(Box<Vec<u8>>)`: the `raw` encoding, with spare capacity for APPEND
 //!   and SETRANGE; boxed so the enum stays 24 bytes.
-//! - `List`, `Hash`, `Set`, `ZSet`: one box each, holding the type's own
-//!   value (`quicklist.rs`, `t_hash.rs`, `t_set.rs`, `t_zset.rs`), which
-//!   knows its encodings and its conversion rules.
+//! - `List(Box<Quicklist>)`: boxed, the quicklist header being bigger.
+//! - `Hash`, `Set`, `ZSet`: the type's own 16-byte value held inline
+//!   (`t_hash.rs`, `t_set.rs`, `t_zset.rs`), which knows its encodings and
+//!   its conversion rules: the compact encoding is the listpack/intset
+//!   handle itself (one exact-size allocation per key, as in Redis), the
+//!   big one a box holding the dict or skiplist.
 //!
 //! Generic commands treat every type alike through [`Value::obj_type`]
 //! (TYPE, SCAN TYPE, WRONGTYPE checks), [`Value::encoding_name`] (OBJECT
@@ -61,11 +64,11 @@ pub enum Value {
     /// A list: always the `quicklist` encoding (`t_list.rs`, `quicklist.rs`).
     List(Box<crate::quicklist::Quicklist>),
     /// A hash: `listpack` or `hashtable` (`t_hash.rs`).
-    Hash(Box<crate::t_hash::HashObj>),
+    Hash(crate::t_hash::HashObj),
     /// A set: `intset` or `hashtable` (`t_set.rs`, `intset.rs`).
-    Set(Box<crate::t_set::SetObj>),
+    Set(crate::t_set::SetObj),
     /// A sorted set: `listpack` or `skiplist` (`t_zset.rs`).
-    ZSet(Box<crate::t_zset::ZSetObj>),
+    ZSet(crate::t_zset::ZSetObj),
 }
 
 /// A keyspace value plus its LRU clock / LFU counter (Redis `robj.lru`, 24 bits used).
@@ -282,34 +285,19 @@ pub fn object_compute_size(v: &Value, samples: usize) -> usize {
         Value::List(ql) => {
             zmalloc_size(size_of::<crate::quicklist::Quicklist>()) + ql.alloc_size_sampled(samples)
         }
-        Value::Hash(h) => {
-            zmalloc_size(size_of::<HashObj>())
-                + match &**h {
-                    HashObj::Listpack(lp) => zmalloc_size(lp.allocated()),
-                    HashObj::Table(d) => {
-                        zmalloc_size(size_of::<Dict<crate::t_hash::HashValue>>())
-                            + d.alloc_size_sampled(samples, |v| zmalloc_size(v.heap_len()))
-                    }
-                }
+        Value::Hash(HashObj::Listpack(lp)) | Value::ZSet(ZSetObj::Listpack(lp)) => {
+            zmalloc_size(lp.allocated())
         }
-        Value::Set(x) => {
-            zmalloc_size(size_of::<SetObj>())
-                + match &**x {
-                    SetObj::Intset(is) => zmalloc_size(is.blob_len()),
-                    SetObj::Table(d) => {
-                        zmalloc_size(size_of::<Dict<()>>()) + d.alloc_size_sampled(samples, |_| 0)
-                    }
-                }
+        Value::Hash(HashObj::Table(d)) => {
+            zmalloc_size(size_of::<Dict<crate::t_hash::HashValue>>())
+                + d.alloc_size_sampled(samples, |v| zmalloc_size(v.heap_len()))
         }
-        Value::ZSet(z) => {
-            zmalloc_size(size_of::<ZSetObj>())
-                + match &**z {
-                    ZSetObj::Listpack(lp) => zmalloc_size(lp.allocated()),
-                    ZSetObj::Skiplist(zs) => {
-                        zmalloc_size(size_of::<crate::t_zset::ZSet>())
-                            + zs.alloc_size_sampled(samples)
-                    }
-                }
+        Value::Set(SetObj::Intset(is)) => zmalloc_size(is.blob_len()),
+        Value::Set(SetObj::Table(d)) => {
+            zmalloc_size(size_of::<Dict<()>>()) + d.alloc_size_sampled(samples, |_| 0)
+        }
+        Value::ZSet(ZSetObj::Skiplist(zs)) => {
+            zmalloc_size(size_of::<crate::t_zset::ZSet>()) + zs.alloc_size_sampled(samples)
         }
     }
 }
@@ -419,6 +407,23 @@ mod tests {
     fn sizes() {
         assert_eq!(std::mem::size_of::<Value>(), 24);
         assert!(std::mem::size_of::<RObj>() <= 32);
+        // Held inline in `Value`: the listpack/intset handle, or a box.
+        assert_eq!(std::mem::size_of::<crate::t_hash::HashObj>(), 16);
+        assert_eq!(std::mem::size_of::<crate::t_set::SetObj>(), 16);
+        assert_eq!(std::mem::size_of::<crate::t_zset::ZSetObj>(), 16);
+    }
+
+    #[test]
+    fn compute_size_compact_collections_count_only_their_blob() {
+        // 5 small integers: an 18-byte intset in the 32-byte class, and no
+        // box around it.
+        let mut s = crate::t_set::SetObj::new_intset();
+        for i in 0..5 {
+            s.add_int(i * 37, 512);
+        }
+        assert_eq!(object_compute_size(&Value::Set(s), 5), 32);
+        let h = crate::t_hash::HashObj::new_listpack();
+        assert_eq!(object_compute_size(&Value::Hash(h), 5), 8);
     }
 
     #[test]
@@ -448,7 +453,7 @@ mod tests {
             };
             set.add(m.as_bytes(), 512);
         }
-        let v = Value::Set(Box::new(set));
+        let v = Value::Set(set);
         let all = object_compute_size(&v, usize::MAX);
         // Each entry, plus a 48-byte class for half of the members.
         let entry = zmalloc_size(Dict::<()>::entry_size());
@@ -468,7 +473,7 @@ mod tests {
             z.insert(i as f64, format!("member-{i}").as_bytes());
         }
         let small = object_compute_size(
-            &Value::ZSet(Box::new(crate::t_zset::ZSetObj::Skiplist(Box::new(z)))),
+            &Value::ZSet(crate::t_zset::ZSetObj::Skiplist(Box::new(z))),
             usize::MAX,
         );
         assert!(small > 100 * 56, "{small}");

@@ -484,7 +484,7 @@ fn load_range(v: &Value, start: usize, n: usize, desc: bool) -> Vec<Vec<u8>> {
                 out.len() < n
             });
         }
-        Value::ZSet(z) => match &**z {
+        Value::ZSet(z) => match z {
             crate::t_zset::ZSetObj::Skiplist(zs) => {
                 // 1-based ranks, as Redis's zslGetElementByRank.
                 let rank = if desc { zs.len() - start } else { start + 1 };

@@ -86,7 +86,8 @@ pub type HashValue = DictKey;
 pub enum HashObj {
     /// `listpack`: field, value, field, value... in insertion order.
     Listpack(Listpack),
-    /// `hashtable`: field → value (boxed, so `HashObj` stays 24 bytes).
+    /// `hashtable`: field → value (boxed, so `HashObj` is 16 bytes and
+    /// fits inline in a 24-byte `Value`).
     Table(Box<Dict<HashValue>>),
 }
 
@@ -300,15 +301,12 @@ impl HashObj {
         }
     }
 
-    /// Approximate bytes used (for MEMORY USAGE / DEBUG OBJECT).
+    /// Approximate heap bytes (the value itself is inline in `Value`).
     pub fn mem_usage(&self) -> usize {
-        std::mem::size_of::<HashObj>()
-            + match self {
-                HashObj::Listpack(lp) => lp.bytes(),
-                HashObj::Table(d) => {
-                    d.mem_usage() + d.values().map(|v| v.heap_len()).sum::<usize>()
-                }
-            }
+        match self {
+            HashObj::Listpack(lp) => lp.bytes(),
+            HashObj::Table(d) => d.mem_usage() + d.values().map(|v| v.heap_len()).sum::<usize>(),
+        }
     }
 }
 
@@ -365,7 +363,7 @@ fn lookup_write_or_create<'a>(
             c.add_reply_error(shared::err_wrong_type());
             return None;
         }
-        None => db_add(srv, db, key, Value::Hash(Box::default())),
+        None => db_add(srv, db, key, Value::Hash(HashObj::default())),
     }
     srv.dbs[db].dict.get_mut(key).and_then(hash_of)
 }
@@ -935,7 +933,7 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert!(std::mem::size_of::<HashObj>() <= 24);
+        assert_eq!(std::mem::size_of::<HashObj>(), 16);
     }
 
     #[test]

@@ -96,7 +96,8 @@ const SRANDMEMBER_SUB_STRATEGY_MUL: usize = 3;
 pub enum SetObj {
     /// `intset`: sorted integers in Redis's intset format.
     Intset(Intset),
-    /// `hashtable`: members as dict keys (boxed, so `SetObj` stays 16 bytes).
+    /// `hashtable`: members as dict keys (boxed, so `SetObj` is 16 bytes and
+    /// fits inline in a 24-byte `Value`).
     Table(Box<Dict<()>>),
 }
 
@@ -341,13 +342,12 @@ impl SetObj {
         }
     }
 
-    /// Approximate bytes used (for MEMORY USAGE / DEBUG OBJECT).
+    /// Approximate heap bytes (the value itself is inline in `Value`).
     pub fn mem_usage(&self) -> usize {
-        std::mem::size_of::<SetObj>()
-            + match self {
-                SetObj::Intset(is) => is.blob_len(),
-                SetObj::Table(d) => d.mem_usage(),
-            }
+        match self {
+            SetObj::Intset(is) => is.blob_len(),
+            SetObj::Table(d) => d.mem_usage(),
+        }
     }
 }
 
@@ -535,7 +535,7 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client) {
                 for m in &argv[2..] {
                     added += i64::from(s.add(m, max));
                 }
-                db_add(srv, db, key, Value::Set(Box::new(s)));
+                db_add(srv, db, key, Value::Set(s));
             }
         }
         if added > 0 {
@@ -896,7 +896,7 @@ pub fn smove_command(srv: &mut Server, c: &mut Client) {
             None => {
                 let mut d = SetObj::new_for(ele);
                 d.add(ele, max);
-                db_add(srv, db, dst, Value::Set(Box::new(d)));
+                db_add(srv, db, dst, Value::Set(d));
                 true
             }
         };
@@ -938,7 +938,7 @@ fn store_set_result(srv: &mut Server, c: &mut Client, dstkey: &[u8], result: Set
     let db = c.db;
     let n = result.len();
     if n > 0 {
-        set_key(srv, db, dstkey, Value::Set(Box::new(result)), false);
+        set_key(srv, db, dstkey, Value::Set(result), false);
         signal_modified_key(srv, db, dstkey);
         c.add_reply_long_long(n as i64);
         notify_keyspace_event(srv, NOTIFY_SET, event, dstkey, db);
@@ -992,7 +992,7 @@ fn sinter_generic(
             v: Value::Set(s), ..
         }) = dict.get(k)
         {
-            sets.push((&k[..], &**s));
+            sets.push((&k[..], s));
         }
     }
     if sets.len() != keys.len() {
@@ -1117,7 +1117,7 @@ fn sunion_diff_generic(
         .map(|k| match dict.get(k) {
             Some(RObj {
                 v: Value::Set(s), ..
-            }) => Some(&**s),
+            }) => Some(s),
             _ => None,
         })
         .collect();
@@ -1176,7 +1176,7 @@ fn sunion_diff_generic(
             for e in dst.iter() {
                 e.reply(c);
             }
-            crate::bio::lazy_free_value(Value::Set(Box::new(dst)));
+            crate::bio::lazy_free_value(Value::Set(dst));
         }
         Some(dk) => {
             let event = if op == SetOp::Union {
@@ -1281,7 +1281,7 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert!(std::mem::size_of::<SetObj>() <= 16);
+        assert_eq!(std::mem::size_of::<SetObj>(), 16);
     }
 
     #[test]

@@ -1588,7 +1588,10 @@ impl ZsetLimits {
 /// A sorted set value: `listpack` or `skiplist` (see the module docs).
 #[derive(Clone, Debug)]
 pub enum ZSetObj {
+    /// `listpack`: member, score, member, score... in score order.
     Listpack(Listpack),
+    /// `skiplist`: skiplist plus dict (boxed, so `ZSetObj` is 16 bytes and
+    /// fits inline in a 24-byte `Value`).
     Skiplist(Box<ZSet>),
 }
 
@@ -2171,7 +2174,7 @@ fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut fl
             } else {
                 ZSetObj::new_listpack()
             };
-            db::db_add(srv, dbid, key, Value::ZSet(Box::new(obj)));
+            db::db_add(srv, dbid, key, Value::ZSet(obj));
         }
         Lookup::Found(_) => {}
     }
@@ -3028,7 +3031,7 @@ fn store_result(
     match z {
         Some(z) if !z.is_empty() => {
             let n = z.len();
-            db::set_key(srv, dbid, dst, Value::ZSet(Box::new(z)), false);
+            db::set_key(srv, dbid, dst, Value::ZSet(z), false);
             db::signal_modified_key(srv, dbid, dst);
             blocked::signal_key_as_ready(srv, dbid, dst);
             c.add_reply_long_long(n as i64);

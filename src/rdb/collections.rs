@@ -138,15 +138,15 @@ impl EncodingLimits {
 pub(super) fn rdb_object_type(v: &Value) -> u8 {
     match v {
         Value::List(_) => RDB_TYPE_LIST_QUICKLIST_2,
-        Value::Hash(h) => match **h {
+        Value::Hash(h) => match h {
             HashObj::Listpack(_) => RDB_TYPE_HASH_LISTPACK,
             HashObj::Table(_) => RDB_TYPE_HASH,
         },
-        Value::Set(s) => match **s {
+        Value::Set(s) => match s {
             SetObj::Intset(_) => RDB_TYPE_SET_INTSET,
             SetObj::Table(_) => RDB_TYPE_SET,
         },
-        Value::ZSet(z) => match **z {
+        Value::ZSet(z) => match z {
             ZSetObj::Listpack(_) => RDB_TYPE_ZSET_LISTPACK,
             ZSetObj::Skiplist(_) => RDB_TYPE_ZSET_2,
         },
@@ -482,7 +482,7 @@ impl<R: Read> RdbReader<R> {
                 return Err(self.corrupt("Duplicate hash fields detected"));
             }
         }
-        Ok(Some(Value::Hash(Box::new(h))))
+        Ok(Some(Value::Hash(h)))
     }
 
     /// Type 9 (Redis 2.4 and before): a zipmap, converted to a listpack; a
@@ -513,7 +513,7 @@ impl<R: Read> RdbReader<R> {
         {
             h.convert_to_hashtable();
         }
-        Ok(Some(Value::Hash(Box::new(h))))
+        Ok(Some(Value::Hash(h)))
     }
 
     /// Type 13: a ziplist of field/value pairs, converted to a listpack.
@@ -581,7 +581,7 @@ impl<R: Read> RdbReader<R> {
                 return Err(self.corrupt("Duplicate set members detected"));
             }
         }
-        Ok(Some(Value::Set(Box::new(set))))
+        Ok(Some(Value::Set(set)))
     }
 
     /// Type 11: an intset blob, checked deeply (sorted, unique, not empty);
@@ -596,7 +596,7 @@ impl<R: Read> RdbReader<R> {
         if set.len() as u64 > lim.set_max_intset_entries {
             set.convert_to_hashtable();
         }
-        Ok(Some(Value::Set(Box::new(set))))
+        Ok(Some(Value::Set(set)))
     }
 
     /// Type 20 (Redis 7.2): a listpack of members. Redis 7.0 has no listpack
@@ -635,7 +635,7 @@ impl<R: Read> RdbReader<R> {
                 return Err(self.corrupt("Duplicate set members detected"));
             }
         }
-        Ok(Some(Value::Set(Box::new(set))))
+        Ok(Some(Value::Set(set)))
     }
 }
 
@@ -673,7 +673,7 @@ impl<R: Read> RdbReader<R> {
         }
         let mut zs = ZSetObj::Skiplist(Box::new(z));
         zs.convert_to_listpack_if_needed(maxelelen, totelelen, &zset_limits(lim));
-        Ok(Some(Value::ZSet(Box::new(zs))))
+        Ok(Some(Value::ZSet(zs)))
     }
 
     /// Type 12: a ziplist of member/score pairs, converted to a listpack.
@@ -711,7 +711,7 @@ fn hash_from_listpack(lp: Listpack, lim: &EncodingLimits) -> Option<Value> {
     if h.len() as u64 > lim.hash_max_listpack_entries {
         h.convert_to_hashtable();
     }
-    Some(Value::Hash(Box::new(h)))
+    Some(Value::Hash(h))
 }
 
 /// Checks a validated listpack as a hash: field/value pairs (an even
@@ -745,7 +745,7 @@ fn zset_from_listpack(lp: Listpack, lim: &EncodingLimits) -> Option<Value> {
     if z.len() as u64 > lim.zset_max_listpack_entries {
         z.convert_to_skiplist();
     }
-    Some(Value::ZSet(Box::new(z)))
+    Some(Value::ZSet(z))
 }
 
 /// The score held by a listpack score entry, if it is a number: an integer
@@ -1230,8 +1230,8 @@ mod tests {
             strs.add(m, 512);
         }
         assert_eq!(strs.encoding_name(), "hashtable");
-        put(&mut d[0], b"ints", Value::Set(Box::new(ints)));
-        put(&mut d[0], b"strs", Value::Set(Box::new(strs)));
+        put(&mut d[0], b"ints", Value::Set(ints));
+        put(&mut d[0], b"strs", Value::Set(strs));
         let out = save(&d);
         // The intset goes out as its blob, type 11.
         let (t, body) = rdb_save_object_to_vec(&d[0].dict.get(b"ints").unwrap().v, false);
@@ -1397,7 +1397,7 @@ mod tests {
         for (m, s) in items {
             z.zset_add(*s, m, 0, lim);
         }
-        Value::ZSet(Box::new(z))
+        Value::ZSet(z)
     }
 
     #[test]
@@ -1591,7 +1591,7 @@ mod tests {
         for (f, v) in items {
             h.hash_type_set(f, v, 512, 64);
         }
-        Value::Hash(Box::new(h))
+        Value::Hash(h)
     }
 
     #[test]
