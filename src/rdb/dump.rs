@@ -915,7 +915,7 @@ mod tests {
             l.append(b"f");
             l.append(b"v");
         }
-        let hp = create_dump_payload(&Value::Hash(Box::new(lp)), false);
+        let hp = create_dump_payload(&Value::Hash(lp), false);
         assert_eq!(run(&mut srv, &[b"RESTORE", b"h1", b"0", &hp]), b"+OK\r\n");
         assert_eq!(srv.dump.stat_dump_payload_sanitizations, 0);
         srv.config.sanitize_dump_payload = SanitizeDumpPayload::Yes;
