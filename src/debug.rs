@@ -415,6 +415,8 @@ const HELP: &[&str] = &[
     "    existing file, NOFLUSH keeps the current data, MERGE lets loaded keys replace it.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Turn the active expire cycle off or on (it is on by default).",
+    "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+    "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
     "SLEEP <seconds>",
     "    Block the server for <seconds>, which may be fractional.",
     "STRINGMATCH-TEST",
@@ -440,6 +442,10 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
         }
         (b"set-active-expire", 3) => {
             srv.active_expire_enabled = atoi(&c.argv[2]) != 0;
+            c.add_reply_ok();
+        }
+        (b"set-skip-checksum-validation", 3) => {
+            srv.dump.skip_checksum_validation = atoi(&c.argv[2]) != 0;
             c.add_reply_ok();
         }
         (b"log", 3) => {

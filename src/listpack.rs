@@ -548,9 +548,12 @@ impl Listpack {
         let mut to_skip = 0;
         while let Some(q) = p {
             if to_skip == 0 {
+                // A string entry is compared as bytes even when `s` looks
+                // like an integer: listpacks from RESTORE may hold integers
+                // as strings (Redis's `lpFind` compares them so too).
                 let hit = match (self.get(q), as_int) {
                     (LpValue::Int(v), Some(w)) => v == w,
-                    (LpValue::Str(x), None) => x == s,
+                    (LpValue::Str(x), _) => x == s,
                     _ => false,
                 };
                 if hit {

@@ -159,6 +159,8 @@ pub struct Server {
     pub blocked: crate::blocked::BlockedState,
     /// True while EXEC runs its queued commands (Redis `server.in_exec`).
     pub in_exec: bool,
+    /// DUMP/RESTORE switches and counters (`rdb/dump.rs`).
+    pub dump: crate::rdb::dump::DumpState,
 }
 
 impl Server {
@@ -237,6 +239,7 @@ impl Server {
             watch: Default::default(),
             blocked: Default::default(),
             in_exec: false,
+            dump: Default::default(),
             config,
         })
     }
@@ -662,6 +665,9 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         srv.track_instantaneous_metric(Metric::NetInput, input, now);
         srv.track_instantaneous_metric(Metric::NetOutput, output, now);
         srv.refresh_memory_stats();
+    }
+    if run_with_period(srv, 1000) {
+        crate::rdb::migrate::migrate_close_timedout_sockets(srv);
     }
     clients_cron(srv);
     databases_cron(srv);

@@ -7,6 +7,11 @@ pub fn err_wrong_type() -> &'static str {
     "WRONGTYPE Operation against a key holding the wrong kind of value"
 }
 
+/// `BUSYKEY Target key name already exists.` (RESTORE, MIGRATE's target).
+pub fn err_busy_key() -> &'static str {
+    "BUSYKEY Target key name already exists."
+}
+
 /// `ERR syntax error`.
 pub fn err_syntax() -> &'static str {
     "ERR syntax error"

@@ -118,6 +118,8 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::blocked::HANDLERS,
     crate::sort::HANDLERS,
     crate::object::HANDLERS,
+    crate::rdb::dump::HANDLERS,
+    crate::rdb::migrate::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.

@@ -413,6 +413,7 @@ impl<R: Read> RdbReader<R> {
                 continue;
             }
             let lp = if t == RDB_TYPE_LIST_QUICKLIST_2 {
+                self.sanitized += 1;
                 if !Listpack::validate(&data, true) {
                     return Err(self.corrupt("Listpack integrity check failed."));
                 }
@@ -527,6 +528,7 @@ impl<R: Read> RdbReader<R> {
     /// Type 16: a listpack of field/value pairs.
     fn load_hash_listpack(&mut self, lim: &EncodingLimits) -> Result<Option<Value>, RdbLoadError> {
         let blob = self.load_blob()?;
+        self.sanitized += 1;
         if !Listpack::validate(&blob, true) {
             return Err(self.corrupt("Hash listpack integrity check failed."));
         }
@@ -586,6 +588,7 @@ impl<R: Read> RdbReader<R> {
     /// a hashtable when over `set-max-intset-entries`.
     fn load_set_intset(&mut self, lim: &EncodingLimits) -> Result<Option<Value>, RdbLoadError> {
         let blob = self.load_blob()?;
+        self.sanitized += 1;
         if !Intset::validate(&blob, true) {
             return Err(self.corrupt("Intset integrity check failed."));
         }
@@ -685,6 +688,7 @@ impl<R: Read> RdbReader<R> {
     /// Type 17: a listpack of member/score pairs.
     fn load_zset_listpack(&mut self, lim: &EncodingLimits) -> Result<Option<Value>, RdbLoadError> {
         let blob = self.load_blob()?;
+        self.sanitized += 1;
         if !Listpack::validate(&blob, true) {
             return Err(self.corrupt("Zset listpack integrity check failed."));
         }
@@ -2065,6 +2069,7 @@ mod tests {
             pos: 0,
             size: b.len() as u64,
             cksum: None,
+            sanitized: 0,
         };
         assert_eq!(r.load_double_value().unwrap(), f64::NEG_INFINITY);
         assert_eq!(r.load_double_value().unwrap(), f64::INFINITY);
