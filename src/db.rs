@@ -238,6 +238,38 @@ pub fn signal_modified_key(srv: &mut Server, dbid: usize, key: &[u8]) {
     crate::multi::touch_watched_key(srv, dbid, key);
 }
 
+/// The common end of a command that removed `removed` elements from the
+/// collection at `key` (HDEL, SREM, ZREM): deletes the key when `emptied`,
+/// then, if anything was removed, signals the change, announces `event`
+/// of class `class` (and `del` for an emptied key) and counts the changes.
+pub fn removed_from_collection(
+    srv: &mut Server,
+    dbid: usize,
+    key: &[u8],
+    class: u32,
+    event: &str,
+    removed: i64,
+    emptied: bool,
+) {
+    if emptied {
+        db_delete(srv, dbid, key);
+    }
+    if removed > 0 {
+        signal_modified_key(srv, dbid, key);
+        crate::notify::notify_keyspace_event(srv, class, event, key, dbid);
+        if emptied {
+            crate::notify::notify_keyspace_event(
+                srv,
+                crate::notify::NOTIFY_GENERIC,
+                "del",
+                key,
+                dbid,
+            );
+        }
+        srv.dirty += removed;
+    }
+}
+
 /// Replies WRONGTYPE and returns true when `o` is not of type `t` (Redis `checkType`).
 pub fn check_type(c: &mut Client, o: &RObj, t: ObjType) -> bool {
     if o.v.obj_type() != t {

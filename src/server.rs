@@ -590,6 +590,21 @@ fn reject_command(srv: &mut Server, c: &mut Client, idx: usize, msg: &str) {
     srv.record_error_codes(c);
 }
 
+/// Runs `f` with the client's argv moved out, so a handler can read its
+/// arguments while it writes replies into the client, without copying them.
+/// This is how every handler that needs its arguments borrowed across
+/// replies reads them; `call` itself leaves argv in the client.
+#[inline]
+pub fn with_argv(
+    srv: &mut Server,
+    c: &mut Client,
+    f: impl FnOnce(&mut Server, &mut Client, &[bytes::Bytes]),
+) {
+    let argv = std::mem::take(&mut c.argv);
+    f(srv, c, &argv);
+    c.argv = argv;
+}
+
 /// Runs a command's handler, timing and counting it (Redis `call`).
 pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     // One clock read serves as the cached time and the call's start.

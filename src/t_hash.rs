@@ -36,15 +36,13 @@
 use bytes::Bytes;
 
 use crate::commands::Handler;
-use crate::db::{
-    check_type, db_add, db_delete, lookup_key_read, lookup_key_write, signal_modified_key,
-};
+use crate::db::{check_type, db_add, lookup_key_read, lookup_key_write, signal_modified_key};
 use crate::dict::{Dict, DictKey};
 use crate::listpack::{Listpack, LpValue};
 use crate::networking::{CLIENT_CLOSE_ASAP, Client};
-use crate::notify::{NOTIFY_GENERIC, NOTIFY_HASH, notify_keyspace_event};
+use crate::notify::{NOTIFY_HASH, notify_keyspace_event};
 use crate::object::{ObjType, RObj, Value};
-use crate::server::Server;
+use crate::server::{Server, with_argv};
 use crate::shared;
 use crate::t_set::{parse_scan_opts, reply_empty_scan, reply_scan_page};
 use crate::util::{IncrFloatError, incr_by_float, parse_scan_cursor, string2ll};
@@ -314,15 +312,6 @@ impl HashObj {
 // Helpers
 // ---------------------------------------------------------------------------
 
-/// Runs `f` with the client's argv moved out, so arguments can be read while
-/// replies are written into the client.
-#[inline]
-fn with_argv(srv: &mut Server, c: &mut Client, f: impl FnOnce(&mut Server, &mut Client, &[Bytes])) {
-    let argv = std::mem::take(&mut c.argv);
-    f(srv, c, &argv);
-    c.argv = argv;
-}
-
 /// The hash inside a value already type-checked as a hash.
 fn hash_of(o: &mut RObj) -> Option<&mut HashObj> {
     match &mut o.v {
@@ -580,17 +569,7 @@ pub fn hdel_command(srv: &mut Server, c: &mut Client) {
                 }
             }
         }
-        if emptied {
-            db_delete(srv, db, key);
-        }
-        if deleted > 0 {
-            signal_modified_key(srv, db, key);
-            notify_keyspace_event(srv, NOTIFY_HASH, "hdel", key, db);
-            if emptied {
-                notify_keyspace_event(srv, NOTIFY_GENERIC, "del", key, db);
-            }
-            srv.dirty += deleted;
-        }
+        crate::db::removed_from_collection(srv, db, key, NOTIFY_HASH, "hdel", deleted, emptied);
         c.add_reply_long_long(deleted);
     });
 }

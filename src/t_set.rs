@@ -55,7 +55,7 @@ use crate::intset::Intset;
 use crate::networking::{CLIENT_CLOSE_ASAP, Client};
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_SET, notify_keyspace_event};
 use crate::object::{ObjType, RObj, Value};
-use crate::server::Server;
+use crate::server::{Server, with_argv};
 use crate::shared;
 use crate::util::{parse_scan_cursor, string_match, string2ll};
 
@@ -359,15 +359,6 @@ fn add_to_table(d: &mut Dict<()>, member: &[u8]) -> bool {
 // Helpers
 // ---------------------------------------------------------------------------
 
-/// Runs `f` with the client's argv moved out, so arguments can be read while
-/// replies are written into the client.
-#[inline]
-fn with_argv(srv: &mut Server, c: &mut Client, f: impl FnOnce(&mut Server, &mut Client, &[Bytes])) {
-    let argv = std::mem::take(&mut c.argv);
-    f(srv, c, &argv);
-    c.argv = argv;
-}
-
 /// The set inside a value already type-checked as a set.
 fn set_of(o: &mut RObj) -> Option<&mut SetObj> {
     match &mut o.v {
@@ -570,17 +561,7 @@ pub fn srem_command(srv: &mut Server, c: &mut Client) {
                 }
             }
         }
-        if emptied {
-            db_delete(srv, db, key);
-        }
-        if deleted > 0 {
-            signal_modified_key(srv, db, key);
-            notify_keyspace_event(srv, NOTIFY_SET, "srem", key, db);
-            if emptied {
-                notify_keyspace_event(srv, NOTIFY_GENERIC, "del", key, db);
-            }
-            srv.dirty += deleted;
-        }
+        crate::db::removed_from_collection(srv, db, key, NOTIFY_SET, "srem", deleted, emptied);
         c.add_reply_long_long(deleted);
     });
 }

@@ -56,15 +56,13 @@
 //! is O(|a|*|b|) time and memory, bounded by `proto-max-bulk-len` bytes of
 //! table as in Redis.
 
-use bytes::Bytes;
-
 use crate::db::{
     check_type, db_add, db_delete, lookup_key_read, lookup_key_write, remove_expire, set_expire,
     set_key,
 };
 use crate::networking::Client;
 use crate::object::{ObjType, Value};
-use crate::server::Server;
+use crate::server::{Server, with_argv};
 use crate::shared;
 use crate::util::{IncrFloatError, incr_by_float, string2ll};
 
@@ -231,15 +229,6 @@ pub fn check_string_length(size: i64, append: i64, max: i64) -> bool {
 }
 
 const ERR_STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
-
-/// Runs `f` with the client's argv moved out, so the handler can read
-/// arguments while it writes replies into the client, without copying them.
-#[inline]
-fn with_argv(srv: &mut Server, c: &mut Client, f: impl FnOnce(&mut Server, &mut Client, &[Bytes])) {
-    let argv = std::mem::take(&mut c.argv);
-    f(srv, c, &argv);
-    c.argv = argv;
-}
 
 // ---- GET / SET family ----
 

@@ -92,7 +92,7 @@ use crate::listpack::{Listpack, LpValue};
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_ZSET, notify_keyspace_event};
 use crate::object::{ObjType, Value};
-use crate::server::Server;
+use crate::server::{Server, with_argv};
 use crate::shared;
 
 // ---- Skiplist ----
@@ -900,6 +900,24 @@ impl ZSet {
         None
     }
 
+    /// Walks from the header down every level, moving forward while
+    /// `advance` holds for the next node; returns the last node reached
+    /// (`HEAD` if none). The one search behind the range lookups.
+    fn descend(&self, advance: impl Fn(u32) -> bool) -> u32 {
+        let mut x = HEAD;
+        for i in (0..self.level).rev() {
+            loop {
+                let f = self.lvl(x, i).fwd;
+                if f != NIL && advance(f) {
+                    x = f;
+                } else {
+                    break;
+                }
+            }
+        }
+        x
+    }
+
     fn is_in_range(&self, r: &ZRangeSpec) -> bool {
         if r.is_empty() || self.tail == NIL {
             return false;
@@ -912,17 +930,7 @@ impl ZSet {
         if !self.is_in_range(r) {
             return None;
         }
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lvl(x, i);
-                if l.fwd != NIL && !r.gte_min(self.score(l.fwd)) {
-                    x = l.fwd;
-                } else {
-                    break;
-                }
-            }
-        }
+        let x = self.descend(|n| !r.gte_min(self.score(n)));
         let x = self.lvl(x, 0).fwd;
         if x == NIL || !r.lte_max(self.score(x)) {
             return None;
@@ -935,17 +943,7 @@ impl ZSet {
         if !self.is_in_range(r) {
             return None;
         }
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lvl(x, i);
-                if l.fwd != NIL && r.lte_max(self.score(l.fwd)) {
-                    x = l.fwd;
-                } else {
-                    break;
-                }
-            }
-        }
+        let x = self.descend(|n| r.lte_max(self.score(n)));
         if x == HEAD || !r.gte_min(self.score(x)) {
             return None;
         }
@@ -964,17 +962,7 @@ impl ZSet {
         if !self.is_in_lex_range(r) {
             return None;
         }
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lvl(x, i);
-                if l.fwd != NIL && !r.gte_min(self.ele(l.fwd)) {
-                    x = l.fwd;
-                } else {
-                    break;
-                }
-            }
-        }
+        let x = self.descend(|n| !r.gte_min(self.ele(n)));
         let x = self.lvl(x, 0).fwd;
         if x == NIL || !r.lte_max(self.ele(x)) {
             return None;
@@ -987,17 +975,7 @@ impl ZSet {
         if !self.is_in_lex_range(r) {
             return None;
         }
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.lvl(x, i);
-                if l.fwd != NIL && r.lte_max(self.ele(l.fwd)) {
-                    x = l.fwd;
-                } else {
-                    break;
-                }
-            }
-        }
+        let x = self.descend(|n| r.lte_max(self.ele(n)));
         if x == HEAD || !r.gte_min(self.ele(x)) {
             return None;
         }
@@ -1944,14 +1922,6 @@ const ERR_LEX_RANGE: &str = "ERR min or max not valid string range item";
 const ERR_NAN: &str = "ERR resulting score is not a number (NaN)";
 const ERR_NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
 
-/// Runs `f` with the client's argv moved out (no copies of the arguments).
-#[inline]
-fn with_argv(srv: &mut Server, c: &mut Client, f: impl FnOnce(&mut Server, &mut Client, &[Bytes])) {
-    let argv = std::mem::take(&mut c.argv);
-    f(srv, c, &argv);
-    c.argv = argv;
-}
-
 fn limits(srv: &Server) -> ZsetLimits {
     ZsetLimits::from_config(&srv.config)
 }
@@ -2259,17 +2229,7 @@ pub fn zrem_command(srv: &mut Server, c: &mut Client) {
                 }
             }
         }
-        if keyremoved {
-            db::db_delete(srv, dbid, key);
-        }
-        if deleted > 0 {
-            notify_keyspace_event(srv, NOTIFY_ZSET, "zrem", key, dbid);
-            if keyremoved {
-                notify_keyspace_event(srv, NOTIFY_GENERIC, "del", key, dbid);
-            }
-            db::signal_modified_key(srv, dbid, key);
-            srv.dirty += deleted;
-        }
+        db::removed_from_collection(srv, dbid, key, NOTIFY_ZSET, "zrem", deleted, keyremoved);
         c.add_reply_long_long(deleted);
     });
 }
