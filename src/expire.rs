@@ -44,11 +44,31 @@ pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
     true
 }
 
+/// Deletes an expired key and queues its deletion for the AOF and replicas
+/// as `DEL key` (`UNLINK key` with `lazyfree-lazy-expire`), as Redis
+/// `deleteExpiredKeyAndPropagate` does.
 fn delete_expired_key(srv: &mut Server, dbid: usize, key: &[u8]) {
     if db::db_delete(srv, dbid, key) {
         db::signal_modified_key(srv, dbid, key);
+        propagate_deletion(srv, dbid, key, srv.config.lazyfree_lazy_expire);
         srv.stat_expiredkeys += 1;
     }
+}
+
+/// Queues `DEL key` (or `UNLINK key` when `lazy`) for propagation (Redis
+/// `propagateDeletion`).
+pub fn propagate_deletion(srv: &mut Server, dbid: usize, key: &[u8], lazy: bool) {
+    let cmd: &'static [u8] = if lazy { b"UNLINK" } else { b"DEL" };
+    let argv = vec![
+        bytes::Bytes::from_static(cmd),
+        bytes::Bytes::copy_from_slice(key),
+    ];
+    crate::server::also_propagate(
+        srv,
+        dbid,
+        argv,
+        crate::server::PROPAGATE_AOF | crate::server::PROPAGATE_REPL,
+    );
 }
 
 /// Samples volatile keys and deletes expired ones; see the module docs.
@@ -167,6 +187,8 @@ pub fn active_expire_cycle(srv: &mut Server, kind: ExpireCycle) {
         0.0
     };
     srv.stat_expired_stale_perc = current_perc * 0.05 + srv.stat_expired_stale_perc * 0.95;
+    // All the DELs of one cycle go out together (Redis wraps them in MULTI/EXEC).
+    crate::server::propagate_pending_commands(srv);
 }
 
 // ---- Commands ----

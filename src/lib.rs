@@ -7,8 +7,10 @@
 
 pub mod ae;
 pub mod anet;
+pub mod aof;
 pub mod bio;
 pub mod blocked;
+pub mod childinfo;
 pub mod commands;
 pub mod config;
 pub mod db;

@@ -71,6 +71,19 @@ pub const CLIENT_BLOCKED: u64 = 1 << 12;
 pub const CLIENT_UNBLOCKED: u64 = 1 << 13;
 /// Blocking commands must answer as if they timed out (EXEC, scripts; Redis `CLIENT_DENY_BLOCKING`).
 pub const CLIENT_DENY_BLOCKING: u64 = 1 << 14;
+/// Propagate this command to the AOF even if it changed nothing (Redis `CLIENT_FORCE_AOF`).
+pub const CLIENT_FORCE_AOF: u64 = 1 << 15;
+/// Propagate this command to replicas even if it changed nothing (Redis `CLIENT_FORCE_REPL`).
+pub const CLIENT_FORCE_REPL: u64 = 1 << 16;
+/// Do not propagate this command to the AOF (Redis `CLIENT_PREVENT_AOF_PROP`).
+pub const CLIENT_PREVENT_AOF_PROP: u64 = 1 << 17;
+/// Do not propagate this command to replicas (Redis `CLIENT_PREVENT_REPL_PROP`).
+pub const CLIENT_PREVENT_REPL_PROP: u64 = 1 << 18;
+/// Do not propagate this command at all; `also_propagate` still works
+/// (Redis `CLIENT_PREVENT_PROP`).
+pub const CLIENT_PREVENT_PROP: u64 = CLIENT_PREVENT_AOF_PROP | CLIENT_PREVENT_REPL_PROP;
+/// The per-command propagation flags, cleared around every call.
+pub const CLIENT_PROP_FLAGS: u64 = CLIENT_FORCE_AOF | CLIENT_FORCE_REPL | CLIENT_PREVENT_PROP;
 
 /// A client's socket.
 pub enum Conn {
@@ -170,9 +183,19 @@ pub struct Client {
     pub write_registered: bool,
     /// Commands queued by MULTI (see `multi.rs`).
     pub mstate: crate::multi::MultiState,
+    /// The form this command is propagated in, when the handler rewrote it
+    /// (Redis `rewriteClientCommandVector`; argv itself stays as received).
+    pub propagate_argv: Option<Vec<Bytes>>,
 }
 
 impl Client {
+    /// Propagates this command as `argv` instead of what the client sent
+    /// (Redis `rewriteClientCommandVector`): SET EX becomes SET PXAT, SPOP
+    /// becomes SREM, and so on. Takes effect only if the command is dirty.
+    pub fn rewrite_command_vector(&mut self, argv: Vec<Bytes>) {
+        self.propagate_argv = Some(argv);
+    }
+
     /// A client for an accepted connection.
     pub fn new(
         id: u64,
@@ -211,6 +234,7 @@ impl Client {
             error_codes: Vec::new(),
             write_registered: false,
             mstate: crate::multi::MultiState::default(),
+            propagate_argv: None,
         }
     }
 

@@ -443,6 +443,26 @@ fn encode_integer(v: i64) -> Option<([u8; 5], usize)> {
     }
 }
 
+/// Background-save state and persistence stats (Redis's `rdb_*` fields of
+/// `struct redisServer`).
+#[derive(Debug, Default)]
+pub struct RdbState {
+    /// A BGSAVE SCHEDULE is waiting for the current child to finish.
+    pub bgsave_scheduled: bool,
+}
+
+/// Called by the cron when the BGSAVE child ended (Redis
+/// `backgroundSaveDoneHandler`).
+pub fn background_save_done_handler(_srv: &mut Server, exit: crate::childinfo::ChildExit) {
+    if exit.bysignal == 0 && exit.exitcode == 0 {
+        tracing::info!("Background saving terminated with success");
+    } else if exit.bysignal == 0 {
+        tracing::warn!("Background saving error");
+    } else {
+        tracing::warn!("Background saving terminated by signal {}", exit.bysignal);
+    }
+}
+
 /// Writes a whole RDB file (header to checksum) for `dbs` into `w`
 /// (Redis `rdbSaveRio`). Empty databases are skipped.
 ///

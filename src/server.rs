@@ -161,6 +161,38 @@ pub struct Server {
     pub in_exec: bool,
     /// DUMP/RESTORE switches and counters (`rdb/dump.rs`).
     pub dump: crate::rdb::dump::DumpState,
+    // ---- propagation (AOF and, later, replication) ----
+    /// Writes waiting to be propagated at the end of the current execution
+    /// unit (Redis `server.also_propagate`).
+    pub also_propagate: Vec<RedisOp>,
+    /// Depth of `call` nesting: 0 outside a command, 1 in a top-level
+    /// handler, 2 in a command EXEC runs (Redis `server.in_nested_call`).
+    pub in_nested_call: u32,
+    /// True while the dataset is being loaded (Redis `server.loading`):
+    /// nothing is propagated and commands without the `loading` flag get
+    /// `-LOADING`.
+    pub loading: bool,
+    /// The AOF state: on/off, buffer, files, fsync bookkeeping (`aof.rs`).
+    pub aof: crate::aof::AofState,
+    /// The forked child, if any (`childinfo.rs`).
+    pub child: crate::childinfo::ChildState,
+    /// RDB background-save state and persistence stats (`rdb.rs`).
+    pub rdb: crate::rdb::RdbState,
+}
+
+/// Propagate to the AOF (Redis `PROPAGATE_AOF`).
+pub const PROPAGATE_AOF: u8 = 1;
+/// Propagate to replicas (Redis `PROPAGATE_REPL`).
+pub const PROPAGATE_REPL: u8 = 2;
+
+/// One write waiting to be propagated (Redis `redisOp`).
+#[derive(Clone, Debug)]
+pub struct RedisOp {
+    /// Database the command runs in (a `SELECT` is emitted when it changes).
+    pub dbid: usize,
+    pub argv: Vec<bytes::Bytes>,
+    /// `PROPAGATE_AOF | PROPAGATE_REPL` bits.
+    pub target: u8,
 }
 
 impl Server {
@@ -240,6 +272,12 @@ impl Server {
             blocked: Default::default(),
             in_exec: false,
             dump: Default::default(),
+            also_propagate: Vec::new(),
+            in_nested_call: 0,
+            loading: false,
+            aof: Default::default(),
+            child: Default::default(),
+            rdb: Default::default(),
             config,
         })
     }
@@ -605,7 +643,15 @@ pub fn with_argv(
     c.argv = argv;
 }
 
-/// Runs a command's handler, timing and counting it (Redis `call`).
+/// Runs a command's handler, timing and counting it, then propagates its
+/// write (Redis `call`).
+///
+/// A handler that changed `srv.dirty` is propagated as its argv, or as the
+/// vector it set with [`Client::rewrite_command_vector`]; flags on the
+/// client force or prevent propagation (`CLIENT_FORCE_AOF`,
+/// `CLIENT_PREVENT_PROP`, ...). EXEC is never propagated itself: the
+/// commands it ran are. At the end of the outermost call everything
+/// gathered is emitted ([`propagate_pending_commands`]).
 pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     // One clock read serves as the cached time and the call's start.
     let start = crate::util::ustime();
@@ -617,7 +663,12 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
         srv.record_error_codes(c);
         return;
     };
+    let dirty_before = srv.dirty;
+    let old_prop_flags = c.flags & networking::CLIENT_PROP_FLAGS;
+    c.flags &= !networking::CLIENT_PROP_FLAGS;
+    srv.in_nested_call += 1;
     handler(srv, c);
+    srv.in_nested_call -= 1;
     let dur = (crate::util::ustime() - start).max(0) as u64;
     let failed = srv.record_error_codes(c) > 0;
     let cmd = &mut srv.commands.cmds[idx];
@@ -627,6 +678,95 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
         cmd.failed_calls += 1;
     }
     srv.stat_numcommands += 1;
+    let dirty = srv.dirty - dirty_before > 0;
+    let rewritten = c.propagate_argv.take();
+    if (dirty || c.flags & (networking::CLIENT_FORCE_AOF | networking::CLIENT_FORCE_REPL) != 0)
+        && c.flags & networking::CLIENT_PREVENT_PROP != networking::CLIENT_PREVENT_PROP
+        && srv.commands.cmds[idx].fullname != "exec"
+    {
+        let mut target = 0;
+        if dirty {
+            target |= PROPAGATE_AOF | PROPAGATE_REPL;
+        }
+        if c.flags & networking::CLIENT_FORCE_REPL != 0 {
+            target |= PROPAGATE_REPL;
+        }
+        if c.flags & networking::CLIENT_FORCE_AOF != 0 {
+            target |= PROPAGATE_AOF;
+        }
+        if c.flags & networking::CLIENT_PREVENT_REPL_PROP != 0 {
+            target &= !PROPAGATE_REPL;
+        }
+        if c.flags & networking::CLIENT_PREVENT_AOF_PROP != 0 {
+            target &= !PROPAGATE_AOF;
+        }
+        if target != 0 && should_propagate(srv, target) {
+            let argv = rewritten.unwrap_or_else(|| c.argv.clone());
+            also_propagate(srv, c.db, argv, target);
+        }
+    }
+    c.flags = (c.flags & !networking::CLIENT_PROP_FLAGS) | old_prop_flags;
+    if srv.in_nested_call == 0 {
+        propagate_pending_commands(srv);
+    }
+}
+
+// ---- Propagation ----
+
+/// True when a write for `target` has somewhere to go (Redis
+/// `shouldPropagate`): the AOF is on, or (later) replicas or a backlog
+/// exist. Nothing is propagated while loading.
+pub fn should_propagate(srv: &Server, target: u8) -> bool {
+    if srv.loading || target == 0 {
+        return false;
+    }
+    target & PROPAGATE_AOF != 0 && srv.aof.is_on()
+}
+
+/// Queues a command to propagate at the end of the current execution unit
+/// (Redis `alsoPropagate`), after the commands queued before it.
+pub fn also_propagate(srv: &mut Server, dbid: usize, argv: Vec<bytes::Bytes>, target: u8) {
+    if !should_propagate(srv, target) {
+        return;
+    }
+    srv.also_propagate.push(RedisOp { dbid, argv, target });
+}
+
+/// Emits the queued writes (Redis `propagatePendingCommands`): more than
+/// one is wrapped in `MULTI` ... `EXEC`, the MULTI in the first command's
+/// database and the EXEC in the last one's, so no stray SELECT appears.
+pub fn propagate_pending_commands(srv: &mut Server) {
+    if srv.also_propagate.is_empty() {
+        return;
+    }
+    let ops = std::mem::take(&mut srv.also_propagate);
+    let transaction = ops.len() > 1;
+    let both = PROPAGATE_AOF | PROPAGATE_REPL;
+    if transaction {
+        propagate_now(
+            srv,
+            ops[0].dbid,
+            &[bytes::Bytes::from_static(b"MULTI")],
+            both,
+        );
+    }
+    for op in &ops {
+        propagate_now(srv, op.dbid, &op.argv, op.target);
+    }
+    if transaction {
+        let last = ops[ops.len() - 1].dbid;
+        propagate_now(srv, last, &[bytes::Bytes::from_static(b"EXEC")], both);
+    }
+}
+
+/// Sends one command to the AOF and (later) the replicas (Redis `propagateNow`).
+fn propagate_now(srv: &mut Server, dbid: usize, argv: &[bytes::Bytes], target: u8) {
+    if !should_propagate(srv, target) {
+        return;
+    }
+    if target & PROPAGATE_AOF != 0 && srv.aof.is_on() {
+        crate::aof::feed_append_only_file(srv, dbid, argv);
+    }
 }
 
 // ---- Cron ----
@@ -684,10 +824,26 @@ pub fn server_cron(srv: &mut Server) -> i64 {
     if run_with_period(srv, 1000) {
         crate::rdb::migrate::migrate_close_timedout_sockets(srv);
     }
+    persistence_cron(srv);
     clients_cron(srv);
     databases_cron(srv);
     srv.cronloops += 1;
     1000 / srv.hz as i64
+}
+
+/// The persistence part of the cron: reap a finished child and hand its
+/// exit to its owner; then save points and AOF rewrite triggers.
+fn persistence_cron(srv: &mut Server) {
+    crate::childinfo::receive_child_info(srv);
+    if let Some(exit) = crate::childinfo::check_child_done(srv) {
+        match exit.kind {
+            crate::childinfo::ChildType::Rdb => crate::rdb::background_save_done_handler(srv, exit),
+            crate::childinfo::ChildType::Aof => {
+                crate::aof::background_rewrite_done_handler(srv, exit)
+            }
+            crate::childinfo::ChildType::None => {}
+        }
+    }
 }
 
 fn run_with_period(srv: &Server, ms: i64) -> bool {
@@ -772,6 +928,11 @@ pub fn before_sleep(srv: &mut Server) {
     crate::blocked::handle_clients_blocked_on_keys(srv);
     if srv.active_expire_enabled {
         crate::expire::active_expire_cycle(srv, crate::expire::ExpireCycle::Fast);
+    }
+    // The AOF is written (and with `appendfsync always` fsynced) before any
+    // reply of this turn leaves, so an acknowledged write is on disk.
+    if srv.aof.is_on() {
+        crate::aof::flush_append_only_file(srv, false);
     }
     networking::handle_clients_with_pending_writes(srv);
     free_clients_in_async_free_queue(srv);
