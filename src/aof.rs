@@ -95,3 +95,13 @@ pub fn background_rewrite_done_handler(_srv: &mut Server, exit: crate::childinfo
         tracing::warn!("Background AOF rewrite terminated with error");
     }
 }
+
+/// Appends INFO persistence's `aof_*` lines to `o` (Redis `genRedisInfoString`).
+pub fn info_aof_fields(srv: &Server, o: &mut String) {
+    o.push_str(if srv.aof.is_on() {
+        "aof_enabled:1\r\n"
+    } else {
+        "aof_enabled:0\r\n"
+    });
+    o.push_str("aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n");
+}
