@@ -51,8 +51,20 @@ pub struct ChildState {
     pub start_us: i64,
     /// Last reported copy-on-write bytes (INFO `current_cow_size`).
     pub cow_size: u64,
+    /// Highest copy-on-write bytes reported by this child (INFO `current_cow_peak`).
+    pub cow_peak: u64,
+    /// When the child last measured its copy-on-write size, unix ms; 0 when
+    /// never (INFO `current_cow_size_age`).
+    pub cow_updated_ms: i64,
     /// Last reported keys written (INFO `current_save_keys_processed`).
     pub keys_processed: u64,
+    /// Keys in all databases when the child was forked (INFO `current_save_keys_total`).
+    pub keys_total: u64,
+    /// Copy-on-write bytes the last RDB child reported when it finished
+    /// (INFO `rdb_last_cow_size`); kept across children.
+    pub rdb_cow_bytes: u64,
+    /// The same for the last AOF rewrite child (INFO `aof_last_cow_size`).
+    pub aof_cow_bytes: u64,
     /// How long the last fork took, µs (INFO `latest_fork_usec`).
     pub latest_fork_usec: i64,
     /// Total forks (INFO `total_forks`).
@@ -106,13 +118,19 @@ pub fn redis_fork(srv: &mut Server, kind: ChildType) -> io::Result<ForkOutcome> 
     }
     drop(wr);
     let now = crate::util::ustime();
+    let keys_total = srv.dbs.iter().map(|db| db.dict.len() as u64).sum();
     srv.child = ChildState {
         pid,
         kind,
         info_pipe: Some(File::from(rd)),
         start_us: now,
         cow_size: 0,
+        cow_peak: 0,
+        cow_updated_ms: 0,
         keys_processed: 0,
+        keys_total,
+        rdb_cow_bytes: srv.child.rdb_cow_bytes,
+        aof_cow_bytes: srv.child.aof_cow_bytes,
         latest_fork_usec: now - start,
         total_forks: srv.child.total_forks + 1,
     };
@@ -141,24 +159,140 @@ pub fn child_private_dirty() -> u64 {
         * 1024
 }
 
-/// Sends progress from the child: keys written so far and the current
-/// copy-on-write size, as one 16-byte record (Redis `sendChildInfoGeneric`).
+/// What a progress record reports (Redis `childInfoType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildInfoType {
+    /// Progress while writing: keys so far and the current copy-on-write size.
+    CurrentInfo = 0,
+    /// The final copy-on-write size of an AOF rewrite child.
+    AofCowSize = 1,
+    /// The final copy-on-write size of an RDB child.
+    RdbCowSize = 2,
+}
+
+/// One record on the info pipe: type, keys, cow bytes, cow measurement time
+/// (unix ms), each a little-endian u64/i64.
+const CHILD_INFO_RECORD: usize = 32;
+
+/// A copy-on-write reading may take at most 1/`CHILD_COW_DUTY_CYCLE` of
+/// the child's time (Redis `CHILD_COW_DUTY_CYCLE`).
+const CHILD_COW_DUTY_CYCLE: i64 = 100;
+
+/// The child's running copy-on-write figures (statics in Redis's
+/// `sendChildInfoGeneric`; a forked child starts with them zeroed because
+/// the parent never measures).
+struct CowStats {
+    cow: u64,
+    updated_us: i64,
+    update_cost_us: i64,
+    peak: u64,
+    sum: u64,
+    count: u64,
+}
+
+static COW_STATS: std::sync::Mutex<CowStats> = std::sync::Mutex::new(CowStats {
+    cow: 0,
+    updated_us: 0,
+    update_cost_us: 0,
+    peak: 0,
+    sum: 0,
+    count: 0,
+});
+
+/// Sends a progress record from the child (Redis `sendChildInfoGeneric`).
+///
+/// The copy-on-write size is measured from `/proc/self/smaps_rollup`
+/// ([`child_private_dirty`]); for [`ChildInfoType::CurrentInfo`] reports a
+/// new reading is taken only when the time since the last one exceeds 100
+/// times what that reading cost, since it is expensive on big processes.
+/// Each reading is logged as "Fork CoW for %s: current %zu MB, peak %zu MB,
+/// average %llu MB" (`pname` is "RDB" or "AOF rewrite"): at notice level
+/// for the final report, verbose for progress (and only when non-zero).
+/// If the parent is gone the child logs "Child failed reporting info to
+/// parent, exiting. %s" and exits with status 1.
+pub fn send_child_info_generic(info: &mut File, kind: ChildInfoType, keys: u64, pname: &str) {
+    let (cow, updated_us) = {
+        let mut st = COW_STATS.lock().unwrap_or_else(|e| e.into_inner());
+        let now = crate::util::ustime();
+        if kind != ChildInfoType::CurrentInfo
+            || st.updated_us == 0
+            || now - st.updated_us > st.update_cost_us * CHILD_COW_DUTY_CYCLE
+        {
+            st.cow = child_private_dirty();
+            st.updated_us = crate::util::ustime();
+            st.update_cost_us = st.updated_us - now;
+            st.peak = st.peak.max(st.cow);
+            st.sum += st.cow;
+            st.count += 1;
+            let msg = format!(
+                "Fork CoW for {}: current {} MB, peak {} MB, average {} MB",
+                pname,
+                st.cow >> 20,
+                st.peak >> 20,
+                (st.sum / st.count) >> 20
+            );
+            if kind != ChildInfoType::CurrentInfo {
+                tracing::info!("{}", msg);
+            } else if st.cow != 0 {
+                tracing::debug!("{}", msg);
+            }
+        }
+        (st.cow, st.updated_us)
+    };
+    let mut rec = [0u8; CHILD_INFO_RECORD];
+    rec[..8].copy_from_slice(&(kind as u64).to_le_bytes());
+    rec[8..16].copy_from_slice(&keys.to_le_bytes());
+    rec[16..24].copy_from_slice(&cow.to_le_bytes());
+    rec[24..].copy_from_slice(&(updated_us / 1000).to_le_bytes());
+    if let Err(e) = info.write_all(&rec) {
+        tracing::warn!(
+            "Child failed reporting info to parent, exiting. {}",
+            crate::log::os_error_text(&e)
+        );
+        exit_from_child(1);
+    }
+}
+
+/// Sends a progress record with a copy-on-write size the caller measured:
+/// `keys` written so far and `cow` bytes (a [`ChildInfoType::CurrentInfo`]
+/// record stamped now). Failures to write are ignored.
 pub fn send_child_info(info: &mut File, keys: u64, cow: u64) {
-    let mut rec = [0u8; 16];
-    rec[..8].copy_from_slice(&keys.to_le_bytes());
-    rec[8..].copy_from_slice(&cow.to_le_bytes());
+    let mut rec = [0u8; CHILD_INFO_RECORD];
+    rec[..8].copy_from_slice(&(ChildInfoType::CurrentInfo as u64).to_le_bytes());
+    rec[8..16].copy_from_slice(&keys.to_le_bytes());
+    rec[16..24].copy_from_slice(&cow.to_le_bytes());
+    rec[24..].copy_from_slice(&crate::util::mstime().to_le_bytes());
     let _ = info.write_all(&rec);
 }
 
-/// Reads every complete progress record the child has sent (Redis `receiveChildInfo`).
+/// Reads every complete progress record the child has sent (Redis
+/// `receiveChildInfo` / `updateChildInfo`): progress records update the
+/// `current_*` figures, final records `rdb_cow_bytes` / `aof_cow_bytes`.
 pub fn receive_child_info(srv: &mut Server) {
-    let Some(p) = srv.child.info_pipe.as_mut() else {
+    let st = &mut srv.child;
+    let Some(p) = st.info_pipe.as_mut() else {
         return;
     };
-    let mut rec = [0u8; 16];
-    while let Ok(16) = p.read(&mut rec) {
-        srv.child.keys_processed = u64::from_le_bytes(rec[..8].try_into().unwrap_or_default());
-        srv.child.cow_size = u64::from_le_bytes(rec[8..].try_into().unwrap_or_default());
+    let mut rec = [0u8; CHILD_INFO_RECORD];
+    let word = |r: &[u8; CHILD_INFO_RECORD], i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&r[i * 8..i * 8 + 8]);
+        u64::from_le_bytes(b)
+    };
+    // Records are far smaller than PIPE_BUF, so each write arrives whole.
+    while let Ok(CHILD_INFO_RECORD) = p.read(&mut rec) {
+        let (kind, keys, cow, updated) = (word(&rec, 0), word(&rec, 1), word(&rec, 2), word(&rec, 3));
+        match kind {
+            0 => {
+                st.cow_peak = st.cow_peak.max(cow);
+                st.cow_size = cow;
+                st.cow_updated_ms = updated as i64;
+                st.keys_processed = keys;
+            }
+            1 => st.aof_cow_bytes = cow,
+            2 => st.rdb_cow_bytes = cow,
+            _ => {}
+        }
     }
 }
 
@@ -208,7 +342,10 @@ pub fn reset_child_state(srv: &mut Server) {
     srv.child.kind = ChildType::None;
     srv.child.info_pipe = None;
     srv.child.cow_size = 0;
+    srv.child.cow_peak = 0;
+    srv.child.cow_updated_ms = 0;
     srv.child.keys_processed = 0;
+    srv.child.keys_total = 0;
     crate::dict::set_resize_enabled(true);
 }
 

@@ -760,8 +760,10 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client) {
         n += empty_db(srv, id, async_free);
     }
     srv.dirty += n;
-    // Redis `flushAllDataAndResetRDB`: with save points configured the
-    // (now empty) dataset is saved at once, which resets the dirty counter.
+    // Redis `flushAllDataAndResetRDB`: a running BGSAVE would write the old
+    // data, so it is killed; with save points configured the (now empty)
+    // dataset is saved at once, which resets the dirty counter.
+    crate::rdb::kill_rdb_child(srv);
     if !srv.config.save_params.is_empty() {
         let _ = rdb_save_internal(srv);
     }

@@ -403,6 +403,8 @@ const HELP: &[&str] = &[
     "    Show low-level details of the value stored at <key>.",
     "POPULATE <count> [<prefix>] [<size>]",
     "    Create <count> string keys <prefix>:<n> (prefix 'key' by default), values of <size> bytes.",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
     "PROTOCOL <type>",
     "    Reply with a sample of a RESP type: string, integer, double, bignum, null,",
     "    array, set, map, attrib, push, verbatim, true, false.",
@@ -438,6 +440,10 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             if secs > 0.0 && secs.is_finite() {
                 std::thread::sleep(std::time::Duration::from_micros((secs * 1e6) as u64));
             }
+            c.add_reply_ok();
+        }
+        (b"pause-cron", 3) => {
+            srv.pause_cron = atoi(&c.argv[2]) != 0;
             c.add_reply_ok();
         }
         (b"set-active-expire", 3) => {

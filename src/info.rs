@@ -4,8 +4,8 @@
 //!
 //! Values are real: memory figures come from jemalloc's `stats.allocated`
 //! (refreshed by the cron) and `/proc/self/statm`; CPU from `getrusage`.
-//! Fields of subsystems this build does not have (persistence, replication,
-//! Lua) report their idle state, which is the truth for this server.
+//! Fields of subsystems this build does not have (replication, Lua,
+//! modules) report their idle state, which is the truth for this server.
 
 use std::fmt::Write as _;
 
@@ -107,6 +107,42 @@ const ALL_SECTIONS: &[&str] = &[
     "cluster",
     "keyspace",
 ];
+
+/// The `loading_*` lines shown while loading (Redis `genRedisInfoString`):
+/// progress against the file size (or, when unknown, against the
+/// `used-mem` recorded in the file, capped at 99.99%) and an ETA from the
+/// rate so far (1 s during the first second).
+fn loading_fields(srv: &Server, now_s: i64, o: &mut String) {
+    let r = &srv.rdb;
+    let (perc, remaining) = if r.loading_total_bytes > 0 {
+        (
+            r.loading_loaded_bytes as f64 / r.loading_total_bytes as f64 * 100.0,
+            r.loading_total_bytes as i64 - r.loading_loaded_bytes as i64,
+        )
+    } else if r.loading_rdb_used_mem > 0 {
+        let perc = (r.loading_loaded_bytes as f64 / r.loading_rdb_used_mem as f64 * 100.0).min(99.99);
+        let rem = (r.loading_rdb_used_mem as i64 - r.loading_loaded_bytes as i64).max(1);
+        (perc, rem)
+    } else {
+        (0.0, 1)
+    };
+    let elapsed = now_s - r.loading_start_time;
+    let eta = if elapsed == 0 {
+        1
+    } else {
+        elapsed * remaining / (r.loading_loaded_bytes as i64 + 1)
+    };
+    let _ = write!(
+        o,
+        "loading_start_time:{}\r\nloading_total_bytes:{}\r\nloading_rdb_used_mem:{}\r\nloading_loaded_bytes:{}\r\nloading_loaded_perc:{:.2}\r\nloading_eta_seconds:{}\r\n",
+        r.loading_start_time,
+        r.loading_total_bytes,
+        r.loading_rdb_used_mem,
+        r.loading_loaded_bytes,
+        perc,
+        eta
+    );
+}
 
 /// Builds the INFO text for the requested section names (already lowercased).
 /// The current client `c` counts among the connected clients.
@@ -240,23 +276,56 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
             );
         }
         "persistence" => {
+            let ch = &srv.child;
+            let rdb_child = ch.kind == crate::childinfo::ChildType::Rdb;
+            let now_s = crate::util::mstime() / 1000;
+            let fork_perc = if ch.keys_total > 0 {
+                ch.keys_processed as f64 / ch.keys_total as f64 * 100.0
+            } else {
+                0.0
+            };
+            let cow_age = if ch.cow_updated_ms > 0 {
+                ((crate::util::mstime() - ch.cow_updated_ms).max(0) / 1000) as u64
+            } else {
+                0
+            };
             let _ = write!(
                 o,
-                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
+                "# Persistence\r\nloading:{}\r\nasync_loading:{}\r\ncurrent_cow_peak:{}\r\ncurrent_cow_size:{}\r\ncurrent_cow_size_age:{}\r\ncurrent_fork_perc:{:.2}\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
+                (srv.loading && !srv.rdb.async_loading) as i32,
+                srv.rdb.async_loading as i32,
+                ch.cow_peak,
+                ch.cow_size,
+                cow_age,
+                fork_perc,
+                ch.keys_processed,
+                ch.keys_total,
                 srv.dirty,
+                rdb_child as i32,
                 srv.lastsave,
+                if srv.rdb.lastbgsave_ok { "ok" } else { "err" },
+                srv.rdb.save_time_last,
+                if rdb_child && srv.rdb.save_time_start >= 0 {
+                    now_s - srv.rdb.save_time_start
+                } else {
+                    -1
+                },
                 srv.stat_rdb_saves,
+                ch.rdb_cow_bytes,
                 srv.rdb_last_load_keys_expired,
                 srv.rdb_last_load_keys_loaded
             );
             crate::aof::info_aof_fields(srv, o);
             o.push_str("module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
+            if srv.loading {
+                loading_fields(srv, now_s, o);
+            }
         }
         "stats" => {
             let kbps = |m: Metric| srv.get_instantaneous_metric(m) as f64 / 1024.0;
             let _ = write!(
                 o,
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:{}\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\nmigrate_cached_sockets:{}\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
                 srv.stat_numconnections,
                 srv.stat_numcommands,
                 srv.get_instantaneous_metric(Metric::Command),
@@ -272,6 +341,8 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
                 srv.stat_evictedkeys,
                 srv.stat_keyspace_hits,
                 srv.stat_keyspace_misses,
+                srv.child.latest_fork_usec,
+                srv.child.total_forks,
                 srv.dump.migrate_cached_sockets.len(),
                 srv.stat_unexpected_error_replies,
                 srv.stat_total_error_replies,

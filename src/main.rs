@@ -1,8 +1,6 @@
 //! The `rustredis` binary: `rustredis [CONFIG_FILE] [--directive value ...]`,
 //! exactly like `redis-server` (Redis `main()` in `server.c`).
 
-use std::sync::atomic::Ordering;
-
 use rustredis::config::{self, Config};
 use rustredis::server::{self, Server};
 use rustredis::server_cmds::REDIS_VERSION;
@@ -157,12 +155,12 @@ fn main() {
             unimplemented.join(", ")
         );
     }
+    // Signals first: a SIGTERM during a long load shuts down cleanly.
+    server::setup_signal_handlers(&srv);
     let load_start = std::time::Instant::now();
     let dbfilename = srv.config.dbfilename.clone();
     match rustredis::rdb::rdb_load(&mut srv, &dbfilename) {
-        Ok(info) => {
-            srv.rdb_last_load_keys_loaded = info.keys_loaded;
-            srv.rdb_last_load_keys_expired = info.keys_expired;
+        Ok(_) => {
             tracing::info!(
                 "DB loaded from disk: {:.3} seconds",
                 load_start.elapsed().as_secs_f64()
@@ -177,15 +175,6 @@ fn main() {
             std::process::exit(1)
         }
     }
-    for (sig, flag) in [
-        (signal_hook::consts::SIGTERM, srv.sigterm.clone()),
-        (signal_hook::consts::SIGINT, srv.sigint.clone()),
-    ] {
-        if let Err(e) = signal_hook::flag::register(sig, flag) {
-            tracing::warn!("Can't install signal handler: {}", e);
-        }
-    }
-    srv.sigterm.store(false, Ordering::SeqCst);
     tracing::info!("Ready to accept connections");
     let code = server::ae_main(&mut srv);
     std::process::exit(code);

@@ -443,25 +443,266 @@ fn encode_integer(v: i64) -> Option<([u8; 5], usize)> {
     }
 }
 
-/// Background-save state and persistence stats (Redis's `rdb_*` fields of
-/// `struct redisServer`).
-#[derive(Debug, Default)]
+/// Seconds to wait before retrying a background save that failed, for
+/// save points and BGSAVE SCHEDULE (Redis `CONFIG_BGSAVE_RETRY_DELAY`).
+pub const CONFIG_BGSAVE_RETRY_DELAY: i64 = 5;
+
+/// Background-save state, persistence stats and the loading state (Redis's
+/// `rdb_*`, `lastbgsave_*` and `loading_*` fields of `struct redisServer`).
+#[derive(Debug)]
 pub struct RdbState {
     /// A BGSAVE SCHEDULE is waiting for the current child to finish.
     pub bgsave_scheduled: bool,
+    /// Whether the last background save (or SAVE) succeeded (INFO
+    /// `rdb_last_bgsave_status`, and the MISCONF condition).
+    pub lastbgsave_ok: bool,
+    /// When the last background save was attempted, unix seconds.
+    pub lastbgsave_try: i64,
+    /// `srv.dirty` when the current child was forked; the changes made
+    /// meanwhile stay counted after it succeeds.
+    pub dirty_before_bgsave: i64,
+    /// When the current background save started, unix seconds; -1 when none.
+    pub save_time_start: i64,
+    /// How long the last background save took, seconds; -1 when none yet.
+    pub save_time_last: i64,
+    /// Loading: when it started, unix seconds (INFO `loading_start_time`).
+    pub loading_start_time: i64,
+    /// Loading: bytes of the file being loaded (INFO `loading_total_bytes`).
+    pub loading_total_bytes: u64,
+    /// Loading: bytes read so far (INFO `loading_loaded_bytes`).
+    pub loading_loaded_bytes: u64,
+    /// Loading: the `used-mem` aux field of the file (INFO `loading_rdb_used_mem`).
+    pub loading_rdb_used_mem: u64,
+    /// Loading happens while the old dataset keeps serving (replication
+    /// only; always false in this build).
+    pub async_loading: bool,
+}
+
+impl Default for RdbState {
+    fn default() -> RdbState {
+        RdbState {
+            bgsave_scheduled: false,
+            lastbgsave_ok: true,
+            lastbgsave_try: 0,
+            dirty_before_bgsave: 0,
+            save_time_start: -1,
+            save_time_last: -1,
+            loading_start_time: 0,
+            loading_total_bytes: 0,
+            loading_loaded_bytes: 0,
+            loading_rdb_used_mem: 0,
+            async_loading: false,
+        }
+    }
+}
+
+/// Starts a background save of every database to `filename` (Redis
+/// `rdbSaveBackground`): forks; the child writes `temp-<childpid>.rdb`,
+/// fsyncs and renames it (see [`rdb_save`]), reporting progress through
+/// the info pipe every 1024 keys at most once a second, then its final
+/// copy-on-write size, and exits 0 on success, 1 on failure.
+///
+/// The parent logs "Background saving started by pid %d", counts the save
+/// in INFO `rdb_saves` and returns. Errors: a child already exists, or
+/// fork failed (logged as "Can't save in background: fork: %s", and the
+/// last bgsave status becomes err).
+pub fn rdb_save_background(srv: &mut Server, filename: &str) -> Result<(), ()> {
+    if crate::childinfo::has_active_child_process(srv) {
+        return Err(());
+    }
+    srv.stat_rdb_saves += 1;
+    srv.rdb.dirty_before_bgsave = srv.dirty;
+    srv.rdb.lastbgsave_try = crate::util::mstime() / 1000;
+    // Everything the child needs is gathered before the fork.
+    let opts = RdbSaveOptions::from_server(srv);
+    let key_save_delay = srv.config.rdb_key_save_delay;
+    match crate::childinfo::redis_fork(srv, crate::childinfo::ChildType::Rdb) {
+        Ok(crate::childinfo::ForkOutcome::Child { mut info }) => {
+            crate::log::set_role(b'C');
+            close_listeners_in_child(srv);
+            let mut last_report = 0i64;
+            let mut report = |keys: u64| {
+                if keys & 1023 == 1 {
+                    let now = crate::util::mstime();
+                    if now - last_report >= 1000 {
+                        crate::childinfo::send_child_info_generic(
+                            &mut info,
+                            crate::childinfo::ChildInfoType::CurrentInfo,
+                            keys,
+                            "RDB",
+                        );
+                        last_report = now;
+                    }
+                }
+            };
+            let mut progress = SaveProgress {
+                key_save_delay,
+                on_key: Some(&mut report),
+            };
+            let ok =
+                rdb_save_dbs_to_file_with_progress(&srv.dbs, &opts, filename, &mut progress).is_ok();
+            drop(progress);
+            if ok {
+                tracing::info!("DB saved on disk");
+                crate::childinfo::send_child_info_generic(
+                    &mut info,
+                    crate::childinfo::ChildInfoType::RdbCowSize,
+                    0,
+                    "RDB",
+                );
+            }
+            crate::childinfo::exit_from_child(if ok { 0 } else { 1 });
+        }
+        Ok(crate::childinfo::ForkOutcome::Parent(pid)) => {
+            tracing::info!("Background saving started by pid {}", pid);
+            srv.rdb.save_time_start = crate::util::mstime() / 1000;
+            Ok(())
+        }
+        Err(e) => {
+            srv.rdb.lastbgsave_ok = false;
+            tracing::warn!(
+                "Can't save in background: fork: {}",
+                crate::log::os_error_text(&e)
+            );
+            Err(())
+        }
+    }
+}
+
+/// In a forked child: closes the inherited listening sockets (Redis
+/// `closeChildUnusedResourceAfterFork` via `closeListeningSockets(0)`), so
+/// the port is free as soon as the parent exits. Only the descriptors are
+/// closed: deregistering them would change the epoll set the parent shares.
+#[allow(unsafe_code)]
+fn close_listeners_in_child(srv: &Server) {
+    use std::os::fd::AsRawFd;
+    for l in &srv.listeners {
+        let fd = match l {
+            crate::anet::Listener::Tcp(t) => t.as_raw_fd(),
+            crate::anet::Listener::Unix(u, _) => u.as_raw_fd(),
+        };
+        // SAFETY: closes this process's copy of a descriptor; the child never
+        // uses the listener again and leaves with `_exit`, so nothing closes
+        // it a second time.
+        unsafe {
+            libc::close(fd);
+        }
+    }
+}
+
+/// Removes the temp file of save process `pid` (Redis `rdbRemoveTempFile`).
+pub fn rdb_remove_temp_file(pid: i32) {
+    let _ = std::fs::remove_file(temp_rdb_name(pid as u32));
+}
+
+/// Kills the RDB child, if one runs, and cleans up after it as the done
+/// handler does for a child killed by SIGUSR1: its temp file is removed
+/// and the last bgsave status is left as it was (Redis `killRDBChild`,
+/// whose cleanup `checkChildrenDone` does on the next cron).
+pub fn kill_rdb_child(srv: &mut Server) {
+    if srv.child.kind != crate::childinfo::ChildType::Rdb {
+        return;
+    }
+    let pid = srv.child.pid;
+    crate::childinfo::kill_child(srv);
+    background_save_done_handler(
+        srv,
+        crate::childinfo::ChildExit {
+            kind: crate::childinfo::ChildType::Rdb,
+            pid,
+            exitcode: 0,
+            bysignal: libc::SIGUSR1,
+        },
+    );
 }
 
 /// Called by the cron when the BGSAVE child ended (Redis
-/// `backgroundSaveDoneHandler`).
-pub fn background_save_done_handler(_srv: &mut Server, exit: crate::childinfo::ChildExit) {
+/// `backgroundSaveDoneHandler` / `backgroundSaveDoneHandlerDisk`).
+///
+/// Success: logs "Background saving terminated with success", keeps only
+/// the changes made since the fork in `srv.dirty`, sets `lastsave` to now
+/// and the status to ok. Exit code ≠ 0: "Background saving error", status
+/// err. Killed: "Background saving terminated by signal %d", its temp file
+/// removed, status err unless the signal was SIGUSR1 (our own kill). The
+/// duration goes to INFO `rdb_last_bgsave_time_sec`.
+pub fn background_save_done_handler(srv: &mut Server, exit: crate::childinfo::ChildExit) {
+    let now = crate::util::mstime() / 1000;
     if exit.bysignal == 0 && exit.exitcode == 0 {
         tracing::info!("Background saving terminated with success");
+        srv.dirty -= srv.rdb.dirty_before_bgsave;
+        srv.lastsave = now;
+        srv.rdb.lastbgsave_ok = true;
     } else if exit.bysignal == 0 {
         tracing::warn!("Background saving error");
+        srv.rdb.lastbgsave_ok = false;
     } else {
         tracing::warn!("Background saving terminated by signal {}", exit.bysignal);
+        rdb_remove_temp_file(exit.pid);
+        if exit.bysignal != libc::SIGUSR1 {
+            srv.rdb.lastbgsave_ok = false;
+        }
+    }
+    if srv.rdb.save_time_start >= 0 {
+        srv.rdb.save_time_last = now - srv.rdb.save_time_start;
+    }
+    srv.rdb.save_time_start = -1;
+}
+
+/// The save-point part of the cron (Redis `serverCron`): with no child
+/// running, starts a background save when some `save <seconds> <changes>`
+/// point is reached (at least `changes` writes and more than `seconds`
+/// since the last save), unless the last one failed less than
+/// [`CONFIG_BGSAVE_RETRY_DELAY`] seconds ago. Logs "%d changes in %d
+/// seconds. Saving...".
+pub fn check_save_points(srv: &mut Server) {
+    if crate::childinfo::has_active_child_process(srv) {
+        return;
+    }
+    let now = crate::util::mstime() / 1000;
+    let retry_ok =
+        now - srv.rdb.lastbgsave_try > CONFIG_BGSAVE_RETRY_DELAY || srv.rdb.lastbgsave_ok;
+    if !retry_ok {
+        return;
+    }
+    let hit = srv
+        .config
+        .save_params
+        .iter()
+        .find(|&&(seconds, changes)| srv.dirty >= changes && now - srv.lastsave > seconds)
+        .copied();
+    if let Some((seconds, changes)) = hit {
+        tracing::info!("{} changes in {} seconds. Saving...", changes, seconds);
+        let filename = srv.config.dbfilename.clone();
+        let _ = rdb_save_background(srv, &filename);
     }
 }
+
+/// Starts a BGSAVE SCHEDULE'd earlier once no child runs (same retry rule
+/// as save points; Redis `serverCron`).
+pub fn run_scheduled_bgsave(srv: &mut Server) {
+    if !srv.rdb.bgsave_scheduled || crate::childinfo::has_active_child_process(srv) {
+        return;
+    }
+    let now = crate::util::mstime() / 1000;
+    if now - srv.rdb.lastbgsave_try > CONFIG_BGSAVE_RETRY_DELAY || srv.rdb.lastbgsave_ok {
+        let filename = srv.config.dbfilename.clone();
+        if rdb_save_background(srv, &filename).is_ok() {
+            srv.rdb.bgsave_scheduled = false;
+        }
+    }
+}
+
+/// The MISCONF condition (Redis `writeCommandsDeniedByDiskError`, RDB
+/// part): `stop-writes-on-bgsave-error yes`, save points configured, and
+/// the last background save failed.
+pub fn writes_denied_by_rdb_error(srv: &Server) -> bool {
+    srv.config.stop_writes_on_bgsave_error
+        && !srv.config.save_params.is_empty()
+        && !srv.rdb.lastbgsave_ok
+}
+
+/// The MISCONF error for a failed background save (Redis `shared.bgsaveerr`).
+pub const BGSAVE_ERR: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
 /// Writes a whole RDB file (header to checksum) for `dbs` into `w`
 /// (Redis `rdbSaveRio`). Empty databases are skipped.
@@ -469,6 +710,27 @@ pub fn background_save_done_handler(_srv: &mut Server, exit: crate::childinfo::C
 /// # Latency
 /// O(keys + bytes); the caller blocks for the whole save (as SAVE does).
 pub fn rdb_save_rio<W: Write>(w: &mut W, dbs: &[RedisDb], opts: &RdbSaveOptions) -> io::Result<()> {
+    rdb_save_rio_with_progress(w, dbs, opts, &mut SaveProgress::default())
+}
+
+/// Per-key hooks of a save: the test delay and a progress callback.
+#[derive(Default)]
+pub struct SaveProgress<'a> {
+    /// `rdb-key-save-delay`: sleep after each key, as [`debug_delay`] reads it.
+    pub key_save_delay: i32,
+    /// Called after every key with the number of keys written so far
+    /// (Redis's `rdbSaveDb` key counter); a forked child reports progress
+    /// to the parent from here.
+    pub on_key: Option<&'a mut dyn FnMut(u64)>,
+}
+
+/// [`rdb_save_rio`] with per-key hooks (see [`SaveProgress`]).
+pub fn rdb_save_rio_with_progress<W: Write>(
+    w: &mut W,
+    dbs: &[RedisDb],
+    opts: &RdbSaveOptions,
+    progress: &mut SaveProgress<'_>,
+) -> io::Result<()> {
     let mut r = RdbWriter {
         w,
         cksum: if opts.checksum { Some(0) } else { None },
@@ -479,6 +741,7 @@ pub fn rdb_save_rio<W: Write>(w: &mut W, dbs: &[RedisDb], opts: &RdbSaveOptions)
     r.save_aux("ctime", opts.ctime.to_string().as_bytes())?;
     r.save_aux("used-mem", opts.used_mem.to_string().as_bytes())?;
     r.save_aux("aof-base", b"0")?;
+    let mut keys = 0u64;
     for db in dbs {
         if db.dict.is_empty() {
             continue;
@@ -490,11 +753,36 @@ pub fn rdb_save_rio<W: Write>(w: &mut W, dbs: &[RedisDb], opts: &RdbSaveOptions)
         r.save_len(db.expires.len() as u64)?;
         for (key, o) in db.dict.iter() {
             rdb_save_key_value_pair(&mut r, db, key, o, opts)?;
+            if progress.key_save_delay != 0 {
+                debug_delay(progress.key_save_delay);
+            }
+            keys += 1;
+            if let Some(f) = progress.on_key.as_mut() {
+                f(keys);
+            }
         }
     }
     r.save_type(RDB_OPCODE_EOF)?;
     let cksum = r.cksum.unwrap_or(0);
     r.w.write_all(&cksum.to_le_bytes())
+}
+
+/// Sleeps `usec` microseconds (Redis `debugDelay`, behind
+/// `rdb-key-save-delay` and `key-load-delay`). A negative value `-n` sleeps
+/// 1 µs with probability 1/n instead, so very short average delays are
+/// possible without a system call per key.
+pub fn debug_delay(usec: i32) {
+    let usec = if usec < 0 {
+        let n = (usec as i64).unsigned_abs();
+        let mut b = [0u8; 8];
+        let _ = getrandom::fill(&mut b);
+        if u64::from_le_bytes(b) % n == 0 { 1 } else { 0 }
+    } else {
+        usec as u64
+    };
+    if usec > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(usec));
+    }
 }
 
 /// One key: optional EXPIRETIME_MS, IDLE / FREQ, then type, key and value
@@ -540,24 +828,30 @@ fn cwd_for_log() -> String {
 /// Saves every database to `filename` (Redis `rdbSave`): writes
 /// `temp-<pid>.rdb` in the same directory as `filename` (the server's
 /// working directory, `dir`, for a bare `dbfilename`), fsyncs it, renames it
-/// to `filename` and fsyncs the directory.
+/// to `filename` and fsyncs the directory. `rdb-key-save-delay` applies.
 ///
-/// On success logs "DB saved on disk", sets `srv.dirty = 0` and
-/// `srv.lastsave` to now (unix seconds). On failure logs Redis's warning
-/// ("Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
-/// "Write error saving DB on disk: %s", "Error moving temp DB file %s on the
-/// final destination %s (in server root dir %s): %s" or "Failed to fsync
-/// directory while saving DB: %s"), removes the temp file and returns the error.
+/// On success logs "DB saved on disk", sets `srv.dirty = 0`, `srv.lastsave`
+/// to now (unix seconds) and the last bgsave status to ok, as Redis does.
+/// On failure logs Redis's warning ("Failed opening the temp RDB file %s
+/// (in server root dir %s) for saving: %s", "Write error saving DB on
+/// disk(%s): %s" naming the failed step, or "Error moving temp DB file %s
+/// on the final destination %s (in server root dir %s): %s"), removes the
+/// temp file and returns the error. Does not count in INFO `rdb_saves`
+/// (SAVE and BGSAVE count themselves).
 ///
 /// # Latency
 /// Blocks for the whole save: O(keys + bytes) plus two fsyncs.
 pub fn rdb_save(srv: &mut Server, filename: &str) -> io::Result<()> {
     let opts = RdbSaveOptions::from_server(srv);
-    rdb_save_dbs_to_file(&srv.dbs, &opts, filename)?;
+    let mut progress = SaveProgress {
+        key_save_delay: srv.config.rdb_key_save_delay,
+        on_key: None,
+    };
+    rdb_save_dbs_to_file_with_progress(&srv.dbs, &opts, filename, &mut progress)?;
     tracing::info!("DB saved on disk");
-    srv.stat_rdb_saves += 1;
     srv.dirty = 0;
     srv.lastsave = crate::util::mstime() / 1000;
+    srv.rdb.lastbgsave_ok = true;
     Ok(())
 }
 
@@ -568,12 +862,28 @@ pub fn rdb_save_dbs_to_file(
     opts: &RdbSaveOptions,
     filename: &str,
 ) -> io::Result<()> {
+    rdb_save_dbs_to_file_with_progress(dbs, opts, filename, &mut SaveProgress::default())
+}
+
+/// The name of the temp file a save by process `pid` writes (Redis
+/// `rdbRemoveTempFile`'s "temp-%d.rdb"), relative to the working directory.
+pub fn temp_rdb_name(pid: u32) -> String {
+    format!("temp-{}.rdb", pid)
+}
+
+/// [`rdb_save_dbs_to_file`] with per-key hooks (see [`SaveProgress`]).
+pub fn rdb_save_dbs_to_file_with_progress(
+    dbs: &[RedisDb],
+    opts: &RdbSaveOptions,
+    filename: &str,
+    progress: &mut SaveProgress<'_>,
+) -> io::Result<()> {
     let target = Path::new(filename);
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmpname = format!("temp-{}.rdb", std::process::id());
+    let tmpname = temp_rdb_name(std::process::id());
     let tmp = if dir == Path::new(".") {
         PathBuf::from(&tmpname)
     } else {
@@ -591,15 +901,16 @@ pub fn rdb_save_dbs_to_file(
             return Err(e);
         }
     };
-    let written = (|| -> io::Result<()> {
+    let written = (|| -> Result<(), (&'static str, io::Error)> {
         let mut w = BufWriter::with_capacity(256 * 1024, file);
-        rdb_save_rio(&mut w, dbs, opts)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()
+        rdb_save_rio_with_progress(&mut w, dbs, opts, progress).map_err(|e| ("rdbSaveRio", e))?;
+        let f = w.into_inner().map_err(|e| ("fflush", e.into_error()))?;
+        f.sync_all().map_err(|e| ("fsync", e))
     })();
-    if let Err(e) = written {
+    if let Err((op, e)) = written {
         tracing::warn!(
-            "Write error saving DB on disk: {}",
+            "Write error saving DB on disk({}): {}",
+            op,
             crate::log::os_error_text(&e)
         );
         let _ = std::fs::remove_file(&tmp);
@@ -618,7 +929,7 @@ pub fn rdb_save_dbs_to_file(
     }
     if let Err(e) = File::open(&dir).and_then(|d| d.sync_all()) {
         tracing::warn!(
-            "Failed to fsync directory while saving DB: {}",
+            "Write error saving DB on disk(fsyncFileDir): {}",
             crate::log::os_error_text(&e)
         );
         return Err(e);
@@ -627,12 +938,54 @@ pub fn rdb_save_dbs_to_file(
 }
 
 /// SAVE → `+OK` after a synchronous save to `dbfilename`; `-ERR` when the
-/// save failed (the reason is in the log), as Redis replies.
+/// save failed (the reason is in the log), as Redis replies. While a
+/// BGSAVE child runs: "ERR Background save already in progress".
 pub fn save_command(srv: &mut Server, c: &mut Client) {
+    if srv.child.kind == crate::childinfo::ChildType::Rdb {
+        c.add_reply_error("ERR Background save already in progress");
+        return;
+    }
+    srv.stat_rdb_saves += 1;
     let filename = srv.config.dbfilename.clone();
     match rdb_save(srv, &filename) {
         Ok(()) => c.add_reply_ok(),
         Err(_) => c.add_reply_error("ERR"),
+    }
+}
+
+/// BGSAVE [SCHEDULE] (Redis `bgsaveCommand`) → "+Background saving
+/// started", or "+Background saving scheduled" when another child (an AOF
+/// rewrite) runs and SCHEDULE was given, or when called inside
+/// MULTI/EXEC. Errors: "ERR Background save already in progress",
+/// "ERR Another child process is active (AOF?): can't BGSAVE right now.
+/// Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+/// the syntax error for other arguments, and "-ERR" when fork failed.
+pub fn bgsave_command(srv: &mut Server, c: &mut Client) {
+    let mut schedule = false;
+    if c.argv.len() > 1 {
+        if c.argv.len() == 2 && c.argv[1].eq_ignore_ascii_case(b"schedule") {
+            schedule = true;
+        } else {
+            c.add_reply_error(crate::shared::err_syntax());
+            return;
+        }
+    }
+    let in_exec = srv.in_exec;
+    if srv.child.kind == crate::childinfo::ChildType::Rdb {
+        c.add_reply_error("ERR Background save already in progress");
+    } else if crate::childinfo::has_active_child_process(srv) || in_exec {
+        if schedule || in_exec {
+            srv.rdb.bgsave_scheduled = true;
+            c.add_reply_status("Background saving scheduled");
+        } else {
+            c.add_reply_error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+        }
+    } else {
+        let filename = srv.config.dbfilename.clone();
+        match rdb_save_background(srv, &filename) {
+            Ok(()) => c.add_reply_status("Background saving started"),
+            Err(()) => c.add_reply_error("ERR"),
+        }
     }
 }
 
@@ -1055,6 +1408,19 @@ pub fn rdb_load_rio<R: Read>(
     dbs: &mut [RedisDb],
     opts: &RdbLoadOptions,
 ) -> Result<RdbLoadInfo, RdbLoadError> {
+    rdb_load_rio_with_progress(r, size, dbs, opts, &mut |_, _| {})
+}
+
+/// [`rdb_load_rio`] calling `progress(bytes_read, info_so_far)` after every
+/// key record (loaded, expired or skipped): the loading state uses it to
+/// update INFO `loading_*`, apply `key-load-delay` and serve clients.
+pub fn rdb_load_rio_with_progress<R: Read>(
+    r: R,
+    size: u64,
+    dbs: &mut [RedisDb],
+    opts: &RdbLoadOptions,
+    progress: &mut dyn FnMut(u64, &RdbLoadInfo),
+) -> Result<RdbLoadInfo, RdbLoadError> {
     let mut rd = RdbReader {
         r,
         pos: 0,
@@ -1177,6 +1543,7 @@ pub fn rdb_load_rio<R: Read>(
             expire = -1;
             lru_idle = -1;
             lfu_freq = -1;
+            progress(rd.pos, &info);
             continue;
         };
         if expire != -1 && expire < opts.now_ms {
@@ -1201,6 +1568,7 @@ pub fn rdb_load_rio<R: Read>(
         expire = -1;
         lru_idle = -1;
         lfu_freq = -1;
+        progress(rd.pos, &info);
     }
 
     if info.rdb_version >= 5 {
@@ -1254,7 +1622,43 @@ fn rdb_load_aux_field(key: &[u8], val: &[u8], opts: &RdbLoadOptions, info: &mut 
     }
 }
 
-/// Loads `filename` into the server's databases (Redis `rdbLoad`).
+/// Enters the loading state (Redis `startLoading`): `srv.loading` is set,
+/// so commands without the `loading` flag are refused with "-LOADING Redis
+/// is loading the dataset in memory" and nothing is propagated; INFO shows
+/// `loading:1` and the `loading_*` fields; the last-load key counters are
+/// reset. `total_bytes` is the size of what will be read (0 if unknown).
+/// Pair it with [`stop_loading`]; the AOF loader uses the same pair.
+pub fn start_loading(srv: &mut Server, total_bytes: u64) {
+    srv.loading = true;
+    srv.rdb.loading_start_time = crate::util::mstime() / 1000;
+    srv.rdb.loading_loaded_bytes = 0;
+    srv.rdb.loading_total_bytes = total_bytes;
+    srv.rdb.loading_rdb_used_mem = 0;
+    srv.rdb_last_load_keys_expired = 0;
+    srv.rdb_last_load_keys_loaded = 0;
+}
+
+/// Records how far loading got, in bytes (Redis `loadingAbsProgress`).
+pub fn loading_abs_progress(srv: &mut Server, pos: u64) {
+    srv.rdb.loading_loaded_bytes = pos;
+}
+
+/// Leaves the loading state (Redis `stopLoading`).
+pub fn stop_loading(srv: &mut Server, _success: bool) {
+    srv.loading = false;
+    srv.rdb.async_loading = false;
+}
+
+/// Loads `filename` into the server's databases (Redis `rdbLoad`), inside
+/// the loading state ([`start_loading`] / [`stop_loading`]).
+///
+/// While it reads, every `loading-process-events-interval-bytes` (2 MB by
+/// default) it serves clients ([`crate::server::process_events_while_blocked`]):
+/// they get "-LOADING ..." for most commands, and INFO shows the progress.
+/// To let those commands borrow the server, the databases being filled are
+/// moved out of `srv` for the duration and put back at the end (clients see
+/// empty databases meanwhile). `key-load-delay` sleeps after every key (see
+/// [`debug_delay`]).
 ///
 /// Returns [`RdbLoadError::NotExist`] without logging when the file is
 /// missing (start empty). Any other failure is logged with Redis's warnings
@@ -1262,8 +1666,9 @@ fn rdb_load_aux_field(key: &[u8], val: &[u8], opts: &RdbLoadOptions, info: &mut 
 /// or OOM loading DB. Unrecoverable error, aborting now.", "Wrong RDB
 /// checksum expected: (%llx) but got (%llx). Aborting now.", ...) and
 /// returned; Redis exits with status 1 then. On success logs
-/// "Done loading RDB, keys loaded: %lld, keys expired: %lld."; the caller
-/// logs "DB loaded from disk: %.3f seconds".
+/// "Done loading RDB, keys loaded: %lld, keys expired: %lld." and sets
+/// INFO `rdb_last_load_keys_loaded` / `_expired`; the caller logs "DB
+/// loaded from disk: %.3f seconds".
 pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoadError> {
     let opened = File::open(filename).and_then(|f| f.metadata().map(|m| (f, m.len())));
     let (file, size) = match opened {
@@ -1280,8 +1685,39 @@ pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoad
     };
     let opts = RdbLoadOptions::from_server(srv);
     let r = BufReader::with_capacity(256 * 1024, file);
-    match rdb_load_rio(r, size, &mut srv.dbs, &opts) {
+    start_loading(srv, size);
+    let mut dbs = {
+        let empty: Vec<RedisDb> = (0..srv.dbs.len()).map(RedisDb::new).collect();
+        std::mem::replace(&mut srv.dbs, empty)
+    };
+    let interval = srv.config.loading_process_events_interval_bytes.max(1) as u64;
+    let key_load_delay = srv.config.key_load_delay;
+    let mut last_chunk = 0u64;
+    let result = {
+        let srv_ref = &mut *srv;
+        let mut progress = |pos: u64, info: &RdbLoadInfo| {
+            if key_load_delay != 0 {
+                debug_delay(key_load_delay);
+            }
+            if pos / interval > last_chunk {
+                last_chunk = pos / interval;
+                if let Some(m) = info.used_mem {
+                    srv_ref.rdb.loading_rdb_used_mem = m.max(0) as u64;
+                }
+                loading_abs_progress(srv_ref, pos);
+                crate::server::process_events_while_blocked(srv_ref);
+            }
+        };
+        rdb_load_rio_with_progress(r, size, &mut dbs, &opts, &mut progress)
+    };
+    // Whatever clients did to the placeholder databases meanwhile (only
+    // loading-flagged commands ran) is dropped with them.
+    srv.dbs = dbs;
+    stop_loading(srv, result.is_ok());
+    match result {
         Ok(info) => {
+            srv.rdb_last_load_keys_loaded = info.keys_loaded;
+            srv.rdb_last_load_keys_expired = info.keys_expired;
             if info.empty_keys_skipped > 0 {
                 tracing::warn!(
                     "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",

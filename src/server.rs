@@ -178,6 +178,8 @@ pub struct Server {
     pub child: crate::childinfo::ChildState,
     /// RDB background-save state and persistence stats (`rdb.rs`).
     pub rdb: crate::rdb::RdbState,
+    /// DEBUG PAUSE-CRON: the cron does nothing while set (Redis `pause_cron`).
+    pub pause_cron: bool,
 }
 
 /// Propagate to the AOF (Redis `PROPAGATE_AOF`).
@@ -278,6 +280,7 @@ impl Server {
             aof: Default::default(),
             child: Default::default(),
             rdb: Default::default(),
+            pause_cron: false,
             config,
         })
     }
@@ -594,6 +597,22 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, "NOAUTH Authentication required.");
         return;
     }
+    // EXEC counts as the commands it would run (Redis's mstate flags).
+    let is_exec = srv.commands.cmds[idx].fullname == "exec";
+    let is_write = flags & commands::CMD_WRITE != 0
+        || (is_exec && c.mstate.cmd_flags & commands::CMD_WRITE != 0);
+    let deny_loading = flags & commands::CMD_LOADING == 0
+        || (is_exec && c.mstate.cmd_inv_flags & commands::CMD_LOADING != 0);
+    if is_write || srv.commands.cmds[idx].fullname == "ping" {
+        if let Some(err) = write_commands_denied_by_disk_error(srv) {
+            reject_command(srv, c, idx, &err);
+            return;
+        }
+    }
+    if srv.loading && !srv.rdb.async_loading && deny_loading {
+        reject_command(srv, c, idx, "LOADING Redis is loading the dataset in memory");
+        return;
+    }
     if c.flags & CLIENT_MULTI != 0 {
         if flags & commands::CMD_NO_MULTI != 0 {
             reject_command(srv, c, idx, "ERR Command not allowed inside a transaction");
@@ -612,6 +631,17 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     }
     call(srv, c, idx);
     crate::blocked::handle_clients_blocked_on_keys(srv);
+}
+
+/// Why writes are refused, if they are (Redis
+/// `writeCommandsDeniedByDiskError` + `writeCommandsGetDiskErrorMessage`):
+/// the MISCONF error of a failed background save ([`crate::rdb::BGSAVE_ERR`])
+/// under `stop-writes-on-bgsave-error`. Write commands and PING get it.
+pub fn write_commands_denied_by_disk_error(srv: &Server) -> Option<String> {
+    if crate::rdb::writes_denied_by_rdb_error(srv) {
+        return Some(crate::rdb::BGSAVE_ERR.to_string());
+    }
+    None
 }
 
 /// Rejects a command before it runs (Redis `rejectCommand`): counts it,
@@ -791,6 +821,9 @@ pub fn server_cron(srv: &mut Server) -> i64 {
             }
         }
     }
+    if srv.pause_cron {
+        return 1000 / srv.hz as i64;
+    }
     srv.lruclock = get_lru_clock(now);
     for (flag, name) in [
         (srv.sigterm.clone(), "SIGTERM"),
@@ -807,10 +840,12 @@ pub fn server_cron(srv: &mut Server) -> i64 {
             srv.shutdown_asap = Some(ShutdownRequest::default());
         }
     }
-    if let Some(req) = srv.shutdown_asap.take()
-        && prepare_for_shutdown(srv, req)
-    {
-        srv.exit_code = Some(0);
+    if let Some(req) = srv.shutdown_asap.take() {
+        if prepare_for_shutdown(srv, req) {
+            srv.exit_code = Some(0);
+        } else {
+            SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
+        }
     }
     if run_with_period(srv, 100) {
         let cmds = srv.stat_numcommands;
@@ -834,16 +869,23 @@ pub fn server_cron(srv: &mut Server) -> i64 {
 /// The persistence part of the cron: reap a finished child and hand its
 /// exit to its owner; then save points and AOF rewrite triggers.
 fn persistence_cron(srv: &mut Server) {
-    crate::childinfo::receive_child_info(srv);
-    if let Some(exit) = crate::childinfo::check_child_done(srv) {
-        match exit.kind {
-            crate::childinfo::ChildType::Rdb => crate::rdb::background_save_done_handler(srv, exit),
-            crate::childinfo::ChildType::Aof => {
-                crate::aof::background_rewrite_done_handler(srv, exit)
+    if crate::childinfo::has_active_child_process(srv) {
+        crate::childinfo::receive_child_info(srv);
+        if let Some(exit) = crate::childinfo::check_child_done(srv) {
+            match exit.kind {
+                crate::childinfo::ChildType::Rdb => {
+                    crate::rdb::background_save_done_handler(srv, exit)
+                }
+                crate::childinfo::ChildType::Aof => {
+                    crate::aof::background_rewrite_done_handler(srv, exit)
+                }
+                crate::childinfo::ChildType::None => {}
             }
-            crate::childinfo::ChildType::None => {}
         }
+    } else {
+        crate::rdb::check_save_points(srv);
     }
+    crate::rdb::run_scheduled_bgsave(srv);
 }
 
 fn run_with_period(srv: &Server, ms: i64) -> bool {
@@ -946,6 +988,72 @@ fn free_clients_in_async_free_queue(srv: &mut Server) {
     }
 }
 
+/// Serves clients while a long operation (loading) holds the main loop
+/// (Redis `processEventsWhileBlocked`): up to 4 rounds of writing pending
+/// replies, polling without waiting, accepting and reading clients (whose
+/// commands run through [`process_command`], so they get `-LOADING` unless
+/// flagged `loading`), stopping early when a round has no events. No timers
+/// run. A shutdown signal received while loading exits here without saving
+/// (Redis `whileBlockedCron`).
+pub fn process_events_while_blocked(srv: &mut Server) {
+    let mut fired: Vec<FiredEvent> = Vec::with_capacity(64);
+    for _ in 0..4 {
+        srv.update_cached_time();
+        networking::handle_clients_with_pending_writes(srv);
+        free_clients_in_async_free_queue(srv);
+        fired.clear();
+        if srv.el.poll_events(Some(Duration::ZERO), &mut fired).is_err() {
+            break;
+        }
+        let pending = std::mem::take(&mut srv.clients_pending_read);
+        if fired.is_empty() && pending.is_empty() {
+            break;
+        }
+        for ev in fired.iter() {
+            process_file_event(srv, *ev);
+        }
+        for slot in pending {
+            let Some(mut c) = srv.take_client(slot) else {
+                continue;
+            };
+            c.flags &= !CLIENT_PENDING_READ;
+            if networking::read_query_from_client(srv, &mut c) {
+                srv.put_client(c);
+            } else {
+                srv.free_client(c);
+            }
+        }
+    }
+    networking::handle_clients_with_pending_writes(srv);
+    free_clients_in_async_free_queue(srv);
+    if let Some(code) = srv.exit_code {
+        // SHUTDOWN ran meanwhile (it is allowed while loading).
+        std::process::exit(code);
+    }
+    srv.refresh_memory_stats();
+    let term = srv.sigterm.swap(false, Ordering::SeqCst);
+    let int = srv.sigint.swap(false, Ordering::SeqCst);
+    if (term || int || srv.shutdown_asap.is_some()) && srv.loading {
+        crate::log::write_raw(&format!(
+            "{}:signal-handler ({}) Received shutdown signal during loading, scheduling shutdown.\n",
+            std::process::id(),
+            srv.mstime / 1000
+        ));
+        srv.shutdown_asap = None;
+        let req = ShutdownRequest {
+            nosave: true,
+            save: false,
+        };
+        if prepare_for_shutdown(srv, req) {
+            std::process::exit(0);
+        }
+        tracing::warn!(
+            "SIGTERM received but errors trying to shut down the server, check the logs for more information"
+        );
+        SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
+    }
+}
+
 /// Runs the event loop until shutdown (Redis `aeMain`). Returns the exit code.
 pub fn ae_main(srv: &mut Server) -> i32 {
     let now = mstime();
@@ -1036,13 +1144,34 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
 
 /// Prepares to exit (Redis `prepareForShutdown`): logs, removes the pid file
 /// and the Unix socket, closes listeners. Returns true when the server may exit.
-pub fn prepare_for_shutdown(srv: &mut Server, req: ShutdownRequest) -> bool {
+///
+/// A running RDB child is killed and its temp file removed ("There is a
+/// child saving an .rdb. Killing it!"), so it cannot overwrite the final
+/// save. While loading, nothing is saved (the dataset is incomplete). When
+/// the final save fails it logs "Error trying to save the DB, can't exit."
+/// and "Errors trying to shut down the server. Check the logs for more
+/// information." and returns false.
+pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool {
+    if srv.loading {
+        req.save = false;
+        req.nosave = true;
+    }
     tracing::warn!("User requested shutdown...");
+    if srv.child.kind == crate::childinfo::ChildType::Rdb {
+        tracing::warn!("There is a child saving an .rdb. Killing it!");
+        let pid = srv.child.pid;
+        crate::childinfo::kill_child(srv);
+        crate::rdb::rdb_remove_temp_file(pid);
+        srv.rdb.save_time_start = -1;
+    }
     if (req.save || !srv.config.save_params.is_empty()) && !req.nosave {
         tracing::info!("Saving the final RDB snapshot before exiting.");
         let filename = srv.config.dbfilename.clone();
         if crate::rdb::rdb_save(srv, &filename).is_err() {
             tracing::warn!("Error trying to save the DB, can't exit.");
+            tracing::warn!(
+                "Errors trying to shut down the server. Check the logs for more information."
+            );
             return false;
         }
     }
@@ -1056,4 +1185,110 @@ pub fn prepare_for_shutdown(srv: &mut Server, req: ShutdownRequest) -> bool {
     tracing::warn!("Redis is now ready to exit, bye bye...");
     let _ = std::io::stdout().flush();
     true
+}
+
+// ---- Signals ----
+
+/// Set by the SIGTERM/SIGINT handler when a shutdown was requested and not
+/// yet given up (Redis `server.shutdown_asap` as the handler sees it): a
+/// second SIGINT then exits at once.
+pub static SHUTDOWN_SIGNALED: AtomicBool = AtomicBool::new(false);
+
+/// What the handler needs, prepared before it is installed: no allocation
+/// happens inside a signal handler.
+struct SignalCtx {
+    /// "temp-<pid>.rdb": the temp file of a save in progress in this process.
+    temp_rdb: std::ffi::CString,
+    /// The log file, or None for standard output.
+    logfile: Option<std::ffi::CString>,
+    /// "<pid>:signal-handler (".
+    prefix: Vec<u8>,
+}
+
+static SIGNAL_CTX: std::sync::OnceLock<SignalCtx> = std::sync::OnceLock::new();
+
+/// Installs the SIGTERM and SIGINT handlers (Redis `setupSignalHandlers` /
+/// `sigShutdownHandler`): each records the request for the cron. A SIGINT
+/// while a shutdown is already pending (for instance during the final save)
+/// logs "You insist... exiting now.", removes this process's temp RDB file
+/// and exits with status 1 immediately.
+#[allow(unsafe_code)]
+pub fn setup_signal_handlers(srv: &Server) {
+    let pid = std::process::id();
+    let ctx = SignalCtx {
+        temp_rdb: std::ffi::CString::new(crate::rdb::temp_rdb_name(pid)).unwrap_or_default(),
+        logfile: if srv.config.logfile.is_empty() {
+            None
+        } else {
+            std::ffi::CString::new(srv.config.logfile.clone()).ok()
+        },
+        prefix: format!("{}:signal-handler (", pid).into_bytes(),
+    };
+    let _ = SIGNAL_CTX.set(ctx);
+    for (sig, flag) in [
+        (signal_hook::consts::SIGTERM, srv.sigterm.clone()),
+        (signal_hook::consts::SIGINT, srv.sigint.clone()),
+    ] {
+        let is_int = sig == signal_hook::consts::SIGINT;
+        // SAFETY: the closure only touches atomics and calls the
+        // async-signal-safe functions time, open, write, unlink and _exit
+        // on data prepared before installation.
+        let res = unsafe {
+            signal_hook::low_level::register(sig, move || {
+                if is_int && SHUTDOWN_SIGNALED.load(Ordering::SeqCst) {
+                    insist_exit();
+                }
+                SHUTDOWN_SIGNALED.store(true, Ordering::SeqCst);
+                flag.store(true, Ordering::SeqCst);
+            })
+        };
+        if let Err(e) = res {
+            tracing::warn!("Can't install signal handler: {}", e);
+        }
+    }
+}
+
+/// The second-SIGINT path of the signal handler (async-signal-safe).
+#[allow(unsafe_code)]
+fn insist_exit() -> ! {
+    if let Some(ctx) = SIGNAL_CTX.get() {
+        let mut line = [0u8; 160];
+        let mut n = 0;
+        let mut put = |b: &[u8]| {
+            let k = b.len().min(line.len() - n);
+            line[n..n + k].copy_from_slice(&b[..k]);
+            n += k;
+        };
+        put(&ctx.prefix);
+        // SAFETY: time(NULL) is async-signal-safe.
+        let now = unsafe { libc::time(std::ptr::null_mut()) }.max(0) as u64;
+        let mut digits = [0u8; 20];
+        let mut d = digits.len();
+        let mut v = now;
+        loop {
+            d -= 1;
+            digits[d] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        put(&digits[d..]);
+        put(b") You insist... exiting now.\n");
+        // SAFETY: open/write/close/unlink/_exit are async-signal-safe; every
+        // pointer refers to memory prepared before the handler was installed
+        // or on this stack frame.
+        unsafe {
+            let fd = match &ctx.logfile {
+                Some(p) => libc::open(p.as_ptr(), libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY, 0o644),
+                None => libc::STDOUT_FILENO,
+            };
+            if fd >= 0 {
+                libc::write(fd, line.as_ptr().cast(), n);
+            }
+            libc::unlink(ctx.temp_rdb.as_ptr());
+        }
+    }
+    // SAFETY: _exit is async-signal-safe and never returns.
+    unsafe { libc::_exit(1) }
 }

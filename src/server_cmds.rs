@@ -680,7 +680,17 @@ pub fn shutdown_command(srv: &mut Server, c: &mut Client) {
         return;
     }
     if abort {
-        c.add_reply_error("ERR No shutdown in progress.");
+        // A signal asked for a shutdown the cron has not started yet
+        // (Redis `abortShutdown`).
+        let term = srv.sigterm.swap(false, std::sync::atomic::Ordering::SeqCst);
+        let int = srv.sigint.swap(false, std::sync::atomic::Ordering::SeqCst);
+        if term || int || srv.shutdown_asap.take().is_some() {
+            crate::server::SHUTDOWN_SIGNALED.store(false, std::sync::atomic::Ordering::SeqCst);
+            tracing::info!("Shutdown manually aborted.");
+            c.add_reply_ok();
+        } else {
+            c.add_reply_error("ERR No shutdown in progress.");
+        }
         return;
     }
     if crate::server::prepare_for_shutdown(srv, req) {
