@@ -281,7 +281,8 @@ pub fn receive_child_info(srv: &mut Server) {
     };
     // Records are far smaller than PIPE_BUF, so each write arrives whole.
     while let Ok(CHILD_INFO_RECORD) = p.read(&mut rec) {
-        let (kind, keys, cow, updated) = (word(&rec, 0), word(&rec, 1), word(&rec, 2), word(&rec, 3));
+        let (kind, keys, cow, updated) =
+            (word(&rec, 0), word(&rec, 1), word(&rec, 2), word(&rec, 3));
         match kind {
             0 => {
                 st.cow_peak = st.cow_peak.max(cow);

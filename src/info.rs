@@ -120,7 +120,8 @@ fn loading_fields(srv: &Server, now_s: i64, o: &mut String) {
             r.loading_total_bytes as i64 - r.loading_loaded_bytes as i64,
         )
     } else if r.loading_rdb_used_mem > 0 {
-        let perc = (r.loading_loaded_bytes as f64 / r.loading_rdb_used_mem as f64 * 100.0).min(99.99);
+        let perc =
+            (r.loading_loaded_bytes as f64 / r.loading_rdb_used_mem as f64 * 100.0).min(99.99);
         let rem = (r.loading_rdb_used_mem as i64 - r.loading_loaded_bytes as i64).max(1);
         (perc, rem)
     } else {

@@ -503,12 +503,12 @@ impl Default for RdbState {
 /// copy-on-write size, and exits 0 on success, 1 on failure.
 ///
 /// The parent logs "Background saving started by pid %d", counts the save
-/// in INFO `rdb_saves` and returns. Errors: a child already exists, or
+/// in INFO `rdb_saves` and returns. Errors: a child already exists (`EEXIST`), or
 /// fork failed (logged as "Can't save in background: fork: %s", and the
 /// last bgsave status becomes err).
-pub fn rdb_save_background(srv: &mut Server, filename: &str) -> Result<(), ()> {
+pub fn rdb_save_background(srv: &mut Server, filename: &str) -> io::Result<()> {
     if crate::childinfo::has_active_child_process(srv) {
-        return Err(());
+        return Err(io::Error::from_raw_os_error(libc::EEXIST));
     }
     srv.stat_rdb_saves += 1;
     srv.rdb.dirty_before_bgsave = srv.dirty;
@@ -539,9 +539,8 @@ pub fn rdb_save_background(srv: &mut Server, filename: &str) -> Result<(), ()> {
                 key_save_delay,
                 on_key: Some(&mut report),
             };
-            let ok =
-                rdb_save_dbs_to_file_with_progress(&srv.dbs, &opts, filename, &mut progress).is_ok();
-            drop(progress);
+            let ok = rdb_save_dbs_to_file_with_progress(&srv.dbs, &opts, filename, &mut progress)
+                .is_ok();
             if ok {
                 tracing::info!("DB saved on disk");
                 crate::childinfo::send_child_info_generic(
@@ -564,7 +563,7 @@ pub fn rdb_save_background(srv: &mut Server, filename: &str) -> Result<(), ()> {
                 "Can't save in background: fork: {}",
                 crate::log::os_error_text(&e)
             );
-            Err(())
+            Err(e)
         }
     }
 }
@@ -595,25 +594,19 @@ pub fn rdb_remove_temp_file(pid: i32) {
     let _ = std::fs::remove_file(temp_rdb_name(pid as u32));
 }
 
-/// Kills the RDB child, if one runs, and cleans up after it as the done
-/// handler does for a child killed by SIGUSR1: its temp file is removed
-/// and the last bgsave status is left as it was (Redis `killRDBChild`,
-/// whose cleanup `checkChildrenDone` does on the next cron).
+/// Sends SIGUSR1 to the RDB child, if one runs (Redis `killRDBChild`).
+/// It does not wait: the cron reaps the child, and the done handler logs
+/// "Background saving terminated by signal 10", removes its temp file and
+/// leaves the last bgsave status as it was (SIGUSR1 is not an error).
+#[allow(unsafe_code)]
 pub fn kill_rdb_child(srv: &mut Server) {
-    if srv.child.kind != crate::childinfo::ChildType::Rdb {
+    if srv.child.kind != crate::childinfo::ChildType::Rdb || srv.child.pid <= 0 {
         return;
     }
-    let pid = srv.child.pid;
-    crate::childinfo::kill_child(srv);
-    background_save_done_handler(
-        srv,
-        crate::childinfo::ChildExit {
-            kind: crate::childinfo::ChildType::Rdb,
-            pid,
-            exitcode: 0,
-            bysignal: libc::SIGUSR1,
-        },
-    );
+    // SAFETY: kill on our own child's pid, which has not been reaped yet.
+    unsafe {
+        libc::kill(srv.child.pid, libc::SIGUSR1);
+    }
 }
 
 /// Called by the cron when the BGSAVE child ended (Redis
@@ -984,7 +977,7 @@ pub fn bgsave_command(srv: &mut Server, c: &mut Client) {
         let filename = srv.config.dbfilename.clone();
         match rdb_save_background(srv, &filename) {
             Ok(()) => c.add_reply_status("Background saving started"),
-            Err(()) => c.add_reply_error("ERR"),
+            Err(_) => c.add_reply_error("ERR"),
         }
     }
 }

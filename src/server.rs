@@ -603,14 +603,19 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         || (is_exec && c.mstate.cmd_flags & commands::CMD_WRITE != 0);
     let deny_loading = flags & commands::CMD_LOADING == 0
         || (is_exec && c.mstate.cmd_inv_flags & commands::CMD_LOADING != 0);
-    if is_write || srv.commands.cmds[idx].fullname == "ping" {
-        if let Some(err) = write_commands_denied_by_disk_error(srv) {
-            reject_command(srv, c, idx, &err);
-            return;
-        }
+    if (is_write || srv.commands.cmds[idx].fullname == "ping")
+        && let Some(err) = write_commands_denied_by_disk_error(srv)
+    {
+        reject_command(srv, c, idx, &err);
+        return;
     }
     if srv.loading && !srv.rdb.async_loading && deny_loading {
-        reject_command(srv, c, idx, "LOADING Redis is loading the dataset in memory");
+        reject_command(
+            srv,
+            c,
+            idx,
+            "LOADING Redis is loading the dataset in memory",
+        );
         return;
     }
     if c.flags & CLIENT_MULTI != 0 {
@@ -1002,7 +1007,11 @@ pub fn process_events_while_blocked(srv: &mut Server) {
         networking::handle_clients_with_pending_writes(srv);
         free_clients_in_async_free_queue(srv);
         fired.clear();
-        if srv.el.poll_events(Some(Duration::ZERO), &mut fired).is_err() {
+        if srv
+            .el
+            .poll_events(Some(Duration::ZERO), &mut fired)
+            .is_err()
+        {
             break;
         }
         let pending = std::mem::take(&mut srv.clients_pending_read);
@@ -1280,7 +1289,11 @@ fn insist_exit() -> ! {
         // or on this stack frame.
         unsafe {
             let fd = match &ctx.logfile {
-                Some(p) => libc::open(p.as_ptr(), libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY, 0o644),
+                Some(p) => libc::open(
+                    p.as_ptr(),
+                    libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY,
+                    0o644,
+                ),
                 None => libc::STDOUT_FILENO,
             };
             if fd >= 0 {
