@@ -481,10 +481,14 @@ fn main() {
             let _ = c.read_eof();
             let mut old = live.remove(i);
             let _ = old.wait_exit(Duration::from_secs(30));
-            // Keep the directory: the new server runs in it.
-            let keep = std::mem::replace(&mut old.dir, PathBuf::from("/nonexistent-bench-dir"));
+            // The first server's scratch dir holds the data: dropping it
+            // must not remove it (later ones run in their own scratch dir
+            // with `--dir` pointing at the data).
+            if old.dir == *dir {
+                old.dir = PathBuf::from("/nonexistent-bench-dir");
+            }
             drop(old);
-            let (sp, ready_s) = start_loaded(bin, &keep);
+            let (sp, ready_s) = start_loaded(bin, dir);
             let load_s = loaded_from_disk(&sp.log())
                 .unwrap_or_else(|| die(&format!("{name}: no 'DB loaded from disk' line")));
             let n = cmd(sp.port, &[b"DBSIZE"]);

@@ -1206,12 +1206,8 @@ pub static SHUTDOWN_SIGNALED: AtomicBool = AtomicBool::new(false);
 /// What the handler needs, prepared before it is installed: no allocation
 /// happens inside a signal handler.
 struct SignalCtx {
-    /// "temp-<pid>.rdb": the temp file of a save in progress in this process.
-    temp_rdb: std::ffi::CString,
     /// The log file, or None for standard output.
     logfile: Option<std::ffi::CString>,
-    /// "<pid>:signal-handler (".
-    prefix: Vec<u8>,
 }
 
 static SIGNAL_CTX: std::sync::OnceLock<SignalCtx> = std::sync::OnceLock::new();
@@ -1219,19 +1215,17 @@ static SIGNAL_CTX: std::sync::OnceLock<SignalCtx> = std::sync::OnceLock::new();
 /// Installs the SIGTERM and SIGINT handlers (Redis `setupSignalHandlers` /
 /// `sigShutdownHandler`): each records the request for the cron. A SIGINT
 /// while a shutdown is already pending (for instance during the final save)
-/// logs "You insist... exiting now.", removes this process's temp RDB file
-/// and exits with status 1 immediately.
+/// logs "You insist... exiting now.", removes the temp RDB file of the
+/// process it arrives in (`temp-<getpid()>.rdb`) and exits with status 1
+/// immediately.
 #[allow(unsafe_code)]
 pub fn setup_signal_handlers(srv: &Server) {
-    let pid = std::process::id();
     let ctx = SignalCtx {
-        temp_rdb: std::ffi::CString::new(crate::rdb::temp_rdb_name(pid)).unwrap_or_default(),
         logfile: if srv.config.logfile.is_empty() {
             None
         } else {
             std::ffi::CString::new(srv.config.logfile.clone()).ok()
         },
-        prefix: format!("{}:signal-handler (", pid).into_bytes(),
     };
     let _ = SIGNAL_CTX.set(ctx);
     for (sig, flag) in [
@@ -1240,8 +1234,8 @@ pub fn setup_signal_handlers(srv: &Server) {
     ] {
         let is_int = sig == signal_hook::consts::SIGINT;
         // SAFETY: the closure only touches atomics and calls the
-        // async-signal-safe functions time, open, write, unlink and _exit
-        // on data prepared before installation.
+        // async-signal-safe functions getpid, time, open, write, unlink and
+        // _exit on stack buffers and data prepared before installation.
         let res = unsafe {
             signal_hook::low_level::register(sig, move || {
                 if is_int && SHUTDOWN_SIGNALED.load(Ordering::SeqCst) {
@@ -1257,50 +1251,67 @@ pub fn setup_signal_handlers(srv: &Server) {
     }
 }
 
+/// Writes the decimal digits of `v` into `buf`; returns them (no allocation).
+fn fmt_u64(v: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut d = buf.len();
+    let mut v = v;
+    loop {
+        d -= 1;
+        buf[d] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 || d == 0 {
+            break;
+        }
+    }
+    &buf[d..]
+}
+
+/// A fixed buffer filled piecewise (no allocation; for the signal handler).
+struct StackBuf<const N: usize> {
+    b: [u8; N],
+    n: usize,
+}
+
+impl<const N: usize> StackBuf<N> {
+    fn put(&mut self, s: &[u8]) {
+        let k = s.len().min(N - self.n);
+        self.b[self.n..self.n + k].copy_from_slice(&s[..k]);
+        self.n += k;
+    }
+}
+
 /// The second-SIGINT path of the signal handler (async-signal-safe).
 #[allow(unsafe_code)]
 fn insist_exit() -> ! {
-    if let Some(ctx) = SIGNAL_CTX.get() {
-        let mut line = [0u8; 160];
-        let mut n = 0;
-        let mut put = |b: &[u8]| {
-            let k = b.len().min(line.len() - n);
-            line[n..n + k].copy_from_slice(&b[..k]);
-            n += k;
+    // SAFETY: getpid and time(NULL) are async-signal-safe.
+    let (pid, now) = unsafe { (libc::getpid(), libc::time(std::ptr::null_mut())) };
+    let mut digits = [0u8; 20];
+    let mut line = StackBuf::<160> { b: [0; 160], n: 0 };
+    line.put(fmt_u64(pid.max(0) as u64, &mut digits));
+    line.put(b":signal-handler (");
+    line.put(fmt_u64(now.max(0) as u64, &mut digits));
+    line.put(b") You insist... exiting now.\n");
+    let mut tmp = StackBuf::<48> { b: [0; 48], n: 0 };
+    tmp.put(b"temp-");
+    tmp.put(fmt_u64(pid.max(0) as u64, &mut digits));
+    tmp.put(b".rdb\0");
+    let logfile = SIGNAL_CTX.get().and_then(|c| c.logfile.as_ref());
+    // SAFETY: open/write/unlink are async-signal-safe; every pointer refers
+    // to this stack frame or to memory prepared before the handler was
+    // installed, and `tmp` is NUL-terminated.
+    unsafe {
+        let fd = match logfile {
+            Some(p) => libc::open(
+                p.as_ptr(),
+                libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY,
+                0o644,
+            ),
+            None => libc::STDOUT_FILENO,
         };
-        put(&ctx.prefix);
-        // SAFETY: time(NULL) is async-signal-safe.
-        let now = unsafe { libc::time(std::ptr::null_mut()) }.max(0) as u64;
-        let mut digits = [0u8; 20];
-        let mut d = digits.len();
-        let mut v = now;
-        loop {
-            d -= 1;
-            digits[d] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
+        if fd >= 0 {
+            libc::write(fd, line.b.as_ptr().cast(), line.n);
         }
-        put(&digits[d..]);
-        put(b") You insist... exiting now.\n");
-        // SAFETY: open/write/close/unlink/_exit are async-signal-safe; every
-        // pointer refers to memory prepared before the handler was installed
-        // or on this stack frame.
-        unsafe {
-            let fd = match &ctx.logfile {
-                Some(p) => libc::open(
-                    p.as_ptr(),
-                    libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY,
-                    0o644,
-                ),
-                None => libc::STDOUT_FILENO,
-            };
-            if fd >= 0 {
-                libc::write(fd, line.as_ptr().cast(), n);
-            }
-            libc::unlink(ctx.temp_rdb.as_ptr());
-        }
+        libc::unlink(tmp.b.as_ptr().cast());
     }
     // SAFETY: _exit is async-signal-safe and never returns.
     unsafe { libc::_exit(1) }
