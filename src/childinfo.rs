@@ -3,11 +3,18 @@
 //! BGSAVE and BGREWRITEAOF write their file from a forked child, which sees
 //! a copy-on-write image of the keyspace while the parent keeps serving.
 //! One child exists at a time ([`ChildState`]). The child reports progress
-//! and its copy-on-write size to the parent through a pipe
-//! ([`send_child_info`]); the parent reads it in the cron
-//! ([`receive_child_info`]) and reaps the child with `waitpid(WNOHANG)`
-//! ([`check_child_done`]), then hands the exit status to the owner of the
-//! child type.
+//! and its copy-on-write size to the parent through a non-blocking pipe
+//! ([`send_child_info_generic`]): fixed 32-byte records (type, keys
+//! written, copy-on-write bytes, when that size was measured), each written
+//! whole since it is far below `PIPE_BUF`. Progress records feed INFO's
+//! `current_cow_*` / `current_save_keys_processed` / `current_fork_perc`;
+//! the final record of an RDB or AOF child gives `rdb_last_cow_size` /
+//! `aof_last_cow_size`. The copy-on-write size is the child's
+//! `Private_Dirty` memory, read from `/proc/self/smaps_rollup` no more than
+//! 1% of the child's time, as Redis throttles it. The parent reads the pipe
+//! in the cron ([`receive_child_info`]) and reaps the child with
+//! `waitpid(WNOHANG)` ([`check_child_done`]), then hands the exit status to
+//! the owner of the child type.
 //!
 //! While a child exists, dict resizing is held back
 //! (`dict::set_resize_enabled(false)`), so the parent does not touch every

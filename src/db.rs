@@ -82,7 +82,9 @@ pub fn lookup_key<'a>(
 ) -> Option<&'a mut RObj> {
     let expired = crate::expire::expire_if_needed(srv, dbid, key);
     let count_stats = flags & (LOOKUP_NOSTATS | LOOKUP_WRITE) == 0;
-    let touch = flags & LOOKUP_NOTOUCH == 0;
+    // No access-time update while a child saves (Redis `lookupKey`): the
+    // write would copy the object's page in the parent (copy-on-write).
+    let touch = flags & LOOKUP_NOTOUCH == 0 && !crate::childinfo::has_active_child_process(srv);
     let lfu = srv.config.maxmemory_policy_is_lfu();
     let (log_factor, decay_time) = (
         srv.config.lfu_log_factor as i64,

@@ -45,6 +45,40 @@
 //! (`crc64` crate, initial value 0); with `rdbchecksum no` it is written as
 //! zero.
 //!
+//! # Background saving
+//! [`rdb_save_background`] (BGSAVE, save points, BGSAVE SCHEDULE) forks
+//! through `childinfo::redis_fork`. The child sees a copy-on-write image of
+//! the keyspace, writes `temp-<its pid>.rdb` exactly as SAVE does, and
+//! reports progress (keys written, copy-on-write bytes) through the info
+//! pipe at most once a second, then its final copy-on-write size; it leaves
+//! with `_exit` (0 success, 1 failure). The parent keeps serving; its cron
+//! reaps the child and calls [`background_save_done_handler`], which keeps
+//! in `dirty` only the writes made since the fork, updates `lastsave`, the
+//! last status and timings, and removes the temp file of a killed child.
+//! While the last background save failed and `stop-writes-on-bgsave-error`
+//! is on (with save points configured), writes and PING get the MISCONF
+//! error ([`BGSAVE_ERR`], checked in `server::process_command`). Save points
+//! ([`check_save_points`]) and scheduled saves ([`run_scheduled_bgsave`])
+//! wait [`CONFIG_BGSAVE_RETRY_DELAY`] seconds after a failure.
+//! `rdb-key-save-delay` sleeps after every key ([`debug_delay`]), as
+//! Redis's tests use it to make a save slow.
+//!
+//! `rdb-del-sync-files` is accepted and shown by CONFIG GET but has nothing
+//! to act on: Redis uses it to delete RDB files that only served replication
+//! full syncs when persistence is off, and this build has no replication,
+//! so no such file is ever written.
+//!
+//! # The loading state
+//! [`start_loading`] / [`stop_loading`] (Redis `startLoading` /
+//! `stopLoading`) bracket a load; the AOF loader uses the same pair. While
+//! `srv.loading` is set, `process_command` answers "-LOADING Redis is
+//! loading the dataset in memory" to commands without the `loading` flag,
+//! nothing is propagated, and INFO shows `loading:1` and the `loading_*`
+//! progress fields. [`rdb_load`] serves clients every
+//! `loading-process-events-interval-bytes` (2 MB) of file read, through
+//! `server::process_events_while_blocked`; the databases being filled are
+//! moved out of the server meanwhile so that those commands can borrow it.
+//!
 //! # Loading
 //! [`rdb_load`] accepts versions 1 to 11: strings, every list, hash, set
 //! and sorted set form Redis 7.0 loads (and 7.2's listpack sets), converted
