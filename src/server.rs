@@ -678,36 +678,45 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
         cmd.failed_calls += 1;
     }
     srv.stat_numcommands += 1;
-    let dirty = srv.dirty - dirty_before > 0;
-    let rewritten = c.propagate_argv.take();
-    if (dirty || c.flags & (networking::CLIENT_FORCE_AOF | networking::CLIENT_FORCE_REPL) != 0)
-        && c.flags & networking::CLIENT_PREVENT_PROP != networking::CLIENT_PREVENT_PROP
-        && srv.commands.cmds[idx].fullname != "exec"
-    {
-        let mut target = 0;
-        if dirty {
-            target |= PROPAGATE_AOF | PROPAGATE_REPL;
-        }
-        if c.flags & networking::CLIENT_FORCE_REPL != 0 {
-            target |= PROPAGATE_REPL;
-        }
-        if c.flags & networking::CLIENT_FORCE_AOF != 0 {
-            target |= PROPAGATE_AOF;
-        }
-        if c.flags & networking::CLIENT_PREVENT_REPL_PROP != 0 {
-            target &= !PROPAGATE_REPL;
-        }
-        if c.flags & networking::CLIENT_PREVENT_AOF_PROP != 0 {
-            target &= !PROPAGATE_AOF;
-        }
-        if target != 0 && should_propagate(srv, target) {
-            let argv = rewritten.unwrap_or_else(|| c.argv.clone());
-            also_propagate(srv, c.db, argv, target);
-        }
-    }
+    propagate_command(srv, c, idx, srv.dirty - dirty_before > 0);
     c.flags = (c.flags & !networking::CLIENT_PROP_FLAGS) | old_prop_flags;
     if srv.in_nested_call == 0 {
         propagate_pending_commands(srv);
+    }
+}
+
+/// Queues the command a handler just ran for propagation, as `call` does
+/// after the handler (Redis `call`'s propagation block): when it was
+/// `dirty` or forced, unless prevented, never EXEC itself; the argv
+/// is the handler's rewritten vector if it set one. Consumes that vector.
+pub fn propagate_command(srv: &mut Server, c: &mut Client, idx: usize, dirty: bool) {
+    let rewritten = c.propagate_argv.take();
+    let forced = c.flags & (networking::CLIENT_FORCE_AOF | networking::CLIENT_FORCE_REPL) != 0;
+    if !(dirty || forced)
+        || c.flags & networking::CLIENT_PREVENT_PROP == networking::CLIENT_PREVENT_PROP
+        || srv.commands.cmds[idx].fullname == "exec"
+    {
+        return;
+    }
+    let mut target = 0;
+    if dirty {
+        target |= PROPAGATE_AOF | PROPAGATE_REPL;
+    }
+    if c.flags & networking::CLIENT_FORCE_REPL != 0 {
+        target |= PROPAGATE_REPL;
+    }
+    if c.flags & networking::CLIENT_FORCE_AOF != 0 {
+        target |= PROPAGATE_AOF;
+    }
+    if c.flags & networking::CLIENT_PREVENT_REPL_PROP != 0 {
+        target &= !PROPAGATE_REPL;
+    }
+    if c.flags & networking::CLIENT_PREVENT_AOF_PROP != 0 {
+        target &= !PROPAGATE_AOF;
+    }
+    if target != 0 && should_propagate(srv, target) {
+        let argv = rewritten.unwrap_or_else(|| c.argv.clone());
+        also_propagate(srv, c.db, argv, target);
     }
 }
 
@@ -721,6 +730,12 @@ pub fn should_propagate(srv: &Server, target: u8) -> bool {
         return false;
     }
     target & PROPAGATE_AOF != 0 && srv.aof.is_on()
+}
+
+/// True when writes are being propagated anywhere: handlers check it
+/// before building a rewritten vector they would otherwise throw away.
+pub fn propagating(srv: &Server) -> bool {
+    should_propagate(srv, PROPAGATE_AOF | PROPAGATE_REPL)
 }
 
 /// Queues a command to propagate at the end of the current execution unit

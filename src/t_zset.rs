@@ -3176,6 +3176,20 @@ fn generic_zpop(
         db::db_delete(srv, dbid, key);
         notify_keyspace_event(srv, NOTIFY_GENERIC, "del", key, dbid);
     }
+    // ZMPOP/BZMPOP propagate as ZPOPMIN|ZPOPMAX key <popped>; BZPOPMIN/MAX
+    // as ZPOPMIN|ZPOPMAX key (Redis `genericZpopCommand`,
+    // `blockingGenericZpopCommand`).
+    if emitkey {
+        let mut v = vec![zpop_name(max), key.clone()];
+        if nested {
+            v.push(Bytes::from(rangelen.to_string()));
+        }
+        c.rewrite_command_vector(v);
+    }
+}
+
+fn zpop_name(max: bool) -> Bytes {
+    Bytes::from_static(if max { b"ZPOPMAX" } else { b"ZPOPMIN" })
 }
 
 fn zpop_min_max_command(srv: &mut Server, c: &mut Client, max: bool) {
