@@ -280,7 +280,8 @@ fn expire_generic_command(srv: &mut Server, c: &mut Client, basetime: i64, secon
     } else {
         db::set_expire(srv, c.db, &key, when);
         // Propagated as PEXPIREAT key <unix ms> [flags].
-        if crate::server::propagating(srv) {
+        // (PEXPIREAT itself goes out as it came.)
+        if crate::server::propagating(srv) && (basetime != 0 || seconds) {
             let mut v = c.argv.clone();
             v[0] = bytes::Bytes::from_static(b"PEXPIREAT");
             v[2] = bytes::Bytes::from(when.to_string());
