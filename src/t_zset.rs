@@ -1063,6 +1063,30 @@ impl ZSet {
         None
     }
 
+    /// DEBUG HTSTATS-KEY text for the member index (Redis `dictGetStats`
+    /// on the zset's dict).
+    pub fn ht_stats(&self) -> String {
+        let tables = if self.is_rehashing() { 2 } else { 1 };
+        let mut o = String::new();
+        for t in 0..tables {
+            let chains = self.ht[t].iter().map(|&head| {
+                let (mut n, mut p) = (0, head);
+                while p != NIL {
+                    n += 1;
+                    p = self.nodes[p as usize].hnext;
+                }
+                n
+            });
+            o.push_str(&crate::dict::ht_stats_text(
+                t,
+                self.ht[t].len(),
+                self.ht_used[t],
+                chains,
+            ));
+        }
+        o
+    }
+
     fn hash_insert(&mut self, x: u32) {
         self.rehash_step();
         self.expand_if_needed();

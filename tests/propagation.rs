@@ -163,8 +163,8 @@ fn parse_aof(b: &[u8]) -> Vec<Vec<Vec<u8>>> {
 /// The incr file named by the manifest (type `i`), read whole.
 fn read_incr(dir: &std::path::Path) -> Vec<u8> {
     let aofdir = dir.join("appendonlydir");
-    let manifest = std::fs::read_to_string(aofdir.join("appendonly.aof.manifest"))
-        .expect("manifest exists");
+    let manifest =
+        std::fs::read_to_string(aofdir.join("appendonly.aof.manifest")).expect("manifest exists");
     let name = manifest
         .lines()
         .find(|l| l.ends_with(" type i"))
@@ -217,11 +217,7 @@ fn run_script(sp: &ServerProc) -> Vec<String> {
             assert!(!r.starts_with(b"-"), "{}", String::from_utf8_lossy(&r));
         } else {
             let r = c.cmd_str(l);
-            assert!(
-                !r.starts_with(b"-"),
-                "{l}: {}",
-                String::from_utf8_lossy(&r)
-            );
+            assert!(!r.starts_with(b"-"), "{l}: {}", String::from_utf8_lossy(&r));
         }
     }
     // appendfsync always: everything acknowledged is in the file.
