@@ -187,8 +187,8 @@ pub fn active_expire_cycle(srv: &mut Server, kind: ExpireCycle) {
         0.0
     };
     srv.stat_expired_stale_perc = current_perc * 0.05 + srv.stat_expired_stale_perc * 0.95;
-    // All the DELs of one cycle go out together (Redis wraps them in MULTI/EXEC).
-    crate::server::propagate_pending_commands(srv);
+    // The DELs of one cycle go out together, not wrapped in MULTI/EXEC.
+    crate::server::propagate_pending(srv, false);
 }
 
 // ---- Commands ----

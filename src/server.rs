@@ -680,8 +680,12 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     srv.stat_numcommands += 1;
     propagate_command(srv, c, idx, srv.dirty - dirty_before > 0);
     c.flags = (c.flags & !networking::CLIENT_PROP_FLAGS) | old_prop_flags;
-    if srv.in_nested_call == 0 {
-        propagate_pending_commands(srv);
+    if srv.in_nested_call == 0 && !srv.also_propagate.is_empty() {
+        // Commands that may expire arbitrary keys (Redis's hidden
+        // TOUCHES_ARBITRARY_KEYS flag: SCAN, RANDOMKEY) propagate those
+        // DELs unwrapped.
+        let arbitrary = matches!(srv.commands.cmds[idx].fullname.as_str(), "scan" | "randomkey");
+        propagate_pending(srv, !arbitrary);
     }
 }
 
@@ -751,11 +755,18 @@ pub fn also_propagate(srv: &mut Server, dbid: usize, argv: Vec<bytes::Bytes>, ta
 /// one is wrapped in `MULTI` ... `EXEC`, the MULTI in the first command's
 /// database and the EXEC in the last one's, so no stray SELECT appears.
 pub fn propagate_pending_commands(srv: &mut Server) {
+    propagate_pending(srv, true);
+}
+
+/// [`propagate_pending_commands`], with the MULTI/EXEC wrapping optional:
+/// active expiry, eviction and commands that touch arbitrary keys emit
+/// their DELs unwrapped (Redis `server.propagate_no_multi`).
+pub fn propagate_pending(srv: &mut Server, allow_multi: bool) {
     if srv.also_propagate.is_empty() {
         return;
     }
     let ops = std::mem::take(&mut srv.also_propagate);
-    let transaction = ops.len() > 1;
+    let transaction = allow_multi && ops.len() > 1;
     let both = PROPAGATE_AOF | PROPAGATE_REPL;
     if transaction {
         propagate_now(
