@@ -979,7 +979,12 @@ fn databases_cron(srv: &mut Server) {
     if srv.active_expire_enabled {
         crate::expire::active_expire_cycle(srv, crate::expire::ExpireCycle::Slow);
     }
-    // Resize and rehash: at most 16 databases per call, 1 ms each.
+    // Resize and rehash: at most 16 databases per call, 1 ms each; none
+    // while a child saves, so that pages are not copied for it (Redis
+    // `databasesCron`).
+    if crate::childinfo::has_active_child_process(srv) {
+        return;
+    }
     let dbs = srv.dbs.len().min(16);
     for db in srv.dbs.iter_mut().take(dbs) {
         db.dict.shrink_to_fit_if_needed();
