@@ -31,7 +31,9 @@
 //!   (default 200,000 requests) once on the idle server and once while
 //!   background saves run back to back (a thread starts a new BGSAVE as soon
 //!   as the previous one ended, so forks and copy-on-write overlap the whole
-//!   run); the p99 column of `--csv`.
+//!   run); the p99 column of `--csv`. INFO `latest_fork_usec` after that
+//!   run gives the fork pause, the part of a BGSAVE's cost every client
+//!   pays at once.
 //!
 //! The table gives the median over the rounds of each figure, with the ratio
 //! rustredis/redis, and for each server the ratio of p99 during BGSAVE to
@@ -319,6 +321,7 @@ struct Samples {
     p99_idle: Vec<f64>,
     p99_bgsave: Vec<f64>,
     bgsaves: Vec<f64>,
+    fork_ms: Vec<f64>,
 }
 
 /// Starts `bin` on `dir` and waits until PING answers +PONG; returns the
@@ -499,8 +502,12 @@ fn main() {
             live.insert(i, sp);
             let (p99_idle, _) = get_p99(&bench, port, gets, strings, false);
             let (p99_bg, saves) = get_p99(&bench, port, gets, strings, true);
+            let fork_ms = info_field(port, "stats", "latest_fork_usec")
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+                / 1000.0;
             eprintln!(
-                "round {round} {name}: SAVE {save_s:.3} s, {size} bytes, load {load_s:.3} s (PONG after {ready_s:.3} s), GET p99 {p99_idle:.3} ms idle, {p99_bg:.3} ms during {saves} BGSAVEs"
+                "round {round} {name}: SAVE {save_s:.3} s, {size} bytes, load {load_s:.3} s (PONG after {ready_s:.3} s), GET p99 {p99_idle:.3} ms idle, {p99_bg:.3} ms during {saves} BGSAVEs (fork {fork_ms:.1} ms)"
             );
             let s = &mut samples[i];
             s.save_s.push(save_s);
@@ -510,6 +517,7 @@ fn main() {
             s.p99_idle.push(p99_idle);
             s.p99_bgsave.push(p99_bg);
             s.bgsaves.push(saves as f64);
+            s.fork_ms.push(fork_ms);
         }
     }
 
@@ -520,7 +528,7 @@ fn main() {
     );
     let _ = writeln!(rep, "| metric | redis | rustredis | rustredis/redis |");
     let _ = writeln!(rep, "|---|---:|---:|---:|");
-    let rows: [(&str, Metric, usize); 7] = [
+    let rows: [(&str, Metric, usize); 8] = [
         ("SAVE time (s)", |s| &s.save_s, 3),
         ("RDB file size (bytes)", |s| &s.size, 0),
         ("load time, DB loaded from disk (s)", |s| &s.load_s, 3),
@@ -528,6 +536,7 @@ fn main() {
         ("GET p99 idle (ms)", |s| &s.p99_idle, 3),
         ("GET p99 during BGSAVE (ms)", |s| &s.p99_bgsave, 3),
         ("BGSAVEs during the GET run", |s| &s.bgsaves, 0),
+        ("fork time, latest_fork_usec (ms)", |s| &s.fork_ms, 1),
     ];
     for (label, get, prec) in rows {
         let a = median(get(&samples[0]).clone());
