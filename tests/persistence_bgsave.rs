@@ -356,3 +356,52 @@ fn slow_startup_load_answers_loading_and_reports_progress() {
     assert!(log.contains("RDB age "), "{log}");
     assert!(log.contains("RDB memory usage when created "), "{log}");
 }
+
+#[test]
+fn sigterm_during_startup_load_exits_without_saving() {
+    let sp = ServerProc::start(&["--enable-debug-command", "yes"]);
+    let mut c = sp.conn();
+    assert_eq!(c.cmd_str("DEBUG POPULATE 3000"), b"+OK\r\n");
+    assert_eq!(c.cmd_str("SAVE"), b"+OK\r\n");
+    let dump = sp.dir.join("dump.rdb");
+    let before = std::fs::read(&dump).expect("dump.rdb");
+    let dir = sp.dir.display().to_string();
+    drop(c);
+
+    // 3000 keys × 2 ms: loading would take 6 s; a save point is configured,
+    // but nothing may be saved from a half-loaded dataset.
+    let mut sp2 = ServerProc::start(&[
+        "--dir",
+        &dir,
+        "--save",
+        "1",
+        "1",
+        "--key-load-delay",
+        "2000",
+        "--loading-process-events-interval-bytes",
+        "1024",
+    ]);
+    let mut c2 = sp2.conn();
+    assert_eq!(
+        c2.cmd_str("PING"),
+        b"-LOADING Redis is loading the dataset in memory\r\n"
+    );
+    let pid = sp2.child.id().to_string();
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(st.success());
+    let status = sp2
+        .wait_exit(Duration::from_secs(3))
+        .expect("the server exits during loading");
+    assert_eq!(status.code(), Some(0));
+    let log = sp2.log();
+    assert!(
+        log.contains("Received shutdown signal during loading, scheduling shutdown."),
+        "{log}"
+    );
+    assert!(!log.contains("Saving the final RDB snapshot"), "{log}");
+    assert_eq!(std::fs::read(&dump).expect("dump.rdb"), before);
+    drop(sp);
+}
