@@ -138,7 +138,7 @@ pub struct Server {
     pub errors_enabled: bool,
     pub inst_metric: [InstMetric; 3],
     pub lastsave: i64,
-    /// Successful RDB saves (INFO `rdb_saves`).
+    /// SAVE and BGSAVE runs started (INFO `rdb_saves`).
     pub stat_rdb_saves: u64,
     /// Keys loaded / skipped as expired by the last RDB load.
     pub rdb_last_load_keys_loaded: u64,
