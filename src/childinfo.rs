@@ -373,3 +373,58 @@ pub fn kill_child(srv: &mut Server) {
     }
     reset_child_state(srv);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[allow(unsafe_code)]
+    fn pipe() -> (File, File) {
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe2 writes two descriptors into a valid 2-element array.
+        let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) };
+        assert_eq!(rc, 0);
+        // SAFETY: both descriptors were just created and are owned by nothing else.
+        unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) }
+    }
+
+    #[test]
+    fn progress_and_final_records_reach_the_right_fields() {
+        let mut srv = Server::new(crate::config::Config::default()).expect("server");
+        let (rd, mut wr) = pipe();
+        srv.child.pid = 12345;
+        srv.child.kind = ChildType::Rdb;
+        srv.child.info_pipe = Some(rd);
+        send_child_info(&mut wr, 1024, 8192);
+        send_child_info(&mut wr, 2048, 4096);
+        receive_child_info(&mut srv);
+        assert_eq!(srv.child.keys_processed, 2048);
+        assert_eq!(srv.child.cow_size, 4096);
+        assert_eq!(srv.child.cow_peak, 8192);
+        assert!(srv.child.cow_updated_ms > 0);
+        send_child_info_generic(&mut wr, ChildInfoType::RdbCowSize, 0, "RDB");
+        receive_child_info(&mut srv);
+        // The final report measures this (test) process: some dirty memory.
+        assert!(srv.child.rdb_cow_bytes > 0);
+        assert_eq!(srv.child.aof_cow_bytes, 0);
+        // Forgetting the child clears the current figures, not the last ones.
+        srv.child.pid = -1;
+        reset_child_state(&mut srv);
+        assert_eq!(
+            (
+                srv.child.cow_size,
+                srv.child.cow_peak,
+                srv.child.keys_processed
+            ),
+            (0, 0, 0)
+        );
+        assert!(srv.child.rdb_cow_bytes > 0);
+    }
+
+    #[test]
+    fn private_dirty_is_read_from_proc() {
+        let v = vec![1u8; 1 << 20];
+        assert!(child_private_dirty() >= v.len() as u64 / 2);
+        drop(v);
+    }
+}

@@ -1784,6 +1784,103 @@ pub fn rdb_load_fuzz(data: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+    // ---- Background saving (no fork: the handlers and checks alone) ----
+
+    fn bg_server() -> Server {
+        Server::new(crate::config::Config::default()).expect("server")
+    }
+
+    #[test]
+    fn done_handler_keeps_changes_made_during_the_save() {
+        let mut srv = bg_server();
+        srv.dirty = 50;
+        srv.rdb.dirty_before_bgsave = 30;
+        srv.rdb.save_time_start = crate::util::mstime() / 1000 - 2;
+        srv.lastsave = 0;
+        let exit = crate::childinfo::ChildExit {
+            kind: crate::childinfo::ChildType::Rdb,
+            pid: 1,
+            exitcode: 0,
+            bysignal: 0,
+        };
+        background_save_done_handler(&mut srv, exit);
+        assert_eq!(srv.dirty, 20);
+        assert!(srv.lastsave > 0);
+        assert!(srv.rdb.lastbgsave_ok);
+        assert_eq!(srv.rdb.save_time_start, -1);
+        assert!(srv.rdb.save_time_last >= 2);
+        // Exit code 1: error status, dirty untouched.
+        background_save_done_handler(
+            &mut srv,
+            crate::childinfo::ChildExit {
+                exitcode: 1,
+                ..exit
+            },
+        );
+        assert!(!srv.rdb.lastbgsave_ok);
+        assert_eq!(srv.dirty, 20);
+        // SIGUSR1 (our own kill) is not an error; SIGKILL is.
+        srv.rdb.lastbgsave_ok = true;
+        background_save_done_handler(
+            &mut srv,
+            crate::childinfo::ChildExit {
+                bysignal: libc::SIGUSR1,
+                ..exit
+            },
+        );
+        assert!(srv.rdb.lastbgsave_ok);
+        background_save_done_handler(
+            &mut srv,
+            crate::childinfo::ChildExit {
+                bysignal: libc::SIGKILL,
+                ..exit
+            },
+        );
+        assert!(!srv.rdb.lastbgsave_ok);
+    }
+
+    #[test]
+    fn misconf_needs_save_points_and_the_option() {
+        let mut srv = bg_server();
+        srv.rdb.lastbgsave_ok = false;
+        assert!(writes_denied_by_rdb_error(&srv));
+        srv.config.stop_writes_on_bgsave_error = false;
+        assert!(!writes_denied_by_rdb_error(&srv));
+        srv.config.stop_writes_on_bgsave_error = true;
+        srv.config.save_params.clear();
+        assert!(!writes_denied_by_rdb_error(&srv));
+    }
+
+    #[test]
+    fn save_points_wait_for_the_retry_delay_after_a_failure() {
+        let mut srv = bg_server();
+        // A save point that is due, but the last attempt failed just now:
+        // nothing may be started (a start would fork this test process).
+        srv.config.save_params = vec![(0, 1)];
+        srv.dirty = 10;
+        srv.lastsave = 0;
+        srv.rdb.lastbgsave_ok = false;
+        srv.rdb.lastbgsave_try = crate::util::mstime() / 1000;
+        check_save_points(&mut srv);
+        assert_eq!(srv.child.total_forks, 0);
+        srv.rdb.bgsave_scheduled = true;
+        run_scheduled_bgsave(&mut srv);
+        assert_eq!(srv.child.total_forks, 0);
+        assert!(srv.rdb.bgsave_scheduled);
+    }
+
+    #[test]
+    fn debug_delay_negative_is_rarely_a_microsecond() {
+        let t = std::time::Instant::now();
+        for _ in 0..10_000 {
+            debug_delay(-1_000_000);
+        }
+        assert!(t.elapsed() < std::time::Duration::from_millis(500));
+        let t = std::time::Instant::now();
+        debug_delay(2000);
+        assert!(t.elapsed() >= std::time::Duration::from_micros(2000));
+    }
+
     use super::*;
 
     const NOW_MS: i64 = 1_790_000_000_000;
