@@ -1175,7 +1175,7 @@ directives! {
     rdbcompression: bool = true, "rdbcompression", None, MODIFIABLE, BOOL, false;
     rdb_del_sync_files: bool = false, "rdb-del-sync-files", None, MODIFIABLE, BOOL, false;
     activerehashing: bool = true, "activerehashing", None, MODIFIABLE, BOOL, false;
-    stop_writes_on_bgsave_error: bool = true, "stop-writes-on-bgsave-error", None, MODIFIABLE, BOOL, false;
+    stop_writes_on_bgsave_error: bool = true, "stop-writes-on-bgsave-error", None, MODIFIABLE, BOOL, true;
     set_proc_title: bool = true, "set-proc-title", None, IMMUTABLE, BOOL, true;
     dynamic_hz: bool = true, "dynamic-hz", None, MODIFIABLE, BOOL, true;
     lazyfree_lazy_eviction: bool = false, "lazyfree-lazy-eviction", None, MODIFIABLE, BOOL, false;
@@ -1188,7 +1188,7 @@ directives! {
     aof_rewrite_incremental_fsync: bool = true, "aof-rewrite-incremental-fsync", None, MODIFIABLE, BOOL, false;
     no_appendfsync_on_rewrite: bool = false, "no-appendfsync-on-rewrite", None, MODIFIABLE, BOOL, false;
     cluster_require_full_coverage: bool = true, "cluster-require-full-coverage", None, MODIFIABLE, BOOL, false;
-    rdb_save_incremental_fsync: bool = true, "rdb-save-incremental-fsync", None, MODIFIABLE, BOOL, false;
+    rdb_save_incremental_fsync: bool = true, "rdb-save-incremental-fsync", None, MODIFIABLE, BOOL, true;
     aof_load_truncated: bool = true, "aof-load-truncated", None, MODIFIABLE, BOOL, false;
     aof_use_rdb_preamble: bool = true, "aof-use-rdb-preamble", None, MODIFIABLE, BOOL, false;
     aof_timestamp_enabled: bool = false, "aof-timestamp-enabled", None, MODIFIABLE, BOOL, false;
@@ -1287,8 +1287,8 @@ directives! {
     repl_timeout: i32 = 60, "repl-timeout", None, MODIFIABLE, int(1, INT_MAX), false;
     repl_ping_replica_period: i32 = 10, "repl-ping-replica-period", Some("repl-ping-slave-period"), MODIFIABLE, int(1, INT_MAX), false;
     list_compress_depth: i32 = 0, "list-compress-depth", None, MODIFIABLE, int(0, INT_MAX), false;
-    rdb_key_save_delay: i32 = 0, "rdb-key-save-delay", None, HIDDEN, int(INT_MIN, INT_MAX), false;
-    key_load_delay: i32 = 0, "key-load-delay", None, HIDDEN, int(INT_MIN, INT_MAX), false;
+    rdb_key_save_delay: i32 = 0, "rdb-key-save-delay", None, HIDDEN, int(INT_MIN, INT_MAX), true;
+    key_load_delay: i32 = 0, "key-load-delay", None, HIDDEN, int(INT_MIN, INT_MAX), true;
     active_expire_effort: i32 = 1, "active-expire-effort", None, MODIFIABLE, int(1, 10), true;
     hz: i32 = 10, "hz", None, MODIFIABLE, int(0, INT_MAX), true;
     min_replicas_to_write: i32 = 0, "min-replicas-to-write", Some("min-slaves-to-write"), MODIFIABLE, int(0, INT_MAX), false;
@@ -1337,7 +1337,7 @@ directives! {
     // ---- time_t / off_t ----
     repl_backlog_ttl: i64 = 3600, "repl-backlog-ttl", None, MODIFIABLE, int(0, LONG_MAX), false;
     auto_aof_rewrite_min_size: i64 = 64 * MB, "auto-aof-rewrite-min-size", None, MODIFIABLE, mem(0, LONG_MAX), false;
-    loading_process_events_interval_bytes: i64 = 2 * MB, "loading-process-events-interval-bytes", None, HIDDEN, int(1024, INT_MAX), false;
+    loading_process_events_interval_bytes: i64 = 2 * MB, "loading-process-events-interval-bytes", None, HIDDEN, int(1024, INT_MAX), true;
 
     // ---- TLS ----
     tls_port: i32 = 0, "tls-port", None, MODIFIABLE, int(0, 65535), TLS;
@@ -1365,7 +1365,7 @@ directives! {
     // The absolute directory the server works in (RDB/AOF files, relative paths).
     dir: String = cwd_string(), "dir", None, PROTECTED | DENY_LOADING, Kind::Dir, true;
     // `save`: (seconds, changes) points.
-    save_params: Vec<(i64, i64)> = vec![(3600, 1), (300, 100), (60, 10000)], "save", None, MULTI_ARG, Kind::Save, false;
+    save_params: Vec<(i64, i64)> = vec![(3600, 1), (300, 100), (60, 10000)], "save", None, MULTI_ARG, Kind::Save, true;
     client_output_buffer_limit: [ObufLimit; 3] = [
         ObufLimit { hard_limit_bytes: 0, soft_limit_bytes: 0, soft_limit_seconds: 0 },
         ObufLimit { hard_limit_bytes: 256 * MB as u64, soft_limit_bytes: 64 * MB as u64, soft_limit_seconds: 60 },
@@ -2121,6 +2121,12 @@ mod tests {
             "set-proc-title",
             "crash-log-enabled",
             "supervised",
+            "save",
+            "stop-writes-on-bgsave-error",
+            "rdb-save-incremental-fsync",
+            "rdb-key-save-delay",
+            "key-load-delay",
+            "loading-process-events-interval-bytes",
         ];
         let mut got = implemented.clone();
         want.sort();

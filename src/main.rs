@@ -107,11 +107,7 @@ fn main() {
     let mut seed = [0u8; 16];
     let _ = getrandom::fill(&mut seed);
     rustredis::dict::set_hash_seed(seed);
-    let unimplemented: Vec<&str> = cfg
-        .unimplemented_in_use()
-        .into_iter()
-        .filter(|d| !(*d == "save" && cfg.save_params.is_empty()))
-        .collect();
+    let unimplemented: Vec<&str> = cfg.unimplemented_in_use();
     let mut srv = match Server::new(cfg) {
         Ok(s) => s,
         Err(e) => {
