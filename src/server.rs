@@ -1036,6 +1036,7 @@ fn free_clients_in_async_free_queue(srv: &mut Server) {
 /// (Redis `whileBlockedCron`).
 pub fn process_events_while_blocked(srv: &mut Server) {
     let mut fired: Vec<FiredEvent> = Vec::with_capacity(64);
+    let mut busy: Vec<usize> = Vec::new();
     for _ in 0..4 {
         srv.update_cached_time();
         networking::handle_clients_with_pending_writes(srv);
@@ -1048,7 +1049,16 @@ pub fn process_events_while_blocked(srv: &mut Server) {
         {
             break;
         }
-        let pending = std::mem::take(&mut srv.clients_pending_read);
+        let mut pending = std::mem::take(&mut srv.clients_pending_read);
+        // A client out of the slab is the one whose command is blocking
+        // (DEBUG RELOAD): the main loop reads it afterwards.
+        pending.retain(|&slot| {
+            let present = srv.client_mut(slot).is_some();
+            if !present && !busy.contains(&slot) {
+                busy.push(slot);
+            }
+            present
+        });
         if fired.is_empty() && pending.is_empty() {
             break;
         }
@@ -1065,6 +1075,11 @@ pub fn process_events_while_blocked(srv: &mut Server) {
             } else {
                 srv.free_client(c);
             }
+        }
+    }
+    for slot in busy {
+        if !srv.clients_pending_read.contains(&slot) {
+            srv.clients_pending_read.push(slot);
         }
     }
     networking::handle_clients_with_pending_writes(srv);
@@ -1162,6 +1177,12 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
     }
     let slot = t - CLIENT_TOKEN_BASE;
     let Some(mut c) = srv.take_client(slot) else {
+        // The client is running the command that serves events while
+        // blocked (DEBUG RELOAD): keep its read for later, as the edge
+        // will not fire again.
+        if (ev.readable || ev.closed) && srv.loading {
+            srv.clients_pending_read.push(slot);
+        }
         return;
     };
     let mut keep = true;

@@ -405,3 +405,34 @@ fn sigterm_during_startup_load_exits_without_saving() {
     assert_eq!(std::fs::read(&dump).expect("dump.rdb"), before);
     drop(sp);
 }
+
+#[test]
+fn debug_reload_serves_others_with_loading_and_keeps_its_own_input() {
+    let sp = ServerProc::start(&["--enable-debug-command", "yes"]);
+    let mut a = sp.conn();
+    assert_eq!(a.cmd_str("DEBUG POPULATE 2000"), b"+OK\r\n");
+    let digest = s(a.cmd_str("DEBUG DIGEST"));
+    assert_eq!(a.cmd_str("CONFIG SET key-load-delay 500"), b"+OK\r\n");
+    assert_eq!(
+        a.cmd_str("CONFIG SET loading-process-events-interval-bytes 1024"),
+        b"+OK\r\n"
+    );
+    // 2000 keys × 0.5 ms: the reload takes about a second.
+    a.send_raw(b"DEBUG RELOAD\r\n");
+    std::thread::sleep(Duration::from_millis(200));
+    // Sent while the reload runs: it must be served after it.
+    a.send_raw(b"PING\r\n");
+    let mut b = sp.conn();
+    assert_eq!(
+        b.cmd_str("GET key:1"),
+        b"-LOADING Redis is loading the dataset in memory\r\n"
+    );
+    assert_eq!(
+        s(b.cmd(&[b"INFO", b"persistence"])).contains("loading:1"),
+        true
+    );
+    assert_eq!(a.read_reply(), b"+OK\r\n");
+    assert_eq!(a.read_reply(), b"+PONG\r\n");
+    assert_eq!(b.cmd_str("DBSIZE"), b":2000\r\n");
+    assert_eq!(s(b.cmd_str("DEBUG DIGEST")), digest);
+}
