@@ -907,6 +907,7 @@ pub const REDIS_AUTOSYNC_BYTES: u64 = 4 * 1024 * 1024;
 /// before it (Redis `rioFileWrite` with `rioSetAutoSync`), so a big save
 /// never leaves gigabytes of dirty pages for one final fsync to flush.
 pub struct AutoSyncFile {
+    /// The file being written (unbuffered; put a `BufWriter` in front).
     pub f: File,
     /// Bytes written so far.
     pub written: u64,
