@@ -292,6 +292,69 @@ impl RdbSaveOptions {
     }
 }
 
+/// The reflected CRC-64 "Jones" polynomial Redis uses (`crc64.c`).
+const CRC64_JONES_REFLECTED: u64 = 0x95ac_9329_ac4b_c9b5;
+
+/// Slice-by-8 tables: `T[0]` is the byte-at-a-time table, `T[k][i]` the CRC
+/// of byte `i` followed by `k` zero bytes.
+static CRC64_TABLES: [[u64; 256]; 8] = crc64_tables();
+
+const fn crc64_tables() -> [[u64; 256]; 8] {
+    let mut t = [[0u64; 256]; 8];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u64;
+        let mut b = 0;
+        while b < 8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ CRC64_JONES_REFLECTED
+            } else {
+                crc >> 1
+            };
+            b += 1;
+        }
+        t[0][i] = crc;
+        i += 1;
+    }
+    let mut k = 1;
+    while k < 8 {
+        let mut i = 0;
+        while i < 256 {
+            let prev = t[k - 1][i];
+            t[k][i] = (prev >> 8) ^ t[0][(prev & 0xff) as usize];
+            i += 1;
+        }
+        k += 1;
+    }
+    t
+}
+
+/// Continues the CRC-64 of an RDB file over `bytes` (Redis `crc64`:
+/// Jones polynomial, reflected, initial value 0, no final xor), eight bytes
+/// per step with slice-by-8 tables, as Redis's `crcspeed` does. Identical
+/// to the `crc64` crate's result, several times faster on long inputs.
+pub fn crc64_update(mut crc: u64, bytes: &[u8]) -> u64 {
+    let t = &CRC64_TABLES;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = crc ^ u64::from_le_bytes(w);
+        crc = t[7][(x & 0xff) as usize]
+            ^ t[6][((x >> 8) & 0xff) as usize]
+            ^ t[5][((x >> 16) & 0xff) as usize]
+            ^ t[4][((x >> 24) & 0xff) as usize]
+            ^ t[3][((x >> 32) & 0xff) as usize]
+            ^ t[2][((x >> 40) & 0xff) as usize]
+            ^ t[1][((x >> 48) & 0xff) as usize]
+            ^ t[0][(x >> 56) as usize];
+    }
+    for &b in chunks.remainder() {
+        crc = t[0][((crc ^ b as u64) & 0xff) as usize] ^ (crc >> 8);
+    }
+    crc
+}
+
 /// A writer that keeps the running CRC-64 of what it wrote (Redis `rio`
 /// with `rioGenericUpdateChecksum`).
 struct RdbWriter<'a, W: Write> {
@@ -302,7 +365,7 @@ struct RdbWriter<'a, W: Write> {
 impl<W: Write> RdbWriter<'_, W> {
     fn write(&mut self, b: &[u8]) -> io::Result<()> {
         if let Some(c) = self.cksum.as_mut() {
-            *c = crc64::crc64(*c, b);
+            *c = crc64_update(*c, b);
         }
         self.w.write_all(b)
     }
@@ -1341,7 +1404,7 @@ impl<R: Read> RdbReader<R> {
         }
         self.pos += buf.len() as u64;
         if let Some(c) = self.cksum.as_mut() {
-            *c = crc64::crc64(*c, buf);
+            *c = crc64_update(*c, buf);
         }
         Ok(())
     }
@@ -1955,6 +2018,27 @@ mod tests {
         run_scheduled_bgsave(&mut srv);
         assert_eq!(srv.child.total_forks, 0);
         assert!(srv.rdb.bgsave_scheduled);
+    }
+
+    #[test]
+    fn crc64_slice_by_8_matches_the_reference() {
+        assert_eq!(crc64_update(0, b"123456789"), 0xe9c6d914c4b8d9ca);
+        let data: Vec<u8> = (0..5000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 100, 4999, 5000] {
+            assert_eq!(
+                crc64_update(0, &data[..len]),
+                crc64::crc64(0, &data[..len]),
+                "len {len}"
+            );
+        }
+        // Chained over uneven pieces, as the reader and writer use it.
+        let mut c = 0;
+        for piece in data.chunks(13) {
+            c = crc64_update(c, piece);
+        }
+        assert_eq!(c, crc64::crc64(0, &data));
     }
 
     #[test]
