@@ -457,6 +457,10 @@ impl Server {
                     tracing::warn!("{}", e);
                     ("bind", "Failed to bind to specified addresses.".to_string())
                 })?,
+                "appendonly" => {
+                    crate::aof::update_appendonly(self).map_err(|e| ("appendonly", e))?
+                }
+                "aof-disable-auto-gc" => crate::aof::update_aof_auto_gc(self),
                 "dir" => std::env::set_current_dir(&self.config.dir)
                     .map_err(|e| ("dir", crate::log::os_error_text(&e)))?,
                 _ => {}
@@ -507,6 +511,7 @@ impl Server {
         self.errors_enabled = true;
         self.inst_metric = Default::default();
         self.commands.reset_stats();
+        crate::aof::reset_stats(self);
     }
 
     /// Refreshes `used_memory` (jemalloc allocated) and `used_memory_rss`.
@@ -593,6 +598,19 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     if srv.auth_required(c) && flags & commands::CMD_NO_AUTH == 0 {
         reject_command(srv, c, idx, "NOAUTH Authentication required.");
         return;
+    }
+    // Writes (and PING) are refused while the AOF cannot be written (Redis
+    // `writeCommandsDeniedByDiskError`).
+    if srv.aof.is_on() {
+        let name = srv.commands.cmds[idx].fullname.as_str();
+        let is_write = flags & commands::CMD_WRITE != 0
+            || (name == "exec" && c.mstate.cmd_flags & commands::CMD_WRITE != 0);
+        if (is_write || name == "ping")
+            && let Some(msg) = crate::aof::write_error_message(srv)
+        {
+            reject_command(srv, c, idx, &msg);
+            return;
+        }
     }
     if c.flags & CLIENT_MULTI != 0 {
         if flags & commands::CMD_NO_MULTI != 0 {
@@ -834,6 +852,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
 /// The persistence part of the cron: reap a finished child and hand its
 /// exit to its owner; then save points and AOF rewrite triggers.
 fn persistence_cron(srv: &mut Server) {
+    crate::aof::aof_cron_scheduled(srv);
     crate::childinfo::receive_child_info(srv);
     if let Some(exit) = crate::childinfo::check_child_done(srv) {
         match exit.kind {
@@ -844,6 +863,7 @@ fn persistence_cron(srv: &mut Server) {
             crate::childinfo::ChildType::None => {}
         }
     }
+    crate::aof::aof_cron(srv);
 }
 
 fn run_with_period(srv: &Server, ms: i64) -> bool {
@@ -1038,6 +1058,7 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
 /// and the Unix socket, closes listeners. Returns true when the server may exit.
 pub fn prepare_for_shutdown(srv: &mut Server, req: ShutdownRequest) -> bool {
     tracing::warn!("User requested shutdown...");
+    crate::aof::prepare_for_shutdown(srv);
     if (req.save || !srv.config.save_params.is_empty()) && !req.nosave {
         tracing::info!("Saving the final RDB snapshot before exiting.");
         let filename = srv.config.dbfilename.clone();
