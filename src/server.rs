@@ -1034,14 +1034,22 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
         return;
     };
     let mut keep = true;
-    if ev.readable || ev.closed {
+    // With `appendfsync always` the write goes first (Redis's AE_BARRIER):
+    // replies to commands read now must wait for before_sleep's fsync.
+    let barrier = srv.aof.state == crate::aof::AofStatus::On
+        && srv.config.appendfsync == crate::config::AppendFsync::Always;
+    if barrier && ev.writable && c.reply_bytes > 0 {
+        srv.stat_total_writes_processed += 1;
+        keep = networking::write_to_client(srv, &mut c);
+    }
+    if keep && (ev.readable || ev.closed) {
         srv.stat_total_reads_processed += 1;
         if ev.closed {
             c.flags |= networking::CLIENT_READ_CLOSED;
         }
         keep = networking::read_query_from_client(srv, &mut c);
     }
-    if keep && ev.writable && c.reply_bytes > 0 {
+    if keep && !barrier && ev.writable && c.reply_bytes > 0 {
         srv.stat_total_writes_processed += 1;
         keep = networking::write_to_client(srv, &mut c);
     }
