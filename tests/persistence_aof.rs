@@ -51,6 +51,9 @@ fn start(bin: &str, dir: &DataDir, extra: &[&str]) -> ServerProc {
         "yes",
         "--enable-debug-command",
         "yes",
+        // Acknowledged means written: the servers are killed, not shut down.
+        "--appendfsync",
+        "always",
     ];
     args.extend_from_slice(extra);
     ServerProc::start_bin(bin, &args)
