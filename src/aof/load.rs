@@ -563,10 +563,13 @@ pub fn load_append_only_files(srv: &mut Server) -> AofLoadStatus {
 /// commands) into a fresh server with `aof-load-truncated` off. Admin
 /// commands, SHUTDOWN and MIGRATE are refused as unknown so the input
 /// cannot reach files, sockets or the configuration. Never panics; the
-/// result is discarded.
+/// result is discarded. `proto-max-bulk-len` is 1 MB so a short input cannot
+/// build a 512 MB string with SETRANGE or SETBIT.
 pub fn aof_load_fuzz(data: &[u8]) {
     let mut cfg = crate::config::Config::default();
     cfg.aof_load_truncated = false;
+    // SETRANGE / SETBIT / APPEND grow strings up to this: keep it small.
+    cfg.proto_max_bulk_len = 1 << 20;
     let Ok(mut srv) = Server::new(cfg) else {
         return;
     };
