@@ -476,6 +476,37 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             e.extend_from_slice(b"\r\n");
             c.add_reply_raw(&e);
         }
+        (b"htstats", 3) => {
+            let arg = c.argv[2].clone();
+            let Some(dbid) = crate::db::get_long_long_or_reply(c, &arg, None) else {
+                return;
+            };
+            let Some(db) = usize::try_from(dbid).ok().and_then(|i| srv.dbs.get(i)) else {
+                c.add_reply_error("ERR Out of range database");
+                return;
+            };
+            let mut stats = String::from("[Dictionary HT]\n");
+            stats.push_str(&db.dict.get_stats());
+            stats.push_str("[Expires HT]\n");
+            stats.push_str(&db.expires.get_stats());
+            c.add_reply_verbatim(stats.as_bytes(), "txt");
+        }
+        (b"htstats-key", 3) => {
+            let key = c.argv[2].clone();
+            let stats = match raw_lookup(srv, c, &key).map(|o| &o.v) {
+                None => return c.add_reply_error(shared::err_no_such_key()),
+                Some(Value::Hash(crate::t_hash::HashObj::Table(d))) => Some(d.get_stats()),
+                Some(Value::Set(crate::t_set::SetObj::Table(d))) => Some(d.get_stats()),
+                Some(Value::ZSet(crate::t_zset::ZSetObj::Skiplist(z))) => Some(z.ht_stats()),
+                Some(_) => None,
+            };
+            match stats {
+                Some(t) => c.add_reply_verbatim(t.as_bytes(), "txt"),
+                None => c.add_reply_error(
+                    "ERR The value stored at the specified key is not represented using an hash table",
+                ),
+            }
+        }
         (b"object", 3) => {
             let key = c.argv[2].clone();
             match raw_lookup(srv, c, &key) {

@@ -696,36 +696,49 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
         cmd.failed_calls += 1;
     }
     srv.stat_numcommands += 1;
-    let dirty = srv.dirty - dirty_before > 0;
-    let rewritten = c.propagate_argv.take();
-    if (dirty || c.flags & (networking::CLIENT_FORCE_AOF | networking::CLIENT_FORCE_REPL) != 0)
-        && c.flags & networking::CLIENT_PREVENT_PROP != networking::CLIENT_PREVENT_PROP
-        && srv.commands.cmds[idx].fullname != "exec"
-    {
-        let mut target = 0;
-        if dirty {
-            target |= PROPAGATE_AOF | PROPAGATE_REPL;
-        }
-        if c.flags & networking::CLIENT_FORCE_REPL != 0 {
-            target |= PROPAGATE_REPL;
-        }
-        if c.flags & networking::CLIENT_FORCE_AOF != 0 {
-            target |= PROPAGATE_AOF;
-        }
-        if c.flags & networking::CLIENT_PREVENT_REPL_PROP != 0 {
-            target &= !PROPAGATE_REPL;
-        }
-        if c.flags & networking::CLIENT_PREVENT_AOF_PROP != 0 {
-            target &= !PROPAGATE_AOF;
-        }
-        if target != 0 && should_propagate(srv, target) {
-            let argv = rewritten.unwrap_or_else(|| c.argv.clone());
-            also_propagate(srv, c.db, argv, target);
-        }
-    }
+    propagate_command(srv, c, idx, srv.dirty - dirty_before > 0);
     c.flags = (c.flags & !networking::CLIENT_PROP_FLAGS) | old_prop_flags;
-    if srv.in_nested_call == 0 {
-        propagate_pending_commands(srv);
+    if srv.in_nested_call == 0 && !srv.also_propagate.is_empty() {
+        // Commands that may expire arbitrary keys (Redis's hidden
+        // TOUCHES_ARBITRARY_KEYS flag: SCAN, RANDOMKEY) propagate those
+        // DELs unwrapped.
+        let arbitrary = matches!(srv.commands.cmds[idx].fullname.as_str(), "scan" | "randomkey");
+        propagate_pending(srv, !arbitrary);
+    }
+}
+
+/// Queues the command a handler just ran for propagation, as `call` does
+/// after the handler (Redis `call`'s propagation block): when it was
+/// `dirty` or forced, unless prevented, never EXEC itself; the argv
+/// is the handler's rewritten vector if it set one. Consumes that vector.
+pub fn propagate_command(srv: &mut Server, c: &mut Client, idx: usize, dirty: bool) {
+    let rewritten = c.propagate_argv.take();
+    let forced = c.flags & (networking::CLIENT_FORCE_AOF | networking::CLIENT_FORCE_REPL) != 0;
+    if !(dirty || forced)
+        || c.flags & networking::CLIENT_PREVENT_PROP == networking::CLIENT_PREVENT_PROP
+        || srv.commands.cmds[idx].fullname == "exec"
+    {
+        return;
+    }
+    let mut target = 0;
+    if dirty {
+        target |= PROPAGATE_AOF | PROPAGATE_REPL;
+    }
+    if c.flags & networking::CLIENT_FORCE_REPL != 0 {
+        target |= PROPAGATE_REPL;
+    }
+    if c.flags & networking::CLIENT_FORCE_AOF != 0 {
+        target |= PROPAGATE_AOF;
+    }
+    if c.flags & networking::CLIENT_PREVENT_REPL_PROP != 0 {
+        target &= !PROPAGATE_REPL;
+    }
+    if c.flags & networking::CLIENT_PREVENT_AOF_PROP != 0 {
+        target &= !PROPAGATE_AOF;
+    }
+    if target != 0 && should_propagate(srv, target) {
+        let argv = rewritten.unwrap_or_else(|| c.argv.clone());
+        also_propagate(srv, c.db, argv, target);
     }
 }
 
@@ -741,6 +754,12 @@ pub fn should_propagate(srv: &Server, target: u8) -> bool {
     target & PROPAGATE_AOF != 0 && srv.aof.is_on()
 }
 
+/// True when writes are being propagated anywhere: handlers check it
+/// before building a rewritten vector they would otherwise throw away.
+pub fn propagating(srv: &Server) -> bool {
+    should_propagate(srv, PROPAGATE_AOF | PROPAGATE_REPL)
+}
+
 /// Queues a command to propagate at the end of the current execution unit
 /// (Redis `alsoPropagate`), after the commands queued before it.
 pub fn also_propagate(srv: &mut Server, dbid: usize, argv: Vec<bytes::Bytes>, target: u8) {
@@ -754,11 +773,18 @@ pub fn also_propagate(srv: &mut Server, dbid: usize, argv: Vec<bytes::Bytes>, ta
 /// one is wrapped in `MULTI` ... `EXEC`, the MULTI in the first command's
 /// database and the EXEC in the last one's, so no stray SELECT appears.
 pub fn propagate_pending_commands(srv: &mut Server) {
+    propagate_pending(srv, true);
+}
+
+/// [`propagate_pending_commands`], with the MULTI/EXEC wrapping optional:
+/// active expiry, eviction and commands that touch arbitrary keys emit
+/// their DELs unwrapped (Redis `server.propagate_no_multi`).
+pub fn propagate_pending(srv: &mut Server, allow_multi: bool) {
     if srv.also_propagate.is_empty() {
         return;
     }
     let ops = std::mem::take(&mut srv.also_propagate);
-    let transaction = ops.len() > 1;
+    let transaction = allow_multi && ops.len() > 1;
     let both = PROPAGATE_AOF | PROPAGATE_REPL;
     if transaction {
         propagate_now(
