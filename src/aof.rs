@@ -447,8 +447,7 @@ fn open_append(path: &Path, truncate: bool) -> io::Result<File> {
 /// Reads the manifest at startup (Redis `aofLoadManifestFromDisk`); a
 /// manifest that cannot be read or parsed is fatal (logged, exit 1).
 pub fn aof_load_manifest_from_disk(srv: &mut Server) {
-    match manifest::load_manifest_from_disk(&srv.config.appenddirname, &srv.config.appendfilename)
-    {
+    match manifest::load_manifest_from_disk(&srv.config.appenddirname, &srv.config.appendfilename) {
         Ok(Some(am)) => srv.aof.manifest = am,
         Ok(None) => srv.aof.manifest = AofManifest::default(),
         Err(e) => {
@@ -621,13 +620,12 @@ fn open_new_incr_aof_for_append(srv: &mut Server) -> io::Result<()> {
         temp_am = Some(am);
         n
     };
-    let f = open_append(&make_path(&dir, &name), true).map_err(|e| {
+    let f = open_append(&make_path(&dir, &name), true).inspect_err(|e| {
         tracing::warn!(
             "Can't open the append-only file {}: {}",
             name,
-            crate::log::os_error_text(&e)
+            crate::log::os_error_text(e)
         );
-        e
     })?;
     if let Some(am) = temp_am.as_mut() {
         manifest::persist_manifest(am, &dir, &fname)?;
@@ -681,11 +679,11 @@ fn aof_rewrite_limited(srv: &mut Server) -> bool {
 
 /// Starts a rewrite in a forked child (Redis `rewriteAppendOnlyFileBackground`):
 /// flushes the buffer, opens a new incr file, forks; the child writes
-/// `temp-rewriteaof-bg-<pid>.aof` and exits 0 on success. Err when a child
-/// already exists or a step failed (logged, `aof_last_bgrewrite_status:err`).
-pub fn rewrite_append_only_file_background(srv: &mut Server) -> Result<(), ()> {
+/// `temp-rewriteaof-bg-<pid>.aof` and exits 0 on success. False when a
+/// child already exists or a step failed (logged, `aof_last_bgrewrite_status:err`).
+pub fn rewrite_append_only_file_background(srv: &mut Server) -> bool {
     if crate::childinfo::has_active_child_process(srv) {
-        return Err(());
+        return false;
     }
     if let Err(e) = create_dir_if_missing(&srv.config.appenddirname) {
         tracing::warn!(
@@ -694,13 +692,13 @@ pub fn rewrite_append_only_file_background(srv: &mut Server) -> Result<(), ()> {
             crate::log::os_error_text(&e)
         );
         srv.aof.lastbgrewrite_ok = false;
-        return Err(());
+        return false;
     }
     srv.aof.selected_db = None;
     flush_append_only_file(srv, true);
     if open_new_incr_aof_for_append(srv).is_err() {
         srv.aof.lastbgrewrite_ok = false;
-        return Err(());
+        return false;
     }
     srv.aof.stat_rewrites += 1;
     match crate::childinfo::redis_fork(srv, ChildType::Aof) {
@@ -715,7 +713,10 @@ pub fn rewrite_append_only_file_background(srv: &mut Server) -> Result<(), ()> {
                 )
             });
             if res.is_ok() {
-                tracing::info!("Successfully created the temporary AOF base file {}", tmpfile);
+                tracing::info!(
+                    "Successfully created the temporary AOF base file {}",
+                    tmpfile
+                );
                 let cow = crate::childinfo::child_private_dirty();
                 if cow > 0 {
                     tracing::info!(
@@ -737,7 +738,7 @@ pub fn rewrite_append_only_file_background(srv: &mut Server) -> Result<(), ()> {
             );
             srv.aof.rewrite_scheduled = false;
             srv.aof.rewrite_time_start = crate::util::mstime() / 1000;
-            Ok(())
+            true
         }
         Err(e) => {
             srv.aof.lastbgrewrite_ok = false;
@@ -745,7 +746,7 @@ pub fn rewrite_append_only_file_background(srv: &mut Server) -> Result<(), ()> {
                 "Can't rewrite append only file in background: fork: {}",
                 crate::log::os_error_text(&e)
             );
-            Err(())
+            false
         }
     }
 }
@@ -763,7 +764,7 @@ pub fn bgrewriteaof_command(srv: &mut Server, c: &mut Client) {
         srv.aof.rewrite_scheduled = true;
         srv.aof.consecutive_failures = 0;
         c.add_reply_status("Background append only file rewriting scheduled");
-    } else if rewrite_append_only_file_background(srv).is_ok() {
+    } else if rewrite_append_only_file_background(srv) {
         c.add_reply_status("Background append only file rewriting started");
     } else {
         c.add_reply_error(
@@ -894,10 +895,7 @@ pub fn background_rewrite_done_handler(srv: &mut Server, exit: crate::childinfo:
     if srv.aof.state == AofStatus::WaitRewrite {
         srv.aof.buf.clear();
         let name = temp_incr_name(srv);
-        tracing::info!(
-            "Removing the temp incr aof file {} in the background",
-            name
-        );
+        tracing::info!("Removing the temp incr aof file {} in the background", name);
         fsync::bg_unlink(make_path(&srv.config.appenddirname, &name));
     }
     let now = crate::util::mstime() / 1000;
@@ -934,9 +932,9 @@ pub fn stop_append_only(srv: &mut Server) {
 
 /// `CONFIG SET appendonly yes` (Redis `startAppendOnly`): waits for the
 /// first rewrite (`AOF_WAIT_REWRITE`), starting it now or scheduling it
-/// when another child runs or inside a transaction. Err when the rewrite
+/// when another child runs or inside a transaction. False when the rewrite
 /// could not start (logged).
-pub fn start_append_only(srv: &mut Server) -> Result<(), ()> {
+pub fn start_append_only(srv: &mut Server) -> bool {
     srv.aof.state = AofStatus::WaitRewrite;
     let child = crate::childinfo::has_active_child_process(srv);
     if child && srv.child.kind != ChildType::Aof {
@@ -956,12 +954,12 @@ pub fn start_append_only(srv: &mut Server) -> Result<(), ()> {
             );
             kill_append_only_child(srv);
         }
-        if rewrite_append_only_file_background(srv).is_err() {
+        if !rewrite_append_only_file_background(srv) {
             srv.aof.state = AofStatus::Off;
             tracing::warn!(
                 "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error."
             );
-            return Err(());
+            return false;
         }
     }
     srv.aof.last_fsync = unixtime(srv);
@@ -973,7 +971,7 @@ pub fn start_append_only(srv: &mut Server) -> Result<(), ()> {
         tracing::warn!("AOF reopen, just ignore the last error.");
         srv.aof.last_write_ok = true;
     }
-    Ok(())
+    true
 }
 
 /// The apply hook of `appendonly` (Redis `updateAppendonly`): Err carries
@@ -981,10 +979,7 @@ pub fn start_append_only(srv: &mut Server) -> Result<(), ()> {
 pub fn update_appendonly(srv: &mut Server) -> Result<(), String> {
     if !srv.config.appendonly && srv.aof.state != AofStatus::Off {
         stop_append_only(srv);
-    } else if srv.config.appendonly
-        && srv.aof.state == AofStatus::Off
-        && start_append_only(srv).is_err()
-    {
+    } else if srv.config.appendonly && srv.aof.state == AofStatus::Off && !start_append_only(srv) {
         return Err("Unable to turn on AOF. Check server logs.".to_string());
     }
     Ok(())
@@ -1007,7 +1002,7 @@ pub fn aof_cron_scheduled(srv: &mut Server) {
         && srv.aof.rewrite_scheduled
         && !aof_rewrite_limited(srv)
     {
-        let _ = rewrite_append_only_file_background(srv);
+        rewrite_append_only_file_background(srv);
     }
 }
 
@@ -1030,7 +1025,7 @@ pub fn aof_cron(srv: &mut Server) {
         let growth = (srv.aof.current_size.saturating_mul(100) / base) - 100;
         if growth >= srv.config.auto_aof_rewrite_percentage as i64 && !aof_rewrite_limited(srv) {
             tracing::info!("Starting automatic rewriting of AOF on {}% growth", growth);
-            let _ = rewrite_append_only_file_background(srv);
+            rewrite_append_only_file_background(srv);
         }
     }
     if srv.aof.is_on() && srv.aof.flush_postponed_start != 0 {
@@ -1155,8 +1150,16 @@ mod tests {
         srv.aof.state = AofStatus::On;
         srv.config.aof_timestamp_enabled = true;
         srv.mstime = 5_000;
-        feed_append_only_file(&mut srv, 3, &[Bytes::from_static(b"DEL"), Bytes::from_static(b"k")]);
-        feed_append_only_file(&mut srv, 3, &[Bytes::from_static(b"DEL"), Bytes::from_static(b"j")]);
+        feed_append_only_file(
+            &mut srv,
+            3,
+            &[Bytes::from_static(b"DEL"), Bytes::from_static(b"k")],
+        );
+        feed_append_only_file(
+            &mut srv,
+            3,
+            &[Bytes::from_static(b"DEL"), Bytes::from_static(b"j")],
+        );
         assert_eq!(
             srv.aof.buf,
             b"#TS:5\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n*2\r\n$3\r\nDEL\r\n$1\r\nj\r\n"
@@ -1164,7 +1167,11 @@ mod tests {
         // Waiting for the first rewrite with no child: nothing is kept.
         srv.aof.state = AofStatus::WaitRewrite;
         let before = buffered(&srv);
-        feed_append_only_file(&mut srv, 3, &[Bytes::from_static(b"DEL"), Bytes::from_static(b"k")]);
+        feed_append_only_file(
+            &mut srv,
+            3,
+            &[Bytes::from_static(b"DEL"), Bytes::from_static(b"k")],
+        );
         assert_eq!(buffered(&srv), before);
     }
 }

@@ -702,7 +702,10 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
         // Commands that may expire arbitrary keys (Redis's hidden
         // TOUCHES_ARBITRARY_KEYS flag: SCAN, RANDOMKEY) propagate those
         // DELs unwrapped.
-        let arbitrary = matches!(srv.commands.cmds[idx].fullname.as_str(), "scan" | "randomkey");
+        let arbitrary = matches!(
+            srv.commands.cmds[idx].fullname.as_str(),
+            "scan" | "randomkey"
+        );
         propagate_pending(srv, !arbitrary);
     }
 }

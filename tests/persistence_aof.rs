@@ -76,7 +76,10 @@ fn start_ours(dir: &DataDir, extra: &[&str]) -> ServerProc {
 fn oracle_present() -> bool {
     let present = Path::new(&common::oracle_bin()).exists() && Path::new(CHECK_AOF).exists();
     if !present {
-        assert!(!common::in_ci(), "redis-server / redis-check-aof missing under CI=true");
+        assert!(
+            !common::in_ci(),
+            "redis-server / redis-check-aof missing under CI=true"
+        );
         eprintln!("redis-server or redis-check-aof missing, skipped");
     }
     present
@@ -108,10 +111,10 @@ fn write_dataset(c: &mut Conn, tag: &str) {
         format!("EXPIRE {tag}:list 100000"),
         format!("SET {tag}:gone 1"),
         format!("DEL {tag}:gone"),
-        format!("SELECT 3"),
+        "SELECT 3".to_string(),
         format!("SET {tag}:db3 three"),
         format!("HSET {tag}:bighash f {big}"),
-        format!("SELECT 0"),
+        "SELECT 0".to_string(),
     ] {
         let r = c.cmd_str(&line);
         assert!(!r.starts_with(b"-"), "{line}: {}", s(r));
@@ -160,14 +163,22 @@ fn check_aof(dir: &DataDir) {
         .expect("run redis-check-aof");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "redis-check-aof failed:\n{text}");
-    assert!(text.contains("All AOF files and manifest are valid"), "{text}");
+    assert!(
+        text.contains("All AOF files and manifest are valid"),
+        "{text}"
+    );
 }
 
 #[test]
 fn restart_loads_back_identical_and_files_pass_check_aof() {
     for preamble in ["yes", "no"] {
         let dir = DataDir::new("aof-restart");
-        let extra = ["--aof-use-rdb-preamble", preamble, "--appendfsync", "always"];
+        let extra = [
+            "--aof-use-rdb-preamble",
+            preamble,
+            "--appendfsync",
+            "always",
+        ];
         let sp = start_ours(&dir, &extra);
         let mut c = sp.conn();
         wait_loaded(&mut c);
@@ -181,9 +192,19 @@ fn restart_loads_back_identical_and_files_pass_check_aof() {
         write_dataset(&mut c, "b");
         let d1 = digest(&mut c);
         let m = manifest(&dir);
-        let base = if preamble == "yes" { "appendonly.aof.2.base.rdb" } else { "appendonly.aof.2.base.aof" };
-        assert_eq!(m, format!("file {base} seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"));
-        assert!(!dir.aof_dir().join("appendonly.aof.1.incr.aof").exists(), "history removed");
+        let base = if preamble == "yes" {
+            "appendonly.aof.2.base.rdb"
+        } else {
+            "appendonly.aof.2.base.aof"
+        };
+        assert_eq!(
+            m,
+            format!("file {base} seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n")
+        );
+        assert!(
+            !dir.aof_dir().join("appendonly.aof.1.incr.aof").exists(),
+            "history removed"
+        );
         drop(c);
         drop(sp);
         check_aof(&dir);
@@ -191,7 +212,12 @@ fn restart_loads_back_identical_and_files_pass_check_aof() {
         let mut c = sp.conn();
         wait_loaded(&mut c);
         assert_eq!(digest(&mut c), d1, "preamble {preamble}");
-        assert!(sp.log().contains(&format!("DB loaded from base file {base}")), "{}", sp.log());
+        assert!(
+            sp.log()
+                .contains(&format!("DB loaded from base file {base}")),
+            "{}",
+            sp.log()
+        );
         // DEBUG LOADAOF reloads the same data.
         assert_eq!(c.cmd_str("DEBUG LOADAOF"), b"+OK\r\n");
         assert_eq!(digest(&mut c), d1);
@@ -219,13 +245,19 @@ fn redis_and_rustredis_read_each_others_aof() {
     let mut c = sp.conn();
     wait_loaded(&mut c);
     assert_eq!(digest(&mut c), d_redis, "rustredis loading redis's AOF");
-    assert_eq!(s(c.cmd_str("LRANGE r:list 0 -1")), "*7\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
+    assert_eq!(
+        s(c.cmd_str("LRANGE r:list 0 -1")),
+        "*7\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+    );
     drop(c);
     drop(sp);
 
     // rustredis writes (commands base), redis-server reads.
     let dir = DataDir::new("aof-to-redis");
-    let sp = start_ours(&dir, &["--aof-use-rdb-preamble", "no", "--appendfsync", "always"]);
+    let sp = start_ours(
+        &dir,
+        &["--aof-use-rdb-preamble", "no", "--appendfsync", "always"],
+    );
     let mut c = sp.conn();
     wait_loaded(&mut c);
     write_dataset(&mut c, "x");
@@ -239,15 +271,18 @@ fn redis_and_rustredis_read_each_others_aof() {
     let sp = start(&common::oracle_bin(), &dir, &[]);
     let mut c = sp.conn();
     wait_loaded(&mut c);
-    assert_eq!(digest(&mut c), d_ours, "redis-server loading rustredis's AOF");
+    assert_eq!(
+        digest(&mut c),
+        d_ours,
+        "redis-server loading rustredis's AOF"
+    );
 }
 
 fn incr_file(dir: &DataDir) -> PathBuf {
     let m = manifest(dir);
     let name = m
         .lines()
-        .filter(|l| l.ends_with("type i"))
-        .last()
+        .rfind(|l| l.ends_with("type i"))
         .and_then(|l| l.split(' ').nth(1))
         .expect("an incr file")
         .to_string();
@@ -274,11 +309,22 @@ fn truncated_tail_loads_only_with_aof_load_truncated() {
     let port = common::free_port().to_string();
     let r = common::run_to_exit(
         &dir.0,
-        &["--dir", dir.path(), "--appendonly", "yes", "--aof-load-truncated", "no", "--port", &port],
+        &[
+            "--dir",
+            dir.path(),
+            "--appendonly",
+            "yes",
+            "--aof-load-truncated",
+            "no",
+            "--port",
+            &port,
+        ],
     );
     assert!(!r.status.success());
     assert!(
-        r.stdout.contains("Unexpected end of file reading the append only file appendonly.aof.1.incr.aof"),
+        r.stdout.contains(
+            "Unexpected end of file reading the append only file appendonly.aof.1.incr.aof"
+        ),
         "{}",
         r.stdout
     );
@@ -287,10 +333,20 @@ fn truncated_tail_loads_only_with_aof_load_truncated() {
     let sp = start_ours(&dir, &["--aof-load-truncated", "yes"]);
     let mut c = sp.conn();
     wait_loaded(&mut c);
-    assert_eq!(c.cmd_str("MGET k1 k2 k3"), b"*3\r\n$2\r\nv1\r\n$2\r\nv2\r\n$-1\r\n");
+    assert_eq!(
+        c.cmd_str("MGET k1 k2 k3"),
+        b"*3\r\n$2\r\nv1\r\n$2\r\nv2\r\n$-1\r\n"
+    );
     let log = sp.log();
-    assert!(log.contains(&format!("!!! Truncating the AOF appendonly.aof.1.incr.aof at offset {good_len} !!!")), "{log}");
-    assert!(log.contains("AOF appendonly.aof.1.incr.aof loaded anyway because aof-load-truncated is enabled"));
+    assert!(
+        log.contains(&format!(
+            "!!! Truncating the AOF appendonly.aof.1.incr.aof at offset {good_len} !!!"
+        )),
+        "{log}"
+    );
+    assert!(log.contains(
+        "AOF appendonly.aof.1.incr.aof loaded anyway because aof-load-truncated is enabled"
+    ));
     // New writes land after the truncation point and load again.
     c.cmd_str("SET k4 v4");
     drop(c);
@@ -308,9 +364,17 @@ fn truncated_tail_loads_only_with_aof_load_truncated() {
     data.splice(0..0, b"*1\r\n$3\r\nFOO\r\n+junk\r\n".iter().copied());
     std::fs::write(&path, &data).expect("write");
     let port = common::free_port().to_string();
-    let r = common::run_to_exit(&dir.0, &["--dir", dir.path(), "--appendonly", "yes", "--port", &port]);
+    let r = common::run_to_exit(
+        &dir.0,
+        &["--dir", dir.path(), "--appendonly", "yes", "--port", &port],
+    );
     assert!(!r.status.success());
-    assert!(r.stdout.contains("Unknown command 'FOO' reading the append only file"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("Unknown command 'FOO' reading the append only file"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -395,21 +459,29 @@ fn info_and_write_errors() {
             "aof_delayed_fsync",
         ]
     );
-    let size: u64 = info_field(&info, "aof_current_size").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let size: u64 = info_field(&info, "aof_current_size")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     // After a fresh start the base made at startup is not counted (as Redis).
     let on_disk = std::fs::metadata(incr_file(&dir)).expect("incr").len();
     assert_eq!(size, on_disk);
     // A second BGREWRITEAOF while one runs is refused.
     c.cmd_str("CONFIG SET rdb-key-save-delay 100000");
     c.cmd_str("CONFIG SET aof-use-rdb-preamble no");
-    assert_eq!(s(c.cmd_str("BGREWRITEAOF")), "+Background append only file rewriting started\r\n");
+    assert_eq!(
+        s(c.cmd_str("BGREWRITEAOF")),
+        "+Background append only file rewriting started\r\n"
+    );
     assert_eq!(
         s(c.cmd_str("BGREWRITEAOF")),
         "-ERR Background append only file rewriting already in progress\r\n"
     );
     c.cmd_str("CONFIG SET appendonly no");
     let info = s(c.cmd(&[b"INFO", b"persistence"]));
-    assert_eq!(info_field(&info, "aof_rewrite_in_progress").as_deref(), Some("0"));
+    assert_eq!(
+        info_field(&info, "aof_rewrite_in_progress").as_deref(),
+        Some("0")
+    );
     assert_eq!(info_field(&info, "aof_enabled").as_deref(), Some("0"));
 }
 
@@ -440,8 +512,14 @@ fn kill_9_loses_no_acknowledged_write_with_fsync_always() {
             .nth(1)
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        assert!(got >= acked_counter, "round {round}: counter {got} < acknowledged {acked_counter}");
-        assert!(got <= acked_counter + 1, "round {round}: counter {got} ahead of {acked_counter}+1");
+        assert!(
+            got >= acked_counter,
+            "round {round}: counter {got} < acknowledged {acked_counter}"
+        );
+        assert!(
+            got <= acked_counter + 1,
+            "round {round}: counter {got} ahead of {acked_counter}+1"
+        );
         acked_counter = got;
         for k in &acked_keys {
             assert_eq!(
@@ -462,7 +540,11 @@ fn kill_9_loses_no_acknowledged_write_with_fsync_always() {
                 c.send_raw(&common::encode_command(&[b"INCR", b"counter"]));
                 let Some(v) = read_int(&mut c) else { break };
                 counter = Some(v);
-                c.send_raw(&common::encode_command(&[b"SET", key.as_bytes(), key.as_bytes()]));
+                c.send_raw(&common::encode_command(&[
+                    b"SET",
+                    key.as_bytes(),
+                    key.as_bytes(),
+                ]));
                 if !read_ok(&mut c) {
                     break;
                 }
@@ -484,13 +566,27 @@ fn kill_9_loses_no_acknowledged_write_with_fsync_always() {
     let sp = start_ours(&dir, &[]);
     let mut c = sp.conn();
     wait_loaded(&mut c);
-    let got: i64 = s(c.cmd_str("GET counter")).lines().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let got: i64 = s(c.cmd_str("GET counter"))
+        .lines()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     assert!(got >= acked_counter && got <= acked_counter + 1);
-    assert!(acked_counter > 20, "the writer made progress ({acked_counter})");
+    assert!(
+        acked_counter > 20,
+        "the writer made progress ({acked_counter})"
+    );
     // Every acknowledged key, the counter, and at most one unacknowledged
     // SET per round.
-    let dbsize: usize = s(c.cmd_str("DBSIZE")).trim_start_matches(':').trim_end().parse().unwrap_or(0);
-    assert!(dbsize > acked_keys.len() && dbsize <= acked_keys.len() + 21, "dbsize {dbsize}");
+    let dbsize: usize = s(c.cmd_str("DBSIZE"))
+        .trim_start_matches(':')
+        .trim_end()
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        dbsize > acked_keys.len() && dbsize <= acked_keys.len() + 21,
+        "dbsize {dbsize}"
+    );
     assert!(started.elapsed() < Duration::from_secs(60));
 }
 

@@ -172,7 +172,9 @@ fn replay_stream<R: BufRead>(
         eof: false,
     };
     let mut fake = create_aof_client(srv);
-    let end = replay_with_client(srv, &mut rd, size, log_name, old_style, restricted, &mut fake);
+    let end = replay_with_client(
+        srv, &mut rd, size, log_name, old_style, restricted, &mut fake,
+    );
     crate::multi::free_client_multi_state(srv, &mut fake);
     end
 }
@@ -633,7 +635,11 @@ mod tests {
             b"REDIS0010\xff",
         ] {
             let mut srv = server();
-            assert!(!matches!(replay(&mut srv, data), StreamEnd::Ok), "{:?}", data);
+            assert!(
+                !matches!(replay(&mut srv, data), StreamEnd::Ok),
+                "{:?}",
+                data
+            );
         }
     }
 }

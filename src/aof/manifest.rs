@@ -270,7 +270,11 @@ impl AofManifest {
         if self.incr_list.is_empty() {
             return;
         }
-        let keep = if keep_last { self.incr_list.pop() } else { None };
+        let keep = if keep_last {
+            self.incr_list.pop()
+        } else {
+            None
+        };
         // Newest first at the head of the history list, as Redis does.
         for mut i in std::mem::take(&mut self.incr_list).into_iter().rev() {
             i.file_type = AofFileType::History;
@@ -326,47 +330,42 @@ pub fn write_manifest_file(dir: &str, aof_filename: &str, text: &str) -> io::Res
     let tmp_name = format!("temp-{}.manifest", aof_filename);
     let am_path = make_path(dir, &am_name);
     let tmp_path = make_path(dir, &tmp_name);
-    let mut f = File::create(&tmp_path).map_err(|e| {
+    let mut f = File::create(&tmp_path).inspect_err(|e| {
         tracing::warn!(
             "Can't open the AOF manifest file {}: {}",
             tmp_name,
-            crate::log::os_error_text(&e)
+            crate::log::os_error_text(e)
         );
-        e
     })?;
-    f.write_all(text.as_bytes()).map_err(|e| {
+    f.write_all(text.as_bytes()).inspect_err(|e| {
         tracing::warn!(
             "Error trying to write the temporary AOF manifest file {}: {}",
             tmp_name,
-            crate::log::os_error_text(&e)
+            crate::log::os_error_text(e)
         );
-        e
     })?;
-    f.sync_data().map_err(|e| {
+    f.sync_data().inspect_err(|e| {
         tracing::warn!(
             "Fail to fsync the temp AOF file {}: {}.",
             tmp_name,
-            crate::log::os_error_text(&e)
+            crate::log::os_error_text(e)
         );
-        e
     })?;
     drop(f);
-    std::fs::rename(&tmp_path, &am_path).map_err(|e| {
+    std::fs::rename(&tmp_path, &am_path).inspect_err(|e| {
         tracing::warn!(
             "Error trying to rename the temporary AOF manifest file {} into {}: {}",
             tmp_name,
             am_name,
-            crate::log::os_error_text(&e)
+            crate::log::os_error_text(e)
         );
-        e
     })?;
-    fsync_dir(dir).map_err(|e| {
+    fsync_dir(dir).inspect_err(|e| {
         tracing::warn!(
             "Fail to fsync AOF directory {}: {}.",
             am_path.display(),
-            crate::log::os_error_text(&e)
+            crate::log::os_error_text(e)
         );
-        e
     })
 }
 
@@ -511,6 +510,9 @@ mod tests {
         let mut q = AofManifest::default();
         q.new_incr_file_name("a b");
         assert_eq!(q.to_text(), "file \"a b.1.incr.aof\" seq 1 type i\n");
-        assert_eq!(parse(&q.to_text()).unwrap().incr_list[0].file_name, "a b.1.incr.aof");
+        assert_eq!(
+            parse(&q.to_text()).unwrap().incr_list[0].file_name,
+            "a b.1.incr.aof"
+        );
     }
 }
