@@ -319,10 +319,17 @@ fn replay_with_client<R: BufRead>(
             );
             return StreamEnd::Failed;
         };
-        let (name, flags) = {
+        let (name, flags, arity) = {
             let cmd = &srv.commands.cmds[idx];
-            (cmd.fullname.clone(), cmd.flags)
+            (cmd.fullname.clone(), cmd.flags, cmd.arity)
         };
+        // Handlers rely on the arity check of `process_command`; Redis does
+        // not check here (a short command would read past its argv), so a
+        // wrong count is taken as a malformed file.
+        let argc = argv.len() as i32;
+        if (arity > 0 && arity != argc) || argc < -arity {
+            return StreamEnd::Format;
+        }
         if name == "multi" {
             valid_before_multi = valid_up_to;
         }
@@ -632,6 +639,8 @@ mod tests {
             b"*1\r\n$99999999999\r\nab",
             b"*999999999999\r\n",
             b"*2\r\n$5\r\nDEBUG\r\n$6\r\nRELOAD\r\n",
+            b"*2\r\n$4\r\nSADD\r\n$1\r\ns\r\n",
+            b"*1\r\n$3\r\nGET\r\n",
             b"REDIS0010\xff",
         ] {
             let mut srv = server();
