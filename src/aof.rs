@@ -214,19 +214,29 @@ pub fn feed_append_only_file(srv: &mut Server, dictid: usize, argv: &[Bytes]) {
     let now_s = unixtime(srv);
     let ts_enabled = srv.config.aof_timestamp_enabled;
     let aof = &mut srv.aof;
-    let mut cmd = Vec::new();
+    // Built straight into the buffer; when the command is not kept only the
+    // SELECT / timestamp bookkeeping happens (as Redis builds and drops it).
+    let mark = aof.buf.len();
     if ts_enabled && aof.last_timestamp < now_s {
-        cmd.extend_from_slice(format!("#TS:{}\r\n", now_s).as_bytes());
+        aof.buf
+            .extend_from_slice(format!("#TS:{}\r\n", now_s).as_bytes());
         aof.last_timestamp = now_s;
     }
     if aof.selected_db != Some(dictid) {
-        let db = Bytes::from(dictid.to_string());
-        cat_append_only_generic_command(&mut cmd, &[Bytes::from_static(b"SELECT"), db]);
+        let mut n = itoa::Buffer::new();
+        let db = n.format(dictid).as_bytes();
+        aof.buf.extend_from_slice(b"*2\r\n$6\r\nSELECT\r\n$");
+        aof.buf
+            .extend_from_slice(itoa::Buffer::new().format(db.len()).as_bytes());
+        aof.buf.extend_from_slice(b"\r\n");
+        aof.buf.extend_from_slice(db);
+        aof.buf.extend_from_slice(b"\r\n");
         aof.selected_db = Some(dictid);
     }
-    cat_append_only_generic_command(&mut cmd, argv);
     if keep {
-        aof.buf.extend_from_slice(&cmd);
+        cat_append_only_generic_command(&mut aof.buf, argv);
+    } else {
+        aof.buf.truncate(mark);
     }
 }
 
