@@ -1184,4 +1184,41 @@ mod tests {
         );
         assert_eq!(buffered(&srv), before);
     }
+
+    #[test]
+    fn write_error_keeps_data_and_refuses_writes() {
+        let mut srv = Server::new(crate::config::Config::default()).unwrap();
+        srv.aof.state = AofStatus::On;
+        srv.config.appendfsync = AppendFsync::No;
+        let dir = std::env::temp_dir().join(format!("aof-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ro.aof");
+        std::fs::write(&path, b"").unwrap();
+        // A read-only descriptor: every write fails with EBADF.
+        srv.aof.fd = Some(Arc::new(File::open(&path).unwrap()));
+        feed_append_only_file(
+            &mut srv,
+            0,
+            &[
+                Bytes::from_static(b"SET"),
+                Bytes::from_static(b"k"),
+                Bytes::from_static(b"v"),
+            ],
+        );
+        let pending = srv.aof.buf.len();
+        flush_append_only_file(&mut srv, false);
+        assert_eq!(srv.aof.buf.len(), pending, "the data stays buffered");
+        assert!(!srv.aof.last_write_ok);
+        assert_eq!(
+            write_error_message(&mut srv).as_deref(),
+            Some("MISCONF Errors writing to the AOF file: Bad file descriptor")
+        );
+        // The file becomes writable: the retry succeeds and writes are accepted.
+        srv.aof.fd = Some(Arc::new(open_append(&path, false).unwrap()));
+        flush_append_only_file(&mut srv, false);
+        assert!(srv.aof.last_write_ok);
+        assert_eq!(write_error_message(&mut srv), None);
+        assert_eq!(std::fs::read(&path).unwrap().len(), pending);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
