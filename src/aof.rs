@@ -73,8 +73,10 @@ const AOF_REWRITE_LIMIT_MAX_MINUTES: i64 = 60;
 /// Whether the AOF is on (Redis `aof_state`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum AofStatus {
+    /// `appendonly no`: nothing is written.
     #[default]
     Off,
+    /// Writes go to the current incr file.
     On,
     /// `appendonly yes` was set at runtime: writes are buffered until the
     /// first rewrite finishes (Redis `AOF_WAIT_REWRITE`).

@@ -37,11 +37,17 @@ pub const CLIENT_ID_AOF: u64 = u64::MAX;
 /// Result of loading one file or the whole AOF (Redis `AOF_OK`, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AofLoadStatus {
+    /// Loaded.
     Ok,
+    /// No AOF (no manifest entries, or the file is missing).
     NotExist,
+    /// The files are empty: nothing to load.
     Empty,
+    /// A file exists but could not be opened.
     OpenErr,
+    /// Malformed data, an unknown command, or a missing file (logged).
     Failed,
+    /// The last file ended early and was truncated (`aof-load-truncated yes`).
     Truncated,
 }
 
