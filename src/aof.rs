@@ -129,6 +129,8 @@ pub struct AofState {
     /// errno of the last failed write (for the MISCONF message).
     pub last_write_errno: i32,
     /// Copy-on-write bytes of the last rewrite child (INFO `aof_last_cow_size`).
+    /// The child sends its final size on the info pipe; recording it here
+    /// waits for the typed child-info records of the background-save work.
     pub stat_cow_bytes: u64,
     /// DEBUG AOF-FLUSH-SLEEP: µs to sleep before each write (Redis `aof_flush_sleep`).
     pub flush_sleep_us: i64,
@@ -730,14 +732,6 @@ pub fn rewrite_append_only_file_background(srv: &mut Server) -> bool {
                     tmpfile
                 );
                 let cow = crate::childinfo::child_private_dirty();
-                if cow > 0 {
-                    tracing::info!(
-                        "Fork CoW for AOF rewrite: current {} MB, peak {} MB, average {} MB",
-                        cow / (1024 * 1024),
-                        cow / (1024 * 1024),
-                        cow / (1024 * 1024)
-                    );
-                }
                 crate::childinfo::send_child_info(&mut info, 0, cow);
                 crate::childinfo::exit_from_child(0);
             }
@@ -874,7 +868,6 @@ fn rewrite_done_ok(srv: &mut Server, pid: i32) -> Result<(), ()> {
 pub fn background_rewrite_done_handler(srv: &mut Server, exit: crate::childinfo::ChildExit) {
     if exit.bysignal == 0 && exit.exitcode == 0 {
         tracing::info!("Background AOF rewrite terminated with success");
-        srv.aof.stat_cow_bytes = exit.cow_size;
         match rewrite_done_ok(srv, exit.pid) {
             Ok(()) => {
                 srv.aof.lastbgrewrite_ok = true;

@@ -170,8 +170,6 @@ pub struct ChildExit {
     pub exitcode: i32,
     /// The signal that killed it, 0 if it exited.
     pub bysignal: i32,
-    /// Its last reported copy-on-write bytes.
-    pub cow_size: u64,
 }
 
 /// Reaps a finished child, if any (Redis `checkChildrenDone`): reads its
@@ -199,7 +197,6 @@ pub fn check_child_done(srv: &mut Server) -> Option<ChildExit> {
         pid,
         exitcode,
         bysignal,
-        cow_size: srv.child.cow_size,
     };
     reset_child_state(srv);
     Some(exit)
