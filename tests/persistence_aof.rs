@@ -488,6 +488,7 @@ fn info_and_write_errors() {
 /// Crash safety with `appendfsync always`: a client writes (INCR of a
 /// counter and SET of unique keys) while the server is SIGKILLed at a
 /// random moment; after the restart every acknowledged write is there.
+/// Automatic rewrites run meanwhile, so some kills hit a rewrite.
 #[test]
 fn kill_9_loses_no_acknowledged_write_with_fsync_always() {
     let dir = DataDir::new("aof-crash");
@@ -502,7 +503,19 @@ fn kill_9_loses_no_acknowledged_write_with_fsync_always() {
     };
     let started = Instant::now();
     for round in 0..20 {
-        let mut sp = start_ours(&dir, &["--appendfsync", "always"]);
+        // Automatic rewrites as the file grows, so kills also land during a
+        // rewrite, its manifest switch and history removal.
+        let mut sp = start_ours(
+            &dir,
+            &[
+                "--appendfsync",
+                "always",
+                "--auto-aof-rewrite-percentage",
+                "20",
+                "--auto-aof-rewrite-min-size",
+                "2kb",
+            ],
+        );
         let mut check = sp.conn();
         wait_loaded(&mut check);
         // Everything acknowledged before the last kill is there.
@@ -575,6 +588,14 @@ fn kill_9_loses_no_acknowledged_write_with_fsync_always() {
     assert!(
         acked_counter > 20,
         "the writer made progress ({acked_counter})"
+    );
+    let info = s(c.cmd(&[b"INFO", b"persistence"]));
+    assert_eq!(info_field(&info, "aof_enabled").as_deref(), Some("1"));
+    eprintln!(
+        "crash test: {} keys, counter {}, manifest:\n{}",
+        acked_keys.len(),
+        acked_counter,
+        manifest(&dir)
     );
     // Every acknowledged key, the counter, and at most one unacknowledged
     // SET per round.
