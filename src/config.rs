@@ -2121,6 +2121,19 @@ mod tests {
             "set-proc-title",
             "crash-log-enabled",
             "supervised",
+            // The AOF (aof.rs).
+            "appendonly",
+            "appendfilename",
+            "appenddirname",
+            "appendfsync",
+            "aof-rewrite-incremental-fsync",
+            "no-appendfsync-on-rewrite",
+            "aof-load-truncated",
+            "aof-use-rdb-preamble",
+            "aof-timestamp-enabled",
+            "aof-disable-auto-gc",
+            "auto-aof-rewrite-percentage",
+            "auto-aof-rewrite-min-size",
         ];
         let mut got = implemented.clone();
         want.sort();
