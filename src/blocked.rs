@@ -273,6 +273,12 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
     }
 }
 
+/// True while `c`'s blocked command is being run again to serve it (its
+/// handler then propagates what Redis's serve path would).
+pub fn is_serving_blocked(srv: &Server, c: &Client) -> bool {
+    srv.blocked.reprocessing == Some(c.id)
+}
+
 /// Runs a blocked client's command again to serve it. Returns true when the
 /// command found nothing and the client stays blocked. The command's
 /// duration and failure are added to its stats; it was counted as a call

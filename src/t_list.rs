@@ -246,6 +246,14 @@ fn list_pop_range_and_reply_with_key(
     ]);
 }
 
+/// `left` or `right`: how a served BLMOVE names its ends when propagated.
+fn where_name(wh: Where) -> Bytes {
+    Bytes::from_static(match wh {
+        Where::Head => b"left",
+        Where::Tail => b"right",
+    })
+}
+
 /// `LPOP` or `RPOP`, the deterministic form of the pops from `wh`.
 fn pop_name(wh: Where) -> Bytes {
     Bytes::from_static(match wh {
@@ -922,8 +930,14 @@ fn lmove_generic_command(srv: &mut Server, c: &mut Client, wherefrom: Where, whe
     srv.dirty += 1;
     // BLMOVE propagates as LMOVE, BRPOPLPUSH as RPOPLPUSH.
     if c.argv[0].eq_ignore_ascii_case(b"blmove") && c.argv.len() >= 5 {
-        let mut v = vec![Bytes::from_static(b"LMOVE")];
-        v.extend_from_slice(&c.argv[1..5]);
+        // Served after blocking, Redis names the ends itself, in lowercase.
+        let ends = if crate::blocked::is_serving_blocked(srv, c) {
+            [where_name(wherefrom), where_name(whereto)]
+        } else {
+            [c.argv[3].clone(), c.argv[4].clone()]
+        };
+        let [from, to] = ends;
+        let v = vec![Bytes::from_static(b"LMOVE"), src, dst, from, to];
         c.rewrite_command_vector(v);
     } else if c.argv[0].eq_ignore_ascii_case(b"brpoplpush") {
         c.rewrite_command_vector(vec![Bytes::from_static(b"RPOPLPUSH"), src, dst]);
