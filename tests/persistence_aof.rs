@@ -624,3 +624,44 @@ fn read_ok(c: &mut Conn) -> bool {
         .map(|r| r == b"+OK\r\n")
         .unwrap_or(false)
 }
+
+/// With `appendfsync everysec` a write may wait (at most 2 s) behind a
+/// slow background fsync, so a crash can lose the last seconds; nothing
+/// acknowledged more than 2 s before the kill may be missing.
+#[test]
+fn kill_9_with_everysec_loses_at_most_two_seconds() {
+    let dir = DataDir::new("aof-everysec");
+    let mut sp = start_ours(&dir, &["--appendfsync", "everysec"]);
+    let port = sp.port;
+    let writer = std::thread::spawn(move || {
+        let mut c = Conn::connect(port);
+        let mut acked: Vec<(String, Instant)> = Vec::new();
+        for i in 0.. {
+            let key = format!("k{i}");
+            c.send_raw(&common::encode_command(&[b"SET", key.as_bytes(), b"v"]));
+            if !read_ok(&mut c) {
+                break;
+            }
+            acked.push((key, Instant::now()));
+        }
+        acked
+    });
+    std::thread::sleep(Duration::from_millis(3000));
+    let killed_at = Instant::now();
+    let _ = sp.child.kill();
+    let _ = sp.child.wait();
+    let acked = writer.join().expect("writer thread");
+    drop(sp);
+    let sp = start_ours(&dir, &[]);
+    let mut c = sp.conn();
+    wait_loaded(&mut c);
+    let old: Vec<&String> = acked
+        .iter()
+        .filter(|(_, t)| killed_at.duration_since(*t) > Duration::from_secs(2))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(!old.is_empty(), "writes older than 2 s exist");
+    for k in old {
+        assert_eq!(c.cmd_str(&format!("EXISTS {k}")), b":1\r\n", "{k} lost");
+    }
+}
