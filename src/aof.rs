@@ -410,7 +410,7 @@ pub fn flush_append_only_file(srv: &mut Server, force: bool) {
 /// AOF part of Redis `writeCommandsDeniedByDiskError` /
 /// `writeCommandsGetDiskErrorMessage`): "MISCONF Errors writing to the AOF
 /// file: <strerror>" after a failed write or background fsync, else `None`.
-pub fn write_error_message(srv: &mut Server) -> Option<String> {
+pub fn write_error_message(srv: &Server) -> Option<String> {
     if srv.aof.state == AofStatus::Off {
         return None;
     }
@@ -421,7 +421,6 @@ pub fn write_error_message(srv: &mut Server) -> Option<String> {
         ));
     }
     if let Err(errno) = fsync::fsync_status() {
-        srv.aof.last_write_errno = errno;
         return Some(format!(
             "MISCONF Errors writing to the AOF file: {}",
             os_err(errno)
@@ -1205,14 +1204,14 @@ mod tests {
         assert_eq!(srv.aof.buf.len(), pending, "the data stays buffered");
         assert!(!srv.aof.last_write_ok);
         assert_eq!(
-            write_error_message(&mut srv).as_deref(),
+            write_error_message(&srv).as_deref(),
             Some("MISCONF Errors writing to the AOF file: Bad file descriptor")
         );
         // The file becomes writable: the retry succeeds and writes are accepted.
         srv.aof.fd = Some(Arc::new(open_append(&path, false).unwrap()));
         flush_append_only_file(&mut srv, false);
         assert!(srv.aof.last_write_ok);
-        assert_eq!(write_error_message(&mut srv), None);
+        assert_eq!(write_error_message(&srv), None);
         assert_eq!(std::fs::read(&path).unwrap().len(), pending);
         let _ = std::fs::remove_dir_all(&dir);
     }
