@@ -129,9 +129,9 @@ pub struct AofState {
     /// errno of the last failed write (for the MISCONF message).
     pub last_write_errno: i32,
     /// Copy-on-write bytes of the last rewrite child (INFO `aof_last_cow_size`).
-    /// The child sends its final size on the info pipe; recording it here
-    /// waits for the typed child-info records of the background-save work.
     pub stat_cow_bytes: u64,
+    /// The running rewrite child's last reported copy-on-write bytes.
+    pub child_cow_bytes: u64,
     /// DEBUG AOF-FLUSH-SLEEP: µs to sleep before each write (Redis `aof_flush_sleep`).
     pub flush_sleep_us: i64,
     last_write_error_log: i64,
@@ -165,6 +165,7 @@ impl Default for AofState {
             last_write_ok: true,
             last_write_errno: 0,
             stat_cow_bytes: 0,
+            child_cow_bytes: 0,
             flush_sleep_us: 0,
             last_write_error_log: 0,
             last_error_retry_ms: 0,
@@ -867,6 +868,7 @@ fn rewrite_done_ok(srv: &mut Server, pid: i32) -> Result<(), ()> {
 pub fn background_rewrite_done_handler(srv: &mut Server, exit: crate::childinfo::ChildExit) {
     if exit.bysignal == 0 && exit.exitcode == 0 {
         tracing::info!("Background AOF rewrite terminated with success");
+        srv.aof.stat_cow_bytes = std::mem::take(&mut srv.aof.child_cow_bytes);
         match rewrite_done_ok(srv, exit.pid) {
             Ok(()) => {
                 srv.aof.lastbgrewrite_ok = true;
@@ -999,9 +1001,16 @@ pub fn update_aof_auto_gc(srv: &mut Server) {
 
 // ---- Cron, shutdown, DEBUG ----
 
-/// The AOF part of the cron that runs before children are reaped: start a
-/// scheduled rewrite when no child runs (Redis `serverCron`).
+/// The AOF part of the cron that runs before children are reaped: note the
+/// rewrite child's copy-on-write report, and start a scheduled rewrite when
+/// no child runs (Redis `serverCron`).
 pub fn aof_cron_scheduled(srv: &mut Server) {
+    // The rewrite child's last copy-on-write report, kept for INFO
+    // `aof_last_cow_size` (the child state is reset when it is reaped).
+    if srv.child.kind == ChildType::Aof && crate::childinfo::has_active_child_process(srv) {
+        crate::childinfo::receive_child_info(srv);
+        srv.aof.child_cow_bytes = srv.child.cow_size;
+    }
     if !crate::childinfo::has_active_child_process(srv)
         && srv.aof.rewrite_scheduled
         && !aof_rewrite_limited(srv)
