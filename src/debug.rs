@@ -387,6 +387,8 @@ fn debug_protocol(c: &mut Client, name: &[u8]) {
 
 /// DEBUG's help lines (subcommands we implement).
 const HELP: &[&str] = &[
+    "AOF-FLUSH-SLEEP <microsec>",
+    "    Server will sleep before flushing the AOF, this is used for testing.",
     "CHANGE-REPL-ID",
     "    Give the instance new replication IDs (testing aid for replication).",
     "DIGEST",
@@ -397,6 +399,8 @@ const HELP: &[&str] = &[
     "    Reply with <string> as an error (for client tests).",
     "LISTPACK <key>",
     "    Print the listpack behind <key> to the standard output.",
+    "LOADAOF",
+    "    Flush the AOF buffers on disk and reload the AOF in memory.",
     "LOG <message>",
     "    Write <message> to the server log.",
     "OBJECT <key>",
@@ -452,6 +456,14 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
         }
         (b"set-skip-checksum-validation", 3) => {
             srv.dump.skip_checksum_validation = atoi(&c.argv[2]) != 0;
+            c.add_reply_ok();
+        }
+        (b"loadaof", 2) => {
+            crate::aof::debug_loadaof(srv);
+            c.add_reply_ok();
+        }
+        (b"aof-flush-sleep", 3) => {
+            srv.aof.flush_sleep_us = atoi(&c.argv[2]);
             c.add_reply_ok();
         }
         (b"log", 3) => {

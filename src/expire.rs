@@ -32,7 +32,8 @@ pub enum ExpireCycle {
 /// True if the key has an expire time in the past (Redis `keyIsExpired`).
 pub fn key_is_expired(srv: &Server, dbid: usize, key: &[u8]) -> bool {
     let when = get_expire(srv, dbid, key);
-    when >= 0 && srv.mstime > when
+    // Nothing expires while loading: it is done after (Redis `keyIsExpired`).
+    when >= 0 && !srv.loading && srv.mstime > when
 }
 
 /// Deletes the key if it is expired (Redis `expireIfNeeded`); true if it was.

@@ -155,8 +155,17 @@ fn main() {
     server::setup_signal_handlers(&srv);
     let load_start = std::time::Instant::now();
     let dbfilename = srv.config.dbfilename.clone();
-    match rustredis::rdb::rdb_load(&mut srv, &dbfilename) {
-        Ok(_) => {
+    rustredis::aof::aof_init_on_startup(&mut srv);
+    let rdb_loaded = if srv.aof.state == rustredis::aof::AofStatus::On {
+        rustredis::aof::load_data_from_aof(&mut srv);
+        None
+    } else {
+        Some(rustredis::rdb::rdb_load(&mut srv, &dbfilename))
+    };
+    match rdb_loaded.unwrap_or(Err(rustredis::rdb::RdbLoadError::NotExist)) {
+        Ok(info) => {
+            srv.rdb_last_load_keys_loaded = info.keys_loaded;
+            srv.rdb_last_load_keys_expired = info.keys_expired;
             tracing::info!(
                 "DB loaded from disk: {:.3} seconds",
                 load_start.elapsed().as_secs_f64()
@@ -171,6 +180,8 @@ fn main() {
             std::process::exit(1)
         }
     }
+    rustredis::aof::aof_open_if_needed_on_server_start(&mut srv);
+    let _ = rustredis::aof::aof_del_history_files(&mut srv);
     tracing::info!("Ready to accept connections");
     let code = server::ae_main(&mut srv);
     std::process::exit(code);

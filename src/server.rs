@@ -460,6 +460,10 @@ impl Server {
                     tracing::warn!("{}", e);
                     ("bind", "Failed to bind to specified addresses.".to_string())
                 })?,
+                "appendonly" => {
+                    crate::aof::update_appendonly(self).map_err(|e| ("appendonly", e))?
+                }
+                "aof-disable-auto-gc" => crate::aof::update_aof_auto_gc(self),
                 "dir" => std::env::set_current_dir(&self.config.dir)
                     .map_err(|e| ("dir", crate::log::os_error_text(&e)))?,
                 _ => {}
@@ -510,6 +514,7 @@ impl Server {
         self.errors_enabled = true;
         self.inst_metric = Default::default();
         self.commands.reset_stats();
+        crate::aof::reset_stats(self);
     }
 
     /// Refreshes `used_memory` (jemalloc allocated) and `used_memory_rss`.
@@ -641,10 +646,14 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
 /// Why writes are refused, if they are (Redis
 /// `writeCommandsDeniedByDiskError` + `writeCommandsGetDiskErrorMessage`):
 /// the MISCONF error of a failed background save ([`crate::rdb::BGSAVE_ERR`])
-/// under `stop-writes-on-bgsave-error`. Write commands and PING get it.
+/// under `stop-writes-on-bgsave-error`, else the AOF's write error
+/// ([`crate::aof::write_error_message`]). Write commands and PING get it.
 pub fn write_commands_denied_by_disk_error(srv: &Server) -> Option<String> {
     if crate::rdb::writes_denied_by_rdb_error(srv) {
         return Some(crate::rdb::BGSAVE_ERR.to_string());
+    }
+    if srv.aof.is_on() {
+        return crate::aof::write_error_message(srv);
     }
     None
 }
@@ -903,6 +912,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
 /// The persistence part of the cron: reap a finished child and hand its
 /// exit to its owner; then save points and AOF rewrite triggers.
 fn persistence_cron(srv: &mut Server) {
+    crate::aof::aof_cron_scheduled(srv);
     if crate::childinfo::has_active_child_process(srv) {
         crate::childinfo::receive_child_info(srv);
         if let Some(exit) = crate::childinfo::check_child_done(srv) {
@@ -919,6 +929,7 @@ fn persistence_cron(srv: &mut Server) {
     } else {
         crate::rdb::check_save_points(srv);
     }
+    crate::aof::aof_cron(srv);
     crate::rdb::run_scheduled_bgsave(srv);
 }
 
@@ -1186,14 +1197,22 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
         return;
     };
     let mut keep = true;
-    if ev.readable || ev.closed {
+    // With `appendfsync always` the write goes first (Redis's AE_BARRIER):
+    // replies to commands read now must wait for before_sleep's fsync.
+    let barrier = srv.aof.state == crate::aof::AofStatus::On
+        && srv.config.appendfsync == crate::config::AppendFsync::Always;
+    if barrier && ev.writable && c.reply_bytes > 0 {
+        srv.stat_total_writes_processed += 1;
+        keep = networking::write_to_client(srv, &mut c);
+    }
+    if keep && (ev.readable || ev.closed) {
         srv.stat_total_reads_processed += 1;
         if ev.closed {
             c.flags |= networking::CLIENT_READ_CLOSED;
         }
         keep = networking::read_query_from_client(srv, &mut c);
     }
-    if keep && ev.writable && c.reply_bytes > 0 {
+    if keep && !barrier && ev.writable && c.reply_bytes > 0 {
         srv.stat_total_writes_processed += 1;
         keep = networking::write_to_client(srv, &mut c);
     }
@@ -1228,6 +1247,7 @@ pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool 
         crate::rdb::rdb_remove_temp_file(pid);
         srv.rdb.save_time_start = -1;
     }
+    crate::aof::prepare_for_shutdown(srv);
     if (req.save || !srv.config.save_params.is_empty()) && !req.nosave {
         tracing::info!("Saving the final RDB snapshot before exiting.");
         let filename = srv.config.dbfilename.clone();

@@ -210,6 +210,7 @@ pub static HANDLERS: &[(&str, Handler)] = &[
     ("shutdown", crate::server_cmds::shutdown_command),
     ("save", crate::rdb::save_command),
     ("bgsave", crate::rdb::bgsave_command),
+    ("bgrewriteaof", crate::aof::bgrewriteaof_command),
     ("lastsave", crate::rdb::lastsave_command),
     ("info", crate::info::info_command),
     ("config|get", crate::server_cmds::config_get_command),
