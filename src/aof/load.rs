@@ -24,6 +24,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 
+use crate::db::RedisDb;
 use crate::networking::{CLIENT_DENY_BLOCKING, CLIENT_MULTI, Client};
 use crate::server::Server;
 
@@ -214,7 +215,38 @@ fn replay_with_client<R: BufRead>(
             inner: &mut rd.r,
             n: 0,
         };
-        let res = crate::rdb::rdb_load_rio(&mut counting, size, &mut srv.dbs, &opts);
+        // As `rdb::rdb_load`: the databases are filled outside the server
+        // so clients can be served (-LOADING) every few MB meanwhile.
+        let res = if restricted || !srv.loading {
+            crate::rdb::rdb_load_rio(&mut counting, size, &mut srv.dbs, &opts)
+        } else {
+            let mut dbs = {
+                let empty: Vec<RedisDb> = (0..srv.dbs.len()).map(RedisDb::new).collect();
+                std::mem::replace(&mut srv.dbs, empty)
+            };
+            let interval = srv.config.loading_process_events_interval_bytes.max(1) as u64;
+            let base = srv.rdb.loading_loaded_bytes;
+            let mut last_chunk = 0u64;
+            let res = {
+                let srv_ref = &mut *srv;
+                let mut progress = |pos: u64, _: &crate::rdb::RdbLoadInfo| {
+                    if pos / interval > last_chunk {
+                        last_chunk = pos / interval;
+                        crate::rdb::loading_abs_progress(srv_ref, base + pos);
+                        crate::server::process_events_while_blocked(srv_ref);
+                    }
+                };
+                crate::rdb::rdb_load_rio_with_progress(
+                    &mut counting,
+                    size,
+                    &mut dbs,
+                    &opts,
+                    &mut progress,
+                )
+            };
+            srv.dbs = dbs;
+            res
+        };
         rd.pos += counting.n;
         match res {
             Ok(info) => {
@@ -254,9 +286,18 @@ fn replay_with_client<R: BufRead>(
     }
 
     let mut loops: u64 = 0;
+    let mut last_report = rd.pos;
     loop {
         if loops.is_multiple_of(1024) {
             srv.update_cached_time();
+            // Every 1024 commands: progress for INFO, and serve clients
+            // (they get -LOADING), as Redis's loadSingleAppendOnlyFile.
+            if !restricted && srv.loading && loops > 0 {
+                let done = srv.rdb.loading_loaded_bytes + (rd.pos - last_report);
+                last_report = rd.pos;
+                crate::rdb::loading_abs_progress(srv, done);
+                crate::server::process_events_while_blocked(srv);
+            }
         }
         loops += 1;
         let line = match rd.fgets(AOF_ANNOTATION_LINE_MAX_LEN) {
@@ -530,7 +571,9 @@ pub fn load_append_only_files(srv: &mut Server) -> AofLoadStatus {
         return AofLoadStatus::Empty;
     }
     let was_loading = srv.loading;
-    srv.loading = true;
+    if !was_loading {
+        crate::rdb::start_loading(srv, total_size);
+    }
     let mut ret = AofLoadStatus::Ok;
     let mut aof_num = 0;
     let mut base_size = 0;
@@ -564,13 +607,17 @@ pub fn load_append_only_files(srv: &mut Server) -> AofLoadStatus {
             tracing::warn!("Fatal error: the truncated file is not the last file");
         }
         if ret == AofLoadStatus::OpenErr || ret == AofLoadStatus::Failed {
-            srv.loading = was_loading;
+            if !was_loading {
+                crate::rdb::stop_loading(srv, false);
+            }
             return ret;
         }
     }
     srv.aof.current_size = total_size as i64;
     srv.aof.rewrite_base_size = base_size as i64;
-    srv.loading = was_loading;
+    if !was_loading {
+        crate::rdb::stop_loading(srv, true);
+    }
     ret
 }
 

@@ -215,7 +215,24 @@ pub fn rewrite_append_only_file(
         );
         if srv.config.aof_use_rdb_preamble {
             let opts = crate::rdb::RdbSaveOptions::from_server(srv);
-            crate::rdb::rdb_save_rio(&mut w, &srv.dbs, &opts)?;
+            // Progress about once a second, and `rdb-key-save-delay`, as
+            // in a BGSAVE child.
+            let mut last_report = crate::util::mstime();
+            let mut on_key = |keys: u64| {
+                if keys & 1023 == 0 {
+                    let now = crate::util::mstime();
+                    if now - last_report >= 1000 {
+                        progress(keys);
+                        last_report = now;
+                    }
+                }
+            };
+            let mut hooks = crate::rdb::SaveProgress {
+                key_save_delay: srv.config.rdb_key_save_delay,
+                incremental_fsync: false,
+                on_key: Some(&mut on_key),
+            };
+            crate::rdb::rdb_save_rio_with_progress(&mut w, &srv.dbs, &opts, &mut hooks)?;
         } else {
             let ts = srv
                 .config
