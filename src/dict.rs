@@ -1001,12 +1001,25 @@ impl<V> Dict<V> {
                     }
                 } else {
                     emptylen = 0;
+                    // The whole chain is visited: once `count` entries are
+                    // held, the rest of the chain replaces them by
+                    // reservoir sampling, so a long chain is sampled
+                    // fairly rather than by its first `count` entries.
+                    let mut stored = out.len();
                     while let Some(e) = cur {
-                        out.push((&*e.key, &e.val));
-                        if out.len() == count {
-                            return out;
+                        if stored < count {
+                            out.push((&*e.key, &e.val));
+                        } else {
+                            let r = random_below(stored + 1);
+                            if r < count {
+                                out[r] = (&*e.key, &e.val);
+                            }
                         }
+                        stored += 1;
                         cur = e.next.as_deref();
+                    }
+                    if out.len() >= count {
+                        return out;
                     }
                 }
             }
@@ -1022,7 +1035,8 @@ impl<V> Dict<V> {
     ///
     /// # Latency
     /// `count` rehash steps, then at most `10 * count` bucket visits (per
-    /// table) plus the chains collected, which stop at `count` entries.
+    /// table) plus the chains visited, each walked to its end (reservoir
+    /// sampling once `count` entries are held).
     pub fn sample_entries(&mut self, count: usize) -> Vec<(&[u8], &V)> {
         let count = count.min(self.len());
         for _ in 0..count {
@@ -1947,6 +1961,37 @@ mod tests {
         assert!(d.is_rehashing());
         let (key, v) = d.random_entry().unwrap();
         assert_eq!(*key, *k(*v));
+    }
+
+    #[test]
+    fn random_entry_is_fair_over_one_long_chain() {
+        // 20 keys that all hash to bucket 0 of a 4-bucket table (resizing
+        // held back up to load factor 5): one chain, longer than the
+        // 15-entry sample. Its tail must be picked as often as its head
+        // (Redis samples the rest of the chain into the reservoir; taking
+        // the first 15 never returns the last 5).
+        let mut d: Dict<usize> = Dict::new();
+        d.set_resize_allowed(false);
+        let mut n = 0;
+        let mut i = 0;
+        while n < 20 {
+            if hash_bytes(&k(i)) & 3 == 0 {
+                d.insert(k(i), n);
+                n += 1;
+            }
+            i += 1;
+        }
+        assert_eq!(d.buckets(), 4);
+        let mut counts = [0usize; 20];
+        for _ in 0..60_000 {
+            let (_, v) = d.random_entry().unwrap();
+            counts[*v] += 1;
+        }
+        // Expected 3000 each (standard deviation about 54).
+        assert!(
+            counts.iter().all(|&n| (2700..3300).contains(&n)),
+            "{counts:?}"
+        );
     }
 
     #[test]
