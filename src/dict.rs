@@ -698,6 +698,32 @@ impl<V> Dict<V> {
                 return Some(std::mem::replace(&mut e.val, val));
             }
         }
+        self.push_new(h, key, val);
+        None
+    }
+
+    /// Adds `key` only if it is absent (Redis `dictAdd`): one lookup, and
+    /// the pair comes back as `Err` when the key exists (the stored entry
+    /// is left alone). The RDB loader uses it to refuse duplicated keys.
+    ///
+    /// # Latency
+    /// As [`Dict::insert`].
+    pub fn add(&mut self, key: impl Into<DictKey>, val: V) -> Result<(), (DictKey, V)> {
+        let key: DictKey = key.into();
+        self.rehash_step();
+        let h = hash_bytes(&key);
+        if self.ht[0].find(h, &key).is_some()
+            || (self.is_rehashing() && self.ht[1].find(h, &key).is_some())
+        {
+            return Err((key, val));
+        }
+        self.push_new(h, key, val);
+        Ok(())
+    }
+
+    /// Links a new entry for a key known to be absent into the table that
+    /// takes new keys, growing first if needed.
+    fn push_new(&mut self, h: u64, key: DictKey, val: V) {
         self.expand_if_needed();
         self.key_bytes += key.heap_len();
         let entry = Box::new(Entry {
@@ -711,7 +737,6 @@ impl<V> Dict<V> {
             &mut self.ht[0]
         };
         t.push(h, entry);
-        None
     }
 
     /// Removes `key`; returns the stored key and the value. Performs one

@@ -1728,19 +1728,27 @@ pub fn rdb_load_rio_with_progress<R: Read>(
             info.keys_expired += 1;
         } else {
             let db = &mut dbs[dbid];
-            if db.dict.contains_key(&key) {
+            let lru = opts.lru_for(lru_idle, lfu_freq);
+            let key: Box<[u8]> = key.into_boxed_slice();
+            // One lookup: the add refuses a key that is already there.
+            let dup = if expire != -1 {
+                match db.dict.add(&key[..], RObj::new(val, lru)) {
+                    Ok(()) => {
+                        db.expires.insert(key, expire);
+                        None
+                    }
+                    Err((k, _)) => Some(k),
+                }
+            } else {
+                db.dict.add(key, RObj::new(val, lru)).err().map(|(k, _)| k)
+            };
+            if let Some(k) = dup {
                 return Err(rd.corrupt(format!(
                     "RDB has duplicated key '{}' in DB {}",
-                    String::from_utf8_lossy(&key),
+                    String::from_utf8_lossy(&k),
                     dbid
                 )));
             }
-            let lru = opts.lru_for(lru_idle, lfu_freq);
-            let key: Box<[u8]> = key.into_boxed_slice();
-            if expire != -1 {
-                db.expires.insert(key.clone(), expire);
-            }
-            db.dict.insert(key, RObj::new(val, lru));
             info.keys_loaded += 1;
         }
         expire = -1;
