@@ -26,6 +26,10 @@ use std::os::fd::{FromRawFd, OwnedFd};
 
 use crate::server::Server;
 
+/// Nice value of a forked child (the parent keeps its own): the snapshot
+/// gives way to serving clients when both want the CPU.
+pub const CHILD_NICE: i32 = 10;
+
 /// What a child is writing (Redis `CHILD_TYPE_*`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ChildType {
@@ -119,6 +123,13 @@ pub fn redis_fork(srv: &mut Server, kind: ChildType) -> io::Result<ForkOutcome> 
     }
     if pid == 0 {
         drop(rd);
+        // The child yields the CPU to the serving parent: on a small
+        // machine the snapshot writer otherwise competes with the event
+        // loop and the clients, and tail latency during a BGSAVE grows.
+        // SAFETY: setpriority on the calling (only) thread of this process.
+        unsafe {
+            libc::setpriority(libc::PRIO_PROCESS, 0, CHILD_NICE);
+        }
         return Ok(ForkOutcome::Child {
             info: File::from(wr),
         });
