@@ -268,10 +268,12 @@ impl<W: Write> RdbWriter<'_, W> {
             };
             res = (|| {
                 self.save_len(container)?;
+                // Redis `__quicklistCompressNode`: limit = node size, kept
+                // only when it saves more than MIN_COMPRESS_IMPROVE bytes.
                 if inner
                     && bytes.len() >= MIN_COMPRESS_BYTES
-                    && let Some(c) =
-                        lzf::lzf_compress(bytes, bytes.len() - MIN_COMPRESS_IMPROVE - 1)
+                    && let Some(c) = lzf::lzf_compress(bytes, bytes.len())
+                    && c.len() + MIN_COMPRESS_IMPROVE < bytes.len()
                 {
                     return self.save_lzf_blob(&c, bytes.len());
                 }
