@@ -295,8 +295,8 @@ fn capped_hint<R: Read>(rd: &RdbReader<R>, n: u64, min_bytes: u64) -> usize {
 }
 
 impl<R: Read> RdbReader<R> {
-    /// A value of RDB type `t` (one [`rdb_type_loadable`] accepts), or `None`
-    /// for an empty collection (Redis `rdbLoadObject`).
+    /// A value of RDB type `t`, or `None` for an empty collection (Redis
+    /// `rdbLoadObject`); module values and streams are errors here.
     pub(super) fn load_object(
         &mut self,
         t: u8,
@@ -317,6 +317,22 @@ impl<R: Read> RdbReader<R> {
             RDB_TYPE_HASH_ZIPMAP => self.load_hash_zipmap(lim),
             RDB_TYPE_HASH_ZIPLIST => self.load_hash_ziplist(lim),
             RDB_TYPE_HASH_LISTPACK => self.load_hash_listpack(lim),
+            6 | 7 => {
+                // No module can be loaded in this build, so no module type
+                // matches (Redis's message for an unknown module type).
+                let id = self.load_plain_len()?;
+                Err(self.corrupt(format!(
+                    "The RDB file contains module data I can't load: no matching module type '{}'",
+                    module_type_name_by_id(id)
+                )))
+            }
+            15 | 19 | 21 => Err(RdbLoadError::Unsupported {
+                offset: self.pos,
+                what: format!(
+                    "The RDB file contains a stream (RDB type {}), which this build cannot load yet",
+                    t
+                ),
+            }),
             _ => Err(self.corrupt(format!("Unknown RDB encoding type {}", t))),
         }
     }
@@ -845,6 +861,7 @@ mod tests {
             lru_clock: 0,
             now_ms: NOW_MS,
             lfu_decay_time: 1,
+            aof_base: false,
         }
     }
 
@@ -855,6 +872,8 @@ mod tests {
             tracking: AccessTracking::None,
             lru_clock: 0,
             limits: lim,
+            aof_preamble: false,
+            deep_sanitize: true,
         }
     }
 
@@ -2066,13 +2085,7 @@ mod tests {
         b.extend_from_slice(b"1e+300");
         b.push(3);
         b.extend_from_slice(b"abc");
-        let mut r = RdbReader {
-            r: &b[..],
-            pos: 0,
-            size: b.len() as u64,
-            cksum: None,
-            sanitized: 0,
-        };
+        let mut r = RdbReader::new(&b[..], b.len() as u64, None);
         assert_eq!(r.load_double_value().unwrap(), f64::NEG_INFINITY);
         assert_eq!(r.load_double_value().unwrap(), f64::INFINITY);
         assert!(r.load_double_value().unwrap().is_nan());
