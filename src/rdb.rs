@@ -1536,11 +1536,7 @@ fn function_library_error(payload: &[u8]) -> String {
     let Some(name) = name else {
         return "Library name was not given".into();
     };
-    if name.is_empty()
-        || !name
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'_')
-    {
+    if name.is_empty() || !name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_') {
         return "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long".into();
     }
     format!("Engine '{}' not found", engine)
@@ -2290,9 +2286,15 @@ mod tests {
             (&b"return 1"[..], "Missing library metadata"),
             (b"#!lua name=x", "Invalid library metadata"),
             (b"#!lua\n", "Library name was not given"),
-            (b"#!lua name=a name=b\n", "Invalid metadata value, name argument was given multiple times"),
+            (
+                b"#!lua name=a name=b\n",
+                "Invalid metadata value, name argument was given multiple times",
+            ),
             (b"#!lua foo=bar\n", "Invalid metadata value given: foo=bar"),
-            (b"#!lua name=a-b\n", "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"),
+            (
+                b"#!lua name=a-b\n",
+                "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+            ),
         ] {
             assert_eq!(function_library_error(payload), err);
         }
