@@ -163,7 +163,7 @@ fn words(seed: u64, n: usize) -> Vec<u8> {
     let mut i = 0;
     while out.len() < n {
         out.extend_from_slice(VOCAB[r[i % r.len()] as usize % VOCAB.len()].as_bytes());
-        out.push(if r[(i + 1) % r.len()] % 5 == 0 {
+        out.push(if r[(i + 1) % r.len()].is_multiple_of(5) {
             b','
         } else {
             b' '
@@ -661,7 +661,7 @@ fn same_data_gives_the_same_file() {
     let mine = std::fs::read(ours.dir.join("dump.rdb")).expect("our dump");
     let (ta, tb) = split_aux(&theirs);
     let (ma, mb) = split_aux(&mine);
-    let names = |aux: &[(Vec<u8>, Vec<u8>)]| aux.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    let names = |aux: &[AuxField]| aux.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
     assert_eq!(names(&ma), names(&ta), "aux field names and order");
     for ((k, mv), (_, tv)) in ma.iter().zip(&ta) {
         if k != b"ctime" && k != b"used-mem" {
@@ -678,9 +678,12 @@ fn same_data_gives_the_same_file() {
     }
 }
 
+/// An aux field's name and value.
+type AuxField = (Vec<u8>, Vec<u8>);
+
 /// Splits an RDB file into its aux fields and the rest up to (not
 /// including) the checksum.
-fn split_aux(f: &[u8]) -> (Vec<(Vec<u8>, Vec<u8>)>, &[u8]) {
+fn split_aux(f: &[u8]) -> (Vec<AuxField>, &[u8]) {
     let mut pos = 9;
     let mut aux = Vec::new();
     while f[pos] == 0xfa {

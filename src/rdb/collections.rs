@@ -552,6 +552,12 @@ impl<R: Read> RdbReader<R> {
         }
         let lp = Listpack::from_bytes(blob);
         if !hash_listpack_is_sound(&lp) {
+            // Without deep sanitization Redis finds duplicates only when it
+            // converts the hash to a hashtable, and says so; either way the
+            // value is refused here.
+            if !self.deep_sanitize && lp.len() as u64 / 2 > lim.hash_max_listpack_entries {
+                log_hex_dump("listpack with dup elements", lp.as_bytes());
+            }
             return Err(self.corrupt("Hash listpack integrity check failed."));
         }
         Ok(hash_from_listpack(lp, lim))
@@ -734,6 +740,18 @@ fn hash_from_listpack(lp: Listpack, lim: &EncodingLimits) -> Option<Value> {
 
 /// Checks a validated listpack as a hash: field/value pairs (an even
 /// count) with unique fields (Redis `lpPairsValidateIntegrityAndDups`).
+/// Logs `bytes` as Redis's `serverLogHexDump` does: "DESCR (hexdump of N
+/// bytes):", then the bytes as lowercase hex.
+fn log_hex_dump(descr: &str, bytes: &[u8]) {
+    tracing::warn!("{} (hexdump of {} bytes):", descr, bytes.len());
+    let mut hex = String::with_capacity(bytes.len() * 2 + 1);
+    for b in bytes {
+        hex.push_str(&format!("{:02x}", b));
+    }
+    hex.push('\n');
+    crate::log::write_raw(&hex);
+}
+
 fn hash_listpack_is_sound(lp: &Listpack) -> bool {
     let mut it = lp.iter();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();

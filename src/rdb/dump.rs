@@ -158,6 +158,18 @@ pub fn restore_load_value(
     limits: &super::EncodingLimits,
     sanitized: &mut u64,
 ) -> Result<Value, RestoreError> {
+    restore_load_value_sanitizing(payload, limits, sanitized, true)
+}
+
+/// [`restore_load_value`] for a client whose payloads Redis deep-checks
+/// (`deep`) or not: the value is validated in depth either way; `deep`
+/// only picks which of Redis's log lines a corrupt blob produces.
+pub fn restore_load_value_sanitizing(
+    payload: &[u8],
+    limits: &super::EncodingLimits,
+    sanitized: &mut u64,
+    deep: bool,
+) -> Result<Value, RestoreError> {
     let Some((&t, rest)) = payload.split_first() else {
         return Err(RestoreError::UnknownType(0));
     };
@@ -168,6 +180,7 @@ pub fn restore_load_value(
         return Err(RestoreError::Unsupported(t));
     }
     let mut rd = RdbReader::new(rest, rest.len() as u64, None);
+    rd.deep_sanitize = deep;
     let res = rd.load_object(t, limits);
     *sanitized += rd.sanitized;
     match res {
@@ -321,8 +334,9 @@ pub fn restore_command(srv: &mut Server, c: &mut Client) {
 
     let limits = super::EncodingLimits::from_config(&srv.config);
     let mut sanitized = 0;
-    let loaded = restore_load_value(&payload, &limits, &mut sanitized);
-    if deep_sanitization(srv) {
+    let deep = deep_sanitization(srv);
+    let loaded = restore_load_value_sanitizing(&payload, &limits, &mut sanitized, deep);
+    if deep {
         srv.dump.stat_dump_payload_sanitizations += sanitized;
     }
     let v = match loaded {
