@@ -703,6 +703,14 @@ pub enum RdbLoadError {
     DbOutOfRange { id: u64, databases: usize },
     /// Malformed content at `offset`.
     Corrupt { offset: u64, reason: String },
+    /// Content Redis reports as a read error rather than corruption
+    /// (`rdbReportReadError`: an unknown value type, a bad module opcode):
+    /// the file check that follows has the last word, so no "Terminating
+    /// server" line.
+    ReadError { offset: u64, reason: String },
+    /// What the file check (`redis-check-rdb`) says of a byte that is no
+    /// value type: "Invalid object type: %d", at the offset after it.
+    InvalidObjectType { offset: u64, t: u8 },
     /// Well-formed content this build cannot load yet (streams).
     Unsupported { offset: u64, what: String },
     /// A function library (FUNCTION2 / pre-GA FUNCTION opcode) that could
@@ -734,7 +742,10 @@ impl std::fmt::Display for RdbLoadError {
                 "FATAL: Data file was created with a Redis server configured to handle more than {} databases. Exiting",
                 databases
             ),
-            RdbLoadError::Corrupt { reason, .. } => f.write_str(reason),
+            RdbLoadError::Corrupt { reason, .. } | RdbLoadError::ReadError { reason, .. } => {
+                f.write_str(reason)
+            }
+            RdbLoadError::InvalidObjectType { t, .. } => write!(f, "Invalid object type: {}", t),
             RdbLoadError::Unsupported { what, .. } => f.write_str(what),
             RdbLoadError::ModuleAux { name, .. } if name.is_empty() => {
                 f.write_str("bad when_opcode")
@@ -762,6 +773,8 @@ impl RdbLoadError {
         match self {
             RdbLoadError::ShortRead { offset }
             | RdbLoadError::Corrupt { offset, .. }
+            | RdbLoadError::ReadError { offset, .. }
+            | RdbLoadError::InvalidObjectType { offset, .. }
             | RdbLoadError::Unsupported { offset, .. }
             | RdbLoadError::FunctionLoad { offset, .. }
             | RdbLoadError::ModuleAux { offset, .. } => Some(*offset),
@@ -778,6 +791,8 @@ impl RdbLoadError {
             RdbLoadError::ShortRead { .. }
                 | RdbLoadError::ChecksumMismatch { .. }
                 | RdbLoadError::Corrupt { .. }
+                | RdbLoadError::ReadError { .. }
+                | RdbLoadError::InvalidObjectType { .. }
                 | RdbLoadError::Unsupported { .. }
                 | RdbLoadError::FunctionLoad { .. }
                 | RdbLoadError::ModuleAux { .. }
@@ -848,7 +863,10 @@ impl RdbLoadError {
                 );
                 tracing::warn!("{}", self.internal_error_line());
             }
-            RdbLoadError::Corrupt { .. } | RdbLoadError::Unsupported { .. } => {
+            RdbLoadError::Corrupt { .. }
+            | RdbLoadError::Unsupported { .. }
+            | RdbLoadError::ReadError { .. }
+            | RdbLoadError::InvalidObjectType { .. } => {
                 tracing::warn!("{}", self.internal_error_line());
             }
             RdbLoadError::DuplicateKey { .. } => {
@@ -977,11 +995,44 @@ impl<R: Read> RdbReader<R> {
             cksum,
             sanitized: 0,
             deep_sanitize: true,
+            // redis-check-rdb starts with type 0, not "none", so an error
+            // before the first key names "type 0 (string)".
             check: RdbCheckState {
                 doing: "start",
+                key_type: Some(0),
                 ..RdbCheckState::default()
             },
             check_lines: None,
+        }
+    }
+
+    /// Walks a module value without its module (Redis
+    /// `rdbLoadCheckModuleValue`, used by the file check): opcodes 1 and 2
+    /// are followed by an integer, 3 by a 4-byte float, 4 by an 8-byte
+    /// double, 5 by a string, until opcode 0. Unknown opcodes are skipped,
+    /// as Redis does; the end of the data is a short read.
+    fn check_module_value(&mut self, name: &str) -> Result<(), RdbLoadError> {
+        loop {
+            let opcode = self.load_plain_len()?;
+            let what = match opcode {
+                0 => return Ok(()),
+                1 | 2 => self.load_len().map(|_| ()).err().map(|e| (e, "integer")),
+                3 => self.read(&mut [0u8; 4]).err().map(|e| (e, "float")),
+                4 => self.read(&mut [0u8; 8]).err().map(|e| (e, "double")),
+                5 => self.load_string_bytes().err().map(|e| (e, "string")),
+                _ => None,
+            };
+            match what {
+                None => {}
+                // A short read is reported as the module value's; anything
+                // the string or length reader found corrupt is its own.
+                Some((RdbLoadError::ShortRead { .. }, what)) => {
+                    return Err(
+                        self.corrupt(format!("Error reading {} from module {} value", what, name))
+                    );
+                }
+                Some((e, _)) => return Err(e),
+            }
         }
     }
 
@@ -1006,7 +1057,7 @@ impl<R: Read> RdbReader<R> {
 
     fn read(&mut self, buf: &mut [u8]) -> Result<(), RdbLoadError> {
         if buf.len() as u64 > self.remaining() {
-            return Err(RdbLoadError::ShortRead { offset: self.size });
+            return Err(RdbLoadError::ShortRead { offset: self.pos });
         }
         match self.r.read_exact(buf) {
             Ok(()) => {}
@@ -1026,7 +1077,7 @@ impl<R: Read> RdbReader<R> {
     /// file still holds before allocating.
     fn read_vec(&mut self, len: u64) -> Result<Vec<u8>, RdbLoadError> {
         if len > self.remaining() {
-            return Err(RdbLoadError::ShortRead { offset: self.size });
+            return Err(RdbLoadError::ShortRead { offset: self.pos });
         }
         let mut v = vec![0u8; len as usize];
         self.read(&mut v)?;
@@ -1062,7 +1113,11 @@ impl<R: Read> RdbReader<R> {
                     Ok((u64::from_be_bytes(b), false))
                 }
                 _ => {
-                    Err(self.corrupt(format!("Unknown length encoding {} in rdbLoadLen()", first)))
+                    // Redis names the two-bit prefix (always 2 here).
+                    Err(self.corrupt(format!(
+                        "Unknown length encoding {} in rdbLoadLen()",
+                        first >> 6
+                    )))
                 }
             },
         }
@@ -1100,7 +1155,7 @@ impl<R: Read> RdbReader<R> {
         let clen = self.load_plain_len()?;
         let len = self.load_plain_len()?;
         if clen > self.remaining() {
-            return Err(RdbLoadError::ShortRead { offset: self.size });
+            return Err(RdbLoadError::ShortRead { offset: self.pos });
         }
         if len > clen.saturating_mul(lzf::MAX_EXPANSION as u64) || len > isize::MAX as u64 {
             return Err(self.corrupt("Invalid LZF compressed string"));
@@ -1112,7 +1167,7 @@ impl<R: Read> RdbReader<R> {
             return Ok(Vec::new());
         }
         lzf::lzf_decompress(&c, len as usize)
-            .map_err(|e| self.corrupt(format!("Invalid LZF compressed string ({})", e)))
+            .map_err(|_| self.corrupt("Invalid LZF compressed string"))
     }
 
     /// A string as bytes, integers formatted as decimal text (Redis
@@ -1321,6 +1376,11 @@ fn rdb_load_records<R: Read>(
                 } else {
                     String::new()
                 };
+                if check_mode && !name.is_empty() {
+                    rd.check_info(format!("MODULE AUX for: {}", name));
+                    rd.check_module_value(&name)?;
+                    continue;
+                }
                 // No module can be loaded here, so no AUX data is readable
                 // (Redis exits; its check mode could skip the data, but only
                 // a module's own loader knows where it ends in general).
@@ -1345,8 +1405,8 @@ fn rdb_load_records<R: Read>(
             }
             _ => {}
         }
-        if !rdb_is_object_type(t) {
-            return Err(rd.corrupt(format!("Unknown RDB encoding type {}", t)));
+        if check_mode && !rdb_is_object_type(t) {
+            return Err(RdbLoadError::InvalidObjectType { offset: rd.pos, t });
         }
         rd.check.key_type = Some(t);
         rd.check.doing = "read-key";
@@ -1354,6 +1414,22 @@ fn rdb_load_records<R: Read>(
         rd.check.key = Some(key);
         rd.check.keys += 1;
         rd.check.doing = "read-object-value";
+        if !rdb_is_object_type(t) {
+            // Redis reads the key, then finds no loader for the type.
+            return Err(RdbLoadError::ReadError {
+                offset: rd.pos,
+                reason: format!("Unknown RDB encoding type {}", t),
+            });
+        }
+        if check_mode && t == 7 {
+            // The check walks a module value's opcodes without the module.
+            let id = rd.load_plain_len()?;
+            rd.check_module_value(&module_type_name_by_id(id))?;
+            rd.check.key = None;
+            rd.check.key_type = None;
+            expire = -1;
+            continue;
+        }
         let loaded = rd.load_object(t, &opts.limits)?;
         let key = rd.check.key.take().unwrap_or_default();
         rd.check.key_type = None;
@@ -1647,7 +1723,9 @@ pub fn rdb_check_file(
         }
         Err(e) => {
             let msg = match &e {
+                RdbLoadError::ModuleAux { name, .. } if name.is_empty() => e.to_string(),
                 RdbLoadError::Corrupt { .. }
+                | RdbLoadError::ReadError { .. }
                 | RdbLoadError::Unsupported { .. }
                 | RdbLoadError::ModuleAux { .. } => e.internal_error_line(),
                 RdbLoadError::FunctionLoad { err, .. } => {
@@ -1699,10 +1777,9 @@ fn rdb_check_type_name(t: u8) -> &'static str {
 /// ("Fatal error: can't open the RDB file %s for reading: %s", "Short read
 /// or OOM loading DB. Unrecoverable error, aborting now.", "Wrong RDB
 /// checksum expected: (%llx) but got (%llx). Aborting now.", "Internal
-/// error in RDB reading offset %llu, function at rdb.rs -> %s", ...) and,
-/// as Redis runs its file check after such an error, the check report
-/// ([`rdb_check_file`]) is printed to standard output; then the error is
-/// returned (Redis exits with status 1). On success logs "Done loading
+/// error in RDB reading offset %llu, function at rdb.rs -> %s", ...) and
+/// returned; at startup the caller then runs
+/// [`rdb_load_failed_at_startup`] and exits with status 1. On success logs "Done loading
 /// RDB, keys loaded: %lld, keys expired: %lld."; the caller logs "DB loaded
 /// from disk: %.3f seconds".
 pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoadError> {
@@ -1741,22 +1818,36 @@ pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoad
         }
         Err(e) => {
             e.log();
-            if e.reported_with_check() {
-                let check_opts = RdbLoadOptions {
-                    verify_checksum: srv.config.rdbchecksum,
-                    deep_sanitize: true,
-                    ..opts
-                };
-                let (lines, _) = rdb_check_file(filename, srv.dbs.len(), &check_opts);
-                let mut out = io::stdout().lock();
-                for l in lines {
-                    let _ = writeln!(out, "{}", l);
-                }
-                let _ = out.flush();
-            }
             Err(e)
         }
     }
+}
+
+/// What Redis does after a failed load at startup, before it exits: for
+/// read, format and checksum errors it checks the file as
+/// `redis-check-rdb` would and prints the report ([`rdb_check_file`]) to
+/// standard output. Returns the last line to log ([`RdbLoadError::exit_message`]),
+/// which Redis omits when its check finds the file sound (possible when
+/// the failure was this build's, e.g. a module value or a function
+/// library: the check does not need the module or the engine).
+pub fn rdb_load_failed_at_startup(
+    srv: &Server,
+    filename: &str,
+    e: &RdbLoadError,
+) -> Option<String> {
+    if !e.reported_with_check() {
+        return e.exit_message();
+    }
+    let mut check_opts = RdbLoadOptions::from_server(srv);
+    check_opts.verify_checksum = srv.config.rdbchecksum;
+    check_opts.deep_sanitize = true;
+    let (lines, sound) = rdb_check_file(filename, srv.dbs.len(), &check_opts);
+    let mut out = io::stdout().lock();
+    for l in lines {
+        let _ = writeln!(out, "{}", l);
+    }
+    let _ = out.flush();
+    if sound { None } else { e.exit_message() }
 }
 
 /// Fuzz entry point: loads `data` into 16 scratch databases with checksum
@@ -2128,6 +2219,52 @@ mod tests {
     }
 
     #[test]
+    fn check_report_of_sound_and_corrupt_files() {
+        let dir = scratch("check");
+        let path = dir.join("x.rdb");
+        let golden = include_bytes!("../tests/fixtures/redis-7.0.15-types.rdb");
+        std::fs::write(&path, golden).unwrap();
+        let name = path.display().to_string();
+        let (lines, sound) = rdb_check_file(&name, 16, &load_opts());
+        assert!(sound, "{lines:#?}");
+        // Exactly what redis-check-rdb 7.0.15 prints for this file.
+        let want = [
+            format!("[offset 0] Checking RDB file {name}"),
+            "[offset 27] AUX FIELD redis-ver = '7.0.15'".into(),
+            "[offset 41] AUX FIELD redis-bits = '64'".into(),
+            "[offset 53] AUX FIELD ctime = '1795695240'".into(),
+            "[offset 68] AUX FIELD used-mem = '1166792'".into(),
+            "[offset 80] AUX FIELD aof-base = '0'".into(),
+            "[offset 82] Selecting DB ID 0".into(),
+            "[offset 781] Selecting DB ID 1".into(),
+            "[offset 831] Checksum OK".into(),
+            "[offset 831] \\o/ RDB looks OK! \\o/".into(),
+            "[info] 13 keys read".into(),
+            "[info] 2 expires".into(),
+            "[info] 0 already expired".into(),
+        ];
+        assert_eq!(lines, want);
+        // Cut inside a value: the report names the step, key and type.
+        std::fs::write(&path, &golden[..200]).unwrap();
+        let (lines, sound) = rdb_check_file(&name, 16, &load_opts());
+        assert!(!sound);
+        let err = lines
+            .iter()
+            .position(|l| l == "--- RDB ERROR DETECTED ---")
+            .unwrap();
+        assert!(
+            lines[err + 1].ends_with("] Unexpected EOF reading RDB file"),
+            "{lines:#?}"
+        );
+        assert!(
+            lines[err + 2].starts_with("[additional info] While doing: "),
+            "{lines:#?}"
+        );
+        assert!(lines.last().unwrap().starts_with("[info] "), "{lines:#?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn golden_file_from_redis() {
         // Written by redis-server 7.0.15: db 0 holds foo=bar, px=hello with a
         // PX TTL, n=12345, neg=-7, big=100000, huge=3000000000 and
@@ -2228,10 +2365,12 @@ mod tests {
             other => panic!("{:?}", other.map(|(_, i)| i)),
         }
         // Unknown type, unsupported types, functions, module aux.
-        assert!(matches!(
-            load(&handmade("0010", b"\x08\x01k\x01v"), 1),
-            Err(RdbLoadError::Corrupt { .. })
-        ));
+        match load(&handmade("0010", b"\x08\x01k\x01v"), 1) {
+            Err(e @ RdbLoadError::ReadError { .. }) => {
+                assert_eq!(e.to_string(), "Unknown RDB encoding type 8")
+            }
+            other => panic!("{:?}", other.map(|(_, i)| i)),
+        }
         match load(&handmade("0010", b"\x0f\x01k\x00"), 1) {
             Err(e @ RdbLoadError::Unsupported { .. }) => {
                 assert_eq!(

@@ -742,3 +742,191 @@ fn crc64_jones(data: &[u8]) -> u64 {
     }
     crc
 }
+
+// ---- Failed loads ----
+
+/// An RDB 10 file: a redis-ver aux field, SELECTDB 0, `body`, EOF and the
+/// checksum.
+fn handmade_rdb(version: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut f = b"REDIS".to_vec();
+    f.extend_from_slice(version);
+    f.extend_from_slice(b"\xfa\x09redis-ver\x067.0.15\xfe\x00");
+    f.extend_from_slice(body);
+    f.push(0xff);
+    let crc = crc64_jones(&f);
+    f.extend_from_slice(&crc.to_le_bytes());
+    f
+}
+
+/// The lines of a failed startup that carry the failure (the loader's
+/// warnings and the file check report), with what legitimately differs
+/// masked: log prefixes, Redis's `rdb.c:LINE` against our `rdb.rs`, the
+/// coarse loading offset Redis prints inside "Internal error" lines, and
+/// the file name.
+fn failure_lines(stdout: &str) -> Vec<String> {
+    const KEEP: [&str; 9] = [
+        "Internal error",
+        "Short read",
+        "Wrong RDB",
+        "Terminating",
+        "Failed loading",
+        "module",
+        "Fatal",
+        "Can't handle",
+        "Wrong signature",
+    ];
+    let mut out = Vec::new();
+    for line in stdout.lines() {
+        // "pid:R dd Mon yyyy hh:mm:ss.mmm L message"
+        let parts: Vec<&str> = line.splitn(6, ' ').collect();
+        let msg = if parts.len() == 6 && parts[0].contains(':') && parts[4].contains(':') {
+            parts[5].get(2..).unwrap_or("")
+        } else {
+            line
+        };
+        let report = msg.starts_with('[') || msg.starts_with("---");
+        if !report && !KEEP.iter().any(|k| msg.contains(k)) {
+            continue;
+        }
+        let mut m = msg.to_string();
+        if let Some(i) = m.find("rdb.c:") {
+            let digits = m[i + 6..].bytes().take_while(u8::is_ascii_digit).count();
+            m.replace_range(i..i + 6 + digits, "rdb.rs");
+        }
+        if let Some(i) = m.find("reading offset ") {
+            let start = i + "reading offset ".len();
+            let digits = m[start..].bytes().take_while(u8::is_ascii_digit).count();
+            m.replace_range(start..start + digits, "N");
+        }
+        if let Some(i) = m.find("Checking RDB file ") {
+            m.truncate(i + "Checking RDB file".len());
+        }
+        out.push(m);
+    }
+    out
+}
+
+/// Starts `bin` on `dump` and returns its exit status and stdout (it must
+/// exit by itself: the load fails).
+fn run_failing(bin: &str, dump: &[u8]) -> (Option<i32>, String) {
+    let dir = common::scratch_dir("interop-fail");
+    std::fs::write(dir.join("dump.rdb"), dump).expect("write dump");
+    let port = common::free_port().to_string();
+    let out = std::process::Command::new(bin)
+        .args([
+            "--port",
+            &port,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--logfile",
+            "",
+        ])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run server");
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Corrupt, truncated and unloadable files stop startup with Redis's log
+/// lines and its file check report, line for line (offsets included).
+#[test]
+fn failed_loads_report_like_redis() {
+    let oracle = common::oracle_bin();
+    if !Path::new(&oracle).exists() {
+        assert!(!common::in_ci(), "oracle missing under CI=true");
+        return;
+    }
+    let fixture = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/redis-7.0.15-types.rdb"),
+    )
+    .expect("fixture");
+    let mut bad_crc = fixture.clone();
+    let n = bad_crc.len();
+    bad_crc[n - 1] ^= 1;
+    let mut bad_lp = fixture.clone();
+    let at = fixture
+        .windows(7)
+        .position(|w| w == b"hash:lp")
+        .expect("hash:lp in fixture")
+        + 7;
+    bad_lp[at + 2] ^= 1; // the listpack's total-bytes header
+    let module_id = (12345u64 << 10).to_be_bytes();
+    let module = |body: &[u8]| [&[0x07, 0x01, b'k', 0x81][..], &module_id, body].concat();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated", fixture[..fixture.len() / 2].to_vec()),
+        ("checksum", bad_crc),
+        ("listpack header", bad_lp),
+        (
+            "unknown type",
+            handmade_rdb(b"0010", b"\x00\x01a\x01b\x08\x01k\x01v"),
+        ),
+        (
+            "bad lzf",
+            handmade_rdb(b"0010", b"\x00\x01a\xc3\x03\x0a\x20\x00\x00"),
+        ),
+        ("bad length", handmade_rdb(b"0010", b"\x00\x01a\x82")),
+        (
+            "nan score",
+            handmade_rdb(
+                b"0010",
+                &[&b"\x05\x01z\x01\x01m"[..], &f64::NAN.to_le_bytes()].concat(),
+            ),
+        ),
+        (
+            "duplicate member",
+            handmade_rdb(b"0010", b"\x02\x01s\x02\x01m\x01m"),
+        ),
+        (
+            "module value",
+            handmade_rdb(
+                b"0010",
+                &module(b"\x02\x05\x05\x03abc\x04\0\0\0\0\0\0\0\0\0"),
+            ),
+        ),
+        (
+            "bad module value",
+            handmade_rdb(b"0010", &module(b"\x05\xc3\x05\x10\x20\0\0\0\0\0")),
+        ),
+        (
+            "module aux",
+            handmade_rdb(
+                b"0010",
+                &[&[0xf7, 0x81][..], &module_id, b"\x02\x02\x02\x07\x00"].concat(),
+            ),
+        ),
+        (
+            "module aux when",
+            handmade_rdb(
+                b"0010",
+                &[&[0xf7, 0x81][..], &module_id, b"\x01\x02\x00"].concat(),
+            ),
+        ),
+        ("bad aux", b"REDIS0010\xfa\x09redis-ver\x82".to_vec()),
+        ("version 12", handmade_rdb(b"0012", b"")),
+        ("signature", b"RADIS0010\xff".to_vec()),
+    ];
+    for (name, dump) in cases {
+        let (theirs_code, theirs) = run_failing(&oracle, &dump);
+        let (ours_code, ours) = run_failing(&common::server_bin(), &dump);
+        let want = failure_lines(&theirs);
+        assert!(
+            !want.is_empty(),
+            "{name}: nothing from redis-server:\n{theirs}"
+        );
+        assert_eq!(failure_lines(&ours), want, "{name}:\n{ours}");
+        // Redis exits 0 when its own check passes a file it could not
+        // load (the module value); a failed startup is 1 here.
+        assert_eq!(ours_code, Some(1), "{name}");
+        if name != "module value" {
+            assert_eq!(theirs_code, Some(1), "{name}");
+        }
+        assert!(!ours.contains("Ready to accept connections"), "{name}");
+    }
+}
