@@ -1703,7 +1703,26 @@ pub fn rdb_check_file(
             return (lines, false);
         }
     };
-    let mut rd = RdbReader::new(BufReader::with_capacity(256 * 1024, file), size, Some(0));
+    let (more, sound) = rdb_check_rio(
+        BufReader::with_capacity(256 * 1024, file),
+        size,
+        databases,
+        opts,
+    );
+    lines.extend(more);
+    (lines, sound)
+}
+
+/// The body of [`rdb_check_file`] over any reader of `size` bytes: the
+/// report lines after "Checking RDB file", and whether the data is sound.
+pub fn rdb_check_rio<R: Read>(
+    r: R,
+    size: u64,
+    databases: usize,
+    opts: &RdbLoadOptions,
+) -> (Vec<String>, bool) {
+    let mut lines = Vec::new();
+    let mut rd = RdbReader::new(r, size, Some(0));
     rd.check_lines = Some(Vec::new());
     let mut dbs: Vec<RedisDb> = (0..databases).map(RedisDb::new).collect();
     let mut info = RdbLoadInfo::default();
@@ -1851,7 +1870,8 @@ pub fn rdb_load_failed_at_startup(
 }
 
 /// Fuzz entry point: loads `data` into 16 scratch databases with checksum
-/// verification on. Never panics; the result is discarded.
+/// verification on, then checks it as the file check does. Never panics;
+/// the results are discarded.
 pub fn rdb_load_fuzz(data: &[u8]) {
     let mut dbs: Vec<RedisDb> = (0..16).map(RedisDb::new).collect();
     let opts = RdbLoadOptions {
@@ -1864,6 +1884,8 @@ pub fn rdb_load_fuzz(data: &[u8]) {
         deep_sanitize: true,
     };
     let _ = rdb_load_rio(data, data.len() as u64, &mut dbs, &opts);
+    // The file check's walk (module values, every key kept) as well.
+    let _ = rdb_check_rio(data, data.len() as u64, 16, &opts);
 }
 
 #[cfg(test)]
