@@ -1639,7 +1639,8 @@ fn rdb_load_aux_field(key: &[u8], val: &[u8], opts: &RdbLoadOptions, info: &mut 
         }
         b"ctime" => {
             let ctime = parse_aux_int(val);
-            let age = (opts.now_ms / 1000 - ctime).max(0);
+            // A hostile ctime must not overflow (Redis subtracts blindly).
+            let age = (opts.now_ms / 1000).saturating_sub(ctime).max(0);
             tracing::info!("RDB age {} seconds", age);
             info.ctime = Some(ctime);
         }
@@ -2238,6 +2239,21 @@ mod tests {
         let out = save(&d, &o);
         let rec = b"\xf9\x11\x00\x01k\x01v";
         assert!(out.windows(rec.len()).any(|w| w == rec), "FREQ 17");
+    }
+
+    #[test]
+    fn fuzz_findings_do_not_panic() {
+        // cargo-fuzz (rdb_load): a ctime aux field near i64::MIN made the
+        // "RDB age" subtraction overflow.
+        let crash: &[u8] = b"\x52\x45\x44\x49\x53\x30\x30\x31\x30\xfa\x09\x64\x69\x73\x2d\x62\x69\x74\x73\x30\xc0\x40\xfa\x05\x63\x74\x69\x6d\x65\x38\x2d\x31\x30\x32\x37\x34\x32\x33\x35\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x38\x64\x62\x2d\x69\x69\x38\x38\x38\x38\x38\x38\x38\x33\x38\x38\x38\x38\x38\x38\x38\x38\x38\xc2\xf0\x0a\x00\x00\x00\x00\x00\x00\x00\x30\x01";
+        rdb_load_fuzz(crash);
+        let mut f = handmade("0010", b"");
+        f.splice(9..9, b"\xfa\x05ctime\x14-9223372036854775808".iter().copied());
+        let n = f.len();
+        let crc = crc64::crc64(0, &f[..n - 8]);
+        f[n - 8..].copy_from_slice(&crc.to_le_bytes());
+        let (_, info) = load(&f, 1).unwrap();
+        assert_eq!(info.ctime, Some(-9223372036854775807));
     }
 
     #[test]
