@@ -273,6 +273,12 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
     }
 }
 
+/// True while `c`'s blocked command is being run again to serve it (its
+/// handler then propagates what Redis's serve path would).
+pub fn is_serving_blocked(srv: &Server, c: &Client) -> bool {
+    srv.blocked.reprocessing == Some(c.id)
+}
+
 /// Runs a blocked client's command again to serve it. Returns true when the
 /// command found nothing and the client stays blocked. The command's
 /// duration and failure are added to its stats; it was counted as a call
@@ -289,7 +295,12 @@ fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> bool {
     let start = crate::util::ustime();
     srv.ustime = start;
     srv.mstime = start / 1000;
+    let dirty_before = srv.dirty;
+    let old_prop_flags = c.flags & crate::networking::CLIENT_PROP_FLAGS;
+    c.flags &= !crate::networking::CLIENT_PROP_FLAGS;
+    srv.in_nested_call += 1;
     handler(srv, c);
+    srv.in_nested_call -= 1;
     let dur = (crate::util::ustime() - start).max(0) as u64;
     srv.blocked.reprocessing = None;
     let reblocked = std::mem::take(&mut srv.blocked.reblocked);
@@ -299,8 +310,13 @@ fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> bool {
     if failed {
         cmd.failed_calls += 1;
     }
-    // Propagation hook: the served command's writes go to the AOF and
-    // replicas here, as one command, once `server::propagate` exists.
+    // The served command's writes go out on their own, in the form the
+    // handler rewrote them to (BLPOP → LPOP, BLMOVE → LMOVE, ...).
+    crate::server::propagate_command(srv, c, idx, srv.dirty - dirty_before > 0);
+    c.flags = (c.flags & !crate::networking::CLIENT_PROP_FLAGS) | old_prop_flags;
+    if srv.in_nested_call == 0 {
+        crate::server::propagate_pending_commands(srv);
+    }
     reblocked
 }
 

@@ -1185,13 +1185,13 @@ directives! {
     lazyfree_lazy_user_flush: bool = false, "lazyfree-lazy-user-flush", None, MODIFIABLE, BOOL, true;
     repl_disable_tcp_nodelay: bool = false, "repl-disable-tcp-nodelay", None, MODIFIABLE, BOOL, false;
     repl_diskless_sync: bool = true, "repl-diskless-sync", None, MODIFIABLE, BOOL, false;
-    aof_rewrite_incremental_fsync: bool = true, "aof-rewrite-incremental-fsync", None, MODIFIABLE, BOOL, false;
-    no_appendfsync_on_rewrite: bool = false, "no-appendfsync-on-rewrite", None, MODIFIABLE, BOOL, false;
+    aof_rewrite_incremental_fsync: bool = true, "aof-rewrite-incremental-fsync", None, MODIFIABLE, BOOL, true;
+    no_appendfsync_on_rewrite: bool = false, "no-appendfsync-on-rewrite", None, MODIFIABLE, BOOL, true;
     cluster_require_full_coverage: bool = true, "cluster-require-full-coverage", None, MODIFIABLE, BOOL, false;
     rdb_save_incremental_fsync: bool = true, "rdb-save-incremental-fsync", None, MODIFIABLE, BOOL, false;
-    aof_load_truncated: bool = true, "aof-load-truncated", None, MODIFIABLE, BOOL, false;
-    aof_use_rdb_preamble: bool = true, "aof-use-rdb-preamble", None, MODIFIABLE, BOOL, false;
-    aof_timestamp_enabled: bool = false, "aof-timestamp-enabled", None, MODIFIABLE, BOOL, false;
+    aof_load_truncated: bool = true, "aof-load-truncated", None, MODIFIABLE, BOOL, true;
+    aof_use_rdb_preamble: bool = true, "aof-use-rdb-preamble", None, MODIFIABLE, BOOL, true;
+    aof_timestamp_enabled: bool = false, "aof-timestamp-enabled", None, MODIFIABLE, BOOL, true;
     cluster_replica_no_failover: bool = false, "cluster-replica-no-failover", Some("cluster-slave-no-failover"), MODIFIABLE, BOOL, false;
     replica_lazy_flush: bool = false, "replica-lazy-flush", Some("slave-lazy-flush"), MODIFIABLE, BOOL, false;
     replica_serve_stale_data: bool = true, "replica-serve-stale-data", Some("slave-serve-stale-data"), MODIFIABLE, BOOL, false;
@@ -1201,7 +1201,7 @@ directives! {
     activedefrag: bool = false, "activedefrag", None, MODIFIABLE, Kind::Bool(Some(ACTIVEDEFRAG_UNSUPPORTED)), false;
     syslog_enabled: bool = false, "syslog-enabled", None, IMMUTABLE, BOOL, false;
     cluster_enabled: bool = false, "cluster-enabled", None, IMMUTABLE, BOOL, false;
-    appendonly: bool = false, "appendonly", None, DENY_LOADING, BOOL, false;
+    appendonly: bool = false, "appendonly", None, DENY_LOADING, BOOL, true;
     cluster_allow_reads_when_down: bool = false, "cluster-allow-reads-when-down", None, MODIFIABLE, BOOL, false;
     cluster_allow_pubsubshard_when_down: bool = true, "cluster-allow-pubsubshard-when-down", None, MODIFIABLE, BOOL, false;
     crash_log_enabled: bool = true, "crash-log-enabled", None, MODIFIABLE, BOOL, true;
@@ -1211,7 +1211,7 @@ directives! {
     cluster_allow_replica_migration: bool = true, "cluster-allow-replica-migration", None, MODIFIABLE, BOOL, false;
     replica_announced: bool = true, "replica-announced", None, MODIFIABLE, BOOL, false;
     latency_tracking: bool = true, "latency-tracking", None, MODIFIABLE, BOOL, false;
-    aof_disable_auto_gc: bool = false, "aof-disable-auto-gc", None, MODIFIABLE, BOOL, false;
+    aof_disable_auto_gc: bool = false, "aof-disable-auto-gc", None, MODIFIABLE, BOOL, true;
     replica_ignore_disk_write_errors: bool = false, "replica-ignore-disk-write-errors", None, MODIFIABLE, BOOL, false;
 
     // ---- strings ----
@@ -1225,8 +1225,8 @@ directives! {
     cluster_announce_hostname: String = String::new(), "cluster-announce-hostname", None, MODIFIABLE, Kind::Str(Some(check_hostname)), false;
     syslog_ident: String = "redis".into(), "syslog-ident", None, IMMUTABLE, STR, false;
     dbfilename: String = "dump.rdb".into(), "dbfilename", None, PROTECTED, Kind::Str(Some(check_dbfilename)), false;
-    appendfilename: String = "appendonly.aof".into(), "appendfilename", None, IMMUTABLE, Kind::Str(Some(check_appendfilename)), false;
-    appenddirname: String = "appendonlydir".into(), "appenddirname", None, IMMUTABLE, Kind::Str(Some(check_appenddirname)), false;
+    appendfilename: String = "appendonly.aof".into(), "appendfilename", None, IMMUTABLE, Kind::Str(Some(check_appendfilename)), true;
+    appenddirname: String = "appendonlydir".into(), "appenddirname", None, IMMUTABLE, Kind::Str(Some(check_appenddirname)), true;
     server_cpulist: String = String::new(), "server_cpulist", None, IMMUTABLE, STR, false;
     bio_cpulist: String = String::new(), "bio_cpulist", None, IMMUTABLE, STR, false;
     aof_rewrite_cpulist: String = String::new(), "aof_rewrite_cpulist", None, IMMUTABLE, STR, false;
@@ -1246,7 +1246,7 @@ directives! {
     repl_diskless_load: ReplDisklessLoad = ReplDisklessLoad::Disabled, "repl-diskless-load", None, DENY_LOADING, Kind::Enum, false;
     loglevel: LogLevel = LogLevel::Notice, "loglevel", None, MODIFIABLE, Kind::Enum, true;
     maxmemory_policy: MaxmemoryPolicy = MaxmemoryPolicy::Noeviction, "maxmemory-policy", None, MODIFIABLE, Kind::Enum, false;
-    appendfsync: AppendFsync = AppendFsync::Everysec, "appendfsync", None, MODIFIABLE, Kind::Enum, false;
+    appendfsync: AppendFsync = AppendFsync::Everysec, "appendfsync", None, MODIFIABLE, Kind::Enum, true;
     oom_score_adj: OomScoreAdj = OomScoreAdj::No, "oom-score-adj", None, MODIFIABLE, Kind::Enum, false;
     acl_pubsub_default: AclPubsubDefault = AclPubsubDefault::Resetchannels, "acl-pubsub-default", None, MODIFIABLE, Kind::Enum, false;
     sanitize_dump_payload: SanitizeDumpPayload = SanitizeDumpPayload::No, "sanitize-dump-payload", None, MODIFIABLE, Kind::Enum, false;
@@ -1262,7 +1262,7 @@ directives! {
     databases: i32 = 16, "databases", None, IMMUTABLE, int(1, INT_MAX), true;
     port: i32 = 6379, "port", None, MODIFIABLE, int(0, 65535), true;
     io_threads: i32 = 1, "io-threads", None, IMMUTABLE, int(1, 128), false;
-    auto_aof_rewrite_percentage: i32 = 100, "auto-aof-rewrite-percentage", None, MODIFIABLE, int(0, INT_MAX), false;
+    auto_aof_rewrite_percentage: i32 = 100, "auto-aof-rewrite-percentage", None, MODIFIABLE, int(0, INT_MAX), true;
     cluster_replica_validity_factor: i32 = 10, "cluster-replica-validity-factor", Some("cluster-slave-validity-factor"), MODIFIABLE, int(0, INT_MAX), false;
     list_max_listpack_size: i32 = -2, "list-max-listpack-size", Some("list-max-ziplist-size"), MODIFIABLE, int(INT_MIN, INT_MAX), false;
     tcp_keepalive: i32 = 300, "tcp-keepalive", None, MODIFIABLE, int(0, INT_MAX), true;
@@ -1336,7 +1336,7 @@ directives! {
 
     // ---- time_t / off_t ----
     repl_backlog_ttl: i64 = 3600, "repl-backlog-ttl", None, MODIFIABLE, int(0, LONG_MAX), false;
-    auto_aof_rewrite_min_size: i64 = 64 * MB, "auto-aof-rewrite-min-size", None, MODIFIABLE, mem(0, LONG_MAX), false;
+    auto_aof_rewrite_min_size: i64 = 64 * MB, "auto-aof-rewrite-min-size", None, MODIFIABLE, mem(0, LONG_MAX), true;
     loading_process_events_interval_bytes: i64 = 2 * MB, "loading-process-events-interval-bytes", None, HIDDEN, int(1024, INT_MAX), false;
 
     // ---- TLS ----
@@ -2121,6 +2121,19 @@ mod tests {
             "set-proc-title",
             "crash-log-enabled",
             "supervised",
+            // The AOF (aof.rs).
+            "appendonly",
+            "appendfilename",
+            "appenddirname",
+            "appendfsync",
+            "aof-rewrite-incremental-fsync",
+            "no-appendfsync-on-rewrite",
+            "aof-load-truncated",
+            "aof-use-rdb-preamble",
+            "aof-timestamp-enabled",
+            "aof-disable-auto-gc",
+            "auto-aof-rewrite-percentage",
+            "auto-aof-rewrite-min-size",
         ];
         let mut got = implemented.clone();
         want.sort();

@@ -745,6 +745,8 @@ pub fn flushdb_command(srv: &mut Server, c: &mut Client) {
     crate::multi::touch_all_watched_keys_in_db(srv, c.db, None);
     let n = empty_db(srv, c.db, async_free);
     srv.dirty += n;
+    // Propagated even when the database was already empty.
+    c.flags |= crate::networking::CLIENT_FORCE_AOF | crate::networking::CLIENT_FORCE_REPL;
     c.add_reply_ok();
 }
 
@@ -760,6 +762,8 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client) {
         n += empty_db(srv, id, async_free);
     }
     srv.dirty += n;
+    // Propagated even when every database was already empty.
+    c.flags |= crate::networking::CLIENT_FORCE_AOF | crate::networking::CLIENT_FORCE_REPL;
     // Redis `flushAllDataAndResetRDB`: with save points configured the
     // (now empty) dataset is saved at once, which resets the dirty counter.
     if !srv.config.save_params.is_empty() {

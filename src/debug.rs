@@ -387,6 +387,8 @@ fn debug_protocol(c: &mut Client, name: &[u8]) {
 
 /// DEBUG's help lines (subcommands we implement).
 const HELP: &[&str] = &[
+    "AOF-FLUSH-SLEEP <microsec>",
+    "    Server will sleep before flushing the AOF, this is used for testing.",
     "CHANGE-REPL-ID",
     "    Give the instance new replication IDs (testing aid for replication).",
     "DIGEST",
@@ -397,6 +399,8 @@ const HELP: &[&str] = &[
     "    Reply with <string> as an error (for client tests).",
     "LISTPACK <key>",
     "    Print the listpack behind <key> to the standard output.",
+    "LOADAOF",
+    "    Flush the AOF buffers on disk and reload the AOF in memory.",
     "LOG <message>",
     "    Write <message> to the server log.",
     "OBJECT <key>",
@@ -448,6 +452,14 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             srv.dump.skip_checksum_validation = atoi(&c.argv[2]) != 0;
             c.add_reply_ok();
         }
+        (b"loadaof", 2) => {
+            crate::aof::debug_loadaof(srv);
+            c.add_reply_ok();
+        }
+        (b"aof-flush-sleep", 3) => {
+            srv.aof.flush_sleep_us = atoi(&c.argv[2]);
+            c.add_reply_ok();
+        }
         (b"log", 3) => {
             tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(&c.argv[2]));
             c.add_reply_ok();
@@ -463,6 +475,37 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             );
             e.extend_from_slice(b"\r\n");
             c.add_reply_raw(&e);
+        }
+        (b"htstats", 3) => {
+            let arg = c.argv[2].clone();
+            let Some(dbid) = crate::db::get_long_long_or_reply(c, &arg, None) else {
+                return;
+            };
+            let Some(db) = usize::try_from(dbid).ok().and_then(|i| srv.dbs.get(i)) else {
+                c.add_reply_error("ERR Out of range database");
+                return;
+            };
+            let mut stats = String::from("[Dictionary HT]\n");
+            stats.push_str(&db.dict.get_stats());
+            stats.push_str("[Expires HT]\n");
+            stats.push_str(&db.expires.get_stats());
+            c.add_reply_verbatim(stats.as_bytes(), "txt");
+        }
+        (b"htstats-key", 3) => {
+            let key = c.argv[2].clone();
+            let stats = match raw_lookup(srv, c, &key).map(|o| &o.v) {
+                None => return c.add_reply_error(shared::err_no_such_key()),
+                Some(Value::Hash(crate::t_hash::HashObj::Table(d))) => Some(d.get_stats()),
+                Some(Value::Set(crate::t_set::SetObj::Table(d))) => Some(d.get_stats()),
+                Some(Value::ZSet(crate::t_zset::ZSetObj::Skiplist(z))) => Some(z.ht_stats()),
+                Some(_) => None,
+            };
+            match stats {
+                Some(t) => c.add_reply_verbatim(t.as_bytes(), "txt"),
+                None => c.add_reply_error(
+                    "ERR The value stored at the specified key is not represented using an hash table",
+                ),
+            }
         }
         (b"object", 3) => {
             let key = c.argv[2].clone();

@@ -485,6 +485,58 @@ impl<V> Drop for Table<V> {
 // Dict
 // ---------------------------------------------------------------------------
 
+/// Chain lengths at or above this are counted together in the stats
+/// (Redis `DICT_STATS_VECTLEN`).
+pub const DICT_STATS_VECTLEN: usize = 50;
+
+/// The stats text of one bucket table (Redis `_dictGetStatsHt`), as DEBUG
+/// HTSTATS prints it: size, elements, used slots, chain lengths and their
+/// distribution. `chains` yields each bucket's chain length (0 = empty);
+/// `htidx` 0 is the main table, 1 the rehashing target.
+pub fn ht_stats_text(
+    htidx: usize,
+    size: usize,
+    used: usize,
+    chains: impl Iterator<Item = usize>,
+) -> String {
+    let name = if htidx == 0 {
+        "main hash table"
+    } else {
+        "rehashing target"
+    };
+    if used == 0 {
+        return format!(
+            "Hash table {htidx} stats ({name}):\nNo stats available for empty dictionaries\n"
+        );
+    }
+    let mut clvector = [0usize; DICT_STATS_VECTLEN];
+    let (mut slots, mut maxchain, mut totchain) = (0usize, 0usize, 0usize);
+    for len in chains {
+        clvector[len.min(DICT_STATS_VECTLEN - 1)] += 1;
+        if len == 0 {
+            continue;
+        }
+        slots += 1;
+        maxchain = maxchain.max(len);
+        totchain += len;
+    }
+    // Redis divides in single precision; the text shows that.
+    let counted = totchain as f32 / slots as f32;
+    let computed = used as f32 / slots as f32;
+    let mut o = format!(
+        "Hash table {htidx} stats ({name}):\n table size: {size}\n number of elements: {used}\n different slots: {slots}\n max chain length: {maxchain}\n avg chain length (counted): {:.2}\n avg chain length (computed): {:.2}\n Chain length distribution:\n",
+        counted as f64, computed as f64
+    );
+    for (i, &n) in clvector.iter().enumerate().take(DICT_STATS_VECTLEN - 1) {
+        if n == 0 {
+            continue;
+        }
+        let perc = (n as f32 / size as f32) * 100.0;
+        o.push_str(&format!("   {i}: {n} ({:.2}%)\n", perc as f64));
+    }
+    o
+}
+
 /// A hash table from byte-string keys to `V`, with incremental rehashing,
 /// SCAN cursors and random sampling (see the module docs).
 pub struct Dict<V> {
@@ -528,6 +580,30 @@ impl<V> Dict<V> {
     #[inline]
     pub fn is_rehashing(&self) -> bool {
         self.rehash_idx != NOT_REHASHING
+    }
+
+    /// DEBUG HTSTATS text for this dict (Redis `dictGetStats`): the main
+    /// table, and the rehashing target while rehashing.
+    pub fn get_stats(&self) -> String {
+        let mut o = self.table_stats(0);
+        if self.is_rehashing() {
+            o.push_str(&self.table_stats(1));
+        }
+        o
+    }
+
+    fn table_stats(&self, t: usize) -> String {
+        let tb = &self.ht[t];
+        let chains = tb.buckets.iter().map(|b| {
+            let mut n = 0;
+            let mut e = b.as_deref();
+            while let Some(x) = e {
+                n += 1;
+                e = x.next.as_deref();
+            }
+            n
+        });
+        ht_stats_text(t, tb.size(), tb.used, chains)
     }
 
     /// Total buckets of both tables (Redis `dictSlots`).

@@ -32,7 +32,8 @@ pub enum ExpireCycle {
 /// True if the key has an expire time in the past (Redis `keyIsExpired`).
 pub fn key_is_expired(srv: &Server, dbid: usize, key: &[u8]) -> bool {
     let when = get_expire(srv, dbid, key);
-    when >= 0 && srv.mstime > when
+    // Nothing expires while loading: it is done after (Redis `keyIsExpired`).
+    when >= 0 && !srv.loading && srv.mstime > when
 }
 
 /// Deletes the key if it is expired (Redis `expireIfNeeded`); true if it was.
@@ -187,8 +188,8 @@ pub fn active_expire_cycle(srv: &mut Server, kind: ExpireCycle) {
         0.0
     };
     srv.stat_expired_stale_perc = current_perc * 0.05 + srv.stat_expired_stale_perc * 0.95;
-    // All the DELs of one cycle go out together (Redis wraps them in MULTI/EXEC).
-    crate::server::propagate_pending_commands(srv);
+    // The DELs of one cycle go out together, not wrapped in MULTI/EXEC.
+    crate::server::propagate_pending(srv, false);
 }
 
 // ---- Commands ----
@@ -270,10 +271,23 @@ fn expire_generic_command(srv: &mut Server, c: &mut Client, basetime: i64, secon
             return;
         }
     }
-    if when <= crate::util::mstime() {
+    // A time already past deletes the key, except while loading (the AOF
+    // replays PEXPIREATs of keys that expire later in the file's story).
+    if when <= crate::util::mstime() && !srv.loading {
         db::db_delete(srv, c.db, &key);
+        // Propagated as DEL/UNLINK.
+        let lazy = srv.config.lazyfree_lazy_expire;
+        c.rewrite_command_vector(vec![crate::t_string::del_name(lazy), key.clone()]);
     } else {
         db::set_expire(srv, c.db, &key, when);
+        // Propagated as PEXPIREAT key <unix ms> [flags].
+        // (PEXPIREAT itself goes out as it came.)
+        if crate::server::propagating(srv) && (basetime != 0 || seconds) {
+            let mut v = c.argv.clone();
+            v[0] = bytes::Bytes::from_static(b"PEXPIREAT");
+            v[2] = bytes::Bytes::from(when.to_string());
+            c.rewrite_command_vector(v);
+        }
     }
     db::signal_modified_key(srv, c.db, &key);
     srv.dirty += 1;

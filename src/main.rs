@@ -159,7 +159,14 @@ fn main() {
     }
     let load_start = std::time::Instant::now();
     let dbfilename = srv.config.dbfilename.clone();
-    match rustredis::rdb::rdb_load(&mut srv, &dbfilename) {
+    rustredis::aof::aof_init_on_startup(&mut srv);
+    let rdb_loaded = if srv.aof.state == rustredis::aof::AofStatus::On {
+        rustredis::aof::load_data_from_aof(&mut srv);
+        None
+    } else {
+        Some(rustredis::rdb::rdb_load(&mut srv, &dbfilename))
+    };
+    match rdb_loaded.unwrap_or(Err(rustredis::rdb::RdbLoadError::NotExist)) {
         Ok(info) => {
             srv.rdb_last_load_keys_loaded = info.keys_loaded;
             srv.rdb_last_load_keys_expired = info.keys_expired;
@@ -178,6 +185,8 @@ fn main() {
             std::process::exit(1)
         }
     }
+    rustredis::aof::aof_open_if_needed_on_server_start(&mut srv);
+    let _ = rustredis::aof::aof_del_history_files(&mut srv);
     for (sig, flag) in [
         (signal_hook::consts::SIGTERM, srv.sigterm.clone()),
         (signal_hook::consts::SIGINT, srv.sigint.clone()),

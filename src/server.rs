@@ -457,6 +457,10 @@ impl Server {
                     tracing::warn!("{}", e);
                     ("bind", "Failed to bind to specified addresses.".to_string())
                 })?,
+                "appendonly" => {
+                    crate::aof::update_appendonly(self).map_err(|e| ("appendonly", e))?
+                }
+                "aof-disable-auto-gc" => crate::aof::update_aof_auto_gc(self),
                 "dir" => std::env::set_current_dir(&self.config.dir)
                     .map_err(|e| ("dir", crate::log::os_error_text(&e)))?,
                 _ => {}
@@ -507,6 +511,7 @@ impl Server {
         self.errors_enabled = true;
         self.inst_metric = Default::default();
         self.commands.reset_stats();
+        crate::aof::reset_stats(self);
     }
 
     /// Refreshes `used_memory` (jemalloc allocated) and `used_memory_rss`.
@@ -594,6 +599,19 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, "NOAUTH Authentication required.");
         return;
     }
+    // Writes (and PING) are refused while the AOF cannot be written (Redis
+    // `writeCommandsDeniedByDiskError`).
+    if srv.aof.is_on() {
+        let name = srv.commands.cmds[idx].fullname.as_str();
+        let is_write = flags & commands::CMD_WRITE != 0
+            || (name == "exec" && c.mstate.cmd_flags & commands::CMD_WRITE != 0);
+        if (is_write || name == "ping")
+            && let Some(msg) = crate::aof::write_error_message(srv)
+        {
+            reject_command(srv, c, idx, &msg);
+            return;
+        }
+    }
     if c.flags & CLIENT_MULTI != 0 {
         if flags & commands::CMD_NO_MULTI != 0 {
             reject_command(srv, c, idx, "ERR Command not allowed inside a transaction");
@@ -678,36 +696,52 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
         cmd.failed_calls += 1;
     }
     srv.stat_numcommands += 1;
-    let dirty = srv.dirty - dirty_before > 0;
-    let rewritten = c.propagate_argv.take();
-    if (dirty || c.flags & (networking::CLIENT_FORCE_AOF | networking::CLIENT_FORCE_REPL) != 0)
-        && c.flags & networking::CLIENT_PREVENT_PROP != networking::CLIENT_PREVENT_PROP
-        && srv.commands.cmds[idx].fullname != "exec"
-    {
-        let mut target = 0;
-        if dirty {
-            target |= PROPAGATE_AOF | PROPAGATE_REPL;
-        }
-        if c.flags & networking::CLIENT_FORCE_REPL != 0 {
-            target |= PROPAGATE_REPL;
-        }
-        if c.flags & networking::CLIENT_FORCE_AOF != 0 {
-            target |= PROPAGATE_AOF;
-        }
-        if c.flags & networking::CLIENT_PREVENT_REPL_PROP != 0 {
-            target &= !PROPAGATE_REPL;
-        }
-        if c.flags & networking::CLIENT_PREVENT_AOF_PROP != 0 {
-            target &= !PROPAGATE_AOF;
-        }
-        if target != 0 && should_propagate(srv, target) {
-            let argv = rewritten.unwrap_or_else(|| c.argv.clone());
-            also_propagate(srv, c.db, argv, target);
-        }
-    }
+    propagate_command(srv, c, idx, srv.dirty - dirty_before > 0);
     c.flags = (c.flags & !networking::CLIENT_PROP_FLAGS) | old_prop_flags;
-    if srv.in_nested_call == 0 {
-        propagate_pending_commands(srv);
+    if srv.in_nested_call == 0 && !srv.also_propagate.is_empty() {
+        // Commands that may expire arbitrary keys (Redis's hidden
+        // TOUCHES_ARBITRARY_KEYS flag: SCAN, RANDOMKEY) propagate those
+        // DELs unwrapped.
+        let arbitrary = matches!(
+            srv.commands.cmds[idx].fullname.as_str(),
+            "scan" | "randomkey"
+        );
+        propagate_pending(srv, !arbitrary);
+    }
+}
+
+/// Queues the command a handler just ran for propagation, as `call` does
+/// after the handler (Redis `call`'s propagation block): when it was
+/// `dirty` or forced, unless prevented, never EXEC itself; the argv
+/// is the handler's rewritten vector if it set one. Consumes that vector.
+pub fn propagate_command(srv: &mut Server, c: &mut Client, idx: usize, dirty: bool) {
+    let rewritten = c.propagate_argv.take();
+    let forced = c.flags & (networking::CLIENT_FORCE_AOF | networking::CLIENT_FORCE_REPL) != 0;
+    if !(dirty || forced)
+        || c.flags & networking::CLIENT_PREVENT_PROP == networking::CLIENT_PREVENT_PROP
+        || srv.commands.cmds[idx].fullname == "exec"
+    {
+        return;
+    }
+    let mut target = 0;
+    if dirty {
+        target |= PROPAGATE_AOF | PROPAGATE_REPL;
+    }
+    if c.flags & networking::CLIENT_FORCE_REPL != 0 {
+        target |= PROPAGATE_REPL;
+    }
+    if c.flags & networking::CLIENT_FORCE_AOF != 0 {
+        target |= PROPAGATE_AOF;
+    }
+    if c.flags & networking::CLIENT_PREVENT_REPL_PROP != 0 {
+        target &= !PROPAGATE_REPL;
+    }
+    if c.flags & networking::CLIENT_PREVENT_AOF_PROP != 0 {
+        target &= !PROPAGATE_AOF;
+    }
+    if target != 0 && should_propagate(srv, target) {
+        let argv = rewritten.unwrap_or_else(|| c.argv.clone());
+        also_propagate(srv, c.db, argv, target);
     }
 }
 
@@ -723,6 +757,12 @@ pub fn should_propagate(srv: &Server, target: u8) -> bool {
     target & PROPAGATE_AOF != 0 && srv.aof.is_on()
 }
 
+/// True when writes are being propagated anywhere: handlers check it
+/// before building a rewritten vector they would otherwise throw away.
+pub fn propagating(srv: &Server) -> bool {
+    should_propagate(srv, PROPAGATE_AOF | PROPAGATE_REPL)
+}
+
 /// Queues a command to propagate at the end of the current execution unit
 /// (Redis `alsoPropagate`), after the commands queued before it.
 pub fn also_propagate(srv: &mut Server, dbid: usize, argv: Vec<bytes::Bytes>, target: u8) {
@@ -736,11 +776,18 @@ pub fn also_propagate(srv: &mut Server, dbid: usize, argv: Vec<bytes::Bytes>, ta
 /// one is wrapped in `MULTI` ... `EXEC`, the MULTI in the first command's
 /// database and the EXEC in the last one's, so no stray SELECT appears.
 pub fn propagate_pending_commands(srv: &mut Server) {
+    propagate_pending(srv, true);
+}
+
+/// [`propagate_pending_commands`], with the MULTI/EXEC wrapping optional:
+/// active expiry, eviction and commands that touch arbitrary keys emit
+/// their DELs unwrapped (Redis `server.propagate_no_multi`).
+pub fn propagate_pending(srv: &mut Server, allow_multi: bool) {
     if srv.also_propagate.is_empty() {
         return;
     }
     let ops = std::mem::take(&mut srv.also_propagate);
-    let transaction = ops.len() > 1;
+    let transaction = allow_multi && ops.len() > 1;
     let both = PROPAGATE_AOF | PROPAGATE_REPL;
     if transaction {
         propagate_now(
@@ -834,6 +881,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
 /// The persistence part of the cron: reap a finished child and hand its
 /// exit to its owner; then save points and AOF rewrite triggers.
 fn persistence_cron(srv: &mut Server) {
+    crate::aof::aof_cron_scheduled(srv);
     crate::childinfo::receive_child_info(srv);
     if let Some(exit) = crate::childinfo::check_child_done(srv) {
         match exit.kind {
@@ -844,6 +892,7 @@ fn persistence_cron(srv: &mut Server) {
             crate::childinfo::ChildType::None => {}
         }
     }
+    crate::aof::aof_cron(srv);
 }
 
 fn run_with_period(srv: &Server, ms: i64) -> bool {
@@ -1014,14 +1063,22 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
         return;
     };
     let mut keep = true;
-    if ev.readable || ev.closed {
+    // With `appendfsync always` the write goes first (Redis's AE_BARRIER):
+    // replies to commands read now must wait for before_sleep's fsync.
+    let barrier = srv.aof.state == crate::aof::AofStatus::On
+        && srv.config.appendfsync == crate::config::AppendFsync::Always;
+    if barrier && ev.writable && c.reply_bytes > 0 {
+        srv.stat_total_writes_processed += 1;
+        keep = networking::write_to_client(srv, &mut c);
+    }
+    if keep && (ev.readable || ev.closed) {
         srv.stat_total_reads_processed += 1;
         if ev.closed {
             c.flags |= networking::CLIENT_READ_CLOSED;
         }
         keep = networking::read_query_from_client(srv, &mut c);
     }
-    if keep && ev.writable && c.reply_bytes > 0 {
+    if keep && !barrier && ev.writable && c.reply_bytes > 0 {
         srv.stat_total_writes_processed += 1;
         keep = networking::write_to_client(srv, &mut c);
     }
@@ -1038,6 +1095,7 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
 /// and the Unix socket, closes listeners. Returns true when the server may exit.
 pub fn prepare_for_shutdown(srv: &mut Server, req: ShutdownRequest) -> bool {
     tracing::warn!("User requested shutdown...");
+    crate::aof::prepare_for_shutdown(srv);
     if (req.save || !srv.config.save_params.is_empty()) && !req.nosave {
         tracing::info!("Saving the final RDB snapshot before exiting.");
         let filename = srv.config.dbfilename.clone();

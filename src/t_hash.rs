@@ -517,6 +517,15 @@ pub fn hincrbyfloat_command(srv: &mut Server, c: &mut Client) {
         signal_modified_key(srv, db, &argv[1]);
         notify_keyspace_event(srv, NOTIFY_HASH, "hincrbyfloat", &argv[1], db);
         srv.dirty += 1;
+        // Propagated as HSET key field <new value>.
+        if crate::server::propagating(srv) {
+            c.rewrite_command_vector(vec![
+                Bytes::from_static(b"HSET"),
+                argv[1].clone(),
+                argv[2].clone(),
+                Bytes::copy_from_slice(&sum),
+            ]);
+        }
     });
 }
 

@@ -238,6 +238,28 @@ fn list_pop_range_and_reply_with_key(
     c.add_reply_bulk(key);
     pop_range_reply(c, ql, wh, rangelen);
     list_elements_removed(srv, dbid, key, wh, rangelen as usize);
+    // LMPOP/BLMPOP propagate as [LR]POP key count.
+    c.rewrite_command_vector(vec![
+        pop_name(wh),
+        Bytes::copy_from_slice(key),
+        Bytes::from(rangelen.to_string()),
+    ]);
+}
+
+/// `left` or `right`: how a served BLMOVE names its ends when propagated.
+fn where_name(wh: Where) -> Bytes {
+    Bytes::from_static(match wh {
+        Where::Head => b"left",
+        Where::Tail => b"right",
+    })
+}
+
+/// `LPOP` or `RPOP`, the deterministic form of the pops from `wh`.
+fn pop_name(wh: Where) -> Bytes {
+    Bytes::from_static(match wh {
+        Where::Head => b"LPOP",
+        Where::Tail => b"RPOP",
+    })
 }
 
 /// Replies with and removes `rangelen` elements from one end.
@@ -906,6 +928,20 @@ fn lmove_generic_command(srv: &mut Server, c: &mut Client, wherefrom: Where, whe
     }
     signal_modified_key(srv, dbid, &src);
     srv.dirty += 1;
+    // BLMOVE propagates as LMOVE, BRPOPLPUSH as RPOPLPUSH.
+    if c.argv[0].eq_ignore_ascii_case(b"blmove") && c.argv.len() >= 5 {
+        // Served after blocking, Redis names the ends itself, in lowercase.
+        let ends = if crate::blocked::is_serving_blocked(srv, c) {
+            [where_name(wherefrom), where_name(whereto)]
+        } else {
+            [c.argv[3].clone(), c.argv[4].clone()]
+        };
+        let [from, to] = ends;
+        let v = vec![Bytes::from_static(b"LMOVE"), src, dst, from, to];
+        c.rewrite_command_vector(v);
+    } else if c.argv[0].eq_ignore_ascii_case(b"brpoplpush") {
+        c.rewrite_command_vector(vec![Bytes::from_static(b"RPOPLPUSH"), src, dst]);
+    }
 }
 
 /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT → bulk: the moved
@@ -962,6 +998,8 @@ fn blocking_pop_generic_command(
         c.add_reply_bulk(key);
         c.add_reply_bulk(&value);
         list_elements_removed(srv, dbid, key, wh, 1);
+        // BLPOP/BRPOP propagate as LPOP/RPOP key.
+        c.rewrite_command_vector(vec![pop_name(wh), key.clone()]);
         return;
     }
     if !client_may_block(c) {

@@ -644,6 +644,13 @@ pub fn spop_command(srv: &mut Server, c: &mut Client) {
             return c.add_reply_null();
         };
         e.reply(c);
+        // Propagated as SREM key member.
+        let srem = vec![
+            Bytes::from_static(b"SREM"),
+            key.clone(),
+            Bytes::from(e.to_vec()),
+        ];
+        c.rewrite_command_vector(srem);
         match e {
             SetEle::Int(v) => {
                 if let SetObj::Intset(is) = s {
@@ -698,9 +705,13 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &[Bytes]) {
         db_delete(srv, db, key);
         notify_keyspace_event(srv, NOTIFY_GENERIC, "del", key, db);
         signal_modified_key(srv, db, key);
+        c.rewrite_command_vector(vec![Bytes::from_static(b"DEL"), key.clone()]);
         return;
     }
     let count = count as usize;
+    // Cases 2 and 3 propagate one SREM per popped member instead of the SPOP.
+    let propagate = crate::server::propagating(srv);
+    let mut popped: Vec<Bytes> = Vec::new();
     let size = size as usize;
     let Some(s) = srv.dbs[db].dict.get_mut(key).and_then(set_of) else {
         return reply_empty_set(c);
@@ -712,6 +723,9 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &[Bytes]) {
         for _ in 0..count {
             let Some(e) = s.random_element() else { break };
             e.reply(c);
+            if propagate {
+                popped.push(Bytes::from(e.to_vec()));
+            }
             match e {
                 SetEle::Int(v) => {
                     if let SetObj::Intset(is) = s {
@@ -737,8 +751,17 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &[Bytes]) {
         }
         for e in s.iter() {
             e.reply(c);
+            if propagate {
+                popped.push(Bytes::from(e.to_vec()));
+            }
         }
         *s = newset.unwrap_or_default();
+    }
+    c.flags |= crate::networking::CLIENT_PREVENT_PROP;
+    let target = crate::server::PROPAGATE_AOF | crate::server::PROPAGATE_REPL;
+    for m in popped {
+        let v = vec![Bytes::from_static(b"SREM"), key.clone(), m];
+        crate::server::also_propagate(srv, db, v, target);
     }
     signal_modified_key(srv, db, key);
 }

@@ -56,13 +56,15 @@
 //! is O(|a|*|b|) time and memory, bounded by `proto-max-bulk-len` bytes of
 //! table as in Redis.
 
+use bytes::Bytes;
+
 use crate::db::{
     check_type, db_add, db_delete, lookup_key_read, lookup_key_write, remove_expire, set_expire,
     set_key,
 };
 use crate::networking::Client;
 use crate::object::{ObjType, Value};
-use crate::server::{Server, with_argv};
+use crate::server::{Server, propagating, with_argv};
 use crate::shared;
 use crate::util::{IncrFloatError, incr_by_float, string2ll};
 
@@ -277,12 +279,13 @@ fn set_generic_command(
     srv: &mut Server,
     c: &mut Client,
     flags: u32,
-    key: &[u8],
-    val: &[u8],
+    key: &Bytes,
+    val: &Bytes,
     expire: Option<(&[u8], ExpireUnit)>,
     ok_reply: SetReply,
     abort_reply: SetReply,
     cmd: &str,
+    argv: &[Bytes],
 ) {
     let db = c.db;
     let mut when = 0;
@@ -312,6 +315,25 @@ fn set_generic_command(
     srv.dirty += 1;
     if expire.is_some() {
         set_expire(srv, db, key, when);
+        // Propagated as SET key value PXAT <unix ms> (Redis `setGenericCommand`).
+        if propagating(srv) {
+            c.rewrite_command_vector(vec![
+                Bytes::from_static(b"SET"),
+                key.clone(),
+                val.clone(),
+                Bytes::from_static(b"PXAT"),
+                Bytes::from(when.to_string()),
+            ]);
+        }
+    } else if flags & OBJ_SET_GET != 0 && propagating(srv) {
+        // Propagated without its GET arguments.
+        let v: Vec<Bytes> = argv
+            .iter()
+            .enumerate()
+            .filter(|(j, a)| *j < 3 || !a.eq_ignore_ascii_case(b"get"))
+            .map(|(_, a)| a.clone())
+            .collect();
+        c.rewrite_command_vector(v);
     }
     if flags & OBJ_SET_GET == 0 {
         add_set_reply(c, ok_reply);
@@ -347,6 +369,7 @@ pub fn set_command(srv: &mut Server, c: &mut Client) {
             SetReply::Ok,
             SetReply::Null,
             "set",
+            argv,
         );
     });
 }
@@ -364,6 +387,7 @@ pub fn setnx_command(srv: &mut Server, c: &mut Client) {
             SetReply::One,
             SetReply::Zero,
             "setnx",
+            argv,
         );
     });
 }
@@ -383,6 +407,7 @@ pub fn setex_command(srv: &mut Server, c: &mut Client) {
             SetReply::Ok,
             SetReply::Null,
             "setex",
+            argv,
         );
     });
 }
@@ -402,6 +427,7 @@ pub fn psetex_command(srv: &mut Server, c: &mut Client) {
             SetReply::Ok,
             SetReply::Null,
             "psetex",
+            argv,
         );
     });
 }
@@ -416,6 +442,11 @@ pub fn getset_command(srv: &mut Server, c: &mut Client) {
         let db = c.db;
         set_key(srv, db, &argv[1], Value::from_arg_encoded(&argv[2]), false);
         srv.dirty += 1;
+        // Propagated as SET key value.
+        if propagating(srv) {
+            let v = vec![Bytes::from_static(b"SET"), argv[1].clone(), argv[2].clone()];
+            c.rewrite_command_vector(v);
+        }
     });
 }
 
@@ -429,8 +460,16 @@ pub fn getdel_command(srv: &mut Server, c: &mut Client) {
         if db_delete(srv, db, &argv[1]) {
             crate::db::signal_modified_key(srv, db, &argv[1]);
             srv.dirty += 1;
+            // Propagated as DEL (UNLINK with lazyfree-lazy-user-del).
+            let lazy = srv.config.lazyfree_lazy_user_del;
+            c.rewrite_command_vector(vec![del_name(lazy), argv[1].clone()]);
         }
     });
+}
+
+/// `DEL`, or `UNLINK` when the deletion is lazy: how a deletion is propagated.
+pub fn del_name(lazy: bool) -> Bytes {
+    Bytes::from_static(if lazy { b"UNLINK" } else { b"DEL" })
 }
 
 /// GETEX key [EX s|PX ms|EXAT unix-s|PXAT unix-ms|PERSIST] → the value (or
@@ -461,18 +500,27 @@ pub fn getex_command(srv: &mut Server, c: &mut Client) {
             }
         }
         c.add_reply_value(&o.v);
+        // Never propagated as GETEX: as DEL/UNLINK, PEXPIREAT or PERSIST.
         if args.flags & (OBJ_EXAT | OBJ_PXAT) != 0 && when <= now {
             if db_delete(srv, db, key) {
                 crate::db::signal_modified_key(srv, db, key);
                 srv.dirty += 1;
+                let lazy = srv.config.lazyfree_lazy_expire;
+                c.rewrite_command_vector(vec![del_name(lazy), argv[1].clone()]);
             }
         } else if args.expire.is_some() {
             set_expire(srv, db, key, when);
             crate::db::signal_modified_key(srv, db, key);
             srv.dirty += 1;
+            c.rewrite_command_vector(vec![
+                Bytes::from_static(b"PEXPIREAT"),
+                argv[1].clone(),
+                Bytes::from(when.to_string()),
+            ]);
         } else if args.flags & OBJ_PERSIST != 0 && remove_expire(srv, db, key) {
             crate::db::signal_modified_key(srv, db, key);
             srv.dirty += 1;
+            c.rewrite_command_vector(vec![Bytes::from_static(b"PERSIST"), argv[1].clone()]);
         }
     });
 }
@@ -694,6 +742,16 @@ pub fn incrbyfloat_command(srv: &mut Server, c: &mut Client) {
         crate::db::signal_modified_key(srv, db, key);
         srv.dirty += 1;
         c.add_reply_bulk(&sum);
+        // Propagated as SET key <new value> KEEPTTL, so float formatting
+        // differences between hosts cannot make replicas diverge.
+        if propagating(srv) {
+            c.rewrite_command_vector(vec![
+                Bytes::from_static(b"SET"),
+                argv[1].clone(),
+                Bytes::copy_from_slice(&sum),
+                Bytes::from_static(b"KEEPTTL"),
+            ]);
+        }
     });
 }
 

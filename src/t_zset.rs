@@ -1063,6 +1063,30 @@ impl ZSet {
         None
     }
 
+    /// DEBUG HTSTATS-KEY text for the member index (Redis `dictGetStats`
+    /// on the zset's dict).
+    pub fn ht_stats(&self) -> String {
+        let tables = if self.is_rehashing() { 2 } else { 1 };
+        let mut o = String::new();
+        for t in 0..tables {
+            let chains = self.ht[t].iter().map(|&head| {
+                let (mut n, mut p) = (0, head);
+                while p != NIL {
+                    n += 1;
+                    p = self.nodes[p as usize].hnext;
+                }
+                n
+            });
+            o.push_str(&crate::dict::ht_stats_text(
+                t,
+                self.ht[t].len(),
+                self.ht_used[t],
+                chains,
+            ));
+        }
+        o
+    }
+
     fn hash_insert(&mut self, x: u32) {
         self.rehash_step();
         self.expand_if_needed();
@@ -3176,6 +3200,20 @@ fn generic_zpop(
         db::db_delete(srv, dbid, key);
         notify_keyspace_event(srv, NOTIFY_GENERIC, "del", key, dbid);
     }
+    // ZMPOP/BZMPOP propagate as ZPOPMIN|ZPOPMAX key <popped>; BZPOPMIN/MAX
+    // as ZPOPMIN|ZPOPMAX key (Redis `genericZpopCommand`,
+    // `blockingGenericZpopCommand`).
+    if emitkey {
+        let mut v = vec![zpop_name(max), key.clone()];
+        if nested {
+            v.push(Bytes::from(rangelen.to_string()));
+        }
+        c.rewrite_command_vector(v);
+    }
+}
+
+fn zpop_name(max: bool) -> Bytes {
+    Bytes::from_static(if max { b"ZPOPMAX" } else { b"ZPOPMIN" })
 }
 
 fn zpop_min_max_command(srv: &mut Server, c: &mut Client, max: bool) {

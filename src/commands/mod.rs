@@ -209,6 +209,7 @@ pub static HANDLERS: &[(&str, Handler)] = &[
     ("time", crate::server_cmds::time_command),
     ("shutdown", crate::server_cmds::shutdown_command),
     ("save", crate::rdb::save_command),
+    ("bgrewriteaof", crate::aof::bgrewriteaof_command),
     ("lastsave", crate::rdb::lastsave_command),
     ("info", crate::info::info_command),
     ("config|get", crate::server_cmds::config_get_command),

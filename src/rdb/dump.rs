@@ -55,6 +55,8 @@
 //! them. MIGRATE, which sends RESTORE commands to another server, lives in
 //! `rdb/migrate.rs`.
 
+use bytes::Bytes;
+
 use super::{RDB_VERSION, RdbLoadError, RdbReader, collections, rdb_save_object_to_vec};
 use crate::commands::Handler;
 use crate::config::SanitizeDumpPayload;
@@ -363,11 +365,12 @@ pub fn restore_command(srv: &mut Server, c: &mut Client) {
     if ttl != 0 && !absttl {
         ttl = ttl.wrapping_add(now);
     }
-    if ttl != 0 && ttl <= now {
+    if ttl != 0 && ttl <= now && !srv.loading {
         if deleted {
             db::signal_modified_key(srv, dbid, &key);
             notify_keyspace_event(srv, NOTIFY_GENERIC, "del", &key, dbid);
             srv.dirty += 1;
+            c.rewrite_command_vector(vec![Bytes::from_static(b"DEL"), key.clone()]);
         }
         crate::bio::lazy_free_value(v);
         c.add_reply_ok();
@@ -377,6 +380,13 @@ pub fn restore_command(srv: &mut Server, c: &mut Client) {
     db::db_add(srv, dbid, &key, v);
     if ttl != 0 {
         db::set_expire(srv, dbid, &key, ttl);
+        // A relative TTL is propagated as the absolute time, with ABSTTL.
+        if !absttl && crate::server::propagating(srv) {
+            let mut v = c.argv.clone();
+            v[2] = Bytes::from(ttl.to_string());
+            v.push(Bytes::from_static(b"ABSTTL"));
+            c.rewrite_command_vector(v);
+        }
     }
     let lfu = srv.config.maxmemory_policy_is_lfu();
     if let Some(lru) = restore_lru(lfu, lfu_freq, lru_idle, lru_clock, now)

@@ -550,6 +550,7 @@ fn migrate_exchange(
     let dbid = c.db;
     let mut error_from_target = false;
     let mut socket_error = None;
+    let mut moved: Vec<Bytes> = Vec::new();
     for (j, k) in sent.iter().enumerate() {
         let Some(cs) = srv.dump.migrate_cached_sockets.get_mut(name) else {
             break;
@@ -584,8 +585,14 @@ fn migrate_exchange(
                 db::signal_modified_key(srv, dbid, k);
                 notify_keyspace_event(srv, NOTIFY_GENERIC, "del", k, dbid);
                 srv.dirty += 1;
+                moved.push(k.clone());
             }
         }
+    }
+    // Propagated as DEL of the keys the target acknowledged.
+    if !moved.is_empty() {
+        moved.insert(0, Bytes::from_static(b"DEL"));
+        c.rewrite_command_vector(moved);
     }
     if let Some((failure, j)) = socket_error
         && !error_from_target

@@ -1,0 +1,253 @@
+//! What reaches the AOF, compared with Debian's redis-server 7.0.15: the
+//! same script runs on both servers with `appendonly yes`, and the
+//! commands in the incr file must be the same, in the same order. Writes
+//! are made deterministic before they are propagated (SET EX → SET PXAT,
+//! SPOP → SREM, BLPOP → LPOP, EXPIRE → PEXPIREAT or DEL, ...), and several
+//! writes of one execution unit are wrapped in MULTI/EXEC.
+//!
+//! Absolute times computed from the clock differ by a few ms between the
+//! two servers, so integer arguments within a day of now are compared as
+//! `<now>`.
+//!
+//! Script lines: a command; `@bg CMD` sends CMD on a second connection
+//! without waiting (a blocking pop); `@bgreply` reads its reply;
+//! `@sleep MS`.
+//!
+//! Fails when the oracle is missing under `CI=true`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Conn, ServerProc, split_args};
+
+const SCRIPT: &str = r#"
+SET plain v
+SET ex v EX 100
+SET px v PX 100000
+SET exat v EXAT 4102444800
+SET pxat v PXAT 4102444800000
+SET nxex v NX EX 100
+SET nxex v NX EX 100
+SETEX sx 100 v
+PSETEX psx 100000 v
+SET g v1
+SET g v2 GET
+SET g v3 GET EX 100
+SET g v4 KEEPTTL GET
+GETEX g EX 100
+GETEX g PERSIST
+GETEX g PERSIST
+GETEX g PXAT 1
+GETEX missing EX 10
+SET gd v
+GETDEL gd
+GETDEL gd
+GETSET gs a
+GETSET gs b
+SET f 10.5
+INCRBYFLOAT f 0.25
+INCRBYFLOAT f2 3
+HSET h a 1
+HINCRBYFLOAT h a 1.5
+HINCRBYFLOAT h b 2
+SET e v
+EXPIRE e 100
+PEXPIRE e 100000 XX
+EXPIREAT e 4102444800 GT
+PEXPIREAT e 4102444800001
+EXPIRE e 100 NX
+EXPIRE missing 100
+SET e2 v
+EXPIREAT e2 1
+PERSIST e
+SADD one a
+SPOP one
+SADD all a b c
+SPOP all 10
+SADD allint 1 2 3
+SPOP allint 3
+RPUSH l a b c d e f g
+BLPOP l 0
+BRPOP l 0
+LMPOP 1 l LEFT COUNT 2
+BLMPOP 0 1 l RIGHT COUNT 10
+RPUSH l2 x y z
+BLMOVE l2 l3 LEFT RIGHT 0
+BRPOPLPUSH l2 l3 0
+LMOVE l3 l2 RIGHT LEFT
+BLPOP empty 0.01
+ZADD z 1 a 2 b 3 c 4 d
+BZPOPMIN z 0
+BZPOPMAX z 0
+ZMPOP 1 z MIN COUNT 1
+BZMPOP 0 1 z MAX COUNT 5
+ZPOPMIN nothing
+MULTI
+SET m1 1
+INCR m1
+LPUSH m2 a
+EXEC
+MULTI
+SET single 1
+EXEC
+MULTI
+GET single
+EXEC
+SELECT 3
+SET indb3 v
+SET indb3ex v EX 100
+SELECT 0
+MOVE plain 5
+SET cp v
+COPY cp cp2
+RENAME cp cp3
+FLUSHDB
+FLUSHDB
+SET px1 v PX 1
+@sleep 50
+GET px1
+RPUSH blk seed
+@bg BLPOP waited 0
+@sleep 50
+RPUSH waited a b
+@bgreply
+@bg BLMOVE waited2 dst RIGHT LEFT 0
+@sleep 50
+RPUSH waited2 q
+@bgreply
+@bg BZPOPMIN waitedz 0
+@sleep 50
+ZADD waitedz 5 m
+@bgreply
+FLUSHALL
+"#;
+
+/// Splits an AOF into its commands (each a list of arguments).
+fn parse_aof(b: &[u8]) -> Vec<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    let mut p = 0;
+    let line = |p: &mut usize| -> Vec<u8> {
+        let end = b[*p..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("line end")
+            + *p;
+        let l = b[*p..end].to_vec();
+        *p = end + 2;
+        l
+    };
+    while p < b.len() {
+        let head = line(&mut p);
+        if head.starts_with(b"#") {
+            continue;
+        }
+        assert_eq!(head[0], b'*', "not a multibulk at {p}");
+        let n: usize = std::str::from_utf8(&head[1..]).unwrap().parse().unwrap();
+        let mut cmd = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len_line = line(&mut p);
+            assert_eq!(len_line[0], b'$');
+            let len: usize = std::str::from_utf8(&len_line[1..])
+                .unwrap()
+                .parse()
+                .unwrap();
+            cmd.push(b[p..p + len].to_vec());
+            p += len + 2;
+        }
+        out.push(cmd);
+    }
+    out
+}
+
+/// The incr file named by the manifest (type `i`), read whole.
+fn read_incr(dir: &std::path::Path) -> Vec<u8> {
+    let aofdir = dir.join("appendonlydir");
+    let manifest =
+        std::fs::read_to_string(aofdir.join("appendonly.aof.manifest")).expect("manifest exists");
+    let name = manifest
+        .lines()
+        .find(|l| l.ends_with(" type i"))
+        .and_then(|l| l.split(' ').nth(1))
+        .expect("an incr file in the manifest")
+        .to_string();
+    std::fs::read(aofdir.join(name)).expect("incr file")
+}
+
+/// Replaces clock-derived times (ms or s within a day of now) by a marker.
+fn normalize(cmds: Vec<Vec<Vec<u8>>>) -> Vec<String> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    cmds.into_iter()
+        .map(|c| {
+            c.iter()
+                .map(|a| {
+                    let s = String::from_utf8_lossy(a).into_owned();
+                    match s.parse::<i64>() {
+                        Ok(v) if (v - now_ms).abs() < 86_400_000 => "<now-ms>".to_string(),
+                        _ => s,
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn run_script(sp: &ServerProc) -> Vec<String> {
+    let mut c = sp.conn();
+    let mut bg: Option<Conn> = None;
+    for raw in SCRIPT.lines() {
+        let l = raw.trim();
+        if l.is_empty() {
+            continue;
+        }
+        if let Some(ms) = l.strip_prefix("@sleep ") {
+            std::thread::sleep(Duration::from_millis(ms.parse().unwrap()));
+        } else if let Some(cmd) = l.strip_prefix("@bg ") {
+            let mut b = sp.conn();
+            let args = split_args(cmd);
+            let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+            b.send_raw(&common::encode_command(&refs));
+            bg = Some(b);
+        } else if l == "@bgreply" {
+            let r = bg.as_mut().expect("a background command").read_reply();
+            assert!(!r.starts_with(b"-"), "{}", String::from_utf8_lossy(&r));
+        } else {
+            let r = c.cmd_str(l);
+            assert!(!r.starts_with(b"-"), "{l}: {}", String::from_utf8_lossy(&r));
+        }
+    }
+    // appendfsync always: everything acknowledged is in the file.
+    normalize(parse_aof(&read_incr(&sp.dir)))
+}
+
+#[test]
+fn aof_receives_what_redis_propagates() {
+    let args = [
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+    ];
+    let Some(oracle) = ServerProc::start_oracle(&args) else {
+        return;
+    };
+    let ours = ServerProc::start(&args);
+    let want = run_script(&oracle);
+    let got = run_script(&ours);
+    for (i, (w, g)) in want.iter().zip(got.iter()).enumerate() {
+        assert_eq!(
+            g,
+            w,
+            "command {i} differs\nredis: {:#?}\nours:  {:#?}",
+            &want[i.saturating_sub(3)..(i + 3).min(want.len())],
+            &got[i.saturating_sub(3)..(i + 3).min(got.len())]
+        );
+    }
+    assert_eq!(got.len(), want.len(), "redis: {want:#?}\nours: {got:#?}");
+}
