@@ -1254,10 +1254,24 @@ pub fn rdb_load_rio<R: Read>(
     dbs: &mut [RedisDb],
     opts: &RdbLoadOptions,
 ) -> Result<RdbLoadInfo, RdbLoadError> {
+    rdb_load_rio_with_progress(r, size, dbs, opts, &mut |_, _| {})
+}
+
+/// [`rdb_load_rio`] calling `progress(bytes_read, info_so_far)` after every
+/// key record (loaded, expired or skipped as empty), for a loading state
+/// that updates INFO `loading_*`, applies `key-load-delay` and serves
+/// clients meanwhile.
+pub fn rdb_load_rio_with_progress<R: Read>(
+    r: R,
+    size: u64,
+    dbs: &mut [RedisDb],
+    opts: &RdbLoadOptions,
+    progress: &mut dyn FnMut(u64, &RdbLoadInfo),
+) -> Result<RdbLoadInfo, RdbLoadError> {
     let mut rd = RdbReader::new(r, size, Some(0));
     rd.deep_sanitize = opts.deep_sanitize;
     let mut info = RdbLoadInfo::default();
-    rdb_load_records(&mut rd, dbs, opts, &mut info, false)?;
+    rdb_load_records(&mut rd, dbs, opts, &mut info, false, progress)?;
     Ok(info)
 }
 
@@ -1271,6 +1285,7 @@ fn rdb_load_records<R: Read>(
     opts: &RdbLoadOptions,
     info: &mut RdbLoadInfo,
     check_mode: bool,
+    progress: &mut dyn FnMut(u64, &RdbLoadInfo),
 ) -> Result<(), RdbLoadError> {
     let mut header = [0u8; 9];
     rd.read(&mut header)?;
@@ -1451,6 +1466,7 @@ fn rdb_load_records<R: Read>(
             expire = -1;
             lru_idle = -1;
             lfu_freq = -1;
+            progress(rd.pos, info);
             continue;
         };
         if !check_mode && !opts.aof_preamble && expire != -1 && expire < opts.now_ms {
@@ -1471,6 +1487,7 @@ fn rdb_load_records<R: Read>(
         expire = -1;
         lru_idle = -1;
         lfu_freq = -1;
+        progress(rd.pos, info);
     }
 
     if info.rdb_version >= 5 {
@@ -1727,7 +1744,7 @@ pub fn rdb_check_rio<R: Read>(
     rd.check_lines = Some(Vec::new());
     let mut dbs: Vec<RedisDb> = (0..databases).map(RedisDb::new).collect();
     let mut info = RdbLoadInfo::default();
-    let res = rdb_load_records(&mut rd, &mut dbs, opts, &mut info, true);
+    let res = rdb_load_records(&mut rd, &mut dbs, opts, &mut info, true, &mut |_, _| {});
     lines.extend(rd.check_lines.take().unwrap_or_default());
     let st = rd.check.clone();
     let counts = [
@@ -2239,6 +2256,24 @@ mod tests {
         let out = save(&d, &o);
         let rec = b"\xf9\x11\x00\x01k\x01v";
         assert!(out.windows(rec.len()).any(|w| w == rec), "FREQ 17");
+    }
+
+    #[test]
+    fn progress_is_reported_after_every_key() {
+        let golden = include_bytes!("../tests/fixtures/redis-7.0.15-types.rdb");
+        let mut d = dbs(16);
+        let mut calls: Vec<(u64, u64)> = Vec::new();
+        let info = rdb_load_rio_with_progress(
+            &golden[..],
+            golden.len() as u64,
+            &mut d,
+            &load_opts(),
+            &mut |pos, info| calls.push((pos, info.keys_loaded)),
+        )
+        .unwrap();
+        assert_eq!(calls.len() as u64, info.keys_loaded + info.keys_expired);
+        assert!(calls.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
+        assert_eq!(calls.last().map(|c| c.1), Some(info.keys_loaded));
     }
 
     #[test]
