@@ -1635,6 +1635,13 @@ fn function_library_error(payload: &[u8]) -> String {
     format!("Engine '{}' not found", engine)
 }
 
+/// Seconds since `ctime` (unix seconds) at `now_ms`, never negative; a
+/// hostile ctime saturates instead of overflowing (Redis subtracts
+/// blindly).
+fn rdb_age_seconds(now_ms: i64, ctime: i64) -> i64 {
+    (now_ms / 1000).saturating_sub(ctime).max(0)
+}
+
 /// Records an aux field and logs the ones Redis logs (Redis's AUX branch of
 /// `rdbLoadRio`; names compare case-insensitively, fields starting with
 /// '%' are logged as information).
@@ -1656,9 +1663,7 @@ fn rdb_load_aux_field(key: &[u8], val: &[u8], opts: &RdbLoadOptions, info: &mut 
         }
         b"ctime" => {
             let ctime = parse_aux_int(val);
-            // A hostile ctime must not overflow (Redis subtracts blindly).
-            let age = (opts.now_ms / 1000).saturating_sub(ctime).max(0);
-            tracing::info!("RDB age {} seconds", age);
+            tracing::info!("RDB age {} seconds", rdb_age_seconds(opts.now_ms, ctime));
             info.ctime = Some(ctime);
         }
         b"used-mem" => {
@@ -2272,7 +2277,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(calls.len() as u64, info.keys_loaded + info.keys_expired);
-        assert!(calls.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
+        assert!(
+            calls
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1)
+        );
         assert_eq!(calls.last().map(|c| c.1), Some(info.keys_loaded));
     }
 
@@ -2292,6 +2301,9 @@ mod tests {
         f[n - 8..].copy_from_slice(&crc.to_le_bytes());
         let (_, info) = load(&f, 1).unwrap();
         assert_eq!(info.ctime, Some(-9223372036854775807));
+        assert_eq!(rdb_age_seconds(NOW_MS, -i64::MAX), i64::MAX);
+        assert_eq!(rdb_age_seconds(NOW_MS, i64::MAX), 0);
+        assert_eq!(rdb_age_seconds(NOW_MS, NOW_MS / 1000 - 5), 5);
     }
 
     #[test]
