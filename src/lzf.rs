@@ -33,26 +33,45 @@
 //! announced lengths before allocating.
 //!
 //! # Compression
-//! [`lzf_compress`] is a greedy single-pass matcher. A table of 2^14 slots,
-//! indexed by a multiplicative hash of the next three bytes, remembers the
-//! last position where each hash was seen. At each position the candidate
-//! from the table is verified (it must lie within the 8192-byte window and
-//! really start with the same three bytes) and extended as far as possible,
-//! up to 264 bytes; a match is emitted as a back reference, otherwise the
-//! byte joins the pending literal run, which is flushed in runs of at most
-//! 32. Positions inside a match are hashed too, which finds more matches in
-//! repetitive data at a small cost. The table lives per thread and is
-//! never cleared: each slot holds a stamp (a per-call base plus the
-//! position), and slots stamped by earlier calls are ignored, so short
-//! strings cost no table setup and the output depends only on the input.
-//! The output is not byte-identical to Redis's own compressor (nothing
-//! requires that), but any stream it makes is valid LZF that Redis
-//! decompresses.
+//! [`lzf_compress`] produces exactly the bytes of liblzf 3.6's `lzf_compress`
+//! as Redis 7.0 builds it (Redis's bundled copy and Debian's system liblzf
+//! use the same settings), so a dump of the same data is byte-identical to
+//! Redis's and `DEBUG OBJECT`'s `serializedlength` agrees. The rules it
+//! follows, all of which shape the output:
 //!
-//! The caller gives an output limit; compression gives up (returns `None`)
-//! as soon as the output would exceed it, so incompressible data costs no
-//! more than one pass. Redis stores a string compressed only when that saves
-//! at least four bytes, and asks for exactly that limit.
+//! - a hash table of 2^16 slots (HLOG 16) remembers, per hash of the next
+//!   three bytes, the last position with that hash. The hash keeps a rolling
+//!   value `h` (`h = h << 8 | next byte`) and takes the slot
+//!   `((h >> 8) - 5 * h) mod 2^16` (the VERY_FAST variant);
+//! - a candidate is used only when it lies 1..=8192 bytes back, is not the
+//!   very first input byte (liblzf requires the reference to lie strictly
+//!   after the start of the buffer), and really starts with the same three
+//!   bytes;
+//! - a match is extended greedily up to 264 bytes, normally stopping two
+//!   bytes before the end of the input; liblzf's 16-byte unrolled extension
+//!   loop can run one or two bytes further when fewer than 19 bytes remain,
+//!   and that is reproduced;
+//! - after a match, only the last two positions it covered are entered in
+//!   the table (VERY_FAST), the rolling hash restarting there;
+//! - literals are flushed in runs of at most 32; the last two input bytes
+//!   are literals unless that overshooting match covered them;
+//! - the output limit is enforced with liblzf's own tests: before a back
+//!   reference the run header plus four bytes must fit, before a literal
+//!   byte one byte must fit, and three bytes must fit before the tail. When
+//!   a test fails the result is "not compressible" (`None`), exactly when
+//!   liblzf returns 0, so callers passing Redis's limits (`len - 4` for RDB
+//!   strings, the node size for quicklist nodes) decide as Redis does.
+//!
+//! liblzf does not clear its table between calls (INIT_HTAB 0); a stale
+//! slot only matters when it points inside the current input at bytes
+//! equal to the current ones that this call skipped over, which needs a
+//! buffer reallocated at the address of an earlier call's input: so rare
+//! that a clean table is what Redis sees in practice (tests compare many
+//! thousands of strings and list nodes against redis-server).
+//! Here the table lives per thread and is never cleared: each slot holds a
+//! stamp (a per-call base plus the position + 1) and slots stamped by
+//! earlier calls read as empty, so short strings cost no table setup and the
+//! output depends only on the input and the limit.
 
 /// The largest ratio of uncompressed to compressed length an LZF stream can
 /// have: a 3-byte long back reference expands to 264 bytes.
@@ -62,10 +81,10 @@ pub const MAX_EXPANSION: usize = 88;
 const MAX_LIT: usize = 32;
 /// Longest back reference, in bytes copied.
 const MAX_REF: usize = 264;
-/// Farthest back a reference can reach, in bytes.
-const MAX_DISTANCE: usize = 8192;
-/// log2 of the number of hash table slots used by the compressor.
-const HLOG: u32 = 14;
+/// Farthest back a reference can reach, in bytes (liblzf `MAX_OFF`).
+const MAX_OFF: usize = 8192;
+/// log2 of the number of hash table slots (liblzf `HLOG`).
+const HLOG: u32 = 16;
 
 /// Why an LZF stream could not be decompressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,19 +172,19 @@ pub fn lzf_decompress(input: &[u8], out_len: usize) -> Result<Vec<u8>, LzfError>
     Ok(out)
 }
 
-/// Compresses `input` into an LZF stream of at most `max_out` bytes.
+/// Compresses `input` with liblzf's algorithm into at most `out_len` bytes.
 ///
-/// Returns `None` when the stream would be longer than `max_out` (or the
-/// input is empty), so the caller stores the data uncompressed. The output
-/// depends only on the input.
+/// Returns the stream, or `None` exactly when liblzf's `lzf_compress` with
+/// the same `out_len` returns 0: empty input, `out_len == 0`, or output that
+/// its limit tests reject (see the module docs). The bytes are liblzf's.
 ///
 /// # Latency
-/// One pass over the input; gives up early once the output passes
-/// `max_out`. The 128 KiB hash table is kept per thread and never cleared
-/// (entries carry a stamp telling which call wrote them), so compressing
-/// millions of short strings costs no per-call table setup.
-pub fn lzf_compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
-    if input.is_empty() {
+/// One pass over the input, stopping early once the limit is hit. The
+/// 512 KiB hash table is kept per thread and never cleared (entries carry a
+/// stamp telling which call wrote them), so compressing millions of short
+/// strings costs no per-call table setup.
+pub fn lzf_compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    if input.is_empty() || out_len == 0 {
         return None;
     }
     HASH_STATE.with(|st| match st.try_borrow_mut() {
@@ -173,16 +192,16 @@ pub fn lzf_compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
             let base = st.base;
             // Next call's stamps start past every position of this one.
             st.base = base.saturating_add(input.len() as u64 + 1);
-            compress_with(input, max_out, &mut st.table, base)
+            compress_with(input, out_len, &mut st.table, base)
         }
         // Not reachable (no re-entrancy), but a fresh table is always correct.
-        Err(_) => compress_with(input, max_out, &mut vec![0u64; 1 << HLOG], 1),
+        Err(_) => compress_with(input, out_len, &mut vec![0u64; 1 << HLOG], 1),
     })
 }
 
 /// The compressor's hash table: slot = stamp `base + position + 1` of the
 /// last position with that hash; slots not above the current call's `base`
-/// are stale.
+/// are empty.
 struct HashState {
     table: Vec<u64>,
     base: u64,
@@ -195,86 +214,133 @@ thread_local! {
     });
 }
 
-/// The greedy matcher over a table whose valid entries are those above `base`.
-fn compress_with(input: &[u8], max_out: usize, table: &mut [u64], base: u64) -> Option<Vec<u8>> {
+/// liblzf's slot for the rolling hash value `h` (VERY_FAST `IDX`); only the
+/// low 24 bits of `h`, the three bytes at the position, matter.
+#[inline]
+fn idx(h: u32) -> usize {
+    ((h >> (24 - HLOG)).wrapping_sub(h.wrapping_mul(5)) & ((1 << HLOG) - 1)) as usize
+}
+
+/// liblzf's matcher over a table whose valid entries are those above `base`.
+///
+/// `op` is the write position, one past the reserved control byte of the
+/// literal run in progress, which holds `lit` bytes; this mirrors liblzf's
+/// pointer arithmetic so the limit tests give the same answers.
+fn compress_with(input: &[u8], out_len: usize, table: &mut [u64], base: u64) -> Option<Vec<u8>> {
     let n = input.len();
-    let mut out: Vec<u8> = Vec::with_capacity(max_out.min(n + n / MAX_LIT + 1));
-    let mut lit_start = 0usize;
+    // Writes never reach out_len (the limit tests guarantee it); the slack
+    // only keeps the reserved-but-unwritten run byte inside the buffer.
+    let mut out = vec![0u8; out_len + 2];
+    let mut op = 1usize;
+    let mut lit = 0usize;
     let mut ip = 0usize;
+    let mut hval: u32 = if n > 2 {
+        (input[0] as u32) << 8 | input[1] as u32
+    } else {
+        0
+    };
     while ip + 2 < n {
-        let h = hash3(input, ip);
-        let stamp = table[h];
-        table[h] = base + ip as u64 + 1;
-        if stamp > base {
-            // Written earlier in this call, so r < ip.
-            let r = (stamp - base - 1) as usize;
-            let distance = ip - r;
-            if distance <= MAX_DISTANCE && input[r..r + 3] == input[ip..ip + 3] {
-                let max_len = MAX_REF.min(n - ip);
-                let mut len = 3;
-                while len < max_len && input[r + len] == input[ip + len] {
-                    len += 1;
-                }
-                flush_literals(&mut out, &input[lit_start..ip]);
-                emit_back_reference(&mut out, len, distance);
-                if out.len() > max_out {
-                    return None;
-                }
-                // Remember the positions the match covered.
-                let end = ip + len;
-                let mut p = ip + 1;
-                while p < end && p + 2 < n {
-                    table[hash3(input, p)] = base + p as u64 + 1;
-                    p += 1;
-                }
-                ip = end;
-                lit_start = ip;
-                continue;
-            }
-        }
-        ip += 1;
-        if ip - lit_start >= MAX_LIT {
-            flush_literals(&mut out, &input[lit_start..ip]);
-            lit_start = ip;
-            if out.len() > max_out {
+        hval = (hval << 8) | input[ip + 2] as u32;
+        let slot = idx(hval);
+        let stamp = table[slot];
+        table[slot] = base + ip as u64 + 1;
+        // Earlier stamps of this call are positions below ip.
+        let cand = (stamp > base).then(|| (stamp - base - 1) as usize);
+        let matched = cand.filter(|&r| {
+            r < ip && ip - r - 1 < MAX_OFF && r > 0 && input[r..r + 3] == input[ip..ip + 3]
+        });
+        if let Some(r) = matched {
+            let off = ip - r - 1;
+            let maxlen = (n - ip - 2).min(MAX_REF);
+            if op + 4 >= out_len && op - usize::from(lit == 0) + 4 >= out_len {
                 return None;
             }
+            // Close the literal run (or drop its reserved byte if empty).
+            out[op - lit - 1] = (lit as u8).wrapping_sub(1);
+            if lit == 0 {
+                op -= 1;
+            }
+            let mut len = 2usize;
+            let mut mismatch = false;
+            if maxlen > 16 {
+                for _ in 0..16 {
+                    len += 1;
+                    if input[r + len] != input[ip + len] {
+                        mismatch = true;
+                        break;
+                    }
+                }
+            }
+            if !mismatch {
+                loop {
+                    len += 1;
+                    if !(len < maxlen && input[r + len] == input[ip + len]) {
+                        break;
+                    }
+                }
+            }
+            // len is now the match length; liblzf encodes length - 2.
+            let code = len - 2;
+            ip += 1;
+            if code < 7 {
+                out[op] = ((off >> 8) + (code << 5)) as u8;
+                op += 1;
+            } else {
+                out[op] = ((off >> 8) + (7 << 5)) as u8;
+                out[op + 1] = (code - 7) as u8;
+                op += 2;
+            }
+            out[op] = off as u8;
+            op += 1;
+            lit = 0;
+            op += 1;
+            ip += code + 1;
+            if ip + 2 >= n {
+                break;
+            }
+            // Enter the last two positions of the match.
+            ip -= 2;
+            hval = (input[ip] as u32) << 8 | input[ip + 1] as u32;
+            for _ in 0..2 {
+                hval = (hval << 8) | input[ip + 2] as u32;
+                table[idx(hval)] = base + ip as u64 + 1;
+                ip += 1;
+            }
+        } else {
+            if op >= out_len {
+                return None;
+            }
+            out[op] = input[ip];
+            lit += 1;
+            op += 1;
+            ip += 1;
+            if lit == MAX_LIT {
+                out[op - lit - 1] = (lit - 1) as u8;
+                lit = 0;
+                op += 1;
+            }
         }
     }
-    flush_literals(&mut out, &input[lit_start..]);
-    if out.len() > max_out {
+    if op + 3 > out_len {
         return None;
     }
+    while ip < n {
+        out[op] = input[ip];
+        lit += 1;
+        op += 1;
+        ip += 1;
+        if lit == MAX_LIT {
+            out[op - lit - 1] = (lit - 1) as u8;
+            lit = 0;
+            op += 1;
+        }
+    }
+    out[op - lit - 1] = (lit as u8).wrapping_sub(1);
+    if lit == 0 {
+        op -= 1;
+    }
+    out.truncate(op);
     Some(out)
-}
-
-/// Hash of the three bytes at `p` (caller guarantees `p + 2 < input.len()`).
-#[inline]
-fn hash3(input: &[u8], p: usize) -> usize {
-    let v = (input[p] as u32) << 16 | (input[p + 1] as u32) << 8 | input[p + 2] as u32;
-    (v.wrapping_mul(2_654_435_761) >> (32 - HLOG)) as usize
-}
-
-/// Writes `lit` as literal runs of at most 32 bytes.
-fn flush_literals(out: &mut Vec<u8>, lit: &[u8]) {
-    for chunk in lit.chunks(MAX_LIT) {
-        out.push((chunk.len() - 1) as u8);
-        out.extend_from_slice(chunk);
-    }
-}
-
-/// Writes a back reference copying `len` (3..=264) bytes from `distance`
-/// (1..=8192) bytes back.
-fn emit_back_reference(out: &mut Vec<u8>, len: usize, distance: usize) {
-    let l = len - 2;
-    let o = distance - 1;
-    if l < 7 {
-        out.push(((l << 5) | (o >> 8)) as u8);
-    } else {
-        out.push(((7 << 5) | (o >> 8)) as u8);
-        out.push((l - 7) as u8);
-    }
-    out.push((o & 0xff) as u8);
 }
 
 #[cfg(test)]
@@ -368,6 +434,64 @@ mod tests {
             lzf_decompress(&redis, 100).unwrap(),
             b"abcdefghij".repeat(10)
         );
+    }
+
+    /// Parses a hex string of a fixture.
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("fixture hex"))
+            .collect()
+    }
+
+    #[test]
+    fn compresses_exactly_like_redis() {
+        // Each input's LZF stream as redis-server 7.0.15 (Debian, liblzf 3.6)
+        // wrote it in a DUMP payload; Redis compresses with limit len - 4.
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (b"a".repeat(100), "01616 1e05700016161"),
+            (
+                b"The quick brown fox jumps over the lazy dog. ".repeat(5),
+                "1f54686520717569636b2062726f776e20666f78206a756d7073206f7665722074201e0a\
+                 6c617a7920646f672e2054200de0a52c012e20",
+            ),
+            (
+                (0u8..40).collect::<Vec<u8>>().repeat(3),
+                "1f000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f0820\
+                 2122232425262700e04427012627",
+            ),
+            (
+                [&b"0123456789".repeat(3)[..], b"x"].concat(),
+                "0a3031323334353637383930e00a090078",
+            ),
+            (b"ab".repeat(11), "02616261e00a01"),
+            (
+                b"abcdefghij".repeat(10),
+                "0a6162636465666768696a61e04e0901696a",
+            ),
+        ];
+        for (input, hex) in cases {
+            let hex: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
+            let want = unhex(&hex);
+            let got = lzf_compress(&input, input.len() - 4).expect("compressible");
+            assert_eq!(got, want, "input of {} bytes", input.len());
+            assert_eq!(lzf_decompress(&got, input.len()).unwrap(), input);
+        }
+    }
+
+    #[test]
+    fn limit_tests_follow_liblzf() {
+        // "ab" * 11 compresses to 7 bytes, but liblzf wants room for a run
+        // byte and three more bytes at the tail test (op 8 + 3 <= limit).
+        let input = b"ab".repeat(11);
+        assert_eq!(lzf_compress(&input, 100).map(|c| c.len()), Some(7));
+        assert_eq!(lzf_compress(&input, 11).map(|c| c.len()), Some(7));
+        assert_eq!(lzf_compress(&input, 10), None);
+        assert_eq!(lzf_compress(&input, 7), None);
+        assert_eq!(lzf_compress(&input, 0), None);
+        // The first input byte is never a reference target, so "aaaa" stays
+        // literal: the match at position 1 would point at position 0.
+        assert_eq!(lzf_compress(b"aaaa", 100).unwrap(), b"\x03aaaa");
     }
 
     #[test]

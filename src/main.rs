@@ -172,9 +172,10 @@ fn main() {
             );
         }
         Err(rustredis::rdb::RdbLoadError::NotExist) => {}
-        // rdb_load has logged the reason; Redis ends with one more line.
+        // rdb_load has logged the reason; Redis checks the file and ends
+        // with one more line.
         Err(e) => {
-            if let Some(m) = e.exit_message() {
+            if let Some(m) = rustredis::rdb::rdb_load_failed_at_startup(&srv, &dbfilename, &e) {
                 tracing::warn!("{}", m);
             }
             std::process::exit(1)

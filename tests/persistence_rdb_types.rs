@@ -434,7 +434,8 @@ fn our_dump_of_every_type_loads_in_redis() {
     };
     assert!(n >= 19, "{n}");
     // The same values in Redis have the same serialized lengths, except
-    // lists with compressed nodes (Redis's LZF output differs from ours).
+    // lists with compressed nodes: the oracle loads them with
+    // list-compress-depth 0, so it keeps (and saves) them uncompressed.
     let d = dir_with_dump(&dump);
     let ds = d.display().to_string();
     let oracle = ServerProc::start_oracle(&[
@@ -460,8 +461,8 @@ fn our_dump_of_every_type_loads_in_redis() {
     }
     drop(oracle);
     let _ = std::fs::remove_dir_all(&d);
-    // With rdbcompression yes, the blobs go out LZF-compressed by our
-    // compressor, and Redis decompresses them.
+    // With rdbcompression yes, the blobs go out LZF-compressed, and Redis
+    // decompresses them.
     ok(&mut c, &[b"CONFIG", b"SET", b"rdbcompression", b"yes"]);
     ok(&mut c, &[b"SAVE"]);
     both_load_and_compare(&dump, &["--sanitize-dump-payload", "yes"]).unwrap();

@@ -210,7 +210,10 @@ fn replay_with_client<R: BufRead>(
         } else {
             tracing::info!("Reading RDB base file on AOF loading...");
         }
-        let opts = crate::rdb::RdbLoadOptions::from_server(srv);
+        // RDBFLAGS_AOF_PREAMBLE: expired keys stay, the AOF tail expects
+        // the keyspace as it was.
+        let mut opts = crate::rdb::RdbLoadOptions::from_server(srv);
+        opts.aof_preamble = true;
         let mut counting = Counting {
             inner: &mut rd.r,
             n: 0,

@@ -214,7 +214,9 @@ pub fn rewrite_append_only_file(
             },
         );
         if srv.config.aof_use_rdb_preamble {
-            let opts = crate::rdb::RdbSaveOptions::from_server(srv);
+            // Redis saves the base with RDBFLAGS_AOF_PREAMBLE: aof-base 1.
+            let mut opts = crate::rdb::RdbSaveOptions::from_server(srv);
+            opts.aof_base = true;
             // Progress about once a second, and `rdb-key-save-delay`, as
             // in a BGSAVE child.
             let mut last_report = crate::util::mstime();

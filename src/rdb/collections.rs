@@ -268,10 +268,12 @@ impl<W: Write> RdbWriter<'_, W> {
             };
             res = (|| {
                 self.save_len(container)?;
+                // Redis `__quicklistCompressNode`: limit = node size, kept
+                // only when it saves more than MIN_COMPRESS_IMPROVE bytes.
                 if inner
                     && bytes.len() >= MIN_COMPRESS_BYTES
-                    && let Some(c) =
-                        lzf::lzf_compress(bytes, bytes.len() - MIN_COMPRESS_IMPROVE - 1)
+                    && let Some(c) = lzf::lzf_compress(bytes, bytes.len())
+                    && c.len() + MIN_COMPRESS_IMPROVE < bytes.len()
                 {
                     return self.save_lzf_blob(&c, bytes.len());
                 }
@@ -293,8 +295,8 @@ fn capped_hint<R: Read>(rd: &RdbReader<R>, n: u64, min_bytes: u64) -> usize {
 }
 
 impl<R: Read> RdbReader<R> {
-    /// A value of RDB type `t` (one [`rdb_type_loadable`] accepts), or `None`
-    /// for an empty collection (Redis `rdbLoadObject`).
+    /// A value of RDB type `t`, or `None` for an empty collection (Redis
+    /// `rdbLoadObject`); module values and streams are errors here.
     pub(super) fn load_object(
         &mut self,
         t: u8,
@@ -315,6 +317,22 @@ impl<R: Read> RdbReader<R> {
             RDB_TYPE_HASH_ZIPMAP => self.load_hash_zipmap(lim),
             RDB_TYPE_HASH_ZIPLIST => self.load_hash_ziplist(lim),
             RDB_TYPE_HASH_LISTPACK => self.load_hash_listpack(lim),
+            6 | 7 => {
+                // No module can be loaded in this build, so no module type
+                // matches (Redis's message for an unknown module type).
+                let id = self.load_plain_len()?;
+                Err(self.corrupt(format!(
+                    "The RDB file contains module data I can't load: no matching module type '{}'",
+                    module_type_name_by_id(id)
+                )))
+            }
+            15 | 19 | 21 => Err(RdbLoadError::Unsupported {
+                offset: self.pos,
+                what: format!(
+                    "The RDB file contains a stream (RDB type {}), which this build cannot load yet",
+                    t
+                ),
+            }),
             _ => Err(self.corrupt(format!("Unknown RDB encoding type {}", t))),
         }
     }
@@ -534,6 +552,12 @@ impl<R: Read> RdbReader<R> {
         }
         let lp = Listpack::from_bytes(blob);
         if !hash_listpack_is_sound(&lp) {
+            // Without deep sanitization Redis finds duplicates only when it
+            // converts the hash to a hashtable, and says so; either way the
+            // value is refused here.
+            if !self.deep_sanitize && lp.len() as u64 / 2 > lim.hash_max_listpack_entries {
+                log_hex_dump("listpack with dup elements", lp.as_bytes());
+            }
             return Err(self.corrupt("Hash listpack integrity check failed."));
         }
         Ok(hash_from_listpack(lp, lim))
@@ -716,6 +740,18 @@ fn hash_from_listpack(lp: Listpack, lim: &EncodingLimits) -> Option<Value> {
 
 /// Checks a validated listpack as a hash: field/value pairs (an even
 /// count) with unique fields (Redis `lpPairsValidateIntegrityAndDups`).
+/// Logs `bytes` as Redis's `serverLogHexDump` does: "DESCR (hexdump of N
+/// bytes):", then the bytes as lowercase hex.
+fn log_hex_dump(descr: &str, bytes: &[u8]) {
+    tracing::warn!("{} (hexdump of {} bytes):", descr, bytes.len());
+    let mut hex = String::with_capacity(bytes.len() * 2 + 1);
+    for b in bytes {
+        hex.push_str(&format!("{:02x}", b));
+    }
+    hex.push('\n');
+    crate::log::write_raw(&hex);
+}
+
 fn hash_listpack_is_sound(lp: &Listpack) -> bool {
     let mut it = lp.iter();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
@@ -843,6 +879,7 @@ mod tests {
             lru_clock: 0,
             now_ms: NOW_MS,
             lfu_decay_time: 1,
+            aof_base: false,
         }
     }
 
@@ -853,6 +890,8 @@ mod tests {
             tracking: AccessTracking::None,
             lru_clock: 0,
             limits: lim,
+            aof_preamble: false,
+            deep_sanitize: true,
         }
     }
 
@@ -2064,13 +2103,7 @@ mod tests {
         b.extend_from_slice(b"1e+300");
         b.push(3);
         b.extend_from_slice(b"abc");
-        let mut r = RdbReader {
-            r: &b[..],
-            pos: 0,
-            size: b.len() as u64,
-            cksum: None,
-            sanitized: 0,
-        };
+        let mut r = RdbReader::new(&b[..], b.len() as u64, None);
         assert_eq!(r.load_double_value().unwrap(), f64::NEG_INFINITY);
         assert_eq!(r.load_double_value().unwrap(), f64::INFINITY);
         assert!(r.load_double_value().unwrap().is_nan());

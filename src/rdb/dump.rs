@@ -6,12 +6,12 @@
 //! <type u8> <value as rdbSaveObject writes it> <u16 LE RDB version> <u64 LE CRC-64>
 //! ```
 //! The type byte and value are exactly what [`super::rdb_save_object_to_vec`]
-//! writes for a key record (so the bytes equal redis-server's for the same
-//! value wherever our encoders produce Redis's bytes: integers, short and
-//! uncompressed strings, listpacks, intsets, quicklist nodes; an LZF-compressed
-//! string or list node — `rdbcompression yes` and a string over 20 bytes, or
-//! an inner node with `list-compress-depth` — may compress differently from
-//! Redis's liblzf and so differ in bytes, though both servers load either).
+//! writes for a key record, so the bytes equal redis-server's for the same
+//! value: integers, strings (LZF-compressed over 20 bytes with
+//! `rdbcompression yes`, by a compressor that reproduces liblzf's output),
+//! listpacks, intsets and quicklist nodes (inner nodes compressed as Redis
+//! keeps them with `list-compress-depth`). Only the member order of a
+//! `hashtable` set or hash differs, as it does between two Redis processes.
 //! The version is [`super::RDB_VERSION`] (10) and the checksum is the CRC-64
 //! Jones (initial value 0) of every byte before it.
 //!
@@ -160,6 +160,18 @@ pub fn restore_load_value(
     limits: &super::EncodingLimits,
     sanitized: &mut u64,
 ) -> Result<Value, RestoreError> {
+    restore_load_value_sanitizing(payload, limits, sanitized, true)
+}
+
+/// [`restore_load_value`] for a client whose payloads Redis deep-checks
+/// (`deep`) or not: the value is validated in depth either way; `deep`
+/// only picks which of Redis's log lines a corrupt blob produces.
+pub fn restore_load_value_sanitizing(
+    payload: &[u8],
+    limits: &super::EncodingLimits,
+    sanitized: &mut u64,
+    deep: bool,
+) -> Result<Value, RestoreError> {
     let Some((&t, rest)) = payload.split_first() else {
         return Err(RestoreError::UnknownType(0));
     };
@@ -169,13 +181,8 @@ pub fn restore_load_value(
     if !collections::rdb_type_loadable(t) {
         return Err(RestoreError::Unsupported(t));
     }
-    let mut rd = RdbReader {
-        r: rest,
-        pos: 0,
-        size: rest.len() as u64,
-        cksum: None,
-        sanitized: 0,
-    };
+    let mut rd = RdbReader::new(rest, rest.len() as u64, None);
+    rd.deep_sanitize = deep;
     let res = rd.load_object(t, limits);
     *sanitized += rd.sanitized;
     match res {
@@ -329,8 +336,9 @@ pub fn restore_command(srv: &mut Server, c: &mut Client) {
 
     let limits = super::EncodingLimits::from_config(&srv.config);
     let mut sanitized = 0;
-    let loaded = restore_load_value(&payload, &limits, &mut sanitized);
-    if deep_sanitization(srv) {
+    let deep = deep_sanitization(srv);
+    let loaded = restore_load_value_sanitizing(&payload, &limits, &mut sanitized, deep);
+    if deep {
         srv.dump.stat_dump_payload_sanitizations += sanitized;
     }
     let v = match loaded {
@@ -559,6 +567,8 @@ mod tests {
                 tracking: AccessTracking::None,
                 lru_clock: 0,
                 limits: EncodingLimits::default(),
+                aof_preamble: false,
+                deep_sanitize: true,
             };
             rdb_load_rio(file, file.len() as u64, &mut dbs, &opts).expect("fixture loads");
             for db in &dbs {
@@ -675,6 +685,8 @@ mod tests {
             tracking: AccessTracking::None,
             lru_clock: 0,
             limits: EncodingLimits::default(),
+            aof_preamble: false,
+            deep_sanitize: true,
         };
         rdb_load_rio(TYPES_FIXTURE, TYPES_FIXTURE.len() as u64, &mut dbs, &opts).unwrap();
         let mut checked = Vec::new();
