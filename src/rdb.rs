@@ -1957,6 +1957,9 @@ fn rdb_load_records<R: Read>(
         rd.check.key_type = Some(t);
         rd.check.doing = "read-key";
         let key = rd.load_string_bytes()?;
+        // Start fetching the key's bucket now; the value's parsing below
+        // hides the cache miss the insert would otherwise wait for.
+        let key_hash = dbs.get(dbid).map(|db| db.dict.prefetch_key(&key));
         rd.check.key = Some(key);
         rd.check.keys += 1;
         rd.check.doing = "read-object-value";
@@ -2007,8 +2010,12 @@ fn rdb_load_records<R: Read>(
             let lru = opts.lru_for(lru_idle, lfu_freq);
             let key: Box<[u8]> = key.into_boxed_slice();
             // One lookup: the add refuses a key that is already there.
+            let h = key_hash.unwrap_or_else(|| crate::dict::hash_bytes(&key));
             let dup = if expire != -1 {
-                match db.dict.add(&key[..], RObj::new(val, lru)) {
+                match db
+                    .dict
+                    .add_hashed(h, (&key[..]).into(), RObj::new(val, lru))
+                {
                     Ok(()) => {
                         db.expires.insert(key, expire);
                         None
@@ -2016,7 +2023,8 @@ fn rdb_load_records<R: Read>(
                     Err((k, _)) => Some(k),
                 }
             } else {
-                db.dict.add(key, RObj::new(val, lru)).err().map(|(k, _)| k)
+                let added = db.dict.add_hashed(h, key.into(), RObj::new(val, lru));
+                added.err().map(|(k, _)| k)
             };
             if let Some(k) = dup {
                 return Err(RdbLoadError::DuplicateKey {

@@ -55,6 +55,7 @@
 //! (older versions had a bug that could save them), and so does the loader,
 //! by returning `None`.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{self, Read, Write};
 
@@ -754,13 +755,30 @@ fn log_hex_dump(descr: &str, bytes: &[u8]) {
 
 fn hash_listpack_is_sound(lp: &Listpack) -> bool {
     let mut it = lp.iter();
-    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    let mut fields: Vec<Cow<'_, [u8]>> = Vec::with_capacity(lp.len() / 2);
     while let Some(f) = it.next() {
-        if it.next().is_none() || !seen.insert(f.to_vec()) {
+        if it.next().is_none() {
             return false;
         }
+        fields.push(lp_cow(f));
     }
-    true
+    all_distinct(fields)
+}
+
+/// An element's bytes, borrowed from the listpack unless it is an integer.
+fn lp_cow(v: LpValue<'_>) -> Cow<'_, [u8]> {
+    match v {
+        LpValue::Str(s) => Cow::Borrowed(s),
+        LpValue::Int(i) => Cow::Owned(itoa::Buffer::new().format(i).as_bytes().to_vec()),
+    }
+}
+
+/// True when no two of `items` are equal. Sorting borrowed slices costs
+/// far less than hashing owned copies for the small listpacks a dataset is
+/// mostly made of (this runs for every hash and sorted set loaded).
+fn all_distinct(mut items: Vec<Cow<'_, [u8]>>) -> bool {
+    items.sort_unstable();
+    items.windows(2).all(|w| w[0] != w[1])
 }
 
 /// The sorted set limits in the form `t_zset` takes them.
@@ -807,25 +825,23 @@ fn listpack_score(v: LpValue<'_>) -> Option<f64> {
 /// a crafted file from breaking the range commands' assumptions.
 fn zset_listpack_is_sound(lp: &Listpack) -> bool {
     let mut it = lp.iter();
-    let mut seen: HashSet<Vec<u8>> = HashSet::new();
-    let mut prev: Option<(f64, Vec<u8>)> = None;
+    let mut members: Vec<Cow<'_, [u8]>> = Vec::with_capacity(lp.len() / 2);
+    let mut prev_score = f64::NEG_INFINITY;
     while let Some(m) = it.next() {
         let Some(score) = it.next().and_then(listpack_score) else {
             return false;
         };
-        let m = m.to_vec();
-        if let Some((ps, pm)) = &prev {
-            let in_order = *ps < score || (*ps == score && pm.as_slice() < m.as_slice());
+        let m = lp_cow(m);
+        if let Some(pm) = members.last() {
+            let in_order = prev_score < score || (prev_score == score && pm.as_ref() < m.as_ref());
             if !in_order {
                 return false;
             }
         }
-        if !seen.insert(m.clone()) {
-            return false;
-        }
-        prev = Some((score, m));
+        prev_score = score;
+        members.push(m);
     }
-    true
+    all_distinct(members)
 }
 
 /// Parses a score stored as text (old sorted set records, listpack score
