@@ -136,31 +136,6 @@ pub fn digest_hex(d: &Digest) -> String {
     s
 }
 
-/// C `atoi`: optional spaces and sign, then leading digits; 0 if none.
-fn atoi(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && (s[i] == b' ' || (b'\t'..=b'\r').contains(&s[i])) {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let mut v: i64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        v = v.wrapping_mul(10).wrapping_add((s[i] - b'0') as i64);
-        i += 1;
-    }
-    if neg { v.wrapping_neg() } else { v }
-}
-
 /// The value stored at `key` in the client's database without expiring it
 /// or touching it (DEBUG works on logically expired keys, as Redis's
 /// `dictFind`).
@@ -447,15 +422,15 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_ok();
         }
         (b"pause-cron", 3) => {
-            srv.pause_cron = atoi(&c.argv[2]) != 0;
+            srv.pause_cron = crate::util::atoll(&c.argv[2]) != 0;
             c.add_reply_ok();
         }
         (b"set-active-expire", 3) => {
-            srv.active_expire_enabled = atoi(&c.argv[2]) != 0;
+            srv.active_expire_enabled = crate::util::atoll(&c.argv[2]) != 0;
             c.add_reply_ok();
         }
         (b"set-skip-checksum-validation", 3) => {
-            srv.dump.skip_checksum_validation = atoi(&c.argv[2]) != 0;
+            srv.dump.skip_checksum_validation = crate::util::atoll(&c.argv[2]) != 0;
             c.add_reply_ok();
         }
         (b"loadaof", 2) => {
@@ -463,7 +438,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_ok();
         }
         (b"aof-flush-sleep", 3) => {
-            srv.aof.flush_sleep_us = atoi(&c.argv[2]);
+            srv.aof.flush_sleep_us = crate::util::atoll(&c.argv[2]);
             c.add_reply_ok();
         }
         (b"log", 3) => {
@@ -630,7 +605,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
         }
         (b"quicklist", 3..=4) => {
             let key = c.argv[2].clone();
-            let full = argc == 4 && atoi(&c.argv[3]) != 0;
+            let full = argc == 4 && crate::util::atoll(&c.argv[3]) != 0;
             let Some(o) = crate::db::lookup_key_read_with_flags(
                 srv,
                 c.db,
@@ -906,13 +881,5 @@ mod tests {
                 "924162bf979d71dbdfb87c9068f9fea6c2caea32"
             );
         }
-    }
-
-    #[test]
-    fn atoi_like_c() {
-        assert_eq!(atoi(b"1"), 1);
-        assert_eq!(atoi(b" -12x"), -12);
-        assert_eq!(atoi(b"x"), 0);
-        assert_eq!(atoi(b""), 0);
     }
 }

@@ -14,6 +14,44 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Parses a Redis integer (Redis `string2ll`): optional `-`, no leading zeros
+/// C `atoll` as glibc reads it (`strtoll` base 10): leading whitespace, an
+/// optional sign, then the leading digits; 0 when there are none, and
+/// `i64::MAX` / `i64::MIN` when the digits overflow. For the places where
+/// Redis reads a number with `atoi`/`atoll`/`strtol` and ignores what follows
+/// (DEBUG flags, AOF lengths, manifest sequence numbers, MIGRATE's port).
+pub fn atoll(s: &[u8]) -> i64 {
+    let mut i = 0;
+    while i < s.len() && (s[i] == b' ' || (b'\t'..=b'\r').contains(&s[i])) {
+        i += 1;
+    }
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    // Accumulate the magnitude, stopping just past i64's range.
+    let limit = i64::MAX as u64 + 1;
+    let mut v: u64 = 0;
+    while i < s.len() && s[i].is_ascii_digit() {
+        v = v
+            .saturating_mul(10)
+            .saturating_add((s[i] - b'0') as u64)
+            .min(limit);
+        i += 1;
+    }
+    if neg {
+        if v >= limit { i64::MIN } else { -(v as i64) }
+    } else {
+        v.min(i64::MAX as u64) as i64
+    }
+}
+
 /// (except "0" itself), no spaces, at most 20 bytes, must fit in `i64`.
 pub fn string2ll(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() > 20 {
@@ -524,6 +562,18 @@ mod tests {
         assert_eq!(zmalloc_size(33004), 40960);
         assert_eq!(zmalloc_size(1 << 20), 1 << 20);
         assert_eq!(zmalloc_size((1 << 20) + 1), (1 << 20) + (1 << 18));
+    }
+
+    #[test]
+    fn atoll_like_c() {
+        assert_eq!(atoll(b"1"), 1);
+        assert_eq!(atoll(b" -12x"), -12);
+        assert_eq!(atoll(b"\t+7"), 7);
+        assert_eq!(atoll(b"x"), 0);
+        assert_eq!(atoll(b""), 0);
+        assert_eq!(atoll(b"99999999999999999999"), i64::MAX);
+        assert_eq!(atoll(b"-9223372036854775808"), i64::MIN);
+        assert_eq!(atoll(b"-99999999999999999999"), i64::MIN);
     }
 
     #[test]

@@ -105,31 +105,6 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-/// C `atoi` / `strtol` on the digits after a one-byte prefix.
-fn parse_num(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && (s[i] == b' ' || (b'\t'..=b'\r').contains(&s[i])) {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let mut v: i64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        v = v.saturating_mul(10).saturating_add((s[i] - b'0') as i64);
-        i += 1;
-    }
-    if neg { -v } else { v }
-}
-
 /// How reading a command stream ended.
 enum StreamEnd {
     /// Clean end of file.
@@ -318,7 +293,7 @@ fn replay_with_client<R: BufRead>(
             // "*" and then the end of the data.
             return StreamEnd::UnexpectedEof(valid_up_to);
         }
-        let argc = parse_num(&line[1..]);
+        let argc = crate::util::atoll(&line[1..]);
         if argc < 1 {
             return StreamEnd::Format;
         }
@@ -332,7 +307,7 @@ fn replay_with_client<R: BufRead>(
             if l[0] != b'$' {
                 return StreamEnd::Format;
             }
-            let len = parse_num(&l[1..]);
+            let len = crate::util::atoll(&l[1..]);
             if len < 0 {
                 return StreamEnd::Format;
             }

@@ -171,7 +171,7 @@ impl AofManifest {
                     }
                     name = Some(s);
                 } else if k.eq_ignore_ascii_case(b"seq") {
-                    seq = atoll(v);
+                    seq = crate::util::atoll(v);
                 } else if k.eq_ignore_ascii_case(b"type") {
                     ftype = v.first().copied().unwrap_or(0);
                 }
@@ -290,31 +290,6 @@ impl AofManifest {
     pub fn base_and_incr_num(&self) -> usize {
         self.base.iter().count() + self.incr_list.len()
     }
-}
-
-/// C `atoll`: leading spaces, optional sign, digits; 0 when none.
-fn atoll(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && (s[i] == b' ' || (b'\t'..=b'\r').contains(&s[i])) {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let mut v: i64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        v = v.wrapping_mul(10).wrapping_add((s[i] - b'0') as i64);
-        i += 1;
-    }
-    if neg { v.wrapping_neg() } else { v }
 }
 
 /// `<dir>/<name>` (Redis `makePath`).

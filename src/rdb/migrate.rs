@@ -77,31 +77,13 @@ fn cache_name(host: &[u8], port: &[u8]) -> Vec<u8> {
     [host, b":", port].concat()
 }
 
-/// The leading integer of `s`, as C's `atoi` reads it.
-fn atoi(s: &[u8]) -> i64 {
-    let s = match s.iter().position(|b| !b.is_ascii_whitespace()) {
-        Some(i) => &s[i..],
-        None => return 0,
-    };
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut v: i64 = 0;
-    for &d in digits.iter().take_while(|d| d.is_ascii_digit()) {
-        v = v.wrapping_mul(10).wrapping_add((d - b'0') as i64);
-    }
-    if neg { v.wrapping_neg() } else { v }
-}
-
 /// The addresses of `host` and the port argument, or `None` when they
 /// cannot be resolved (Redis formats `atoi(port)` into a 6-byte buffer for
 /// `getaddrinfo`: at most 5 characters, a negative port is not a service,
 /// and a numeric service keeps its low 16 bits).
 fn resolve(host: &[u8], port: &[u8]) -> Option<Vec<SocketAddr>> {
     let host = std::str::from_utf8(host).ok()?;
-    let text = atoi(port).to_string();
+    let text = crate::util::atoll(port).to_string();
     let text = &text[..text.len().min(5)];
     let port = text.parse::<u32>().ok()? as u16;
     let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs().ok()?.collect();
