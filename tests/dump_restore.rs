@@ -11,57 +11,9 @@
 
 mod common;
 
-use common::{Conn, ServerProc};
+use common::{Conn, Resp, ServerProc, call};
 
-// ---- A small RESP2 reader ----
-
-#[derive(Clone, Debug, PartialEq)]
-enum Resp {
-    Simple(String),
-    Error(String),
-    Int(i64),
-    Bulk(Option<Vec<u8>>),
-    Array(Option<Vec<Resp>>),
-}
-
-fn parse_at(b: &[u8], pos: &mut usize) -> Resp {
-    let line_end = b[*pos..]
-        .windows(2)
-        .position(|w| w == b"\r\n")
-        .map(|i| *pos + i)
-        .expect("complete reply");
-    let kind = b[*pos];
-    let line = String::from_utf8_lossy(&b[*pos + 1..line_end]).into_owned();
-    *pos = line_end + 2;
-    match kind {
-        b'+' => Resp::Simple(line),
-        b'-' => Resp::Error(line),
-        b':' => Resp::Int(line.parse().expect("integer")),
-        b'$' => {
-            let n: i64 = line.parse().expect("bulk length");
-            if n < 0 {
-                return Resp::Bulk(None);
-            }
-            let v = b[*pos..*pos + n as usize].to_vec();
-            *pos += n as usize + 2;
-            Resp::Bulk(Some(v))
-        }
-        b'*' => {
-            let n: i64 = line.parse().expect("array length");
-            if n < 0 {
-                return Resp::Array(None);
-            }
-            Resp::Array(Some((0..n).map(|_| parse_at(b, pos)).collect()))
-        }
-        other => panic!("unexpected reply type {:?}", other as char),
-    }
-}
-
-fn call(c: &mut Conn, args: &[&[u8]]) -> Resp {
-    let raw = c.cmd(args);
-    let mut pos = 0;
-    parse_at(&raw, &mut pos)
-}
+// ---- Replies: `common::Resp` ----
 
 fn ok(c: &mut Conn, args: &[&[u8]]) {
     let r = call(c, args);

@@ -23,65 +23,16 @@
 
 mod common;
 
-use common::{Conn, ServerProc};
+use common::{Conn, Resp, ServerProc, call};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-// ---- Replies ----
-
-/// A reply's payload for the shapes these tests read.
-#[derive(Debug, PartialEq)]
-enum Reply {
-    Status(String),
-    Error(String),
-    Int(i64),
-    Bulk(Option<Vec<u8>>),
-    Array(Vec<Reply>),
-}
-
-/// Parses one RESP2 reply starting at `*pos`.
-fn parse(b: &[u8], pos: &mut usize) -> Reply {
-    let line_end = |p: usize| {
-        b[p..]
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .map(|i| p + i)
-            .expect("complete reply")
-    };
-    let kind = b[*pos];
-    let end = line_end(*pos + 1);
-    let line = String::from_utf8_lossy(&b[*pos + 1..end]).into_owned();
-    *pos = end + 2;
-    match kind {
-        b'+' => Reply::Status(line),
-        b'-' => Reply::Error(line),
-        b':' => Reply::Int(line.parse().expect("integer reply")),
-        b'$' => {
-            let n: i64 = line.parse().expect("bulk length");
-            if n < 0 {
-                return Reply::Bulk(None);
-            }
-            let v = b[*pos..*pos + n as usize].to_vec();
-            *pos += n as usize + 2;
-            Reply::Bulk(Some(v))
-        }
-        b'*' => {
-            let n: i64 = line.parse().expect("array length");
-            Reply::Array((0..n.max(0)).map(|_| parse(b, pos)).collect())
-        }
-        other => panic!("unexpected reply type {:?}", other as char),
-    }
-}
-
-fn call(c: &mut Conn, args: &[&[u8]]) -> Reply {
-    let raw = c.cmd(args);
-    parse(&raw, &mut 0)
-}
+// ---- Replies (`common::Resp`) ----
 
 /// Runs a command that must not fail.
-fn ok(c: &mut Conn, args: &[&[u8]]) -> Reply {
+fn ok(c: &mut Conn, args: &[&[u8]]) -> Resp {
     let r = call(c, args);
-    if let Reply::Error(e) = &r {
+    if let Resp::Error(e) = &r {
         panic!(
             "{:?} -> {e}",
             args.iter()
@@ -92,15 +43,15 @@ fn ok(c: &mut Conn, args: &[&[u8]]) -> Reply {
     r
 }
 
-fn cmd(c: &mut Conn, line: &str) -> Reply {
+fn cmd(c: &mut Conn, line: &str) -> Resp {
     let args: Vec<&[u8]> = line.split(' ').map(|a| a.as_bytes()).collect();
     ok(c, &args)
 }
 
-fn bulk(r: Reply) -> Vec<u8> {
+fn bulk(r: Resp) -> Vec<u8> {
     match r {
-        Reply::Bulk(Some(b)) => b,
-        Reply::Status(s) => s.into_bytes(),
+        Resp::Bulk(Some(b)) => b,
+        Resp::Simple(s) => s.into_bytes(),
         other => panic!("bulk expected, got {other:?}"),
     }
 }
@@ -108,25 +59,25 @@ fn bulk(r: Reply) -> Vec<u8> {
 /// DEBUG DIGEST-VALUE of one key (an array of one status reply).
 fn digest_value(c: &mut Conn, key: &[u8]) -> String {
     match ok(c, &[b"DEBUG", b"DIGEST-VALUE", key]) {
-        Reply::Array(mut v) if v.len() == 1 => text(v.remove(0)),
+        Resp::Array(Some(mut v)) if v.len() == 1 => text(v.remove(0)),
         other => panic!("digest expected, got {other:?}"),
     }
 }
 
-fn text(r: Reply) -> String {
+fn text(r: Resp) -> String {
     String::from_utf8_lossy(&bulk(r)).into_owned()
 }
 
-fn int(r: Reply) -> i64 {
+fn int(r: Resp) -> i64 {
     match r {
-        Reply::Int(i) => i,
+        Resp::Int(i) => i,
         other => panic!("integer expected, got {other:?}"),
     }
 }
 
-fn bulks(r: Reply) -> Vec<Vec<u8>> {
+fn bulks(r: Resp) -> Vec<Vec<u8>> {
     match r {
-        Reply::Array(v) => v.into_iter().map(bulk).collect(),
+        Resp::Array(Some(v)) => v.into_iter().map(bulk).collect(),
         other => panic!("array expected, got {other:?}"),
     }
 }

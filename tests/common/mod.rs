@@ -770,3 +770,62 @@ pub fn run_to_exit(dir: &std::path::Path, args: &[&str]) -> Ran {
         stderr: std::fs::read_to_string(&err_p).unwrap_or_default(),
     }
 }
+
+// ---- A small RESP2 reader ----
+
+/// A parsed RESP2 reply, for tests that look inside replies.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resp {
+    Simple(String),
+    Error(String),
+    Int(i64),
+    Bulk(Option<Vec<u8>>),
+    Array(Option<Vec<Resp>>),
+}
+
+/// Parses one complete RESP2 reply of `b` starting at `*pos`, and moves
+/// `*pos` past it. Panics on an incomplete or malformed reply.
+pub fn parse_resp(b: &[u8], pos: &mut usize) -> Resp {
+    let line_end = b[*pos..]
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .map(|i| *pos + i)
+        .expect("complete reply");
+    let kind = b[*pos];
+    let line = String::from_utf8_lossy(&b[*pos + 1..line_end]).into_owned();
+    *pos = line_end + 2;
+    match kind {
+        b'+' => Resp::Simple(line),
+        b'-' => Resp::Error(line),
+        b':' => Resp::Int(line.parse().expect("integer")),
+        b'$' => {
+            let n: i64 = line.parse().expect("bulk length");
+            if n < 0 {
+                return Resp::Bulk(None);
+            }
+            let v = b[*pos..*pos + n as usize].to_vec();
+            *pos += n as usize + 2;
+            Resp::Bulk(Some(v))
+        }
+        b'*' => {
+            let n: i64 = line.parse().expect("array length");
+            if n < 0 {
+                return Resp::Array(None);
+            }
+            Resp::Array(Some((0..n).map(|_| parse_resp(b, pos)).collect()))
+        }
+        other => panic!("unexpected reply type {:?}", other as char),
+    }
+}
+
+/// Runs `args` and parses the reply.
+pub fn call(c: &mut Conn, args: &[&[u8]]) -> Resp {
+    let raw = c.cmd(args);
+    parse_resp(&raw, &mut 0)
+}
+
+/// Runs a command given as space-separated words and parses the reply.
+pub fn call_str(c: &mut Conn, line: &str) -> Resp {
+    let args: Vec<&[u8]> = line.split(' ').map(|a| a.as_bytes()).collect();
+    call(c, &args)
+}
