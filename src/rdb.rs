@@ -2529,7 +2529,7 @@ pub fn rdb_load_fuzz(data: &[u8]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     // ---- Background saving (no fork: the handlers and checks alone) ----
 
     fn bg_server() -> Server {
@@ -2671,13 +2671,13 @@ mod tests {
 
     use super::*;
 
-    const NOW_MS: i64 = 1_790_000_000_000;
+    pub(crate) const NOW_MS: i64 = 1_790_000_000_000;
 
-    fn dbs(n: usize) -> Vec<RedisDb> {
+    pub(crate) fn dbs(n: usize) -> Vec<RedisDb> {
         (0..n).map(RedisDb::new).collect()
     }
 
-    fn save_opts() -> RdbSaveOptions {
+    pub(crate) fn save_opts() -> RdbSaveOptions {
         RdbSaveOptions {
             compression: true,
             checksum: true,

@@ -879,25 +879,8 @@ mod tests {
     use super::*;
     use crate::ziplist::build_ziplist;
 
-    const NOW_MS: i64 = 1_790_000_000_000;
-
-    fn dbs(n: usize) -> Vec<RedisDb> {
-        (0..n).map(RedisDb::new).collect()
-    }
-
-    fn save_opts() -> RdbSaveOptions {
-        RdbSaveOptions {
-            compression: true,
-            checksum: true,
-            ctime: NOW_MS / 1000,
-            used_mem: 1_000_000,
-            tracking: AccessTracking::None,
-            lru_clock: 0,
-            now_ms: NOW_MS,
-            lfu_decay_time: 1,
-            aof_base: false,
-        }
-    }
+    // The fixtures of the loader's own tests.
+    use crate::rdb::tests::{NOW_MS, dbs, save_opts};
 
     fn load_opts(lim: EncodingLimits) -> RdbLoadOptions {
         RdbLoadOptions {
