@@ -1436,6 +1436,22 @@ pub struct RdbLoadOptions {
 }
 
 impl RdbLoadOptions {
+    /// Options for loading into scratch databases without a server (fuzz
+    /// entry points and tests): a fixed clock (1,700,000,000,000 ms),
+    /// checksum verified, deep sanitization, default encoding limits, no
+    /// LRU/LFU tracking.
+    pub fn scratch() -> RdbLoadOptions {
+        RdbLoadOptions {
+            now_ms: 1_700_000_000_000,
+            verify_checksum: true,
+            tracking: AccessTracking::None,
+            lru_clock: 0,
+            limits: EncodingLimits::default(),
+            aof_preamble: false,
+            deep_sanitize: true,
+        }
+    }
+
     /// Options from the server's config and clocks.
     pub fn from_server(srv: &Server) -> RdbLoadOptions {
         RdbLoadOptions {
@@ -2514,15 +2530,7 @@ pub fn rdb_load_failed_at_startup(
 /// the results are discarded.
 pub fn rdb_load_fuzz(data: &[u8]) {
     let mut dbs: Vec<RedisDb> = (0..16).map(RedisDb::new).collect();
-    let opts = RdbLoadOptions {
-        now_ms: 1_700_000_000_000,
-        verify_checksum: true,
-        tracking: AccessTracking::None,
-        lru_clock: 0,
-        limits: EncodingLimits::default(),
-        aof_preamble: false,
-        deep_sanitize: true,
-    };
+    let opts = RdbLoadOptions::scratch();
     let _ = rdb_load_rio(data, data.len() as u64, &mut dbs, &opts);
     // The file check's walk (module values, every key kept) as well.
     let _ = rdb_check_rio(data, data.len() as u64, 16, &opts);

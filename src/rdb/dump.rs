@@ -561,15 +561,7 @@ mod tests {
         let mut out = Vec::new();
         for file in [TYPES_FIXTURE, LEGACY_FIXTURE] {
             let mut dbs: Vec<RedisDb> = (0..16).map(RedisDb::new).collect();
-            let opts = RdbLoadOptions {
-                now_ms: 1_700_000_000_000,
-                verify_checksum: true,
-                tracking: AccessTracking::None,
-                lru_clock: 0,
-                limits: EncodingLimits::default(),
-                aof_preamble: false,
-                deep_sanitize: true,
-            };
+            let opts = RdbLoadOptions::scratch();
             rdb_load_rio(file, file.len() as u64, &mut dbs, &opts).expect("fixture loads");
             for db in &dbs {
                 for (_, o) in db.dict.iter() {
@@ -679,15 +671,7 @@ mod tests {
     #[test]
     fn sanitization_counter_counts_blobs() {
         let mut dbs: Vec<RedisDb> = (0..16).map(RedisDb::new).collect();
-        let opts = RdbLoadOptions {
-            now_ms: 1_700_000_000_000,
-            verify_checksum: true,
-            tracking: AccessTracking::None,
-            lru_clock: 0,
-            limits: EncodingLimits::default(),
-            aof_preamble: false,
-            deep_sanitize: true,
-        };
+        let opts = RdbLoadOptions::scratch();
         rdb_load_rio(TYPES_FIXTURE, TYPES_FIXTURE.len() as u64, &mut dbs, &opts).unwrap();
         let mut checked = Vec::new();
         for (k, o) in dbs[0].dict.iter() {
