@@ -471,12 +471,10 @@ pub fn aof_load_manifest_from_disk(srv: &mut Server) {
     }
 }
 
-/// Moves an old single-file AOF into the AOF directory as its base file
-/// (Redis `aofUpgradePrepare`); exits on failure, as Redis does.
-pub fn aof_upgrade_prepare(srv: &mut Server) {
-    let dir = srv.config.appenddirname.clone();
-    let fname = srv.config.appendfilename.clone();
-    if let Err(e) = create_dir_if_missing(&dir) {
+/// Creates the AOF directory if missing; logs Redis's "Can't open or
+/// create append-only dir" line and exits 1 when that fails (startup).
+fn create_dir_or_exit(dir: &str) {
+    if let Err(e) = create_dir_if_missing(dir) {
         tracing::warn!(
             "Can't open or create append-only dir {}: {}",
             dir,
@@ -484,6 +482,14 @@ pub fn aof_upgrade_prepare(srv: &mut Server) {
         );
         std::process::exit(1);
     }
+}
+
+/// Moves an old single-file AOF into the AOF directory as its base file
+/// (Redis `aofUpgradePrepare`); exits on failure, as Redis does.
+pub fn aof_upgrade_prepare(srv: &mut Server) {
+    let dir = srv.config.appenddirname.clone();
+    let fname = srv.config.appendfilename.clone();
+    create_dir_or_exit(&dir);
     let am = &mut srv.aof.manifest;
     am.base = Some(manifest::AofInfo {
         file_name: fname.clone(),
@@ -550,14 +556,7 @@ pub fn aof_open_if_needed_on_server_start(srv: &mut Server) {
     }
     let dir = srv.config.appenddirname.clone();
     let fname = srv.config.appendfilename.clone();
-    if let Err(e) = create_dir_if_missing(&dir) {
-        tracing::warn!(
-            "Can't open or create append-only dir {}: {}",
-            dir,
-            crate::log::os_error_text(&e)
-        );
-        std::process::exit(1);
-    }
+    create_dir_or_exit(&dir);
     let incr_len = srv.aof.manifest.incr_list.len();
     if srv.aof.manifest.base.is_none() && incr_len == 0 {
         let preamble = srv.config.aof_use_rdb_preamble;

@@ -535,7 +535,7 @@ fn canonical(v: &Value) -> (crate::object::ObjType, Vec<Vec<u8>>) {
 mod tests {
     use super::*;
     use crate::db::RedisDb;
-    use crate::rdb::{AccessTracking, EncodingLimits, RdbLoadOptions, rdb_load_rio};
+    use crate::rdb::{EncodingLimits, RdbLoadOptions, rdb_load_rio};
 
     const TYPES_FIXTURE: &[u8] = include_bytes!("../../tests/fixtures/redis-7.0.15-types.rdb");
     const LEGACY_FIXTURE: &[u8] = include_bytes!("../../tests/fixtures/legacy-handmade.rdb");
