@@ -84,6 +84,24 @@ pub const CLIENT_PREVENT_REPL_PROP: u64 = 1 << 18;
 pub const CLIENT_PREVENT_PROP: u64 = CLIENT_PREVENT_AOF_PROP | CLIENT_PREVENT_REPL_PROP;
 /// The per-command propagation flags, cleared around every call.
 pub const CLIENT_PROP_FLAGS: u64 = CLIENT_FORCE_AOF | CLIENT_FORCE_REPL | CLIENT_PREVENT_PROP;
+/// The client has at least one Pub/Sub subscription (Redis `CLIENT_PUBSUB`).
+pub const CLIENT_PUBSUB: u64 = 1 << 19;
+/// CLIENT TRACKING is on (Redis `CLIENT_TRACKING`).
+pub const CLIENT_TRACKING: u64 = 1 << 20;
+/// The tracking redirection client went away (Redis `CLIENT_TRACKING_BROKEN_REDIR`).
+pub const CLIENT_TRACKING_BROKEN_REDIR: u64 = 1 << 21;
+/// Tracking in broadcasting mode (Redis `CLIENT_TRACKING_BCAST`).
+pub const CLIENT_TRACKING_BCAST: u64 = 1 << 22;
+/// Tracking only after CLIENT CACHING yes (Redis `CLIENT_TRACKING_OPTIN`).
+pub const CLIENT_TRACKING_OPTIN: u64 = 1 << 23;
+/// Tracking unless CLIENT CACHING no (Redis `CLIENT_TRACKING_OPTOUT`).
+pub const CLIENT_TRACKING_OPTOUT: u64 = 1 << 24;
+/// CLIENT CACHING was given for the next command (Redis `CLIENT_TRACKING_CACHING`).
+pub const CLIENT_TRACKING_CACHING: u64 = 1 << 25;
+/// No invalidation for keys this client changed itself (Redis `CLIENT_TRACKING_NOLOOP`).
+pub const CLIENT_TRACKING_NOLOOP: u64 = 1 << 26;
+/// The fake client a script runs its commands through (Redis `CLIENT_SCRIPT`).
+pub const CLIENT_SCRIPT: u64 = 1 << 27;
 
 /// A client's socket.
 pub enum Conn {
@@ -186,6 +204,10 @@ pub struct Client {
     /// The form this command is propagated in, when the handler rewrote it
     /// (Redis `rewriteClientCommandVector`; argv itself stays as received).
     pub propagate_argv: Option<Vec<Bytes>>,
+    /// Channels, patterns and shard channels this client subscribed to (`pubsub.rs`).
+    pub pubsub: crate::pubsub::ClientPubsub,
+    /// CLIENT TRACKING settings of this client (`tracking.rs`).
+    pub tracking: crate::tracking::ClientTracking,
 }
 
 impl Client {
@@ -235,6 +257,8 @@ impl Client {
             write_registered: false,
             mstate: crate::multi::MultiState::default(),
             propagate_argv: None,
+            pubsub: Default::default(),
+            tracking: Default::default(),
         }
     }
 

@@ -180,6 +180,14 @@ pub struct Server {
     pub rdb: crate::rdb::RdbState,
     /// DEBUG PAUSE-CRON: the cron does nothing while set (Redis `pause_cron`).
     pub pause_cron: bool,
+    /// Pub/Sub subscriptions by channel and pattern (`pubsub.rs`).
+    pub pubsub: crate::pubsub::PubsubState,
+    /// The client-side caching tables (`tracking.rs`).
+    pub tracking: crate::tracking::TrackingState,
+    /// The Lua engine and the running script, if any (`script.rs`, `eval.rs`).
+    pub script: crate::script::ScriptState,
+    /// Function libraries (`function.rs`).
+    pub functions: crate::function::FunctionsState,
 }
 
 /// Propagate to the AOF (Redis `PROPAGATE_AOF`).
@@ -281,6 +289,10 @@ impl Server {
             child: Default::default(),
             rdb: Default::default(),
             pause_cron: false,
+            pubsub: Default::default(),
+            tracking: Default::default(),
+            script: Default::default(),
+            functions: Default::default(),
             config,
         })
     }

@@ -120,6 +120,10 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::object::HANDLERS,
     crate::rdb::dump::HANDLERS,
     crate::rdb::migrate::HANDLERS,
+    crate::pubsub::HANDLERS,
+    crate::tracking::HANDLERS,
+    crate::eval::HANDLERS,
+    crate::function::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
