@@ -167,7 +167,7 @@ fn info_memory_counts_cached_scripts() {
     let lua: u64 = info_field(&info, "used_memory_lua")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    assert!(lua > 0 && lua % 1024 == 0, "{info}");
+    assert!(lua > 0 && lua.is_multiple_of(1024), "{info}");
     assert_eq!(
         info_field(&info, "used_memory_vm_eval"),
         info_field(&info, "used_memory_lua")
