@@ -414,6 +414,13 @@ fn call_in_scope(
             };
             Ok(script_interrupt(r.srv))
         })?;
+        let call = scope.create_function(|lua, args: mlua::MultiValue| {
+            redis_call(lua, refs, &ls.slots, script_lua::RT_CALL, args)
+        })?;
+        let pcall = scope.create_function(|lua, args: mlua::MultiValue| {
+            redis_call(lua, refs, &ls.slots, script_lua::RT_PCALL, args)
+        })?;
+        ls.install_call(Some((&call, &pcall)))?;
         *ls.slots.pending.borrow_mut() = None;
         *ls.slots.f.borrow_mut() = Some(f);
         if threshold > 0 {
@@ -437,9 +444,38 @@ fn call_in_scope(
         };
         *ls.slots.f.borrow_mut() = None;
         *ls.slots.busy.borrow_mut() = None;
+        ls.install_call(None)?;
         script_lua::restore_busy_hook(ls)?;
         res
     })
+}
+
+/// `redis.call` / `redis.pcall` of a run, called directly by the script:
+/// as [`rt_dispatch`], raising the error table for `redis.call`.
+fn redis_call(
+    lua: &Lua,
+    refs: &RefCell<RunRefs<'_>>,
+    slots: &script_lua::RunSlots,
+    op: i64,
+    args: mlua::MultiValue,
+) -> mlua::Result<Value> {
+    let (ok, v) = {
+        let Ok(mut r) = refs.try_borrow_mut() else {
+            return Err(script_lua::raise_table(
+                slots,
+                script_lua::error_table(lua, "redis.call/pcall can not be called recursively")?,
+            ));
+        };
+        let r = &mut *r;
+        rt_dispatch(lua, r.srv, r.fake, op, args)?
+    };
+    if ok || op == script_lua::RT_PCALL {
+        return Ok(v);
+    }
+    match v {
+        Value::Table(t) => Err(script_lua::raise_table(slots, t)),
+        other => Ok(other),
+    }
 }
 
 /// The busy check run by the hook (Redis `scriptInterrupt`): past the

@@ -238,6 +238,14 @@ pub struct LuaState {
     pub globals: Table,
     /// What the `redis.*` functions share with a run (see [`RunSlots`]).
     pub slots: Rc<RunSlots>,
+    /// The real `redis` table behind the read-only proxy scripts see: a
+    /// run installs its own `call` and `pcall` here (see
+    /// [`LuaState::install_call`]).
+    pub redis: Table,
+    /// `redis.call` / `redis.pcall` outside a run (forwarders to
+    /// `slots.f`, which raise "can only be called inside a script
+    /// invocation" when no run is active).
+    pub idle_call: (Function, Function),
     /// The message handler the script is called under (Redis
     /// `__redis__err__handler`).
     pub err_handler: Function,
@@ -273,7 +281,8 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         .load(PRELUDE)
         .set_name(PRELUDE_CHUNK)
         .set_mode(ChunkMode::Text)
-        .call((redis, rt))?;
+        .call((redis.clone(), rt))?;
+    let idle_call = (redis.raw_get("call")?, redis.raw_get("pcall")?);
     let runner: Function = lua
         .load(
             "local xpcall = xpcall\n\
@@ -295,12 +304,26 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         env,
         globals,
         slots,
+        redis,
+        idle_call,
         err_handler,
         runner,
     })
 }
 
 impl LuaState {
+    /// Installs a run's `redis.call` and `redis.pcall` (None: the idle
+    /// forwarders back). Functions that capture `redis.call` before a run
+    /// keep working through the forwarders.
+    pub fn install_call(&self, fns: Option<(&Function, &Function)>) -> mlua::Result<()> {
+        let (call, pcall) = match fns {
+            Some((c, p)) => (c.clone(), p.clone()),
+            None => self.idle_call.clone(),
+        };
+        self.redis.raw_set("call", call)?;
+        self.redis.raw_set("pcall", pcall)
+    }
+
     /// Compiles user code as a function running in the sandbox, under
     /// `chunkname` (Redis uses `@user_script` for EVAL). Binary chunks are
     /// refused. Err carries Lua's message, e.g. `user_script:1: unexpected
