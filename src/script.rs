@@ -129,6 +129,9 @@ pub struct RunCtx {
     /// `redis.set_repl` targets (`PROPAGATE_AOF | PROPAGATE_REPL`).
     pub repl_flags: u8,
     pub start: Instant,
+    /// The cached clock when the run started, as (ms, µs): every command
+    /// of the run sees it (Redis `scriptTimeSnapshot`).
+    pub time_snapshot: (i64, i64),
 }
 
 /// One script of the EVAL cache (Redis `luaScript`).
@@ -321,6 +324,7 @@ pub fn run_script(
         killed: false,
         repl_flags: PROPAGATE_AOF | PROPAGATE_REPL,
         start: Instant::now(),
+        time_snapshot: (srv.mstime, srv.ustime),
     });
     let mut fake = take_fake_client(srv);
     fake.db = caller.db;
@@ -504,7 +508,11 @@ fn script_interrupt(srv: &mut Server) -> bool {
         run.timedout = true;
     }
     server::process_events_while_blocked(srv);
-    srv.script.run.as_ref().is_some_and(|r| r.killed)
+    let Some(run) = srv.script.run.as_ref() else {
+        return false;
+    };
+    (srv.mstime, srv.ustime) = run.time_snapshot;
+    run.killed
 }
 
 /// Serves `rt.f(op, ...)`: the `redis.call` family and the per-run
