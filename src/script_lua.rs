@@ -37,10 +37,16 @@
 //!
 //! Redis's errors are Lua tables `{err="CODE msg"}`. mlua raises only its
 //! own error values from Rust, so a Rust function leaves the table in
-//! `rt.pending` and raises; the message handler and the sandbox's `pcall`
+//! [`RunSlots::pending`] and raises; the message handler and the sandbox's `pcall`
 //! take the table from there, so scripts see what Redis's scripts see.
 //! Being C functions, they keep the calling Lua frame even in tail
 //! position, so errors point at the script's line as in Redis.
+//!
+//! # For Functions
+//! FCALL uses the same pieces: a state from [`new_lua_state`], code
+//! compiled with [`LuaState::load`] (Redis names function chunks
+//! `@user_function`), and `crate::script::run_script` with
+//! `RunMode::Function`, which calls the function as `f(keys, args)`.
 //!
 //! # Errors and their position
 //! A run calls the script under `xpcall` with [`LuaState::err_handler`], a
