@@ -663,3 +663,46 @@ pub fn pubsub_command(srv: &mut Server, c: &mut Client) {
     }
     c.argv = argv;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_in_both_protocols() {
+        assert_eq!(
+            confirmation_frame(false, b"subscribe", Some(b"ch"), 2),
+            b"*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:2\r\n".to_vec()
+        );
+        assert_eq!(
+            confirmation_frame(false, b"unsubscribe", None, 0),
+            b"*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n".to_vec()
+        );
+        assert_eq!(
+            confirmation_frame(true, b"punsubscribe", None, 0),
+            b">3\r\n$12\r\npunsubscribe\r\n_\r\n:0\r\n".to_vec()
+        );
+        assert_eq!(
+            message_frame(true, b"smessage", b"c", b""),
+            b">3\r\n$8\r\nsmessage\r\n$1\r\nc\r\n$0\r\n\r\n".to_vec()
+        );
+        assert_eq!(
+            pmessage_frame(false, b"c*", b"c1", b"m"),
+            b"*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nc1\r\n$1\r\nm\r\n".to_vec()
+        );
+    }
+
+    #[test]
+    fn pushes_pass_client_reply_off() {
+        let mut c = Client::new(1, 0, None, String::new(), String::new(), 0);
+        c.flags |= crate::networking::CLIENT_REPLY_OFF;
+        c.add_reply_ok();
+        add_reply_pubsub_message(&mut c, b"ch", b"m");
+        let out: Vec<u8> = c.reply.iter().flatten().copied().collect();
+        assert_eq!(
+            out,
+            b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n".to_vec()
+        );
+        assert_eq!(c.reply_bytes, out.len());
+    }
+}
