@@ -561,12 +561,32 @@ pub fn get_client_type(c: &Client) -> usize {
     }
 }
 
-/// True when the client's unsent output is over its class's hard limit, or
-/// has been over the soft limit for more than `soft_limit_seconds` (Redis
-/// `checkClientOutputBufferLimits`). The first time the soft limit is seen
-/// exceeded the time is recorded; dropping under it clears the record.
+/// Bytes of replies Redis keeps in a client's fixed buffer before it
+/// starts a reply list (Redis `PROTO_REPLY_CHUNK_BYTES`).
+pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
+
+/// The output buffer memory that counts against the limits and shows as
+/// CLIENT LIST `omem` (Redis `getClientOutputBufferMemoryUsage`). Redis
+/// fills a fixed 16 KiB buffer first and counts only its reply list; here
+/// the first chunk plays the fixed buffer, so up to 16 KiB of its unsent
+/// bytes are not counted. (A deferred-length reply such as KEYS starts new
+/// chunks, as it starts list nodes in Redis, so all of it counts.)
+pub fn get_client_output_buffer_memory_usage(c: &Client) -> usize {
+    let front = c
+        .reply
+        .front()
+        .map_or(0, |f| f.len().saturating_sub(c.sentlen));
+    c.reply_bytes
+        .saturating_sub(front.min(PROTO_REPLY_CHUNK_BYTES))
+}
+
+/// True when the client's output buffer ([`get_client_output_buffer_memory_usage`])
+/// is over its class's hard limit, or has been over the soft limit for
+/// more than `soft_limit_seconds` (Redis `checkClientOutputBufferLimits`).
+/// The first time the soft limit is seen exceeded the time is recorded;
+/// dropping under it clears the record.
 pub fn check_client_output_buffer_limits(srv: &Server, c: &mut Client) -> bool {
-    let used = c.reply_bytes as u64;
+    let used = get_client_output_buffer_memory_usage(c) as u64;
     let lim = srv.config.client_output_buffer_limit[get_client_type(c)];
     let hard = lim.hard_limit_bytes != 0 && used >= lim.hard_limit_bytes;
     let mut soft = lim.soft_limit_bytes != 0 && used >= lim.soft_limit_bytes;
@@ -585,25 +605,41 @@ pub fn check_client_output_buffer_limits(srv: &Server, c: &mut Client) -> bool {
 }
 
 /// Closes a client (out of the client table) whose output buffer is over
-/// its limit (Redis `closeClientOnOutputBufferLimitReached`, async form):
-/// it is queued for closing in `before_sleep` and the server logs
-/// "Client <info> scheduled to be closed ASAP for overcoming of output
-/// buffer limits." at warning level. Returns true if it was closed.
-pub fn close_client_on_output_buffer_limit_reached(srv: &mut Server, c: &mut Client) -> bool {
-    if c.conn.is_none() || c.reply_bytes == 0 || c.flags & CLIENT_CLOSE_ASAP != 0 {
+/// its limit (Redis `closeClientOnOutputBufferLimitReached`). With
+/// `async_free` it is queued for closing in `before_sleep` and the server
+/// logs "Client <info> scheduled to be closed ASAP for overcoming of output
+/// buffer limits."; without (the cron's check), the caller frees it at
+/// once and the log says "Client <info> closed for overcoming of output
+/// buffer limits.". Both at warning level. Returns true if it is closed.
+pub fn close_client_on_output_buffer_limit_reached(
+    srv: &mut Server,
+    c: &mut Client,
+    async_free: bool,
+) -> bool {
+    if c.conn.is_none()
+        || get_client_output_buffer_memory_usage(c) == 0
+        || c.flags & CLIENT_CLOSE_ASAP != 0
+    {
         return false;
     }
     if !check_client_output_buffer_limits(srv, c) {
         return false;
     }
     let info = crate::server_cmds::client_info_string(srv, c);
-    c.flags |= CLIENT_CLOSE_ASAP;
-    srv.clients_to_close.push(c.slot);
-    crate::blocked::free_client_blocked_state(srv, c);
-    tracing::warn!(
-        "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-        info
-    );
+    if async_free {
+        c.flags |= CLIENT_CLOSE_ASAP;
+        srv.clients_to_close.push(c.slot);
+        crate::blocked::free_client_blocked_state(srv, c);
+        tracing::warn!(
+            "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            info
+        );
+    } else {
+        tracing::warn!(
+            "Client {} closed for overcoming of output buffer limits.",
+            info
+        );
+    }
     true
 }
 

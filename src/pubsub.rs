@@ -479,7 +479,7 @@ fn deliver<F: Fn(bool) -> Vec<u8>>(
     {
         if c.flags & CLIENT_CLOSE_ASAP == 0 {
             c.add_reply_pushing(frame.get(c.resp >= 3));
-            crate::networking::close_client_on_output_buffer_limit_reached(srv, c);
+            crate::networking::close_client_on_output_buffer_limit_reached(srv, c, true);
         }
         return;
     }
@@ -492,7 +492,7 @@ fn deliver<F: Fn(bool) -> Vec<u8>>(
     if c.flags & CLIENT_CLOSE_ASAP == 0 {
         c.add_reply_pushing(frame.get(c.resp >= 3));
         srv.mark_pending_write(&mut c);
-        crate::networking::close_client_on_output_buffer_limit_reached(srv, &mut c);
+        crate::networking::close_client_on_output_buffer_limit_reached(srv, &mut c, true);
     }
     srv.put_client(c);
 }
@@ -565,7 +565,7 @@ pub fn flush_pending_pushes(srv: &mut Server, c: &mut Client) {
     }
     if any {
         srv.mark_pending_write(c);
-        crate::networking::close_client_on_output_buffer_limit_reached(srv, c);
+        crate::networking::close_client_on_output_buffer_limit_reached(srv, c, true);
     }
 }
 

@@ -681,7 +681,7 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     call(srv, c, idx);
     // Big replies count against `client-output-buffer-limit` too (Redis
     // checks as the reply list grows; here once per command).
-    networking::close_client_on_output_buffer_limit_reached(srv, c);
+    networking::close_client_on_output_buffer_limit_reached(srv, c, true);
     crate::blocked::handle_clients_blocked_on_keys(srv);
 }
 
@@ -983,8 +983,8 @@ fn run_with_period(srv: &Server, ms: i64) -> bool {
             .is_multiple_of((ms / (1000 / srv.hz as i64)).max(1) as u64)
 }
 
-/// Closes idle clients past `timeout` seconds and shrinks idle query buffers
-/// (Redis `clientsCron`).
+/// Closes idle clients past `timeout` seconds, shrinks idle query buffers
+/// and closes clients over their output buffer limits (Redis `clientsCron`).
 ///
 /// # Latency
 /// Visits `max(clients/hz, 5)` clients per call, round robin.
@@ -1025,6 +1025,17 @@ fn clients_cron(srv: &mut Server) {
             c.querybuf = bytes::BytesMut::new();
         }
         c.querybuf_peak = c.querybuf.len();
+        // Output buffer limits are checked here too, so a client stuck over
+        // its soft limit is closed even when nothing more is sent to it.
+        if c.reply_bytes > networking::PROTO_REPLY_CHUNK_BYTES
+            && let Some(mut c) = srv.take_client(slot)
+        {
+            if networking::close_client_on_output_buffer_limit_reached(srv, &mut c, false) {
+                srv.free_client(c);
+            } else {
+                srv.put_client(c);
+            }
+        }
     }
 }
 

@@ -246,8 +246,11 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         .unwrap_or("NULL");
     let argv_mem: usize = c.argv.iter().map(|a| a.len()).sum();
     let qbuf_free = c.querybuf.capacity() - c.querybuf.len();
-    let obl = c.reply.front().map(|f| f.len()).unwrap_or(0);
-    let oll = c.reply.len().saturating_sub(1);
+    // As Redis accounts it: the first 16 KiB of unsent replies sit in the
+    // fixed buffer (`obl`), the rest in 16 KiB list nodes (`oll`, `omem`).
+    let omem = networking::get_client_output_buffer_memory_usage(c);
+    let obl = c.reply_bytes - omem;
+    let oll = omem.div_ceil(networking::PROTO_REPLY_CHUNK_BYTES);
     let name = c
         .name
         .as_ref()
@@ -284,7 +287,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         c.reply.back().map(|b| b.len()).unwrap_or(0),
         obl,
         oll,
-        c.reply_bytes.saturating_sub(obl),
+        omem,
         c.mem_usage() + crate::multi::watched_keys_mem(srv, c.id),
         events,
         cmd,
