@@ -2,7 +2,8 @@
 //! subscriptions, PUBLISH fan-out, and the PUBSUB introspection command.
 //!
 //! # State
-//! The server keeps three maps from a name to the subscribers' client slots
+//! The server keeps three maps from a name to the subscribers (client slot
+//! and id)
 //! ([`PubsubState`]): channels, patterns and shard channels, each list in
 //! subscription order. Every client keeps the reverse view
 //! ([`ClientPubsub`]): its channels and shard channels as sets, its patterns
@@ -25,7 +26,7 @@
 //! PUBLISH hands it in explicitly, so a RESP3 client subscribed to its own
 //! channel gets its message before the PUBLISH reply, as in Redis. A
 //! keyspace notification cannot (the notify hook has no client): its frames
-//! for a slot not in the table wait in [`PubsubState`] until the command
+//! for a client not in the table wait in [`PubsubState`] until the command
 //! ends ([`flush_pending_pushes`], called by `server::call`) or the client
 //! is put back. So a RESP3 client subscribed to events of its own writes
 //! receives them right after the command's reply, where Redis 7.0 may put
@@ -70,17 +71,35 @@ impl ClientPubsub {
 }
 
 /// The server's subscription tables (Redis `server.pubsub_channels`,
-/// `server.pubsub_patterns`, `server.pubsubshard_channels`): name → client
-/// slots in subscription order.
+/// `server.pubsub_patterns`, `server.pubsubshard_channels`): name →
+/// subscribers in subscription order, each as its client slot (where it
+/// lives in the client table) and client id (which tells it from another
+/// client using that slot, such as a script's fake client).
 #[derive(Default)]
 pub struct PubsubState {
-    pub channels: HashMap<Bytes, Vec<usize>>,
-    pub patterns: HashMap<Bytes, Vec<usize>>,
-    pub shard_channels: HashMap<Bytes, Vec<usize>>,
+    pub channels: HashMap<Bytes, Vec<Subscriber>>,
+    pub patterns: HashMap<Bytes, Vec<Subscriber>>,
+    pub shard_channels: HashMap<Bytes, Vec<Subscriber>>,
     /// Frames for subscribers that were out of the client table when a
-    /// message was published (the client running a command): slot, then
-    /// the frame in RESP2 and in RESP3.
-    pending: Vec<(usize, Vec<u8>, Vec<u8>)>,
+    /// message was published (the client running a command): client id,
+    /// then the frame in RESP2 and in RESP3.
+    pending: Vec<(u64, Vec<u8>, Vec<u8>)>,
+}
+
+/// One subscription holder: client slot and client id.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Subscriber {
+    pub slot: usize,
+    pub id: u64,
+}
+
+impl Subscriber {
+    fn of(c: &Client) -> Subscriber {
+        Subscriber {
+            slot: c.slot,
+            id: c.id,
+        }
+    }
 }
 
 /// The two kinds of channel (Redis `pubsubtype`): global or shard.
@@ -115,7 +134,7 @@ impl Kind {
             Kind::Shard => &mut c.pubsub.shard_channels,
         }
     }
-    fn server_map(self, srv: &mut Server) -> &mut HashMap<Bytes, Vec<usize>> {
+    fn server_map(self, srv: &mut Server) -> &mut HashMap<Bytes, Vec<Subscriber>> {
         match self {
             Kind::Global => &mut srv.pubsub.channels,
             Kind::Shard => &mut srv.pubsub.shard_channels,
@@ -217,18 +236,18 @@ fn subscribe_channel(srv: &mut Server, c: &mut Client, channel: &Bytes, kind: Ki
         kind.server_map(srv)
             .entry(channel.clone())
             .or_default()
-            .push(c.slot);
+            .push(Subscriber::of(c));
     }
     let n = kind.count(c);
     add_reply_confirmation(c, kind.subscribe_msg(), Some(channel), n);
     added
 }
 
-/// Removes `slot` from a subscriber list in `map`, dropping the entry when
+/// Removes `sub` from a subscriber list in `map`, dropping the entry when
 /// it empties.
-fn remove_subscriber(map: &mut HashMap<Bytes, Vec<usize>>, name: &[u8], slot: usize) {
+fn remove_subscriber(map: &mut HashMap<Bytes, Vec<Subscriber>>, name: &[u8], sub: Subscriber) {
     if let Some(list) = map.get_mut(name) {
-        if let Some(pos) = list.iter().position(|&s| s == slot) {
+        if let Some(pos) = list.iter().position(|&s| s == sub) {
             list.remove(pos);
         }
         if list.is_empty() {
@@ -248,7 +267,7 @@ fn unsubscribe_channel(
 ) -> bool {
     let removed = kind.client_set(c).remove(channel);
     if removed {
-        remove_subscriber(kind.server_map(srv), channel, c.slot);
+        remove_subscriber(kind.server_map(srv), channel, Subscriber::of(c));
     }
     if notify {
         let n = kind.count(c);
@@ -284,7 +303,7 @@ fn subscribe_pattern(srv: &mut Server, c: &mut Client, pattern: &Bytes) -> bool 
             .patterns
             .entry(pattern.clone())
             .or_default()
-            .push(c.slot);
+            .push(Subscriber::of(c));
     }
     let n = c.pubsub.subscriptions_count();
     add_reply_confirmation(c, b"psubscribe", Some(pattern), n);
@@ -296,7 +315,7 @@ fn unsubscribe_pattern(srv: &mut Server, c: &mut Client, pattern: &[u8], notify:
     let pos = c.pubsub.patterns.iter().position(|p| p == pattern);
     if let Some(pos) = pos {
         c.pubsub.patterns.remove(pos);
-        remove_subscriber(&mut srv.pubsub.patterns, pattern, c.slot);
+        remove_subscriber(&mut srv.pubsub.patterns, pattern, Subscriber::of(c));
     }
     if notify {
         let n = c.pubsub.subscriptions_count();
@@ -330,7 +349,7 @@ pub fn free_client_pubsub_state(srv: &mut Server, c: &mut Client) {
         unsubscribe_all_channels(srv, c, false, Kind::Shard);
         unsubscribe_all_patterns(srv, c, false);
     }
-    srv.pubsub.pending.retain(|(s, _, _)| *s != c.slot);
+    srv.pubsub.pending.retain(|(id, _, _)| *id != c.id);
     c.flags &= !CLIENT_PUBSUB;
 }
 
@@ -463,19 +482,19 @@ impl<F: Fn(bool) -> Vec<u8>> SharedFrame<F> {
     }
 }
 
-/// Appends a frame to the subscriber in `slot`: the current client when it
-/// is that slot, else the client in the table, else (a client out of the
+/// Appends a frame to subscriber `sub`: the current client when it is that
+/// client, else the client in the table, else (a client out of the
 /// table running a command, whose protocol is not known here) both
 /// protocols' frames wait on the pending list. Then checks the client's
 /// output buffer limit. A client queued for closing gets nothing.
 fn deliver<F: Fn(bool) -> Vec<u8>>(
     srv: &mut Server,
     cur: &mut Option<&mut Client>,
-    slot: usize,
+    sub: Subscriber,
     frame: &mut SharedFrame<F>,
 ) {
     if let Some(c) = cur.as_deref_mut()
-        && c.slot == slot
+        && c.id == sub.id
     {
         if c.flags & CLIENT_CLOSE_ASAP == 0 {
             c.add_reply_pushing(frame.get(c.resp >= 3));
@@ -483,11 +502,20 @@ fn deliver<F: Fn(bool) -> Vec<u8>>(
         }
         return;
     }
-    let Some(mut c) = srv.take_client(slot) else {
-        let r2 = frame.get(false).to_vec();
-        let r3 = frame.get(true).to_vec();
-        srv.pubsub.pending.push((slot, r2, r3));
-        return;
+    let mut c = match srv.take_client(sub.slot) {
+        Some(c) if c.id == sub.id => c,
+        other => {
+            // Out of the table: its command is running. (A different
+            // client in the slot, such as a script's fake client, goes
+            // back untouched.)
+            if let Some(o) = other {
+                srv.put_client(o);
+            }
+            let r2 = frame.get(false).to_vec();
+            let r3 = frame.get(true).to_vec();
+            srv.pubsub.pending.push((sub.id, r2, r3));
+            return;
+        }
     };
     if c.flags & CLIENT_CLOSE_ASAP == 0 {
         c.add_reply_pushing(frame.get(c.resp >= 3));
@@ -519,8 +547,8 @@ pub fn pubsub_publish_message(
     if let Some(subs) = map.get(channel) {
         let mut frame =
             SharedFrame::new(|resp3| message_frame(resp3, kind.message_msg(), channel, msg));
-        for &slot in subs {
-            deliver(srv, &mut cur, slot, &mut frame);
+        for &sub in subs {
+            deliver(srv, &mut cur, sub, &mut frame);
             receivers += 1;
         }
     }
@@ -534,8 +562,8 @@ pub fn pubsub_publish_message(
             continue;
         }
         let mut frame = SharedFrame::new(|resp3| pmessage_frame(resp3, pattern, channel, msg));
-        for &slot in subs {
-            deliver(srv, &mut cur, slot, &mut frame);
+        for &sub in subs {
+            deliver(srv, &mut cur, sub, &mut frame);
             receivers += 1;
         }
     }
@@ -553,7 +581,7 @@ pub fn flush_pending_pushes(srv: &mut Server, c: &mut Client) {
     let mut i = 0;
     let mut any = false;
     while i < srv.pubsub.pending.len() {
-        if srv.pubsub.pending[i].0 == c.slot {
+        if srv.pubsub.pending[i].0 == c.id {
             let (_, r2, r3) = srv.pubsub.pending.remove(i);
             if c.flags & CLIENT_CLOSE_ASAP == 0 {
                 c.add_reply_pushing(if c.resp >= 3 { &r3 } else { &r2 });
@@ -608,7 +636,7 @@ const PUBSUB_HELP: &[&str] = &[
 
 /// The names in `map` matching `pat` (all without one), as an array
 /// (Redis `channelList`).
-fn channel_list(c: &mut Client, pat: Option<&[u8]>, map: &HashMap<Bytes, Vec<usize>>) {
+fn channel_list(c: &mut Client, pat: Option<&[u8]>, map: &HashMap<Bytes, Vec<Subscriber>>) {
     let names: Vec<&Bytes> = map
         .keys()
         .filter(|ch| pat.is_none_or(|p| crate::util::string_match(p, ch, false)))

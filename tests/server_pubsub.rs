@@ -514,3 +514,41 @@ fn keyspace_events_sorted_sets() {
         ],
     );
 }
+
+/// A RESP3 client subscribed to the events of its own writes gets them as
+/// push frames on the same connection. Compared with redis-server as a
+/// multiset per command: Redis 7.0 may put a push before the command's
+/// reply where rustredis puts it after (see `pubsub.rs`).
+#[test]
+fn keyspace_events_to_the_writing_resp3_client() {
+    let Some(oracle) = ServerProc::start_oracle(&[]) else {
+        return;
+    };
+    let ours = ServerProc::start(&[]);
+    let mut got: Vec<Vec<Vec<String>>> = Vec::new();
+    for srv in [&ours, &oracle] {
+        let mut c = srv.conn();
+        c.cmd(&[b"HELLO", b"3"]);
+        c.cmd(&[b"CONFIG", b"SET", b"notify-keyspace-events", b"KEA"]);
+        c.cmd(&[b"SUBSCRIBE", b"__keyevent@0__:set", b"__keyspace@0__:h"]);
+        c.read_reply();
+        let mut per_cmd = Vec::new();
+        for (cmd, frames) in [
+            (&[&b"SET"[..], b"k", b"v"][..], 2),
+            (&[&b"HSET"[..], b"h", b"f", b"v"][..], 2),
+            (&[&b"GET"[..], b"k"][..], 1),
+            (&[&b"DEL"[..], b"h"][..], 2),
+        ] {
+            c.send_raw(&encode_command(cmd));
+            let mut v: Vec<String> = (0..frames).map(|_| escape(&c.read_reply())).collect();
+            v.sort();
+            per_cmd.push(v);
+        }
+        assert!(drain(&mut c, Duration::from_millis(100)).is_empty());
+        got.push(per_cmd);
+    }
+    assert_eq!(
+        got[0], got[1],
+        "replies and pushes (ours, then redis-server)"
+    );
+}
