@@ -38,7 +38,8 @@ use bytes::Bytes;
 
 use crate::commands::Handler;
 use crate::networking::{
-    CLIENT_CLOSE_ASAP, CLIENT_DENY_BLOCKING, CLIENT_MULTI, CLIENT_PUBSUB, Client,
+    CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_DENY_BLOCKING, CLIENT_MULTI, CLIENT_PUBSUB,
+    Client,
 };
 use crate::resp;
 use crate::server::Server;
@@ -457,6 +458,10 @@ pub fn sunsubscribe_command(srv: &mut Server, c: &mut Client) {
 
 // ---- Publish ----
 
+/// A client closing after its last reply (QUIT) or queued for closing gets
+/// no more messages; it still counts as a receiver, as in Redis.
+const NO_MORE_OUTPUT: u64 = CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY;
+
 /// The per-protocol copies of one frame, each built on first use.
 struct SharedFrame<F: Fn(bool) -> Vec<u8>> {
     build: F,
@@ -486,7 +491,7 @@ impl<F: Fn(bool) -> Vec<u8>> SharedFrame<F> {
 /// client, else the client in the table, else (a client out of the
 /// table running a command, whose protocol is not known here) both
 /// protocols' frames wait on the pending list. Then checks the client's
-/// output buffer limit. A client queued for closing gets nothing.
+/// output buffer limit.
 fn deliver<F: Fn(bool) -> Vec<u8>>(
     srv: &mut Server,
     cur: &mut Option<&mut Client>,
@@ -496,7 +501,7 @@ fn deliver<F: Fn(bool) -> Vec<u8>>(
     if let Some(c) = cur.as_deref_mut()
         && c.id == sub.id
     {
-        if c.flags & CLIENT_CLOSE_ASAP == 0 {
+        if c.flags & NO_MORE_OUTPUT == 0 {
             c.add_reply_pushing(frame.get(c.resp >= 3));
             crate::networking::close_client_on_output_buffer_limit_reached(srv, c, true);
         }
@@ -517,7 +522,7 @@ fn deliver<F: Fn(bool) -> Vec<u8>>(
             return;
         }
     };
-    if c.flags & CLIENT_CLOSE_ASAP == 0 {
+    if c.flags & NO_MORE_OUTPUT == 0 {
         c.add_reply_pushing(frame.get(c.resp >= 3));
         srv.mark_pending_write(&mut c);
         crate::networking::close_client_on_output_buffer_limit_reached(srv, &mut c, true);
@@ -583,7 +588,7 @@ pub fn flush_pending_pushes(srv: &mut Server, c: &mut Client) {
     while i < srv.pubsub.pending.len() {
         if srv.pubsub.pending[i].0 == c.id {
             let (_, r2, r3) = srv.pubsub.pending.remove(i);
-            if c.flags & CLIENT_CLOSE_ASAP == 0 {
+            if c.flags & NO_MORE_OUTPUT == 0 {
                 c.add_reply_pushing(if c.resp >= 3 { &r3 } else { &r2 });
                 any = true;
             }
