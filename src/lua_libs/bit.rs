@@ -14,7 +14,7 @@
 //! converted as Lua converts them) is "bad argument #i to 'f' (number
 //! expected, got T)".
 
-use super::{set_fn, Args, LibError, LibResult};
+use super::{Args, LibError, LibResult, ret1, set_fn};
 use mlua::{Lua, MultiValue, Table, Value};
 
 /// LuaBitOp's `barg`: argument `i` as 32 bits.
@@ -29,7 +29,7 @@ fn barg(lua: &Lua, args: &Args, i: usize) -> Result<u32, LibError> {
 
 /// Returns a 32-bit result as the signed number LuaBitOp pushes.
 fn bret(b: u32) -> LibResult {
-    Ok(MultiValue::from_iter([Value::Number(b as i32 as f64)]))
+    ret1(Value::Number(b as i32 as f64))
 }
 
 fn unary(f: fn(u32) -> u32) -> impl Fn(&Lua, MultiValue) -> LibResult {
@@ -83,9 +83,7 @@ fn tohex(lua: &Lua, a: MultiValue) -> LibResult {
         *slot = digits[(b & 15) as usize];
         b >>= 4;
     }
-    Ok(MultiValue::from_iter([Value::String(
-        lua.create_string(&buf[..n])?,
-    )]))
+    ret1(Value::String(lua.create_string(&buf[..n])?))
 }
 
 /// Builds the `bit` table.

@@ -47,10 +47,10 @@
 //! and has no visible effect besides its value.
 
 use super::{
-    c_double_to_i32, fmt_g, lua_type_name, num_value, set_fn, Args, LibError,
-    LibResult, LUAI_MAXCSTACK,
+    Args, LUAI_MAXCSTACK, LibError, LibResult, c_double_to_i32, fmt_g, lua_type_name, num_value,
+    ret1, set_fn,
 };
-use mlua::{LightUserData, Lua, MultiValue, Table, Value};
+use mlua::{Function, LightUserData, Lua, MultiValue, Table, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -91,14 +91,20 @@ fn json_null() -> Value {
     Value::LightUserData(LightUserData(std::ptr::null_mut()))
 }
 
-/// Builds a cjson module table with fresh settings (the global `cjson`, and
-/// what `cjson.new()` returns): the functions, `null`, `_NAME` ("cjson")
-/// and `_VERSION` ("2.1.0").
+/// Builds the global `cjson` module table: the functions, `null`, `_NAME`
+/// ("cjson") and `_VERSION` ("2.1.0"), with fresh settings.
 pub fn new_module(lua: &Lua) -> mlua::Result<Table> {
+    let next: Function = lua.globals().raw_get("next")?;
+    new_module_with(lua, Rc::new(next))
+}
+
+/// A module table over `next` (Lua's own `next`, kept from load time so
+/// that objects are walked in Lua's order whatever scripts do to globals).
+fn new_module_with(lua: &Lua, next: Rc<Function>) -> mlua::Result<Table> {
     let cfg: Cfg = Rc::new(RefCell::new(JsonConfig::default()));
     let t = lua.create_table()?;
-    let c = cfg.clone();
-    set_fn(lua, &t, "encode", move |lua, a| json_encode(lua, &c, a))?;
+    let (c, n) = (cfg.clone(), next.clone());
+    set_fn(lua, &t, "encode", move |lua, a| json_encode(lua, &c, &n, a))?;
     let c = cfg.clone();
     set_fn(lua, &t, "decode", move |lua, a| json_decode(lua, &c, a))?;
     let c = cfg.clone();
@@ -109,55 +115,84 @@ pub fn new_module(lua: &Lua) -> mlua::Result<Table> {
     set_fn(lua, &t, "encode_max_depth", move |lua, a| {
         let args = arg_init(a, 1)?;
         let mut g = c.borrow_mut();
-        integer_option(lua, &args, 1, &mut g.encode_max_depth, 1, i32::MAX)
+        ret1(integer_option(
+            lua,
+            &args,
+            1,
+            &mut g.encode_max_depth,
+            1,
+            i32::MAX,
+        )?)
     })?;
     let c = cfg.clone();
     set_fn(lua, &t, "decode_max_depth", move |lua, a| {
         let args = arg_init(a, 1)?;
         let mut g = c.borrow_mut();
-        integer_option(lua, &args, 1, &mut g.decode_max_depth, 1, i32::MAX)
+        ret1(integer_option(
+            lua,
+            &args,
+            1,
+            &mut g.decode_max_depth,
+            1,
+            i32::MAX,
+        )?)
     })?;
     let c = cfg.clone();
     set_fn(lua, &t, "encode_number_precision", move |lua, a| {
         let args = arg_init(a, 1)?;
         let mut g = c.borrow_mut();
-        integer_option(lua, &args, 1, &mut g.encode_number_precision, 1, 14)
+        ret1(integer_option(
+            lua,
+            &args,
+            1,
+            &mut g.encode_number_precision,
+            1,
+            14,
+        )?)
     })?;
     let c = cfg.clone();
     set_fn(lua, &t, "encode_keep_buffer", move |lua, a| {
         let args = arg_init(a, 1)?;
         let mut g = c.borrow_mut();
-        enum_option(lua, &args, 1, &mut g.encode_keep_buffer, &["off", "on"])
+        ret1(enum_option(
+            lua,
+            &args,
+            1,
+            &mut g.encode_keep_buffer,
+            &["off", "on"],
+        )?)
     })?;
     let c = cfg.clone();
     set_fn(lua, &t, "encode_invalid_numbers", move |lua, a| {
         let args = arg_init(a, 1)?;
         let mut g = c.borrow_mut();
-        enum_option(
+        ret1(enum_option(
             lua,
             &args,
             1,
             &mut g.encode_invalid_numbers,
             &["off", "on", "null"],
-        )
+        )?)
     })?;
     let c = cfg;
     set_fn(lua, &t, "decode_invalid_numbers", move |lua, a| {
         let args = arg_init(a, 1)?;
         let mut g = c.borrow_mut();
-        enum_option(lua, &args, 1, &mut g.decode_invalid_numbers, &["off", "on"])
+        ret1(enum_option(
+            lua,
+            &args,
+            1,
+            &mut g.decode_invalid_numbers,
+            &["off", "on"],
+        )?)
     })?;
-    set_fn(lua, &t, "new", |lua, _a| {
-        Ok(MultiValue::from_iter([Value::Table(new_module(lua)?)]))
+    set_fn(lua, &t, "new", move |lua, _a| {
+        ret1(Value::Table(new_module_with(lua, next.clone())?))
     })?;
     t.raw_set("null", json_null())?;
     t.raw_set("_NAME", "cjson")?;
     t.raw_set("_VERSION", "2.1.0")?;
     Ok(t)
-}
-
-fn one(v: Value) -> LibResult {
-    Ok(MultiValue::from_iter([v]))
 }
 
 // ---- Configuration functions ----
@@ -182,7 +217,7 @@ fn integer_option(
     setting: &mut i32,
     min: i32,
     max: i32,
-) -> LibResult {
+) -> Result<Value, LibError> {
     if !args.is_none_or_nil(idx) {
         let value = args.check_integer(lua, idx)? as i32;
         if !(min <= value && value <= max) {
@@ -193,7 +228,7 @@ fn integer_option(
         }
         *setting = value;
     }
-    one(Value::Integer(*setting as i64))
+    Ok(Value::Integer(*setting as i64))
 }
 
 /// An enumerated setting whose option 1 is also `true` (and 0 `false`):
@@ -205,7 +240,7 @@ fn enum_option(
     idx: usize,
     setting: &mut i32,
     options: &[&str],
-) -> LibResult {
+) -> Result<Value, LibError> {
     match args.get(idx) {
         None | Some(Value::Nil) => {}
         Some(Value::Boolean(b)) => *setting = *b as i32,
@@ -227,10 +262,10 @@ fn enum_option(
         }
     }
     if *setting == 0 || *setting == 1 {
-        one(Value::Boolean(*setting == 1))
+        Ok(Value::Boolean(*setting == 1))
     } else {
         let name = options.get(*setting as usize).copied().unwrap_or("");
-        one(Value::String(lua.create_string(name)?))
+        Ok(Value::String(lua.create_string(name)?))
     }
 }
 
@@ -238,33 +273,35 @@ fn enum_option(
 fn cfg_encode_sparse_array(lua: &Lua, cfg: &Cfg, a: MultiValue) -> LibResult {
     let args = arg_init(a, 3)?;
     let mut g = cfg.borrow_mut();
-    let mut out = Vec::with_capacity(3);
-    out.extend(enum_option(lua, &args, 1, &mut g.encode_sparse_convert, &["off", "on"])?);
-    out.extend(integer_option(lua, &args, 2, &mut g.encode_sparse_ratio, 0, i32::MAX)?);
-    out.extend(integer_option(lua, &args, 3, &mut g.encode_sparse_safe, 0, i32::MAX)?);
-    Ok(MultiValue::from_iter(out))
+    let convert = enum_option(lua, &args, 1, &mut g.encode_sparse_convert, &["off", "on"])?;
+    let ratio = integer_option(lua, &args, 2, &mut g.encode_sparse_ratio, 0, i32::MAX)?;
+    let safe = integer_option(lua, &args, 3, &mut g.encode_sparse_safe, 0, i32::MAX)?;
+    Ok(MultiValue::from_iter([convert, ratio, safe]).into())
 }
 
 // ---- Encoding ----
 
 /// `cjson.encode(value)`: exactly one argument ("bad argument #1 to
 /// 'encode' (expected 1 argument)"); returns the JSON text.
-fn json_encode(lua: &Lua, cfg: &Cfg, a: MultiValue) -> LibResult {
+fn json_encode(lua: &Lua, cfg: &Cfg, next: &Function, a: MultiValue) -> LibResult {
     let args = Args::new(a);
     if args.top() != 1 {
         return Err(LibError::arg(1, "expected 1 argument"));
     }
     let cfg = cfg.borrow().clone();
     let value = args.0.into_iter().next().unwrap_or(Value::Nil);
-    let out = encode_value(&cfg, value)?;
-    one(Value::String(lua.create_string(&out)?))
+    let out = encode_value(lua, &cfg, next, value)?;
+    ret1(Value::String(lua.create_string(&out)?))
 }
 
-/// A table being written: an array (next index to write, largest index) or
-/// an object (its pairs in `next` order, next pair to write).
+/// A table being written. The tables themselves (and an object's last key)
+/// wait in Lua-side work tables indexed by depth, so that deep nesting
+/// does not hold one mlua reference per level.
 enum EncFrame {
-    Array { t: Table, next: i64, len: i64 },
-    Object { pairs: Vec<(Value, Value)>, next: usize },
+    /// Next index to write, and the largest index.
+    Array { next: i64, len: i64 },
+    /// Whether a key was written yet (the last key is in `keys[depth]`).
+    Object { started: bool },
 }
 
 impl EncFrame {
@@ -278,45 +315,81 @@ impl EncFrame {
     }
 }
 
-fn encode_value(cfg: &JsonConfig, root: Value) -> Result<Vec<u8>, LibError> {
+fn encode_value(
+    lua: &Lua,
+    cfg: &JsonConfig,
+    next_fn: &Function,
+    root: Value,
+) -> Result<Vec<u8>, LibError> {
     let mut out = Vec::new();
+    if !matches!(root, Value::Table(_)) {
+        append_scalar(cfg, &mut out, root)?;
+        return Ok(out);
+    }
+    let work = lua.create_table()?;
+    let keys = lua.create_table()?;
     let mut stack: Vec<EncFrame> = Vec::new();
     // Stack slots held by the C code: the argument, plus one or two per
     // enclosing table.
     let mut slots = 1usize;
     let mut pending = Some(root);
     loop {
-        if let Some(v) = pending.take() {
-            if let Some(frame) = append_value(cfg, &mut out, v, stack.len() + 1, slots)? {
+        match pending.take() {
+            Some(Value::Table(t)) => {
+                let depth = stack.len() + 1;
+                if depth > cfg.encode_max_depth as usize || slots + 3 > LUAI_MAXCSTACK {
+                    return Err(LibError::msg(format!(
+                        "Cannot serialise, excessive nesting ({depth})"
+                    )));
+                }
+                let len = array_length(cfg, &t)?;
+                work.raw_set(depth, t)?;
+                let frame = if len > 0 {
+                    out.push(b'[');
+                    EncFrame::Array {
+                        next: 1,
+                        len: len as i64,
+                    }
+                } else {
+                    out.push(b'{');
+                    EncFrame::Object { started: false }
+                };
                 slots += frame.slots();
                 stack.push(frame);
             }
+            Some(v) => append_scalar(cfg, &mut out, v)?,
+            None => {}
         }
+        let depth = stack.len();
         let Some(top) = stack.last_mut() else {
             return Ok(out);
         };
         match top {
-            EncFrame::Array { t, next, len } => {
-                if *next > *len {
-                    out.push(b']');
-                } else {
+            EncFrame::Array { next, len } => {
+                if *next <= *len {
                     if *next > 1 {
                         out.push(b',');
                     }
+                    let t: Table = work.raw_get(depth)?;
                     pending = Some(t.raw_get::<Value>(*next)?);
                     *next += 1;
                     continue;
                 }
+                out.push(b']');
             }
-            EncFrame::Object { pairs, next } => {
-                if *next >= pairs.len() {
-                    out.push(b'}');
+            EncFrame::Object { started } => {
+                let t: Table = work.raw_get(depth)?;
+                let key = if *started {
+                    keys.raw_get::<Value>(depth)?
                 } else {
-                    if *next > 0 {
+                    Value::Nil
+                };
+                let (k, v): (Value, Value) = next_fn.call((t, key))?;
+                if !k.is_nil() {
+                    if *started {
                         out.push(b',');
                     }
-                    let (k, v) = std::mem::replace(&mut pairs[*next], (Value::Nil, Value::Nil));
-                    *next += 1;
+                    *started = true;
                     match &k {
                         Value::String(s) => {
                             append_string(&mut out, &s.as_bytes());
@@ -331,30 +404,27 @@ fn encode_value(cfg: &JsonConfig, root: Value) -> Result<Vec<u8>, LibError> {
                             return Err(LibError::msg(format!(
                                 "Cannot serialise {}: table key must be a number or string",
                                 lua_type_name(other)
-                            )))
+                            )));
                         }
                     }
+                    keys.raw_set(depth, k)?;
                     pending = Some(v);
                     continue;
                 }
+                out.push(b'}');
+                keys.raw_set(depth, Value::Nil)?;
             }
         }
         // The table on top is complete.
+        work.raw_set(depth, Value::Nil)?;
         if let Some(f) = stack.pop() {
             slots -= f.slots();
         }
     }
 }
 
-/// Writes a scalar, or opens a table (writing its bracket) and returns its
-/// frame. `depth` is the nesting level the value would have as a table.
-fn append_value(
-    cfg: &JsonConfig,
-    out: &mut Vec<u8>,
-    v: Value,
-    depth: usize,
-    slots: usize,
-) -> Result<Option<EncFrame>, LibError> {
+/// Writes a value that is not a table.
+fn append_scalar(cfg: &JsonConfig, out: &mut Vec<u8>, v: Value) -> Result<(), LibError> {
     match v {
         Value::String(s) => append_string(out, &s.as_bytes()),
         Value::Integer(_) | Value::Number(_) => {
@@ -363,60 +433,33 @@ fn append_value(
         Value::Boolean(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
         Value::Nil => out.extend_from_slice(b"null"),
         Value::LightUserData(p) if p.0.is_null() => out.extend_from_slice(b"null"),
-        Value::Table(t) => {
-            if depth > cfg.encode_max_depth as usize || slots + 3 > LUAI_MAXCSTACK {
-                return Err(LibError::msg(format!(
-                    "Cannot serialise, excessive nesting ({depth})"
-                )));
-            }
-            let (len, pairs) = array_length(cfg, &t)?;
-            if len > 0 {
-                out.push(b'[');
-                return Ok(Some(EncFrame::Array {
-                    t,
-                    next: 1,
-                    len: len as i64,
-                }));
-            }
-            out.push(b'{');
-            return Ok(Some(EncFrame::Object { pairs, next: 0 }));
-        }
         other => {
             return Err(LibError::msg(format!(
                 "Cannot serialise {}: type not supported",
                 lua_type_name(&other)
-            )))
+            )));
         }
     }
-    Ok(None)
+    Ok(())
 }
 
 /// lua-cjson's array test: the largest positive integer key (as a C `int`)
 /// when every key is one, else -1 or less (an object). Sparse arrays are an
-/// error, or -1 when converting them to objects is on. Also returns the
-/// table's pairs, read once in `next` order for the object case.
-fn array_length(cfg: &JsonConfig, t: &Table) -> Result<(i32, Vec<(Value, Value)>), LibError> {
-    let mut pairs = Vec::new();
+/// error, or -1 when converting them to objects is on.
+fn array_length(cfg: &JsonConfig, t: &Table) -> Result<i32, LibError> {
     let mut max: i32 = 0;
     let mut items: i32 = 0;
-    let mut is_array = true;
-    for pair in t.clone().pairs::<Value, Value>() {
-        let (k, v) = pair?;
-        if is_array {
-            match num_value(&k) {
-                Some(n) if n != 0.0 && n.floor() == n && n >= 1.0 => {
-                    if n > max as f64 {
-                        max = c_double_to_i32(n);
-                    }
-                    items = items.wrapping_add(1);
+    for pair in t.pairs::<Value, Value>() {
+        let (k, _) = pair?;
+        match num_value(&k) {
+            Some(n) if n != 0.0 && n.floor() == n && n >= 1.0 => {
+                if n > max as f64 {
+                    max = c_double_to_i32(n);
                 }
-                _ => is_array = false,
+                items = items.wrapping_add(1);
             }
+            _ => return Ok(-1),
         }
-        pairs.push((k, v));
-    }
-    if !is_array {
-        return Ok((-1, pairs));
     }
     if cfg.encode_sparse_ratio > 0
         && max > items.wrapping_mul(cfg.encode_sparse_ratio)
@@ -427,9 +470,9 @@ fn array_length(cfg: &JsonConfig, t: &Table) -> Result<(i32, Vec<(Value, Value)>
                 "Cannot serialise table: excessively sparse array",
             ));
         }
-        return Ok((-1, pairs));
+        return Ok(-1);
     }
-    Ok((max, pairs))
+    Ok(max)
 }
 
 /// Appends `num` as lua-cjson does (see the module docs).
@@ -496,12 +539,14 @@ fn json_decode(lua: &Lua, cfg: &Cfg, a: MultiValue) -> LibResult {
     }
     let data = args.check_lstring(1)?;
     if data.len() >= 2 && (data[0] == 0 || data[1] == 0) {
-        return Err(LibError::msg("JSON parser does not support UTF-16 or UTF-32"));
+        return Err(LibError::msg(
+            "JSON parser does not support UTF-16 or UTF-32",
+        ));
     }
     let cfg = cfg.borrow().clone();
     let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
     let v = decode(lua, &cfg, &data[..end])?;
-    one(v)
+    ret1(v)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -782,13 +827,18 @@ fn parse_error(expected: &str, tok: &Token) -> LibError {
     ))
 }
 
-/// A table being filled: an array (next index) or an object (its key).
+/// A table being filled; the table itself waits in a Lua-side work table
+/// at its depth (see `EncFrame`).
 enum DecFrame {
-    Array { t: Table, next: i64 },
-    Object { t: Table, key: Value },
+    /// The next index.
+    Array { next: i64 },
+    /// The key whose value is being read.
+    Object { key: Vec<u8> },
 }
 
 impl DecFrame {
+    /// Lua stack slots the C decoder holds while reading a child: the
+    /// table, plus the key for objects.
     fn slots(&self) -> usize {
         match self {
             DecFrame::Array { .. } => 1,
@@ -803,9 +853,9 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
         pos: 0,
         invalid_numbers: cfg.decode_invalid_numbers != 0,
     };
+    let mut work: Option<Table> = None;
     let mut stack: Vec<DecFrame> = Vec::new();
     let mut slots = 1usize; // the argument
-    let mut depth: i64 = 0;
     let mut tok = p.next_token();
     loop {
         // `tok` is in value position.
@@ -816,9 +866,9 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
             Tok::Null => json_null(),
             Tok::ObjBegin | Tok::ArrBegin => {
                 let is_obj = tok.ty == Tok::ObjBegin;
-                depth += 1;
+                let depth = stack.len() + 1;
                 let need = if is_obj { 3 } else { 2 };
-                if depth > cfg.decode_max_depth as i64 || slots + need > LUAI_MAXCSTACK {
+                if depth > cfg.decode_max_depth as usize || slots + need > LUAI_MAXCSTACK {
                     return Err(LibError::msg(format!(
                         "Found too many nested data structures ({depth}) at character {}",
                         p.pos
@@ -828,19 +878,22 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
                 tok = p.next_token();
                 let close = if is_obj { Tok::ObjEnd } else { Tok::ArrEnd };
                 if tok.ty == close {
-                    depth -= 1;
                     Value::Table(t)
-                } else if is_obj {
-                    let key = object_key(lua, &mut p, &tok)?;
-                    let f = DecFrame::Object { t, key };
-                    slots += f.slots();
-                    stack.push(f);
-                    tok = p.next_token();
-                    continue;
                 } else {
-                    let f = DecFrame::Array { t, next: 1 };
-                    slots += f.slots();
-                    stack.push(f);
+                    let w = match &work {
+                        Some(w) => w,
+                        None => work.insert(lua.create_table()?),
+                    };
+                    w.raw_set(depth, t)?;
+                    let frame = if is_obj {
+                        let key = object_key(&mut p, &tok)?;
+                        tok = p.next_token();
+                        DecFrame::Object { key }
+                    } else {
+                        DecFrame::Array { next: 1 }
+                    };
+                    slots += frame.slots();
+                    stack.push(frame);
                     continue;
                 }
             }
@@ -848,15 +901,17 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
         };
         // Store `value` in its parent; close parents that end here.
         loop {
-            let Some(top) = stack.last_mut() else {
+            let depth = stack.len();
+            let (Some(top), Some(w)) = (stack.last_mut(), &work) else {
                 tok = p.next_token();
                 if tok.ty != Tok::End {
                     return Err(parse_error("the end", &tok));
                 }
                 return Ok(value);
             };
+            let t: Table = w.raw_get(depth)?;
             match top {
-                DecFrame::Array { t, next } => {
+                DecFrame::Array { next } => {
                     t.raw_set(*next, value)?;
                     *next += 1;
                     tok = p.next_token();
@@ -869,14 +924,14 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
                         _ => return Err(parse_error("comma or array end", &tok)),
                     }
                 }
-                DecFrame::Object { t, key } => {
-                    t.raw_set(std::mem::replace(key, Value::Nil), value)?;
+                DecFrame::Object { key } => {
+                    t.raw_set(lua.create_string(&*key)?, value)?;
                     tok = p.next_token();
                     match tok.ty {
                         Tok::ObjEnd => {}
                         Tok::Comma => {
                             tok = p.next_token();
-                            *key = object_key(lua, &mut p, &tok)?;
+                            *key = object_key(&mut p, &tok)?;
                             tok = p.next_token();
                             break;
                         }
@@ -885,29 +940,25 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
                 }
             }
             // The container on top is closed: it becomes the value.
-            let Some(f) = stack.pop() else {
-                return Err(LibError::msg("cjson: internal parser state"));
-            };
-            slots -= f.slots();
-            depth -= 1;
-            value = match f {
-                DecFrame::Array { t, .. } | DecFrame::Object { t, .. } => Value::Table(t),
-            };
+            w.raw_set(depth, Value::Nil)?;
+            if let Some(f) = stack.pop() {
+                slots -= f.slots();
+            }
+            value = Value::Table(t);
         }
     }
 }
 
 /// Checks `tok` is an object key followed by a colon; returns the key.
-fn object_key(lua: &Lua, p: &mut Parser, tok: &Token) -> Result<Value, LibError> {
+fn object_key(p: &mut Parser, tok: &Token) -> Result<Vec<u8>, LibError> {
     if tok.ty != Tok::String {
         return Err(parse_error("object key string", tok));
     }
-    let key = Value::String(lua.create_string(&tok.text)?);
     let colon = p.next_token();
     if colon.ty != Tok::Colon {
         return Err(parse_error("colon", &colon));
     }
-    Ok(key)
+    Ok(tok.text.clone())
 }
 
 #[cfg(test)]
@@ -925,7 +976,10 @@ mod tests {
             ("cjson.encode({1,2,3,{a=1}})", "[1,2,3,{\"a\":1}]"),
             ("cjson.encode({[1]=1,[5]=5})", "[1,null,null,null,5]"),
             ("cjson.encode({[2^40]=1})", "{\"1099511627776\":1}"),
-            ("cjson.encode({1, [2^40]=1})", "{\"1\":1,\"1099511627776\":1}"),
+            (
+                "cjson.encode({1, [2^40]=1})",
+                "{\"1\":1,\"1099511627776\":1}",
+            ),
             (
                 "cjson.encode({0.1, -0, 1e15, 123456789012345, 3.14159265358979, 1e-5, 2^53, -1.5e300})",
                 "[0.1,-0,1e+15,1.2345678901234e+14,3.1415926535898,1e-05,9.007199254741e+15,-1.5e+300]",

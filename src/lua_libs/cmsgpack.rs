@@ -28,8 +28,10 @@
 //! overflow gives Redis's "stack overflow (...)" messages; the decoder is
 //! iterative so deep input cannot overflow the Rust stack.
 
-use super::{c_double_to_i32, c_double_to_i64, num_value, set_fn, Args, LibError, LibResult,
-    LUAI_MAXCSTACK};
+use super::{
+    Args, LUAI_MAXCSTACK, LibError, LibOk, LibResult, c_double_to_i32, c_double_to_i64, num_value,
+    ret1, set_fn,
+};
 use mlua::{Lua, MultiValue, Table, Value};
 
 /// Tables nested this deep are packed as nil.
@@ -127,26 +129,28 @@ fn encode_value(buf: &mut Vec<u8>, v: Value, level: u32, sp: usize) -> Result<()
     Ok(())
 }
 
+/// Writes a table as an array when its keys are exactly 1..N, else as a
+/// map; like the C code it walks the table with `next` (once to classify,
+/// twice more for a map: count, then write), holding no per-entry state.
 fn encode_table(buf: &mut Vec<u8>, t: Table, level: u32, sp: usize) -> Result<(), LibError> {
     if sp + 2 > LUAI_MAXCSTACK {
         return Err(LibError::stack_overflow("in function table_is_an_array"));
     }
-    let mut pairs = Vec::new();
     let mut count: i64 = 0;
     let mut max: i64 = 0;
     let mut is_array = true;
-    for pair in t.clone().pairs::<Value, Value>() {
-        let (k, v) = pair?;
-        if is_array {
-            match num_value(&k) {
-                Some(n) if n > 0.0 && !n.is_infinite() && c_double_to_i32(n) as f64 == n => {
-                    max = max.max(n as i64);
-                    count += 1;
-                }
-                _ => is_array = false,
+    for pair in t.pairs::<Value, Value>() {
+        let (k, _) = pair?;
+        match num_value(&k) {
+            Some(n) if n > 0.0 && !n.is_infinite() && c_double_to_i32(n) as f64 == n => {
+                max = max.max(n as i64);
+                count += 1;
+            }
+            _ => {
+                is_array = false;
+                break;
             }
         }
-        pairs.push((k, v));
     }
     if is_array && max == count {
         if sp + 1 > LUAI_MAXCSTACK {
@@ -166,8 +170,14 @@ fn encode_table(buf: &mut Vec<u8>, t: Table, level: u32, sp: usize) -> Result<()
                 "in function mp_encode_lua_table_as_map",
             ));
         }
-        encode_header(buf, pairs.len(), 0x80, 0xde, 0xdf);
-        for (k, v) in pairs {
+        let mut len = 0usize;
+        for pair in t.pairs::<Value, Value>() {
+            pair?;
+            len += 1;
+        }
+        encode_header(buf, len, 0x80, 0xde, 0xdf);
+        for pair in t.pairs::<Value, Value>() {
+            let (k, v) = pair?;
             encode_value(buf, k, level + 1, sp + 3)?;
             encode_value(buf, v, level + 1, sp + 2)?;
         }
@@ -191,7 +201,7 @@ fn mp_pack(lua: &Lua, a: MultiValue) -> LibResult {
         // Arguments, the results so far, then this argument's copy.
         encode_value(&mut buf, v, 0, nargs + i + 1)?;
     }
-    Ok(MultiValue::from_iter([Value::String(lua.create_string(&buf)?)]))
+    ret1(Value::String(lua.create_string(&buf)?))
 }
 
 // ---- Unpacking ----
@@ -240,17 +250,18 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// A container being filled.
+/// A container being filled. The tables (and a map's pending key) wait in
+/// Lua-side work tables indexed by depth, so deep input does not hold one
+/// mlua reference per level.
 enum Frame {
     Array {
-        t: Table,
         remaining: usize,
         next: i64,
     },
+    /// `has_key`: the key is read and waits in `keys[depth]`.
     Map {
-        t: Table,
         remaining: usize,
-        key: Option<Value>,
+        has_key: bool,
     },
 }
 
@@ -304,9 +315,20 @@ fn read_item(lua: &Lua, c: &mut Cursor) -> Result<Item, DecodeError> {
     }
 }
 
+/// Lua-side storage for the containers being filled.
+struct Work {
+    tables: Table,
+    keys: Table,
+}
+
 /// Decodes one value; `sp` is the number of Lua stack slots in use before
 /// it (the C decoder's `lua_gettop`).
-fn decode_value(lua: &Lua, c: &mut Cursor, sp: usize) -> Result<Value, DecodeError> {
+fn decode_value(
+    lua: &Lua,
+    c: &mut Cursor,
+    sp: usize,
+    work: &mut Option<Work>,
+) -> Result<Value, DecodeError> {
     let mut stack: Vec<Frame> = Vec::new();
     // Stack slots in use when the next item is decoded.
     let mut s = sp;
@@ -319,8 +341,8 @@ fn decode_value(lua: &Lua, c: &mut Cursor, sp: usize) -> Result<Value, DecodeErr
                 "too many return values at once; use unpack_one or unpack_limit instead.",
             )));
         }
-        let mut value = match read_item(lua, c)? {
-            Item::Value(v) => v,
+        let (t, frame) = match read_item(lua, c)? {
+            Item::Value(v) => (v, None),
             Item::Array(n) => {
                 let t = lua.create_table()?;
                 if s + 2 > LUAI_MAXCSTACK {
@@ -328,40 +350,47 @@ fn decode_value(lua: &Lua, c: &mut Cursor, sp: usize) -> Result<Value, DecodeErr
                         "in function mp_decode_to_lua_array",
                     )));
                 }
-                if n == 0 {
-                    Value::Table(t)
-                } else {
-                    stack.push(Frame::Array {
-                        t,
-                        remaining: n,
-                        next: 1,
-                    });
-                    s += 2;
-                    continue;
-                }
+                let f = (n > 0).then_some(Frame::Array {
+                    remaining: n,
+                    next: 1,
+                });
+                (Value::Table(t), f)
             }
             Item::Map(n) => {
                 let t = lua.create_table()?;
-                if n == 0 {
-                    Value::Table(t)
-                } else {
-                    stack.push(Frame::Map {
-                        t,
-                        remaining: n,
-                        key: None,
-                    });
-                    s += 1;
-                    continue;
-                }
+                let f = (n > 0).then_some(Frame::Map {
+                    remaining: n,
+                    has_key: false,
+                });
+                (Value::Table(t), f)
             }
         };
+        if let Some(f) = frame {
+            s += match f {
+                Frame::Array { .. } => 2,
+                Frame::Map { .. } => 1,
+            };
+            stack.push(f);
+            let w = match work {
+                Some(w) => w,
+                None => work.insert(Work {
+                    tables: lua.create_table()?,
+                    keys: lua.create_table()?,
+                }),
+            };
+            w.tables.raw_set(stack.len(), t)?;
+            continue;
+        }
+        let mut value = t;
         // Store the finished value; close containers that are complete.
         loop {
-            let Some(top) = stack.last_mut() else {
+            let depth = stack.len();
+            let (Some(top), Some(w)) = (stack.last_mut(), work.as_ref()) else {
                 return Ok(value);
             };
             match top {
-                Frame::Array { t, remaining, next } => {
+                Frame::Array { remaining, next } => {
+                    let t: Table = w.tables.raw_get(depth)?;
                     t.raw_set(*next, value)?;
                     *next += 1;
                     *remaining -= 1;
@@ -369,56 +398,50 @@ fn decode_value(lua: &Lua, c: &mut Cursor, sp: usize) -> Result<Value, DecodeErr
                         break;
                     }
                 }
-                Frame::Map { t, remaining, key } => match key.take() {
-                    None => {
-                        *key = Some(value);
+                Frame::Map { remaining, has_key } => {
+                    if !*has_key {
+                        w.keys.raw_set(depth, value)?;
+                        *has_key = true;
                         s += 1;
                         break;
                     }
-                    Some(k) => {
-                        match &k {
-                            Value::Nil => {
-                                return Err(DecodeError::Raised(LibError::Raw(
-                                    b"table index is nil".to_vec(),
-                                )))
-                            }
-                            Value::Number(n) if n.is_nan() => {
-                                return Err(DecodeError::Raised(LibError::Raw(
-                                    b"table index is NaN".to_vec(),
-                                )))
-                            }
-                            _ => {}
+                    let k: Value = w.keys.raw_get(depth)?;
+                    match &k {
+                        Value::Nil => {
+                            return Err(DecodeError::Raised(LibError::Raw(
+                                b"table index is nil".to_vec(),
+                            )));
                         }
-                        t.raw_set(k, value)?;
-                        *remaining -= 1;
-                        if *remaining > 0 {
-                            s -= 1;
-                            break;
+                        Value::Number(n) if n.is_nan() => {
+                            return Err(DecodeError::Raised(LibError::Raw(
+                                b"table index is NaN".to_vec(),
+                            )));
                         }
+                        _ => {}
                     }
-                },
+                    let t: Table = w.tables.raw_get(depth)?;
+                    t.raw_set(k, value)?;
+                    w.keys.raw_set(depth, Value::Nil)?;
+                    *has_key = false;
+                    *remaining -= 1;
+                    if *remaining > 0 {
+                        s -= 1;
+                        break;
+                    }
+                }
             }
             // The container on top is complete.
-            let Some(f) = stack.pop() else {
-                return Err(DecodeError::BadFormat);
-            };
+            value = w.tables.raw_get(depth)?;
+            w.tables.raw_set(depth, Value::Nil)?;
+            stack.pop();
             s -= 2;
-            value = match f {
-                Frame::Array { t, .. } | Frame::Map { t, .. } => Value::Table(t),
-            };
         }
     }
 }
 
 /// lua-cmsgpack's `mp_unpack_full`: decodes up to `limit` values from byte
 /// `offset` (all of them when both are 0), with `base` stack slots in use.
-fn unpack_full(
-    lua: &Lua,
-    args: &Args,
-    base: usize,
-    limit: i64,
-    offset: i64,
-) -> LibResult {
+fn unpack_full(lua: &Lua, args: &Args, base: usize, limit: i64, offset: i64) -> LibResult {
     let data = args.check_lstring(1)?;
     let len = data.len();
     let decode_all = limit == 0 && offset == 0;
@@ -438,27 +461,33 @@ fn unpack_full(
         data: &data,
         pos: offset as usize,
     };
-    let mut out = Vec::new();
-    let mut cnt: i64 = 0;
-    while c.left() > 0 && cnt < limit {
-        match decode_value(lua, &mut c, base + out.len()) {
-            Ok(v) => out.push(v),
+    let results = lua.create_table()?;
+    // Results start at 2 when the offset goes first.
+    let first = if decode_all { 1 } else { 2 };
+    let mut work = None;
+    let mut cnt: usize = 0;
+    while c.left() > 0 && (cnt as i64) < limit {
+        match decode_value(lua, &mut c, base + cnt, &mut work) {
+            Ok(v) => results.raw_set(first + cnt, v)?,
             Err(DecodeError::Eof) => return Err(LibError::msg("Missing bytes in input.")),
-            Err(DecodeError::BadFormat) => {
-                return Err(LibError::msg("Bad data format in input."))
-            }
+            Err(DecodeError::BadFormat) => return Err(LibError::msg("Bad data format in input.")),
             Err(DecodeError::Raised(e)) => return Err(e),
         }
         cnt += 1;
     }
-    if !decode_all {
-        if base + out.len() + 1 > LUAI_MAXCSTACK {
-            return Err(LibError::stack_overflow("in function mp_unpack_full"));
-        }
-        let next = if c.left() == 0 { -1 } else { (len - c.left()) as i64 };
-        out.insert(0, Value::Integer(next));
+    if decode_all {
+        return Ok(LibOk::Packed(results, cnt));
     }
-    Ok(MultiValue::from_iter(out))
+    if base + cnt + 1 > LUAI_MAXCSTACK {
+        return Err(LibError::stack_overflow("in function mp_unpack_full"));
+    }
+    let next = if c.left() == 0 {
+        -1
+    } else {
+        (len - c.left()) as i64
+    };
+    results.raw_set(1, next)?;
+    Ok(LibOk::Packed(results, cnt + 1))
 }
 
 /// `cmsgpack.unpack(s)`.

@@ -24,8 +24,8 @@
 //! data", "offset must be 1 or greater", "option 's' has no fixed size".
 
 use super::{
-    c_double_to_i64, c_double_to_u64, set_fn, to_number, Args, LibError, LibResult,
-    LUAI_MAXCSTACK,
+    Args, LUAI_MAXCSTACK, LibError, LibOk, LibResult, c_double_to_i64, c_double_to_u64, ret1,
+    set_fn, to_number,
 };
 use mlua::{Lua, MultiValue, Table, Value};
 
@@ -147,7 +147,10 @@ fn controloptions(opt: u8, fmt: &mut Fmt, h: &mut Header) -> Result<(), LibError
 }
 
 fn is_int_opt(opt: u8) -> bool {
-    matches!(opt, b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I')
+    matches!(
+        opt,
+        b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I'
+    )
 }
 
 /// The format string: argument 1, up to its first NUL.
@@ -161,8 +164,11 @@ fn format_arg(args: &Args) -> Result<Vec<u8>, LibError> {
 
 /// `struct.pack(fmt, v1, v2, ...)`.
 fn b_pack(lua: &Lua, a: MultiValue) -> LibResult {
-    let args = Args::new(a);
+    let mut args = Args::new(a);
     let fs = format_arg(&args)?;
+    // The C code pushes a nil above the arguments before packing, so a
+    // missing argument right after the last one reads as nil.
+    args.0.push(Value::Nil);
     let mut fmt = Fmt { s: &fs, pos: 0 };
     let mut h = Header::new();
     let mut arg = 2usize;
@@ -233,7 +239,7 @@ fn b_pack(lua: &Lua, a: MultiValue) -> LibResult {
         }
         total = total.wrapping_add(size);
     }
-    Ok(MultiValue::from_iter([Value::String(lua.create_string(&out)?)]))
+    ret1(Value::String(lua.create_string(&out)?))
 }
 
 /// Reads an integer of `bytes.len()` bytes through a 64-bit accumulator.
@@ -269,7 +275,11 @@ fn b_unpack(lua: &Lua, a: MultiValue) -> LibResult {
     pos -= 1;
     let mut fmt = Fmt { s: &fs, pos: 0 };
     let mut h = Header::new();
-    let mut results: Vec<Value> = Vec::new();
+    // Results go straight to a Lua table (see `LibOk::Packed`); `prev` is
+    // the last one, which `c0` reads and takes back.
+    let results = lua.create_table()?;
+    let mut n: usize = 0;
+    let mut prev: Option<Value> = None;
     let too_short = || LibError::arg(2, "data string too short");
     while let Some(opt) = fmt.next_opt() {
         let mut size = optsize(opt, &mut fmt)?;
@@ -277,14 +287,14 @@ fn b_unpack(lua: &Lua, a: MultiValue) -> LibResult {
         if !(size <= ld && pos <= ld - size) {
             return Err(too_short());
         }
-        if args.top() + results.len() + 2 > LUAI_MAXCSTACK {
+        if args.top() + n + 2 > LUAI_MAXCSTACK {
             return Err(LibError::stack_overflow("too many results"));
         }
         match opt {
             _ if is_int_opt(opt) => {
                 let signed = opt.is_ascii_lowercase();
                 let v = getinteger(&data[pos..pos + size], h.endian, signed);
-                results.push(Value::Number(v));
+                push(&results, &mut n, &mut prev, Value::Number(v))?;
             }
             b'x' => {}
             b'f' => {
@@ -294,7 +304,7 @@ fn b_unpack(lua: &Lua, a: MultiValue) -> LibResult {
                     Endian::Little => f32::from_le_bytes(b),
                     Endian::Big => f32::from_be_bytes(b),
                 };
-                results.push(Value::Number(f as f64));
+                push(&results, &mut n, &mut prev, Value::Number(f as f64))?;
             }
             b'd' => {
                 let mut b = [0u8; 8];
@@ -303,35 +313,55 @@ fn b_unpack(lua: &Lua, a: MultiValue) -> LibResult {
                     Endian::Little => f64::from_le_bytes(b),
                     Endian::Big => f64::from_be_bytes(b),
                 };
-                results.push(Value::Number(d));
+                push(&results, &mut n, &mut prev, Value::Number(d))?;
             }
             b'c' => {
                 if size == 0 {
-                    let prev = results.last().and_then(|v| to_number(lua, v));
-                    let Some(n) = prev else {
+                    let prev_num = match (&prev, n) {
+                        (Some(v), 1..) => to_number(lua, v),
+                        _ => None,
+                    };
+                    let Some(len) = prev_num else {
                         return Err(LibError::msg("format 'c0' needs a previous size"));
                     };
-                    size = c_double_to_u64(n) as usize;
-                    results.pop();
+                    size = c_double_to_u64(len) as usize;
+                    results.raw_set(n, Value::Nil)?;
+                    n -= 1;
+                    prev = None;
                     if !(size <= ld && pos <= ld - size) {
                         return Err(too_short());
                     }
                 }
-                results.push(Value::String(lua.create_string(&data[pos..pos + size])?));
+                let v = Value::String(lua.create_string(&data[pos..pos + size])?);
+                push(&results, &mut n, &mut prev, v)?;
             }
             b's' => {
                 let Some(e) = data[pos..].iter().position(|&b| b == 0) else {
                     return Err(LibError::msg("unfinished string in data"));
                 };
-                results.push(Value::String(lua.create_string(&data[pos..pos + e])?));
+                let v = Value::String(lua.create_string(&data[pos..pos + e])?);
+                push(&results, &mut n, &mut prev, v)?;
                 size = e + 1;
             }
             _ => controloptions(opt, &mut fmt, &mut h)?,
         }
         pos = pos.wrapping_add(size);
     }
-    results.push(Value::Integer(pos.wrapping_add(1) as u64 as i64));
-    Ok(MultiValue::from_iter(results))
+    results.raw_set(n + 1, Value::Integer(pos.wrapping_add(1) as u64 as i64))?;
+    Ok(LibOk::Packed(results, n + 1))
+}
+
+/// Appends an unpacked value to the results.
+fn push(
+    results: &Table,
+    n: &mut usize,
+    prev: &mut Option<Value>,
+    v: Value,
+) -> Result<(), LibError> {
+    *n += 1;
+    results.raw_set(*n, v.clone())?;
+    *prev = Some(v);
+    Ok(())
 }
 
 /// `struct.size(fmt)`.
@@ -354,7 +384,7 @@ fn b_size(_lua: &Lua, a: MultiValue) -> LibResult {
         }
         pos = pos.wrapping_add(size);
     }
-    Ok(MultiValue::from_iter([Value::Integer(pos as u64 as i64)]))
+    ret1(Value::Integer(pos as u64 as i64))
 }
 
 /// Builds the `struct` table.

@@ -117,8 +117,30 @@ impl From<mlua::Error> for LibError {
     }
 }
 
-/// The result of a library function: the values it returns to Lua.
-pub(crate) type LibResult = Result<MultiValue, LibError>;
+/// What a library function returns to Lua.
+pub(crate) enum LibOk {
+    /// A few values, returned as they are.
+    Values(MultiValue),
+    /// `t[1..=n]`, for results that may be many: an mlua callback cannot
+    /// return thousands of values (nor hold thousands of references), while
+    /// a C function may return up to `LUAI_MAXCSTACK` values; the trampoline
+    /// pushes them from the table.
+    Packed(Table, usize),
+}
+
+impl From<MultiValue> for LibOk {
+    fn from(v: MultiValue) -> Self {
+        LibOk::Values(v)
+    }
+}
+
+/// The result of a library function.
+pub(crate) type LibResult = Result<LibOk, LibError>;
+
+/// Returns one value.
+pub(crate) fn ret1(v: Value) -> LibResult {
+    Ok(LibOk::Values(MultiValue::from_iter([v])))
+}
 
 /// Address whose only use is to be unique: the failure sentinel is a light
 /// userdata pointing here.
@@ -130,19 +152,20 @@ fn failure_sentinel() -> Value {
     ))
 }
 
-/// Raises the error a library function returned: calls the
-/// implementation in upvalue 1 with all arguments; when it returns
-/// `(upvalue 2, kind, message)` raises the error described by `kind`
-/// (a number: `luaL_argerror` with that argument index; `true`:
-/// `luaL_error`-style message with the caller's position; `false`: the
-/// message as is). Otherwise returns the implementation's results.
+/// Calls the implementation in upvalue 1 with all arguments and returns
+/// its results, except when they are `(upvalue 2, x, y)`:
+/// * `x` a number: raises `luaL_argerror(x, y)`;
+/// * `x` true: raises `y` prefixed with the caller's position (`luaL_error`);
+/// * `x` false: raises `y` as is;
+/// * `x` a table: returns `x[1..=y]` (see [`LibOk::Packed`]).
 #[allow(unsafe_code)]
 unsafe extern "C-unwind" fn lib_trampoline(l: *mut mlua::ffi::lua_State) -> c_int {
     use mlua::ffi;
     // SAFETY: `l` is the running Lua state calling this C closure, which was
     // made by `make_lib_function` with exactly two upvalues. A C function is
     // guaranteed LUA_MINSTACK (20) free slots, and at most 2 extra slots are
-    // pushed here beyond what `lua_call` leaves. This frame owns no Rust
+    // pushed here beyond what `lua_call` leaves, except for packed results,
+    // whose room is reserved with `luaL_checkstack` first. This frame owns no Rust
     // values with destructors, so the `longjmp` of `lua_error` /
     // `luaL_argerror` out of it skips nothing; the error message string stays
     // on the stack (so the pointer from `lua_tolstring` is valid) until the
@@ -159,6 +182,19 @@ unsafe extern "C-unwind" fn lib_trampoline(l: *mut mlua::ffi::lua_State) -> c_in
                     let narg = ffi::lua_tointeger(l, 2) as c_int;
                     let msg = ffi::lua_tolstring(l, 3, std::ptr::null_mut());
                     return ffi::luaL_argerror(l, narg, msg);
+                }
+                ffi::LUA_TTABLE => {
+                    let n = ffi::lua_tointeger(l, 3).max(0) as c_int;
+                    ffi::lua_pushvalue(l, 2);
+                    ffi::lua_replace(l, 1);
+                    ffi::lua_settop(l, 1);
+                    // Lua 5.1's own luaL_checkstack (mlua-sys's `luaL_checkstack`
+                    // asks for 20 extra slots, as Lua 5.2+ does).
+                    ffi::luaL_checkstack_(l, n, c"too many results".as_ptr());
+                    for i in 1..=n {
+                        ffi::lua_rawgeti(l, 1, i as _);
+                    }
+                    return n;
                 }
                 ffi::LUA_TBOOLEAN if ffi::lua_toboolean(l, 2) != 0 => {
                     ffi::luaL_where(l, 1);
@@ -185,7 +221,12 @@ where
 {
     let imp = lua.create_function(move |lua, args: MultiValue| {
         Ok(match f(lua, args) {
-            Ok(v) => v,
+            Ok(LibOk::Values(v)) => v,
+            Ok(LibOk::Packed(t, n)) => MultiValue::from_iter([
+                failure_sentinel(),
+                Value::Table(t),
+                Value::Integer(n as i64),
+            ]),
             Err(e) => {
                 let (kind, msg) = match e {
                     LibError::Arg(n, m) => (Value::Integer(n as i64), m),
@@ -233,11 +274,7 @@ impl Args {
 
     /// The value at `i` (1-based), `None` when absent ("no value").
     pub(crate) fn get(&self, i: usize) -> Option<&Value> {
-        if i == 0 {
-            None
-        } else {
-            self.0.get(i - 1)
-        }
+        if i == 0 { None } else { self.0.get(i - 1) }
     }
 
     /// `lua_isnoneornil`.
@@ -509,7 +546,10 @@ mod tests {
     fn globals_are_installed() {
         let lua = lua();
         assert_eq!(
-            eval(&lua, "return type(cjson)..type(cmsgpack)..type(bit)..type(struct)"),
+            eval(
+                &lua,
+                "return type(cjson)..type(cmsgpack)..type(bit)..type(struct)"
+            ),
             b"tabletabletabletable"
         );
     }
@@ -532,6 +572,54 @@ mod tests {
         assert_eq!(
             err(&lua, "cjson.decode('x')"),
             "user_script:1: Expected value but found invalid token at character 1"
+        );
+    }
+}
+
+/// Every case of `testdata/oracle_cases.txt` (a Lua expression or, after
+/// `!`, a function body, and what redis-server 7.0.15 returned for it
+/// through the file's prelude) must give the same text here.
+#[cfg(test)]
+mod oracle_cases {
+    use super::test_util::{eval, lua};
+
+    const CASES: &str = include_str!("testdata/oracle_cases.txt");
+
+    #[test]
+    fn match_redis() {
+        let mut lines = CASES.lines();
+        let prelude = lines
+            .next()
+            .and_then(|l| l.strip_prefix("PRELUDE\t"))
+            .expect("prelude line");
+        let mut failures = Vec::new();
+        let mut n = 0;
+        for line in lines {
+            let Some((case, want)) = line.split_once('\t') else {
+                continue;
+            };
+            n += 1;
+            // A fresh state per case, as configuration calls persist.
+            let lua = lua();
+            let body = match case.strip_prefix('!') {
+                Some(b) => b.to_string(),
+                None => format!("return {case}"),
+            };
+            let script = format!("{prelude} return run(function() {body} end)");
+            let got = eval(&lua, &script);
+            if got != want.as_bytes() {
+                failures.push(format!(
+                    "case: {case}\n want: {want}\n  got: {}",
+                    String::from_utf8_lossy(&got)
+                ));
+            }
+        }
+        assert!(n > 400, "only {n} cases");
+        assert!(
+            failures.is_empty(),
+            "{} of {n} cases differ:\n{}",
+            failures.len(),
+            failures.join("\n")
         );
     }
 }
