@@ -70,12 +70,9 @@ fn tohex(lua: &Lua, a: MultiValue) -> LibResult {
     };
     let mut digits: &[u8; 16] = b"0123456789abcdef";
     if n < 0 {
-        n = n.wrapping_neg();
+        // -(-2^31) overflows; Redis's build treats it as "more than 8".
+        n = n.checked_neg().unwrap_or(i32::MAX);
         digits = b"0123456789ABCDEF";
-    }
-    if n == i32::MIN {
-        // LuaBitOp would ask Lua for a string of 2^64 - 2^31 bytes.
-        return Err(LibError::Raw(b"not enough memory".to_vec()));
     }
     let n = n.min(8) as usize;
     let mut buf = [0u8; 8];
