@@ -294,14 +294,27 @@ fn json_encode(lua: &Lua, cfg: &Cfg, next: &Function, a: MultiValue) -> LibResul
     ret1(Value::String(lua.create_string(&out)?))
 }
 
-/// A table being written. The tables themselves (and an object's last key)
-/// wait in Lua-side work tables indexed by depth, so that deep nesting
-/// does not hold one mlua reference per level.
+/// How many mlua references the encoder and decoder may hold for their
+/// frames. mlua on Lua 5.1 keeps every live reference on an auxiliary Lua
+/// stack limited to `LUAI_MAXCSTACK` slots, shared with the rest of the
+/// server; past this budget, tables wait in a Lua-side work table instead.
+pub(crate) const REF_BUDGET: usize = 2048;
+
+/// Where a frame's table is: held, or in the work table at its depth.
+type Held = Option<Table>;
+
+/// A table being written.
 enum EncFrame {
     /// Next index to write, and the largest index.
-    Array { next: i64, len: i64 },
-    /// Whether a key was written yet (the last key is in `keys[depth]`).
-    Object { started: bool },
+    Array { t: Held, next: i64, len: i64 },
+    /// An object whose pairs were read up front (within the budget).
+    Pairs {
+        pairs: Vec<(Value, Value)>,
+        next: usize,
+    },
+    /// A large object, walked with Lua's `next`; the last key waits in
+    /// `keys[depth]`.
+    Walk { t: Held, started: bool },
 }
 
 impl EncFrame {
@@ -310,8 +323,44 @@ impl EncFrame {
     fn slots(&self) -> usize {
         match self {
             EncFrame::Array { .. } => 1,
-            EncFrame::Object { .. } => 2,
+            _ => 2,
         }
+    }
+
+    /// mlua references this frame holds.
+    fn refs(&self) -> usize {
+        match self {
+            EncFrame::Array { t, .. } | EncFrame::Walk { t, .. } => t.is_some() as usize,
+            EncFrame::Pairs { pairs, .. } => 2 * pairs.len(),
+        }
+    }
+}
+
+/// Lua-side storage for frames beyond the reference budget.
+struct EncWork {
+    tables: Table,
+    keys: Table,
+}
+
+fn enc_work<'a>(lua: &Lua, w: &'a mut Option<EncWork>) -> mlua::Result<&'a EncWork> {
+    if w.is_none() {
+        *w = Some(EncWork {
+            tables: lua.create_table()?,
+            keys: lua.create_table()?,
+        });
+    }
+    match w {
+        Some(w) => Ok(w),
+        None => Err(mlua::Error::runtime("cjson: work table")),
+    }
+}
+
+/// Reads a frame's table.
+fn held(t: &Held, work: &Option<EncWork>, depth: usize) -> mlua::Result<Table> {
+    match (t, work) {
+        (Some(t), _) => Ok(t.clone()),
+        (None, Some(w)) => w.tables.raw_get(depth),
+        (None, None) => Err(mlua::Error::runtime("cjson: lost table")),
     }
 }
 
@@ -322,13 +371,9 @@ fn encode_value(
     root: Value,
 ) -> Result<Vec<u8>, LibError> {
     let mut out = Vec::new();
-    if !matches!(root, Value::Table(_)) {
-        append_scalar(cfg, &mut out, root)?;
-        return Ok(out);
-    }
-    let work = lua.create_table()?;
-    let keys = lua.create_table()?;
+    let mut work: Option<EncWork> = None;
     let mut stack: Vec<EncFrame> = Vec::new();
+    let mut refs = 0usize;
     // Stack slots held by the C code: the argument, plus one or two per
     // enclosing table.
     let mut slots = 1usize;
@@ -343,17 +388,25 @@ fn encode_value(
                     )));
                 }
                 let len = array_length(cfg, &t)?;
-                work.raw_set(depth, t)?;
                 let frame = if len > 0 {
                     out.push(b'[');
+                    let t = hold(lua, t, refs, &mut work, depth)?;
                     EncFrame::Array {
+                        t,
                         next: 1,
                         len: len as i64,
                     }
                 } else {
                     out.push(b'{');
-                    EncFrame::Object { started: false }
+                    match collect_pairs(&t, REF_BUDGET.saturating_sub(refs))? {
+                        Some(pairs) => EncFrame::Pairs { pairs, next: 0 },
+                        None => EncFrame::Walk {
+                            t: hold(lua, t, refs, &mut work, depth)?,
+                            started: false,
+                        },
+                    }
                 };
+                refs += frame.refs();
                 slots += frame.slots();
                 stack.push(frame);
             }
@@ -365,62 +418,114 @@ fn encode_value(
             return Ok(out);
         };
         match top {
-            EncFrame::Array { next, len } => {
+            EncFrame::Array { t, next, len } => {
                 if *next <= *len {
                     if *next > 1 {
                         out.push(b',');
                     }
-                    let t: Table = work.raw_get(depth)?;
+                    let t = held(t, &work, depth)?;
                     pending = Some(t.raw_get::<Value>(*next)?);
                     *next += 1;
                     continue;
                 }
                 out.push(b']');
             }
-            EncFrame::Object { started } => {
-                let t: Table = work.raw_get(depth)?;
+            EncFrame::Pairs { pairs, next } => {
+                if let Some(slot) = pairs.get_mut(*next) {
+                    let (k, v) = std::mem::replace(slot, (Value::Nil, Value::Nil));
+                    if *next > 0 {
+                        out.push(b',');
+                    }
+                    *next += 1;
+                    append_key(cfg, &mut out, &k)?;
+                    pending = Some(v);
+                    continue;
+                }
+                out.push(b'}');
+            }
+            EncFrame::Walk { t, started } => {
+                let table = held(t, &work, depth)?;
+                let w = enc_work(lua, &mut work)?;
                 let key = if *started {
-                    keys.raw_get::<Value>(depth)?
+                    w.keys.raw_get::<Value>(depth)?
                 } else {
                     Value::Nil
                 };
-                let (k, v): (Value, Value) = next_fn.call((t, key))?;
+                let (k, v): (Value, Value) = next_fn.call((table, key))?;
                 if !k.is_nil() {
                     if *started {
                         out.push(b',');
                     }
                     *started = true;
-                    match &k {
-                        Value::String(s) => {
-                            append_string(&mut out, &s.as_bytes());
-                            out.push(b':');
-                        }
-                        Value::Integer(_) | Value::Number(_) => {
-                            out.push(b'"');
-                            append_number(cfg, &mut out, num_value(&k).unwrap_or(0.0))?;
-                            out.extend_from_slice(b"\":");
-                        }
-                        other => {
-                            return Err(LibError::msg(format!(
-                                "Cannot serialise {}: table key must be a number or string",
-                                lua_type_name(other)
-                            )));
-                        }
-                    }
-                    keys.raw_set(depth, k)?;
+                    append_key(cfg, &mut out, &k)?;
+                    w.keys.raw_set(depth, k)?;
                     pending = Some(v);
                     continue;
                 }
                 out.push(b'}');
-                keys.raw_set(depth, Value::Nil)?;
+                w.keys.raw_set(depth, Value::Nil)?;
             }
         }
         // The table on top is complete.
-        work.raw_set(depth, Value::Nil)?;
         if let Some(f) = stack.pop() {
+            refs -= f.refs();
             slots -= f.slots();
+            if let (EncFrame::Array { t: None, .. } | EncFrame::Walk { t: None, .. }, Some(w)) =
+                (&f, &work)
+            {
+                w.tables.raw_set(depth, Value::Nil)?;
+            }
         }
     }
+}
+
+/// Keeps `t` in the frame when the budget allows, else in the work table.
+fn hold(
+    lua: &Lua,
+    t: Table,
+    refs: usize,
+    work: &mut Option<EncWork>,
+    depth: usize,
+) -> mlua::Result<Held> {
+    if refs < REF_BUDGET {
+        return Ok(Some(t));
+    }
+    enc_work(lua, work)?.tables.raw_set(depth, t)?;
+    Ok(None)
+}
+
+/// The pairs of `t` in `next` order, when they fit in `budget` references.
+fn collect_pairs(t: &Table, budget: usize) -> mlua::Result<Option<Vec<(Value, Value)>>> {
+    let mut pairs = Vec::new();
+    for pair in t.pairs::<Value, Value>() {
+        if 2 * (pairs.len() + 1) > budget {
+            return Ok(None);
+        }
+        pairs.push(pair?);
+    }
+    Ok(Some(pairs))
+}
+
+/// Writes an object key and its colon.
+fn append_key(cfg: &JsonConfig, out: &mut Vec<u8>, k: &Value) -> Result<(), LibError> {
+    match k {
+        Value::String(s) => {
+            append_string(out, &s.as_bytes());
+            out.push(b':');
+        }
+        Value::Integer(_) | Value::Number(_) => {
+            out.push(b'"');
+            append_number(cfg, out, num_value(k).unwrap_or(0.0))?;
+            out.extend_from_slice(b"\":");
+        }
+        other => {
+            return Err(LibError::msg(format!(
+                "Cannot serialise {}: table key must be a number or string",
+                lua_type_name(other)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Writes a value that is not a table.
@@ -827,9 +932,14 @@ fn parse_error(expected: &str, tok: &Token) -> LibError {
     ))
 }
 
-/// A table being filled; the table itself waits in a Lua-side work table
-/// at its depth (see `EncFrame`).
-enum DecFrame {
+/// A table being filled: held in the frame within [`REF_BUDGET`], else in
+/// a Lua-side work table at its depth.
+struct DecFrame {
+    t: Held,
+    kind: DecKind,
+}
+
+enum DecKind {
     /// The next index.
     Array { next: i64 },
     /// The key whose value is being read.
@@ -840,9 +950,9 @@ impl DecFrame {
     /// Lua stack slots the C decoder holds while reading a child: the
     /// table, plus the key for objects.
     fn slots(&self) -> usize {
-        match self {
-            DecFrame::Array { .. } => 1,
-            DecFrame::Object { .. } => 2,
+        match self.kind {
+            DecKind::Array { .. } => 1,
+            DecKind::Object { .. } => 2,
         }
     }
 }
@@ -880,18 +990,24 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
                 if tok.ty == close {
                     Value::Table(t)
                 } else {
-                    let w = match &work {
-                        Some(w) => w,
-                        None => work.insert(lua.create_table()?),
+                    let t = if depth <= REF_BUDGET {
+                        Some(t)
+                    } else {
+                        let w = match &work {
+                            Some(w) => w,
+                            None => work.insert(lua.create_table()?),
+                        };
+                        w.raw_set(depth, t)?;
+                        None
                     };
-                    w.raw_set(depth, t)?;
-                    let frame = if is_obj {
+                    let kind = if is_obj {
                         let key = object_key(&mut p, &tok)?;
                         tok = p.next_token();
-                        DecFrame::Object { key }
+                        DecKind::Object { key }
                     } else {
-                        DecFrame::Array { next: 1 }
+                        DecKind::Array { next: 1 }
                     };
+                    let frame = DecFrame { t, kind };
                     slots += frame.slots();
                     stack.push(frame);
                     continue;
@@ -902,16 +1018,20 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
         // Store `value` in its parent; close parents that end here.
         loop {
             let depth = stack.len();
-            let (Some(top), Some(w)) = (stack.last_mut(), &work) else {
+            let Some(top) = stack.last_mut() else {
                 tok = p.next_token();
                 if tok.ty != Tok::End {
                     return Err(parse_error("the end", &tok));
                 }
                 return Ok(value);
             };
-            let t: Table = w.raw_get(depth)?;
-            match top {
-                DecFrame::Array { next } => {
+            let t: Table = match (&top.t, &work) {
+                (Some(t), _) => t.clone(),
+                (None, Some(w)) => w.raw_get(depth)?,
+                (None, None) => return Err(LibError::msg("cjson: lost table")),
+            };
+            match &mut top.kind {
+                DecKind::Array { next } => {
                     t.raw_set(*next, value)?;
                     *next += 1;
                     tok = p.next_token();
@@ -924,7 +1044,7 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
                         _ => return Err(parse_error("comma or array end", &tok)),
                     }
                 }
-                DecFrame::Object { key } => {
+                DecKind::Object { key } => {
                     t.raw_set(lua.create_string(&*key)?, value)?;
                     tok = p.next_token();
                     match tok.ty {
@@ -940,9 +1060,11 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
                 }
             }
             // The container on top is closed: it becomes the value.
-            w.raw_set(depth, Value::Nil)?;
             if let Some(f) = stack.pop() {
                 slots -= f.slots();
+                if let (None, Some(w)) = (&f.t, &work) {
+                    w.raw_set(depth, Value::Nil)?;
+                }
             }
             value = Value::Table(t);
         }

@@ -289,7 +289,7 @@ fn read_item(lua: &Lua, c: &mut Cursor) -> Result<Item, DecodeError> {
         0xc2 => Ok(Item::Value(Value::Boolean(false))),
         0xca => num(f32::from_bits(c.be(4)? as u32) as f64),
         0xcb => num(f64::from_bits(c.be(8)?)),
-        0xd9 | 0xda | 0xdb => {
+        0xd9..=0xdb => {
             let n = match b {
                 0xd9 => 1,
                 0xda => 2,
@@ -330,6 +330,9 @@ fn decode_value(
     work: &mut Option<Work>,
 ) -> Result<Value, DecodeError> {
     let mut stack: Vec<Frame> = Vec::new();
+    // The tables of the first `REF_BUDGET` frames; deeper ones wait in
+    // `work.tables`.
+    let mut held: Vec<Value> = Vec::new();
     // Stack slots in use when the next item is decoded.
     let mut s = sp;
     loop {
@@ -378,7 +381,11 @@ fn decode_value(
                     keys: lua.create_table()?,
                 }),
             };
-            w.tables.raw_set(stack.len(), t)?;
+            if stack.len() <= super::cjson::REF_BUDGET {
+                held.push(t);
+            } else {
+                w.tables.raw_set(stack.len(), t)?;
+            }
             continue;
         }
         let mut value = t;
@@ -390,7 +397,7 @@ fn decode_value(
             };
             match top {
                 Frame::Array { remaining, next } => {
-                    let t: Table = w.tables.raw_get(depth)?;
+                    let t: Table = frame_table(&held, w, depth)?;
                     t.raw_set(*next, value)?;
                     *next += 1;
                     *remaining -= 1;
@@ -419,7 +426,7 @@ fn decode_value(
                         }
                         _ => {}
                     }
-                    let t: Table = w.tables.raw_get(depth)?;
+                    let t: Table = frame_table(&held, w, depth)?;
                     t.raw_set(k, value)?;
                     w.keys.raw_set(depth, Value::Nil)?;
                     *has_key = false;
@@ -431,11 +438,24 @@ fn decode_value(
                 }
             }
             // The container on top is complete.
-            value = w.tables.raw_get(depth)?;
-            w.tables.raw_set(depth, Value::Nil)?;
+            value = if depth <= held.len() {
+                held.pop().unwrap_or(Value::Nil)
+            } else {
+                let v = w.tables.raw_get(depth)?;
+                w.tables.raw_set(depth, Value::Nil)?;
+                v
+            };
             stack.pop();
             s -= 2;
         }
+    }
+}
+
+/// The table of the frame at `depth` (1-based).
+fn frame_table(held: &[Value], w: &Work, depth: usize) -> mlua::Result<Table> {
+    match held.get(depth - 1) {
+        Some(Value::Table(t)) => Ok(t.clone()),
+        _ => w.tables.raw_get(depth),
     }
 }
 

@@ -375,7 +375,7 @@ pub(crate) fn to_number(lua: &Lua, v: &Value) -> Option<f64> {
 /// C's `(long)d` on x86-64 (`cvttsd2si`): truncation toward zero, and
 /// `i64::MIN` for NaN and values out of range.
 pub(crate) fn c_double_to_i64(d: f64) -> i64 {
-    if d.is_nan() || d >= 9_223_372_036_854_775_808.0 || d < -9_223_372_036_854_775_808.0 {
+    if d.is_nan() || !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&d) {
         i64::MIN
     } else {
         d as i64
@@ -421,10 +421,9 @@ pub(crate) fn fmt_g(x: f64, prec: usize) -> String {
         0
     } else {
         let e = format!("{:.*e}", p - 1, x);
-        match e.rsplit_once('e').and_then(|(_, x)| x.parse::<i32>().ok()) {
-            Some(v) => v,
-            None => 0,
-        }
+        e.rsplit_once('e')
+            .and_then(|(_, x)| x.parse::<i32>().ok())
+            .unwrap_or_default()
     };
     if exp < -4 || exp >= p as i32 {
         let e = format!("{:.*e}", p - 1, x);
@@ -514,7 +513,7 @@ mod tests {
         assert_eq!(fmt_g(0.0, 14), "0");
         assert_eq!(fmt_g(1e15, 14), "1e+15");
         assert_eq!(fmt_g(123456789012345.0, 14), "1.2345678901234e+14");
-        assert_eq!(fmt_g(3.14159265358979, 14), "3.1415926535898");
+        assert_eq!(fmt_g(1.0 / 3.0, 14), "0.33333333333333");
         assert_eq!(fmt_g(1e-5, 14), "1e-05");
         assert_eq!(fmt_g(2f64.powi(53), 14), "9.007199254741e+15");
         assert_eq!(fmt_g(-1.5e300, 14), "-1.5e+300");
