@@ -168,7 +168,7 @@ fn b_pack(lua: &Lua, a: MultiValue) -> LibResult {
     let fs = format_arg(&args)?;
     // The C code pushes a nil above the arguments before packing, so a
     // missing argument right after the last one reads as nil.
-    args.0.push(Value::Nil);
+    args.0.push_back(Value::Nil);
     let mut fmt = Fmt { s: &fs, pos: 0 };
     let mut h = Header::new();
     let mut arg = 2usize;

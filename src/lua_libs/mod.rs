@@ -260,11 +260,11 @@ where
 // ---- Arguments (lauxlib's luaL_check* family) ----
 
 /// A C function's arguments, indexed from 1 like the Lua stack.
-pub(crate) struct Args(pub(crate) Vec<Value>);
+pub(crate) struct Args(pub(crate) MultiValue);
 
 impl Args {
     pub(crate) fn new(args: MultiValue) -> Self {
-        Args(args.into_iter().collect())
+        Args(args)
     }
 
     /// `lua_gettop`.
@@ -417,6 +417,13 @@ pub(crate) fn fmt_g(x: f64, prec: usize) -> String {
         return if x < 0.0 { "-inf" } else { "inf" }.to_string();
     }
     let p = prec.max(1);
+    // Fast path: an integer with at most `p` digits prints as itself.
+    if x.trunc() == x && x.abs() < 1e15 && x != 0.0 {
+        let i = x as i64;
+        if i.unsigned_abs() < 10u64.pow(p.min(15) as u32) {
+            return i.to_string();
+        }
+    }
     let exp = if x == 0.0 {
         0
     } else {
