@@ -413,6 +413,9 @@ fn encode_value(
             Some(v) => append_scalar(cfg, &mut out, v)?,
             None => {}
         }
+        if out.len() > super::MAX_OUTPUT {
+            return Err(super::output_too_large());
+        }
         let depth = stack.len();
         let Some(top) = stack.last_mut() else {
             return Ok(out);

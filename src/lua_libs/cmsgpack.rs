@@ -118,6 +118,9 @@ fn encode_header(buf: &mut Vec<u8>, n: usize, fix: u8, b16: u8, b32: u8) {
 /// Encodes `v` at nesting `level`; `sp` counts the Lua stack slots the C
 /// encoder would hold with `v` on top.
 fn encode_value(buf: &mut Vec<u8>, v: Value, level: u32, sp: usize) -> Result<(), LibError> {
+    if buf.len() > super::MAX_OUTPUT {
+        return Err(super::output_too_large());
+    }
     match v {
         Value::Table(_) if level == MAX_NESTING => buf.push(0xc0),
         Value::String(s) => encode_bytes(buf, &s.as_bytes()),

@@ -61,6 +61,18 @@ use std::os::raw::c_int;
 /// `lua_checkstack` fails beyond it.
 pub(crate) const LUAI_MAXCSTACK: usize = 8000;
 
+/// The largest text `cjson.encode` or `cmsgpack.pack` builds (Redis's
+/// `proto-max-bulk-len` default). The C libraries grow their buffer until
+/// allocation fails and then crash (lua-cjson aborts, lua-cmsgpack writes
+/// through NULL), which a self-referencing table reaches with
+/// `cmsgpack.pack`; here the call fails with Lua's "not enough memory".
+pub(crate) const MAX_OUTPUT: usize = 512 * 1024 * 1024;
+
+/// The error for output beyond [`MAX_OUTPUT`].
+pub(crate) fn output_too_large() -> LibError {
+    LibError::Raw(b"not enough memory".to_vec())
+}
+
 /// Loads cjson, cmsgpack, bit and struct into `lua` as the globals Redis
 /// gives scripts (the library part of Redis `luaLoadLibraries`): `cjson`,
 /// `struct`, `cmsgpack` and `bit`, in Redis's order.
