@@ -27,7 +27,7 @@
 //! instruction (`bad argument #1 to 'encode' (expected 1 argument)`, or
 //! `'f'` when called through a local `f`).
 //!
-//! So every library function is a small C closure, [`lib_trampoline`], with
+//! So every library function is a small C closure, `lib_trampoline`, with
 //! two upvalues: the Rust implementation (an mlua function) and a private
 //! sentinel. The trampoline calls the implementation; on success the
 //! results pass through unchanged. On failure the implementation returns
@@ -45,9 +45,35 @@
 //! than `LUAI_MAXCSTACK` (8000) slots. Deep inputs therefore fail with
 //! specific messages (for example cmsgpack's "stack overflow (in function
 //! mp_decode_to_lua_array)"). The Rust code keeps a count of the slots the
-//! C code would hold ([`LUAI_MAXCSTACK`]) and fails at the same points with
+//! C code would hold (`LUAI_MAXCSTACK`) and fails at the same points with
 //! the same text; the traversals themselves are iterative (explicit stacks)
 //! or bounded, so no input can overflow the Rust stack.
+//!
+//! ## mlua's reference limit
+//!
+//! Every live mlua handle (a `Table`, `LuaString`, `Function` value) is a
+//! slot on mlua's auxiliary Lua thread, which Lua 5.1 caps at
+//! `LUAI_MAXCSTACK` slots for the whole state. Code that held one handle
+//! per table entry or per nesting level would fail (or, in some mlua paths,
+//! panic) on large inputs. So:
+//! * the decoders write each value into its Lua table at once; results
+//!   that may be many (`cmsgpack.unpack`, `struct.unpack`) are returned
+//!   through a table (`LibOk::Packed`) that the trampoline unpacks onto
+//!   the Lua stack, as the C function would have returned them;
+//! * nested frames hold their tables only within a budget
+//!   (`cjson::REF_BUDGET`), deeper ones wait in a Lua-side work table;
+//! * object pairs are read up front only for objects that fit the budget;
+//!   larger ones are walked with Lua's own `next`.
+//!
+//! ## Compared with Redis
+//!
+//! `testdata/oracle_cases.txt` holds several hundred cases with the exact
+//! text redis-server 7.0.15 returned for them (regenerate with
+//! `testdata/gen_oracle_cases.py`); the `oracle_cases` tests replay them.
+//! One known difference lies outside this module: Redis patched Lua's
+//! string hash (every byte is hashed), stock Lua 5.1 samples strings of 32
+//! bytes or more, so `pairs` order, and so `cjson.encode`/`cmsgpack.pack`
+//! key order, can differ for tables with such long string keys.
 
 pub mod bit;
 pub mod cjson;
