@@ -116,8 +116,15 @@ fn encode_header(buf: &mut Vec<u8>, n: usize, fix: u8, b16: u8, b32: u8) {
 }
 
 /// Encodes `v` at nesting `level`; `sp` counts the Lua stack slots the C
-/// encoder would hold with `v` on top.
-fn encode_value(buf: &mut Vec<u8>, v: Value, level: u32, sp: usize) -> Result<(), LibError> {
+/// encoder would hold with `v` on top; `budget` is how many more mlua
+/// references tables below may keep (see `encode_table`).
+fn encode_value(
+    buf: &mut Vec<u8>,
+    v: Value,
+    level: u32,
+    sp: usize,
+    budget: usize,
+) -> Result<(), LibError> {
     if buf.len() > super::MAX_OUTPUT {
         return Err(super::output_too_large());
     }
@@ -126,36 +133,51 @@ fn encode_value(buf: &mut Vec<u8>, v: Value, level: u32, sp: usize) -> Result<()
         Value::String(s) => encode_bytes(buf, &s.as_bytes()),
         Value::Boolean(b) => buf.push(if b { 0xc3 } else { 0xc2 }),
         Value::Integer(_) | Value::Number(_) => encode_number(buf, num_value(&v).unwrap_or(0.0)),
-        Value::Table(t) => encode_table(buf, t, level, sp)?,
+        Value::Table(t) => encode_table(buf, t, level, sp, budget)?,
         _ => buf.push(0xc0),
     }
     Ok(())
 }
 
 /// Writes a table as an array when its keys are exactly 1..N, else as a
-/// map; like the C code it walks the table with `next` (once to classify,
-/// twice more for a map: count, then write), holding no per-entry state.
-fn encode_table(buf: &mut Vec<u8>, t: Table, level: u32, sp: usize) -> Result<(), LibError> {
+/// map. The table is walked once, its pairs kept when they fit in
+/// `budget` mlua references (shared down the nesting); a larger map is
+/// walked again to count and to write, as the C code does.
+fn encode_table(
+    buf: &mut Vec<u8>,
+    t: Table,
+    level: u32,
+    sp: usize,
+    budget: usize,
+) -> Result<(), LibError> {
     if sp + 2 > LUAI_MAXCSTACK {
         return Err(LibError::stack_overflow("in function table_is_an_array"));
     }
     let mut count: i64 = 0;
     let mut max: i64 = 0;
     let mut is_array = true;
+    let mut pairs: Option<Vec<(Value, Value)>> = Some(Vec::new());
     for pair in t.pairs::<Value, Value>() {
-        let (k, _) = pair?;
-        match num_value(&k) {
-            Some(n) if n > 0.0 && !n.is_infinite() && c_double_to_i32(n) as f64 == n => {
-                max = max.max(n as i64);
-                count += 1;
+        let (k, v) = pair?;
+        if is_array {
+            match num_value(&k) {
+                Some(n) if n > 0.0 && !n.is_infinite() && c_double_to_i32(n) as f64 == n => {
+                    max = max.max(n as i64);
+                    count += 1;
+                }
+                _ => is_array = false,
             }
-            _ => {
-                is_array = false;
-                break;
+        }
+        if let Some(p) = &mut pairs {
+            if 2 * (p.len() + 1) > budget {
+                pairs = None;
+            } else {
+                p.push((k, v));
             }
         }
     }
     if is_array && max == count {
+        drop(pairs);
         if sp + 1 > LUAI_MAXCSTACK {
             return Err(LibError::stack_overflow(
                 "in function mp_encode_lua_table_as_array",
@@ -165,24 +187,36 @@ fn encode_table(buf: &mut Vec<u8>, t: Table, level: u32, sp: usize) -> Result<()
         encode_header(buf, len, 0x90, 0xdc, 0xdd);
         for j in 1..=len {
             let v: Value = t.raw_get(j as i64)?;
-            encode_value(buf, v, level + 1, sp + 1)?;
+            encode_value(buf, v, level + 1, sp + 1, budget)?;
         }
-    } else {
-        if sp + 3 > LUAI_MAXCSTACK {
-            return Err(LibError::stack_overflow(
-                "in function mp_encode_lua_table_as_map",
-            ));
+        return Ok(());
+    }
+    if sp + 3 > LUAI_MAXCSTACK {
+        return Err(LibError::stack_overflow(
+            "in function mp_encode_lua_table_as_map",
+        ));
+    }
+    match pairs {
+        Some(pairs) => {
+            let rest = budget.saturating_sub(2 * pairs.len());
+            encode_header(buf, pairs.len(), 0x80, 0xde, 0xdf);
+            for (k, v) in pairs {
+                encode_value(buf, k, level + 1, sp + 3, rest)?;
+                encode_value(buf, v, level + 1, sp + 2, rest)?;
+            }
         }
-        let mut len = 0usize;
-        for pair in t.pairs::<Value, Value>() {
-            pair?;
-            len += 1;
-        }
-        encode_header(buf, len, 0x80, 0xde, 0xdf);
-        for pair in t.pairs::<Value, Value>() {
-            let (k, v) = pair?;
-            encode_value(buf, k, level + 1, sp + 3)?;
-            encode_value(buf, v, level + 1, sp + 2)?;
+        None => {
+            let mut len = 0usize;
+            for pair in t.pairs::<Value, Value>() {
+                pair?;
+                len += 1;
+            }
+            encode_header(buf, len, 0x80, 0xde, 0xdf);
+            for pair in t.pairs::<Value, Value>() {
+                let (k, v) = pair?;
+                encode_value(buf, k, level + 1, sp + 3, budget)?;
+                encode_value(buf, v, level + 1, sp + 2, budget)?;
+            }
         }
     }
     Ok(())
@@ -202,7 +236,7 @@ fn mp_pack(lua: &Lua, a: MultiValue) -> LibResult {
     let mut buf = Vec::new();
     for (i, v) in args.0.into_iter().enumerate() {
         // Arguments, the results so far, then this argument's copy.
-        encode_value(&mut buf, v, 0, nargs + i + 1)?;
+        encode_value(&mut buf, v, 0, nargs + i + 1, super::cjson::REF_BUDGET)?;
     }
     ret1(Value::String(lua.create_string(&buf)?))
 }
