@@ -699,8 +699,6 @@ struct Token {
     index: usize,
     num: f64,
     boolean: bool,
-    /// The decoded string of a `String` token.
-    text: Vec<u8>,
     /// What went wrong, for an `Error` token.
     err: &'static str,
 }
@@ -712,13 +710,15 @@ impl Token {
             index,
             num: 0.0,
             boolean: false,
-            text: Vec::new(),
             err: "",
         }
     }
 }
 
 struct Parser<'a> {
+    /// The decoded text of the last string token (reused, like lua-cjson's
+    /// temporary buffer).
+    tmp: Vec<u8>,
     /// The text up to (not including) its first NUL.
     data: &'a [u8],
     pos: usize,
@@ -875,7 +875,8 @@ impl Parser<'_> {
     fn string_token(&mut self) -> Token {
         let start = self.pos;
         self.pos += 1;
-        let mut text = Vec::new();
+        let mut text = std::mem::take(&mut self.tmp);
+        text.clear();
         loop {
             let ch = self.at(self.pos);
             if ch == b'"' {
@@ -897,7 +898,10 @@ impl Parser<'_> {
                     b'u' => {
                         match self.unicode_escape(&mut text) {
                             Some(len) => self.pos += len,
-                            None => return self.error_token("invalid unicode escape code"),
+                            None => {
+                                self.tmp = text;
+                                return self.error_token("invalid unicode escape code");
+                            }
                         }
                         continue;
                     }
@@ -916,8 +920,8 @@ impl Parser<'_> {
             self.pos = run_end;
         }
         self.pos += 1;
-        let mut t = Token::new(Tok::String, start);
-        t.text = text;
+        let t = Token::new(Tok::String, start);
+        self.tmp = text;
         t
     }
 }
@@ -965,6 +969,7 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
         data,
         pos: 0,
         invalid_numbers: cfg.decode_invalid_numbers != 0,
+        tmp: Vec::new(),
     };
     let mut work: Option<Table> = None;
     let mut stack: Vec<DecFrame> = Vec::new();
@@ -973,7 +978,7 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
     loop {
         // `tok` is in value position.
         let mut value = match tok.ty {
-            Tok::String => Value::String(lua.create_string(&tok.text)?),
+            Tok::String => Value::String(lua.create_string(&p.tmp)?),
             Tok::Number => Value::Number(tok.num),
             Tok::Boolean => Value::Boolean(tok.boolean),
             Tok::Null => json_null(),
@@ -1004,7 +1009,8 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
                         None
                     };
                     let kind = if is_obj {
-                        let key = object_key(&mut p, &tok)?;
+                        let mut key = Vec::new();
+                        object_key(&mut p, &tok, &mut key)?;
                         tok = p.next_token();
                         DecKind::Object { key }
                     } else {
@@ -1028,9 +1034,13 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
                 }
                 return Ok(value);
             };
-            let t: Table = match (&top.t, &work) {
-                (Some(t), _) => t.clone(),
-                (None, Some(w)) => w.raw_get(depth)?,
+            let fetched: Table;
+            let t: &Table = match (&top.t, &work) {
+                (Some(t), _) => t,
+                (None, Some(w)) => {
+                    fetched = w.raw_get(depth)?;
+                    &fetched
+                }
                 (None, None) => return Err(LibError::msg("cjson: lost table")),
             };
             match &mut top.kind {
@@ -1054,7 +1064,7 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
                         Tok::ObjEnd => {}
                         Tok::Comma => {
                             tok = p.next_token();
-                            *key = object_key(&mut p, &tok)?;
+                            object_key(&mut p, &tok, key)?;
                             tok = p.next_token();
                             break;
                         }
@@ -1063,27 +1073,35 @@ fn decode(lua: &Lua, cfg: &JsonConfig, data: &[u8]) -> Result<Value, LibError> {
                 }
             }
             // The container on top is closed: it becomes the value.
-            if let Some(f) = stack.pop() {
-                slots -= f.slots();
-                if let (None, Some(w)) = (&f.t, &work) {
+            let Some(f) = stack.pop() else {
+                return Err(LibError::msg("cjson: lost table"));
+            };
+            slots -= f.slots();
+            value = match (f.t, &work) {
+                (Some(t), _) => Value::Table(t),
+                (None, Some(w)) => {
+                    let v = w.raw_get(depth)?;
                     w.raw_set(depth, Value::Nil)?;
+                    v
                 }
-            }
-            value = Value::Table(t);
+                (None, None) => return Err(LibError::msg("cjson: lost table")),
+            };
         }
     }
 }
 
-/// Checks `tok` is an object key followed by a colon; returns the key.
-fn object_key(p: &mut Parser, tok: &Token) -> Result<Vec<u8>, LibError> {
+/// Checks `tok` is an object key followed by a colon; copies the key.
+fn object_key(p: &mut Parser, tok: &Token, key: &mut Vec<u8>) -> Result<(), LibError> {
     if tok.ty != Tok::String {
         return Err(parse_error("object key string", tok));
     }
+    key.clear();
+    key.extend_from_slice(&p.tmp);
     let colon = p.next_token();
     if colon.ty != Tok::Colon {
         return Err(parse_error("colon", &colon));
     }
-    Ok(tok.text.clone())
+    Ok(())
 }
 
 #[cfg(test)]
