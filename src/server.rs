@@ -1108,6 +1108,24 @@ fn free_clients_in_async_free_queue(srv: &mut Server) {
     }
 }
 
+/// Queues every client in the table for a read (Redis has no equivalent:
+/// its event loop reports level-triggered readiness). A long operation that
+/// starts serving clients from inside a command (a timed-out script) calls
+/// it once: events the main loop polled in the same batch as that command,
+/// but had not handled yet, will not be reported again by the
+/// edge-triggered poller. A read of a client without input just finds
+/// nothing.
+pub fn mark_all_clients_pending_read(srv: &mut Server) {
+    for slot in 0..srv.clients.len() {
+        if let Some(c) = srv.clients[slot].as_deref_mut()
+            && c.flags & CLIENT_PENDING_READ == 0
+        {
+            c.flags |= CLIENT_PENDING_READ;
+            srv.clients_pending_read.push(slot);
+        }
+    }
+}
+
 /// Serves clients while a long operation (loading) holds the main loop
 /// (Redis `processEventsWhileBlocked`): up to 4 rounds of writing pending
 /// replies, polling without waiting, accepting and reading clients (whose
