@@ -319,9 +319,9 @@ fn redis_log(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
             .and_then(|t| t.trim().parse::<f64>().ok())
         {
             Some(n) => n,
-            None => return raise("First argument must be a number"),
+            None => return raise("First argument must be a number (log level)."),
         },
-        _ => return raise("First argument must be a number"),
+        _ => return raise("First argument must be a number (log level)."),
     };
     let level = level as i64;
     if !(0..=3).contains(&level) {

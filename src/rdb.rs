@@ -2211,9 +2211,9 @@ pub fn rdb_load_functions_from_payload(data: &[u8]) -> Result<Vec<Vec<u8>>, Stri
         match rdb_load_function_payload(&mut rd, t) {
             Ok(p) => out.push(p),
             Err(RdbLoadError::FunctionLoad { err, .. }) => return Err(err),
-            // Any other failure of the string reader is a failed read of
-            // the record, as Redis's reader reports it.
-            Err(_) => return Err("failed loading the given functions payload".into()),
+            // Any other failure of the string reader (a bad LZF blob) is
+            // a failed read of the record, as Redis's reader reports it.
+            Err(_) => return Err("Failed loading library payload".into()),
         }
     }
     Ok(out)
@@ -2735,7 +2735,44 @@ pub(crate) mod tests {
             now_ms: NOW_MS,
             lfu_decay_time: 1,
             aof_base: false,
+            functions: Vec::new(),
         }
+    }
+
+    #[test]
+    fn function_libraries_round_trip() {
+        let short = b"#!lua name=a\nredis.register_function('f', function() return 1 end)".to_vec();
+        let long = [&b"#!lua name=b\n"[..], &[b'-'; 300][..]].concat();
+        let mut o = save_opts();
+        o.functions = vec![short.clone(), long.clone()];
+        let mut out = Vec::new();
+        rdb_save_rio(&mut out, &dbs(1), &o).unwrap();
+        // FUNCTION2, then the code (the long one LZF-compressed).
+        let record = [
+            &[RDB_OPCODE_FUNCTION2, 0x40, short.len() as u8][..],
+            &short[..],
+        ]
+        .concat();
+        assert!(out.windows(record.len()).any(|w| w == record));
+        let info = rdb_load_rio(&out[..], out.len() as u64, &mut dbs(1), &load_opts()).unwrap();
+        assert_eq!(info.functions, vec![short.clone(), long.clone()]);
+
+        // FUNCTION DUMP's body and the RESTORE reader.
+        let mut p = rdb_save_functions_to_vec(&[short.clone(), long.clone()], true);
+        p.extend_from_slice(&[10, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(rdb_load_functions_from_payload(&p), Ok(vec![short, long]));
+        let mut not_fn = vec![0u8, 1, b'k', 1, b'v'];
+        not_fn.extend_from_slice(&[10, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            rdb_load_functions_from_payload(&not_fn),
+            Err("given type is not a function".to_string())
+        );
+        let mut cut = vec![RDB_OPCODE_FUNCTION2, 0x40, 200];
+        cut.extend_from_slice(&[b'x'; 20]);
+        assert_eq!(
+            rdb_load_functions_from_payload(&cut),
+            Err("Failed loading library payload".to_string())
+        );
     }
 
     fn load_opts() -> RdbLoadOptions {
