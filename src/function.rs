@@ -46,33 +46,17 @@ use mlua::Function;
 use crate::commands::Handler;
 use crate::function_lua::{LUA_ENGINE_NAME, LuaEngine, functions_verify_name};
 use crate::networking::Client;
+use crate::script::RunMode;
 use crate::server::Server;
 
 /// How long FUNCTION LOAD's load run may take, ms (Redis `LOAD_TIMEOUT_MS`).
 pub const LOAD_TIMEOUT_MS: u64 = 500;
 
-/// Script flag: the function never writes (Redis `SCRIPT_FLAG_NO_WRITES`).
-pub const SCRIPT_FLAG_NO_WRITES: u64 = 1 << 0;
-/// Script flag: may run above maxmemory (`SCRIPT_FLAG_ALLOW_OOM`).
-pub const SCRIPT_FLAG_ALLOW_OOM: u64 = 1 << 1;
-/// Script flag: may run on a stale replica (`SCRIPT_FLAG_ALLOW_STALE`).
-pub const SCRIPT_FLAG_ALLOW_STALE: u64 = 1 << 2;
-/// Script flag: refused in cluster mode (`SCRIPT_FLAG_NO_CLUSTER`).
-pub const SCRIPT_FLAG_NO_CLUSTER: u64 = 1 << 3;
-/// Script flag: keys may span slots (`SCRIPT_FLAG_ALLOW_CROSS_SLOT`).
-pub const SCRIPT_FLAG_ALLOW_CROSS_SLOT: u64 = 1 << 5;
+/// The flags a function may declare, in FUNCTION LIST order.
+pub use crate::script::SCRIPT_FLAGS_DEF;
 
-/// The flags a function may declare, in the order FUNCTION LIST shows
-/// them (Redis `scripts_flags_def`).
-pub const SCRIPT_FLAGS_DEF: [(&str, u64); 5] = [
-    ("no-writes", SCRIPT_FLAG_NO_WRITES),
-    ("allow-oom", SCRIPT_FLAG_ALLOW_OOM),
-    ("allow-stale", SCRIPT_FLAG_ALLOW_STALE),
-    ("no-cluster", SCRIPT_FLAG_NO_CLUSTER),
-    ("allow-cross-slot-keys", SCRIPT_FLAG_ALLOW_CROSS_SLOT),
-];
-
-/// The flag bit of a flag name (case-insensitive), or None.
+/// The flag bit of a flag name, case-insensitive as
+/// `redis.register_function` compares (EVAL shebangs compare exactly).
 pub fn script_flag_by_name(name: &[u8]) -> Option<u64> {
     SCRIPT_FLAGS_DEF
         .iter()
@@ -86,7 +70,7 @@ pub struct FunctionInfo {
     pub name: Vec<u8>,
     /// The description given at registration, if any.
     pub desc: Option<Vec<u8>>,
-    /// Script flags ([`SCRIPT_FLAGS_DEF`] bits).
+    /// Script flags (`script::SCRIPT_FLAG_*` bits).
     pub flags: u64,
     /// The Lua function FCALL runs.
     pub callback: Function,
@@ -120,19 +104,6 @@ pub struct FunctionsLibCtx {
     function_slots: usize,
 }
 
-/// Bytes jemalloc hands out for a request of `n` (its size classes:
-/// 8, 16, 32, 48, ... 128, then four classes per power of two).
-fn je_size(n: usize) -> usize {
-    if n <= 8 {
-        8
-    } else if n <= 128 {
-        n.div_ceil(16) * 16
-    } else {
-        let step = n.next_power_of_two() / 8;
-        n.div_ceil(step) * step
-    }
-}
-
 /// Bytes of an sds string of `len` made by `sdsnewlen` (header by length
 /// class, the bytes and the terminator).
 fn sds_size(len: usize) -> usize {
@@ -147,21 +118,21 @@ fn sds_size(len: usize) -> usize {
     } else {
         17
     };
-    je_size(hdr + len + 1)
+    crate::eval::je_size_class(hdr + len + 1)
 }
 
 /// Redis `functionMallocSize`: the struct (5 words), its name and
 /// description, and the Lua engine's function handle (an int).
 fn function_malloc_size(fi: &FunctionInfo) -> usize {
-    je_size(40)
+    crate::eval::je_size_class(40)
         + sds_size(fi.name.len())
         + fi.desc.as_ref().map_or(0, |d| sds_size(d.len()))
-        + je_size(4)
+        + crate::eval::je_size_class(4)
 }
 
 /// Redis `libraryMallocSize`: the struct (4 words), its name and code.
 fn library_malloc_size(li: &FunctionLibInfo) -> usize {
-    je_size(32) + sds_size(li.name.len()) + sds_size(li.code.len())
+    crate::eval::je_size_class(32) + sds_size(li.name.len()) + sds_size(li.code.len())
 }
 
 /// What registering the engine costs (Redis `engine_cache_memory`: the
@@ -226,6 +197,9 @@ pub struct FunctionsState {
     /// The Lua engine (None only if Lua could not start, which leaves
     /// every load failing with "Engine '...' not found").
     pub engine: Option<LuaEngine>,
+    /// The command line of the FCALL running now (FUNCTION STATS shows
+    /// it; the caller is out of the client table during the run).
+    pub running_command: Option<Vec<Bytes>>,
 }
 
 impl Default for FunctionsState {
@@ -240,6 +214,7 @@ impl Default for FunctionsState {
         FunctionsState {
             lib_ctx: FunctionsLibCtx::default(),
             engine,
+            running_command: None,
         }
     }
 }
@@ -774,11 +749,32 @@ fn function_restore_command(srv: &mut Server, c: &mut Client) {
 
 /// FUNCTION STATS → map: `running_script` (null, or a map of the running
 /// function's name, its command line and its duration in ms) and
-/// `engines` (per engine: libraries_count, functions_count).
+/// `engines` (per engine: libraries_count, functions_count). While an EVAL
+/// script is timed out: the EVAL BUSY error.
 fn function_stats_command(srv: &mut Server, c: &mut Client) {
+    if let Some(run) = &srv.script.run
+        && run.mode == RunMode::Eval
+    {
+        c.add_reply_error(crate::script::SLOW_EVAL_ERR);
+        return;
+    }
     c.add_reply_map_len(2);
     c.add_reply_bulk(b"running_script");
-    c.add_reply_null();
+    match (&srv.script.run, &srv.functions.running_command) {
+        (Some(run), Some(argv)) => {
+            c.add_reply_map_len(3);
+            c.add_reply_bulk(b"name");
+            c.add_reply_bulk(run.funcname.as_bytes());
+            c.add_reply_bulk(b"command");
+            c.add_reply_array_len(argv.len());
+            for a in argv {
+                c.add_reply_bulk(a);
+            }
+            c.add_reply_bulk(b"duration_ms");
+            c.add_reply_long_long(run.start.elapsed().as_millis() as i64);
+        }
+        _ => c.add_reply_null(),
+    }
     c.add_reply_bulk(b"engines");
     c.add_reply_map_len(1);
     c.add_reply_bulk(LUA_ENGINE_NAME.as_bytes());
@@ -788,6 +784,73 @@ fn function_stats_command(srv: &mut Server, c: &mut Client) {
     c.add_reply_long_long(ctx.n_lib as i64);
     c.add_reply_bulk(b"functions_count");
     c.add_reply_long_long(ctx.n_functions as i64);
+}
+
+/// FUNCTION KILL → OK when the running function was asked to stop (it
+/// stops at its next hook); errors as `script::script_kill`.
+fn function_kill_command(srv: &mut Server, c: &mut Client) {
+    crate::script::script_kill(srv, c, false);
+}
+
+/// FCALL / FCALL_RO (Redis `fcallCommandGeneric`): finds the function
+/// (case-insensitive), checks numkeys and runs the function as
+/// `f(KEYS, ARGV)` through `script::run_script` with its flags. Errors:
+/// "Function not found", "Bad number of keys provided", "Number of keys
+/// can't be greater than number of args", "Number of keys can't be
+/// negative", and those of the run.
+fn fcall_command_generic(srv: &mut Server, c: &mut Client, ro: bool) {
+    let Some(fi) = srv.functions.lib_ctx.find_function(&c.argv[1]) else {
+        c.add_reply_error("ERR Function not found");
+        return;
+    };
+    let (func, flags, name) = (
+        fi.callback.clone(),
+        fi.flags,
+        String::from_utf8_lossy(&fi.name).into_owned(),
+    );
+    let Some(numkeys) = crate::util::string2ll(&c.argv[2]) else {
+        c.add_reply_error("ERR Bad number of keys provided");
+        return;
+    };
+    if numkeys > c.argv.len() as i64 - 3 {
+        c.add_reply_error("ERR Number of keys can't be greater than number of args");
+        return;
+    }
+    if numkeys < 0 {
+        c.add_reply_error("ERR Number of keys can't be negative");
+        return;
+    }
+    let Some(ls) = srv.functions.engine.as_ref().map(|e| e.lua_state().clone()) else {
+        c.add_reply_error("ERR Function not found");
+        return;
+    };
+    let argv = std::mem::take(&mut c.argv);
+    let nk = numkeys as usize;
+    srv.functions.running_command = Some(argv.clone());
+    crate::script::run_script(
+        srv,
+        c,
+        &ls,
+        &func,
+        &argv[3..3 + nk],
+        &argv[3 + nk..],
+        flags,
+        ro,
+        RunMode::Function,
+        &name,
+    );
+    srv.functions.running_command = None;
+    c.argv = argv;
+}
+
+/// FCALL function numkeys [key ...] [arg ...].
+fn fcall_command(srv: &mut Server, c: &mut Client) {
+    fcall_command_generic(srv, c, false);
+}
+
+/// FCALL_RO: as FCALL, but the function must declare `no-writes`.
+fn fcall_ro_command(srv: &mut Server, c: &mut Client) {
+    fcall_command_generic(srv, c, true);
 }
 
 /// FUNCTION HELP.
@@ -846,4 +909,7 @@ pub static HANDLERS: &[(&str, Handler)] = &[
     ("function|restore", function_restore_command),
     ("function|help", function_help_command),
     ("function|stats", function_stats_command),
+    ("function|kill", function_kill_command),
+    ("fcall", fcall_command),
+    ("fcall_ro", fcall_ro_command),
 ];

@@ -43,6 +43,8 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use mlua::chunk::ChunkMode;
+
+use crate::script_lua::{LuaState, PRELUDE_CHUNK};
 use mlua::{Function, HookTriggers, Lua, MultiValue, Table, Value, VmState};
 
 /// The engine's name, as FUNCTION LIST and FUNCTION STATS show it (Redis
@@ -55,7 +57,7 @@ pub struct RegisteredFunction {
     pub name: Vec<u8>,
     /// The `description` named argument, if given.
     pub desc: Option<Vec<u8>>,
-    /// Script flags (`crate::function::SCRIPT_FLAG_*` bits).
+    /// Script flags (`crate::script::SCRIPT_FLAG_*` bits).
     pub flags: u64,
     /// The Lua function FCALL runs.
     pub callback: Function,
@@ -74,6 +76,9 @@ type SharedLoadCtx = Rc<RefCell<Option<LoadCtx>>>;
 /// The Lua engine: the functions' Lua state and its global arrangement
 /// (see the module docs).
 pub struct LuaEngine {
+    /// The sandboxed state (`script_lua::new_lua_state`), whose
+    /// environment is GLOBALS_API.
+    ls: LuaState,
     lua: Lua,
     /// The metatable M of the globals G'.
     globals_mt: Table,
@@ -81,15 +86,17 @@ pub struct LuaEngine {
     globals: Table,
     library_api: Table,
     globals_api: Table,
-    /// `function(f) return pcall(f) end`, made with the full base library.
+    /// `function(f) return xpcall(f, identity) end`: the load run's
+    /// protected call, keeping the error value as raised.
     pcall: Function,
     load_ctx: SharedLoadCtx,
 }
 
-/// Lua helpers made once per engine, with the unrestricted base library:
-/// the read-only proxy constructors of the module docs.
+/// Lua helpers made once per engine: the read-only proxy constructors of
+/// the module docs and the load run's protected call. They run as the
+/// scripting prelude's chunk, so error positions skip their frames.
 const HELPERS: &str = r#"
-local error, setmetatable, tostring, type, pcall = error, setmetatable, tostring, type, pcall
+local error, setmetatable, tostring, type, xpcall = error, setmetatable, tostring, type, xpcall
 local function ro_error()
   error('Attempt to modify a readonly table', 2)
 end
@@ -126,8 +133,9 @@ local function make_globals(api)
   setmetatable(g, m)
   return g, m
 end
+local function identity(e) return e end
 local function run(f)
-  return pcall(f)
+  return xpcall(f, identity)
 end
 return protected, make_globals, run
 "#;
@@ -152,7 +160,7 @@ fn error_table(lua: &Lua, msg: &str) -> mlua::Result<Value> {
 /// Wraps a Rust callback that returns an error table (or anything else for
 /// success) into a Lua function that raises the table, so the error
 /// reaches Lua code as Redis's table rather than as a Rust error.
-fn raising(lua: &Lua, f: Function) -> mlua::Result<Function> {
+fn raising(lua: &Lua, base: &Table, f: Function) -> mlua::Result<Function> {
     lua.load(
         r#"local f, error = ...
 return function(...)
@@ -160,8 +168,8 @@ return function(...)
   if tag == 'raise' then error(e) end
 end"#,
     )
-    .set_name("=register")
-    .call::<Function>((f, lua.globals().raw_get::<Function>("error")?))
+    .set_name(PRELUDE_CHUNK)
+    .call::<Function>((f, base.raw_get::<Function>("error")?))
 }
 
 /// Function and library names: one or more of `[A-Za-z0-9_]` (Redis
@@ -175,41 +183,9 @@ pub fn functions_verify_name(name: &[u8]) -> bool {
 fn lua_string_bytes(v: &Value) -> Option<Vec<u8>> {
     match v {
         Value::String(s) => Some(s.as_bytes().to_vec()),
-        Value::Integer(i) => Some(i.to_string().into_bytes()),
-        Value::Number(n) => Some(crate::function_lua::lua_number_text(*n).into_bytes()),
+        Value::Integer(i) => Some(crate::script_lua::format_number(*i as f64)),
+        Value::Number(n) => Some(crate::script_lua::format_number(*n)),
         _ => None,
-    }
-}
-
-/// A Lua 5.1 number as `lua_tostring` prints it (`%.14g`).
-pub fn lua_number_text(n: f64) -> String {
-    if n.is_nan() {
-        return if n.is_sign_negative() { "-nan" } else { "nan" }.into();
-    }
-    if n.is_infinite() {
-        return if n < 0.0 { "-inf" } else { "inf" }.into();
-    }
-    if n == n.trunc() && n.abs() < 1e15 {
-        return format!("{}", n as i64);
-    }
-    // %.14g: 14 significant digits, shortest of fixed and exponent forms.
-    let e = n.abs().log10().floor() as i32;
-    if (-5..14).contains(&e) {
-        let decimals = (13 - e).max(0) as usize;
-        let s = format!("{:.*}", decimals, n);
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        s.to_string()
-    } else {
-        let s = format!("{:.13e}", n);
-        let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-        let mant = mant.trim_end_matches('0').trim_end_matches('.');
-        let exp: i32 = exp.parse().unwrap_or(0);
-        format!(
-            "{}e{}{:02}",
-            mant,
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        )
     }
 }
 
@@ -350,10 +326,14 @@ impl LuaEngine {
     /// A new engine (Redis `luaEngineInitEngine`): a Lua state with the
     /// scripting globals, the library API, and the globals G' in place.
     pub fn new() -> mlua::Result<LuaEngine> {
-        let lua = crate::function_lua::new_functions_lua_state()?;
-        let base = lua.globals();
-        let (protected, make_globals, pcall): (Function, Function, Function) =
-            lua.load(HELPERS).set_name("=function_helpers").call(())?;
+        let ls = crate::script_lua::new_lua_state()?;
+        let lua = ls.lua.clone();
+        let base = ls.globals.clone();
+        let (protected, make_globals, pcall): (Function, Function, Function) = lua
+            .load(HELPERS)
+            .set_name(PRELUDE_CHUNK)
+            .set_environment(ls.env.clone())
+            .call(())?;
 
         // LIBRARY_API: only `redis`, with register_function, log and the
         // version fields.
@@ -388,22 +368,27 @@ impl LuaEngine {
             load.functions.push(f);
             Ok(MultiValue::new())
         })?;
-        lib_redis.raw_set("register_function", raising(&lua, register)?)?;
-        lib_redis.raw_set("log", raising(&lua, lua.create_function(redis_log)?)?)?;
+        lib_redis.raw_set("register_function", raising(&lua, &base, register)?)?;
+        lib_redis.raw_set(
+            "log",
+            raising(&lua, &base, lua.create_function(redis_log)?)?,
+        )?;
         for (name, v) in LOG_LEVELS {
             lib_redis.raw_set(name, v)?;
         }
-        lib_redis.raw_set("REDIS_VERSION", crate::server_cmds::REDIS_VERSION)?;
-        lib_redis.raw_set("REDIS_VERSION_NUM", redis_version_num())?;
+        lib_redis.raw_set("REDIS_VERSION", crate::script_lua::REDIS_VERSION)?;
+        lib_redis.raw_set("REDIS_VERSION_NUM", crate::script_lua::REDIS_VERSION_NUM)?;
         let lib_api = lua.create_table()?;
         lib_api.raw_set("redis", protected.call::<Table>(lib_redis)?)?;
         let library_api: Table = protected.call(lib_api)?;
 
-        // GLOBALS_API: the scripting globals, read-only, missing names raise.
-        let globals_api: Table = protected.call(base)?;
+        // GLOBALS_API: the scripting environment (read-only, missing names
+        // raise).
+        let globals_api = ls.env.clone();
         let (globals, globals_mt): (Table, Table) = make_globals.call(globals_api.clone())?;
         lua.set_globals(globals.clone())?;
         Ok(LuaEngine {
+            ls,
             lua,
             globals_mt,
             globals,
@@ -480,9 +465,9 @@ impl LuaEngine {
         Ok(load.map(|l| l.functions).unwrap_or_default())
     }
 
-    /// The Lua state (FCALL runs the registered functions in it).
-    pub fn lua(&self) -> &Lua {
-        &self.lua
+    /// The sandboxed state FCALL runs the registered functions in.
+    pub fn lua_state(&self) -> &LuaState {
+        &self.ls
     }
 
     /// Bytes the Lua state uses, as Redis's `luaMemory` reports it (whole
@@ -490,19 +475,6 @@ impl LuaEngine {
     pub fn used_memory(&self) -> usize {
         self.lua.used_memory() / 1024 * 1024
     }
-}
-
-/// `REDIS_VERSION_NUM`: 0x00MMmmpp of the version reported.
-fn redis_version_num() -> i64 {
-    let mut parts = crate::server_cmds::REDIS_VERSION
-        .split('.')
-        .map(|p| p.parse::<i64>().unwrap_or(0));
-    let (a, b, c) = (
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-    );
-    (a << 16) | (b << 8) | c
 }
 
 /// The message of an error raised in Lua and caught by `pcall` (Redis
@@ -534,17 +506,4 @@ pub fn error_text(e: &mlua::Error) -> String {
         mlua::Error::CallbackError { cause, .. } => error_text(cause),
         other => other.to_string(),
     }
-}
-
-/// The Lua state the functions engine starts from: the base libraries
-/// Redis gives scripts (no io/os/package), with the scripting API in its
-/// globals.
-pub fn new_functions_lua_state() -> mlua::Result<Lua> {
-    let libs = mlua::StdLib::TABLE | mlua::StdLib::STRING | mlua::StdLib::MATH;
-    let lua = Lua::new_with(libs, mlua::LuaOptions::default())?;
-    let g = lua.globals();
-    for name in ["dofile", "loadfile", "print"] {
-        g.raw_set(name, Value::Nil)?;
-    }
-    Ok(lua)
 }
