@@ -450,3 +450,116 @@ fn info_memory_fields_match_redis() {
     }
     assert_eq!(fields(&mut c), fields(&mut o), "after a flush");
 }
+
+/// The AOF's incr file of a server started in `dir` (the one file).
+fn incr_aof(dir: &Path) -> Vec<u8> {
+    let entry = std::fs::read_dir(dir.join("appendonlydir"))
+        .expect("aof dir")
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().ends_with(".incr.aof"))
+        .expect("incr file");
+    std::fs::read(entry.path()).expect("read incr")
+}
+
+/// FCALL's effects reach the AOF as Redis writes them (the commands the
+/// function ran, wrapped in MULTI/EXEC; never the FCALL), and a restart
+/// replays them and keeps the library callable.
+#[test]
+fn fcall_effects_are_propagated_like_redis() {
+    let lib = "#!lua name=eff\nredis.register_function('two', function(KEYS, ARGV) redis.call('set', KEYS[1], ARGV[1]) redis.call('incr', 'counter') return redis.call('get', KEYS[1]) end)\nredis.register_function{function_name='ro', callback=function(KEYS) return redis.call('get', KEYS[1]) end, flags={'no-writes'}}";
+    let script = |c: &mut Conn| {
+        c.cmd(&[b"FUNCTION", b"LOAD", lib.as_bytes()]);
+        expect(c, &[b"FCALL", b"two", b"1", b"k", b"v"], b"$1\r\nv\r\n");
+        expect(c, &[b"FCALL_RO", b"ro", b"1", b"k"], b"$1\r\nv\r\n");
+        expect(c, &[b"FCALL", b"ro", b"1", b"nokey"], b"$-1\r\n");
+    };
+    let aof = ["--appendonly", "yes"];
+    let odir = common::scratch_dir("functions");
+    let oracle_aof = start_in(&odir, true, &aof).map(|o| {
+        script(&mut o.conn());
+        incr_aof(&odir)
+    });
+    let dir = common::scratch_dir("functions");
+    {
+        let sp = start_in(&dir, false, &aof).expect("ours");
+        script(&mut sp.conn());
+        let ours = incr_aof(&dir);
+        let text = String::from_utf8_lossy(&ours).into_owned();
+        assert!(text.contains("$5\r\nMULTI\r\n"), "{text}");
+        assert!(!text.to_ascii_lowercase().contains("fcall"), "{text}");
+        if let Some(o) = oracle_aof {
+            assert_eq!(text, String::from_utf8_lossy(&o));
+        }
+    }
+    let sp = start_in(&dir, false, &aof).expect("ours");
+    let mut c = sp.conn();
+    expect(&mut c, &[b"GET", b"counter"], b"$1\r\n1\r\n");
+    expect(
+        &mut c,
+        &[b"FCALL", b"two", b"1", b"k", b"w"],
+        b"$1\r\nw\r\n",
+    );
+}
+
+/// A function past `busy-reply-threshold`: others get FUNCTION's BUSY
+/// text, FUNCTION STATS shows it, SCRIPT KILL refuses it, FUNCTION KILL
+/// stops it; while an EVAL script runs, FUNCTION STATS and FUNCTION KILL
+/// answer with EVAL's BUSY text.
+#[test]
+fn busy_function_stats_and_kill() {
+    let sp = ServerProc::start(&DEBUG_ON);
+    let mut c = sp.conn();
+    expect(
+        &mut c,
+        &[b"CONFIG", b"SET", b"busy-reply-threshold", b"10"],
+        b"+OK\r\n",
+    );
+    let lib = "#!lua name=loop\nredis.register_function('spin', function() local a = 1 while true do a = a + 1 end end)";
+    c.cmd(&[b"FUNCTION", b"LOAD", lib.as_bytes()]);
+    let mut runner = sp.conn();
+    runner.send_raw(&common::encode_command(&[b"FCALL", b"spin", b"0"]));
+    std::thread::sleep(Duration::from_millis(200));
+    expect(
+        &mut c,
+        &[b"PING"],
+        b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n",
+    );
+    let stats = c.cmd(&[b"FUNCTION", b"STATS"]);
+    let text = String::from_utf8_lossy(&stats).into_owned();
+    assert!(
+        text.starts_with("*4\r\n$14\r\nrunning_script\r\n*6\r\n$4\r\nname\r\n$4\r\nspin\r\n$7\r\ncommand\r\n*3\r\n$5\r\nFCALL\r\n$4\r\nspin\r\n$1\r\n0\r\n$11\r\nduration_ms\r\n:"),
+        "{text}"
+    );
+    assert!(text.ends_with("$7\r\nengines\r\n*2\r\n$3\r\nLUA\r\n*4\r\n$15\r\nlibraries_count\r\n:1\r\n$15\r\nfunctions_count\r\n:1\r\n"), "{text}");
+    expect(
+        &mut c,
+        &[b"SCRIPT", b"KILL"],
+        b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n",
+    );
+    expect(&mut c, &[b"FUNCTION", b"KILL"], b"+OK\r\n");
+    assert_eq!(
+        String::from_utf8_lossy(&runner.read_reply()),
+        "-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.\r\n"
+    );
+    expect(&mut c, &[b"PING"], b"+PONG\r\n");
+    expect(
+        &mut c,
+        &[b"FUNCTION", b"KILL"],
+        b"-NOTBUSY No scripts in execution right now.\r\n",
+    );
+
+    // An EVAL script running: FUNCTION STATS and KILL name SCRIPT KILL.
+    runner.send_raw(&common::encode_command(&[
+        b"EVAL",
+        b"local a = 1 while true do a = a + 1 end",
+        b"0",
+    ]));
+    std::thread::sleep(Duration::from_millis(200));
+    let eval_busy: &[u8] =
+        b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
+    expect(&mut c, &[b"FUNCTION", b"STATS"], eval_busy);
+    expect(&mut c, &[b"FUNCTION", b"KILL"], eval_busy);
+    expect(&mut c, &[b"SCRIPT", b"KILL"], b"+OK\r\n");
+    let _ = runner.read_reply();
+    expect(&mut c, &[b"PING"], b"+PONG\r\n");
+}
