@@ -913,3 +913,146 @@ pub static HANDLERS: &[(&str, Handler)] = &[
     ("fcall", fcall_command),
     ("fcall_ro", fcall_ro_command),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> LuaEngine {
+        LuaEngine::new().expect("engine")
+    }
+
+    fn lib(name: &str, funcs: &[&str]) -> Vec<u8> {
+        let mut code = format!("#!lua name={name}\n");
+        for f in funcs {
+            code.push_str(&format!(
+                "redis.register_function('{f}', function() return 1 end)\n"
+            ));
+        }
+        code.into_bytes()
+    }
+
+    #[test]
+    fn meta_data_parsing() {
+        let md = function_extract_lib_meta_data(b"#!lua name=x\nreturn 1").unwrap();
+        assert_eq!(
+            (md.engine.as_slice(), md.name.as_slice()),
+            (&b"lua"[..], &b"x"[..])
+        );
+        // The code keeps the newline, so line numbers match the payload's.
+        assert_eq!(md.code, b"\nreturn 1");
+        let md = function_extract_lib_meta_data(b"#!LUA  NAME=\"q x\"\r\n").unwrap();
+        assert_eq!(
+            (md.engine.as_slice(), md.name.as_slice()),
+            (&b"LUA"[..], &b"q x"[..])
+        );
+        for (payload, err) in [
+            (&b"return 1"[..], "Missing library metadata"),
+            (b"#!lua name=x", "Invalid library metadata"),
+            (b"#!lua name=\"x\n", "Invalid library metadata"),
+            (b"#!lua\n", "Library name was not given"),
+            (
+                b"#!lua name=a NAME=b\n",
+                "Invalid metadata value, name argument was given multiple times",
+            ),
+            (b"#!lua foo=bar\n", "Invalid metadata value given: foo=bar"),
+        ] {
+            assert_eq!(
+                function_extract_lib_meta_data(payload).err().as_deref(),
+                Some(err)
+            );
+        }
+    }
+
+    #[test]
+    fn memory_sizes_follow_jemalloc_and_sds() {
+        assert_eq!(sds_size(2), 8); // type 5: 1 + 2 + 1
+        assert_eq!(sds_size(71), 80); // type 8: 3 + 71 + 1 = 75
+        assert_eq!(sds_size(189), 224);
+        let mut ctx = FunctionsLibCtx::default();
+        let mut e = engine();
+        functions_create_with_library_ctx(Some(&mut e), &lib("mylib", &["f1"]), false, &mut ctx, 0)
+            .unwrap();
+        // Redis's number for one library of one function (checked against
+        // redis-server 7.0.15 by tests/server_functions.rs as well).
+        let code_len = lib("mylib", &["f1"]).len();
+        assert_eq!(ctx.cache_memory, 64 + 32 + 8 + sds_size(code_len));
+        assert_eq!(ctx.function_slots, 4);
+    }
+
+    #[test]
+    fn create_and_join_keep_the_registry_consistent() {
+        let mut e = engine();
+        let mut ctx = FunctionsLibCtx::default();
+        let mut create = |ctx: &mut FunctionsLibCtx, code: &[u8], replace: bool| {
+            functions_create_with_library_ctx(Some(&mut e), code, replace, ctx, 0)
+        };
+        assert_eq!(
+            create(&mut ctx, &lib("a", &["f1", "f2"]), false),
+            Ok(b"a".to_vec())
+        );
+        assert_eq!(
+            create(&mut ctx, &lib("a", &["g"]), false),
+            Err("Library 'a' already exists".into())
+        );
+        // A clash with another library's function (case-insensitive).
+        assert_eq!(
+            create(&mut ctx, &lib("b", &["F1"]), false),
+            Err("Function F1 already exists".into())
+        );
+        assert_eq!(
+            create(&mut ctx, &lib("b", &[]), false),
+            Err("No functions registered".into())
+        );
+        assert_eq!(
+            create(&mut ctx, &lib("bad-name", &["x"]), false)
+                .err()
+                .as_deref(),
+            Some(ERR_BAD_NAME)
+        );
+        assert_eq!(
+            create(&mut ctx, b"#!js name=j\n", false),
+            Err("Engine 'js' not found".into())
+        );
+        // A failed REPLACE keeps the old library.
+        assert!(create(&mut ctx, b"#!lua name=a\nsyntax error here", true).is_err());
+        assert!(ctx.find_function(b"F2").is_some());
+        assert_eq!((ctx.n_lib, ctx.n_functions, ctx.functions_len()), (1, 2, 2));
+
+        // Join: APPEND refuses a library clash, REPLACE swaps it, a
+        // function clash restores what was replaced.
+        let mut src = FunctionsLibCtx::default();
+        create(&mut src, &lib("a", &["h"]), false).unwrap();
+        create(&mut src, &lib("c", &["k"]), false).unwrap();
+        let mut src2 = FunctionsLibCtx::default();
+        create(&mut src2, &lib("a", &["h"]), false).unwrap();
+        create(&mut src2, &lib("c", &["k"]), false).unwrap();
+        assert_eq!(
+            library_join(&mut ctx, src, false),
+            Err("Library a already exists".into())
+        );
+        assert!(ctx.find_function(b"f1").is_some());
+        assert_eq!(library_join(&mut ctx, src2, true), Ok(()));
+        assert!(ctx.find_function(b"f1").is_none() && ctx.find_function(b"H").is_some());
+        assert_eq!((ctx.n_lib, ctx.n_functions), (2, 2));
+        let mut clash = FunctionsLibCtx::default();
+        create(&mut clash, &lib("c", &["k2"]), false).unwrap();
+        create(&mut clash, &lib("d", &["h"]), false).unwrap();
+        assert_eq!(
+            library_join(&mut ctx, clash, true),
+            Err("Function h already exists".into())
+        );
+        assert!(ctx.find_function(b"k").is_some() && ctx.find_function(b"k2").is_none());
+        assert_eq!((ctx.n_lib, ctx.n_functions, ctx.functions_len()), (2, 2, 2));
+    }
+
+    #[test]
+    fn dump_codes_and_rewrite_commands() {
+        let mut out = Vec::new();
+        rewrite_functions(&mut out, &[b"#!lua name=a\nx".to_vec()]).unwrap();
+        assert_eq!(
+            out,
+            b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n$14\r\n#!lua name=a\nx\r\n"
+        );
+    }
+}
