@@ -25,8 +25,11 @@
 //!
 //! Redis's Lua has read-only tables built into the VM; stock Lua 5.1 does
 //! not, so read-only tables here are empty proxies whose `__index` reads
-//! through and whose `__newindex` raises. `rawset` on a proxy is the one way
-//! around that, which Redis's VM would refuse.
+//! through and whose `__newindex` raises, registered with the scripting
+//! sandbox (`LuaState::mark_readonly`) so that its `rawset` and
+//! `setmetatable` refuse them too and `rawget`/`next`/`pairs` see the real
+//! table. G' itself is never reachable from Lua code: `_G` names the
+//! scripting environment.
 //!
 //! The load run compiles the code as chunk `@user_function` (so errors read
 //! "user_function:2: ..."; the code still starts with the newline ending
@@ -96,6 +99,7 @@ pub struct LuaEngine {
 /// the module docs and the load run's protected call. They run as the
 /// scripting prelude's chunk, so error positions skip their frames.
 const HELPERS: &str = r#"
+local mark = ...
 local error, setmetatable, tostring, type, xpcall = error, setmetatable, tostring, type, xpcall
 local function ro_error()
   error('Attempt to modify a readonly table', 2)
@@ -118,12 +122,14 @@ local function protected(t)
     end,
     __newindex = ro_error,
   })
+  mark(p, t)
   return p
 end
 -- A read-only view of t (missing keys read as nil).
 local function readonly(t)
   local p = {}
   setmetatable(p, { __index = t, __newindex = ro_error })
+  mark(p, t)
   return p
 end
 -- The globals G' and their metatable M, reading through to api.
@@ -131,6 +137,7 @@ local function make_globals(api)
   local g, m = {}, { __index = api, __newindex = ro_error }
   m.__metatable = readonly(m)
   setmetatable(g, m)
+  mark(g, {})
   return g, m
 end
 local function identity(e) return e end
@@ -333,7 +340,7 @@ impl LuaEngine {
             .load(HELPERS)
             .set_name(PRELUDE_CHUNK)
             .set_environment(ls.env.clone())
-            .call(())?;
+            .call(ls.mark_readonly.clone())?;
 
         // LIBRARY_API: only `redis`, with register_function, log and the
         // version fields.

@@ -219,7 +219,11 @@ if string_meta then
   string_meta.__metatable = env_meta_view
 end
 
-return ENV, S
+-- Lets the Functions engine register its own read-only proxies, so the
+-- guarded rawset/setmetatable refuse them and rawget/next see through.
+local function mark_readonly(p, t) real_of[p] = t end
+
+return ENV, S, mark_readonly
 "#;
 
 /// A sandboxed Lua state with the `redis` API (Redis `scriptingInit` /
@@ -243,6 +247,11 @@ pub struct LuaState {
     /// `run(handler, f, nargs, a, b)`: calls `f()` or `f(a, b)` under
     /// `xpcall`; returns `ok, value`.
     pub runner: Function,
+    /// `mark_readonly(proxy, real)`: registers a read-only proxy built
+    /// outside the prelude (the Functions engine's globals and library
+    /// API) with the sandbox, so `rawset`/`setmetatable` refuse it and
+    /// `rawget`/`next`/`pairs` read the real table.
+    pub mark_readonly: Function,
 }
 
 /// Creates a sandboxed state (see the module docs): base, table, string
@@ -262,7 +271,7 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
     let rt = lua.create_table()?;
     register_redis_api(&lua, &redis, &rt)?;
     register_math_random(&lua)?;
-    let (env, globals): (Table, Table) = lua
+    let (env, globals, mark_readonly): (Table, Table, Function) = lua
         .load(PRELUDE)
         .set_name(PRELUDE_CHUNK)
         .set_mode(ChunkMode::Text)
@@ -289,6 +298,7 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         rt,
         err_handler,
         runner,
+        mark_readonly,
     })
 }
 
