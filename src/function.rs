@@ -19,6 +19,19 @@
 //! everything as it was. Libraries are listed in name order (Redis's order
 //! is its hash table's, which is arbitrary).
 //!
+//! # FCALL
+//! FCALL and FCALL_RO find the function (case-insensitive), check numkeys
+//! with Redis's texts, and run the callback as `f(KEYS, ARGV)` through the
+//! scripting run context (`script::run_script` in `RunMode::Function`),
+//! which checks the function's flags (`no-writes` under FCALL_RO, ...),
+//! runs its `redis.call`s through the fake client, propagates their
+//! effects wrapped in MULTI/EXEC (never the FCALL), handles the busy
+//! state and FUNCTION KILL, and converts the result. The functions' Lua
+//! state is the engine's own (`function_lua.rs`), separate from EVAL's.
+//! While a function runs, [`FunctionsState::running_command`] holds the
+//! FCALL's arguments for FUNCTION STATS (the caller is out of the client
+//! table then).
+//!
 //! # Persistence and propagation
 //! FUNCTION LOAD, DELETE, FLUSH and RESTORE add one to `dirty`, so they
 //! are propagated verbatim to the AOF as Redis does. An RDB file holds

@@ -147,23 +147,6 @@ end
 return protected, make_globals, run
 "#;
 
-/// Redis's `LL_*` levels as `redis.LOG_*` values.
-const LOG_LEVELS: [(&str, i64); 4] = [
-    ("LOG_DEBUG", 0),
-    ("LOG_VERBOSE", 1),
-    ("LOG_NOTICE", 2),
-    ("LOG_WARNING", 3),
-];
-
-/// Raises `msg` as Redis's error table `{err = "ERR " .. msg}` (Redis
-/// `luaPushError` + `luaError`) from a Rust callback: returned as the
-/// callback's value and raised by its Lua wrapper.
-fn error_table(lua: &Lua, msg: &str) -> mlua::Result<Value> {
-    let t = lua.create_table()?;
-    t.raw_set("err", format!("ERR {}", msg))?;
-    Ok(Value::Table(t))
-}
-
 /// Wraps a Rust callback that returns an error table (or anything else for
 /// success) into a Lua function that raises the table, so the error
 /// reaches Lua code as Redis's table rather than as a Rust error.
@@ -282,51 +265,16 @@ fn read_register_args(args: &MultiValue) -> Result<RegisteredFunction, &'static 
     })
 }
 
-/// `redis.log(level, ...)` (Redis `luaLogCommand`): the arguments after
-/// the level joined by spaces, logged at that level.
+/// `redis.log(level, ...)` for the load run: the scripting API's
+/// `script_lua::lua_log`, its error table raised by the [`raising`] wrapper.
 fn redis_log(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
-    let raise = |msg: &str| -> mlua::Result<MultiValue> {
-        Ok(MultiValue::from_vec(vec![
-            error_table(lua, msg)?,
+    Ok(match crate::script_lua::lua_log(lua, args)? {
+        Some(t) => MultiValue::from_vec(vec![
+            Value::Table(t),
             Value::String(lua.create_string("raise")?),
-        ]))
-    };
-    if args.len() < 2 {
-        return raise("redis.log() requires two arguments or more.");
-    }
-    let level = match &args[0] {
-        Value::Integer(i) => *i as f64,
-        Value::Number(n) => *n,
-        Value::String(s) => match std::str::from_utf8(&s.as_bytes())
-            .ok()
-            .and_then(|t| t.trim().parse::<f64>().ok())
-        {
-            Some(n) => n,
-            None => return raise("First argument must be a number (log level)."),
-        },
-        _ => return raise("First argument must be a number (log level)."),
-    };
-    let level = level as i64;
-    if !(0..=3).contains(&level) {
-        return raise("Invalid debug level.");
-    }
-    let mut msg = Vec::new();
-    for (j, v) in args.iter().enumerate().skip(1) {
-        if let Some(s) = lua_string_bytes(v) {
-            if j != 1 {
-                msg.push(b' ');
-            }
-            msg.extend_from_slice(&s);
-        }
-    }
-    let text = String::from_utf8_lossy(&msg);
-    match level {
-        0 => tracing::debug!("{}", text),
-        1 => tracing::debug!("{}", text),
-        2 => tracing::info!("{}", text),
-        _ => tracing::warn!("{}", text),
-    }
-    Ok(MultiValue::new())
+        ]),
+        None => MultiValue::new(),
+    })
 }
 
 impl LuaEngine {
@@ -350,7 +298,7 @@ impl LuaEngine {
         let register = lua.create_function(move |lua, args: MultiValue| {
             let raise = |msg: &str| -> mlua::Result<MultiValue> {
                 Ok(MultiValue::from_vec(vec![
-                    error_table(lua, msg)?,
+                    Value::Table(crate::script_lua::error_table(lua, msg)?),
                     Value::String(lua.create_string("raise")?),
                 ]))
             };
@@ -380,7 +328,12 @@ impl LuaEngine {
             "log",
             raising(&lua, &base, lua.create_function(redis_log)?)?,
         )?;
-        for (name, v) in LOG_LEVELS {
+        for (name, v) in [
+            ("LOG_DEBUG", crate::script_lua::LL_DEBUG),
+            ("LOG_VERBOSE", crate::script_lua::LL_VERBOSE),
+            ("LOG_NOTICE", crate::script_lua::LL_NOTICE),
+            ("LOG_WARNING", crate::script_lua::LL_WARNING),
+        ] {
             lib_redis.raw_set(name, v)?;
         }
         lib_redis.raw_set("REDIS_VERSION", crate::script_lua::REDIS_VERSION)?;

@@ -479,7 +479,7 @@ fn register_redis_api(lua: &Lua, redis: &Table, rt: &Table) -> mlua::Result<()> 
 /// `level` when the server's verbosity allows it. Returns the error table
 /// the Lua wrapper raises: `redis.log() requires two arguments or more.`,
 /// `First argument must be a number (log level).`, `Invalid debug level.`
-fn lua_log(lua: &Lua, args: MultiValue) -> mlua::Result<Option<Table>> {
+pub(crate) fn lua_log(lua: &Lua, args: MultiValue) -> mlua::Result<Option<Table>> {
     if args.len() < 2 {
         return Ok(Some(error_table(
             lua,
