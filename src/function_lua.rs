@@ -46,9 +46,9 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use mlua::chunk::ChunkMode;
+use mlua::{Function, HookTriggers, Lua, MultiValue, Table, Value, VmState};
 
 use crate::script_lua::{LuaState, PRELUDE_CHUNK};
-use mlua::{Function, HookTriggers, Lua, MultiValue, Table, Value, VmState};
 
 /// The engine's name, as FUNCTION LIST and FUNCTION STATS show it (Redis
 /// `LUA_ENGINE_NAME`; `#!lua` matches it case-insensitively).
@@ -87,11 +87,15 @@ pub struct LuaEngine {
     globals_mt: Table,
     /// The globals G' every library sees.
     globals: Table,
+    /// What G' reads through to during a load run (`redis` with
+    /// register_function, log and the version fields).
     library_api: Table,
+    /// What G' reads through to otherwise: the scripting environment.
     globals_api: Table,
     /// `function(f) return xpcall(f, identity) end`: the load run's
     /// protected call, keeping the error value as raised.
     pcall: Function,
+    /// The load run in progress, shared with `redis.register_function`.
     load_ctx: SharedLoadCtx,
 }
 
