@@ -38,7 +38,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use mlua::{Function, HookTriggers, Lua, Value, Variadic, VmState};
+use mlua::{Function, HookTriggers, Lua, Value, VmState};
 
 use crate::commands::{self, Handler};
 use crate::networking::{CLIENT_DENY_BLOCKING, CLIENT_MULTI, CLIENT_SCRIPT, Client};
@@ -397,7 +397,8 @@ fn call_in_scope(
 ) -> mlua::Result<(bool, Value)> {
     let lua = &ls.lua;
     lua.scope(|scope| {
-        let f = scope.create_function(|lua, args: Variadic<Value>| {
+        let f = scope.create_function(|lua, op: i64| {
+            let args = std::mem::take(&mut *ls.args.borrow_mut());
             let Ok(mut r) = refs.try_borrow_mut() else {
                 return Ok((
                     false,
@@ -408,7 +409,7 @@ fn call_in_scope(
                 ));
             };
             let r = &mut *r;
-            rt_dispatch(lua, r.srv, r.fake, args)
+            rt_dispatch(lua, r.srv, r.fake, op, args)
         })?;
         let busy = scope.create_function(|_, ()| {
             let Ok(mut r) = refs.try_borrow_mut() else {
@@ -522,15 +523,15 @@ fn rt_dispatch(
     lua: &Lua,
     srv: &mut Server,
     fake: &mut Client,
-    args: Variadic<Value>,
+    op: i64,
+    mut rest: mlua::MultiValue,
 ) -> mlua::Result<(bool, Value)> {
-    let (op, rest) = script_lua::split_op(args);
     let err = |msg: &str| -> mlua::Result<(bool, Value)> {
         Ok((false, Value::Table(script_lua::error_table(lua, msg)?)))
     };
     match op {
         script_lua::RT_CALL | script_lua::RT_PCALL => {
-            let argv = match script_lua::args_to_argv(&rest) {
+            let argv = match script_lua::args_to_argv(rest.make_contiguous()) {
                 Ok(a) => a,
                 Err(e) => return err(e),
             };

@@ -50,9 +50,7 @@
 //! (Redis takes the frame that raised, or its caller when that is C).
 
 use bytes::Bytes;
-use mlua::{
-    Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic, chunk::ChunkMode,
-};
+use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value, chunk::ChunkMode};
 
 use crate::networking::Client;
 
@@ -72,10 +70,12 @@ pub const LL_VERBOSE: i64 = 1;
 pub const LL_NOTICE: i64 = 2;
 pub const LL_WARNING: i64 = 3;
 
-/// Lua's C stack limit (`LUAI_MAXCSTACK`): converting a reply nested
-/// deeper than this answers `-ERR reached lua stack limit`, as Redis does
-/// when `lua_checkstack` fails.
-const LUA_STACK_LIMIT: usize = 7995;
+/// Converting a reply nested deeper than this answers `-ERR reached lua
+/// stack limit`, as Redis does when `lua_checkstack` fails near Lua's C
+/// stack limit (`LUAI_MAXCSTACK`, 8000 slots). mlua keeps one reference
+/// per nesting level on a stack of that same size, so the bound is a
+/// little lower than Redis's 7995.
+const LUA_STACK_LIMIT: usize = 7900;
 
 /// The operations the run-time slot `rt.f(op, ...)` serves.
 pub const RT_CALL: i64 = 0;
@@ -241,6 +241,10 @@ pub struct LuaState {
     /// The run-time slot table (`rt.f` is the scoped server callback while
     /// a run is active).
     pub rt: Table,
+    /// The arguments of the `redis.*` call being forwarded to `rt.f`
+    /// (handed over here rather than through the Lua stack, which could not
+    /// hold a call with thousands of arguments twice).
+    pub args: ArgsSlot,
     /// The message handler the script is called under (Redis
     /// `__redis__err__handler`).
     pub err_handler: Function,
@@ -269,7 +273,8 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
     crate::lua_libs::load_libs(&lua)?;
     let redis = lua.create_table()?;
     let rt = lua.create_table()?;
-    register_redis_api(&lua, &redis, &rt)?;
+    let args = ArgsSlot::default();
+    register_redis_api(&lua, &redis, &rt, &args)?;
     register_math_random(&lua)?;
     let (env, globals, mark_readonly): (Table, Table, Function) = lua
         .load(PRELUDE)
@@ -296,6 +301,7 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         env,
         globals,
         rt,
+        args,
         err_handler,
         runner,
         mark_readonly,
@@ -350,25 +356,30 @@ fn raise_msg(lua: &Lua, rt: &Table, msg: &str) -> mlua::Error {
     }
 }
 
-/// A `redis.*` function forwarding to the run-time slot `rt.f` with `op`;
-/// `raise` makes a not-ok answer an error (`redis.pcall` returns it).
+/// Where a `redis.*` function leaves its arguments for the run-time
+/// function `rt.f` (see [`LuaState::args`]).
+pub type ArgsSlot = std::rc::Rc<std::cell::RefCell<MultiValue>>;
+
+/// A `redis.*` function forwarding to the run-time slot `rt.f` with `op`
+/// (its arguments go through `slot`); `raise` makes a not-ok answer an
+/// error (`redis.pcall` returns it).
 fn rt_forwarder(
     lua: &Lua,
     rt: &Table,
+    slot: &ArgsSlot,
     op: i64,
     raise: bool,
     outside: &'static str,
 ) -> mlua::Result<Function> {
     let rt = rt.clone();
+    let slot = slot.clone();
     lua.create_function(move |lua, args: MultiValue| {
         let Value::Function(f) = rt.raw_get::<Value>("f")? else {
             let msg = format!("{} can only be called inside a script invocation", outside);
             return Err(raise_msg(lua, &rt, &msg));
         };
-        let mut all = MultiValue::with_capacity(args.len() + 1);
-        all.push_back(Value::Integer(op));
-        all.extend(args);
-        let (ok, v): (bool, Value) = f.call(all)?;
+        *slot.borrow_mut() = args;
+        let (ok, v): (bool, Value) = f.call(op)?;
         if ok || !raise {
             return Ok(v);
         }
@@ -379,23 +390,15 @@ fn rt_forwarder(
     })
 }
 
-fn register_redis_api(lua: &Lua, redis: &Table, rt: &Table) -> mlua::Result<()> {
-    redis.raw_set(
-        "call",
-        rt_forwarder(lua, rt, RT_CALL, true, "redis.call/pcall")?,
-    )?;
-    redis.raw_set(
-        "pcall",
-        rt_forwarder(lua, rt, RT_PCALL, false, "redis.call/pcall")?,
-    )?;
-    redis.raw_set(
-        "setresp",
-        rt_forwarder(lua, rt, RT_SETRESP, true, "redis.setresp")?,
-    )?;
-    redis.raw_set(
-        "set_repl",
-        rt_forwarder(lua, rt, RT_SET_REPL, true, "redis.set_repl")?,
-    )?;
+fn register_redis_api(lua: &Lua, redis: &Table, rt: &Table, slot: &ArgsSlot) -> mlua::Result<()> {
+    for (name, op, raise, outside) in [
+        ("call", RT_CALL, true, "redis.call/pcall"),
+        ("pcall", RT_PCALL, false, "redis.call/pcall"),
+        ("setresp", RT_SETRESP, true, "redis.setresp"),
+        ("set_repl", RT_SET_REPL, true, "redis.set_repl"),
+    ] {
+        redis.raw_set(name, rt_forwarder(lua, rt, slot, op, raise, outside)?)?;
+    }
     for (name, v) in [
         ("LOG_DEBUG", LL_DEBUG),
         ("LOG_VERBOSE", LL_VERBOSE),
@@ -973,7 +976,15 @@ fn reply_table(c: &mut Client, t: &Table, script_resp: u8, depth: usize, uncount
     let mut n = 0;
     let mut j = 1i64;
     loop {
-        let v: Value = t.raw_get(j).unwrap_or(Value::Nil);
+        let v: Value = match t.raw_get(j) {
+            Ok(v) => v,
+            Err(_) => {
+                // mlua's reference stack is as deep as Lua's C stack.
+                c.add_reply_error("ERR reached lua stack limit");
+                n += 1;
+                break;
+            }
+        };
         if v.is_nil() {
             break;
         }
@@ -1184,20 +1195,6 @@ pub fn create_array(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
         t.raw_set(j + 1, lua.create_string(it)?)?;
     }
     Ok(t)
-}
-
-/// The arguments of `rt.f(op, ...)` split into the operation and the rest.
-pub fn split_op(args: Variadic<Value>) -> (i64, Vec<Value>) {
-    let mut v: Vec<Value> = args.into_iter().collect();
-    if v.is_empty() {
-        return (-1, v);
-    }
-    let op = match v.remove(0) {
-        Value::Integer(i) => i,
-        Value::Number(n) => n as i64,
-        _ => -1,
-    };
-    (op, v)
 }
 
 #[cfg(test)]

@@ -660,7 +660,11 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         }
     }
     call(srv, c, idx);
-    crate::blocked::handle_clients_blocked_on_keys(srv);
+    // Not while a timed-out script serves other clients: the keys it made
+    // ready are served after it ends (Redis `isInsideYieldingLongCommand`).
+    if !srv.script.is_running() {
+        crate::blocked::handle_clients_blocked_on_keys(srv);
+    }
 }
 
 /// Why writes are refused, if they are (Redis
