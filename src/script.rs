@@ -32,13 +32,12 @@
 //! 5. The result (or error table) is converted into the caller's reply
 //!    (see `script_lua`).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use mlua::{Function, HookTriggers, Lua, Value, VmState};
+use mlua::{Function, Lua, Value};
 
 use crate::commands::{self, Handler};
 use crate::networking::{CLIENT_DENY_BLOCKING, CLIENT_MULTI, CLIENT_SCRIPT, Client};
@@ -98,8 +97,6 @@ pub const SLOW_EVAL_ERR: &str =
 pub const SLOW_SCRIPT_ERR: &str =
     "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 
-/// Instructions between two busy checks (Redis's count hook period).
-const HOOK_PERIOD: u32 = 100_000;
 /// A GC step every this many runs (Redis `LUA_GC_CYCLE_PERIOD`).
 const LUA_GC_CYCLE_PERIOD: u64 = 50;
 
@@ -132,6 +129,9 @@ pub struct RunCtx {
     /// `redis.set_repl` targets (`PROPAGATE_AOF | PROPAGATE_REPL`).
     pub repl_flags: u8,
     pub start: Instant,
+    /// The cached clock when the run started, as (ms, µs): every command
+    /// of the run sees it (Redis `scriptTimeSnapshot`).
+    pub time_snapshot: (i64, i64),
 }
 
 /// One script of the EVAL cache (Redis `luaScript`).
@@ -324,6 +324,7 @@ pub fn run_script(
         killed: false,
         repl_flags: PROPAGATE_AOF | PROPAGATE_REPL,
         start: Instant::now(),
+        time_snapshot: (srv.mstime, srv.ustime),
     });
     let mut fake = take_fake_client(srv);
     fake.db = caller.db;
@@ -398,7 +399,7 @@ fn call_in_scope(
     let lua = &ls.lua;
     lua.scope(|scope| {
         let f = scope.create_function(|lua, op: i64| {
-            let args = std::mem::take(&mut *ls.args.borrow_mut());
+            let args = std::mem::take(&mut *ls.slots.args.borrow_mut());
             let Ok(mut r) = refs.try_borrow_mut() else {
                 return Ok((
                     false,
@@ -417,19 +418,17 @@ fn call_in_scope(
             };
             Ok(script_interrupt(r.srv))
         })?;
-        ls.rt.raw_set("pending", Value::Nil)?;
-        ls.rt.raw_set("f", &f)?;
-        ls.rt.raw_set("busy", &busy)?;
-        let hooked = threshold > 0;
-        if hooked {
-            let hook = BusyHook {
-                rt: ls.rt.clone(),
-                killed: Rc::new(Cell::new(false)),
-            };
-            lua.set_hook(
-                HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
-                move |lua, _| hook.check(lua),
-            )?;
+        let call = scope.create_function(|lua, args: mlua::MultiValue| {
+            redis_call(lua, refs, &ls.slots, script_lua::RT_CALL, args)
+        })?;
+        let pcall = scope.create_function(|lua, args: mlua::MultiValue| {
+            redis_call(lua, refs, &ls.slots, script_lua::RT_PCALL, args)
+        })?;
+        ls.install_call(Some((&call, &pcall)))?;
+        *ls.slots.pending.borrow_mut() = None;
+        *ls.slots.f.borrow_mut() = Some(f);
+        if threshold > 0 {
+            *ls.slots.busy.borrow_mut() = Some(busy);
         }
         let keys_t = script_lua::create_array(lua, keys)?;
         let args_t = script_lua::create_array(lua, args)?;
@@ -447,43 +446,39 @@ fn call_in_scope(
                 args_t,
             ))
         };
-        if hooked {
-            lua.remove_hook();
-        }
-        ls.rt.raw_set("f", Value::Nil)?;
-        ls.rt.raw_set("busy", Value::Nil)?;
+        *ls.slots.f.borrow_mut() = None;
+        *ls.slots.busy.borrow_mut() = None;
+        ls.install_call(None)?;
+        script_lua::restore_busy_hook(ls)?;
         res
     })
 }
 
-/// The count hook (Redis `luaMaskCountHook`): asks the server side whether
-/// the run was killed (serving other clients meanwhile); once killed it
-/// raises on every line.
-#[derive(Clone)]
-struct BusyHook {
-    rt: mlua::Table,
-    killed: Rc<Cell<bool>>,
-}
-
-/// The error a killed script raises (as `{err="ERR ..."}`).
-pub const SCRIPT_KILLED_MSG: &str = "Script killed by user with SCRIPT KILL...";
-
-impl BusyHook {
-    fn check(&self, lua: &Lua) -> mlua::Result<VmState> {
-        if !self.killed.get() {
-            let busy: Value = self.rt.raw_get("busy")?;
-            let Value::Function(busy) = busy else {
-                return Ok(VmState::Continue);
-            };
-            if !busy.call::<bool>(())? {
-                return Ok(VmState::Continue);
-            }
-            tracing::warn!("Lua script killed by user with SCRIPT KILL.");
-            self.killed.set(true);
-            let again = self.clone();
-            lua.set_hook(HookTriggers::EVERY_LINE, move |lua, _| again.check(lua))?;
-        }
-        Err(mlua::Error::runtime(SCRIPT_KILLED_MSG))
+/// `redis.call` / `redis.pcall` of a run, called directly by the script:
+/// as [`rt_dispatch`], raising the error table for `redis.call`.
+fn redis_call(
+    lua: &Lua,
+    refs: &RefCell<RunRefs<'_>>,
+    slots: &script_lua::RunSlots,
+    op: i64,
+    args: mlua::MultiValue,
+) -> mlua::Result<Value> {
+    let (ok, v) = {
+        let Ok(mut r) = refs.try_borrow_mut() else {
+            return Err(script_lua::raise_table(
+                slots,
+                script_lua::error_table(lua, "redis.call/pcall can not be called recursively")?,
+            ));
+        };
+        let r = &mut *r;
+        rt_dispatch(lua, r.srv, r.fake, op, args)?
+    };
+    if ok || op == script_lua::RT_PCALL {
+        return Ok(v);
+    }
+    match v {
+        Value::Table(t) => Err(script_lua::raise_table(slots, t)),
+        other => Ok(other),
     }
 }
 
@@ -497,7 +492,7 @@ fn script_interrupt(srv: &mut Server) -> bool {
     };
     if !run.timedout {
         let elapsed = run.start.elapsed().as_millis() as i64;
-        if elapsed < threshold {
+        if threshold <= 0 || elapsed < threshold {
             return false;
         }
         tracing::warn!(
@@ -513,7 +508,11 @@ fn script_interrupt(srv: &mut Server) -> bool {
         run.timedout = true;
     }
     server::process_events_while_blocked(srv);
-    srv.script.run.as_ref().is_some_and(|r| r.killed)
+    let Some(run) = srv.script.run.as_ref() else {
+        return false;
+    };
+    (srv.mstime, srv.ustime) = run.time_snapshot;
+    run.killed
 }
 
 /// Serves `rt.f(op, ...)`: the `redis.call` family and the per-run

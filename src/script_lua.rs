@@ -52,6 +52,9 @@
 use bytes::Bytes;
 use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value, chunk::ChunkMode};
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
 use crate::networking::Client;
 
 /// The chunk name of this module's own Lua code; its frames never give an
@@ -191,10 +194,9 @@ local function pcall_result(ok, ...)
   if ok then return ok, ... end
   local e = ...
   if type(e) == 'userdata' then
-    -- An error raised by a Rust function: the table it left in RT.pending.
-    local p = RT.pending
+    -- An error raised by a Rust function: the table it left pending.
+    local p = RT.take_pending()
     if p then
-      RT.pending = nil
       e = p
     else
       e = tostring(e)
@@ -238,13 +240,16 @@ pub struct LuaState {
     /// The storage behind `env`; [`crate::script::run_script`] sets `KEYS`
     /// and `ARGV` here in eval mode. Never hand it to user code.
     pub globals: Table,
-    /// The run-time slot table (`rt.f` is the scoped server callback while
-    /// a run is active).
-    pub rt: Table,
-    /// The arguments of the `redis.*` call being forwarded to `rt.f`
-    /// (handed over here rather than through the Lua stack, which could not
-    /// hold a call with thousands of arguments twice).
-    pub args: ArgsSlot,
+    /// What the `redis.*` functions share with a run (see [`RunSlots`]).
+    pub slots: Rc<RunSlots>,
+    /// The real `redis` table behind the read-only proxy scripts see: a
+    /// run installs its own `call` and `pcall` here (see
+    /// [`LuaState::install_call`]).
+    pub redis: Table,
+    /// `redis.call` / `redis.pcall` outside a run (forwarders to
+    /// `slots.f`, which raise "can only be called inside a script
+    /// invocation" when no run is active).
+    pub idle_call: (Function, Function),
     /// The message handler the script is called under (Redis
     /// `__redis__err__handler`).
     pub err_handler: Function,
@@ -272,15 +277,21 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
     )?;
     crate::lua_libs::load_libs(&lua)?;
     let redis = lua.create_table()?;
+    let slots = Rc::new(RunSlots::default());
     let rt = lua.create_table()?;
-    let args = ArgsSlot::default();
-    register_redis_api(&lua, &redis, &rt, &args)?;
+    let sl = slots.clone();
+    rt.raw_set(
+        "take_pending",
+        lua.create_function(move |_, ()| Ok(sl.pending.borrow_mut().take()))?,
+    )?;
+    register_redis_api(&lua, &redis, &slots)?;
     register_math_random(&lua)?;
     let (env, globals, mark_readonly): (Table, Table, Function) = lua
         .load(PRELUDE)
         .set_name(PRELUDE_CHUNK)
         .set_mode(ChunkMode::Text)
-        .call((redis, rt.clone()))?;
+        .call((redis.clone(), rt))?;
+    let idle_call = (redis.raw_get("call")?, redis.raw_get("pcall")?);
     let runner: Function = lua
         .load(
             "local xpcall = xpcall\n\
@@ -292,16 +303,18 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         .set_name(PRELUDE_CHUNK)
         .set_mode(ChunkMode::Text)
         .eval()?;
-    let rt_h = rt.clone();
-    let err_handler = lua.create_function(move |lua, err: Value| error_handler(lua, &rt_h, err))?;
+    let sl = slots.clone();
+    let err_handler = lua.create_function(move |lua, err: Value| error_handler(lua, &sl, err))?;
+    install_busy_hook(&lua, &slots)?;
     // Chunks compiled at run time (loadstring) get the sandbox too.
     lua.set_globals(env.clone())?;
     Ok(LuaState {
         lua,
         env,
         globals,
-        rt,
-        args,
+        slots,
+        redis,
+        idle_call,
         err_handler,
         runner,
         mark_readonly,
@@ -309,6 +322,18 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
 }
 
 impl LuaState {
+    /// Installs a run's `redis.call` and `redis.pcall` (None: the idle
+    /// forwarders back). Functions that capture `redis.call` before a run
+    /// keep working through the forwarders.
+    pub fn install_call(&self, fns: Option<(&Function, &Function)>) -> mlua::Result<()> {
+        let (call, pcall) = match fns {
+            Some((c, p)) => (c.clone(), p.clone()),
+            None => self.idle_call.clone(),
+        };
+        self.redis.raw_set("call", call)?;
+        self.redis.raw_set("pcall", pcall)
+    }
+
     /// Compiles user code as a function running in the sandbox, under
     /// `chunkname` (Redis uses `@user_script` for EVAL). Binary chunks are
     /// refused. Err carries Lua's message, e.g. `user_script:1: unexpected
@@ -340,64 +365,78 @@ impl LuaState {
 
 // ---- The redis table ----
 
+/// What the `redis.*` functions and the busy hook share with the run in
+/// progress. Outside a run `f` and `busy` are None.
+#[derive(Default)]
+pub struct RunSlots {
+    /// The run's scoped server callback: `f(op)` with the arguments in
+    /// `args`, answering `(ok, value)`.
+    pub f: RefCell<Option<Function>>,
+    /// The run's scoped busy check (true: the script was killed).
+    pub busy: RefCell<Option<Function>>,
+    /// The arguments of the `redis.*` call being forwarded to `f` (handed
+    /// over here rather than through the Lua stack, which could not hold a
+    /// call with thousands of arguments twice).
+    pub args: RefCell<MultiValue>,
+    /// The error table a Rust function raised (see [`raise_table`]).
+    pub pending: RefCell<Option<Table>>,
+    /// The run was killed: the hook raises on every line.
+    pub killed: Cell<bool>,
+}
+
 /// Raises `t` as the error of a Rust function: mlua can only raise its own
-/// error values, so the table waits in `rt.pending` for the message handler
-/// (or the sandbox's `pcall`) to pick it up.
-pub fn raise_table(rt: &Table, t: Table) -> mlua::Error {
-    let _ = rt.raw_set("pending", t);
+/// error values, so the table waits in `slots.pending` for the message
+/// handler (or the sandbox's `pcall`) to pick it up.
+pub fn raise_table(slots: &RunSlots, t: Table) -> mlua::Error {
+    *slots.pending.borrow_mut() = Some(t);
     mlua::Error::runtime("script error")
 }
 
 /// Raises an error table made from `msg` (see [`error_table`]).
-fn raise_msg(lua: &Lua, rt: &Table, msg: &str) -> mlua::Error {
+fn raise_msg(lua: &Lua, slots: &RunSlots, msg: &str) -> mlua::Error {
     match error_table(lua, msg) {
-        Ok(t) => raise_table(rt, t),
+        Ok(t) => raise_table(slots, t),
         Err(e) => e,
     }
 }
 
-/// Where a `redis.*` function leaves its arguments for the run-time
-/// function `rt.f` (see [`LuaState::args`]).
-pub type ArgsSlot = std::rc::Rc<std::cell::RefCell<MultiValue>>;
-
-/// A `redis.*` function forwarding to the run-time slot `rt.f` with `op`
-/// (its arguments go through `slot`); `raise` makes a not-ok answer an
+/// A `redis.*` function forwarding to the run's `slots.f` with `op` (its
+/// arguments go through `slots.args`); `raise` makes a not-ok answer an
 /// error (`redis.pcall` returns it).
 fn rt_forwarder(
     lua: &Lua,
-    rt: &Table,
-    slot: &ArgsSlot,
+    slots: &Rc<RunSlots>,
     op: i64,
     raise: bool,
     outside: &'static str,
 ) -> mlua::Result<Function> {
-    let rt = rt.clone();
-    let slot = slot.clone();
+    let slots = slots.clone();
     lua.create_function(move |lua, args: MultiValue| {
-        let Value::Function(f) = rt.raw_get::<Value>("f")? else {
+        let f = slots.f.borrow().clone();
+        let Some(f) = f else {
             let msg = format!("{} can only be called inside a script invocation", outside);
-            return Err(raise_msg(lua, &rt, &msg));
+            return Err(raise_msg(lua, &slots, &msg));
         };
-        *slot.borrow_mut() = args;
+        *slots.args.borrow_mut() = args;
         let (ok, v): (bool, Value) = f.call(op)?;
         if ok || !raise {
             return Ok(v);
         }
         match v {
-            Value::Table(t) => Err(raise_table(&rt, t)),
-            _ => Err(raise_msg(lua, &rt, "script error")),
+            Value::Table(t) => Err(raise_table(&slots, t)),
+            _ => Err(raise_msg(lua, &slots, "script error")),
         }
     })
 }
 
-fn register_redis_api(lua: &Lua, redis: &Table, rt: &Table, slot: &ArgsSlot) -> mlua::Result<()> {
+fn register_redis_api(lua: &Lua, redis: &Table, slots: &Rc<RunSlots>) -> mlua::Result<()> {
     for (name, op, raise, outside) in [
         ("call", RT_CALL, true, "redis.call/pcall"),
         ("pcall", RT_PCALL, false, "redis.call/pcall"),
         ("setresp", RT_SETRESP, true, "redis.setresp"),
         ("set_repl", RT_SET_REPL, true, "redis.set_repl"),
     ] {
-        redis.raw_set(name, rt_forwarder(lua, rt, slot, op, raise, outside)?)?;
+        redis.raw_set(name, rt_forwarder(lua, slots, op, raise, outside)?)?;
     }
     for (name, v) in [
         ("LOG_DEBUG", LL_DEBUG),
@@ -418,7 +457,7 @@ fn register_redis_api(lua: &Lua, redis: &Table, rt: &Table, slot: &ArgsSlot) -> 
     }
     redis.raw_set("REDIS_VERSION", REDIS_VERSION)?;
     // redis.log(level, ...): returns an error table to raise, or nothing.
-    let rt_log = rt.clone();
+    let rt_log = slots.clone();
     redis.raw_set(
         "log",
         lua.create_function(move |lua, args: MultiValue| match lua_log(lua, args)? {
@@ -426,7 +465,7 @@ fn register_redis_api(lua: &Lua, redis: &Table, rt: &Table, slot: &ArgsSlot) -> 
             None => Ok(()),
         })?,
     )?;
-    let rt_sha = rt.clone();
+    let rt_sha = slots.clone();
     redis.raw_set(
         "sha1hex",
         lua.create_function(move |lua, args: MultiValue| {
@@ -609,6 +648,56 @@ pub fn sha1hex(s: &[u8]) -> String {
     out
 }
 
+// ---- The busy hook ----
+
+/// Instructions between two busy checks (Redis's count hook period).
+pub const HOOK_PERIOD: u32 = 100_000;
+
+/// The message a killed script raises (as `{err="ERR ..."}`).
+pub const SCRIPT_KILLED_MSG: &str = "Script killed by user with SCRIPT KILL...";
+
+/// Installs the count hook once for the state (Redis sets it per run;
+/// one idle check every 100000 instructions costs nothing): during a run
+/// it calls `slots.busy`, which serves other clients once the run is timed
+/// out and says whether SCRIPT KILL asked to stop. A killed run raises
+/// `Script killed by user with SCRIPT KILL...` and the hook switches to
+/// every line, so `pcall` cannot swallow the kill (Redis
+/// `luaMaskCountHook`); [`restore_busy_hook`] switches back after the run.
+fn install_busy_hook(lua: &Lua, slots: &Rc<RunSlots>) -> mlua::Result<()> {
+    let sl = slots.clone();
+    lua.set_hook(
+        mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
+        move |lua, _| busy_hook(lua, &sl),
+    )
+}
+
+fn busy_hook(lua: &Lua, slots: &Rc<RunSlots>) -> mlua::Result<mlua::VmState> {
+    if !slots.killed.get() {
+        let busy = slots.busy.borrow().clone();
+        let Some(busy) = busy else {
+            return Ok(mlua::VmState::Continue);
+        };
+        if !busy.call::<bool>(())? {
+            return Ok(mlua::VmState::Continue);
+        }
+        tracing::warn!("Lua script killed by user with SCRIPT KILL.");
+        slots.killed.set(true);
+        let sl = slots.clone();
+        lua.set_hook(mlua::HookTriggers::EVERY_LINE, move |lua, _| {
+            busy_hook(lua, &sl)
+        })?;
+    }
+    Err(mlua::Error::runtime(SCRIPT_KILLED_MSG))
+}
+
+/// Puts the count hook back after a killed run.
+pub fn restore_busy_hook(ls: &LuaState) -> mlua::Result<()> {
+    if ls.slots.killed.replace(false) {
+        install_busy_hook(&ls.lua, &ls.slots)?;
+    }
+    Ok(())
+}
+
 // ---- math.random ----
 
 /// Redis's `math.random` / `math.randomseed`: the 48-bit linear
@@ -731,15 +820,12 @@ pub fn error_text(msg: &str) -> String {
 /// any error becomes a table with `err` (a non-table error `e` becomes
 /// `"ERR " .. tostring(e)`), plus `source` and `line` of the Lua frame the
 /// error comes from.
-fn error_handler(lua: &Lua, rt: &Table, err: Value) -> mlua::Result<Table> {
+fn error_handler(lua: &Lua, slots: &RunSlots, err: Value) -> mlua::Result<Table> {
     let t = match err {
         Value::Table(t) => t,
-        Value::Error(e) => match rt.raw_get::<Value>("pending")? {
-            Value::Table(t) => {
-                rt.raw_set("pending", Value::Nil)?;
-                t
-            }
-            _ => error_table(lua, &callback_error_message(&e))?,
+        Value::Error(e) => match slots.pending.borrow_mut().take() {
+            Some(t) => t,
+            None => error_table(lua, &callback_error_message(&e))?,
         },
         other => {
             let s = match &other {

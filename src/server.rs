@@ -723,8 +723,12 @@ pub fn with_argv(
 pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     // One clock read serves as the cached time and the call's start.
     let start = crate::util::ustime();
-    srv.ustime = start;
-    srv.mstime = start / 1000;
+    // A script's commands all see the time the script started (Redis
+    // `scriptTimeSnapshot`): keys do not expire in the middle of it.
+    if !srv.script.is_running() {
+        srv.ustime = start;
+        srv.mstime = start / 1000;
+    }
     let handler = srv.commands.cmds[idx].handler;
     let Some(handler) = handler else {
         c.add_reply_subcommand_syntax_error();
