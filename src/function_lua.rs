@@ -422,7 +422,10 @@ impl LuaEngine {
                 )),
             }
         };
-        self.lua.remove_hook();
+        // Back to the scripting state's own busy hook.
+        if let Err(e) = crate::script_lua::install_busy_hook(&self.lua, &self.ls.slots) {
+            tracing::warn!("Failed to reinstall the Lua busy hook: {}", e);
+        }
         let _ = self.globals_mt.raw_set("__index", self.globals_api.clone());
         let load = self.load_ctx.borrow_mut().take();
         res?;

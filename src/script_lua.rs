@@ -663,7 +663,9 @@ pub const SCRIPT_KILLED_MSG: &str = "Script killed by user with SCRIPT KILL...";
 /// `Script killed by user with SCRIPT KILL...` and the hook switches to
 /// every line, so `pcall` cannot swallow the kill (Redis
 /// `luaMaskCountHook`); [`restore_busy_hook`] switches back after the run.
-fn install_busy_hook(lua: &Lua, slots: &Rc<RunSlots>) -> mlua::Result<()> {
+/// The Functions engine reinstalls it after a library's load run, which
+/// uses its own hook.
+pub(crate) fn install_busy_hook(lua: &Lua, slots: &Rc<RunSlots>) -> mlua::Result<()> {
     let sl = slots.clone();
     lua.set_hook(
         mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),

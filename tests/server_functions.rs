@@ -216,18 +216,14 @@ fn aof_logs_and_rewrites_libraries() {
     {
         let sp = start_in(&dir, false, &aof).expect("ours");
         let mut c = sp.conn();
+        wait_rewrite(&mut c);
         load_libs(&mut c);
         want = expected_listing(&mut c);
         let extra = "#!lua name=gone\nredis.register_function('g', function() return 1 end)";
         c.cmd(&[b"FUNCTION", b"LOAD", extra.as_bytes()]);
         expect(&mut c, &[b"FUNCTION", b"DELETE", b"gone"], b"+OK\r\n");
         // The commands are logged as given.
-        let incr = std::fs::read_dir(dir.join("appendonlydir"))
-            .expect("aof dir")
-            .filter_map(|e| e.ok())
-            .find(|e| e.file_name().to_string_lossy().ends_with(".incr.aof"))
-            .expect("incr file");
-        let text = std::fs::read(incr.path()).expect("read incr");
+        let text = incr_aof(&dir);
         let text = String::from_utf8_lossy(&text);
         assert!(text.contains("$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n"), "{text}");
         assert!(
@@ -239,6 +235,7 @@ fn aof_logs_and_rewrites_libraries() {
     {
         let sp = start_in(&dir, false, &aof).expect("ours");
         let mut c = sp.conn();
+        wait_rewrite(&mut c);
         assert_eq!(listing(&mut c), want);
         // A rewrite without preamble starts with one FUNCTION LOAD per library.
         expect(
@@ -292,6 +289,7 @@ fn aof_logs_and_rewrites_libraries() {
     }
     let sp = start_in(&dir, false, &["--appendonly", "yes"]).expect("ours");
     let mut c = sp.conn();
+    wait_rewrite(&mut c);
     assert_eq!(listing(&mut c), want);
     // redis-server reads the same AOF directory.
     drop(c);
@@ -451,14 +449,20 @@ fn info_memory_fields_match_redis() {
     assert_eq!(fields(&mut c), fields(&mut o), "after a flush");
 }
 
-/// The AOF's incr file of a server started in `dir` (the one file).
+/// The AOF's incr files of a server started in `dir`, concatenated in
+/// name (sequence) order: a startup rewrite may have opened a second one.
 fn incr_aof(dir: &Path) -> Vec<u8> {
-    let entry = std::fs::read_dir(dir.join("appendonlydir"))
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("appendonlydir"))
         .expect("aof dir")
         .filter_map(|e| e.ok())
-        .find(|e| e.file_name().to_string_lossy().ends_with(".incr.aof"))
-        .expect("incr file");
-    std::fs::read(entry.path()).expect("read incr")
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".incr.aof"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .flat_map(|p| std::fs::read(p).expect("read incr"))
+        .collect()
 }
 
 /// FCALL's effects reach the AOF as Redis writes them (the commands the
@@ -468,10 +472,12 @@ fn incr_aof(dir: &Path) -> Vec<u8> {
 fn fcall_effects_are_propagated_like_redis() {
     let lib = "#!lua name=eff\nredis.register_function('two', function(KEYS, ARGV) redis.call('set', KEYS[1], ARGV[1]) redis.call('incr', 'counter') return redis.call('get', KEYS[1]) end)\nredis.register_function{function_name='ro', callback=function(KEYS) return redis.call('get', KEYS[1]) end, flags={'no-writes'}}";
     let script = |c: &mut Conn| {
+        wait_rewrite(c);
         c.cmd(&[b"FUNCTION", b"LOAD", lib.as_bytes()]);
         expect(c, &[b"FCALL", b"two", b"1", b"k", b"v"], b"$1\r\nv\r\n");
         expect(c, &[b"FCALL_RO", b"ro", b"1", b"k"], b"$1\r\nv\r\n");
         expect(c, &[b"FCALL", b"ro", b"1", b"nokey"], b"$-1\r\n");
+        wait_rewrite(c);
     };
     let aof = ["--appendonly", "yes"];
     let odir = common::scratch_dir("functions");
