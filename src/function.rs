@@ -81,6 +81,9 @@ pub fn script_flag_by_name(name: &[u8]) -> Option<u64> {
 pub struct FunctionInfo {
     /// Its name as registered.
     pub name: Vec<u8>,
+    /// The name as text, as error replies and FUNCTION STATS show it
+    /// (shared: FCALL hands it to every run).
+    pub funcname: std::rc::Rc<str>,
     /// The description given at registration, if any.
     pub desc: Option<Vec<u8>>,
     /// Script flags (`script::SCRIPT_FLAG_*` bits).
@@ -160,7 +163,17 @@ impl FunctionsLibCtx {
 
     /// The library and function FCALL runs for `name` (case-insensitive).
     pub fn find_function(&self, name: &[u8]) -> Option<&FunctionInfo> {
-        let (lib, f) = self.functions.get(&name.to_ascii_lowercase())?;
+        // Lowercased on the stack: FCALL looks a function up on every call.
+        let mut buf = [0u8; 64];
+        let found = match buf.get_mut(..name.len()) {
+            Some(b) => {
+                b.copy_from_slice(name);
+                b.make_ascii_lowercase();
+                self.functions.get(&b[..])
+            }
+            None => self.functions.get(&name.to_ascii_lowercase()),
+        };
+        let (lib, f) = found?;
         self.libraries.get(lib)?.functions.get(f)
     }
 
@@ -362,6 +375,7 @@ pub fn functions_create_with_library_ctx(
                 (
                     f.name.clone(),
                     FunctionInfo {
+                        funcname: String::from_utf8_lossy(&f.name).into(),
                         name: f.name,
                         desc: f.desc,
                         flags: f.flags,
@@ -816,11 +830,7 @@ fn fcall_command_generic(srv: &mut Server, c: &mut Client, ro: bool) {
         c.add_reply_error("ERR Function not found");
         return;
     };
-    let (func, flags, name) = (
-        fi.callback.clone(),
-        fi.flags,
-        String::from_utf8_lossy(&fi.name).into_owned(),
-    );
+    let (func, flags, name) = (fi.callback.clone(), fi.flags, fi.funcname.clone());
     let Some(numkeys) = crate::util::string2ll(&c.argv[2]) else {
         c.add_reply_error("ERR Bad number of keys provided");
         return;
