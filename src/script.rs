@@ -11,9 +11,11 @@
 //! 2. It records the run in [`ScriptState::run`] (this is what "a script is
 //!    running" means for SCRIPT KILL, BUSY and SHUTDOWN), prepares the fake
 //!    client (the caller's database, RESP2, `CLIENT_SCRIPT |
-//!    CLIENT_DENY_BLOCKING`), and opens an mlua scope in which the
-//!    `redis.call` family is a scoped Rust function borrowing the server
-//!    and the fake client (no raw pointers).
+//!    CLIENT_DENY_BLOCKING`), and lends the server and the fake client to
+//!    the `redis.call` family for the duration of the Lua call (a
+//!    thread-local pointer to a `RefCell`, set and cleared around the call:
+//!    the one `unsafe` of scripting, chosen over mlua scopes whose per-run
+//!    function creation cost a third of a short script's time).
 //! 3. Each `redis.call` runs [`script_call`]: lookup, arity, `noscript`,
 //!    read-only and disk-error checks with Redis's texts, then
 //!    `server::call` on the fake client. The command's reply bytes are
@@ -32,7 +34,7 @@
 //! 5. The result (or error table) is converted into the caller's reply
 //!    (see `script_lua`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -273,7 +275,7 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
     true
 }
 
-/// What the scoped callbacks borrow during a run.
+/// What the `redis.*` functions borrow during a run.
 struct RunRefs<'a> {
     srv: &'a mut Server,
     fake: &'a mut Client,
@@ -332,13 +334,12 @@ pub fn run_script(
     if caller.flags & CLIENT_MULTI != 0 {
         fake.flags |= CLIENT_MULTI;
     }
-    let threshold = srv.config.busy_reply_threshold;
     let result = {
         let refs = RefCell::new(RunRefs {
             srv: &mut *srv,
             fake: &mut fake,
         });
-        call_in_scope(ls, func, keys, args, mode, threshold, &refs)
+        call_with_run(ls, func, keys, args, mode, &refs)
     };
     fake.flags &= !CLIENT_MULTI;
     let script_resp = fake.resp;
@@ -385,56 +386,94 @@ pub fn run_script(
     caller.flags |= crate::networking::CLIENT_PREVENT_PROP;
 }
 
-/// The Lua part of a run, inside an mlua scope whose functions borrow
-/// `refs`: returns `(ok, value)` as the xpcall runner gives them.
-fn call_in_scope(
+thread_local! {
+    /// The run in progress: a type-erased `*const RefCell<RunRefs>` set by
+    /// [`call_with_run`] for exactly the duration of the Lua call, null
+    /// otherwise.
+    static CURRENT_RUN: Cell<*const ()> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Clears [`CURRENT_RUN`] when the Lua call ends, panics included.
+struct CurrentRunGuard(*const ());
+
+impl Drop for CurrentRunGuard {
+    fn drop(&mut self) {
+        CURRENT_RUN.with(|c| c.set(self.0));
+    }
+}
+
+/// Runs `f` with the run in progress, or returns None outside a run.
+#[allow(unsafe_code)]
+fn with_current_run<R>(f: impl FnOnce(&RefCell<RunRefs<'_>>) -> R) -> Option<R> {
+    let p = CURRENT_RUN.with(|c| c.get());
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null CURRENT_RUN was set by `call_with_run` from a
+    // reference to a `RefCell<RunRefs>` that lives in that function's frame,
+    // and is reset by its guard before the frame ends; the Lua code calling
+    // us runs inside that frame, on this thread (the state is not Send).
+    // Every access goes through the RefCell, so no two `&mut` to the server
+    // or the fake client can coexist.
+    let cell = unsafe { &*(p as *const RefCell<RunRefs<'_>>) };
+    Some(f(cell))
+}
+
+/// Serves `op` of the `redis.*` functions for the run in progress (see
+/// `script_lua`): `(ok, value)`, or None outside a run.
+pub fn dispatch_current(
+    lua: &Lua,
+    op: i64,
+    args: mlua::MultiValue,
+) -> Option<mlua::Result<(bool, Value)>> {
+    with_current_run(|cell| {
+        let Ok(mut r) = cell.try_borrow_mut() else {
+            return Ok((
+                false,
+                Value::Table(script_lua::error_table(
+                    lua,
+                    "redis.call/pcall can not be called recursively",
+                )?),
+            ));
+        };
+        let r = &mut *r;
+        rt_dispatch(lua, r.srv, r.fake, op, args)
+    })
+}
+
+/// The busy check for the count hook: true when the running script was
+/// killed (see [`script_interrupt`]); false outside a run.
+pub fn busy_current() -> bool {
+    with_current_run(|cell| match cell.try_borrow_mut() {
+        Ok(mut r) => script_interrupt(r.srv),
+        Err(_) => false,
+    })
+    .unwrap_or(false)
+}
+
+/// The Lua part of a run: lends `refs` to the `redis.*` functions (through
+/// [`CURRENT_RUN`]) while the xpcall runner calls `func`; returns `(ok,
+/// value)` as the runner gives them.
+fn call_with_run(
     ls: &LuaState,
     func: &Function,
     keys: &[Bytes],
     args: &[Bytes],
     mode: RunMode,
-    threshold: i64,
     refs: &RefCell<RunRefs<'_>>,
 ) -> mlua::Result<(bool, Value)> {
     let lua = &ls.lua;
-    lua.scope(|scope| {
-        let f = scope.create_function(|lua, op: i64| {
-            let args = std::mem::take(&mut *ls.slots.args.borrow_mut());
-            let Ok(mut r) = refs.try_borrow_mut() else {
-                return Ok((
-                    false,
-                    Value::Table(script_lua::error_table(
-                        lua,
-                        "redis.call/pcall can only be called inside a script invocation",
-                    )?),
-                ));
-            };
-            let r = &mut *r;
-            rt_dispatch(lua, r.srv, r.fake, op, args)
-        })?;
-        let busy = scope.create_function(|_, ()| {
-            let Ok(mut r) = refs.try_borrow_mut() else {
-                return Ok(false);
-            };
-            Ok(script_interrupt(r.srv))
-        })?;
-        let call = scope.create_function(|lua, args: mlua::MultiValue| {
-            redis_call(lua, refs, &ls.slots, script_lua::RT_CALL, args)
-        })?;
-        let pcall = scope.create_function(|lua, args: mlua::MultiValue| {
-            redis_call(lua, refs, &ls.slots, script_lua::RT_PCALL, args)
-        })?;
-        ls.install_call(Some((&call, &pcall)))?;
-        *ls.slots.pending.borrow_mut() = None;
-        *ls.slots.f.borrow_mut() = Some(f);
-        if threshold > 0 {
-            *ls.slots.busy.borrow_mut() = Some(busy);
-        }
-        let keys_t = script_lua::create_array(lua, keys)?;
-        let args_t = script_lua::create_array(lua, args)?;
-        let res = if mode == RunMode::Eval {
-            ls.globals.raw_set("KEYS", keys_t)?;
-            ls.globals.raw_set("ARGV", args_t)?;
+    *ls.slots.pending.borrow_mut() = None;
+    let keys_t = script_lua::create_array(lua, keys)?;
+    let args_t = script_lua::create_array(lua, args)?;
+    if mode == RunMode::Eval {
+        ls.globals.raw_set("KEYS", keys_t.clone())?;
+        ls.globals.raw_set("ARGV", args_t.clone())?;
+    }
+    let prev = CURRENT_RUN.with(|c| c.replace(refs as *const RefCell<RunRefs<'_>> as *const ()));
+    let res = {
+        let _guard = CurrentRunGuard(prev);
+        if mode == RunMode::Eval {
             ls.runner
                 .call::<(bool, Value)>((ls.err_handler.clone(), func.clone(), 0))
         } else {
@@ -445,41 +484,10 @@ fn call_in_scope(
                 keys_t,
                 args_t,
             ))
-        };
-        *ls.slots.f.borrow_mut() = None;
-        *ls.slots.busy.borrow_mut() = None;
-        ls.install_call(None)?;
-        script_lua::restore_busy_hook(ls)?;
-        res
-    })
-}
-
-/// `redis.call` / `redis.pcall` of a run, called directly by the script:
-/// as [`rt_dispatch`], raising the error table for `redis.call`.
-fn redis_call(
-    lua: &Lua,
-    refs: &RefCell<RunRefs<'_>>,
-    slots: &script_lua::RunSlots,
-    op: i64,
-    args: mlua::MultiValue,
-) -> mlua::Result<Value> {
-    let (ok, v) = {
-        let Ok(mut r) = refs.try_borrow_mut() else {
-            return Err(script_lua::raise_table(
-                slots,
-                script_lua::error_table(lua, "redis.call/pcall can not be called recursively")?,
-            ));
-        };
-        let r = &mut *r;
-        rt_dispatch(lua, r.srv, r.fake, op, args)?
+        }
     };
-    if ok || op == script_lua::RT_PCALL {
-        return Ok(v);
-    }
-    match v {
-        Value::Table(t) => Err(script_lua::raise_table(slots, t)),
-        other => Ok(other),
-    }
+    script_lua::restore_busy_hook(ls)?;
+    res
 }
 
 /// The busy check run by the hook (Redis `scriptInterrupt`): past the

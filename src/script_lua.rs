@@ -29,18 +29,24 @@
 //!
 //! # Calling back into the server
 //! `redis.call`, `redis.pcall`, `redis.setresp` and `redis.set_repl` are
-//! Rust functions forwarding to one slot of a private table
-//! ([`LuaState::rt`], field `f`). During a run [`crate::script::run_script`]
-//! puts there a scoped Rust function that borrows the server and the
-//! clients; outside a run the slot is empty and they raise Redis's "can
-//! only be called inside a script invocation" errors.
+//! Rust functions created once per state; they reach the run in progress
+//! through `crate::script::dispatch_current`, which finds the server and
+//! the fake client the running [`crate::script::run_script`] lent for its
+//! duration. Outside a run they raise Redis's "can only be called inside a
+//! script invocation" errors.
 //!
 //! Redis's errors are Lua tables `{err="CODE msg"}`. mlua raises only its
 //! own error values from Rust, so a Rust function leaves the table in
-//! `rt.pending` and raises; the message handler and the sandbox's `pcall`
+//! [`RunSlots::pending`] and raises; the message handler and the sandbox's `pcall`
 //! take the table from there, so scripts see what Redis's scripts see.
 //! Being C functions, they keep the calling Lua frame even in tail
 //! position, so errors point at the script's line as in Redis.
+//!
+//! # For Functions
+//! FCALL uses the same pieces: a state from [`new_lua_state`], code
+//! compiled with [`LuaState::load`] (Redis names function chunks
+//! `@user_function`), and `crate::script::run_script` with
+//! `RunMode::Function`, which calls the function as `f(keys, args)`.
 //!
 //! # Errors and their position
 //! A run calls the script under `xpcall` with [`LuaState::err_handler`], a
@@ -242,14 +248,6 @@ pub struct LuaState {
     pub globals: Table,
     /// What the `redis.*` functions share with a run (see [`RunSlots`]).
     pub slots: Rc<RunSlots>,
-    /// The real `redis` table behind the read-only proxy scripts see: a
-    /// run installs its own `call` and `pcall` here (see
-    /// [`LuaState::install_call`]).
-    pub redis: Table,
-    /// `redis.call` / `redis.pcall` outside a run (forwarders to
-    /// `slots.f`, which raise "can only be called inside a script
-    /// invocation" when no run is active).
-    pub idle_call: (Function, Function),
     /// The message handler the script is called under (Redis
     /// `__redis__err__handler`).
     pub err_handler: Function,
@@ -290,8 +288,7 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         .load(PRELUDE)
         .set_name(PRELUDE_CHUNK)
         .set_mode(ChunkMode::Text)
-        .call((redis.clone(), rt))?;
-    let idle_call = (redis.raw_get("call")?, redis.raw_get("pcall")?);
+        .call((redis, rt))?;
     let runner: Function = lua
         .load(
             "local xpcall = xpcall\n\
@@ -313,8 +310,6 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         env,
         globals,
         slots,
-        redis,
-        idle_call,
         err_handler,
         runner,
         mark_readonly,
@@ -322,18 +317,6 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
 }
 
 impl LuaState {
-    /// Installs a run's `redis.call` and `redis.pcall` (None: the idle
-    /// forwarders back). Functions that capture `redis.call` before a run
-    /// keep working through the forwarders.
-    pub fn install_call(&self, fns: Option<(&Function, &Function)>) -> mlua::Result<()> {
-        let (call, pcall) = match fns {
-            Some((c, p)) => (c.clone(), p.clone()),
-            None => self.idle_call.clone(),
-        };
-        self.redis.raw_set("call", call)?;
-        self.redis.raw_set("pcall", pcall)
-    }
-
     /// Compiles user code as a function running in the sandbox, under
     /// `chunkname` (Redis uses `@user_script` for EVAL). Binary chunks are
     /// refused. Err carries Lua's message, e.g. `user_script:1: unexpected
@@ -365,19 +348,9 @@ impl LuaState {
 
 // ---- The redis table ----
 
-/// What the `redis.*` functions and the busy hook share with the run in
-/// progress. Outside a run `f` and `busy` are None.
+/// What the `redis.*` functions and the busy hook share across runs.
 #[derive(Default)]
 pub struct RunSlots {
-    /// The run's scoped server callback: `f(op)` with the arguments in
-    /// `args`, answering `(ok, value)`.
-    pub f: RefCell<Option<Function>>,
-    /// The run's scoped busy check (true: the script was killed).
-    pub busy: RefCell<Option<Function>>,
-    /// The arguments of the `redis.*` call being forwarded to `f` (handed
-    /// over here rather than through the Lua stack, which could not hold a
-    /// call with thousands of arguments twice).
-    pub args: RefCell<MultiValue>,
     /// The error table a Rust function raised (see [`raise_table`]).
     pub pending: RefCell<Option<Table>>,
     /// The run was killed: the hook raises on every line.
@@ -400,8 +373,8 @@ fn raise_msg(lua: &Lua, slots: &RunSlots, msg: &str) -> mlua::Error {
     }
 }
 
-/// A `redis.*` function forwarding to the run's `slots.f` with `op` (its
-/// arguments go through `slots.args`); `raise` makes a not-ok answer an
+/// A `redis.*` function serving `op` for the run in progress (see
+/// `crate::script::dispatch_current`); `raise` makes a not-ok answer an
 /// error (`redis.pcall` returns it).
 fn rt_forwarder(
     lua: &Lua,
@@ -412,13 +385,11 @@ fn rt_forwarder(
 ) -> mlua::Result<Function> {
     let slots = slots.clone();
     lua.create_function(move |lua, args: MultiValue| {
-        let f = slots.f.borrow().clone();
-        let Some(f) = f else {
+        let Some(res) = crate::script::dispatch_current(lua, op, args) else {
             let msg = format!("{} can only be called inside a script invocation", outside);
             return Err(raise_msg(lua, &slots, &msg));
         };
-        *slots.args.borrow_mut() = args;
-        let (ok, v): (bool, Value) = f.call(op)?;
+        let (ok, v) = res?;
         if ok || !raise {
             return Ok(v);
         }
@@ -658,7 +629,7 @@ pub const SCRIPT_KILLED_MSG: &str = "Script killed by user with SCRIPT KILL...";
 
 /// Installs the count hook once for the state (Redis sets it per run;
 /// one idle check every 100000 instructions costs nothing): during a run
-/// it calls `slots.busy`, which serves other clients once the run is timed
+/// it calls `crate::script::busy_current`, which serves other clients once the run is timed
 /// out and says whether SCRIPT KILL asked to stop. A killed run raises
 /// `Script killed by user with SCRIPT KILL...` and the hook switches to
 /// every line, so `pcall` cannot swallow the kill (Redis
@@ -675,11 +646,7 @@ pub(crate) fn install_busy_hook(lua: &Lua, slots: &Rc<RunSlots>) -> mlua::Result
 
 fn busy_hook(lua: &Lua, slots: &Rc<RunSlots>) -> mlua::Result<mlua::VmState> {
     if !slots.killed.get() {
-        let busy = slots.busy.borrow().clone();
-        let Some(busy) = busy else {
-            return Ok(mlua::VmState::Continue);
-        };
-        if !busy.call::<bool>(())? {
+        if !crate::script::busy_current() {
             return Ok(mlua::VmState::Continue);
         }
         tracing::warn!("Lua script killed by user with SCRIPT KILL.");
