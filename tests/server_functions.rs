@@ -114,16 +114,27 @@ fn dir_with(file: &Path, name: &str) -> PathBuf {
     dir
 }
 
+/// Starts a server in `dir` and waits until it has loaded its data (a
+/// server answers PING with -LOADING before that).
 fn start_in(dir: &Path, oracle: bool, extra: &[&str]) -> Option<ServerProc> {
     let ds = dir.display().to_string();
     let mut args: Vec<&str> = vec!["--dir", &ds];
     args.extend_from_slice(&DEBUG_ON);
     args.extend_from_slice(extra);
-    if oracle {
-        ServerProc::start_oracle(&args)
+    let sp = if oracle {
+        ServerProc::start_oracle(&args)?
     } else {
-        Some(ServerProc::start(&args))
+        ServerProc::start(&args)
+    };
+    let mut c = sp.conn();
+    for _ in 0..400 {
+        let info = String::from_utf8_lossy(&c.cmd(&[b"INFO", b"persistence"])).into_owned();
+        if info_field(&info, "loading").as_deref() == Some("0") {
+            return Some(sp);
+        }
+        std::thread::sleep(Duration::from_millis(25));
     }
+    panic!("server in {} did not finish loading", dir.display());
 }
 
 fn bulk_payload(reply: &[u8]) -> Vec<u8> {
