@@ -153,7 +153,7 @@ pub struct ScriptState {
     pub disable_deny_script: bool,
     /// The fake client scripts run commands through; out of here during a run.
     pub fake: Option<Box<Client>>,
-    /// The EVAL interpreter, created on first use (Redis `lctx.lua`).
+    /// The EVAL interpreter, created with the server (Redis `lctx.lua`).
     pub lua: Option<LuaState>,
     /// SHA1 (lowercase) → script (Redis `lctx.lua_scripts`).
     pub scripts: HashMap<String, EvalScript>,
@@ -164,6 +164,17 @@ pub struct ScriptState {
 }
 
 impl ScriptState {
+    /// The state of a starting server: the EVAL interpreter is created at
+    /// once, as Redis's `scriptingInit` does (INFO shows its memory).
+    pub fn new() -> ScriptState {
+        ScriptState {
+            lua: crate::script_lua::new_lua_state()
+                .map_err(|e| tracing::warn!("Failed creating the Lua interpreter: {}", e))
+                .ok(),
+            ..Default::default()
+        }
+    }
+
     /// True while a script runs (Redis `scriptIsRunning`).
     pub fn is_running(&self) -> bool {
         self.run.is_some()

@@ -291,7 +291,7 @@ impl Server {
             pause_cron: false,
             pubsub: Default::default(),
             tracking: Default::default(),
-            script: Default::default(),
+            script: crate::script::ScriptState::new(),
             functions: Default::default(),
             config,
         })
