@@ -121,8 +121,9 @@ pub fn lua_create_function(srv: &mut Server, c: &mut Client, body: &Bytes) -> Op
     Some(sha)
 }
 
-/// jemalloc's size class for `n` bytes.
-fn je_size_class(n: usize) -> usize {
+/// jemalloc's size class for `n` bytes (also used by the Functions memory
+/// count).
+pub(crate) fn je_size_class(n: usize) -> usize {
     if n <= 8 {
         return 8;
     }

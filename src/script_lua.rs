@@ -227,7 +227,11 @@ if string_meta then
   string_meta.__metatable = env_meta_view
 end
 
-return ENV, S
+-- Lets the Functions engine register its own read-only proxies, so the
+-- guarded rawset/setmetatable refuse them and rawget/next see through.
+local function mark_readonly(p, t) real_of[p] = t end
+
+return ENV, S, mark_readonly
 "#;
 
 /// A sandboxed Lua state with the `redis` API (Redis `scriptingInit` /
@@ -250,6 +254,11 @@ pub struct LuaState {
     /// `run(handler, f, nargs, a, b)`: calls `f()` or `f(a, b)` under
     /// `xpcall`; returns `ok, value`.
     pub runner: Function,
+    /// `mark_readonly(proxy, real)`: registers a read-only proxy built
+    /// outside the prelude (the Functions engine's globals and library
+    /// API) with the sandbox, so `rawset`/`setmetatable` refuse it and
+    /// `rawget`/`next`/`pairs` read the real table.
+    pub mark_readonly: Function,
 }
 
 /// Creates a sandboxed state (see the module docs): base, table, string
@@ -275,7 +284,7 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
     )?;
     register_redis_api(&lua, &redis, &slots)?;
     register_math_random(&lua)?;
-    let (env, globals): (Table, Table) = lua
+    let (env, globals, mark_readonly): (Table, Table, Function) = lua
         .load(PRELUDE)
         .set_name(PRELUDE_CHUNK)
         .set_mode(ChunkMode::Text)
@@ -303,6 +312,7 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         slots,
         err_handler,
         runner,
+        mark_readonly,
     })
 }
 
@@ -482,7 +492,7 @@ fn register_redis_api(lua: &Lua, redis: &Table, slots: &Rc<RunSlots>) -> mlua::R
 /// `level` when the server's verbosity allows it. Returns the error table
 /// the Lua wrapper raises: `redis.log() requires two arguments or more.`,
 /// `First argument must be a number (log level).`, `Invalid debug level.`
-fn lua_log(lua: &Lua, args: MultiValue) -> mlua::Result<Option<Table>> {
+pub(crate) fn lua_log(lua: &Lua, args: MultiValue) -> mlua::Result<Option<Table>> {
     if args.len() < 2 {
         return Ok(Some(error_table(
             lua,
@@ -624,7 +634,9 @@ pub const SCRIPT_KILLED_MSG: &str = "Script killed by user with SCRIPT KILL...";
 /// `Script killed by user with SCRIPT KILL...` and the hook switches to
 /// every line, so `pcall` cannot swallow the kill (Redis
 /// `luaMaskCountHook`); [`restore_busy_hook`] switches back after the run.
-fn install_busy_hook(lua: &Lua, slots: &Rc<RunSlots>) -> mlua::Result<()> {
+/// The Functions engine reinstalls it after a library's load run, which
+/// uses its own hook.
+pub(crate) fn install_busy_hook(lua: &Lua, slots: &Rc<RunSlots>) -> mlua::Result<()> {
     let sl = slots.clone();
     lua.set_hook(
         mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
