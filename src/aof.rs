@@ -1087,6 +1087,7 @@ pub fn debug_loadaof(srv: &mut Server) {
         crate::multi::touch_all_watched_keys_in_db(srv, id, None);
         crate::db::empty_db(srv, id, false);
     }
+    crate::tracking::tracking_invalidate_keys_on_flush(srv);
     aof_load_manifest_from_disk(srv);
     let _ = aof_del_history_files(srv);
     let ret = load::load_append_only_files(srv);

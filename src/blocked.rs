@@ -263,9 +263,16 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
             srv.put_client(c);
             continue;
         }
+        // The served client is the current one meanwhile (Redis sets
+        // `server.current_client`); its own invalidations follow its reply.
+        let prev_current = srv.tracking.current.replace(c.id);
+        let prev_executing = srv.tracking.executing.replace(c.id);
         if !run_blocked_command_again(srv, &mut c) {
             unblock_client(srv, &mut c);
         }
+        srv.tracking.current = prev_current;
+        srv.tracking.executing = prev_executing;
+        crate::tracking::handle_pending_key_invalidations(srv, &mut c);
         if c.has_pending_replies() {
             srv.mark_pending_write(&mut c);
         }

@@ -50,7 +50,7 @@ pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
 /// `deleteExpiredKeyAndPropagate` does.
 fn delete_expired_key(srv: &mut Server, dbid: usize, key: &[u8]) {
     if db::db_delete(srv, dbid, key) {
-        db::signal_modified_key(srv, dbid, key);
+        db::signal_modified_key_no_client(srv, dbid, key);
         propagate_deletion(srv, dbid, key, srv.config.lazyfree_lazy_expire);
         srv.stat_expiredkeys += 1;
     }

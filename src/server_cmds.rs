@@ -178,6 +178,7 @@ pub fn hello_command(srv: &mut Server, c: &mut Client) {
 /// RESET → `+RESET`: back to db 0, RESP2, no name, replies on, logged out
 /// when a password is required (Redis `clearClientConnectionState`).
 pub fn reset_command(srv: &mut Server, c: &mut Client) {
+    crate::tracking::disable_tracking(srv, c);
     crate::multi::discard_transaction(srv, c);
     c.db = 0;
     c.resp = 2;
@@ -202,6 +203,15 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
     }
     if c.flags & networking::CLIENT_BLOCKED != 0 {
         flags.push('b');
+    }
+    if c.flags & networking::CLIENT_TRACKING != 0 {
+        flags.push('t');
+    }
+    if c.flags & networking::CLIENT_TRACKING_BROKEN_REDIR != 0 {
+        flags.push('R');
+    }
+    if c.flags & networking::CLIENT_TRACKING_BCAST != 0 {
+        flags.push('B');
     }
     if crate::multi::is_dirty_cas(srv, c.id) {
         flags.push('d');
@@ -239,7 +249,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .unwrap_or_default();
     let mut s = format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -270,6 +280,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         c.mem_usage() + crate::multi::watched_keys_mem(srv, c.id),
         events,
         cmd,
+        crate::tracking::redirect_id(c),
         c.resp
     );
     if let Some(n) = &c.lib_name {
