@@ -170,11 +170,11 @@ fn resp3_invalidation_follows_replies() {
     // q did not exist: nothing to invalidate.
     assert_eq!(t[31], "+PONG\\r\\n");
     // NOLOOP: only n2.
-    assert_eq!(t[36], push("n2"));
-    assert_eq!(t[37], "+PONG\\r\\n");
+    assert_eq!(t[37], push("n2"));
+    assert_eq!(t[38], "+PONG\\r\\n");
     // Reply off: the push still arrives, then CLIENT REPLY ON's +OK.
-    assert_eq!(t[40], push("r"));
-    assert_eq!(t[41], "+OK\\r\\n");
+    assert_eq!(t[41], push("r"));
+    assert_eq!(t[42], "+OK\\r\\n");
 }
 
 fn redirect_scenario(sp: &ServerProc) -> Vec<String> {
