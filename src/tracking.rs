@@ -76,10 +76,8 @@ use crate::shared;
 pub const TRACKING_CHANNEL: &[u8] = b"__redis__:invalidate";
 
 /// The tracking flags `CLIENT TRACKING on` sets from its options.
-const OPTION_FLAGS: u64 = CLIENT_TRACKING_BCAST
-    | CLIENT_TRACKING_OPTIN
-    | CLIENT_TRACKING_OPTOUT
-    | CLIENT_TRACKING_NOLOOP;
+const OPTION_FLAGS: u64 =
+    CLIENT_TRACKING_BCAST | CLIENT_TRACKING_OPTIN | CLIENT_TRACKING_OPTOUT | CLIENT_TRACKING_NOLOOP;
 
 /// Keys invalidated per eviction run and attempt (Redis's effort step).
 const EVICTION_EFFORT_STEP: u32 = 100;
@@ -99,10 +97,13 @@ pub struct ClientTracking {
 struct BcastState {
     /// Keys modified this turn under the prefix, each with the id of the
     /// client that modified it last (`None` outside a client: expiry).
-    keys: BTreeMap<Vec<u8>, Option<u64>>,
+    keys: BcastKeys,
     /// The BCAST clients subscribed to the prefix.
     clients: BTreeSet<u64>,
 }
+
+/// Modified keys of one prefix, with their last modifier (see [`BcastState`]).
+type BcastKeys = BTreeMap<Vec<u8>, Option<u64>>;
 
 /// The value part of an invalidation message.
 #[derive(Clone)]
@@ -427,7 +428,11 @@ pub fn client_getredir_command(_srv: &mut Server, c: &mut Client) {
 pub fn client_trackinginfo_command(_srv: &mut Server, c: &mut Client) {
     let f = c.flags;
     let mut flags: Vec<&[u8]> = Vec::with_capacity(6);
-    flags.push(if f & CLIENT_TRACKING != 0 { b"on" } else { b"off" });
+    flags.push(if f & CLIENT_TRACKING != 0 {
+        b"on"
+    } else {
+        b"off"
+    });
     if f & CLIENT_TRACKING_BCAST != 0 {
         flags.push(b"bcast");
     }
@@ -871,7 +876,7 @@ fn pushing(c: &mut Client, f: impl FnOnce(&mut Client)) {
 /// The RESP array of the keys of one prefix state, leaving out the keys
 /// last modified by `exclude` (NOLOOP); `None` when that leaves nothing
 /// (Redis `trackingBuildBroadcastReply`).
-fn build_broadcast_reply(keys: &BTreeMap<Vec<u8>, Option<u64>>, exclude: Option<u64>) -> Option<Bytes> {
+fn build_broadcast_reply(keys: &BcastKeys, exclude: Option<u64>) -> Option<Bytes> {
     let count = match exclude {
         None => keys.len(),
         Some(id) => keys.values().filter(|m| **m != Some(id)).count(),
@@ -902,7 +907,7 @@ pub fn tracking_broadcast_invalidation_messages(srv: &mut Server) {
     if srv.tracking.tracking_clients == 0 || srv.tracking.prefixes.is_empty() {
         return;
     }
-    let mut work: Vec<(BTreeMap<Vec<u8>, Option<u64>>, Vec<u64>)> = Vec::new();
+    let mut work: Vec<(BcastKeys, Vec<u64>)> = Vec::new();
     for bs in srv.tracking.prefixes.values_mut() {
         if !bs.keys.is_empty() {
             work.push((

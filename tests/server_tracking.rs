@@ -64,7 +64,10 @@ fn both(scenario: fn(&ServerProc) -> Vec<String>) -> Vec<String> {
     }
     if let Some(oracle) = ServerProc::start_oracle(&[]) {
         let want = scenario(&oracle);
-        assert_eq!(got, want, "rustredis (left) differs from redis-server (right)");
+        assert_eq!(
+            got, want,
+            "rustredis (left) differs from redis-server (right)"
+        );
     }
     got
 }
@@ -149,7 +152,12 @@ impl Transcript {
 #[test]
 fn resp3_invalidation_follows_replies() {
     let t = both(resp3_scenario);
-    let push = |k: &str| format!(">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n${}\\r\\n{k}\\r\\n", k.len());
+    let push = |k: &str| {
+        format!(
+            ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n${}\\r\\n{k}\\r\\n",
+            k.len()
+        )
+    };
     assert_eq!(t[4], push("key1"));
     assert_eq!(t[5], "+PONG\\r\\n");
     assert_eq!(t[7], "+PONG\\r\\n");
@@ -226,10 +234,17 @@ fn redirect_and_broken_redirect() {
         t[2],
         "*6\\r\\n$5\\r\\nflags\\r\\n*1\\r\\n$2\\r\\non\\r\\n$8\\r\\nredirect\\r\\n:<id0>\\r\\n$8\\r\\nprefixes\\r\\n*0\\r\\n"
     );
-    assert_eq!(t[6], ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$1\\r\\nk\\r\\n");
+    assert_eq!(
+        t[6],
+        ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$1\\r\\nk\\r\\n"
+    );
     assert_eq!(t[9], ">2\\r\\n$10\\r\\ninvalidate\\r\\n$-1\\r\\n");
     assert_eq!(t[10], "+PONG\\r\\n");
-    assert!(t[14].contains("$15\\r\\nbroken_redirect\\r\\n"), "{}", t[14]);
+    assert!(
+        t[14].contains("$15\\r\\nbroken_redirect\\r\\n"),
+        "{}",
+        t[14]
+    );
     assert_eq!(
         t[17],
         ">2\\r\\n$21\\r\\ntracking-redir-broken\\r\\n:<id0>\\r\\n"
@@ -257,9 +272,15 @@ fn bcast_scenario(sp: &ServerProc) -> Vec<String> {
     // Adding a prefix, and the overlap errors.
     t.cmd(&mut c1, "CLIENT TRACKING on BCAST PREFIX c:");
     t.cmd(&mut c1, "CLIENT TRACKING on BCAST PREFIX a:x");
-    t.cmd(&mut c1, "CLIENT TRACKING on BCAST PREFIX d PREFIX e PREFIX dd");
+    t.cmd(
+        &mut c1,
+        "CLIENT TRACKING on BCAST PREFIX d PREFIX e PREFIX dd",
+    );
     // An overlap found from the second prefix on: error, then +OK.
-    t.cmd(&mut c1, "CLIENT TRACKING on BCAST PREFIX e PREFIX d PREFIX dd");
+    t.cmd(
+        &mut c1,
+        "CLIENT TRACKING on BCAST PREFIX e PREFIX d PREFIX dd",
+    );
     t.read(&mut c1);
     t.cmd(&mut c1, "CLIENT TRACKINGINFO");
     t.cmd(&mut c2, "SET c:9 1");
@@ -300,7 +321,9 @@ fn bcast_prefixes_and_noloop() {
         "-ERR Prefix 'a:x' overlaps with an existing prefix 'a:'. Prefixes for a single client must not overlap.\\r\\n"
     );
     let overlap = |a: &str, b: &str| {
-        format!("-ERR Prefix '{a}' overlaps with another provided prefix '{b}'. Prefixes for a single client must not overlap.\\r\\n")
+        format!(
+            "-ERR Prefix '{a}' overlaps with another provided prefix '{b}'. Prefixes for a single client must not overlap.\\r\\n"
+        )
     };
     assert_eq!(t[15], overlap("d", "dd"));
     // Redis 7.0.15 replies the second prefix's overlap error and then OK,
@@ -320,7 +343,10 @@ fn bcast_prefixes_and_noloop() {
         t[26],
         ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$5\\r\\nother\\r\\n"
     );
-    assert_eq!(t[29], ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$1\\r\\ne\\r\\n");
+    assert_eq!(
+        t[29],
+        ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$1\\r\\ne\\r\\n"
+    );
 }
 
 fn optin_optout_scenario(sp: &ServerProc) -> Vec<String> {
@@ -378,15 +404,31 @@ fn optin_optout_and_caching() {
         t[2],
         "-ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.\\r\\n"
     );
-    assert!(t[3].starts_with("-ERR You can't switch OPTIN/OPTOUT mode"), "{}", t[3]);
+    assert!(
+        t[3].starts_with("-ERR You can't switch OPTIN/OPTOUT mode"),
+        "{}",
+        t[3]
+    );
     assert!(t[6].contains("$11\\r\\ncaching-yes\\r\\n"), "{}", t[6]);
     assert!(!t[8].contains("caching-yes"), "{}", t[8]);
-    assert_eq!(t[11], ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$2\\r\\nk2\\r\\n");
+    assert_eq!(
+        t[11],
+        ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$2\\r\\nk2\\r\\n"
+    );
     assert_eq!(t[12], "+PONG\\r\\n");
-    assert_eq!(t[19], ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$2\\r\\nm1\\r\\n");
-    assert_eq!(t[20], ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$2\\r\\nm2\\r\\n");
+    assert_eq!(
+        t[19],
+        ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$2\\r\\nm1\\r\\n"
+    );
+    assert_eq!(
+        t[20],
+        ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$2\\r\\nm2\\r\\n"
+    );
     assert!(t[25].contains("$10\\r\\ncaching-no\\r\\n"), "{}", t[25]);
-    assert_eq!(t[29], ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$2\\r\\no2\\r\\n");
+    assert_eq!(
+        t[29],
+        ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$2\\r\\no2\\r\\n"
+    );
     assert_eq!(t[30], "+PONG\\r\\n");
 }
 
@@ -504,7 +546,10 @@ fn errors_scenario(sp: &ServerProc) -> Vec<String> {
         t.cmd(&mut c1, line);
     }
     let id = t.id(&mut c1);
-    t.cmd(&mut c1, &format!("CLIENT TRACKING off REDIRECT {id} REDIRECT {id}"));
+    t.cmd(
+        &mut c1,
+        &format!("CLIENT TRACKING off REDIRECT {id} REDIRECT {id}"),
+    );
     t.cmd(&mut c1, "CLIENT TRACKING off");
     // A client may redirect to itself.
     t.cmd(&mut c1, &format!("CLIENT TRACKING on REDIRECT {id}"));
@@ -544,7 +589,11 @@ fn error_replies_match_redis() {
     );
     assert!(t[15].starts_with("-ERR Prefix 'FOOBAR' overlaps with another provided prefix 'FOO'"));
     assert!(t[16].starts_with("-ERR Prefix 'FOO' overlaps with another provided prefix 'FOOBAR'"));
-    assert!(t[20].starts_with("-ERR You can't switch BCAST mode on/off"), "{}", t[20]);
+    assert!(
+        t[20].starts_with("-ERR You can't switch BCAST mode on/off"),
+        "{}",
+        t[20]
+    );
     assert_eq!(
         t[38],
         "-ERR Prefix '' overlaps with an existing prefix ''. Prefixes for a single client must not overlap.\\r\\n"
@@ -628,7 +677,10 @@ fn max_keys_evicts_random_keys() {
         hello3(&mut c1);
         c1.cmd_str("CLIENT TRACKING on");
         c1.cmd_str("MGET key1 key2");
-        assert_eq!(c2.cmd_str("CONFIG SET tracking-table-max-keys 1"), b"+OK\r\n");
+        assert_eq!(
+            c2.cmd_str("CONFIG SET tracking-table-max-keys 1"),
+            b"+OK\r\n"
+        );
         // The next command (or the cron) evicts one of the two.
         let push = c1.cmd_str("PING");
         let evicted = if push == b"+PONG\r\n" {
@@ -657,7 +709,11 @@ fn max_keys_evicts_random_keys() {
         let mut seen = std::collections::BTreeSet::new();
         while seen.len() < 249 {
             let r = c1.read_reply();
-            assert!(r.starts_with(b">2\r\n$10\r\ninvalidate\r\n*1\r\n"), "{}", escape(&r));
+            assert!(
+                r.starts_with(b">2\r\n$10\r\ninvalidate\r\n*1\r\n"),
+                "{}",
+                escape(&r)
+            );
             assert!(seen.insert(r), "a key was invalidated twice");
         }
         assert_eq!(c1.cmd_str("PING"), b"+PONG\r\n");
