@@ -17,15 +17,18 @@ use common::{Conn, ServerProc, escape, info_field, s};
 #[derive(Default)]
 struct Transcript {
     lines: Vec<String>,
-    /// Client ids to mask, as `:<id>` integers.
+    /// Client ids to mask, as `:<id>` integers, in the replies read with
+    /// `cmd_ids` / `read_ids`.
     ids: Vec<String>,
 }
 
 impl Transcript {
-    fn record(&mut self, r: Vec<u8>) -> String {
+    fn record(&mut self, r: Vec<u8>, mask: bool) -> String {
         let mut e = escape(&r);
-        for (i, id) in self.ids.iter().enumerate() {
-            e = e.replace(&format!(":{id}\\r\\n"), &format!(":<id{i}>\\r\\n"));
+        if mask {
+            for (i, id) in self.ids.iter().enumerate() {
+                e = e.replace(&format!(":{id}\\r\\n"), &format!(":<id{i}>\\r\\n"));
+            }
         }
         self.lines.push(e.clone());
         e
@@ -34,13 +37,25 @@ impl Transcript {
     /// Runs a command and records its reply.
     fn cmd(&mut self, c: &mut Conn, line: &str) -> String {
         let r = c.cmd_str(line);
-        self.record(r)
+        self.record(r, false)
+    }
+
+    /// Runs a command and records its reply with client ids masked.
+    fn cmd_ids(&mut self, c: &mut Conn, line: &str) -> String {
+        let r = c.cmd_str(line);
+        self.record(r, true)
     }
 
     /// Reads one more reply (or push) and records it.
     fn read(&mut self, c: &mut Conn) -> String {
         let r = c.read_reply();
-        self.record(r)
+        self.record(r, false)
+    }
+
+    /// Reads one more reply (or push) and records it, client ids masked.
+    fn read_ids(&mut self, c: &mut Conn) -> String {
+        let r = c.read_reply();
+        self.record(r, true)
     }
 
     /// Asks a connection its id and registers it for masking.
@@ -193,8 +208,8 @@ fn redirect_scenario(sp: &ServerProc) -> Vec<String> {
     hello3(&mut r);
     let rid = t.id(&mut r);
     t.cmd(&mut c1, &format!("CLIENT TRACKING on REDIRECT {rid}"));
-    t.cmd(&mut c1, "CLIENT GETREDIR");
-    t.cmd(&mut c1, "CLIENT TRACKINGINFO");
+    t.cmd_ids(&mut c1, "CLIENT GETREDIR");
+    t.cmd_ids(&mut c1, "CLIENT TRACKINGINFO");
     t.cmd(&mut c2, "SET k 1");
     t.cmd(&mut c1, "GET k");
     t.cmd(&mut c2, "SET k 2");
@@ -210,7 +225,7 @@ fn redirect_scenario(sp: &ServerProc) -> Vec<String> {
     t.cmd(&mut r, "QUIT");
     assert!(r.read_eof());
     t.cmd(&mut c2, "SET k 3");
-    t.cmd(&mut c1, "CLIENT TRACKINGINFO");
+    t.cmd_ids(&mut c1, "CLIENT TRACKINGINFO");
     let list = s(c1.cmd_str("CLIENT INFO"));
     assert!(list.contains(" flags=tR "), "{list}");
     assert!(list.contains(&format!(" redir={rid} ")), "{list}");
@@ -218,7 +233,7 @@ fn redirect_scenario(sp: &ServerProc) -> Vec<String> {
     hello3(&mut c1);
     t.cmd(&mut c1, "GET k");
     t.cmd(&mut c2, "SET k 4");
-    t.read(&mut c1);
+    t.read_ids(&mut c1);
     t.cmd(&mut c1, "PING");
     t.cmd(&mut c1, "CLIENT TRACKING off");
     t.cmd(&mut c1, "CLIENT GETREDIR");
@@ -553,9 +568,9 @@ fn errors_scenario(sp: &ServerProc) -> Vec<String> {
     t.cmd(&mut c1, "CLIENT TRACKING off");
     // A client may redirect to itself.
     t.cmd(&mut c1, &format!("CLIENT TRACKING on REDIRECT {id}"));
-    t.cmd(&mut c1, "CLIENT GETREDIR");
+    t.cmd_ids(&mut c1, "CLIENT GETREDIR");
     hello3(&mut c1);
-    t.cmd(&mut c1, "CLIENT TRACKINGINFO");
+    t.cmd_ids(&mut c1, "CLIENT TRACKINGINFO");
     t.cmd(&mut c1, "RESET");
     t.cmd(&mut c1, "CLIENT TRACKINGINFO");
     t.lines
