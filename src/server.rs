@@ -931,9 +931,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
     if run_with_period(srv, 1000) {
         crate::rdb::migrate::migrate_close_timedout_sockets(srv);
     }
-    if srv.tracking.tracking_clients > 0 {
-        crate::tracking::tracking_limit_used_slots(srv);
-    }
+    crate::tracking::tracking_cron(srv);
     persistence_cron(srv);
     clients_cron(srv);
     databases_cron(srv);

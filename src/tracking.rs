@@ -978,6 +978,17 @@ pub fn tracking_limit_used_slots(srv: &mut Server) {
     srv.tracking.timeout_counter += 1;
 }
 
+/// The cron's part (Redis `serverCron`): the table-size eviction while any
+/// client tracks, so a lowered `tracking-table-max-keys` applies on an idle
+/// server too; and the tracking table's allocation shrinks after many
+/// invalidations.
+pub fn tracking_cron(srv: &mut Server) {
+    if srv.tracking.tracking_clients > 0 {
+        tracking_limit_used_slots(srv);
+    }
+    srv.tracking.table.shrink_to_fit_if_needed();
+}
+
 /// The tracking work `process_command` does before a command runs: the
 /// table-size eviction, whose messages to the client itself go out at once
 /// (before the command's reply, as in Redis).
