@@ -990,13 +990,15 @@ pub fn tracking_cron(srv: &mut Server) {
 }
 
 /// The tracking work `process_command` does before a command runs: the
-/// table-size eviction, whose messages to the client itself go out at once
-/// (before the command's reply, as in Redis).
+/// table-size eviction, then the messages for the client itself that
+/// arose before its command (this eviction's, and those of keys evicted
+/// for `maxmemory` when that runs before this call) go out at once, before
+/// the command's reply, as in Redis.
 pub fn before_command(srv: &mut Server, c: &mut Client) {
     if srv.tracking.tracking_clients > 0 {
         tracking_limit_used_slots(srv);
-        handle_pending_key_invalidations(srv, c);
     }
+    handle_pending_key_invalidations(srv, c);
 }
 
 /// The tracking work after a command was processed (Redis `resetClient`):
