@@ -722,6 +722,11 @@ pub fn with_argv(
 /// `CLIENT_PREVENT_PROP`, ...). EXEC is never propagated itself: the
 /// commands it ran are. At the end of the outermost call everything
 /// gathered is emitted ([`propagate_pending_commands`]).
+///
+/// Client-side caching hooks in around the handler: the keys of a
+/// read-only command of a tracking client are recorded, and after the
+/// outermost call the invalidations that waited for this client are
+/// written (`tracking::begin_call` / `after_call`).
 pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     // One clock read serves as the cached time and the call's start.
     let start = crate::util::ustime();

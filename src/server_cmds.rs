@@ -569,6 +569,10 @@ pub fn client_help_command(_srv: &mut Server, c: &mut Client) {
     c.add_reply_help(
         "client",
         &[
+            "CACHING (YES|NO)",
+            "    Record (YES, in OPTIN mode) or skip (NO, in OPTOUT mode) the keys of the next command.",
+            "GETREDIR",
+            "    Return the id invalidations are redirected to while tracking (0: none, -1: not tracking).",
             "GETNAME",
             "    Return the name of this connection.",
             "ID",
@@ -589,6 +593,11 @@ pub fn client_help_command(_srv: &mut Server, c: &mut Client) {
             "    Record the client library's name or version.",
             "SETNAME <name>",
             "    Name this connection.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Turn client-side caching invalidations on or off.",
+            "TRACKINGINFO",
+            "    Report the tracking state of this connection.",
         ],
     );
 }
