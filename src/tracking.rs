@@ -1024,6 +1024,109 @@ pub fn after_process_command(srv: &mut Server, c: &mut Client) {
 mod tests {
     use super::*;
 
+    fn server() -> Server {
+        Server::new(crate::config::Config::default()).expect("server")
+    }
+
+    /// Records `keys` as read by client `id` through a GET/MGET.
+    fn read_keys(srv: &mut Server, id: u64, keys: &[&str]) {
+        let mut argv = vec![Bytes::from_static(b"MGET")];
+        argv.extend(keys.iter().map(|k| Bytes::copy_from_slice(k.as_bytes())));
+        let idx = srv.commands.lookup(&argv).expect("mget");
+        remember_keys(srv, id, CLIENT_TRACKING, idx, &argv);
+    }
+
+    #[test]
+    fn table_counts_keys_and_items() {
+        let mut srv = server();
+        read_keys(&mut srv, 7, &["a", "b", "a"]);
+        read_keys(&mut srv, 8, &["a"]);
+        assert_eq!(srv.tracking.total_keys(), 2);
+        assert_eq!(srv.tracking.total_items(), 3);
+        // No client 7 or 8 exists: the key just leaves the table.
+        tracking_invalidate_key(&mut srv, b"a", None, true);
+        assert_eq!(srv.tracking.total_keys(), 1);
+        assert_eq!(srv.tracking.total_items(), 1);
+        tracking_invalidate_keys_on_flush(&mut srv);
+        assert_eq!(srv.tracking.total_keys(), 0);
+        assert_eq!(srv.tracking.total_items(), 0);
+    }
+
+    #[test]
+    fn optin_and_optout_decide_with_caching() {
+        let mut srv = server();
+        let argv = vec![Bytes::from_static(b"GET"), Bytes::from_static(b"k")];
+        let idx = srv.commands.lookup(&argv).expect("get");
+        let base = CLIENT_TRACKING;
+        remember_keys(&mut srv, 1, base | CLIENT_TRACKING_OPTIN, idx, &argv);
+        remember_keys(
+            &mut srv,
+            2,
+            base | CLIENT_TRACKING_OPTOUT | CLIENT_TRACKING_CACHING,
+            idx,
+            &argv,
+        );
+        assert_eq!(srv.tracking.total_items(), 0);
+        remember_keys(
+            &mut srv,
+            3,
+            base | CLIENT_TRACKING_OPTIN | CLIENT_TRACKING_CACHING,
+            idx,
+            &argv,
+        );
+        remember_keys(&mut srv, 4, base | CLIENT_TRACKING_OPTOUT, idx, &argv);
+        assert_eq!(srv.tracking.total_items(), 2);
+    }
+
+    #[test]
+    fn eviction_effort_grows_per_run_over_the_limit() {
+        let mut srv = server();
+        let keys: Vec<String> = (0..250).map(|i| format!("key{i}")).collect();
+        let refs: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
+        read_keys(&mut srv, 5, &refs);
+        srv.config.tracking_table_max_keys = 1;
+        tracking_limit_used_slots(&mut srv);
+        assert_eq!(srv.tracking.total_keys(), 150);
+        assert_eq!(srv.tracking.timeout_counter, 1);
+        tracking_limit_used_slots(&mut srv);
+        assert_eq!(srv.tracking.total_keys(), 1);
+        assert_eq!(srv.tracking.timeout_counter, 0);
+        srv.config.tracking_table_max_keys = 0;
+        read_keys(&mut srv, 5, &refs);
+        tracking_limit_used_slots(&mut srv);
+        assert_eq!(srv.tracking.total_keys(), 250);
+    }
+
+    #[test]
+    fn modified_keys_go_to_matching_prefixes() {
+        let mut srv = server();
+        for p in [&b""[..], b"user:", b"obj"] {
+            srv.tracking
+                .prefixes
+                .entry(p.to_vec())
+                .or_default()
+                .clients
+                .insert(9);
+        }
+        tracking_invalidate_key(&mut srv, b"user:1", Some(3), true);
+        tracking_invalidate_key(&mut srv, b"objx", None, true);
+        // Evictions from the table are not broadcast.
+        tracking_invalidate_key(&mut srv, b"user:2", None, false);
+        let keys = |p: &[u8]| -> Vec<(Vec<u8>, Option<u64>)> {
+            srv.tracking.prefixes[p]
+                .keys
+                .iter()
+                .map(|(k, m)| (k.clone(), *m))
+                .collect()
+        };
+        assert_eq!(
+            keys(b""),
+            vec![(b"objx".to_vec(), None), (b"user:1".to_vec(), Some(3))]
+        );
+        assert_eq!(keys(b"user:"), vec![(b"user:1".to_vec(), Some(3))]);
+        assert_eq!(keys(b"obj"), vec![(b"objx".to_vec(), None)]);
+    }
+
     #[test]
     fn overlap_is_a_common_prefix() {
         assert!(prefixes_overlap(b"foo", b"foobar"));
