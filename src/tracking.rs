@@ -31,9 +31,8 @@
 //! <id>` and the `R` flag (`CLIENT_TRACKING_BROKEN_REDIR`). FLUSHDB,
 //! FLUSHALL, DEBUG RELOAD and DEBUG LOADAOF send a null in place of the key
 //! array (every key is invalid) and empty the tracking table; SWAPDB, as in
-//! Redis 7.0.15, sends nothing. Invalidation
-//! messages are written even under CLIENT REPLY OFF/SKIP (Redis's
-//! `CLIENT_PUSHING`).
+//! Redis 7.0.15, sends nothing. Invalidation messages are written even
+//! under CLIENT REPLY OFF/SKIP (Redis's `CLIENT_PUSHING`).
 //!
 //! # The client running a command
 //! The client whose command runs is out of the server's client table (see
@@ -49,6 +48,23 @@
 //! the reply, as in Redis). The one difference with Redis: a message
 //! *redirected* to the client that is running a command comes after that
 //! command's reply, where Redis writes it at once (possibly before it).
+//!
+//! # Who modified a key
+//! `TrackingState::current` is the client whose command is being processed
+//! (Redis `server.current_client`: set around `process_command`, and to the
+//! served client while a blocked client is served); NOLOOP in default mode
+//! compares targets with it. `TrackingState::executing` is the client of
+//! the innermost `call` (a script's own client inside a script), recorded
+//! as a BCAST key's modifier by `db::signal_modified_key`; expiry uses
+//! `db::signal_modified_key_no_client` (no modifier), and so must
+//! `maxmemory` eviction, which, as in Redis, must run in `process_command`
+//! before [`before_command`] so that its messages precede the reply.
+//!
+//! # Scripts
+//! A read-only command a script runs (through `server::call` on a client
+//! flagged `CLIENT_SCRIPT`) records the keys the *script's caller*
+//! declared (EVAL's KEYS), for the caller, as Redis does: [`begin_call`]
+//! remembers the last command of a tracking client that may run scripts.
 //!
 //! # The table size
 //! `tracking-table-max-keys` (0 = no limit) bounds the tracking table.
