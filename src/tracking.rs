@@ -647,7 +647,8 @@ fn remember_keys(srv: &mut Server, id: u64, flags: u64, idx: usize, argv: &[Byte
         let ids = match st.table.get_mut(key) {
             Some(ids) => ids,
             None => {
-                st.table.insert(key, Vec::new());
+                // Most keys are read by one client: one id, one small allocation.
+                st.table.insert(key, Vec::with_capacity(1));
                 match st.table.get_mut(key) {
                     Some(ids) => ids,
                     None => continue,
