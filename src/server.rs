@@ -741,11 +741,11 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     let dirty_before = srv.dirty;
     let old_prop_flags = c.flags & networking::CLIENT_PROP_FLAGS;
     c.flags &= !networking::CLIENT_PROP_FLAGS;
-    let prev_executing = crate::tracking::begin_call(srv, c, idx);
+    let mark = crate::tracking::begin_call(srv, c, idx);
     srv.in_nested_call += 1;
     handler(srv, c);
     srv.in_nested_call -= 1;
-    crate::tracking::end_call(srv, prev_executing);
+    crate::tracking::end_call(srv, c, mark);
     let dur = (crate::util::ustime() - start).max(0) as u64;
     let failed = srv.record_error_codes(c) > 0;
     let cmd = &mut srv.commands.cmds[idx];

@@ -45,9 +45,9 @@
 //! transaction's or MGET's reply is never interleaved), after the command
 //! that served a blocked client, and right after the table-size eviction
 //! that `process_command` runs before a command (so that message precedes
-//! the reply, as in Redis). The one difference with Redis: a message
-//! *redirected* to the client that is running a command comes after that
-//! command's reply, where Redis writes it at once (possibly before it).
+//! the reply, as in Redis). A message *redirected* to the client that is
+//! running a command, which Redis writes into it at once, is placed where
+//! that client's replies stood when the command began ([`end_call`]).
 //!
 //! # Who modified a key
 //! `TrackingState::current` is the client whose command is being processed
@@ -600,11 +600,21 @@ pub fn after_call(srv: &mut Server, c: &mut Client, idx: usize) {
     }
 }
 
+/// What [`begin_call`] notes for [`end_call`].
+pub struct CallMark {
+    /// The innermost client before this call.
+    prev_executing: Option<u64>,
+    /// Where the client's replies ended when the call began: chunk count
+    /// and length of the last chunk.
+    chunks: usize,
+    tail: usize,
+}
+
 /// Called by `server::call` before a handler runs: notes the client
-/// running the innermost command, and remembers a tracking client's
-/// command that may run scripts, whose keys the script's reads record.
-/// Returns the previous innermost client, for [`end_call`].
-pub fn begin_call(srv: &mut Server, c: &Client, idx: usize) -> Option<u64> {
+/// running the innermost command and where its replies end, and remembers
+/// a tracking client's command that may run scripts, whose keys the
+/// script's reads record.
+pub fn begin_call(srv: &mut Server, c: &Client, idx: usize) -> CallMark {
     if c.flags & CLIENT_TRACKING != 0
         && c.flags & CLIENT_SCRIPT == 0
         && srv.commands.cmds[idx].flags & commands::CMD_NOSCRIPT != 0
@@ -616,12 +626,74 @@ pub fn begin_call(srv: &mut Server, c: &Client, idx: usize) -> Option<u64> {
             argv: c.argv.clone(),
         });
     }
-    srv.tracking.executing.replace(c.id)
+    CallMark {
+        prev_executing: srv.tracking.executing.replace(c.id),
+        chunks: c.reply.len(),
+        tail: c.reply.back().map_or(0, |t| t.len()),
+    }
 }
 
-/// Restores the innermost client noted by [`begin_call`].
-pub fn end_call(srv: &mut Server, prev: Option<u64>) {
-    srv.tracking.executing = prev;
+/// Called by `server::call` after the handler: restores the innermost
+/// client, and writes the invalidations that reached `c` during the
+/// command through another client's REDIRECT where its replies stood when
+/// the command began. Redis writes them into the running client at once,
+/// which is before the command's reply for any command that signals its
+/// changes before replying (and, in a transaction, before the reply of the
+/// queued command that made them).
+pub fn end_call(srv: &mut Server, c: &mut Client, mark: CallMark) {
+    srv.tracking.executing = mark.prev_executing;
+    if srv.tracking.pending.is_empty() || c.flags & CLIENT_SCRIPT != 0 {
+        return;
+    }
+    let Some(list) = srv.tracking.pending.get_mut(&c.id) else {
+        return;
+    };
+    if !list.iter().any(|p| matches!(p, Pending::Deliver(_))) {
+        return;
+    }
+    let mut delivered = Vec::new();
+    list.retain_mut(|p| match p {
+        Pending::Deliver(payload) => {
+            delivered.push(std::mem::replace(payload, Payload::Null));
+            false
+        }
+        _ => true,
+    });
+    if list.is_empty() {
+        srv.tracking.pending.remove(&c.id);
+    }
+    let end_chunks = c.reply.len();
+    let end_tail = c.reply.back().map_or(0, |t| t.len());
+    for payload in &delivered {
+        deliver(srv, c, payload, true);
+    }
+    // Replies only grow the last chunk while nothing is written (the
+    // client is out of the table): move what was just appended back to
+    // the mark.
+    if end_chunks == 0 {
+        // There were no replies at all: the messages are in place.
+        return;
+    }
+    let moved: Vec<u8> = match c.reply.get_mut(end_chunks - 1) {
+        Some(t) if t.len() > end_tail => t.drain(end_tail..).collect(),
+        _ => return,
+    };
+    let (ci, off) = if mark.chunks == 0 {
+        (0, 0)
+    } else {
+        (mark.chunks - 1, mark.tail)
+    };
+    match c.reply.get_mut(ci) {
+        Some(t) if off <= t.len() => {
+            t.splice(off..off, moved);
+        }
+        // Not expected; keep the bytes rather than lose them.
+        _ => {
+            if let Some(t) = c.reply.get_mut(end_chunks - 1) {
+                t.extend_from_slice(&moved);
+            }
+        }
+    }
 }
 
 /// Records the keys of a read command in the tracking table for client

@@ -220,6 +220,19 @@ fn redirect_scenario(sp: &ServerProc) -> Vec<String> {
     t.cmd(&mut c2, "FLUSHALL");
     t.read(&mut r);
     t.cmd(&mut r, "PING");
+    // The target's own write: its invalidation comes before its reply, as
+    // Redis writes it at once; in a transaction, before the reply of the
+    // queued command.
+    t.cmd(&mut c1, "GET k");
+    t.cmd(&mut r, "SET k mine");
+    t.read(&mut r);
+    t.cmd(&mut c1, "GET k");
+    t.cmd(&mut r, "MULTI");
+    t.cmd(&mut r, "SET k again");
+    t.cmd(&mut r, "PING");
+    // (The push counts as the first element for this test's reader.)
+    t.cmd(&mut r, "EXEC");
+    t.read(&mut r);
     // The target goes away: a RESP2 tracker is only flagged.
     t.cmd(&mut c1, "GET k");
     t.cmd(&mut r, "QUIT");
@@ -255,17 +268,22 @@ fn redirect_and_broken_redirect() {
     );
     assert_eq!(t[9], ">2\\r\\n$10\\r\\ninvalidate\\r\\n$-1\\r\\n");
     assert_eq!(t[10], "+PONG\\r\\n");
+    let push = ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$1\\r\\nk\\r\\n";
+    assert_eq!(t[12], push);
+    assert_eq!(t[13], "+OK\\r\\n");
+    assert_eq!(t[18], format!("*2\\r\\n{push}+OK\\r\\n"));
+    assert_eq!(t[19], "+PONG\\r\\n");
     assert!(
-        t[14].contains("$15\\r\\nbroken_redirect\\r\\n"),
+        t[23].contains("$15\\r\\nbroken_redirect\\r\\n"),
         "{}",
-        t[14]
+        t[23]
     );
     assert_eq!(
-        t[17],
+        t[26],
         ">2\\r\\n$21\\r\\ntracking-redir-broken\\r\\n:<id0>\\r\\n"
     );
-    assert_eq!(t[18], "+PONG\\r\\n");
-    assert_eq!(t[20], ":-1\\r\\n");
+    assert_eq!(t[27], "+PONG\\r\\n");
+    assert_eq!(t[29], ":-1\\r\\n");
 }
 
 fn bcast_scenario(sp: &ServerProc) -> Vec<String> {
