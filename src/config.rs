@@ -75,36 +75,36 @@ pub const MULTI_ARG: u32 = 1 << 4;
 /// CONFIG SET is refused with -LOADING while a dataset is being loaded.
 pub const DENY_LOADING: u32 = 1 << 5;
 
-// ---- notify-keyspace-events bits (Redis's NOTIFY_* values) ----
+// ---- notify-keyspace-events bits (Redis's NOTIFY_* values, from `notify.rs`) ----
 
 /// `K`: keyspace events, published as `__keyspace@<db>__:<key>`.
-pub const NOTIFY_KEYSPACE: i32 = 1 << 0;
+pub const NOTIFY_KEYSPACE: i32 = crate::notify::NOTIFY_KEYSPACE as i32;
 /// `E`: keyevent events, published as `__keyevent@<db>__:<event>`.
-pub const NOTIFY_KEYEVENT: i32 = 1 << 1;
+pub const NOTIFY_KEYEVENT: i32 = crate::notify::NOTIFY_KEYEVENT as i32;
 /// `g`: generic commands (DEL, EXPIRE, RENAME, ...).
-pub const NOTIFY_GENERIC: i32 = 1 << 2;
+pub const NOTIFY_GENERIC: i32 = crate::notify::NOTIFY_GENERIC as i32;
 /// `$`: string commands.
-pub const NOTIFY_STRING: i32 = 1 << 3;
+pub const NOTIFY_STRING: i32 = crate::notify::NOTIFY_STRING as i32;
 /// `l`: list commands.
-pub const NOTIFY_LIST: i32 = 1 << 4;
+pub const NOTIFY_LIST: i32 = crate::notify::NOTIFY_LIST as i32;
 /// `s`: set commands.
-pub const NOTIFY_SET: i32 = 1 << 5;
+pub const NOTIFY_SET: i32 = crate::notify::NOTIFY_SET as i32;
 /// `h`: hash commands.
-pub const NOTIFY_HASH: i32 = 1 << 6;
+pub const NOTIFY_HASH: i32 = crate::notify::NOTIFY_HASH as i32;
 /// `z`: sorted set commands.
-pub const NOTIFY_ZSET: i32 = 1 << 7;
+pub const NOTIFY_ZSET: i32 = crate::notify::NOTIFY_ZSET as i32;
 /// `x`: expired events.
-pub const NOTIFY_EXPIRED: i32 = 1 << 8;
+pub const NOTIFY_EXPIRED: i32 = crate::notify::NOTIFY_EXPIRED as i32;
 /// `e`: evicted events.
-pub const NOTIFY_EVICTED: i32 = 1 << 9;
+pub const NOTIFY_EVICTED: i32 = crate::notify::NOTIFY_EVICTED as i32;
 /// `t`: stream commands.
-pub const NOTIFY_STREAM: i32 = 1 << 10;
+pub const NOTIFY_STREAM: i32 = crate::notify::NOTIFY_STREAM as i32;
 /// `m`: key-miss events (not part of `A`).
-pub const NOTIFY_KEY_MISS: i32 = 1 << 11;
+pub const NOTIFY_KEY_MISS: i32 = crate::notify::NOTIFY_KEY_MISS as i32;
 /// `d`: module key type events.
-pub const NOTIFY_MODULE: i32 = 1 << 12;
+pub const NOTIFY_MODULE: i32 = crate::notify::NOTIFY_MODULE as i32;
 /// `n`: new key events (not part of `A`).
-pub const NOTIFY_NEW: i32 = 1 << 13;
+pub const NOTIFY_NEW: i32 = crate::notify::NOTIFY_NEW as i32;
 /// `A`: alias for `g$lshzxetd`.
 pub const NOTIFY_ALL: i32 = NOTIFY_GENERIC
     | NOTIFY_STRING

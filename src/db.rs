@@ -81,6 +81,20 @@ pub fn lookup_key<'a>(
     flags: u32,
 ) -> Option<&'a mut RObj> {
     let expired = crate::expire::expire_if_needed(srv, dbid, key);
+    // A read that misses announces "keymiss" when `m` is on (checked here,
+    // before the borrow below, so hits pay nothing extra otherwise).
+    if flags & (LOOKUP_NONOTIFY | LOOKUP_WRITE) == 0
+        && srv.config.notify_keyspace_events as u32 & crate::notify::NOTIFY_KEY_MISS != 0
+        && (expired || !srv.dbs[dbid].dict.contains_key(key))
+    {
+        crate::notify::notify_keyspace_event(
+            srv,
+            crate::notify::NOTIFY_KEY_MISS,
+            "keymiss",
+            key,
+            dbid,
+        );
+    }
     let count_stats = flags & (LOOKUP_NOSTATS | LOOKUP_WRITE) == 0;
     // No access-time update while a child saves (Redis `lookupKey`): the
     // write would copy the object's page in the parent (copy-on-write).
@@ -147,11 +161,18 @@ pub fn lookup_key_write<'a>(srv: &'a mut Server, dbid: usize, key: &[u8]) -> Opt
 }
 
 /// Adds a key that must not exist (Redis `dbAdd`); clients blocked on it
-/// may now be served.
+/// may now be served, and the keyspace event "new" is announced.
 pub fn db_add(srv: &mut Server, dbid: usize, key: &[u8], v: Value) {
     let lru = new_lru(srv);
     srv.dbs[dbid].dict.insert(key, RObj::new(v, lru));
+    key_added(srv, dbid, key);
+}
+
+/// What follows the creation of a key (the end of Redis `dbAdd`): blocked
+/// clients may be served and "new" (class `n`) is announced.
+fn key_added(srv: &mut Server, dbid: usize, key: &[u8]) {
     crate::blocked::signal_key_as_ready(srv, dbid, key);
+    crate::notify::notify_keyspace_event(srv, crate::notify::NOTIFY_NEW, "new", key, dbid);
 }
 
 /// Sets a key to a value, creating or overwriting it (Redis `setKey`).
@@ -172,7 +193,7 @@ pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: boo
         }
         None => {
             db.dict.insert(key, RObj::new(v, lru));
-            crate::blocked::signal_key_as_ready(srv, dbid, key);
+            key_added(srv, dbid, key);
         }
     }
     if !keepttl {
@@ -556,10 +577,10 @@ fn rename_generic_command(srv: &mut Server, c: &mut Client, nx: bool) {
     };
     db.expires.remove(&src);
     db.dict.insert(&dst[..], o);
+    key_added(srv, c.db, &dst);
     if expire != -1 {
         set_expire(srv, c.db, &dst, expire);
     }
-    crate::blocked::signal_key_as_ready(srv, c.db, &dst);
     signal_modified_key(srv, c.db, &src);
     signal_modified_key(srv, c.db, &dst);
     crate::notify::notify_keyspace_event(
@@ -625,10 +646,10 @@ pub fn move_command(srv: &mut Server, c: &mut Client) {
     };
     src.expires.remove(&key);
     srv.dbs[dst].dict.insert(k, o);
+    key_added(srv, dst, &key);
     if expire != -1 {
         set_expire(srv, dst, &key, expire);
     }
-    crate::blocked::signal_key_as_ready(srv, dst, &key);
     signal_modified_key(srv, c.db, &key);
     signal_modified_key(srv, dst, &key);
     crate::notify::notify_keyspace_event(

@@ -50,6 +50,13 @@ pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
 /// `deleteExpiredKeyAndPropagate` does.
 fn delete_expired_key(srv: &mut Server, dbid: usize, key: &[u8]) {
     if db::db_delete(srv, dbid, key) {
+        crate::notify::notify_keyspace_event(
+            srv,
+            crate::notify::NOTIFY_EXPIRED,
+            "expired",
+            key,
+            dbid,
+        );
         db::signal_modified_key_no_client(srv, dbid, key);
         propagate_deletion(srv, dbid, key, srv.config.lazyfree_lazy_expire);
         srv.stat_expiredkeys += 1;
@@ -273,7 +280,8 @@ fn expire_generic_command(srv: &mut Server, c: &mut Client, basetime: i64, secon
     }
     // A time already past deletes the key, except while loading (the AOF
     // replays PEXPIREATs of keys that expire later in the file's story).
-    if when <= crate::util::mstime() && !srv.loading {
+    let deleted = when <= crate::util::mstime() && !srv.loading;
+    if deleted {
         db::db_delete(srv, c.db, &key);
         // Propagated as DEL/UNLINK.
         let lazy = srv.config.lazyfree_lazy_expire;
@@ -290,6 +298,13 @@ fn expire_generic_command(srv: &mut Server, c: &mut Client, basetime: i64, secon
         }
     }
     db::signal_modified_key(srv, c.db, &key);
+    crate::notify::notify_keyspace_event(
+        srv,
+        crate::notify::NOTIFY_GENERIC,
+        if deleted { "del" } else { "expire" },
+        &key,
+        c.db,
+    );
     srv.dirty += 1;
     c.add_reply_long_long(1);
 }
@@ -372,6 +387,13 @@ pub fn persist_command(srv: &mut Server, c: &mut Client) {
     }
     if db::remove_expire(srv, c.db, &key) {
         db::signal_modified_key(srv, c.db, &key);
+        crate::notify::notify_keyspace_event(
+            srv,
+            crate::notify::NOTIFY_GENERIC,
+            "persist",
+            &key,
+            c.db,
+        );
         srv.dirty += 1;
         c.add_reply_long_long(1);
     } else {

@@ -208,6 +208,9 @@ pub struct Client {
     pub pubsub: crate::pubsub::ClientPubsub,
     /// CLIENT TRACKING settings of this client (`tracking.rs`).
     pub tracking: crate::tracking::ClientTracking,
+    /// Unix time (s) the output buffer first went over its class's soft
+    /// limit, 0 when under it (Redis `obuf_soft_limit_reached_time`).
+    pub obuf_soft_limit_reached_time: i64,
 }
 
 impl Client {
@@ -259,6 +262,7 @@ impl Client {
             propagate_argv: None,
             pubsub: Default::default(),
             tracking: Default::default(),
+            obuf_soft_limit_reached_time: 0,
         }
     }
 
@@ -291,6 +295,14 @@ impl Client {
         if self.replies_suppressed() {
             return;
         }
+        self.reply_bytes += b.len();
+        self.tail().extend_from_slice(b);
+    }
+
+    /// Appends a push-like frame (Pub/Sub messages and confirmations) even
+    /// under CLIENT REPLY OFF / SKIP, as Redis does for replies written
+    /// with `CLIENT_PUSHING` set.
+    pub fn add_reply_pushing(&mut self, b: &[u8]) {
         self.reply_bytes += b.len();
         self.tail().extend_from_slice(b);
     }
@@ -534,6 +546,101 @@ impl Client {
             + self.mstate.mem_overhead()
             + std::mem::size_of::<Client>()
     }
+}
+
+// ---- Output buffer limits ----
+
+/// The `client-output-buffer-limit` class of a client (Redis
+/// `getClientType`): `CLIENT_TYPE_PUBSUB` while it has subscriptions,
+/// else `CLIENT_TYPE_NORMAL` (replicas come with replication).
+pub fn get_client_type(c: &Client) -> usize {
+    if c.flags & CLIENT_PUBSUB != 0 {
+        crate::config::CLIENT_TYPE_PUBSUB
+    } else {
+        crate::config::CLIENT_TYPE_NORMAL
+    }
+}
+
+/// Bytes of replies Redis keeps in a client's fixed buffer before it
+/// starts a reply list (Redis `PROTO_REPLY_CHUNK_BYTES`).
+pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
+
+/// The output buffer memory that counts against the limits and shows as
+/// CLIENT LIST `omem` (Redis `getClientOutputBufferMemoryUsage`). Redis
+/// fills a fixed 16 KiB buffer first and counts only its reply list; here
+/// the first chunk plays the fixed buffer, so up to 16 KiB of its unsent
+/// bytes are not counted. (A deferred-length reply such as KEYS starts new
+/// chunks, as it starts list nodes in Redis, so all of it counts.)
+pub fn get_client_output_buffer_memory_usage(c: &Client) -> usize {
+    let front = c
+        .reply
+        .front()
+        .map_or(0, |f| f.len().saturating_sub(c.sentlen));
+    c.reply_bytes
+        .saturating_sub(front.min(PROTO_REPLY_CHUNK_BYTES))
+}
+
+/// True when the client's output buffer ([`get_client_output_buffer_memory_usage`])
+/// is over its class's hard limit, or has been over the soft limit for
+/// more than `soft_limit_seconds` (Redis `checkClientOutputBufferLimits`).
+/// The first time the soft limit is seen exceeded the time is recorded;
+/// dropping under it clears the record.
+pub fn check_client_output_buffer_limits(srv: &Server, c: &mut Client) -> bool {
+    let used = get_client_output_buffer_memory_usage(c) as u64;
+    let lim = srv.config.client_output_buffer_limit[get_client_type(c)];
+    let hard = lim.hard_limit_bytes != 0 && used >= lim.hard_limit_bytes;
+    let mut soft = lim.soft_limit_bytes != 0 && used >= lim.soft_limit_bytes;
+    let now = srv.mstime / 1000;
+    if soft {
+        if c.obuf_soft_limit_reached_time == 0 {
+            c.obuf_soft_limit_reached_time = now;
+            soft = false;
+        } else if now - c.obuf_soft_limit_reached_time <= lim.soft_limit_seconds {
+            soft = false;
+        }
+    } else {
+        c.obuf_soft_limit_reached_time = 0;
+    }
+    soft || hard
+}
+
+/// Closes a client (out of the client table) whose output buffer is over
+/// its limit (Redis `closeClientOnOutputBufferLimitReached`). With
+/// `async_free` it is queued for closing in `before_sleep` and the server
+/// logs "Client <info> scheduled to be closed ASAP for overcoming of output
+/// buffer limits."; without (the cron's check), the caller frees it at
+/// once and the log says "Client <info> closed for overcoming of output
+/// buffer limits.". Both at warning level. Returns true if it is closed.
+pub fn close_client_on_output_buffer_limit_reached(
+    srv: &mut Server,
+    c: &mut Client,
+    async_free: bool,
+) -> bool {
+    if c.conn.is_none()
+        || get_client_output_buffer_memory_usage(c) == 0
+        || c.flags & CLIENT_CLOSE_ASAP != 0
+    {
+        return false;
+    }
+    if !check_client_output_buffer_limits(srv, c) {
+        return false;
+    }
+    let info = crate::server_cmds::client_info_string(srv, c);
+    if async_free {
+        c.flags |= CLIENT_CLOSE_ASAP;
+        srv.clients_to_close.push(c.slot);
+        crate::blocked::free_client_blocked_state(srv, c);
+        tracing::warn!(
+            "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            info
+        );
+    } else {
+        tracing::warn!(
+            "Client {} closed for overcoming of output buffer limits.",
+            info
+        );
+    }
+    true
 }
 
 // ---- Input ----
@@ -843,6 +950,11 @@ pub fn handle_clients_with_pending_writes(srv: &mut Server) {
             continue;
         };
         c.flags &= !CLIENT_PENDING_WRITE;
+        // A client queued for closing gets nothing more (Redis skips it).
+        if c.flags & CLIENT_CLOSE_ASAP != 0 {
+            srv.put_client(c);
+            continue;
+        }
         let keep = write_to_client(srv, &mut c);
         if keep && c.reply_bytes > 0 && !c.write_registered {
             // Budget used up without blocking: try again next turn.

@@ -351,8 +351,10 @@ impl Server {
         self.clients.get_mut(slot).and_then(|s| s.take())
     }
 
-    /// Puts a client back into its slot.
-    pub fn put_client(&mut self, c: Box<Client>) {
+    /// Puts a client back into its slot, first appending any Pub/Sub
+    /// frames published to it while it was out.
+    pub fn put_client(&mut self, mut c: Box<Client>) {
+        crate::pubsub::flush_pending_pushes(self, &mut c);
         let slot = c.slot;
         if let Some(s) = self.clients.get_mut(slot) {
             *s = Some(c);
@@ -382,6 +384,7 @@ impl Server {
         crate::multi::free_client_multi_state(self, &mut c);
         crate::tracking::free_client_tracking_state(self, &mut c);
         self.client_ids.remove(&c.id);
+        crate::pubsub::free_client_pubsub_state(self, &mut c);
         if let Some(conn) = c.conn.as_mut() {
             conn.deregister(self.el.registry());
         }
@@ -640,6 +643,30 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, &err);
         return;
     }
+    // In RESP2 a subscribed client may only manage its subscriptions,
+    // PING, QUIT and RESET; RESP3 has no such limit.
+    if c.flags & networking::CLIENT_PUBSUB != 0
+        && c.resp == 2
+        && !matches!(
+            srv.commands.cmds[idx].fullname.as_str(),
+            "ping"
+                | "subscribe"
+                | "ssubscribe"
+                | "unsubscribe"
+                | "sunsubscribe"
+                | "psubscribe"
+                | "punsubscribe"
+                | "quit"
+                | "reset"
+        )
+    {
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            srv.commands.cmds[idx].fullname
+        );
+        reject_command(srv, c, idx, &msg);
+        return;
+    }
     if srv.loading && !srv.rdb.async_loading && deny_loading {
         reject_command(
             srv,
@@ -666,6 +693,9 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         }
     }
     call(srv, c, idx);
+    // Big replies count against `client-output-buffer-limit` too (Redis
+    // checks as the reply list grows; here once per command).
+    networking::close_client_on_output_buffer_limit_reached(srv, c, true);
     crate::blocked::handle_clients_blocked_on_keys(srv);
 }
 
@@ -746,6 +776,7 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     handler(srv, c);
     srv.in_nested_call -= 1;
     crate::tracking::end_call(srv, c, mark);
+    crate::pubsub::flush_pending_pushes(srv, c);
     let dur = (crate::util::ustime() - start).max(0) as u64;
     let failed = srv.record_error_codes(c) > 0;
     let cmd = &mut srv.commands.cmds[idx];
@@ -975,8 +1006,8 @@ fn run_with_period(srv: &Server, ms: i64) -> bool {
             .is_multiple_of((ms / (1000 / srv.hz as i64)).max(1) as u64)
 }
 
-/// Closes idle clients past `timeout` seconds and shrinks idle query buffers
-/// (Redis `clientsCron`).
+/// Closes idle clients past `timeout` seconds, shrinks idle query buffers
+/// and closes clients over their output buffer limits (Redis `clientsCron`).
 ///
 /// # Latency
 /// Visits `max(clients/hz, 5)` clients per call, round robin.
@@ -1017,6 +1048,17 @@ fn clients_cron(srv: &mut Server) {
             c.querybuf = bytes::BytesMut::new();
         }
         c.querybuf_peak = c.querybuf.len();
+        // Output buffer limits are checked here too, so a client stuck over
+        // its soft limit is closed even when nothing more is sent to it.
+        if c.reply_bytes > networking::PROTO_REPLY_CHUNK_BYTES
+            && let Some(mut c) = srv.take_client(slot)
+        {
+            if networking::close_client_on_output_buffer_limit_reached(srv, &mut c, false) {
+                srv.free_client(c);
+            } else {
+                srv.put_client(c);
+            }
+        }
     }
 }
 

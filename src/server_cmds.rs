@@ -19,13 +19,19 @@ pub const REDIS_VERSION: &str = "7.0.15";
 
 // ---- PING / ECHO / QUIT / TIME ----
 
-/// PING [message] → `+PONG` or the message as a bulk string.
+/// PING [message] → `+PONG` or the message as a bulk string; in RESP2
+/// Pub/Sub mode a 2-element array `pong`, message (empty without one).
 pub fn ping_command(_srv: &mut Server, c: &mut Client) {
     if c.argv.len() > 2 {
         c.add_reply_error(&shared::err_wrong_arity("ping"));
         return;
     }
-    if c.argv.len() == 1 {
+    if c.flags & networking::CLIENT_PUBSUB != 0 && c.resp == 2 {
+        c.add_reply_array_len(2);
+        c.add_reply_bulk(b"pong");
+        let m = c.argv.get(1).cloned().unwrap_or_default();
+        c.add_reply_bulk(&m);
+    } else if c.argv.len() == 1 {
         c.add_reply_status("PONG");
     } else {
         let m = c.argv[1].clone();
@@ -175,11 +181,13 @@ pub fn hello_command(srv: &mut Server, c: &mut Client) {
     c.add_reply_array_len(0);
 }
 
-/// RESET → `+RESET`: back to db 0, RESP2, no name, replies on, logged out
-/// when a password is required (Redis `clearClientConnectionState`).
+/// RESET → `+RESET`: back to db 0, RESP2, no name, replies on, no
+/// subscriptions, logged out when a password is required (Redis
+/// `clearClientConnectionState`).
 pub fn reset_command(srv: &mut Server, c: &mut Client) {
     crate::tracking::disable_tracking(srv, c);
     crate::multi::discard_transaction(srv, c);
+    crate::pubsub::free_client_pubsub_state(srv, c);
     c.db = 0;
     c.resp = 2;
     c.name = None;
@@ -190,14 +198,21 @@ pub fn reset_command(srv: &mut Server, c: &mut Client) {
 
 // ---- CLIENT ----
 
-fn client_type_name(_c: &Client) -> &'static str {
-    "normal"
+fn client_type_name(c: &Client) -> &'static str {
+    if c.flags & networking::CLIENT_PUBSUB != 0 {
+        "pubsub"
+    } else {
+        "normal"
+    }
 }
 
 /// The CLIENT LIST / CLIENT INFO line of a client (Redis `catClientInfoString`), without newline.
 pub fn client_info_string(srv: &Server, c: &Client) -> String {
     let now = srv.mstime;
     let mut flags = String::new();
+    if c.flags & networking::CLIENT_PUBSUB != 0 {
+        flags.push('P');
+    }
     if c.flags & networking::CLIENT_MULTI != 0 {
         flags.push('x');
     }
@@ -241,15 +256,18 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         .unwrap_or("NULL");
     let argv_mem: usize = c.argv.iter().map(|a| a.len()).sum();
     let qbuf_free = c.querybuf.capacity() - c.querybuf.len();
-    let obl = c.reply.front().map(|f| f.len()).unwrap_or(0);
-    let oll = c.reply.len().saturating_sub(1);
+    // As Redis accounts it: the first 16 KiB of unsent replies sit in the
+    // fixed buffer (`obl`), the rest in 16 KiB list nodes (`oll`, `omem`).
+    let omem = networking::get_client_output_buffer_memory_usage(c);
+    let obl = c.reply_bytes - omem;
+    let oll = omem.div_ceil(networking::PROTO_REPLY_CHUNK_BYTES);
     let name = c
         .name
         .as_ref()
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .unwrap_or_default();
     let mut s = format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -259,6 +277,9 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         (now - c.lastinteraction) / 1000,
         flags,
         c.db,
+        c.pubsub.channels.len(),
+        c.pubsub.patterns.len(),
+        c.pubsub.shard_channels.len(),
         if c.flags & networking::CLIENT_MULTI != 0 {
             c.mstate.commands.len() as i64
         } else {
@@ -276,7 +297,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         c.reply.back().map(|b| b.len()).unwrap_or(0),
         obl,
         oll,
-        c.reply_bytes.saturating_sub(obl),
+        omem,
         c.mem_usage() + crate::multi::watched_keys_mem(srv, c.id),
         events,
         cmd,

@@ -56,6 +56,7 @@
 //! is O(|a|*|b|) time and memory, bounded by `proto-max-bulk-len` bytes of
 //! table as in Redis.
 
+use crate::notify::{NOTIFY_GENERIC, NOTIFY_STRING, notify_keyspace_event};
 use bytes::Bytes;
 
 use crate::db::{
@@ -313,6 +314,7 @@ fn set_generic_command(
         flags & OBJ_KEEPTTL != 0,
     );
     srv.dirty += 1;
+    notify_keyspace_event(srv, NOTIFY_STRING, "set", key, db);
     if expire.is_some() {
         set_expire(srv, db, key, when);
         // Propagated as SET key value PXAT <unix ms> (Redis `setGenericCommand`).
@@ -325,6 +327,7 @@ fn set_generic_command(
                 Bytes::from(when.to_string()),
             ]);
         }
+        notify_keyspace_event(srv, NOTIFY_GENERIC, "expire", key, db);
     } else if flags & OBJ_SET_GET != 0 && propagating(srv) {
         // Propagated without its GET arguments.
         let v: Vec<Bytes> = argv
@@ -441,6 +444,7 @@ pub fn getset_command(srv: &mut Server, c: &mut Client) {
         }
         let db = c.db;
         set_key(srv, db, &argv[1], Value::from_arg_encoded(&argv[2]), false);
+        notify_keyspace_event(srv, NOTIFY_STRING, "set", &argv[1], db);
         srv.dirty += 1;
         // Propagated as SET key value.
         if propagating(srv) {
@@ -459,6 +463,7 @@ pub fn getdel_command(srv: &mut Server, c: &mut Client) {
         let db = c.db;
         if db_delete(srv, db, &argv[1]) {
             crate::db::signal_modified_key(srv, db, &argv[1]);
+            notify_keyspace_event(srv, NOTIFY_GENERIC, "del", &argv[1], db);
             srv.dirty += 1;
             // Propagated as DEL (UNLINK with lazyfree-lazy-user-del).
             let lazy = srv.config.lazyfree_lazy_user_del;
@@ -504,6 +509,7 @@ pub fn getex_command(srv: &mut Server, c: &mut Client) {
         if args.flags & (OBJ_EXAT | OBJ_PXAT) != 0 && when <= now {
             if db_delete(srv, db, key) {
                 crate::db::signal_modified_key(srv, db, key);
+                notify_keyspace_event(srv, NOTIFY_GENERIC, "del", key, db);
                 srv.dirty += 1;
                 let lazy = srv.config.lazyfree_lazy_expire;
                 c.rewrite_command_vector(vec![del_name(lazy), argv[1].clone()]);
@@ -511,6 +517,7 @@ pub fn getex_command(srv: &mut Server, c: &mut Client) {
         } else if args.expire.is_some() {
             set_expire(srv, db, key, when);
             crate::db::signal_modified_key(srv, db, key);
+            notify_keyspace_event(srv, NOTIFY_GENERIC, "expire", key, db);
             srv.dirty += 1;
             c.rewrite_command_vector(vec![
                 Bytes::from_static(b"PEXPIREAT"),
@@ -519,6 +526,7 @@ pub fn getex_command(srv: &mut Server, c: &mut Client) {
             ]);
         } else if args.flags & OBJ_PERSIST != 0 && remove_expire(srv, db, key) {
             crate::db::signal_modified_key(srv, db, key);
+            notify_keyspace_event(srv, NOTIFY_GENERIC, "persist", key, db);
             srv.dirty += 1;
             c.rewrite_command_vector(vec![Bytes::from_static(b"PERSIST"), argv[1].clone()]);
         }
@@ -555,6 +563,7 @@ fn mset_generic_command(srv: &mut Server, c: &mut Client, nx: bool, cmd: &str) {
         }
         for pair in argv[1..].chunks_exact(2) {
             set_key(srv, db, &pair[0], Value::from_arg_encoded(&pair[1]), false);
+            notify_keyspace_event(srv, NOTIFY_STRING, "set", &pair[0], db);
         }
         srv.dirty += ((argv.len() - 1) / 2) as i64;
         if nx {
@@ -607,6 +616,7 @@ pub fn append_command(srv: &mut Server, c: &mut Client) {
             }
         };
         crate::db::signal_modified_key(srv, db, key);
+        notify_keyspace_event(srv, NOTIFY_STRING, "append", key, db);
         srv.dirty += 1;
         c.add_reply_long_long(totlen as i64);
     });
@@ -660,6 +670,7 @@ fn incr_decr_command(srv: &mut Server, c: &mut Client, key: &[u8], incr: i64) {
         }
     };
     crate::db::signal_modified_key(srv, db, key);
+    notify_keyspace_event(srv, NOTIFY_STRING, "incrby", key, db);
     srv.dirty += 1;
     c.add_reply_long_long(value);
 }
@@ -740,6 +751,7 @@ pub fn incrbyfloat_command(srv: &mut Server, c: &mut Client) {
             },
         };
         crate::db::signal_modified_key(srv, db, key);
+        notify_keyspace_event(srv, NOTIFY_STRING, "incrbyfloat", key, db);
         srv.dirty += 1;
         c.add_reply_bulk(&sum);
         // Propagated as SET key <new value> KEEPTTL, so float formatting
@@ -872,6 +884,7 @@ pub fn setrange_command(srv: &mut Server, c: &mut Client) {
             }
         };
         crate::db::signal_modified_key(srv, db, key);
+        notify_keyspace_event(srv, NOTIFY_STRING, "setrange", key, db);
         srv.dirty += 1;
         c.add_reply_long_long(newlen as i64);
     });

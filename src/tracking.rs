@@ -918,8 +918,14 @@ fn send_tracking_message(srv: &mut Server, c: &mut Client, payload: &Payload) {
 
 /// Writes an invalidation into client `t`: a push in RESP3; in RESP2 a
 /// Pub/Sub `message` on `__redis__:invalidate` when it came by REDIRECT
-/// and `t` is in Pub/Sub mode; otherwise nothing.
+/// and `t` is in Pub/Sub mode; otherwise nothing. A client over its
+/// output buffer limit (`client-output-buffer-limit`, the pubsub class for
+/// a subscriber) is then scheduled for closing, as after any reply.
 fn deliver(srv: &mut Server, t: &mut Client, payload: &Payload, redirected: bool) {
+    if t.flags & crate::networking::CLIENT_CLOSE_ASAP != 0 {
+        // Closing: nothing more is written to it (Redis `prepareClientToWrite`).
+        return;
+    }
     if t.resp > 2 {
         pushing(t, |t| {
             t.add_reply_push_len(2);
@@ -938,6 +944,7 @@ fn deliver(srv: &mut Server, t: &mut Client, payload: &Payload, redirected: bool
         return;
     }
     srv.mark_pending_write(t);
+    crate::networking::close_client_on_output_buffer_limit_reached(srv, t, true);
 }
 
 fn write_payload(t: &mut Client, payload: &Payload) {

@@ -753,3 +753,112 @@ fn max_keys_evicts_random_keys() {
         assert_eq!(info(&mut c2, "tracking_total_keys"), "1");
     }
 }
+
+fn resp2_redirect_scenario(sp: &ServerProc) -> Vec<String> {
+    let mut t = Transcript::default();
+    let mut r = sp.conn();
+    let mut plain = sp.conn();
+    let mut c1 = sp.conn();
+    let mut c2 = sp.conn();
+    let rid = t.id(&mut r);
+    let pid = t.id(&mut plain);
+    t.cmd(&mut r, "SUBSCRIBE __redis__:invalidate");
+    t.cmd(&mut c1, &format!("CLIENT TRACKING on REDIRECT {rid}"));
+    t.cmd(&mut c2, "SET a 1");
+    t.cmd(&mut c1, "GET a");
+    t.cmd(&mut c2, "INCR a");
+    t.read(&mut r);
+    // BCAST through the redirection: one message with the sorted keys.
+    t.cmd(&mut c1, "CLIENT TRACKING off");
+    t.cmd(&mut c1, &format!("CLIENT TRACKING on BCAST REDIRECT {rid}"));
+    t.cmd(&mut c2, "MSET y 1 x 2");
+    t.read(&mut r);
+    // A flush: the RESP2 null in the message's value.
+    t.cmd(&mut c2, "FLUSHALL");
+    t.read(&mut r);
+    // A RESP2 target not in Pub/Sub mode gets nothing.
+    t.cmd(&mut c1, "CLIENT TRACKING off");
+    t.cmd(&mut c1, &format!("CLIENT TRACKING on REDIRECT {pid}"));
+    t.cmd(&mut c1, "GET a");
+    t.cmd(&mut c2, "SET a 3");
+    t.cmd(&mut plain, "PING");
+    t.cmd(&mut r, "PING");
+    t.lines
+}
+
+/// RESP2: invalidations reach a client subscribed to
+/// `__redis__:invalidate` as Pub/Sub messages.
+#[test]
+fn resp2_redirect_to_pubsub_client() {
+    let t = both(resp2_redirect_scenario);
+    assert_eq!(
+        t[0],
+        "*3\\r\\n$9\\r\\nsubscribe\\r\\n$20\\r\\n__redis__:invalidate\\r\\n:1\\r\\n"
+    );
+    assert_eq!(
+        t[5],
+        "*3\\r\\n$7\\r\\nmessage\\r\\n$20\\r\\n__redis__:invalidate\\r\\n*1\\r\\n$1\\r\\na\\r\\n"
+    );
+    assert_eq!(
+        t[9],
+        "*3\\r\\n$7\\r\\nmessage\\r\\n$20\\r\\n__redis__:invalidate\\r\\n*2\\r\\n$1\\r\\nx\\r\\n$1\\r\\ny\\r\\n"
+    );
+    assert_eq!(
+        t[11],
+        "*3\\r\\n$7\\r\\nmessage\\r\\n$20\\r\\n__redis__:invalidate\\r\\n$-1\\r\\n"
+    );
+    assert_eq!(t[16], "+PONG\\r\\n");
+    assert_eq!(t[17], "*2\\r\\n$4\\r\\npong\\r\\n$0\\r\\n\\r\\n");
+}
+
+/// Invalidations count against the redirect target's output buffer limit
+/// like any reply: a subscriber that takes too much is closed.
+#[test]
+fn redirect_target_over_output_limit_is_closed() {
+    for sp in [Some(ServerProc::start(&[])), ServerProc::start_oracle(&[])]
+        .into_iter()
+        .flatten()
+    {
+        let mut r = sp.conn();
+        let mut c1 = sp.conn();
+        let mut c2 = sp.conn();
+        let rid = s(r.cmd_str("CLIENT ID"));
+        let rid = rid.trim_start_matches(':').trim_end();
+        r.cmd_str("SUBSCRIBE __redis__:invalidate");
+        assert_eq!(
+            c1.cmd_str(&format!("CLIENT TRACKING on REDIRECT {rid}")),
+            b"+OK\r\n"
+        );
+        let keys: Vec<String> = (0..100).map(|i| format!("{i:0>500}")).collect();
+        let mut mset: Vec<&[u8]> = vec![b"MSET"];
+        for k in &keys {
+            mset.push(k.as_bytes());
+            mset.push(b"v");
+        }
+        c2.cmd(&mset);
+        let mut mget: Vec<&[u8]> = vec![b"MGET"];
+        mget.extend(keys.iter().map(|k| k.as_bytes()));
+        c1.cmd(&mget);
+        assert_eq!(
+            c2.cmd_str("CONFIG SET client-output-buffer-limit \"pubsub 1kb 0 0\""),
+            b"+OK\r\n"
+        );
+        // One DEL invalidates 100 keys: about 52 KB for the subscriber at once.
+        let mut del: Vec<&[u8]> = vec![b"DEL"];
+        del.extend(keys.iter().map(|k| k.as_bytes()));
+        assert_eq!(c2.cmd(&del), b":100\r\n");
+        assert!(r.read_eof(), "the subscriber was not closed");
+        assert!(
+            sp.log()
+                .contains("scheduled to be closed ASAP for overcoming of output buffer limits"),
+            "{}",
+            sp.log()
+        );
+        // The tracker is only flagged (RESP2: no message).
+        c2.cmd_str("SET k 1");
+        c1.cmd_str("GET k");
+        c2.cmd_str("SET k 2");
+        let info = s(c1.cmd_str("CLIENT INFO"));
+        assert!(info.contains(" flags=tR "), "{info}");
+    }
+}
