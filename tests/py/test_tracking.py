@@ -130,3 +130,34 @@ def test_bcast_prefixes_and_noloop(server, writer):
         assert time.monotonic() < deadline
         time.sleep(0.01)
     cache.close()
+
+
+def test_resp2_redirect_to_pubsub_connection(server, writer):
+    """RESP2 apps get invalidations as Pub/Sub messages on another connection."""
+    r = server.client(protocol=2, decode_responses=True)
+    p = r.pubsub()
+    p.subscribe("__redis__:invalidate")
+    assert p.get_message(timeout=5)["type"] == "subscribe"
+    subscriber = [c for c in writer.client_list() if c["flags"] == "P"]
+    assert len(subscriber) == 1
+    sub_id = int(subscriber[0]["id"])
+    tracker = server.client(protocol=2, decode_responses=True, single_connection_client=True)
+    assert tracker.client_tracking_on(clientid=sub_id) == "OK"
+    assert tracker.client_getredir() == sub_id
+    writer.set("price:1", "10")
+    assert tracker.get("price:1") == "10"
+    writer.set("price:1", "11")
+    msg = p.get_message(timeout=5)
+    assert msg["type"] == "message"
+    assert msg["channel"] == "__redis__:invalidate"
+    assert msg["data"] == ["price:1"]
+    writer.flushall()
+    assert p.get_message(timeout=5)["data"] is None
+    # The subscriber goes away: the tracker is flagged.
+    p.close()
+    tracker.get("price:2")
+    writer.set("price:2", "1")
+    info = tracker.client_trackinginfo()
+    assert info[info.index("flags") + 1] == ["on", "broken_redirect"]
+    tracker.close()
+    r.close()
