@@ -266,12 +266,13 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
         // The served client is the current one meanwhile (Redis sets
         // `server.current_client`); its own invalidations follow its reply.
         let prev_current = srv.tracking.current.replace(c.id);
-        let prev_executing = srv.tracking.executing.replace(c.id);
-        if !run_blocked_command_again(srv, &mut c) {
+        let mark = crate::tracking::begin_serving(srv, &c);
+        let reblocked = run_blocked_command_again(srv, &mut c);
+        crate::tracking::end_call(srv, &mut c, mark);
+        if !reblocked {
             unblock_client(srv, &mut c);
         }
         srv.tracking.current = prev_current;
-        srv.tracking.executing = prev_executing;
         crate::tracking::handle_pending_key_invalidations(srv, &mut c);
         if c.has_pending_replies() {
             srv.mark_pending_write(&mut c);

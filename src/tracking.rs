@@ -626,6 +626,13 @@ pub fn begin_call(srv: &mut Server, c: &Client, idx: usize) -> CallMark {
             argv: c.argv.clone(),
         });
     }
+    begin_serving(srv, c)
+}
+
+/// [`begin_call`] for a blocked client's command run again to serve it
+/// (`blocked.rs`, outside `call`): `c` becomes the innermost client and
+/// its replies' end is noted; [`end_call`] closes it.
+pub fn begin_serving(srv: &mut Server, c: &Client) -> CallMark {
     CallMark {
         prev_executing: srv.tracking.executing.replace(c.id),
         chunks: c.reply.len(),

@@ -531,6 +531,42 @@ fn served_blocked_client_gets_invalidation_after_reply() {
     );
 }
 
+fn blocked_redirect_scenario(sp: &ServerProc) -> Vec<String> {
+    let mut t = Transcript::default();
+    let mut r = sp.conn();
+    let mut c1 = sp.conn();
+    let mut c2 = sp.conn();
+    hello3(&mut r);
+    let rid = t.id(&mut r);
+    t.cmd(&mut c1, &format!("CLIENT TRACKING on REDIRECT {rid}"));
+    t.cmd(&mut c2, "RPUSH list2{t} a");
+    t.cmd(&mut c1, "LRANGE list2{t} 0 -1");
+    // The redirect target is the blocked client whose served command
+    // changes the tracked key: the invalidation precedes its reply.
+    t.send_no_reply(&mut r, "BLMOVE list1{t} list2{t} LEFT LEFT 0");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while info(&mut c2, "blocked_clients") != "1" {
+        assert!(Instant::now() < deadline, "client never blocked");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    t.cmd(&mut c2, "RPUSH list1{t} foo");
+    t.read(&mut r);
+    t.read(&mut r);
+    t.cmd(&mut r, "PING");
+    t.lines
+}
+
+#[test]
+fn served_blocked_redirect_target_gets_invalidation_first() {
+    let t = both(blocked_redirect_scenario);
+    assert_eq!(
+        t[4],
+        ">2\\r\\n$10\\r\\ninvalidate\\r\\n*1\\r\\n$8\\r\\nlist2{t}\\r\\n"
+    );
+    assert_eq!(t[5], "$3\\r\\nfoo\\r\\n");
+    assert_eq!(t[6], "+PONG\\r\\n");
+}
+
 fn errors_scenario(sp: &ServerProc) -> Vec<String> {
     let mut t = Transcript::default();
     let mut c1 = sp.conn();
