@@ -426,6 +426,10 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             srv.pause_cron = crate::util::atoll(&c.argv[2]) != 0;
             c.add_reply_ok();
         }
+        (b"set-disable-deny-scripts", 3) => {
+            srv.script.disable_deny_script = crate::util::atoll(&c.argv[2]) != 0;
+            c.add_reply_ok();
+        }
         (b"set-active-expire", 3) => {
             srv.active_expire_enabled = crate::util::atoll(&c.argv[2]) != 0;
             c.add_reply_ok();

@@ -1,8 +1,371 @@
 //! EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis `eval.c`).
 //!
-//! Skeleton: filled in by the scripting work of issue 7.
+//! # The script cache
+//! A script body is compiled once, as a Lua chunk named `@user_script`,
+//! into the EVAL interpreter (`ScriptState::lua`, created on first use) and
+//! kept by the lowercase hex SHA1 of the body, with the flags of its
+//! `#!lua flags=...` shebang (or `SCRIPT_FLAG_EVAL_COMPAT_MODE` without
+//! one). EVAL hashes the body and reuses the cached chunk; EVALSHA looks
+//! the SHA1 up (case-insensitively) and answers NOSCRIPT when it is not
+//! there. SCRIPT FLUSH drops the cache with the interpreter, as Redis
+//! resets its Lua state. Running a script is `script::run_script`.
+//!
+//! Neither SCRIPT LOAD nor SCRIPT FLUSH is propagated: since Redis 7.0
+//! scripts replicate by their effects, so replicas and the AOF never need
+//! the bodies.
+
+use bytes::Bytes;
 
 use crate::commands::Handler;
+use crate::networking::Client;
+use crate::script::{self, EvalScript, RunMode, SCRIPT_FLAG_EVAL_COMPAT_MODE};
+use crate::script_lua::{self, LuaState};
+use crate::server::Server;
+
+/// `-NOSCRIPT` (Redis `shared.noscripterr`).
+pub const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
+
+/// Parses a `#!` shebang line (Redis `evalExtractShebangFlags`): returns
+/// the script flags and the shebang's length (up to, not including, its
+/// newline). No shebang: `(SCRIPT_FLAG_EVAL_COMPAT_MODE, 0)`. Errors (the
+/// reply adds `ERR `): `Invalid script shebang` (no newline), `Invalid
+/// engine in script shebang`, `Unexpected engine in script shebang: <x>`,
+/// `Unexpected flag in script shebang: <f>`, `Unknown lua shebang option:
+/// <opt>`.
+pub fn eval_extract_shebang_flags(body: &[u8]) -> Result<(u64, usize), String> {
+    if !body.starts_with(b"#!") {
+        return Ok((SCRIPT_FLAG_EVAL_COMPAT_MODE, 0));
+    }
+    let Some(end) = body.iter().position(|&b| b == b'\n') else {
+        return Err("Invalid script shebang".to_string());
+    };
+    let parts: Vec<&[u8]> = body[..end]
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let Some(engine) = parts.first() else {
+        return Err("Invalid engine in script shebang".to_string());
+    };
+    if *engine != b"#!lua" {
+        return Err(format!(
+            "Unexpected engine in script shebang: {}",
+            String::from_utf8_lossy(engine)
+        ));
+    }
+    let mut flags = 0;
+    for p in &parts[1..] {
+        if let Some(list) = p.strip_prefix(b"flags=") {
+            if !list.is_empty() {
+                flags |= script::parse_script_flags(list)
+                    .map_err(|f| format!("Unexpected flag in script shebang: {}", f))?;
+            }
+        } else {
+            return Err(format!(
+                "Unknown lua shebang option: {}",
+                String::from_utf8_lossy(p)
+            ));
+        }
+    }
+    Ok((flags, end))
+}
+
+/// The EVAL interpreter, created on first use.
+fn eval_lua(srv: &mut Server) -> Option<LuaState> {
+    if srv.script.lua.is_none() {
+        match script_lua::new_lua_state() {
+            Ok(ls) => srv.script.lua = Some(ls),
+            Err(e) => {
+                tracing::warn!("Failed creating the Lua interpreter: {}", e);
+                return None;
+            }
+        }
+    }
+    srv.script.lua.clone()
+}
+
+/// Compiles and caches a script body (Redis `luaCreateFunction`); returns
+/// its SHA1. An already cached body is not compiled again. Errors, replied
+/// on `c`: the shebang errors, `Error compiling script (new function):
+/// <lua message>`.
+pub fn lua_create_function(srv: &mut Server, c: &mut Client, body: &Bytes) -> Option<String> {
+    let sha = script_lua::sha1hex(body);
+    if srv.script.scripts.contains_key(&sha) {
+        return Some(sha);
+    }
+    let (flags, shebang_len) = match eval_extract_shebang_flags(body) {
+        Ok(x) => x,
+        Err(e) => {
+            c.add_reply_error(&format!("ERR {}", e));
+            return None;
+        }
+    };
+    let ls = eval_lua(srv)?;
+    // The shebang is skipped but its newline kept, so line numbers hold.
+    let func = match ls.load(&body[shebang_len..], "@user_script") {
+        Ok(f) => f,
+        Err(e) => {
+            c.add_reply_error(&format!("ERR Error compiling script (new function): {}", e));
+            return None;
+        }
+    };
+    srv.script.scripts_mem += sds_zmalloc_size(40) + string_object_mem(body.len());
+    srv.script.scripts.insert(
+        sha.clone(),
+        EvalScript {
+            body: body.clone(),
+            flags,
+            func,
+        },
+    );
+    Some(sha)
+}
+
+/// jemalloc's size class for `n` bytes.
+fn je_size_class(n: usize) -> usize {
+    if n <= 8 {
+        return 8;
+    }
+    if n <= 128 {
+        return n.div_ceil(16) * 16;
+    }
+    let mut base = 128;
+    loop {
+        let step = base / 4;
+        if n <= base * 2 {
+            return n.div_ceil(step) * step;
+        }
+        base *= 2;
+    }
+}
+
+/// Allocation size of an sds string of `len` bytes (Redis `sdsZmallocSize`).
+fn sds_zmalloc_size(len: usize) -> usize {
+    let hdr = if len < 256 {
+        3
+    } else if len < 65536 {
+        5
+    } else {
+        9
+    };
+    je_size_class(hdr + len + 1)
+}
+
+/// Memory Redis counts for a string argument object's sds (Redis
+/// `getStringObjectSdsUsedMemory`): embstr up to 44 bytes, else raw.
+fn string_object_mem(len: usize) -> usize {
+    if len <= 44 {
+        len
+    } else {
+        sds_zmalloc_size(len)
+    }
+}
+
+/// Memory of the script cache (Redis `evalScriptsMemory`): bodies and
+/// SHA1s plus the dictionary's entries and buckets.
+pub fn eval_scripts_memory(srv: &Server) -> usize {
+    let n = srv.script.scripts.len();
+    let slots = if n == 0 {
+        0
+    } else {
+        n.next_power_of_two().max(4)
+    };
+    srv.script.scripts_mem + n * (24 + 16) + slots * 8
+}
+
+/// Memory of the EVAL interpreter (Redis `evalMemory`, INFO
+/// `used_memory_lua` / `used_memory_vm_eval`): Lua counts in KB.
+pub fn eval_memory(srv: &Server) -> usize {
+    match &srv.script.lua {
+        Some(ls) => ls.memory() / 1024 * 1024,
+        None => EMPTY_LUA_MEMORY,
+    }
+}
+
+/// `used_memory_lua` of a server that never ran a script (Redis creates its
+/// interpreter at startup; ours waits for the first script).
+const EMPTY_LUA_MEMORY: usize = 31 * 1024;
+
+/// EVAL / EVALSHA and their `_RO` forms (Redis `evalGenericCommand`).
+/// Errors: `ERR value is not an integer or out of range` (numkeys),
+/// `ERR Number of keys can't be greater than number of args`, `ERR Number
+/// of keys can't be negative`, NOSCRIPT, the compile errors of
+/// [`lua_create_function`], and those of `script::run_script`.
+fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: bool) {
+    if evalsha && c.argv[1].len() != 40 {
+        c.add_reply_error(NOSCRIPT_ERR);
+        return;
+    }
+    let Some(numkeys) = crate::util::string2ll(&c.argv[2]) else {
+        c.add_reply_error(crate::shared::err_not_integer());
+        return;
+    };
+    if numkeys > c.argv.len() as i64 - 3 {
+        c.add_reply_error("ERR Number of keys can't be greater than number of args");
+        return;
+    }
+    if numkeys < 0 {
+        c.add_reply_error("ERR Number of keys can't be negative");
+        return;
+    }
+    let sha = if evalsha {
+        String::from_utf8_lossy(&c.argv[1]).to_ascii_lowercase()
+    } else {
+        script_lua::sha1hex(&c.argv[1])
+    };
+    if !srv.script.scripts.contains_key(&sha) {
+        if evalsha {
+            c.add_reply_error(NOSCRIPT_ERR);
+            return;
+        }
+        let body = c.argv[1].clone();
+        if lua_create_function(srv, c, &body).is_none() {
+            return;
+        }
+    }
+    let (func, flags) = match srv.script.scripts.get(&sha) {
+        Some(s) => (s.func.clone(), s.flags),
+        None => return,
+    };
+    let Some(ls) = eval_lua(srv) else {
+        c.add_reply_error("ERR Error running script: no Lua interpreter");
+        return;
+    };
+    let argv = std::mem::take(&mut c.argv);
+    let nk = numkeys as usize;
+    script::run_script(
+        srv,
+        c,
+        &ls,
+        &func,
+        &argv[3..3 + nk],
+        &argv[3 + nk..],
+        flags,
+        ro,
+        RunMode::Eval,
+        &sha,
+    );
+    c.argv = argv;
+}
+
+/// EVAL script numkeys [key ...] [arg ...].
+pub fn eval_command(srv: &mut Server, c: &mut Client) {
+    eval_generic_command(srv, c, false, false);
+}
+
+/// EVAL_RO: as EVAL, but write commands are refused.
+pub fn eval_ro_command(srv: &mut Server, c: &mut Client) {
+    eval_generic_command(srv, c, false, true);
+}
+
+/// EVALSHA sha1 numkeys [key ...] [arg ...].
+pub fn evalsha_command(srv: &mut Server, c: &mut Client) {
+    eval_generic_command(srv, c, true, false);
+}
+
+/// EVALSHA_RO: as EVALSHA, but write commands are refused.
+pub fn evalsha_ro_command(srv: &mut Server, c: &mut Client) {
+    eval_generic_command(srv, c, true, true);
+}
+
+/// SCRIPT HELP.
+pub fn script_help_command(_srv: &mut Server, c: &mut Client) {
+    c.add_reply_help(
+        "SCRIPT",
+        &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+        ],
+    );
+}
+
+/// SCRIPT FLUSH [ASYNC|SYNC] → OK: drops every cached script and the
+/// interpreter (Redis `scriptingReset`). Error: `ERR SCRIPT FLUSH only
+/// support SYNC|ASYNC option`.
+pub fn script_flush_command(srv: &mut Server, c: &mut Client) {
+    let ok = c.argv.len() == 2
+        || (c.argv.len() == 3
+            && (c.argv[2].eq_ignore_ascii_case(b"sync")
+                || c.argv[2].eq_ignore_ascii_case(b"async")));
+    if !ok {
+        c.add_reply_error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+        return;
+    }
+    srv.script.scripts.clear();
+    srv.script.scripts_mem = 0;
+    srv.script.lua = None;
+    c.add_reply_ok();
+}
+
+/// SCRIPT EXISTS sha1 [sha1 ...] → array of 1/0 (exact, lowercase match
+/// as Redis's case-insensitive dictionary does).
+pub fn script_exists_command(srv: &mut Server, c: &mut Client) {
+    c.add_reply_array_len(c.argv.len() - 2);
+    for j in 2..c.argv.len() {
+        let sha = String::from_utf8_lossy(&c.argv[j]).to_ascii_lowercase();
+        let found = srv.script.scripts.contains_key(&sha);
+        c.add_reply_long_long(found as i64);
+    }
+}
+
+/// SCRIPT LOAD script → the SHA1 (bulk); compile errors as EVAL's.
+pub fn script_load_command(srv: &mut Server, c: &mut Client) {
+    let body = c.argv[2].clone();
+    if let Some(sha) = lua_create_function(srv, c, &body) {
+        c.add_reply_bulk(sha.as_bytes());
+    }
+}
+
+/// SCRIPT KILL: see `script::script_kill`.
+pub fn script_kill_command(srv: &mut Server, c: &mut Client) {
+    script::script_kill(srv, c, true);
+}
 
 /// This module's command handlers, by command (or "parent|sub") name.
-pub static HANDLERS: &[(&str, Handler)] = &[];
+pub static HANDLERS: &[(&str, Handler)] = &[
+    ("eval", eval_command),
+    ("eval_ro", eval_ro_command),
+    ("evalsha", evalsha_command),
+    ("evalsha_ro", evalsha_ro_command),
+    ("script|help", script_help_command),
+    ("script|flush", script_flush_command),
+    ("script|exists", script_exists_command),
+    ("script|load", script_load_command),
+    ("script|kill", script_kill_command),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shebang() {
+        assert_eq!(
+            eval_extract_shebang_flags(b"return 1"),
+            Ok((SCRIPT_FLAG_EVAL_COMPAT_MODE, 0))
+        );
+        assert_eq!(
+            eval_extract_shebang_flags(b"#!lua flags=no-writes\nreturn 1"),
+            Ok((script::SCRIPT_FLAG_NO_WRITES, 21))
+        );
+        assert_eq!(
+            eval_extract_shebang_flags(b"#!lua"),
+            Err("Invalid script shebang".to_string())
+        );
+        assert_eq!(
+            eval_extract_shebang_flags(b"#!luax\n"),
+            Err("Unexpected engine in script shebang: #!luax".to_string())
+        );
+    }
+}

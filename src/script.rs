@@ -2,13 +2,701 @@
 //! the running script, its flags, the busy state and the checks every
 //! command a script calls goes through.
 //!
-//! Skeleton: filled in by the scripting work of issue 7.
+//! # How a run works
+//! [`run_script`] is the one entry point (EVAL, EVALSHA, their `_RO`
+//! forms, and FCALL build on it):
+//! 1. It checks the script's flags against the server state (Redis
+//!    `scriptPrepareForRun`) and replies the error itself when they forbid
+//!    the run.
+//! 2. It records the run in [`ScriptState::run`] (this is what "a script is
+//!    running" means for SCRIPT KILL, BUSY and SHUTDOWN), prepares the fake
+//!    client (the caller's database, RESP2, `CLIENT_SCRIPT |
+//!    CLIENT_DENY_BLOCKING`), and opens an mlua scope in which the
+//!    `redis.call` family is a scoped Rust function borrowing the server
+//!    and the fake client (no raw pointers).
+//! 3. Each `redis.call` runs [`script_call`]: lookup, arity, `noscript`,
+//!    read-only and disk-error checks with Redis's texts, then
+//!    `server::call` on the fake client. The command's reply bytes are
+//!    parsed back into Lua values. Writes the command propagates gather in
+//!    `srv.also_propagate` and leave, wrapped in MULTI/EXEC when more than
+//!    one, when the caller's `call` ends; the EVAL itself is never
+//!    propagated.
+//! 4. With `busy-reply-threshold` > 0 a Lua count hook runs every 100000
+//!    instructions. Past the threshold the run becomes *timed out*: it
+//!    logs "Slow script detected", and from then on every hook serves other
+//!    clients through `server::process_events_while_blocked`; they get
+//!    `-BUSY` unless their command has the `allow-busy` flag (SCRIPT KILL,
+//!    FUNCTION KILL, SHUTDOWN NOSAVE, ...). SCRIPT KILL marks the run
+//!    killed; the next hook raises "Script killed by user with SCRIPT
+//!    KILL..." and switches to a line hook so `pcall` cannot swallow it.
+//! 5. The result (or error table) is converted into the caller's reply
+//!    (see `script_lua`).
 
-use crate::commands::Handler;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Instant;
 
-/// Skeleton state; see the module docs.
+use bytes::Bytes;
+use mlua::{Function, HookTriggers, Lua, Value, Variadic, VmState};
+
+use crate::commands::{self, Handler};
+use crate::networking::{CLIENT_DENY_BLOCKING, CLIENT_MULTI, CLIENT_SCRIPT, Client};
+use crate::script_lua::{self, LuaState};
+use crate::server::{self, PROPAGATE_AOF, PROPAGATE_REPL, Server};
+
+// ---- Script flags (Redis SCRIPT_FLAG_*) ----
+
+/// `no-writes`: the script may not write.
+pub const SCRIPT_FLAG_NO_WRITES: u64 = 1 << 0;
+/// `allow-oom`: may run above maxmemory.
+pub const SCRIPT_FLAG_ALLOW_OOM: u64 = 1 << 1;
+/// `allow-stale`: may run on a stale replica.
+pub const SCRIPT_FLAG_ALLOW_STALE: u64 = 1 << 2;
+/// `no-cluster`: refused in cluster mode.
+pub const SCRIPT_FLAG_NO_CLUSTER: u64 = 1 << 3;
+/// An EVAL script without shebang: the pre-7.0 rules apply.
+pub const SCRIPT_FLAG_EVAL_COMPAT_MODE: u64 = 1 << 4;
+/// `allow-cross-slot-keys`.
+pub const SCRIPT_FLAG_ALLOW_CROSS_SLOT: u64 = 1 << 5;
+
+/// The flags a script may declare, by name (Redis `scripts_flags_def`), in
+/// the order FUNCTION LIST shows them.
+pub static SCRIPT_FLAGS_DEF: &[(&str, u64)] = &[
+    ("no-writes", SCRIPT_FLAG_NO_WRITES),
+    ("allow-oom", SCRIPT_FLAG_ALLOW_OOM),
+    ("allow-stale", SCRIPT_FLAG_ALLOW_STALE),
+    ("no-cluster", SCRIPT_FLAG_NO_CLUSTER),
+    ("allow-cross-slot-keys", SCRIPT_FLAG_ALLOW_CROSS_SLOT),
+];
+
+/// The flag named `name` (case-sensitive, as Redis compares), if any.
+pub fn script_flag_by_name(name: &[u8]) -> Option<u64> {
+    SCRIPT_FLAGS_DEF
+        .iter()
+        .find(|(n, _)| n.as_bytes() == name)
+        .map(|(_, f)| *f)
+}
+
+/// Parses a comma-separated flag list (`no-writes,allow-oom`), as in a
+/// `#!lua flags=` shebang. Err carries the first unknown flag.
+pub fn parse_script_flags(list: &[u8]) -> Result<u64, String> {
+    let mut flags = 0;
+    for f in list.split(|&b| b == b',') {
+        match script_flag_by_name(f) {
+            Some(bit) => flags |= bit,
+            None => return Err(String::from_utf8_lossy(f).into_owned()),
+        }
+    }
+    Ok(flags)
+}
+
+/// `-BUSY` for EVAL scripts (Redis `shared.slowevalerr`).
+pub const SLOW_EVAL_ERR: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+/// `-BUSY` for functions (Redis `shared.slowscripterr`).
+pub const SLOW_SCRIPT_ERR: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+/// Instructions between two busy checks (Redis's count hook period).
+const HOOK_PERIOD: u32 = 100_000;
+/// A GC step every this many runs (Redis `LUA_GC_CYCLE_PERIOD`).
+const LUA_GC_CYCLE_PERIOD: u64 = 50;
+
+/// How a run passes KEYS and ARGV.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RunMode {
+    /// EVAL: `KEYS` and `ARGV` are globals, the function takes no arguments;
+    /// BUSY and kill texts name SCRIPT KILL.
+    Eval,
+    /// FCALL: the function is called as `f(keys, args)`; texts name
+    /// FUNCTION KILL.
+    Function,
+}
+
+/// The running script (Redis `scriptRunCtx`).
+pub struct RunCtx {
+    /// The name errors and logs use (the SHA1 for EVAL, the function name).
+    pub funcname: String,
+    pub mode: RunMode,
+    /// Write commands are refused (`*_RO` or `no-writes`).
+    pub read_only: bool,
+    /// `allow-oom` was declared.
+    pub allow_oom: bool,
+    /// A write command ran: the script can no longer be killed.
+    pub write_dirty: bool,
+    /// Past `busy-reply-threshold`: other clients are being served.
+    pub timedout: bool,
+    /// SCRIPT KILL / FUNCTION KILL asked to stop it.
+    pub killed: bool,
+    /// `redis.set_repl` targets (`PROPAGATE_AOF | PROPAGATE_REPL`).
+    pub repl_flags: u8,
+    pub start: Instant,
+}
+
+/// One script of the EVAL cache (Redis `luaScript`).
+pub struct EvalScript {
+    pub body: Bytes,
+    pub flags: u64,
+    /// The compiled chunk, in [`ScriptState::lua`].
+    pub func: Function,
+}
+
+/// Scripting state of the server (`Server.script`).
 #[derive(Default)]
-pub struct ScriptState {}
+pub struct ScriptState {
+    /// The running script, if any (Redis `curr_run_ctx`).
+    pub run: Option<RunCtx>,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: `noscript` commands are allowed.
+    pub disable_deny_script: bool,
+    /// The fake client scripts run commands through; out of here during a run.
+    pub fake: Option<Box<Client>>,
+    /// The EVAL interpreter, created on first use (Redis `lctx.lua`).
+    pub lua: Option<LuaState>,
+    /// SHA1 (lowercase) → script (Redis `lctx.lua_scripts`).
+    pub scripts: HashMap<String, EvalScript>,
+    /// Bytes of the cached SHA1s and bodies (Redis `lctx.lua_scripts_mem`).
+    pub scripts_mem: usize,
+    /// Runs so far, for the periodic GC step.
+    pub gc_count: u64,
+}
+
+impl ScriptState {
+    /// True while a script runs (Redis `scriptIsRunning`).
+    pub fn is_running(&self) -> bool {
+        self.run.is_some()
+    }
+    /// True while a running script is past the busy threshold (Redis `scriptIsTimedout`).
+    pub fn is_timedout(&self) -> bool {
+        self.run.as_ref().is_some_and(|r| r.timedout)
+    }
+}
+
+/// The `-BUSY` error for commands without `allow-busy` while a script is
+/// timed out (Redis `processCommand`'s busy check), or None.
+pub fn busy_error(srv: &Server) -> Option<&'static str> {
+    let run = srv.script.run.as_ref()?;
+    if !run.timedout {
+        return None;
+    }
+    Some(match run.mode {
+        RunMode::Eval => SLOW_EVAL_ERR,
+        RunMode::Function => SLOW_SCRIPT_ERR,
+    })
+}
+
+/// SCRIPT KILL / FUNCTION KILL (Redis `scriptKill`). Replies `+OK` and
+/// marks the run killed, or: `-NOTBUSY No scripts in execution right now.`,
+/// `-UNKILLABLE Sorry the script already executed write commands against
+/// the dataset. You can either wait the script termination or kill the
+/// server in a hard way using the SHUTDOWN NOSAVE command.`, or the BUSY
+/// error of the other kind when SCRIPT KILL targets a function or FUNCTION
+/// KILL an EVAL script.
+pub fn script_kill(srv: &mut Server, c: &mut Client, is_eval: bool) {
+    let Some(run) = srv.script.run.as_mut() else {
+        c.add_reply_error("NOTBUSY No scripts in execution right now.");
+        return;
+    };
+    if run.write_dirty {
+        c.add_reply_error(
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+        );
+        return;
+    }
+    if is_eval && run.mode != RunMode::Eval {
+        c.add_reply_error(SLOW_SCRIPT_ERR);
+        return;
+    }
+    if !is_eval && run.mode == RunMode::Eval {
+        c.add_reply_error(SLOW_EVAL_ERR);
+        return;
+    }
+    run.killed = true;
+    c.add_reply_ok();
+}
+
+/// The fake client scripts use (Redis `lctx.lua_client`), made on first use.
+fn take_fake_client(srv: &mut Server) -> Box<Client> {
+    srv.script.fake.take().unwrap_or_else(|| {
+        let mut c = Box::new(Client::new(
+            0,
+            usize::MAX,
+            None,
+            String::new(),
+            String::new(),
+            srv.mstime,
+        ));
+        c.flags |= CLIENT_SCRIPT | CLIENT_DENY_BLOCKING;
+        c.authenticated = true;
+        c
+    })
+}
+
+/// Checks a script's declared flags before running it (Redis
+/// `scriptPrepareForRun`'s checks); replies the error and returns false
+/// when the run is refused. Texts: `Can not run script on cluster,
+/// 'no-cluster' flag is set.`, `MISCONF ... Writable scripts are blocked.
+/// Use 'no-writes' flag for read only scripts.`, `Can not execute a script
+/// with write flag using *_ro command.`
+fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bool {
+    if flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0 {
+        return true;
+    }
+    if flags & SCRIPT_FLAG_NO_CLUSTER != 0 && srv.config.cluster_enabled {
+        caller.add_reply_error("ERR Can not run script on cluster, 'no-cluster' flag is set.");
+        return false;
+    }
+    if flags & SCRIPT_FLAG_NO_WRITES == 0 {
+        if crate::rdb::writes_denied_by_rdb_error(srv) {
+            caller.add_reply_error(
+                "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.",
+            );
+            return false;
+        }
+        if srv.aof.is_on()
+            && let Some(e) = crate::aof::write_error_message(srv)
+        {
+            let detail = e.rsplit(": ").next().unwrap_or("").to_string();
+            caller.add_reply_error(&format!(
+                "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: {}",
+                detail
+            ));
+            return false;
+        }
+        if ro {
+            caller.add_reply_error(
+                "ERR Can not execute a script with write flag using *_ro command.",
+            );
+            return false;
+        }
+    }
+    true
+}
+
+/// What the scoped callbacks borrow during a run.
+struct RunRefs<'a> {
+    srv: &'a mut Server,
+    fake: &'a mut Client,
+}
+
+/// Runs `func` as a script for `caller` and replies its result on `caller`
+/// (Redis `scriptPrepareForRun` + `luaCallFunction` + `scriptResetRun`).
+///
+/// - `ls`: the state `func` belongs to (EVAL's or the Functions engine's).
+/// - `keys`, `args`: KEYS and ARGV (globals in [`RunMode::Eval`], the two
+///   arguments of the call in [`RunMode::Function`]).
+/// - `script_flags`: `SCRIPT_FLAG_*` bits declared by the script
+///   ([`SCRIPT_FLAG_EVAL_COMPAT_MODE`] for an EVAL without shebang).
+/// - `ro`: called through EVAL_RO / EVALSHA_RO / FCALL_RO.
+/// - `funcname`: the name in error replies and logs (`script: <name>, on
+///   @user_script:1.`); the SHA1 for EVAL.
+///
+/// Replies exactly one value on `caller`: the converted result, an error
+/// from the flag checks, or the script's error as `-<err> script: <name>,
+/// on <source>:<line>.`. Marks `caller`'s command as not propagated (its
+/// effects are); counts a failed call on `caller.cmd` when the error was
+/// already counted in errorstats where it happened. Must not be called
+/// while a script runs (no nesting).
+#[allow(clippy::too_many_arguments)]
+pub fn run_script(
+    srv: &mut Server,
+    caller: &mut Client,
+    ls: &LuaState,
+    func: &Function,
+    keys: &[Bytes],
+    args: &[Bytes],
+    script_flags: u64,
+    ro: bool,
+    mode: RunMode,
+    funcname: &str,
+) {
+    if !script_allowed(srv, caller, script_flags, ro) {
+        return;
+    }
+    let compat = script_flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0;
+    srv.script.run = Some(RunCtx {
+        funcname: funcname.to_string(),
+        mode,
+        read_only: ro || (!compat && script_flags & SCRIPT_FLAG_NO_WRITES != 0),
+        allow_oom: !compat && script_flags & SCRIPT_FLAG_ALLOW_OOM != 0,
+        write_dirty: false,
+        timedout: false,
+        killed: false,
+        repl_flags: PROPAGATE_AOF | PROPAGATE_REPL,
+        start: Instant::now(),
+    });
+    let mut fake = take_fake_client(srv);
+    fake.db = caller.db;
+    fake.resp = 2;
+    if caller.flags & CLIENT_MULTI != 0 {
+        fake.flags |= CLIENT_MULTI;
+    }
+    let threshold = srv.config.busy_reply_threshold;
+    let result = {
+        let refs = RefCell::new(RunRefs {
+            srv: &mut *srv,
+            fake: &mut fake,
+        });
+        call_in_scope(ls, func, keys, args, mode, threshold, &refs)
+    };
+    fake.flags &= !CLIENT_MULTI;
+    let script_resp = fake.resp;
+    srv.script.fake = Some(fake);
+    srv.script.gc_count += 1;
+    if srv.script.gc_count.is_multiple_of(LUA_GC_CYCLE_PERIOD) {
+        let _ = ls.lua.gc_step();
+    }
+    let uncounted = match result {
+        Ok((true, v)) => script_lua::lua_to_reply(caller, &v, script_resp),
+        Ok((false, Value::Table(t))) => {
+            let info = script_lua::extract_error_info(&t);
+            let mut msg = info.msg;
+            if let (Some(line), Some(source)) = (&info.line, &info.source) {
+                msg.push_str(&format!(" script: {}, on {}:{}.", funcname, source, line));
+            }
+            if info.ignore_stats {
+                script_lua::add_reply_error_no_stats(caller, &msg);
+                true
+            } else {
+                caller.add_reply_error(&msg);
+                false
+            }
+        }
+        Ok((false, _)) => {
+            caller.add_reply_error(&format!(
+                "ERR Error running script {}, execution failure",
+                funcname
+            ));
+            false
+        }
+        Err(e) => {
+            let m = script_lua::callback_error_message(&e);
+            let m: String = m.chars().take(100).collect();
+            caller.add_reply_error(&format!("ERR Error running script {}, {}", funcname, m));
+            false
+        }
+    };
+    if uncounted && let Some(idx) = caller.cmd {
+        srv.commands.cmds[idx].failed_calls += 1;
+    }
+    srv.script.run = None;
+    // The script's effects are propagated, never the script itself.
+    caller.flags |= crate::networking::CLIENT_PREVENT_PROP;
+}
+
+/// The Lua part of a run, inside an mlua scope whose functions borrow
+/// `refs`: returns `(ok, value)` as the xpcall runner gives them.
+fn call_in_scope(
+    ls: &LuaState,
+    func: &Function,
+    keys: &[Bytes],
+    args: &[Bytes],
+    mode: RunMode,
+    threshold: i64,
+    refs: &RefCell<RunRefs<'_>>,
+) -> mlua::Result<(bool, Value)> {
+    let lua = &ls.lua;
+    lua.scope(|scope| {
+        let f = scope.create_function(|lua, args: Variadic<Value>| {
+            let Ok(mut r) = refs.try_borrow_mut() else {
+                return Ok((
+                    false,
+                    Value::Table(script_lua::error_table(
+                        lua,
+                        "redis.call/pcall can only be called inside a script invocation",
+                    )?),
+                ));
+            };
+            let r = &mut *r;
+            rt_dispatch(lua, r.srv, r.fake, args)
+        })?;
+        let busy = scope.create_function(|_, ()| {
+            let Ok(mut r) = refs.try_borrow_mut() else {
+                return Ok(false);
+            };
+            Ok(script_interrupt(r.srv))
+        })?;
+        ls.rt.raw_set("pending", Value::Nil)?;
+        ls.rt.raw_set("f", &f)?;
+        ls.rt.raw_set("busy", &busy)?;
+        let hooked = threshold > 0;
+        if hooked {
+            let hook = BusyHook {
+                rt: ls.rt.clone(),
+                killed: Rc::new(Cell::new(false)),
+            };
+            lua.set_hook(
+                HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
+                move |lua, _| hook.check(lua),
+            )?;
+        }
+        let keys_t = script_lua::create_array(lua, keys)?;
+        let args_t = script_lua::create_array(lua, args)?;
+        let res = if mode == RunMode::Eval {
+            ls.globals.raw_set("KEYS", keys_t)?;
+            ls.globals.raw_set("ARGV", args_t)?;
+            ls.runner
+                .call::<(bool, Value)>((ls.err_handler.clone(), func.clone(), 0))
+        } else {
+            ls.runner.call::<(bool, Value)>((
+                ls.err_handler.clone(),
+                func.clone(),
+                2,
+                keys_t,
+                args_t,
+            ))
+        };
+        if hooked {
+            lua.remove_hook();
+        }
+        ls.rt.raw_set("f", Value::Nil)?;
+        ls.rt.raw_set("busy", Value::Nil)?;
+        res
+    })
+}
+
+/// The count hook (Redis `luaMaskCountHook`): asks the server side whether
+/// the run was killed (serving other clients meanwhile); once killed it
+/// raises on every line.
+#[derive(Clone)]
+struct BusyHook {
+    rt: mlua::Table,
+    killed: Rc<Cell<bool>>,
+}
+
+/// The error a killed script raises (as `{err="ERR ..."}`).
+pub const SCRIPT_KILLED_MSG: &str = "Script killed by user with SCRIPT KILL...";
+
+impl BusyHook {
+    fn check(&self, lua: &Lua) -> mlua::Result<VmState> {
+        if !self.killed.get() {
+            let busy: Value = self.rt.raw_get("busy")?;
+            let Value::Function(busy) = busy else {
+                return Ok(VmState::Continue);
+            };
+            if !busy.call::<bool>(())? {
+                return Ok(VmState::Continue);
+            }
+            tracing::warn!("Lua script killed by user with SCRIPT KILL.");
+            self.killed.set(true);
+            let again = self.clone();
+            lua.set_hook(HookTriggers::EVERY_LINE, move |lua, _| again.check(lua))?;
+        }
+        Err(mlua::Error::runtime(SCRIPT_KILLED_MSG))
+    }
+}
+
+/// The busy check run by the hook (Redis `scriptInterrupt`): past the
+/// threshold the run is timed out and other clients are served. Returns
+/// true when the script was killed.
+fn script_interrupt(srv: &mut Server) -> bool {
+    let threshold = srv.config.busy_reply_threshold;
+    let Some(run) = srv.script.run.as_mut() else {
+        return false;
+    };
+    if !run.timedout {
+        let elapsed = run.start.elapsed().as_millis() as i64;
+        if elapsed < threshold {
+            return false;
+        }
+        tracing::warn!(
+            "Slow script detected: still in execution after {} milliseconds. You can try killing the script using the {} command. Script name is: {}.",
+            elapsed,
+            if run.mode == RunMode::Eval {
+                "SCRIPT KILL"
+            } else {
+                "FUNCTION KILL"
+            },
+            run.funcname
+        );
+        run.timedout = true;
+    }
+    server::process_events_while_blocked(srv);
+    srv.script.run.as_ref().is_some_and(|r| r.killed)
+}
+
+/// Serves `rt.f(op, ...)`: the `redis.call` family and the per-run
+/// settings. Returns `(ok, value)`; the Lua wrappers raise `value` when not
+/// ok (except `redis.pcall`, which returns it).
+fn rt_dispatch(
+    lua: &Lua,
+    srv: &mut Server,
+    fake: &mut Client,
+    args: Variadic<Value>,
+) -> mlua::Result<(bool, Value)> {
+    let (op, rest) = script_lua::split_op(args);
+    let err = |msg: &str| -> mlua::Result<(bool, Value)> {
+        Ok((false, Value::Table(script_lua::error_table(lua, msg)?)))
+    };
+    match op {
+        script_lua::RT_CALL | script_lua::RT_PCALL => {
+            let argv = match script_lua::args_to_argv(&rest) {
+                Ok(a) => a,
+                Err(e) => return err(e),
+            };
+            if let Err(e) = script_call(srv, fake, argv) {
+                let t = script_lua::error_table(lua, &e)?;
+                t.raw_set("ignore_error_stats_update", true)?;
+                return Ok((false, Value::Table(t)));
+            }
+            let reply = take_reply(fake);
+            let (v, is_err) = script_lua::reply_to_lua(lua, &reply)?;
+            Ok((!(op == script_lua::RT_CALL && is_err), v))
+        }
+        script_lua::RT_SETRESP => {
+            if rest.len() != 1 {
+                return err("redis.setresp() requires one argument.");
+            }
+            let n = lua_tonumber(&rest[0]) as i64;
+            if n != 2 && n != 3 {
+                return err("RESP version must be 2 or 3.");
+            }
+            fake.resp = n as u8;
+            Ok((true, Value::Nil))
+        }
+        script_lua::RT_SET_REPL => {
+            if rest.len() != 1 {
+                return err("redis.set_repl() requires two arguments.");
+            }
+            let flags = lua_tonumber(&rest[0]) as i64;
+            if flags & !((PROPAGATE_AOF | PROPAGATE_REPL) as i64) != 0 {
+                return err(
+                    "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                );
+            }
+            if let Some(run) = srv.script.run.as_mut() {
+                run.repl_flags = flags as u8;
+            }
+            Ok((true, Value::Nil))
+        }
+        _ => err("Unknown script operation"),
+    }
+}
+
+/// Lua's `lua_tonumber`: numbers, numeric strings, else 0.
+fn lua_tonumber(v: &Value) -> f64 {
+    match v {
+        Value::Integer(i) => *i as f64,
+        Value::Number(n) => *n,
+        Value::String(s) => std::str::from_utf8(&s.as_bytes())
+            .ok()
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .unwrap_or(0.0),
+        _ => 0.0,
+    }
+}
+
+/// The fake client's reply bytes, emptied out.
+fn take_reply(fake: &mut Client) -> Vec<u8> {
+    let mut out = fake.reply.pop_front().unwrap_or_default();
+    while let Some(chunk) = fake.reply.pop_front() {
+        out.extend_from_slice(&chunk);
+    }
+    fake.reply_bytes = 0;
+    fake.sentlen = 0;
+    out
+}
+
+/// Runs one command for the running script through the fake client (Redis
+/// `scriptCall`). Err is the error the script gets, already counted in
+/// errorstats (and as a rejected call of the command): `Unknown Redis
+/// command called from script`, `Wrong number of args calling Redis command
+/// from script`, `This Redis command is not allowed from script`, `Write
+/// commands are not allowed from read-only scripts.`, or the disk error of
+/// a first write.
+pub fn script_call(srv: &mut Server, fake: &mut Client, argv: Vec<Bytes>) -> Result<(), String> {
+    fake.argv = argv;
+    let res = script_verify(srv, fake);
+    let idx = match res {
+        Ok(idx) => idx,
+        Err((idx, e)) => {
+            let code = match e.strip_prefix('-') {
+                Some(rest) => rest.split(' ').next().unwrap_or("ERR").to_string(),
+                None => "ERR".to_string(),
+            };
+            fake.error_codes.push(code);
+            srv.record_error_codes(fake);
+            if let Some(i) = idx {
+                srv.commands.cmds[i].rejected_calls += 1;
+            }
+            fake.argv.clear();
+            return Err(e);
+        }
+    };
+    fake.cmd = Some(idx);
+    fake.lastcmd = Some(idx);
+    let before = srv.also_propagate.len();
+    server::call(srv, fake, idx);
+    let repl = srv.script.run.as_ref().map_or(3, |r| r.repl_flags);
+    if repl != (PROPAGATE_AOF | PROPAGATE_REPL) && srv.also_propagate.len() > before {
+        let mut kept = srv.also_propagate.split_off(before);
+        kept.retain_mut(|op| {
+            op.target &= repl;
+            op.target != 0
+        });
+        srv.also_propagate.extend(kept);
+    }
+    fake.argv.clear();
+    Ok(())
+}
+
+/// The checks of [`script_call`]; Ok is the command's index.
+fn script_verify(srv: &mut Server, fake: &Client) -> Result<usize, (Option<usize>, String)> {
+    let Some(idx) = srv.commands.lookup(&fake.argv) else {
+        return Err((None, "Unknown Redis command called from script".to_string()));
+    };
+    let (arity, flags) = {
+        let cmd = &srv.commands.cmds[idx];
+        (cmd.arity, cmd.flags)
+    };
+    let argc = fake.argv.len() as i32;
+    if (arity > 0 && arity != argc) || argc < -arity || srv.commands.cmds[idx].handler.is_none() {
+        return Err((
+            Some(idx),
+            "Wrong number of args calling Redis command from script".to_string(),
+        ));
+    }
+    if !srv.script.disable_deny_script && flags & commands::CMD_NOSCRIPT != 0 {
+        return Err((
+            Some(idx),
+            "This Redis command is not allowed from script".to_string(),
+        ));
+    }
+    let (read_only, write_dirty) = srv
+        .script
+        .run
+        .as_ref()
+        .map_or((false, false), |r| (r.read_only, r.write_dirty));
+    if read_only && flags & (commands::CMD_WRITE | commands::CMD_MAY_REPLICATE) != 0 {
+        return Err((
+            Some(idx),
+            "Write commands are not allowed from read-only scripts.".to_string(),
+        ));
+    }
+    if flags & commands::CMD_WRITE != 0 {
+        if !write_dirty && let Some(e) = server::write_commands_denied_by_disk_error(srv) {
+            return Err((Some(idx), format!("-{}", e)));
+        }
+        if let Some(run) = srv.script.run.as_mut() {
+            run.write_dirty = true;
+        }
+    }
+    Ok(idx)
+}
 
 /// This module's command handlers, by command (or "parent|sub") name.
 pub static HANDLERS: &[(&str, Handler)] = &[];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse() {
+        assert_eq!(
+            parse_script_flags(b"no-writes,allow-oom"),
+            Ok(SCRIPT_FLAG_NO_WRITES | SCRIPT_FLAG_ALLOW_OOM)
+        );
+        assert_eq!(parse_script_flags(b"bad"), Err("bad".to_string()));
+    }
+}

@@ -676,6 +676,14 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         );
         return;
     }
+    // While a script is timed out only allow-busy commands run (Redis
+    // processCommand's busy check).
+    if flags & commands::CMD_ALLOW_BUSY == 0
+        && let Some(err) = crate::script::busy_error(srv)
+    {
+        reject_command(srv, c, idx, err);
+        return;
+    }
     if c.flags & CLIENT_MULTI != 0 {
         if flags & commands::CMD_NO_MULTI != 0 {
             reject_command(srv, c, idx, "ERR Command not allowed inside a transaction");
@@ -1269,7 +1277,7 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
         // The client is running the command that serves events while
         // blocked (DEBUG RELOAD): keep its read for later, as the edge
         // will not fire again.
-        if (ev.readable || ev.closed) && srv.loading {
+        if (ev.readable || ev.closed) && (srv.loading || srv.script.is_running()) {
             srv.clients_pending_read.push(slot);
         }
         return;

@@ -720,6 +720,12 @@ pub fn shutdown_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error(shared::err_syntax());
         return;
     }
+    if !req.nosave
+        && let Some(err) = crate::script::busy_error(srv)
+    {
+        c.add_reply_error(err);
+        return;
+    }
     if abort {
         // A signal asked for a shutdown the cron has not started yet
         // (Redis `abortShutdown`).
