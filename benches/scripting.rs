@@ -15,7 +15,8 @@
 //! (A B A B: drift of the shared machine spreads over both; the median
 //! drops disturbed runs). N is 200,000 unless `BENCH_N` says otherwise.
 //! The case `evalsha-3cmd` is `EVALSHA <sha> 1 key:__rand_int__` of
-//! `INCR KEYS[1]; EXPIRE KEYS[1] 100; return GET KEYS[1]`.
+//! `INCR KEYS[1]; EXPIRE KEYS[1] 100; return GET KEYS[1]`; `fcall-3cmd`
+//! is `FCALL f3 1 key:__rand_int__` of a function with the same body.
 //!
 //! Reported per case and depth: median requests/s of each server, the
 //! ratio rustredis/redis (≥ 1.0 is the target), and the server CPU time
@@ -54,19 +55,44 @@ struct Case {
     cmd: Vec<String>,
 }
 
-/// The cases. Add others here (FCALL of the same three commands goes next
-/// to this one).
+/// The library of the `fcall-3cmd` case: one function with the body of
+/// [`SCRIPT_3CMD`], reading its key from the `keys` argument.
+const LIBRARY_3CMD: &str = "#!lua name=bench\n\
+     redis.register_function('f3', function(KEYS, ARGV) \
+     redis.call('incr', KEYS[1]) \
+     redis.call('expire', KEYS[1], 100) \
+     return redis.call('get', KEYS[1]) end)";
+
+/// The cases: EVALSHA of the 3-command script, and FCALL of a function
+/// with the same body.
 fn cases() -> Vec<Case> {
-    vec![Case {
-        name: "evalsha-3cmd",
-        setup: vec![vec!["SCRIPT".into(), "LOAD".into(), SCRIPT_3CMD.into()]],
-        cmd: vec![
-            "EVALSHA".into(),
-            "{0}".into(),
-            "1".into(),
-            "key:__rand_int__".into(),
-        ],
-    }]
+    vec![
+        Case {
+            name: "evalsha-3cmd",
+            setup: vec![vec!["SCRIPT".into(), "LOAD".into(), SCRIPT_3CMD.into()]],
+            cmd: vec![
+                "EVALSHA".into(),
+                "{0}".into(),
+                "1".into(),
+                "key:__rand_int__".into(),
+            ],
+        },
+        Case {
+            name: "fcall-3cmd",
+            setup: vec![vec![
+                "FUNCTION".into(),
+                "LOAD".into(),
+                "REPLACE".into(),
+                LIBRARY_3CMD.into(),
+            ]],
+            cmd: vec![
+                "FCALL".into(),
+                "f3".into(),
+                "1".into(),
+                "key:__rand_int__".into(),
+            ],
+        },
+    ]
 }
 
 fn env_usize(name: &str, default: usize) -> usize {

@@ -1088,6 +1088,8 @@ pub fn debug_loadaof(srv: &mut Server) {
         crate::db::empty_db(srv, id, false);
     }
     crate::tracking::tracking_invalidate_keys_on_flush(srv);
+    // Redis's emptyData(-1, EMPTYDB_NO_FLAGS) drops the functions too.
+    crate::function::functions_lib_ctx_clear_current(srv);
     aof_load_manifest_from_disk(srv);
     let _ = aof_del_history_files(srv);
     let ret = load::load_append_only_files(srv);

@@ -182,6 +182,8 @@ fn debug_reload(srv: &mut Server, save: bool, flush: bool, merge: bool) -> Resul
             crate::db::empty_db(srv, id, false);
         }
         crate::tracking::tracking_invalidate_keys_on_flush(srv);
+        // Redis's emptyData(-1, EMPTYDB_NO_FLAGS) drops the functions too.
+        crate::function::functions_lib_ctx_clear_current(srv);
         let info = crate::rdb::rdb_load(srv, &filename).map_err(|_| ReloadError::Load)?;
         srv.rdb_last_load_keys_loaded = info.keys_loaded;
         srv.rdb_last_load_keys_expired = info.keys_expired;
@@ -194,7 +196,15 @@ fn debug_reload(srv: &mut Server, save: bool, flush: bool, merge: bool) -> Resul
     let size = file.metadata().map_err(|_| ReloadError::Load)?.len();
     let opts = crate::rdb::RdbLoadOptions::from_server(srv);
     let rd = std::io::BufReader::with_capacity(256 * 1024, file);
-    let info = match crate::rdb::rdb_load_rio(rd, size, &mut aside, &opts) {
+    let mut info = match crate::rdb::rdb_load_rio(rd, size, &mut aside, &opts) {
+        Ok(i) => i,
+        Err(e) => {
+            e.log();
+            return Err(ReloadError::Load);
+        }
+    };
+    // The libraries come first in the file, so they fail before any key.
+    info = match crate::rdb::rdb_create_functions(srv, info, merge, 0) {
         Ok(i) => i,
         Err(e) => {
             e.log();

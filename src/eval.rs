@@ -7,8 +7,8 @@
 //! `#!lua flags=...` shebang (or `SCRIPT_FLAG_EVAL_COMPAT_MODE` without
 //! one). EVAL hashes the body and reuses the cached chunk; EVALSHA looks
 //! the SHA1 up (case-insensitively) and answers NOSCRIPT when it is not
-//! there. SCRIPT FLUSH drops the cache with the interpreter, as Redis
-//! resets its Lua state. Running a script is `script::run_script`.
+//! there. SCRIPT FLUSH drops the cache with the interpreter and starts a
+//! new one, as Redis resets its Lua state. Running a script is `script::run_script`.
 //!
 //! Neither SCRIPT LOAD nor SCRIPT FLUSH is propagated: since Redis 7.0
 //! scripts replicate by their effects, so replicas and the AOF never need
@@ -69,7 +69,8 @@ pub fn eval_extract_shebang_flags(body: &[u8]) -> Result<(u64, usize), String> {
     Ok((flags, end))
 }
 
-/// The EVAL interpreter, created on first use.
+/// The EVAL interpreter (created with the server, and again after SCRIPT
+/// FLUSH; on first use should that have failed).
 fn eval_lua(srv: &mut Server) -> Option<LuaState> {
     if srv.script.lua.is_none() {
         match script_lua::new_lua_state() {
@@ -120,8 +121,9 @@ pub fn lua_create_function(srv: &mut Server, c: &mut Client, body: &Bytes) -> Op
     Some(sha)
 }
 
-/// jemalloc's size class for `n` bytes.
-fn je_size_class(n: usize) -> usize {
+/// jemalloc's size class for `n` bytes (also used by the Functions memory
+/// count).
+pub(crate) fn je_size_class(n: usize) -> usize {
     if n <= 8 {
         return 8;
     }
@@ -175,15 +177,11 @@ pub fn eval_scripts_memory(srv: &Server) -> usize {
 /// Memory of the EVAL interpreter (Redis `evalMemory`, INFO
 /// `used_memory_lua` / `used_memory_vm_eval`): Lua counts in KB.
 pub fn eval_memory(srv: &Server) -> usize {
-    match &srv.script.lua {
-        Some(ls) => ls.memory() / 1024 * 1024,
-        None => EMPTY_LUA_MEMORY,
-    }
+    srv.script
+        .lua
+        .as_ref()
+        .map_or(0, |ls| ls.memory() / 1024 * 1024)
 }
-
-/// `used_memory_lua` of a server that never ran a script (Redis creates its
-/// interpreter at startup; ours waits for the first script).
-const EMPTY_LUA_MEMORY: usize = 31 * 1024;
 
 /// EVAL / EVALSHA and their `_RO` forms (Redis `evalGenericCommand`).
 /// Errors: `ERR value is not an integer or out of range` (numkeys),
@@ -304,7 +302,9 @@ pub fn script_flush_command(srv: &mut Server, c: &mut Client) {
     }
     srv.script.scripts.clear();
     srv.script.scripts_mem = 0;
+    // A new interpreter at once, as Redis's `scriptingReset`.
     srv.script.lua = None;
+    let _ = eval_lua(srv);
     c.add_reply_ok();
 }
 

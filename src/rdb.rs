@@ -97,10 +97,12 @@
 //! at load time are skipped and counted, as a Redis master does (kept when
 //! the file is an AOF's base). Aux field names compare case-insensitively
 //! and unknown ones are skipped, as the format requires. What this build
-//! cannot represent fails the load with Redis's own message: a function
-//! library ("Failed loading library, Engine 'lua' not found": there are no
-//! function engines), module AUX data and module values ("... no matching
-//! module ..."); streams fail with an error naming them.
+//! cannot represent fails the load with Redis's own message: module AUX
+//! data and module values ("... no matching module ..."); streams fail with
+//! an error naming them. Function libraries are parsed (a malformed `#!`
+//! line fails the load as in Redis) and their payloads returned in
+//! [`RdbLoadInfo::functions`]; the server-level loaders create them
+//! (`function::functions_create_from_rdb`).
 //!
 //! # When a load fails
 //! The log gets Redis's lines (`rdbReportError`): "Internal error in RDB
@@ -292,6 +294,9 @@ pub struct RdbSaveOptions {
     /// The file is the base of an AOF (Redis `RDBFLAGS_AOF_PREAMBLE`): the
     /// `aof-base` aux field is 1 instead of 0.
     pub aof_base: bool,
+    /// The code of every function library, each written as a FUNCTION2
+    /// record after the aux fields (Redis `rdbSaveFunctions`).
+    pub functions: Vec<Vec<u8>>,
 }
 
 impl RdbSaveOptions {
@@ -308,6 +313,7 @@ impl RdbSaveOptions {
             now_ms,
             lfu_decay_time: srv.config.lfu_decay_time as i64,
             aof_base: false,
+            functions: crate::function::functions_lib_codes(srv),
         }
     }
 }
@@ -854,6 +860,10 @@ pub fn rdb_save_rio_with_progress<W: Write>(
     // replication backlog, or a replica. This build has neither, so a
     // master without replicas writes exactly these five fields, as Redis.
     r.save_aux("aof-base", if opts.aof_base { b"1" } else { b"0" })?;
+    for code in &opts.functions {
+        r.save_type(RDB_OPCODE_FUNCTION2)?;
+        r.save_raw_string(code, opts.compression)?;
+    }
     let mut keys = 0u64;
     for db in dbs {
         if db.dict.is_empty() {
@@ -1213,6 +1223,12 @@ pub struct RdbLoadInfo {
     pub ctime: Option<i64>,
     /// The `used-mem` aux field (bytes), if present.
     pub used_mem: Option<i64>,
+    /// The payload of every function library record (FUNCTION2, or the
+    /// pre-GA FUNCTION record turned into the same `#!engine name=...`
+    /// form), in file order. The caller creates the libraries
+    /// (`function::functions_create_from_rdb`), since the parser has no
+    /// server.
+    pub functions: Vec<Vec<u8>>,
 }
 
 /// Why a load failed. `Display` gives the reason as Redis words it.
@@ -1245,8 +1261,9 @@ pub enum RdbLoadError {
     /// Well-formed content this build cannot load yet (streams).
     Unsupported { offset: u64, what: String },
     /// A function library (FUNCTION2 / pre-GA FUNCTION opcode) that could
-    /// not be created: `err` is what Redis's `rdbFunctionLoad` reports
-    /// ("Engine 'lua' not found" here, since this build has no engines).
+    /// not be read or created: `err` is what Redis's `rdbFunctionLoad`
+    /// reports ("Failed loading library payload", "Missing library
+    /// metadata", "Library 'x' already exists", ...).
     FunctionLoad { offset: u64, err: String },
     /// MODULE_AUX data: no module can load it (`name` is the module type's
     /// 9-character name from its id), or a bad `when` opcode (`name` empty).
@@ -1955,13 +1972,15 @@ fn rdb_load_records<R: Read>(
                 rd.check.doing = "read-functions";
                 let payload = rdb_load_function_payload(rd, t)?;
                 if !check_mode {
-                    // Redis would create the library; this build has no
-                    // function engines, so it fails as Redis fails for an
-                    // engine it does not know.
-                    return Err(RdbLoadError::FunctionLoad {
-                        offset: rd.pos,
-                        err: function_library_error(&payload),
-                    });
+                    // A malformed `#!` line fails here, where Redis fails
+                    // it; the library itself is created by the caller.
+                    if let Err(err) = crate::function::function_extract_lib_meta_data(&payload) {
+                        return Err(RdbLoadError::FunctionLoad {
+                            offset: rd.pos,
+                            err,
+                        });
+                    }
+                    info.functions.push(payload);
                 }
                 continue;
             }
@@ -2157,48 +2176,47 @@ fn rdb_load_function_payload<R: Read>(
     Ok(p)
 }
 
-/// Why creating a function library from `payload` fails in this build, in
-/// Redis's words (`functionExtractLibMetaData`, then
-/// `functionsCreateWithLibraryCtx`): a malformed `#!` line is reported as
-/// Redis reports it; a well-formed one names an engine, and none exists
-/// here, so "Engine '<engine>' not found". The `#!` line is split on
-/// spaces (Redis also honours quotes there; library names cannot contain
-/// them anyway).
-fn function_library_error(payload: &[u8]) -> String {
-    if !payload.starts_with(b"#!") {
-        return "Missing library metadata".into();
+/// The function records of a FUNCTION DUMP payload (Redis
+/// `rdbSaveFunctions` into a buffer): per library the FUNCTION2 opcode
+/// and its code as an RDB string (LZF when `compress` and it pays off).
+pub fn rdb_save_functions_to_vec(codes: &[Vec<u8>], compress: bool) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut w = RdbWriter {
+        w: &mut buf,
+        cksum: None,
+    };
+    for code in codes {
+        // Writing to a vector cannot fail.
+        let _ = w.save_type(RDB_OPCODE_FUNCTION2);
+        let _ = w.save_raw_string(code, compress);
     }
-    let Some(nl) = payload.iter().position(|&b| b == b'\n') else {
-        return "Invalid library metadata".into();
-    };
-    let mut parts = payload[..nl]
-        .split(|b| b.is_ascii_whitespace())
-        .filter(|p| !p.is_empty());
-    let Some(first) = parts.next() else {
-        return "Invalid library metadata".into();
-    };
-    let engine = String::from_utf8_lossy(&first[2..]).into_owned();
-    let mut name: Option<&[u8]> = None;
-    for part in parts {
-        if part.len() >= 5 && part[..5].eq_ignore_ascii_case(b"name=") {
-            if name.is_some() {
-                return "Invalid metadata value, name argument was given multiple times".into();
-            }
-            name = Some(&part[5..]);
-            continue;
+    buf
+}
+
+/// The library payloads of a FUNCTION RESTORE payload whose footer was
+/// checked (the loop of Redis `functionRestoreCommand`): records are read
+/// while more than 10 bytes (the footer) remain, each must be a FUNCTION2
+/// or pre-GA FUNCTION record. Errors are Redis's texts: "given type is not
+/// a function", "Failed loading library payload", ...
+pub fn rdb_load_functions_from_payload(data: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let mut rd = RdbReader::new(data, data.len() as u64, None);
+    let mut out = Vec::new();
+    while data.len() as u64 - rd.pos > 10 {
+        let t = rd
+            .read_u8()
+            .map_err(|_| "can not read data type".to_string())?;
+        if t != RDB_OPCODE_FUNCTION2 && t != RDB_OPCODE_FUNCTION_PRE_GA {
+            return Err("given type is not a function".into());
         }
-        return format!(
-            "Invalid metadata value given: {}",
-            String::from_utf8_lossy(part)
-        );
+        match rdb_load_function_payload(&mut rd, t) {
+            Ok(p) => out.push(p),
+            Err(RdbLoadError::FunctionLoad { err, .. }) => return Err(err),
+            // Any other failure of the string reader (a bad LZF blob) is
+            // a failed read of the record, as Redis's reader reports it.
+            Err(_) => return Err("Failed loading library payload".into()),
+        }
     }
-    let Some(name) = name else {
-        return "Library name was not given".into();
-    };
-    if name.is_empty() || !name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_') {
-        return "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long".into();
-    }
-    format!("Engine '{}' not found", engine)
+    Ok(out)
 }
 
 /// Seconds since `ctime` (unix seconds) at `now_ms`, never negative; a
@@ -2470,6 +2488,7 @@ pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoad
     // Whatever clients did to the placeholder databases meanwhile (only
     // loading-flagged commands ran) is dropped with them.
     srv.dbs = dbs;
+    let result = result.and_then(|info| rdb_create_functions(srv, info, false, size));
     stop_loading(srv, result.is_ok());
     match result {
         Ok(info) => {
@@ -2496,6 +2515,26 @@ pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoad
             Err(e)
         }
     }
+}
+
+/// Creates the function libraries a load returned in
+/// [`RdbLoadInfo::functions`] (`function::functions_create_from_rdb`);
+/// `allow_dup` replaces libraries of the same name (Redis
+/// `RDBFLAGS_ALLOW_DUP`). A library that cannot be created fails the load
+/// as in Redis ([`RdbLoadError::FunctionLoad`], logged as "Failed loading
+/// library, %s" and a short read); `offset` is where the failure is
+/// reported (the end of the file, since libraries are created after the
+/// keys here).
+pub fn rdb_create_functions(
+    srv: &mut Server,
+    mut info: RdbLoadInfo,
+    allow_dup: bool,
+    offset: u64,
+) -> Result<RdbLoadInfo, RdbLoadError> {
+    let payloads = std::mem::take(&mut info.functions);
+    crate::function::functions_create_from_rdb(srv, &payloads, allow_dup)
+        .map_err(|err| RdbLoadError::FunctionLoad { offset, err })?;
+    Ok(info)
 }
 
 /// What Redis does after a failed load at startup, before it exits: for
@@ -2696,7 +2735,44 @@ pub(crate) mod tests {
             now_ms: NOW_MS,
             lfu_decay_time: 1,
             aof_base: false,
+            functions: Vec::new(),
         }
+    }
+
+    #[test]
+    fn function_libraries_round_trip() {
+        let short = b"#!lua name=a\nredis.register_function('f', function() return 1 end)".to_vec();
+        let long = [&b"#!lua name=b\n"[..], &[b'-'; 300][..]].concat();
+        let mut o = save_opts();
+        o.functions = vec![short.clone(), long.clone()];
+        let mut out = Vec::new();
+        rdb_save_rio(&mut out, &dbs(1), &o).unwrap();
+        // FUNCTION2, then the code (the long one LZF-compressed).
+        let record = [
+            &[RDB_OPCODE_FUNCTION2, 0x40, short.len() as u8][..],
+            &short[..],
+        ]
+        .concat();
+        assert!(out.windows(record.len()).any(|w| w == record));
+        let info = rdb_load_rio(&out[..], out.len() as u64, &mut dbs(1), &load_opts()).unwrap();
+        assert_eq!(info.functions, vec![short.clone(), long.clone()]);
+
+        // FUNCTION DUMP's body and the RESTORE reader.
+        let mut p = rdb_save_functions_to_vec(&[short.clone(), long.clone()], true);
+        p.extend_from_slice(&[10, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(rdb_load_functions_from_payload(&p), Ok(vec![short, long]));
+        let mut not_fn = vec![0u8, 1, b'k', 1, b'v'];
+        not_fn.extend_from_slice(&[10, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            rdb_load_functions_from_payload(&not_fn),
+            Err("given type is not a function".to_string())
+        );
+        let mut cut = vec![RDB_OPCODE_FUNCTION2, 0x40, 200];
+        cut.extend_from_slice(&[b'x'; 20]);
+        assert_eq!(
+            rdb_load_functions_from_payload(&cut),
+            Err("Failed loading library payload".to_string())
+        );
     }
 
     fn load_opts() -> RdbLoadOptions {
@@ -3263,14 +3339,12 @@ pub(crate) mod tests {
             }
             other => panic!("{:?}", other.map(|(_, i)| i)),
         }
-        // Functions: a library needs an engine, and none exists here.
+        // Functions: the payloads are collected for the caller to create.
         let lib = b"#!lua name=mylib\nredis.register_function('f', function() return 1 end)";
         let mut body = vec![RDB_OPCODE_FUNCTION2, 0x40, lib.len() as u8];
         body.extend_from_slice(lib);
         match load(&handmade("0010", &body), 1) {
-            Err(RdbLoadError::FunctionLoad { err, .. }) => {
-                assert_eq!(err, "Engine 'lua' not found")
-            }
+            Ok((_, info)) => assert_eq!(info.functions, vec![lib.to_vec()]),
             other => panic!("{:?}", other.map(|(_, i)| i)),
         }
         for (payload, err) in [
@@ -3282,18 +3356,19 @@ pub(crate) mod tests {
                 "Invalid metadata value, name argument was given multiple times",
             ),
             (b"#!lua foo=bar\n", "Invalid metadata value given: foo=bar"),
-            (
-                b"#!lua name=a-b\n",
-                "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
-            ),
         ] {
-            assert_eq!(function_library_error(payload), err);
+            let mut body = vec![RDB_OPCODE_FUNCTION2, payload.len() as u8];
+            body.extend_from_slice(payload);
+            match load(&handmade("0010", &body), 1) {
+                Err(RdbLoadError::FunctionLoad { err: e, .. }) => assert_eq!(e, err),
+                other => panic!("{:?}", other.map(|(_, i)| i)),
+            }
         }
         // The pre-GA record: name, engine, description flag, code.
         let body = b"\xf6\x05mylib\x03LUA\x00\x08return 1";
         match load(&handmade("0010", body), 1) {
-            Err(RdbLoadError::FunctionLoad { err, .. }) => {
-                assert_eq!(err, "Engine 'LUA' not found")
+            Ok((_, info)) => {
+                assert_eq!(info.functions, vec![b"#!LUA name=mylib\nreturn 1".to_vec()])
             }
             other => panic!("{:?}", other.map(|(_, i)| i)),
         }

@@ -11,9 +11,11 @@
 //! 2. It records the run in [`ScriptState::run`] (this is what "a script is
 //!    running" means for SCRIPT KILL, BUSY and SHUTDOWN), prepares the fake
 //!    client (the caller's database, RESP2, `CLIENT_SCRIPT |
-//!    CLIENT_DENY_BLOCKING`), and opens an mlua scope in which the
-//!    `redis.call` family is a scoped Rust function borrowing the server
-//!    and the fake client (no raw pointers).
+//!    CLIENT_DENY_BLOCKING`), and lends the server and the fake client to
+//!    the `redis.call` family for the duration of the Lua call (a
+//!    thread-local pointer to a `RefCell`, set and cleared around the call:
+//!    the one `unsafe` of scripting, chosen over mlua scopes whose per-run
+//!    function creation cost a third of a short script's time).
 //! 3. Each `redis.call` runs [`script_call`]: lookup, arity, `noscript`,
 //!    read-only and disk-error checks with Redis's texts, then
 //!    `server::call` on the fake client. The command's reply bytes are
@@ -34,11 +36,10 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use mlua::{Function, HookTriggers, Lua, Value, Variadic, VmState};
+use mlua::{Function, Lua, Value};
 
 use crate::commands::{self, Handler};
 use crate::networking::{CLIENT_DENY_BLOCKING, CLIENT_MULTI, CLIENT_SCRIPT, Client};
@@ -98,8 +99,6 @@ pub const SLOW_EVAL_ERR: &str =
 pub const SLOW_SCRIPT_ERR: &str =
     "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 
-/// Instructions between two busy checks (Redis's count hook period).
-const HOOK_PERIOD: u32 = 100_000;
 /// A GC step every this many runs (Redis `LUA_GC_CYCLE_PERIOD`).
 const LUA_GC_CYCLE_PERIOD: u64 = 50;
 
@@ -132,6 +131,9 @@ pub struct RunCtx {
     /// `redis.set_repl` targets (`PROPAGATE_AOF | PROPAGATE_REPL`).
     pub repl_flags: u8,
     pub start: Instant,
+    /// The cached clock when the run started, as (ms, µs): every command
+    /// of the run sees it (Redis `scriptTimeSnapshot`).
+    pub time_snapshot: (i64, i64),
 }
 
 /// One script of the EVAL cache (Redis `luaScript`).
@@ -151,7 +153,7 @@ pub struct ScriptState {
     pub disable_deny_script: bool,
     /// The fake client scripts run commands through; out of here during a run.
     pub fake: Option<Box<Client>>,
-    /// The EVAL interpreter, created on first use (Redis `lctx.lua`).
+    /// The EVAL interpreter, created with the server (Redis `lctx.lua`).
     pub lua: Option<LuaState>,
     /// SHA1 (lowercase) → script (Redis `lctx.lua_scripts`).
     pub scripts: HashMap<String, EvalScript>,
@@ -162,6 +164,17 @@ pub struct ScriptState {
 }
 
 impl ScriptState {
+    /// The state of a starting server: the EVAL interpreter is created at
+    /// once, as Redis's `scriptingInit` does (INFO shows its memory).
+    pub fn new() -> ScriptState {
+        ScriptState {
+            lua: crate::script_lua::new_lua_state()
+                .map_err(|e| tracing::warn!("Failed creating the Lua interpreter: {}", e))
+                .ok(),
+            ..Default::default()
+        }
+    }
+
     /// True while a script runs (Redis `scriptIsRunning`).
     pub fn is_running(&self) -> bool {
         self.run.is_some()
@@ -273,7 +286,7 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
     true
 }
 
-/// What the scoped callbacks borrow during a run.
+/// What the `redis.*` functions borrow during a run.
 struct RunRefs<'a> {
     srv: &'a mut Server,
     fake: &'a mut Client,
@@ -324,6 +337,7 @@ pub fn run_script(
         killed: false,
         repl_flags: PROPAGATE_AOF | PROPAGATE_REPL,
         start: Instant::now(),
+        time_snapshot: (srv.mstime, srv.ustime),
     });
     let mut fake = take_fake_client(srv);
     fake.db = caller.db;
@@ -331,13 +345,12 @@ pub fn run_script(
     if caller.flags & CLIENT_MULTI != 0 {
         fake.flags |= CLIENT_MULTI;
     }
-    let threshold = srv.config.busy_reply_threshold;
     let result = {
         let refs = RefCell::new(RunRefs {
             srv: &mut *srv,
             fake: &mut fake,
         });
-        call_in_scope(ls, func, keys, args, mode, threshold, &refs)
+        call_with_run(ls, func, keys, args, mode, &refs)
     };
     fake.flags &= !CLIENT_MULTI;
     let script_resp = fake.resp;
@@ -384,57 +397,94 @@ pub fn run_script(
     caller.flags |= crate::networking::CLIENT_PREVENT_PROP;
 }
 
-/// The Lua part of a run, inside an mlua scope whose functions borrow
-/// `refs`: returns `(ok, value)` as the xpcall runner gives them.
-fn call_in_scope(
+thread_local! {
+    /// The run in progress: a type-erased `*const RefCell<RunRefs>` set by
+    /// [`call_with_run`] for exactly the duration of the Lua call, null
+    /// otherwise.
+    static CURRENT_RUN: Cell<*const ()> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Clears [`CURRENT_RUN`] when the Lua call ends, panics included.
+struct CurrentRunGuard(*const ());
+
+impl Drop for CurrentRunGuard {
+    fn drop(&mut self) {
+        CURRENT_RUN.with(|c| c.set(self.0));
+    }
+}
+
+/// Runs `f` with the run in progress, or returns None outside a run.
+#[allow(unsafe_code)]
+fn with_current_run<R>(f: impl FnOnce(&RefCell<RunRefs<'_>>) -> R) -> Option<R> {
+    let p = CURRENT_RUN.with(|c| c.get());
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null CURRENT_RUN was set by `call_with_run` from a
+    // reference to a `RefCell<RunRefs>` that lives in that function's frame,
+    // and is reset by its guard before the frame ends; the Lua code calling
+    // us runs inside that frame, on this thread (the state is not Send).
+    // Every access goes through the RefCell, so no two `&mut` to the server
+    // or the fake client can coexist.
+    let cell = unsafe { &*(p as *const RefCell<RunRefs<'_>>) };
+    Some(f(cell))
+}
+
+/// Serves `op` of the `redis.*` functions for the run in progress (see
+/// `script_lua`): `(ok, value)`, or None outside a run.
+pub fn dispatch_current(
+    lua: &Lua,
+    op: i64,
+    args: mlua::MultiValue,
+) -> Option<mlua::Result<(bool, Value)>> {
+    with_current_run(|cell| {
+        let Ok(mut r) = cell.try_borrow_mut() else {
+            return Ok((
+                false,
+                Value::Table(script_lua::error_table(
+                    lua,
+                    "redis.call/pcall can not be called recursively",
+                )?),
+            ));
+        };
+        let r = &mut *r;
+        rt_dispatch(lua, r.srv, r.fake, op, args)
+    })
+}
+
+/// The busy check for the count hook: true when the running script was
+/// killed (see [`script_interrupt`]); false outside a run.
+pub fn busy_current() -> bool {
+    with_current_run(|cell| match cell.try_borrow_mut() {
+        Ok(mut r) => script_interrupt(r.srv),
+        Err(_) => false,
+    })
+    .unwrap_or(false)
+}
+
+/// The Lua part of a run: lends `refs` to the `redis.*` functions (through
+/// [`CURRENT_RUN`]) while the xpcall runner calls `func`; returns `(ok,
+/// value)` as the runner gives them.
+fn call_with_run(
     ls: &LuaState,
     func: &Function,
     keys: &[Bytes],
     args: &[Bytes],
     mode: RunMode,
-    threshold: i64,
     refs: &RefCell<RunRefs<'_>>,
 ) -> mlua::Result<(bool, Value)> {
     let lua = &ls.lua;
-    lua.scope(|scope| {
-        let f = scope.create_function(|lua, args: Variadic<Value>| {
-            let Ok(mut r) = refs.try_borrow_mut() else {
-                return Ok((
-                    false,
-                    Value::Table(script_lua::error_table(
-                        lua,
-                        "redis.call/pcall can only be called inside a script invocation",
-                    )?),
-                ));
-            };
-            let r = &mut *r;
-            rt_dispatch(lua, r.srv, r.fake, args)
-        })?;
-        let busy = scope.create_function(|_, ()| {
-            let Ok(mut r) = refs.try_borrow_mut() else {
-                return Ok(false);
-            };
-            Ok(script_interrupt(r.srv))
-        })?;
-        ls.rt.raw_set("pending", Value::Nil)?;
-        ls.rt.raw_set("f", &f)?;
-        ls.rt.raw_set("busy", &busy)?;
-        let hooked = threshold > 0;
-        if hooked {
-            let hook = BusyHook {
-                rt: ls.rt.clone(),
-                killed: Rc::new(Cell::new(false)),
-            };
-            lua.set_hook(
-                HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
-                move |lua, _| hook.check(lua),
-            )?;
-        }
-        let keys_t = script_lua::create_array(lua, keys)?;
-        let args_t = script_lua::create_array(lua, args)?;
-        let res = if mode == RunMode::Eval {
-            ls.globals.raw_set("KEYS", keys_t)?;
-            ls.globals.raw_set("ARGV", args_t)?;
+    *ls.slots.pending.borrow_mut() = None;
+    let keys_t = script_lua::create_array(lua, keys)?;
+    let args_t = script_lua::create_array(lua, args)?;
+    if mode == RunMode::Eval {
+        ls.globals.raw_set("KEYS", keys_t.clone())?;
+        ls.globals.raw_set("ARGV", args_t.clone())?;
+    }
+    let prev = CURRENT_RUN.with(|c| c.replace(refs as *const RefCell<RunRefs<'_>> as *const ()));
+    let res = {
+        let _guard = CurrentRunGuard(prev);
+        if mode == RunMode::Eval {
             ls.runner
                 .call::<(bool, Value)>((ls.err_handler.clone(), func.clone(), 0))
         } else {
@@ -445,45 +495,10 @@ fn call_in_scope(
                 keys_t,
                 args_t,
             ))
-        };
-        if hooked {
-            lua.remove_hook();
         }
-        ls.rt.raw_set("f", Value::Nil)?;
-        ls.rt.raw_set("busy", Value::Nil)?;
-        res
-    })
-}
-
-/// The count hook (Redis `luaMaskCountHook`): asks the server side whether
-/// the run was killed (serving other clients meanwhile); once killed it
-/// raises on every line.
-#[derive(Clone)]
-struct BusyHook {
-    rt: mlua::Table,
-    killed: Rc<Cell<bool>>,
-}
-
-/// The error a killed script raises (as `{err="ERR ..."}`).
-pub const SCRIPT_KILLED_MSG: &str = "Script killed by user with SCRIPT KILL...";
-
-impl BusyHook {
-    fn check(&self, lua: &Lua) -> mlua::Result<VmState> {
-        if !self.killed.get() {
-            let busy: Value = self.rt.raw_get("busy")?;
-            let Value::Function(busy) = busy else {
-                return Ok(VmState::Continue);
-            };
-            if !busy.call::<bool>(())? {
-                return Ok(VmState::Continue);
-            }
-            tracing::warn!("Lua script killed by user with SCRIPT KILL.");
-            self.killed.set(true);
-            let again = self.clone();
-            lua.set_hook(HookTriggers::EVERY_LINE, move |lua, _| again.check(lua))?;
-        }
-        Err(mlua::Error::runtime(SCRIPT_KILLED_MSG))
-    }
+    };
+    script_lua::restore_busy_hook(ls)?;
+    res
 }
 
 /// The busy check run by the hook (Redis `scriptInterrupt`): past the
@@ -496,7 +511,7 @@ fn script_interrupt(srv: &mut Server) -> bool {
     };
     if !run.timedout {
         let elapsed = run.start.elapsed().as_millis() as i64;
-        if elapsed < threshold {
+        if threshold <= 0 || elapsed < threshold {
             return false;
         }
         tracing::warn!(
@@ -512,7 +527,11 @@ fn script_interrupt(srv: &mut Server) -> bool {
         run.timedout = true;
     }
     server::process_events_while_blocked(srv);
-    srv.script.run.as_ref().is_some_and(|r| r.killed)
+    let Some(run) = srv.script.run.as_ref() else {
+        return false;
+    };
+    (srv.mstime, srv.ustime) = run.time_snapshot;
+    run.killed
 }
 
 /// Serves `rt.f(op, ...)`: the `redis.call` family and the per-run
@@ -522,15 +541,15 @@ fn rt_dispatch(
     lua: &Lua,
     srv: &mut Server,
     fake: &mut Client,
-    args: Variadic<Value>,
+    op: i64,
+    mut rest: mlua::MultiValue,
 ) -> mlua::Result<(bool, Value)> {
-    let (op, rest) = script_lua::split_op(args);
     let err = |msg: &str| -> mlua::Result<(bool, Value)> {
         Ok((false, Value::Table(script_lua::error_table(lua, msg)?)))
     };
     match op {
         script_lua::RT_CALL | script_lua::RT_PCALL => {
-            let argv = match script_lua::args_to_argv(&rest) {
+            let argv = match script_lua::args_to_argv(rest.make_contiguous()) {
                 Ok(a) => a,
                 Err(e) => return err(e),
             };

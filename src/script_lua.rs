@@ -29,18 +29,24 @@
 //!
 //! # Calling back into the server
 //! `redis.call`, `redis.pcall`, `redis.setresp` and `redis.set_repl` are
-//! Rust functions forwarding to one slot of a private table
-//! ([`LuaState::rt`], field `f`). During a run [`crate::script::run_script`]
-//! puts there a scoped Rust function that borrows the server and the
-//! clients; outside a run the slot is empty and they raise Redis's "can
-//! only be called inside a script invocation" errors.
+//! Rust functions created once per state; they reach the run in progress
+//! through `crate::script::dispatch_current`, which finds the server and
+//! the fake client the running [`crate::script::run_script`] lent for its
+//! duration. Outside a run they raise Redis's "can only be called inside a
+//! script invocation" errors.
 //!
 //! Redis's errors are Lua tables `{err="CODE msg"}`. mlua raises only its
 //! own error values from Rust, so a Rust function leaves the table in
-//! `rt.pending` and raises; the message handler and the sandbox's `pcall`
+//! [`RunSlots::pending`] and raises; the message handler and the sandbox's `pcall`
 //! take the table from there, so scripts see what Redis's scripts see.
 //! Being C functions, they keep the calling Lua frame even in tail
 //! position, so errors point at the script's line as in Redis.
+//!
+//! # For Functions
+//! FCALL uses the same pieces: a state from [`new_lua_state`], code
+//! compiled with [`LuaState::load`] (Redis names function chunks
+//! `@user_function`), and `crate::script::run_script` with
+//! `RunMode::Function`, which calls the function as `f(keys, args)`.
 //!
 //! # Errors and their position
 //! A run calls the script under `xpcall` with [`LuaState::err_handler`], a
@@ -50,9 +56,10 @@
 //! (Redis takes the frame that raised, or its caller when that is C).
 
 use bytes::Bytes;
-use mlua::{
-    Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic, chunk::ChunkMode,
-};
+use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value, chunk::ChunkMode};
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use crate::networking::Client;
 
@@ -72,10 +79,12 @@ pub const LL_VERBOSE: i64 = 1;
 pub const LL_NOTICE: i64 = 2;
 pub const LL_WARNING: i64 = 3;
 
-/// Lua's C stack limit (`LUAI_MAXCSTACK`): converting a reply nested
-/// deeper than this answers `-ERR reached lua stack limit`, as Redis does
-/// when `lua_checkstack` fails.
-const LUA_STACK_LIMIT: usize = 7995;
+/// Converting a reply nested deeper than this answers `-ERR reached lua
+/// stack limit`, as Redis does when `lua_checkstack` fails near Lua's C
+/// stack limit (`LUAI_MAXCSTACK`, 8000 slots). mlua keeps one reference
+/// per nesting level on a stack of that same size, so the bound is a
+/// little lower than Redis's 7995.
+const LUA_STACK_LIMIT: usize = 7900;
 
 /// The operations the run-time slot `rt.f(op, ...)` serves.
 pub const RT_CALL: i64 = 0;
@@ -191,10 +200,9 @@ local function pcall_result(ok, ...)
   if ok then return ok, ... end
   local e = ...
   if type(e) == 'userdata' then
-    -- An error raised by a Rust function: the table it left in RT.pending.
-    local p = RT.pending
+    -- An error raised by a Rust function: the table it left pending.
+    local p = RT.take_pending()
     if p then
-      RT.pending = nil
       e = p
     else
       e = tostring(e)
@@ -219,7 +227,11 @@ if string_meta then
   string_meta.__metatable = env_meta_view
 end
 
-return ENV, S
+-- Lets the Functions engine register its own read-only proxies, so the
+-- guarded rawset/setmetatable refuse them and rawget/next see through.
+local function mark_readonly(p, t) real_of[p] = t end
+
+return ENV, S, mark_readonly
 "#;
 
 /// A sandboxed Lua state with the `redis` API (Redis `scriptingInit` /
@@ -234,15 +246,19 @@ pub struct LuaState {
     /// The storage behind `env`; [`crate::script::run_script`] sets `KEYS`
     /// and `ARGV` here in eval mode. Never hand it to user code.
     pub globals: Table,
-    /// The run-time slot table (`rt.f` is the scoped server callback while
-    /// a run is active).
-    pub rt: Table,
+    /// What the `redis.*` functions share with a run (see [`RunSlots`]).
+    pub slots: Rc<RunSlots>,
     /// The message handler the script is called under (Redis
     /// `__redis__err__handler`).
     pub err_handler: Function,
     /// `run(handler, f, nargs, a, b)`: calls `f()` or `f(a, b)` under
     /// `xpcall`; returns `ok, value`.
     pub runner: Function,
+    /// `mark_readonly(proxy, real)`: registers a read-only proxy built
+    /// outside the prelude (the Functions engine's globals and library
+    /// API) with the sandbox, so `rawset`/`setmetatable` refuse it and
+    /// `rawget`/`next`/`pairs` read the real table.
+    pub mark_readonly: Function,
 }
 
 /// Creates a sandboxed state (see the module docs): base, table, string
@@ -259,14 +275,20 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
     )?;
     crate::lua_libs::load_libs(&lua)?;
     let redis = lua.create_table()?;
+    let slots = Rc::new(RunSlots::default());
     let rt = lua.create_table()?;
-    register_redis_api(&lua, &redis, &rt)?;
+    let sl = slots.clone();
+    rt.raw_set(
+        "take_pending",
+        lua.create_function(move |_, ()| Ok(sl.pending.borrow_mut().take()))?,
+    )?;
+    register_redis_api(&lua, &redis, &slots)?;
     register_math_random(&lua)?;
-    let (env, globals): (Table, Table) = lua
+    let (env, globals, mark_readonly): (Table, Table, Function) = lua
         .load(PRELUDE)
         .set_name(PRELUDE_CHUNK)
         .set_mode(ChunkMode::Text)
-        .call((redis, rt.clone()))?;
+        .call((redis, rt))?;
     let runner: Function = lua
         .load(
             "local xpcall = xpcall\n\
@@ -278,17 +300,19 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         .set_name(PRELUDE_CHUNK)
         .set_mode(ChunkMode::Text)
         .eval()?;
-    let rt_h = rt.clone();
-    let err_handler = lua.create_function(move |lua, err: Value| error_handler(lua, &rt_h, err))?;
+    let sl = slots.clone();
+    let err_handler = lua.create_function(move |lua, err: Value| error_handler(lua, &sl, err))?;
+    install_busy_hook(&lua, &slots)?;
     // Chunks compiled at run time (loadstring) get the sandbox too.
     lua.set_globals(env.clone())?;
     Ok(LuaState {
         lua,
         env,
         globals,
-        rt,
+        slots,
         err_handler,
         runner,
+        mark_readonly,
     })
 }
 
@@ -324,68 +348,67 @@ impl LuaState {
 
 // ---- The redis table ----
 
+/// What the `redis.*` functions and the busy hook share across runs.
+#[derive(Default)]
+pub struct RunSlots {
+    /// The error table a Rust function raised (see [`raise_table`]).
+    pub pending: RefCell<Option<Table>>,
+    /// The run was killed: the hook raises on every line.
+    pub killed: Cell<bool>,
+}
+
 /// Raises `t` as the error of a Rust function: mlua can only raise its own
-/// error values, so the table waits in `rt.pending` for the message handler
-/// (or the sandbox's `pcall`) to pick it up.
-pub fn raise_table(rt: &Table, t: Table) -> mlua::Error {
-    let _ = rt.raw_set("pending", t);
+/// error values, so the table waits in `slots.pending` for the message
+/// handler (or the sandbox's `pcall`) to pick it up.
+pub fn raise_table(slots: &RunSlots, t: Table) -> mlua::Error {
+    *slots.pending.borrow_mut() = Some(t);
     mlua::Error::runtime("script error")
 }
 
 /// Raises an error table made from `msg` (see [`error_table`]).
-fn raise_msg(lua: &Lua, rt: &Table, msg: &str) -> mlua::Error {
+fn raise_msg(lua: &Lua, slots: &RunSlots, msg: &str) -> mlua::Error {
     match error_table(lua, msg) {
-        Ok(t) => raise_table(rt, t),
+        Ok(t) => raise_table(slots, t),
         Err(e) => e,
     }
 }
 
-/// A `redis.*` function forwarding to the run-time slot `rt.f` with `op`;
-/// `raise` makes a not-ok answer an error (`redis.pcall` returns it).
+/// A `redis.*` function serving `op` for the run in progress (see
+/// `crate::script::dispatch_current`); `raise` makes a not-ok answer an
+/// error (`redis.pcall` returns it).
 fn rt_forwarder(
     lua: &Lua,
-    rt: &Table,
+    slots: &Rc<RunSlots>,
     op: i64,
     raise: bool,
     outside: &'static str,
 ) -> mlua::Result<Function> {
-    let rt = rt.clone();
+    let slots = slots.clone();
     lua.create_function(move |lua, args: MultiValue| {
-        let Value::Function(f) = rt.raw_get::<Value>("f")? else {
+        let Some(res) = crate::script::dispatch_current(lua, op, args) else {
             let msg = format!("{} can only be called inside a script invocation", outside);
-            return Err(raise_msg(lua, &rt, &msg));
+            return Err(raise_msg(lua, &slots, &msg));
         };
-        let mut all = MultiValue::with_capacity(args.len() + 1);
-        all.push_back(Value::Integer(op));
-        all.extend(args);
-        let (ok, v): (bool, Value) = f.call(all)?;
+        let (ok, v) = res?;
         if ok || !raise {
             return Ok(v);
         }
         match v {
-            Value::Table(t) => Err(raise_table(&rt, t)),
-            _ => Err(raise_msg(lua, &rt, "script error")),
+            Value::Table(t) => Err(raise_table(&slots, t)),
+            _ => Err(raise_msg(lua, &slots, "script error")),
         }
     })
 }
 
-fn register_redis_api(lua: &Lua, redis: &Table, rt: &Table) -> mlua::Result<()> {
-    redis.raw_set(
-        "call",
-        rt_forwarder(lua, rt, RT_CALL, true, "redis.call/pcall")?,
-    )?;
-    redis.raw_set(
-        "pcall",
-        rt_forwarder(lua, rt, RT_PCALL, false, "redis.call/pcall")?,
-    )?;
-    redis.raw_set(
-        "setresp",
-        rt_forwarder(lua, rt, RT_SETRESP, true, "redis.setresp")?,
-    )?;
-    redis.raw_set(
-        "set_repl",
-        rt_forwarder(lua, rt, RT_SET_REPL, true, "redis.set_repl")?,
-    )?;
+fn register_redis_api(lua: &Lua, redis: &Table, slots: &Rc<RunSlots>) -> mlua::Result<()> {
+    for (name, op, raise, outside) in [
+        ("call", RT_CALL, true, "redis.call/pcall"),
+        ("pcall", RT_PCALL, false, "redis.call/pcall"),
+        ("setresp", RT_SETRESP, true, "redis.setresp"),
+        ("set_repl", RT_SET_REPL, true, "redis.set_repl"),
+    ] {
+        redis.raw_set(name, rt_forwarder(lua, slots, op, raise, outside)?)?;
+    }
     for (name, v) in [
         ("LOG_DEBUG", LL_DEBUG),
         ("LOG_VERBOSE", LL_VERBOSE),
@@ -405,7 +428,7 @@ fn register_redis_api(lua: &Lua, redis: &Table, rt: &Table) -> mlua::Result<()> 
     }
     redis.raw_set("REDIS_VERSION", REDIS_VERSION)?;
     // redis.log(level, ...): returns an error table to raise, or nothing.
-    let rt_log = rt.clone();
+    let rt_log = slots.clone();
     redis.raw_set(
         "log",
         lua.create_function(move |lua, args: MultiValue| match lua_log(lua, args)? {
@@ -413,7 +436,7 @@ fn register_redis_api(lua: &Lua, redis: &Table, rt: &Table) -> mlua::Result<()> 
             None => Ok(()),
         })?,
     )?;
-    let rt_sha = rt.clone();
+    let rt_sha = slots.clone();
     redis.raw_set(
         "sha1hex",
         lua.create_function(move |lua, args: MultiValue| {
@@ -469,7 +492,7 @@ fn register_redis_api(lua: &Lua, redis: &Table, rt: &Table) -> mlua::Result<()> 
 /// `level` when the server's verbosity allows it. Returns the error table
 /// the Lua wrapper raises: `redis.log() requires two arguments or more.`,
 /// `First argument must be a number (log level).`, `Invalid debug level.`
-fn lua_log(lua: &Lua, args: MultiValue) -> mlua::Result<Option<Table>> {
+pub(crate) fn lua_log(lua: &Lua, args: MultiValue) -> mlua::Result<Option<Table>> {
     if args.len() < 2 {
         return Ok(Some(error_table(
             lua,
@@ -596,6 +619,54 @@ pub fn sha1hex(s: &[u8]) -> String {
     out
 }
 
+// ---- The busy hook ----
+
+/// Instructions between two busy checks (Redis's count hook period).
+pub const HOOK_PERIOD: u32 = 100_000;
+
+/// The message a killed script raises (as `{err="ERR ..."}`).
+pub const SCRIPT_KILLED_MSG: &str = "Script killed by user with SCRIPT KILL...";
+
+/// Installs the count hook once for the state (Redis sets it per run;
+/// one idle check every 100000 instructions costs nothing): during a run
+/// it calls `crate::script::busy_current`, which serves other clients once the run is timed
+/// out and says whether SCRIPT KILL asked to stop. A killed run raises
+/// `Script killed by user with SCRIPT KILL...` and the hook switches to
+/// every line, so `pcall` cannot swallow the kill (Redis
+/// `luaMaskCountHook`); [`restore_busy_hook`] switches back after the run.
+/// The Functions engine reinstalls it after a library's load run, which
+/// uses its own hook.
+pub(crate) fn install_busy_hook(lua: &Lua, slots: &Rc<RunSlots>) -> mlua::Result<()> {
+    let sl = slots.clone();
+    lua.set_hook(
+        mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
+        move |lua, _| busy_hook(lua, &sl),
+    )
+}
+
+fn busy_hook(lua: &Lua, slots: &Rc<RunSlots>) -> mlua::Result<mlua::VmState> {
+    if !slots.killed.get() {
+        if !crate::script::busy_current() {
+            return Ok(mlua::VmState::Continue);
+        }
+        tracing::warn!("Lua script killed by user with SCRIPT KILL.");
+        slots.killed.set(true);
+        let sl = slots.clone();
+        lua.set_hook(mlua::HookTriggers::EVERY_LINE, move |lua, _| {
+            busy_hook(lua, &sl)
+        })?;
+    }
+    Err(mlua::Error::runtime(SCRIPT_KILLED_MSG))
+}
+
+/// Puts the count hook back after a killed run.
+pub fn restore_busy_hook(ls: &LuaState) -> mlua::Result<()> {
+    if ls.slots.killed.replace(false) {
+        install_busy_hook(&ls.lua, &ls.slots)?;
+    }
+    Ok(())
+}
+
 // ---- math.random ----
 
 /// Redis's `math.random` / `math.randomseed`: the 48-bit linear
@@ -718,15 +789,12 @@ pub fn error_text(msg: &str) -> String {
 /// any error becomes a table with `err` (a non-table error `e` becomes
 /// `"ERR " .. tostring(e)`), plus `source` and `line` of the Lua frame the
 /// error comes from.
-fn error_handler(lua: &Lua, rt: &Table, err: Value) -> mlua::Result<Table> {
+fn error_handler(lua: &Lua, slots: &RunSlots, err: Value) -> mlua::Result<Table> {
     let t = match err {
         Value::Table(t) => t,
-        Value::Error(e) => match rt.raw_get::<Value>("pending")? {
-            Value::Table(t) => {
-                rt.raw_set("pending", Value::Nil)?;
-                t
-            }
-            _ => error_table(lua, &callback_error_message(&e))?,
+        Value::Error(e) => match slots.pending.borrow_mut().take() {
+            Some(t) => t,
+            None => error_table(lua, &callback_error_message(&e))?,
         },
         other => {
             let s = match &other {
@@ -963,7 +1031,15 @@ fn reply_table(c: &mut Client, t: &Table, script_resp: u8, depth: usize, uncount
     let mut n = 0;
     let mut j = 1i64;
     loop {
-        let v: Value = t.raw_get(j).unwrap_or(Value::Nil);
+        let v: Value = match t.raw_get(j) {
+            Ok(v) => v,
+            Err(_) => {
+                // mlua's reference stack is as deep as Lua's C stack.
+                c.add_reply_error("ERR reached lua stack limit");
+                n += 1;
+                break;
+            }
+        };
         if v.is_nil() {
             break;
         }
@@ -1174,20 +1250,6 @@ pub fn create_array(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
         t.raw_set(j + 1, lua.create_string(it)?)?;
     }
     Ok(t)
-}
-
-/// The arguments of `rt.f(op, ...)` split into the operation and the rest.
-pub fn split_op(args: Variadic<Value>) -> (i64, Vec<Value>) {
-    let mut v: Vec<Value> = args.into_iter().collect();
-    if v.is_empty() {
-        return (-1, v);
-    }
-    let op = match v.remove(0) {
-        Value::Integer(i) => i,
-        Value::Number(n) => n as i64,
-        _ => -1,
-    };
-    (op, v)
 }
 
 #[cfg(test)]

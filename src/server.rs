@@ -295,7 +295,7 @@ impl Server {
             pause_cron: false,
             pubsub: Default::default(),
             tracking: Default::default(),
-            script: Default::default(),
+            script: crate::script::ScriptState::new(),
             functions: Default::default(),
             config,
         })
@@ -704,7 +704,11 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     // Big replies count against `client-output-buffer-limit` too (Redis
     // checks as the reply list grows; here once per command).
     networking::close_client_on_output_buffer_limit_reached(srv, c, true);
-    crate::blocked::handle_clients_blocked_on_keys(srv);
+    // Not while a timed-out script serves other clients: the keys it made
+    // ready are served after it ends (Redis `isInsideYieldingLongCommand`).
+    if !srv.script.is_running() {
+        crate::blocked::handle_clients_blocked_on_keys(srv);
+    }
 }
 
 /// Why writes are refused, if they are (Redis
@@ -768,8 +772,12 @@ pub fn with_argv(
 pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     // One clock read serves as the cached time and the call's start.
     let start = crate::util::ustime();
-    srv.ustime = start;
-    srv.mstime = start / 1000;
+    // A script's commands all see the time the script started (Redis
+    // `scriptTimeSnapshot`): keys do not expire in the middle of it.
+    if !srv.script.is_running() {
+        srv.ustime = start;
+        srv.mstime = start / 1000;
+    }
     let handler = srv.commands.cmds[idx].handler;
     let Some(handler) = handler else {
         c.add_reply_subcommand_syntax_error();

@@ -258,8 +258,11 @@ fn sort_generic_command(srv: &mut Server, c: &mut Client, readonly: bool) {
         .unwrap_or(ObjType::List);
 
     // A set's own order is its hash order: force a stable ALPHA order when
-    // the result is stored.
-    if dontsort && sort_type == ObjType::Set && storekey.is_some() {
+    // the result is stored or goes to a script.
+    if dontsort
+        && sort_type == ObjType::Set
+        && (storekey.is_some() || c.flags & crate::networking::CLIENT_SCRIPT != 0)
+    {
         dontsort = false;
         alpha = true;
         sortby = None;

@@ -120,6 +120,19 @@ RPUSH waited2 q
 @sleep 50
 ZADD waitedz 5 m
 @bgreply
+EVAL "redis.call('set','sa','1')" 0
+EVAL "redis.call('set','sb','1') redis.call('incr','sb') return redis.call('get','sb')" 0
+EVAL "return redis.call('get','sb')" 0
+EVAL "redis.call('set','sc','v','ex',100) redis.call('expire','sb',100)" 0
+EVAL "redis.set_repl(redis.REPL_NONE) redis.call('set','sd','1') redis.set_repl(redis.REPL_ALL) redis.call('set','se','1')" 0
+EVAL "redis.call('set','sf','1') redis.call('select','5') redis.call('set','sg','1')" 0
+SCRIPT LOAD "return redis.call('incr',KEYS[1])"
+EVALSHA 6f5ade10a69975e903c6d07b10ea44c6382381a5 1 sh
+SCRIPT FLUSH
+MULTI
+EVAL "redis.call('incr','sm')" 0
+SET plainm 1
+EXEC
 FLUSHALL
 "#;
 

@@ -226,6 +226,7 @@ fn replay_with_client<R: BufRead>(
             res
         };
         rd.pos += counting.n;
+        let res = res.and_then(|info| crate::rdb::rdb_create_functions(srv, info, false, size));
         match res {
             Ok(info) => {
                 srv.rdb_last_load_keys_loaded = info.keys_loaded;

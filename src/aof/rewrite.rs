@@ -143,6 +143,7 @@ fn rewrite_value<W: Write>(w: &mut W, key: &[u8], v: &Value) -> io::Result<()> {
 pub fn rewrite_append_only_file_rio<W: Write>(
     w: &mut W,
     dbs: &[RedisDb],
+    functions: &[Vec<u8>],
     timestamp: Option<i64>,
     key_delay_us: i64,
     mut progress: impl FnMut(u64),
@@ -150,6 +151,7 @@ pub fn rewrite_append_only_file_rio<W: Write>(
     if let Some(ts) = timestamp {
         w.write_all(format!("#TS:{}\r\n", ts).as_bytes())?;
     }
+    crate::function::rewrite_functions(w, functions)?;
     let mut keys = 0u64;
     let mut last_report = crate::util::mstime();
     for db in dbs {
@@ -243,6 +245,7 @@ pub fn rewrite_append_only_file(
             rewrite_append_only_file_rio(
                 &mut w,
                 &srv.dbs,
+                &crate::function::functions_lib_codes(srv),
                 ts,
                 srv.config.rdb_key_save_delay as i64,
                 &mut progress,
@@ -289,7 +292,7 @@ mod tests {
             .expires
             .insert(b"l".to_vec().into_boxed_slice(), 1234);
         let mut out = Vec::new();
-        rewrite_append_only_file_rio(&mut out, &dbs, Some(99), 0, |_| {}).unwrap();
+        rewrite_append_only_file_rio(&mut out, &dbs, &[], Some(99), 0, |_| {}).unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(s.starts_with("#TS:99\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n1\r\n*66\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$1\r\n0\r\n"));
         assert_eq!(s.matches("RPUSH").count(), 3);
