@@ -1087,6 +1087,7 @@ pub fn debug_loadaof(srv: &mut Server) {
         crate::multi::touch_all_watched_keys_in_db(srv, id, None);
         crate::db::empty_db(srv, id, false);
     }
+    crate::tracking::tracking_invalidate_keys_on_flush(srv);
     // Redis's emptyData(-1, EMPTYDB_NO_FLAGS) drops the functions too.
     crate::function::functions_lib_ctx_clear_current(srv);
     aof_load_manifest_from_disk(srv);

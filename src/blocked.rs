@@ -263,9 +263,17 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
             srv.put_client(c);
             continue;
         }
-        if !run_blocked_command_again(srv, &mut c) {
+        // The served client is the current one meanwhile (Redis sets
+        // `server.current_client`); its own invalidations follow its reply.
+        let prev_current = srv.tracking.current.replace(c.id);
+        let mark = crate::tracking::begin_serving(srv, &c);
+        let reblocked = run_blocked_command_again(srv, &mut c);
+        crate::tracking::end_call(srv, &mut c, mark);
+        if !reblocked {
             unblock_client(srv, &mut c);
         }
+        srv.tracking.current = prev_current;
+        crate::tracking::handle_pending_key_invalidations(srv, &mut c);
         if c.has_pending_replies() {
             srv.mark_pending_write(&mut c);
         }

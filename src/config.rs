@@ -1329,7 +1329,7 @@ directives! {
     stream_node_max_bytes: u64 = 4096, "stream-node-max-bytes", None, MODIFIABLE, umem(0, LONG_MAX), false;
     zset_max_listpack_value: u64 = 64, "zset-max-listpack-value", Some("zset-max-ziplist-value"), MODIFIABLE, umem(0, LONG_MAX), false;
     hll_sparse_max_bytes: u64 = 3000, "hll-sparse-max-bytes", None, MODIFIABLE, umem(0, LONG_MAX), false;
-    tracking_table_max_keys: u64 = 1_000_000, "tracking-table-max-keys", None, MODIFIABLE, uint(0, LONG_MAX), false;
+    tracking_table_max_keys: u64 = 1_000_000, "tracking-table-max-keys", None, MODIFIABLE, uint(0, LONG_MAX), true;
     client_query_buffer_limit: u64 = 1024 * MB as u64, "client-query-buffer-limit", None, MODIFIABLE, umem(MB, LONG_MAX), true;
     // ssize_t, memory or percent: a negative value is a percentage of maxmemory.
     maxmemory_clients: i64 = 0, "maxmemory-clients", None, MODIFIABLE, Kind::Num { min: -100, max: LONG_MAX, unsigned: false, fmt: NumFmt::MemoryPercent }, false;
@@ -2141,6 +2141,8 @@ mod tests {
             "rdb-key-save-delay",
             "key-load-delay",
             "loading-process-events-interval-bytes",
+            // Client-side caching (tracking.rs).
+            "tracking-table-max-keys",
         ];
         let mut got = implemented.clone();
         want.sort();

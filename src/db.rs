@@ -256,9 +256,21 @@ pub fn remove_expire(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
 }
 
 /// Every write to a key calls this after changing it (Redis
-/// `signalModifiedKey`): WATCHes on the key are invalidated.
+/// `signalModifiedKey`): WATCHes on the key are invalidated, and so are
+/// client-side caches of it (`tracking.rs`), the client running the
+/// command being the modifier.
 pub fn signal_modified_key(srv: &mut Server, dbid: usize, key: &[u8]) {
     crate::multi::touch_watched_key(srv, dbid, key);
+    let by = srv.tracking.executing;
+    crate::tracking::tracking_invalidate_key(srv, key, by, true);
+}
+
+/// [`signal_modified_key`] for a change no client made (Redis
+/// `signalModifiedKey(NULL, ...)`): expiry and eviction. BCAST clients in
+/// NOLOOP mode are told even about keys they wrote.
+pub fn signal_modified_key_no_client(srv: &mut Server, dbid: usize, key: &[u8]) {
+    crate::multi::touch_watched_key(srv, dbid, key);
+    crate::tracking::tracking_invalidate_key(srv, key, None, true);
 }
 
 /// The common end of a command that removed `removed` elements from the
@@ -766,6 +778,7 @@ pub fn flushdb_command(srv: &mut Server, c: &mut Client) {
         return;
     };
     crate::multi::touch_all_watched_keys_in_db(srv, c.db, None);
+    crate::tracking::tracking_invalidate_keys_on_flush(srv);
     let n = empty_db(srv, c.db, async_free);
     srv.dirty += n;
     // Propagated even when the database was already empty.
@@ -784,6 +797,7 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client) {
         crate::multi::touch_all_watched_keys_in_db(srv, id, None);
         n += empty_db(srv, id, async_free);
     }
+    crate::tracking::tracking_invalidate_keys_on_flush(srv);
     srv.dirty += n;
     // Propagated even when every database was already empty.
     c.flags |= crate::networking::CLIENT_FORCE_AOF | crate::networking::CLIENT_FORCE_REPL;

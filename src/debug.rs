@@ -181,6 +181,7 @@ fn debug_reload(srv: &mut Server, save: bool, flush: bool, merge: bool) -> Resul
             crate::multi::touch_all_watched_keys_in_db(srv, id, None);
             crate::db::empty_db(srv, id, false);
         }
+        crate::tracking::tracking_invalidate_keys_on_flush(srv);
         // Redis's emptyData(-1, EMPTYDB_NO_FLAGS) drops the functions too.
         crate::function::functions_lib_ctx_clear_current(srv);
         let info = crate::rdb::rdb_load(srv, &filename).map_err(|_| ReloadError::Load)?;

@@ -57,7 +57,7 @@ fn delete_expired_key(srv: &mut Server, dbid: usize, key: &[u8]) {
             key,
             dbid,
         );
-        db::signal_modified_key(srv, dbid, key);
+        db::signal_modified_key_no_client(srv, dbid, key);
         propagate_deletion(srv, dbid, key, srv.config.lazyfree_lazy_expire);
         srv.stat_expiredkeys += 1;
     }

@@ -775,7 +775,10 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
                     c.parser.reset();
                     continue;
                 }
+                let prev_current = srv.tracking.current.replace(c.id);
                 server::process_command(srv, c);
+                srv.tracking.current = prev_current;
+                crate::tracking::after_process_command(srv, c);
                 ran += 1;
                 if c.flags & CLIENT_BLOCKED != 0 {
                     // The command runs again when a key is ready: keep its

@@ -86,6 +86,9 @@ pub struct Server {
     pub dbs: Vec<RedisDb>,
     clients: Vec<Option<Box<Client>>>,
     free_slots: Vec<usize>,
+    /// Client id → slot, for every client in the table or taken out of it
+    /// (Redis `server.clients_index`).
+    client_ids: HashMap<u64, usize>,
     /// Number of connected clients (including the one being served).
     pub connected_clients: usize,
     pub listeners: Vec<Listener>,
@@ -220,6 +223,7 @@ impl Server {
             dbs,
             clients: Vec::new(),
             free_slots: Vec::new(),
+            client_ids: HashMap::new(),
             connected_clients: 0,
             listeners: Vec::new(),
             tcp_listening: (0, Vec::new()),
@@ -335,6 +339,7 @@ impl Server {
             self.free_slots.push(slot);
             return None;
         }
+        self.client_ids.insert(id, slot);
         self.clients[slot] = Some(c);
         self.connected_clients += 1;
         self.stat_numconnections += 1;
@@ -361,6 +366,12 @@ impl Server {
         self.clients.get_mut(slot).and_then(|s| s.as_deref_mut())
     }
 
+    /// The slot of the connected client with this id, also when it is taken
+    /// out of the table (Redis `lookupClientByID`).
+    pub fn lookup_client_by_id(&self, id: u64) -> Option<usize> {
+        self.client_ids.get(&id).copied()
+    }
+
     /// All clients in the table, in slot order (the current client is not among them).
     pub fn clients_iter(&self) -> impl Iterator<Item = &Client> {
         self.clients.iter().filter_map(|c| c.as_deref())
@@ -371,6 +382,8 @@ impl Server {
     pub fn free_client(&mut self, mut c: Box<Client>) {
         crate::blocked::free_client_blocked_state(self, &mut c);
         crate::multi::free_client_multi_state(self, &mut c);
+        crate::tracking::free_client_tracking_state(self, &mut c);
+        self.client_ids.remove(&c.id);
         crate::pubsub::free_client_pubsub_state(self, &mut c);
         if let Some(conn) = c.conn.as_mut() {
             conn.deregister(self.el.registry());
@@ -623,6 +636,7 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         || (is_exec && c.mstate.cmd_flags & commands::CMD_WRITE != 0);
     let deny_loading = flags & commands::CMD_LOADING == 0
         || (is_exec && c.mstate.cmd_inv_flags & commands::CMD_LOADING != 0);
+    crate::tracking::before_command(srv, c);
     if (is_write || srv.commands.cmds[idx].fullname == "ping")
         && let Some(err) = write_commands_denied_by_disk_error(srv)
     {
@@ -750,6 +764,11 @@ pub fn with_argv(
 /// `CLIENT_PREVENT_PROP`, ...). EXEC is never propagated itself: the
 /// commands it ran are. At the end of the outermost call everything
 /// gathered is emitted ([`propagate_pending_commands`]).
+///
+/// Client-side caching hooks in around the handler: the keys of a
+/// read-only command of a tracking client are recorded, and after the
+/// outermost call the invalidations that waited for this client are
+/// written (`tracking::begin_call` / `after_call`).
 pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     // One clock read serves as the cached time and the call's start.
     let start = crate::util::ustime();
@@ -768,9 +787,11 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     let dirty_before = srv.dirty;
     let old_prop_flags = c.flags & networking::CLIENT_PROP_FLAGS;
     c.flags &= !networking::CLIENT_PROP_FLAGS;
+    let mark = crate::tracking::begin_call(srv, c, idx);
     srv.in_nested_call += 1;
     handler(srv, c);
     srv.in_nested_call -= 1;
+    crate::tracking::end_call(srv, c, mark);
     crate::pubsub::flush_pending_pushes(srv, c);
     let dur = (crate::util::ustime() - start).max(0) as u64;
     let failed = srv.record_error_codes(c) > 0;
@@ -793,6 +814,7 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
         );
         propagate_pending(srv, !arbitrary);
     }
+    crate::tracking::after_call(srv, c, idx);
 }
 
 /// Queues the command a handler just ran for propagation, as `call` does
@@ -961,6 +983,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
     if run_with_period(srv, 1000) {
         crate::rdb::migrate::migrate_close_timedout_sockets(srv);
     }
+    crate::tracking::tracking_cron(srv);
     persistence_cron(srv);
     clients_cron(srv);
     databases_cron(srv);
@@ -1091,6 +1114,7 @@ pub fn before_sleep(srv: &mut Server) {
     if srv.active_expire_enabled {
         crate::expire::active_expire_cycle(srv, crate::expire::ExpireCycle::Fast);
     }
+    crate::tracking::tracking_broadcast_invalidation_messages(srv);
     // The AOF is written (and with `appendfsync always` fsynced) before any
     // reply of this turn leaves, so an acknowledged write is on disk.
     if srv.aof.is_on() {

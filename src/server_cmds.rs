@@ -185,6 +185,7 @@ pub fn hello_command(srv: &mut Server, c: &mut Client) {
 /// subscriptions, logged out when a password is required (Redis
 /// `clearClientConnectionState`).
 pub fn reset_command(srv: &mut Server, c: &mut Client) {
+    crate::tracking::disable_tracking(srv, c);
     crate::multi::discard_transaction(srv, c);
     crate::pubsub::free_client_pubsub_state(srv, c);
     c.db = 0;
@@ -217,6 +218,15 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
     }
     if c.flags & networking::CLIENT_BLOCKED != 0 {
         flags.push('b');
+    }
+    if c.flags & networking::CLIENT_TRACKING != 0 {
+        flags.push('t');
+    }
+    if c.flags & networking::CLIENT_TRACKING_BROKEN_REDIR != 0 {
+        flags.push('R');
+    }
+    if c.flags & networking::CLIENT_TRACKING_BCAST != 0 {
+        flags.push('B');
     }
     if crate::multi::is_dirty_cas(srv, c.id) {
         flags.push('d');
@@ -257,7 +267,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .unwrap_or_default();
     let mut s = format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -291,6 +301,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         c.mem_usage() + crate::multi::watched_keys_mem(srv, c.id),
         events,
         cmd,
+        crate::tracking::redirect_id(c),
         c.resp
     );
     if let Some(n) = &c.lib_name {
@@ -579,6 +590,10 @@ pub fn client_help_command(_srv: &mut Server, c: &mut Client) {
     c.add_reply_help(
         "client",
         &[
+            "CACHING (YES|NO)",
+            "    Record (YES, in OPTIN mode) or skip (NO, in OPTOUT mode) the keys of the next command.",
+            "GETREDIR",
+            "    Return the id invalidations are redirected to while tracking (0: none, -1: not tracking).",
             "GETNAME",
             "    Return the name of this connection.",
             "ID",
@@ -599,6 +614,11 @@ pub fn client_help_command(_srv: &mut Server, c: &mut Client) {
             "    Record the client library's name or version.",
             "SETNAME <name>",
             "    Name this connection.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Turn client-side caching invalidations on or off.",
+            "TRACKINGINFO",
+            "    Report the tracking state of this connection.",
         ],
     );
 }
