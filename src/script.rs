@@ -525,7 +525,6 @@ fn script_interrupt(srv: &mut Server) -> bool {
             run.funcname
         );
         run.timedout = true;
-        server::mark_all_clients_pending_read(srv);
     }
     server::process_events_while_blocked(srv);
     let Some(run) = srv.script.run.as_ref() else {

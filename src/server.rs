@@ -183,6 +183,8 @@ pub struct Server {
     pub rdb: crate::rdb::RdbState,
     /// DEBUG PAUSE-CRON: the cron does nothing while set (Redis `pause_cron`).
     pub pause_cron: bool,
+    /// Events of the current poll batch not handled yet (see `ae_main`).
+    pub fired_queue: std::collections::VecDeque<FiredEvent>,
     /// Pub/Sub subscriptions by channel and pattern (`pubsub.rs`).
     pub pubsub: crate::pubsub::PubsubState,
     /// The client-side caching tables (`tracking.rs`).
@@ -293,6 +295,7 @@ impl Server {
             child: Default::default(),
             rdb: Default::default(),
             pause_cron: false,
+            fired_queue: Default::default(),
             pubsub: Default::default(),
             tracking: Default::default(),
             script: crate::script::ScriptState::new(),
@@ -1132,24 +1135,6 @@ fn free_clients_in_async_free_queue(srv: &mut Server) {
     }
 }
 
-/// Queues every client in the table for a read (Redis has no equivalent:
-/// its event loop reports level-triggered readiness). A long operation that
-/// starts serving clients from inside a command (a timed-out script) calls
-/// it once: events the main loop polled in the same batch as that command,
-/// but had not handled yet, will not be reported again by the
-/// edge-triggered poller. A read of a client without input just finds
-/// nothing.
-pub fn mark_all_clients_pending_read(srv: &mut Server) {
-    for slot in 0..srv.clients.len() {
-        if let Some(c) = srv.clients[slot].as_deref_mut()
-            && c.flags & CLIENT_PENDING_READ == 0
-        {
-            c.flags |= CLIENT_PENDING_READ;
-            srv.clients_pending_read.push(slot);
-        }
-    }
-}
-
 /// Serves clients while a long operation (loading) holds the main loop
 /// (Redis `processEventsWhileBlocked`): up to 4 rounds of writing pending
 /// replies, polling without waiting, accepting and reading clients (whose
@@ -1165,6 +1150,9 @@ pub fn process_events_while_blocked(srv: &mut Server) {
         networking::handle_clients_with_pending_writes(srv);
         free_clients_in_async_free_queue(srv);
         fired.clear();
+        // Events the main loop polled but had not handled when the
+        // blocking command began come first.
+        fired.extend(srv.fired_queue.drain(..));
         if srv
             .el
             .poll_events(Some(Duration::ZERO), &mut fired)
@@ -1266,8 +1254,13 @@ pub fn ae_main(srv: &mut Server) -> i32 {
             tracing::warn!("Event loop poll failed: {}", e);
         }
         srv.update_cached_time();
-        for ev in fired.iter() {
-            process_file_event(srv, *ev);
+        // The batch waits in the server, not here: a command that serves
+        // events while it runs (a timed-out script, DEBUG RELOAD) handles
+        // the rest of the batch itself, since the edge-triggered poller
+        // will not report those events again.
+        srv.fired_queue.extend(fired.drain(..));
+        while let Some(ev) = srv.fired_queue.pop_front() {
+            process_file_event(srv, ev);
         }
         for slot in std::mem::take(&mut srv.clients_pending_read) {
             let Some(mut c) = srv.take_client(slot) else {
