@@ -52,8 +52,12 @@
 //! fork and copy-on-write costs. SAVE and load times include the page cache
 //! (the file is written and read back at once), not cold disk reads.
 
+#[path = "bench_util/mod.rs"]
+mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
+
+use bench_util::{die, env_usize, fmt_opt, median, server_bins, tool};
 
 use common::ServerProc;
 use std::fmt::Write as _;
@@ -66,37 +70,6 @@ use std::time::{Duration, Instant};
 
 const REDIS: &str = "redis";
 const RUSTREDIS: &str = "rustredis";
-
-fn die(msg: &str) -> ! {
-    eprintln!("persistence bench: {msg}");
-    std::process::exit(1);
-}
-
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| die(&format!("{name}={v:?} is not a positive integer"))),
-        Err(_) => default,
-    }
-}
-
-/// A tool from redis-tools, found in /usr/bin, /usr/local/bin or PATH.
-fn tool(name: &str) -> String {
-    let mut candidates = vec![
-        PathBuf::from("/usr/bin").join(name),
-        PathBuf::from("/usr/local/bin").join(name),
-    ];
-    if let Some(paths) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&paths).map(|d| d.join(name)));
-    }
-    candidates
-        .into_iter()
-        .find(|p| p.is_file())
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| die(&format!("{name} not found: apt-get install redis-tools")))
-}
 
 /// Runs `bin args...` with `stdin` fed from a thread; returns (success,
 /// stdout, stderr). Kills the child and exits after `timeout`.
@@ -158,19 +131,6 @@ fn run(
             String::from_utf8_lossy(&out).into_owned(),
             String::from_utf8_lossy(&err).into_owned(),
         )
-    })
-}
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
     })
 }
 
@@ -407,25 +367,11 @@ fn get_p99(bench: &str, port: u16, gets: usize, strings: usize, bgsave: bool) ->
     (p99, started.load(Ordering::SeqCst))
 }
 
-fn fmt_opt(v: Option<f64>, prec: usize) -> String {
-    v.map(|x| format!("{x:.prec$}"))
-        .unwrap_or_else(|| "n/a".to_string())
-}
-
 fn main() {
     let keys = env_usize("BENCH_KEYS", 1_000_000).max(100);
     let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
     let gets = env_usize("BENCH_GETS", 200_000).max(1000);
-    let rust_bin = match std::env::var("RUSTREDIS_BIN") {
-        Ok(b) if !b.is_empty() => b,
-        _ => env!("CARGO_BIN_EXE_rustredis").to_string(),
-    };
-    let redis_bin = common::oracle_bin();
-    for b in [&rust_bin, &redis_bin] {
-        if !Path::new(b).is_file() {
-            die(&format!("server binary {b} not found"));
-        }
-    }
+    let (rust_bin, redis_bin) = server_bins();
     let bench = tool("redis-benchmark");
     let cli = tool("redis-cli");
     let started = Instant::now();

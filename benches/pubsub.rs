@@ -34,8 +34,12 @@
 //! The client threads share the machine's cores with the server, so
 //! absolute numbers depend on the machine; the ratio is the figure of merit.
 
+#[path = "bench_util/mod.rs"]
+mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
+
+use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, server_bins};
 
 use common::ServerProc;
 use std::collections::BTreeMap;
@@ -59,44 +63,6 @@ struct Case {
     subscribers: usize,
     messages: usize,
     publishers: usize,
-}
-
-fn die(msg: &str) -> ! {
-    eprintln!("pubsub bench: {msg}");
-    std::process::exit(1);
-}
-
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| die(&format!("{name}={v:?} is not a positive integer"))),
-        Err(_) => default,
-    }
-}
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
-}
-
-/// User plus system CPU time of `pid` so far, in µs (`/proc/PID/stat`).
-fn cpu_micros(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .unwrap_or_else(|e| die(&format!("read /proc/{pid}/stat: {e}")));
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) * 10_000.0
 }
 
 fn connect(port: u16) -> TcpStream {
@@ -210,24 +176,10 @@ fn run_case(port: u16, case: &Case) -> f64 {
     (case.messages * case.subscribers) as f64 / secs
 }
 
-fn fmt_opt(v: Option<f64>, prec: usize) -> String {
-    v.map(|x| format!("{x:.prec$}"))
-        .unwrap_or_else(|| "n/a".to_string())
-}
-
 fn main() {
     let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
     let scale = env_usize("BENCH_PUB_N", 100).max(1);
-    let rust_bin = match std::env::var("RUSTREDIS_BIN") {
-        Ok(b) if !b.is_empty() => b,
-        _ => env!("CARGO_BIN_EXE_rustredis").to_string(),
-    };
-    let redis_bin = common::oracle_bin();
-    for b in [&rust_bin, &redis_bin] {
-        if !Path::new(b).is_file() {
-            die(&format!("server binary {b} not found"));
-        }
-    }
+    let (rust_bin, redis_bin) = server_bins();
     // Messages a multiple of publishers × PIPELINE, so every batch is whole.
     let round_to = |n: usize, publishers: usize| {
         let unit = publishers * PIPELINE;

@@ -28,13 +28,17 @@
 //! A markdown table on stdout, also written to
 //! `target/bench-scripting.md`.
 
+#[path = "bench_util/mod.rs"]
+mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
+
+use bench_util::{cpu_micros, die, env_usize, median, server_bins, tool};
 
 use common::ServerProc;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -95,56 +99,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
-fn die(msg: &str) -> ! {
-    eprintln!("scripting bench: {msg}");
-    std::process::exit(1);
-}
-
-/// A tool from redis-tools, found in /usr/bin, /usr/local/bin or PATH.
-fn tool(name: &str) -> String {
-    let mut candidates = vec![
-        PathBuf::from("/usr/bin").join(name),
-        PathBuf::from("/usr/local/bin").join(name),
-    ];
-    if let Some(paths) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&paths).map(|d| d.join(name)));
-    }
-    candidates
-        .into_iter()
-        .find(|p| p.is_file())
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| die(&format!("{name} not found: apt-get install redis-tools")))
-}
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
-}
-
-/// User plus system CPU time of `pid` so far, in µs (`/proc/PID/stat`).
-fn cpu_micros(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) * 10_000.0
-}
-
 /// Requests/s of the last CSV row of `redis-benchmark --csv` output.
 fn parse_rps(out: &str) -> Option<f64> {
     let line = out.lines().rev().find(|l| l.starts_with('"'))?;
@@ -170,16 +124,7 @@ fn setup(s: &ServerProc, case: &Case) -> Vec<String> {
 fn main() {
     let rounds = env_usize("BENCH_ROUNDS", 5).max(1);
     let n = env_usize("BENCH_N", 200_000).max(1);
-    let rust_bin = match std::env::var("RUSTREDIS_BIN") {
-        Ok(b) if !b.is_empty() => b,
-        _ => env!("CARGO_BIN_EXE_rustredis").to_string(),
-    };
-    let redis_bin = common::oracle_bin();
-    for b in [&rust_bin, &redis_bin] {
-        if !Path::new(b).is_file() {
-            die(&format!("server binary {b} not found"));
-        }
-    }
+    let (rust_bin, redis_bin) = server_bins();
     let bench = tool("redis-benchmark");
     let servers = [
         (REDIS, ServerProc::start_bin(&redis_bin, &[])),

@@ -56,8 +56,12 @@
 //! figure of merit. RSS includes allocator slack, so bytes/key is what a user
 //! pays, not the size of the data structures.
 
+#[path = "bench_util/mod.rs"]
+mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
+
+use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, server_bins, tool};
 
 use common::ServerProc;
 use std::collections::BTreeMap;
@@ -101,37 +105,6 @@ struct Run {
     status: std::process::ExitStatus,
     stdout: String,
     stderr: String,
-}
-
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| die(&format!("{name}={v:?} is not a positive integer"))),
-        Err(_) => default,
-    }
-}
-
-fn die(msg: &str) -> ! {
-    eprintln!("side_by_side: {msg}");
-    std::process::exit(1);
-}
-
-/// A tool from redis-tools, found in /usr/bin, /usr/local/bin or PATH.
-fn tool(name: &str) -> String {
-    let mut candidates = vec![
-        PathBuf::from("/usr/bin").join(name),
-        PathBuf::from("/usr/local/bin").join(name),
-    ];
-    if let Some(paths) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&paths).map(|d| d.join(name)));
-    }
-    candidates
-        .into_iter()
-        .find(|p| p.is_file())
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| die(&format!("{name} not found: apt-get install redis-tools")))
 }
 
 /// Runs `bin args...`, feeding `stdin` from a thread, collecting output;
@@ -239,19 +212,6 @@ fn parse_csv(out: &str) -> Vec<Row> {
         .collect()
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
-}
-
 /// Resident set size of `pid` in bytes, from `/proc/PID/status` `VmRSS`.
 fn rss_bytes(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -262,19 +222,6 @@ fn rss_bytes(pid: u32) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map(|kb| kb * 1024)
         .unwrap_or_else(|| die(&format!("no VmRSS in /proc/{pid}/status")))
-}
-
-/// User plus system CPU time of `pid` so far, in µs (`/proc/PID/stat`
-/// fields 14 and 15, in clock ticks of 1/100 s on Linux).
-fn cpu_micros(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .unwrap_or_else(|e| die(&format!("read /proc/{pid}/stat: {e}")));
-    // The command name (field 2) may hold spaces: count from the last ')'.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // After ')': state is index 0, so utime (field 14) is index 11.
-    (ticks(11) + ticks(12)) * 10_000.0
 }
 
 /// Runs `total` transactions `MULTI; SET x5; EXEC` over [`MULTI_CONNS`]
@@ -513,24 +460,10 @@ fn measure_memory(bin: &str, cli: &str, load: &MemWorkload) -> MemResult {
     }
 }
 
-fn fmt_opt(v: Option<f64>, prec: usize) -> String {
-    v.map(|x| format!("{x:.prec$}"))
-        .unwrap_or_else(|| "n/a".to_string())
-}
-
 fn main() {
     let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
     let n = env_usize("BENCH_N", 300_000).max(1);
-    let rust_bin = match std::env::var("RUSTREDIS_BIN") {
-        Ok(b) if !b.is_empty() => b,
-        _ => env!("CARGO_BIN_EXE_rustredis").to_string(),
-    };
-    let redis_bin = common::oracle_bin();
-    for b in [&rust_bin, &redis_bin] {
-        if !Path::new(b).is_file() {
-            die(&format!("server binary {b} not found"));
-        }
-    }
+    let (rust_bin, redis_bin) = server_bins();
     let bench = tool("redis-benchmark");
     let cli = tool("redis-cli");
     let version = run(&redis_bin, &["--version"], None, Duration::from_secs(10)).stdout;

@@ -228,21 +228,17 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
         c.add_reply_error("ERR Error running script: no Lua interpreter");
         return;
     };
-    let argv = std::mem::take(&mut c.argv);
-    let nk = numkeys as usize;
-    script::run_script(
+    script::run_script_for_argv(
         srv,
         c,
         &ls,
         &func,
-        &argv[3..3 + nk],
-        &argv[3 + nk..],
+        numkeys as usize,
         flags,
         ro,
         RunMode::Eval,
         &sha,
     );
-    c.argv = argv;
 }
 
 /// EVAL script numkeys [key ...] [arg ...].

@@ -847,23 +847,19 @@ fn fcall_command_generic(srv: &mut Server, c: &mut Client, ro: bool) {
         c.add_reply_error("ERR Function not found");
         return;
     };
-    let argv = std::mem::take(&mut c.argv);
-    let nk = numkeys as usize;
-    srv.functions.running_command = Some(argv.clone());
-    crate::script::run_script(
+    srv.functions.running_command = Some(c.argv.clone());
+    crate::script::run_script_for_argv(
         srv,
         c,
         &ls,
         &func,
-        &argv[3..3 + nk],
-        &argv[3 + nk..],
+        numkeys as usize,
         flags,
         ro,
         RunMode::Function,
         &name,
     );
     srv.functions.running_command = None;
-    c.argv = argv;
 }
 
 /// FCALL function numkeys [key ...] [arg ...].

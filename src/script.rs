@@ -292,6 +292,36 @@ struct RunRefs<'a> {
     fake: &'a mut Client,
 }
 
+/// [`run_script`] for a command shaped `EVAL|FCALL name numkeys key... arg...`
+/// (already validated): KEYS are `argv[3..3 + numkeys]`, ARGV the rest.
+#[allow(clippy::too_many_arguments)]
+pub fn run_script_for_argv(
+    srv: &mut Server,
+    caller: &mut Client,
+    ls: &LuaState,
+    func: &Function,
+    numkeys: usize,
+    script_flags: u64,
+    ro: bool,
+    mode: RunMode,
+    funcname: &str,
+) {
+    let argv = std::mem::take(&mut caller.argv);
+    run_script(
+        srv,
+        caller,
+        ls,
+        func,
+        &argv[3..3 + numkeys],
+        &argv[3 + numkeys..],
+        script_flags,
+        ro,
+        mode,
+        funcname,
+    );
+    caller.argv = argv;
+}
+
 /// Runs `func` as a script for `caller` and replies its result on `caller`
 /// (Redis `scriptPrepareForRun` + `luaCallFunction` + `scriptResetRun`).
 ///
