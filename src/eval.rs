@@ -197,12 +197,7 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
         c.add_reply_error(crate::shared::err_not_integer());
         return;
     };
-    if numkeys > c.argv.len() as i64 - 3 {
-        c.add_reply_error("ERR Number of keys can't be greater than number of args");
-        return;
-    }
-    if numkeys < 0 {
-        c.add_reply_error("ERR Number of keys can't be negative");
+    if !script::check_numkeys(c, numkeys, c.argv.len() - 3) {
         return;
     }
     let sha = if evalsha {

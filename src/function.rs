@@ -835,12 +835,7 @@ fn fcall_command_generic(srv: &mut Server, c: &mut Client, ro: bool) {
         c.add_reply_error("ERR Bad number of keys provided");
         return;
     };
-    if numkeys > c.argv.len() as i64 - 3 {
-        c.add_reply_error("ERR Number of keys can't be greater than number of args");
-        return;
-    }
-    if numkeys < 0 {
-        c.add_reply_error("ERR Number of keys can't be negative");
+    if !crate::script::check_numkeys(c, numkeys, c.argv.len() - 3) {
         return;
     }
     let Some(ls) = srv.functions.engine.as_ref().map(|e| e.lua_state().clone()) else {

@@ -292,6 +292,22 @@ struct RunRefs<'a> {
     fake: &'a mut Client,
 }
 
+/// Checks the `numkeys` argument of EVAL/FCALL against the `args_after`
+/// arguments that follow it, replying Redis's error when it is out of
+/// range: "ERR Number of keys can't be greater than number of args" or
+/// "ERR Number of keys can't be negative". True when it is in range.
+pub fn check_numkeys(c: &mut Client, numkeys: i64, args_after: usize) -> bool {
+    if numkeys > args_after as i64 {
+        c.add_reply_error("ERR Number of keys can't be greater than number of args");
+        return false;
+    }
+    if numkeys < 0 {
+        c.add_reply_error("ERR Number of keys can't be negative");
+        return false;
+    }
+    true
+}
+
 /// [`run_script`] for a command shaped `EVAL|FCALL name numkeys key... arg...`
 /// (already validated): KEYS are `argv[3..3 + numkeys]`, ARGV the rest.
 #[allow(clippy::too_many_arguments)]
