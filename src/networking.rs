@@ -627,9 +627,7 @@ pub fn close_client_on_output_buffer_limit_reached(
     }
     let info = crate::server_cmds::client_info_string(srv, c);
     if async_free {
-        c.flags |= CLIENT_CLOSE_ASAP;
-        srv.clients_to_close.push(c.slot);
-        crate::blocked::free_client_blocked_state(srv, c);
+        srv.close_client_asap(c);
         tracing::warn!(
             "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
             info

@@ -406,12 +406,19 @@ impl Server {
         let Some(mut c) = self.take_client(slot) else {
             return;
         };
+        self.close_client_asap(&mut c);
+        self.put_client(c);
+    }
+
+    /// [`Server::free_client_async`] for a client out of the table (the
+    /// one being served): flags it `CLIENT_CLOSE_ASAP`, queues its slot for
+    /// `before_sleep` and ends its blocked state. Once only.
+    pub fn close_client_asap(&mut self, c: &mut Client) {
         if c.flags & CLIENT_CLOSE_ASAP == 0 {
             c.flags |= CLIENT_CLOSE_ASAP;
-            self.clients_to_close.push(slot);
-            crate::blocked::free_client_blocked_state(self, &mut c);
+            self.clients_to_close.push(c.slot);
+            crate::blocked::free_client_blocked_state(self, c);
         }
-        self.put_client(c);
     }
 
     /// Queues a client for the write pass in `before_sleep`.

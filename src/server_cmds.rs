@@ -198,11 +198,13 @@ pub fn reset_command(srv: &mut Server, c: &mut Client) {
 
 // ---- CLIENT ----
 
+/// The CLIENT LIST / CLIENT KILL TYPE name of a client's class
+/// ([`networking::get_client_type`]).
 fn client_type_name(c: &Client) -> &'static str {
-    if c.flags & networking::CLIENT_PUBSUB != 0 {
-        "pubsub"
-    } else {
-        "normal"
+    match networking::get_client_type(c) {
+        crate::config::CLIENT_TYPE_PUBSUB => "pubsub",
+        crate::config::CLIENT_TYPE_REPLICA => "replica",
+        _ => "normal",
     }
 }
 
