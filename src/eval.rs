@@ -109,7 +109,7 @@ pub fn lua_create_function(srv: &mut Server, c: &mut Client, body: &Bytes) -> Op
             return None;
         }
     };
-    srv.script.scripts_mem += sds_zmalloc_size(40) + string_object_mem(body.len());
+    srv.script.scripts_mem += crate::util::sds_zmalloc_size(40) + string_object_mem(body.len());
     srv.script.scripts.insert(
         sha.clone(),
         EvalScript {
@@ -121,44 +121,13 @@ pub fn lua_create_function(srv: &mut Server, c: &mut Client, body: &Bytes) -> Op
     Some(sha)
 }
 
-/// jemalloc's size class for `n` bytes (also used by the Functions memory
-/// count).
-pub(crate) fn je_size_class(n: usize) -> usize {
-    if n <= 8 {
-        return 8;
-    }
-    if n <= 128 {
-        return n.div_ceil(16) * 16;
-    }
-    let mut base = 128;
-    loop {
-        let step = base / 4;
-        if n <= base * 2 {
-            return n.div_ceil(step) * step;
-        }
-        base *= 2;
-    }
-}
-
-/// Allocation size of an sds string of `len` bytes (Redis `sdsZmallocSize`).
-fn sds_zmalloc_size(len: usize) -> usize {
-    let hdr = if len < 256 {
-        3
-    } else if len < 65536 {
-        5
-    } else {
-        9
-    };
-    je_size_class(hdr + len + 1)
-}
-
 /// Memory Redis counts for a string argument object's sds (Redis
 /// `getStringObjectSdsUsedMemory`): embstr up to 44 bytes, else raw.
 fn string_object_mem(len: usize) -> usize {
     if len <= 44 {
         len
     } else {
-        sds_zmalloc_size(len)
+        crate::util::sds_zmalloc_size(len)
     }
 }
 

@@ -120,35 +120,22 @@ pub struct FunctionsLibCtx {
     function_slots: usize,
 }
 
-/// Bytes of an sds string of `len` made by `sdsnewlen` (header by length
-/// class, the bytes and the terminator).
-fn sds_size(len: usize) -> usize {
-    let hdr = if len < 1 << 5 {
-        1
-    } else if len < 1 << 8 {
-        3
-    } else if len < 1 << 16 {
-        5
-    } else if len < 1 << 32 {
-        9
-    } else {
-        17
-    };
-    crate::eval::je_size_class(hdr + len + 1)
-}
-
 /// Redis `functionMallocSize`: the struct (5 words), its name and
 /// description, and the Lua engine's function handle (an int).
 fn function_malloc_size(fi: &FunctionInfo) -> usize {
-    crate::eval::je_size_class(40)
-        + sds_size(fi.name.len())
-        + fi.desc.as_ref().map_or(0, |d| sds_size(d.len()))
-        + crate::eval::je_size_class(4)
+    crate::util::zmalloc_size(40)
+        + crate::util::sds_zmalloc_size(fi.name.len())
+        + fi.desc
+            .as_ref()
+            .map_or(0, |d| crate::util::sds_zmalloc_size(d.len()))
+        + crate::util::zmalloc_size(4)
 }
 
 /// Redis `libraryMallocSize`: the struct (4 words), its name and code.
 fn library_malloc_size(li: &FunctionLibInfo) -> usize {
-    crate::eval::je_size_class(32) + sds_size(li.name.len()) + sds_size(li.code.len())
+    crate::util::zmalloc_size(32)
+        + crate::util::sds_zmalloc_size(li.name.len())
+        + crate::util::sds_zmalloc_size(li.code.len())
 }
 
 /// What registering the engine costs (Redis `engine_cache_memory`: the
@@ -980,9 +967,9 @@ mod tests {
 
     #[test]
     fn memory_sizes_follow_jemalloc_and_sds() {
-        assert_eq!(sds_size(2), 8); // type 5: 1 + 2 + 1
-        assert_eq!(sds_size(71), 80); // type 8: 3 + 71 + 1 = 75
-        assert_eq!(sds_size(189), 224);
+        assert_eq!(crate::util::sds_zmalloc_size(2), 8); // type 5: 1 + 2 + 1
+        assert_eq!(crate::util::sds_zmalloc_size(71), 80); // type 8: 3 + 71 + 1 = 75
+        assert_eq!(crate::util::sds_zmalloc_size(189), 224);
         let mut ctx = FunctionsLibCtx::default();
         let mut e = engine();
         functions_create_with_library_ctx(Some(&mut e), &lib("mylib", &["f1"]), false, &mut ctx, 0)
@@ -990,7 +977,10 @@ mod tests {
         // Redis's number for one library of one function (checked against
         // redis-server 7.0.15 by tests/server_functions.rs as well).
         let code_len = lib("mylib", &["f1"]).len();
-        assert_eq!(ctx.cache_memory, 64 + 32 + 8 + sds_size(code_len));
+        assert_eq!(
+            ctx.cache_memory,
+            64 + 32 + 8 + crate::util::sds_zmalloc_size(code_len)
+        );
         assert_eq!(ctx.function_slots, 4);
     }
 

@@ -550,47 +550,7 @@ pub(crate) fn lua_log(lua: &Lua, args: MultiValue) -> mlua::Result<Option<Table>
 
 /// Lua's own number-to-string (`%.14g`), used where Redis lets Lua convert.
 fn lua_number_to_string(n: f64) -> Vec<u8> {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        return (n as i64).to_string().into_bytes();
-    }
-    fmt_g(n, 14).into_bytes()
-}
-
-/// `%.<prec>g` formatting of a double (C's printf rules).
-pub fn fmt_g(x: f64, prec: usize) -> String {
-    if x.is_nan() {
-        return if x.is_sign_negative() { "-nan" } else { "nan" }.to_string();
-    }
-    if x.is_infinite() {
-        return if x < 0.0 { "-inf" } else { "inf" }.to_string();
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0" } else { "0" }.to_string();
-    }
-    let p = prec.max(1);
-    let sci = format!("{:.*e}", p - 1, x);
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if exp < -4 || exp >= p as i32 {
-        let mant = strip_zeros(mant);
-        format!(
-            "{}e{}{:02}",
-            mant,
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        )
-    } else {
-        let decimals = (p as i32 - 1 - exp).max(0) as usize;
-        strip_zeros(&format!("{:.*}", decimals, x)).to_string()
-    }
-}
-
-fn strip_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
+    crate::util::fmt_g(n, 14).into_bytes()
 }
 
 /// A Lua number as a command argument: `%.17g`, as Redis formats it (Lua's
@@ -604,7 +564,7 @@ pub fn format_number(n: f64) -> Vec<u8> {
         }
         return s.as_bytes().to_vec();
     }
-    fmt_g(n, 17).into_bytes()
+    crate::util::d2string_g17(n)
 }
 
 /// 40 lowercase hex digits of the SHA1 of `s` (Redis `sha1hex`).
@@ -1261,9 +1221,9 @@ mod tests {
         assert_eq!(format_number(3.0), b"3");
         assert_eq!(format_number(0.1), b"0.10000000000000001");
         assert_eq!(format_number(1e20), b"1e+20");
-        assert_eq!(fmt_g(1.5, 14), "1.5");
+        assert_eq!(crate::util::fmt_g(1.5, 14), "1.5");
         assert_eq!(
-            fmt_g(1e-5, 14),
+            crate::util::fmt_g(1e-5, 14),
             "1.0000000000000001e-05".replace("1.0000000000000001", "1")
         );
     }

@@ -444,52 +444,7 @@ pub(crate) fn c_double_to_u64(d: f64) -> u64 {
 
 // ---- Number formatting (C's %.Ng) ----
 
-/// C's `printf("%.<prec>g", x)` as glibc prints it: `inf`, `-inf`, `nan`,
-/// `-nan` (sign bit set), shortest of fixed/exponent form with trailing
-/// zeros removed, exponent of at least two digits.
-pub(crate) fn fmt_g(x: f64, prec: usize) -> String {
-    if x.is_nan() {
-        return if x.is_sign_negative() { "-nan" } else { "nan" }.to_string();
-    }
-    if x.is_infinite() {
-        return if x < 0.0 { "-inf" } else { "inf" }.to_string();
-    }
-    let p = prec.max(1);
-    // Fast path: an integer with at most `p` digits prints as itself.
-    if x.trunc() == x && x.abs() < 1e15 && x != 0.0 {
-        let i = x as i64;
-        if i.unsigned_abs() < 10u64.pow(p.min(15) as u32) {
-            return i.to_string();
-        }
-    }
-    let exp = if x == 0.0 {
-        0
-    } else {
-        let e = format!("{:.*e}", p - 1, x);
-        e.rsplit_once('e')
-            .and_then(|(_, x)| x.parse::<i32>().ok())
-            .unwrap_or_default()
-    };
-    if exp < -4 || exp >= p as i32 {
-        let e = format!("{:.*e}", p - 1, x);
-        let (mant, ex) = e.rsplit_once('e').unwrap_or((e.as_str(), "0"));
-        let mant = strip_fraction_zeros(mant);
-        let ex: i32 = ex.parse().unwrap_or(0);
-        let sign = if ex < 0 { '-' } else { '+' };
-        format!("{mant}e{sign}{:02}", ex.unsigned_abs())
-    } else {
-        let decimals = (p as i32 - 1 - exp).max(0) as usize;
-        strip_fraction_zeros(&format!("{:.*}", decimals, x)).to_string()
-    }
-}
-
-fn strip_fraction_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
-}
+pub(crate) use crate::util::fmt_g;
 
 /// Lua 5.1's `lua_number2str` (`LUA_NUMBER_FMT` is `%.14g`): how Lua turns
 /// a number into a string.
