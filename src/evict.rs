@@ -80,6 +80,14 @@ pub fn estimate_idle_time_ms(lruclock: u32, lru: u32) -> i64 {
     ticks * LRU_CLOCK_RESOLUTION
 }
 
+/// Eviction state: the pool of candidates and lazy-free counters
+/// (Redis `EvictionPoolLRU`, `lazyfree_objects`).
+#[derive(Default)]
+pub struct EvictState {}
+
+/// MEMORY subcommands other than USAGE/HELP (which live in `object.rs`).
+pub static HANDLERS: &[(&str, crate::commands::Handler)] = &[];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,3 +115,4 @@ mod tests {
         assert_eq!(estimate_idle_time_ms(1, LRU_CLOCK_MAX - 1), 2000);
     }
 }
+

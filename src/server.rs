@@ -193,6 +193,14 @@ pub struct Server {
     pub script: crate::script::ScriptState,
     /// Function libraries (`function.rs`).
     pub functions: crate::function::FunctionsState,
+    /// The slow log (`slowlog.rs`).
+    pub slowlog: crate::slowlog::SlowlogState,
+    /// The latency monitor's events (`latency.rs`).
+    pub latency: crate::latency::LatencyState,
+    /// The Prometheus `/metrics` listener and its connections (`metrics.rs`).
+    pub metrics: crate::metrics::MetricsState,
+    /// Eviction: the pool of candidates and lazy-free counters (`evict.rs`).
+    pub evict: crate::evict::EvictState,
 }
 
 /// Propagate to the AOF (Redis `PROPAGATE_AOF`).
@@ -300,6 +308,10 @@ impl Server {
             tracking: Default::default(),
             script: crate::script::ScriptState::new(),
             functions: Default::default(),
+            slowlog: Default::default(),
+            latency: Default::default(),
+            metrics: Default::default(),
+            evict: Default::default(),
             config,
         })
     }

@@ -124,6 +124,9 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::tracking::HANDLERS,
     crate::eval::HANDLERS,
     crate::function::HANDLERS,
+    crate::slowlog::HANDLERS,
+    crate::latency::HANDLERS,
+    crate::evict::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
