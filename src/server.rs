@@ -824,6 +824,11 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
         cmd.failed_calls += 1;
     }
     srv.stat_numcommands += 1;
+    // Introspection of the call, in Redis `call`'s order: the latency
+    // monitor and the slow log, MONITOR clients, the latency histogram.
+    crate::slowlog::record_call(srv, c, idx, dur);
+    crate::networking::replication_feed_monitors(srv, c, idx);
+    crate::info::update_command_latency_histogram(srv, idx, dur);
     propagate_command(srv, c, idx, srv.dirty - dirty_before > 0);
     c.flags = (c.flags & !networking::CLIENT_PROP_FLAGS) | old_prop_flags;
     if srv.in_nested_call == 0 && !srv.also_propagate.is_empty() {
