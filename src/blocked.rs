@@ -88,6 +88,10 @@ struct BlockedClient {
     keys: Vec<Bytes>,
     /// Absolute unix ms, 0 = forever.
     timeout: i64,
+    /// How long the call that blocked took, µs (Redis `c->duration`):
+    /// added to the command's stats when the client is served or
+    /// unblocked ([`update_stats_on_unblock`]).
+    duration_us: u64,
 }
 
 /// Server-side state of blocked clients.
@@ -181,6 +185,7 @@ pub fn block_for_keys(
             dbid: c.db,
             keys: unique,
             timeout: timeout_ms,
+            duration_us: 0,
         },
     );
     c.flags |= CLIENT_BLOCKED;
@@ -288,9 +293,10 @@ pub fn is_serving_blocked(srv: &Server, c: &Client) -> bool {
 }
 
 /// Runs a blocked client's command again to serve it. Returns true when the
-/// command found nothing and the client stays blocked. The command's
-/// duration and failure are added to its stats; it was counted as a call
-/// when it blocked.
+/// command found nothing and the client stays blocked. When served, the
+/// blocking call's duration plus this run's and the failure are added to
+/// the command's stats ([`update_stats_on_unblock`]); it was counted as a
+/// call when it blocked.
 fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> bool {
     let Some(idx) = c.cmd else {
         return false;
@@ -313,10 +319,8 @@ fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> bool {
     srv.blocked.reprocessing = None;
     let reblocked = std::mem::take(&mut srv.blocked.reblocked);
     let failed = srv.record_error_codes(c) > 0;
-    let cmd = &mut srv.commands.cmds[idx];
-    cmd.microseconds += dur;
-    if failed {
-        cmd.failed_calls += 1;
+    if !reblocked {
+        update_stats_on_unblock(srv, c, idx, dur, failed);
     }
     // The served command's writes go out on their own, in the form the
     // handler rewrote them to (BLPOP → LPOP, BLMOVE → LMOVE, ...).
@@ -339,6 +343,43 @@ pub fn unblock_client(srv: &mut Server, c: &mut Client) {
         c.flags |= CLIENT_UNBLOCKED;
         srv.blocked.unblocked.push_back((c.slot, c.id));
     }
+}
+
+/// Remembers how long the call that just blocked `id` took (`call` runs
+/// this instead of recording the latency: a blocked command's stats are
+/// completed when it is unblocked).
+pub fn set_blocked_call_duration(srv: &mut Server, id: u64, duration_us: u64) {
+    if let Some(bc) = srv.blocked.clients.get_mut(&id) {
+        bc.duration_us = duration_us;
+    }
+}
+
+/// Completes the stats of a blocked command when its client is served or
+/// unblocked (Redis `updateStatsOnUnblock`): the command's `usec` grows by
+/// the blocking call's duration plus `reply_us` (the time spent serving
+/// it), `failed_calls` by one when `had_errors`, and with
+/// `latency-tracking yes` the total goes into its latency histogram.
+/// Call it before [`unblock_client`], which forgets the blocking call.
+pub fn update_stats_on_unblock(
+    srv: &mut Server,
+    c: &Client,
+    idx: usize,
+    reply_us: u64,
+    had_errors: bool,
+) {
+    let blocked_us = srv
+        .blocked
+        .clients
+        .get(&c.id)
+        .map(|bc| bc.duration_us)
+        .unwrap_or(0);
+    let total = blocked_us + reply_us;
+    let cmd = &mut srv.commands.cmds[idx];
+    cmd.microseconds += total;
+    if had_errors {
+        cmd.failed_calls += 1;
+    }
+    crate::info::update_command_latency_histogram(srv, idx, total);
 }
 
 /// Removes client `id` from the key queues and the timeout set.
@@ -503,11 +544,11 @@ pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
                 reply_to_blocked_client_timed_out(&mut t);
             }
             srv.record_error_codes(&mut t);
-            unblock_client(srv, &mut t);
             // Redis 7.0 counts the interrupted command as failed either way.
             if let Some(idx) = t.lastcmd {
-                srv.commands.cmds[idx].failed_calls += 1;
+                update_stats_on_unblock(srv, &t, idx, 0, true);
             }
+            unblock_client(srv, &mut t);
             srv.mark_pending_write(&mut t);
             unblocked = true;
         }
