@@ -500,7 +500,7 @@ impl Server {
                 }
                 "aof-disable-auto-gc" => crate::aof::update_aof_auto_gc(self),
                 "oom-score-adj" | "oom-score-adj-values" => {
-                    crate::config::set_oom_score_adj(&self.config, None).map_err(|()| {
+                    crate::config::set_oom_score_adj(&self.config, None).map_err(|_| {
                         (
                             crate::config::lookup_directive(name.as_bytes())
                                 .map_or("oom-score-adj", |(d, _)| d.name),
