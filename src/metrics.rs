@@ -107,6 +107,8 @@ pub const OUTPUT_HIGH_WATER: usize = 256 * 1024;
 pub const REQUEST_TIMEOUT_MS: i64 = 10_000;
 /// An idle connection (no bytes in or out) is closed after this long.
 pub const IDLE_TIMEOUT_MS: i64 = 60_000;
+/// A closing connection waits this long for the peer's EOF ([`linger`]).
+pub const LINGER_MS: i64 = 2_000;
 /// The `Content-Type` of `/metrics` (Prometheus text format 0.0.4).
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
@@ -126,6 +128,9 @@ struct HttpConn {
     req_start_ms: Option<i64>,
     /// Last time bytes moved either way (ms).
     last_active_ms: i64,
+    /// Set once the last answer is written and the write side shut down:
+    /// input is discarded until EOF ([`linger`]).
+    linger_start_ms: Option<i64>,
 }
 
 /// The metrics listeners and their HTTP connections (`Server.metrics`).
@@ -263,6 +268,7 @@ fn accept(srv: &mut Server, idx: usize, now_ms: i64) {
             close_after_write: false,
             req_start_ms: None,
             last_active_ms: now_ms,
+            linger_start_ms: None,
         });
         srv.metrics.open_conns += 1;
         if n + 1 == MAX_ACCEPTS_PER_EVENT
@@ -347,8 +353,30 @@ enum Step {
     },
 }
 
+/// Reads and discards what a peer still sends after the last answer and a
+/// write shutdown, until its EOF (then closes), so that unread input does
+/// not turn the close into a reset that destroys the answer in flight.
+/// Bounded to 64 KiB per event; the cron ends it after [`LINGER_MS`].
+fn linger(conn: &mut HttpConn) -> Step {
+    let mut buf = [0u8; 4096];
+    for _ in 0..16 {
+        match conn.sock.read(&mut buf) {
+            Ok(0) => return Step::Close,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Step::Keep { rearm: false },
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return Step::Close,
+        }
+    }
+    Step::Keep { rearm: true }
+}
+
 fn serve(srv: &mut Server, conn: &mut HttpConn, now_ms: i64) -> Step {
+    if conn.linger_start_ms.is_some() {
+        return linger(conn);
+    }
     let mut budget_hit = false;
+    let mut write_blocked = false;
     // Read.
     let in_cap = MAX_REQUEST_BYTES * 2;
     let mut buf = [0u8; 4096];
@@ -418,7 +446,10 @@ fn serve(srv: &mut Server, conn: &mut HttpConn, now_ms: i64) -> Step {
                 conn.outpos += n;
                 conn.last_active_ms = now_ms;
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                write_blocked = true;
+                break;
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => return Step::Close,
         }
@@ -428,7 +459,12 @@ fn serve(srv: &mut Server, conn: &mut HttpConn, now_ms: i64) -> Step {
         conn.outbuf.clear();
         conn.outpos = 0;
         if conn.close_after_write {
-            return Step::Close;
+            if conn.read_closed {
+                return Step::Close;
+            }
+            let _ = conn.sock.shutdown(std::net::Shutdown::Write);
+            conn.linger_start_ms = Some(now_ms);
+            return linger(conn);
         }
         if conn.read_closed && (conn.inbuf.is_empty() || !budget_hit) {
             // The peer is gone and everything it asked for is answered.
@@ -438,7 +474,11 @@ fn serve(srv: &mut Server, conn: &mut HttpConn, now_ms: i64) -> Step {
         conn.outbuf.drain(..conn.outpos);
         conn.outpos = 0;
     }
-    Step::Keep { rearm: budget_hit }
+    // Waiting on the peer to read: the writable edge brings us back, and
+    // re-arming now would only spin on a socket that is not writable.
+    Step::Keep {
+        rearm: budget_hit && !write_blocked,
+    }
 }
 
 /// Closes HTTP connections whose request head is overdue
@@ -456,6 +496,7 @@ pub fn metrics_cron(srv: &mut Server, now_ms: i64) {
             Some(c) => {
                 c.req_start_ms
                     .is_some_and(|t| now_ms - t > REQUEST_TIMEOUT_MS)
+                    || c.linger_start_ms.is_some_and(|t| now_ms - t > LINGER_MS)
                     || now_ms - c.last_active_ms > IDLE_TIMEOUT_MS
             }
             None => false,
@@ -752,7 +793,7 @@ static INFO_METRICS: &[InfoMetric] = &[
     m!("latest_fork_usec", "redis_latest_fork_seconds", G, Conv::Div(1e6), "Duration of the latest fork"),
     m!("total_forks", "redis_forks_total", C, "Forks since startup"),
     m!("unexpected_error_replies", "redis_unexpected_error_replies_total", C, "Errors from AOF loading or replication"),
-    m!("total_error_replies", "redis_total_error_replies_total", C, "Error replies sent"),
+    m!("total_error_replies", "redis_error_replies_total", C, "Error replies sent"),
     m!("total_reads_processed", "redis_reads_processed_total", C, "Read events processed"),
     m!("total_writes_processed", "redis_writes_processed_total", C, "Write events processed"),
     // replication
