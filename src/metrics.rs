@@ -4,7 +4,9 @@
 //!
 //! # How it works
 //!
-//! **Listening.** `metrics-port` (0 = off, the default) opens one TCP
+//! **Listening.** `metrics-port` (0 = off, the default; a HIDDEN directive,
+//! so `CONFIG GET *` stays exactly Redis's list while `CONFIG GET
+//! metrics-port` and CONFIG SET work) opens one TCP
 //! listener per address of the server's own `bind` list (so the endpoint is
 //! reachable exactly where the Redis port is; optional `-` addresses are
 //! skipped the same way), through `anet::open_tcp_listeners`. The listeners
