@@ -152,6 +152,10 @@ fn main() {
     } else {
         tracing::info!("Running mode=standalone, port={}.", srv.config.port);
     }
+    // The memory of an empty, initialized server (Redis `InitServerLast`'s
+    // `initial_memory_usage`, INFO `used_memory_startup`).
+    srv.evict.initial_memory_usage = rustredis::evict::zmalloc_used_memory();
+    srv.refresh_memory_stats();
     tracing::warn!("Server initialized");
     if !unimplemented.is_empty() {
         tracing::warn!(
