@@ -319,6 +319,16 @@ fn info_u64(port: u16, field: &str) -> u64 {
         .unwrap_or_else(|| die(&format!("INFO has no numeric {field}")))
 }
 
+/// DBSIZE of the server on `port`.
+fn dbsize(port: u16) -> u64 {
+    let mut c = common::Conn::connect(port);
+    let r = common::s(c.cmd(&[b"DBSIZE"]));
+    r.trim_start_matches(':')
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| die(&format!("DBSIZE replied {r:?}")))
+}
+
 fn start(bin: &str, maxmemory: &str) -> ServerProc {
     ServerProc::start_bin(
         bin,
@@ -429,14 +439,7 @@ fn main() {
             rps[i].push(r);
         }
     }
-    let keys_at_cap: Vec<u64> = servers
-        .iter()
-        .map(|(_, sp)| {
-            let mut c = common::Conn::connect(sp.port);
-            let r = common::s(c.cmd(&[b"DBSIZE"]));
-            r.trim_start_matches(':').trim().parse().unwrap_or(0)
-        })
-        .collect();
+    let keys_at_cap: Vec<u64> = servers.iter().map(|(_, sp)| dbsize(sp.port)).collect();
     drop(servers);
 
     // ---- Part 2: zipfian hit rate ----
@@ -444,6 +447,7 @@ fn main() {
     let mut hit = [0.0f64; 2];
     let mut ops = [0.0f64; 2];
     let mut evicted_hit = [0u64; 2];
+    let mut held = [0u64; 2];
     for (i, (name, bin)) in [(REDIS, &redis_bin), (RUSTREDIS, &rust_bin)]
         .into_iter()
         .enumerate()
@@ -456,6 +460,7 @@ fn main() {
         let e0 = info_u64(sp.port, "evicted_keys");
         let (hits, secs) = cache_workload(sp.port, &zipf, &mut rng, hit_n);
         evicted_hit[i] = info_u64(sp.port, "evicted_keys") - e0;
+        held[i] = dbsize(sp.port);
         hit[i] = hits as f64 / hit_n as f64;
         ops[i] = hit_n as f64 / secs;
         eprintln!("{name}: hit rate {:.4}, {:.0} requests/s", hit[i], ops[i]);
@@ -499,12 +504,15 @@ fn main() {
     );
     let _ = writeln!(
         md,
-        "| test | redis hit rate | rustredis hit rate | difference | redis req/s | rustredis req/s | ratio | redis evicted | rustredis evicted |"
+        "| test | redis hit rate | rustredis hit rate | difference | redis req/s | rustredis req/s | ratio | redis evicted | rustredis evicted | redis keys held | rustredis keys held |"
     );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let _ = writeln!(
         md,
-        "| zipf GET/SET-on-miss | {:.4} | {:.4} | {:+.4} | {:.0} | {:.0} | {:.3} | {} | {} |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        md,
+        "| zipf GET/SET-on-miss | {:.4} | {:.4} | {:+.4} | {:.0} | {:.0} | {:.3} | {} | {} | {} | {} |",
         hit[0],
         hit[1],
         hit[1] - hit[0],
@@ -512,7 +520,9 @@ fn main() {
         ops[1],
         if ops[0] > 0.0 { ops[1] / ops[0] } else { 0.0 },
         evicted_hit[0],
-        evicted_hit[1]
+        evicted_hit[1],
+        held[0],
+        held[1]
     );
     let _ = writeln!(
         md,
