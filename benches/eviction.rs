@@ -20,8 +20,10 @@
 //!    unmeasured run fills each server past the cap so every measured SET
 //!    runs with eviction; then `BENCH_ROUNDS` (default 3) rounds alternate
 //!    redis-server and rustredis (A B A B ...). The table shows the median
-//!    requests/s, the ratio rustredis/redis (target ≥ 1.0), and the keys
-//!    each server evicted during the measured runs (INFO `evicted_keys`).
+//!    requests/s, the ratio rustredis/redis (target ≥ 1.0), the median of
+//!    the per-round ratios, each server's CPU time per SET (`/proc`), and
+//!    the keys each server evicted during the measured runs (INFO
+//!    `evicted_keys`) and held at the end (DBSIZE).
 //! 2. **Hit rate under a zipfian GET workload**, as a cache sees it. Fresh
 //!    servers (same cap and policy) are filled with every key of the
 //!    keyspace in a random order (evicting two thirds). Then requests pick
@@ -52,7 +54,7 @@ mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use bench_util::{die, env_usize, fmt_opt, median, server_bins, tool};
+use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, server_bins, tool};
 
 use common::ServerProc;
 use std::fmt::Write as _;
@@ -424,11 +426,14 @@ fn main() {
         }
     }
     let mut rps: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut cpu: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut evicted = [0u64; 2];
     for round in 0..rounds {
         for (i, (name, sp)) in servers.iter().enumerate() {
             let e0 = info_u64(sp.port, "evicted_keys");
+            let c0 = cpu_micros(sp.child.id());
             let r = bench_set(&bench, sp.port, n, keyspace);
+            cpu[i].push((cpu_micros(sp.child.id()) - c0) / n as f64);
             evicted[i] += info_u64(sp.port, "evicted_keys") - e0;
             let used = info_u64(sp.port, "used_memory");
             eprintln!(
@@ -474,24 +479,40 @@ fn main() {
     );
     let _ = writeln!(
         md,
-        "SET throughput at the cap: `redis-benchmark -t set -n {n} -c 50 -r {keyspace} -d {VALUE_SIZE}`, {rounds} rounds alternating redis / rustredis, medians.\n"
+        "SET throughput at the cap: `redis-benchmark -t set -n {n} -c 50 -r {keyspace} -d {VALUE_SIZE}`, {rounds} rounds alternating redis / rustredis, medians. \
+         \"round ratio\" is the median of each round's rustredis/redis ratio (the pair ran back to back, so load from elsewhere cancels better); \
+         CPU is the server's user+system time per SET (/proc), lower is better.\n"
     );
     let _ = writeln!(
         md,
-        "| test | redis req/s | rustredis req/s | ratio | redis evicted | rustredis evicted | redis keys at cap | rustredis keys at cap |"
+        "| test | redis req/s | rustredis req/s | ratio | round ratio | redis CPU us/SET | rustredis CPU us/SET | redis evicted | rustredis evicted | redis keys at cap | rustredis keys at cap |"
     );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        md,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     let (mr, mu) = (median(rps[0].clone()), median(rps[1].clone()));
     let ratio = match (mr, mu) {
         (Some(a), Some(b)) if a > 0.0 => Some(b / a),
         _ => None,
     };
+    let round_ratio = median(
+        rps[0]
+            .iter()
+            .zip(&rps[1])
+            .filter(|(a, _)| **a > 0.0)
+            .map(|(a, b)| b / a)
+            .collect(),
+    );
     let _ = writeln!(
         md,
-        "| SET (allkeys-lru, 3x cap) | {} | {} | {} | {} | {} | {} | {} |\n",
+        "| SET (allkeys-lru, 3x cap) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
         fmt_opt(mr, 0),
         fmt_opt(mu, 0),
         fmt_opt(ratio, 3),
+        fmt_opt(round_ratio, 3),
+        fmt_opt(median(cpu[0].clone()), 2),
+        fmt_opt(median(cpu[1].clone()), 2),
         evicted[0],
         evicted[1],
         keys_at_cap[0],
