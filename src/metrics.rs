@@ -1303,6 +1303,33 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_bytes_never_panic() {
+        // Every prefix of valid requests, and pseudo-random bytes biased to
+        // HTTP's separators, through the parser and the INFO mapper.
+        let valid = b"GET /metrics?a=b HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n";
+        for i in 0..=valid.len() {
+            let _ = parse_request(&valid[..i]);
+        }
+        let alphabet = b"GETPOST /:\r\n\t\x00\xff=,HTTP/1.0#\\\"";
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            let mut b = Vec::new();
+            for _ in 0..(x % 200) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            let _ = parse_request(&b);
+            let _ = info_to_exposition(&String::from_utf8_lossy(&b), 2);
+        }
+        let _ = info_to_exposition(
+            "cmdstat_x:calls=a,usec=\ndb99999999999999999999:keys=1\ndb1:\nlatency_percentiles_usec_y:p=1,pX=2,p50=nan,p101=3\nerrorstat_E:count=-1\n",
+            4,
+        );
+    }
+
+    #[test]
     fn escapes_label_values() {
         assert_eq!(escape_label_value("a\\b\"c\nd|e"), "a\\\\b\\\"c\\nd|e");
         assert_eq!(escape_label_value("plain"), "plain");
