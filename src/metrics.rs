@@ -1329,6 +1329,70 @@ mod tests {
         );
     }
 
+    /// Serves the poller's events for up to `ms` milliseconds.
+    fn pump(srv: &mut Server, ms: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(ms);
+        while std::time::Instant::now() < deadline {
+            let mut fired = Vec::new();
+            let _ = srv
+                .el
+                .poll_events(Some(std::time::Duration::from_millis(5)), &mut fired);
+            for ev in fired {
+                if ev.token.0 >= METRICS_TOKEN_BASE {
+                    handle_event(srv, ev);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cron_closes_slow_and_idle_connections() {
+        let mut cfg = crate::config::Config::default();
+        cfg.bind = vec!["127.0.0.1".into()];
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
+        cfg.metrics_port = i32::from(l.local_addr().expect("addr").port());
+        drop(l);
+        let mut srv = Server::new(cfg).expect("server");
+        listen(&mut srv).expect("listen");
+        let port = srv.config.metrics_port as u16;
+        let mut slow = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let mut idle = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        slow.write_all(b"GET /metrics HTTP/1.1\r\nHo")
+            .expect("write");
+        idle.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            .expect("write");
+        pump(&mut srv, 200);
+        assert_eq!(srv.metrics.connections(), 2);
+        let mut buf = vec![0u8; 1 << 20];
+        idle.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .expect("timeout");
+        let n = idle.read(&mut buf).expect("answer");
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK\r\n"));
+        let now = crate::util::mstime();
+        // Neither is overdue yet.
+        metrics_cron(&mut srv, now + 1000);
+        assert_eq!(srv.metrics.connections(), 2);
+        // The partial request head is overdue; the answered one is idle, not yet too long.
+        metrics_cron(&mut srv, now + REQUEST_TIMEOUT_MS + 1000);
+        assert_eq!(srv.metrics.connections(), 1);
+        slow.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .expect("timeout");
+        assert_eq!(slow.read(&mut buf).expect("eof"), 0);
+        metrics_cron(&mut srv, now + IDLE_TIMEOUT_MS + 1000);
+        assert_eq!(srv.metrics.connections(), 0);
+        loop {
+            match idle.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => continue,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        // CONFIG SET metrics-port 0 closes the listener.
+        srv.config.metrics_port = 0;
+        rebind(&mut srv).expect("rebind");
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    }
+
     #[test]
     fn escapes_label_values() {
         assert_eq!(escape_label_value("a\\b\"c\nd|e"), "a\\\\b\\\"c\\nd|e");
