@@ -8,7 +8,7 @@
 //! and the counter decays by one for every `lfu_decay_time` minutes idle.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Instant;
 
 use rand::RngExt;
@@ -253,6 +253,32 @@ pub fn get_maxmemory_state(srv: &Server, want_level: bool) -> (bool, MaxmemorySt
     st.logical = used;
     st.tofree = used - max;
     (false, st)
+}
+
+/// `maxmemory` as the keyspace dicts see it (see [`dict_expand_allowed`]);
+/// kept by [`update_maxmemory`] and at startup.
+static MAXMEMORY_FOR_DICTS: AtomicU64 = AtomicU64::new(0);
+
+/// Redis's hash table load factor above which growth is never refused
+/// (`HASHTABLE_MAX_LOAD_FACTOR`).
+const HASHTABLE_MAX_LOAD_FACTOR: f64 = 1.618;
+
+/// May a keyspace dict allocate a new bucket array of `moremem` bytes at
+/// load factor `used_ratio` (Redis `dictExpandAllowed`)? Always above
+/// load 1.618; below it, only when the allocation keeps the server within
+/// `maxmemory`. (The not-counted memory is not subtracted here: the dict
+/// has no access to the server, so this errs towards not growing.)
+pub fn dict_expand_allowed(moremem: usize, used_ratio: f64) -> bool {
+    if used_ratio > HASHTABLE_MAX_LOAD_FACTOR {
+        return true;
+    }
+    let max = MAXMEMORY_FOR_DICTS.load(Ordering::Relaxed);
+    max == 0 || zmalloc_used_memory() + moremem as u64 <= max
+}
+
+/// Tells the keyspace dicts the current `maxmemory`.
+pub fn set_maxmemory_for_dicts(max: u64) {
+    MAXMEMORY_FOR_DICTS.store(max, Ordering::Relaxed);
 }
 
 /// True when allocating `moremem` more bytes would put the server over
@@ -732,6 +758,7 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
 /// below the memory in use, then evicts at once.
 pub fn update_maxmemory(srv: &mut Server) {
     let max = srv.config.maxmemory;
+    set_maxmemory_for_dicts(max);
     if max == 0 {
         return;
     }

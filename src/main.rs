@@ -147,6 +147,7 @@ fn main() {
     // The memory of an empty, initialized server (Redis `InitServerLast`'s
     // `initial_memory_usage`, INFO `used_memory_startup`).
     srv.evict.initial_memory_usage = rustredis::evict::zmalloc_used_memory();
+    rustredis::evict::set_maxmemory_for_dicts(srv.config.maxmemory);
     srv.refresh_memory_stats();
     tracing::warn!("Server initialized");
     if !unimplemented.is_empty() {
