@@ -76,10 +76,6 @@ fn limit_below_used(c: &mut Conn, below: u64) -> u64 {
     limit
 }
 
-fn exists(c: &mut Conn, key: &str) -> bool {
-    int(c.cmd_str(&format!("EXISTS {key}"))) == 1
-}
-
 fn value() -> String {
     "v".repeat(200)
 }
