@@ -754,7 +754,9 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
             &key,
             dbid,
         );
-        crate::expire::propagate_deletion(srv, dbid, &key, lazy);
+        if crate::server::propagating(srv) {
+            crate::expire::propagate_deletion(srv, dbid, &key, lazy);
+        }
         keys_freed += 1;
         if keys_freed.is_multiple_of(16) {
             // Replica output buffers get flushed here once replication exists.

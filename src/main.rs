@@ -189,6 +189,12 @@ fn main() {
     rustredis::aof::aof_open_if_needed_on_server_start(&mut srv);
     let _ = rustredis::aof::aof_del_history_files(&mut srv);
     tracing::info!("Ready to accept connections");
+    if srv.config.maxmemory > 0 && srv.config.maxmemory < 1024 * 1024 {
+        tracing::warn!(
+            "WARNING: You specified a maxmemory value that is less than 1MB (current value is {} bytes). Are you sure this is what you really want?",
+            srv.config.maxmemory
+        );
+    }
     let code = server::ae_main(&mut srv);
     std::process::exit(code);
 }

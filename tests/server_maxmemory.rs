@@ -144,6 +144,13 @@ fn maxmemory_policies_oom_and_introspection() {
         volatile_policy_keeps_persistent_keys(&mut c, policy);
     }
 
+    // CONFIG SET below the memory in use warns as Redis does.
+    assert!(
+        srv.log()
+            .contains("WARNING: the new maxmemory value set via CONFIG SET ("),
+        "no maxmemory warning in the log"
+    );
+
     // ---- volatile-ttl evicts the soonest expiries first ----
     reset(&mut c, "volatile-ttl");
     fill(&mut c, "t", 500, Some(1000)); // TTLs 1000..1499 s
