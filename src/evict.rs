@@ -141,10 +141,15 @@ thread_local! {
         const { Cell::new(None) };
 }
 
-/// Net bytes of the background (bio) threads: what they allocated minus
-/// what they freed, mostly negative (they free values the main thread
-/// allocated). Published by [`publish_thread_memory`].
+/// Net bytes of the background (bio) threads together: what they
+/// allocated minus what they freed, mostly negative (they free values and
+/// jobs the main thread allocated). Kept by [`publish_thread_memory`].
 static BIO_NET: AtomicI64 = AtomicI64::new(0);
+
+thread_local! {
+    /// What this (background) thread last added to [`BIO_NET`].
+    static PUBLISHED_NET: Cell<i64> = const { Cell::new(0) };
+}
 
 /// Bytes allocated minus bytes freed by the calling thread, from jemalloc's
 /// per-thread counters (usable sizes, as Redis's `zmalloc` counts them).
@@ -172,11 +177,14 @@ pub fn thread_net_allocated() -> i64 {
     })
 }
 
-/// Called by a background thread after it freed something: publishes the
-/// thread's net allocation so [`zmalloc_used_memory`] sees the memory it
-/// gave back.
+/// Called by a background thread after each job: adds the change of the
+/// thread's net allocation since its last call to the background total,
+/// so [`zmalloc_used_memory`] sees the memory it gave back (any number of
+/// threads may publish).
 pub fn publish_thread_memory() {
-    BIO_NET.store(thread_net_allocated(), Ordering::Relaxed);
+    let net = thread_net_allocated();
+    let prev = PUBLISHED_NET.with(|p| p.replace(net));
+    BIO_NET.fetch_add(net.wrapping_sub(prev), Ordering::Relaxed);
 }
 
 /// Bytes allocated by the server (Redis `zmalloc_used_memory`): the main
