@@ -1,14 +1,55 @@
-//! The LRU clock and the LFU counter kept in every value's `lru` field
-//! (Redis `evict.c`).
+//! Memory accounting, `maxmemory` eviction and the MEMORY subcommands
+//! (Redis `evict.c`, `lazyfree.c`'s eviction part and `object.c`'s
+//! MEMORY STATS / DOCTOR).
 //!
-//! Under an LRU policy the field holds the 24-bit LRU clock (seconds,
-//! wrapping) of the last access. Under an LFU policy it holds 16 bits of
-//! "last decrement time" in minutes and an 8-bit logarithmic counter: each
-//! access increments the counter with probability `1/((counter-5)*lfu_log_factor+1)`,
-//! and the counter decays by one for every `lfu_decay_time` minutes idle.
+//! # How memory is counted
+//! Redis keeps its own counter of every allocation (`zmalloc_used_memory`)
+//! and reads it before each command. We get the same figure for free from
+//! jemalloc: every thread has `thread.allocated` / `thread.deallocated`
+//! counters (usable bytes) that jemalloc updates on its fast path anyway.
+//! [`zmalloc_used_memory`] is the main thread's allocated minus
+//! deallocated, plus what the lazy-free thread published after its last
+//! free (it mostly frees memory the main thread allocated, so its share is
+//! negative). That is two thread-local loads and an atomic load (about
+//! 3 ns), against some 20 µs for refreshing jemalloc's global statistics
+//! epoch, so `process_command` can check the limit before every command.
+//! The allocator-wide figures (allocated, active, resident) and the RSS are
+//! sampled by the cron every 100 ms ([`MallocStats`]), as Redis's
+//! `cron_malloc_stats`. Memory that does not count against the limit (the
+//! AOF buffer, and replica output buffers once replication exists) is
+//! subtracted ([`free_memory_get_not_counted_memory`]), so the DELs that
+//! eviction writes to the AOF do not cause more eviction.
+//!
+//! # Approximated LRU / LFU
+//! Each value's `lru` field holds, under an LRU policy, the 24-bit LRU
+//! clock (seconds, wrapping) of its last access; under an LFU policy, 16
+//! bits of "last decrement time" in minutes and an 8-bit logarithmic
+//! counter: each access increments the counter with probability
+//! `1/((counter-5)*lfu_log_factor+1)`, and the counter decays by one for
+//! every `lfu_decay_time` minutes idle.
+//!
+//! Eviction does not sort the keyspace. For each key to evict it samples
+//! `maxmemory-samples` keys from every database (the main dict under
+//! `allkeys-*`, the expires dict under `volatile-*`) and offers them to a
+//! pool of [`EVPOOL_SIZE`] candidates kept sorted by score (idle time for
+//! LRU, `255 - counter` for LFU, `u64::MAX - expire time` for
+//! volatile-ttl). The best-scoring candidate that still exists is evicted.
+//! The pool lives across calls, so good candidates found earlier are not
+//! lost; each entry keeps a preallocated key buffer so that filling the
+//! pool does not allocate. The random policies pick a random key of each
+//! database in turn.
+//!
+//! # The budget
+//! [`perform_evictions`] runs before every command while over the limit.
+//! It evicts until enough memory was freed, checking every 16 keys whether
+//! its time budget (`maxmemory-eviction-tenacity`: 500 µs by default) is
+//! spent; if so it schedules the eviction time event, which keeps evicting
+//! on every loop turn while clients are served. Commands that may grow
+//! memory (`denyoom`) get the OOM error only when nothing could be evicted
+//! ([`EvictResult::Fail`]).
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Instant;
 
 use rand::RngExt;
@@ -100,10 +141,15 @@ thread_local! {
         const { Cell::new(None) };
 }
 
-/// Net bytes of the background (bio) threads: what they allocated minus
-/// what they freed, mostly negative (they free values the main thread
-/// allocated). Published by [`publish_thread_memory`].
+/// Net bytes of the background (bio) threads together: what they
+/// allocated minus what they freed, mostly negative (they free values and
+/// jobs the main thread allocated). Kept by [`publish_thread_memory`].
 static BIO_NET: AtomicI64 = AtomicI64::new(0);
+
+thread_local! {
+    /// What this (background) thread last added to [`BIO_NET`].
+    static PUBLISHED_NET: Cell<i64> = const { Cell::new(0) };
+}
 
 /// Bytes allocated minus bytes freed by the calling thread, from jemalloc's
 /// per-thread counters (usable sizes, as Redis's `zmalloc` counts them).
@@ -131,11 +177,14 @@ pub fn thread_net_allocated() -> i64 {
     })
 }
 
-/// Called by a background thread after it freed something: publishes the
-/// thread's net allocation so [`zmalloc_used_memory`] sees the memory it
-/// gave back.
+/// Called by a background thread after each job: adds the change of the
+/// thread's net allocation since its last call to the background total,
+/// so [`zmalloc_used_memory`] sees the memory it gave back (any number of
+/// threads may publish).
 pub fn publish_thread_memory() {
-    BIO_NET.store(thread_net_allocated(), Ordering::Relaxed);
+    let net = thread_net_allocated();
+    let prev = PUBLISHED_NET.with(|p| p.replace(net));
+    BIO_NET.fetch_add(net.wrapping_sub(prev), Ordering::Relaxed);
 }
 
 /// Bytes allocated by the server (Redis `zmalloc_used_memory`): the main
@@ -253,6 +302,32 @@ pub fn get_maxmemory_state(srv: &Server, want_level: bool) -> (bool, MaxmemorySt
     st.logical = used;
     st.tofree = used - max;
     (false, st)
+}
+
+/// `maxmemory` as the keyspace dicts see it (see [`dict_expand_allowed`]);
+/// kept by [`update_maxmemory`] and at startup.
+static MAXMEMORY_FOR_DICTS: AtomicU64 = AtomicU64::new(0);
+
+/// Redis's hash table load factor above which growth is never refused
+/// (`HASHTABLE_MAX_LOAD_FACTOR`).
+const HASHTABLE_MAX_LOAD_FACTOR: f64 = 1.618;
+
+/// May a keyspace dict allocate a new bucket array of `moremem` bytes at
+/// load factor `used_ratio` (Redis `dictExpandAllowed`)? Always above
+/// load 1.618; below it, only when the allocation keeps the server within
+/// `maxmemory`. (The not-counted memory is not subtracted here: the dict
+/// has no access to the server, so this errs towards not growing.)
+pub fn dict_expand_allowed(moremem: usize, used_ratio: f64) -> bool {
+    if used_ratio > HASHTABLE_MAX_LOAD_FACTOR {
+        return true;
+    }
+    let max = MAXMEMORY_FOR_DICTS.load(Ordering::Relaxed);
+    max == 0 || zmalloc_used_memory() + moremem as u64 <= max
+}
+
+/// Tells the keyspace dicts the current `maxmemory`.
+pub fn set_maxmemory_for_dicts(max: u64) {
+    MAXMEMORY_FOR_DICTS.store(max, Ordering::Relaxed);
 }
 
 /// True when allocating `moremem` more bytes would put the server over
@@ -687,7 +762,9 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
             &key,
             dbid,
         );
-        crate::expire::propagate_deletion(srv, dbid, &key, lazy);
+        if crate::server::propagating(srv) {
+            crate::expire::propagate_deletion(srv, dbid, &key, lazy);
+        }
         keys_freed += 1;
         if keys_freed.is_multiple_of(16) {
             // Replica output buffers get flushed here once replication exists.
@@ -732,6 +809,7 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
 /// below the memory in use, then evicts at once.
 pub fn update_maxmemory(srv: &mut Server) {
     let max = srv.config.maxmemory;
+    set_maxmemory_for_dicts(max);
     if max == 0 {
         return;
     }
@@ -1091,6 +1169,87 @@ mod tests {
             c = lfu_log_incr(c, 10);
         }
         assert!(c > 5);
+    }
+
+    #[test]
+    #[allow(unsafe_code)]
+    fn used_memory_follows_allocations_cheaply() {
+        use std::alloc::{GlobalAlloc, Layout};
+        // The test binary's global allocator is the system one: allocate
+        // through jemalloc explicitly, as the server's every allocation is.
+        let je = tikv_jemallocator::Jemalloc;
+        let layout = Layout::from_size_align(1 << 20, 8).expect("layout");
+        let before = zmalloc_used_memory();
+        // SAFETY: a non-zero-sized layout; the block is freed below with
+        // the same allocator and layout.
+        let p = unsafe { je.alloc(layout) };
+        assert!(!p.is_null());
+        let during = zmalloc_used_memory();
+        assert!(during >= before + (1 << 20), "{before} -> {during}");
+        // SAFETY: `p` came from `je.alloc(layout)` and is freed once.
+        unsafe { je.dealloc(p, layout) };
+        assert!(zmalloc_used_memory() < during - (1 << 19));
+        // The per-command read must stay in the nanoseconds: compare with
+        // jemalloc's epoch-refreshed stats.allocated.
+        let n = 200_000;
+        let t = std::time::Instant::now();
+        let mut acc = 0u64;
+        for _ in 0..n {
+            acc = acc.wrapping_add(std::hint::black_box(zmalloc_used_memory()));
+        }
+        let ours = t.elapsed().as_nanos() as f64 / n as f64;
+        let t = std::time::Instant::now();
+        for _ in 0..n / 100 {
+            let _ = tikv_jemalloc_ctl::epoch::advance();
+            acc = acc.wrapping_add(tikv_jemalloc_ctl::stats::allocated::read().unwrap_or(0) as u64);
+        }
+        let epoch = t.elapsed().as_nanos() as f64 / (n / 100) as f64;
+        eprintln!(
+            "zmalloc_used_memory {ours:.1} ns/call, epoch+stats.allocated {epoch:.1} ns/call ({acc})"
+        );
+        assert!(ours < 100.0, "{ours} ns per read");
+    }
+
+    #[test]
+    fn pool_keeps_the_best_candidates_in_order() {
+        let mut pool: Vec<PoolEntry> = (0..4).map(|_| PoolEntry::new()).collect();
+        for (k, idle) in [
+            ("a", 5),
+            ("b", 1),
+            ("c", 9),
+            ("d", 3),
+            ("e", 7),
+            ("f", 0),
+            ("g", 8),
+        ] {
+            pool_insert(&mut pool, k.as_bytes(), idle, 0);
+        }
+        let got: Vec<(&[u8], u64)> = pool.iter().map(|e| (e.key(), e.idle)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (&b"a"[..], 5),
+                (&b"e"[..], 7),
+                (&b"g"[..], 8),
+                (&b"c"[..], 9)
+            ]
+        );
+        let long = vec![b'k'; EVPOOL_CACHED_SDS_SIZE + 1];
+        pool_insert(&mut pool, &long, 100, 3);
+        assert_eq!(pool[3].key(), &long[..]);
+        assert_eq!(pool[3].dbid, 3);
+        assert!(
+            pool.iter()
+                .all(|e| e.cached.capacity() >= EVPOOL_CACHED_SDS_SIZE)
+        );
+    }
+
+    #[test]
+    fn tenacity_budget() {
+        assert_eq!(eviction_time_limit_us(0), 0);
+        assert_eq!(eviction_time_limit_us(10), 500);
+        assert_eq!(eviction_time_limit_us(11), 575);
+        assert_eq!(eviction_time_limit_us(100), u64::MAX);
     }
 
     #[test]
