@@ -1394,6 +1394,16 @@ mod tests {
     }
 
     #[test]
+    fn loopback_peers() {
+        assert!(is_loopback("127.0.0.1".parse().unwrap()));
+        assert!(is_loopback("::1".parse().unwrap()));
+        assert!(is_loopback("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!is_loopback("127.0.0.2".parse().unwrap()));
+        assert!(!is_loopback("10.0.0.1".parse().unwrap()));
+        assert!(!is_loopback("::2".parse().unwrap()));
+    }
+
+    #[test]
     fn escapes_label_values() {
         assert_eq!(escape_label_value("a\\b\"c\nd|e"), "a\\\\b\\\"c\\nd|e");
         assert_eq!(escape_label_value("plain"), "plain");
