@@ -806,7 +806,10 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
 }
 
 /// Applies a new `maxmemory` (Redis `updateMaxmemory`): warns when it is
-/// below the memory in use, then evicts at once.
+/// below the memory in use, then schedules the eviction time event, which
+/// evicts from the next event-loop turn on (not inside the running
+/// command: CONFIG SET inside MULTI must not evict in the middle of the
+/// transaction).
 pub fn update_maxmemory(srv: &mut Server) {
     let max = srv.config.maxmemory;
     set_maxmemory_for_dicts(max);
@@ -821,7 +824,7 @@ pub fn update_maxmemory(srv: &mut Server) {
             used
         );
     }
-    perform_evictions(srv);
+    start_eviction_time_proc(srv);
 }
 
 /// The OOM error of denied commands (Redis `shared.oomerr`).

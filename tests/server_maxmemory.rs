@@ -274,8 +274,7 @@ fn maxmemory_policies_oom_and_introspection() {
     assert!(r.starts_with("*3\r\n$9\r\nsubscribe\r\n"), "{r:?}");
     c.cmd_str("SET only one");
     fill(&mut c, "e", 50, None);
-    ok(&mut c, "CONFIG SET maxmemory 1");
-    ok(&mut c, "CONFIG SET maxmemory 0");
+    evict_all(&mut c);
     let msg = s(sub.read_reply());
     assert!(
         msg.starts_with("*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:evicted\r\n$"),
@@ -302,8 +301,7 @@ fn maxmemory_policies_oom_and_introspection() {
         .collect();
     pipeline(&mut c, &cmds, false);
     let before = info_u64(&mut c, "lazyfreed_objects");
-    ok(&mut c, "CONFIG SET maxmemory 1");
-    ok(&mut c, "CONFIG SET maxmemory 0");
+    evict_all(&mut c);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while info_u64(&mut c, "lazyfreed_objects") < before + 20
         && std::time::Instant::now() < deadline
@@ -325,8 +323,7 @@ fn maxmemory_policies_oom_and_introspection() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     c.cmd_str("SET aofkey 1");
-    ok(&mut c, "CONFIG SET maxmemory 1");
-    ok(&mut c, "CONFIG SET maxmemory 0");
+    evict_all(&mut c);
     let aof_dir = srv.dir.join("appendonlydir");
     let mut incr = String::new();
     for e in std::fs::read_dir(&aof_dir).expect("appendonlydir") {
@@ -374,6 +371,21 @@ fn maxmemory_policies_oom_and_introspection() {
     );
     assert!(info_u64(&mut c, "used_memory_peak") >= used);
     assert_eq!(info(&mut c, "mem_not_counted_for_evict"), "0");
+}
+
+/// Sets `maxmemory 1`, waits until every key is evicted (by the eviction
+/// time event and the commands' own eviction runs), then lifts the limit.
+fn evict_all(c: &mut Conn) {
+    ok(c, "CONFIG SET maxmemory 1");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while int(c.cmd_str("DBSIZE")) != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "keys left after maxmemory 1"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    ok(c, "CONFIG SET maxmemory 0");
 }
 
 /// Sets maxmemory under the memory in use from another connection (the
