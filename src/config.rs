@@ -2814,6 +2814,8 @@ mod tests {
             "latency-tracking-info-percentiles",
             "oom-score-adj",
             "oom-score-adj-values",
+            // The Prometheus endpoint (metrics.rs).
+            "metrics-port",
         ];
         let mut got = implemented.clone();
         want.sort();
