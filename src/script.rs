@@ -92,6 +92,70 @@ pub fn parse_script_flags(list: &[u8]) -> Result<u64, String> {
     Ok(flags)
 }
 
+/// The flags a command runs with (Redis `getCommandFlags`): the table's,
+/// except for EVAL, EVALSHA (and their `_RO` forms) and FCALL, whose script
+/// can declare its own. A script with a shebang or a function replaces
+/// `write`, `denyoom`, `stale` and `may_replicate` by what its flags say
+/// ([`script_flags_to_cmd_flags`]); an EVAL script without shebang, one not
+/// in the cache, or an unknown function keeps the table's flags. Costs one
+/// branch for commands without `may_replicate`.
+pub fn get_command_flags(srv: &Server, c: &Client, idx: usize, cmd_flags: u64) -> u64 {
+    use crate::commands::CMD_MAY_REPLICATE;
+    if cmd_flags & CMD_MAY_REPLICATE == 0 || c.argv.len() < 2 {
+        return cmd_flags;
+    }
+    let name = srv.commands.cmds[idx].fullname.as_str();
+    match name {
+        "eval" | "eval_ro" | "evalsha" | "evalsha_ro" => {
+            let evalsha = name.starts_with("evalsha");
+            let body = &c.argv[1];
+            if evalsha && body.len() != 40 {
+                return cmd_flags;
+            }
+            let sha = if evalsha {
+                String::from_utf8_lossy(body).to_ascii_lowercase()
+            } else {
+                script_lua::sha1hex(body)
+            };
+            let script_flags = match srv.script.scripts.get(&sha) {
+                Some(s) => s.flags,
+                None if evalsha => return cmd_flags,
+                None => match crate::eval::eval_extract_shebang_flags(body) {
+                    Ok((f, _)) => f,
+                    Err(_) => return cmd_flags,
+                },
+            };
+            if script_flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0 {
+                return cmd_flags;
+            }
+            script_flags_to_cmd_flags(cmd_flags, script_flags)
+        }
+        "fcall" | "fcall_ro" => match srv.functions.lib_ctx.find_function(&c.argv[1]) {
+            Some(fi) => script_flags_to_cmd_flags(cmd_flags, fi.flags),
+            None => cmd_flags,
+        },
+        _ => cmd_flags,
+    }
+}
+
+/// A script's flags as command flags (Redis `scriptFlagsToCmdFlags`):
+/// `write` unless `no-writes`, `denyoom` unless `no-writes` or
+/// `allow-oom`, `stale` with `allow-stale`, never `may_replicate`.
+pub fn script_flags_to_cmd_flags(cmd_flags: u64, script_flags: u64) -> u64 {
+    use crate::commands::{CMD_DENYOOM, CMD_MAY_REPLICATE, CMD_STALE, CMD_WRITE};
+    let mut f = cmd_flags & !(CMD_STALE | CMD_DENYOOM | CMD_WRITE | CMD_MAY_REPLICATE);
+    if script_flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES) == 0 {
+        f |= CMD_DENYOOM;
+    }
+    if script_flags & SCRIPT_FLAG_NO_WRITES == 0 {
+        f |= CMD_WRITE;
+    }
+    if script_flags & SCRIPT_FLAG_ALLOW_STALE != 0 {
+        f |= CMD_STALE;
+    }
+    f
+}
+
 /// `-BUSY` for EVAL scripts (Redis `shared.slowevalerr`).
 pub const SLOW_EVAL_ERR: &str =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";

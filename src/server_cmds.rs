@@ -212,6 +212,9 @@ fn client_type_name(c: &Client) -> &'static str {
 pub fn client_info_string(srv: &Server, c: &Client) -> String {
     let now = srv.mstime;
     let mut flags = String::new();
+    if c.flags & networking::CLIENT_MONITOR != 0 {
+        flags.push('O');
+    }
     if c.flags & networking::CLIENT_PUBSUB != 0 {
         flags.push('P');
     }
@@ -257,9 +260,11 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         .map(|i| srv.commands.cmds[i].fullname.as_str())
         .unwrap_or("NULL");
     let argv_mem: usize = c.argv.iter().map(|a| a.len()).sum();
+    // The running client's query buffer still holds its command (`qb_pos`).
+    let qbuf = c.querybuf.len() + c.qb_pos;
     let qbuf_free = c.querybuf.capacity() - c.querybuf.len();
-    // As Redis accounts it: the first 16 KiB of unsent replies sit in the
-    // fixed buffer (`obl`), the rest in 16 KiB list nodes (`oll`, `omem`).
+    // As Redis accounts it: the first `rbs` bytes of unsent replies sit in
+    // the reply buffer (`obl`), the rest in 16 KiB list nodes (`oll`, `omem`).
     let omem = networking::get_client_output_buffer_memory_usage(c);
     let obl = c.reply_bytes - omem;
     let oll = omem.div_ceil(networking::PROTO_REPLY_CHUNK_BYTES);
@@ -287,20 +292,16 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         } else {
             -1
         },
-        c.querybuf.len(),
+        qbuf,
         qbuf_free,
         argv_mem,
         crate::multi::multi_mem(c),
-        c.reply
-            .back()
-            .map(|b| b.capacity())
-            .unwrap_or(1024)
-            .max(1024),
-        c.reply.back().map(|b| b.len()).unwrap_or(0),
+        c.buf_usable_size,
+        c.buf_peak,
         obl,
         oll,
         omem,
-        c.mem_usage() + crate::multi::watched_keys_mem(srv, c.id),
+        networking::get_client_memory_usage(srv, c),
         events,
         cmd,
         crate::tracking::redirect_id(c),
@@ -574,13 +575,15 @@ pub fn client_reply_command(_srv: &mut Server, c: &mut Client) {
 }
 
 /// CLIENT NO-EVICT ON|OFF → OK.
-pub fn client_no_evict_command(_srv: &mut Server, c: &mut Client) {
+pub fn client_no_evict_command(srv: &mut Server, c: &mut Client) {
     let a = c.argv[2].clone();
     if a.eq_ignore_ascii_case(b"on") {
         c.flags |= CLIENT_NO_EVICT;
+        networking::update_client_mem_usage_if_tracked(srv, c);
         c.add_reply_ok();
     } else if a.eq_ignore_ascii_case(b"off") {
         c.flags &= !CLIENT_NO_EVICT;
+        networking::update_client_mem_usage_if_tracked(srv, c);
         c.add_reply_ok();
     } else {
         c.add_reply_error(shared::err_syntax());

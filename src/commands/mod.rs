@@ -127,6 +127,7 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::slowlog::HANDLERS,
     crate::latency::HANDLERS,
     crate::evict::HANDLERS,
+    crate::networking::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
