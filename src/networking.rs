@@ -213,6 +213,10 @@ pub struct Client {
     pub write_registered: bool,
     /// Commands queued by MULTI (see `multi.rs`).
     pub mstate: crate::multi::MultiState,
+    /// The command as MONITOR (and the slow log) show it, when it differs
+    /// from argv: secrets replaced by `(redacted)` (Redis `original_argv`,
+    /// see [`Client::redact_client_command_argument`]). Cleared for each command.
+    pub original_argv: Option<Vec<Bytes>>,
     /// The form this command is propagated in, when the handler rewrote it
     /// (Redis `rewriteClientCommandVector`; argv itself stays as received).
     pub propagate_argv: Option<Vec<Bytes>>,
@@ -257,6 +261,18 @@ impl Client {
         self.propagate_argv = Some(argv);
     }
 
+    /// Hides argument `i` (a password) from MONITOR and the slow log: they
+    /// show `(redacted)` instead (Redis `redactClientCommandArgument`).
+    pub fn redact_client_command_argument(&mut self, i: usize) {
+        if i >= self.argv.len() {
+            return;
+        }
+        let orig = self.original_argv.get_or_insert_with(|| self.argv.clone());
+        if let Some(a) = orig.get_mut(i) {
+            *a = Bytes::from_static(b"(redacted)");
+        }
+    }
+
     /// A client for an accepted connection.
     pub fn new(
         id: u64,
@@ -296,6 +312,7 @@ impl Client {
             write_registered: false,
             mstate: crate::multi::MultiState::default(),
             propagate_argv: None,
+            original_argv: None,
             pubsub: Default::default(),
             tracking: Default::default(),
             obuf_soft_limit_reached_time: 0,
@@ -866,7 +883,8 @@ pub fn feed_monitors(srv: &mut Server, c: &mut Client) {
     } else {
         line.extend_from_slice(format!("[{} {}] ", c.db, c.addr).as_bytes());
     }
-    for (j, a) in c.argv.iter().enumerate() {
+    let argv = c.original_argv.as_ref().unwrap_or(&c.argv);
+    for (j, a) in argv.iter().enumerate() {
         if j > 0 {
             line.push(b' ');
         }
@@ -1715,6 +1733,7 @@ pub fn reset_client(c: &mut Client) {
     }
     c.parser.reset();
     c.cmd = None;
+    c.original_argv = None;
     // CLIENT REPLY SKIP applies to the one command after it.
     if c.flags & CLIENT_REPLY_SKIP != 0 {
         c.flags &= !CLIENT_REPLY_SKIP;

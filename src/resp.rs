@@ -237,6 +237,11 @@ impl QueryParser {
             // Redis skips the two bytes after the bulk without checking them.
             buf.advance(2);
             argv.push(arg);
+            // After a big argument another one is likely: room for one
+            // more of that size, as Redis gives a new query buffer.
+            if need >= 32 * 1024 && buf.is_empty() {
+                buf.reserve(need + 2);
+            }
             self.bulklen = -1;
             self.multibulklen -= 1;
         }

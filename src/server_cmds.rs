@@ -77,6 +77,11 @@ pub fn auth_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error(shared::err_syntax());
         return;
     }
+    // MONITOR and the slow log never show the password.
+    c.redact_client_command_argument(1);
+    if c.argv.len() == 3 {
+        c.redact_client_command_argument(2);
+    }
     let (user, pass) = if c.argv.len() == 2 {
         if srv.config.requirepass.is_empty() {
             c.add_reply_error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
@@ -135,6 +140,8 @@ pub fn hello_command(srv: &mut Server, c: &mut Client) {
         let more = c.argv.len() - 1 - j;
         let opt = c.argv[j].clone();
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
+            c.redact_client_command_argument(j + 1);
+            c.redact_client_command_argument(j + 2);
             if check_password(srv, &c.argv[j + 1], &c.argv[j + 2]) {
                 c.authenticated = true;
             } else {
