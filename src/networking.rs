@@ -1554,6 +1554,15 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
                 break;
             }
             Ok(n) => {
+                // The buffer is full: run what it holds before growing it,
+                // as Redis does after each read. A big argument's header
+                // then sizes the buffer exactly for it instead of doubling.
+                if c.querybuf.capacity() - c.querybuf.len() < n
+                    && !c.querybuf.is_empty()
+                    && c.parser.bulklen < PROTO_MBULK_BIG_ARG as i64
+                {
+                    process_input_buffer(srv, c);
+                }
                 c.querybuf.extend_from_slice(&buf[..n]);
                 total += n;
                 srv.stat_net_input_bytes += n as u64;
