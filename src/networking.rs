@@ -609,6 +609,20 @@ impl Client {
         ));
     }
 
+    /// "unknown subcommand or wrong number of arguments" for a subcommand
+    /// whose arguments do not fit (Redis `addReplySubcommandSyntaxError`):
+    /// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try
+    /// <CMD> HELP.`, the subcommand cut at 128 characters.
+    pub fn add_reply_subcommand_arity_error(&mut self) {
+        let cmd = String::from_utf8_lossy(&self.argv[0]).to_uppercase();
+        let sub = String::from_utf8_lossy(&self.argv[1]);
+        let sub: String = sub.chars().take(128).collect();
+        self.add_reply_error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+            sub, cmd
+        ));
+    }
+
     /// Approximate memory used by the client's buffers, bytes.
     pub fn mem_usage(&self) -> usize {
         self.querybuf.capacity()
@@ -932,7 +946,7 @@ pub fn feed_monitors(srv: &mut Server, c: &mut Client) {
 /// `ERR timeout is not an integer or out of range`, `ERR timeout is negative`.
 pub fn client_pause_command(srv: &mut Server, c: &mut Client) {
     if c.argv.len() != 3 && c.argv.len() != 4 {
-        c.add_reply_subcommand_syntax_error();
+        c.add_reply_subcommand_arity_error();
         return;
     }
     let mut ptype = PauseType::All;
@@ -1492,7 +1506,7 @@ pub fn debug_replybuffer(srv: &mut Server, c: &mut Client) {
     } else if what.eq_ignore_ascii_case(b"resizing") {
         srv.client_admin.reply_buffer_resizing_enabled = crate::util::atoll(&arg) as i32 != 0;
     } else {
-        c.add_reply_subcommand_syntax_error();
+        c.add_reply_subcommand_arity_error();
         return;
     }
     c.add_reply_ok();

@@ -714,6 +714,14 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, err);
         return;
     }
+    // A MONITOR client (a replica for Redis) may not touch the keyspace.
+    if c.flags & networking::CLIENT_MONITOR != 0 {
+        let keyspace = commands::CMD_WRITE | commands::CMD_READONLY | commands::CMD_MAY_REPLICATE;
+        if flags & keyspace != 0 || (is_exec && c.mstate.cmd_flags & keyspace != 0) {
+            reject_command(srv, c, idx, "ERR Replica can't interact with the keyspace");
+            return;
+        }
+    }
     // Disconnect clients over `maxmemory-clients`, maybe this one.
     if networking::client_eviction_active(srv) && networking::evict_clients(srv, Some(c)) {
         return;

@@ -380,9 +380,10 @@ pub fn client_list_command(srv: &mut Server, c: &mut Client) {
     } else if c.argv.len() > 3 && c.argv[2].eq_ignore_ascii_case(b"id") {
         let mut v = Vec::new();
         for a in &c.argv[3..] {
+            // Any integer is accepted; ids below 1 match nobody.
             match string2ll(a) {
-                Some(id) if id > 0 => v.push(id as u64),
-                _ => {
+                Some(id) => v.push(id.max(0) as u64),
+                None => {
                     c.add_reply_error("ERR Invalid client ID");
                     return;
                 }
