@@ -864,7 +864,8 @@ pub fn replication_feed_monitors(srv: &mut Server, c: &mut Client, idx: usize) {
     if srv.client_admin.monitors.is_empty() {
         return;
     }
-    if srv.commands.cmds[idx].flags & (crate::commands::CMD_SKIP_MONITOR | crate::commands::CMD_ADMIN)
+    if srv.commands.cmds[idx].flags
+        & (crate::commands::CMD_SKIP_MONITOR | crate::commands::CMD_ADMIN)
         != 0
     {
         return;
@@ -891,9 +892,7 @@ pub fn feed_monitors(srv: &mut Server, c: &mut Client) {
     if c.flags & CLIENT_SCRIPT != 0 {
         line.extend_from_slice(format!("[{} lua] ", c.db).as_bytes());
     } else if c.flags & CLIENT_UNIX_SOCKET != 0 {
-        line.extend_from_slice(
-            format!("[{} unix:{}] ", c.db, srv.config.unixsocket).as_bytes(),
-        );
+        line.extend_from_slice(format!("[{} unix:{}] ", c.db, srv.config.unixsocket).as_bytes());
     } else {
         line.extend_from_slice(format!("[{} {}] ", c.db, c.addr).as_bytes());
     }
@@ -1007,8 +1006,7 @@ pub fn unpause_clients(srv: &mut Server) {
 
 /// Ends a pause whose time has passed (Redis `updateClientPauseTypeAndEndTime`).
 fn update_client_pause_type_and_end_time(srv: &mut Server) {
-    if srv.client_admin.pause_type != PauseType::Off
-        && srv.client_admin.pause_end_time < srv.mstime
+    if srv.client_admin.pause_type != PauseType::Off && srv.client_admin.pause_end_time < srv.mstime
     {
         unpause_clients(srv);
     }
@@ -1137,8 +1135,10 @@ pub fn get_client_memory_usage(srv: &Server, c: &Client) -> usize {
 /// `getMemUsageBucket`).
 fn get_mem_usage_bucket(mem: usize) -> usize {
     let bits = usize::BITS - mem.leading_zeros();
-    (bits.clamp(CLIENT_MEM_USAGE_BUCKET_MIN_LOG, CLIENT_MEM_USAGE_BUCKET_MAX_LOG)
-        - CLIENT_MEM_USAGE_BUCKET_MIN_LOG) as usize
+    (bits.clamp(
+        CLIENT_MEM_USAGE_BUCKET_MIN_LOG,
+        CLIENT_MEM_USAGE_BUCKET_MAX_LOG,
+    ) - CLIENT_MEM_USAGE_BUCKET_MIN_LOG) as usize
 }
 
 /// True when client eviction may pick this client (Redis
@@ -1452,9 +1452,9 @@ pub fn get_expansive_clients_info(srv: &Server) -> (usize, usize) {
 
 // ---- DEBUG CLIENT-EVICTION / REPLYBUFFER, stats ----
 
-/// DEBUG CLIENT-EVICTION → verbatim text, one line per bucket: `bucket <lo>
-/// - <hi>: tot-mem: <sum>, clients: <n>` (Redis's widths). Error: `ERR
-/// maxmemory-clients is disabled.`.
+/// DEBUG CLIENT-EVICTION → verbatim text, one line per bucket:
+/// `bucket <lo> - <hi>: tot-mem: <sum>, clients: <n>` (Redis's widths).
+/// Error: `ERR maxmemory-clients is disabled.`.
 pub fn debug_client_eviction(srv: &mut Server, c: &mut Client) {
     if srv.client_admin.buckets.is_empty() {
         c.add_reply_error("ERR maxmemory-clients is disabled.");
@@ -1544,7 +1544,9 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
     // Room for a whole read, as Redis makes before reading: CLIENT LIST
     // shows it in `qbuf-free`, and the cron gives it back when idle.
     let qblen = c.querybuf.len();
-    if c.querybuf.capacity() - qblen < PROTO_IOBUF_LEN && c.parser.bulklen < PROTO_MBULK_BIG_ARG as i64 {
+    if c.querybuf.capacity() - qblen < PROTO_IOBUF_LEN
+        && c.parser.bulklen < PROTO_MBULK_BIG_ARG as i64
+    {
         c.querybuf.reserve(PROTO_IOBUF_LEN);
     }
     loop {
@@ -1627,7 +1629,8 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
     process_input_buffer(srv, c);
     // A buffer emptied by the commands gets its room back (the arguments
     // that pointed into it are gone).
-    if c.querybuf.is_empty() && c.querybuf.capacity() < PROTO_IOBUF_LEN && c.querybuf.capacity() > 0 {
+    if c.querybuf.is_empty() && c.querybuf.capacity() < PROTO_IOBUF_LEN && c.querybuf.capacity() > 0
+    {
         c.querybuf.reserve(PROTO_IOBUF_LEN);
     }
     update_client_mem_usage_if_tracked(srv, c);

@@ -1102,7 +1102,8 @@ fn clients_cron(srv: &mut Server) {
         };
         if timeout_ms > 0
             && now - c.lastinteraction > timeout_ms
-            && c.flags & (CLIENT_CLOSE_ASAP | networking::CLIENT_BLOCKED | networking::CLIENT_MONITOR)
+            && c.flags
+                & (CLIENT_CLOSE_ASAP | networking::CLIENT_BLOCKED | networking::CLIENT_MONITOR)
                 == 0
         {
             tracing::debug!("Closing idle client");

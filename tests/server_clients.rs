@@ -578,7 +578,10 @@ fn monitor_lines() {
     let mut c = sp.conn();
     let addr = client_addr(&mut c);
     // Arguments as the client sent them.
-    assert_eq!(monitor_line(&mut m), format!("[0 {addr}] \"CLIENT\" \"INFO\""));
+    assert_eq!(
+        monitor_line(&mut m),
+        format!("[0 {addr}] \"CLIENT\" \"INFO\"")
+    );
     c.cmd(&[b"set", b"k", b"a\"b\\c\n\r\t\x07\x08\x00\xff \xc3\xa9"]);
     assert_eq!(
         monitor_line(&mut m),
@@ -589,7 +592,12 @@ fn monitor_lines() {
     // Admin commands are not shown.
     c.cmd(&[b"config", b"get", b"maxmemory"]);
     // The script's line comes first, then its commands as "lua".
-    c.cmd(&[b"eval", b"redis.call('set',KEYS[1],'x') return 1", b"1", b"kk"]);
+    c.cmd(&[
+        b"eval",
+        b"redis.call('set',KEYS[1],'x') return 1",
+        b"1",
+        b"kk",
+    ]);
     assert_eq!(
         monitor_line(&mut m),
         format!("[3 {addr}] \"eval\" \"redis.call('set',KEYS[1],'x') return 1\" \"1\" \"kk\"")
@@ -646,7 +654,10 @@ fn client_pause_write_and_all() {
         "-ERR timeout is not an integer or out of range\r\n"
     );
     c.cmd(&[b"SET", b"k", b"v"]);
-    assert_eq!(c.cmd(&[b"CLIENT", b"PAUSE", b"100000", b"WRITE"]), b"+OK\r\n");
+    assert_eq!(
+        c.cmd(&[b"CLIENT", b"PAUSE", b"100000", b"WRITE"]),
+        b"+OK\r\n"
+    );
     // Reads and read-only scripts run; writes and scripts that may write wait.
     let mut r = sp.conn();
     assert_eq!(r.cmd(&[b"GET", b"k"]), b"$1\r\nv\r\n");
@@ -683,7 +694,10 @@ fn client_pause_write_and_all() {
     // Keys do not expire while paused.
     c.cmd(&[b"SET", b"e", b"1", b"PX", b"20"]);
     let before = common::info_field(&s(c.cmd(&[b"INFO", b"stats"])), "expired_keys");
-    assert_eq!(c.cmd(&[b"CLIENT", b"PAUSE", b"100000", b"WRITE"]), b"+OK\r\n");
+    assert_eq!(
+        c.cmd(&[b"CLIENT", b"PAUSE", b"100000", b"WRITE"]),
+        b"+OK\r\n"
+    );
     std::thread::sleep(Duration::from_millis(150));
     assert_eq!(c.cmd(&[b"GET", b"e"]), b"$-1\r\n");
     let during = common::info_field(&s(c.cmd(&[b"INFO", b"stats"])), "expired_keys");
@@ -714,7 +728,11 @@ fn client_eviction_biggest_first() {
     assert_eq!(c.cmd(&[b"CLIENT", b"NO-EVICT", b"on"]), b"+OK\r\n");
     // Clients holding 200 KiB, 256 KiB and 1 MiB in their query buffers.
     let mut held = Vec::new();
-    for (name, size) in [("small", 200 * 1024), ("mid", 256 * 1024), ("big", 1024 * 1024)] {
+    for (name, size) in [
+        ("small", 200 * 1024),
+        ("mid", 256 * 1024),
+        ("big", 1024 * 1024),
+    ] {
         let mut k = sp.conn();
         assert_eq!(k.cmd(&[b"CLIENT", b"SETNAME", name.as_bytes()]), b"+OK\r\n");
         if name == "mid" {
@@ -739,7 +757,9 @@ fn client_eviction_biggest_first() {
             .find(|l| l.contains(&format!(" name={n} ")))
             .unwrap_or_else(|| panic!("{n} in {list}"))
             .to_string();
-        field(&parse_client_line(&line), "tot-mem").parse().unwrap_or(0)
+        field(&parse_client_line(&line), "tot-mem")
+            .parse()
+            .unwrap_or(0)
     };
     let (small, mid) = (mem(&mut c, "small"), mem(&mut c, "mid"));
     assert!(small > 200 * 1024 && mid > 256 * 1024, "{small} {mid}");
@@ -753,10 +773,16 @@ fn client_eviction_biggest_first() {
     assert!(!names.contains(&"big".to_string()), "{names:?}");
     assert!(names.contains(&"mid".to_string()) && names.contains(&"small".to_string()));
     let info = s(c.cmd(&[b"INFO", b"stats"]));
-    assert_eq!(common::info_field(&info, "evicted_clients").as_deref(), Some("1"));
+    assert_eq!(
+        common::info_field(&info, "evicted_clients").as_deref(),
+        Some("1")
+    );
     let buckets = bulk(c.cmd(&[b"DEBUG", b"CLIENT-EVICTION"]));
     assert_eq!(buckets.lines().count(), 19, "{buckets}");
-    assert!(buckets.starts_with("bucket          0 -      32767: tot-mem: "), "{buckets}");
+    assert!(
+        buckets.starts_with("bucket          0 -      32767: tot-mem: "),
+        "{buckets}"
+    );
     assert!(sp.log().contains("Evicting client: id="), "log line");
     // NO-EVICT protects: at the smallest limit only "mid" stays.
     assert_eq!(held.len(), 3);
@@ -786,7 +812,11 @@ fn reply_buffer_shrinks_when_idle() {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         let list = bulk(c.cmd(&[b"CLIENT", b"LIST"]));
-        let line = list.lines().find(|l| l.contains(" name=idle ")).unwrap_or("").to_string();
+        let line = list
+            .lines()
+            .find(|l| l.contains(" name=idle "))
+            .unwrap_or("")
+            .to_string();
         if field(&parse_client_line(&line), "rbs") == "1024" {
             break;
         }

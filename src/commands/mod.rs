@@ -87,7 +87,8 @@ pub const CMD_ALLOW_BUSY: u64 = 1 << 26;
 /// The commands Redis 7.0.15 flags `MAY_REPLICATE`, a flag COMMAND INFO
 /// does not list: scripts and functions that may write, PUBLISH/SPUBLISH
 /// (replicated to replicas), PFCOUNT (may rewrite its key).
-const MAY_REPLICATE_COMMANDS: &[&str] = &["eval", "evalsha", "fcall", "pfcount", "publish", "spublish"];
+const MAY_REPLICATE_COMMANDS: &[&str] =
+    &["eval", "evalsha", "fcall", "pfcount", "publish", "spublish"];
 
 fn flag_bit(name: &str) -> u64 {
     match name {
