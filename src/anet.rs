@@ -181,7 +181,9 @@ pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
     if srv.tcp_listening.0 == srv.config.port && srv.tcp_listening.1 == srv.config.bind {
         return Ok(());
     }
-    let new = open_tcp_listeners(srv.config.port, &srv.config.bind, srv.config.tcp_backlog)?;
+    // The old sockets close first, as in Redis's `changeListener`: binding
+    // `*` fails while `127.0.0.1` holds the same port. On failure the old
+    // addresses are bound again.
     let mut kept = Vec::new();
     for l in srv.listeners.drain(..) {
         match l {
@@ -194,6 +196,19 @@ pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
             }
         }
     }
+    let new = match open_tcp_listeners(srv.config.port, &srv.config.bind, srv.config.tcp_backlog)
+    {
+        Ok(new) => new,
+        Err(e) => {
+            let (old_port, old_bind) = srv.tcp_listening.clone();
+            if let Ok(old) = open_tcp_listeners(old_port, &old_bind, srv.config.tcp_backlog) {
+                srv.listeners.extend(old.into_iter().map(Listener::Tcp));
+            }
+            srv.listeners.extend(kept);
+            let _ = register_listeners(srv);
+            return Err(e);
+        }
+    };
     srv.listeners.extend(new.into_iter().map(Listener::Tcp));
     srv.listeners.extend(kept);
     srv.tcp_listening = (srv.config.port, srv.config.bind.clone());

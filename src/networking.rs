@@ -18,6 +18,32 @@
 //! afterwards, so nothing is moved in memory. Chunks are written with
 //! vectored I/O.
 //!
+//! # Buffers as Redis accounts them
+//! CLIENT LIST and client eviction report buffers as Redis 7.0 would have
+//! them. The query buffer gets room for a 16 KiB read before reading, and a
+//! big argument's header sizes it exactly for that argument (commands
+//! already in a full buffer run before it grows, as Redis runs them after
+//! each read); the bytes of the running command count in `qbuf` (`qb_pos`).
+//! The cron gives back query-buffer space an idle client does not use and
+//! trims a buffer far above its recent peak. Replies live in our chunks, but
+//! each client also carries the size Redis's fixed reply buffer would have
+//! (`rbs`): the cron halves it while the recent peak (`rbp`) stays under
+//! half and doubles it (up to 16 KiB) while the peak fills it, and the
+//! first `rbs` unsent bytes do not count as output-list memory (`omem`).
+//!
+//! # MONITOR, CLIENT PAUSE, client eviction
+//! MONITOR clients are kept in a list; `call` feeds each command to them
+//! (one branch when the list is empty), EVAL and FCALL feed themselves
+//! before they run so that a script's commands follow its line. CLIENT
+//! PAUSE makes `process_command` park the commands it holds: the client is
+//! flagged blocked with its argv kept (`CLIENT_PENDING_COMMAND`); when the
+//! pause ends, `before_sleep` runs those commands first. With
+//! `maxmemory-clients` set, each evictable client's memory is recounted
+//! after a command, a read, a write and in the cron, and kept in one of 19
+//! buckets by log2 of its size; the clients of the biggest bucket go first
+//! when the sum passes the limit (before each command and in
+//! `before_sleep`).
+//!
 //! # Latency
 //! One turn reads at most `READ_BUDGET_BYTES` and runs at most
 //! `COMMANDS_PER_TURN` commands per client; leftovers go on
@@ -829,6 +855,20 @@ impl Default for ClientAdminState {
             peak_mem_input: [0; CLIENTS_PEAK_MEM_USAGE_SLOTS],
             peak_mem_output: [0; CLIENTS_PEAK_MEM_USAGE_SLOTS],
         }
+    }
+}
+
+impl ClientAdminState {
+    /// The state of a starting server: the client-eviction buckets exist
+    /// when the config file sets `maxmemory-clients`.
+    pub fn new(config: &crate::config::Config) -> ClientAdminState {
+        let mut st = ClientAdminState::default();
+        if config.maxmemory_clients != 0 {
+            st.buckets = (0..CLIENT_MEM_USAGE_BUCKETS)
+                .map(|_| MemUsageBucket::default())
+                .collect();
+        }
+        st
     }
 }
 

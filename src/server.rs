@@ -314,7 +314,7 @@ impl Server {
             latency: Default::default(),
             metrics: Default::default(),
             evict: Default::default(),
-            client_admin: Default::default(),
+            client_admin: networking::ClientAdminState::new(&config),
             config,
         })
     }
