@@ -196,8 +196,7 @@ pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
             }
         }
     }
-    let new = match open_tcp_listeners(srv.config.port, &srv.config.bind, srv.config.tcp_backlog)
-    {
+    let new = match open_tcp_listeners(srv.config.port, &srv.config.bind, srv.config.tcp_backlog) {
         Ok(new) => new,
         Err(e) => {
             let (old_port, old_bind) = srv.tcp_listening.clone();

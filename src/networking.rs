@@ -1946,6 +1946,11 @@ pub fn handle_clients_with_pending_writes(srv: &mut Server) {
             continue;
         };
         c.flags &= !CLIENT_PENDING_WRITE;
+        // Output that passed the hard limit outside a command of its own
+        // (MONITOR lines, a served blocked command): closed the normal way.
+        if c.flags & CLIENT_OBUF_LIMIT_HIT != 0 {
+            close_client_on_output_buffer_limit_reached(srv, &mut c, true);
+        }
         // A client queued for closing gets nothing more (Redis skips it).
         if c.flags & CLIENT_CLOSE_ASAP != 0 {
             srv.put_client(c);
