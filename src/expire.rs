@@ -54,7 +54,8 @@ pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
 /// as `DEL key` (`UNLINK key` with `lazyfree-lazy-expire`), as Redis
 /// `deleteExpiredKeyAndPropagate` does.
 fn delete_expired_key(srv: &mut Server, dbid: usize, key: &[u8]) {
-    if db::db_delete(srv, dbid, key) {
+    let lazy = srv.config.lazyfree_lazy_expire;
+    if db::db_generic_delete(srv, dbid, key, lazy) {
         crate::notify::notify_keyspace_event(
             srv,
             crate::notify::NOTIFY_EXPIRED,
@@ -291,9 +292,9 @@ fn expire_generic_command(srv: &mut Server, c: &mut Client, basetime: i64, secon
     // replays PEXPIREATs of keys that expire later in the file's story).
     let deleted = when <= crate::util::mstime() && !srv.loading;
     if deleted {
-        db::db_delete(srv, c.db, &key);
-        // Propagated as DEL/UNLINK.
+        // Freed as `lazyfree-lazy-expire` says; propagated as DEL/UNLINK.
         let lazy = srv.config.lazyfree_lazy_expire;
+        db::db_generic_delete(srv, c.db, &key, lazy);
         c.rewrite_command_vector(vec![crate::t_string::del_name(lazy), key.clone()]);
     } else {
         db::set_expire(srv, c.db, &key, when);

@@ -144,6 +144,11 @@ fn main() {
     } else {
         tracing::info!("Running mode=standalone, port={}.", srv.config.port);
     }
+    // The memory of an empty, initialized server (Redis `InitServerLast`'s
+    // `initial_memory_usage`, INFO `used_memory_startup`).
+    srv.evict.initial_memory_usage = rustredis::evict::zmalloc_used_memory();
+    rustredis::evict::set_maxmemory_for_dicts(srv.config.maxmemory);
+    srv.refresh_memory_stats();
     tracing::warn!("Server initialized");
     if !unimplemented.is_empty() {
         tracing::warn!(
@@ -184,6 +189,12 @@ fn main() {
     rustredis::aof::aof_open_if_needed_on_server_start(&mut srv);
     let _ = rustredis::aof::aof_del_history_files(&mut srv);
     tracing::info!("Ready to accept connections");
+    if srv.config.maxmemory > 0 && srv.config.maxmemory < 1024 * 1024 {
+        tracing::warn!(
+            "WARNING: You specified a maxmemory value that is less than 1MB (current value is {} bytes). Are you sure this is what you really want?",
+            srv.config.maxmemory
+        );
+    }
     let code = server::ae_main(&mut srv);
     std::process::exit(code);
 }

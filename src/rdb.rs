@@ -307,7 +307,7 @@ impl RdbSaveOptions {
             compression: srv.config.rdbcompression,
             checksum: srv.config.rdbchecksum,
             ctime: now_ms / 1000,
-            used_mem: crate::info::jemalloc_allocated().unwrap_or(srv.used_memory),
+            used_mem: crate::evict::zmalloc_used_memory(),
             tracking: AccessTracking::from_policy(srv.config.maxmemory_policy),
             lru_clock: srv.lru_clock(),
             now_ms,

@@ -79,6 +79,24 @@ pub fn script_flag_by_name(name: &[u8]) -> Option<u64> {
         .map(|(_, f)| *f)
 }
 
+/// A command's flags once a script declared its own (Redis
+/// `scriptFlagsToCmdFlags`): `write`, `denyoom` and `stale` come from the
+/// script (`denyoom` unless `allow-oom` or `no-writes`, `write` unless
+/// `no-writes`, `stale` with `allow-stale`) and `may-replicate` goes away.
+pub fn script_flags_to_cmd_flags(cmd_flags: u64, script_flags: u64) -> u64 {
+    let mut f = cmd_flags & !(commands::CMD_STALE | commands::CMD_DENYOOM | commands::CMD_WRITE);
+    if script_flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES) == 0 {
+        f |= commands::CMD_DENYOOM;
+    }
+    if script_flags & SCRIPT_FLAG_NO_WRITES == 0 {
+        f |= commands::CMD_WRITE;
+    }
+    if script_flags & SCRIPT_FLAG_ALLOW_STALE != 0 {
+        f |= commands::CMD_STALE;
+    }
+    f & !commands::CMD_MAY_REPLICATE
+}
+
 /// Parses a comma-separated flag list (`no-writes,allow-oom`), as in a
 /// `#!lua flags=` shebang. Err carries the first unknown flag.
 pub fn parse_script_flags(list: &[u8]) -> Result<u64, String> {
@@ -90,70 +108,6 @@ pub fn parse_script_flags(list: &[u8]) -> Result<u64, String> {
         }
     }
     Ok(flags)
-}
-
-/// The flags a command runs with (Redis `getCommandFlags`): the table's,
-/// except for EVAL, EVALSHA (and their `_RO` forms) and FCALL, whose script
-/// can declare its own. A script with a shebang or a function replaces
-/// `write`, `denyoom`, `stale` and `may_replicate` by what its flags say
-/// ([`script_flags_to_cmd_flags`]); an EVAL script without shebang, one not
-/// in the cache, or an unknown function keeps the table's flags. Costs one
-/// branch for commands without `may_replicate`.
-pub fn get_command_flags(srv: &Server, c: &Client, idx: usize, cmd_flags: u64) -> u64 {
-    use crate::commands::CMD_MAY_REPLICATE;
-    if cmd_flags & CMD_MAY_REPLICATE == 0 || c.argv.len() < 2 {
-        return cmd_flags;
-    }
-    let name = srv.commands.cmds[idx].fullname.as_str();
-    match name {
-        "eval" | "eval_ro" | "evalsha" | "evalsha_ro" => {
-            let evalsha = name.starts_with("evalsha");
-            let body = &c.argv[1];
-            if evalsha && body.len() != 40 {
-                return cmd_flags;
-            }
-            let sha = if evalsha {
-                String::from_utf8_lossy(body).to_ascii_lowercase()
-            } else {
-                script_lua::sha1hex(body)
-            };
-            let script_flags = match srv.script.scripts.get(&sha) {
-                Some(s) => s.flags,
-                None if evalsha => return cmd_flags,
-                None => match crate::eval::eval_extract_shebang_flags(body) {
-                    Ok((f, _)) => f,
-                    Err(_) => return cmd_flags,
-                },
-            };
-            if script_flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0 {
-                return cmd_flags;
-            }
-            script_flags_to_cmd_flags(cmd_flags, script_flags)
-        }
-        "fcall" | "fcall_ro" => match srv.functions.lib_ctx.find_function(&c.argv[1]) {
-            Some(fi) => script_flags_to_cmd_flags(cmd_flags, fi.flags),
-            None => cmd_flags,
-        },
-        _ => cmd_flags,
-    }
-}
-
-/// A script's flags as command flags (Redis `scriptFlagsToCmdFlags`):
-/// `write` unless `no-writes`, `denyoom` unless `no-writes` or
-/// `allow-oom`, `stale` with `allow-stale`, never `may_replicate`.
-pub fn script_flags_to_cmd_flags(cmd_flags: u64, script_flags: u64) -> u64 {
-    use crate::commands::{CMD_DENYOOM, CMD_MAY_REPLICATE, CMD_STALE, CMD_WRITE};
-    let mut f = cmd_flags & !(CMD_STALE | CMD_DENYOOM | CMD_WRITE | CMD_MAY_REPLICATE);
-    if script_flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES) == 0 {
-        f |= CMD_DENYOOM;
-    }
-    if script_flags & SCRIPT_FLAG_NO_WRITES == 0 {
-        f |= CMD_WRITE;
-    }
-    if script_flags & SCRIPT_FLAG_ALLOW_STALE != 0 {
-        f |= CMD_STALE;
-    }
-    f
 }
 
 /// `-BUSY` for EVAL scripts (Redis `shared.slowevalerr`).
@@ -314,7 +268,8 @@ fn take_fake_client(srv: &mut Server) -> Box<Client> {
 /// when the run is refused. Texts: `Can not run script on cluster,
 /// 'no-cluster' flag is set.`, `MISCONF ... Writable scripts are blocked.
 /// Use 'no-writes' flag for read only scripts.`, `Can not execute a script
-/// with write flag using *_ro command.`
+/// with write flag using *_ro command.`, `OOM allow-oom flag is not set on
+/// the script, can not run it when used memory > 'maxmemory'`.
 fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bool {
     if flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0 {
         return true;
@@ -346,6 +301,17 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
             );
             return false;
         }
+    }
+    // Over maxmemory when the command started (the no-writes flag implies
+    // allow-oom).
+    if srv.evict.pre_command_oom_state
+        && srv.config.maxmemory != 0
+        && flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES) == 0
+    {
+        caller.add_reply_error(
+            "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+        );
+        return false;
     }
     true
 }
@@ -802,13 +768,28 @@ fn script_verify(srv: &mut Server, fake: &Client) -> Result<usize, (Option<usize
             "Write commands are not allowed from read-only scripts.".to_string(),
         ));
     }
-    if flags & commands::CMD_WRITE != 0 {
-        if !write_dirty && let Some(e) = server::write_commands_denied_by_disk_error(srv) {
-            return Err((Some(idx), format!("-{}", e)));
-        }
-        if let Some(run) = srv.script.run.as_mut() {
-            run.write_dirty = true;
-        }
+    if flags & commands::CMD_WRITE != 0
+        && !write_dirty
+        && let Some(e) = server::write_commands_denied_by_disk_error(srv)
+    {
+        return Err((Some(idx), format!("-{}", e)));
+    }
+    // Redis `scriptVerifyOOM`: a script that started over maxmemory may
+    // not run a denyoom command before its first write (after that it
+    // cannot stop halfway), unless it declared allow-oom.
+    let allow_oom = srv.script.run.as_ref().is_some_and(|r| r.allow_oom);
+    if !allow_oom
+        && srv.config.maxmemory != 0
+        && !write_dirty
+        && srv.evict.pre_command_oom_state
+        && flags & commands::CMD_DENYOOM != 0
+    {
+        return Err((Some(idx), format!("-{}", crate::evict::OOM_ERR)));
+    }
+    if flags & commands::CMD_WRITE != 0
+        && let Some(run) = srv.script.run.as_mut()
+    {
+        run.write_dirty = true;
     }
     Ok(idx)
 }
