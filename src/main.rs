@@ -139,6 +139,14 @@ fn main() {
         tracing::warn!("{}", msg);
         std::process::exit(1);
     }
+    if let Err(msg) = rustredis::metrics::listen(&mut srv) {
+        tracing::warn!("{}", msg);
+        tracing::warn!(
+            "Failed listening on metrics-port {}, aborting.",
+            srv.config.metrics_port
+        );
+        std::process::exit(1);
+    }
     if srv.config.always_show_logo {
         log::write_raw(&logo(&srv));
     } else {

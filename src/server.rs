@@ -510,9 +510,22 @@ impl Server {
                         "Unable to listen on this port. Check server logs.".to_string(),
                     )
                 })?,
-                "bind" => crate::anet::rebind_tcp(self).map_err(|e| {
+                "bind" => {
+                    crate::anet::rebind_tcp(self).map_err(|e| {
+                        tracing::warn!("{}", e);
+                        ("bind", "Failed to bind to specified addresses.".to_string())
+                    })?;
+                    crate::metrics::rebind(self).map_err(|e| {
+                        tracing::warn!("{}", e);
+                        ("bind", "Failed to bind to specified addresses.".to_string())
+                    })?
+                }
+                "metrics-port" => crate::metrics::rebind(self).map_err(|e| {
                     tracing::warn!("{}", e);
-                    ("bind", "Failed to bind to specified addresses.".to_string())
+                    (
+                        "metrics-port",
+                        "Unable to listen on this port. Check server logs.".to_string(),
+                    )
                 })?,
                 "appendonly" => {
                     crate::aof::update_appendonly(self).map_err(|e| ("appendonly", e))?
@@ -1102,6 +1115,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
     }
     if run_with_period(srv, 1000) {
         crate::rdb::migrate::migrate_close_timedout_sockets(srv);
+        crate::metrics::metrics_cron(srv, now);
     }
     crate::tracking::tracking_cron(srv);
     persistence_cron(srv);
@@ -1412,6 +1426,10 @@ pub fn ae_main(srv: &mut Server) -> i32 {
 
 fn process_file_event(srv: &mut Server, ev: FiredEvent) {
     let t = ev.token.0;
+    if t >= crate::metrics::METRICS_TOKEN_BASE {
+        crate::metrics::handle_event(srv, ev);
+        return;
+    }
     if t < CLIENT_TOKEN_BASE {
         crate::anet::accept_handler(srv, t);
         return;
