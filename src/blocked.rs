@@ -88,6 +88,9 @@ struct BlockedClient {
     keys: Vec<Bytes>,
     /// Absolute unix ms, 0 = forever.
     timeout: i64,
+    /// How long the run that blocked took, µs (Redis `c->duration`): the
+    /// slow log adds it to the run that serves the client.
+    first_call_us: u64,
 }
 
 /// Server-side state of blocked clients.
@@ -181,9 +184,28 @@ pub fn block_for_keys(
             dbid: c.db,
             keys: unique,
             timeout: timeout_ms,
+            first_call_us: 0,
         },
     );
     c.flags |= CLIENT_BLOCKED;
+}
+
+/// Notes how long the run of client `id`'s command that blocked it took,
+/// µs (from `slowlog::record_call`), for the slow log entry written when
+/// the client is served.
+pub fn set_first_call_duration(srv: &mut Server, id: u64, duration_us: u64) {
+    if let Some(bc) = srv.blocked.clients.get_mut(&id) {
+        bc.first_call_us = duration_us;
+    }
+}
+
+/// The first run's duration of blocked client `id` (0 if not blocked).
+fn first_call_duration(srv: &Server, id: u64) -> u64 {
+    srv.blocked
+        .clients
+        .get(&id)
+        .map(|bc| bc.first_call_us)
+        .unwrap_or(0)
 }
 
 /// Marks `key` in `dbid` as ready for the clients blocked on it (Redis
@@ -267,9 +289,15 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
         // `server.current_client`); its own invalidations follow its reply.
         let prev_current = srv.tracking.current.replace(c.id);
         let mark = crate::tracking::begin_serving(srv, &c);
-        let reblocked = run_blocked_command_again(srv, &mut c);
+        let first_us = first_call_duration(srv, c.id);
+        let (reblocked, reply_us) = run_blocked_command_again(srv, &mut c);
         crate::tracking::end_call(srv, &mut c, mark);
         if !reblocked {
+            // Logged now that it is served, with its argv (Redis
+            // `updateStatsOnUnblock`).
+            if let Some(idx) = c.cmd {
+                crate::slowlog::update_stats_on_unblock(srv, &c, idx, first_us, reply_us);
+            }
             unblock_client(srv, &mut c);
         }
         srv.tracking.current = prev_current;
@@ -288,15 +316,16 @@ pub fn is_serving_blocked(srv: &Server, c: &Client) -> bool {
 }
 
 /// Runs a blocked client's command again to serve it. Returns true when the
-/// command found nothing and the client stays blocked. The command's
+/// command found nothing and the client stays blocked, and the run's
+/// duration in µs. The command's
 /// duration and failure are added to its stats; it was counted as a call
 /// when it blocked.
-fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> bool {
+fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> (bool, u64) {
     let Some(idx) = c.cmd else {
-        return false;
+        return (false, 0);
     };
     let Some(handler) = srv.commands.cmds[idx].handler else {
-        return false;
+        return (false, 0);
     };
     srv.blocked.reprocessing = Some(c.id);
     srv.blocked.reblocked = false;
@@ -325,7 +354,7 @@ fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> bool {
     if srv.in_nested_call == 0 {
         crate::server::propagate_pending_commands(srv);
     }
-    reblocked
+    (reblocked, dur)
 }
 
 /// Unblocks a client (Redis `unblockClient`): forgets its keys and timeout,
@@ -503,7 +532,12 @@ pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
                 reply_to_blocked_client_timed_out(&mut t);
             }
             srv.record_error_codes(&mut t);
+            let first_us = first_call_duration(srv, t.id);
             unblock_client(srv, &mut t);
+            // Redis logs it after unblocking, when its argv is gone.
+            if let Some(idx) = t.lastcmd {
+                crate::slowlog::update_stats_on_unblock(srv, &t, idx, first_us, 0);
+            }
             // Redis 7.0 counts the interrupted command as failed either way.
             if let Some(idx) = t.lastcmd {
                 srv.commands.cmds[idx].failed_calls += 1;
