@@ -287,13 +287,13 @@ fn create_latency_report(srv: &Server, now: i64) -> String {
             ls.period as f64 / ls.samples as f64
         };
         report.push_str(&format!(
-            "{}. {}: {} latency spikes (average {}ms, mean deviation {}ms, period {} sec). Worst all time event {}ms.",
+            "{}. {}: {} latency spikes (average {}ms, mean deviation {}ms, period {:.2} sec). Worst all time event {}ms.",
             eventnum,
             event,
             ls.samples,
             ls.avg,
             ls.mad,
-            format!("{:.2}", per),
+            per,
             ts.max
         ));
         match event.to_ascii_lowercase().as_str() {
@@ -310,11 +310,7 @@ fn create_latency_report(srv: &Server, now: i64) -> String {
                 } else {
                     "excellent"
                 };
-                report.push_str(&format!(
-                    " Fork rate is {} GB/sec ({}).",
-                    format!("{:.2}", rate),
-                    quality
-                ));
+                report.push_str(&format!(" Fork rate is {:.2} GB/sec ({}).", rate, quality));
             }
             "command" => {
                 let slower = srv.config.slowlog_log_slower_than;

@@ -257,7 +257,7 @@ pub fn redacted_argv<'a>(
             }
         }
         "acl|setuser" => hide.extend(2..argc),
-        "config|set" if argc >= 4 && argc % 2 == 0 => {
+        "config|set" if argc >= 4 && argc.is_multiple_of(2) => {
             for j in (2..argc).step_by(2) {
                 if let Some((d, _)) = crate::config::lookup_directive(&argv[j])
                     && d.flags & crate::config::SENSITIVE != 0
