@@ -634,7 +634,7 @@ mod tests {
             ls,
             LatencyStats {
                 avg: 20,
-                mad: (10 + 0 + 11) / 3,
+                mad: 21 / 3,
                 samples: 3,
                 period: 10
             }
