@@ -26,6 +26,7 @@ pub mod intset;
 pub mod latency;
 pub mod listpack;
 pub mod log;
+pub mod lolwut;
 pub mod lua_libs;
 pub mod lzf;
 pub mod metrics;
