@@ -88,9 +88,10 @@ struct BlockedClient {
     keys: Vec<Bytes>,
     /// Absolute unix ms, 0 = forever.
     timeout: i64,
-    /// How long the run that blocked took, µs (Redis `c->duration`): the
-    /// slow log adds it to the run that serves the client.
-    first_call_us: u64,
+    /// How long the call that blocked took, µs (Redis `c->duration`):
+    /// added to the command's stats when the client is served or
+    /// unblocked ([`update_stats_on_unblock`]).
+    duration_us: u64,
 }
 
 /// Server-side state of blocked clients.
@@ -184,28 +185,10 @@ pub fn block_for_keys(
             dbid: c.db,
             keys: unique,
             timeout: timeout_ms,
-            first_call_us: 0,
+            duration_us: 0,
         },
     );
     c.flags |= CLIENT_BLOCKED;
-}
-
-/// Notes how long the run of client `id`'s command that blocked it took,
-/// µs (from `slowlog::record_call`), for the slow log entry written when
-/// the client is served.
-pub fn set_first_call_duration(srv: &mut Server, id: u64, duration_us: u64) {
-    if let Some(bc) = srv.blocked.clients.get_mut(&id) {
-        bc.first_call_us = duration_us;
-    }
-}
-
-/// The first run's duration of blocked client `id` (0 if not blocked).
-fn first_call_duration(srv: &Server, id: u64) -> u64 {
-    srv.blocked
-        .clients
-        .get(&id)
-        .map(|bc| bc.first_call_us)
-        .unwrap_or(0)
 }
 
 /// Marks `key` in `dbid` as ready for the clients blocked on it (Redis
@@ -289,12 +272,11 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
         // `server.current_client`); its own invalidations follow its reply.
         let prev_current = srv.tracking.current.replace(c.id);
         let mark = crate::tracking::begin_serving(srv, &c);
-        let first_us = first_call_duration(srv, c.id);
+        let first_us = blocked_call_duration(srv, c.id);
         let (reblocked, reply_us) = run_blocked_command_again(srv, &mut c);
         crate::tracking::end_call(srv, &mut c, mark);
         if !reblocked {
-            // Logged now that it is served, with its argv (Redis
-            // `updateStatsOnUnblock`).
+            // Logged now that it is served, with its argv.
             if let Some(idx) = c.cmd {
                 crate::slowlog::update_stats_on_unblock(srv, &c, idx, first_us, reply_us);
             }
@@ -316,10 +298,10 @@ pub fn is_serving_blocked(srv: &Server, c: &Client) -> bool {
 }
 
 /// Runs a blocked client's command again to serve it. Returns true when the
-/// command found nothing and the client stays blocked, and the run's
-/// duration in µs. The command's
-/// duration and failure are added to its stats; it was counted as a call
-/// when it blocked.
+/// command found nothing and the client stays blocked. When served, the
+/// blocking call's duration plus this run's and the failure are added to
+/// the command's stats ([`update_stats_on_unblock`]); it was counted as a
+/// call when it blocked. Also returns this run's duration, µs.
 fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> (bool, u64) {
     let Some(idx) = c.cmd else {
         return (false, 0);
@@ -342,10 +324,8 @@ fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> (bool, u64) {
     srv.blocked.reprocessing = None;
     let reblocked = std::mem::take(&mut srv.blocked.reblocked);
     let failed = srv.record_error_codes(c) > 0;
-    let cmd = &mut srv.commands.cmds[idx];
-    cmd.microseconds += dur;
-    if failed {
-        cmd.failed_calls += 1;
+    if !reblocked {
+        update_stats_on_unblock(srv, c, idx, dur, failed);
     }
     // The served command's writes go out on their own, in the form the
     // handler rewrote them to (BLPOP → LPOP, BLMOVE → LMOVE, ...).
@@ -368,6 +348,52 @@ pub fn unblock_client(srv: &mut Server, c: &mut Client) {
         c.flags |= CLIENT_UNBLOCKED;
         srv.blocked.unblocked.push_back((c.slot, c.id));
     }
+}
+
+/// Remembers how long the call that just blocked `id` took (`call` runs
+/// this instead of recording the latency: a blocked command's stats are
+/// completed when it is unblocked).
+pub fn set_blocked_call_duration(srv: &mut Server, id: u64, duration_us: u64) {
+    if let Some(bc) = srv.blocked.clients.get_mut(&id) {
+        bc.duration_us = duration_us;
+    }
+}
+
+/// How long the call that blocked client `id` took, µs (0 if not blocked).
+fn blocked_call_duration(srv: &Server, id: u64) -> u64 {
+    srv.blocked
+        .clients
+        .get(&id)
+        .map(|bc| bc.duration_us)
+        .unwrap_or(0)
+}
+
+/// Completes the stats of a blocked command when its client is served or
+/// unblocked (Redis `updateStatsOnUnblock`): the command's `usec` grows by
+/// the blocking call's duration plus `reply_us` (the time spent serving
+/// it), `failed_calls` by one when `had_errors`, and with
+/// `latency-tracking yes` the total goes into its latency histogram.
+/// Call it before [`unblock_client`], which forgets the blocking call.
+pub fn update_stats_on_unblock(
+    srv: &mut Server,
+    c: &Client,
+    idx: usize,
+    reply_us: u64,
+    had_errors: bool,
+) {
+    let blocked_us = srv
+        .blocked
+        .clients
+        .get(&c.id)
+        .map(|bc| bc.duration_us)
+        .unwrap_or(0);
+    let total = blocked_us + reply_us;
+    let cmd = &mut srv.commands.cmds[idx];
+    cmd.microseconds += total;
+    if had_errors {
+        cmd.failed_calls += 1;
+    }
+    crate::info::update_command_latency_histogram(srv, idx, total);
 }
 
 /// Removes client `id` from the key queues and the timeout set.
@@ -532,15 +558,16 @@ pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
                 reply_to_blocked_client_timed_out(&mut t);
             }
             srv.record_error_codes(&mut t);
-            let first_us = first_call_duration(srv, t.id);
+            // Redis 7.0 counts the interrupted command as failed either way.
+            let first_us = blocked_call_duration(srv, t.id);
+            if let Some(idx) = t.lastcmd {
+                update_stats_on_unblock(srv, &t, idx, 0, true);
+            }
             unblock_client(srv, &mut t);
-            // Redis logs it after unblocking, when its argv is gone.
+            // The slow log entry comes after unblocking, when the argv is
+            // gone, as in Redis 7.0.
             if let Some(idx) = t.lastcmd {
                 crate::slowlog::update_stats_on_unblock(srv, &t, idx, first_us, 0);
-            }
-            // Redis 7.0 counts the interrupted command as failed either way.
-            if let Some(idx) = t.lastcmd {
-                srv.commands.cmds[idx].failed_calls += 1;
             }
             srv.mark_pending_write(&mut t);
             unblocked = true;

@@ -123,6 +123,9 @@ pub fn redis_fork(srv: &mut Server, kind: ChildType) -> io::Result<ForkOutcome> 
     }
     if pid == 0 {
         drop(rd);
+        // Help the OOM killer pick the child first (Redis `redisFork`).
+        let _ =
+            crate::config::set_oom_score_adj(&srv.config, Some(crate::config::CONFIG_OOM_BGCHILD));
         // The child yields the CPU to the serving parent: on a small
         // machine the snapshot writer otherwise competes with the event
         // loop and the clients, and tail latency during a BGSAVE grows.

@@ -377,6 +377,9 @@ const HELP: &[&str] = &[
     "    Server will sleep before flushing the AOF, this is used for testing.",
     "CHANGE-REPL-ID",
     "    Give the instance new replication IDs (testing aid for replication).",
+    "CONFIG-REWRITE-FORCE-ALL",
+    "    Like CONFIG REWRITE but writes all configuration options, including",
+    "    keywords not listed in original configuration file or default values.",
     "DIGEST",
     "    Print a hex signature of the whole dataset.",
     "DIGEST-VALUE <key> [<key> ...]",
@@ -444,6 +447,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             }
             c.add_reply_ok();
         }
+        (b"config-rewrite-force-all", 2) => crate::config::debug_config_rewrite_force_all(srv, c),
         (b"pause-cron", 3) => {
             srv.pause_cron = crate::util::atoll(&c.argv[2]) != 0;
             c.add_reply_ok();

@@ -1,13 +1,27 @@
 //! INFO (Redis `genRedisInfoString`): the sections server, clients, memory,
 //! persistence, stats, replication, cpu, modules, commandstats, errorstats,
-//! cluster and keyspace, with Redis 7.0's field names.
+//! latencystats, cluster and keyspace, with Redis 7.0's field names.
+//!
+//! Section arguments follow Redis 7.0 (`genInfoSectionDict`): several names
+//! at once, `default`, `all`, `everything`; sections always come out in the
+//! fixed order above whatever the argument order.
+//!
+//! latencystats: with `latency-tracking yes`, `call` records each command's
+//! duration in a per-command HDR histogram (nanoseconds, 1 ns ..= 1 s, two
+//! significant digits, as Redis), allocated lazily at the command's first
+//! call, so commands never run cost no memory. INFO reads the percentiles of
+//! `latency-tracking-info-percentiles` from it with the C library's rounding
+//! ([`hdr_value_at_percentile`]). CONFIG RESETSTAT drops the histograms.
 //!
 //! Values are real: memory figures come from jemalloc's `stats.allocated`
 //! (refreshed by the cron) and `/proc/self/statm`; CPU from `getrusage`.
 //! Fields of subsystems this build does not have (replication, Lua,
 //! modules) report their idle state, which is the truth for this server.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
+
+use hdrhistogram::Histogram;
 
 use crate::networking::Client;
 use crate::server::{Metric, Server};
@@ -80,6 +94,8 @@ fn rusage(who: i32) -> (f64, f64) {
     (t(ru.ru_stime), t(ru.ru_utime))
 }
 
+/// The sections `INFO` (no argument) and `INFO default` show, in Redis's
+/// `genInfoSectionDict` list (`module_list` names the Modules section).
 const DEFAULT_SECTIONS: &[&str] = &[
     "server",
     "clients",
@@ -88,25 +104,84 @@ const DEFAULT_SECTIONS: &[&str] = &[
     "stats",
     "replication",
     "cpu",
-    "modules",
+    "module_list",
     "errorstats",
     "cluster",
     "keyspace",
 ];
-const ALL_SECTIONS: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cpu",
-    "modules",
-    "commandstats",
-    "errorstats",
-    "cluster",
-    "keyspace",
+
+/// Every section in output order, with the names that select it.
+const SECTION_ORDER: &[(&str, &[&str])] = &[
+    ("server", &["server"]),
+    ("clients", &["clients"]),
+    ("memory", &["memory"]),
+    ("persistence", &["persistence"]),
+    ("stats", &["stats"]),
+    ("replication", &["replication"]),
+    ("cpu", &["cpu"]),
+    ("modules", &["module_list", "modules"]),
+    ("commandstats", &["commandstats"]),
+    ("errorstats", &["errorstats"]),
+    ("latencystats", &["latencystats"]),
+    ("cluster", &["cluster"]),
+    ("keyspace", &["keyspace"]),
 ];
+
+/// The sections an INFO call asks for (Redis `genInfoSectionDict`).
+///
+/// No argument means the default sections; `default` adds them; `all`
+/// selects every section; `everything` too (it would also add module
+/// sections, and no modules exist). Other arguments are section names,
+/// case-insensitive, each counted once; names of no section select nothing.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct InfoSections {
+    /// Requested section names, lowercased, without duplicates.
+    pub names: Vec<String>,
+    /// `all` or `everything` was given.
+    pub all: bool,
+    /// `everything` was given.
+    pub everything: bool,
+}
+
+impl InfoSections {
+    /// Parses INFO's arguments (everything after the command name).
+    pub fn from_args<A: AsRef<[u8]>>(args: &[A]) -> InfoSections {
+        let mut s = InfoSections::default();
+        let add = |names: &mut Vec<String>, n: String| {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        };
+        if args.is_empty() {
+            for d in DEFAULT_SECTIONS {
+                add(&mut s.names, d.to_string());
+            }
+            return s;
+        }
+        for a in args {
+            let a = String::from_utf8_lossy(a.as_ref()).to_lowercase();
+            match a.as_str() {
+                "default" => {
+                    for d in DEFAULT_SECTIONS {
+                        add(&mut s.names, d.to_string());
+                    }
+                }
+                "all" => s.all = true,
+                "everything" => {
+                    s.all = true;
+                    s.everything = true;
+                }
+                _ => add(&mut s.names, a),
+            }
+        }
+        s
+    }
+
+    /// True when the section `name` (as in [`SECTION_ORDER`]) is selected.
+    fn wants(&self, selectors: &[&str]) -> bool {
+        self.all || selectors.iter().any(|x| self.names.iter().any(|n| n == x))
+    }
+}
 
 /// The `loading_*` lines shown while loading (Redis `genRedisInfoString`):
 /// progress against the file size (or, when unknown, against the
@@ -145,26 +220,24 @@ fn loading_fields(srv: &Server, now_s: i64, o: &mut String) {
     );
 }
 
-/// Builds the INFO text for the requested section names (already lowercased).
-/// The current client `c` counts among the connected clients.
+/// Builds the INFO text for INFO's arguments `sections` (see
+/// [`InfoSections::from_args`]; no argument = the default sections), as
+/// Redis `genRedisInfoString` does: the selected sections in Redis's order
+/// (server, clients, memory, persistence, stats, replication, cpu, modules,
+/// commandstats, errorstats, latencystats, cluster, keyspace), separated
+/// by an empty line (`\r\n`); an empty string when no known section is
+/// selected. The current client `c` counts among the connected clients.
 pub fn gen_info_string(srv: &mut Server, c: &Client, sections: &[String]) -> String {
+    gen_info_string_for(srv, c, &InfoSections::from_args(sections))
+}
+
+/// [`gen_info_string`] for already parsed section arguments.
+pub fn gen_info_string_for(srv: &mut Server, c: &Client, want: &InfoSections) -> String {
     srv.refresh_memory_stats();
-    let mut want: Vec<&str> = Vec::new();
-    if sections.is_empty() || sections.iter().any(|s| s == "default") {
-        want.extend(DEFAULT_SECTIONS);
-    }
-    if sections.iter().any(|s| s == "all" || s == "everything") {
-        want.extend(ALL_SECTIONS);
-    }
-    for s in sections {
-        if let Some(x) = ALL_SECTIONS.iter().find(|x| **x == s.as_str()) {
-            want.push(x);
-        }
-    }
     let mut out = String::new();
     let mut first = true;
-    for name in ALL_SECTIONS {
-        if !want.contains(name) {
+    for (name, selectors) in SECTION_ORDER {
+        if !want.wants(selectors) {
             continue;
         }
         if !first {
@@ -394,15 +467,21 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
                 .collect();
             rows.sort_by(|a, b| a.fullname.cmp(&b.fullname));
             for c in rows {
+                // Redis divides in single precision.
                 let per = if c.calls > 0 {
-                    c.microseconds as f64 / c.calls as f64
+                    (c.microseconds as f32 / c.calls as f32) as f64
                 } else {
                     0.0
                 };
                 let _ = write!(
                     o,
                     "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
-                    c.fullname, c.calls, c.microseconds, per, c.rejected_calls, c.failed_calls
+                    safe_info_string(&c.fullname),
+                    c.calls,
+                    c.microseconds,
+                    per,
+                    c.rejected_calls,
+                    c.failed_calls
                 );
             }
         }
@@ -412,6 +491,26 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
             errs.sort();
             for (k, v) in errs {
                 let _ = write!(o, "errorstat_{}:count={}\r\n", k, v);
+            }
+        }
+        "latencystats" => {
+            o.push_str("# Latencystats\r\n");
+            let mut rows: Vec<&crate::commands::RedisCommand> = srv
+                .commands
+                .cmds
+                .iter()
+                .filter(|c| c.latency_histogram.is_some())
+                .collect();
+            rows.sort_by(|a, b| a.fullname.cmp(&b.fullname));
+            for c in rows {
+                if let Some(h) = &c.latency_histogram {
+                    fill_percentile_distribution_latencies(
+                        o,
+                        &c.fullname,
+                        h,
+                        &srv.config.latency_tracking_info_percentiles,
+                    );
+                }
             }
         }
         "cluster" => o.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
@@ -440,21 +539,121 @@ fn os_string() -> String {
     format!("Linux {} {}", rel.trim(), std::env::consts::ARCH)
 }
 
-/// INFO [section ...] → bulk (RESP2) / verbatim (RESP3) text.
+/// INFO [section ...] → bulk (RESP2) / verbatim (RESP3) text; see
+/// [`gen_info_string`] for the section rules.
 pub fn info_command(srv: &mut Server, c: &mut Client) {
-    let sections: Vec<String> = c.argv[1..]
-        .iter()
-        .map(|a| String::from_utf8_lossy(a).to_lowercase())
-        .collect();
-    let s = gen_info_string(srv, c, &sections);
+    let want = InfoSections::from_args(&c.argv[1..]);
+    let s = gen_info_string_for(srv, c, &want);
     c.add_reply_verbatim(s.as_bytes(), "txt");
 }
 
+// ---- Per-command latency histograms (INFO latencystats) ----
+
+/// Smallest value a latency histogram tracks, ns (Redis `LATENCY_HISTOGRAM_MIN_VALUE`).
+pub const LATENCY_HISTOGRAM_MIN_VALUE: u64 = 1;
+/// Largest value a latency histogram tracks, ns: 1 s (Redis `LATENCY_HISTOGRAM_MAX_VALUE`).
+pub const LATENCY_HISTOGRAM_MAX_VALUE: u64 = 1_000_000_000;
+/// Significant digits kept across the range (Redis `LATENCY_HISTOGRAM_PRECISION`).
+pub const LATENCY_HISTOGRAM_PRECISION: u8 = 2;
+
 /// Adds a call's duration (`duration_us`, microseconds) to the command's
 /// latency histogram when `latency-tracking` is on (Redis
-/// `updateCommandLatencyHistogram`).
+/// `updateCommandLatencyHistogram`). The histogram counts nanoseconds,
+/// clamped to 1 ns ..= 1 s, and is allocated at the first value recorded.
+///
+/// # Latency
+/// Runs after every command: a flag test, then one bucket increment (a
+/// few shifts and an add); the allocation (about 25 KB) happens once per
+/// command and again only after CONFIG RESETSTAT.
 #[inline]
-pub fn update_command_latency_histogram(_srv: &mut Server, _idx: usize, _duration_us: u64) {}
+pub fn update_command_latency_histogram(srv: &mut Server, idx: usize, duration_us: u64) {
+    if !srv.config.latency_tracking {
+        return;
+    }
+    record_latency(&mut srv.commands.cmds[idx].latency_histogram, duration_us);
+}
+
+fn record_latency(h: &mut Option<Box<Histogram<u64>>>, duration_us: u64) {
+    let ns = duration_us
+        .saturating_mul(1000)
+        .clamp(LATENCY_HISTOGRAM_MIN_VALUE, LATENCY_HISTOGRAM_MAX_VALUE);
+    if h.is_none() {
+        match Histogram::new_with_bounds(
+            LATENCY_HISTOGRAM_MIN_VALUE,
+            LATENCY_HISTOGRAM_MAX_VALUE,
+            LATENCY_HISTOGRAM_PRECISION,
+        ) {
+            Ok(n) => *h = Some(Box::new(n)),
+            Err(_) => return,
+        }
+    }
+    if let Some(h) = h {
+        h.saturating_record(ns);
+    }
+}
+
+/// The value at `percentile` (0..=100) of a histogram, as the C
+/// hdr_histogram's `hdr_value_at_percentile` that Redis uses computes it:
+/// the count to reach is `percentile% × total` rounded half up (at least
+/// 1); the answer is the highest value equivalent to the bucket where the
+/// running count reaches it (the lowest one for percentile 0). 0 for an
+/// empty histogram.
+pub fn hdr_value_at_percentile(h: &Histogram<u64>, percentile: f64) -> u64 {
+    let requested = percentile.min(100.0);
+    let count_at = ((requested / 100.0) * h.len() as f64 + 0.5) as u64;
+    let count_at = count_at.max(1);
+    let mut running = 0u64;
+    for v in h.iter_recorded() {
+        running += v.count_at_value();
+        if running >= count_at {
+            let value = v.value_iterated_to();
+            return if percentile == 0.0 {
+                h.lowest_equivalent(value)
+            } else {
+                h.highest_equivalent(value)
+            };
+        }
+    }
+    0
+}
+
+/// Redis's `%f` then `trimDoubleString` rendering of a percentile: "50",
+/// "99.9", "0".
+pub fn percentile_label(p: f64) -> String {
+    let s = format!("{p:.6}");
+    let s = s.trim_end_matches('0');
+    s.trim_end_matches('.').to_string()
+}
+
+/// Appends one INFO latencystats line (Redis
+/// `fillPercentileDistributionLatencies`):
+/// `latency_percentiles_usec_<name>:p50=1.003,p99=2.007,p99.9=3.007\r\n`,
+/// the values in microseconds with 3 decimals.
+pub fn fill_percentile_distribution_latencies(
+    o: &mut String,
+    name: &str,
+    h: &Histogram<u64>,
+    percentiles: &[f64],
+) {
+    let _ = write!(o, "latency_percentiles_usec_{}:", safe_info_string(name));
+    for (j, p) in percentiles.iter().enumerate() {
+        if j > 0 {
+            o.push(',');
+        }
+        let v = hdr_value_at_percentile(h, *p) as f64 / 1000.0;
+        let _ = write!(o, "p{}={:.3}", percentile_label(*p), v);
+    }
+    o.push_str("\r\n");
+}
+
+/// Redis `getSafeInfoString`: `#`, `:`, `\n` and `\r` become `_`.
+fn safe_info_string(s: &str) -> Cow<'_, str> {
+    if s.contains(['#', ':', '\n', '\r']) {
+        Cow::Owned(s.replace(['#', ':', '\n', '\r'], "_"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
 
 #[cfg(test)]
 mod tests {

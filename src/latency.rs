@@ -95,6 +95,7 @@ pub static HANDLERS: &[(&str, Handler)] = &[
     ("latency|reset", latency_reset_command),
     ("latency|graph", latency_graph_command),
     ("latency|doctor", latency_doctor_command),
+    ("latency|histogram", latency_histogram_command),
     ("latency|help", latency_help_command),
 ];
 
@@ -586,6 +587,81 @@ pub fn latency_doctor_command(srv: &mut Server, c: &mut Client) {
     c.add_reply_verbatim(r.as_bytes(), "txt");
 }
 
+/// LATENCY HISTOGRAM [command ...] → map of command name → `{calls,
+/// histogram_usec}` for the commands (subcommands included) with samples;
+/// unknown names are skipped. See `info::command_latency_histogram`.
+pub fn latency_histogram_command(srv: &mut Server, c: &mut Client) {
+    let idxs: Vec<usize> = if c.argv.len() == 2 {
+        (0..srv.commands.cmds.len()).collect()
+    } else {
+        let mut v = Vec::new();
+        for j in 2..c.argv.len() {
+            let Some(i) = srv.commands.lookup_by_fullname(&c.argv[j]) else {
+                continue;
+            };
+            v.push(i);
+            if srv.commands.cmds[i].subcommands.is_some() {
+                v.extend(
+                    srv.commands
+                        .cmds
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.parent == Some(i))
+                        .map(|(k, _)| k),
+                );
+            }
+        }
+        v
+    };
+    let with_data: Vec<(usize, u64, Vec<(u64, u64)>)> = idxs
+        .into_iter()
+        .filter_map(|i| {
+            let h = srv.commands.cmds[i].latency_histogram.as_deref()?;
+            Some((i, h.len(), command_latency_cdf(h)))
+        })
+        .collect();
+    c.add_reply_map_len(with_data.len());
+    for (i, calls, buckets) in with_data {
+        c.add_reply_bulk(srv.commands.cmds[i].fullname.as_bytes());
+        c.add_reply_map_len(2);
+        c.add_reply_bulk(b"calls");
+        c.add_reply_long_long(calls as i64);
+        c.add_reply_bulk(b"histogram_usec");
+        c.add_reply_map_len(buckets.len());
+        for (us, n) in buckets {
+            c.add_reply_long_long(us as i64);
+            c.add_reply_long_long(n as i64);
+        }
+    }
+}
+
+/// The cumulative distribution LATENCY HISTOGRAM prints for one command
+/// (Redis `fillCommandCDF`): at every power of two from 1024 ns, the
+/// number of calls up to that value's bucket, labelled with the bucket's
+/// highest value in µs; a step is printed only when the count grew. This
+/// walks the histogram as the C hdr_histogram's logarithmic iterator
+/// does (base 2, first bucket 1024 ns).
+pub fn command_latency_cdf(h: &hdrhistogram::Histogram<u64>) -> Vec<(u64, u64)> {
+    let total = h.len();
+    let mut out = Vec::new();
+    let mut prev = 0;
+    let mut level: u64 = 1024;
+    loop {
+        let beyond = level > h.high();
+        let top = h.highest_equivalent(if beyond { h.high() } else { level });
+        let cumulative = h.count_between(0, top);
+        if cumulative > prev {
+            out.push((top / 1000, cumulative));
+            prev = cumulative;
+        }
+        if cumulative >= total || beyond {
+            break;
+        }
+        level *= 2;
+    }
+    out
+}
+
 /// LATENCY HELP → help lines.
 pub fn latency_help_command(_srv: &mut Server, c: &mut Client) {
     c.add_reply_help(
@@ -658,6 +734,23 @@ mod tests {
             "sss\n"
         );
         assert_eq!(g, expected);
+    }
+
+    #[test]
+    fn histogram_cdf_steps_like_hdr_log_iterator() {
+        let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 1_000_000_000, 2).unwrap();
+        for v in [1500u64, 1500, 3000, 100_000] {
+            h.record(v).unwrap();
+        }
+        // Levels 1024, 2048, 4096, ... ns; labels are each level's bucket
+        // top in µs (2048 + 16 - 1 → 2; 131072 + 1024 - 1 → 132).
+        assert_eq!(command_latency_cdf(&h), vec![(2, 2), (4, 3), (132, 4)]);
+        let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 1_000_000_000, 2).unwrap();
+        h.record(1_000_000_000).unwrap();
+        let cdf = command_latency_cdf(&h);
+        assert_eq!(cdf.len(), 1);
+        assert_eq!(cdf[0].1, 1);
+        assert!(cdf[0].0 >= 1_000_000);
     }
 
     #[test]

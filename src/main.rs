@@ -116,6 +116,14 @@ fn main() {
         }
     };
     srv.pid = std::process::id();
+    for r in srv.config.rename_commands.clone() {
+        if let [from, to] = &r.args[..]
+            && let Err(reason) = srv.commands.rename_command(from, to)
+        {
+            eprint!("{}", r.error(reason).report());
+            std::process::exit(1);
+        }
+    }
     srv.config_file = config_file.as_ref().map(|p| {
         std::fs::canonicalize(p)
             .map(|c| c.display().to_string())
@@ -183,6 +191,7 @@ fn main() {
     }
     rustredis::aof::aof_open_if_needed_on_server_start(&mut srv);
     let _ = rustredis::aof::aof_del_history_files(&mut srv);
+    let _ = config::set_oom_score_adj(&srv.config, None);
     tracing::info!("Ready to accept connections");
     let code = server::ae_main(&mut srv);
     std::process::exit(code);

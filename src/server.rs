@@ -514,6 +514,15 @@ impl Server {
                     crate::aof::update_appendonly(self).map_err(|e| ("appendonly", e))?
                 }
                 "aof-disable-auto-gc" => crate::aof::update_aof_auto_gc(self),
+                "oom-score-adj" | "oom-score-adj-values" => {
+                    crate::config::set_oom_score_adj(&self.config, None).map_err(|()| {
+                        (
+                            crate::config::lookup_directive(name.as_bytes())
+                                .map_or("oom-score-adj", |(d, _)| d.name),
+                            "Failed to set current oom_score_adj. Check server logs.".to_string(),
+                        )
+                    })?
+                }
                 "dir" => std::env::set_current_dir(&self.config.dir)
                     .map_err(|e| ("dir", crate::log::os_error_text(&e)))?,
                 _ => {}
@@ -540,7 +549,10 @@ impl Server {
         im.samples.iter().sum::<u64>() / STATS_METRIC_SAMPLES as u64
     }
 
-    /// Clears the INFO stats, commandstats and errorstats (CONFIG RESETSTAT).
+    /// Clears the INFO stats, commandstats (latency histograms included) and
+    /// errorstats (CONFIG RESETSTAT; Redis `resetServerStats`,
+    /// `resetCommandTableStats`, `resetErrorTableStats`). Like Redis it keeps
+    /// the memory peak, the last save time and the keyspace.
     pub fn reset_stats(&mut self) {
         crate::bio::lazyfree_reset_stats();
         self.stat_numcommands = 0;
@@ -559,7 +571,10 @@ impl Server {
         self.stat_total_reads_processed = 0;
         self.stat_total_writes_processed = 0;
         self.stat_unexpected_error_replies = 0;
-        self.stat_peak_memory = 0;
+        self.stat_rdb_saves = 0;
+        self.child.latest_fork_usec = 0;
+        self.child.total_forks = 0;
+        self.dump.stat_dump_payload_sanitizations = 0;
         self.errors.clear();
         self.errors_enabled = true;
         self.inst_metric = Default::default();
@@ -828,7 +843,13 @@ pub fn call(srv: &mut Server, c: &mut Client, idx: usize) {
     // monitor and the slow log, MONITOR clients, the latency histogram.
     crate::slowlog::record_call(srv, c, idx, dur);
     crate::networking::replication_feed_monitors(srv, c, idx);
-    crate::info::update_command_latency_histogram(srv, idx, dur);
+    if c.flags & networking::CLIENT_BLOCKED != 0 {
+        // A blocked command's latency is recorded when it is unblocked
+        // (Redis `updateStatsOnUnblock`).
+        crate::blocked::set_blocked_call_duration(srv, c.id, dur);
+    } else {
+        crate::info::update_command_latency_histogram(srv, idx, dur);
+    }
     propagate_command(srv, c, idx, srv.dirty - dirty_before > 0);
     c.flags = (c.flags & !networking::CLIENT_PROP_FLAGS) | old_prop_flags;
     if srv.in_nested_call == 0 && !srv.also_propagate.is_empty() {

@@ -85,7 +85,7 @@ pub static HANDLERS: &[(&str, Handler)] = &[
 ///
 /// A command that left its client blocked is logged when it is served
 /// instead ([`update_stats_on_unblock`]); its first run's duration is kept
-/// with its blocked state until then.
+/// with its blocked state until then (`blocked::set_blocked_call_duration`).
 #[inline]
 pub fn record_call(srv: &mut Server, c: &Client, idx: usize, duration_us: u64) {
     // Commands a script runs while the AOF loads are not timed.
@@ -101,8 +101,9 @@ pub fn record_call(srv: &mut Server, c: &Client, idx: usize, duration_us: u64) {
         };
         crate::latency::latency_add_sample_if_needed(srv, event, duration_us / 1000);
     }
+    // A blocked command is logged when it is served; `call` keeps its
+    // duration with its blocked state meanwhile.
     if c.flags & CLIENT_BLOCKED != 0 {
-        crate::blocked::set_first_call_duration(srv, c.id, duration_us);
         return;
     }
     slowlog_push_current_command(srv, c, idx, duration_us);

@@ -128,6 +128,7 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::latency::HANDLERS,
     crate::lolwut::HANDLERS,
     crate::evict::HANDLERS,
+    crate::config::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
@@ -221,13 +222,6 @@ pub static HANDLERS: &[(&str, Handler)] = &[
     ("bgrewriteaof", crate::aof::bgrewriteaof_command),
     ("lastsave", crate::rdb::lastsave_command),
     ("info", crate::info::info_command),
-    ("config|get", crate::server_cmds::config_get_command),
-    ("config|set", crate::server_cmds::config_set_command),
-    (
-        "config|resetstat",
-        crate::server_cmds::config_resetstat_command,
-    ),
-    ("config|help", crate::server_cmds::config_help_command),
     ("debug", crate::debug::debug_command),
     ("command", command_command),
     ("command|count", command_count_command),
@@ -255,6 +249,11 @@ pub struct RedisCommand {
     pub microseconds: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Per-command latency histogram in nanoseconds (1 ns ..= 1 s, 2
+    /// significant digits), allocated at the first call recorded with
+    /// `latency-tracking yes`; `None` until then and after CONFIG
+    /// RESETSTAT. Read by INFO latencystats (see `info.rs`).
+    pub latency_histogram: Option<Box<hdrhistogram::Histogram<u64>>>,
 }
 
 /// All exposed commands.
@@ -320,6 +319,7 @@ impl CommandTable {
             microseconds: 0,
             rejected_calls: 0,
             failed_calls: 0,
+            latency_histogram: None,
         });
         self.cmds.len() - 1
     }
@@ -340,6 +340,27 @@ impl CommandTable {
     fn lookup_top(&self, name: &[u8]) -> Option<usize> {
         let mut buf = [0u8; 32];
         self.top.get(lowercase_name(name, &mut buf)?).copied()
+    }
+
+    /// Renames the top-level command `from` to `to`, or removes it when `to` is
+    /// empty (the `rename-command` config directive, applied at startup as Redis
+    /// does while loading its config). The command keeps its full name in INFO
+    /// commandstats. Errors (Redis's texts): `No such command in rename-command`,
+    /// `Target command name already exists`.
+    pub fn rename_command(&mut self, from: &[u8], to: &[u8]) -> Result<(), &'static str> {
+        let from = from.to_ascii_lowercase();
+        let Some(idx) = self.top.remove(&from) else {
+            return Err("No such command in rename-command");
+        };
+        if to.is_empty() {
+            return Ok(());
+        }
+        let to = to.to_ascii_lowercase();
+        if self.top.contains_key(&to) {
+            return Err("Target command name already exists");
+        }
+        self.top.insert(to, idx);
+        Ok(())
     }
 
     /// True if `name` is a container command (CONFIG, CLIENT, ...).
@@ -376,6 +397,7 @@ impl CommandTable {
             c.microseconds = 0;
             c.rejected_calls = 0;
             c.failed_calls = 0;
+            c.latency_histogram = None;
         }
     }
 
