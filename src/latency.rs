@@ -613,7 +613,9 @@ pub fn latency_histogram_command(srv: &mut Server, c: &mut Client) {
         }
         v
     };
-    let with_data: Vec<(usize, u64, Vec<(u64, u64)>)> = idxs
+    // (command index, calls, distribution)
+    type WithData = (usize, u64, Vec<(u64, u64)>);
+    let with_data: Vec<WithData> = idxs
         .into_iter()
         .filter_map(|i| {
             let h = srv.commands.cmds[i].latency_histogram.as_deref()?;
