@@ -660,6 +660,71 @@ mod tests {
     use super::*;
 
     #[test]
+    fn section_arguments() {
+        let none: [&[u8]; 0] = [];
+        let d = InfoSections::from_args(&none);
+        assert!(!d.all);
+        assert_eq!(d.names.len(), DEFAULT_SECTIONS.len());
+        assert!(d.wants(&["module_list", "modules"]));
+        assert!(!d.wants(&["commandstats"]));
+        let s = InfoSections::from_args(&[&b"CommandStats"[..], b"keyspace", b"commandstats"]);
+        assert_eq!(s.names, vec!["commandstats", "keyspace"]);
+        assert!(!s.wants(&["server"]));
+        let s = InfoSections::from_args(&[&b"everything"[..]]);
+        assert!(s.all && s.everything && s.wants(&["latencystats"]));
+        let s = InfoSections::from_args(&[&b"all"[..]]);
+        assert!(s.all && !s.everything);
+        let s = InfoSections::from_args(&[&b"default"[..], b"latencystats"]);
+        assert!(s.wants(&["latencystats"]) && s.wants(&["server"]) && !s.wants(&["commandstats"]));
+        let s = InfoSections::from_args(&[&b"bogus"[..]]);
+        assert!(SECTION_ORDER.iter().all(|(_, sel)| !s.wants(sel)));
+    }
+
+    #[test]
+    fn latency_percentiles_match_c_hdr_histogram() {
+        let mut h = None;
+        // Values the oracle reported for single calls of 6 µs and 9 µs.
+        record_latency(&mut h, 6);
+        let hist = h.as_ref().unwrap();
+        assert_eq!(hdr_value_at_percentile(hist, 50.0), 6015);
+        let mut h9 = None;
+        record_latency(&mut h9, 9);
+        assert_eq!(hdr_value_at_percentile(h9.as_ref().unwrap(), 99.9), 9023);
+        // 0 µs is recorded as 1 ns; above 1 s is clamped to 1 s.
+        let mut h = None;
+        record_latency(&mut h, 0);
+        record_latency(&mut h, 5_000_000);
+        let hist = h.as_ref().unwrap();
+        assert_eq!(hist.len(), 2);
+        assert_eq!(hdr_value_at_percentile(hist, 0.0), 1);
+        assert_eq!(hdr_value_at_percentile(hist, 50.0), 1);
+        assert!(hdr_value_at_percentile(hist, 100.0) >= 1_000_000_000);
+        // Rounding half up: with 3 values, p40 needs 1.2 + 0.5 -> 1 value.
+        let mut h = None;
+        for us in [1, 100, 10_000] {
+            record_latency(&mut h, us);
+        }
+        let hist = h.as_ref().unwrap();
+        assert_eq!(hdr_value_at_percentile(hist, 40.0), hist.highest_equivalent(1000));
+        assert_eq!(hdr_value_at_percentile(hist, 50.0), hist.highest_equivalent(100_000));
+        let mut o = String::new();
+        fill_percentile_distribution_latencies(&mut o, "config|get", hist, &[0.0, 50.0, 99.9]);
+        assert_eq!(
+            o,
+            format!(
+                "latency_percentiles_usec_config|get:p0={:.3},p50={:.3},p99.9={:.3}\r\n",
+                hist.lowest_equivalent(1000) as f64 / 1000.0,
+                hist.highest_equivalent(100_000) as f64 / 1000.0,
+                hist.highest_equivalent(10_000_000) as f64 / 1000.0
+            )
+        );
+        assert_eq!(percentile_label(99.9), "99.9");
+        assert_eq!(percentile_label(50.0), "50");
+        assert_eq!(percentile_label(0.0), "0");
+        assert_eq!(safe_info_string("a:b#c"), "a_b_c");
+    }
+
+    #[test]
     fn human_bytes() {
         assert_eq!(bytes_to_human(0), "0B");
         assert_eq!(bytes_to_human(990328), "967.12K");

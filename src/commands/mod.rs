@@ -834,8 +834,13 @@ fn getkeys_proc(name: &str) -> Option<GetKeysProc> {
 /// with the arguments or some spec is incomplete, and the command has its
 /// own key function.
 pub fn get_keys(m: &CommandMeta, argv: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
+    // Redis prefers the key specs unless one has variable flags; an
+    // incomplete spec (MIGRATE's KEYS) or an unknown one sends it to the
+    // command's own key-finding function.
     let variable = m.key_specs.iter().any(|ks| {
-        ks.flags.contains(&"variable_flags") || matches!(ks.begin_search, BeginSearch::Unknown)
+        ks.flags.contains(&"variable_flags")
+            || ks.flags.contains(&"incomplete")
+            || matches!(ks.begin_search, BeginSearch::Unknown)
     });
     if variable && let Some(proc_) = getkeys_proc(m.name) {
         return proc_(argv);
@@ -850,14 +855,26 @@ fn getkeys_common(srv: &mut Server, c: &mut Client) -> Option<(Vec<Bytes>, KeysW
         return None;
     };
     let cmd = &srv.commands.cmds[idx];
+    // Redis `doesCommandHaveKeys`: a key-finding function or a key spec that
+    // is not `not_key`.
+    let may_have_keys = getkeys_proc(cmd.meta.name).is_some()
+        || cmd
+            .meta
+            .key_specs
+            .iter()
+            .any(|ks| !ks.flags.contains(&"not_key"));
+    if !may_have_keys {
+        c.add_reply_error("ERR The command has no key arguments");
+        return None;
+    }
     let argc = argv.len() as i32;
     if (cmd.arity > 0 && cmd.arity != argc) || argc < -cmd.arity {
         c.add_reply_error("ERR Invalid number of arguments specified for command");
         return None;
     }
     let keys = get_keys(cmd.meta, &argv);
-    if keys.is_empty() {
-        c.add_reply_error("ERR The command has no key arguments");
+    if keys.is_empty() && !cmd.meta.flags.contains(&"no_mandatory_keys") {
+        c.add_reply_error("ERR Invalid arguments specified for command");
         return None;
     }
     Some((argv, keys))
