@@ -1249,7 +1249,7 @@ directives! {
     aof_rewrite_cpulist: String = String::new(), "aof_rewrite_cpulist", None, IMMUTABLE, STR, false;
     bgsave_cpulist: String = String::new(), "bgsave_cpulist", None, IMMUTABLE, STR, false;
     ignore_warnings: String = String::new(), "ignore-warnings", None, MODIFIABLE, STR, false;
-    proc_title_template: String = "{title} {listen-addr} {server-mode}".into(), "proc-title-template", None, MODIFIABLE, Kind::Str(Some(check_proc_title_template)), false;
+    proc_title_template: String = "{title} {listen-addr} {server-mode}".into(), "proc-title-template", None, MODIFIABLE, Kind::Str(Some(check_proc_title_template)), true;
     bind_source_addr: String = String::new(), "bind-source-addr", None, MODIFIABLE, STR, false;
     logfile: String = String::new(), "logfile", None, IMMUTABLE, STR, true;
 
@@ -3643,8 +3643,10 @@ mod tests {
         let skipped = DIRECTIVES
             .iter()
             .filter(|d| {
-                matches!(d.kind, Kind::Str(_) | Kind::Sds | Kind::ReplicaOf | Kind::Bind)
-                    && (d.get)(&c).is_empty()
+                matches!(
+                    d.kind,
+                    Kind::Str(_) | Kind::Sds | Kind::ReplicaOf | Kind::Bind
+                ) && (d.get)(&c).is_empty()
                     && !STRING_ALLOWS_EMPTY.contains(&d.name)
                     || d.name == "bind"
             })
@@ -3666,12 +3668,19 @@ mod tests {
         let got = std::fs::read_to_string(&path).unwrap();
         assert!(got.starts_with("# c\nport 7002\n"), "{got}");
         // Only the config file is left: no temporary file behind.
-        let names: Vec<_> = std::fs::read_dir(&tmp).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(&tmp)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "{names:?}");
         // A missing file is created; a directory can't be rewritten.
         let fresh = tmp.join("new.conf");
         rewrite_config(&c, &fresh.to_string_lossy(), false).unwrap();
-        assert!(std::fs::read_to_string(&fresh).unwrap().contains("port 7002"));
+        assert!(
+            std::fs::read_to_string(&fresh)
+                .unwrap()
+                .contains("port 7002")
+        );
         assert!(rewrite_config(&c, &tmp.to_string_lossy(), false).is_err());
         assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 2);
         let _ = std::fs::remove_dir_all(&tmp);

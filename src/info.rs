@@ -705,8 +705,14 @@ mod tests {
             record_latency(&mut h, us);
         }
         let hist = h.as_ref().unwrap();
-        assert_eq!(hdr_value_at_percentile(hist, 40.0), hist.highest_equivalent(1000));
-        assert_eq!(hdr_value_at_percentile(hist, 50.0), hist.highest_equivalent(100_000));
+        assert_eq!(
+            hdr_value_at_percentile(hist, 40.0),
+            hist.highest_equivalent(1000)
+        );
+        assert_eq!(
+            hdr_value_at_percentile(hist, 50.0),
+            hist.highest_equivalent(100_000)
+        );
         let mut o = String::new();
         fill_percentile_distribution_latencies(&mut o, "config|get", hist, &[0.0, 50.0, 99.9]);
         assert_eq!(

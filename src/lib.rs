@@ -42,6 +42,7 @@ pub mod script;
 pub mod script_lua;
 pub mod server;
 pub mod server_cmds;
+pub mod setproctitle;
 pub mod shared;
 pub mod slowlog;
 pub mod sort;

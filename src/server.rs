@@ -523,6 +523,7 @@ impl Server {
                         )
                     })?
                 }
+                "proc-title-template" => crate::setproctitle::redis_set_proc_title(self),
                 "dir" => std::env::set_current_dir(&self.config.dir)
                     .map_err(|e| ("dir", crate::log::os_error_text(&e)))?,
                 _ => {}

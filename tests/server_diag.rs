@@ -436,3 +436,32 @@ fn command_docs_match_redis_for_every_command() {
         mismatches.join("\n")
     );
 }
+
+#[test]
+fn process_title_follows_the_template() {
+    let srv = ServerProc::start(&[]);
+    let mut c = srv.conn();
+    let cmdline = || {
+        let raw = std::fs::read(format!("/proc/{}/cmdline", srv.child.id())).unwrap_or_default();
+        let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
+        String::from_utf8_lossy(&raw[..end]).into_owned()
+    };
+    // The default template: "{title} {listen-addr} {server-mode}", trimmed.
+    let t = cmdline();
+    assert!(t.ends_with(&format!(" 127.0.0.1:{}", srv.port)), "{t:?}");
+    // A longer title than the command line still shows in full.
+    ok(
+        &mut c,
+        "CONFIG SET proc-title-template TEST-{title}-{listen-addr}-{port}-{tls-port}-{unixsocket}-{config-file}-0123456789012345678901234567890123456789",
+    );
+    let t = cmdline();
+    assert!(t.starts_with("TEST-"), "{t:?}");
+    assert!(
+        t.ends_with(&format!(
+            "-127.0.0.1:{0}-{0}-0----0123456789012345678901234567890123456789",
+            srv.port
+        )),
+        "{t:?}"
+    );
+    assert_eq!(call_str(&mut c, "PING"), Resp::Simple("PONG".into()));
+}
