@@ -252,7 +252,7 @@ fn latency_histogram_per_command() {
     assert_eq!(m[1], Resp::Int(10));
     assert_eq!(text(&m[2]), "histogram_usec");
     let buckets = array(m[3].clone());
-    assert!(!buckets.is_empty() && buckets.len() % 2 == 0);
+    assert!(!buckets.is_empty() && buckets.len().is_multiple_of(2));
     // Cumulative counts grow and end at the number of calls.
     let counts: Vec<i64> = buckets.iter().skip(1).step_by(2).map(int).collect();
     assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
@@ -324,7 +324,7 @@ fn docs_facts(r: &Resp, subs: &[String]) -> String {
     fn walk(r: &Resp, subs: &[String], out: &mut String) {
         match r {
             Resp::Array(Some(v))
-                if v.len() % 2 == 0
+                if v.len().is_multiple_of(2)
                     && v.iter()
                         .step_by(2)
                         .all(|k| matches!(k, Resp::Bulk(Some(_)))) =>
