@@ -25,6 +25,9 @@ use mio::{Events, Poll, Registry, Token};
 pub enum TimerKind {
     /// `server_cron`, every 1000/hz ms.
     ServerCron,
+    /// `evict::eviction_time_proc`: continues evicting after a run ran out
+    /// of time, every loop turn until memory is under `maxmemory`.
+    EvictionTimeProc,
 }
 
 /// A scheduled time event.

@@ -51,8 +51,9 @@ fn tcp_listener(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListe
 
 /// Opens the TCP listeners for `port` on every `bind` address (Redis
 /// `listenToPort`). Optional (`-`) addresses that do not exist are skipped.
-/// Err carries the log line explaining the failure.
-fn open_tcp_listeners(
+/// Err carries the log line explaining the failure. The metrics endpoint
+/// (`metrics.rs`) opens its listeners with it too.
+pub(crate) fn open_tcp_listeners(
     port: i32,
     bind: &[String],
     backlog: i32,

@@ -44,6 +44,7 @@ fn send_job(job: Job) {
             .spawn(move || {
                 while let Ok((obj, n)) = rx.recv() {
                     drop(obj);
+                    crate::evict::publish_thread_memory();
                     PENDING.fetch_sub(n, Ordering::Relaxed);
                     FREED.fetch_add(n, Ordering::Relaxed);
                 }

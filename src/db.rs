@@ -51,10 +51,14 @@ pub struct RedisDb {
 impl RedisDb {
     /// An empty database with index `id`.
     pub fn new(id: usize) -> RedisDb {
+        let mut dict = Dict::new();
+        dict.set_expand_guard(true);
+        let mut expires = Dict::new();
+        expires.set_expand_guard(true);
         RedisDb {
             id,
-            dict: Dict::new(),
-            expires: Dict::new(),
+            dict,
+            expires,
             avg_ttl: 0,
             expires_cursor: 0,
             blocking_keys: HashMap::new(),

@@ -568,6 +568,10 @@ pub struct Dict<V> {
     /// Sum of key lengths, for [`Dict::mem_usage`].
     key_bytes: usize,
     resize_allowed: bool,
+    /// Growth asks `evict::dict_expand_allowed` first (Redis
+    /// `dictExpandAllowed` of the keyspace dict types); see
+    /// [`Dict::set_expand_guard`].
+    expand_guard: bool,
 }
 
 impl<V> Default for Dict<V> {
@@ -584,6 +588,7 @@ impl<V> Dict<V> {
             rehash_idx: NOT_REHASHING,
             key_bytes: 0,
             resize_allowed: true,
+            expand_guard: false,
         }
     }
 
@@ -642,6 +647,14 @@ impl<V> Dict<V> {
     /// once the load factor exceeds 5.
     pub fn set_resize_allowed(&mut self, allowed: bool) {
         self.resize_allowed = allowed;
+    }
+
+    /// Makes growth of this dict subject to `maxmemory` (the keyspace
+    /// dicts): while the load factor is at most 1.618, a bucket array that
+    /// would put the server over `maxmemory` is not allocated (Redis
+    /// `dictTypeExpandAllowed`), so a rehash does not trigger evictions.
+    pub fn set_expand_guard(&mut self, on: bool) {
+        self.expand_guard = on;
     }
 
     fn find(&self, key: &[u8]) -> Option<&Entry<V>> {
@@ -820,6 +833,7 @@ impl<V> Dict<V> {
     pub fn take(&mut self) -> Dict<V> {
         let mut empty = Dict::new();
         empty.resize_allowed = self.resize_allowed;
+        empty.expand_guard = self.expand_guard;
         std::mem::replace(self, empty)
     }
 
@@ -947,6 +961,12 @@ impl<V> Dict<V> {
         }
         let used = self.ht[0].used;
         if used >= size && (self.can_resize() || used / size > DICT_FORCE_RESIZE_RATIO) {
+            if self.expand_guard {
+                let more = (used + 1).next_power_of_two() * std::mem::size_of::<Link<V>>();
+                if !crate::evict::dict_expand_allowed(more, used as f64 / size as f64) {
+                    return;
+                }
+            }
             self.resize_to(used + 1, false);
         }
     }
@@ -1273,6 +1293,7 @@ impl<V: Clone> Clone for Dict<V> {
     fn clone(&self) -> Self {
         let mut d = Dict::new();
         d.resize_allowed = self.resize_allowed;
+        d.expand_guard = self.expand_guard;
         if !self.is_empty() {
             d.resize_to(self.len(), false);
         }

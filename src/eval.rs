@@ -205,6 +205,37 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
     );
 }
 
+/// The flags EVAL / EVALSHA (and their `_RO` forms) run with (Redis
+/// `evalGetCommandFlags`): those the script declares in its shebang
+/// (cached script, else the body's shebang), applied with
+/// [`script::script_flags_to_cmd_flags`]; the command's own flags for a
+/// script without shebang, an unknown SHA or a shebang that does not parse.
+pub fn eval_get_command_flags(srv: &Server, argv: &[Bytes], evalsha: bool, cmd_flags: u64) -> u64 {
+    let Some(body) = argv.get(1) else {
+        return cmd_flags;
+    };
+    if evalsha && body.len() != 40 {
+        return cmd_flags;
+    }
+    let sha = if evalsha {
+        String::from_utf8_lossy(body).to_ascii_lowercase()
+    } else {
+        script_lua::sha1hex(body)
+    };
+    let script_flags = match srv.script.scripts.get(&sha) {
+        Some(s) => s.flags,
+        None if evalsha => return cmd_flags,
+        None => match eval_extract_shebang_flags(body) {
+            Ok((f, _)) => f,
+            Err(_) => return cmd_flags,
+        },
+    };
+    if script_flags & script::SCRIPT_FLAG_EVAL_COMPAT_MODE != 0 {
+        return cmd_flags;
+    }
+    script::script_flags_to_cmd_flags(cmd_flags, script_flags)
+}
+
 /// EVAL script numkeys [key ...] [arg ...].
 pub fn eval_command(srv: &mut Server, c: &mut Client) {
     eval_generic_command(srv, c, false, false);

@@ -49,8 +49,9 @@ pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
 /// as `DEL key` (`UNLINK key` with `lazyfree-lazy-expire`), as Redis
 /// `deleteExpiredKeyAndPropagate` does.
 fn delete_expired_key(srv: &mut Server, dbid: usize, key: &[u8]) {
+    let lazy = srv.config.lazyfree_lazy_expire;
     let latency = crate::latency::latency_start_monitor(srv);
-    let deleted = db::db_delete(srv, dbid, key);
+    let deleted = db::db_generic_delete(srv, dbid, key, lazy);
     let latency = crate::latency::latency_end_monitor(srv, latency);
     crate::latency::latency_add_sample_if_needed(srv, "expire-del", latency);
     if deleted {
@@ -291,9 +292,9 @@ fn expire_generic_command(srv: &mut Server, c: &mut Client, basetime: i64, secon
     // replays PEXPIREATs of keys that expire later in the file's story).
     let deleted = when <= crate::util::mstime() && !srv.loading;
     if deleted {
-        db::db_delete(srv, c.db, &key);
-        // Propagated as DEL/UNLINK.
+        // Freed as `lazyfree-lazy-expire` says; propagated as DEL/UNLINK.
         let lazy = srv.config.lazyfree_lazy_expire;
+        db::db_generic_delete(srv, c.db, &key, lazy);
         c.rewrite_command_vector(vec![crate::t_string::del_name(lazy), key.clone()]);
     } else {
         db::set_expire(srv, c.db, &key, when);

@@ -806,6 +806,20 @@ fn function_kill_command(srv: &mut Server, c: &mut Client) {
     crate::script::script_kill(srv, c, false);
 }
 
+/// The flags FCALL / FCALL_RO run with (Redis `fcallGetCommandFlags`):
+/// the function's declared flags applied with
+/// [`crate::script::script_flags_to_cmd_flags`], or the command's own
+/// when there is no such function.
+pub fn fcall_get_command_flags(srv: &Server, argv: &[Bytes], cmd_flags: u64) -> u64 {
+    match argv
+        .get(1)
+        .and_then(|n| srv.functions.lib_ctx.find_function(n))
+    {
+        Some(fi) => crate::script::script_flags_to_cmd_flags(cmd_flags, fi.flags),
+        None => cmd_flags,
+    }
+}
+
 /// FCALL / FCALL_RO (Redis `fcallCommandGeneric`): finds the function
 /// (case-insensitive), checks numkeys and runs the function as
 /// `f(KEYS, ARGV)` through `script::run_script` with its flags. Errors:

@@ -35,15 +35,6 @@ pub fn jemalloc_allocated() -> Option<u64> {
         .map(|v| v as u64)
 }
 
-fn jemalloc_stat(name: &str) -> u64 {
-    let r = match name {
-        "active" => tikv_jemalloc_ctl::stats::active::read(),
-        "resident" => tikv_jemalloc_ctl::stats::resident::read(),
-        _ => tikv_jemalloc_ctl::stats::allocated::read(),
-    };
-    r.map(|v| v as u64).unwrap_or(0)
-}
-
 /// Resident set size of this process in bytes, from /proc/self/statm.
 pub fn process_rss() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/statm").ok()?;
@@ -300,59 +291,53 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
             );
         }
         "memory" => {
-            let used = srv.used_memory;
-            let rss = srv.used_memory_rss;
-            let peak = srv.stat_peak_memory.max(used);
-            let active = jemalloc_stat("active");
-            let resident = jemalloc_stat("resident");
-            let allocated = jemalloc_stat("allocated");
-            let clients_mem: usize =
-                srv.clients_iter().map(|c| c.mem_usage()).sum::<usize>() + c.mem_usage();
-            let frag = if used > 0 {
-                rss as f64 / used as f64
-            } else {
-                0.0
-            };
-            let ratio = |a: u64, b: u64| if b > 0 { a as f64 / b as f64 } else { 0.0 };
+            // Redis `genRedisInfoString`'s memory section: the overhead
+            // breakdown of MEMORY STATS, the cron's allocator sample, and
+            // the used memory read now.
+            let mh = crate::evict::get_memory_overhead_data(srv, Some(c));
+            let used = mh.total_allocated;
+            let ms = srv.evict.cron_malloc_stats;
+            let rss = ms.process_rss;
+            let peak = mh.peak_allocated;
             let maxmemory = srv.config.maxmemory;
-            let aofbuf = srv.aof.buf.capacity();
             let lua_vm = crate::eval::eval_memory(srv) as u64;
             let lua_vm_h = bytes_to_human(lua_vm);
-            let scripts_eval = crate::eval::eval_scripts_memory(srv) as u64;
             let cached_scripts = srv.script.scripts.len();
             let functions_fields =
-                crate::function::info_memory_fields(srv, lua_vm, scripts_eval as i64);
+                crate::function::info_memory_fields(srv, lua_vm, mh.lua_caches as i64);
             let _ = write!(
                 o,
-                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{}\r\nused_memory_startup:0\r\nused_memory_dataset:{}\r\nused_memory_dataset_perc:{:.2}%\r\nallocator_allocated:{allocated}\r\nallocator_active:{active}\r\nallocator_resident:{resident}\r\ntotal_system_memory:{}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:{lua_vm}\r\nused_memory_vm_eval:{lua_vm}\r\nused_memory_lua_human:{lua_vm_h}\r\nused_memory_scripts_eval:{scripts_eval}\r\nnumber_of_cached_scripts:{cached_scripts}\r\n{functions_fields}maxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:{:.2}\r\nallocator_frag_bytes:{}\r\nallocator_rss_ratio:{:.2}\r\nallocator_rss_bytes:{}\r\nrss_overhead_ratio:{:.2}\r\nrss_overhead_bytes:{}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:{}\r\nmem_cluster_links:0\r\nmem_aof_buffer:{aofbuf}\r\nmem_allocator:jemalloc-5.3.0\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
+                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{}\r\nused_memory_startup:{}\r\nused_memory_dataset:{}\r\nused_memory_dataset_perc:{:.2}%\r\nallocator_allocated:{}\r\nallocator_active:{}\r\nallocator_resident:{}\r\ntotal_system_memory:{}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:{lua_vm}\r\nused_memory_vm_eval:{lua_vm}\r\nused_memory_lua_human:{lua_vm_h}\r\nused_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{cached_scripts}\r\n{functions_fields}maxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:{:.2}\r\nallocator_frag_bytes:{}\r\nallocator_rss_ratio:{:.2}\r\nallocator_rss_bytes:{}\r\nrss_overhead_ratio:{:.2}\r\nrss_overhead_bytes:{}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:{}\r\nmem_replication_backlog:{}\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:{}\r\nmem_clients_normal:{}\r\nmem_cluster_links:{}\r\nmem_aof_buffer:{}\r\nmem_allocator:jemalloc-5.3.0\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
                 bytes_to_human(used),
                 bytes_to_human(rss),
                 bytes_to_human(peak),
-                if peak > 0 {
-                    used as f64 * 100.0 / peak as f64
-                } else {
-                    0.0
-                },
-                clients_mem,
-                used.saturating_sub(clients_mem as u64),
-                if used > 0 {
-                    used.saturating_sub(clients_mem as u64) as f64 * 100.0 / used as f64
-                } else {
-                    0.0
-                },
+                mh.peak_perc,
+                mh.overhead_total,
+                mh.startup_allocated,
+                mh.dataset,
+                mh.dataset_perc,
+                ms.allocator_allocated,
+                ms.allocator_active,
+                ms.allocator_resident,
                 total_system_memory(),
                 bytes_to_human(total_system_memory()),
+                mh.lua_caches,
                 bytes_to_human(maxmemory),
                 srv.config.maxmemory_policy.name(),
-                ratio(active, allocated),
-                active.saturating_sub(allocated),
-                ratio(resident, active),
-                resident.saturating_sub(active),
-                ratio(rss, resident),
-                rss.saturating_sub(resident),
-                frag,
-                rss.saturating_sub(used),
-                clients_mem,
+                mh.allocator_frag,
+                mh.allocator_frag_bytes,
+                mh.allocator_rss,
+                mh.allocator_rss_bytes,
+                mh.rss_extra,
+                mh.rss_extra_bytes,
+                mh.total_frag,
+                mh.total_frag_bytes,
+                crate::evict::free_memory_get_not_counted_memory(srv),
+                mh.repl_backlog,
+                mh.clients_slaves,
+                mh.clients_normal,
+                mh.cluster_links,
+                mh.aof_buffer,
                 crate::bio::lazyfree_pending_objects(),
                 crate::bio::lazyfreed_objects(),
             );
@@ -407,7 +392,7 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
             let kbps = |m: Metric| srv.get_instantaneous_metric(m) as f64 / 1024.0;
             let _ = write!(
                 o,
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\nmigrate_cached_sockets:{}\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\nmigrate_cached_sockets:{}\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
                 srv.stat_numconnections,
                 srv.stat_numcommands,
                 srv.get_instantaneous_metric(Metric::Command),
@@ -421,6 +406,10 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
                 srv.stat_expired_time_cap_reached_count,
                 srv.stat_expire_cycle_time_used / 1000,
                 srv.stat_evictedkeys,
+                (srv.evict.stat_total_eviction_exceeded_time
+                    + srv.evict.current_eviction_exceeded_time())
+                    / 1000,
+                srv.evict.current_eviction_exceeded_time() / 1000,
                 srv.stat_keyspace_hits,
                 srv.stat_keyspace_misses,
                 srv.pubsub.channels.len(),

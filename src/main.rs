@@ -149,12 +149,25 @@ fn main() {
         tracing::warn!("{}", msg);
         std::process::exit(1);
     }
+    if let Err(msg) = rustredis::metrics::listen(&mut srv) {
+        tracing::warn!("{}", msg);
+        tracing::warn!(
+            "Failed listening on metrics-port {}, aborting.",
+            srv.config.metrics_port
+        );
+        std::process::exit(1);
+    }
     rustredis::setproctitle::redis_set_proc_title(&srv);
     if srv.config.always_show_logo {
         log::write_raw(&logo(&srv));
     } else {
         tracing::info!("Running mode=standalone, port={}.", srv.config.port);
     }
+    // The memory of an empty, initialized server (Redis `InitServerLast`'s
+    // `initial_memory_usage`, INFO `used_memory_startup`).
+    srv.evict.initial_memory_usage = rustredis::evict::zmalloc_used_memory();
+    rustredis::evict::set_maxmemory_for_dicts(srv.config.maxmemory);
+    srv.refresh_memory_stats();
     tracing::warn!("Server initialized");
     if !unimplemented.is_empty() {
         tracing::warn!(
@@ -196,6 +209,12 @@ fn main() {
     let _ = rustredis::aof::aof_del_history_files(&mut srv);
     let _ = config::set_oom_score_adj(&srv.config, None);
     tracing::info!("Ready to accept connections");
+    if srv.config.maxmemory > 0 && srv.config.maxmemory < 1024 * 1024 {
+        tracing::warn!(
+            "WARNING: You specified a maxmemory value that is less than 1MB (current value is {} bytes). Are you sure this is what you really want?",
+            srv.config.maxmemory
+        );
+    }
     let code = server::ae_main(&mut srv);
     std::process::exit(code);
 }

@@ -307,7 +307,7 @@ impl RdbSaveOptions {
             compression: srv.config.rdbcompression,
             checksum: srv.config.rdbchecksum,
             ctime: now_ms / 1000,
-            used_mem: crate::info::jemalloc_allocated().unwrap_or(srv.used_memory),
+            used_mem: crate::evict::zmalloc_used_memory(),
             tracking: AccessTracking::from_policy(srv.config.maxmemory_policy),
             lru_clock: srv.lru_clock(),
             now_ms,
@@ -694,11 +694,16 @@ pub fn rdb_save_background(srv: &mut Server, filename: &str) -> io::Result<()> {
 #[allow(unsafe_code)]
 fn close_listeners_in_child(srv: &Server) {
     use std::os::fd::AsRawFd;
-    for l in &srv.listeners {
-        let fd = match l {
+    let metrics_fds = srv.metrics.listener_fds();
+    for fd in srv
+        .listeners
+        .iter()
+        .map(|l| match l {
             crate::anet::Listener::Tcp(t) => t.as_raw_fd(),
             crate::anet::Listener::Unix(u, _) => u.as_raw_fd(),
-        };
+        })
+        .chain(metrics_fds)
+    {
         // SAFETY: closes this process's copy of a descriptor; the child never
         // uses the listener again and leaves with `_exit`, so nothing closes
         // it a second time.

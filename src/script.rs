@@ -79,6 +79,24 @@ pub fn script_flag_by_name(name: &[u8]) -> Option<u64> {
         .map(|(_, f)| *f)
 }
 
+/// A command's flags once a script declared its own (Redis
+/// `scriptFlagsToCmdFlags`): `write`, `denyoom` and `stale` come from the
+/// script (`denyoom` unless `allow-oom` or `no-writes`, `write` unless
+/// `no-writes`, `stale` with `allow-stale`) and `may-replicate` goes away.
+pub fn script_flags_to_cmd_flags(cmd_flags: u64, script_flags: u64) -> u64 {
+    let mut f = cmd_flags & !(commands::CMD_STALE | commands::CMD_DENYOOM | commands::CMD_WRITE);
+    if script_flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES) == 0 {
+        f |= commands::CMD_DENYOOM;
+    }
+    if script_flags & SCRIPT_FLAG_NO_WRITES == 0 {
+        f |= commands::CMD_WRITE;
+    }
+    if script_flags & SCRIPT_FLAG_ALLOW_STALE != 0 {
+        f |= commands::CMD_STALE;
+    }
+    f & !commands::CMD_MAY_REPLICATE
+}
+
 /// Parses a comma-separated flag list (`no-writes,allow-oom`), as in a
 /// `#!lua flags=` shebang. Err carries the first unknown flag.
 pub fn parse_script_flags(list: &[u8]) -> Result<u64, String> {
@@ -250,7 +268,8 @@ fn take_fake_client(srv: &mut Server) -> Box<Client> {
 /// when the run is refused. Texts: `Can not run script on cluster,
 /// 'no-cluster' flag is set.`, `MISCONF ... Writable scripts are blocked.
 /// Use 'no-writes' flag for read only scripts.`, `Can not execute a script
-/// with write flag using *_ro command.`
+/// with write flag using *_ro command.`, `OOM allow-oom flag is not set on
+/// the script, can not run it when used memory > 'maxmemory'`.
 fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bool {
     if flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0 {
         return true;
@@ -282,6 +301,17 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
             );
             return false;
         }
+    }
+    // Over maxmemory when the command started (the no-writes flag implies
+    // allow-oom).
+    if srv.evict.pre_command_oom_state
+        && srv.config.maxmemory != 0
+        && flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES) == 0
+    {
+        caller.add_reply_error(
+            "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+        );
+        return false;
     }
     true
 }
@@ -738,13 +768,28 @@ fn script_verify(srv: &mut Server, fake: &Client) -> Result<usize, (Option<usize
             "Write commands are not allowed from read-only scripts.".to_string(),
         ));
     }
-    if flags & commands::CMD_WRITE != 0 {
-        if !write_dirty && let Some(e) = server::write_commands_denied_by_disk_error(srv) {
-            return Err((Some(idx), format!("-{}", e)));
-        }
-        if let Some(run) = srv.script.run.as_mut() {
-            run.write_dirty = true;
-        }
+    if flags & commands::CMD_WRITE != 0
+        && !write_dirty
+        && let Some(e) = server::write_commands_denied_by_disk_error(srv)
+    {
+        return Err((Some(idx), format!("-{}", e)));
+    }
+    // Redis `scriptVerifyOOM`: a script that started over maxmemory may
+    // not run a denyoom command before its first write (after that it
+    // cannot stop halfway), unless it declared allow-oom.
+    let allow_oom = srv.script.run.as_ref().is_some_and(|r| r.allow_oom);
+    if !allow_oom
+        && srv.config.maxmemory != 0
+        && !write_dirty
+        && srv.evict.pre_command_oom_state
+        && flags & commands::CMD_DENYOOM != 0
+    {
+        return Err((Some(idx), format!("-{}", crate::evict::OOM_ERR)));
+    }
+    if flags & commands::CMD_WRITE != 0
+        && let Some(run) = srv.script.run.as_mut()
+    {
+        run.write_dirty = true;
     }
     Ok(idx)
 }

@@ -506,9 +506,22 @@ impl Server {
                         "Unable to listen on this port. Check server logs.".to_string(),
                     )
                 })?,
-                "bind" => crate::anet::rebind_tcp(self).map_err(|e| {
+                "bind" => {
+                    crate::anet::rebind_tcp(self).map_err(|e| {
+                        tracing::warn!("{}", e);
+                        ("bind", "Failed to bind to specified addresses.".to_string())
+                    })?;
+                    crate::metrics::rebind(self).map_err(|e| {
+                        tracing::warn!("{}", e);
+                        ("bind", "Failed to bind to specified addresses.".to_string())
+                    })?
+                }
+                "metrics-port" => crate::metrics::rebind(self).map_err(|e| {
                     tracing::warn!("{}", e);
-                    ("bind", "Failed to bind to specified addresses.".to_string())
+                    (
+                        "metrics-port",
+                        "Unable to listen on this port. Check server logs.".to_string(),
+                    )
                 })?,
                 "appendonly" => {
                     crate::aof::update_appendonly(self).map_err(|e| ("appendonly", e))?
@@ -524,6 +537,7 @@ impl Server {
                     })?
                 }
                 "proc-title-template" => crate::setproctitle::redis_set_proc_title(self),
+                "maxmemory" => crate::evict::update_maxmemory(self),
                 "dir" => std::env::set_current_dir(&self.config.dir)
                     .map_err(|e| ("dir", crate::log::os_error_text(&e)))?,
                 _ => {}
@@ -576,6 +590,8 @@ impl Server {
         self.child.latest_fork_usec = 0;
         self.child.total_forks = 0;
         self.dump.stat_dump_payload_sanitizations = 0;
+        self.evict.stat_total_eviction_exceeded_time = 0;
+        self.evict.stat_last_eviction_exceeded_time = None;
         self.errors.clear();
         self.errors_enabled = true;
         self.inst_metric = Default::default();
@@ -583,11 +599,15 @@ impl Server {
         crate::aof::reset_stats(self);
     }
 
-    /// Refreshes `used_memory` (jemalloc allocated) and `used_memory_rss`.
+    /// Samples the memory figures (Redis `cronUpdateMemoryStats`):
+    /// `used_memory` ([`crate::evict::zmalloc_used_memory`]), the peak,
+    /// and the allocator and RSS figures of `evict.cron_malloc_stats`.
     pub fn refresh_memory_stats(&mut self) {
-        self.used_memory = crate::info::jemalloc_allocated().unwrap_or(self.used_memory);
-        self.used_memory_rss = crate::info::process_rss().unwrap_or(self.used_memory_rss);
+        let ms = crate::evict::MallocStats::sample();
+        self.used_memory = ms.zmalloc_used;
+        self.used_memory_rss = ms.process_rss;
         self.stat_peak_memory = self.stat_peak_memory.max(self.used_memory);
+        self.evict.cron_malloc_stats = ms;
     }
 }
 
@@ -668,8 +688,32 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, "NOAUTH Authentication required.");
         return;
     }
+    // EVAL and FCALL run with their script's declared flags.
+    let flags = get_command_flags(srv, c, idx, flags);
     // EXEC counts as the commands it would run (Redis's mstate flags).
     let is_exec = srv.commands.cmds[idx].fullname == "exec";
+    // maxmemory: evict first, then refuse commands that may grow memory.
+    // Not while a timed-out script lets this client in (its DELs would
+    // mix with the script's effects).
+    if srv.config.maxmemory != 0 && !srv.script.is_timedout() {
+        let out_of_memory = crate::evict::perform_evictions(srv) == crate::evict::EvictResult::Fail;
+        let is_denyoom = flags & commands::CMD_DENYOOM != 0
+            || (is_exec && c.mstate.cmd_flags & commands::CMD_DENYOOM != 0);
+        // Queuing in MULTI takes memory too: only EXEC, DISCARD and RESET
+        // still pass (EXEC unless it holds denied commands).
+        let reject = is_denyoom
+            || (c.flags & CLIENT_MULTI != 0
+                && !matches!(
+                    srv.commands.cmds[idx].fullname.as_str(),
+                    "exec" | "discard" | "reset"
+                ));
+        if out_of_memory && reject {
+            reject_command(srv, c, idx, crate::evict::OOM_ERR);
+            return;
+        }
+        // Scripts and EXEC consult the state found before they started.
+        srv.evict.pre_command_oom_state = out_of_memory;
+    }
     let is_write = flags & commands::CMD_WRITE != 0
         || (is_exec && c.mstate.cmd_flags & commands::CMD_WRITE != 0);
     let deny_loading = flags & commands::CMD_LOADING == 0
@@ -746,6 +790,35 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     // ready are served after it ends (Redis `isInsideYieldingLongCommand`).
     if !srv.script.is_running() {
         crate::blocked::handle_clients_blocked_on_keys(srv);
+    }
+}
+
+/// The flags a command runs with (Redis `getCommandFlags`): EVAL/EVALSHA
+/// and FCALL (and their `_RO` forms) take their script's declared flags
+/// (`eval::eval_get_command_flags`, `function::fcall_get_command_flags`).
+/// The script is looked up only where the flags matter: under
+/// `maxmemory`, inside MULTI, or when writes are refused for a disk error.
+fn get_command_flags(srv: &Server, c: &Client, idx: usize, flags: u64) -> u64 {
+    if flags & commands::CMD_NOSCRIPT == 0 {
+        return flags;
+    }
+    let name = srv.commands.cmds[idx].fullname.as_str();
+    let (eval, evalsha) = match name {
+        "eval" | "eval_ro" => (true, false),
+        "evalsha" | "evalsha_ro" => (true, true),
+        "fcall" | "fcall_ro" => (false, false),
+        _ => return flags,
+    };
+    if srv.config.maxmemory == 0
+        && c.flags & CLIENT_MULTI == 0
+        && write_commands_denied_by_disk_error(srv).is_none()
+    {
+        return flags;
+    }
+    if eval {
+        crate::eval::eval_get_command_flags(srv, &c.argv, evalsha, flags)
+    } else {
+        crate::function::fcall_get_command_flags(srv, &c.argv, flags)
     }
 }
 
@@ -1020,6 +1093,10 @@ pub fn server_cron(srv: &mut Server) -> i64 {
             SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
         }
     }
+    // The peak is followed every tick; the allocator figures every 100 ms.
+    srv.stat_peak_memory = srv
+        .stat_peak_memory
+        .max(crate::evict::zmalloc_used_memory());
     if run_with_period(srv, 100) {
         let cmds = srv.stat_numcommands;
         let input = srv.stat_net_input_bytes;
@@ -1031,6 +1108,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
     }
     if run_with_period(srv, 1000) {
         crate::rdb::migrate::migrate_close_timedout_sockets(srv);
+        crate::metrics::metrics_cron(srv, now);
     }
     crate::tracking::tracking_cron(srv);
     persistence_cron(srv);
@@ -1326,6 +1404,11 @@ pub fn ae_main(srv: &mut Server) -> i32 {
                     let next = server_cron(srv);
                     srv.el.reschedule(te, mstime(), next);
                 }
+                TimerKind::EvictionTimeProc => {
+                    if let Some(next) = crate::evict::eviction_time_proc(srv) {
+                        srv.el.reschedule(te, mstime(), next);
+                    }
+                }
             }
         }
     }
@@ -1333,6 +1416,10 @@ pub fn ae_main(srv: &mut Server) -> i32 {
 
 fn process_file_event(srv: &mut Server, ev: FiredEvent) {
     let t = ev.token.0;
+    if t >= crate::metrics::METRICS_TOKEN_BASE {
+        crate::metrics::handle_event(srv, ev);
+        return;
+    }
     if t < CLIENT_TOKEN_BASE {
         crate::anet::accept_handler(srv, t);
         return;

@@ -4,8 +4,8 @@
 #   bash tests/run-all.sh
 #
 # Needs Debian's redis-server and redis-tools (the oracle for the differential
-# tests, redis-cli and redis-benchmark for the smoke tests) and pip's redis
-# and pytest: .ci/run installs them. RUSTREDIS_BIN (default
+# tests, redis-cli and redis-benchmark for the smoke tests) and pip's redis,
+# pytest and prometheus_client: .ci/run installs them. RUSTREDIS_BIN (default
 # target/release/rustredis) names the server the tests run against.
 #
 # Every part runs even when an earlier one fails, and the script exits

@@ -80,6 +80,9 @@ fn submit(job: Job) {
             .spawn(move || {
                 while let Ok(job) = rx.recv() {
                     run_job(job);
+                    // The job (and the channel's blocks) were allocated by
+                    // the main thread: let used_memory see them go.
+                    crate::evict::publish_thread_memory();
                 }
             });
         if spawned.is_err() {

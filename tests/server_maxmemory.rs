@@ -1,0 +1,396 @@
+//! maxmemory and eviction: which keys each policy evicts, the OOM errors
+//! (plain commands, MULTI, EVAL, FCALL with and without `no-writes` /
+//! `allow-oom`), the `evicted` keyspace event, DEL propagation of evicted
+//! keys to the AOF, lazy eviction of big values, and the MEMORY
+//! subcommands.
+//!
+//! One server runs every scenario in turn: each starts from FLUSHALL with
+//! `maxmemory 0`, fills the keyspace, then sets `maxmemory` a little below
+//! the memory in use so that the next writes must evict.
+
+mod common;
+
+use common::{Conn, ServerProc, encode_command, info_field, s};
+
+const OOM: &str = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+
+fn int(reply: Vec<u8>) -> i64 {
+    let t = s(reply);
+    assert!(t.starts_with(':'), "integer expected: {t:?}");
+    t[1..t.len() - 2].parse().expect("integer")
+}
+
+fn info(c: &mut Conn, field: &str) -> String {
+    let t = s(c.cmd(&[b"INFO", b"everything"]));
+    info_field(&t, field).unwrap_or_else(|| panic!("no INFO field {field}"))
+}
+
+fn info_u64(c: &mut Conn, field: &str) -> u64 {
+    info(c, field).parse().expect("numeric INFO field")
+}
+
+/// Sends the commands 20 at a time (so the query buffer stays small and
+/// does not weigh on the eviction), reading the replies of each batch;
+/// panics on an error reply unless `allow_err`.
+fn pipeline(c: &mut Conn, cmds: &[Vec<Vec<u8>>], allow_err: bool) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for chunk in cmds.chunks(20) {
+        let mut buf = Vec::new();
+        for a in chunk {
+            let refs: Vec<&[u8]> = a.iter().map(|x| x.as_slice()).collect();
+            buf.extend(encode_command(&refs));
+        }
+        c.send_raw(&buf);
+        for _ in chunk {
+            let r = c.read_reply();
+            assert!(allow_err || !r.starts_with(b"-"), "error: {}", s(r.clone()));
+            out.push(r);
+        }
+    }
+    out
+}
+
+fn args(v: &[&str]) -> Vec<Vec<u8>> {
+    v.iter().map(|x| x.as_bytes().to_vec()).collect()
+}
+
+fn ok(c: &mut Conn, line: &str) {
+    assert_eq!(s(c.cmd_str(line)), "+OK\r\n", "{line}");
+}
+
+/// FLUSHALL and a clean eviction setup under `policy`.
+fn reset(c: &mut Conn, policy: &str) {
+    ok(c, "CONFIG SET maxmemory 0");
+    ok(c, "FLUSHALL");
+    ok(c, &format!("CONFIG SET maxmemory-policy {policy}"));
+    ok(c, "CONFIG SET maxmemory-samples 10");
+    ok(c, "CONFIG SET lazyfree-lazy-eviction no");
+    ok(c, "CONFIG RESETSTAT");
+}
+
+/// Sets maxmemory `below` bytes under the memory in use now.
+fn limit_below_used(c: &mut Conn, below: u64) -> u64 {
+    let used = info_u64(c, "used_memory");
+    let limit = used - below;
+    ok(c, &format!("CONFIG SET maxmemory {limit}"));
+    limit
+}
+
+fn value() -> String {
+    "v".repeat(200)
+}
+
+/// `n` keys `prefix:i`, each with a 200-byte value, volatile (TTL
+/// `ttl_base + i` seconds) when `ttl_base` is given.
+fn fill(c: &mut Conn, prefix: &str, n: usize, ttl_base: Option<u64>) {
+    let v = value();
+    let cmds: Vec<Vec<Vec<u8>>> = (0..n)
+        .map(|i| {
+            let k = format!("{prefix}:{i}");
+            match ttl_base {
+                Some(t) => args(&["SET", &k, &v, "EX", &(t + i as u64).to_string()]),
+                None => args(&["SET", &k, &v]),
+            }
+        })
+        .collect();
+    pipeline(c, &cmds, false);
+}
+
+fn count_existing(c: &mut Conn, prefix: &str, range: std::ops::Range<usize>) -> usize {
+    let cmds: Vec<Vec<Vec<u8>>> = range
+        .map(|i| args(&["EXISTS", &format!("{prefix}:{i}")]))
+        .collect();
+    pipeline(c, &cmds, false)
+        .into_iter()
+        .filter(|r| r == b":1\r\n")
+        .count()
+}
+
+/// Volatile policies never evict persistent keys, and do evict volatile ones.
+fn volatile_policy_keeps_persistent_keys(c: &mut Conn, policy: &str) {
+    reset(c, policy);
+    fill(c, "p", 300, None);
+    fill(c, "v", 300, Some(1000));
+    limit_below_used(c, 20_000);
+    // More volatile keys: room has to come from the volatile ones.
+    fill(c, "w", 200, Some(5000));
+    let evicted = info_u64(c, "evicted_keys");
+    assert!(evicted >= 50, "{policy}: only {evicted} keys evicted");
+    assert_eq!(
+        count_existing(c, "p", 0..300),
+        300,
+        "{policy} evicted a persistent key"
+    );
+    let used = info_u64(c, "used_memory");
+    let max = info_u64(c, "maxmemory");
+    assert!(
+        used <= max + 4096,
+        "{policy}: used {used} over maxmemory {max}"
+    );
+}
+
+#[test]
+fn maxmemory_policies_oom_and_introspection() {
+    let srv = ServerProc::start(&["--appendonly", "no"]);
+    let mut c = srv.conn();
+
+    // ---- volatile-* never touch persistent keys ----
+    for policy in [
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+    ] {
+        volatile_policy_keeps_persistent_keys(&mut c, policy);
+    }
+
+    // CONFIG SET below the memory in use warns as Redis does.
+    assert!(
+        srv.log()
+            .contains("WARNING: the new maxmemory value set via CONFIG SET ("),
+        "no maxmemory warning in the log"
+    );
+
+    // ---- volatile-ttl evicts the soonest expiries first ----
+    reset(&mut c, "volatile-ttl");
+    fill(&mut c, "t", 500, Some(1000)); // TTLs 1000..1499 s
+    limit_below_used(&mut c, 20_000);
+    fill(&mut c, "late", 100, Some(100_000));
+    let evicted = info_u64(&mut c, "evicted_keys") as usize;
+    assert!(evicted >= 50, "volatile-ttl evicted {evicted}");
+    // The longest-lived fifth survives intact; the soonest fifth is mostly gone.
+    assert_eq!(count_existing(&mut c, "t", 400..500), 100);
+    assert!(count_existing(&mut c, "t", 0..100) < 50);
+    assert_eq!(count_existing(&mut c, "late", 0..100), 100);
+
+    // ---- allkeys-lfu keeps frequently used keys ----
+    reset(&mut c, "allkeys-lfu");
+    fill(&mut c, "f", 600, None);
+    let hot: Vec<Vec<Vec<u8>>> = (0..50)
+        .flat_map(|i| (0..100).map(move |_| args(&["GET", &format!("f:{i}")])))
+        .collect();
+    pipeline(&mut c, &hot, false);
+    limit_below_used(&mut c, 30_000);
+    fill(&mut c, "g", 300, None);
+    assert!(info_u64(&mut c, "evicted_keys") >= 100);
+    assert_eq!(
+        count_existing(&mut c, "f", 0..50),
+        50,
+        "LFU evicted a hot key"
+    );
+
+    // ---- allkeys-lru keeps a recently used hot set ----
+    reset(&mut c, "allkeys-lru");
+    fill(&mut c, "l", 600, None);
+    // The LRU clock ticks in seconds: let the cold keys age.
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let touch: Vec<Vec<Vec<u8>>> = (0..50).map(|i| args(&["GET", &format!("l:{i}")])).collect();
+    pipeline(&mut c, &touch, false);
+    limit_below_used(&mut c, 30_000);
+    fill(&mut c, "m", 300, None);
+    assert!(info_u64(&mut c, "evicted_keys") >= 100);
+    assert_eq!(
+        count_existing(&mut c, "l", 0..50),
+        50,
+        "LRU evicted a hot key"
+    );
+
+    // ---- allkeys-random honours the limit ----
+    reset(&mut c, "allkeys-random");
+    fill(&mut c, "r", 300, None);
+    let limit = limit_below_used(&mut c, 20_000);
+    fill(&mut c, "s", 300, None);
+    assert!(info_u64(&mut c, "evicted_keys") >= 100);
+    assert!(info_u64(&mut c, "used_memory") <= limit + 4096);
+
+    // ---- noeviction: OOM errors, exact bytes ----
+    reset(&mut c, "noeviction");
+    fill(&mut c, "n", 100, None);
+    limit_below_used(&mut c, 10_000);
+    assert_eq!(s(c.cmd_str("SET foo bar")), OOM);
+    assert_eq!(s(c.cmd_str("GET n:1")).len(), 208, "reads still work");
+    assert_eq!(int(c.cmd_str("DEL n:1")), 1, "DEL is not denyoom");
+    assert_eq!(info_u64(&mut c, "evicted_keys"), 0);
+    // Inside MULTI every queued command is refused, then EXEC aborts.
+    ok(&mut c, "MULTI");
+    assert_eq!(s(c.cmd_str("SET foo bar")), OOM);
+    assert_eq!(s(c.cmd_str("GET foo")), OOM);
+    assert_eq!(
+        s(c.cmd_str("EXEC")),
+        "-EXECABORT Transaction discarded because of previous errors.\r\n"
+    );
+    // EVAL without shebang: the script runs, its first write is refused.
+    let r = s(c.cmd(&[b"EVAL", b"return redis.call('set','x','y')", b"0"]));
+    assert!(
+        r.starts_with("-OOM command not allowed when used memory > 'maxmemory'."),
+        "{r:?}"
+    );
+    let r = s(c.cmd(&[b"EVAL", b"return redis.pcall('get','n:2')", b"0"]));
+    assert_eq!(r.len(), 208, "read-only script runs: {r:?}");
+    // With a shebang: EVAL is denyoom unless no-writes / allow-oom.
+    assert_eq!(s(c.cmd(&[b"EVAL", b"#!lua\nreturn 1", b"0"])), OOM);
+    assert_eq!(
+        s(c.cmd(&[b"EVAL", b"#!lua flags=no-writes\nreturn 1", b"0"])),
+        ":1\r\n"
+    );
+    assert_eq!(
+        s(c.cmd(&[
+            b"EVAL",
+            b"#!lua flags=allow-oom\nreturn redis.call('set','x','y')",
+            b"0"
+        ])),
+        "+OK\r\n"
+    );
+    assert_eq!(int(c.cmd_str("DEL x")), 1);
+    // FCALL takes the function's flags (loaded while under the limit).
+    ok(&mut c, "CONFIG SET maxmemory 0");
+    let lib = b"#!lua name=oomlib\n\
+        redis.register_function('w', function() return redis.call('set','y','1') end)\n\
+        redis.register_function{function_name='ro', callback=function() return 2 end, flags={'no-writes'}}\n\
+        redis.register_function{function_name='ao', callback=function() return redis.call('set','z','1') end, flags={'allow-oom'}}";
+    assert_eq!(s(c.cmd(&[b"FUNCTION", b"LOAD", lib])), "$6\r\noomlib\r\n");
+    limit_below_used(&mut c, 10_000);
+    assert_eq!(s(c.cmd_str("FCALL w 0")), OOM);
+    assert_eq!(s(c.cmd_str("FCALL ro 0")), ":2\r\n");
+    assert_eq!(s(c.cmd_str("FCALL_RO ro 0")), ":2\r\n");
+    assert_eq!(s(c.cmd_str("FCALL ao 0")), "+OK\r\n");
+    // EXEC of a transaction queued before the limit is refused as a whole.
+    ok(&mut c, "CONFIG SET maxmemory 0");
+    ok(&mut c, "MULTI");
+    assert_eq!(s(c.cmd_str("SET q 1")), "+QUEUED\r\n");
+    limit_below_used_other(&srv, 10_000);
+    assert_eq!(
+        s(c.cmd_str("EXEC")),
+        format!("-EXECABORT Transaction discarded because of: {}", &OOM[1..])
+    );
+    ok(&mut c, "CONFIG SET maxmemory 0");
+    ok(&mut c, "FUNCTION FLUSH");
+
+    // ---- the `evicted` keyspace event ----
+    reset(&mut c, "allkeys-random");
+    ok(&mut c, "CONFIG SET notify-keyspace-events Ee");
+    let mut sub = srv.conn();
+    let r = s(sub.cmd_str("SUBSCRIBE __keyevent@0__:evicted"));
+    assert!(r.starts_with("*3\r\n$9\r\nsubscribe\r\n"), "{r:?}");
+    c.cmd_str("SET only one");
+    fill(&mut c, "e", 50, None);
+    evict_all(&mut c);
+    let msg = s(sub.read_reply());
+    assert!(
+        msg.starts_with("*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:evicted\r\n$"),
+        "{msg:?}"
+    );
+    assert_eq!(int(c.cmd_str("DBSIZE")), 0, "maxmemory 1 evicts everything");
+    assert_eq!(info_u64(&mut c, "evicted_keys"), 51);
+    assert_eq!(
+        s(c.cmd(&[b"CONFIG", b"SET", b"notify-keyspace-events", b""])),
+        "+OK\r\n"
+    );
+    drop(sub);
+
+    // ---- lazyfree-lazy-eviction frees big values on the bio thread ----
+    reset(&mut c, "allkeys-random");
+    ok(&mut c, "CONFIG SET lazyfree-lazy-eviction yes");
+    let members: Vec<String> = (0..200).map(|i| format!("member-{i}")).collect();
+    let cmds: Vec<Vec<Vec<u8>>> = (0..20)
+        .map(|k| {
+            let mut a = vec![b"SADD".to_vec(), format!("big:{k}").into_bytes()];
+            a.extend(members.iter().map(|m| m.as_bytes().to_vec()));
+            a
+        })
+        .collect();
+    pipeline(&mut c, &cmds, false);
+    let before = info_u64(&mut c, "lazyfreed_objects");
+    evict_all(&mut c);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while info_u64(&mut c, "lazyfreed_objects") < before + 20
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(info_u64(&mut c, "lazyfreed_objects"), before + 20);
+    assert_eq!(info_u64(&mut c, "lazyfree_pending_objects"), 0);
+    ok(&mut c, "CONFIG SET lazyfree-lazy-eviction no");
+
+    // ---- evicted keys reach the AOF as DEL ----
+    reset(&mut c, "allkeys-lru");
+    ok(&mut c, "CONFIG SET appendonly yes");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while info(&mut c, "aof_rewrite_in_progress") != "0"
+        || info(&mut c, "aof_rewrite_scheduled") != "0"
+    {
+        assert!(std::time::Instant::now() < deadline, "AOF rewrite stuck");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    c.cmd_str("SET aofkey 1");
+    evict_all(&mut c);
+    let aof_dir = srv.dir.join("appendonlydir");
+    let mut incr = String::new();
+    for e in std::fs::read_dir(&aof_dir).expect("appendonlydir") {
+        let p = e.expect("dir entry").path();
+        if p.to_string_lossy().ends_with(".incr.aof") {
+            incr.push_str(&String::from_utf8_lossy(&std::fs::read(&p).expect("aof")));
+        }
+    }
+    assert!(
+        incr.contains("*2\r\n$3\r\nDEL\r\n$6\r\naofkey\r\n"),
+        "no DEL of the evicted key in the AOF: {incr:?}"
+    );
+    ok(&mut c, "CONFIG SET appendonly no");
+
+    // ---- MEMORY subcommands and INFO ----
+    reset(&mut c, "noeviction");
+    fill(&mut c, "z", 10, None);
+    let stats = c.cmd_str("MEMORY STATS");
+    let text = s(stats);
+    assert!(
+        text.starts_with("*56\r\n$14\r\npeak.allocated\r\n:"),
+        "{text:?}"
+    );
+    for field in [
+        "total.allocated",
+        "startup.allocated",
+        "db.0",
+        "overhead.hashtable.main",
+        "keys.count\r\n:10\r\n",
+        "dataset.percentage",
+        "fragmentation.bytes",
+    ] {
+        assert!(text.contains(field), "MEMORY STATS lacks {field}");
+    }
+    let doctor = s(c.cmd_str("MEMORY DOCTOR"));
+    assert!(doctor.contains("Hi Sam"), "{doctor:?}");
+    assert_eq!(s(c.cmd_str("MEMORY PURGE")), "+OK\r\n");
+    let malloc = s(c.cmd_str("MEMORY MALLOC-STATS"));
+    assert!(malloc.contains("___ Begin jemalloc statistics ___"));
+    let startup = info_u64(&mut c, "used_memory_startup");
+    let used = info_u64(&mut c, "used_memory");
+    assert!(
+        startup > 0 && startup < used,
+        "startup {startup} used {used}"
+    );
+    assert!(info_u64(&mut c, "used_memory_peak") >= used);
+    assert_eq!(info(&mut c, "mem_not_counted_for_evict"), "0");
+}
+
+/// Sets `maxmemory 1`, waits until every key is evicted (by the eviction
+/// time event and the commands' own eviction runs), then lifts the limit.
+fn evict_all(c: &mut Conn) {
+    ok(c, "CONFIG SET maxmemory 1");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while int(c.cmd_str("DBSIZE")) != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "keys left after maxmemory 1"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    ok(c, "CONFIG SET maxmemory 0");
+}
+
+/// Sets maxmemory under the memory in use from another connection (the
+/// first one is inside MULTI).
+fn limit_below_used_other(srv: &ServerProc, below: u64) {
+    let mut o = srv.conn();
+    limit_below_used(&mut o, below);
+}
