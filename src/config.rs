@@ -2815,6 +2815,10 @@ mod tests {
             "latency-tracking-info-percentiles",
             "oom-score-adj",
             "oom-score-adj-values",
+            // The process title (setproctitle.rs).
+            "proc-title-template",
+            // The Prometheus listener (metrics.rs).
+            "metrics-port",
         ];
         let mut got = implemented.clone();
         want.sort();
