@@ -368,7 +368,8 @@ mod tests {
         let s = render_grays(&canvas);
         assert_eq!(s.split('\n').count(), 20);
         assert_eq!(s.matches(" \x1b[0m").count(), 80 * 20);
-        // The bottom row is all buildings (never sky).
-        assert!((0..80).all(|x| canvas.get(x, 19) != 3));
+        // Buildings stand on the bottom row; the top row is sky.
+        assert!((0..80).any(|x| canvas.get(x, 19) != 3));
+        assert!((0..80).all(|x| canvas.get(x, 0) == 3 || canvas.get(x, 0) == 2));
     }
 }

@@ -143,7 +143,13 @@ fn round_trip(original: &str, tag: &str) {
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .filter_map(|l| if l.starts_with('#') { Some(l.to_string()) } else { expect_line(l) })
+        .filter_map(|l| {
+            if l.starts_with('#') {
+                Some(l.to_string())
+            } else {
+                expect_line(l)
+            }
+        })
         .collect();
     // Strings come back quoted (`dbfilename "dump.rdb"`) and sizes in the
     // largest exact unit (`4096` -> `4kb`), so directive lines are compared
@@ -257,7 +263,10 @@ fn rewrite_errors_and_force_all() {
     let before = config_all(&mut c);
     ok(&mut c, &["DEBUG", "CONFIG-REWRITE-FORCE-ALL"]);
     let text = std::fs::read_to_string(&conf).expect("read");
-    assert!(text.starts_with("# minimal\nenable-debug-command yes\n"), "{text}");
+    assert!(
+        text.starts_with("# minimal\nenable-debug-command yes\n"),
+        "{text}"
+    );
     for must in [
         "\nhz 10\n",
         "\nmaxmemory 0\n",

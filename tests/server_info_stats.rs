@@ -126,11 +126,7 @@ fn commandstats_and_errorstats() {
         info_field(&t, &format!("cmdstat_{name}"))
             .unwrap_or_else(|| panic!("cmdstat_{name} missing in {t}"))
     };
-    assert!(
-        stat("set").starts_with("calls=2,usec="),
-        "{}",
-        stat("set")
-    );
+    assert!(stat("set").starts_with("calls=2,usec="), "{}", stat("set"));
     assert!(
         stat("set").ends_with(",rejected_calls=0,failed_calls=0"),
         "{}",
@@ -159,19 +155,28 @@ fn commandstats_and_errorstats() {
     let keys: Vec<&str> = parts.iter().map(|p| p.0).collect();
     assert_eq!(
         keys,
-        ["calls", "usec", "usec_per_call", "rejected_calls", "failed_calls"]
+        [
+            "calls",
+            "usec",
+            "usec_per_call",
+            "rejected_calls",
+            "failed_calls"
+        ]
     );
     let per = parts[2].1;
     assert_eq!(per.split('.').nth(1).map(str::len), Some(2), "{per}");
     let e = info(&mut c, &["errorstats"]);
-    assert_eq!(info_field(&e, "errorstat_ERR").as_deref(), Some("count=3"), "{e}");
+    assert_eq!(
+        info_field(&e, "errorstat_ERR").as_deref(),
+        Some("count=3"),
+        "{e}"
+    );
     // RESETSTAT clears both.
     ok(&mut c, "CONFIG RESETSTAT");
     let t = info(&mut c, &["commandstats", "errorstats"]);
     assert_eq!(
         t,
-        "# Commandstats\r\ncmdstat_config|resetstat:calls=1,"
-            .to_string()
+        "# Commandstats\r\ncmdstat_config|resetstat:calls=1,".to_string()
             + t.split("cmdstat_config|resetstat:calls=1,")
                 .nth(1)
                 .unwrap_or_else(|| panic!("{t}"))
@@ -197,7 +202,10 @@ fn latencystats_tracking_percentiles_and_reset() {
     ok(&mut c, "CONFIG SET latency-tracking yes");
     ok(&mut c, "SET a b");
     let l = latency_line(&mut c, "set").expect("set has a histogram");
-    let keys: Vec<&str> = l.split(',').map(|kv| kv.split('=').next().unwrap_or("")).collect();
+    let keys: Vec<&str> = l
+        .split(',')
+        .map(|kv| kv.split('=').next().unwrap_or(""))
+        .collect();
     assert_eq!(keys, ["p50", "p99", "p99.9"], "{l}");
     for kv in l.split(',') {
         let v = kv.split('=').nth(1).unwrap_or("");
@@ -206,12 +214,21 @@ fn latencystats_tracking_percentiles_and_reset() {
     // Subcommands have their own histogram.
     assert!(latency_line(&mut c, "config|set").is_some());
     // The percentile list is configurable.
-    ok(&mut c, "CONFIG SET latency-tracking-info-percentiles \"0 50 100\"");
+    ok(
+        &mut c,
+        "CONFIG SET latency-tracking-info-percentiles \"0 50 100\"",
+    );
     let l = latency_line(&mut c, "set").expect("set");
-    assert!(l.starts_with("p0=") && l.contains(",p50=") && l.contains(",p100="), "{l}");
+    assert!(
+        l.starts_with("p0=") && l.contains(",p50=") && l.contains(",p100="),
+        "{l}"
+    );
     ok(&mut c, "CONFIG SET latency-tracking-info-percentiles \"\"");
     assert_eq!(latency_line(&mut c, "set").as_deref(), Some(""));
-    ok(&mut c, "CONFIG SET latency-tracking-info-percentiles \"50 99 99.9\"");
+    ok(
+        &mut c,
+        "CONFIG SET latency-tracking-info-percentiles \"50 99 99.9\"",
+    );
     // A slow command shows its time: DEBUG SLEEP 0.05 is at least 50 ms.
     ok(&mut c, "DEBUG SLEEP 0.05");
     let l = latency_line(&mut c, "debug").expect("debug");
@@ -268,7 +285,10 @@ fn blocked_command_stats_on_unblock() {
         assert!(Instant::now() < deadline, "BLPOP never blocked");
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert_eq!(s(c.cmd_str(&format!("CLIENT UNBLOCK {id} ERROR"))), ":1\r\n");
+    assert_eq!(
+        s(c.cmd_str(&format!("CLIENT UNBLOCK {id} ERROR"))),
+        ":1\r\n"
+    );
     assert_eq!(
         s(b.read_reply()),
         "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
