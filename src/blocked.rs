@@ -27,6 +27,15 @@
 //! list is empty. A key deleted or given another type while clients wait
 //! serves nobody; they stay blocked until it holds the right type again.
 //!
+//! # Stats
+//! The call that blocks is counted in INFO commandstats at once (a call and
+//! its duration), as Redis does, but its latency is not sampled then: the
+//! duration is kept with the blocked state, and when the client is served
+//! or unblocked by CLIENT UNBLOCK [`update_stats_on_unblock`] adds that
+//! duration plus the serving time to the command's `usec` and records the
+//! total in its latency histogram (Redis `updateStatsOnUnblock`). A client
+//! that times out adds nothing, as in Redis 7.0.
+//!
 //! # Timeouts
 //! All timeouts live in one ordered set of `(unix ms, client id)`:
 //! [`handle_blocked_clients_timeout`] (from `before_sleep`) pops the expired

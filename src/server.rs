@@ -39,8 +39,6 @@ pub const CLIENT_TOKEN_BASE: usize = 64;
 const CLIENTS_CRON_MIN_ITERATIONS: usize = 5;
 /// Instantaneous metrics keep this many samples (Redis `STATS_METRIC_SAMPLES`).
 const STATS_METRIC_SAMPLES: usize = 16;
-/// Most distinct error codes tracked in errorstats (Redis `ERROR_STATS_NUMBER`).
-const ERROR_STATS_NUMBER: usize = 128;
 /// LRU clock resolution in ms (Redis `LRU_CLOCK_RESOLUTION`).
 pub const LRU_CLOCK_RESOLUTION: i64 = 1000;
 /// LRU clock maximum (24 bits).
@@ -138,7 +136,6 @@ pub struct Server {
     pub stat_unexpected_error_replies: u64,
     pub stat_peak_memory: u64,
     pub errors: HashMap<String, u64>,
-    pub errors_enabled: bool,
     pub inst_metric: [InstMetric; 3],
     pub lastsave: i64,
     /// SAVE and BGSAVE runs started (INFO `rdb_saves`).
@@ -279,7 +276,6 @@ impl Server {
             stat_unexpected_error_replies: 0,
             stat_peak_memory: 0,
             errors: HashMap::new(),
-            errors_enabled: true,
             inst_metric: Default::default(),
             lastsave: now / 1000,
             stat_rdb_saves: 0,
@@ -454,25 +450,14 @@ impl Server {
         !c.authenticated && !self.config.requirepass.is_empty()
     }
 
-    /// Moves the error codes a client replied with into INFO errorstats.
+    /// Moves the error codes a client replied with into INFO errorstats
+    /// (Redis 7.0 `incrementErrorCount`: every distinct code gets a counter;
+    /// the cap of 128 codes came with Redis 7.2).
     pub fn record_error_codes(&mut self, c: &mut Client) -> usize {
         let n = c.error_codes.len();
         for code in c.error_codes.drain(..) {
             self.stat_total_error_replies += 1;
-            if !self.errors_enabled {
-                continue;
-            }
-            if let Some(v) = self.errors.get_mut(&code) {
-                *v += 1;
-            } else if self.errors.len() >= ERROR_STATS_NUMBER {
-                tracing::warn!(
-                    "Errorstats stopped adding new errors because the number of different errors reached {}; all new errors will be counted under 'errorstat_ERRORSTATS_DISABLED'",
-                    ERROR_STATS_NUMBER
-                );
-                self.errors_enabled = false;
-            } else {
-                self.errors.insert(code, 1);
-            }
+            *self.errors.entry(code).or_insert(0) += 1;
         }
         n
     }
@@ -528,7 +513,7 @@ impl Server {
                 }
                 "aof-disable-auto-gc" => crate::aof::update_aof_auto_gc(self),
                 "oom-score-adj" | "oom-score-adj-values" => {
-                    crate::config::set_oom_score_adj(&self.config, None).map_err(|()| {
+                    crate::config::set_oom_score_adj(&self.config, None).map_err(|_| {
                         (
                             crate::config::lookup_directive(name.as_bytes())
                                 .map_or("oom-score-adj", |(d, _)| d.name),
@@ -593,7 +578,6 @@ impl Server {
         self.evict.stat_total_eviction_exceeded_time = 0;
         self.evict.stat_last_eviction_exceeded_time = None;
         self.errors.clear();
-        self.errors_enabled = true;
         self.inst_metric = Default::default();
         self.commands.reset_stats();
         crate::aof::reset_stats(self);

@@ -11,8 +11,10 @@
 //! and finally start a second server on the rewritten file and require the
 //! same CONFIG GET * as the first.
 //!
-//! Also: the error without a config file, an unwritable directory, and the
-//! atomic replacement (no temporary file left behind). Expectations are Redis
+//! Also: the error without a config file, an unreadable config file, the
+//! atomic replacement (no temporary file left behind), DEBUG
+//! CONFIG-REWRITE-FORCE-ALL, and `rename-command` (applied at startup, kept by
+//! the rewrite, its errors reported as Redis reports them). Expectations are Redis
 //! 7.0.15's; the tests pass against Debian's redis-server with
 //! `RUSTREDIS_BIN=/usr/bin/redis-server`.
 
@@ -303,5 +305,61 @@ fn rewrite_errors_and_force_all() {
     assert!(srv.log().contains("CONFIG REWRITE failed: Is a directory"));
     drop(c);
     drop(srv);
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+#[test]
+fn rename_command_survives_rewrite() {
+    let work = scratch_dir("cfgrw-rename");
+    let conf = work.join("r.conf");
+    std::fs::write(
+        &conf,
+        "rename-command flushdb badger\nrename-command lastsave \"\"\n",
+    )
+    .expect("write config");
+    let srv = start_on(&conf, &work);
+    let mut c = srv.conn();
+    let unknown = |r: Resp| matches!(r, Resp::Error(e) if e.starts_with("ERR unknown command"));
+    assert!(unknown(call(&mut c, &[b"FLUSHDB"])));
+    assert!(unknown(call(&mut c, &[b"LASTSAVE"])));
+    ok(&mut c, &["BADGER"]);
+    ok(&mut c, &["CONFIG", "SET", "hz", "15"]);
+    ok(&mut c, &["CONFIG", "REWRITE"]);
+    let text = std::fs::read_to_string(&conf).expect("read");
+    assert!(
+        text.starts_with("rename-command flushdb badger\nrename-command lastsave \"\"\n"),
+        "{text}"
+    );
+    drop(c);
+    drop(srv);
+    let srv = start_on(&conf, &work);
+    let mut c = srv.conn();
+    assert!(unknown(call(&mut c, &[b"FLUSHDB"])));
+    ok(&mut c, &["BADGER"]);
+    drop(c);
+    drop(srv);
+
+    // Errors stop the startup with Redis's report naming the line.
+    for (line, reason) in [
+        (
+            "rename-command nosuch x",
+            "No such command in rename-command",
+        ),
+        (
+            "rename-command get set",
+            "Target command name already exists",
+        ),
+    ] {
+        std::fs::write(&conf, format!("# c\n{line}\n")).expect("write config");
+        let ran = common::run_to_exit(&work, &[&conf.to_string_lossy()]);
+        assert!(!ran.status.success());
+        let out = format!("{}{}", ran.stdout, ran.stderr);
+        assert!(
+            out.contains(&format!(
+                "Reading the configuration file, at line 2\n>>> '{line}'\n{reason}"
+            )),
+            "{out}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&work);
 }

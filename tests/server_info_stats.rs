@@ -340,3 +340,24 @@ fn resetstat_clears_server_stats() {
     );
     assert_eq!(s(c.cmd_str("GET k")), "$1\r\nv\r\n", "the data stays");
 }
+
+#[test]
+fn errorstats_counts_every_distinct_code() {
+    // Redis 7.0 keeps a counter per error code without a cap.
+    let srv = ServerProc::start(&[]);
+    let mut c = srv.conn();
+    ok(&mut c, "CONFIG RESETSTAT");
+    for i in 0..140 {
+        let script = format!("return redis.error_reply('E{i} x')");
+        let r = s(c.cmd(&[b"EVAL", script.as_bytes(), b"0"]));
+        assert_eq!(r, format!("-E{i} x\r\n"));
+    }
+    let e = info(&mut c, &["errorstats"]);
+    assert_eq!(
+        e.split("\r\n")
+            .filter(|l| l.starts_with("errorstat_"))
+            .count(),
+        140
+    );
+    assert_eq!(info_field(&e, "errorstat_E139").as_deref(), Some("count=1"));
+}
