@@ -175,31 +175,16 @@ pub fn listen_to_port(srv: &mut Server) -> Result<(), String> {
 }
 
 /// Replaces the TCP listeners after CONFIG SET port/bind (Redis
-/// `changeListenPort` / `changeBindAddr`). A new port is bound before the old
-/// listeners close, and on failure they stay. New addresses on the same port
-/// are bound after the old listeners close, as Redis does, since `*` and
-/// `127.0.0.1` can't share a port; on failure nothing listens until the
-/// caller's rollback runs the hook again with the old addresses. Nothing is
-/// done when the listeners already match the config, so undoing a failed
-/// CONFIG SET by running the hook again is harmless.
+/// `changeListenPort` / `changeBindAddr`). On failure the old listeners stay.
+/// Nothing is done when the listeners already match the config, so undoing
+/// a failed CONFIG SET by running the hook again is harmless.
 pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
     if srv.tcp_listening.0 == srv.config.port && srv.tcp_listening.1 == srv.config.bind {
         return Ok(());
     }
-    if srv.tcp_listening.0 == srv.config.port {
-        close_tcp_listeners(srv);
-        // Marks "nothing bound" so the rollback's rerun binds again.
-        srv.tcp_listening = (srv.config.port, vec![String::new()]);
-    }
-    let new = open_tcp_listeners(srv.config.port, &srv.config.bind, srv.config.tcp_backlog)?;
-    close_tcp_listeners(srv);
-    srv.listeners.extend(new.into_iter().map(Listener::Tcp));
-    srv.tcp_listening = (srv.config.port, srv.config.bind.clone());
-    register_listeners(srv)
-}
-
-/// Deregisters and closes the TCP listeners, keeping the Unix socket.
-fn close_tcp_listeners(srv: &mut Server) {
+    // The old sockets close first, as in Redis's `changeListener`: binding
+    // `*` fails while `127.0.0.1` holds the same port. On failure the old
+    // addresses are bound again.
     let mut kept = Vec::new();
     for l in srv.listeners.drain(..) {
         match l {
@@ -212,7 +197,22 @@ fn close_tcp_listeners(srv: &mut Server) {
             }
         }
     }
+    let new = match open_tcp_listeners(srv.config.port, &srv.config.bind, srv.config.tcp_backlog) {
+        Ok(new) => new,
+        Err(e) => {
+            let (old_port, old_bind) = srv.tcp_listening.clone();
+            if let Ok(old) = open_tcp_listeners(old_port, &old_bind, srv.config.tcp_backlog) {
+                srv.listeners.extend(old.into_iter().map(Listener::Tcp));
+            }
+            srv.listeners.extend(kept);
+            let _ = register_listeners(srv);
+            return Err(e);
+        }
+    };
+    srv.listeners.extend(new.into_iter().map(Listener::Tcp));
     srv.listeners.extend(kept);
+    srv.tcp_listening = (srv.config.port, srv.config.bind.clone());
+    register_listeners(srv)
 }
 
 /// Closes listeners and removes the Unix socket file (Redis `closeListeningSockets`).

@@ -448,6 +448,8 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_ok();
         }
         (b"config-rewrite-force-all", 2) => crate::config::debug_config_rewrite_force_all(srv, c),
+        (b"client-eviction", 2) => crate::networking::debug_client_eviction(srv, c),
+        (b"replybuffer", 4) => crate::networking::debug_replybuffer(srv, c),
         (b"pause-cron", 3) => {
             srv.pause_cron = crate::util::atoll(&c.argv[2]) != 0;
             c.add_reply_ok();

@@ -158,6 +158,9 @@ pub fn eval_memory(srv: &Server) -> usize {
 /// of keys can't be negative`, NOSCRIPT, the compile errors of
 /// [`lua_create_function`], and those of `script::run_script`.
 fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: bool) {
+    // Fed before it runs, so the script's commands follow its line
+    // (EVAL is flagged skip_monitor for `call`).
+    crate::networking::feed_monitors(srv, c);
     if evalsha && c.argv[1].len() != 40 {
         c.add_reply_error(NOSCRIPT_ERR);
         return;

@@ -563,11 +563,12 @@ pub fn eviction_time_limit_us(tenacity: i32) -> u64 {
     }
 }
 
-/// Evictions are not run while loading or while a timed-out script lets
-/// other clients in (their DELs would mix with the script's effects)
+/// Evictions are not run while loading, while a timed-out script lets
+/// other clients in (their DELs would mix with the script's effects), or
+/// while clients are paused (the dataset stays as it is)
 /// (Redis `isSafeToPerformEvictions`).
 fn is_safe_to_perform_evictions(srv: &Server) -> bool {
-    !(srv.script.is_timedout() || srv.loading)
+    !(srv.script.is_timedout() || srv.loading || crate::networking::are_clients_paused(srv))
 }
 
 /// Schedules the eviction time event that continues an interrupted run

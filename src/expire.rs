@@ -41,6 +41,11 @@ pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
     if !key_is_expired(srv, dbid, key) {
         return false;
     }
+    // While clients are paused the dataset stays as it is: the key reads
+    // as expired but is deleted (and the DEL propagated) after the pause.
+    if crate::networking::check_client_pause_timeout_and_return_if_paused(srv) {
+        return true;
+    }
     delete_expired_key(srv, dbid, key);
     true
 }
@@ -95,6 +100,10 @@ pub fn active_expire_cycle(srv: &mut Server, kind: ExpireCycle) {
     let fast_duration = 1000 + 1000 / 4 * effort;
     let slow_time_perc = 25 + 2 * effort;
     let acceptable_stale = (10 - effort) as f64;
+    // No active expiry while clients are paused (the dataset must not change).
+    if crate::networking::check_client_pause_timeout_and_return_if_paused(srv) {
+        return;
+    }
     let start = crate::util::ustime();
     if kind == ExpireCycle::Fast {
         if !srv.expire_timelimit_exit && srv.stat_expired_stale_perc * 100.0 < acceptable_stale {

@@ -827,6 +827,8 @@ pub fn fcall_get_command_flags(srv: &Server, argv: &[Bytes], cmd_flags: u64) -> 
 /// can't be greater than number of args", "Number of keys can't be
 /// negative", and those of the run.
 fn fcall_command_generic(srv: &mut Server, c: &mut Client, ro: bool) {
+    // Fed before it runs, so the function's commands follow its line.
+    crate::networking::feed_monitors(srv, c);
     let Some(fi) = srv.functions.lib_ctx.find_function(&c.argv[1]) else {
         c.add_reply_error("ERR Function not found");
         return;

@@ -266,18 +266,8 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
             );
         }
         "clients" => {
-            let max_in = srv
-                .clients_iter()
-                .map(|c| c.querybuf_peak)
-                .chain(std::iter::once(c.querybuf_peak))
-                .max()
-                .unwrap_or(0);
-            let max_out = srv
-                .clients_iter()
-                .map(|c| c.reply_bytes)
-                .chain(std::iter::once(c.reply_bytes))
-                .max()
-                .unwrap_or(0);
+            // Sampled by the clients cron over the last seconds, as Redis.
+            let (max_in, max_out) = crate::networking::get_expansive_clients_info(srv);
             let _ = write!(
                 o,
                 "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\nclients_in_timeout_table:{}\r\n",
@@ -285,7 +275,7 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
                 srv.config.maxclients,
                 max_in,
                 max_out,
-                crate::blocked::blocked_clients(srv),
+                crate::blocked::blocked_clients(srv) + crate::networking::postponed_clients(srv),
                 srv.tracking.tracking_clients,
                 crate::blocked::clients_in_timeout_table(srv)
             );
@@ -392,7 +382,7 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
             let kbps = |m: Metric| srv.get_instantaneous_metric(m) as f64 / 1024.0;
             let _ = write!(
                 o,
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\nmigrate_cached_sockets:{}\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:{}\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\nmigrate_cached_sockets:{}\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:{}\r\nreply_buffer_expands:{}\r\n",
                 srv.stat_numconnections,
                 srv.stat_numcommands,
                 srv.get_instantaneous_metric(Metric::Command),
@@ -406,6 +396,7 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
                 srv.stat_expired_time_cap_reached_count,
                 srv.stat_expire_cycle_time_used / 1000,
                 srv.stat_evictedkeys,
+                srv.client_admin.stat_evictedclients,
                 (srv.evict.stat_total_eviction_exceeded_time
                     + srv.evict.current_eviction_exceeded_time())
                     / 1000,
@@ -426,6 +417,8 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
                 srv.dump.stat_dump_payload_sanitizations,
                 srv.stat_total_reads_processed,
                 srv.stat_total_writes_processed,
+                srv.client_admin.stat_reply_buffer_shrinks,
+                srv.client_admin.stat_reply_buffer_expands,
             );
         }
         "replication" => {

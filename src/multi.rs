@@ -182,6 +182,8 @@ pub fn exec_command_abort(srv: &mut Server, c: &mut Client, error: &str) {
         "EXECABORT Transaction discarded because of: {}",
         e
     ));
+    // MONITOR saw MULTI: show that the transaction is over.
+    crate::networking::feed_monitors(srv, c);
 }
 
 /// Cleans the transaction and watch state of a client being freed or reset.

@@ -18,13 +18,39 @@
 //! afterwards, so nothing is moved in memory. Chunks are written with
 //! vectored I/O.
 //!
+//! # Buffers as Redis accounts them
+//! CLIENT LIST and client eviction report buffers as Redis 7.0 would have
+//! them. The query buffer gets room for a 16 KiB read before reading, and a
+//! big argument's header sizes it exactly for that argument (commands
+//! already in a full buffer run before it grows, as Redis runs them after
+//! each read); the bytes of the running command count in `qbuf` (`qb_pos`).
+//! The cron gives back query-buffer space an idle client does not use and
+//! trims a buffer far above its recent peak. Replies live in our chunks, but
+//! each client also carries the size Redis's fixed reply buffer would have
+//! (`rbs`): the cron halves it while the recent peak (`rbp`) stays under
+//! half and doubles it (up to 16 KiB) while the peak fills it, and the
+//! first `rbs` unsent bytes do not count as output-list memory (`omem`).
+//!
+//! # MONITOR, CLIENT PAUSE, client eviction
+//! MONITOR clients are kept in a list; `call` feeds each command to them
+//! (one branch when the list is empty), EVAL and FCALL feed themselves
+//! before they run so that a script's commands follow its line. CLIENT
+//! PAUSE makes `process_command` park the commands it holds: the client is
+//! flagged blocked with its argv kept (`CLIENT_PENDING_COMMAND`); when the
+//! pause ends, `before_sleep` runs those commands first. With
+//! `maxmemory-clients` set, each evictable client's memory is recounted
+//! after a command, a read, a write and in the cron, and kept in one of 19
+//! buckets by log2 of its size; the clients of the biggest bucket go first
+//! when the sum passes the limit (before each command and in
+//! `before_sleep`).
+//!
 //! # Latency
 //! One turn reads at most `READ_BUDGET_BYTES` and runs at most
 //! `COMMANDS_PER_TURN` commands per client; leftovers go on
 //! `clients_pending_read` and the next poll does not sleep. One write pass
 //! sends at most `WRITE_BUDGET_BYTES` per client.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::io::{self, IoSlice, Read, Write};
 
 use bytes::{Bytes, BytesMut};
@@ -102,6 +128,18 @@ pub const CLIENT_TRACKING_CACHING: u64 = 1 << 25;
 pub const CLIENT_TRACKING_NOLOOP: u64 = 1 << 26;
 /// The fake client a script runs its commands through (Redis `CLIENT_SCRIPT`).
 pub const CLIENT_SCRIPT: u64 = 1 << 27;
+/// The client ran MONITOR: every command the server runs is copied to it
+/// (Redis `CLIENT_MONITOR`).
+pub const CLIENT_MONITOR: u64 = 1 << 28;
+/// The client's argv holds a command postponed by CLIENT PAUSE: it runs
+/// before anything else in its query buffer once the pause ends (Redis
+/// `CLIENT_PENDING_COMMAND` after `BLOCKED_POSTPONE`).
+pub const CLIENT_PENDING_COMMAND: u64 = 1 << 29;
+/// The reply outgrew the hard output-buffer limit while the command ran:
+/// `CLIENT_CLOSE_ASAP` was set at once so that the command stops adding
+/// replies; [`close_client_on_output_buffer_limit_reached`] closes it
+/// properly (and logs) after the command.
+pub const CLIENT_OBUF_LIMIT_HIT: u64 = 1 << 30;
 
 /// A client's socket.
 pub enum Conn {
@@ -201,6 +239,10 @@ pub struct Client {
     pub write_registered: bool,
     /// Commands queued by MULTI (see `multi.rs`).
     pub mstate: crate::multi::MultiState,
+    /// The command as MONITOR (and the slow log) show it, when it differs
+    /// from argv: secrets replaced by `(redacted)` (Redis `original_argv`,
+    /// see [`Client::redact_client_command_argument`]). Cleared for each command.
+    pub original_argv: Option<Vec<Bytes>>,
     /// The form this command is propagated in, when the handler rewrote it
     /// (Redis `rewriteClientCommandVector`; argv itself stays as received).
     pub propagate_argv: Option<Vec<Bytes>>,
@@ -211,6 +253,30 @@ pub struct Client {
     /// Unix time (s) the output buffer first went over its class's soft
     /// limit, 0 when under it (Redis `obuf_soft_limit_reached_time`).
     pub obuf_soft_limit_reached_time: i64,
+    /// Bytes of the query buffer already parsed in the current processing
+    /// pass: CLIENT LIST shows them in `qbuf` of the running client, as
+    /// Redis keeps a command's bytes in its query buffer until the pass ends
+    /// (Redis `qb_pos`).
+    pub qb_pos: usize,
+    /// Size of the reply buffer Redis would have given this client (CLIENT
+    /// LIST `rbs`, Redis `buf_usable_size`): 16 KiB at first, halved by the
+    /// cron while the recent peak stays under half of it, doubled (up to
+    /// 16 KiB) while the peak fills it ([`clients_cron_resize_output_buffer`]).
+    pub buf_usable_size: usize,
+    /// Most reply bytes held in that buffer since the last peak reset
+    /// (CLIENT LIST `rbp`, Redis `buf_peak`).
+    pub buf_peak: usize,
+    /// When `buf_peak` was last reset, unix ms (Redis `buf_peak_last_reset_time`).
+    pub buf_peak_last_reset_time: i64,
+    /// Memory this client was last counted with for client eviction, bytes
+    /// (Redis `last_memory_usage`).
+    pub last_memory_usage: usize,
+    /// The client-eviction bucket it is in, if any (Redis `mem_usage_bucket`).
+    pub mem_usage_bucket: Option<usize>,
+    /// Hard output-buffer limit of its class for the running command, bytes
+    /// (`usize::MAX` for none): replies stop once it is passed, as Redis
+    /// checks the limit while a reply grows.
+    pub reply_hard_limit: usize,
 }
 
 impl Client {
@@ -219,6 +285,18 @@ impl Client {
     /// becomes SREM, and so on. Takes effect only if the command is dirty.
     pub fn rewrite_command_vector(&mut self, argv: Vec<Bytes>) {
         self.propagate_argv = Some(argv);
+    }
+
+    /// Hides argument `i` (a password) from MONITOR and the slow log: they
+    /// show `(redacted)` instead (Redis `redactClientCommandArgument`).
+    pub fn redact_client_command_argument(&mut self, i: usize) {
+        if i >= self.argv.len() {
+            return;
+        }
+        let orig = self.original_argv.get_or_insert_with(|| self.argv.clone());
+        if let Some(a) = orig.get_mut(i) {
+            *a = Bytes::from_static(b"(redacted)");
+        }
     }
 
     /// A client for an accepted connection.
@@ -260,9 +338,17 @@ impl Client {
             write_registered: false,
             mstate: crate::multi::MultiState::default(),
             propagate_argv: None,
+            original_argv: None,
             pubsub: Default::default(),
             tracking: Default::default(),
             obuf_soft_limit_reached_time: 0,
+            qb_pos: 0,
+            buf_usable_size: PROTO_REPLY_CHUNK_BYTES,
+            buf_peak: 0,
+            buf_peak_last_reset_time: now_ms,
+            last_memory_usage: 0,
+            mem_usage_bucket: None,
+            reply_hard_limit: usize::MAX,
         }
     }
 
@@ -275,7 +361,16 @@ impl Client {
 
     #[inline]
     fn replies_suppressed(&self) -> bool {
-        self.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP) != 0
+        self.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP) != 0
+    }
+
+    /// Stops the replies of a client whose output passed its hard limit
+    /// (see [`CLIENT_OBUF_LIMIT_HIT`]).
+    #[inline]
+    fn check_reply_limit(&mut self) {
+        if self.reply_bytes > self.reply_hard_limit {
+            self.flags |= CLIENT_CLOSE_ASAP | CLIENT_OBUF_LIMIT_HIT;
+        }
     }
 
     /// The chunk replies are currently appended to.
@@ -297,6 +392,7 @@ impl Client {
         }
         self.reply_bytes += b.len();
         self.tail().extend_from_slice(b);
+        self.check_reply_limit();
     }
 
     /// Appends a push-like frame (Pub/Sub messages and confirmations) even
@@ -317,6 +413,7 @@ impl Client {
         f(t);
         let added = t.len() - before;
         self.reply_bytes += added;
+        self.check_reply_limit();
     }
 
     /// `+OK`.
@@ -538,6 +635,20 @@ impl Client {
         ));
     }
 
+    /// "unknown subcommand or wrong number of arguments" for a subcommand
+    /// whose arguments do not fit (Redis `addReplySubcommandSyntaxError`):
+    /// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try
+    /// <CMD> HELP.`, the subcommand cut at 128 characters.
+    pub fn add_reply_subcommand_arity_error(&mut self) {
+        let cmd = String::from_utf8_lossy(&self.argv[0]).to_uppercase();
+        let sub = String::from_utf8_lossy(&self.argv[1]);
+        let sub: String = sub.chars().take(128).collect();
+        self.add_reply_error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+            sub, cmd
+        ));
+    }
+
     /// Approximate memory used by the client's buffers, bytes.
     pub fn mem_usage(&self) -> usize {
         self.querybuf.capacity()
@@ -549,13 +660,6 @@ impl Client {
 }
 
 // ---- Output buffer limits ----
-
-/// Sends the command that just ran to every MONITOR client, in Redis's
-/// line format (`+<secs>.<usecs> [<db> <addr>] "arg" ...`), unless it is
-/// an admin command or flagged to skip MONITOR (Redis
-/// `replicationFeedMonitors`).
-#[inline]
-pub fn replication_feed_monitors(_srv: &mut Server, _c: &Client, _idx: usize) {}
 
 /// The `client-output-buffer-limit` class of a client (Redis
 /// `getClientType`): `CLIENT_TYPE_PUBSUB` while it has subscriptions,
@@ -574,17 +678,16 @@ pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
 
 /// The output buffer memory that counts against the limits and shows as
 /// CLIENT LIST `omem` (Redis `getClientOutputBufferMemoryUsage`). Redis
-/// fills a fixed 16 KiB buffer first and counts only its reply list; here
-/// the first chunk plays the fixed buffer, so up to 16 KiB of its unsent
-/// bytes are not counted. (A deferred-length reply such as KEYS starts new
+/// fills a fixed reply buffer (`rbs`, 16 KiB at most) first and counts only
+/// its reply list; here the first chunk plays the fixed buffer, so up to
+/// `buf_usable_size` of its unsent bytes are not counted. (A deferred-length reply such as KEYS starts new
 /// chunks, as it starts list nodes in Redis, so all of it counts.)
 pub fn get_client_output_buffer_memory_usage(c: &Client) -> usize {
     let front = c
         .reply
         .front()
         .map_or(0, |f| f.len().saturating_sub(c.sentlen));
-    c.reply_bytes
-        .saturating_sub(front.min(PROTO_REPLY_CHUNK_BYTES))
+    c.reply_bytes.saturating_sub(front.min(c.buf_usable_size))
 }
 
 /// True when the client's output buffer ([`get_client_output_buffer_memory_usage`])
@@ -623,6 +726,10 @@ pub fn close_client_on_output_buffer_limit_reached(
     c: &mut Client,
     async_free: bool,
 ) -> bool {
+    if c.flags & CLIENT_OBUF_LIMIT_HIT != 0 {
+        // Stopped mid-command by the hard limit: close it the normal way.
+        c.flags &= !(CLIENT_OBUF_LIMIT_HIT | CLIENT_CLOSE_ASAP);
+    }
     if c.conn.is_none()
         || get_client_output_buffer_memory_usage(c) == 0
         || c.flags & CLIENT_CLOSE_ASAP != 0
@@ -648,6 +755,811 @@ pub fn close_client_on_output_buffer_limit_reached(
     true
 }
 
+// ---- Client administration: MONITOR, CLIENT PAUSE, client eviction ----
+
+/// Handlers owned by this module (MONITOR, CLIENT PAUSE / UNPAUSE), by name.
+pub static HANDLERS: &[(&str, crate::commands::Handler)] = &[
+    ("monitor", monitor_command),
+    ("client|pause", client_pause_command),
+    ("client|unpause", client_unpause_command),
+];
+
+/// What CLIENT PAUSE holds back (Redis `pause_type`), least restrictive first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PauseType {
+    /// Nothing is paused.
+    #[default]
+    Off,
+    /// Commands that may write or replicate wait (`CLIENT PAUSE t WRITE`).
+    Write,
+    /// Every command waits (`CLIENT PAUSE t [ALL]`).
+    All,
+}
+
+/// Smallest client-eviction bucket: clients under 32 KiB (Redis
+/// `CLIENT_MEM_USAGE_BUCKET_MIN_LOG`).
+const CLIENT_MEM_USAGE_BUCKET_MIN_LOG: u32 = 15;
+/// Largest bucket: clients over 4 GiB (Redis `CLIENT_MEM_USAGE_BUCKET_MAX_LOG`).
+const CLIENT_MEM_USAGE_BUCKET_MAX_LOG: u32 = 33;
+/// Number of client-eviction buckets (Redis `CLIENT_MEM_USAGE_BUCKETS`).
+pub const CLIENT_MEM_USAGE_BUCKETS: usize =
+    (1 + CLIENT_MEM_USAGE_BUCKET_MAX_LOG - CLIENT_MEM_USAGE_BUCKET_MIN_LOG) as usize;
+/// Smallest reply buffer the cron shrinks to, bytes (Redis `PROTO_REPLY_MIN_BYTES`).
+pub const PROTO_REPLY_MIN_BYTES: usize = 1024;
+/// Query buffers bigger than this are trimmed to their recent peak (Redis
+/// `PROTO_RESIZE_THRESHOLD`).
+pub const PROTO_RESIZE_THRESHOLD: usize = 32 * 1024;
+/// Seconds of history for INFO `client_recent_max_*_buffer` (Redis
+/// `CLIENTS_PEAK_MEM_USAGE_SLOTS`).
+const CLIENTS_PEAK_MEM_USAGE_SLOTS: usize = 8;
+
+/// Clients of about the same memory use: sizes in `[2^(k-1), 2^k)` for
+/// bucket `k - 15` (Redis `clientMemUsageBucket`).
+#[derive(Default)]
+pub struct MemUsageBucket {
+    /// Sum of `last_memory_usage` of its clients, bytes.
+    pub mem_usage_sum: usize,
+    /// Ids of its clients; the oldest is evicted first.
+    pub clients: BTreeSet<u64>,
+}
+
+/// Server-side state of client administration (`Server.client_admin`).
+pub struct ClientAdminState {
+    /// Slots of the MONITOR clients, in the order they started (Redis
+    /// `server.monitors`). Empty means the feed costs one branch.
+    pub monitors: Vec<(usize, u64)>,
+    /// The pause in force (Redis `client_pause_type`).
+    pub pause_type: PauseType,
+    /// When the pause ends, unix ms (Redis `client_pause_end_time`).
+    pub pause_end_time: i64,
+    /// `(slot, id)` of clients whose command waits for the pause to end
+    /// (Redis `postponed_clients`), in arrival order.
+    pub postponed: Vec<(usize, u64)>,
+    /// `(slot, id)` of postponed clients released and waiting to run their
+    /// command, in order (from `before_sleep`).
+    pub unpaused: VecDeque<(usize, u64)>,
+    /// The client-eviction buckets; empty while `maxmemory-clients` is 0
+    /// (Redis `client_mem_usage_buckets`).
+    pub buckets: Vec<MemUsageBucket>,
+    /// Clients evicted for `maxmemory-clients` (INFO `evicted_clients`).
+    pub stat_evictedclients: u64,
+    /// Reply buffer shrinks and expands by the cron (INFO
+    /// `reply_buffer_shrinks` / `reply_buffer_expands`).
+    pub stat_reply_buffer_shrinks: u64,
+    pub stat_reply_buffer_expands: u64,
+    /// DEBUG REPLYBUFFER RESIZING: whether the cron resizes reply buffers.
+    pub reply_buffer_resizing_enabled: bool,
+    /// DEBUG REPLYBUFFER PEAK-RESET-TIME: ms between reply-buffer peak
+    /// resets; negative for never (Redis `reply_buffer_peak_reset_time`).
+    pub reply_buffer_peak_reset_time: i64,
+    /// Biggest input / output buffer seen per second, for the last
+    /// seconds (Redis `ClientsPeakMemInput` / `ClientsPeakMemOutput`).
+    pub peak_mem_input: [usize; CLIENTS_PEAK_MEM_USAGE_SLOTS],
+    pub peak_mem_output: [usize; CLIENTS_PEAK_MEM_USAGE_SLOTS],
+}
+
+impl Default for ClientAdminState {
+    fn default() -> Self {
+        ClientAdminState {
+            monitors: Vec::new(),
+            pause_type: PauseType::Off,
+            pause_end_time: 0,
+            postponed: Vec::new(),
+            unpaused: VecDeque::new(),
+            buckets: Vec::new(),
+            stat_evictedclients: 0,
+            stat_reply_buffer_shrinks: 0,
+            stat_reply_buffer_expands: 0,
+            reply_buffer_resizing_enabled: true,
+            reply_buffer_peak_reset_time: REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME,
+            peak_mem_input: [0; CLIENTS_PEAK_MEM_USAGE_SLOTS],
+            peak_mem_output: [0; CLIENTS_PEAK_MEM_USAGE_SLOTS],
+        }
+    }
+}
+
+impl ClientAdminState {
+    /// The state of a starting server: the client-eviction buckets exist
+    /// when the config file sets `maxmemory-clients`.
+    pub fn new(config: &crate::config::Config) -> ClientAdminState {
+        let mut st = ClientAdminState::default();
+        if config.maxmemory_clients != 0 {
+            st.buckets = (0..CLIENT_MEM_USAGE_BUCKETS)
+                .map(|_| MemUsageBucket::default())
+                .collect();
+        }
+        st
+    }
+}
+
+/// Default ms between reply-buffer peak resets (Redis
+/// `REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME`).
+pub const REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME: i64 = 5000;
+
+// ---- MONITOR ----
+
+/// MONITOR → `+OK`, then every command the server runs, one status line
+/// each (see [`replication_feed_monitors`]). A second MONITOR is ignored
+/// (no reply). Error: `ERR MONITOR isn't allowed for DENY BLOCKING client`
+/// (inside EXEC or a script).
+pub fn monitor_command(srv: &mut Server, c: &mut Client) {
+    if c.flags & CLIENT_DENY_BLOCKING != 0 {
+        c.add_reply_error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+        return;
+    }
+    if c.flags & CLIENT_MONITOR != 0 {
+        return;
+    }
+    c.flags |= CLIENT_MONITOR;
+    srv.client_admin.monitors.push((c.slot, c.id));
+    c.add_reply_ok();
+}
+
+/// Sends the command that just ran to every MONITOR client, unless it is
+/// an admin command or flagged `skip_monitor` (Redis `call`'s feed):
+/// EVAL, EVALSHA and FCALL feed themselves before they run, so the
+/// commands of a script follow its line. O(1) without monitors.
+#[inline]
+pub fn replication_feed_monitors(srv: &mut Server, c: &mut Client, idx: usize) {
+    if srv.client_admin.monitors.is_empty() {
+        return;
+    }
+    if srv.commands.cmds[idx].flags
+        & (crate::commands::CMD_SKIP_MONITOR | crate::commands::CMD_ADMIN)
+        != 0
+    {
+        return;
+    }
+    feed_monitors(srv, c);
+}
+
+/// Sends `c`'s current argv to every MONITOR client (Redis
+/// `replicationFeedMonitors`), in Redis's line format:
+/// `+<unix secs>.<usecs, 6 digits> [<db> <peer>] "arg" "arg"...\r\n`, where
+/// the peer is `lua` for a script's commands, `unix:<unixsocket>` for a
+/// Unix-socket client and `ip:port` otherwise; arguments are quoted as
+/// Redis's `sdscatrepr` does. Nothing while loading or without monitors.
+/// A monitor out of the client table (the one running the command, or a
+/// script's caller) gets the line once it is put back.
+pub fn feed_monitors(srv: &mut Server, c: &mut Client) {
+    if srv.client_admin.monitors.is_empty() || srv.loading {
+        return;
+    }
+    let now = crate::util::ustime();
+    let mut line = Vec::with_capacity(64);
+    line.push(b'+');
+    line.extend_from_slice(format!("{}.{:06} ", now / 1_000_000, now % 1_000_000).as_bytes());
+    if c.flags & CLIENT_SCRIPT != 0 {
+        line.extend_from_slice(format!("[{} lua] ", c.db).as_bytes());
+    } else if c.flags & CLIENT_UNIX_SOCKET != 0 {
+        line.extend_from_slice(format!("[{} unix:{}] ", c.db, srv.config.unixsocket).as_bytes());
+    } else {
+        line.extend_from_slice(format!("[{} {}] ", c.db, c.addr).as_bytes());
+    }
+    let argv = c.original_argv.as_ref().unwrap_or(&c.argv);
+    for (j, a) in argv.iter().enumerate() {
+        if j > 0 {
+            line.push(b' ');
+        }
+        line.extend_from_slice(crate::config::repr(a).as_bytes());
+    }
+    line.extend_from_slice(b"\r\n");
+    let monitors = std::mem::take(&mut srv.client_admin.monitors);
+    for &(slot, id) in &monitors {
+        if id == c.id {
+            c.add_reply_raw(&line);
+            srv.mark_pending_write(c);
+            continue;
+        }
+        match srv.client_mut(slot) {
+            Some(m) => {
+                if m.flags & CLIENT_CLOSE_ASAP != 0 {
+                    continue;
+                }
+                m.add_reply_raw(&line);
+                // `mark_pending_write` needs the client out of the table.
+                if m.flags & CLIENT_PENDING_WRITE == 0 {
+                    m.flags |= CLIENT_PENDING_WRITE;
+                    srv.clients_pending_write.push(slot);
+                }
+            }
+            None => {
+                // Out of the table (a script's caller): queued like a
+                // Pub/Sub frame, appended when it is put back.
+                crate::pubsub::queue_pending_push(srv, id, line.clone(), line.clone());
+            }
+        }
+    }
+    srv.client_admin.monitors = monitors;
+}
+
+// ---- CLIENT PAUSE / UNPAUSE ----
+
+/// CLIENT PAUSE timeout [WRITE|ALL] → OK. For `timeout` ms, commands
+/// (ALL, the default) or commands that may write or replicate (WRITE:
+/// write commands, EVAL/FCALL of scripts that may write, PUBLISH, PFCOUNT,
+/// EXEC of such) wait, neither run nor rejected, until the pause ends or
+/// CLIENT UNPAUSE; keys do not expire and nothing is evicted meanwhile. A
+/// new pause keeps the later end and the more restrictive type (Redis
+/// `pauseClients`). Errors: `ERR CLIENT PAUSE mode must be WRITE or ALL`,
+/// `ERR timeout is not an integer or out of range`, `ERR timeout is negative`.
+pub fn client_pause_command(srv: &mut Server, c: &mut Client) {
+    if c.argv.len() != 3 && c.argv.len() != 4 {
+        c.add_reply_subcommand_arity_error();
+        return;
+    }
+    let mut ptype = PauseType::All;
+    if c.argv.len() == 4 {
+        if c.argv[3].eq_ignore_ascii_case(b"write") {
+            ptype = PauseType::Write;
+        } else if c.argv[3].eq_ignore_ascii_case(b"all") {
+            ptype = PauseType::All;
+        } else {
+            c.add_reply_error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+            return;
+        }
+    }
+    let Some(ms) = crate::util::string2ll(&c.argv[2]) else {
+        c.add_reply_error("ERR timeout is not an integer or out of range");
+        return;
+    };
+    if ms < 0 {
+        c.add_reply_error("ERR timeout is negative");
+        return;
+    }
+    let end = if ms > 0 {
+        ms.saturating_add(srv.mstime)
+    } else {
+        0
+    };
+    pause_clients(srv, end, ptype);
+    c.add_reply_ok();
+}
+
+/// CLIENT UNPAUSE → OK: ends the pause; waiting commands run.
+pub fn client_unpause_command(srv: &mut Server, c: &mut Client) {
+    unpause_clients(srv);
+    c.add_reply_ok();
+}
+
+/// Pauses clients until `end` (unix ms) for `ptype` commands, keeping the
+/// later end and the more restrictive type of a pause in force (Redis
+/// `pauseClients`).
+pub fn pause_clients(srv: &mut Server, end: i64, ptype: PauseType) {
+    let st = &mut srv.client_admin;
+    if st.pause_type == PauseType::Off {
+        st.pause_type = ptype;
+        st.pause_end_time = end;
+    } else {
+        st.pause_type = st.pause_type.max(ptype);
+        st.pause_end_time = st.pause_end_time.max(end);
+    }
+    update_client_pause_type_and_end_time(srv);
+}
+
+/// Ends the pause and releases the postponed clients (Redis `unpauseClients`).
+pub fn unpause_clients(srv: &mut Server) {
+    srv.client_admin.pause_type = PauseType::Off;
+    srv.client_admin.pause_end_time = 0;
+    unblock_postponed_clients(srv);
+}
+
+/// Ends a pause whose time has passed (Redis `updateClientPauseTypeAndEndTime`).
+fn update_client_pause_type_and_end_time(srv: &mut Server) {
+    if srv.client_admin.pause_type != PauseType::Off && srv.client_admin.pause_end_time < srv.mstime
+    {
+        unpause_clients(srv);
+    }
+}
+
+/// True while clients are paused, ending a pause whose time has passed
+/// first (Redis `checkClientPauseTimeoutAndReturnIfPaused`). Expiry and
+/// eviction ask this: while paused the dataset does not change by itself.
+#[inline]
+pub fn check_client_pause_timeout_and_return_if_paused(srv: &mut Server) -> bool {
+    if srv.client_admin.pause_type == PauseType::Off {
+        return false;
+    }
+    update_client_pause_type_and_end_time(srv);
+    srv.client_admin.pause_type != PauseType::Off
+}
+
+/// True while any CLIENT PAUSE is in force (Redis `areClientsPaused`).
+#[inline]
+pub fn are_clients_paused(srv: &Server) -> bool {
+    srv.client_admin.pause_type != PauseType::Off
+}
+
+/// Whether the pause holds back this command (Redis `processCommand`'s
+/// pause check): with ALL every command, with WRITE those whose flags
+/// (already adjusted for scripts, and for EXEC the queued commands')
+/// include `write` or `may_replicate`.
+pub fn must_postpone(srv: &mut Server, may_replicate: bool) -> bool {
+    if !check_client_pause_timeout_and_return_if_paused(srv) {
+        return false;
+    }
+    match srv.client_admin.pause_type {
+        PauseType::All => true,
+        PauseType::Write => may_replicate,
+        PauseType::Off => false,
+    }
+}
+
+/// Holds the client's command until the pause ends (Redis
+/// `blockPostponeClient`): the client counts as blocked (`b` in CLIENT
+/// LIST, INFO `blocked_clients`), keeps its argv and reads no further
+/// command.
+pub fn block_postpone_client(srv: &mut Server, c: &mut Client) {
+    c.flags |= CLIENT_BLOCKED | CLIENT_PENDING_COMMAND;
+    srv.client_admin.postponed.push((c.slot, c.id));
+}
+
+/// Number of clients whose command waits for a pause to end.
+pub fn postponed_clients(srv: &Server) -> usize {
+    srv.client_admin.postponed.len()
+}
+
+/// Releases every postponed client: each runs its command again (and may
+/// be postponed again) in `before_sleep` (Redis `unblockPostponedClients`).
+fn unblock_postponed_clients(srv: &mut Server) {
+    let list = std::mem::take(&mut srv.client_admin.postponed);
+    for (slot, id) in list {
+        srv.client_admin.unpaused.push_back((slot, id));
+    }
+}
+
+/// Runs the commands of clients released from a pause, then what waits in
+/// their query buffers (from `before_sleep`; Redis
+/// `processUnblockedClients` for `BLOCKED_POSTPONE`). Also ends a pause
+/// whose time has passed.
+pub fn process_unpaused_clients(srv: &mut Server) {
+    if srv.client_admin.pause_type != PauseType::Off {
+        update_client_pause_type_and_end_time(srv);
+    }
+    while let Some((slot, id)) = srv.client_admin.unpaused.pop_front() {
+        let Some(mut c) = srv.take_client(slot) else {
+            continue;
+        };
+        if c.id == id && c.flags & CLIENT_PENDING_COMMAND != 0 {
+            c.flags &= !CLIENT_BLOCKED;
+            process_input_buffer(srv, &mut c);
+            if c.flags & CLIENT_PENDING_READ != 0 {
+                srv.mark_pending_read(&mut c);
+            }
+        }
+        srv.put_client(c);
+    }
+}
+
+/// True when postponed clients were released and wait to run: the event
+/// loop must not sleep.
+pub fn has_unpaused_clients(srv: &Server) -> bool {
+    !srv.client_admin.unpaused.is_empty()
+}
+
+/// Forgets a client being freed: it stops being a monitor, postponed or
+/// counted for client eviction.
+pub fn free_client_admin_state(srv: &mut Server, c: &mut Client) {
+    if c.flags & CLIENT_MONITOR != 0 {
+        srv.client_admin.monitors.retain(|&(_, id)| id != c.id);
+        c.flags &= !CLIENT_MONITOR;
+    }
+    if c.flags & CLIENT_PENDING_COMMAND != 0 {
+        srv.client_admin.postponed.retain(|&(_, id)| id != c.id);
+        c.flags &= !(CLIENT_PENDING_COMMAND | CLIENT_BLOCKED);
+    }
+    remove_client_from_mem_usage_bucket(srv, c, false);
+}
+
+// ---- Client memory and eviction ----
+
+/// The memory a client uses, bytes (Redis `getClientMemoryUsage`, CLIENT
+/// LIST `tot-mem`): output buffer beyond the reply buffer, the query
+/// buffer's allocation, the client struct and its reply buffer, the
+/// arguments (bytes plus a pointer each), the MULTI queue and watched keys,
+/// and the overhead of subscriptions and tracking prefixes.
+pub fn get_client_memory_usage(srv: &Server, c: &Client) -> usize {
+    let mut mem = get_client_output_buffer_memory_usage(c);
+    mem += c.querybuf.capacity() + c.qb_pos;
+    mem += std::mem::size_of::<Client>() + c.buf_usable_size;
+    mem += c.argv.iter().map(|a| a.len()).sum::<usize>() + 8 * c.argv.len();
+    mem += c.mstate.mem_overhead() + crate::multi::watched_keys_mem(srv, c.id);
+    mem += c.pubsub.patterns.len() * 24;
+    mem += c.pubsub.channels.len() * 24 + c.pubsub.channels.capacity() * 8;
+    mem += c.pubsub.shard_channels.len() * 24 + c.pubsub.shard_channels.capacity() * 8;
+    mem += c.tracking.prefixes.len() * 32;
+    mem
+}
+
+/// The bucket for a client of `mem` bytes: log2, clamped (Redis
+/// `getMemUsageBucket`).
+fn get_mem_usage_bucket(mem: usize) -> usize {
+    let bits = usize::BITS - mem.leading_zeros();
+    (bits.clamp(
+        CLIENT_MEM_USAGE_BUCKET_MIN_LOG,
+        CLIENT_MEM_USAGE_BUCKET_MAX_LOG,
+    ) - CLIENT_MEM_USAGE_BUCKET_MIN_LOG) as usize
+}
+
+/// True when client eviction may pick this client (Redis
+/// `clientEvictionAllowed`): `maxmemory-clients` is set, the client is not
+/// NO-EVICT, is a real connection and is a normal or Pub/Sub client.
+fn client_eviction_allowed(srv: &Server, c: &Client) -> bool {
+    srv.config.maxmemory_clients != 0
+        && c.flags & CLIENT_NO_EVICT == 0
+        && c.conn.is_some()
+        && matches!(
+            get_client_type(c),
+            crate::config::CLIENT_TYPE_NORMAL | crate::config::CLIENT_TYPE_PUBSUB
+        )
+}
+
+/// Takes the client's last counted memory out of its bucket's sum, and
+/// out of the bucket itself unless `allow_eviction` (Redis
+/// `removeClientFromMemUsageBucket`).
+fn remove_client_from_mem_usage_bucket(srv: &mut Server, c: &mut Client, allow_eviction: bool) {
+    let Some(b) = c.mem_usage_bucket else {
+        return;
+    };
+    if let Some(bucket) = srv.client_admin.buckets.get_mut(b) {
+        bucket.mem_usage_sum = bucket.mem_usage_sum.saturating_sub(c.last_memory_usage);
+        if !allow_eviction {
+            bucket.clients.remove(&c.id);
+        }
+    }
+    if !allow_eviction {
+        c.mem_usage_bucket = None;
+    }
+}
+
+/// True when the client's memory must be recounted after it changed:
+/// client eviction is on, or the client is still in a bucket. One branch
+/// when `maxmemory-clients` is 0.
+#[inline]
+pub fn client_mem_tracking_active(srv: &Server, c: &Client) -> bool {
+    !srv.client_admin.buckets.is_empty() || c.mem_usage_bucket.is_some()
+}
+
+/// Recounts the client's memory and moves it to the matching bucket
+/// (Redis `updateClientMemUsageAndBucket`). Returns false when the client
+/// cannot be evicted (then it is in no bucket).
+pub fn update_client_mem_usage_and_bucket(srv: &mut Server, c: &mut Client) -> bool {
+    let allow = client_eviction_allowed(srv, c) && !srv.client_admin.buckets.is_empty();
+    remove_client_from_mem_usage_bucket(srv, c, allow);
+    if !allow {
+        return false;
+    }
+    let mem = get_client_memory_usage(srv, c);
+    c.last_memory_usage = mem;
+    let b = get_mem_usage_bucket(mem);
+    let buckets = &mut srv.client_admin.buckets;
+    buckets[b].mem_usage_sum += mem;
+    if c.mem_usage_bucket != Some(b) {
+        if let Some(old) = c.mem_usage_bucket {
+            buckets[old].clients.remove(&c.id);
+        }
+        buckets[b].clients.insert(c.id);
+        c.mem_usage_bucket = Some(b);
+    }
+    true
+}
+
+/// Recounts the client's memory for client eviction if it is on (after a
+/// command, a read or a write).
+#[inline]
+pub fn update_client_mem_usage_if_tracked(srv: &mut Server, c: &mut Client) {
+    if client_mem_tracking_active(srv, c) {
+        update_client_mem_usage_and_bucket(srv, c);
+    }
+}
+
+/// Applies a new `maxmemory-clients` (Redis `applyClientMaxMemoryUsage`):
+/// turning it on counts every client into the buckets, turning it off
+/// drops them. The client running CONFIG SET is counted after its command.
+pub fn apply_client_max_memory_usage(srv: &mut Server) {
+    if srv.config.maxmemory_clients != 0 && !srv.client_admin.buckets.is_empty() {
+        return;
+    }
+    if srv.config.maxmemory_clients != 0 {
+        srv.client_admin.buckets = (0..CLIENT_MEM_USAGE_BUCKETS)
+            .map(|_| MemUsageBucket::default())
+            .collect();
+    }
+    let slots: Vec<usize> = srv.clients_iter().map(|c| c.slot).collect();
+    for slot in slots {
+        let Some(mut c) = srv.take_client(slot) else {
+            continue;
+        };
+        if srv.config.maxmemory_clients == 0 {
+            remove_client_from_mem_usage_bucket(srv, &mut c, false);
+        } else {
+            update_client_mem_usage_and_bucket(srv, &mut c);
+        }
+        srv.put_client(c);
+    }
+    if srv.config.maxmemory_clients == 0 {
+        srv.client_admin.buckets.clear();
+    }
+}
+
+/// The client-eviction limit in bytes, 0 for none (Redis
+/// `getClientEvictionLimit`): `maxmemory-clients` as bytes, or as a
+/// percentage of `maxmemory` (none while maxmemory is 0), never under
+/// 128 KiB so that a bad setting cannot lock everybody out.
+pub fn get_client_eviction_limit(srv: &Server) -> usize {
+    let mc = srv.config.maxmemory_clients;
+    let maxmemory = srv.config.maxmemory;
+    let limit = if mc < 0 && maxmemory > 0 {
+        (maxmemory as f64 * -(mc as f64) / 100.0) as usize
+    } else if mc > 0 {
+        mc as usize
+    } else {
+        return 0;
+    };
+    limit.max(128 * 1024)
+}
+
+/// True when client eviction has buckets to look at (cheap check for the
+/// command path).
+#[inline]
+pub fn client_eviction_active(srv: &Server) -> bool {
+    !srv.client_admin.buckets.is_empty()
+}
+
+/// Frees clients, biggest first, until the clients' memory is under the
+/// limit (Redis `evictClients`). Each gets the notice "Evicting client:
+/// <client info>" and counts in INFO `evicted_clients`; when nothing
+/// evictable is left: warning "Over client maxmemory after evicting all
+/// evictable clients". `current` is the client whose command is about to
+/// run (out of the client table): if it is chosen it is closed and the
+/// function returns true, and its command must not run.
+pub fn evict_clients(srv: &mut Server, mut current: Option<&mut Client>) -> bool {
+    if srv.client_admin.buckets.is_empty() {
+        return false;
+    }
+    let limit = get_client_eviction_limit(srv);
+    if limit == 0 {
+        return false;
+    }
+    let mut evicted_self = false;
+    let mut b = CLIENT_MEM_USAGE_BUCKETS - 1;
+    loop {
+        let total: usize = srv
+            .client_admin
+            .buckets
+            .iter()
+            .map(|b| b.mem_usage_sum)
+            .sum();
+        if total < limit {
+            break;
+        }
+        let Some(&id) = srv.client_admin.buckets[b].clients.iter().next() else {
+            if b == 0 {
+                tracing::warn!("Over client maxmemory after evicting all evictable clients");
+                break;
+            }
+            b -= 1;
+            continue;
+        };
+        if let Some(cur) = current.as_deref_mut()
+            && cur.id == id
+        {
+            let info = crate::server_cmds::client_info_string(srv, cur);
+            tracing::info!("Evicting client: {}", info);
+            remove_client_from_mem_usage_bucket(srv, cur, false);
+            srv.close_client_asap(cur);
+            srv.client_admin.stat_evictedclients += 1;
+            evicted_self = true;
+            continue;
+        }
+        let victim = srv.lookup_client_by_id(id).and_then(|s| srv.take_client(s));
+        match victim {
+            Some(mut v) if v.id == id => {
+                let info = crate::server_cmds::client_info_string(srv, &v);
+                tracing::info!("Evicting client: {}", info);
+                remove_client_from_mem_usage_bucket(srv, &mut v, false);
+                srv.client_admin.stat_evictedclients += 1;
+                if v.flags & CLIENT_CLOSE_ASAP != 0 {
+                    // Already queued for closing: freed in before_sleep.
+                    srv.put_client(v);
+                } else {
+                    srv.free_client(v);
+                }
+            }
+            other => {
+                if let Some(v) = other {
+                    srv.put_client(v);
+                }
+                // Not reachable (out of the table): stop counting it.
+                if let Some(bucket) = srv.client_admin.buckets.get_mut(b) {
+                    bucket.clients.remove(&id);
+                }
+            }
+        }
+    }
+    evicted_self
+}
+
+// ---- Buffer resizing (clients cron) ----
+
+/// Gives back query-buffer space the client does not use (Redis
+/// `clientsCronResizeQueryBuffer`): when more than 4 KiB are free, an idle
+/// (over 2 s) client's buffer shrinks to its content, and a buffer over 32
+/// KiB and more than twice its recent peak shrinks to that peak (or to the
+/// bulk being read). The peak restarts from the current length.
+pub fn clients_cron_resize_query_buffer(c: &mut Client, now_ms: i64) {
+    let alloc = c.querybuf.capacity();
+    let len = c.querybuf.len();
+    if alloc - len > 4 * 1024 {
+        let idle = (now_ms - c.lastinteraction) / 1000;
+        if idle > 2 {
+            shrink_querybuf_to(c, len);
+        } else if alloc > PROTO_RESIZE_THRESHOLD && alloc / 2 > c.querybuf_peak {
+            let mut resize = len.max(c.querybuf_peak);
+            if c.parser.bulklen >= 0 {
+                resize = resize.max(c.parser.bulklen as usize + 2);
+            }
+            shrink_querybuf_to(c, resize);
+        }
+    }
+    c.querybuf_peak = c.querybuf.len();
+    if c.parser.bulklen >= 0 && c.parser.bulklen as usize > c.querybuf_peak {
+        c.querybuf_peak = c.parser.bulklen as usize;
+    }
+}
+
+/// Replaces the query buffer with one of `cap` bytes holding the same content.
+fn shrink_querybuf_to(c: &mut Client, cap: usize) {
+    if cap == 0 {
+        c.querybuf = BytesMut::new();
+        return;
+    }
+    let mut nb = BytesMut::with_capacity(cap.max(c.querybuf.len()));
+    nb.extend_from_slice(&c.querybuf);
+    c.querybuf = nb;
+}
+
+/// Resizes the client's reply buffer to its recent use (Redis
+/// `clientsCronResizeOutputBuffer`): halved (to at least 1 KiB, and to
+/// just over the peak) while the peak stays under half of it, doubled up
+/// to 16 KiB while the peak fills it; counted in INFO
+/// `reply_buffer_shrinks` / `reply_buffer_expands`. The peak restarts
+/// every `reply_buffer_peak_reset_time` ms.
+pub fn clients_cron_resize_output_buffer(srv: &mut Server, c: &mut Client, now_ms: i64) {
+    let st = &mut srv.client_admin;
+    if !st.reply_buffer_resizing_enabled {
+        return;
+    }
+    let shrink_target = c.buf_usable_size / 2;
+    let expand_target = c.buf_usable_size * 2;
+    let mut new_size = 0;
+    if shrink_target >= PROTO_REPLY_MIN_BYTES && c.buf_peak < shrink_target {
+        new_size = PROTO_REPLY_MIN_BYTES.max(c.buf_peak + 1);
+        st.stat_reply_buffer_shrinks += 1;
+    } else if expand_target < PROTO_REPLY_CHUNK_BYTES * 2 && c.buf_peak == c.buf_usable_size {
+        new_size = PROTO_REPLY_CHUNK_BYTES.min(expand_target);
+        st.stat_reply_buffer_expands += 1;
+    }
+    if st.reply_buffer_peak_reset_time >= 0
+        && now_ms - c.buf_peak_last_reset_time >= st.reply_buffer_peak_reset_time
+    {
+        c.buf_peak = reply_buffer_pos(c);
+        c.buf_peak_last_reset_time = now_ms;
+    }
+    if new_size != 0 {
+        c.buf_usable_size = new_size;
+    }
+}
+
+/// Bytes of unsent replies that sit in the reply buffer (Redis `bufpos`,
+/// CLIENT LIST `obl`).
+#[inline]
+pub fn reply_buffer_pos(c: &Client) -> usize {
+    c.reply_bytes.min(c.buf_usable_size)
+}
+
+/// Records the biggest input and output buffers of this second for INFO
+/// `client_recent_max_input_buffer` / `client_recent_max_output_buffer`
+/// (Redis `clientsCronTrackExpansiveClients`).
+pub fn clients_cron_track_expansive_clients(srv: &mut Server, c: &Client, slot_idx: usize) {
+    let input = c.querybuf.capacity() + c.argv.iter().map(|a| a.len()).sum::<usize>();
+    let output = get_client_output_buffer_memory_usage(c);
+    let st = &mut srv.client_admin;
+    let i = slot_idx % CLIENTS_PEAK_MEM_USAGE_SLOTS;
+    st.peak_mem_input[i] = st.peak_mem_input[i].max(input);
+    st.peak_mem_output[i] = st.peak_mem_output[i].max(output);
+}
+
+/// Clears the slot of the second after `now_s`, so each slot holds one
+/// second's peaks (called once per clients cron).
+pub fn clients_cron_rotate_peaks(srv: &mut Server, now_s: i64) -> usize {
+    let cur = now_s.rem_euclid(CLIENTS_PEAK_MEM_USAGE_SLOTS as i64) as usize;
+    let next = (cur + 1) % CLIENTS_PEAK_MEM_USAGE_SLOTS;
+    srv.client_admin.peak_mem_input[next] = 0;
+    srv.client_admin.peak_mem_output[next] = 0;
+    cur
+}
+
+/// The biggest input and output buffers of the last seconds (Redis
+/// `getExpansiveClientsInfo`).
+pub fn get_expansive_clients_info(srv: &Server) -> (usize, usize) {
+    let st = &srv.client_admin;
+    (
+        st.peak_mem_input.iter().copied().max().unwrap_or(0),
+        st.peak_mem_output.iter().copied().max().unwrap_or(0),
+    )
+}
+
+// ---- DEBUG CLIENT-EVICTION / REPLYBUFFER, stats ----
+
+/// DEBUG CLIENT-EVICTION → verbatim text, one line per bucket:
+/// `bucket <lo> - <hi>: tot-mem: <sum>, clients: <n>` (Redis's widths).
+/// Error: `ERR maxmemory-clients is disabled.`.
+pub fn debug_client_eviction(srv: &mut Server, c: &mut Client) {
+    if srv.client_admin.buckets.is_empty() {
+        c.add_reply_error("ERR maxmemory-clients is disabled.");
+        return;
+    }
+    let mut out = String::new();
+    let min = CLIENT_MEM_USAGE_BUCKET_MIN_LOG as usize;
+    for (j, b) in srv.client_admin.buckets.iter().enumerate() {
+        if j == 0 {
+            out.push_str("bucket          0");
+        } else {
+            out.push_str(&format!("bucket {:>10}", 1usize << (j - 1 + min)));
+        }
+        if j == CLIENT_MEM_USAGE_BUCKETS - 1 {
+            out.push_str("+            : ");
+        } else {
+            out.push_str(&format!(" - {:>10}: ", (1usize << (j + min)) - 1));
+        }
+        out.push_str(&format!(
+            "tot-mem: {:>10}, clients: {}\n",
+            b.mem_usage_sum,
+            b.clients.len()
+        ));
+    }
+    c.add_reply_verbatim(out.as_bytes(), "txt");
+}
+
+/// DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms> | RESIZING <0|1> →
+/// OK: the reply-buffer peak reset period (never, the default 5000 ms, or
+/// `ms`) or whether the cron resizes reply buffers at all. Errors: `ERR
+/// value is not an integer or out of range`, unknown subcommand.
+pub fn debug_replybuffer(srv: &mut Server, c: &mut Client) {
+    let what = c.argv[2].clone();
+    let arg = c.argv[3].clone();
+    if what.eq_ignore_ascii_case(b"peak-reset-time") {
+        if arg.eq_ignore_ascii_case(b"never") {
+            srv.client_admin.reply_buffer_peak_reset_time = -1;
+        } else if arg.eq_ignore_ascii_case(b"reset") {
+            srv.client_admin.reply_buffer_peak_reset_time = REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME;
+        } else {
+            match crate::util::string2ll(&arg) {
+                Some(v) => srv.client_admin.reply_buffer_peak_reset_time = v,
+                None => {
+                    c.add_reply_error(crate::shared::err_not_integer());
+                    return;
+                }
+            }
+        }
+    } else if what.eq_ignore_ascii_case(b"resizing") {
+        srv.client_admin.reply_buffer_resizing_enabled = crate::util::atoll(&arg) as i32 != 0;
+    } else {
+        c.add_reply_subcommand_arity_error();
+        return;
+    }
+    c.add_reply_ok();
+}
+
+/// Clears the client-administration counters of INFO stats (CONFIG
+/// RESETSTAT): `evicted_clients`, `reply_buffer_shrinks`, `reply_buffer_expands`.
+pub fn reset_stats(srv: &mut Server) {
+    srv.client_admin.stat_evictedclients = 0;
+    srv.client_admin.stat_reply_buffer_shrinks = 0;
+    srv.client_admin.stat_reply_buffer_expands = 0;
+}
+
 // ---- Input ----
 
 /// Reads from a client socket into its query buffer (Redis `readQueryFromClient`)
@@ -669,6 +1581,14 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
     }
     let mut keep = true;
     let mut eof = false;
+    // Room for a whole read, as Redis makes before reading: CLIENT LIST
+    // shows it in `qbuf-free`, and the cron gives it back when idle.
+    let qblen = c.querybuf.len();
+    if c.querybuf.capacity() - qblen < PROTO_IOBUF_LEN
+        && c.parser.bulklen < PROTO_MBULK_BIG_ARG as i64
+    {
+        c.querybuf.reserve(PROTO_IOBUF_LEN);
+    }
     loop {
         let res = match c.conn.as_mut() {
             Some(conn) => conn.read(&mut buf),
@@ -690,6 +1610,15 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
                 break;
             }
             Ok(n) => {
+                // The buffer is full: run what it holds before growing it,
+                // as Redis does after each read. A big argument's header
+                // then sizes the buffer exactly for it instead of doubling.
+                if c.querybuf.capacity() - c.querybuf.len() < n
+                    && !c.querybuf.is_empty()
+                    && c.parser.bulklen < PROTO_MBULK_BIG_ARG as i64
+                {
+                    process_input_buffer(srv, c);
+                }
                 c.querybuf.extend_from_slice(&buf[..n]);
                 total += n;
                 srv.stat_net_input_bytes += n as u64;
@@ -723,7 +1652,11 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
     if total > 0 {
         c.lastinteraction = srv.mstime;
     }
-    c.querybuf_peak = c.querybuf_peak.max(c.querybuf.len());
+    // Redis counts the room it made for the read in the peak.
+    c.querybuf_peak = c
+        .querybuf_peak
+        .max(c.querybuf.len())
+        .max(qblen + PROTO_IOBUF_LEN);
     if c.querybuf.len() > srv.config.client_query_buffer_limit as usize {
         tracing::warn!(
             "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
@@ -734,6 +1667,19 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
         return false;
     }
     process_input_buffer(srv, c);
+    // A buffer emptied by the commands gets its room back (the arguments
+    // that pointed into it are gone).
+    if c.querybuf.is_empty() && c.querybuf.capacity() < PROTO_IOBUF_LEN && c.querybuf.capacity() > 0
+    {
+        c.querybuf.reserve(PROTO_IOBUF_LEN);
+    }
+    update_client_mem_usage_if_tracked(srv, c);
+    // Closed meanwhile (output buffer limit, eviction): freed at once, as
+    // Redis's `beforeNextClient` does, so its memory is gone before the
+    // next client's command.
+    if c.flags & CLIENT_CLOSE_ASAP != 0 {
+        return false;
+    }
     if eof {
         // Run what is left (at most one read budget), then let the write
         // pass in before_sleep send the replies and free the client.
@@ -754,10 +1700,25 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
 }
 
 /// Parses and runs complete commands from the query buffer (Redis
-/// `processInputBuffer`), at most [`COMMANDS_PER_TURN`] of them.
+/// `processInputBuffer`), at most [`COMMANDS_PER_TURN`] of them. A command
+/// postponed by CLIENT PAUSE (`CLIENT_PENDING_COMMAND`) runs first.
 pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
     c.flags &= !CLIENT_PENDING_READ;
+    if c.flags & CLIENT_PENDING_COMMAND != 0 {
+        if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED) != 0 {
+            return;
+        }
+        c.flags &= !CLIENT_PENDING_COMMAND;
+        if !process_command_and_reset_client(srv, c) {
+            if c.has_pending_replies() {
+                srv.mark_pending_write(c);
+            }
+            return;
+        }
+    }
     let mut ran = 0;
+    // `qb_pos` counts the bytes parsed in this pass (CLIENT LIST `qbuf`).
+    let start_len = c.querybuf.len();
     while !c.querybuf.is_empty() {
         // A blocked client keeps its input until it is unblocked (then
         // `blocked::process_unblocked_clients` resumes here).
@@ -780,17 +1741,11 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
                     c.parser.reset();
                     continue;
                 }
-                let prev_current = srv.tracking.current.replace(c.id);
-                server::process_command(srv, c);
-                srv.tracking.current = prev_current;
-                crate::tracking::after_process_command(srv, c);
+                c.qb_pos = start_len.saturating_sub(c.querybuf.len());
                 ran += 1;
-                if c.flags & CLIENT_BLOCKED != 0 {
-                    // The command runs again when a key is ready: keep its
-                    // argv; `blocked::unblock_client` resets the client.
+                if !process_command_and_reset_client(srv, c) {
                     break;
                 }
-                reset_client(c);
             }
             Err(e) => {
                 set_protocol_error(srv, c, &e.0);
@@ -798,9 +1753,38 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
             }
         }
     }
+    c.qb_pos = 0;
     if c.has_pending_replies() {
         srv.mark_pending_write(c);
     }
+}
+
+/// Runs the command in the client's argv and resets the client for the
+/// next one (Redis `processCommandAndResetClient`). Returns false when the
+/// client must stop here: blocked (its argv is kept for when it is served
+/// or the pause ends).
+fn process_command_and_reset_client(srv: &mut Server, c: &mut Client) -> bool {
+    let hard = srv.config.client_output_buffer_limit[get_client_type(c)].hard_limit_bytes;
+    // Past this, the limit check after the command (which does not count
+    // the reply buffer) certainly closes the client.
+    c.reply_hard_limit = if hard == 0 {
+        usize::MAX
+    } else {
+        (hard as usize).saturating_add(c.buf_usable_size)
+    };
+    let prev_current = srv.tracking.current.replace(c.id);
+    server::process_command(srv, c);
+    srv.tracking.current = prev_current;
+    crate::tracking::after_process_command(srv, c);
+    if c.flags & CLIENT_BLOCKED != 0 {
+        // The command runs again when a key is ready or the pause ends:
+        // keep its argv; unblocking resets the client.
+        return false;
+    }
+    reset_client(c);
+    // The output buffer may have grown (Redis updates after each command).
+    update_client_mem_usage_if_tracked(srv, c);
+    true
 }
 
 /// Prepares the client for the next command (Redis `resetClient`).
@@ -815,6 +1799,7 @@ pub fn reset_client(c: &mut Client) {
     }
     c.parser.reset();
     c.cmd = None;
+    c.original_argv = None;
     // CLIENT REPLY SKIP applies to the one command after it.
     if c.flags & CLIENT_REPLY_SKIP != 0 {
         c.flags &= !CLIENT_REPLY_SKIP;
@@ -844,6 +1829,12 @@ fn set_protocol_error(srv: &mut Server, c: &mut Client, msg: &str) {
 /// (Redis `writeToClient`). Returns false if the client must be freed.
 pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
     let mut written = 0usize;
+    // What sits in the reply buffer now is its peak candidate (Redis
+    // tracks `buf_peak` as replies are added).
+    let pos = reply_buffer_pos(c);
+    if pos > c.buf_peak {
+        c.buf_peak = pos;
+    }
     while c.reply_bytes > 0 && written < WRITE_BUDGET_BYTES {
         let Some(conn) = c.conn.as_mut() else {
             return false;
@@ -955,12 +1946,20 @@ pub fn handle_clients_with_pending_writes(srv: &mut Server) {
             continue;
         };
         c.flags &= !CLIENT_PENDING_WRITE;
+        // Output that passed the hard limit outside a command of its own
+        // (MONITOR lines, a served blocked command): closed the normal way.
+        if c.flags & CLIENT_OBUF_LIMIT_HIT != 0 {
+            close_client_on_output_buffer_limit_reached(srv, &mut c, true);
+        }
         // A client queued for closing gets nothing more (Redis skips it).
         if c.flags & CLIENT_CLOSE_ASAP != 0 {
             srv.put_client(c);
             continue;
         }
         let keep = write_to_client(srv, &mut c);
+        if keep {
+            update_client_mem_usage_if_tracked(srv, &mut c);
+        }
         if keep && c.reply_bytes > 0 && !c.write_registered {
             // Budget used up without blocking: try again next turn.
             srv.put_client(c);

@@ -576,6 +576,13 @@ pub fn pubsub_publish_message(
     receivers
 }
 
+/// Queues a frame (`resp2` / `resp3` forms) for client `id`, which is out
+/// of the client table: it is appended to its replies when the client is
+/// put back (MONITOR lines for a script's caller use this too).
+pub fn queue_pending_push(srv: &mut Server, id: u64, resp2: Vec<u8>, resp3: Vec<u8>) {
+    srv.pubsub.pending.push((id, resp2, resp3));
+}
+
 /// Appends the frames published meanwhile for `c` (out of the client table
 /// while its command ran) to its replies. Called at the end of every call
 /// and when a client is put back in the table.

@@ -227,9 +227,10 @@ impl QueryParser {
             }
             let need = self.bulklen as usize;
             if buf.len() < need + 2 {
-                // Make room for the whole bulk at once, as Redis does for big args.
-                if need >= 32 * 1024 {
-                    buf.reserve(need + 2 - buf.len());
+                // Make room for the whole bulk at once, as Redis does for
+                // big args: exactly that much (reserve could double it).
+                if need >= 32 * 1024 && buf.capacity() < need + 2 {
+                    reserve_exact(buf, need + 2);
                 }
                 return Ok(false);
             }
@@ -237,11 +238,24 @@ impl QueryParser {
             // Redis skips the two bytes after the bulk without checking them.
             buf.advance(2);
             argv.push(arg);
+            // After a big argument another one is likely: room for one
+            // more of that size, as Redis gives a new query buffer.
+            if need >= 32 * 1024 && buf.is_empty() {
+                reserve_exact(buf, need + 2);
+            }
             self.bulklen = -1;
             self.multibulklen -= 1;
         }
         Ok(true)
     }
+}
+
+/// Gives `buf` a fresh allocation of exactly `cap` bytes (at least its
+/// length) holding the same bytes.
+fn reserve_exact(buf: &mut BytesMut, cap: usize) {
+    let mut nb = BytesMut::with_capacity(cap.max(buf.len()));
+    nb.extend_from_slice(buf);
+    *buf = nb;
 }
 
 /// Feeds arbitrary bytes to the query parser in varying chunk sizes, as the

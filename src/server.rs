@@ -198,6 +198,8 @@ pub struct Server {
     pub metrics: crate::metrics::MetricsState,
     /// Eviction: the pool of candidates and lazy-free counters (`evict.rs`).
     pub evict: crate::evict::EvictState,
+    /// MONITOR clients, CLIENT PAUSE, client eviction (`networking.rs`).
+    pub client_admin: networking::ClientAdminState,
 }
 
 /// Propagate to the AOF (Redis `PROPAGATE_AOF`).
@@ -308,6 +310,7 @@ impl Server {
             latency: Default::default(),
             metrics: Default::default(),
             evict: Default::default(),
+            client_admin: networking::ClientAdminState::new(&config),
             config,
         })
     }
@@ -396,6 +399,7 @@ impl Server {
         crate::tracking::free_client_tracking_state(self, &mut c);
         self.client_ids.remove(&c.id);
         crate::pubsub::free_client_pubsub_state(self, &mut c);
+        networking::free_client_admin_state(self, &mut c);
         if let Some(conn) = c.conn.as_mut() {
             conn.deregister(self.el.registry());
         }
@@ -522,6 +526,7 @@ impl Server {
                     })?
                 }
                 "proc-title-template" => crate::setproctitle::redis_set_proc_title(self),
+                "maxmemory-clients" => networking::apply_client_max_memory_usage(self),
                 "maxmemory" => crate::evict::update_maxmemory(self),
                 "dir" => std::env::set_current_dir(&self.config.dir)
                     .map_err(|e| ("dir", crate::log::os_error_text(&e)))?,
@@ -581,6 +586,7 @@ impl Server {
         self.inst_metric = Default::default();
         self.commands.reset_stats();
         crate::aof::reset_stats(self);
+        networking::reset_stats(self);
     }
 
     /// Samples the memory figures (Redis `cronUpdateMemoryStats`):
@@ -750,6 +756,27 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, err);
         return;
     }
+    // A MONITOR client (a replica for Redis) may not touch the keyspace.
+    if c.flags & networking::CLIENT_MONITOR != 0 {
+        let keyspace = commands::CMD_WRITE | commands::CMD_READONLY | commands::CMD_MAY_REPLICATE;
+        if flags & keyspace != 0 || (is_exec && c.mstate.cmd_flags & keyspace != 0) {
+            reject_command(srv, c, idx, "ERR Replica can't interact with the keyspace");
+            return;
+        }
+    }
+    // Disconnect clients over `maxmemory-clients`, maybe this one.
+    if networking::client_eviction_active(srv) && networking::evict_clients(srv, Some(c)) {
+        return;
+    }
+    if networking::are_clients_paused(srv) {
+        let may_replicate = flags & (commands::CMD_WRITE | commands::CMD_MAY_REPLICATE) != 0
+            || (is_exec
+                && c.mstate.cmd_flags & (commands::CMD_WRITE | commands::CMD_MAY_REPLICATE) != 0);
+        if networking::must_postpone(srv, may_replicate) {
+            networking::block_postpone_client(srv, c);
+            return;
+        }
+    }
     if c.flags & CLIENT_MULTI != 0 {
         if flags & commands::CMD_NO_MULTI != 0 {
             reject_command(srv, c, idx, "ERR Command not allowed inside a transaction");
@@ -781,7 +808,8 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
 /// and FCALL (and their `_RO` forms) take their script's declared flags
 /// (`eval::eval_get_command_flags`, `function::fcall_get_command_flags`).
 /// The script is looked up only where the flags matter: under
-/// `maxmemory`, inside MULTI, or when writes are refused for a disk error.
+/// `maxmemory`, inside MULTI, during CLIENT PAUSE, or when writes are
+/// refused for a disk error.
 fn get_command_flags(srv: &Server, c: &Client, idx: usize, flags: u64) -> u64 {
     if flags & commands::CMD_NOSCRIPT == 0 {
         return flags;
@@ -795,6 +823,7 @@ fn get_command_flags(srv: &Server, c: &Client, idx: usize, flags: u64) -> u64 {
     };
     if srv.config.maxmemory == 0
         && c.flags & CLIENT_MULTI == 0
+        && !networking::are_clients_paused(srv)
         && write_commands_denied_by_disk_error(srv).is_none()
     {
         return flags;
@@ -1148,6 +1177,7 @@ fn clients_cron(srv: &mut Server) {
         .min(n);
     let timeout_ms = srv.config.timeout as i64 * 1000;
     let now = srv.mstime;
+    let peak_slot = networking::clients_cron_rotate_peaks(srv, now / 1000);
     for _ in 0..iterations {
         let slot = srv.clients_cron_cursor % n;
         srv.clients_cron_cursor = srv.clients_cron_cursor.wrapping_add(1);
@@ -1156,35 +1186,29 @@ fn clients_cron(srv: &mut Server) {
         };
         if timeout_ms > 0
             && now - c.lastinteraction > timeout_ms
-            && c.flags & (CLIENT_CLOSE_ASAP | networking::CLIENT_BLOCKED) == 0
+            && c.flags
+                & (CLIENT_CLOSE_ASAP | networking::CLIENT_BLOCKED | networking::CLIENT_MONITOR)
+                == 0
         {
             tracing::debug!("Closing idle client");
             srv.free_client_async(slot);
             continue;
         }
-        // Give back big query buffers (Redis clientsCronResizeQueryBuffer):
-        // after a big command the buffer (or the allocation its split-off
-        // arguments came from, which `capacity()` no longer shows) is
-        // released once it has been idle 2 s, or at once when the peak
-        // since the last visit was big and the buffer is now empty.
-        let big = crate::networking::PROTO_MBULK_BIG_ARG;
-        if c.querybuf.is_empty()
-            && (c.querybuf_peak > big
-                || (c.querybuf.capacity() > big && now - c.lastinteraction > 2000))
-        {
-            c.querybuf = bytes::BytesMut::new();
-        }
-        c.querybuf_peak = c.querybuf.len();
-        // Output buffer limits are checked here too, so a client stuck over
-        // its soft limit is closed even when nothing more is sent to it.
-        if c.reply_bytes > networking::PROTO_REPLY_CHUNK_BYTES
-            && let Some(mut c) = srv.take_client(slot)
-        {
-            if networking::close_client_on_output_buffer_limit_reached(srv, &mut c, false) {
-                srv.free_client(c);
-            } else {
-                srv.put_client(c);
-            }
+        let Some(mut c) = srv.take_client(slot) else {
+            continue;
+        };
+        // Query and reply buffers follow recent use; peaks for INFO; the
+        // client's memory for client eviction; output buffer limits (so a
+        // client stuck over its soft limit is closed even when nothing
+        // more is sent to it).
+        networking::clients_cron_resize_query_buffer(&mut c, now);
+        networking::clients_cron_resize_output_buffer(srv, &mut c, now);
+        networking::clients_cron_track_expansive_clients(srv, &c, peak_slot);
+        networking::update_client_mem_usage_if_tracked(srv, &mut c);
+        if networking::close_client_on_output_buffer_limit_reached(srv, &mut c, false) {
+            srv.free_client(c);
+        } else {
+            srv.put_client(c);
         }
     }
 }
@@ -1221,6 +1245,7 @@ pub fn before_sleep(srv: &mut Server) {
     srv.update_cached_time();
     crate::blocked::handle_blocked_clients_timeout(srv);
     crate::blocked::process_unblocked_clients(srv);
+    networking::process_unpaused_clients(srv);
     crate::blocked::handle_clients_blocked_on_keys(srv);
     if srv.active_expire_enabled {
         crate::expire::active_expire_cycle(srv, crate::expire::ExpireCycle::Fast);
@@ -1233,12 +1258,18 @@ pub fn before_sleep(srv: &mut Server) {
     }
     networking::handle_clients_with_pending_writes(srv);
     free_clients_in_async_free_queue(srv);
+    networking::evict_clients(srv, None);
 }
 
 fn free_clients_in_async_free_queue(srv: &mut Server) {
     for slot in std::mem::take(&mut srv.clients_to_close) {
         if let Some(c) = srv.take_client(slot) {
-            srv.free_client(c);
+            // The slot may hold a newer client if this one was freed early.
+            if c.flags & CLIENT_CLOSE_ASAP != 0 {
+                srv.free_client(c);
+            } else {
+                srv.put_client(c);
+            }
         }
     }
 }
@@ -1345,6 +1376,7 @@ pub fn ae_main(srv: &mut Server) -> i32 {
         let timeout = if !srv.clients_pending_read.is_empty()
             || !srv.clients_pending_write.is_empty()
             || crate::blocked::has_unblocked_clients(srv)
+            || networking::has_unpaused_clients(srv)
         {
             Some(Duration::ZERO)
         } else {

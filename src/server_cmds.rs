@@ -77,6 +77,11 @@ pub fn auth_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error(shared::err_syntax());
         return;
     }
+    // MONITOR and the slow log never show the password.
+    c.redact_client_command_argument(1);
+    if c.argv.len() == 3 {
+        c.redact_client_command_argument(2);
+    }
     let (user, pass) = if c.argv.len() == 2 {
         if srv.config.requirepass.is_empty() {
             c.add_reply_error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
@@ -135,6 +140,8 @@ pub fn hello_command(srv: &mut Server, c: &mut Client) {
         let more = c.argv.len() - 1 - j;
         let opt = c.argv[j].clone();
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
+            c.redact_client_command_argument(j + 1);
+            c.redact_client_command_argument(j + 2);
             if check_password(srv, &c.argv[j + 1], &c.argv[j + 2]) {
                 c.authenticated = true;
             } else {
@@ -212,6 +219,9 @@ fn client_type_name(c: &Client) -> &'static str {
 pub fn client_info_string(srv: &Server, c: &Client) -> String {
     let now = srv.mstime;
     let mut flags = String::new();
+    if c.flags & networking::CLIENT_MONITOR != 0 {
+        flags.push('O');
+    }
     if c.flags & networking::CLIENT_PUBSUB != 0 {
         flags.push('P');
     }
@@ -257,9 +267,11 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         .map(|i| srv.commands.cmds[i].fullname.as_str())
         .unwrap_or("NULL");
     let argv_mem: usize = c.argv.iter().map(|a| a.len()).sum();
+    // The running client's query buffer still holds its command (`qb_pos`).
+    let qbuf = c.querybuf.len() + c.qb_pos;
     let qbuf_free = c.querybuf.capacity() - c.querybuf.len();
-    // As Redis accounts it: the first 16 KiB of unsent replies sit in the
-    // fixed buffer (`obl`), the rest in 16 KiB list nodes (`oll`, `omem`).
+    // As Redis accounts it: the first `rbs` bytes of unsent replies sit in
+    // the reply buffer (`obl`), the rest in 16 KiB list nodes (`oll`, `omem`).
     let omem = networking::get_client_output_buffer_memory_usage(c);
     let obl = c.reply_bytes - omem;
     let oll = omem.div_ceil(networking::PROTO_REPLY_CHUNK_BYTES);
@@ -287,20 +299,16 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         } else {
             -1
         },
-        c.querybuf.len(),
+        qbuf,
         qbuf_free,
         argv_mem,
         crate::multi::multi_mem(c),
-        c.reply
-            .back()
-            .map(|b| b.capacity())
-            .unwrap_or(1024)
-            .max(1024),
-        c.reply.back().map(|b| b.len()).unwrap_or(0),
+        c.buf_usable_size,
+        c.buf_peak,
         obl,
         oll,
         omem,
-        c.mem_usage() + crate::multi::watched_keys_mem(srv, c.id),
+        networking::get_client_memory_usage(srv, c),
         events,
         cmd,
         crate::tracking::redirect_id(c),
@@ -372,9 +380,10 @@ pub fn client_list_command(srv: &mut Server, c: &mut Client) {
     } else if c.argv.len() > 3 && c.argv[2].eq_ignore_ascii_case(b"id") {
         let mut v = Vec::new();
         for a in &c.argv[3..] {
+            // Any integer is accepted; ids below 1 match nobody.
             match string2ll(a) {
-                Some(id) if id > 0 => v.push(id as u64),
-                _ => {
+                Some(id) => v.push(id.max(0) as u64),
+                None => {
                     c.add_reply_error("ERR Invalid client ID");
                     return;
                 }
@@ -574,13 +583,15 @@ pub fn client_reply_command(_srv: &mut Server, c: &mut Client) {
 }
 
 /// CLIENT NO-EVICT ON|OFF → OK.
-pub fn client_no_evict_command(_srv: &mut Server, c: &mut Client) {
+pub fn client_no_evict_command(srv: &mut Server, c: &mut Client) {
     let a = c.argv[2].clone();
     if a.eq_ignore_ascii_case(b"on") {
         c.flags |= CLIENT_NO_EVICT;
+        networking::update_client_mem_usage_if_tracked(srv, c);
         c.add_reply_ok();
     } else if a.eq_ignore_ascii_case(b"off") {
         c.flags &= !CLIENT_NO_EVICT;
+        networking::update_client_mem_usage_if_tracked(srv, c);
         c.add_reply_ok();
     } else {
         c.add_reply_error(shared::err_syntax());
@@ -610,12 +621,18 @@ pub fn client_help_command(_srv: &mut Server, c: &mut Client) {
             "    Return information about the connections.",
             "NO-EVICT (ON|OFF)",
             "    Protect this connection from client eviction.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Hold the commands of all clients (ALL) or only writes (WRITE) for <timeout> ms.",
             "REPLY (ON|OFF|SKIP)",
             "    Control the replies sent to this connection.",
             "SETINFO (LIB-NAME|LIB-VER) <value>",
             "    Record the client library's name or version.",
             "SETNAME <name>",
             "    Name this connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    End the blocking command of the client <clientid>.",
+            "UNPAUSE",
+            "    End a pause started with CLIENT PAUSE.",
             "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
             "         [OPTIN] [OPTOUT] [NOLOOP]",
             "    Turn client-side caching invalidations on or off.",

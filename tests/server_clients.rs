@@ -505,3 +505,327 @@ fn client_setinfo_lib_name_and_version() {
     assert!(!info.contains("lib-name="), "{info}");
     assert!(info.contains(" lib-ver=5.0.1\n"), "{info}");
 }
+
+// ---- CLIENT LIST values, MONITOR, CLIENT PAUSE, client eviction ----
+
+/// Reads one MONITOR line (a status reply) and checks its timestamp:
+/// returns the rest after `+<secs>.<6 digits> `.
+fn monitor_line(m: &mut Conn) -> String {
+    let r = s(m.read_reply());
+    assert!(r.starts_with('+') && r.ends_with("\r\n"), "status: {r:?}");
+    let body = &r[1..r.len() - 2];
+    let (ts, rest) = body
+        .split_once(' ')
+        .unwrap_or_else(|| panic!("no space in {body:?}"));
+    let (secs, usecs) = ts
+        .split_once('.')
+        .unwrap_or_else(|| panic!("timestamp {ts:?}"));
+    assert!(is_uint(secs) && secs.len() >= 10, "secs in {ts:?}");
+    assert!(is_uint(usecs) && usecs.len() == 6, "usecs in {ts:?}");
+    rest.to_string()
+}
+
+#[test]
+fn client_list_qbuf_of_running_command_and_reply_buffer() {
+    let sp = ServerProc::start(&[]);
+    let mut c = sp.conn();
+    // The running command's 26 bytes are still in its query buffer.
+    let list = bulk(c.cmd(&[b"CLIENT", b"LIST"]));
+    let kv = parse_client_line(list.trim_end_matches('\n'));
+    assert_eq!(field(&kv, "qbuf"), "26", "{list}");
+    assert_eq!(field(&kv, "argv-mem"), "10", "{list}");
+    // A fresh client's reply buffer is 16 KiB; its query buffer has room
+    // for one 16 KiB read.
+    assert_eq!(field(&kv, "rbs"), "16384", "{list}");
+    let room: usize = field(&kv, "qbuf").parse::<usize>().unwrap_or(0)
+        + field(&kv, "qbuf-free").parse::<usize>().unwrap_or(0);
+    assert!((16384..32768).contains(&room), "{list}");
+    // Another client's line: nothing pending.
+    let mut other = sp.conn();
+    assert_eq!(other.cmd(&[b"CLIENT", b"SETNAME", b"other"]), b"+OK\r\n");
+    let list = bulk(c.cmd(&[b"CLIENT", b"LIST"]));
+    let line = list
+        .lines()
+        .find(|l| l.contains(" name=other "))
+        .unwrap_or_else(|| panic!("{list}"));
+    let kv = parse_client_line(line);
+    assert_eq!(field(&kv, "qbuf"), "0", "{line}");
+    assert_eq!(field(&kv, "cmd"), "client|setname", "{line}");
+    // A big argument leaves room for another of its size.
+    let big = vec![b'x'; 100_000];
+    assert_eq!(other.cmd(&[b"SET", b"k", &big]), b"+OK\r\n");
+    let list = bulk(c.cmd(&[b"CLIENT", b"LIST"]));
+    let line = list
+        .lines()
+        .find(|l| l.contains(" name=other "))
+        .unwrap_or_else(|| panic!("{list}"));
+    let kv = parse_client_line(line);
+    let free: usize = field(&kv, "qbuf-free").parse().unwrap_or(0);
+    assert!(free >= 100_002, "{line}");
+    // ID filters: any integer is accepted, ids below 1 match nobody.
+    assert_eq!(bulk(c.cmd(&[b"CLIENT", b"LIST", b"ID", b"0", b"-3"])), "");
+    assert_eq!(
+        s(c.cmd(&[b"CLIENT", b"LIST", b"ID", b"1", b"x"])),
+        "-ERR Invalid client ID\r\n"
+    );
+}
+
+#[test]
+fn monitor_lines() {
+    let sp = ServerProc::start(&[]);
+    let mut m = sp.conn();
+    assert_eq!(m.cmd(&[b"MONITOR"]), b"+OK\r\n");
+    let mut c = sp.conn();
+    let addr = client_addr(&mut c);
+    // Arguments as the client sent them.
+    assert_eq!(
+        monitor_line(&mut m),
+        format!("[0 {addr}] \"CLIENT\" \"INFO\"")
+    );
+    c.cmd(&[b"set", b"k", b"a\"b\\c\n\r\t\x07\x08\x00\xff \xc3\xa9"]);
+    assert_eq!(
+        monitor_line(&mut m),
+        format!("[0 {addr}] \"set\" \"k\" \"a\\\"b\\\\c\\n\\r\\t\\a\\b\\x00\\xff \\xc3\\xa9\"")
+    );
+    c.cmd(&[b"select", b"3"]);
+    assert_eq!(monitor_line(&mut m), format!("[3 {addr}] \"select\" \"3\""));
+    // Admin commands are not shown.
+    c.cmd(&[b"config", b"get", b"maxmemory"]);
+    // The script's line comes first, then its commands as "lua".
+    c.cmd(&[
+        b"eval",
+        b"redis.call('set',KEYS[1],'x') return 1",
+        b"1",
+        b"kk",
+    ]);
+    assert_eq!(
+        monitor_line(&mut m),
+        format!("[3 {addr}] \"eval\" \"redis.call('set',KEYS[1],'x') return 1\" \"1\" \"kk\"")
+    );
+    assert_eq!(monitor_line(&mut m), "[3 lua] \"set\" \"kk\" \"x\"");
+    // MULTI, the queued commands as EXEC runs them, EXEC.
+    c.cmd(&[b"multi"]);
+    c.cmd(&[b"incr", b"n"]);
+    c.cmd(&[b"exec"]);
+    assert_eq!(monitor_line(&mut m), format!("[3 {addr}] \"multi\""));
+    assert_eq!(monitor_line(&mut m), format!("[3 {addr}] \"incr\" \"n\""));
+    assert_eq!(monitor_line(&mut m), format!("[3 {addr}] \"exec\""));
+    // Passwords are redacted.
+    c.cmd(&[b"auth", b"u", b"secret"]);
+    assert_eq!(
+        monitor_line(&mut m),
+        format!("[3 {addr}] \"auth\" \"(redacted)\" \"(redacted)\"")
+    );
+    c.cmd(&[b"ping"]);
+    assert_eq!(monitor_line(&mut m), format!("[3 {addr}] \"ping\""));
+    // The monitor itself: sees its own commands, may not touch keys, a
+    // second MONITOR gets no reply.
+    m.send_raw(&common::encode_command(&[b"MONITOR"]));
+    assert_eq!(
+        s(m.cmd(&[b"GET", b"k"])),
+        "-ERR Replica can't interact with the keyspace\r\n"
+    );
+    let info = bulk(c.cmd(&[b"CLIENT", b"LIST", b"TYPE", b"normal"]));
+    assert!(info.contains(" flags=O "), "monitor flag O: {info}");
+    // Inside MULTI, MONITOR is refused when EXEC runs it.
+    let mut t = sp.conn();
+    t.cmd(&[b"MULTI"]);
+    assert_eq!(t.cmd(&[b"MONITOR"]), b"+QUEUED\r\n");
+    assert_eq!(
+        s(t.cmd(&[b"EXEC"])),
+        "*1\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n"
+    );
+}
+
+#[test]
+fn client_pause_write_and_all() {
+    let sp = ServerProc::start(&[]);
+    let mut c = sp.conn();
+    assert_eq!(
+        s(c.cmd(&[b"CLIENT", b"PAUSE", b"10", b"foo"])),
+        "-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n"
+    );
+    assert_eq!(
+        s(c.cmd(&[b"CLIENT", b"PAUSE", b"-1"])),
+        "-ERR timeout is negative\r\n"
+    );
+    assert_eq!(
+        s(c.cmd(&[b"CLIENT", b"PAUSE", b"x"])),
+        "-ERR timeout is not an integer or out of range\r\n"
+    );
+    c.cmd(&[b"SET", b"k", b"v"]);
+    assert_eq!(
+        c.cmd(&[b"CLIENT", b"PAUSE", b"100000", b"WRITE"]),
+        b"+OK\r\n"
+    );
+    // Reads and read-only scripts run; writes and scripts that may write wait.
+    let mut r = sp.conn();
+    assert_eq!(r.cmd(&[b"GET", b"k"]), b"$1\r\nv\r\n");
+    assert_eq!(
+        r.cmd(&[b"EVAL", b"#!lua flags=no-writes\nreturn 7", b"0"]),
+        b":7\r\n"
+    );
+    let mut w = sp.conn();
+    w.send_raw(&common::encode_command(&[b"SET", b"k", b"w"]));
+    let mut e = sp.conn();
+    e.send_raw(&common::encode_command(&[b"EVAL", b"return 1", b"0"]));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let info = s(c.cmd(&[b"INFO", b"clients"]));
+        if common::info_field(&info, "blocked_clients").as_deref() == Some("2") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{info}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let list = bulk(c.cmd(&[b"CLIENT", b"LIST"]));
+    assert_eq!(list.matches(" flags=b ").count(), 2, "{list}");
+    assert_eq!(c.cmd(&[b"GET", b"k"]), b"$1\r\nv\r\n");
+    assert_eq!(c.cmd(&[b"CLIENT", b"UNPAUSE"]), b"+OK\r\n");
+    assert_eq!(w.read_reply(), b"+OK\r\n");
+    assert_eq!(e.read_reply(), b":1\r\n");
+    assert_eq!(c.cmd(&[b"GET", b"k"]), b"$1\r\nw\r\n");
+    // ALL: every command waits until the pause times out.
+    assert_eq!(c.cmd(&[b"CLIENT", b"PAUSE", b"300", b"ALL"]), b"+OK\r\n");
+    let t0 = std::time::Instant::now();
+    assert_eq!(r.cmd(&[b"PING"]), b"+PONG\r\n");
+    let waited = t0.elapsed();
+    assert!(waited >= Duration::from_millis(200), "{waited:?}");
+    // Keys do not expire while paused.
+    c.cmd(&[b"SET", b"e", b"1", b"PX", b"20"]);
+    let before = common::info_field(&s(c.cmd(&[b"INFO", b"stats"])), "expired_keys");
+    assert_eq!(
+        c.cmd(&[b"CLIENT", b"PAUSE", b"100000", b"WRITE"]),
+        b"+OK\r\n"
+    );
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(c.cmd(&[b"GET", b"e"]), b"$-1\r\n");
+    let during = common::info_field(&s(c.cmd(&[b"INFO", b"stats"])), "expired_keys");
+    assert_eq!(before, during);
+    assert_eq!(c.cmd(&[b"CLIENT", b"UNPAUSE"]), b"+OK\r\n");
+    assert_eq!(c.cmd(&[b"GET", b"e"]), b"$-1\r\n");
+    let after = common::info_field(&s(c.cmd(&[b"INFO", b"stats"])), "expired_keys");
+    assert_ne!(before, after);
+}
+
+/// Names of the connected clients, from CLIENT LIST.
+fn client_names(c: &mut Conn) -> Vec<String> {
+    bulk(c.cmd(&[b"CLIENT", b"LIST"]))
+        .lines()
+        .map(|l| field(&parse_client_line(l), "name").to_string())
+        .collect()
+}
+
+#[test]
+fn client_eviction_biggest_first() {
+    let sp = ServerProc::start(&["--enable-debug-command", "yes"]);
+    let mut c = sp.conn();
+    assert_eq!(
+        s(c.cmd(&[b"DEBUG", b"CLIENT-EVICTION"])),
+        "-ERR maxmemory-clients is disabled.\r\n"
+    );
+    assert_eq!(c.cmd(&[b"CLIENT", b"SETNAME", b"control"]), b"+OK\r\n");
+    assert_eq!(c.cmd(&[b"CLIENT", b"NO-EVICT", b"on"]), b"+OK\r\n");
+    // Clients holding 200 KiB, 256 KiB and 1 MiB in their query buffers.
+    let mut held = Vec::new();
+    for (name, size) in [
+        ("small", 200 * 1024),
+        ("mid", 256 * 1024),
+        ("big", 1024 * 1024),
+    ] {
+        let mut k = sp.conn();
+        assert_eq!(k.cmd(&[b"CLIENT", b"SETNAME", name.as_bytes()]), b"+OK\r\n");
+        if name == "mid" {
+            // Protected from eviction (checked below).
+            assert_eq!(k.cmd(&[b"CLIENT", b"NO-EVICT", b"on"]), b"+OK\r\n");
+        }
+        let mut req = format!("*2\r\n${size}\r\n").into_bytes();
+        req.extend(std::iter::repeat_n(b'v', size));
+        k.send_raw(&req);
+        held.push(k);
+    }
+    // Wait until the server has read them all.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !bulk(c.cmd(&[b"CLIENT", b"LIST"])).contains("qbuf=1048576 ") {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mem = |c: &mut Conn, n: &str| -> usize {
+        let list = bulk(c.cmd(&[b"CLIENT", b"LIST"]));
+        let line = list
+            .lines()
+            .find(|l| l.contains(&format!(" name={n} ")))
+            .unwrap_or_else(|| panic!("{n} in {list}"))
+            .to_string();
+        field(&parse_client_line(&line), "tot-mem")
+            .parse()
+            .unwrap_or(0)
+    };
+    let (small, mid) = (mem(&mut c, "small"), mem(&mut c, "mid"));
+    assert!(small > 200 * 1024 && mid > 256 * 1024, "{small} {mid}");
+    // Room for the two smaller ones only: the biggest goes.
+    let limit = (small + mid + 4096).to_string();
+    assert_eq!(
+        c.cmd(&[b"CONFIG", b"SET", b"maxmemory-clients", limit.as_bytes()]),
+        b"+OK\r\n"
+    );
+    let names = client_names(&mut c);
+    assert!(!names.contains(&"big".to_string()), "{names:?}");
+    assert!(names.contains(&"mid".to_string()) && names.contains(&"small".to_string()));
+    let info = s(c.cmd(&[b"INFO", b"stats"]));
+    assert_eq!(
+        common::info_field(&info, "evicted_clients").as_deref(),
+        Some("1")
+    );
+    let buckets = bulk(c.cmd(&[b"DEBUG", b"CLIENT-EVICTION"]));
+    assert_eq!(buckets.lines().count(), 19, "{buckets}");
+    assert!(
+        buckets.starts_with("bucket          0 -      32767: tot-mem: "),
+        "{buckets}"
+    );
+    assert!(sp.log().contains("Evicting client: id="), "log line");
+    // NO-EVICT protects: at the smallest limit only "mid" stays.
+    assert_eq!(held.len(), 3);
+    assert_eq!(
+        c.cmd(&[b"CONFIG", b"SET", b"maxmemory-clients", b"1"]),
+        b"+OK\r\n"
+    );
+    let names = client_names(&mut c);
+    assert!(names.contains(&"mid".to_string()), "{names:?}");
+    assert!(!names.contains(&"small".to_string()), "{names:?}");
+}
+
+#[test]
+fn reply_buffer_shrinks_when_idle() {
+    let sp = ServerProc::start(&["--enable-debug-command", "yes"]);
+    let mut c = sp.conn();
+    assert_eq!(
+        c.cmd(&[b"DEBUG", b"REPLYBUFFER", b"PEAK-RESET-TIME", b"100"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        s(c.cmd(&[b"DEBUG", b"REPLYBUFFER", b"FOO", b"1"])),
+        "-ERR unknown subcommand or wrong number of arguments for 'REPLYBUFFER'. Try DEBUG HELP.\r\n"
+    );
+    let mut idle = sp.conn();
+    assert_eq!(idle.cmd(&[b"CLIENT", b"SETNAME", b"idle"]), b"+OK\r\n");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let list = bulk(c.cmd(&[b"CLIENT", b"LIST"]));
+        let line = list
+            .lines()
+            .find(|l| l.contains(" name=idle "))
+            .unwrap_or("")
+            .to_string();
+        if field(&parse_client_line(&line), "rbs") == "1024" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{line}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let info = s(c.cmd(&[b"INFO", b"stats"]));
+    let shrinks: u64 = common::info_field(&info, "reply_buffer_shrinks")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(shrinks >= 1, "{info}");
+}

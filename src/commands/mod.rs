@@ -84,6 +84,12 @@ pub const CMD_MAY_REPLICATE: u64 = 1 << 16;
 pub const CMD_NO_MULTI: u64 = 1 << 24;
 pub const CMD_ALLOW_BUSY: u64 = 1 << 26;
 
+/// The commands Redis 7.0.15 flags `MAY_REPLICATE`, a flag COMMAND INFO
+/// does not list: scripts and functions that may write, PUBLISH/SPUBLISH
+/// (replicated to replicas), PFCOUNT (may rewrite its key).
+const MAY_REPLICATE_COMMANDS: &[&str] =
+    &["eval", "evalsha", "fcall", "pfcount", "publish", "spublish"];
+
 fn flag_bit(name: &str) -> u64 {
     match name {
         "write" => CMD_WRITE,
@@ -129,6 +135,7 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::lolwut::HANDLERS,
     crate::evict::HANDLERS,
     crate::config::HANDLERS,
+    crate::networking::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
@@ -306,7 +313,12 @@ impl CommandTable {
         handler: Option<Handler>,
         parent: Option<usize>,
     ) -> usize {
-        let flags = m.flags.iter().map(|f| flag_bit(f)).fold(0, |a, b| a | b);
+        let mut flags = m.flags.iter().map(|f| flag_bit(f)).fold(0, |a, b| a | b);
+        // Redis 7.0 marks these `may_replicate` without showing it in
+        // COMMAND (CLIENT PAUSE WRITE holds them, read-only scripts refuse them).
+        if MAY_REPLICATE_COMMANDS.contains(&m.name) {
+            flags |= CMD_MAY_REPLICATE;
+        }
         self.cmds.push(RedisCommand {
             meta: m,
             fullname: m.name.to_string(),

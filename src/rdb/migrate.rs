@@ -281,6 +281,7 @@ fn parse_migrate_options(c: &mut Client) -> Option<MigrateOptions> {
             }
             j += 1;
             o.password = Some(c.argv[j].clone());
+            c.redact_client_command_argument(j);
         } else if a.eq_ignore_ascii_case(b"auth2") {
             if more < 2 {
                 c.add_reply_error(shared::err_syntax());
@@ -288,6 +289,8 @@ fn parse_migrate_options(c: &mut Client) -> Option<MigrateOptions> {
             }
             o.username = Some(c.argv[j + 1].clone());
             o.password = Some(c.argv[j + 2].clone());
+            c.redact_client_command_argument(j + 1);
+            c.redact_client_command_argument(j + 2);
             j += 2;
         } else if a.eq_ignore_ascii_case(b"keys") {
             if !c.argv[3].is_empty() {
