@@ -196,7 +196,7 @@ def read_summaries(path):
                 sys.exit("%s:%d: duplicate line for %s" % (path, lineno, cols[0]))
             table[cols[0]] = {
                 "summary": cols[1].strip(),
-                # "-": the command has no complexity line (LOLWUT).
+                # "-": the command has no complexity line (LOLWUT, MONITOR).
                 "complexity": "" if cols[2].strip() == "-" else cols[2].strip(),
                 "replaced_by": cols[3].strip() if len(cols) == 4 and cols[3].strip() else None,
             }
@@ -857,9 +857,13 @@ mod tests {
     fn every_row_is_well_formed() {
         for r in COMMANDS {
             assert!(r.arity != 0, "{}", r.name);
-            // LOLWUT alone has no complexity line, as in Redis.
+            // LOLWUT and MONITOR have no complexity line, as in Redis.
             assert!(!r.summary.is_empty(), "{}", r.name);
-            assert!(!r.complexity.is_empty() || r.name == "lolwut", "{}", r.name);
+            assert!(
+                !r.complexity.is_empty() || matches!(r.name, "lolwut" | "monitor"),
+                "{}",
+                r.name
+            );
             assert!(!r.group.is_empty() && !r.since.is_empty(), "{}", r.name);
             assert!(!r.acl_categories.is_empty(), "{}", r.name);
             for c in r.acl_categories {
