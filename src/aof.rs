@@ -315,7 +315,20 @@ pub fn flush_append_only_file(srv: &mut Server, force: bool) {
             ));
         }
         let len = srv.aof.buf.len();
+        let latency = crate::latency::latency_start_monitor(srv);
         let res = aof_write(&fd, &srv.aof.buf);
+        let latency = crate::latency::latency_end_monitor(srv, latency);
+        // One event by circumstance, and one for every write (Redis
+        // `flushAppendOnlyFile`).
+        let event = if sync_in_progress {
+            "aof-write-pending-fsync"
+        } else if crate::childinfo::has_active_child_process(srv) {
+            "aof-write-active-child"
+        } else {
+            "aof-write-alone"
+        };
+        crate::latency::latency_add_sample_if_needed(srv, event, latency);
+        crate::latency::latency_add_sample_if_needed(srv, "aof-write", latency);
         srv.aof.flush_postponed_start = 0;
         let mut nwritten: i64 = match &res {
             Ok(n) => *n as i64,
@@ -389,7 +402,11 @@ pub fn flush_append_only_file(srv: &mut Server, force: bool) {
         return;
     }
     if policy == AppendFsync::Always {
-        if let Err(e) = fd.sync_data() {
+        let latency = crate::latency::latency_start_monitor(srv);
+        let synced = fd.sync_data();
+        let latency = crate::latency::latency_end_monitor(srv, latency);
+        crate::latency::latency_add_sample_if_needed(srv, "aof-fsync-always", latency);
+        if let Err(e) = synced {
             tracing::warn!(
                 "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
                 crate::log::os_error_text(&e)
@@ -581,7 +598,7 @@ pub fn aof_open_if_needed_on_server_start(srv: &mut Server) {
     if persist_manifest(srv).is_err() {
         std::process::exit(1);
     }
-    let size = load::get_append_only_file_size(&dir, &name).unwrap_or(0) as i64;
+    let size = load::get_append_only_file_size(srv, &dir, &name).unwrap_or(0) as i64;
     srv.aof.last_incr_size = size;
     srv.aof.last_incr_fsync_offset = size;
     if incr_len > 0 {
@@ -803,7 +820,10 @@ fn rewrite_done_ok(srv: &mut Server, pid: i32) -> Result<(), ()> {
     let mut am = srv.aof.manifest.clone();
     let new_base = am.new_base_file_name(&fname, srv.config.aof_use_rdb_preamble);
     let new_base_path = make_path(&dir, &new_base);
-    if let Err(e) = std::fs::rename(&tmpfile, &new_base_path) {
+    let latency = crate::latency::latency_start_monitor(srv);
+    let renamed = std::fs::rename(&tmpfile, &new_base_path);
+    let latency = crate::latency::latency_end_monitor(srv, latency);
+    if let Err(e) = renamed {
         tracing::warn!(
             "Error trying to rename the temporary AOF base file {} into {}: {}",
             tmpfile,
@@ -812,6 +832,7 @@ fn rewrite_done_ok(srv: &mut Server, pid: i32) -> Result<(), ()> {
         );
         return Err(());
     }
+    crate::latency::latency_add_sample_if_needed(srv, "aof-rename", latency);
     tracing::info!(
         "Successfully renamed the temporary AOF base file {} into {}",
         tmpfile,
@@ -823,7 +844,10 @@ fn rewrite_done_ok(srv: &mut Server, pid: i32) -> Result<(), ()> {
         let temp_incr_path = make_path(&dir, &temp_incr);
         let new_incr = am.new_incr_file_name(&fname);
         let p = make_path(&dir, &new_incr);
-        if let Err(e) = std::fs::rename(&temp_incr_path, &p) {
+        let latency = crate::latency::latency_start_monitor(srv);
+        let renamed = std::fs::rename(&temp_incr_path, &p);
+        let latency = crate::latency::latency_end_monitor(srv, latency);
+        if let Err(e) = renamed {
             tracing::warn!(
                 "Error trying to rename the temporary AOF incr file {} into {}: {}",
                 temp_incr_path.display(),
@@ -833,6 +857,7 @@ fn rewrite_done_ok(srv: &mut Server, pid: i32) -> Result<(), ()> {
             fsync::bg_unlink(new_base_path);
             return Err(());
         }
+        crate::latency::latency_add_sample_if_needed(srv, "aof-rename", latency);
         tracing::info!(
             "Successfully renamed the temporary AOF incr file {} into {}",
             temp_incr,
@@ -850,7 +875,7 @@ fn rewrite_done_ok(srv: &mut Server, pid: i32) -> Result<(), ()> {
     }
     srv.aof.manifest = am;
     if srv.aof.state != AofStatus::Off {
-        let base_size = load::get_append_only_file_size(&dir, &new_base).unwrap_or(0) as i64;
+        let base_size = load::get_append_only_file_size(srv, &dir, &new_base).unwrap_or(0) as i64;
         srv.aof.current_size = base_size + srv.aof.last_incr_size;
         srv.aof.rewrite_base_size = srv.aof.current_size;
     }

@@ -281,9 +281,14 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
         // `server.current_client`); its own invalidations follow its reply.
         let prev_current = srv.tracking.current.replace(c.id);
         let mark = crate::tracking::begin_serving(srv, &c);
-        let reblocked = run_blocked_command_again(srv, &mut c);
+        let first_us = blocked_call_duration(srv, c.id);
+        let (reblocked, reply_us) = run_blocked_command_again(srv, &mut c);
         crate::tracking::end_call(srv, &mut c, mark);
         if !reblocked {
+            // Logged now that it is served, with its argv.
+            if let Some(idx) = c.cmd {
+                crate::slowlog::update_stats_on_unblock(srv, &c, idx, first_us, reply_us);
+            }
             unblock_client(srv, &mut c);
         }
         srv.tracking.current = prev_current;
@@ -305,13 +310,13 @@ pub fn is_serving_blocked(srv: &Server, c: &Client) -> bool {
 /// command found nothing and the client stays blocked. When served, the
 /// blocking call's duration plus this run's and the failure are added to
 /// the command's stats ([`update_stats_on_unblock`]); it was counted as a
-/// call when it blocked.
-fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> bool {
+/// call when it blocked. Also returns this run's duration, µs.
+fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> (bool, u64) {
     let Some(idx) = c.cmd else {
-        return false;
+        return (false, 0);
     };
     let Some(handler) = srv.commands.cmds[idx].handler else {
-        return false;
+        return (false, 0);
     };
     srv.blocked.reprocessing = Some(c.id);
     srv.blocked.reblocked = false;
@@ -338,7 +343,7 @@ fn run_blocked_command_again(srv: &mut Server, c: &mut Client) -> bool {
     if srv.in_nested_call == 0 {
         crate::server::propagate_pending_commands(srv);
     }
-    reblocked
+    (reblocked, dur)
 }
 
 /// Unblocks a client (Redis `unblockClient`): forgets its keys and timeout,
@@ -361,6 +366,15 @@ pub fn set_blocked_call_duration(srv: &mut Server, id: u64, duration_us: u64) {
     if let Some(bc) = srv.blocked.clients.get_mut(&id) {
         bc.duration_us = duration_us;
     }
+}
+
+/// How long the call that blocked client `id` took, µs (0 if not blocked).
+fn blocked_call_duration(srv: &Server, id: u64) -> u64 {
+    srv.blocked
+        .clients
+        .get(&id)
+        .map(|bc| bc.duration_us)
+        .unwrap_or(0)
 }
 
 /// Completes the stats of a blocked command when its client is served or
@@ -554,10 +568,16 @@ pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
             }
             srv.record_error_codes(&mut t);
             // Redis 7.0 counts the interrupted command as failed either way.
+            let first_us = blocked_call_duration(srv, t.id);
             if let Some(idx) = t.lastcmd {
                 update_stats_on_unblock(srv, &t, idx, 0, true);
             }
             unblock_client(srv, &mut t);
+            // The slow log entry comes after unblocking, when the argv is
+            // gone, as in Redis 7.0.
+            if let Some(idx) = t.lastcmd {
+                crate::slowlog::update_stats_on_unblock(srv, &t, idx, first_us, 0);
+            }
             srv.mark_pending_write(&mut t);
             unblocked = true;
         }

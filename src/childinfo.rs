@@ -156,6 +156,8 @@ pub fn redis_fork(srv: &mut Server, kind: ChildType) -> io::Result<ForkOutcome> 
         total_forks: srv.child.total_forks + 1,
     };
     crate::dict::set_resize_enabled(false);
+    let used = crate::info::jemalloc_allocated().unwrap_or(srv.used_memory);
+    crate::latency::latency_record_fork(srv, now - start, used);
     Ok(ForkOutcome::Parent(pid))
 }
 

@@ -1249,7 +1249,7 @@ directives! {
     aof_rewrite_cpulist: String = String::new(), "aof_rewrite_cpulist", None, IMMUTABLE, STR, false;
     bgsave_cpulist: String = String::new(), "bgsave_cpulist", None, IMMUTABLE, STR, false;
     ignore_warnings: String = String::new(), "ignore-warnings", None, MODIFIABLE, STR, false;
-    proc_title_template: String = "{title} {listen-addr} {server-mode}".into(), "proc-title-template", None, MODIFIABLE, Kind::Str(Some(check_proc_title_template)), false;
+    proc_title_template: String = "{title} {listen-addr} {server-mode}".into(), "proc-title-template", None, MODIFIABLE, Kind::Str(Some(check_proc_title_template)), true;
     bind_source_addr: String = String::new(), "bind-source-addr", None, MODIFIABLE, STR, false;
     logfile: String = String::new(), "logfile", None, IMMUTABLE, STR, true;
 
@@ -2814,6 +2814,8 @@ mod tests {
             "latency-tracking-info-percentiles",
             "oom-score-adj",
             "oom-score-adj-values",
+            // The process title (setproctitle.rs).
+            "proc-title-template",
             // The Prometheus endpoint (metrics.rs).
             "metrics-port",
         ];

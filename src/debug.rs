@@ -386,12 +386,20 @@ const HELP: &[&str] = &[
     "    Print a hex signature of the value of each given key.",
     "ERROR <string>",
     "    Reply with <string> as an error (for client tests).",
+    "HTSTATS <dbid>",
+    "    Print the hash table statistics of database <dbid>.",
+    "HTSTATS-KEY <key>",
+    "    Print the statistics of the hash table behind the value of <key>.",
     "LISTPACK <key>",
     "    Print the listpack behind <key> to the standard output.",
     "LOADAOF",
     "    Flush the AOF buffers on disk and reload the AOF in memory.",
     "LOG <message>",
     "    Write <message> to the server log.",
+    "MALLCTL <key> [<val>]",
+    "    Read (and with <val>, write) an integer jemalloc setting.",
+    "MALLCTL-STR <key> [<val>]",
+    "    Read (and with <val>, write) a string jemalloc setting.",
     "OBJECT <key>",
     "    Show low-level details of the value stored at <key>.",
     "POPULATE <count> [<prefix>] [<size>]",
@@ -408,6 +416,8 @@ const HELP: &[&str] = &[
     "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
     "    Save the RDB, empty the databases and load the RDB back. NOSAVE loads the",
     "    existing file, NOFLUSH keeps the current data, MERGE lets loaded keys replace it.",
+    "SDSLEN <key>",
+    "    Print the lengths and allocation sizes of <key> and of its string value.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Turn the active expire cycle off or on (it is on by default).",
     "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
@@ -416,6 +426,8 @@ const HELP: &[&str] = &[
     "    Block the server for <seconds>, which may be fractional.",
     "STRINGMATCH-TEST",
     "    Fuzz the glob matcher.",
+    "STRUCTSIZE",
+    "    Print the sizes of the core structures (object, hash table entry, sds headers).",
 ];
 
 /// DEBUG subcommand [args...]: see [`HELP`] and the module docs. Unknown
@@ -477,6 +489,34 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             );
             e.extend_from_slice(b"\r\n");
             c.add_reply_raw(&e);
+        }
+        (b"structsize", 2) => {
+            let sizes = format!(
+                "bits:{} robj:{} dictentry:{} sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ",
+                usize::BITS,
+                std::mem::size_of::<RObj>(),
+                crate::dict::entry_size::<RObj>(),
+            );
+            c.add_reply_bulk(sizes.as_bytes());
+        }
+        (b"sdslen", 3) => {
+            let key = c.argv[2].clone();
+            let line = match raw_lookup(srv, c, &key) {
+                None => return c.add_reply_error(shared::err_no_such_key()),
+                Some(o) => sdslen_line(&key, &o.v),
+            };
+            match line {
+                Some(l) => c.add_reply_status(&l),
+                None => c.add_reply_error("ERR Not an sds encoded string."),
+            }
+        }
+        (b"mallctl", 3..) => {
+            let args: Vec<bytes::Bytes> = c.argv[2..].to_vec();
+            mallctl_int(c, &args);
+        }
+        (b"mallctl-str", 3..) => {
+            let args: Vec<bytes::Bytes> = c.argv[2..].to_vec();
+            mallctl_string(c, &args);
         }
         (b"htstats", 3) => {
             let arg = c.argv[2].clone();
@@ -787,6 +827,199 @@ fn print_listpack(v: &Value) -> bool {
 /// Sets the quicklist's plain-node threshold (Redis `quicklistisSetPackedThreshold`).
 fn set_packed_threshold(sz: u64) -> bool {
     crate::quicklist::set_packed_threshold(sz)
+}
+
+/// DEBUG SDSLEN's line for a string value (Redis's field names): the key's
+/// length and allocation as an sds string, the value's length, spare
+/// capacity and allocation. `None` for values that are not `embstr`/`raw`
+/// strings.
+fn sdslen_line(key: &[u8], v: &Value) -> Option<String> {
+    let (len, avail, zmalloc) = match v {
+        Value::Inline(_) | Value::Emb(_) => {
+            let mut t = itoa::Buffer::new();
+            let n = v.as_bytes(&mut t).len();
+            // An embstr shares one allocation with its object header
+            // (16 bytes), with a 3-byte sds header and the terminator.
+            (n, 0, crate::util::zmalloc_size(16 + 3 + n + 1) - 16)
+        }
+        Value::Raw(r) => {
+            let cap = r.capacity().max(r.len());
+            (r.len(), cap - r.len(), crate::util::sds_zmalloc_size(cap))
+        }
+        _ => return None,
+    };
+    Some(format!(
+        "key_sds_len:{}, key_sds_avail:0, key_zmalloc: {}, val_sds_len:{}, val_sds_avail:{}, val_zmalloc: {}",
+        key.len(),
+        crate::util::sds_zmalloc_size(key.len()),
+        len,
+        avail,
+        zmalloc
+    ))
+}
+
+/// `strerror(code)` for a mallctl error reply.
+fn mallctl_error(c: &mut Client, code: i32) {
+    let text = std::io::Error::from_raw_os_error(code).to_string();
+    // Rust appends " (os error N)" to the C text.
+    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+    c.add_reply_error(&format!("ERR {}", text));
+}
+
+/// A mallctl name as a C string; `None` (after an error reply) when it
+/// holds a NUL byte.
+fn mallctl_name(c: &mut Client, name: &[u8]) -> Option<std::ffi::CString> {
+    match std::ffi::CString::new(name.to_vec()) {
+        Ok(n) => Some(n),
+        Err(_) => {
+            mallctl_error(c, libc::ENOENT);
+            None
+        }
+    }
+}
+
+/// DEBUG MALLCTL name [value] (Redis `mallctl_int`): reads (and with a
+/// value, writes) an integer jemalloc setting, trying 8-, 4-, 2- and
+/// 1-byte sizes in turn; a write-only setting is just written (OK).
+/// Errors are `strerror` texts ("ERR No such file or directory", ...).
+#[allow(unsafe_code)]
+fn mallctl_int(c: &mut Client, args: &[bytes::Bytes]) {
+    let mut val: i64 = 0;
+    if args.len() > 1 {
+        let Some(v) = crate::db::get_long_long_or_reply(c, &args[1], None) else {
+            return;
+        };
+        val = v;
+    }
+    let Some(name) = mallctl_name(c, &args[0]) else {
+        return;
+    };
+    let write = args.len() > 1;
+    let mut old: i64 = 0;
+    let mut sz = std::mem::size_of::<i64>();
+    while sz > 0 {
+        let newp = if write {
+            &mut val as *mut i64 as *mut libc::c_void
+        } else {
+            std::ptr::null_mut()
+        };
+        let newlen = if write { sz } else { 0 };
+        // SAFETY: `name` is NUL-terminated; `old` has room for 8 bytes and
+        // `sz` never exceeds 8; `newp` is null or points at an i64 of which
+        // `newlen` (at most 8) bytes are read. Little-endian: the low bytes
+        // of both come first, as the smaller sizes expect.
+        let ret = unsafe {
+            tikv_jemalloc_sys::mallctl(
+                name.as_ptr(),
+                &mut old as *mut i64 as *mut libc::c_void,
+                &mut sz,
+                newp,
+                newlen,
+            )
+        };
+        if ret == 0 {
+            c.add_reply_long_long(old);
+            return;
+        }
+        if ret == libc::EPERM && write {
+            // SAFETY: as above, without reading the old value.
+            let wret = unsafe {
+                tikv_jemalloc_sys::mallctl(
+                    name.as_ptr(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    &mut val as *mut i64 as *mut libc::c_void,
+                    sz,
+                )
+            };
+            if wret == 0 {
+                c.add_reply_ok();
+                return;
+            }
+            if wret != libc::EINVAL {
+                mallctl_error(c, wret);
+                return;
+            }
+            sz /= 2;
+            continue;
+        }
+        if ret == libc::EINVAL {
+            sz /= 2;
+            continue;
+        }
+        mallctl_error(c, ret);
+        return;
+    }
+    mallctl_error(c, libc::EINVAL);
+}
+
+/// DEBUG MALLCTL-STR name [value] (Redis `mallctl_string`): reads a string
+/// jemalloc setting and replies it (after writing `value`, `VOID` meaning
+/// no value, when given); a write-only setting replies OK once written.
+#[allow(unsafe_code)]
+fn mallctl_string(c: &mut Client, args: &[bytes::Bytes]) {
+    let Some(name) = mallctl_name(c, &args[0]) else {
+        return;
+    };
+    let mut old: *const libc::c_char = std::ptr::null();
+    let mut sz = std::mem::size_of::<*const libc::c_char>();
+    // SAFETY: `name` is NUL-terminated and `old` has room for one pointer.
+    let rret = unsafe {
+        tikv_jemalloc_sys::mallctl(
+            name.as_ptr(),
+            &mut old as *mut *const libc::c_char as *mut libc::c_void,
+            &mut sz,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if rret != 0 && !(rret == libc::EPERM && args.len() > 1) {
+        mallctl_error(c, rret);
+        return;
+    }
+    // The old value is copied before a write can change what it points at.
+    let old_text: Option<Vec<u8>> = if rret == 0 && !old.is_null() {
+        // SAFETY: jemalloc returned a pointer to a NUL-terminated string
+        // for a string setting; a non-string setting of pointer size is
+        // the caller's risk, as in Redis (DEBUG is for tests).
+        Some(unsafe { std::ffi::CStr::from_ptr(old) }.to_bytes().to_vec())
+    } else {
+        None
+    };
+    let mut wret = 0;
+    if args.len() > 1 {
+        let Ok(val) = std::ffi::CString::new(args[1].to_vec()) else {
+            mallctl_error(c, libc::EINVAL);
+            return;
+        };
+        let mut ptr = val.as_ptr();
+        let (newp, newlen) = if &args[1][..] == b"VOID" {
+            (std::ptr::null_mut(), 0)
+        } else {
+            (
+                &mut ptr as *mut *const libc::c_char as *mut libc::c_void,
+                std::mem::size_of::<*const libc::c_char>(),
+            )
+        };
+        // SAFETY: `name` is NUL-terminated; `newp` is null or points at a
+        // pointer to `val`, which outlives the call.
+        wret = unsafe {
+            tikv_jemalloc_sys::mallctl(
+                name.as_ptr(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                newp,
+                newlen,
+            )
+        };
+    }
+    if rret == 0 {
+        c.add_reply_bulk(old_text.as_deref().unwrap_or(b""));
+    } else if wret != 0 {
+        mallctl_error(c, wret);
+    } else {
+        c.add_reply_ok();
+    }
 }
 
 /// Redis `getPositiveLongFromObjectOrReply` without a message: "ERR value

@@ -351,6 +351,11 @@ impl PartialEq for DictKey {
     }
 }
 
+/// Bytes of one entry holding a `V` (DEBUG STRUCTSIZE's `dictentry`).
+pub const fn entry_size<V>() -> usize {
+    std::mem::size_of::<Entry<V>>()
+}
+
 /// One key/value pair and the link to the next entry of its bucket.
 struct Entry<V> {
     key: DictKey,

@@ -55,7 +55,11 @@ pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
 /// `deleteExpiredKeyAndPropagate` does.
 fn delete_expired_key(srv: &mut Server, dbid: usize, key: &[u8]) {
     let lazy = srv.config.lazyfree_lazy_expire;
-    if db::db_generic_delete(srv, dbid, key, lazy) {
+    let latency = crate::latency::latency_start_monitor(srv);
+    let deleted = db::db_generic_delete(srv, dbid, key, lazy);
+    let latency = crate::latency::latency_end_monitor(srv, latency);
+    crate::latency::latency_add_sample_if_needed(srv, "expire-del", latency);
+    if deleted {
         crate::notify::notify_keyspace_event(
             srv,
             crate::notify::NOTIFY_EXPIRED,
@@ -199,6 +203,11 @@ pub fn active_expire_cycle(srv: &mut Server, kind: ExpireCycle) {
     }
     let elapsed = crate::util::ustime() - start;
     srv.stat_expire_cycle_time_used += elapsed.max(0) as u64;
+    crate::latency::latency_add_sample_if_needed(
+        srv,
+        "expire-cycle",
+        (elapsed / 1000).max(0) as u64,
+    );
     let current_perc = if total_sampled > 0 {
         total_expired as f64 / total_sampled as f64
     } else {

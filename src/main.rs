@@ -48,6 +48,8 @@ fn daemonize() {
 }
 
 fn main() {
+    // Before any thread exists: frees the room the process title needs.
+    rustredis::setproctitle::spt_init();
     let args: Vec<String> = std::env::args().collect();
     if args.len() == 2 && ["-v", "--version", "-h", "--help"].contains(&args[1].as_str()) {
         let _ = clap_command().get_matches_from(&args);
@@ -155,6 +157,7 @@ fn main() {
         );
         std::process::exit(1);
     }
+    rustredis::setproctitle::redis_set_proc_title(&srv);
     if srv.config.always_show_logo {
         log::write_raw(&logo(&srv));
     } else {

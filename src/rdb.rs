@@ -754,7 +754,10 @@ pub fn background_save_done_handler(srv: &mut Server, exit: crate::childinfo::Ch
         srv.rdb.lastbgsave_ok = false;
     } else {
         tracing::warn!("Background saving terminated by signal {}", exit.bysignal);
+        let latency = crate::latency::latency_start_monitor(srv);
         rdb_remove_temp_file(exit.pid);
+        let latency = crate::latency::latency_end_monitor(srv, latency);
+        crate::latency::latency_add_sample_if_needed(srv, "rdb-unlink-temp-file", latency);
         if exit.bysignal != libc::SIGUSR1 {
             srv.rdb.lastbgsave_ok = false;
         }

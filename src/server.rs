@@ -525,6 +525,7 @@ impl Server {
                         )
                     })?
                 }
+                "proc-title-template" => crate::setproctitle::redis_set_proc_title(self),
                 "maxmemory-clients" => networking::apply_client_max_memory_usage(self),
                 "maxmemory" => crate::evict::update_maxmemory(self),
                 "dir" => std::env::set_current_dir(&self.config.dir)

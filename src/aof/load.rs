@@ -495,8 +495,17 @@ fn truncate_file(path: &Path, len: u64) -> io::Result<()> {
 
 /// Size of a file of the AOF directory; logs "Unable to obtain the AOF
 /// file %s length. stat: %s" on failure (Redis `getAppendOnlyFileSize`).
-pub fn get_append_only_file_size(dir: &str, filename: &str) -> Result<u64, AofLoadStatus> {
-    match std::fs::metadata(make_path(dir, filename)) {
+/// The stat is timed as the latency event "aof-fstat".
+pub fn get_append_only_file_size(
+    srv: &mut Server,
+    dir: &str,
+    filename: &str,
+) -> Result<u64, AofLoadStatus> {
+    let latency = crate::latency::latency_start_monitor(srv);
+    let meta = std::fs::metadata(make_path(dir, filename));
+    let latency = crate::latency::latency_end_monitor(srv, latency);
+    crate::latency::latency_add_sample_if_needed(srv, "aof-fstat", latency);
+    match meta {
         Ok(m) => Ok(m.len()),
         Err(e) => {
             tracing::warn!(
@@ -540,7 +549,7 @@ pub fn load_append_only_files(srv: &mut Server) -> AofLoadStatus {
     let total_num = am.base_and_incr_num();
     let mut total_size = 0u64;
     for f in am.base.iter().chain(am.incr_list.iter()) {
-        match get_append_only_file_size(&dir, &f.file_name) {
+        match get_append_only_file_size(srv, &dir, &f.file_name) {
             Ok(n) => total_size += n,
             Err(AofLoadStatus::NotExist) => return AofLoadStatus::Failed,
             Err(s) => return s,
@@ -564,7 +573,7 @@ pub fn load_append_only_files(srv: &mut Server) -> AofLoadStatus {
         .collect();
     for (name, is_base) in files {
         if is_base {
-            base_size = get_append_only_file_size(&dir, &name).unwrap_or(0);
+            base_size = get_append_only_file_size(srv, &dir, &name).unwrap_or(0);
         }
         aof_num += 1;
         let last_file = aof_num == total_num;

@@ -3432,7 +3432,6 @@ pub static COMMANDS: &[CommandMeta] = &[
         acl_categories: &["@read", "@fast"],
         group: "server",
         since: "5.0.0",
-        complexity: "Depends on the version's art",
         summary: "Draws a piece of computer art and shows the server version.",
         args: &[
             Arg { name: "version", typ: "integer", token: Some("VERSION"), flags: &["optional"], ..ARG },
@@ -3828,7 +3827,6 @@ pub static COMMANDS: &[CommandMeta] = &[
         acl_categories: &["@admin", "@slow", "@dangerous"],
         group: "server",
         since: "1.0.0",
-        complexity: "O(1) per forwarded command",
         summary: "Streams every command the server processes to this connection.",
         ..CMD
     },
@@ -7304,8 +7302,10 @@ mod tests {
     fn every_row_is_well_formed() {
         for r in COMMANDS {
             assert!(r.arity != 0, "{}", r.name);
+            // LOLWUT and MONITOR have no complexity line, as in Redis.
+            assert!(!r.summary.is_empty(), "{}", r.name);
             assert!(
-                !r.summary.is_empty() && !r.complexity.is_empty(),
+                !r.complexity.is_empty() || matches!(r.name, "lolwut" | "monitor"),
                 "{}",
                 r.name
             );

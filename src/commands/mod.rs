@@ -132,6 +132,7 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::function::HANDLERS,
     crate::slowlog::HANDLERS,
     crate::latency::HANDLERS,
+    crate::lolwut::HANDLERS,
     crate::evict::HANDLERS,
     crate::config::HANDLERS,
     crate::networking::HANDLERS,
