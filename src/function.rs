@@ -572,7 +572,7 @@ fn function_delete_command(srv: &mut Server, c: &mut Client) {
 /// SYNC|ASYNC option"; more arguments get the subcommand syntax error.
 fn function_flush_command(srv: &mut Server, c: &mut Client) {
     if c.argv.len() > 3 {
-        reply_subcommand_syntax_error(c);
+        c.add_reply_subcommand_arity_error();
         return;
     }
     if c.argv.len() == 3
@@ -585,20 +585,6 @@ fn function_flush_command(srv: &mut Server, c: &mut Client) {
     functions_lib_ctx_clear_current(srv);
     srv.dirty += 1;
     c.add_reply_ok();
-}
-
-/// "unknown subcommand or wrong number of arguments for 'x'. Try FUNCTION
-/// HELP." (Redis `addReplySubcommandSyntaxError`).
-fn reply_subcommand_syntax_error(c: &mut Client) {
-    let sub: String = String::from_utf8_lossy(&c.argv[1])
-        .chars()
-        .take(128)
-        .collect();
-    let cmd = String::from_utf8_lossy(&c.argv[0]).to_uppercase();
-    c.add_reply_error(&format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        sub, cmd
-    ));
 }
 
 /// FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE] → one map per library:
@@ -696,7 +682,7 @@ fn function_dump_command(srv: &mut Server, c: &mut Client) {
 /// stay as they were.
 fn function_restore_command(srv: &mut Server, c: &mut Client) {
     if c.argv.len() > 4 {
-        reply_subcommand_syntax_error(c);
+        c.add_reply_subcommand_arity_error();
         return;
     }
     #[derive(PartialEq)]

@@ -288,7 +288,7 @@ pub fn redacted_argv<'a>(
 /// non-integer); more arguments: the subcommand syntax error.
 pub fn slowlog_get_command(srv: &mut Server, c: &mut Client) {
     if c.argv.len() > 3 {
-        reply_syntax_error(c);
+        c.add_reply_subcommand_arity_error();
         return;
     }
     let mut count: usize = 10;
@@ -345,20 +345,6 @@ pub fn slowlog_help_command(_srv: &mut Server, c: &mut Client) {
             "    Empty the slow log.",
         ],
     );
-}
-
-/// Redis 7.0's `addReplySubcommandSyntaxError`, for a known subcommand
-/// given the wrong number of arguments.
-fn reply_syntax_error(c: &mut Client) {
-    let sub: String = String::from_utf8_lossy(&c.argv[1])
-        .chars()
-        .take(128)
-        .collect();
-    let cmd = String::from_utf8_lossy(&c.argv[0]).to_uppercase();
-    c.add_reply_error(&format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        sub, cmd
-    ));
 }
 
 #[cfg(test)]
