@@ -102,7 +102,10 @@ pub fn lua_create_function(srv: &mut Server, c: &mut Client, body: &Bytes) -> Op
     };
     let ls = eval_lua(srv)?;
     // The shebang is skipped but its newline kept, so line numbers hold.
-    let func = match ls.load(&body[shebang_len..], "@user_script") {
+    let func = match ls
+        .load(&body[shebang_len..], "@user_script")
+        .and_then(|f| ls.lua.create_registry_value(f).map_err(|e| e.to_string()))
+    {
         Ok(f) => f,
         Err(e) => {
             c.add_reply_error(&format!("ERR Error compiling script (new function): {}", e));
@@ -187,12 +190,17 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
             return;
         }
     }
-    let (func, flags) = match srv.script.scripts.get(&sha) {
-        Some(s) => (s.func.clone(), s.flags),
-        None => return,
-    };
     let Some(ls) = eval_lua(srv) else {
         c.add_reply_error("ERR Error running script: no Lua interpreter");
+        return;
+    };
+    let Some((func, flags)) = srv.script.scripts.get(&sha).and_then(|s| {
+        Some((
+            ls.lua.registry_value::<mlua::Function>(&s.func).ok()?,
+            s.flags,
+        ))
+    }) else {
+        c.add_reply_error("ERR Error running script: the compiled script is gone");
         return;
     };
     script::run_script_for_argv(

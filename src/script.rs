@@ -158,8 +158,11 @@ pub struct RunCtx {
 pub struct EvalScript {
     pub body: Bytes,
     pub flags: u64,
-    /// The compiled chunk, in [`ScriptState::lua`].
-    pub func: Function,
+    /// The compiled chunk, in [`ScriptState::lua`]'s registry. Not a
+    /// `Function` handle: mlua keeps each live handle on an auxiliary Lua
+    /// stack, which holds about 8,000, while the registry has no such
+    /// limit (Redis caches any number of scripts).
+    pub func: mlua::RegistryKey,
 }
 
 /// Scripting state of the server (`Server.script`).

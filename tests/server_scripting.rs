@@ -179,3 +179,38 @@ fn info_memory_counts_cached_scripts() {
         Some("0")
     );
 }
+
+/// The script cache holds any number of scripts (mlua's per-handle limit
+/// of about 8,000 once refused the 7,990th SCRIPT LOAD), and each still runs.
+#[test]
+fn script_cache_holds_twenty_thousand_scripts() {
+    let sp = ServerProc::start(&[]);
+    let mut c = sp.conn();
+    let n = 20_000;
+    let mut buf = Vec::new();
+    for j in 0..n {
+        let body = format!("return {j}");
+        buf.extend(common::encode_command(&[
+            b"SCRIPT",
+            b"LOAD",
+            body.as_bytes(),
+        ]));
+    }
+    c.send_raw(&buf);
+    for j in 0..n {
+        let want = format!("$40\r\n{}\r\n", sha1hex(&format!("return {j}")));
+        assert_eq!(s(c.read_reply()), want, "SCRIPT LOAD #{j}");
+    }
+    for j in [0, 7_999, n - 1] {
+        let sha = sha1hex(&format!("return {j}"));
+        assert_eq!(
+            s(c.cmd(&[b"EVALSHA", sha.as_bytes(), b"0"])),
+            format!(":{j}\r\n")
+        );
+    }
+    let info = s(c.cmd(&[b"INFO", b"memory"]));
+    assert_eq!(
+        info_field(&info, "number_of_cached_scripts"),
+        Some(n.to_string())
+    );
+}
