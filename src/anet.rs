@@ -50,7 +50,8 @@ fn tcp_listener(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListe
 }
 
 /// Opens the TCP listeners for `port` on every `bind` address (Redis
-/// `listenToPort`). Optional (`-`) addresses that do not exist are skipped.
+/// `listenToPort`). Optional (`-`) addresses that do not exist are skipped;
+/// an empty `bind` opens none.
 /// Err carries the log line explaining the failure. The metrics endpoint
 /// (`metrics.rs`) opens its listeners with it too.
 pub(crate) fn open_tcp_listeners(
@@ -59,15 +60,11 @@ pub(crate) fn open_tcp_listeners(
     backlog: i32,
 ) -> Result<Vec<mio::net::TcpListener>, String> {
     let mut out = Vec::new();
-    if port == 0 {
+    // `bind ""` (no address) means no TCP listener at all, as in Redis.
+    if port == 0 || bind.is_empty() {
         return Ok(out);
     }
-    let binds: Vec<String> = if bind.is_empty() {
-        vec!["*".into(), "-::*".into()]
-    } else {
-        bind.to_vec()
-    };
-    for b in binds {
+    for b in bind.iter().cloned() {
         let (optional, addr) = match b.strip_prefix('-') {
             Some(a) => (true, a.to_string()),
             None => (false, b.clone()),

@@ -384,6 +384,33 @@ impl Client {
         &mut self.reply[n - 1]
     }
 
+    /// The chunk to append `add` more bytes to (Redis
+    /// `_addReplyToBufferOrList`): the tail while they fit in its capacity
+    /// or it is still under [`PROTO_IOBUF_LEN`]; otherwise a new chunk of
+    /// `max(add, PROTO_IOBUF_LEN)` bytes. So a big payload (a 100 KB
+    /// PUBLISH to many subscribers) costs its size in every client, not a
+    /// doubled `Vec`, and client memory is what maxmemory sees.
+    #[inline]
+    fn tail_for(&mut self, add: usize) -> &mut Vec<u8> {
+        let new_chunk = match self.reply.back() {
+            None => true,
+            Some(t) => {
+                t.len() + add > t.capacity()
+                    && (t.len() >= PROTO_IOBUF_LEN || add > PROTO_IOBUF_LEN)
+            }
+        };
+        if new_chunk {
+            match self.reply.back_mut() {
+                // An empty tail (kept after a write) is simply resized.
+                Some(t) if t.is_empty() => t.reserve_exact(add),
+                _ => self
+                    .reply
+                    .push_back(Vec::with_capacity(add.max(PROTO_IOBUF_LEN))),
+            }
+        }
+        self.tail()
+    }
+
     /// Appends raw protocol bytes (Redis `addReplyProto`).
     #[inline]
     pub fn add_reply_raw(&mut self, b: &[u8]) {
@@ -391,7 +418,7 @@ impl Client {
             return;
         }
         self.reply_bytes += b.len();
-        self.tail().extend_from_slice(b);
+        self.tail_for(b.len()).extend_from_slice(b);
         self.check_reply_limit();
     }
 
@@ -400,7 +427,7 @@ impl Client {
     /// with `CLIENT_PUSHING` set.
     pub fn add_reply_pushing(&mut self, b: &[u8]) {
         self.reply_bytes += b.len();
-        self.tail().extend_from_slice(b);
+        self.tail_for(b.len()).extend_from_slice(b);
     }
 
     #[inline]
@@ -449,6 +476,10 @@ impl Client {
     /// A bulk string reply.
     #[inline]
     pub fn add_reply_bulk(&mut self, s: &[u8]) {
+        if s.len() > PROTO_IOBUF_LEN && !self.replies_suppressed() {
+            // Room for the whole bulk up front (`$<len>\r\n...\r\n`).
+            self.tail_for(s.len() + 24);
+        }
         self.with_tail(|t| resp::write_bulk(t, s));
     }
 
@@ -1904,12 +1935,17 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
     }
     let pending = c.reply_bytes > 0;
     if !pending {
-        // Keep one (emptied) chunk so the next reply needs no allocation.
+        // Keep one (emptied) chunk so the next reply needs no allocation,
+        // but no bigger than Redis's reply buffer (`buf_usable_size`): what
+        // a big reply grew beyond it is freed, as Redis frees its reply
+        // list. Kept capacity counts as used memory, and under maxmemory
+        // tracking clients' invalidations would otherwise feed eviction.
         c.reply.truncate(1);
+        let keep = c.buf_usable_size.max(1024);
         if let Some(first) = c.reply.front_mut() {
             first.clear();
-            if first.capacity() > 4 * PROTO_IOBUF_LEN {
-                first.shrink_to(PROTO_IOBUF_LEN);
+            if first.capacity() > keep {
+                first.shrink_to(keep);
             }
         }
         c.sentlen = 0;

@@ -401,3 +401,36 @@ fn limit_below_used_other(srv: &ServerProc, below: u64) -> Conn {
     limit_below_used(&mut o, below);
     o
 }
+
+/// Invalidation pushes to tracking clients do not feed eviction: after a
+/// key is evicted, the memory its invalidations take in the clients' reply
+/// buffers is written out and released, so a limit 40 KB under the memory
+/// in use evicts a few dozen keys, not the database (Redis's eviction
+/// feedback-loop case; redis-server evicts 37 keys here).
+#[test]
+fn tracking_invalidations_do_not_feed_eviction() {
+    let srv = ServerProc::start(&["--appendonly", "no", "--latency-tracking", "no"]);
+    let mut c = srv.conn();
+    ok(&mut c, "CONFIG SET maxmemory-policy allkeys-lru");
+    ok(&mut c, "CONFIG SET maxmemory-eviction-tenacity 100");
+    let mut trackers: Vec<Conn> = (0..10).map(|_| srv.conn()).collect();
+    for t in trackers.iter_mut() {
+        t.cmd(&[b"HELLO", b"3"]);
+        assert_eq!(s(t.cmd(&[b"CLIENT", b"TRACKING", b"on"])), "+OK\r\n");
+    }
+    for j in 0..300 {
+        let key = format!("{j}{}", "x".repeat(1000));
+        ok(&mut c, &format!("SET {key} x"));
+        for t in trackers.iter_mut() {
+            assert_eq!(s(t.cmd(&[b"GET", key.as_bytes()])), "$1\r\nx\r\n");
+        }
+    }
+    // Let the cron trim the trackers' query buffers first, as Redis's test does.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let used = info_u64(&mut c, "used_memory");
+    ok(&mut c, &format!("CONFIG SET maxmemory {}", used - 40_000));
+    let evicted = info_u64(&mut c, "evicted_keys");
+    let dbsize: u64 = s(c.cmd(&[b"DBSIZE"]))[1..].trim().parse().expect("DBSIZE");
+    assert!((200..=300).contains(&dbsize), "dbsize {dbsize}");
+    assert!((10..=50).contains(&evicted), "evicted {evicted}");
+}
