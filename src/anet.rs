@@ -64,7 +64,7 @@ pub(crate) fn open_tcp_listeners(
     if port == 0 || bind.is_empty() {
         return Ok(out);
     }
-    for b in bind.iter().cloned() {
+    for b in bind.iter() {
         let (optional, addr) = match b.strip_prefix('-') {
             Some(a) => (true, a.to_string()),
             None => (false, b.clone()),
