@@ -8,8 +8,9 @@
 //! - `Inline`: an `embstr` of at most 22 bytes kept inside the enum itself,
 //!   so a short string value costs no allocation at all.
 //! - `Emb(Box<[u8]>)`: an `embstr` of 23..=44 bytes (one exact-size allocation).
-//! - `Raw(Box<Vec<u8>>)`: the `raw` encoding, with spare capacity for APPEND
-//!   and SETRANGE; boxed so the enum stays 24 bytes.
+//! - `Raw(ThinVec<u8>)`: the `raw` encoding, with spare capacity for APPEND
+//!   and SETRANGE: one allocation holding length, capacity and bytes (like
+//!   an sds), behind a thin pointer so the enum stays 24 bytes.
 //! - `List(Box<Quicklist>)`: boxed, the quicklist header being bigger.
 //! - `Hash`, `Set`, `ZSet`: the type's own 16-byte value held inline
 //!   (`t_hash.rs`, `t_set.rs`, `t_zset.rs`), which knows its encodings and
@@ -60,7 +61,7 @@ pub enum Value {
     IntOwned(i64),
     Inline(crate::util::InlineBytes),
     Emb(Box<[u8]>),
-    Raw(Box<Vec<u8>>),
+    Raw(thin_vec::ThinVec<u8>),
     /// A list: always the `quicklist` encoding (`t_list.rs`, `quicklist.rs`).
     List(Box<crate::quicklist::Quicklist>),
     /// A hash: `listpack` or `hashtable` (`t_hash.rs`).
@@ -111,13 +112,13 @@ impl Value {
         } else if s.len() <= EMBSTR_SIZE_LIMIT {
             Value::Emb(s.into())
         } else {
-            Value::Raw(Box::new(s.to_vec()))
+            Value::Raw(thin_vec::ThinVec::from(s))
         }
     }
 
     /// A `raw` string value (what APPEND / SETRANGE create).
     pub fn raw(s: Vec<u8>) -> Value {
-        Value::Raw(Box::new(s))
+        Value::Raw(thin_vec::ThinVec::from(s))
     }
 
     /// Redis `tryObjectEncoding` for a value about to be stored: an integer
@@ -208,7 +209,7 @@ impl Value {
 
     /// Converts into a `raw` string in place and returns its buffer, for
     /// APPEND and SETRANGE (Redis `dbUnshareStringValue`).
-    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+    pub fn make_raw(&mut self) -> &mut thin_vec::ThinVec<u8> {
         if !matches!(self, Value::Raw(_)) {
             *self = Value::raw(self.to_vec());
         }
@@ -281,7 +282,8 @@ pub fn object_compute_size(v: &Value, samples: usize) -> usize {
     match v {
         Value::Int(_) | Value::IntOwned(_) | Value::Inline(_) => 0,
         Value::Emb(b) => zmalloc_size(b.len()),
-        Value::Raw(r) => zmalloc_size(size_of::<Vec<u8>>()) + zmalloc_size(r.capacity()),
+        // Length and capacity share the bytes' allocation (`ThinVec`).
+        Value::Raw(r) => zmalloc_size(2 * size_of::<usize>() + r.capacity()),
         Value::List(ql) => {
             zmalloc_size(size_of::<crate::quicklist::Quicklist>()) + ql.alloc_size_sampled(samples)
         }
@@ -430,12 +432,11 @@ mod tests {
     fn compute_size_strings_and_key_entries() {
         assert_eq!(object_compute_size(&Value::Int(5), 5), 0);
         assert_eq!(object_compute_size(&Value::from_bytes(b"short"), 5), 0);
-        // embstr of 40 bytes: one 48-byte class; raw: boxed Vec + capacity.
+        // embstr of 40 bytes: one 48-byte class; raw: one allocation of
+        // length, capacity and 100 bytes (116 -> the 128-byte class).
         assert_eq!(object_compute_size(&Value::from_bytes(&[b'e'; 40]), 5), 48);
-        assert_eq!(
-            object_compute_size(&Value::raw(vec![b'r'; 100]), 5),
-            zmalloc_size(std::mem::size_of::<Vec<u8>>()) + 112
-        );
+        assert_eq!(object_compute_size(&Value::raw(vec![b'r'; 100]), 5), 128);
+        assert_eq!(std::mem::size_of::<Value>(), 24);
         assert_eq!(keyspace_entry_size(3), 64);
         assert_eq!(keyspace_entry_size(22), 64);
         assert_eq!(keyspace_entry_size(23), 64 + 32);
