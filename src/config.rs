@@ -2592,6 +2592,15 @@ pub fn config_set_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error(crate::shared::err_syntax());
         return;
     }
+    // Values of sensitive directives never reach MONITOR or the slow log
+    // (Redis `configSetCommand` → `redactClientCommandArgument`).
+    for j in (2..c.argv.len()).step_by(2) {
+        if let Some((d, _)) = lookup_directive(&c.argv[j])
+            && d.flags & SENSITIVE != 0
+        {
+            c.redact_client_command_argument(j + 1);
+        }
+    }
     let pairs: Vec<(&[u8], &[u8])> = c.argv[2..]
         .chunks(2)
         .map(|p| (&p[0][..], &p[1][..]))

@@ -16,8 +16,9 @@
 //! [`SLOWLOG_ENTRY_MAX_ARGC`] arguments, the last replaced by
 //! `... (N more arguments)`, and each at most [`SLOWLOG_ENTRY_MAX_STRING`]
 //! bytes followed by `... (N more bytes)` — with secrets replaced by
-//! `(redacted)` (AUTH, HELLO's AUTH, MIGRATE's AUTH/AUTH2, ACL SETUSER,
-//! CONFIG SET of a sensitive directive: [`redacted_argv`]). The argv logged
+//! `(redacted)` by the handlers that read them (AUTH, HELLO's AUTH,
+//! MIGRATE's AUTH/AUTH2, CONFIG SET of a sensitive directive, through
+//! `Client::redact_client_command_argument`, as MONITOR shows). The argv logged
 //! is the one the client sent, not the form it is propagated in.
 //!
 //! # What is not logged
@@ -122,12 +123,14 @@ pub fn slowlog_push_current_command(srv: &mut Server, c: &Client, idx: usize, du
         return;
     }
     if duration_us >= slower as u64 {
-        let argv = redacted_argv(srv, idx, &c.argv);
+        // Passwords were replaced by the handlers that read them
+        // (`Client::redact_client_command_argument`).
+        let argv: &[Bytes] = c.original_argv.as_deref().unwrap_or(&c.argv);
         let entry = SlowlogEntry {
             id: srv.slowlog.entry_id,
             time: crate::util::mstime() / 1000,
             duration: duration_us,
-            argv: trim_argv(&argv),
+            argv: trim_argv(argv),
             peerid: client_peer_id(c),
             cname: c.name.clone().unwrap_or_default(),
         };
@@ -189,95 +192,6 @@ pub fn trim_argv(argv: &[Bytes]) -> Vec<Bytes> {
         }
     }
     out
-}
-
-/// The argv of command `idx` with its secret arguments replaced by
-/// `(redacted)`, as Redis's `redactClientCommandArgument` calls leave the
-/// client's original argv: AUTH's password (and username), HELLO's `AUTH
-/// user pass`, MIGRATE's `AUTH pass` / `AUTH2 user pass`, every argument of
-/// ACL SETUSER, and the values of sensitive directives in CONFIG SET
-/// (`requirepass`, `masterauth`, `masteruser`). Redis redacts while it
-/// parses, so arguments after a syntax error stay as they are; the same
-/// stopping points are kept here. For the slow log and MONITOR.
-pub fn redacted_argv<'a>(
-    srv: &Server,
-    idx: usize,
-    argv: &'a [Bytes],
-) -> std::borrow::Cow<'a, [Bytes]> {
-    let mut hide: Vec<usize> = Vec::new();
-    let argc = argv.len();
-    let is = |j: usize, s: &str| {
-        argv.get(j)
-            .is_some_and(|a| a.eq_ignore_ascii_case(s.as_bytes()))
-    };
-    match srv.commands.cmds[idx].fullname.as_str() {
-        "auth" if argc <= 3 => {
-            hide.push(1);
-            if argc == 3 {
-                hide.push(2);
-            }
-        }
-        "hello" => {
-            let mut j = if argc >= 2 { 2 } else { 1 };
-            while j < argc {
-                let more = argc - 1 - j;
-                if is(j, "auth") && more >= 2 {
-                    hide.extend([j + 1, j + 2]);
-                    j += 3;
-                } else if is(j, "setname") && more >= 1 {
-                    j += 2;
-                } else {
-                    break;
-                }
-            }
-        }
-        "migrate" => {
-            let mut j = 6;
-            while j < argc {
-                let more = argc - 1 - j;
-                if is(j, "copy") || is(j, "replace") {
-                    j += 1;
-                } else if is(j, "auth") {
-                    if more == 0 {
-                        break;
-                    }
-                    hide.push(j + 1);
-                    j += 2;
-                } else if is(j, "auth2") {
-                    if more < 2 {
-                        break;
-                    }
-                    hide.extend([j + 1, j + 2]);
-                    j += 3;
-                } else if is(j, "keys") {
-                    // Every following argument is a key.
-                    break;
-                } else {
-                    break;
-                }
-            }
-        }
-        "acl|setuser" => hide.extend(2..argc),
-        "config|set" if argc >= 4 && argc.is_multiple_of(2) => {
-            for j in (2..argc).step_by(2) {
-                if let Some((d, _)) = crate::config::lookup_directive(&argv[j])
-                    && d.flags & crate::config::SENSITIVE != 0
-                {
-                    hide.push(j + 1);
-                }
-            }
-        }
-        _ => {}
-    }
-    hide.retain(|&j| j < argc);
-    if hide.is_empty() {
-        return std::borrow::Cow::Borrowed(argv);
-    }
-    let mut v = argv.to_vec();
-    for j in hide {
-        v[j] = Bytes::from_static(REDACTED);
-    }
-    std::borrow::Cow::Owned(v)
 }
 
 // ---- SLOWLOG ----
