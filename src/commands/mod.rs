@@ -136,6 +136,11 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::evict::HANDLERS,
     crate::config::HANDLERS,
     crate::networking::HANDLERS,
+    crate::t_stream::HANDLERS,
+    crate::t_stream_cg::HANDLERS,
+    crate::hyperloglog::HANDLERS,
+    crate::bitops::HANDLERS,
+    crate::geo::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
