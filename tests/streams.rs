@@ -610,3 +610,97 @@ fn strip_idle(raw: &[u8]) -> String {
         other => format!("{other:?}"),
     }
 }
+
+/// Writes whose propagation Redis rewrites: `*` and `<ms>-*` ids become the
+/// generated id, `~` trimming becomes `=` to the length or first id it
+/// achieved, and writes that change nothing are not propagated.
+const PROPAGATION_SCRIPT: &str = "
+XADD p * a 1
+XADD p * a 2
+XADD q 5-* a 1
+XADD q 5-* a 2
+XADD q MAXLEN ~ 1 6-0 a 3
+CONFIG SET stream-node-max-entries 2
+XADD r 1 a 1
+XADD r 2 a 2
+XADD r 3 a 3
+XADD r 4 a 4
+XADD r 5 a 5
+XADD r MAXLEN ~ 2 6 a 6
+XADD r 7 a 7
+XADD r 8 a 8
+XADD r 9 a 9
+XDEL r 7
+XTRIM r MINID ~ 9
+XTRIM r MAXLEN ~ 100
+XADD r MINID ~ 1 LIMIT 1 10 a 10
+XADD r MAXLEN ~ 0 LIMIT 2 11 a 11
+XTRIM r MAXLEN ~ 1 LIMIT 3
+XDEL r 8
+XDEL r 99
+XSETID r 100
+XSETID r 100 ENTRIESADDED 50 MAXDELETEDID 9
+XTRIM r MAXLEN 0
+XTRIM r MAXLEN 0
+XADD nokey NOMKSTREAM * a b
+XADD s MINID = 0 1 a b
+";
+
+/// The commands of an AOF incr file, with a clock-made id (`<ms>-<seq>`
+/// whose ms is within a day of now) shown as `<now>-<seq>`.
+fn incr_commands(dir: &Path) -> Vec<String> {
+    let aofdir = dir.join("appendonlydir");
+    let manifest =
+        std::fs::read_to_string(aofdir.join("appendonly.aof.manifest")).expect("manifest");
+    let name = manifest
+        .lines()
+        .find(|l| l.ends_with(" type i"))
+        .and_then(|l| l.split(' ').nth(1))
+        .expect("an incr file")
+        .to_string();
+    let text = std::fs::read(aofdir.join(name)).expect("incr file");
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let Resp::Array(Some(args)) = common::parse_resp(&text, &mut pos) else {
+            panic!("not a command in the AOF");
+        };
+        let words: Vec<String> = args
+            .into_iter()
+            .map(|a| {
+                let s = String::from_utf8_lossy(&bulk(a)).into_owned();
+                match s.split_once('-').map(|(m, q)| (m.parse::<i64>(), q)) {
+                    Some((Ok(ms), q)) if (ms - now_ms).abs() < 86_400_000 => format!("<now>-{q}"),
+                    _ => s,
+                }
+            })
+            .collect();
+        out.push(words.join(" "));
+    }
+    out
+}
+
+/// XADD / XTRIM / XDEL / XSETID reach the AOF as redis-server writes them.
+#[test]
+fn propagation_matches_redis() {
+    let args = ["--appendonly", "yes", "--appendfsync", "always"];
+    let Some(oracle) = ServerProc::start_oracle(&args) else {
+        return;
+    };
+    let ours = ServerProc::start(&args);
+    let mut got = Vec::new();
+    for sp in [&ours, &oracle] {
+        let mut c = sp.conn();
+        for l in PROPAGATION_SCRIPT.lines().filter(|l| !l.trim().is_empty()) {
+            let args: Vec<&[u8]> = l.split(' ').map(|a| a.as_bytes()).collect();
+            call(&mut c, &args);
+        }
+        got.push(incr_commands(&sp.dir));
+    }
+    assert_eq!(got[0].join("\n"), got[1].join("\n"));
+    assert!(got[0].iter().any(|l| l.starts_with("XADD r MAXLEN = ")));
+}
