@@ -1870,6 +1870,48 @@ impl ZSetObj {
         }
     }
 
+    /// Calls `f(member, score)` for the members whose score is in `range`,
+    /// in rank order, from the first one in range (Redis
+    /// `zzlFirstInRange` / `zslFirstInRange`) while the score is below the
+    /// upper bound; stops early when `f` returns false. For GEO searches,
+    /// which walk one score range per geohash cell.
+    pub fn for_each_in_score_range(
+        &self,
+        range: &ZRangeSpec,
+        mut f: impl FnMut(&[u8], f64) -> bool,
+    ) {
+        match self {
+            ZSetObj::Listpack(lp) => {
+                let mut t = itoa::Buffer::new();
+                let mut e = zzl_first_in_range(lp, range);
+                while let Some(p) = e {
+                    let Some(sp) = lp.next(p) else { break };
+                    let score = zzl_score(lp.get(sp));
+                    if !range.lte_max(score) {
+                        break;
+                    }
+                    if !f(lp.get(p).as_bytes(&mut t), score) {
+                        break;
+                    }
+                    e = lp.next(sp);
+                }
+            }
+            ZSetObj::Skiplist(z) => {
+                let mut x = z.first_in_range(range);
+                while let Some(n) = x {
+                    let score = z.score(n);
+                    if !range.lte_max(score) {
+                        break;
+                    }
+                    if !f(z.ele(n), score) {
+                        break;
+                    }
+                    x = z.next(n);
+                }
+            }
+        }
+    }
+
     /// 0-based rank of `member`, from the highest score when `reverse`
     /// (Redis `zsetRank`).
     pub fn rank(&self, member: &[u8], reverse: bool) -> Option<usize> {
@@ -2104,7 +2146,11 @@ pub fn zincrby_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut flags: u32) {
+/// The body of ZADD / ZINCRBY over an explicit argument vector (`argv[0]`
+/// is the command name, `argv[1]` the key); `flags` are `ZADD_IN_*` preset
+/// by the caller. GEOADD calls it with the ZADD vector it builds, as Redis's
+/// `geoaddCommand` calls `zaddCommand`.
+pub fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut flags: u32) {
     let key = &argv[1][..];
     let mut ch = false;
     let mut scoreidx = 2;
