@@ -1007,9 +1007,10 @@ pub fn geodist_command(srv: &mut Server, c: &mut Client) {
             return c.add_reply_null();
         };
         match (decode_geohash(s1), decode_geohash(s2)) {
-            (Some(a), Some(b)) => {
-                add_reply_double_distance(c, geohash::get_distance(a[0], a[1], b[0], b[1]) / to_meter)
-            }
+            (Some(a), Some(b)) => add_reply_double_distance(
+                c,
+                geohash::get_distance(a[0], a[1], b[0], b[1]) / to_meter,
+            ),
             _ => c.add_reply_null(),
         }
     });
@@ -1055,7 +1056,12 @@ mod tests {
             let mut sorted = v.clone();
             sorted.sort();
             let hi = n / 3;
-            pqsort(&mut v, &|a: &(u32, usize), b: &(u32, usize)| a.0.cmp(&b.0) as i32, 0, hi);
+            pqsort(
+                &mut v,
+                &|a: &(u32, usize), b: &(u32, usize)| a.0.cmp(&b.0) as i32,
+                0,
+                hi,
+            );
             for k in 0..=hi {
                 assert_eq!(v[k].0, sorted[k].0, "n={n} k={k}");
             }
