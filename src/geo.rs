@@ -94,7 +94,7 @@ pub fn f64_to_u64_x86(d: f64) -> u64 {
 /// `(long long)d` on x86-64 (`cvttsd2si`): truncation, and
 /// `i64::MIN` for NaN and values out of range.
 pub fn f64_to_i64_x86(d: f64) -> i64 {
-    if d.is_nan() || d >= 9223372036854775808.0 || d < -9223372036854775808.0 {
+    if !(-9223372036854775808.0..9223372036854775808.0).contains(&d) {
         i64::MIN
     } else {
         d as i64

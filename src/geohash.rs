@@ -198,10 +198,9 @@ pub fn encode(
     if step > 32 || step == 0 || lat_range.is_zero() || long_range.is_zero() {
         return None;
     }
-    if longitude > GEO_LONG_MAX
-        || longitude < GEO_LONG_MIN
-        || latitude > GEO_LAT_MAX
-        || latitude < GEO_LAT_MIN
+    // (Callers validate positions first: NaN never gets here.)
+    if !(GEO_LONG_MIN..=GEO_LONG_MAX).contains(&longitude)
+        || !(GEO_LAT_MIN..=GEO_LAT_MAX).contains(&latitude)
     {
         return None;
     }
@@ -273,20 +272,8 @@ pub fn decode_wgs84(hash: GeoHashBits) -> Option<GeoHashArea> {
 /// The centre of a cell as (longitude, latitude), clamped to the WGS-84
 /// limits (Redis `geohashDecodeAreaToLongLat`).
 pub fn decode_area_to_long_lat(area: &GeoHashArea) -> [f64; 2] {
-    let mut lon = (area.longitude.min + area.longitude.max) / 2.0;
-    if lon > GEO_LONG_MAX {
-        lon = GEO_LONG_MAX;
-    }
-    if lon < GEO_LONG_MIN {
-        lon = GEO_LONG_MIN;
-    }
-    let mut lat = (area.latitude.min + area.latitude.max) / 2.0;
-    if lat > GEO_LAT_MAX {
-        lat = GEO_LAT_MAX;
-    }
-    if lat < GEO_LAT_MIN {
-        lat = GEO_LAT_MIN;
-    }
+    let lon = ((area.longitude.min + area.longitude.max) / 2.0).clamp(GEO_LONG_MIN, GEO_LONG_MAX);
+    let lat = ((area.latitude.min + area.latitude.max) / 2.0).clamp(GEO_LAT_MIN, GEO_LAT_MAX);
     [lon, lat]
 }
 
@@ -370,9 +357,9 @@ pub fn estimate_steps_by_radius(range_meters: f64, lat: f64) -> u8 {
         step += 1;
     }
     step -= 2;
-    if lat > 66.0 || lat < -66.0 {
+    if !(-66.0..=66.0).contains(&lat) {
         step -= 1;
-        if lat > 80.0 || lat < -80.0 {
+        if !(-80.0..=80.0).contains(&lat) {
             step -= 1;
         }
     }
