@@ -4555,4 +4555,46 @@ mod tests {
             assert_eq!(obj_order(&a), obj_order(&b));
         }
     }
+
+    #[test]
+    fn score_range_walk_both_encodings() {
+        let mut lp = ZSetObj::new_listpack();
+        for i in 0..20 {
+            lp.zset_add(i as f64, format!("m{i}").as_bytes(), 0, &LIM);
+        }
+        let mut sl = lp.clone();
+        sl.convert_to_skiplist();
+        let r = ZRangeSpec {
+            min: 5.0,
+            max: 9.0,
+            minex: false,
+            maxex: true,
+        };
+        for z in [&lp, &sl] {
+            let mut seen = Vec::new();
+            z.for_each_in_score_range(&r, |m, s| {
+                seen.push((m.to_vec(), s));
+                true
+            });
+            let want: Vec<(Vec<u8>, f64)> = (5..9)
+                .map(|i| (format!("m{i}").into_bytes(), i as f64))
+                .collect();
+            assert_eq!(seen, want);
+            // Stops when the callback says so.
+            let mut n = 0;
+            z.for_each_in_score_range(&r, |_, _| {
+                n += 1;
+                n < 2
+            });
+            assert_eq!(n, 2);
+            // Nothing in range.
+            let empty = ZRangeSpec {
+                min: 100.0,
+                max: 200.0,
+                minex: false,
+                maxex: true,
+            };
+            z.for_each_in_score_range(&empty, |_, _| panic!("out of range"));
+        }
+    }
 }
