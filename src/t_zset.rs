@@ -63,8 +63,7 @@
 //! members: every write that creates or grows a set (ZADD, ZINCRBY, the
 //! STORE commands) calls `blocked::signal_key_as_ready`. Redis propagates
 //! ZMPOP / BZMPOP / BZPOP* to replicas and the AOF as ZPOPMIN / ZPOPMAX
-//! (with COUNT); the server has no propagation yet, so that rewrite is not
-//! done here.
+//! (with COUNT), and so does this module (the argv rewrite after a pop).
 //!
 //! # Memory
 //! Redis reallocates a listpack to its exact size on every change; a `Vec`
