@@ -467,6 +467,37 @@ impl Listpack {
     }
 
     /// Prepends an element.
+    /// Appends several elements with one reallocation: strings that are the
+    /// canonical text of an i64 are stored as integers, as [`Self::append`]
+    /// does (the stream type appends a whole entry at once this way).
+    pub fn append_many(&mut self, items: &[LpValue<'_>]) {
+        let mut out = Vec::new();
+        for it in items {
+            let e = match it {
+                LpValue::Str(s) => encode_entry(s),
+                LpValue::Int(v) => encode_int_entry(*v),
+            };
+            out.extend_from_slice(&e);
+        }
+        let at = self.buf.len() - 1;
+        self.insert_raw(at, &out, items.len() as isize);
+    }
+
+    /// Replaces the element at `pos` with the integer `v` (Redis
+    /// `lpReplaceInteger`); returns `pos`.
+    pub fn replace_int(&mut self, pos: usize, v: i64) -> usize {
+        let e = encode_int_entry(v);
+        let old = self.entry_len(pos);
+        self.edit(|b| {
+            if e.len() > old {
+                b.reserve_exact(e.len() - old);
+            }
+            b.splice(pos..pos + old, e);
+        });
+        self.set_total();
+        pos
+    }
+
     pub fn prepend(&mut self, s: &[u8]) {
         let e = encode_entry(s);
         self.insert_raw(LP_HDR_SIZE, &e, 1);

@@ -70,6 +70,8 @@ pub enum Value {
     Set(crate::t_set::SetObj),
     /// A sorted set: `listpack` or `skiplist` (`t_zset.rs`).
     ZSet(crate::t_zset::ZSetObj),
+    /// A stream: always the `stream` encoding (`stream.rs`, `t_stream.rs`).
+    Stream(Box<crate::stream::Stream>),
 }
 
 /// A keyspace value plus its LRU clock / LFU counter (Redis `robj.lru`, 24 bits used).
@@ -139,6 +141,7 @@ impl Value {
             Value::Hash(_) => ObjType::Hash,
             Value::Set(_) => ObjType::Set,
             Value::ZSet(_) => ObjType::ZSet,
+            Value::Stream(_) => ObjType::Stream,
             _ => ObjType::String,
         }
     }
@@ -161,6 +164,7 @@ impl Value {
             Value::Hash(h) => h.encoding_name(),
             Value::Set(x) => x.encoding_name(),
             Value::ZSet(z) => z.encoding_name(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -172,7 +176,9 @@ impl Value {
             Value::Inline(b) => b.as_slice(),
             Value::Emb(b) => b,
             Value::Raw(v) => v,
-            Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => b"",
+            Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => {
+                b""
+            }
         }
     }
 
@@ -192,7 +198,9 @@ impl Value {
             Value::Inline(b) => b.as_slice().len(),
             Value::Emb(b) => b.len(),
             Value::Raw(v) => v.len(),
-            Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 0,
+            Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => {
+                0
+            }
         }
     }
 
@@ -301,6 +309,7 @@ pub fn object_compute_size(v: &Value, samples: usize) -> usize {
         Value::ZSet(ZSetObj::Skiplist(zs)) => {
             zmalloc_size(size_of::<crate::t_zset::ZSet>()) + zs.alloc_size_sampled(samples)
         }
+        Value::Stream(s) => s.mem_usage(samples),
     }
 }
 
