@@ -260,7 +260,11 @@ pub fn scan_database_for_ready_keys(srv: &mut Server, dbid: usize) {
 /// `replaced_with` (Redis `scanDatabaseForDeletedStreams`): XREADGROUP
 /// clients blocked on them are then answered with an error. Call it before
 /// the change.
-pub fn scan_database_for_deleted_streams(srv: &mut Server, dbid: usize, replaced_with: Option<usize>) {
+pub fn scan_database_for_deleted_streams(
+    srv: &mut Server,
+    dbid: usize,
+    replaced_with: Option<usize>,
+) {
     if srv.blocked.clients.is_empty() || srv.dbs[dbid].blocking_keys.is_empty() {
         return;
     }

@@ -200,7 +200,11 @@ pub fn parse_stream_id(arg: &[u8], missing_seq: u64, strict: bool) -> Option<Str
         None => arg,
     };
     if buf == b"-" {
-        return if strict { None } else { Some(StreamId::default()) };
+        return if strict {
+            None
+        } else {
+            Some(StreamId::default())
+        };
     }
     if buf == b"+" {
         return if strict { None } else { Some(MAX_ID) };
@@ -219,7 +223,12 @@ pub fn parse_stream_id(arg: &[u8], missing_seq: u64, strict: bool) -> Option<Str
 
 /// [`parse_stream_id`], replying `ERR Invalid stream ID specified as
 /// stream command argument` on failure.
-fn parse_id_or_reply(c: &mut Client, arg: &[u8], missing_seq: u64, strict: bool) -> Option<StreamId> {
+fn parse_id_or_reply(
+    c: &mut Client,
+    arg: &[u8],
+    missing_seq: u64,
+    strict: bool,
+) -> Option<StreamId> {
     let id = parse_stream_id(arg, missing_seq, strict);
     if id.is_none() {
         c.add_reply_error(ERR_INVALID_ID);
@@ -278,7 +287,13 @@ type Entry = (StreamId, Vec<Vec<u8>>);
 /// Up to `count` (0 = all) entries with ids in `start..=end`, in order,
 /// reversed with `rev`, copied out of the stream (for commands that change
 /// the stream's groups while replying).
-fn range_entries(s: &Stream, start: StreamId, end: StreamId, count: usize, rev: bool) -> Vec<Entry> {
+fn range_entries(
+    s: &Stream,
+    start: StreamId,
+    end: StreamId,
+    count: usize,
+    rev: bool,
+) -> Vec<Entry> {
     if start > end {
         return Vec::new();
     }
@@ -307,7 +322,14 @@ fn add_reply_entry(c: &mut Client, e: &Entry) {
 /// Replies with the array of up to `count` (0 = all) entries in
 /// `start..=end` straight from the stream's nodes (Redis
 /// `streamReplyWithRange` without a group); returns how many.
-fn reply_range(c: &mut Client, s: &Stream, start: StreamId, end: StreamId, count: usize, rev: bool) -> usize {
+fn reply_range(
+    c: &mut Client,
+    s: &Stream,
+    start: StreamId,
+    end: StreamId,
+    count: usize,
+    rev: bool,
+) -> usize {
     if start > end {
         c.add_reply_array_len(0);
         return 0;
@@ -514,7 +536,13 @@ fn consumer_created(srv: &mut Server, key: &[u8], dbid: usize) {
 
 /// The idempotent XCLAIM that recreates a PEL entry on replicas and in the
 /// AOF (Redis `streamPropagateXCLAIM`).
-fn xclaim_argv(key: &Bytes, group: &Bytes, id_arg: Bytes, nack: &StreamNack, last_id: StreamId) -> Vec<Bytes> {
+fn xclaim_argv(
+    key: &Bytes,
+    group: &Bytes,
+    id_arg: Bytes,
+    nack: &StreamNack,
+    last_id: StreamId,
+) -> Vec<Bytes> {
     vec![
         Bytes::from_static(b"XCLAIM"),
         key.clone(),
@@ -952,7 +980,8 @@ fn xread_generic_command(srv: &mut Server, c: &mut Client, xreadgroup: bool) {
             }
             Some((g, cons)) => {
                 let now = crate::util::mstime();
-                let created = lookup_cg(s, g).is_some_and(|cg| lookup_or_create_consumer(cg, cons, now));
+                let created =
+                    lookup_cg(s, g).is_some_and(|cg| lookup_or_create_consumer(cg, cons, now));
                 if created && noack {
                     ops.push(createconsumer_argv(key, g, cons));
                 }
@@ -1458,7 +1487,8 @@ pub fn xpending_command(srv: &mut Server, c: &mut Client) {
     if justinfo {
         c.add_reply_array_len(4);
         c.add_reply_long_long(cg.pel.len() as i64);
-        let (Some((first, _)), Some((last, _))) = (cg.pel.first_key_value(), cg.pel.last_key_value())
+        let (Some((first, _)), Some((last, _))) =
+            (cg.pel.first_key_value(), cg.pel.last_key_value())
         else {
             c.add_reply_null();
             c.add_reply_null();
@@ -1598,9 +1628,11 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client) {
         ));
         return;
     }
-    let Some(minidle) =
-        crate::db::get_long_long_or_reply(c, &argv[4], Some("Invalid min-idle-time argument for XCLAIM"))
-    else {
+    let Some(minidle) = crate::db::get_long_long_or_reply(
+        c,
+        &argv[4],
+        Some("Invalid min-idle-time argument for XCLAIM"),
+    ) else {
         return;
     };
     let minidle = minidle.max(0);
@@ -1768,8 +1800,8 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client) {
 /// exclusive), claiming for `consumer` up to COUNT (default 100) entries
 /// idle at least `min-idle-time` ms, visiting at most ten times COUNT
 /// entries. Errors: `ERR Invalid min-idle-time argument for XAUTOCLAIM`,
-/// invalid ids, `ERR invalid start ID for the interval`, `ERR COUNT must be
-/// > 0`, `ERR syntax error`, `NOGROUP No such key '<key>' or consumer
+/// invalid ids, `ERR invalid start ID for the interval`,
+/// `ERR COUNT must be > 0`, `ERR syntax error`, `NOGROUP No such key '<key>' or consumer
 /// group '<group>'`, `ERR Insufficient memory, failed allocating transient
 /// memory, COUNT too high.`, WRONGTYPE.
 pub fn xautoclaim_command(srv: &mut Server, c: &mut Client) {
@@ -1865,7 +1897,8 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client) {
             eof = true;
             break;
         };
-        let Some(id) = lookup_cg(s, grp).and_then(|cg| cg.pel.range(from..).next().map(|(id, _)| *id))
+        let Some(id) =
+            lookup_cg(s, grp).and_then(|cg| cg.pel.range(from..).next().map(|(id, _)| *id))
         else {
             eof = true;
             break;
@@ -1877,7 +1910,13 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client) {
         };
         let Some(entry) = entry else {
             if let Some(nack) = cg.pel.get(&id) {
-                ops.push(xclaim_argv(key, grp, stream_id_bytes(&id), nack, cg.last_id));
+                ops.push(xclaim_argv(
+                    key,
+                    grp,
+                    stream_id_bytes(&id),
+                    nack,
+                    cg.last_id,
+                ));
             }
             dirty += 1;
             pel_remove(cg, id);
@@ -1905,7 +1944,13 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client) {
             true,
         );
         created |= made;
-        ops.push(xclaim_argv(key, grp, stream_id_bytes(&id), &nack, cg.last_id));
+        ops.push(xclaim_argv(
+            key,
+            grp,
+            stream_id_bytes(&id),
+            &nack,
+            cg.last_id,
+        ));
         dirty += 1;
         claimed.push((id, if justid { None } else { Some(entry) }));
         count -= 1;

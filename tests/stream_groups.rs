@@ -157,11 +157,7 @@ fn run_propagation_script(sp: &ServerProc) -> Vec<String> {
             bg = Some(b);
         } else if l == "@bgreply" {
             let r = bg.as_mut().expect("a background command").read_reply();
-            assert!(
-                r.starts_with(b"*1\r\n"),
-                "{}",
-                String::from_utf8_lossy(&r)
-            );
+            assert!(r.starts_with(b"*1\r\n"), "{}", String::from_utf8_lossy(&r));
         } else {
             let r = c.cmd_str(l);
             assert!(!r.starts_with(b"-"), "{l}: {}", String::from_utf8_lossy(&r));
@@ -188,9 +184,17 @@ fn consumer_group_writes_propagate_as_redis() {
     let want = run_propagation_script(&oracle);
     let got = run_propagation_script(&ours);
     // The script must exercise the rewritten forms.
-    assert!(want.iter().any(|l| l.starts_with("XCLAIM s g alice 0 1-0 TIME <now> RETRYCOUNT 1 FORCE JUSTID LASTID 1-0")));
-    assert!(want.iter().any(|l| l.starts_with("XGROUP SETID s g 3-0 ENTRIESREAD 3")));
-    assert!(want.iter().any(|l| l.starts_with("XGROUP CREATECONSUMER e g ivy")));
+    assert!(want.iter().any(|l| {
+        l.starts_with("XCLAIM s g alice 0 1-0 TIME <now> RETRYCOUNT 1 FORCE JUSTID LASTID 1-0")
+    }));
+    assert!(
+        want.iter()
+            .any(|l| l.starts_with("XGROUP SETID s g 3-0 ENTRIESREAD 3"))
+    );
+    assert!(
+        want.iter()
+            .any(|l| l.starts_with("XGROUP CREATECONSUMER e g ivy"))
+    );
     if want != got {
         let n = want.len().max(got.len());
         let mut diff = String::new();
@@ -299,7 +303,10 @@ fn blocked_xread_resolves_dollar_at_block_time() {
     for _ in 0..3 {
         seen.push(String::from_utf8_lossy(&mon.read_reply()).into_owned());
     }
-    assert!(seen[1].contains("\"XREAD\" \"BLOCK\" \"0\" \"STREAMS\" \"s\" \"$\""), "{seen:?}");
+    assert!(
+        seen[1].contains("\"XREAD\" \"BLOCK\" \"0\" \"STREAMS\" \"s\" \"$\""),
+        "{seen:?}"
+    );
     // A second XREAD on the same connection behaves normally.
     assert_eq!(w.cmd_str("XREAD STREAMS s 1-0"), reply);
 }
@@ -313,7 +320,15 @@ fn blocked_xreadgroup_errors_are_counted() {
     c.cmd_str("XGROUP CREATE s g $ MKSTREAM");
     let mut w = sp.conn();
     w.send_raw(&common::encode_command(&[
-        b"XREADGROUP", b"GROUP", b"g", b"c", b"BLOCK", b"0", b"STREAMS", b"s", b">",
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"c",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b"s",
+        b">",
     ]));
     std::thread::sleep(Duration::from_millis(50));
     c.cmd_str("XGROUP DESTROY s g");
@@ -326,7 +341,10 @@ fn blocked_xreadgroup_errors_are_counted() {
         .lines()
         .find(|l| l.starts_with("cmdstat_xreadgroup:"))
         .expect("xreadgroup stats");
-    assert!(line.contains("calls=1,") && line.contains("failed_calls=1"), "{line}");
+    assert!(
+        line.contains("calls=1,") && line.contains("failed_calls=1"),
+        "{line}"
+    );
     let errs = String::from_utf8_lossy(&c.cmd_str("INFO errorstats")).into_owned();
     assert!(errs.contains("errorstat_NOGROUP:count=1"), "{errs}");
     // The client is usable again.
