@@ -591,8 +591,14 @@ fn rename_generic_command(srv: &mut Server, c: &mut Client, nx: bool) {
         return;
     };
     db.expires.remove(&src);
+    let was_stream = o.v.obj_type() == ObjType::Stream;
     db.dict.insert(&dst[..], o);
     key_added(srv, c.db, &dst);
+    // Redis deletes the source with dbDelete: XREADGROUP clients blocked
+    // on a stream renamed away learn it.
+    if was_stream {
+        crate::blocked::signal_key_as_ready(srv, c.db, &src);
+    }
     if expire != -1 {
         set_expire(srv, c.db, &dst, expire);
     }
@@ -660,8 +666,13 @@ pub fn move_command(srv: &mut Server, c: &mut Client) {
         return;
     };
     src.expires.remove(&key);
+    let was_stream = o.v.obj_type() == ObjType::Stream;
     srv.dbs[dst].dict.insert(k, o);
     key_added(srv, dst, &key);
+    // As RENAME: XREADGROUP clients blocked on the moved stream learn it.
+    if was_stream {
+        crate::blocked::signal_key_as_ready(srv, c.db, &key);
+    }
     if expire != -1 {
         set_expire(srv, dst, &key, expire);
     }
