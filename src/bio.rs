@@ -84,6 +84,14 @@ pub fn free_effort(v: &Value) -> usize {
         Value::Set(crate::t_set::SetObj::Table(d)) => d.len(),
         Value::Hash(crate::t_hash::HashObj::Table(d)) => d.len(),
         Value::ZSet(crate::t_zset::ZSetObj::Skiplist(zs)) => zs.len(),
+        // One allocation per node; each group and its PEL entries, the
+        // first group's PEL size standing for all (as Redis estimates).
+        Value::Stream(s) => {
+            let groups = s.cgroups.as_ref().map_or(0, |g| {
+                g.len() * (1 + g.values().next().map_or(0, |cg| cg.pel.len()))
+            });
+            s.rax.len() + groups
+        }
         _ => 1,
     }
 }

@@ -95,7 +95,9 @@ fn pair_digest(a: &[u8], b: &[u8]) -> Digest {
 pub fn xor_object_digest(d: &mut Digest, v: &Value, has_expire: bool) {
     mix_digest(d, &obj_type_code(v.obj_type()).to_be_bytes());
     match v {
-        Value::List(_) | Value::Set(_) | Value::Hash(_) | Value::ZSet(_) => collection_digest(d, v),
+        Value::List(_) | Value::Set(_) | Value::Hash(_) | Value::ZSet(_) | Value::Stream(_) => {
+            collection_digest(d, v)
+        }
         _ => {
             let mut t = itoa::Buffer::new();
             mix_digest(d, v.as_bytes(&mut t));
@@ -711,6 +713,25 @@ fn collection_digest(d: &mut Digest, v: &Value) {
         Value::Hash(h) => h.for_each(|f, val| xor_digest(d, &pair_digest(f, val))),
         Value::ZSet(z) => {
             z.for_each(|m, score| xor_digest(d, &pair_digest(m, &crate::util::d2string_g17(score))))
+        }
+        // Each entry mixes "<ms>.<seq>", then its fields and values in order.
+        Value::Stream(s) => {
+            let mut t = itoa::Buffer::new();
+            for e in s.range(
+                crate::stream::StreamId::MIN,
+                crate::stream::StreamId::MAX,
+                false,
+            ) {
+                let mut itemid = Vec::with_capacity(41);
+                itemid.extend_from_slice(t.format(e.id.ms).as_bytes());
+                itemid.push(b'.');
+                itemid.extend_from_slice(t.format(e.id.seq).as_bytes());
+                mix_digest(d, &itemid);
+                for (f, v) in e.fields() {
+                    mix_digest(d, f.as_bytes(&mut t));
+                    mix_digest(d, v.as_bytes(&mut t));
+                }
+            }
         }
         _ => {}
     }

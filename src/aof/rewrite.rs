@@ -5,7 +5,8 @@
 //! (`rdb::rdb_save_rio`). Otherwise it is the shortest list of commands
 //! that rebuilds the dataset: per database a `SELECT`, then per key `SET`
 //! for a string, `RPUSH` / `SADD` / `ZADD` / `HMSET` for collections with
-//! at most [`AOF_REWRITE_ITEMS_PER_CMD`] items per command, and
+//! at most [`AOF_REWRITE_ITEMS_PER_CMD`] items per command, the XADD /
+//! XSETID / XGROUP / XCLAIM sequence of a stream, and
 //! `PEXPIREAT` for a key with a time to live. A `#TS:` annotation comes
 //! first when `aof-timestamp-enabled` is on.
 //!
@@ -128,6 +129,7 @@ fn rewrite_value<W: Write>(w: &mut W, key: &[u8], v: &Value) -> io::Result<()> {
             });
             res
         }),
+        Value::Stream(st) => rewrite_stream_object(w, key, st),
         _ => {
             let mut t = itoa::Buffer::new();
             w.write_all(b"*3\r\n$3\r\nSET\r\n")?;
@@ -135,6 +137,107 @@ fn rewrite_value<W: Write>(w: &mut W, key: &[u8], v: &Value) -> io::Result<()> {
             bulk(w, v.as_bytes(&mut t))
         }
     }
+}
+
+/// Writes one command of `args`.
+fn write_command<W: Write>(w: &mut W, args: &[&[u8]]) -> io::Result<()> {
+    bulk_count(w, b'*', args.len())?;
+    for a in args {
+        bulk(w, a)?;
+    }
+    Ok(())
+}
+
+/// The commands that rebuild a stream (Redis `rewriteStreamObject`): one
+/// `XADD key id field value ...` per entry (an empty stream is made with
+/// `XADD key MAXLEN 0 0-1 x y`), then `XSETID key last-id ENTRIESADDED n
+/// MAXDELETEDID id`, then per group `XGROUP CREATE key group last-id
+/// ENTRIESREAD n` and per consumer either `XGROUP CREATECONSUMER key group
+/// consumer` (no pending entries) or one `XCLAIM key group consumer 0 id
+/// TIME ms RETRYCOUNT n JUSTID FORCE` per pending entry.
+fn rewrite_stream_object<W: Write>(
+    w: &mut W,
+    key: &[u8],
+    s: &crate::stream::Stream,
+) -> io::Result<()> {
+    use crate::stream::StreamId;
+    let mut t = itoa::Buffer::new();
+    if s.length != 0 {
+        for e in s.range(StreamId::MIN, StreamId::MAX, false) {
+            bulk_count(w, b'*', 3 + e.numfields * 2)?;
+            bulk(w, b"XADD")?;
+            bulk(w, key)?;
+            bulk(w, &e.id.to_bytes())?;
+            for (f, v) in e.fields() {
+                bulk(w, f.as_bytes(&mut t))?;
+                bulk(w, v.as_bytes(&mut t))?;
+            }
+        }
+    } else {
+        write_command(w, &[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"])?;
+    }
+    let added = t.format(s.entries_added).as_bytes().to_vec();
+    write_command(
+        w,
+        &[
+            b"XSETID",
+            key,
+            &s.last_id.to_bytes(),
+            b"ENTRIESADDED",
+            &added,
+            b"MAXDELETEDID",
+            &s.max_deleted_entry_id.to_bytes(),
+        ],
+    )?;
+    let Some(groups) = &s.cgroups else {
+        return Ok(());
+    };
+    for (name, cg) in groups {
+        let read = t.format(cg.entries_read).as_bytes().to_vec();
+        write_command(
+            w,
+            &[
+                b"XGROUP",
+                b"CREATE",
+                key,
+                name,
+                &cg.last_id.to_bytes(),
+                b"ENTRIESREAD",
+                &read,
+            ],
+        )?;
+        for (cname, consumer) in &cg.consumers {
+            if consumer.pel.is_empty() {
+                write_command(w, &[b"XGROUP", b"CREATECONSUMER", key, name, cname])?;
+                continue;
+            }
+            for id in &consumer.pel {
+                let Some(nack) = cg.pel.get(id) else {
+                    continue;
+                };
+                let time = t.format(nack.delivery_time).as_bytes().to_vec();
+                let count = t.format(nack.delivery_count).as_bytes().to_vec();
+                write_command(
+                    w,
+                    &[
+                        b"XCLAIM",
+                        key,
+                        name,
+                        cname,
+                        b"0",
+                        &id.to_bytes(),
+                        b"TIME",
+                        &time,
+                        b"RETRYCOUNT",
+                        &count,
+                        b"JUSTID",
+                        b"FORCE",
+                    ],
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the whole dataset as commands (Redis `rewriteAppendOnlyFileRio`).

@@ -151,6 +151,7 @@ pub(super) fn rdb_object_type(v: &Value) -> u8 {
             ZSetObj::Listpack(_) => RDB_TYPE_ZSET_LISTPACK,
             ZSetObj::Skiplist(_) => RDB_TYPE_ZSET_2,
         },
+        Value::Stream(_) => super::stream::RDB_TYPE_STREAM_LISTPACKS_2,
         _ => RDB_TYPE_STRING,
     }
 }
@@ -175,6 +176,9 @@ pub(super) fn rdb_type_loadable(t: u8) -> bool {
             | RDB_TYPE_HASH_ZIPMAP
             | RDB_TYPE_HASH_ZIPLIST
             | RDB_TYPE_HASH_LISTPACK
+            | super::stream::RDB_TYPE_STREAM_LISTPACKS
+            | super::stream::RDB_TYPE_STREAM_LISTPACKS_2
+            | super::stream::RDB_TYPE_STREAM_LISTPACKS_3
     )
 }
 
@@ -190,6 +194,7 @@ impl<W: Write> RdbWriter<'_, W> {
             Value::Hash(h) => self.save_hash(h, compress),
             Value::Set(s) => self.save_set(s, compress),
             Value::ZSet(z) => self.save_zset(z, compress),
+            Value::Stream(st) => self.save_stream(st, compress),
             _ => self.save_string_value(v, compress),
         }
     }
@@ -297,7 +302,8 @@ fn capped_hint<R: Read>(rd: &RdbReader<R>, n: u64, min_bytes: u64) -> usize {
 
 impl<R: Read> RdbReader<R> {
     /// A value of RDB type `t`, or `None` for an empty collection (Redis
-    /// `rdbLoadObject`); module values and streams are errors here.
+    /// `rdbLoadObject`); module values are errors here, streams are in
+    /// `stream.rs`.
     pub(super) fn load_object(
         &mut self,
         t: u8,
@@ -327,13 +333,7 @@ impl<R: Read> RdbReader<R> {
                     module_type_name_by_id(id)
                 )))
             }
-            15 | 19 | 21 => Err(RdbLoadError::Unsupported {
-                offset: self.pos,
-                what: format!(
-                    "The RDB file contains a stream (RDB type {}), which this build cannot load yet",
-                    t
-                ),
-            }),
+            15 | 19 | 21 => self.load_stream(t),
             _ => Err(self.corrupt(format!("Unknown RDB encoding type {}", t))),
         }
     }

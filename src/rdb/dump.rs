@@ -50,9 +50,9 @@
 //! for ordinary clients (this server has no master link yet), `no` does not.
 //!
 //! # Not supported
-//! Streams and module values (RDB types 6, 7, 15, 19) cannot be represented
-//! yet: RESTORE refuses them with "Bad data format" where Redis restores
-//! them. MIGRATE, which sends RESTORE commands to another server, lives in
+//! Module values (RDB types 6, 7) cannot be represented: RESTORE refuses
+//! them with "Bad data format". Streams (15, 19) restore with their consumer
+//! groups (`rdb/stream.rs`). MIGRATE, which sends RESTORE commands to another server, lives in
 //! `rdb/migrate.rs`.
 
 use bytes::Bytes;
@@ -143,7 +143,7 @@ fn rdb_is_object_type(t: u8) -> bool {
 pub enum RestoreError {
     /// Not a value type Redis 7.0 knows.
     UnknownType(u8),
-    /// A value type this build cannot represent (streams, modules).
+    /// A value type this build cannot represent (modules).
     Unsupported(u8),
     /// An empty collection (Redis refuses them too).
     Empty,
