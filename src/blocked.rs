@@ -25,7 +25,12 @@
 //! blocked where it was in every queue, with its original timeout. Serving
 //! can make other keys ready (BLMOVE pushes): the loop runs until the ready
 //! list is empty. A key deleted or given another type while clients wait
-//! serves nobody; they stay blocked until it holds the right type again.
+//! serves nobody; they stay blocked until it holds the right type again —
+//! except XREADGROUP clients ([`BlockType::StreamGroup`]), whose command
+//! runs again to answer an error: a stream key that is deleted,
+//! overwritten, flushed or swapped away is signalled as ready for them
+//! (`db.rs`, [`scan_database_for_deleted_streams`]). While a command runs
+//! again, [`serving_key`] names the key it is served for.
 //!
 //! # Stats
 //! The call that blocks is counted in INFO commandstats at once (a call and
@@ -74,6 +79,12 @@ pub enum BlockType {
     List,
     /// BZPOPMIN, BZPOPMAX, BZMPOP: served when a sorted set key gets members.
     ZSet,
+    /// XREAD BLOCK: served when a stream key gets entries.
+    Stream,
+    /// XREADGROUP BLOCK: served when a stream key gets entries, and also
+    /// answered (with an error) when the key stops being a stream or the
+    /// group goes away (Redis `unblockDeletedStreamReadgroupClients`).
+    StreamGroup,
 }
 
 impl BlockType {
@@ -81,8 +92,17 @@ impl BlockType {
     pub fn served_by(self, t: ObjType) -> bool {
         matches!(
             (self, t),
-            (BlockType::List, ObjType::List) | (BlockType::ZSet, ObjType::ZSet)
+            (BlockType::List, ObjType::List)
+                | (BlockType::ZSet, ObjType::ZSet)
+                | (BlockType::Stream | BlockType::StreamGroup, ObjType::Stream)
         )
+    }
+
+    /// True when a ready key that is missing or of another type must
+    /// still run the command of a client of this type: XREADGROUP then
+    /// answers `-UNBLOCKED the stream key no longer exists`.
+    pub fn served_when_gone(self) -> bool {
+        self == BlockType::StreamGroup
     }
 }
 
@@ -118,6 +138,8 @@ pub struct BlockedState {
     reprocessing: Option<u64>,
     /// Set when the command being run again found nothing and asked to block.
     reblocked: bool,
+    /// The ready key the command being run again is served for.
+    serving_key: Option<Bytes>,
 }
 
 // ---- API for the blocking commands ----
@@ -233,6 +255,35 @@ pub fn scan_database_for_ready_keys(srv: &mut Server, dbid: usize) {
     }
 }
 
+/// Signals the keys of `dbid` that clients wait on and that hold a
+/// stream now but will not after the database is emptied or replaced by
+/// `replaced_with` (Redis `scanDatabaseForDeletedStreams`): XREADGROUP
+/// clients blocked on them are then answered with an error. Call it before
+/// the change.
+pub fn scan_database_for_deleted_streams(
+    srv: &mut Server,
+    dbid: usize,
+    replaced_with: Option<usize>,
+) {
+    if srv.blocked.clients.is_empty() || srv.dbs[dbid].blocking_keys.is_empty() {
+        return;
+    }
+    let keys: Vec<Bytes> = srv.dbs[dbid].blocking_keys.keys().cloned().collect();
+    for k in keys {
+        let is_stream = |srv: &Server, db: usize| {
+            srv.dbs[db]
+                .dict
+                .get(&k)
+                .is_some_and(|o| o.v.obj_type() == ObjType::Stream)
+        };
+        let was_stream = is_stream(srv, dbid);
+        let stays_stream = replaced_with.is_some_and(|other| is_stream(srv, other));
+        if was_stream && !stays_stream {
+            signal_key_as_ready(srv, dbid, &k);
+        }
+    }
+}
+
 // ---- Serving ----
 
 /// Serves the clients blocked on keys that became ready, until no key is
@@ -258,15 +309,16 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
     };
     let waiting: Vec<u64> = waiting.iter().copied().collect();
     for id in waiting {
-        let Some(t) = lookup_key_read_with_flags(srv, dbid, key, LOOKUP_NONOTIFY | LOOKUP_NOSTATS)
-            .map(|o| o.v.obj_type())
-        else {
-            return;
-        };
+        let t = lookup_key_read_with_flags(srv, dbid, key, LOOKUP_NONOTIFY | LOOKUP_NOSTATS)
+            .map(|o| o.v.obj_type());
         let Some(bc) = srv.blocked.clients.get(&id) else {
             continue;
         };
-        if !bc.btype.served_by(t) {
+        let served = match t {
+            Some(t) => bc.btype.served_by(t) || bc.btype.served_when_gone(),
+            None => bc.btype.served_when_gone(),
+        };
+        if !served {
             continue;
         }
         let slot = bc.slot;
@@ -282,7 +334,9 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
         let prev_current = srv.tracking.current.replace(c.id);
         let mark = crate::tracking::begin_serving(srv, &c);
         let first_us = blocked_call_duration(srv, c.id);
+        srv.blocked.serving_key = Some(key.clone());
         let (reblocked, reply_us) = run_blocked_command_again(srv, &mut c);
+        srv.blocked.serving_key = None;
         crate::tracking::end_call(srv, &mut c, mark);
         if !reblocked {
             // Logged now that it is served, with its argv.
@@ -304,6 +358,12 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
 /// handler then propagates what Redis's serve path would).
 pub fn is_serving_blocked(srv: &Server, c: &Client) -> bool {
     srv.blocked.reprocessing == Some(c.id)
+}
+
+/// The key that became ready, while a blocked client's command is run
+/// again to serve it (XREAD serves only that key, as Redis 7.0 does).
+pub fn serving_key(srv: &Server) -> Option<Bytes> {
+    srv.blocked.serving_key.clone()
 }
 
 /// Runs a blocked client's command again to serve it. Returns true when the

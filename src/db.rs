@@ -186,9 +186,12 @@ pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: boo
     let lru = new_lru(srv);
     let lfu = srv.config.maxmemory_policy_is_lfu();
     let db = &mut srv.dbs[dbid];
+    let mut was_stream = false;
     match db.dict.get_mut(key) {
         Some(o) => {
             let old = std::mem::replace(&mut o.v, v);
+            // XREADGROUP clients blocked on a stream overwritten learn it.
+            was_stream = old.obj_type() == ObjType::Stream;
             crate::bio::free_value(old, srv.config.lazyfree_lazy_server_del);
             // Redis dbOverwrite: under LFU the access counter survives an overwrite.
             if !lfu {
@@ -199,6 +202,9 @@ pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: boo
             db.dict.insert(key, RObj::new(v, lru));
             key_added(srv, dbid, key);
         }
+    }
+    if was_stream {
+        crate::blocked::signal_key_as_ready(srv, dbid, key);
     }
     if !keepttl {
         srv.dbs[dbid].expires.remove(key);
@@ -224,7 +230,12 @@ pub fn db_generic_delete(srv: &mut Server, dbid: usize, key: &[u8], lazy: bool) 
     match db.dict.remove(key) {
         Some((_, o)) => {
             db.expires.remove(key);
+            let was_stream = o.v.obj_type() == ObjType::Stream;
             crate::bio::free_value(o.v, lazy);
+            // XREADGROUP clients blocked on a deleted stream learn it.
+            if was_stream {
+                crate::blocked::signal_key_as_ready(srv, dbid, key);
+            }
             true
         }
         None => false,
@@ -580,8 +591,14 @@ fn rename_generic_command(srv: &mut Server, c: &mut Client, nx: bool) {
         return;
     };
     db.expires.remove(&src);
+    let was_stream = o.v.obj_type() == ObjType::Stream;
     db.dict.insert(&dst[..], o);
     key_added(srv, c.db, &dst);
+    // Redis deletes the source with dbDelete: XREADGROUP clients blocked
+    // on a stream renamed away learn it.
+    if was_stream {
+        crate::blocked::signal_key_as_ready(srv, c.db, &src);
+    }
     if expire != -1 {
         set_expire(srv, c.db, &dst, expire);
     }
@@ -649,8 +666,13 @@ pub fn move_command(srv: &mut Server, c: &mut Client) {
         return;
     };
     src.expires.remove(&key);
+    let was_stream = o.v.obj_type() == ObjType::Stream;
     srv.dbs[dst].dict.insert(k, o);
     key_added(srv, dst, &key);
+    // As RENAME: XREADGROUP clients blocked on the moved stream learn it.
+    if was_stream {
+        crate::blocked::signal_key_as_ready(srv, c.db, &key);
+    }
     if expire != -1 {
         set_expire(srv, dst, &key, expire);
     }
@@ -764,6 +786,7 @@ fn get_flush_async(srv: &Server, c: &mut Client) -> Option<bool> {
 /// `async_free` the old tables are freed on the bio thread. Returns the
 /// number of keys removed.
 pub fn empty_db(srv: &mut Server, dbid: usize, async_free: bool) -> i64 {
+    crate::blocked::scan_database_for_deleted_streams(srv, dbid, None);
     let db = &mut srv.dbs[dbid];
     let n = db.dict.len() as i64;
     let dict = db.dict.take();
@@ -844,6 +867,8 @@ pub fn swapdb_command(srv: &mut Server, c: &mut Client) {
     if a != b {
         crate::multi::touch_all_watched_keys_in_db(srv, a, Some(b));
         crate::multi::touch_all_watched_keys_in_db(srv, b, Some(a));
+        crate::blocked::scan_database_for_deleted_streams(srv, a, Some(b));
+        crate::blocked::scan_database_for_deleted_streams(srv, b, Some(a));
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = srv.dbs.split_at_mut(hi);
         let (x, y) = (&mut left[lo], &mut right[0]);
