@@ -257,3 +257,163 @@ fn aof_receives_what_redis_propagates() {
     assert!(got.iter().any(|c| c == "PFCOUNT p"), "{got:#?}");
     assert!(got.iter().any(|c| c == "PFDEBUG TODENSE q"), "{got:#?}");
 }
+
+// ---- Randomized comparisons ----
+
+/// xorshift64 step.
+fn next(s: &mut u64) -> u64 {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    *s
+}
+
+/// Runs `cmds` on both servers (pipelined) and compares every raw reply.
+fn both(o: &mut Conn, t: &mut Conn, cmds: &[Vec<Vec<u8>>], ctx: &str) {
+    let ro = pipeline(o, cmds);
+    let rt = pipeline(t, cmds);
+    for (i, (a, b)) in ro.iter().zip(rt.iter()).enumerate() {
+        assert_eq!(
+            common::escape(b),
+            common::escape(a),
+            "{ctx}: command {i} {:?}",
+            cmds[i]
+                .iter()
+                .map(|x| common::escape(x))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+fn cmd(parts: &[&[u8]]) -> Vec<Vec<u8>> {
+    parts.iter().map(|p| p.to_vec()).collect()
+}
+
+/// Random sequences of PFADD (0 to 500 elements), PFCOUNT of one or several
+/// keys, PFMERGE, PFDEBUG TODENSE, DEL and changes of hll-sparse-max-bytes,
+/// each followed by a GET of the key: replies and bytes must be identical.
+#[test]
+fn random_operations_match_redis() {
+    let Some(oracle) = ServerProc::start_oracle(&[]) else {
+        return;
+    };
+    let ours = ServerProc::start(&[]);
+    let (mut o, mut t) = (oracle.conn(), ours.conn());
+    let mut r = 0x9e37_79b9_7f4a_7c15u64;
+    for step in 0..1500 {
+        let key = format!("h{}", next(&mut r) % 4);
+        let k = key.as_bytes();
+        let mut cmds = Vec::new();
+        match next(&mut r) % 100 {
+            0..=49 => {
+                let n = [0, 1, 2, 5, 20, 100, 500][(next(&mut r) % 7) as usize];
+                let mut c = cmd(&[b"PFADD", k]);
+                c.extend((0..n).map(|_| format!("{}", next(&mut r) % 1_000_000).into_bytes()));
+                cmds.push(c);
+            }
+            50..=59 => cmds.push(cmd(&[b"PFCOUNT", k])),
+            60..=69 => {
+                let mut c = cmd(&[b"PFCOUNT"]);
+                for i in 0..1 + next(&mut r) % 4 {
+                    c.push(format!("h{i}").into_bytes());
+                }
+                cmds.push(c);
+            }
+            70..=79 => {
+                let mut c = cmd(&[b"PFMERGE", k]);
+                for _ in 0..next(&mut r) % 4 {
+                    c.push(format!("h{}", next(&mut r) % 4).into_bytes());
+                }
+                cmds.push(c);
+            }
+            80..=83 => {
+                let v = ["0", "50", "300", "3000", "10000"][(next(&mut r) % 5) as usize];
+                cmds.push(cmd(&[
+                    b"CONFIG",
+                    b"SET",
+                    b"hll-sparse-max-bytes",
+                    v.as_bytes(),
+                ]));
+            }
+            84..=87 => cmds.push(cmd(&[b"PFDEBUG", b"TODENSE", k])),
+            88..=89 => cmds.push(cmd(&[b"DEL", k])),
+            _ => cmds.push(cmd(&[b"PFDEBUG", b"DECODE", k])),
+        }
+        cmds.push(cmd(&[b"GET", k]));
+        both(&mut o, &mut t, &cmds, &format!("step {step}"));
+    }
+}
+
+/// Random sparse bodies (runs that fall short of, reach or cross register
+/// 16384, truncated opcodes) behind a valid header with a stale cache:
+/// every command gives the same reply and leaves the same bytes as on
+/// redis-server, errors included.
+#[test]
+fn corrupted_values_match_redis() {
+    let Some(oracle) = ServerProc::start_oracle(&[]) else {
+        return;
+    };
+    let ours = ServerProc::start(&[]);
+    let (mut o, mut t) = (oracle.conn(), ours.conn());
+    let mut r = 0x2545_f491_4f6c_dd1du64;
+    let many: Vec<Vec<u8>> = (0..200).map(|i| format!("{i}").into_bytes()).collect();
+    let probes: Vec<Vec<Vec<u8>>> = vec![
+        cmd(&[b"PFCOUNT", b"k"]),
+        cmd(&[b"PFCOUNT", b"k", b"missing"]),
+        cmd(&[b"PFMERGE", b"d", b"k"]),
+        cmd(&[b"PFMERGE", b"k"]),
+        cmd(&[b"PFDEBUG", b"TODENSE", b"k"]),
+        cmd(&[b"PFDEBUG", b"GETREG", b"k"]),
+        cmd(&[b"PFDEBUG", b"DECODE", b"k"]),
+        cmd(&[b"PFADD", b"k", b"x", b"y", b"z"]),
+        [cmd(&[b"PFADD", b"k"]), many].concat(),
+    ];
+    for case in 0..250 {
+        let mut body = b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80".to_vec();
+        if case % 2 == 0 {
+            // Exactly 16384 registers, then maybe trailing opcodes.
+            let mut left = 16384u64;
+            while left > 0 {
+                let c = next(&mut r) % 10;
+                if c < 6 || left > 4 && c < 8 {
+                    let l = (1 + next(&mut r) % 16384).min(left);
+                    body.extend_from_slice(&[((l - 1) >> 8) as u8 | 0x40, (l - 1) as u8]);
+                    left -= l;
+                } else {
+                    let l = (1 + next(&mut r) % 4).min(left);
+                    body.push(0x80 | ((next(&mut r) % 32) as u8) << 2 | (l - 1) as u8);
+                    left -= l;
+                }
+            }
+        }
+        for _ in 0..(1 + next(&mut r) % 12) / (1 + case % 2 * 4) {
+            let c = next(&mut r) % 10;
+            if c < 3 {
+                let l = (next(&mut r) % 16384) as u16;
+                body.extend_from_slice(&[(l >> 8) as u8 | 0x40, l as u8]);
+            } else if c < 6 {
+                body.push((next(&mut r) % 64) as u8);
+            } else {
+                body.push(0x80 | (next(&mut r) % 128) as u8);
+            }
+        }
+        if next(&mut r) % 3 == 0 {
+            body.pop();
+        }
+        for p in &probes {
+            let cmds = vec![
+                cmd(&[b"SET", b"k", &body]),
+                cmd(&[b"DEL", b"d"]),
+                p.clone(),
+                cmd(&[b"GET", b"k"]),
+                cmd(&[b"GET", b"d"]),
+            ];
+            both(
+                &mut o,
+                &mut t,
+                &cmds,
+                &format!("case {case} body {}", common::escape(&body)),
+            );
+        }
+    }
+}
