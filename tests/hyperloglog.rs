@@ -397,7 +397,7 @@ fn corrupted_values_match_redis() {
                 body.push(0x80 | (next(&mut r) % 128) as u8);
             }
         }
-        if next(&mut r) % 3 == 0 {
+        if next(&mut r).is_multiple_of(3) {
             body.pop();
         }
         for p in &probes {
