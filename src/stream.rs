@@ -963,27 +963,47 @@ impl Stream {
         self.cgroups.as_mut()?.get_mut(name)
     }
 
-    /// Approximate heap bytes: node listpacks and their map slots, plus the
-    /// consumer groups (MEMORY USAGE samples like Redis's
-    /// `objectComputeSize`: `samples` nodes, extrapolated; `usize::MAX`
-    /// measures all).
+    /// Bytes the stream's allocations take, as Redis's `objectComputeSize`
+    /// counts a stream: the stream header, the node map (a map slot per
+    /// node), the node listpacks (the first `samples` measured and their
+    /// average applied to all but the last node, which is measured too, as
+    /// the tail node is usually the odd one), and for every group its
+    /// header, PEL entries and consumers (name and PEL). Allocations are
+    /// rounded to their size class.
     pub fn mem_usage(&self, samples: usize) -> usize {
         use crate::util::zmalloc_size;
+        /// A node map slot: key, listpack handle and the tree's overhead.
+        const MAP_SLOT: usize = 48;
+        /// A PEL slot: id, nack, and the tree's overhead.
+        const PEL_SLOT: usize = 64;
+        /// A consumer PEL slot: the id and the tree's overhead.
+        const ID_SLOT: usize = 24;
         let mut size = zmalloc_size(std::mem::size_of::<Stream>());
         let nodes = self.rax.len();
-        let take = samples.clamp(1, nodes.max(1)).min(nodes);
+        size += nodes * MAP_SLOT;
         let mut lpsize = 0usize;
-        for (_, lp) in self.rax.iter().take(take) {
-            lpsize += zmalloc_size(lp.bytes()) + 32;
+        let mut sampled = 0usize;
+        for lp in self.rax.values().take(samples.max(1)) {
+            lpsize += zmalloc_size(lp.bytes());
+            sampled += 1;
         }
-        size += (lpsize * nodes).checked_div(take).unwrap_or(0);
+        if nodes <= sampled {
+            size += lpsize;
+        } else {
+            size += lpsize / sampled.max(1) * (nodes - 1);
+            size += self
+                .rax
+                .values()
+                .next_back()
+                .map_or(0, |lp| zmalloc_size(lp.bytes()));
+        }
         if let Some(cgs) = &self.cgroups {
             for cg in cgs.values() {
-                size += zmalloc_size(std::mem::size_of::<StreamCG>()) + cg.pel.len() * 64;
+                size += zmalloc_size(std::mem::size_of::<StreamCG>()) + cg.pel.len() * PEL_SLOT;
                 for c in cg.consumers.values() {
                     size += zmalloc_size(std::mem::size_of::<StreamConsumer>())
                         + c.name.len()
-                        + c.pel.len() * 40;
+                        + c.pel.len() * ID_SLOT;
                 }
             }
         }

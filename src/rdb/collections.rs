@@ -2034,9 +2034,10 @@ mod tests {
                     .is_err()
             );
         }
+        // A stream cut short after its node count.
         assert!(matches!(
             rdb_load_object_from_slice(15, b"\x00", &EncodingLimits::default()),
-            Err(RdbLoadError::Unsupported { .. })
+            Err(RdbLoadError::ShortRead { .. })
         ));
         assert!(matches!(
             rdb_load_object_from_slice(8, b"\x00", &EncodingLimits::default()),

@@ -238,3 +238,144 @@ impl<R: Read> RdbReader<R> {
         Ok(Some(Value::Stream(Box::new(s))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Stream {
+        let mut s = Stream::new();
+        for i in 1..=7u64 {
+            let v = i.to_string();
+            s.append(
+                &[b"f".as_slice(), v.as_bytes()],
+                Some((StreamId::new(i, 0), true)),
+                0,
+                4096,
+                3,
+            )
+            .expect("append");
+        }
+        s.delete(StreamId::new(2, 0));
+        s.max_deleted_entry_id = StreamId::new(2, 0);
+        let mut cg = StreamCG {
+            last_id: StreamId::new(4, 0),
+            entries_read: -1,
+            ..Default::default()
+        };
+        for (id, who) in [(1u64, "alice"), (3, "bob"), (4, "alice")] {
+            cg.pel.insert(
+                StreamId::new(id, 0),
+                StreamNack {
+                    delivery_time: 1_700_000_000_000 + id as i64,
+                    delivery_count: id,
+                    consumer: Bytes::from(who),
+                },
+            );
+        }
+        for who in ["alice", "bob", "idle"] {
+            let pel = cg
+                .pel
+                .iter()
+                .filter(|(_, n)| n.consumer == who.as_bytes())
+                .map(|(id, _)| *id)
+                .collect();
+            cg.consumers.insert(
+                Bytes::from(who),
+                StreamConsumer {
+                    seen_time: 1_600_000_000_000,
+                    name: Bytes::from(who),
+                    pel,
+                },
+            );
+        }
+        s.cgroups = Some(BTreeMap::from([(Bytes::from_static(b"g"), cg)]));
+        s
+    }
+
+    #[test]
+    fn round_trip_with_groups() {
+        let s = sample();
+        let (t, body) = rdb_save_object_to_vec(&Value::Stream(Box::new(s.clone())), false);
+        assert_eq!(t, RDB_TYPE_STREAM_LISTPACKS_2);
+        let Ok(Some(Value::Stream(back))) =
+            rdb_load_object_from_slice(t, &body, &EncodingLimits::default())
+        else {
+            panic!("stream did not load");
+        };
+        assert_eq!(back.rax, s.rax);
+        assert_eq!(
+            (
+                back.length,
+                back.last_id,
+                back.first_id,
+                back.max_deleted_entry_id,
+                back.entries_added
+            ),
+            (
+                s.length,
+                s.last_id,
+                s.first_id,
+                s.max_deleted_entry_id,
+                s.entries_added
+            )
+        );
+        let (a, b) = (
+            back.lookup_cg(b"g").expect("group"),
+            s.lookup_cg(b"g").expect("group"),
+        );
+        assert_eq!((a.last_id, a.entries_read), (b.last_id, b.entries_read));
+        for (id, n) in &b.pel {
+            let m = &a.pel[id];
+            assert_eq!(
+                (m.delivery_time, m.delivery_count, &m.consumer),
+                (n.delivery_time, n.delivery_count, &n.consumer)
+            );
+        }
+        for (name, c) in &b.consumers {
+            assert_eq!(a.consumers[name].pel, c.pel);
+            assert_eq!(a.consumers[name].seen_time, c.seen_time);
+        }
+        // Every cut is an error, never a panic.
+        for cut in 0..body.len() {
+            assert!(
+                rdb_load_object_from_slice(t, &body[..cut], &EncodingLimits::default()).is_err()
+            );
+        }
+    }
+
+    #[test]
+    fn corrupt_groups_are_refused() {
+        let s = sample();
+        let (t, body) = rdb_save_object_to_vec(&Value::Stream(Box::new(s)), false);
+        // Flip every byte in turn: loading never panics.
+        for i in 0..body.len() {
+            let mut b = body.clone();
+            b[i] ^= 0x5a;
+            // What loads must also be safe to walk and edit.
+            if let Ok(Some(Value::Stream(mut st))) =
+                rdb_load_object_from_slice(t, &b, &EncodingLimits::default())
+            {
+                let n = st.range(StreamId::MIN, StreamId::MAX, false).count();
+                assert_eq!(n, st.range(StreamId::MIN, StreamId::MAX, true).count());
+                st.delete(StreamId::new(3, 0));
+                st.trim(&crate::stream::TrimArgs {
+                    strategy: crate::stream::TrimStrategy::MaxLen(2),
+                    approx: false,
+                    limit: 0,
+                });
+                let _ = st.append(&[b"a".as_slice(), b"b"], None, 99, 4096, 3);
+            }
+        }
+        // A PEL entry without a consumer.
+        let mut s = sample();
+        if let Some(cg) = s.lookup_cg_mut(b"g") {
+            cg.consumers.remove(&b"bob"[..]);
+        }
+        let (t, body) = rdb_save_object_to_vec(&Value::Stream(Box::new(s)), false);
+        let e = rdb_load_object_from_slice(t, &body, &EncodingLimits::default());
+        assert!(
+            matches!(e, Err(RdbLoadError::Corrupt { ref reason, .. }) if reason == "Stream CG PEL entry without consumer")
+        );
+    }
+}
