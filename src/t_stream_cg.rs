@@ -69,7 +69,13 @@ use crate::notify::{NOTIFY_STREAM, notify_keyspace_event};
 use crate::object::Value;
 use crate::server::{PROPAGATE_AOF, PROPAGATE_REPL, Server};
 use crate::shared;
-use crate::stream::{Stream, StreamCG, StreamConsumer, StreamId, StreamNack};
+use crate::stream::{
+    SCG_INVALID_ENTRIES_READ, Stream, StreamCG, StreamConsumer, StreamId, StreamNack,
+};
+use crate::t_stream::{
+    add_reply_stream_entry, add_reply_stream_id, stream_generic_parse_id, stream_parse_id_or_reply,
+    stream_parse_interval_id_or_reply, stream_parse_strict_id_or_reply,
+};
 use crate::util::string2ll;
 
 /// Handlers owned by this module, by command (or "parent|sub") name.
@@ -96,159 +102,18 @@ pub static HANDLERS: &[(&str, Handler)] = &[
 /// `XREAD_BLOCKED_DEFAULT_COUNT`).
 const XREAD_BLOCKED_DEFAULT_COUNT: usize = 1000;
 
-/// The largest id, `18446744073709551615-18446744073709551615`.
-const MAX_ID: StreamId = StreamId {
-    ms: u64::MAX,
-    seq: u64::MAX,
-};
-
-/// The error of an unparsable id (Redis `streamGenericParseIDOrReply`).
-const ERR_INVALID_ID: &str = "ERR Invalid stream ID specified as stream command argument";
-
 // ---- Ids ----
 
-/// `<ms>-<seq>` as bytes (Redis `createStreamIDString`).
-pub fn stream_id_bytes(id: &StreamId) -> Bytes {
-    Bytes::from(format!("{}-{}", id.ms, id.seq))
+/// `<ms>-<seq>` as an argument of a propagated command.
+fn id_bytes(id: &StreamId) -> Bytes {
+    Bytes::from(id.to_bytes())
 }
 
-/// The successor of `id`; the largest id wraps to `0-0` (Redis
-/// `streamIncrID`, whose error return the callers here ignore or check
-/// with [`incr_id_checked`]).
-fn incr_id(id: StreamId) -> StreamId {
-    incr_id_checked(id).unwrap_or_default()
-}
-
-/// The successor of `id`, None for the largest id.
-fn incr_id_checked(id: StreamId) -> Option<StreamId> {
-    if id.seq == u64::MAX {
-        if id.ms == u64::MAX {
-            None
-        } else {
-            Some(StreamId {
-                ms: id.ms + 1,
-                seq: 0,
-            })
-        }
-    } else {
-        Some(StreamId {
-            ms: id.ms,
-            seq: id.seq + 1,
-        })
-    }
-}
-
-/// The predecessor of `id`, None for `0-0` (Redis `streamDecrID`).
-fn decr_id_checked(id: StreamId) -> Option<StreamId> {
-    if id.seq == 0 {
-        if id.ms == 0 {
-            None
-        } else {
-            Some(StreamId {
-                ms: id.ms - 1,
-                seq: u64::MAX,
-            })
-        }
-    } else {
-        Some(StreamId {
-            ms: id.ms,
-            seq: id.seq - 1,
-        })
-    }
-}
-
-/// Parses an unsigned 64-bit number as Redis `string2ull`: a plain
-/// `string2ll` number that is not negative, else what C `strtoull` base 10
-/// accepts of the whole text (leading white space, a sign — a minus
-/// negates modulo 2^64 — and digits, without overflow).
-fn string2ull(s: &[u8]) -> Option<u64> {
-    if let Some(v) = string2ll(s) {
-        return u64::try_from(v).ok();
-    }
-    let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
-    let digits = i;
-    let mut v: u64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        v = v.checked_mul(10)?.checked_add(u64::from(s[i] - b'0'))?;
-        i += 1;
-    }
-    if i == digits || i != s.len() {
-        return None;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
-/// Parses a stream id as Redis `streamGenericParseIDOrReply` (without the
-/// `<ms>-*` form, which only XADD takes): `-` and `+` are the smallest and
-/// largest ids unless `strict`; `<ms>` alone takes `missing_seq` as its
-/// sequence. Like the C code, the text ends at a NUL byte and longer than
-/// 127 bytes is invalid.
-pub fn parse_stream_id(arg: &[u8], missing_seq: u64, strict: bool) -> Option<StreamId> {
-    if arg.len() > 127 {
-        return None;
-    }
-    let buf = match arg.iter().position(|&b| b == 0) {
-        Some(p) => &arg[..p],
-        None => arg,
-    };
-    if buf == b"-" {
-        return if strict {
-            None
-        } else {
-            Some(StreamId::default())
-        };
-    }
-    if buf == b"+" {
-        return if strict { None } else { Some(MAX_ID) };
-    }
-    match buf.iter().position(|&b| b == b'-') {
-        Some(p) => Some(StreamId {
-            ms: string2ull(&buf[..p])?,
-            seq: string2ull(&buf[p + 1..])?,
-        }),
-        None => Some(StreamId {
-            ms: string2ull(buf)?,
-            seq: missing_seq,
-        }),
-    }
-}
-
-/// [`parse_stream_id`], replying `ERR Invalid stream ID specified as
-/// stream command argument` on failure.
-fn parse_id_or_reply(
-    c: &mut Client,
-    arg: &[u8],
-    missing_seq: u64,
-    strict: bool,
-) -> Option<StreamId> {
-    let id = parse_stream_id(arg, missing_seq, strict);
-    if id.is_none() {
-        c.add_reply_error(ERR_INVALID_ID);
-    }
+/// The successor of `id`, the largest id wrapping to `0-0` (Redis
+/// `streamIncrID` with its error ignored).
+fn incr_id(mut id: StreamId) -> StreamId {
+    id.incr();
     id
-}
-
-/// A range bound with an optional `(` for an exclusive bound (Redis
-/// `streamParseIntervalIDOrReply`): returns the id and whether it is
-/// exclusive; an exclusive bound must be a strict id.
-fn parse_interval_id_or_reply(
-    c: &mut Client,
-    arg: &[u8],
-    missing_seq: u64,
-) -> Option<(StreamId, bool)> {
-    if arg.len() > 1 && arg[0] == b'(' {
-        parse_id_or_reply(c, &arg[1..], missing_seq, true).map(|id| (id, true))
-    } else {
-        parse_id_or_reply(c, arg, missing_seq, false).map(|id| (id, false))
-    }
 }
 
 // ---- Access to streams ----
@@ -312,7 +177,7 @@ fn get_entry(s: &Stream, id: StreamId) -> Option<Entry> {
 /// `[id, [field, value, ...]]`.
 fn add_reply_entry(c: &mut Client, e: &Entry) {
     c.add_reply_array_len(2);
-    c.add_reply_bulk(&stream_id_bytes(&e.0));
+    add_reply_stream_id(c, e.0);
     c.add_reply_array_len(e.1.len());
     for b in &e.1 {
         c.add_reply_bulk(b);
@@ -337,15 +202,8 @@ fn reply_range(
     let limit = if count == 0 { usize::MAX } else { count };
     let h = c.add_reply_deferred_len();
     let mut n = 0;
-    let mut tmp = itoa::Buffer::new();
     for e in s.range(start, end, rev).take(limit) {
-        c.add_reply_array_len(2);
-        c.add_reply_bulk(&stream_id_bytes(&e.id));
-        c.add_reply_array_len(e.numfields * 2);
-        for (f, v) in e.fields() {
-            c.add_reply_bulk(f.as_bytes(&mut tmp));
-            c.add_reply_bulk(v.as_bytes(&mut tmp));
-        }
+        add_reply_stream_entry(c, &e);
         n += 1;
     }
     c.set_deferred_array_len(h, n);
@@ -418,79 +276,20 @@ fn rax_branch_nodes(keys: &[[u8; 16]], depth: usize) -> u64 {
 
 // ---- Read counters and lag ----
 
-/// The stream fields the read counter and lag are computed from.
-#[derive(Clone, Copy)]
-struct Meta {
-    length: u64,
-    last_id: StreamId,
-    first_id: StreamId,
-    max_deleted_entry_id: StreamId,
-    entries_added: u64,
-}
-
-impl Meta {
-    fn of(s: &Stream) -> Meta {
-        Meta {
-            length: s.length,
-            last_id: s.last_id,
-            first_id: s.first_id,
-            max_deleted_entry_id: s.max_deleted_entry_id,
-            entries_added: s.entries_added,
-        }
+/// The group's lag, None when it cannot be known (Redis
+/// `streamReplyWithCGLag`).
+fn cg_lag(s: &Stream, cg: &StreamCG) -> Option<i64> {
+    if s.entries_added == 0 {
+        return Some(0);
     }
-
-    /// True when a deleted entry may lie in `start..=end` (Redis
-    /// `streamRangeHasTombstones`); `end` None means to the end.
-    fn range_has_tombstones(&self, start: StreamId, end: Option<StreamId>) -> bool {
-        let zero = StreamId::default();
-        if self.length == 0 || self.max_deleted_entry_id == zero {
-            return false;
-        }
-        if self.first_id > self.max_deleted_entry_id {
-            return false;
-        }
-        let end = end.unwrap_or(MAX_ID);
-        start <= self.max_deleted_entry_id && self.max_deleted_entry_id <= end
+    if cg.entries_read != SCG_INVALID_ENTRIES_READ
+        && !s.range_has_tombstones(Some(cg.last_id), None)
+    {
+        return Some(s.entries_added as i64 - cg.entries_read);
     }
-
-    /// The read counter of `id`, its distance from the first entry ever
-    /// added, when it can be known (Redis
-    /// `streamEstimateDistanceFromFirstEverEntry`); None otherwise.
-    fn estimate_distance(&self, id: StreamId) -> Option<i64> {
-        if self.entries_added == 0 {
-            return Some(0);
-        }
-        let added = self.entries_added as i64;
-        if self.length == 0 && id <= self.last_id {
-            return Some(added);
-        }
-        if id == self.last_id {
-            return Some(added);
-        } else if id > self.last_id {
-            return None;
-        }
-        let zero = StreamId::default();
-        if self.max_deleted_entry_id == zero || self.max_deleted_entry_id < self.first_id {
-            if id < self.first_id {
-                return Some(added - self.length as i64);
-            } else if id == self.first_id {
-                return Some(added - self.length as i64 + 1);
-            }
-        }
-        None
-    }
-
-    /// The group's lag, None when it cannot be known (Redis
-    /// `streamReplyWithCGLag`).
-    fn lag(&self, cg: &StreamCG) -> Option<i64> {
-        if self.entries_added == 0 {
-            return Some(0);
-        }
-        if cg.entries_read != -1 && !self.range_has_tombstones(cg.last_id, None) {
-            return Some(self.entries_added as i64 - cg.entries_read);
-        }
-        self.estimate_distance(cg.last_id)
-            .map(|read| self.entries_added as i64 - read)
+    match s.estimate_distance_from_first_ever_entry(cg.last_id) {
+        SCG_INVALID_ENTRIES_READ => None,
+        read => Some(s.entries_added as i64 - read),
     }
 }
 
@@ -502,10 +301,6 @@ fn add_reply_lag(c: &mut Client, lag: Option<i64>) {
 }
 
 // ---- Group and consumer helpers ----
-
-fn lookup_cg<'a>(s: &'a mut Stream, name: &[u8]) -> Option<&'a mut StreamCG> {
-    s.cgroups.as_mut()?.get_mut(name)
-}
 
 /// Looks a consumer up, refreshing its seen time (Redis
 /// `streamLookupConsumer` with `SLC_DEFAULT`); creates it when missing
@@ -557,7 +352,7 @@ fn xclaim_argv(
         Bytes::from_static(b"FORCE"),
         Bytes::from_static(b"JUSTID"),
         Bytes::from_static(b"LASTID"),
-        stream_id_bytes(&last_id),
+        id_bytes(&last_id),
     ]
 }
 
@@ -569,7 +364,7 @@ fn setid_argv(key: &Bytes, group: &Bytes, cg: &StreamCG) -> Vec<Bytes> {
         Bytes::from_static(b"SETID"),
         key.clone(),
         group.clone(),
-        stream_id_bytes(&cg.last_id),
+        id_bytes(&cg.last_id),
         Bytes::from_static(b"ENTRIESREAD"),
         Bytes::from(cg.entries_read.to_string()),
     ]
@@ -629,22 +424,33 @@ fn reply_group_new_entries(
     gr: &GroupRead,
     ops: &mut Vec<Vec<Bytes>>,
 ) {
-    let entries = range_entries(s, start, MAX_ID, count, false);
-    let meta = Meta::of(s);
-    let Some(cg) = lookup_cg(s, gr.group) else {
+    let entries = range_entries(s, start, StreamId::MAX, count, false);
+    // What the read counter needs of the stream, per entry, before the
+    // group is borrowed for writing.
+    let counters: Vec<(bool, i64)> = entries
+        .iter()
+        .map(|e| {
+            (
+                s.range_has_tombstones(Some(e.0), None),
+                s.estimate_distance_from_first_ever_entry(e.0),
+            )
+        })
+        .collect();
+    let entries_added = s.entries_added;
+    let Some(cg) = s.lookup_cg_mut(gr.group) else {
         c.add_reply_array_len(0);
         return;
     };
     let now = crate::util::mstime();
     let mut propagate_last_id = false;
     c.add_reply_array_len(entries.len());
-    for e in &entries {
+    for (e, &(tombstones_ahead, distance)) in entries.iter().zip(&counters) {
         let id = e.0;
         if id > cg.last_id {
-            if cg.entries_read != -1 && !meta.range_has_tombstones(id, None) {
+            if cg.entries_read != SCG_INVALID_ENTRIES_READ && !tombstones_ahead {
                 cg.entries_read += 1;
-            } else if meta.entries_added != 0 {
-                cg.entries_read = meta.estimate_distance(id).unwrap_or(-1);
+            } else if entries_added != 0 {
+                cg.entries_read = distance;
             }
             cg.last_id = id;
             if gr.noack {
@@ -680,7 +486,7 @@ fn reply_group_new_entries(
             ops.push(xclaim_argv(
                 gr.key,
                 gr.group,
-                stream_id_bytes(&id),
+                id_bytes(&id),
                 &nack,
                 cg.last_id,
             ));
@@ -703,7 +509,10 @@ fn reply_consumer_history(
     start: StreamId,
     count: usize,
 ) {
-    let ids: Vec<StreamId> = match lookup_cg(s, group).and_then(|cg| cg.consumers.get(consumer)) {
+    let ids: Vec<StreamId> = match s
+        .lookup_cg_mut(group)
+        .and_then(|cg| cg.consumers.get(consumer))
+    {
         Some(cons) => {
             let it = cons.pel.range(start..).copied();
             if count == 0 {
@@ -720,14 +529,14 @@ fn reply_consumer_history(
         match get_entry(s, id) {
             Some(e) => {
                 add_reply_entry(c, &e);
-                if let Some(nack) = lookup_cg(s, group).and_then(|cg| cg.pel.get_mut(&id)) {
+                if let Some(nack) = s.lookup_cg_mut(group).and_then(|cg| cg.pel.get_mut(&id)) {
                     nack.delivery_time = now;
                     nack.delivery_count += 1;
                 }
             }
             None => {
                 c.add_reply_array_len(2);
-                c.add_reply_bulk(&stream_id_bytes(&id));
+                add_reply_stream_id(c, id);
                 c.add_reply_null_array();
             }
         }
@@ -901,7 +710,7 @@ fn xread_generic_command(srv: &mut Server, c: &mut Client, xreadgroup: bool) {
             }
             Lookup::Found(s) => {
                 if let Some((g, _)) = &group
-                    && lookup_cg(s, g).is_none()
+                    && s.lookup_cg_mut(g).is_none()
                 {
                     reply_nogroup_xreadgroup(c, key, g);
                     return;
@@ -929,7 +738,7 @@ fn xread_generic_command(srv: &mut Server, c: &mut Client, xreadgroup: bool) {
             ids.push(ReadId::New);
             continue;
         }
-        let Some(id) = parse_id_or_reply(c, arg, 0, true) else {
+        let Some(id) = stream_parse_strict_id_or_reply(c, arg, 0, None) else {
             return;
         };
         ids.push(ReadId::Id(id));
@@ -949,7 +758,7 @@ fn xread_generic_command(srv: &mut Server, c: &mut Client, xreadgroup: bool) {
                 if s.length == 0 {
                     continue;
                 }
-                let Some(last) = lookup_cg(s, g).map(|cg| cg.last_id) else {
+                let Some(last) = s.lookup_cg_mut(g).map(|cg| cg.last_id) else {
                     continue;
                 };
                 if s.last_valid_id() <= last {
@@ -976,12 +785,13 @@ fn xread_generic_command(srv: &mut Server, c: &mut Client, xreadgroup: bool) {
         c.add_reply_bulk(key);
         match &group {
             None => {
-                reply_range(c, s, start, MAX_ID, count, false);
+                reply_range(c, s, start, StreamId::MAX, count, false);
             }
             Some((g, cons)) => {
                 let now = crate::util::mstime();
-                let created =
-                    lookup_cg(s, g).is_some_and(|cg| lookup_or_create_consumer(cg, cons, now));
+                let created = s
+                    .lookup_cg_mut(g)
+                    .is_some_and(|cg| lookup_or_create_consumer(cg, cons, now));
                 if created && noack {
                     ops.push(createconsumer_argv(key, g, cons));
                 }
@@ -1031,7 +841,7 @@ fn xread_generic_command(srv: &mut Server, c: &mut Client, xreadgroup: bool) {
                 c.original_argv.get_or_insert_with(|| argv.clone());
                 rewritten = true;
             }
-            c.argv[streams_arg + streams_count + n] = stream_id_bytes(id);
+            c.argv[streams_arg + streams_count + n] = id_bytes(id);
         }
     }
     let btype = if group.is_some() {
@@ -1090,7 +900,7 @@ fn serve_blocked_read(
         }
     };
     let gt = match group {
-        Some((g, _)) => match lookup_cg(s, g) {
+        Some((g, _)) => match s.lookup_cg_mut(g) {
             Some(cg) => cg.last_id,
             None => {
                 c.add_reply_error(
@@ -1101,7 +911,7 @@ fn serve_blocked_read(
         },
         None => {
             let arg = c.argv[streams_arg + keys.len() + n].clone();
-            parse_stream_id(&arg, 0, true).unwrap_or(MAX_ID)
+            stream_generic_parse_id(&arg, 0, true, None).unwrap_or(StreamId::MAX)
         }
     };
     if s.last_id <= gt {
@@ -1125,11 +935,13 @@ fn serve_blocked_read(
     c.add_reply_bulk(&key);
     match group {
         None => {
-            reply_range(c, s, start, MAX_ID, count, false);
+            reply_range(c, s, start, StreamId::MAX, count, false);
         }
         Some((g, cons)) => {
             let now = crate::util::mstime();
-            created = lookup_cg(s, g).is_some_and(|cg| lookup_or_create_consumer(cg, cons, now));
+            created = s
+                .lookup_cg_mut(g)
+                .is_some_and(|cg| lookup_or_create_consumer(cg, cons, now));
             if created && noack {
                 ops.push(createconsumer_argv(&key, g, cons));
             }
@@ -1223,7 +1035,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client) {
             Lookup::Missing => {}
             Lookup::Found(s) => {
                 exists = true;
-                has_group = lookup_cg(s, &argv[3]).is_some();
+                has_group = s.lookup_cg_mut(&argv[3]).is_some();
             }
         }
         if !mkstream {
@@ -1253,7 +1065,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client) {
                 .map(|s| s.last_id)
                 .unwrap_or_default()
         } else {
-            let Some(id) = parse_id_or_reply(c, &argv[4], 0, true) else {
+            let Some(id) = stream_parse_strict_id_or_reply(c, &argv[4], 0, None) else {
                 return;
             };
             id
@@ -1289,12 +1101,12 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client) {
                 .map(|s| s.last_id)
                 .unwrap_or_default()
         } else {
-            let Some(id) = parse_id_or_reply(c, &argv[4], 0, false) else {
+            let Some(id) = stream_parse_id_or_reply(c, &argv[4], 0) else {
                 return;
             };
             id
         };
-        let Some(cg) = stream_again(srv, dbid, key).and_then(|s| lookup_cg(s, grp)) else {
+        let Some(cg) = stream_again(srv, dbid, key).and_then(|s| s.lookup_cg_mut(grp)) else {
             return;
         };
         cg.last_id = id;
@@ -1321,7 +1133,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client) {
         let (key, grp, name) = (&argv[2], &argv[3], &argv[4]);
         let now = crate::util::mstime();
         let created = stream_again(srv, dbid, key)
-            .and_then(|s| lookup_cg(s, grp))
+            .and_then(|s| s.lookup_cg_mut(grp))
             .is_some_and(|cg| {
                 if cg.consumers.contains_key(name) {
                     return false;
@@ -1335,7 +1147,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client) {
     } else if is(b"DELCONSUMER") && argc == 5 {
         let (key, grp, name) = (&argv[2], &argv[3], &argv[4]);
         let mut pending = None;
-        if let Some(cg) = stream_again(srv, dbid, key).and_then(|s| lookup_cg(s, grp))
+        if let Some(cg) = stream_again(srv, dbid, key).and_then(|s| s.lookup_cg_mut(grp))
             && let Some(cons) = cg.consumers.remove(name)
         {
             for id in &cons.pel {
@@ -1369,7 +1181,7 @@ pub fn xack_command(srv: &mut Server, c: &mut Client) {
             return;
         }
         Lookup::Missing => false,
-        Lookup::Found(s) => lookup_cg(s, &argv[2]).is_some(),
+        Lookup::Found(s) => s.lookup_cg_mut(&argv[2]).is_some(),
     };
     if !has_group {
         c.add_reply_long_long(0);
@@ -1377,13 +1189,13 @@ pub fn xack_command(srv: &mut Server, c: &mut Client) {
     }
     let mut ids = Vec::with_capacity(argv.len() - 3);
     for arg in &argv[3..] {
-        let Some(id) = parse_id_or_reply(c, arg, 0, true) else {
+        let Some(id) = stream_parse_strict_id_or_reply(c, arg, 0, None) else {
             return;
         };
         ids.push(id);
     }
     let mut acked = 0;
-    if let Some(cg) = stream_again(srv, dbid, &argv[1]).and_then(|s| lookup_cg(s, &argv[2])) {
+    if let Some(cg) = stream_again(srv, dbid, &argv[1]).and_then(|s| s.lookup_cg_mut(&argv[2])) {
         for id in ids {
             if pel_remove(cg, id) {
                 acked += 1;
@@ -1438,31 +1250,22 @@ pub fn xpending_command(srv: &mut Server, c: &mut Client) {
             return;
         };
         count = n.max(0);
-        let Some((s, startex)) = parse_interval_id_or_reply(c, &argv[startidx], 0) else {
+        let Some((s, startex)) = stream_parse_interval_id_or_reply(c, &argv[startidx], 0) else {
             return;
         };
         startid = s;
-        if startex {
-            match incr_id_checked(startid) {
-                Some(id) => startid = id,
-                None => {
-                    c.add_reply_error("ERR invalid start ID for the interval");
-                    return;
-                }
-            }
+        if startex && !startid.incr() {
+            c.add_reply_error("ERR invalid start ID for the interval");
+            return;
         }
-        let Some((e, endex)) = parse_interval_id_or_reply(c, &argv[startidx + 1], u64::MAX) else {
+        let Some((e, endex)) = stream_parse_interval_id_or_reply(c, &argv[startidx + 1], u64::MAX)
+        else {
             return;
         };
         endid = e;
-        if endex {
-            match decr_id_checked(endid) {
-                Some(id) => endid = id,
-                None => {
-                    c.add_reply_error("ERR invalid end ID for the interval");
-                    return;
-                }
-            }
+        if endex && !endid.decr() {
+            c.add_reply_error("ERR invalid end ID for the interval");
+            return;
         }
         if startidx + 3 < argc {
             consumername = Some(argv[startidx + 3].clone());
@@ -1474,7 +1277,7 @@ pub fn xpending_command(srv: &mut Server, c: &mut Client) {
             return;
         }
         Lookup::Missing => None,
-        Lookup::Found(s) => lookup_cg(s, &argv[2]),
+        Lookup::Found(s) => s.lookup_cg_mut(&argv[2]),
     };
     let Some(cg) = cg else {
         c.add_reply_error(&format!(
@@ -1495,8 +1298,8 @@ pub fn xpending_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_null_array();
             return;
         };
-        c.add_reply_bulk(&stream_id_bytes(first));
-        c.add_reply_bulk(&stream_id_bytes(last));
+        add_reply_stream_id(c, *first);
+        add_reply_stream_id(c, *last);
         let h = c.add_reply_deferred_len();
         let mut n = 0;
         for (name, cons) in &cg.consumers {
@@ -1537,7 +1340,7 @@ pub fn xpending_command(srv: &mut Server, c: &mut Client) {
         n += 1;
         count -= 1;
         c.add_reply_array_len(4);
-        c.add_reply_bulk(&stream_id_bytes(&id));
+        add_reply_stream_id(c, id);
         c.add_reply_bulk(&nack.consumer);
         c.add_reply_long_long(now.wrapping_sub(nack.delivery_time).max(0));
         c.add_reply_long_long(nack.delivery_count as i64);
@@ -1618,7 +1421,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client) {
             return;
         }
         Lookup::Missing => false,
-        Lookup::Found(s) => lookup_cg(s, grp).is_some(),
+        Lookup::Found(s) => s.lookup_cg_mut(grp).is_some(),
     };
     if !has_group {
         c.add_reply_error(&format!(
@@ -1639,7 +1442,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client) {
     let mut ids = Vec::new();
     let mut j = 5;
     while j < argc {
-        match parse_stream_id(&argv[j], 0, true) {
+        match stream_generic_parse_id(&argv[j], 0, true, None) {
             Some(id) => ids.push((id, argv[j].clone())),
             None => break,
         }
@@ -1690,7 +1493,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client) {
             retrycount = v;
         } else if opt.eq_ignore_ascii_case(b"LASTID") && moreargs > 0 {
             j += 1;
-            let Some(id) = parse_id_or_reply(c, &argv[j], 0, true) else {
+            let Some(id) = stream_parse_strict_id_or_reply(c, &argv[j], 0, None) else {
                 return;
             };
             last_id = id;
@@ -1715,7 +1518,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client) {
         return;
     };
     let mut propagate_last_id = false;
-    if let Some(cg) = lookup_cg(s, grp)
+    if let Some(cg) = s.lookup_cg_mut(grp)
         && last_id > cg.last_id
     {
         cg.last_id = last_id;
@@ -1729,7 +1532,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client) {
     let mut n = 0;
     for (id, id_arg) in ids {
         let entry = get_entry(s, id);
-        let Some(cg) = lookup_cg(s, grp) else {
+        let Some(cg) = s.lookup_cg_mut(grp) else {
             break;
         };
         if entry.is_none() {
@@ -1774,14 +1577,14 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client) {
         let last = cg.last_id;
         match &entry {
             Some(e) if !justid => add_reply_entry(c, e),
-            _ => c.add_reply_bulk(&stream_id_bytes(&id)),
+            _ => add_reply_stream_id(c, id),
         }
         n += 1;
         ops.push(xclaim_argv(key, grp, id_arg, &nack, last));
         propagate_last_id = false;
         dirty += 1;
     }
-    if propagate_last_id && let Some(cg) = lookup_cg(s, grp) {
+    if propagate_last_id && let Some(cg) = s.lookup_cg_mut(grp) {
         ops.push(setid_argv(key, grp, cg));
         dirty += 1;
     }
@@ -1817,17 +1620,12 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client) {
         return;
     };
     let minidle = minidle.max(0);
-    let Some((mut startid, startex)) = parse_interval_id_or_reply(c, &argv[5], 0) else {
+    let Some((mut startid, startex)) = stream_parse_interval_id_or_reply(c, &argv[5], 0) else {
         return;
     };
-    if startex {
-        match incr_id_checked(startid) {
-            Some(id) => startid = id,
-            None => {
-                c.add_reply_error("ERR invalid start ID for the interval");
-                return;
-            }
-        }
+    if startex && !startid.incr() {
+        c.add_reply_error("ERR invalid start ID for the interval");
+        return;
     }
     let mut count: i64 = 100;
     let mut justid = false;
@@ -1858,7 +1656,7 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client) {
             return;
         }
         Lookup::Missing => false,
-        Lookup::Found(s) => lookup_cg(s, grp).is_some(),
+        Lookup::Found(s) => s.lookup_cg_mut(grp).is_some(),
     };
     if !has_group {
         c.add_reply_error(&format!(
@@ -1897,26 +1695,22 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client) {
             eof = true;
             break;
         };
-        let Some(id) =
-            lookup_cg(s, grp).and_then(|cg| cg.pel.range(from..).next().map(|(id, _)| *id))
+        let Some(id) = s
+            .lookup_cg_mut(grp)
+            .and_then(|cg| cg.pel.range(from..).next().map(|(id, _)| *id))
         else {
             eof = true;
             break;
         };
-        cursor = incr_id_checked(id);
+        let mut next = id;
+        cursor = next.incr().then_some(next);
         let entry = get_entry(s, id);
-        let Some(cg) = lookup_cg(s, grp) else {
+        let Some(cg) = s.lookup_cg_mut(grp) else {
             break;
         };
         let Some(entry) = entry else {
             if let Some(nack) = cg.pel.get(&id) {
-                ops.push(xclaim_argv(
-                    key,
-                    grp,
-                    stream_id_bytes(&id),
-                    nack,
-                    cg.last_id,
-                ));
+                ops.push(xclaim_argv(key, grp, id_bytes(&id), nack, cg.last_id));
             }
             dirty += 1;
             pel_remove(cg, id);
@@ -1944,13 +1738,7 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client) {
             true,
         );
         created |= made;
-        ops.push(xclaim_argv(
-            key,
-            grp,
-            stream_id_bytes(&id),
-            &nack,
-            cg.last_id,
-        ));
+        ops.push(xclaim_argv(key, grp, id_bytes(&id), &nack, cg.last_id));
         dirty += 1;
         claimed.push((id, if justid { None } else { Some(entry) }));
         count -= 1;
@@ -1959,21 +1747,22 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client) {
         None
     } else {
         cursor.and_then(|from| {
-            lookup_cg(s, grp).and_then(|cg| cg.pel.range(from..).next().map(|(id, _)| *id))
+            s.lookup_cg_mut(grp)
+                .and_then(|cg| cg.pel.range(from..).next().map(|(id, _)| *id))
         })
     };
     c.add_reply_array_len(3);
-    c.add_reply_bulk(&stream_id_bytes(&next.unwrap_or_default()));
+    c.add_reply_bulk(&id_bytes(&next.unwrap_or_default()));
     c.add_reply_array_len(claimed.len());
     for (id, e) in &claimed {
         match e {
             Some(e) => add_reply_entry(c, e),
-            None => c.add_reply_bulk(&stream_id_bytes(id)),
+            None => add_reply_stream_id(c, *id),
         }
     }
     c.add_reply_array_len(deleted.len());
     for id in &deleted {
-        c.add_reply_bulk(&stream_id_bytes(id));
+        add_reply_stream_id(c, *id);
     }
     if created {
         consumer_created(srv, key, dbid);
@@ -2033,7 +1822,7 @@ pub fn xinfo_command(srv: &mut Server, c: &mut Client) {
         Lookup::Found(s) => s,
     };
     if opt.eq_ignore_ascii_case(b"CONSUMERS") && argc == 4 {
-        let Some(cg) = lookup_cg(s, &argv[3]) else {
+        let Some(cg) = s.lookup_cg_mut(&argv[3]) else {
             c.add_reply_error(&format!(
                 "NOGROUP No such consumer group '{}' for key name '{}'",
                 String::from_utf8_lossy(&argv[3]),
@@ -2053,7 +1842,6 @@ pub fn xinfo_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_long_long(now.wrapping_sub(cons.seen_time).max(0));
         }
     } else if opt.eq_ignore_ascii_case(b"GROUPS") && argc == 3 {
-        let meta = Meta::of(s);
         let Some(groups) = &s.cgroups else {
             c.add_reply_array_len(0);
             return;
@@ -2068,11 +1856,11 @@ pub fn xinfo_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_bulk(b"pending");
             c.add_reply_long_long(cg.pel.len() as i64);
             c.add_reply_bulk(b"last-delivered-id");
-            c.add_reply_bulk(&stream_id_bytes(&cg.last_id));
+            add_reply_stream_id(c, cg.last_id);
             c.add_reply_bulk(b"entries-read");
             add_reply_entries_read(c, cg.entries_read);
             c.add_reply_bulk(b"lag");
-            add_reply_lag(c, meta.lag(cg));
+            add_reply_lag(c, cg_lag(s, cg));
         }
     } else if opt.eq_ignore_ascii_case(b"STREAM") {
         xinfo_reply_with_stream_info(c, s, &argv[3..]);
@@ -2116,7 +1904,6 @@ fn xinfo_reply_with_stream_info(c: &mut Client, s: &Stream, opts: &[Bytes]) {
         }
     }
     let count = usize::try_from(count).unwrap_or(usize::MAX);
-    let meta = Meta::of(s);
     c.add_reply_map_len(if full { 9 } else { 10 });
     c.add_reply_bulk(b"length");
     c.add_reply_long_long(s.length as i64);
@@ -2125,30 +1912,30 @@ fn xinfo_reply_with_stream_info(c: &mut Client, s: &Stream, opts: &[Bytes]) {
     c.add_reply_bulk(b"radix-tree-nodes");
     c.add_reply_long_long(rax_node_count(s) as i64);
     c.add_reply_bulk(b"last-generated-id");
-    c.add_reply_bulk(&stream_id_bytes(&s.last_id));
+    add_reply_stream_id(c, s.last_id);
     c.add_reply_bulk(b"max-deleted-entry-id");
-    c.add_reply_bulk(&stream_id_bytes(&s.max_deleted_entry_id));
+    add_reply_stream_id(c, s.max_deleted_entry_id);
     c.add_reply_bulk(b"entries-added");
     c.add_reply_long_long(s.entries_added as i64);
     c.add_reply_bulk(b"recorded-first-entry-id");
-    c.add_reply_bulk(&stream_id_bytes(&s.first_id));
+    add_reply_stream_id(c, s.first_id);
     if !full {
         c.add_reply_bulk(b"groups");
         c.add_reply_long_long(s.cgroups.as_ref().map_or(0, |g| g.len()) as i64);
         c.add_reply_bulk(b"first-entry");
-        match range_entries(s, StreamId::default(), MAX_ID, 1, false).first() {
+        match range_entries(s, StreamId::default(), StreamId::MAX, 1, false).first() {
             Some(e) => add_reply_entry(c, e),
             None => c.add_reply_null(),
         }
         c.add_reply_bulk(b"last-entry");
-        match range_entries(s, StreamId::default(), MAX_ID, 1, true).first() {
+        match range_entries(s, StreamId::default(), StreamId::MAX, 1, true).first() {
             Some(e) => add_reply_entry(c, e),
             None => c.add_reply_null(),
         }
         return;
     }
     c.add_reply_bulk(b"entries");
-    reply_range(c, s, StreamId::default(), MAX_ID, count, false);
+    reply_range(c, s, StreamId::default(), StreamId::MAX, count, false);
     c.add_reply_bulk(b"groups");
     let Some(groups) = &s.cgroups else {
         c.add_reply_array_len(0);
@@ -2161,18 +1948,18 @@ fn xinfo_reply_with_stream_info(c: &mut Client, s: &Stream, opts: &[Bytes]) {
         c.add_reply_bulk(b"name");
         c.add_reply_bulk(name);
         c.add_reply_bulk(b"last-delivered-id");
-        c.add_reply_bulk(&stream_id_bytes(&cg.last_id));
+        add_reply_stream_id(c, cg.last_id);
         c.add_reply_bulk(b"entries-read");
         add_reply_entries_read(c, cg.entries_read);
         c.add_reply_bulk(b"lag");
-        add_reply_lag(c, meta.lag(cg));
+        add_reply_lag(c, cg_lag(s, cg));
         c.add_reply_bulk(b"pel-count");
         c.add_reply_long_long(cg.pel.len() as i64);
         c.add_reply_bulk(b"pending");
         c.add_reply_array_len(cut(cg.pel.len()));
         for (id, nack) in cg.pel.iter().take(cut(cg.pel.len())) {
             c.add_reply_array_len(4);
-            c.add_reply_bulk(&stream_id_bytes(id));
+            add_reply_stream_id(c, *id);
             c.add_reply_bulk(&nack.consumer);
             c.add_reply_long_long(nack.delivery_time);
             c.add_reply_long_long(nack.delivery_count as i64);
@@ -2195,7 +1982,7 @@ fn xinfo_reply_with_stream_info(c: &mut Client, s: &Stream, opts: &[Bytes]) {
                     .get(id)
                     .map_or((0, 0), |n| (n.delivery_time, n.delivery_count));
                 c.add_reply_array_len(3);
-                c.add_reply_bulk(&stream_id_bytes(id));
+                add_reply_stream_id(c, *id);
                 c.add_reply_long_long(time);
                 c.add_reply_long_long(deliveries as i64);
             }
@@ -2212,69 +1999,49 @@ mod tests {
     }
 
     #[test]
-    fn ids_parse_as_redis() {
-        assert_eq!(parse_stream_id(b"1-2", 0, true), Some(id(1, 2)));
-        assert_eq!(parse_stream_id(b"5", 0, true), Some(id(5, 0)));
-        assert_eq!(parse_stream_id(b"5", u64::MAX, true), Some(id(5, u64::MAX)));
-        assert_eq!(parse_stream_id(b"-", 0, true), None);
-        assert_eq!(parse_stream_id(b"+", 0, true), None);
-        assert_eq!(parse_stream_id(b"-", 0, false), Some(id(0, 0)));
-        assert_eq!(parse_stream_id(b"+", 0, false), Some(MAX_ID));
-        assert_eq!(parse_stream_id(b"1-", 0, false), None);
-        assert_eq!(parse_stream_id(b"-1", 0, false), None);
-        assert_eq!(parse_stream_id(b"1-2-3", 0, false), None);
-        assert_eq!(parse_stream_id(b"abc", 0, false), None);
-        assert_eq!(
-            parse_stream_id(b"18446744073709551615-18446744073709551615", 0, true),
-            Some(MAX_ID)
-        );
-        assert_eq!(parse_stream_id(b"18446744073709551616", 0, true), None);
-        // strtoull's leniency past the long long range.
-        assert_eq!(
-            parse_stream_id(b"+18446744073709551615", 0, true),
-            Some(id(u64::MAX, 0))
-        );
-        // The C string ends at a NUL byte.
-        assert_eq!(parse_stream_id(b"7\x00junk", 0, true), Some(id(7, 0)));
-        assert_eq!(parse_stream_id(&[b'1'; 128], 0, true), None);
+    fn rax_node_counts() {
+        let mut s = Stream::new();
+        // An empty rax is its root.
+        assert_eq!(rax_node_count(&s), 1);
+        s.rax.insert(id(1, 0), crate::listpack::Listpack::new());
+        // The root, compressed down to the one leaf.
+        assert_eq!(rax_node_count(&s), 2);
+        s.rax.insert(id(1, 5), crate::listpack::Listpack::new());
+        // Root down to byte 15, a branching node, two leaves.
+        assert_eq!(rax_node_count(&s), 4);
+        s.rax
+            .insert(id(1 << 56, 0), crate::listpack::Listpack::new());
+        // Root branching at byte 0: its child for 0x00 is compressed down
+        // to the branch at byte 15 (2 leaves); its child for 0x01 is
+        // compressed down to a leaf.
+        assert_eq!(rax_node_count(&s), 1 + (1 + 1 + 2) + 2);
     }
 
     #[test]
-    fn id_steps() {
-        assert_eq!(incr_id(id(1, u64::MAX)), id(2, 0));
-        assert_eq!(incr_id(MAX_ID), id(0, 0));
-        assert_eq!(incr_id_checked(MAX_ID), None);
-        assert_eq!(decr_id_checked(id(0, 0)), None);
-        assert_eq!(decr_id_checked(id(3, 0)), Some(id(2, u64::MAX)));
-        assert_eq!(&stream_id_bytes(&id(12, 3))[..], b"12-3");
-    }
-
-    #[test]
-    fn read_counter_estimates() {
-        let mut m = Meta {
-            length: 3,
-            last_id: id(3, 0),
-            first_id: id(1, 0),
-            max_deleted_entry_id: id(0, 0),
-            entries_added: 3,
-        };
-        assert_eq!(m.estimate_distance(id(3, 0)), Some(3));
-        assert_eq!(m.estimate_distance(id(4, 0)), None);
-        assert_eq!(m.estimate_distance(id(0, 5)), Some(0));
-        assert_eq!(m.estimate_distance(id(1, 0)), Some(1));
-        assert_eq!(m.estimate_distance(id(2, 0)), None);
-        m.max_deleted_entry_id = id(2, 0);
-        assert!(m.range_has_tombstones(id(0, 0), None));
-        assert!(!m.range_has_tombstones(id(2, 1), None));
-        assert_eq!(m.estimate_distance(id(1, 0)), None);
+    fn lag_follows_the_read_counter() {
+        let mut s = Stream::new();
+        s.length = 3;
+        s.last_id = id(3, 0);
+        s.first_id = id(1, 0);
+        s.entries_added = 3;
         let cg = StreamCG {
             last_id: id(1, 0),
             entries_read: 1,
             ..Default::default()
         };
-        // A tombstone ahead: the counter is estimated, here unknown.
-        assert_eq!(m.lag(&cg), None);
-        m.max_deleted_entry_id = id(0, 0);
-        assert_eq!(m.lag(&cg), Some(2));
+        assert_eq!(cg_lag(&s, &cg), Some(2));
+        // A tombstone ahead of the group: the counter is estimated, here
+        // impossible.
+        s.max_deleted_entry_id = id(2, 0);
+        assert_eq!(cg_lag(&s, &cg), None);
+        // A group at the end knows its lag whatever lies before.
+        let done = StreamCG {
+            last_id: id(3, 0),
+            entries_read: SCG_INVALID_ENTRIES_READ,
+            ..Default::default()
+        };
+        assert_eq!(cg_lag(&s, &done), Some(0));
+        s.entries_added = 0;
+        assert_eq!(cg_lag(&s, &cg), Some(0));
     }
 }
