@@ -8,39 +8,41 @@
 //! # What it measures
 //!
 //! Both servers are started once with the same settings. Each row of
-//! [`WORKLOADS`] is one command line given to `redis-benchmark -n N -c 50
-//! -r 1000000 -P P --csv CMD...` (`__rand_int__` in it becomes a random
-//! 12-digit number per request):
+//! [`WORKLOADS`] is one command, sent by this program's own load client
+//! (`redis-benchmark` cannot make the numbers these commands need: its
+//! `__rand_int__` is a zero-padded 12-digit string, which SETBIT refuses as
+//! an offset and GEOADD as a coordinate). [`CONNS`] connections, one thread
+//! each, send `P` commands per round trip until `N` requests are done
+//! between them; every reply is framed and error replies are counted.
 //!
 //! | row | command | data set up first |
 //! |---|---|---|
-//! | XADD | `XADD key MAXLEN ~ 1000 * field __rand_int__` | none |
+//! | XADD MAXLEN ~ 1000 | `XADD key MAXLEN ~ 1000 * field <random>` | none |
 //! | XRANGE 100 | `XRANGE key - + COUNT 100` | a stream of 1,000 entries |
-//! | PFADD | `PFADD key __rand_int__` | none |
+//! | PFADD | `PFADD key <random element>` | none |
 //! | PFCOUNT | `PFCOUNT key` | an HLL fed 20,000 elements (dense) |
-//! | SETBIT | `SETBIT key __rand_int__ 1` | none (offsets below 10^6) |
+//! | SETBIT | `SETBIT key <random offset below 10^6> <random bit>` | none |
 //! | BITCOUNT | `BITCOUNT key` | a 12,500-byte bitmap |
-//! | GEOADD | `GEOADD key 13.361389 38.115556 m:__rand_int__` | none |
-//! | GEOSEARCH | `GEOSEARCH key FROMLONLAT 15 37 BYRADIUS 50 km ASC COUNT 10` | 10,000 points on a grid around Sicily |
+//! | GEOADD | `GEOADD key <random lon> <random lat> <random member>` | none |
+//! | GEOSEARCH | `GEOSEARCH key FROMLONLAT 15 37 BYRADIUS 20 km ASC COUNT 10` | 10,000 points on a grid around Sicily |
 //!
 //! For each of `BENCH_ROUNDS` rounds (default 3) and each pipeline depth of
 //! `BENCH_PIPELINES` (default `1,16`) every row runs against redis-server
 //! and then rustredis (A B A B ...), each run after a FLUSHALL and the row's
 //! setup. The table gives the median over the rounds of requests/s and of
-//! the p50 latency, and the ratio rustredis/redis of the medians (≥ 1 means
-//! rustredis is faster). `BENCH_N` (default 100,000) sets the requests per
-//! run; `BENCH_ROWS="SETBIT,BITCOUNT"` picks rows by name.
+//! the median round-trip latency of one pipelined batch (ms), and the ratio
+//! rustredis/redis of the medians (≥ 1 means rustredis is faster).
+//! `BENCH_N` (default 100,000) sets the requests per run (a tenth of that
+//! for the two heavy readers, XRANGE and GEOSEARCH); `BENCH_ROWS="SETBIT,BITCOUNT"`
+//! picks rows by name prefix.
 //!
 //! # Commands a server does not have
 //!
-//! redis-benchmark counts error replies as completed requests, so a row
-//! would otherwise show a meaningless rate. Before each run the setup and
-//! one sample of the command are sent and their replies checked: an error
-//! there (e.g. "ERR unknown command", while a command family is still
-//! missing from the server) skips the run, and the table shows the error
-//! in place of that server's numbers. During the run, INFO stats
-//! `total_error_replies` is compared before and after; if it grew, the row
-//! is marked with the number of errors.
+//! Before each run the setup and one sample of the command are sent and
+//! their replies checked: an error there (e.g. "ERR unknown command", while
+//! a command family is still missing from the server) skips the run, and
+//! the table says "error" with the message in place of that server's
+//! numbers. Error replies during a run are counted and shown too.
 //!
 //! # Output
 //!
@@ -49,82 +51,144 @@
 //!
 //! # Limitations
 //!
-//! The client shares the machine's cores with both servers (at `-P 1` it is
-//! often the bottleneck, so ratios there tend to 1); the ratio is the figure
-//! of merit, not the absolute rate.
+//! The client threads share the machine's cores with both servers (at
+//! `-P 1` the client is often the bottleneck, so ratios there tend to 1);
+//! the ratio is the figure of merit, not the absolute rate.
 
 #[path = "bench_util/mod.rs"]
 mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use bench_util::{die, env_usize, fmt_opt, median, parse_csv, run, server_bins, tool};
-use common::{Conn, ServerProc, encode_command, info_field};
+use bench_util::{die, env_usize, fmt_opt, median, run, server_bins};
+use common::{Conn, ServerProc, encode_command, parse_reply};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const REDIS: &str = "redis";
 const RUSTREDIS: &str = "rustredis";
+/// Client connections per run, one thread each.
+const CONNS: usize = 50;
 
-/// One benchmarked command: its row name, the command line given to
-/// redis-benchmark, and what to load first.
+/// A command's arguments.
+type Cmd = Vec<Vec<u8>>;
+
+/// One benchmarked command: its row name, how to make one request from a
+/// random state, what to load first, and by how much to divide `BENCH_N`.
 struct Workload {
     name: &'static str,
-    cmd: &'static [&'static str],
-    setup: fn() -> Vec<Vec<Vec<u8>>>,
+    make: fn(&mut u64) -> Cmd,
+    setup: fn() -> Vec<Cmd>,
+    divisor: usize,
 }
 
-fn no_setup() -> Vec<Vec<Vec<u8>>> {
+/// xorshift64: the next pseudo-random number of `state` (never 0).
+fn next(state: &mut u64) -> u64 {
+    let mut x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    x
+}
+
+fn args(parts: &[&[u8]]) -> Cmd {
+    parts.iter().map(|p| p.to_vec()).collect()
+}
+
+fn no_setup() -> Vec<Cmd> {
     Vec::new()
 }
 
+fn gen_xadd(r: &mut u64) -> Cmd {
+    let v = format!("{}", next(r) % 1_000_000);
+    args(&[
+        b"XADD",
+        b"bench:xadd",
+        b"MAXLEN",
+        b"~",
+        b"1000",
+        b"*",
+        b"field",
+        v.as_bytes(),
+    ])
+}
+
 /// A stream of 1,000 entries with ids 1-1 .. 1000-1.
-fn stream_setup() -> Vec<Vec<Vec<u8>>> {
+fn stream_setup() -> Vec<Cmd> {
     (1..=1000)
         .map(|i| {
-            vec![
-                b"XADD".to_vec(),
-                b"bench:xr".to_vec(),
-                format!("{i}-1").into_bytes(),
-                b"field".to_vec(),
-                format!("value-{i:08}").into_bytes(),
-            ]
+            let id = format!("{i}-1");
+            let v = format!("value-{i:08}");
+            args(&[b"XADD", b"bench:xr", id.as_bytes(), b"field", v.as_bytes()])
         })
         .collect()
 }
 
+fn gen_xrange(_: &mut u64) -> Cmd {
+    args(&[b"XRANGE", b"bench:xr", b"-", b"+", b"COUNT", b"100"])
+}
+
+fn gen_pfadd(r: &mut u64) -> Cmd {
+    let e = format!("elem:{}", next(r) % 10_000_000);
+    args(&[b"PFADD", b"bench:pfadd", e.as_bytes()])
+}
+
 /// 20,000 distinct elements added in batches of 500 (dense encoding).
-fn hll_setup() -> Vec<Vec<Vec<u8>>> {
+fn hll_setup() -> Vec<Cmd> {
     (0..40)
         .map(|b| {
-            let mut c = vec![b"PFADD".to_vec(), b"bench:hll".to_vec()];
+            let mut c = args(&[b"PFADD", b"bench:hll"]);
             c.extend((0..500).map(|i| format!("elem:{}", b * 500 + i).into_bytes()));
             c
         })
         .collect()
 }
 
+fn gen_pfcount(_: &mut u64) -> Cmd {
+    args(&[b"PFCOUNT", b"bench:hll"])
+}
+
+fn gen_setbit(r: &mut u64) -> Cmd {
+    let x = next(r);
+    let off = format!("{}", x % 1_000_000);
+    let bit: &[u8] = if x >> 63 == 1 { b"1" } else { b"0" };
+    args(&[b"SETBIT", b"bench:setbit", off.as_bytes(), bit])
+}
+
 /// A 12,500-byte (100,000-bit) bitmap with a varied pattern.
-fn bitmap_setup() -> Vec<Vec<Vec<u8>>> {
-    let mut x: u32 = 0x9e37_79b9;
-    let v: Vec<u8> = (0..12_500)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect();
+fn bitmap_setup() -> Vec<Cmd> {
+    let mut r = 0x9e37_79b9_7f4a_7c15u64;
+    let v: Vec<u8> = (0..12_500).map(|_| next(&mut r) as u8).collect();
     vec![vec![b"SET".to_vec(), b"bench:bits".to_vec(), v]]
 }
 
+fn gen_bitcount(_: &mut u64) -> Cmd {
+    args(&[b"BITCOUNT", b"bench:bits"])
+}
+
+fn gen_geoadd(r: &mut u64) -> Cmd {
+    let x = next(r);
+    let lon = format!("{:.6}", (x % 3_600_000) as f64 / 10_000.0 - 180.0);
+    let lat = format!("{:.6}", ((x >> 24) % 1_700_000) as f64 / 10_000.0 - 85.0);
+    let m = format!("m:{}", (x >> 40) % 1_000_000);
+    args(&[
+        b"GEOADD",
+        b"bench:geoadd",
+        lon.as_bytes(),
+        lat.as_bytes(),
+        m.as_bytes(),
+    ])
+}
+
 /// 10,000 points on a 100 x 100 grid, lon 12..18, lat 35..40.
-fn geo_setup() -> Vec<Vec<Vec<u8>>> {
+fn geo_setup() -> Vec<Cmd> {
     (0..100)
         .map(|i| {
-            let mut c = vec![b"GEOADD".to_vec(), b"bench:geo".to_vec()];
+            let mut c = args(&[b"GEOADD", b"bench:geo"]);
             for j in 0..100 {
                 let lon = 12.0 + 6.0 * i as f64 / 100.0;
                 let lat = 35.0 + 5.0 * j as f64 / 100.0;
@@ -137,88 +201,90 @@ fn geo_setup() -> Vec<Vec<Vec<u8>>> {
         .collect()
 }
 
+fn gen_geosearch(_: &mut u64) -> Cmd {
+    args(&[
+        b"GEOSEARCH",
+        b"bench:geo",
+        b"FROMLONLAT",
+        b"15",
+        b"37",
+        b"BYRADIUS",
+        b"20",
+        b"km",
+        b"ASC",
+        b"COUNT",
+        b"10",
+    ])
+}
+
 /// The rows, in report order.
 const WORKLOADS: &[Workload] = &[
     Workload {
         name: "XADD MAXLEN ~ 1000",
-        cmd: &[
-            "XADD",
-            "bench:xadd",
-            "MAXLEN",
-            "~",
-            "1000",
-            "*",
-            "field",
-            "__rand_int__",
-        ],
+        make: gen_xadd,
         setup: no_setup,
+        divisor: 1,
     },
     Workload {
         name: "XRANGE 100",
-        cmd: &["XRANGE", "bench:xr", "-", "+", "COUNT", "100"],
+        make: gen_xrange,
         setup: stream_setup,
+        divisor: 10,
     },
     Workload {
         name: "PFADD",
-        cmd: &["PFADD", "bench:pfadd", "__rand_int__"],
+        make: gen_pfadd,
         setup: no_setup,
+        divisor: 1,
     },
     Workload {
         name: "PFCOUNT",
-        cmd: &["PFCOUNT", "bench:hll"],
+        make: gen_pfcount,
         setup: hll_setup,
+        divisor: 1,
     },
     Workload {
         name: "SETBIT",
-        cmd: &["SETBIT", "bench:setbit", "__rand_int__", "1"],
+        make: gen_setbit,
         setup: no_setup,
+        divisor: 1,
     },
     Workload {
         name: "BITCOUNT",
-        cmd: &["BITCOUNT", "bench:bits"],
+        make: gen_bitcount,
         setup: bitmap_setup,
+        divisor: 1,
     },
     Workload {
         name: "GEOADD",
-        cmd: &[
-            "GEOADD",
-            "bench:geoadd",
-            "13.361389",
-            "38.115556",
-            "m:__rand_int__",
-        ],
+        make: gen_geoadd,
         setup: no_setup,
+        divisor: 1,
     },
     Workload {
         name: "GEOSEARCH",
-        cmd: &[
-            "GEOSEARCH",
-            "bench:geo",
-            "FROMLONLAT",
-            "15",
-            "37",
-            "BYRADIUS",
-            "50",
-            "km",
-            "ASC",
-            "COUNT",
-            "10",
-        ],
+        make: gen_geosearch,
         setup: geo_setup,
+        divisor: 10,
     },
 ];
 
-/// The first line of an error reply, or None for any other reply.
+/// The text of an error reply (without `-` and CRLF), or None for any
+/// other reply; cut after 72 characters (unknown-command errors quote
+/// the arguments).
 fn error_text(reply: &[u8]) -> Option<String> {
     reply.strip_prefix(b"-").map(|e| {
-        String::from_utf8_lossy(e)
-            .trim_end_matches("\r\n")
-            .to_string()
+        let t = String::from_utf8_lossy(e);
+        let t = t.trim_end_matches("\r\n");
+        match t.char_indices().nth(72) {
+            Some((i, _)) => format!("{}...", &t[..i]),
+            None => t.to_string(),
+        }
     })
 }
 
 /// FLUSHALL, the workload's setup (pipelined), then one sample of its
-/// command (`__rand_int__` as a fixed number). Err(first error reply).
+/// command. Err(first error reply).
 fn prepare(port: u16, w: &Workload) -> Result<(), String> {
     let mut c = Conn::connect(port);
     let r = c.cmd(&[b"FLUSHALL"]);
@@ -244,11 +310,7 @@ fn prepare(port: u16, w: &Workload) -> Result<(), String> {
     if let Some(e) = first_err {
         return Err(format!("setup: {e}"));
     }
-    let sample: Vec<Vec<u8>> = w
-        .cmd
-        .iter()
-        .map(|a| a.replace("__rand_int__", "000000000042").into_bytes())
-        .collect();
+    let sample = (w.make)(&mut 42);
     let refs: Vec<&[u8]> = sample.iter().map(|a| a.as_slice()).collect();
     match error_text(&c.cmd(&refs)) {
         Some(e) => Err(e),
@@ -256,14 +318,117 @@ fn prepare(port: u16, w: &Workload) -> Result<(), String> {
     }
 }
 
-/// INFO stats `total_error_replies` (0 if the field is absent).
-fn error_replies(port: u16) -> u64 {
-    let mut c = Conn::connect(port);
-    let r = c.cmd(&[b"INFO", b"stats"]);
-    let text = String::from_utf8_lossy(&r).into_owned();
-    info_field(&text, "total_error_replies")
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0)
+/// What one load run measured.
+struct LoadResult {
+    rps: f64,
+    /// Median round trip of one pipelined batch, ms.
+    p50_ms: f64,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+/// What one client thread saw.
+struct ThreadResult {
+    done: usize,
+    lat_us: Vec<u64>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+/// One client connection: sends batches of `pipeline` requests made by
+/// `make` until it has sent `quota`, framing every reply.
+fn client_thread(
+    port: u16,
+    seed: u64,
+    quota: usize,
+    pipeline: usize,
+    make: fn(&mut u64) -> Cmd,
+) -> ThreadResult {
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port))
+        .unwrap_or_else(|e| die(&format!("connect: {e}")));
+    let _ = sock.set_nodelay(true);
+    let _ = sock.set_read_timeout(Some(Duration::from_secs(60)));
+    let mut rng = seed.max(1);
+    let mut res = ThreadResult {
+        done: 0,
+        lat_us: Vec::with_capacity(quota / pipeline + 1),
+        errors: 0,
+        first_error: None,
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut out = Vec::new();
+    while res.done < quota {
+        let n = pipeline.min(quota - res.done);
+        out.clear();
+        for _ in 0..n {
+            let cmd = make(&mut rng);
+            let refs: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
+            out.extend(encode_command(&refs));
+        }
+        let t0 = Instant::now();
+        sock.write_all(&out)
+            .unwrap_or_else(|e| die(&format!("write: {e}")));
+        let mut got = 0;
+        let mut pos = 0;
+        while got < n {
+            match parse_reply(&buf, pos) {
+                Ok(Some(end)) => {
+                    if buf[pos] == b'-' {
+                        res.errors += 1;
+                        if res.first_error.is_none() {
+                            res.first_error = error_text(&buf[pos..end]);
+                        }
+                    }
+                    pos = end;
+                    got += 1;
+                }
+                Ok(None) => {
+                    let r = sock
+                        .read(&mut chunk)
+                        .unwrap_or_else(|e| die(&format!("read: {e}")));
+                    if r == 0 {
+                        die("the server closed the connection");
+                    }
+                    buf.extend_from_slice(&chunk[..r]);
+                }
+                Err(e) => die(&format!("malformed reply: {e}")),
+            }
+        }
+        buf.drain(..pos);
+        res.lat_us.push(t0.elapsed().as_micros() as u64);
+        res.done += n;
+    }
+    res
+}
+
+/// Runs `total` requests of `make` over [`CONNS`] connections, `pipeline`
+/// per round trip.
+fn load(port: u16, total: usize, pipeline: usize, make: fn(&mut u64) -> Cmd) -> LoadResult {
+    let per_conn = total.div_ceil(CONNS);
+    let started = Instant::now();
+    let handles: Vec<_> = (0..CONNS)
+        .map(|i| {
+            let seed = 0x2545_f491_4f6c_dd1d ^ ((i as u64 + 1) * 0x9e37_79b9);
+            std::thread::spawn(move || client_thread(port, seed, per_conn, pipeline, make))
+        })
+        .collect();
+    let results: Vec<ThreadResult> = handles
+        .into_iter()
+        .map(|h| h.join().unwrap_or_else(|_| die("a client thread panicked")))
+        .collect();
+    let secs = started.elapsed().as_secs_f64();
+    let done: usize = results.iter().map(|r| r.done).sum();
+    let lat: Vec<f64> = results
+        .iter()
+        .flat_map(|r| r.lat_us.iter().map(|&u| u as f64 / 1000.0))
+        .collect();
+    LoadResult {
+        rps: done as f64 / secs,
+        p50_ms: median(lat).unwrap_or(0.0),
+        errors: results.iter().map(|r| r.errors).sum(),
+        first_error: results.into_iter().find_map(|r| r.first_error),
+    }
 }
 
 /// What one server did on one row over the rounds.
@@ -273,8 +438,9 @@ struct Samples {
     p50: Vec<f64>,
     /// An error that kept a run from happening (the last one seen).
     error: Option<String>,
-    /// Error replies counted during runs.
+    /// Error replies counted during runs, and the first one's text.
     run_errors: u64,
+    run_error: Option<String>,
 }
 
 fn main() {
@@ -305,20 +471,18 @@ fn main() {
         die("BENCH_ROWS selects no row");
     }
     let (rust_bin, redis_bin) = server_bins();
-    let bench = tool("redis-benchmark");
     let version = run(&redis_bin, &["--version"], None, Duration::from_secs(10)).stdout;
     let servers = [
         (REDIS, ServerProc::start_bin(&redis_bin, &[])),
         (RUSTREDIS, ServerProc::start_bin(&rust_bin, &[])),
     ];
-    let n_s = n.to_string();
     // (pipeline, row) -> server -> samples
     let mut res: BTreeMap<(usize, usize), BTreeMap<&str, Samples>> = BTreeMap::new();
     let started = Instant::now();
     for round in 1..=rounds {
         for &pipeline in &pipelines {
-            let p_s = pipeline.to_string();
             for (ri, w) in rows.iter().enumerate() {
+                let total = (n / w.divisor).max(CONNS);
                 for (name, s) in &servers {
                     let slot = res
                         .entry((pipeline, ri))
@@ -333,53 +497,23 @@ fn main() {
                         slot.error = Some(e);
                         continue;
                     }
-                    let port = s.port.to_string();
-                    let mut args: Vec<&str> = vec![
-                        "-h",
-                        "127.0.0.1",
-                        "-p",
-                        &port,
-                        "-n",
-                        &n_s,
-                        "-c",
-                        "50",
-                        "-r",
-                        "1000000",
-                        "-P",
-                        &p_s,
-                        "--csv",
-                    ];
-                    args.extend_from_slice(w.cmd);
-                    let errors_before = error_replies(s.port);
-                    let r = run(&bench, &args, None, Duration::from_secs(1800));
-                    if !r.status.success() {
-                        die(&format!(
-                            "redis-benchmark against {name} failed: {:?}\n{}",
-                            r.status, r.stderr
-                        ));
-                    }
-                    let errors = error_replies(s.port).saturating_sub(errors_before);
-                    slot.run_errors += errors;
-                    let Some(row) = parse_csv(&r.stdout).into_iter().next() else {
-                        die(&format!(
-                            "redis-benchmark {} against {name} printed no row:\n{}",
-                            w.name, r.stdout
-                        ));
-                    };
+                    let r = load(s.port, total, pipeline, w.make);
                     eprintln!(
-                        "round {round}/{rounds} -P {pipeline:>2} {name:<9} {:<20} {:>12.2} rps  p50 {} ms{}",
+                        "round {round}/{rounds} -P {pipeline:>2} {name:<9} {:<20} {:>12.2} rps  p50 {:.3} ms{}",
                         w.name,
-                        row.rps,
-                        fmt_opt(row.p50_ms, 3),
-                        if errors > 0 {
-                            format!("  ({errors} error replies)")
+                        r.rps,
+                        r.p50_ms,
+                        if r.errors > 0 {
+                            format!("  ({} error replies)", r.errors)
                         } else {
                             String::new()
                         }
                     );
-                    slot.rps.push(row.rps);
-                    if let Some(p) = row.p50_ms {
-                        slot.p50.push(p);
+                    slot.rps.push(r.rps);
+                    slot.p50.push(r.p50_ms);
+                    slot.run_errors += r.errors;
+                    if slot.run_error.is_none() {
+                        slot.run_error = r.first_error;
                     }
                 }
             }
@@ -390,12 +524,16 @@ fn main() {
 
     // ---- report ----
     let mut md = String::new();
-    let _ = writeln!(md, "# rustredis vs redis-server: streams, HyperLogLog, bitmaps, geo\n");
     let _ = writeln!(
         md,
-        "redis-benchmark -n {n} -c 50 -r 1000000 -P P --csv CMD, at -P {pipelines:?}; \
+        "# rustredis vs redis-server: streams, HyperLogLog, bitmaps, geo\n"
+    );
+    let _ = writeln!(
+        md,
+        "{CONNS} connections, N = {n} requests per run (N/10 for XRANGE and GEOSEARCH), pipeline depths {pipelines:?}; \
          {rounds} round(s) alternating redis / rustredis, FLUSHALL and the row's setup before \
-         every run; median of the rounds. Reference: {}. Machine: {} CPU(s). Took {secs:.0} s.\n",
+         every run; median of the rounds (latency: median round trip of one pipelined batch). \
+         Reference: {}. Machine: {} CPU(s). Took {secs:.0} s.\n",
         version.trim(),
         std::thread::available_parallelism()
             .map(|p| p.get())
@@ -424,7 +562,11 @@ fn main() {
                         notes.push(format!("{who}: not run, `{e}`"));
                     }
                     if s.run_errors > 0 {
-                        notes.push(format!("{who}: {} error replies", s.run_errors));
+                        notes.push(format!(
+                            "{who}: {} error replies, first `{}`",
+                            s.run_errors,
+                            s.run_error.as_deref().unwrap_or("")
+                        ));
                     }
                 }
             }
