@@ -663,21 +663,36 @@ pub fn bitop_command(srv: &mut Server, c: &mut Client) {
             return c.add_reply_error("ERR BITOP NOT must be called with a single source key.");
         }
         let db = c.db;
-        let mut srcs: Vec<Vec<u8>> = Vec::with_capacity(argv.len() - 3);
+        // Lookups first (expiry, hit/miss stats, type checks), then the
+        // values are read in place: only integer-encoded ones are copied,
+        // as their decimal text.
         for k in &argv[3..] {
-            match lookup_key_read(srv, db, k) {
-                None => srcs.push(Vec::new()),
-                Some(o) => {
-                    if check_type(c, o, ObjType::String) {
-                        return;
-                    }
-                    srcs.push(o.v.to_vec());
-                }
+            if let Some(o) = lookup_key_read(srv, db, k)
+                && check_type(c, o, ObjType::String)
+            {
+                return;
             }
         }
-        let refs: Vec<&[u8]> = srcs.iter().map(|s| &s[..]).collect();
-        let res = bitop(op, &refs);
-        drop(srcs);
+        let res = {
+            let srv = &*srv;
+            let dict = &srv.dbs[db].dict;
+            let srcs: Vec<std::borrow::Cow<'_, [u8]>> = argv[3..]
+                .iter()
+                .map(|k| match dict.get(k).map(|o| &o.v) {
+                    // Logically expired but kept (a paused or replica
+                    // server does not delete): missing, as the lookup said.
+                    _ if crate::expire::key_is_expired(srv, db, k) => {
+                        std::borrow::Cow::Borrowed(&[][..])
+                    }
+                    None => std::borrow::Cow::Borrowed(&[][..]),
+                    Some(Value::Raw(b)) => std::borrow::Cow::Borrowed(&b[..]),
+                    Some(Value::Emb(b)) => std::borrow::Cow::Borrowed(&b[..]),
+                    Some(v) => std::borrow::Cow::Owned(v.to_vec()),
+                })
+                .collect();
+            let refs: Vec<&[u8]> = srcs.iter().map(|s| &s[..]).collect();
+            bitop(op, &refs)
+        };
         let dest = &argv[2][..];
         let n = res.len();
         if n > 0 {
@@ -980,7 +995,19 @@ mod tests {
             check_signed_bitfield_overflow(i64::MIN, -1, 64, Sat),
             Some(i64::MIN)
         );
-        assert_eq!(check_signed_bitfield_overflow(-1, i64::MIN, 64, Sat), None);
+        assert_eq!(
+            check_signed_bitfield_overflow(-1, i64::MIN, 64, Sat),
+            Some(i64::MIN)
+        );
+        assert_eq!(
+            check_signed_bitfield_overflow(-1, i64::MIN + 1, 64, Sat),
+            None
+        );
+        assert_eq!(
+            check_signed_bitfield_overflow(1, i64::MAX, 64, Fail),
+            Some(i64::MAX)
+        );
+        assert_eq!(check_signed_bitfield_overflow(0, i64::MAX, 64, Fail), None);
     }
 
     #[test]
