@@ -26,7 +26,8 @@
 //! | GEOADD | `GEOADD key <random lon> <random lat> <random member>` | none |
 //! | GEOSEARCH | `GEOSEARCH key FROMLONLAT 15 37 BYRADIUS 20 km ASC COUNT 10` | 10,000 points on a grid around Sicily |
 //!
-//! For each of `BENCH_ROUNDS` rounds (default 3) and each pipeline depth of
+//! For each of `BENCH_ROUNDS` rounds (default 5: the machine is usually shared,
+//! and single runs can be off by a factor of several) and each pipeline depth of
 //! `BENCH_PIPELINES` (default `1,16`) every row runs against redis-server
 //! and then rustredis (A B A B ...), each run after a FLUSHALL and the row's
 //! setup. The table gives the median over the rounds of requests/s and of
@@ -444,7 +445,7 @@ struct Samples {
 }
 
 fn main() {
-    let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
+    let rounds = env_usize("BENCH_ROUNDS", 5).max(1);
     let n = env_usize("BENCH_N", 100_000).max(1);
     let pipelines: Vec<usize> = std::env::var("BENCH_PIPELINES")
         .unwrap_or_else(|_| "1,16".to_string())
