@@ -606,13 +606,15 @@ pub enum BitOp {
 }
 
 /// The result of BITOP `op` over `srcs` (shorter sources read as
-/// zero-padded to the longest): as long as the longest source.
-pub fn bitop(op: BitOp, srcs: &[&[u8]]) -> Vec<u8> {
+/// zero-padded to the longest): as long as the longest source, in the
+/// buffer a `raw` string value keeps.
+pub fn bitop(op: BitOp, srcs: &[&[u8]]) -> thin_vec::ThinVec<u8> {
     let maxlen = srcs.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut res = thin_vec::ThinVec::with_capacity(maxlen);
+    res.resize(maxlen, 0u8);
     let Some((first, rest)) = srcs.split_first() else {
-        return Vec::new();
+        return res;
     };
-    let mut res = vec![0u8; maxlen];
     res[..first.len()].copy_from_slice(first);
     match op {
         BitOp::Not => res.iter_mut().for_each(|b| *b = !*b),
@@ -696,7 +698,7 @@ pub fn bitop_command(srv: &mut Server, c: &mut Client) {
         let dest = &argv[2][..];
         let n = res.len();
         if n > 0 {
-            set_key(srv, db, dest, Value::raw(res), false);
+            set_key(srv, db, dest, Value::Raw(res), false);
             notify_keyspace_event(srv, NOTIFY_STRING, "set", dest, db);
             srv.dirty += 1;
         } else if db_delete(srv, db, dest) {
@@ -818,16 +820,17 @@ fn bitfield_generic(srv: &mut Server, c: &mut Client, ro: bool) {
         let db = c.db;
         let key = &argv[1][..];
         if readonly {
-            let src: Option<Vec<u8>> = match lookup_key_read(srv, db, key) {
-                None => None,
-                Some(o) => {
-                    if check_type(c, o, ObjType::String) {
-                        return;
-                    }
-                    Some(o.v.to_vec())
-                }
+            let o = lookup_key_read(srv, db, key);
+            if let Some(o) = &o
+                && check_type(c, o, ObjType::String)
+            {
+                return;
+            }
+            let mut t = itoa::Buffer::new();
+            let s: &[u8] = match &o {
+                Some(o) => o.v.as_bytes(&mut t),
+                None => &[],
             };
-            let s = src.as_deref().unwrap_or(&[]);
             c.add_reply_array_len(ops.len());
             for op in &ops {
                 c.add_reply_long_long(bitfield_get_padded(s, op));
@@ -1026,10 +1029,10 @@ mod tests {
 
     #[test]
     fn bitop_results() {
-        assert_eq!(bitop(BitOp::And, &[b"\xff\xff", b"\x0f"]), vec![0x0f, 0]);
-        assert_eq!(bitop(BitOp::Or, &[b"\x01", b"\x10\x20"]), vec![0x11, 0x20]);
-        assert_eq!(bitop(BitOp::Xor, &[b"\xff", b"\x0f", b""]), vec![0xf0]);
-        assert_eq!(bitop(BitOp::Not, &[b"\x0f"]), vec![0xf0]);
+        assert_eq!(bitop(BitOp::And, &[b"\xff\xff", b"\x0f"])[..], [0x0f, 0]);
+        assert_eq!(bitop(BitOp::Or, &[b"\x01", b"\x10\x20"])[..], [0x11, 0x20]);
+        assert_eq!(bitop(BitOp::Xor, &[b"\xff", b"\x0f", b""])[..], [0xf0]);
+        assert_eq!(bitop(BitOp::Not, &[b"\x0f"])[..], [0xf0]);
         assert!(bitop(BitOp::Or, &[b"", b""]).is_empty());
     }
 }
