@@ -115,3 +115,10 @@ double rr_strtod(const char *s, size_t *consumed) {
     *consumed = (size_t)(eptr - s);
     return v;
 }
+
+/* A double widened to long double and formatted in human mode (Redis
+ * addReplyHumanLongDouble, used for GEOPOS / WITHCOORD coordinates).
+ * Returns the length, or 0 for inf/nan or a buffer too small. */
+int rr_fmt_human_d(double d, char *out, size_t outlen) {
+    return rr_ld2string_human((long double)d, out, outlen);
+}

@@ -63,8 +63,7 @@
 //! members: every write that creates or grows a set (ZADD, ZINCRBY, the
 //! STORE commands) calls `blocked::signal_key_as_ready`. Redis propagates
 //! ZMPOP / BZMPOP / BZPOP* to replicas and the AOF as ZPOPMIN / ZPOPMAX
-//! (with COUNT); the server has no propagation yet, so that rewrite is not
-//! done here.
+//! (with COUNT), and so does this module (the argv rewrite after a pop).
 //!
 //! # Memory
 //! Redis reallocates a listpack to its exact size on every change; a `Vec`
@@ -1870,6 +1869,48 @@ impl ZSetObj {
         }
     }
 
+    /// Calls `f(member, score)` for the members whose score is in `range`,
+    /// in rank order, from the first one in range (Redis
+    /// `zzlFirstInRange` / `zslFirstInRange`) while the score is below the
+    /// upper bound; stops early when `f` returns false. For GEO searches,
+    /// which walk one score range per geohash cell.
+    pub fn for_each_in_score_range(
+        &self,
+        range: &ZRangeSpec,
+        mut f: impl FnMut(&[u8], f64) -> bool,
+    ) {
+        match self {
+            ZSetObj::Listpack(lp) => {
+                let mut t = itoa::Buffer::new();
+                let mut e = zzl_first_in_range(lp, range);
+                while let Some(p) = e {
+                    let Some(sp) = lp.next(p) else { break };
+                    let score = zzl_score(lp.get(sp));
+                    if !range.lte_max(score) {
+                        break;
+                    }
+                    if !f(lp.get(p).as_bytes(&mut t), score) {
+                        break;
+                    }
+                    e = lp.next(sp);
+                }
+            }
+            ZSetObj::Skiplist(z) => {
+                let mut x = z.first_in_range(range);
+                while let Some(n) = x {
+                    let score = z.score(n);
+                    if !range.lte_max(score) {
+                        break;
+                    }
+                    if !f(z.ele(n), score) {
+                        break;
+                    }
+                    x = z.next(n);
+                }
+            }
+        }
+    }
+
     /// 0-based rank of `member`, from the highest score when `reverse`
     /// (Redis `zsetRank`).
     pub fn rank(&self, member: &[u8], reverse: bool) -> Option<usize> {
@@ -2104,7 +2145,11 @@ pub fn zincrby_command(srv: &mut Server, c: &mut Client) {
     });
 }
 
-fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut flags: u32) {
+/// The body of ZADD / ZINCRBY over an explicit argument vector (`argv[0]`
+/// is the command name, `argv[1]` the key); `flags` are `ZADD_IN_*` preset
+/// by the caller. GEOADD calls it with the ZADD vector it builds, as Redis's
+/// `geoaddCommand` calls `zaddCommand`.
+pub fn zadd_generic_command(srv: &mut Server, c: &mut Client, argv: &[Bytes], mut flags: u32) {
     let key = &argv[1][..];
     let mut ch = false;
     let mut scoreidx = 2;
@@ -4507,6 +4552,48 @@ mod tests {
                 assert_eq!(a.encoding_name(), "listpack");
             }
             assert_eq!(obj_order(&a), obj_order(&b));
+        }
+    }
+
+    #[test]
+    fn score_range_walk_both_encodings() {
+        let mut lp = ZSetObj::new_listpack();
+        for i in 0..20 {
+            lp.zset_add(i as f64, format!("m{i}").as_bytes(), 0, &LIM);
+        }
+        let mut sl = lp.clone();
+        sl.convert_to_skiplist();
+        let r = ZRangeSpec {
+            min: 5.0,
+            max: 9.0,
+            minex: false,
+            maxex: true,
+        };
+        for z in [&lp, &sl] {
+            let mut seen = Vec::new();
+            z.for_each_in_score_range(&r, |m, s| {
+                seen.push((m.to_vec(), s));
+                true
+            });
+            let want: Vec<(Vec<u8>, f64)> = (5..9)
+                .map(|i| (format!("m{i}").into_bytes(), i as f64))
+                .collect();
+            assert_eq!(seen, want);
+            // Stops when the callback says so.
+            let mut n = 0;
+            z.for_each_in_score_range(&r, |_, _| {
+                n += 1;
+                n < 2
+            });
+            assert_eq!(n, 2);
+            // Nothing in range.
+            let empty = ZRangeSpec {
+                min: 100.0,
+                max: 200.0,
+                minex: false,
+                maxex: true,
+            };
+            z.for_each_in_score_range(&empty, |_, _| panic!("out of range"));
         }
     }
 }

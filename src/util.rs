@@ -493,6 +493,7 @@ mod ffi {
             outlen: usize,
         ) -> i32;
         pub fn rr_fmt_g17(d: f64, out: *mut u8, outlen: usize) -> i32;
+        pub fn rr_fmt_human_d(d: f64, out: *mut u8, outlen: usize) -> i32;
         pub fn rr_string2d(s: *const u8, len: usize, out: *mut f64) -> i32;
         pub fn rr_timeout_ms(s: *const u8, len: usize, out: *mut i64) -> i32;
         pub fn rr_strtod(s: *const u8, consumed: *mut usize) -> f64;
@@ -551,6 +552,27 @@ pub fn d2string_g17(d: f64) -> Vec<u8> {
     // SAFETY: `out` is a live 64-byte buffer; snprintf writes at most 64 bytes.
     let n = unsafe { ffi::rr_fmt_g17(d, out.as_mut_ptr(), out.len()) };
     let n = n.clamp(0, 63) as usize;
+    out[..n].to_vec()
+}
+
+/// Formats a double as Redis's `addReplyHumanLongDouble` does: widened to
+/// `long double`, `%.17Lf`, trailing zeros and a trailing dot removed,
+/// `-0` as `0`; `inf` / `-inf` for infinities (Redis `ld2string` in
+/// `LD_STR_HUMAN` mode). Used for GEOPOS and WITHCOORD coordinates.
+#[allow(unsafe_code)]
+pub fn d2string_human(d: f64) -> Vec<u8> {
+    if d.is_infinite() {
+        return if d > 0.0 {
+            b"inf".to_vec()
+        } else {
+            b"-inf".to_vec()
+        };
+    }
+    // A finite double has at most 309 integer digits, plus 18 for ".%17".
+    let mut out = [0u8; 400];
+    // SAFETY: `out` is a live 400-byte buffer; snprintf writes at most that.
+    let n = unsafe { ffi::rr_fmt_human_d(d, out.as_mut_ptr(), out.len()) };
+    let n = n.clamp(0, 399) as usize;
     out[..n].to_vec()
 }
 

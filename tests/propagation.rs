@@ -132,6 +132,20 @@ RPUSH waited2 q
 @sleep 50
 ZADD waitedz 5 m
 @bgreply
+GEOADD geo 13.361389 38.115556 Palermo 15.087269 37.502669 Catania
+GEOADD geo CH XX 13.5 38 Palermo 1 1 none
+GEOADD geo NX 13.5 38 Palermo
+GEOSEARCHSTORE geod geo FROMMEMBER Palermo BYRADIUS 500 km STOREDIST
+GEOSEARCHSTORE geod geo FROMLONLAT 0 0 BYRADIUS 1 km
+GEOSEARCHSTORE geod nogeo FROMLONLAT 0 0 BYRADIUS 1 km
+GEORADIUS geo 15 37 200 km STORE geod2
+GEORADIUSBYMEMBER geo Palermo 200 km STOREDIST geod3 COUNT 1
+GEORADIUS geo 15 37 200 km
+MULTI
+GEOADD geom 1 1 a
+GEOSEARCHSTORE geomd geom FROMLONLAT 1 1 BYRADIUS 10 km
+EXEC
+EVAL "redis.call('geoadd','geol',2,2,'b') redis.call('georadius','geol',2,2,10,'km','store','geold')" 0
 EVAL "redis.call('set','sa','1')" 0
 EVAL "redis.call('set','sb','1') redis.call('incr','sb') return redis.call('get','sb')" 0
 EVAL "return redis.call('get','sb')" 0
