@@ -15,7 +15,7 @@
 //! key is created as a zero-filled `raw` string just long enough for the
 //! highest bit they touch; an existing one is turned `raw` (Redis
 //! `dbUnshareStringValue`, so OBJECT ENCODING says `raw` afterwards even if
-//! no bit changed) and zero-padded to that length ([`lookup_string_for_bit_command`]).
+//! no bit changed) and zero-padded to that length (`lookup_string_for_bit_command`).
 //! The key counts as changed (WATCH, client-side caching, the `setbit`
 //! keyspace event, `dirty`, propagation of the command as it was sent) only
 //! when it was created, grew, or a bit actually flipped, as in Redis 7.0;
@@ -52,8 +52,15 @@
 //!
 //! # Latency
 //! SETBIT/GETBIT and each BITFIELD operation are O(1) (plus the zero-fill
-//! when a string grows); BITCOUNT, BITPOS and BITOP are O(N) in the bytes
-//! of the range / the longest source, done a machine word at a time.
+//! when a string grows); BITCOUNT and BITPOS are O(N) in the bytes of the
+//! range, scanned a machine word at a time; BITOP is O(N * keys) in the
+//! longest source, in loops simple enough for the compiler to vectorize.
+//!
+//! # Limitations
+//! As in Redis, an offset accepted under a large `proto-max-bulk-len` (or
+//! replayed from the AOF) allocates the whole string up to it; an
+//! allocation the machine cannot satisfy ends the process, as Redis's
+//! `zmalloc` out-of-memory handler does.
 
 use crate::commands::Handler;
 use crate::db::{
