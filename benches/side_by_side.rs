@@ -61,14 +61,13 @@ mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, server_bins, tool};
+use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, parse_csv, run, server_bins, tool};
 
 use common::ServerProc;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The server names, in the order they are run and printed.
@@ -89,128 +88,6 @@ const TEST_GROUPS: &[&str] = &[
 ];
 /// Transactions per connection-batch in the MULTI/EXEC test equal the pipeline depth.
 const MULTI_CONNS: usize = 50;
-
-/// One CSV row of redis-benchmark: test name, requests/s, and the p50 and
-/// p99 latencies (ms) when the CSV has those columns.
-#[derive(Debug, Clone)]
-struct Row {
-    test: String,
-    rps: f64,
-    p50_ms: Option<f64>,
-    p99_ms: Option<f64>,
-}
-
-/// What a finished child process printed.
-struct Run {
-    status: std::process::ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `bin args...`, feeding `stdin` from a thread, collecting output;
-/// kills the child and exits after `timeout`.
-fn run(bin: &str, args: &[&str], stdin: Option<&[u8]>, timeout: Duration) -> Run {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| die(&format!("spawn {bin}: {e}")));
-    let mut out_pipe = child.stdout.take().expect("stdout is piped");
-    let mut err_pipe = child.stderr.take().expect("stderr is piped");
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out_pipe.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err_pipe.read_to_end(&mut v);
-        v
-    });
-    std::thread::scope(|scope| {
-        if let Some(data) = stdin {
-            let mut pipe = child.stdin.take().expect("stdin is piped");
-            scope.spawn(move || {
-                // An early exit of the child shows in its status and output.
-                let _ = pipe.write_all(data);
-            });
-        }
-        let deadline = Instant::now() + timeout;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(st)) => break st,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                Ok(None) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    die(&format!("{bin} {args:?} did not finish within {timeout:?}"));
-                }
-                Err(e) => die(&format!("wait for {bin}: {e}")),
-            }
-        };
-        let stdout = out_reader.join().unwrap_or_default();
-        let stderr = err_reader.join().unwrap_or_default();
-        Run {
-            status,
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
-    })
-}
-
-/// Splits one CSV line of redis-benchmark (`"a","b",...`) into fields.
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for ch in line.trim_end_matches(['\r', '\n']).chars() {
-        match ch {
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    fields.push(cur);
-    fields
-}
-
-/// Parses redis-benchmark `--csv` output: a header naming the columns
-/// (`test`, `rps`, ..., `p50_latency_ms`, ...) then one row per test.
-fn parse_csv(out: &str) -> Vec<Row> {
-    let mut lines = out.lines().filter(|l| l.starts_with('"'));
-    let Some(header) = lines.next() else {
-        return Vec::new();
-    };
-    let header = csv_fields(header);
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let (Some(test_i), Some(rps_i)) = (col("test"), col("rps")) else {
-        die(&format!(
-            "unexpected redis-benchmark CSV header: {header:?}"
-        ));
-    };
-    let p50_i = col("p50_latency_ms");
-    let p99_i = col("p99_latency_ms");
-    lines
-        .filter_map(|l| {
-            let f = csv_fields(l);
-            let rps = f.get(rps_i)?.parse().ok()?;
-            Some(Row {
-                test: f.get(test_i)?.clone(),
-                rps,
-                p50_ms: p50_i.and_then(|i| f.get(i)).and_then(|v| v.parse().ok()),
-                p99_ms: p99_i.and_then(|i| f.get(i)).and_then(|v| v.parse().ok()),
-            })
-        })
-        .collect()
-}
 
 /// Resident set size of `pid` in bytes, from `/proc/PID/status` `VmRSS`.
 fn rss_bytes(pid: u32) -> u64 {

@@ -1,9 +1,13 @@
 //! Helpers every side-by-side bench shares: reading knobs from the
-//! environment, finding redis-tools, CPU time of a server process, medians.
+//! environment, finding redis-tools, running them (with a timeout) and
+//! parsing redis-benchmark's CSV, CPU time of a server process, medians.
 //! Each bench includes this file with `#[path]`; not every bench uses all.
 #![allow(dead_code)]
 
+use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Prints `<bench name>: msg` and exits with status 1.
 pub fn die(msg: &str) -> ! {
@@ -97,4 +101,126 @@ pub fn server_bins() -> (String, String) {
         }
     }
     (rust_bin, redis_bin)
+}
+
+/// One CSV row of redis-benchmark: test name, requests/s, and the p50 and
+/// p99 latencies (ms) when the CSV has those columns.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub test: String,
+    pub rps: f64,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+/// What a finished child process printed.
+pub struct Run {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `bin args...`, feeding `stdin` from a thread, collecting output;
+/// kills the child and exits after `timeout`.
+pub fn run(bin: &str, args: &[&str], stdin: Option<&[u8]>, timeout: Duration) -> Run {
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| die(&format!("spawn {bin}: {e}")));
+    let mut out_pipe = child.stdout.take().expect("stdout is piped");
+    let mut err_pipe = child.stderr.take().expect("stderr is piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out_pipe.read_to_end(&mut v);
+        v
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err_pipe.read_to_end(&mut v);
+        v
+    });
+    std::thread::scope(|scope| {
+        if let Some(data) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            scope.spawn(move || {
+                // An early exit of the child shows in its status and output.
+                let _ = pipe.write_all(data);
+            });
+        }
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(st)) => break st,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                Ok(None) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    die(&format!("{bin} {args:?} did not finish within {timeout:?}"));
+                }
+                Err(e) => die(&format!("wait for {bin}: {e}")),
+            }
+        };
+        let stdout = out_reader.join().unwrap_or_default();
+        let stderr = err_reader.join().unwrap_or_default();
+        Run {
+            status,
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    })
+}
+
+/// Splits one CSV line of redis-benchmark (`"a","b",...`) into fields.
+pub fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for ch in line.trim_end_matches(['\r', '\n']).chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+/// Parses redis-benchmark `--csv` output: a header naming the columns
+/// (`test`, `rps`, ..., `p50_latency_ms`, ...) then one row per test.
+pub fn parse_csv(out: &str) -> Vec<Row> {
+    let mut lines = out.lines().filter(|l| l.starts_with('"'));
+    let Some(header) = lines.next() else {
+        return Vec::new();
+    };
+    let header = csv_fields(header);
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(test_i), Some(rps_i)) = (col("test"), col("rps")) else {
+        die(&format!(
+            "unexpected redis-benchmark CSV header: {header:?}"
+        ));
+    };
+    let p50_i = col("p50_latency_ms");
+    let p99_i = col("p99_latency_ms");
+    lines
+        .filter_map(|l| {
+            let f = csv_fields(l);
+            let rps = f.get(rps_i)?.parse().ok()?;
+            Some(Row {
+                test: f.get(test_i)?.clone(),
+                rps,
+                p50_ms: p50_i.and_then(|i| f.get(i)).and_then(|v| v.parse().ok()),
+                p99_ms: p99_i.and_then(|i| f.get(i)).and_then(|v| v.parse().ok()),
+            })
+        })
+        .collect()
 }
