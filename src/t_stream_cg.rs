@@ -1923,13 +1923,13 @@ fn xinfo_reply_with_stream_info(c: &mut Client, s: &Stream, opts: &[Bytes]) {
         c.add_reply_bulk(b"groups");
         c.add_reply_long_long(s.cgroups.as_ref().map_or(0, |g| g.len()) as i64);
         c.add_reply_bulk(b"first-entry");
-        match range_entries(s, StreamId::default(), StreamId::MAX, 1, false).first() {
-            Some(e) => add_reply_entry(c, e),
+        match s.range(StreamId::MIN, StreamId::MAX, false).next() {
+            Some(e) => add_reply_stream_entry(c, &e),
             None => c.add_reply_null(),
         }
         c.add_reply_bulk(b"last-entry");
-        match range_entries(s, StreamId::default(), StreamId::MAX, 1, true).first() {
-            Some(e) => add_reply_entry(c, e),
+        match s.range(StreamId::MIN, StreamId::MAX, true).next() {
+            Some(e) => add_reply_stream_entry(c, &e),
             None => c.add_reply_null(),
         }
         return;

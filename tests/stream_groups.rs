@@ -6,6 +6,8 @@
 //!   synchronously and after blocking;
 //! - XINFO STREAM FULL after the same history on both servers, times
 //!   masked, radix tree counts included;
+//! - random consumer-group command sequences: every reply and XINFO
+//!   STREAM FULL along the way (times masked);
 //! - a blocked `XREAD ... $` shows `$` in MONITOR although it is resolved
 //!   when the client blocks, and is served only what came after it.
 
@@ -349,4 +351,133 @@ fn blocked_xreadgroup_errors_are_counted() {
     assert!(errs.contains("errorstat_NOGROUP:count=1"), "{errs}");
     // The client is usable again.
     assert_eq!(w.cmd_str("PING"), b"+PONG\r\n");
+}
+
+/// A seeded xorshift64* generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// One random consumer-group command over stream `r`, groups `g0`..`g2`
+/// and consumers `c0`..`c3`, with ids up to the last added: nothing that
+/// depends on elapsed time (min-idle 0, no IDLE/TIME, no idle replies).
+fn random_group_command(rng: &mut Rng, next_ms: &mut u64) -> String {
+    let g = format!("g{}", rng.below(3));
+    let cons = format!("c{}", rng.below(4));
+    let top = (*next_ms).max(1);
+    let id = |rng: &mut Rng| format!("{}-{}", 1 + rng.below(top), rng.below(3));
+    match rng.below(14) {
+        0..=2 => {
+            *next_ms += 1 + rng.below(2);
+            format!("XADD r {}-{} f {}", *next_ms, rng.below(3), rng.below(100))
+        }
+        3 => format!("XDEL r {} {}", id(rng), id(rng)),
+        4 | 5 => format!(
+            "XREADGROUP GROUP {g} {cons} COUNT {} {}STREAMS r >",
+            rng.below(4),
+            if rng.below(4) == 0 { "NOACK " } else { "" }
+        ),
+        6 => format!(
+            "XREADGROUP GROUP {g} {cons} COUNT {} STREAMS r {}",
+            rng.below(3),
+            id(rng)
+        ),
+        7 => format!("XACK r {g} {} {} {}", id(rng), id(rng), id(rng)),
+        8 => format!(
+            "XCLAIM r {g} {cons} 0 {} {} {} {}{}{}",
+            id(rng),
+            id(rng),
+            id(rng),
+            if rng.below(2) == 0 { "JUSTID " } else { "" },
+            if rng.below(3) == 0 { "FORCE " } else { "" },
+            if rng.below(3) == 0 {
+                "RETRYCOUNT 3"
+            } else {
+                ""
+            }
+        ),
+        9 => format!(
+            "XAUTOCLAIM r {g} {cons} 0 {} COUNT {}{}",
+            id(rng),
+            1 + rng.below(4),
+            if rng.below(2) == 0 { " JUSTID" } else { "" }
+        ),
+        10 => match rng.below(4) {
+            0 => format!("XGROUP SETID r {g} {}", id(rng)),
+            1 => format!("XGROUP CREATECONSUMER r {g} {cons}"),
+            2 => format!("XGROUP DELCONSUMER r {g} {cons}"),
+            _ => format!("XGROUP CREATE r {g} {} MKSTREAM", id(rng)),
+        },
+        11 => format!("XPENDING r {g}"),
+        12 => format!("XTRIM r MAXLEN {}", 5 + rng.below(30)),
+        _ => "XINFO GROUPS r".to_string(),
+    }
+}
+
+/// Random consumer-group sequences on both servers: every reply (times
+/// masked) and XINFO STREAM FULL along the way must be equal.
+#[test]
+fn random_group_sequences_match_redis() {
+    let Some(oracle) = ServerProc::start_oracle(&[]) else {
+        return;
+    };
+    let ours = ServerProc::start(&[]);
+    let mut a = oracle.conn();
+    let mut b = ours.conn();
+    let (mut delivered, mut claimed) = (0, 0);
+    for seed in [7u64, 1234, 99_991] {
+        let mut rng = Rng(seed);
+        let mut next_ms = 0;
+        let mut history = Vec::new();
+        for l in [
+            "DEL r",
+            "CONFIG SET stream-node-max-entries 5",
+            "XGROUP CREATE r g0 0 MKSTREAM",
+            "XGROUP CREATE r g1 $",
+            "XGROUP CREATE r g2 0",
+        ] {
+            let args = split_args(l);
+            let refs: Vec<&[u8]> = args.iter().map(|x| x.as_slice()).collect();
+            assert_eq!(
+                tree(common::call(&mut a, &refs)),
+                tree(common::call(&mut b, &refs))
+            );
+        }
+        for n in 0..400 {
+            let mut line = random_group_command(&mut rng, &mut next_ms);
+            if n % 25 == 24 {
+                line = "XINFO STREAM r FULL COUNT 0".to_string();
+            }
+            history.push(line.clone());
+            let args = split_args(&line);
+            let refs: Vec<&[u8]> = args.iter().map(|x| x.as_slice()).collect();
+            let want = tree(common::call(&mut a, &refs));
+            let got = tree(common::call(&mut b, &refs));
+            assert_eq!(
+                want,
+                got,
+                "seed {seed}, command {n}: {line}\nlast commands: {:?}",
+                &history[history.len().saturating_sub(8)..]
+            );
+            if line.starts_with("XREADGROUP") && matches!(&want, Tree::List(v) if !v.is_empty()) {
+                delivered += 1;
+            }
+            if line.starts_with("XCLAIM") && matches!(&want, Tree::List(v) if !v.is_empty()) {
+                claimed += 1;
+            }
+        }
+    }
+    // The sequences did deliver and claim entries.
+    assert!(delivered > 30 && claimed > 10, "{delivered} {claimed}");
 }
