@@ -21,6 +21,7 @@
 //! | `@sorted CMD` | sort the elements of the (flat) aggregate reply before comparing (KEYS, SMEMBERS) |
 //! | `@sortedpairs CMD` | sort a flat key/value array or a map by pair (CONFIG GET) |
 //! | `@maskint CMD` | mask an integer that follows an `id` element in any aggregate, and a top-level integer reply (HELLO, CLIENT ID) |
+//! | `@maskms CMD` | mask every integer that reads as a unix time in ms (10^12 to 10^13: XINFO delivery and seen times), at any depth |
 //! | `@maskkeys K1,K2 CMD` | like `@sortedpairs`, with the values of keys K1, K2 masked (`CONFIG GET *`: dir, port, logfile) |
 //! | `@sortedsub CMD` | COMMAND INFO: sort each entry's subcommand list (its order is the server's hash order) |
 //! | `@approx CMD` | non-negative integers may differ by 1 (by 1000 for commands starting with P: PTTL, PEXPIRETIME); negative ones must be equal |
@@ -261,6 +262,23 @@ fn mask_ids(n: &mut Node, top: bool) {
     }
 }
 
+/// Masks every integer that reads as a unix time in milliseconds (from
+/// 10^12, September 2001, to 10^13), at any depth: two servers stamp the
+/// same event a millisecond apart.
+fn mask_unix_ms(n: &mut Node) {
+    match n {
+        Node::Line(b':', l) => {
+            let v: Option<i64> = std::str::from_utf8(l).ok().and_then(|t| t.parse().ok());
+            if v.is_some_and(|v| (1_000_000_000_000..10_000_000_000_000).contains(&v)) {
+                *l = b"*".to_vec();
+            }
+        }
+        Node::Agg(_, Some(kids)) => kids.iter_mut().for_each(mask_unix_ms),
+        Node::Attr(_, real) => mask_unix_ms(real),
+        _ => {}
+    }
+}
+
 /// Sorts the children of the top-level aggregate.
 fn sort_elems(n: &mut Node) {
     match n {
@@ -334,6 +352,8 @@ enum Mode {
     Sorted,
     SortedPairs,
     MaskInt,
+    /// Integers between 10^12 and 10^13 (unix times in ms) masked anywhere.
+    MaskMs,
     Approx(i64),
     /// COMMAND INFO: each entry's subcommand list (10th field) sorted.
     SortedSub,
@@ -385,6 +405,10 @@ fn normalize(raw: &[u8], mode: &Mode) -> Result<Vec<u8>, String> {
         }
         Mode::MaskInt => {
             mask_ids(&mut n, true);
+            to_bytes(&n)
+        }
+        Mode::MaskMs => {
+            mask_unix_ms(&mut n);
             to_bytes(&n)
         }
         Mode::Docs => {
@@ -655,6 +679,7 @@ fn run_line(p: &mut Pair, line: &str) -> Check {
         "@sorted" => p.check(&split_checked(rest)?, &Mode::Sorted),
         "@sortedpairs" => p.check(&split_checked(rest)?, &Mode::SortedPairs),
         "@maskint" => p.check(&split_checked(rest)?, &Mode::MaskInt),
+        "@maskms" => p.check(&split_checked(rest)?, &Mode::MaskMs),
         "@sortedsub" => p.check(&split_checked(rest)?, &Mode::SortedSub),
         "@maskkeys" => {
             let (list, cmd) = match rest.find(char::is_whitespace) {
@@ -2230,6 +2255,14 @@ fn compare_modes() {
     let other = b"%2\r\n$6\r\nserver\r\n$5\r\nrediz\r\n$2\r\nid\r\n:17\r\n";
     assert!(!replies_match(hello_a, other, &Mode::MaskInt));
     assert!(replies_match(b":3\r\n", b":99\r\n", &Mode::MaskInt));
+    let t1 = b"*2\r\n:1795740016851\r\n:1\r\n";
+    let t2 = b"*2\r\n:1795740016852\r\n:1\r\n";
+    assert!(replies_match(t1, t2, &Mode::MaskMs));
+    assert!(!replies_match(
+        t1,
+        b"*2\r\n:1795740016852\r\n:2\r\n",
+        &Mode::MaskMs
+    ));
     assert!(replies_match(
         b"*2\r\n$1\r\nb\r\n$1\r\na\r\n",
         b"*2\r\n$1\r\na\r\n$1\r\nb\r\n",
