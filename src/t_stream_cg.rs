@@ -137,6 +137,34 @@ fn lookup_stream<'a>(srv: &'a mut Server, dbid: usize, key: &[u8], flags: u32) -
     }
 }
 
+/// The group `grp` of the stream at `key`, or `None` after an error reply:
+/// WRONGTYPE, or `NOGROUP No such key '<key>' or consumer group '<group>'`
+/// when the key or the group is missing (XPENDING, XCLAIM, XAUTOCLAIM).
+fn lookup_cg_or_reply<'a>(
+    srv: &'a mut Server,
+    c: &mut Client,
+    dbid: usize,
+    key: &[u8],
+    grp: &[u8],
+) -> Option<&'a mut StreamCG> {
+    let cg = match lookup_stream(srv, dbid, key, LOOKUP_NONE) {
+        Lookup::WrongType => {
+            c.add_reply_error(shared::err_wrong_type());
+            return None;
+        }
+        Lookup::Missing => None,
+        Lookup::Found(s) => s.lookup_cg_mut(grp),
+    };
+    if cg.is_none() {
+        c.add_reply_error(&format!(
+            "NOGROUP No such key '{}' or consumer group '{}'",
+            String::from_utf8_lossy(key),
+            String::from_utf8_lossy(grp)
+        ));
+    }
+    cg
+}
+
 /// The stream at `key` again, without any lookup side effect: for a
 /// command that already looked it up and had to let go of the borrow.
 fn stream_again<'a>(srv: &'a mut Server, dbid: usize, key: &[u8]) -> Option<&'a mut Stream> {
@@ -1271,20 +1299,7 @@ pub fn xpending_command(srv: &mut Server, c: &mut Client) {
             consumername = Some(argv[startidx + 3].clone());
         }
     }
-    let cg = match lookup_stream(srv, dbid, &argv[1], LOOKUP_NONE) {
-        Lookup::WrongType => {
-            c.add_reply_error(shared::err_wrong_type());
-            return;
-        }
-        Lookup::Missing => None,
-        Lookup::Found(s) => s.lookup_cg_mut(&argv[2]),
-    };
-    let Some(cg) = cg else {
-        c.add_reply_error(&format!(
-            "NOGROUP No such key '{}' or consumer group '{}'",
-            String::from_utf8_lossy(&argv[1]),
-            String::from_utf8_lossy(&argv[2])
-        ));
+    let Some(cg) = lookup_cg_or_reply(srv, c, dbid, &argv[1], &argv[2]) else {
         return;
     };
     if justinfo {
@@ -1415,20 +1430,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client) {
     let argc = argv.len();
     let dbid = c.db;
     let (key, grp, consumer) = (&argv[1], &argv[2], &argv[3]);
-    let has_group = match lookup_stream(srv, dbid, key, LOOKUP_NONE) {
-        Lookup::WrongType => {
-            c.add_reply_error(shared::err_wrong_type());
-            return;
-        }
-        Lookup::Missing => false,
-        Lookup::Found(s) => s.lookup_cg_mut(grp).is_some(),
-    };
-    if !has_group {
-        c.add_reply_error(&format!(
-            "NOGROUP No such key '{}' or consumer group '{}'",
-            String::from_utf8_lossy(key),
-            String::from_utf8_lossy(grp)
-        ));
+    if lookup_cg_or_reply(srv, c, dbid, key, grp).is_none() {
         return;
     }
     let Some(minidle) = crate::db::get_long_long_or_reply(
@@ -1650,20 +1652,7 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client) {
         }
         j += 1;
     }
-    let has_group = match lookup_stream(srv, dbid, key, LOOKUP_NONE) {
-        Lookup::WrongType => {
-            c.add_reply_error(shared::err_wrong_type());
-            return;
-        }
-        Lookup::Missing => false,
-        Lookup::Found(s) => s.lookup_cg_mut(grp).is_some(),
-    };
-    if !has_group {
-        c.add_reply_error(&format!(
-            "NOGROUP No such key '{}' or consumer group '{}'",
-            String::from_utf8_lossy(key),
-            String::from_utf8_lossy(grp)
-        ));
+    if lookup_cg_or_reply(srv, c, dbid, key, grp).is_none() {
         return;
     }
     // Redis allocates room for COUNT deleted ids up front and fails the
