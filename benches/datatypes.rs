@@ -32,7 +32,11 @@
 //! and then rustredis (A B A B ...), each run after a FLUSHALL and the row's
 //! setup. The table gives the median over the rounds of requests/s and of
 //! the median round-trip latency of one pipelined batch (ms), and the ratio
-//! rustredis/redis of the medians (≥ 1 means rustredis is faster).
+//! rustredis/redis of the medians (≥ 1 means rustredis is faster). It also
+//! gives each server's CPU time (user + system, from `/proc/PID/stat`) per
+//! request, median over the rounds, and the ratio redis/rustredis (≥ 1 means
+//! rustredis spends less CPU per command): at `-P 1` both servers mostly wait
+//! on this client, so requests/s says more about the client than about them.
 //! `BENCH_N` (default 100,000) sets the requests per run (a tenth of that
 //! for the two heavy readers, XRANGE and GEOSEARCH); `BENCH_ROWS="SETBIT,BITCOUNT"`
 //! picks rows by name prefix.
@@ -61,7 +65,7 @@ mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use bench_util::{die, env_usize, fmt_opt, median, run, server_bins};
+use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, run, server_bins};
 use common::{Conn, ServerProc, encode_command, parse_reply};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -437,6 +441,8 @@ fn load(port: u16, total: usize, pipeline: usize, make: fn(&mut u64) -> Cmd) -> 
 struct Samples {
     rps: Vec<f64>,
     p50: Vec<f64>,
+    /// Server CPU time (user + system) per request of each run, µs.
+    cpu_us: Vec<f64>,
     /// An error that kept a run from happening (the last one seen).
     error: Option<String>,
     /// Error replies counted during runs, and the first one's text.
@@ -498,7 +504,10 @@ fn main() {
                         slot.error = Some(e);
                         continue;
                     }
+                    let cpu_before = cpu_micros(s.child.id());
                     let r = load(s.port, total, pipeline, w.make);
+                    slot.cpu_us
+                        .push((cpu_micros(s.child.id()) - cpu_before) / total as f64);
                     eprintln!(
                         "round {round}/{rounds} -P {pipeline:>2} {name:<9} {:<20} {:>12.2} rps  p50 {:.3} ms{}",
                         w.name,
@@ -542,15 +551,20 @@ fn main() {
     );
     let _ = writeln!(
         md,
-        "| command | pipeline | redis rps | rustredis rps | ratio (rustredis/redis) | redis p50 ms | rustredis p50 ms | note |"
+        "| command | pipeline | redis rps | rustredis rps | ratio (rustredis/redis) | redis p50 ms | rustredis p50 ms | redis CPU µs/req | rustredis CPU µs/req | CPU ratio (redis/rustredis) | note |"
     );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for &pipeline in &pipelines {
         for (ri, w) in rows.iter().enumerate() {
             let by = res.get(&(pipeline, ri));
             let get = |who: &str| by.and_then(|m| m.get(who));
             let rps = |who: &str| get(who).and_then(|s| median(s.rps.clone()));
             let p50 = |who: &str| get(who).and_then(|s| median(s.p50.clone()));
+            let cpu = |who: &str| get(who).and_then(|s| median(s.cpu_us.clone()));
+            let cpu_ratio = match (cpu(REDIS), cpu(RUSTREDIS)) {
+                (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+                _ => None,
+            };
             let (a, b) = (rps(REDIS), rps(RUSTREDIS));
             let ratio = match (a, b) {
                 (Some(a), Some(b)) if a > 0.0 => Some(b / a),
@@ -578,13 +592,16 @@ fn main() {
             };
             let _ = writeln!(
                 md,
-                "| {} | {pipeline} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {pipeline} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 w.name,
                 cell(a, REDIS, 0),
                 cell(b, RUSTREDIS, 0),
                 fmt_opt(ratio, 2),
                 cell(p50(REDIS), REDIS, 3),
                 cell(p50(RUSTREDIS), RUSTREDIS, 3),
+                cell(cpu(REDIS), REDIS, 2),
+                cell(cpu(RUSTREDIS), RUSTREDIS, 2),
+                fmt_opt(cpu_ratio, 2),
                 notes.join("; ").replace('|', "\\|"),
             );
         }
