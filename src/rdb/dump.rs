@@ -526,6 +526,47 @@ fn canonical(v: &Value) -> (crate::object::ObjType, Vec<Vec<u8>>) {
                 out.push(sc.to_bits().to_le_bytes().to_vec());
             }
         }
+        Value::Stream(st) => {
+            use crate::stream::StreamId;
+            let fwd: Vec<(StreamId, Vec<Vec<u8>>)> = st
+                .range(StreamId::MIN, StreamId::MAX, false)
+                .map(|e| (e.id, e.to_vec()))
+                .collect();
+            let mut rev: Vec<(StreamId, Vec<Vec<u8>>)> = st
+                .range(StreamId::MIN, StreamId::MAX, true)
+                .map(|e| (e.id, e.to_vec()))
+                .collect();
+            rev.reverse();
+            assert_eq!(fwd, rev, "stream walks disagree");
+            assert_eq!(fwd.len() as u64, st.len(), "stream length disagrees");
+            assert!(
+                fwd.windows(2).all(|w| w[0].0 < w[1].0),
+                "stream out of order"
+            );
+            for (id, fields) in &fwd {
+                assert!(*id <= st.last_id, "entry after the last id");
+                let got = st.get(*id).map(|e| e.to_vec());
+                assert_eq!(got.as_ref(), Some(fields), "stream lookup disagrees");
+                out.push(id.to_bytes());
+                out.extend(fields.iter().cloned());
+            }
+            for (name, cg) in st.cgroups.iter().flatten() {
+                out.push(name.to_vec());
+                out.push(cg.last_id.to_bytes());
+                for (cname, consumer) in &cg.consumers {
+                    for id in &consumer.pel {
+                        let owner = cg.pel.get(id).map(|n| &n.consumer);
+                        assert_eq!(owner, Some(cname), "consumer PEL not in the group PEL");
+                    }
+                }
+                for (id, nack) in &cg.pel {
+                    let held = cg.consumers.get(&nack.consumer).map(|c| c.pel.contains(id));
+                    assert_eq!(held, Some(true), "group PEL entry without its consumer");
+                    out.push(id.to_bytes());
+                    out.push(nack.consumer.to_vec());
+                }
+            }
+        }
         _ => out.push(v.to_vec()),
     }
     (v.obj_type(), out)

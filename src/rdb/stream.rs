@@ -160,6 +160,16 @@ impl<R: Read> RdbReader<R> {
         if s.length != live_total {
             return Err(self.corrupt("Stream length inconsistent with rax entries"));
         }
+        // Stricter than Redis, which trusts these: ids ascend across nodes
+        // (tombstones included) and none is past the last id, so appends
+        // and seeks stay sound on whatever loads.
+        let mut prev: Option<StreamId> = None;
+        for e in s.range_raw(StreamId::MIN, StreamId::MAX, false) {
+            if prev.is_some_and(|p| e.id <= p) || e.id > s.last_id {
+                return Err(self.corrupt("Stream entry ids out of order or past the last id"));
+            }
+            prev = Some(e.id);
+        }
 
         let ngroups = self.load_plain_len()?;
         for _ in 0..ngroups {
@@ -291,6 +301,23 @@ mod tests {
         }
         s.cgroups = Some(BTreeMap::from([(Bytes::from_static(b"g"), cg)]));
         s
+    }
+
+    /// A last id below the greatest entry id (which Redis trusts) is
+    /// refused: XADD would otherwise append out of order.
+    #[test]
+    fn last_id_below_an_entry_is_refused() {
+        for last in [StreamId::new(6, 0), StreamId::new(7, 0)] {
+            let mut s = sample();
+            s.last_id = last;
+            let (t, body) = rdb_save_object_to_vec(&Value::Stream(Box::new(s)), false);
+            let loaded = rdb_load_object_from_slice(t, &body, &EncodingLimits::default());
+            assert_eq!(
+                loaded.is_ok(),
+                last == StreamId::new(7, 0),
+                "last id {last:?}"
+            );
+        }
     }
 
     #[test]
