@@ -1,6 +1,7 @@
 //! Helpers every side-by-side bench shares: reading knobs from the
 //! environment, finding redis-tools, running them (with a timeout) and
-//! parsing redis-benchmark's CSV, CPU time of a server process, medians.
+//! parsing redis-benchmark's CSV, CPU time of a server process, medians
+//! and ratios, and writing the Markdown report next to the binaries.
 //! Each bench includes this file with `#[path]`; not every bench uses all.
 #![allow(dead_code)]
 
@@ -84,6 +85,41 @@ pub fn median(mut v: Vec<f64>) -> Option<f64> {
 pub fn fmt_opt(v: Option<f64>, prec: usize) -> String {
     v.map(|x| format!("{x:.prec$}"))
         .unwrap_or_else(|| "n/a".to_string())
+}
+
+/// `x / base` when both are known and `base` is above 0 (a rustredis
+/// figure over redis-server's, or the other way round), else None.
+pub fn ratio(base: Option<f64>, x: Option<f64>) -> Option<f64> {
+    match (base, x) {
+        (Some(base), Some(x)) if base > 0.0 => Some(x / base),
+        _ => None,
+    }
+}
+
+/// How many CPUs this process may use (1 when unknown), for the report.
+pub fn cpu_count() -> usize {
+    std::thread::available_parallelism()
+        .map(|p| p.get())
+        .unwrap_or(1)
+}
+
+/// Prints the Markdown report `md` and writes it to `target/<file_name>`
+/// (the directory above the profile directory holding the rustredis
+/// binary, `target` when that cannot be found); stops the bench when the
+/// file cannot be written.
+pub fn write_report(file_name: &str, md: &str) {
+    print!("{md}");
+    // target/release/rustredis -> target/<file_name>
+    let target_dir = std::path::Path::new(env!("CARGO_BIN_EXE_rustredis"))
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    let report = target_dir.join(file_name);
+    match std::fs::write(&report, md) {
+        Ok(()) => eprintln!("report written to {}", report.display()),
+        Err(e) => die(&format!("write {}: {e}", report.display())),
+    }
 }
 
 /// The two servers a bench compares: rustredis (`RUSTREDIS_BIN`, else the
