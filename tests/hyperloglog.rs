@@ -198,15 +198,7 @@ const AOF_SCRIPT: &[&str] = &[
 
 /// The commands of the AOF incr file, as space-joined strings.
 fn aof_commands(sp: &ServerProc) -> Vec<String> {
-    common::parse_aof(&common::read_aof_incr(&sp.dir))
-        .into_iter()
-        .map(|c| {
-            c.iter()
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+    common::aof_incr_lines(&sp.dir, |a| String::from_utf8_lossy(a).into_owned())
 }
 
 fn run_aof_script(sp: &ServerProc) -> Vec<String> {
@@ -220,18 +212,11 @@ fn run_aof_script(sp: &ServerProc) -> Vec<String> {
 
 #[test]
 fn aof_receives_what_redis_propagates() {
-    let args = [
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--save",
-        "",
-    ];
-    let Some(oracle) = ServerProc::start_oracle(&args) else {
+    let args = common::AOF_ALWAYS;
+    let Some(oracle) = ServerProc::start_oracle(args) else {
         return;
     };
-    let ours = ServerProc::start(&args);
+    let ours = ServerProc::start(args);
     let want = run_aof_script(&oracle);
     let got = run_aof_script(&ours);
     assert_eq!(got, want);

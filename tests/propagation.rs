@@ -160,22 +160,13 @@ EXEC
 FLUSHALL
 "#;
 
-/// Replaces clock-derived times (ms or s within a day of now) by a marker.
-fn normalize(cmds: Vec<Vec<Vec<u8>>>) -> Vec<String> {
-    cmds.into_iter()
-        .map(|c| {
-            c.iter()
-                .map(|a| {
-                    let s = String::from_utf8_lossy(a).into_owned();
-                    match s.parse::<i64>() {
-                        Ok(v) if common::near_now_ms(v) => "<now-ms>".to_string(),
-                        _ => s,
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+/// Replaces a clock-derived time (ms within a day of now) by a marker.
+fn normalize(a: &[u8]) -> String {
+    let s = String::from_utf8_lossy(a).into_owned();
+    match s.parse::<i64>() {
+        Ok(v) if common::near_now_ms(v) => "<now-ms>".to_string(),
+        _ => s,
+    }
 }
 
 fn run_script(sp: &ServerProc) -> Vec<String> {
@@ -183,23 +174,16 @@ fn run_script(sp: &ServerProc) -> Vec<String> {
         assert!(!r.starts_with(b"-"), "{}", String::from_utf8_lossy(r));
     });
     // appendfsync always: everything acknowledged is in the file.
-    normalize(common::parse_aof(&common::read_aof_incr(&sp.dir)))
+    common::aof_incr_lines(&sp.dir, normalize)
 }
 
 #[test]
 fn aof_receives_what_redis_propagates() {
-    let args = [
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--save",
-        "",
-    ];
-    let Some(oracle) = ServerProc::start_oracle(&args) else {
+    let args = common::AOF_ALWAYS;
+    let Some(oracle) = ServerProc::start_oracle(args) else {
         return;
     };
-    let ours = ServerProc::start(&args);
+    let ours = ServerProc::start(args);
     let want = run_script(&oracle);
     let got = run_script(&ours);
     for (i, (w, g)) in want.iter().zip(got.iter()).enumerate() {

@@ -70,15 +70,7 @@ XGROUP DESTROY s g2
 /// The AOF's incr file (named by the manifest) as lines of words, times
 /// within a day of now replaced by `<now>`.
 fn aof_commands(sp: &ServerProc) -> Vec<String> {
-    common::parse_aof(&common::read_aof_incr(&sp.dir))
-        .into_iter()
-        .map(|c| {
-            c.iter()
-                .map(|a| mask_time(&String::from_utf8_lossy(a)))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+    common::aof_incr_lines(&sp.dir, |a| mask_time(&String::from_utf8_lossy(a)))
 }
 
 /// `<now>` for an integer within a day of the current unix time in ms.
@@ -96,21 +88,12 @@ fn run_propagation_script(sp: &ServerProc) -> Vec<String> {
     aof_commands(sp)
 }
 
-const AOF_ARGS: &[&str] = &[
-    "--appendonly",
-    "yes",
-    "--appendfsync",
-    "always",
-    "--save",
-    "",
-];
-
 #[test]
 fn consumer_group_writes_propagate_as_redis() {
-    let Some(oracle) = ServerProc::start_oracle(AOF_ARGS) else {
+    let Some(oracle) = ServerProc::start_oracle(common::AOF_ALWAYS) else {
         return;
     };
-    let ours = ServerProc::start(AOF_ARGS);
+    let ours = ServerProc::start(common::AOF_ALWAYS);
     let want = run_propagation_script(&oracle);
     let got = run_propagation_script(&ours);
     // The script must exercise the rewritten forms.
@@ -348,7 +331,8 @@ fn random_group_sequences_match_redis() {
     let mut a = oracle.conn();
     let mut b = ours.conn();
     let (mut delivered, mut claimed) = (0, 0);
-    for seed in [7u64, 1234, 99_991] {
+    // Seeds whose sequences deliver and claim enough for the check below.
+    for seed in [4u64, 6, 7] {
         let mut rng = Rng::new(seed);
         let mut next_ms = 0;
         let mut history = Vec::new();

@@ -620,37 +620,27 @@ XADD s MINID = 0 1 a b
 /// The commands of an AOF incr file, with a clock-made id (`<ms>-<seq>`
 /// whose ms is within a day of now) shown as `<now>-<seq>` (literally).
 fn incr_commands(dir: &Path) -> Vec<String> {
-    common::parse_aof(&common::read_aof_incr(dir))
-        .into_iter()
-        .map(|args| {
-            args.iter()
-                .map(|a| {
-                    let s = String::from_utf8_lossy(a).into_owned();
-                    match s.split_once('-').map(|(m, q)| (m.parse::<i64>(), q)) {
-                        // The sequence depends on whether two XADDs fell in
-                        // the same millisecond.
-                        Some((Ok(ms), q))
-                            if common::near_now_ms(ms) && q.parse::<u64>().is_ok() =>
-                        {
-                            "<now>-<seq>".to_string()
-                        }
-                        _ => s,
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+    common::aof_incr_lines(dir, |a| {
+        let s = String::from_utf8_lossy(a).into_owned();
+        match s.split_once('-').map(|(m, q)| (m.parse::<i64>(), q)) {
+            // The sequence depends on whether two XADDs fell in the same
+            // millisecond.
+            Some((Ok(ms), q)) if common::near_now_ms(ms) && q.parse::<u64>().is_ok() => {
+                "<now>-<seq>".to_string()
+            }
+            _ => s,
+        }
+    })
 }
 
 /// XADD / XTRIM / XDEL / XSETID reach the AOF as redis-server writes them.
 #[test]
 fn propagation_matches_redis() {
-    let args = ["--appendonly", "yes", "--appendfsync", "always"];
-    let Some(oracle) = ServerProc::start_oracle(&args) else {
+    let args = common::AOF_ALWAYS;
+    let Some(oracle) = ServerProc::start_oracle(args) else {
         return;
     };
-    let ours = ServerProc::start(&args);
+    let ours = ServerProc::start(args);
     let mut got = Vec::new();
     for sp in [&ours, &oracle] {
         let mut c = sp.conn();

@@ -5,10 +5,8 @@
 //! Each bench includes this file with `#[path]`; not every bench uses all.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Prints `<bench name>: msg` and exits with status 1.
 pub fn die(msg: &str) -> ! {
@@ -149,70 +147,14 @@ pub struct Row {
     pub p99_ms: Option<f64>,
 }
 
-/// What a finished child process printed.
-pub struct Run {
-    pub status: std::process::ExitStatus,
-    pub stdout: String,
-    pub stderr: String,
-}
+/// What a finished child process printed (`common::Ran`).
+pub use crate::common::Ran as Run;
 
-/// Runs `bin args...`, feeding `stdin` from a thread, collecting output;
-/// kills the child and exits after `timeout`.
+/// Runs `bin args...` with `stdin` fed from a thread, collecting output
+/// ([`crate::common::run_tool`]); stops the bench when it cannot be run or
+/// is still running after `timeout` (it is killed first).
 pub fn run(bin: &str, args: &[&str], stdin: Option<&[u8]>, timeout: Duration) -> Run {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| die(&format!("spawn {bin}: {e}")));
-    let mut out_pipe = child.stdout.take().expect("stdout is piped");
-    let mut err_pipe = child.stderr.take().expect("stderr is piped");
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out_pipe.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err_pipe.read_to_end(&mut v);
-        v
-    });
-    std::thread::scope(|scope| {
-        if let Some(data) = stdin {
-            let mut pipe = child.stdin.take().expect("stdin is piped");
-            scope.spawn(move || {
-                // An early exit of the child shows in its status and output.
-                let _ = pipe.write_all(data);
-            });
-        }
-        let deadline = Instant::now() + timeout;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(st)) => break st,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                Ok(None) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    die(&format!("{bin} {args:?} did not finish within {timeout:?}"));
-                }
-                Err(e) => die(&format!("wait for {bin}: {e}")),
-            }
-        };
-        let stdout = out_reader.join().unwrap_or_default();
-        let stderr = err_reader.join().unwrap_or_default();
-        Run {
-            status,
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
-    })
+    crate::common::run_tool(bin, args, stdin, timeout).unwrap_or_else(|e| die(&e))
 }
 
 /// Splits one CSV line of redis-benchmark (`"a","b",...`) into fields.

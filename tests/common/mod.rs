@@ -736,11 +736,82 @@ pub fn settle_clients(c: &mut Conn, n: u64) -> u64 {
     }
 }
 
-/// Output of a server run that is expected to exit by itself.
+/// What a finished process printed (lossy UTF-8), and how it exited: a
+/// server run that is expected to exit by itself ([`run_to_exit`]), or a
+/// tool such as redis-cli or redis-benchmark ([`run_tool`]).
 pub struct Ran {
     pub status: std::process::ExitStatus,
     pub stdout: String,
     pub stderr: String,
+}
+
+/// Runs `bin args...` to its end, feeding `stdin` (if any) from a thread
+/// while stdout and stderr are collected by two more, so that no pipe can
+/// fill up and stall it. Errs, with a message naming the command, when it
+/// cannot be spawned or waited for, or when it is still running after
+/// `timeout` (it is then killed). Callers decide what an error means: a
+/// test panics, a bench stops (`bench_util::run`).
+pub fn run_tool(
+    bin: &str,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> Result<Ran, String> {
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn {bin}: {e}"))?;
+    let mut out_pipe = child.stdout.take().expect("stdout is piped");
+    let mut err_pipe = child.stderr.take().expect("stderr is piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out_pipe.read_to_end(&mut v);
+        v
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err_pipe.read_to_end(&mut v);
+        v
+    });
+    let status = std::thread::scope(|scope| {
+        if let Some(data) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            scope.spawn(move || {
+                // A tool that exits early closes the pipe: that shows in its
+                // output and exit status, so a write error is not reported.
+                let _ = pipe.write_all(data);
+            });
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            match child.try_wait() {
+                Ok(Some(st)) => return Ok(st),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                Ok(None) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!("{bin} {args:?} did not finish within {timeout:?}"));
+                }
+                Err(e) => return Err(format!("wait for {bin}: {e}")),
+            }
+        }
+    })?;
+    let stdout = out_reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    Ok(Ran {
+        status,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    })
 }
 
 /// Runs the binary under test with `args` in `dir`; kills it and panics
@@ -950,6 +1021,28 @@ pub fn parse_aof(b: &[u8]) -> Vec<Vec<Vec<u8>>> {
         );
     }
     out
+}
+
+/// Server arguments for AOF tests: append only with `appendfsync always`,
+/// so every acknowledged write is in the incr file when its reply arrives,
+/// and no RDB save points.
+pub const AOF_ALWAYS: &[&str] = &[
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "always",
+    "--save",
+    "",
+];
+
+/// The commands of the AOF incr file under `dir` ([`aof_incr_path`]), one
+/// line each: every argument mapped by `word` (to mask clock-made values,
+/// escape bytes, ...), joined with single spaces.
+pub fn aof_incr_lines(dir: &Path, word: impl Fn(&[u8]) -> String) -> Vec<String> {
+    parse_aof(&read_aof_incr(dir))
+        .iter()
+        .map(|c| c.iter().map(|a| word(a)).collect::<Vec<_>>().join(" "))
+        .collect()
 }
 
 /// The current unix time in milliseconds.
