@@ -74,7 +74,7 @@ fn random_command(r: &mut Rng) -> Vec<String> {
                 c.push(random_index(r, 220));
                 c.push(random_index(r, 220));
                 if r.below(2) == 0 {
-                    c.push(s(*r.pick(&["BIT", "BYTE", "bit"])));
+                    c.push(r.pick(&["BIT", "BYTE", "bit"]).to_string());
                 }
             }
             c
@@ -89,7 +89,7 @@ fn random_command(r: &mut Rng) -> Vec<String> {
                 c.push(random_index(r, 220));
             }
             if n >= 3 {
-                c.push(s(*r.pick(&["BIT", "BYTE"])));
+                c.push(r.pick(&["BIT", "BYTE"]).to_string());
             }
             c
         }
@@ -99,7 +99,7 @@ fn random_command(r: &mut Rng) -> Vec<String> {
             let mut c = vec![s("BITOP"), s(op), dest, key];
             if op != "NOT" {
                 for _ in 0..r.below(3) {
-                    c.push(s(*r.pick(&["b0", "b1", "b2", "b3", "missing"])));
+                    c.push(r.pick(&["b0", "b1", "b2", "b3", "missing"]).to_string());
                 }
             }
             c
@@ -119,7 +119,7 @@ fn random_command(r: &mut Rng) -> Vec<String> {
                 match r.below(5) {
                     0 => {
                         c.push(s("OVERFLOW"));
-                        c.push(s(*r.pick(&["WRAP", "SAT", "FAIL"])));
+                        c.push(r.pick(&["WRAP", "SAT", "FAIL"]).to_string());
                     }
                     1 => {
                         c.push(s("GET"));

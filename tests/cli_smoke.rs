@@ -15,7 +15,6 @@ mod common;
 
 use common::{Ran, ServerProc};
 use std::path::Path;
-
 use std::time::Duration;
 
 /// The full path of a tool from Redis's tools package, or `None` (after
