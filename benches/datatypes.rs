@@ -65,12 +65,13 @@ mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, run, server_bins};
+use bench_util::{
+    cpu_count, cpu_micros, die, env_usize, fmt_opt, median, ratio, run, server_bins, write_report,
+};
 use common::{Conn, ServerProc, encode_command, parse_reply};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const REDIS: &str = "redis";
@@ -545,9 +546,7 @@ fn main() {
          every run; median of the rounds (latency: median round trip of one pipelined batch). \
          Reference: {}. Machine: {} CPU(s). Took {secs:.0} s.\n",
         version.trim(),
-        std::thread::available_parallelism()
-            .map(|p| p.get())
-            .unwrap_or(1),
+        cpu_count(),
     );
     let _ = writeln!(
         md,
@@ -561,15 +560,9 @@ fn main() {
             let rps = |who: &str| get(who).and_then(|s| median(s.rps.clone()));
             let p50 = |who: &str| get(who).and_then(|s| median(s.p50.clone()));
             let cpu = |who: &str| get(who).and_then(|s| median(s.cpu_us.clone()));
-            let cpu_ratio = match (cpu(REDIS), cpu(RUSTREDIS)) {
-                (Some(a), Some(b)) if b > 0.0 => Some(a / b),
-                _ => None,
-            };
+            let cpu_ratio = ratio(cpu(RUSTREDIS), cpu(REDIS));
             let (a, b) = (rps(REDIS), rps(RUSTREDIS));
-            let ratio = match (a, b) {
-                (Some(a), Some(b)) if a > 0.0 => Some(b / a),
-                _ => None,
-            };
+            let ratio = ratio(a, b);
             let mut notes = Vec::new();
             for who in [REDIS, RUSTREDIS] {
                 if let Some(s) = get(who) {
@@ -606,15 +599,5 @@ fn main() {
             );
         }
     }
-    print!("{md}");
-    let target_dir = Path::new(env!("CARGO_BIN_EXE_rustredis"))
-        .parent()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    let report = target_dir.join("bench-datatypes.md");
-    match std::fs::write(&report, &md) {
-        Ok(()) => eprintln!("report written to {}", report.display()),
-        Err(e) => die(&format!("write {}: {e}", report.display())),
-    }
+    write_report("bench-datatypes.md", &md);
 }

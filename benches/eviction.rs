@@ -56,7 +56,7 @@ mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, server_bins, tool};
+use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, ratio, server_bins, tool};
 
 use common::ServerProc;
 use std::fmt::Write as _;
@@ -533,10 +533,7 @@ fn main() {
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     let (mr, mu) = (median(rps[0].clone()), median(rps[1].clone()));
-    let ratio = match (mr, mu) {
-        (Some(a), Some(b)) if a > 0.0 => Some(b / a),
-        _ => None,
-    };
+    let ratio = ratio(mr, mu);
     let round_ratio = median(
         rps[0]
             .iter()

@@ -57,82 +57,17 @@ mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use bench_util::{die, env_usize, fmt_opt, median, server_bins, tool};
+use bench_util::{Run, die, env_usize, fmt_opt, median, parse_csv, ratio, run, server_bins, tool};
 
 use common::ServerProc;
 use std::fmt::Write as _;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const REDIS: &str = "redis";
 const RUSTREDIS: &str = "rustredis";
-
-/// Runs `bin args...` with `stdin` fed from a thread; returns (success,
-/// stdout, stderr). Kills the child and exits after `timeout`.
-fn run(
-    bin: &str,
-    args: &[&str],
-    stdin: Option<&[u8]>,
-    timeout: Duration,
-) -> (bool, String, String) {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| die(&format!("spawn {bin}: {e}")));
-    let mut out_pipe = child.stdout.take().expect("stdout is piped");
-    let mut err_pipe = child.stderr.take().expect("stderr is piped");
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out_pipe.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err_pipe.read_to_end(&mut v);
-        v
-    });
-    std::thread::scope(|scope| {
-        if let Some(data) = stdin {
-            let mut pipe = child.stdin.take().expect("stdin is piped");
-            scope.spawn(move || {
-                let _ = pipe.write_all(data);
-            });
-        }
-        let deadline = Instant::now() + timeout;
-        let ok = loop {
-            match child.try_wait() {
-                Ok(Some(st)) => break st.success(),
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                Ok(None) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    die(&format!("{bin} {args:?} did not finish within {timeout:?}"));
-                }
-                Err(e) => die(&format!("wait for {bin}: {e}")),
-            }
-        };
-        let out = out_reader.join().unwrap_or_default();
-        let err = err_reader.join().unwrap_or_default();
-        (
-            ok,
-            String::from_utf8_lossy(&out).into_owned(),
-            String::from_utf8_lossy(&err).into_owned(),
-        )
-    })
-}
 
 /// Appends one command as a RESP multibulk.
 fn push_cmd(out: &mut Vec<u8>, args: &[&[u8]]) {
@@ -250,24 +185,6 @@ fn loaded_from_disk(log: &str) -> Option<f64> {
     })
 }
 
-/// The p99 (ms) in redis-benchmark's `--csv` output for GET.
-fn csv_p99(out: &str) -> Option<f64> {
-    let mut header: Vec<String> = Vec::new();
-    for line in out.lines() {
-        let fields: Vec<String> = line
-            .split(',')
-            .map(|f| f.trim_matches('"').to_string())
-            .collect();
-        if fields.first().map(|f| f == "test").unwrap_or(false) {
-            header = fields;
-        } else if fields.first().map(|f| f == "GET").unwrap_or(false) {
-            let idx = header.iter().position(|h| h == "p99_latency_ms")?;
-            return fields.get(idx)?.parse().ok();
-        }
-    }
-    None
-}
-
 /// Picks one metric's samples.
 type Metric = fn(&Samples) -> &Vec<f64>;
 
@@ -332,7 +249,11 @@ fn get_p99(bench: &str, port: u16, gets: usize, strings: usize, bgsave: bool) ->
     let port_s = port.to_string();
     let n_s = gets.to_string();
     let r_s = strings.to_string();
-    let (ok, out, err) = run(
+    let Run {
+        status,
+        stdout: out,
+        stderr: err,
+    } = run(
         bench,
         &[
             "-h",
@@ -360,10 +281,14 @@ fn get_p99(bench: &str, port: u16, gets: usize, strings: usize, bgsave: bool) ->
     while info_field(port, "persistence", "rdb_bgsave_in_progress").as_deref() == Some("1") {
         std::thread::sleep(Duration::from_millis(20));
     }
-    if !ok {
+    if !status.success() {
         die(&format!("redis-benchmark failed: {err}"));
     }
-    let p99 = csv_p99(&out).unwrap_or_else(|| die(&format!("no GET p99 in: {out}")));
+    let p99 = parse_csv(&out)
+        .into_iter()
+        .find(|r| r.test == "GET")
+        .and_then(|r| r.p99_ms)
+        .unwrap_or_else(|| die(&format!("no GET p99 in: {out}")));
     (p99, started.load(Ordering::SeqCst))
 }
 
@@ -389,14 +314,18 @@ fn main() {
         let sp = ServerProc::start_bin(bin, &[]);
         let port = sp.port.to_string();
         let t0 = Instant::now();
-        let (ok, out, err) = run(
+        let Run {
+            status,
+            stdout: out,
+            stderr: err,
+        } = run(
             &cli,
             &["-h", "127.0.0.1", "-p", &port, "--pipe"],
             Some(&stream),
             Duration::from_secs(1800),
         );
         let want = format!("errors: 0, replies: {cmds}");
-        if !ok || !out.contains(&want) {
+        if !status.success() || !out.contains(&want) {
             die(&format!(
                 "redis-cli --pipe into {name} failed:\n{out}\n{err}"
             ));
@@ -487,10 +416,7 @@ fn main() {
     for (label, get, prec) in rows {
         let a = median(get(&samples[0]).clone());
         let b = median(get(&samples[1]).clone());
-        let ratio = match (a, b) {
-            (Some(a), Some(b)) if a > 0.0 => Some(b / a),
-            _ => None,
-        };
+        let ratio = ratio(a, b);
         let _ = writeln!(
             rep,
             "| {label} | {} | {} | {} |",
@@ -506,10 +432,7 @@ fn main() {
     for (i, name) in [REDIS, RUSTREDIS].iter().enumerate() {
         let idle = median(samples[i].p99_idle.clone());
         let bg = median(samples[i].p99_bgsave.clone());
-        let r = match (idle, bg) {
-            (Some(a), Some(b)) if a > 0.0 => Some(b / a),
-            _ => None,
-        };
+        let r = ratio(idle, bg);
         let _ = writeln!(rep, "| {name} | {} |", fmt_opt(r, 2));
     }
     let _ = writeln!(

@@ -39,14 +39,13 @@ mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, server_bins};
+use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, ratio, server_bins, write_report};
 
 use common::ServerProc;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
@@ -252,10 +251,7 @@ fn main() {
                 .and_then(|v| median(v.clone()))
         };
         let (a, b) = (get(&rate, REDIS), get(&rate, RUSTREDIS));
-        let ratio = match (a, b) {
-            (Some(a), Some(b)) if a > 0.0 => Some(b / a),
-            _ => None,
-        };
+        let ratio = ratio(a, b);
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -269,15 +265,5 @@ fn main() {
             fmt_opt(get(&cpu, RUSTREDIS), 3),
         );
     }
-    print!("{md}");
-    let target_dir = Path::new(env!("CARGO_BIN_EXE_rustredis"))
-        .parent()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    let report = target_dir.join("bench-pubsub.md");
-    match std::fs::write(&report, &md) {
-        Ok(()) => eprintln!("report written to {}", report.display()),
-        Err(e) => die(&format!("write {}: {e}", report.display())),
-    }
+    write_report("bench-pubsub.md", &md);
 }

@@ -61,13 +61,15 @@ mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use bench_util::{cpu_micros, die, env_usize, fmt_opt, median, parse_csv, run, server_bins, tool};
+use bench_util::{
+    cpu_count, cpu_micros, die, env_usize, fmt_opt, median, parse_csv, ratio, run, server_bins,
+    tool, write_report,
+};
 
 use common::ServerProc;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The server names, in the order they are run and printed.
@@ -495,9 +497,7 @@ fn main() {
          Both servers: 127.0.0.1, --save \"\" --appendonly no. Reference: {}. \
          Machine: {} CPU(s). Throughput phase took {throughput_secs:.0} s.\n",
         version.trim(),
-        std::thread::available_parallelism()
-            .map(|p| p.get())
-            .unwrap_or(1),
+        cpu_count(),
     );
     let _ = writeln!(
         md,
@@ -513,10 +513,7 @@ fn main() {
                     .and_then(|v| median(v.clone()))
             };
             let (a, b) = (get(&rps, REDIS), get(&rps, RUSTREDIS));
-            let ratio = match (a, b) {
-                (Some(a), Some(b)) if a > 0.0 => Some(b / a),
-                _ => None,
-            };
+            let ratio = ratio(a, b);
             let _ = writeln!(
                 md,
                 "| {test} | {pipeline} | {} | {} | {} | {} | {} | {} | {} |",
@@ -543,10 +540,7 @@ fn main() {
     for ((pipeline, group), by) in &cpu {
         let a = by.get(REDIS).and_then(|v| median(v.clone()));
         let b = by.get(RUSTREDIS).and_then(|v| median(v.clone()));
-        let ratio = match (a, b) {
-            (Some(a), Some(b)) if b > 0.0 => Some(a / b),
-            _ => None,
-        };
+        let ratio = ratio(b, a);
         let _ = writeln!(
             md,
             "| {group} | {pipeline} | {} | {} | {} |",
@@ -565,13 +559,7 @@ fn main() {
         "| workload | keys | redis RSS B/key | rustredis RSS B/key | ratio | redis used_memory B/key | rustredis used_memory B/key | ratio |"
     );
     let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|");
-    let ratio = |a: f64, b: f64| {
-        if a > 0.0 {
-            format!("{:.2}", b / a)
-        } else {
-            "n/a".to_string()
-        }
-    };
+    let ratio_cell = |a: f64, b: f64| fmt_opt(ratio(Some(a), Some(b)), 2);
     for (w, (r, o)) in workloads.iter().zip(&mem) {
         let _ = writeln!(
             md,
@@ -581,23 +569,12 @@ fn main() {
             w.keys,
             r.rss_per_key,
             o.rss_per_key,
-            ratio(r.rss_per_key, o.rss_per_key),
+            ratio_cell(r.rss_per_key, o.rss_per_key),
             r.used_per_key,
             o.used_per_key,
-            ratio(r.used_per_key, o.used_per_key)
+            ratio_cell(r.used_per_key, o.used_per_key)
         );
     }
 
-    print!("{md}");
-    // target/release/rustredis -> target/bench-report.md
-    let target_dir = Path::new(env!("CARGO_BIN_EXE_rustredis"))
-        .parent()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    let report = target_dir.join("bench-report.md");
-    match std::fs::write(&report, &md) {
-        Ok(()) => eprintln!("report written to {}", report.display()),
-        Err(e) => die(&format!("write {}: {e}", report.display())),
-    }
+    write_report("bench-report.md", &md);
 }

@@ -18,62 +18,39 @@
 
 mod common;
 
-use common::{Conn, ServerProc, escape, scratch_dir};
+use common::{Conn, Rng, ServerProc, escape, scratch_dir};
 use std::time::{Duration, Instant};
 
-/// xorshift64 state.
-struct Rng(u64);
+/// A small index, sometimes negative, sometimes an edge value.
+fn random_index(r: &mut Rng, span: i64) -> String {
+    match r.below(10) {
+        0 => r
+            .pick(&["-9223372036854775808", "9223372036854775807", "0", "-1"])
+            .to_string(),
+        1..=3 => (-(r.below(span as u64 + 1) as i64)).to_string(),
+        _ => r.below(span as u64 + 1).to_string(),
+    }
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-    /// A small index, sometimes negative, sometimes an edge value.
-    fn index(&mut self, span: i64) -> String {
-        match self.below(10) {
-            0 => self
-                .pick(&["-9223372036854775808", "9223372036854775807", "0", "-1"])
-                .to_string(),
-            1..=3 => (-(self.below(span as u64 + 1) as i64)).to_string(),
-            _ => self.below(span as u64 + 1).to_string(),
+/// A field value or increment: small, near a power of two, or extreme.
+fn random_value(r: &mut Rng) -> String {
+    match r.below(6) {
+        0 => r
+            .pick(&[
+                "-9223372036854775808",
+                "9223372036854775807",
+                "0",
+                "-1",
+                "1",
+            ])
+            .to_string(),
+        1 => {
+            let p = 1i64 << r.below(63);
+            let d = r.below(3) as i64 - 1;
+            let v = p.wrapping_add(d);
+            if r.below(2) == 0 { v } else { v.wrapping_neg() }.to_string()
         }
-    }
-    /// A field value or increment: small, near a power of two, or extreme.
-    fn value(&mut self) -> String {
-        match self.below(6) {
-            0 => self
-                .pick(&[
-                    "-9223372036854775808",
-                    "9223372036854775807",
-                    "0",
-                    "-1",
-                    "1",
-                ])
-                .to_string(),
-            1 => {
-                let p = 1i64 << self.below(63);
-                let d = self.below(3) as i64 - 1;
-                let v = p.wrapping_add(d);
-                if self.below(2) == 0 {
-                    v
-                } else {
-                    v.wrapping_neg()
-                }
-                .to_string()
-            }
-            _ => (self.below(600) as i64 - 300).to_string(),
-        }
+        _ => (r.below(600) as i64 - 300).to_string(),
     }
 }
 
@@ -94,10 +71,10 @@ fn random_command(r: &mut Rng) -> Vec<String> {
         3 => {
             let mut c = vec![s("BITCOUNT"), key];
             if r.below(4) > 0 {
-                c.push(r.index(220));
-                c.push(r.index(220));
+                c.push(random_index(r, 220));
+                c.push(random_index(r, 220));
                 if r.below(2) == 0 {
-                    c.push(s(r.pick(&["BIT", "BYTE", "bit"])));
+                    c.push(r.pick(&["BIT", "BYTE", "bit"]).to_string());
                 }
             }
             c
@@ -106,23 +83,23 @@ fn random_command(r: &mut Rng) -> Vec<String> {
             let mut c = vec![s("BITPOS"), key, r.below(2).to_string()];
             let n = r.below(4);
             if n >= 1 {
-                c.push(r.index(220));
+                c.push(random_index(r, 220));
             }
             if n >= 2 {
-                c.push(r.index(220));
+                c.push(random_index(r, 220));
             }
             if n >= 3 {
-                c.push(s(r.pick(&["BIT", "BYTE"])));
+                c.push(r.pick(&["BIT", "BYTE"]).to_string());
             }
             c
         }
         6 => {
-            let op = r.pick(&["AND", "OR", "XOR", "NOT"]);
+            let op = *r.pick(&["AND", "OR", "XOR", "NOT"]);
             let dest = r.pick(KEYS).to_string();
             let mut c = vec![s("BITOP"), s(op), dest, key];
             if op != "NOT" {
                 for _ in 0..r.below(3) {
-                    c.push(s(r.pick(&["b0", "b1", "b2", "b3", "missing"])));
+                    c.push(r.pick(&["b0", "b1", "b2", "b3", "missing"]).to_string());
                 }
             }
             c
@@ -142,7 +119,7 @@ fn random_command(r: &mut Rng) -> Vec<String> {
                 match r.below(5) {
                     0 => {
                         c.push(s("OVERFLOW"));
-                        c.push(s(r.pick(&["WRAP", "SAT", "FAIL"])));
+                        c.push(r.pick(&["WRAP", "SAT", "FAIL"]).to_string());
                     }
                     1 => {
                         c.push(s("GET"));
@@ -153,13 +130,13 @@ fn random_command(r: &mut Rng) -> Vec<String> {
                         c.push(s("SET"));
                         c.push(random_type(r));
                         c.push(random_offset(r));
-                        c.push(r.value());
+                        c.push(random_value(r));
                     }
                     _ => {
                         c.push(s("INCRBY"));
                         c.push(random_type(r));
                         c.push(random_offset(r));
-                        c.push(r.value());
+                        c.push(random_value(r));
                     }
                 }
             }
@@ -193,7 +170,7 @@ fn run_seed(ours: &mut Conn, oracle: &mut Conn, seed: u64, count: usize) {
     for c in [&mut *ours, &mut *oracle] {
         assert_eq!(c.cmd(&[b"FLUSHALL"]), b"+OK\r\n");
     }
-    let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut r = Rng::new(seed);
     let mut recent: Vec<String> = Vec::new();
     for i in 0..count {
         let cmd = random_command(&mut r);

@@ -13,11 +13,9 @@
 
 mod common;
 
-use common::ServerProc;
-use std::io::{Read, Write};
+use common::{Ran, ServerProc};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The full path of a tool from Redis's tools package, or `None` (after
 /// printing a skip message) when it is not installed. Panics in CI.
@@ -38,70 +36,10 @@ fn tool(name: &str) -> Option<String> {
     None
 }
 
-/// What a finished tool run printed.
-struct Run {
-    status: std::process::ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `bin args...`, feeding `stdin` (if any) from a thread while stdout
-/// and stderr are collected, and kills it after `timeout` (then panics).
-fn run(bin: &str, args: &[&str], stdin: Option<Vec<u8>>, timeout: Duration) -> Run {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {bin}: {e}"));
-    let writer = stdin.map(|data| {
-        let mut pipe = child.stdin.take().expect("stdin pipe");
-        std::thread::spawn(move || {
-            // A tool that exits early closes the pipe: that shows up in its
-            // output and exit status, so a write error is not fatal here.
-            let _ = pipe.write_all(&data);
-        })
-    });
-    let mut out_pipe = child.stdout.take().expect("stdout pipe");
-    let mut err_pipe = child.stderr.take().expect("stderr pipe");
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out_pipe.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err_pipe.read_to_end(&mut v);
-        v
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break st,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{bin} {args:?} did not finish within {timeout:?}");
-            }
-            Err(e) => panic!("wait for {bin}: {e}"),
-        }
-    };
-    if let Some(w) = writer {
-        let _ = w.join();
-    }
-    let stdout = out_reader.join().expect("stdout reader");
-    let stderr = err_reader.join().expect("stderr reader");
-    Run {
-        status,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+/// Runs `bin args...` ([`common::run_tool`]); panics when it cannot run or
+/// is still running after `timeout`.
+fn run(bin: &str, args: &[&str], stdin: Option<Vec<u8>>, timeout: Duration) -> Ran {
+    common::run_tool(bin, args, stdin.as_deref(), timeout).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `redis-cli -p PORT args...` with no stdin; returns stdout, asserting exit 0.

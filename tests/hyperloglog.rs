@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{Conn, Resp, ServerProc, call};
+use common::{Conn, Resp, Rng, ServerProc, call};
 
 /// Sends all `cmds` at once, then reads one reply per command.
 fn pipeline(c: &mut Conn, cmds: &[Vec<Vec<u8>>]) -> Vec<Vec<u8>> {
@@ -198,33 +198,7 @@ const AOF_SCRIPT: &[&str] = &[
 
 /// The commands of the AOF incr file, as space-joined strings.
 fn aof_commands(sp: &ServerProc) -> Vec<String> {
-    let dir = sp.dir.join("appendonlydir");
-    let manifest = std::fs::read_to_string(dir.join("appendonly.aof.manifest")).expect("manifest");
-    let name = manifest
-        .lines()
-        .find(|l| l.ends_with(" type i"))
-        .and_then(|l| l.split(' ').nth(1))
-        .expect("an incr file")
-        .to_string();
-    let b = std::fs::read(dir.join(name)).expect("incr file");
-    let mut pos = 0;
-    let mut out = Vec::new();
-    while pos < b.len() {
-        match common::parse_resp(&b, &mut pos) {
-            Resp::Array(Some(items)) => out.push(
-                items
-                    .into_iter()
-                    .map(|i| match i {
-                        Resp::Bulk(Some(v)) => String::from_utf8_lossy(&v).into_owned(),
-                        other => format!("{other:?}"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
-            other => panic!("AOF entry {other:?}"),
-        }
-    }
-    out
+    common::aof_incr_lines(&sp.dir, |a| String::from_utf8_lossy(a).into_owned())
 }
 
 fn run_aof_script(sp: &ServerProc) -> Vec<String> {
@@ -238,18 +212,11 @@ fn run_aof_script(sp: &ServerProc) -> Vec<String> {
 
 #[test]
 fn aof_receives_what_redis_propagates() {
-    let args = [
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--save",
-        "",
-    ];
-    let Some(oracle) = ServerProc::start_oracle(&args) else {
+    let args = common::AOF_ALWAYS;
+    let Some(oracle) = ServerProc::start_oracle(args) else {
         return;
     };
-    let ours = ServerProc::start(&args);
+    let ours = ServerProc::start(args);
     let want = run_aof_script(&oracle);
     let got = run_aof_script(&ours);
     assert_eq!(got, want);
@@ -259,14 +226,6 @@ fn aof_receives_what_redis_propagates() {
 }
 
 // ---- Randomized comparisons ----
-
-/// xorshift64 step.
-fn next(s: &mut u64) -> u64 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    *s
-}
 
 /// Runs `cmds` on both servers (pipelined) and compares every raw reply.
 fn both(o: &mut Conn, t: &mut Conn, cmds: &[Vec<Vec<u8>>], ctx: &str) {
@@ -299,35 +258,35 @@ fn random_operations_match_redis() {
     };
     let ours = ServerProc::start(&[]);
     let (mut o, mut t) = (oracle.conn(), ours.conn());
-    let mut r = 0x9e37_79b9_7f4a_7c15u64;
+    let mut r = Rng(0x9e37_79b9_7f4a_7c15);
     for step in 0..1500 {
-        let key = format!("h{}", next(&mut r) % 4);
+        let key = format!("h{}", r.below(4));
         let k = key.as_bytes();
         let mut cmds = Vec::new();
-        match next(&mut r) % 100 {
+        match r.below(100) {
             0..=49 => {
-                let n = [0, 1, 2, 5, 20, 100, 500][(next(&mut r) % 7) as usize];
+                let n = [0, 1, 2, 5, 20, 100, 500][r.below(7) as usize];
                 let mut c = cmd(&[b"PFADD", k]);
-                c.extend((0..n).map(|_| format!("{}", next(&mut r) % 1_000_000).into_bytes()));
+                c.extend((0..n).map(|_| format!("{}", r.below(1_000_000)).into_bytes()));
                 cmds.push(c);
             }
             50..=59 => cmds.push(cmd(&[b"PFCOUNT", k])),
             60..=69 => {
                 let mut c = cmd(&[b"PFCOUNT"]);
-                for i in 0..1 + next(&mut r) % 4 {
+                for i in 0..1 + r.below(4) {
                     c.push(format!("h{i}").into_bytes());
                 }
                 cmds.push(c);
             }
             70..=79 => {
                 let mut c = cmd(&[b"PFMERGE", k]);
-                for _ in 0..next(&mut r) % 4 {
-                    c.push(format!("h{}", next(&mut r) % 4).into_bytes());
+                for _ in 0..r.below(4) {
+                    c.push(format!("h{}", r.below(4)).into_bytes());
                 }
                 cmds.push(c);
             }
             80..=83 => {
-                let v = ["0", "50", "300", "3000", "10000"][(next(&mut r) % 5) as usize];
+                let v = ["0", "50", "300", "3000", "10000"][r.below(5) as usize];
                 cmds.push(cmd(&[
                     b"CONFIG",
                     b"SET",
@@ -355,7 +314,7 @@ fn corrupted_values_match_redis() {
     };
     let ours = ServerProc::start(&[]);
     let (mut o, mut t) = (oracle.conn(), ours.conn());
-    let mut r = 0x2545_f491_4f6c_dd1du64;
+    let mut r = Rng(0x2545_f491_4f6c_dd1d);
     let many: Vec<Vec<u8>> = (0..200).map(|i| format!("{i}").into_bytes()).collect();
     let probes: Vec<Vec<Vec<u8>>> = vec![
         cmd(&[b"PFCOUNT", b"k"]),
@@ -374,30 +333,30 @@ fn corrupted_values_match_redis() {
             // Exactly 16384 registers, then maybe trailing opcodes.
             let mut left = 16384u64;
             while left > 0 {
-                let c = next(&mut r) % 10;
+                let c = r.below(10);
                 if c < 6 || left > 4 && c < 8 {
-                    let l = (1 + next(&mut r) % 16384).min(left);
+                    let l = (1 + r.below(16384)).min(left);
                     body.extend_from_slice(&[((l - 1) >> 8) as u8 | 0x40, (l - 1) as u8]);
                     left -= l;
                 } else {
-                    let l = (1 + next(&mut r) % 4).min(left);
-                    body.push(0x80 | ((next(&mut r) % 32) as u8) << 2 | (l - 1) as u8);
+                    let l = (1 + r.below(4)).min(left);
+                    body.push(0x80 | (r.below(32) as u8) << 2 | (l - 1) as u8);
                     left -= l;
                 }
             }
         }
-        for _ in 0..(1 + next(&mut r) % 12) / (1 + case % 2 * 4) {
-            let c = next(&mut r) % 10;
+        for _ in 0..(1 + r.below(12)) / (1 + case % 2 * 4) {
+            let c = r.below(10);
             if c < 3 {
-                let l = (next(&mut r) % 16384) as u16;
+                let l = r.below(16384) as u16;
                 body.extend_from_slice(&[(l >> 8) as u8 | 0x40, l as u8]);
             } else if c < 6 {
-                body.push((next(&mut r) % 64) as u8);
+                body.push(r.below(64) as u8);
             } else {
-                body.push(0x80 | (next(&mut r) % 128) as u8);
+                body.push(0x80 | r.below(128) as u8);
             }
         }
-        if next(&mut r).is_multiple_of(3) {
+        if r.next().is_multiple_of(3) {
             body.pop();
         }
         for p in &probes {

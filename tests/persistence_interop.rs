@@ -23,30 +23,11 @@
 
 mod common;
 
-use common::{Conn, Resp, ServerProc, call};
+use common::{Conn, Resp, ServerProc, call_ok as ok, call_ok_str as cmd};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 // ---- Replies (`common::Resp`) ----
-
-/// Runs a command that must not fail.
-fn ok(c: &mut Conn, args: &[&[u8]]) -> Resp {
-    let r = call(c, args);
-    if let Resp::Error(e) = &r {
-        panic!(
-            "{:?} -> {e}",
-            args.iter()
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect::<Vec<_>>()
-        );
-    }
-    r
-}
-
-fn cmd(c: &mut Conn, line: &str) -> Resp {
-    let args: Vec<&[u8]> = line.split(' ').map(|a| a.as_bytes()).collect();
-    ok(c, &args)
-}
 
 fn bulk(r: Resp) -> Vec<u8> {
     match r {

@@ -17,9 +17,7 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{Conn, ServerProc, split_args};
+use common::ServerProc;
 
 const SCRIPT: &str = r#"
 SET plain v
@@ -162,121 +160,30 @@ EXEC
 FLUSHALL
 "#;
 
-/// Splits an AOF into its commands (each a list of arguments).
-fn parse_aof(b: &[u8]) -> Vec<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    let mut p = 0;
-    let line = |p: &mut usize| -> Vec<u8> {
-        let end = b[*p..]
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("line end")
-            + *p;
-        let l = b[*p..end].to_vec();
-        *p = end + 2;
-        l
-    };
-    while p < b.len() {
-        let head = line(&mut p);
-        if head.starts_with(b"#") {
-            continue;
-        }
-        assert_eq!(head[0], b'*', "not a multibulk at {p}");
-        let n: usize = std::str::from_utf8(&head[1..]).unwrap().parse().unwrap();
-        let mut cmd = Vec::with_capacity(n);
-        for _ in 0..n {
-            let len_line = line(&mut p);
-            assert_eq!(len_line[0], b'$');
-            let len: usize = std::str::from_utf8(&len_line[1..])
-                .unwrap()
-                .parse()
-                .unwrap();
-            cmd.push(b[p..p + len].to_vec());
-            p += len + 2;
-        }
-        out.push(cmd);
+/// Replaces a clock-derived time (ms within a day of now) by a marker.
+fn normalize(a: &[u8]) -> String {
+    let s = String::from_utf8_lossy(a).into_owned();
+    match s.parse::<i64>() {
+        Ok(v) if common::near_now_ms(v) => "<now-ms>".to_string(),
+        _ => s,
     }
-    out
-}
-
-/// The incr file named by the manifest (type `i`), read whole.
-fn read_incr(dir: &std::path::Path) -> Vec<u8> {
-    let aofdir = dir.join("appendonlydir");
-    let manifest =
-        std::fs::read_to_string(aofdir.join("appendonly.aof.manifest")).expect("manifest exists");
-    let name = manifest
-        .lines()
-        .find(|l| l.ends_with(" type i"))
-        .and_then(|l| l.split(' ').nth(1))
-        .expect("an incr file in the manifest")
-        .to_string();
-    std::fs::read(aofdir.join(name)).expect("incr file")
-}
-
-/// Replaces clock-derived times (ms or s within a day of now) by a marker.
-fn normalize(cmds: Vec<Vec<Vec<u8>>>) -> Vec<String> {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    cmds.into_iter()
-        .map(|c| {
-            c.iter()
-                .map(|a| {
-                    let s = String::from_utf8_lossy(a).into_owned();
-                    match s.parse::<i64>() {
-                        Ok(v) if (v - now_ms).abs() < 86_400_000 => "<now-ms>".to_string(),
-                        _ => s,
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
 }
 
 fn run_script(sp: &ServerProc) -> Vec<String> {
-    let mut c = sp.conn();
-    let mut bg: Option<Conn> = None;
-    for raw in SCRIPT.lines() {
-        let l = raw.trim();
-        if l.is_empty() {
-            continue;
-        }
-        if let Some(ms) = l.strip_prefix("@sleep ") {
-            std::thread::sleep(Duration::from_millis(ms.parse().unwrap()));
-        } else if let Some(cmd) = l.strip_prefix("@bg ") {
-            let mut b = sp.conn();
-            let args = split_args(cmd);
-            let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
-            b.send_raw(&common::encode_command(&refs));
-            bg = Some(b);
-        } else if l == "@bgreply" {
-            let r = bg.as_mut().expect("a background command").read_reply();
-            assert!(!r.starts_with(b"-"), "{}", String::from_utf8_lossy(&r));
-        } else {
-            let r = c.cmd_str(l);
-            assert!(!r.starts_with(b"-"), "{l}: {}", String::from_utf8_lossy(&r));
-        }
-    }
+    common::run_script(sp, SCRIPT, |r| {
+        assert!(!r.starts_with(b"-"), "{}", String::from_utf8_lossy(r));
+    });
     // appendfsync always: everything acknowledged is in the file.
-    normalize(parse_aof(&read_incr(&sp.dir)))
+    common::aof_incr_lines(&sp.dir, normalize)
 }
 
 #[test]
 fn aof_receives_what_redis_propagates() {
-    let args = [
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--save",
-        "",
-    ];
-    let Some(oracle) = ServerProc::start_oracle(&args) else {
+    let args = common::AOF_ALWAYS;
+    let Some(oracle) = ServerProc::start_oracle(args) else {
         return;
     };
-    let ours = ServerProc::start(&args);
+    let ours = ServerProc::start(args);
     let want = run_script(&oracle);
     let got = run_script(&ours);
     for (i, (w, g)) in want.iter().zip(got.iter()).enumerate() {

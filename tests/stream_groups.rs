@@ -15,7 +15,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Conn, ServerProc, split_args};
+use common::{Rng, ServerProc, split_args};
 
 /// Commands whose effects are compared through the AOF. `@bg CMD` sends
 /// CMD on a second connection without waiting; `@bgreply` reads its reply;
@@ -67,122 +67,33 @@ XGROUP DESTROY e g
 XGROUP DESTROY s g2
 "#;
 
-/// Splits an AOF into its commands.
-fn parse_aof(b: &[u8]) -> Vec<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    let mut p = 0;
-    let line = |p: &mut usize| -> Vec<u8> {
-        let end = b[*p..]
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("line end")
-            + *p;
-        let l = b[*p..end].to_vec();
-        *p = end + 2;
-        l
-    };
-    while p < b.len() {
-        let head = line(&mut p);
-        let n: usize = std::str::from_utf8(&head[1..])
-            .expect("count")
-            .parse()
-            .expect("count");
-        let mut cmd = Vec::with_capacity(n);
-        for _ in 0..n {
-            let len_line = line(&mut p);
-            let len: usize = std::str::from_utf8(&len_line[1..])
-                .expect("length")
-                .parse()
-                .expect("length");
-            cmd.push(b[p..p + len].to_vec());
-            p += len + 2;
-        }
-        out.push(cmd);
-    }
-    out
-}
-
 /// The AOF's incr file (named by the manifest) as lines of words, times
 /// within a day of now replaced by `<now>`.
 fn aof_commands(sp: &ServerProc) -> Vec<String> {
-    let aofdir = sp.dir.join("appendonlydir");
-    let manifest =
-        std::fs::read_to_string(aofdir.join("appendonly.aof.manifest")).expect("manifest");
-    let name = manifest
-        .lines()
-        .find(|l| l.ends_with(" type i"))
-        .and_then(|l| l.split(' ').nth(1))
-        .expect("an incr file")
-        .to_string();
-    let raw = std::fs::read(aofdir.join(name)).expect("incr file");
-    parse_aof(&raw)
-        .into_iter()
-        .map(|c| {
-            c.iter()
-                .map(|a| mask_time(&String::from_utf8_lossy(a)))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    common::aof_incr_lines(&sp.dir, |a| mask_time(&String::from_utf8_lossy(a)))
 }
 
 /// `<now>` for an integer within a day of the current unix time in ms.
 fn mask_time(s: &str) -> String {
     match s.parse::<i64>() {
-        Ok(v) if (v - now_ms()).abs() < 86_400_000 => "<now>".to_string(),
+        Ok(v) if common::near_now_ms(v) => "<now>".to_string(),
         _ => s.to_string(),
     }
 }
 
 fn run_propagation_script(sp: &ServerProc) -> Vec<String> {
-    let mut c = sp.conn();
-    let mut bg: Option<Conn> = None;
-    for raw in PROPAGATION_SCRIPT.lines() {
-        let l = raw.trim();
-        if l.is_empty() {
-            continue;
-        }
-        if let Some(ms) = l.strip_prefix("@sleep ") {
-            std::thread::sleep(Duration::from_millis(ms.parse().expect("ms")));
-        } else if let Some(cmd) = l.strip_prefix("@bg ") {
-            let mut b = sp.conn();
-            let args = split_args(cmd);
-            let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
-            b.send_raw(&common::encode_command(&refs));
-            bg = Some(b);
-        } else if l == "@bgreply" {
-            let r = bg.as_mut().expect("a background command").read_reply();
-            assert!(r.starts_with(b"*1\r\n"), "{}", String::from_utf8_lossy(&r));
-        } else {
-            let r = c.cmd_str(l);
-            assert!(!r.starts_with(b"-"), "{l}: {}", String::from_utf8_lossy(&r));
-        }
-    }
+    common::run_script(sp, PROPAGATION_SCRIPT, |r| {
+        assert!(r.starts_with(b"*1\r\n"), "{}", String::from_utf8_lossy(r));
+    });
     aof_commands(sp)
 }
 
-const AOF_ARGS: &[&str] = &[
-    "--appendonly",
-    "yes",
-    "--appendfsync",
-    "always",
-    "--save",
-    "",
-];
-
 #[test]
 fn consumer_group_writes_propagate_as_redis() {
-    let Some(oracle) = ServerProc::start_oracle(AOF_ARGS) else {
+    let Some(oracle) = ServerProc::start_oracle(common::AOF_ALWAYS) else {
         return;
     };
-    let ours = ServerProc::start(AOF_ARGS);
+    let ours = ServerProc::start(common::AOF_ALWAYS);
     let want = run_propagation_script(&oracle);
     let got = run_propagation_script(&ours);
     // The script must exercise the rewritten forms.
@@ -353,22 +264,6 @@ fn blocked_xreadgroup_errors_are_counted() {
     assert_eq!(w.cmd_str("PING"), b"+PONG\r\n");
 }
 
-/// A seeded xorshift64* generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// One random consumer-group command over stream `r`, groups `g0`..`g2`
 /// and consumers `c0`..`c3`, with ids up to the last added: nothing that
 /// depends on elapsed time (min-idle 0, no IDLE/TIME, no idle replies).
@@ -436,8 +331,9 @@ fn random_group_sequences_match_redis() {
     let mut a = oracle.conn();
     let mut b = ours.conn();
     let (mut delivered, mut claimed) = (0, 0);
-    for seed in [7u64, 1234, 99_991] {
-        let mut rng = Rng(seed);
+    // Seeds whose sequences deliver and claim enough for the check below.
+    for seed in [4u64, 6, 7] {
+        let mut rng = Rng::new(seed);
         let mut next_ms = 0;
         let mut history = Vec::new();
         for l in [

@@ -21,52 +21,18 @@
 
 mod common;
 
-use common::{Conn, Resp, ServerProc, call, escape, info_field};
+use common::{
+    Conn, Resp, Rng, ServerProc, call, call_ok as ok, call_ok_str as cmd, escape, info_field,
+};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 const DEBUG_ON: [&str; 2] = ["--enable-debug-command", "yes"];
 
-/// Runs a command that must not fail.
-fn ok(c: &mut Conn, args: &[&[u8]]) -> Resp {
-    let r = call(c, args);
-    if let Resp::Error(e) = &r {
-        panic!(
-            "{:?} -> {e}",
-            args.iter()
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect::<Vec<_>>()
-        );
-    }
-    r
-}
-
-fn cmd(c: &mut Conn, line: &str) -> Resp {
-    let args: Vec<&[u8]> = line.split(' ').map(|a| a.as_bytes()).collect();
-    ok(c, &args)
-}
-
 fn bulk(r: Resp) -> Vec<u8> {
     match r {
         Resp::Bulk(Some(b)) => b,
         other => panic!("bulk expected, got {other:?}"),
-    }
-}
-
-/// xorshift64: the same stream of choices for both servers.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
     }
 }
 
@@ -233,7 +199,7 @@ fn random_sequences_match_redis() {
         ("2", "0"),
     ];
     for seed in 1..=10u64 {
-        let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let mut r = Rng::new(seed);
         let (entries, bytes) = node_limits[(seed % 5) as usize];
         for c in [&mut u, &mut o] {
             cmd(c, "FLUSHALL");
@@ -589,19 +555,12 @@ fn aof_rewrite_replays_in_redis() {
 /// The commands of an AOF without a preamble, one escaped line each,
 /// SELECT left out.
 fn aof_commands(text: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < text.len() {
-        let cmd = common::parse_resp(text, &mut pos);
-        let Resp::Array(Some(args)) = cmd else {
-            panic!("AOF holds a non-command: {cmd:?}");
-        };
-        let line: Vec<String> = args.into_iter().map(|a| escape(&bulk(a))).collect();
-        if !line[0].eq_ignore_ascii_case("select") {
-            out.push(line.join(" "));
-        }
-    }
-    out
+    common::parse_aof(text)
+        .into_iter()
+        .map(|args| args.iter().map(|a| escape(a)).collect::<Vec<_>>())
+        .filter(|line| !line[0].eq_ignore_ascii_case("select"))
+        .map(|line| line.join(" "))
+        .collect()
 }
 
 /// XPENDING's extended reply with each entry's idle time zeroed.
@@ -661,55 +620,27 @@ XADD s MINID = 0 1 a b
 /// The commands of an AOF incr file, with a clock-made id (`<ms>-<seq>`
 /// whose ms is within a day of now) shown as `<now>-<seq>` (literally).
 fn incr_commands(dir: &Path) -> Vec<String> {
-    let aofdir = dir.join("appendonlydir");
-    let manifest =
-        std::fs::read_to_string(aofdir.join("appendonly.aof.manifest")).expect("manifest");
-    let name = manifest
-        .lines()
-        .find(|l| l.ends_with(" type i"))
-        .and_then(|l| l.split(' ').nth(1))
-        .expect("an incr file")
-        .to_string();
-    let text = std::fs::read(aofdir.join(name)).expect("incr file");
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < text.len() {
-        let Resp::Array(Some(args)) = common::parse_resp(&text, &mut pos) else {
-            panic!("not a command in the AOF");
-        };
-        let words: Vec<String> = args
-            .into_iter()
-            .map(|a| {
-                let s = String::from_utf8_lossy(&bulk(a)).into_owned();
-                match s.split_once('-').map(|(m, q)| (m.parse::<i64>(), q)) {
-                    // The sequence depends on whether two XADDs fell in the
-                    // same millisecond.
-                    Some((Ok(ms), q))
-                        if (ms - now_ms).abs() < 86_400_000 && q.parse::<u64>().is_ok() =>
-                    {
-                        "<now>-<seq>".to_string()
-                    }
-                    _ => s,
-                }
-            })
-            .collect();
-        out.push(words.join(" "));
-    }
-    out
+    common::aof_incr_lines(dir, |a| {
+        let s = String::from_utf8_lossy(a).into_owned();
+        match s.split_once('-').map(|(m, q)| (m.parse::<i64>(), q)) {
+            // The sequence depends on whether two XADDs fell in the same
+            // millisecond.
+            Some((Ok(ms), q)) if common::near_now_ms(ms) && q.parse::<u64>().is_ok() => {
+                "<now>-<seq>".to_string()
+            }
+            _ => s,
+        }
+    })
 }
 
 /// XADD / XTRIM / XDEL / XSETID reach the AOF as redis-server writes them.
 #[test]
 fn propagation_matches_redis() {
-    let args = ["--appendonly", "yes", "--appendfsync", "always"];
-    let Some(oracle) = ServerProc::start_oracle(&args) else {
+    let args = common::AOF_ALWAYS;
+    let Some(oracle) = ServerProc::start_oracle(args) else {
         return;
     };
-    let ours = ServerProc::start(&args);
+    let ours = ServerProc::start(args);
     let mut got = Vec::new();
     for sp in [&ours, &oracle] {
         let mut c = sp.conn();

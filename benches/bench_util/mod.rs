@@ -1,13 +1,12 @@
 //! Helpers every side-by-side bench shares: reading knobs from the
 //! environment, finding redis-tools, running them (with a timeout) and
-//! parsing redis-benchmark's CSV, CPU time of a server process, medians.
+//! parsing redis-benchmark's CSV, CPU time of a server process, medians
+//! and ratios, and writing the Markdown report next to the binaries.
 //! Each bench includes this file with `#[path]`; not every bench uses all.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Prints `<bench name>: msg` and exits with status 1.
 pub fn die(msg: &str) -> ! {
@@ -86,6 +85,41 @@ pub fn fmt_opt(v: Option<f64>, prec: usize) -> String {
         .unwrap_or_else(|| "n/a".to_string())
 }
 
+/// `x / base` when both are known and `base` is above 0 (a rustredis
+/// figure over redis-server's, or the other way round), else None.
+pub fn ratio(base: Option<f64>, x: Option<f64>) -> Option<f64> {
+    match (base, x) {
+        (Some(base), Some(x)) if base > 0.0 => Some(x / base),
+        _ => None,
+    }
+}
+
+/// How many CPUs this process may use (1 when unknown), for the report.
+pub fn cpu_count() -> usize {
+    std::thread::available_parallelism()
+        .map(|p| p.get())
+        .unwrap_or(1)
+}
+
+/// Prints the Markdown report `md` and writes it to `target/<file_name>`
+/// (the directory above the profile directory holding the rustredis
+/// binary, `target` when that cannot be found); stops the bench when the
+/// file cannot be written.
+pub fn write_report(file_name: &str, md: &str) {
+    print!("{md}");
+    // target/release/rustredis -> target/<file_name>
+    let target_dir = std::path::Path::new(env!("CARGO_BIN_EXE_rustredis"))
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    let report = target_dir.join(file_name);
+    match std::fs::write(&report, md) {
+        Ok(()) => eprintln!("report written to {}", report.display()),
+        Err(e) => die(&format!("write {}: {e}", report.display())),
+    }
+}
+
 /// The two servers a bench compares: rustredis (`RUSTREDIS_BIN`, else the
 /// binary cargo built for the bench) and redis-server (the oracle); stops
 /// the bench when either is missing.
@@ -113,70 +147,14 @@ pub struct Row {
     pub p99_ms: Option<f64>,
 }
 
-/// What a finished child process printed.
-pub struct Run {
-    pub status: std::process::ExitStatus,
-    pub stdout: String,
-    pub stderr: String,
-}
+/// What a finished child process printed (`common::Ran`).
+pub use crate::common::Ran as Run;
 
-/// Runs `bin args...`, feeding `stdin` from a thread, collecting output;
-/// kills the child and exits after `timeout`.
+/// Runs `bin args...` with `stdin` fed from a thread, collecting output
+/// ([`crate::common::run_tool`]); stops the bench when it cannot be run or
+/// is still running after `timeout` (it is killed first).
 pub fn run(bin: &str, args: &[&str], stdin: Option<&[u8]>, timeout: Duration) -> Run {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| die(&format!("spawn {bin}: {e}")));
-    let mut out_pipe = child.stdout.take().expect("stdout is piped");
-    let mut err_pipe = child.stderr.take().expect("stderr is piped");
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out_pipe.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err_pipe.read_to_end(&mut v);
-        v
-    });
-    std::thread::scope(|scope| {
-        if let Some(data) = stdin {
-            let mut pipe = child.stdin.take().expect("stdin is piped");
-            scope.spawn(move || {
-                // An early exit of the child shows in its status and output.
-                let _ = pipe.write_all(data);
-            });
-        }
-        let deadline = Instant::now() + timeout;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(st)) => break st,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                Ok(None) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    die(&format!("{bin} {args:?} did not finish within {timeout:?}"));
-                }
-                Err(e) => die(&format!("wait for {bin}: {e}")),
-            }
-        };
-        let stdout = out_reader.join().unwrap_or_default();
-        let stderr = err_reader.join().unwrap_or_default();
-        Run {
-            status,
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
-    })
+    crate::common::run_tool(bin, args, stdin, timeout).unwrap_or_else(|e| die(&e))
 }
 
 /// Splits one CSV line of redis-benchmark (`"a","b",...`) into fields.

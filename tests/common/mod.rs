@@ -39,6 +39,15 @@
 //! [`Conn`] is a raw TCP client. [`Conn::read_reply`] returns the exact bytes
 //! of one complete RESP2/RESP3 reply, nested aggregates included; an
 //! attribute (`|`) is returned together with the reply it annotates.
+//! [`call`] / [`call_ok`] parse a reply into [`Resp`].
+//!
+//! # Other shared pieces
+//!
+//! * AOF files: [`aof_incr_path`] finds the incr file a manifest names,
+//!   [`parse_aof`] splits an AOF (no RDB preamble) into commands, and
+//!   [`near_now_ms`] tells clock-made times apart, to mask them.
+//! * [`Rng`]: a seedable xorshift64 generator for randomized comparisons,
+//!   so that one seed replays the same commands on every server.
 
 #![allow(dead_code)]
 
@@ -727,11 +736,82 @@ pub fn settle_clients(c: &mut Conn, n: u64) -> u64 {
     }
 }
 
-/// Output of a server run that is expected to exit by itself.
+/// What a finished process printed (lossy UTF-8), and how it exited: a
+/// server run that is expected to exit by itself ([`run_to_exit`]), or a
+/// tool such as redis-cli or redis-benchmark ([`run_tool`]).
 pub struct Ran {
     pub status: std::process::ExitStatus,
     pub stdout: String,
     pub stderr: String,
+}
+
+/// Runs `bin args...` to its end, feeding `stdin` (if any) from a thread
+/// while stdout and stderr are collected by two more, so that no pipe can
+/// fill up and stall it. Errs, with a message naming the command, when it
+/// cannot be spawned or waited for, or when it is still running after
+/// `timeout` (it is then killed). Callers decide what an error means: a
+/// test panics, a bench stops (`bench_util::run`).
+pub fn run_tool(
+    bin: &str,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> Result<Ran, String> {
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn {bin}: {e}"))?;
+    let mut out_pipe = child.stdout.take().expect("stdout is piped");
+    let mut err_pipe = child.stderr.take().expect("stderr is piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out_pipe.read_to_end(&mut v);
+        v
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err_pipe.read_to_end(&mut v);
+        v
+    });
+    let status = std::thread::scope(|scope| {
+        if let Some(data) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            scope.spawn(move || {
+                // A tool that exits early closes the pipe: that shows in its
+                // output and exit status, so a write error is not reported.
+                let _ = pipe.write_all(data);
+            });
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            match child.try_wait() {
+                Ok(Some(st)) => return Ok(st),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                Ok(None) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!("{bin} {args:?} did not finish within {timeout:?}"));
+                }
+                Err(e) => return Err(format!("wait for {bin}: {e}")),
+            }
+        }
+    })?;
+    let stdout = out_reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    Ok(Ran {
+        status,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    })
 }
 
 /// Runs the binary under test with `args` in `dir`; kills it and panics
@@ -828,4 +908,204 @@ pub fn call(c: &mut Conn, args: &[&[u8]]) -> Resp {
 pub fn call_str(c: &mut Conn, line: &str) -> Resp {
     let args: Vec<&[u8]> = line.split(' ').map(|a| a.as_bytes()).collect();
     call(c, &args)
+}
+
+/// Runs `args`, which must not fail: panics with the command and the error
+/// text on an error reply; otherwise returns the parsed reply.
+pub fn call_ok(c: &mut Conn, args: &[&[u8]]) -> Resp {
+    let r = call(c, args);
+    if let Resp::Error(e) = &r {
+        panic!(
+            "{:?} -> {e}",
+            args.iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+        );
+    }
+    r
+}
+
+/// [`call_ok`] for a command given as space-separated words (no quoting).
+pub fn call_ok_str(c: &mut Conn, line: &str) -> Resp {
+    let args: Vec<&[u8]> = line.split(' ').map(|a| a.as_bytes()).collect();
+    call_ok(c, &args)
+}
+
+/// Runs `script` on `sp`, one command a line (space-separated words with
+/// `split_args` quoting; blank lines skipped, each line trimmed). Every
+/// command runs on one connection and must not reply with an error. Three
+/// directives drive a second client, for blocking commands:
+///
+/// * `@bg CMD`: opens a new connection and sends CMD without reading;
+/// * `@bgreply`: reads that connection's reply and hands it to `check_bg`;
+/// * `@sleep MS`: sleeps MS milliseconds (to let the server block it).
+pub fn run_script(sp: &ServerProc, script: &str, check_bg: impl Fn(&[u8])) {
+    let mut c = sp.conn();
+    let mut bg: Option<Conn> = None;
+    for raw in script.lines() {
+        let l = raw.trim();
+        if l.is_empty() {
+            continue;
+        }
+        if let Some(ms) = l.strip_prefix("@sleep ") {
+            std::thread::sleep(Duration::from_millis(ms.parse().expect("@sleep ms")));
+        } else if let Some(cmd) = l.strip_prefix("@bg ") {
+            let mut b = sp.conn();
+            let args = split_args(cmd);
+            let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+            b.send_raw(&encode_command(&refs));
+            bg = Some(b);
+        } else if l == "@bgreply" {
+            let r = bg.as_mut().expect("a background command").read_reply();
+            check_bg(&r);
+        } else {
+            let r = c.cmd_str(l);
+            assert!(!r.starts_with(b"-"), "{l}: {}", String::from_utf8_lossy(&r));
+        }
+    }
+}
+
+// ---- AOF files ----
+
+/// The incr file of the multi-part AOF under `dir/appendonlydir`: the first
+/// file of type `i` that `appendonly.aof.manifest` names (a server started
+/// with `--appendonly yes` has exactly one until a rewrite). Panics when
+/// the manifest or the entry is missing.
+pub fn aof_incr_path(dir: &Path) -> PathBuf {
+    let aofdir = dir.join("appendonlydir");
+    let manifest =
+        fs::read_to_string(aofdir.join("appendonly.aof.manifest")).expect("manifest exists");
+    let name = manifest
+        .lines()
+        .find(|l| l.ends_with(" type i"))
+        .and_then(|l| l.split(' ').nth(1))
+        .expect("an incr file in the manifest")
+        .to_string();
+    aofdir.join(name)
+}
+
+/// The bytes of [`aof_incr_path`]`(dir)`.
+pub fn read_aof_incr(dir: &Path) -> Vec<u8> {
+    fs::read(aof_incr_path(dir)).expect("incr file")
+}
+
+/// Splits an AOF without an RDB preamble (an incr file, or a rewrite made
+/// with `aof-use-rdb-preamble no`) into its commands, each a list of
+/// arguments. Annotation lines (`#...`, `aof-timestamp-enabled`) are
+/// skipped. Panics on anything but RESP multibulks of bulk strings, or a
+/// truncated command.
+pub fn parse_aof(b: &[u8]) -> Vec<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < b.len() {
+        if b[pos] == b'#' {
+            let end = b[pos..]
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .expect("annotation line end");
+            pos += end + 2;
+            continue;
+        }
+        let at = pos;
+        let Resp::Array(Some(items)) = parse_resp(b, &mut pos) else {
+            panic!("not a multibulk at offset {at} of the AOF");
+        };
+        out.push(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    Resp::Bulk(Some(v)) => v,
+                    other => panic!("AOF argument {other:?} at offset {at}"),
+                })
+                .collect(),
+        );
+    }
+    out
+}
+
+/// Server arguments for AOF tests: append only with `appendfsync always`,
+/// so every acknowledged write is in the incr file when its reply arrives,
+/// and no RDB save points.
+pub const AOF_ALWAYS: &[&str] = &[
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "always",
+    "--save",
+    "",
+];
+
+/// The commands of the AOF incr file under `dir` ([`aof_incr_path`]), one
+/// line each: every argument mapped by `word` (to mask clock-made values,
+/// escape bytes, ...), joined with single spaces.
+pub fn aof_incr_lines(dir: &Path, word: impl Fn(&[u8]) -> String) -> Vec<String> {
+    parse_aof(&read_aof_incr(dir))
+        .iter()
+        .map(|c| c.iter().map(|a| word(a)).collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// The current unix time in milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Whether `v` is a unix time in ms within a day of now: a time the server
+/// took from its clock (PXAT, XCLAIM TIME, `*` ids), which tests mask
+/// before comparing two servers' output.
+pub fn near_now_ms(v: i64) -> bool {
+    (v - now_ms()).abs() < 86_400_000
+}
+
+// ---- Random inputs ----
+
+/// A seedable xorshift64 generator (shifts 13, 7, 17): small, fast and
+/// reproducible, so that one seed replays the same random commands on the
+/// server under test and on the oracle. Not for anything statistical.
+///
+/// The field is the state and must not be 0 (the generator would stay at 0);
+/// [`Rng::new`] makes a usable state from any seed.
+#[derive(Clone, Debug)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A generator whose state is `seed` spread by the golden-ratio
+    /// constant, with the low bit set so it is never 0.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next 64 random bits (the new state).
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// In `0..n` (`n` > 0; slightly biased towards small values, which
+    /// tests do not mind).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// Uniform in `[lo, hi)`, from the top 53 bits.
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (self.next() >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
+    }
+
+    /// True with probability `p` (0.0 to 1.0).
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.uniform(0.0, 1.0) < p
+    }
+
+    /// One element of `v` (not empty).
+    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len() as u64) as usize]
+    }
 }
