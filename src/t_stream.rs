@@ -546,19 +546,36 @@ fn xrange_generic_command(srv: &mut Server, c: &mut Client, rev: bool) {
         if count == 0 {
             return c.add_reply_null_array();
         }
-        let limit = if count < 0 {
-            usize::MAX
-        } else {
-            count as usize
-        };
-        let h = c.add_reply_deferred_len();
-        let mut n = 0;
-        for e in s.range(start, end, rev).take(limit) {
-            add_reply_stream_entry(c, &e);
-            n += 1;
-        }
-        c.set_deferred_array_len(h, n);
+        // A negative COUNT means all of them, as no COUNT.
+        add_reply_stream_range(c, s, start, end, count.max(0) as usize, rev);
     });
+}
+
+/// Replies with the array of up to `count` (0 = all) entries in
+/// `start..=end` straight from the stream's nodes (Redis
+/// `streamReplyWithRange` without a group); returns how many. XRANGE,
+/// XREVRANGE, XREAD and XINFO STREAM use it.
+pub fn add_reply_stream_range(
+    c: &mut Client,
+    s: &Stream,
+    start: StreamId,
+    end: StreamId,
+    count: usize,
+    rev: bool,
+) -> usize {
+    if start > end {
+        c.add_reply_array_len(0);
+        return 0;
+    }
+    let limit = if count == 0 { usize::MAX } else { count };
+    let h = c.add_reply_deferred_len();
+    let mut n = 0;
+    for e in s.range(start, end, rev).take(limit) {
+        add_reply_stream_entry(c, &e);
+        n += 1;
+    }
+    c.set_deferred_array_len(h, n);
+    n
 }
 
 /// XRANGE key start end [COUNT count]; see [`xrange_generic_command`].

@@ -73,8 +73,8 @@ use crate::stream::{
     SCG_INVALID_ENTRIES_READ, Stream, StreamCG, StreamConsumer, StreamId, StreamNack,
 };
 use crate::t_stream::{
-    add_reply_stream_entry, add_reply_stream_id, stream_generic_parse_id, stream_parse_id_or_reply,
-    stream_parse_interval_id_or_reply, stream_parse_strict_id_or_reply,
+    add_reply_stream_entry, add_reply_stream_id, add_reply_stream_range, stream_generic_parse_id,
+    stream_parse_id_or_reply, stream_parse_interval_id_or_reply, stream_parse_strict_id_or_reply,
 };
 use crate::util::string2ll;
 
@@ -210,32 +210,6 @@ fn add_reply_entry(c: &mut Client, e: &Entry) {
     for b in &e.1 {
         c.add_reply_bulk(b);
     }
-}
-
-/// Replies with the array of up to `count` (0 = all) entries in
-/// `start..=end` straight from the stream's nodes (Redis
-/// `streamReplyWithRange` without a group); returns how many.
-fn reply_range(
-    c: &mut Client,
-    s: &Stream,
-    start: StreamId,
-    end: StreamId,
-    count: usize,
-    rev: bool,
-) -> usize {
-    if start > end {
-        c.add_reply_array_len(0);
-        return 0;
-    }
-    let limit = if count == 0 { usize::MAX } else { count };
-    let h = c.add_reply_deferred_len();
-    let mut n = 0;
-    for e in s.range(start, end, rev).take(limit) {
-        add_reply_stream_entry(c, &e);
-        n += 1;
-    }
-    c.set_deferred_array_len(h, n);
-    n
 }
 
 /// Number of nodes of the radix tree Redis would hold for the node keys of
@@ -813,7 +787,7 @@ fn xread_generic_command(srv: &mut Server, c: &mut Client, xreadgroup: bool) {
         c.add_reply_bulk(key);
         match &group {
             None => {
-                reply_range(c, s, start, StreamId::MAX, count, false);
+                add_reply_stream_range(c, s, start, StreamId::MAX, count, false);
             }
             Some((g, cons)) => {
                 let now = crate::util::mstime();
@@ -963,7 +937,7 @@ fn serve_blocked_read(
     c.add_reply_bulk(&key);
     match group {
         None => {
-            reply_range(c, s, start, StreamId::MAX, count, false);
+            add_reply_stream_range(c, s, start, StreamId::MAX, count, false);
         }
         Some((g, cons)) => {
             let now = crate::util::mstime();
@@ -1924,7 +1898,7 @@ fn xinfo_reply_with_stream_info(c: &mut Client, s: &Stream, opts: &[Bytes]) {
         return;
     }
     c.add_reply_bulk(b"entries");
-    reply_range(c, s, StreamId::default(), StreamId::MAX, count, false);
+    add_reply_stream_range(c, s, StreamId::default(), StreamId::MAX, count, false);
     c.add_reply_bulk(b"groups");
     let Some(groups) = &s.cgroups else {
         c.add_reply_array_len(0);
