@@ -323,6 +323,29 @@ fn rename_command_survives_rewrite() {
     assert!(unknown(call(&mut c, &[b"FLUSHDB"])));
     assert!(unknown(call(&mut c, &[b"LASTSAVE"])));
     ok(&mut c, &["BADGER"]);
+    // As in Redis's command dict: a command renamed away ("") is gone from
+    // COMMAND COUNT and LIST; a renamed one stays, under its full name.
+    let listed = |c: &mut Conn| -> Vec<Vec<u8>> {
+        let Resp::Array(Some(items)) = call(c, &[b"COMMAND", b"LIST"]) else {
+            panic!("COMMAND LIST is not an array");
+        };
+        items
+            .into_iter()
+            .filter_map(|i| match i {
+                Resp::Bulk(Some(b)) => Some(b),
+                _ => None,
+            })
+            .collect()
+    };
+    let names = listed(&mut c);
+    assert!(!names.iter().any(|n| n == b"lastsave"));
+    assert!(names.iter().any(|n| n == b"flushdb"));
+    assert!(!names.iter().any(|n| n == b"badger"));
+    let Resp::Int(count) = call(&mut c, &[b"COMMAND", b"COUNT"]) else {
+        panic!("COMMAND COUNT is not an integer");
+    };
+    let tops = names.iter().filter(|n| !n.contains(&b'|')).count();
+    assert_eq!(count as usize, tops);
     ok(&mut c, &["CONFIG", "SET", "hz", "15"]);
     ok(&mut c, &["CONFIG", "REWRITE"]);
     let text = std::fs::read_to_string(&conf).expect("read");

@@ -272,6 +272,10 @@ pub struct RedisCommand {
 pub struct CommandTable {
     pub cmds: Vec<RedisCommand>,
     top: CommandMap,
+    /// Top-level commands removed by `rename-command <name> ""`, by index:
+    /// gone from COMMAND, COMMAND COUNT/LIST/DOCS as from Redis's command
+    /// dict (their subcommands with them).
+    removed: Vec<usize>,
 }
 
 impl Default for CommandTable {
@@ -287,6 +291,7 @@ impl CommandTable {
         let mut t = CommandTable {
             cmds: Vec::new(),
             top: CommandMap::default(),
+            removed: Vec::new(),
         };
         for m in meta::COMMANDS.iter().filter(|m| !m.is_subcommand()) {
             let subs: Vec<&'static CommandMeta> = meta::subcommands(m.name)
@@ -370,6 +375,7 @@ impl CommandTable {
             return Err("No such command in rename-command");
         };
         if to.is_empty() {
+            self.removed.push(idx);
             return Ok(());
         }
         let to = to.to_ascii_lowercase();
@@ -398,13 +404,20 @@ impl CommandTable {
         }
     }
 
-    /// Indexes of the top-level commands.
+    /// Indexes of the top-level commands, less those removed by
+    /// `rename-command <name> ""`.
     pub fn top_level(&self) -> impl Iterator<Item = usize> + '_ {
         self.cmds
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.parent.is_none())
+            .filter(|(i, c)| c.parent.is_none() && !self.removed.contains(i))
             .map(|(i, _)| i)
+    }
+
+    /// False for a command removed by `rename-command <name> ""` and for
+    /// the subcommands of one (what COMMAND LIST leaves out).
+    pub fn is_listed(&self, i: usize) -> bool {
+        !self.removed.contains(&self.cmds[i].parent.unwrap_or(i))
     }
 
     /// Clears every command's statistics (CONFIG RESETSTAT).
@@ -715,10 +728,13 @@ pub fn command_list_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error(crate::shared::err_syntax());
         return;
     };
-    let names: Vec<&str> = srv
-        .commands
+    let table = &srv.commands;
+    let names: Vec<&str> = table
         .cmds
         .iter()
+        .enumerate()
+        .filter(|&(i, _)| table.is_listed(i))
+        .map(|(_, cmd)| cmd)
         .filter(|cmd| match &filter {
             Filter::All => true,
             Filter::Module => false,
