@@ -360,6 +360,22 @@ fn lookup_string_for_bit_command(
 
 // ---- SETBIT / GETBIT ----
 
+/// The bit offset argument of SETBIT/GETBIT (no `#`), or `None` after
+/// replying "ERR bit offset is not an integer or out of range".
+fn plain_bit_offset_or_reply(srv: &Server, c: &mut Client, arg: &[u8]) -> Option<u64> {
+    let off = get_bit_offset(
+        arg,
+        false,
+        0,
+        srv.config.proto_max_bulk_len,
+        must_obey_client(c),
+    );
+    if off.is_none() {
+        c.add_reply_error(ERR_BIT_OFFSET);
+    }
+    off
+}
+
 /// SETBIT key offset value → integer: the bit's previous value (0 or 1).
 /// Grows (or creates) the string as needed, zero-padded; the value becomes
 /// `raw`. Errors: "ERR bit offset is not an integer or out of range"
@@ -368,14 +384,8 @@ fn lookup_string_for_bit_command(
 /// (value other than 0/1), WRONGTYPE. Fires `setbit` when the key changed.
 pub fn setbit_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
-        let Some(off) = get_bit_offset(
-            &argv[2],
-            false,
-            0,
-            srv.config.proto_max_bulk_len,
-            must_obey_client(c),
-        ) else {
-            return c.add_reply_error(ERR_BIT_OFFSET);
+        let Some(off) = plain_bit_offset_or_reply(srv, c, &argv[2]) else {
+            return;
         };
         let on = match string2ll(&argv[3]) {
             Some(v @ (0 | 1)) => v as u8,
@@ -408,14 +418,8 @@ pub fn setbit_command(srv: &mut Server, c: &mut Client) {
 /// (checked before the key), WRONGTYPE.
 pub fn getbit_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
-        let Some(off) = get_bit_offset(
-            &argv[2],
-            false,
-            0,
-            srv.config.proto_max_bulk_len,
-            must_obey_client(c),
-        ) else {
-            return c.add_reply_error(ERR_BIT_OFFSET);
+        let Some(off) = plain_bit_offset_or_reply(srv, c, &argv[2]) else {
+            return;
         };
         let db = c.db;
         let Some(o) = lookup_key_read(srv, db, &argv[1]) else {

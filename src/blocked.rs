@@ -314,11 +314,7 @@ fn serve_clients_blocked_on_key(srv: &mut Server, dbid: usize, key: &Bytes) {
         let Some(bc) = srv.blocked.clients.get(&id) else {
             continue;
         };
-        let served = match t {
-            Some(t) => bc.btype.served_by(t) || bc.btype.served_when_gone(),
-            None => bc.btype.served_when_gone(),
-        };
-        if !served {
+        if !(t.is_some_and(|t| bc.btype.served_by(t)) || bc.btype.served_when_gone()) {
             continue;
         }
         let slot = bc.slot;

@@ -137,6 +137,16 @@ fn lookup_stream<'a>(srv: &'a mut Server, dbid: usize, key: &[u8], flags: u32) -
     }
 }
 
+/// `-NOGROUP No such consumer group '<group>' for key name '<key>'`
+/// (XGROUP, XINFO CONSUMERS).
+fn add_reply_no_such_group(c: &mut Client, group: &[u8], key: &[u8]) {
+    c.add_reply_error(&format!(
+        "NOGROUP No such consumer group '{}' for key name '{}'",
+        String::from_utf8_lossy(group),
+        String::from_utf8_lossy(key)
+    ));
+}
+
 /// The group `grp` of the stream at `key`, or `None` after an error reply:
 /// WRONGTYPE, or `NOGROUP No such key '<key>' or consumer group '<group>'`
 /// when the key or the group is missing (XPENDING, XCLAIM, XAUTOCLAIM).
@@ -1048,12 +1058,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client) {
                 return;
             }
             if !has_group && (is(b"SETID") || is(b"CREATECONSUMER") || is(b"DELCONSUMER")) {
-                c.add_reply_error(&format!(
-                    "NOGROUP No such consumer group '{}' for key name '{}'",
-                    String::from_utf8_lossy(&argv[3]),
-                    String::from_utf8_lossy(&argv[2])
-                ));
-                return;
+                return add_reply_no_such_group(c, &argv[3], &argv[2]);
             }
         }
     }
@@ -1786,12 +1791,7 @@ pub fn xinfo_command(srv: &mut Server, c: &mut Client) {
     };
     if opt.eq_ignore_ascii_case(b"CONSUMERS") && argc == 4 {
         let Some(cg) = s.lookup_cg_mut(&argv[3]) else {
-            c.add_reply_error(&format!(
-                "NOGROUP No such consumer group '{}' for key name '{}'",
-                String::from_utf8_lossy(&argv[3]),
-                String::from_utf8_lossy(key)
-            ));
-            return;
+            return add_reply_no_such_group(c, &argv[3], key);
         };
         let now = crate::util::mstime();
         c.add_reply_array_len(cg.consumers.len());
