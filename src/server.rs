@@ -192,6 +192,8 @@ pub struct Server {
     pub functions: crate::function::FunctionsState,
     /// The slow log (`slowlog.rs`).
     pub slowlog: crate::slowlog::SlowlogState,
+    /// ACL users, the default user and the ACL log (`acl.rs`).
+    pub acl: crate::acl::Acl,
     /// The latency monitor's events (`latency.rs`).
     pub latency: crate::latency::LatencyState,
     /// The Prometheus `/metrics` listener and its connections (`metrics.rs`).
@@ -307,6 +309,7 @@ impl Server {
             script: crate::script::ScriptState::new(),
             functions: Default::default(),
             slowlog: Default::default(),
+            acl: crate::acl::Acl::new(),
             latency: Default::default(),
             metrics: Default::default(),
             evict: Default::default(),
@@ -349,6 +352,7 @@ impl Server {
             c.flags |= networking::CLIENT_UNIX_SOCKET;
         }
         c.authenticated = self.config.requirepass.is_empty();
+        c.user = Some(self.acl.default_user.clone());
         let token = self.client_token(slot);
         if let Some(conn) = c.conn.as_mut()
             && conn
