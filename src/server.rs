@@ -351,8 +351,8 @@ impl Server {
         if unix {
             c.flags |= networking::CLIENT_UNIX_SOCKET;
         }
-        c.authenticated = self.config.requirepass.is_empty();
-        c.user = Some(self.acl.default_user.clone());
+        // New connections run as the default user (Redis `createClient`).
+        crate::server_cmds::client_set_default_auth(self, &mut c);
         let token = self.client_token(slot);
         if let Some(conn) = c.conn.as_mut()
             && conn
