@@ -1289,6 +1289,825 @@ pub fn add_log_entry(
     }
 }
 
+// ---- Changing users: SETUSER, DELUSER, and the clients they affect ----
+
+/// Joins a selector written over several arguments (`(~a` `+get)`) into
+/// one rule (Redis `ACLMergeSelectorArguments`). Err gives the index of the
+/// argument that opened the unmatched parenthesis.
+pub fn merge_selector_args(args: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, usize> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut open: Option<(usize, Vec<u8>)> = None;
+    for (j, op) in args.iter().enumerate() {
+        if let Some((_, sel)) = open.as_mut() {
+            sel.push(b' ');
+            sel.extend_from_slice(op);
+            if op.last() == Some(&b')') {
+                if let Some((_, sel)) = open.take() {
+                    out.push(sel);
+                }
+            }
+            continue;
+        }
+        if op.first() == Some(&b'(') && op.last() != Some(&b')') {
+            open = Some((j, op.clone()));
+            continue;
+        }
+        out.push(op.clone());
+    }
+    match open {
+        Some((j, _)) => Err(j),
+        None => Ok(out),
+    }
+}
+
+/// Applies rules to a copy of `base` (or of a new user called `name`) and
+/// returns it, or Redis's ACL SETUSER error text (Redis `ACLStringSetUser`
+/// up to the copy back).
+pub fn apply_rules(base: Option<&User>, name: &[u8], args: &[Vec<u8>]) -> Result<User, String> {
+    let merged = merge_selector_args(args).map_err(|j| {
+        format!(
+            "Unmatched parenthesis in acl selector starting at '{}'.",
+            String::from_utf8_lossy(&args[j])
+        )
+    })?;
+    let mut temp = match base {
+        Some(u) => u.clone(),
+        None => User::new(name),
+    };
+    for op in &merged {
+        if let Err(e) = temp.set_rule(op) {
+            return Err(format!(
+                "Error in ACL SETUSER modifier '{}': {}",
+                String::from_utf8_lossy(op),
+                e
+            ));
+        }
+    }
+    Ok(temp)
+}
+
+fn is_user(c: &Client, u: &UserRef) -> bool {
+    c.user.as_ref().is_some_and(|x| Rc::ptr_eq(x, u))
+}
+
+/// Disconnects every client authenticated as `u`, which was just removed
+/// (Redis `ACLFreeUserAndKillClients`): each is switched back to the
+/// default user, unauthenticated, and closed; `current` (the client
+/// running the command) after its reply.
+pub fn kill_clients_of_user(srv: &mut Server, current: &mut Client, u: &UserRef) {
+    let default = srv.acl.default_user.clone();
+    if is_user(current, u) {
+        current.user = Some(default.clone());
+        current.authenticated = false;
+        current.flags |= crate::networking::CLIENT_CLOSE_AFTER_REPLY;
+    }
+    let slots: Vec<usize> = srv
+        .clients_iter()
+        .filter(|c| is_user(c, u))
+        .map(|c| c.slot)
+        .collect();
+    for slot in slots {
+        if let Some(c) = srv.client_mut(slot) {
+            c.user = Some(default.clone());
+            c.authenticated = false;
+        }
+        srv.free_client_async(slot);
+    }
+}
+
+/// Closes the pub/sub clients of `original` whose subscriptions the new
+/// rules `new` no longer allow (Redis `ACLKillPubsubClientsIfNeeded`).
+/// Nothing happens when some new selector allows all channels or the new
+/// channel list contains every old one.
+pub fn kill_pubsub_clients_if_needed(
+    srv: &mut Server,
+    current: &mut Client,
+    new: &User,
+    original: &UserRef,
+) {
+    if new.selectors.iter().any(|s| s.allchannels) {
+        return;
+    }
+    let upcoming: Vec<Vec<u8>> = new
+        .selectors
+        .iter()
+        .flat_map(|s| s.channels.iter().cloned())
+        .collect();
+    let superset = original
+        .borrow()
+        .selectors
+        .iter()
+        .all(|s| !s.allchannels && s.channels.iter().all(|c| upcoming.contains(c)));
+    if superset {
+        return;
+    }
+    let violates = |c: &Client| {
+        is_user(c, original)
+            && crate::networking::get_client_type(c) == crate::config::CLIENT_TYPE_PUBSUB
+            && (c
+                .pubsub
+                .patterns
+                .iter()
+                .any(|p| !check_channel_list(&upcoming, p, true))
+                || c
+                    .pubsub
+                    .channels
+                    .iter()
+                    .chain(c.pubsub.shard_channels.iter())
+                    .any(|ch| !check_channel_list(&upcoming, ch, false)))
+    };
+    if violates(current) {
+        srv.close_client_asap(current);
+    }
+    let slots: Vec<usize> = srv
+        .clients_iter()
+        .filter(|c| violates(c))
+        .map(|c| c.slot)
+        .collect();
+    for slot in slots {
+        srv.free_client_async(slot);
+    }
+}
+
+/// ACL SETUSER's work once the arguments are known: validates the user
+/// name, applies the rules to a copy, closes pub/sub clients that lose
+/// channels, and stores the result in place (clients keep their handle).
+/// Err is the error text to reply.
+pub fn set_user(
+    srv: &mut Server,
+    current: &mut Client,
+    name: &[u8],
+    args: &[Vec<u8>],
+) -> Result<(), String> {
+    if has_spaces(name) {
+        return Err("ERR Usernames can't contain spaces or null characters".into());
+    }
+    sync_pubsub_default(srv);
+    let existing = srv.acl.get_user(name);
+    let new = {
+        let base = existing.as_ref().map(|u| u.borrow());
+        apply_rules(base.as_deref(), name, args).map_err(|e| format!("ERR {e}"))?
+    };
+    match existing {
+        Some(u) => {
+            kill_pubsub_clients_if_needed(srv, current, &new, &u);
+            u.borrow_mut().copy_rules_from(&new);
+        }
+        None => {
+            srv.acl
+                .users
+                .insert(Bytes::copy_from_slice(name), Rc::new(RefCell::new(new)));
+        }
+    }
+    Ok(())
+}
+
+// ---- ACL files and `user` directives ----
+
+/// Checks a `user <name> <rules...>` config directive when the config is
+/// read (Redis `ACLAppendUserForLoading`): `argv` is the whole directive,
+/// `seen` the names declared before. Unknown commands are let through, as
+/// Redis does (they are reported when the users are loaded). Err is the
+/// config error text, e.g. `Error in user declaration 'on': Syntax error`
+/// (Redis names the argument at the failing rule's index within the
+/// rules, counted from the directive's start, and so do we).
+pub fn validate_user_directive(argv: &[Vec<u8>], seen: &[&[u8]]) -> Result<(), String> {
+    let decl_err = |idx: usize, e: AclError| {
+        let arg = argv
+            .get(idx)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .unwrap_or_default();
+        format!("Error in user declaration '{arg}': {e}")
+    };
+    if argv.len() < 2 {
+        return Err(decl_err(0, AclError::Syntax));
+    }
+    if seen.contains(&argv[1].as_slice()) {
+        return Err(decl_err(1, AclError::Duplicate));
+    }
+    let merged = merge_selector_args(&argv[2..]).map_err(|j| decl_err(j, AclError::Syntax))?;
+    let mut fake = User::new(b"__fakeuser:0__");
+    for (j, op) in merged.iter().enumerate() {
+        match fake.set_rule(op) {
+            Ok(()) | Err(AclError::UnknownCommand) => {}
+            Err(e) => return Err(decl_err(j, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Loads the `user` directives of the config file (Redis
+/// `ACLLoadConfiguredUsers`), logging Redis's warning on the first error.
+fn load_configured_users(srv: &mut Server) -> Result<(), ()> {
+    let directives: Vec<Vec<Vec<u8>>> = srv
+        .config
+        .users
+        .iter()
+        .map(|d| d.args.clone())
+        .collect();
+    for args in directives {
+        let Some(name) = args.first() else { continue };
+        if has_spaces(name) {
+            tracing::warn!("Spaces not allowed in ACL usernames");
+            return Err(());
+        }
+        let rules = merge_selector_args(&args[1..]).unwrap_or_default();
+        let u = match srv.acl.get_user(name) {
+            Some(u) => {
+                let _ = u.borrow_mut().set_rule(b"reset");
+                u
+            }
+            None => {
+                let u = Rc::new(RefCell::new(User::new(name)));
+                srv.acl.users.insert(Bytes::copy_from_slice(name), u.clone());
+                u
+            }
+        };
+        for r in &rules {
+            if let Err(e) = u.borrow_mut().set_rule(r) {
+                tracing::warn!(
+                    "Error loading ACL rule '{}' for the user named '{}': {}",
+                    String::from_utf8_lossy(r),
+                    String::from_utf8_lossy(name),
+                    e
+                );
+                return Err(());
+            }
+        }
+        if u.borrow().flags & USER_DISABLED != 0 {
+            tracing::info!(
+                "The user '{}' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error.",
+                String::from_utf8_lossy(name)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Loads the users at startup (Redis `ACLUpdateDefaultUserPassword` of
+/// `initServer` then `ACLLoadUsersAtStartup`): `requirepass` first, then the
+/// config's `user` lines, then the `aclfile`. Both `user` lines and an
+/// `aclfile` at once is refused. Err after logging Redis's line: the caller
+/// exits with status 1.
+pub fn load_users_at_startup(srv: &mut Server) -> Result<(), ()> {
+    sync_pubsub_default(srv);
+    let pass = srv.config.requirepass.clone();
+    update_default_user_password(srv, &pass);
+    if !srv.config.aclfile.is_empty() && !srv.config.users.is_empty() {
+        tracing::warn!(
+            "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both."
+        );
+        return Err(());
+    }
+    if load_configured_users(srv).is_err() {
+        tracing::warn!("Critical error while loading ACLs. Exiting.");
+        return Err(());
+    }
+    if !srv.config.aclfile.is_empty() {
+        let path = srv.config.aclfile.clone();
+        if let Err(errors) = load_users_from_file(srv, None, &path) {
+            tracing::warn!("Aborting Redis startup because of ACL errors: {}", errors);
+            return Err(());
+        }
+    }
+    Ok(())
+}
+
+/// Parses an ACL file into a fresh user table (the first half of Redis
+/// `ACLLoadFromFile`). Err is the one-line description of every problem.
+fn parse_acl_file(path: &str) -> Result<BTreeMap<Bytes, User>, String> {
+    let data = std::fs::read(path).map_err(|e| {
+        format!(
+            "Error loading ACLs, opening file '{}': {}",
+            path,
+            crate::config::strerror(&e)
+        )
+    })?;
+    let mut users: BTreeMap<Bytes, User> = BTreeMap::new();
+    let mut errors = String::new();
+    for (i, raw) in data.split(|&b| b == b'\n').enumerate() {
+        let linenum = i + 1;
+        let line = trim_bytes(raw, b" \t\r\n");
+        if line.is_empty() {
+            continue;
+        }
+        let argv: Vec<Vec<u8>> = line.split(|&b| b == b' ').map(|a| a.to_vec()).collect();
+        if argv[0] != b"user" || argv.len() < 2 {
+            errors.push_str(&format!(
+                "{path}:{linenum} should start with user keyword followed by the username. "
+            ));
+            continue;
+        }
+        let name = &argv[1];
+        if has_spaces(name) {
+            errors.push_str(&format!(
+                "'{}:{}: username '{}' contains invalid characters. ",
+                path,
+                linenum,
+                String::from_utf8_lossy(name)
+            ));
+            continue;
+        }
+        if users.contains_key(name.as_slice()) {
+            errors.push_str(&format!(
+                "WARNING: Duplicate user '{}' found on line {}. ",
+                String::from_utf8_lossy(name),
+                linenum
+            ));
+            continue;
+        }
+        let mut u = User::new(name);
+        match merge_selector_args(&argv[2..]) {
+            Err(_) => errors.push_str(&format!(
+                "{path}:{linenum}: Unmatched parenthesis in selector definition."
+            )),
+            Ok(rules) => {
+                let mut syntax_error = false;
+                for r in rules {
+                    let r = trim_bytes(&r, b"\t\r\n");
+                    match u.set_rule(r) {
+                        Ok(()) => {}
+                        Err(AclError::UnknownCommand) => errors.push_str(&format!(
+                            "{}:{}: Error in applying operation '{}': {}. ",
+                            path,
+                            linenum,
+                            String::from_utf8_lossy(r),
+                            AclError::UnknownCommand
+                        )),
+                        Err(e) => {
+                            if !syntax_error {
+                                errors.push_str(&format!("{path}:{linenum}: {e}. "));
+                                syntax_error = true;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        users.insert(Bytes::copy_from_slice(name), u);
+    }
+    if errors.is_empty() {
+        Ok(users)
+    } else {
+        errors.push_str(
+            "WARNING: ACL errors detected, no change to the previously active ACL rules was performed",
+        );
+        Err(errors)
+    }
+}
+
+fn trim_bytes<'a>(s: &'a [u8], set: &[u8]) -> &'a [u8] {
+    let start = s.iter().position(|b| !set.contains(b)).unwrap_or(s.len());
+    let end = s.iter().rposition(|b| !set.contains(b)).map_or(start, |e| e + 1);
+    &s[start..end.max(start)]
+}
+
+/// Replaces every user with the contents of the ACL file at `path` (Redis
+/// `ACLLoadFromFile`). All or nothing: on any error nothing changes and
+/// Err is Redis's error line. On success the default user keeps its
+/// handle (its rules are replaced; a file without it gives the default
+/// default user), and every other old user is dropped with its clients
+/// disconnected, as Redis frees the whole old table.
+pub fn load_users_from_file(
+    srv: &mut Server,
+    current: Option<&mut Client>,
+    path: &str,
+) -> Result<(), String> {
+    sync_pubsub_default(srv);
+    let mut users = parse_acl_file(path)?;
+    let new_default = users
+        .remove(b"default".as_slice())
+        .unwrap_or_else(User::new_default);
+    let default = srv.acl.default_user.clone();
+    default.borrow_mut().copy_rules_from(&new_default);
+    let old = std::mem::take(&mut srv.acl.users);
+    let mut table: BTreeMap<Bytes, UserRef> = users
+        .into_iter()
+        .map(|(k, u)| (k, Rc::new(RefCell::new(u))))
+        .collect();
+    table.insert(Bytes::from_static(b"default"), default.clone());
+    srv.acl.users = table;
+    let mut scratch;
+    let current = match current {
+        Some(c) => c,
+        None => {
+            scratch = Client::new(0, usize::MAX, None, String::new(), String::new(), 0);
+            &mut scratch
+        }
+    };
+    for (_, u) in old {
+        if !Rc::ptr_eq(&u, &default) {
+            kill_clients_of_user(srv, current, &u);
+        }
+    }
+    Ok(())
+}
+
+/// The ACL file text for the current users: one `user <name> <rules>`
+/// line each, in name order.
+pub fn acl_file_text(srv: &Server) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, u) in &srv.acl.users {
+        out.extend_from_slice(b"user ");
+        out.extend_from_slice(name);
+        out.push(b' ');
+        out.extend_from_slice(&u.borrow().describe());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Writes the users to `path` through a temporary file and a rename
+/// (Redis `ACLSaveToFile`), logging Redis's warning on failure.
+pub fn save_users_to_file(srv: &Server, path: &str) -> Result<(), ()> {
+    let text = acl_file_text(srv);
+    let tmp = format!("{}.tmp-{}-{}", path, std::process::id(), crate::util::mstime());
+    let res = (|| -> Result<(), ()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(|e| {
+                tracing::warn!(
+                    "Opening temp ACL file for ACL SAVE: {}",
+                    crate::config::strerror(&e)
+                )
+            })?;
+        std::io::Write::write_all(&mut f, &text).map_err(|e| {
+            tracing::warn!(
+                "Writing ACL file for ACL SAVE: {}",
+                crate::config::strerror(&e)
+            )
+        })?;
+        drop(f);
+        std::fs::rename(&tmp, path).map_err(|e| {
+            tracing::warn!(
+                "Renaming ACL file for ACL SAVE: {}",
+                crate::config::strerror(&e)
+            )
+        })
+    })();
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
+}
+
+// ---- The ACL command ----
+
+/// The ACL subcommand handlers.
+pub static HANDLERS: &[(&str, crate::commands::Handler)] = &[
+    ("acl|cat", acl_cat_command),
+    ("acl|deluser", acl_deluser_command),
+    ("acl|dryrun", acl_dryrun_command),
+    ("acl|genpass", acl_genpass_command),
+    ("acl|getuser", acl_getuser_command),
+    ("acl|help", acl_help_command),
+    ("acl|list", acl_list_command),
+    ("acl|load", acl_load_command),
+    ("acl|log", acl_log_command),
+    ("acl|save", acl_save_command),
+    ("acl|setuser", acl_setuser_command),
+    ("acl|users", acl_users_command),
+    ("acl|whoami", acl_whoami_command),
+];
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// ACL SETUSER username [rule ...]: `+OK`, or
+/// `-ERR Error in ACL SETUSER modifier '<rule>': <reason>`,
+/// `-ERR Unmatched parenthesis in acl selector starting at '<arg>'.`,
+/// `-ERR Usernames can't contain spaces or null characters`.
+/// The arguments are redacted from SLOWLOG and MONITOR.
+pub fn acl_setuser_command(srv: &mut Server, c: &mut Client) {
+    for j in 2..c.argv.len() {
+        c.redact_client_command_argument(j);
+    }
+    let name = c.argv[2].clone();
+    let args: Vec<Vec<u8>> = c.argv[3..].iter().map(|a| a.to_vec()).collect();
+    match set_user(srv, c, &name, &args) {
+        Ok(()) => c.add_reply_ok(),
+        Err(e) => c.add_reply_error(&e),
+    }
+}
+
+/// ACL DELUSER username [username ...]: the number of users deleted;
+/// `-ERR The 'default' user cannot be removed` (nothing deleted then).
+/// Clients authenticated as a deleted user are disconnected.
+pub fn acl_deluser_command(srv: &mut Server, c: &mut Client) {
+    if c.argv[2..].iter().any(|n| n.as_ref() == b"default") {
+        c.add_reply_error("ERR The 'default' user cannot be removed");
+        return;
+    }
+    let names: Vec<Bytes> = c.argv[2..].to_vec();
+    let mut deleted = 0;
+    for n in names {
+        if let Some(u) = srv.acl.users.remove(&n) {
+            kill_clients_of_user(srv, c, &u);
+            deleted += 1;
+        }
+    }
+    c.add_reply_long_long(deleted);
+}
+
+fn add_reply_selector(c: &mut Client, s: &Selector) {
+    c.add_reply_bulk(b"commands");
+    c.add_reply_bulk(&s.describe_commands());
+    c.add_reply_bulk(b"keys");
+    c.add_reply_bulk(&s.describe_keys());
+    c.add_reply_bulk(b"channels");
+    c.add_reply_bulk(&s.describe_channels());
+}
+
+/// ACL GETUSER username: a map of `flags` (set), `passwords` (array of
+/// hashes), `commands`, `keys`, `channels` (the root selector as strings)
+/// and `selectors` (array of maps of commands/keys/channels); null for an
+/// unknown user.
+pub fn acl_getuser_command(srv: &mut Server, c: &mut Client) {
+    let Some(u) = srv.acl.get_user(&c.argv[2]) else {
+        c.add_reply_null();
+        return;
+    };
+    let u = u.borrow();
+    c.add_reply_map_len(6);
+    c.add_reply_bulk(b"flags");
+    let flags: Vec<&str> = USER_FLAG_NAMES
+        .iter()
+        .filter(|(f, _)| u.flags & f != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    c.add_reply_set_len(flags.len());
+    for f in flags {
+        c.add_reply_bulk(f.as_bytes());
+    }
+    c.add_reply_bulk(b"passwords");
+    c.add_reply_array_len(u.passwords.len());
+    for p in &u.passwords {
+        c.add_reply_bulk(p);
+    }
+    if let Some(root) = u.selectors.first() {
+        add_reply_selector(c, root);
+    }
+    c.add_reply_bulk(b"selectors");
+    c.add_reply_array_len(u.selectors.len().saturating_sub(1));
+    for s in u.selectors.iter().skip(1) {
+        c.add_reply_map_len(3);
+        add_reply_selector(c, s);
+    }
+}
+
+/// ACL LIST: every user as `user <name> <rules>`, in name order.
+pub fn acl_list_command(srv: &mut Server, c: &mut Client) {
+    c.add_reply_array_len(srv.acl.users.len());
+    for (name, u) in &srv.acl.users {
+        let mut line = b"user ".to_vec();
+        line.extend_from_slice(name);
+        line.push(b' ');
+        line.extend_from_slice(&u.borrow().describe());
+        c.add_reply_bulk(&line);
+    }
+}
+
+/// ACL USERS: the user names, in order.
+pub fn acl_users_command(srv: &mut Server, c: &mut Client) {
+    c.add_reply_array_len(srv.acl.users.len());
+    for name in srv.acl.users.keys() {
+        c.add_reply_bulk(name);
+    }
+}
+
+/// ACL WHOAMI: the client's user name (null for a superuser fake client).
+pub fn acl_whoami_command(_srv: &mut Server, c: &mut Client) {
+    match c.user.clone() {
+        Some(u) => c.add_reply_bulk(&u.borrow().name),
+        None => c.add_reply_null(),
+    }
+}
+
+const NO_ACL_FILE: &str = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.";
+
+/// ACL LOAD: reloads the users from `aclfile` (all or nothing); the error
+/// lists every problem found.
+pub fn acl_load_command(srv: &mut Server, c: &mut Client) {
+    if srv.config.aclfile.is_empty() {
+        c.add_reply_error(NO_ACL_FILE);
+        return;
+    }
+    let path = srv.config.aclfile.clone();
+    match load_users_from_file(srv, Some(c), &path) {
+        Ok(()) => c.add_reply_ok(),
+        Err(e) => c.add_reply_error(&format!("ERR {e}")),
+    }
+}
+
+/// ACL SAVE: writes the users to `aclfile`.
+pub fn acl_save_command(srv: &mut Server, c: &mut Client) {
+    if srv.config.aclfile.is_empty() {
+        c.add_reply_error(NO_ACL_FILE);
+        return;
+    }
+    let path = srv.config.aclfile.clone();
+    match save_users_to_file(srv, &path) {
+        Ok(()) => c.add_reply_ok(),
+        Err(()) => c.add_reply_error(
+            "ERR There was an error trying to save the ACLs. Please check the server logs for more information",
+        ),
+    }
+}
+
+/// ACL CAT [category]: the category names, or the commands (and
+/// subcommands, as `parent|sub`) in one; `-ERR Unknown category '<name>'`.
+pub fn acl_cat_command(_srv: &mut Server, c: &mut Client) {
+    if c.argv.len() == 2 {
+        c.add_reply_array_len(CATEGORIES.len());
+        for cat in CATEGORIES {
+            c.add_reply_bulk(cat.as_bytes());
+        }
+        return;
+    }
+    if c.argv.len() != 3 {
+        c.add_reply_subcommand_arity_error();
+        return;
+    }
+    let Some(cflag) = category_flag(&c.argv[2]) else {
+        let name: String = lossy(&c.argv[2]).chars().take(128).collect();
+        c.add_reply_error(&format!("ERR Unknown category '{name}'"));
+        return;
+    };
+    let bits = category_bits();
+    let names: Vec<&str> = top_level_ids()
+        .flat_map(|t| std::iter::once(t).chain(subcommand_ids(t)))
+        .filter(|&id| bits[id] & cflag != 0)
+        .map(|id| meta::COMMANDS[id].name)
+        .collect();
+    c.add_reply_array_len(names.len());
+    for n in names {
+        c.add_reply_bulk(n.as_bytes());
+    }
+}
+
+/// ACL GENPASS [bits]: a random password of `bits` bits (256 by default)
+/// as lowercase hex, (bits+3)/4 characters.
+pub fn acl_genpass_command(_srv: &mut Server, c: &mut Client) {
+    if c.argv.len() > 3 {
+        c.add_reply_subcommand_arity_error();
+        return;
+    }
+    let mut bits = 256i64;
+    if c.argv.len() == 3 {
+        match crate::util::string2ll(&c.argv[2]) {
+            Some(v) => bits = v,
+            None => {
+                c.add_reply_error(crate::shared::err_not_integer());
+                return;
+            }
+        }
+    }
+    if bits <= 0 || bits > 4096 {
+        c.add_reply_error(
+            "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096",
+        );
+        return;
+    }
+    let chars = ((bits + 3) / 4) as usize;
+    let mut raw = vec![0u8; chars.div_ceil(2)];
+    let _ = getrandom::fill(&mut raw);
+    let mut out = Vec::with_capacity(chars);
+    for b in raw {
+        out.push(b"0123456789abcdef"[(b >> 4) as usize]);
+        out.push(b"0123456789abcdef"[(b & 15) as usize]);
+    }
+    out.truncate(chars);
+    c.add_reply_bulk(&out);
+}
+
+/// ACL LOG [count | RESET]: the newest `count` (10 by default) entries,
+/// each a map of count, reason, context, object, username, age-seconds
+/// (double) and client-info; RESET empties the log.
+pub fn acl_log_command(srv: &mut Server, c: &mut Client) {
+    if c.argv.len() > 3 {
+        c.add_reply_subcommand_arity_error();
+        return;
+    }
+    let mut count: i64 = 10;
+    if c.argv.len() == 3 {
+        if c.argv[2].eq_ignore_ascii_case(b"reset") {
+            srv.acl.log.clear();
+            c.add_reply_ok();
+            return;
+        }
+        match crate::util::string2ll(&c.argv[2]) {
+            Some(v) => count = v.max(0),
+            None => {
+                c.add_reply_error(crate::shared::err_not_integer());
+                return;
+            }
+        }
+    }
+    let n = (count as usize).min(srv.acl.log.len());
+    let now = crate::util::mstime();
+    c.add_reply_array_len(n);
+    for e in srv.acl.log.iter().take(n) {
+        c.add_reply_map_len(7);
+        c.add_reply_bulk(b"count");
+        c.add_reply_long_long(e.count as i64);
+        c.add_reply_bulk(b"reason");
+        c.add_reply_bulk(e.reason.log_name().as_bytes());
+        c.add_reply_bulk(b"context");
+        c.add_reply_bulk(e.context.name().as_bytes());
+        c.add_reply_bulk(b"object");
+        c.add_reply_bulk(&e.object);
+        c.add_reply_bulk(b"username");
+        c.add_reply_bulk(&e.username);
+        c.add_reply_bulk(b"age-seconds");
+        c.add_reply_double((now - e.ctime) as f64 / 1000.0);
+        c.add_reply_bulk(b"client-info");
+        c.add_reply_bulk(e.cinfo.as_bytes());
+    }
+}
+
+/// ACL DRYRUN username command [arg ...]: `+OK` if the user could run the
+/// command, else a bulk string saying why (`This user has no permissions
+/// to run the '<cmd>' command`, `... to access the '<key>' key`, `... to
+/// access the '<channel>' channel`); errors for an unknown user, command
+/// or a wrong arity.
+pub fn acl_dryrun_command(srv: &mut Server, c: &mut Client) {
+    let Some(u) = srv.acl.get_user(&c.argv[2]) else {
+        c.add_reply_error(&format!("ERR User '{}' not found", lossy(&c.argv[2])));
+        return;
+    };
+    let argv: Vec<Bytes> = c.argv[3..].to_vec();
+    let Some(idx) = srv.commands.lookup(&argv) else {
+        c.add_reply_error(&format!("ERR Command '{}' not found", lossy(&argv[0])));
+        return;
+    };
+    let cmd = &srv.commands.cmds[idx];
+    let argc = argv.len() as i32;
+    if (cmd.arity > 0 && cmd.arity != argc) || argc < -cmd.arity {
+        c.add_reply_error(&format!(
+            "ERR wrong number of arguments for '{}' command",
+            cmd.fullname
+        ));
+        return;
+    }
+    let fullname = cmd.fullname.clone();
+    match check_all_perm(srv, &u.borrow(), idx, &argv) {
+        Ok(()) => c.add_reply_ok(),
+        Err((reason, pos)) => {
+            let msg = match reason {
+                AclDenied::Key => format!(
+                    "This user has no permissions to access the '{}' key",
+                    lossy(&argv[pos])
+                ),
+                AclDenied::Channel => format!(
+                    "This user has no permissions to access the '{}' channel",
+                    lossy(&argv[pos])
+                ),
+                _ => format!("This user has no permissions to run the '{fullname}' command"),
+            };
+            c.add_reply_bulk(msg.as_bytes());
+        }
+    }
+}
+
+/// ACL HELP.
+pub fn acl_help_command(_srv: &mut Server, c: &mut Client) {
+    c.add_reply_help(
+        "ACL",
+        &[
+            "CAT [<category>]",
+            "    List all commands that belong to <category>, or all command categories",
+            "    when no category is specified.",
+            "DELUSER <username> [<username> ...]",
+            "    Delete a list of users.",
+            "DRYRUN <username> <command> [<arg> ...]",
+            "    Returns whether the user can execute the given command without executing the command.",
+            "GETUSER <username>",
+            "    Get the user's details.",
+            "GENPASS [<bits>]",
+            "    Generate a secure 256-bit user password. The optional `bits` argument can",
+            "    be used to specify a different size.",
+            "LIST",
+            "    Show users details in config file format.",
+            "LOAD",
+            "    Reload users from the ACL file.",
+            "LOG [<count> | RESET]",
+            "    Show the ACL log entries.",
+            "SAVE",
+            "    Save the current config to the ACL file.",
+            "SETUSER <username> <attribute> [<attribute> ...]",
+            "    Create or modify a user with the specified attributes.",
+            "USERS",
+            "    List all the registered usernames.",
+            "WHOAMI",
+            "    Return the current connection username.",
+        ],
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

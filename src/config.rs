@@ -1233,7 +1233,7 @@ directives! {
     replica_ignore_disk_write_errors: bool = false, "replica-ignore-disk-write-errors", None, MODIFIABLE, BOOL, false;
 
     // ---- strings ----
-    aclfile: String = String::new(), "aclfile", None, IMMUTABLE, STR, false;
+    aclfile: String = String::new(), "aclfile", None, IMMUTABLE, STR, true;
     unixsocket: String = String::new(), "unixsocket", None, IMMUTABLE, STR, true;
     pidfile: String = String::new(), "pidfile", None, IMMUTABLE, STR, true;
     replica_announce_ip: String = String::new(), "replica-announce-ip", Some("slave-announce-ip"), MODIFIABLE, STR, false;
@@ -1266,7 +1266,7 @@ directives! {
     maxmemory_policy: MaxmemoryPolicy = MaxmemoryPolicy::Noeviction, "maxmemory-policy", None, MODIFIABLE, Kind::Enum, false;
     appendfsync: AppendFsync = AppendFsync::Everysec, "appendfsync", None, MODIFIABLE, Kind::Enum, true;
     oom_score_adj: OomScoreAdj = OomScoreAdj::No, "oom-score-adj", None, MODIFIABLE, Kind::Enum, true;
-    acl_pubsub_default: AclPubsubDefault = AclPubsubDefault::Resetchannels, "acl-pubsub-default", None, MODIFIABLE, Kind::Enum, false;
+    acl_pubsub_default: AclPubsubDefault = AclPubsubDefault::Resetchannels, "acl-pubsub-default", None, MODIFIABLE, Kind::Enum, true;
     sanitize_dump_payload: SanitizeDumpPayload = SanitizeDumpPayload::No, "sanitize-dump-payload", None, MODIFIABLE, Kind::Enum, false;
     enable_protected_configs: ProtectedAction = ProtectedAction::No, "enable-protected-configs", None, IMMUTABLE, Kind::Enum, true;
     enable_debug_command: ProtectedAction = ProtectedAction::No, "enable-debug-command", None, IMMUTABLE, Kind::Enum, true;
@@ -1326,7 +1326,7 @@ directives! {
     // ---- unsigned long (bounds checked as signed, like Redis) ----
     active_defrag_max_scan_fields: u64 = 1000, "active-defrag-max-scan-fields", None, MODIFIABLE, int(1, LONG_MAX), false;
     slowlog_max_len: u64 = 128, "slowlog-max-len", None, MODIFIABLE, int(0, LONG_MAX), false;
-    acllog_max_len: u64 = 128, "acllog-max-len", None, MODIFIABLE, int(0, LONG_MAX), false;
+    acllog_max_len: u64 = 128, "acllog-max-len", None, MODIFIABLE, int(0, LONG_MAX), true;
 
     // ---- long long ----
     busy_reply_threshold: i64 = 5000, "busy-reply-threshold", Some("lua-time-limit"), MODIFIABLE, int(0, LONG_MAX), false;
@@ -1706,7 +1706,15 @@ impl Config {
                     self.load_from_string(&text)?;
                 }
                 b"rename-command" if argc == 3 => self.rename_commands.push(keep(&argv[1..])),
-                b"user" if argc >= 2 => self.users.push(keep(&argv[1..])),
+                b"user" if argc >= 2 => {
+                    let seen: Vec<&[u8]> = self
+                        .users
+                        .iter()
+                        .filter_map(|u| u.args.first().map(|n| n.as_slice()))
+                        .collect();
+                    crate::acl::validate_user_directive(&argv, &seen).map_err(|e| err(e.into()))?;
+                    self.users.push(keep(&argv[1..]))
+                }
                 b"loadmodule" if argc >= 2 => self.load_modules.push(keep(&argv[1..])),
                 name if name.contains(&b'.') => {
                     if argc < 2 {
@@ -1904,9 +1912,6 @@ impl Config {
             if (d.get)(self) != (d.get)(&defaults) {
                 out.push(d.name);
             }
-        }
-        if !self.users.is_empty() {
-            out.push("user");
         }
         if !self.load_modules.is_empty() {
             out.push("loadmodule");
@@ -3333,7 +3338,7 @@ mod tests {
         );
         assert_eq!(
             c.unimplemented_in_use(),
-            vec!["user", "loadmodule", "module configs"]
+            vec!["loadmodule", "module configs"]
         );
         let e = c.rename_commands[0].error("No such command in rename-command");
         assert_eq!(e.line, "rename-command flushall \"\"");
