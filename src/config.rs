@@ -3675,7 +3675,11 @@ mod tests {
             dir: "/d".to_string(),
             ..Default::default()
         };
-        let got = c.rewrite_content("unixsocket /tmp/s\nlogfile x.log\nbind 127.0.0.1\n", false, None);
+        let got = c.rewrite_content(
+            "unixsocket /tmp/s\nlogfile x.log\nbind 127.0.0.1\n",
+            false,
+            None,
+        );
         // The unset unixsocket's line is blanked.
         assert_eq!(
             got,

@@ -55,7 +55,10 @@ fn auth_hello_reset_switch_users() {
         run(&mut admin, "ACL SETUSER alice on >pw1 >pw2 +@all ~*"),
         "+OK\r\n"
     );
-    assert_eq!(run(&mut admin, "ACL SETUSER disabled off >pw +@all"), "+OK\r\n");
+    assert_eq!(
+        run(&mut admin, "ACL SETUSER disabled off >pw +@all"),
+        "+OK\r\n"
+    );
     assert_eq!(run(&mut admin, "ACL LOG RESET"), "+OK\r\n");
 
     let mut c = srv.conn();
@@ -103,10 +106,16 @@ fn auth_hello_reset_switch_users() {
     // A password on the default user: new connections must authenticate,
     // RESET logs the client out.
     assert_eq!(run(&mut admin, "ACL SETUSER default >adminpw"), "+OK\r\n");
-    assert_eq!(run(&mut admin, "ACL SETUSER default resetpass nopass"), "+OK\r\n");
+    assert_eq!(
+        run(&mut admin, "ACL SETUSER default resetpass nopass"),
+        "+OK\r\n"
+    );
     assert_eq!(run(&mut admin, "CONFIG SET requirepass adminpw"), "+OK\r\n");
     let mut fresh = srv.conn();
-    assert_eq!(run(&mut fresh, "PING"), "-NOAUTH Authentication required.\r\n");
+    assert_eq!(
+        run(&mut fresh, "PING"),
+        "-NOAUTH Authentication required.\r\n"
+    );
     assert_eq!(
         run(&mut fresh, "HELLO 3"),
         "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"
@@ -114,7 +123,10 @@ fn auth_hello_reset_switch_users() {
     assert_eq!(run(&mut fresh, "AUTH adminpw"), "+OK\r\n");
     assert_eq!(run(&mut fresh, "PING"), "+PONG\r\n");
     assert_eq!(run(&mut fresh, "RESET"), "+RESET\r\n");
-    assert_eq!(run(&mut fresh, "PING"), "-NOAUTH Authentication required.\r\n");
+    assert_eq!(
+        run(&mut fresh, "PING"),
+        "-NOAUTH Authentication required.\r\n"
+    );
     assert_eq!(run(&mut fresh, "AUTH default adminpw"), "+OK\r\n");
     // An old connection stays authenticated; `requirepass ""` is nopass again.
     assert_eq!(run(&mut admin, "PING"), "+PONG\r\n");
@@ -124,7 +136,10 @@ fn auth_hello_reset_switch_users() {
     // A default user that is off: nobody gets in without AUTH.
     assert_eq!(run(&mut admin, "ACL SETUSER default off"), "+OK\r\n");
     let mut fresh3 = srv.conn();
-    assert_eq!(run(&mut fresh3, "PING"), "-NOAUTH Authentication required.\r\n");
+    assert_eq!(
+        run(&mut fresh3, "PING"),
+        "-NOAUTH Authentication required.\r\n"
+    );
     assert_eq!(run(&mut fresh3, "AUTH alice pw1"), "+OK\r\n");
     assert_eq!(run(&mut fresh3, "PING"), "+PONG\r\n");
     assert_eq!(run(&mut admin, "ACL SETUSER default on"), "+OK\r\n");
@@ -257,13 +272,22 @@ fn noperm_gate_multi_exec_scripts_sort() {
     let mut full = srv.conn();
     assert_eq!(run(&mut full, "AUTH full pw"), "+OK\r\n");
     assert_eq!(
-        run(&mut full, "EVAL \"return redis.acl_check_cmd('del','k1')\" 0"),
+        run(
+            &mut full,
+            "EVAL \"return redis.acl_check_cmd('del','k1')\" 0"
+        ),
         ":1\r\n"
     );
 
     // SORT BY a pattern and GET need access to every key.
-    assert_eq!(run(&mut c, "SORT klist"), "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
-    assert_eq!(run(&mut c, "SORT klist BY nosort"), "*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n");
+    assert_eq!(
+        run(&mut c, "SORT klist"),
+        "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+    );
+    assert_eq!(
+        run(&mut c, "SORT klist BY nosort"),
+        "*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n"
+    );
     assert_eq!(
         run(&mut c, "SORT klist BY w_*"),
         "-ERR BY option of SORT denied due to insufficient ACL permissions.\r\n"
@@ -340,9 +364,7 @@ fn protected_mode_follows_the_default_user() {
         sock.connect(&SocketAddrV4::new(Ipv4Addr::LOCALHOST, srv.port).into())
             .ok()?;
         let stream: std::net::TcpStream = sock.into();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
         Some(Conn {
             stream,
             buf: Vec::new(),
@@ -377,7 +399,7 @@ fn config_rewrite_keeps_users_across_restart() {
     std::fs::write(
         &conf,
         format!(
-            "dir {}\nuser default on nopass ~* &* +@all -flushdb\n",
+            "dir {}\nrequirepass secret\nuser default on nopass ~* &* +@all -flushdb\n",
             dir.display()
         ),
     )
@@ -385,11 +407,20 @@ fn config_rewrite_keeps_users_across_restart() {
     let conf_s = conf.to_string_lossy().into_owned();
     let srv = ServerProc::start(&[&conf_s]);
     let mut c = srv.conn();
+    // `requirepass` is applied first; the `user default` line then resets
+    // the default user, so no password is needed.
+    assert_eq!(run(&mut c, "PING"), "+PONG\r\n");
     assert_eq!(
         run(&mut c, "FLUSHDB"),
         "-NOPERM this user has no permissions to run the 'flushdb' command\r\n"
     );
-    assert_eq!(run(&mut c, "ACL SETUSER zed on #5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 ~z* +get"), "+OK\r\n");
+    assert_eq!(
+        run(
+            &mut c,
+            "ACL SETUSER zed on #5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 ~z* +get"
+        ),
+        "+OK\r\n"
+    );
     assert_eq!(run(&mut c, "CONFIG REWRITE"), "+OK\r\n");
     let text = std::fs::read_to_string(&conf).expect("read config");
     let users: Vec<&str> = text.lines().filter(|l| l.starts_with("user ")).collect();
@@ -403,8 +434,10 @@ fn config_rewrite_keeps_users_across_restart() {
     );
     drop(c);
     drop(srv);
+    assert!(text.contains("\nrequirepass \"secret\"\n"), "{text}");
     let srv = ServerProc::start(&[&conf_s]);
     let mut c = srv.conn();
+    assert_eq!(run(&mut c, "PING"), "+PONG\r\n");
     assert_eq!(
         run(&mut c, "FLUSHDB"),
         "-NOPERM this user has no permissions to run the 'flushdb' command\r\n"
