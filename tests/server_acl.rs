@@ -16,8 +16,30 @@ use common::{Conn, Resp, ServerProc, call_str, s};
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
+const NOPERM_KEYS: &str =
+    "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n";
+const NOPERM_CHANNELS: &str =
+    "-NOPERM this user has no permissions to access one of the channels used as arguments\r\n";
+const NOAUTH: &str = "-NOAUTH Authentication required.\r\n";
+const WRONGPASS: &str = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+
+/// The NOPERM reply for a refused command.
+fn noperm_cmd(name: &str) -> String {
+    format!("-NOPERM this user has no permissions to run the '{name}' command\r\n")
+}
+
 fn run(c: &mut Conn, line: &str) -> String {
     s(c.cmd_str(line))
+}
+
+/// Runs `line`, which must reply `+OK`.
+fn ok(c: &mut Conn, line: &str) {
+    expect(c, line, "+OK\r\n");
+}
+
+/// Runs `line`, which must reply exactly `want`.
+fn expect(c: &mut Conn, line: &str, want: impl AsRef<str>) {
+    assert_eq!(run(c, line), want.as_ref(), "{line}");
 }
 
 /// The value of `field` in an ACL LOG entry (a flat key/value array).
@@ -39,6 +61,19 @@ fn log_field(entry: &Resp, field: &str) -> String {
     panic!("no {field} in {entry:?}");
 }
 
+/// Checks fields of the newest ACL LOG entry: each value must be equal, or
+/// contained when written `*text*`.
+fn assert_last_log(admin: &mut Conn, want: &[(&str, &str)]) {
+    let e = last_log(admin);
+    for (field, v) in want {
+        let got = log_field(&e, field);
+        match v.strip_prefix('*').and_then(|v| v.strip_suffix('*')) {
+            Some(part) => assert!(got.contains(part), "{field}: {got}"),
+            None => assert_eq!(&got, v, "{field}"),
+        }
+    }
+}
+
 /// The newest ACL LOG entry.
 fn last_log(c: &mut Conn) -> Resp {
     match call_str(c, "ACL LOG 1") {
@@ -51,37 +86,35 @@ fn last_log(c: &mut Conn) -> Resp {
 fn auth_hello_reset_switch_users() {
     let srv = ServerProc::start(&[]);
     let mut admin = srv.conn();
-    assert_eq!(
-        run(&mut admin, "ACL SETUSER alice on >pw1 >pw2 +@all ~*"),
-        "+OK\r\n"
-    );
-    assert_eq!(
-        run(&mut admin, "ACL SETUSER disabled off >pw +@all"),
-        "+OK\r\n"
-    );
-    assert_eq!(run(&mut admin, "ACL LOG RESET"), "+OK\r\n");
+    ok(&mut admin, "ACL SETUSER alice on >pw1 >pw2 +@all ~*");
+    ok(&mut admin, "ACL SETUSER disabled off >pw +@all");
+    ok(&mut admin, "ACL LOG RESET");
 
     let mut c = srv.conn();
     // The one-argument form needs a password on the default user.
-    assert_eq!(
-        run(&mut c, "AUTH pw1"),
-        "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"
+    expect(
+        &mut c,
+        "AUTH pw1",
+        "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n",
     );
-    let wrongpass = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
-    assert_eq!(run(&mut c, "AUTH alice nope"), wrongpass);
-    assert_eq!(run(&mut c, "AUTH nosuchuser pw"), wrongpass);
-    assert_eq!(run(&mut c, "AUTH disabled pw"), wrongpass);
-    assert_eq!(run(&mut c, "AUTH a b c"), "-ERR syntax error\r\n");
+    expect(&mut c, "AUTH alice nope", WRONGPASS);
+    expect(&mut c, "AUTH nosuchuser pw", WRONGPASS);
+    expect(&mut c, "AUTH disabled pw", WRONGPASS);
+    expect(&mut c, "AUTH a b c", "-ERR syntax error\r\n");
     // Failed attempts are logged with the user name given and the command.
-    let e = last_log(&mut admin);
-    assert_eq!(log_field(&e, "reason"), "auth");
-    assert_eq!(log_field(&e, "context"), "toplevel");
-    assert_eq!(log_field(&e, "object"), "AUTH");
-    assert_eq!(log_field(&e, "username"), "disabled");
-    assert_eq!(run(&mut c, "ACL WHOAMI"), "$7\r\ndefault\r\n");
+    assert_last_log(
+        &mut admin,
+        &[
+            ("reason", "auth"),
+            ("context", "toplevel"),
+            ("object", "AUTH"),
+            ("username", "disabled"),
+        ],
+    );
+    expect(&mut c, "ACL WHOAMI", "$7\r\ndefault\r\n");
 
-    assert_eq!(run(&mut c, "AUTH alice pw2"), "+OK\r\n");
-    assert_eq!(run(&mut c, "ACL WHOAMI"), "$5\r\nalice\r\n");
+    ok(&mut c, "AUTH alice pw2");
+    expect(&mut c, "ACL WHOAMI", "$5\r\nalice\r\n");
     assert!(run(&mut c, "CLIENT INFO").contains(" user=alice "));
     // The admin's CLIENT LIST shows both users.
     let list = run(&mut admin, "CLIENT LIST");
@@ -89,60 +122,49 @@ fn auth_hello_reset_switch_users() {
     assert!(list.contains(" user=default "), "{list}");
 
     // RESET goes back to the default user (nopass here, so authenticated).
-    assert_eq!(run(&mut c, "RESET"), "+RESET\r\n");
-    assert_eq!(run(&mut c, "ACL WHOAMI"), "$7\r\ndefault\r\n");
+    expect(&mut c, "RESET", "+RESET\r\n");
+    expect(&mut c, "ACL WHOAMI", "$7\r\ndefault\r\n");
 
     // HELLO AUTH switches user; a wrong password leaves the protocol alone.
-    assert_eq!(run(&mut c, "HELLO 3 AUTH alice bad"), wrongpass);
-    let e = last_log(&mut admin);
-    assert_eq!(log_field(&e, "object"), "HELLO");
-    assert_eq!(log_field(&e, "username"), "alice");
-    assert_eq!(log_field(&e, "count"), "1");
+    expect(&mut c, "HELLO 3 AUTH alice bad", WRONGPASS);
+    assert_last_log(
+        &mut admin,
+        &[("object", "HELLO"), ("username", "alice"), ("count", "1")],
+    );
     let hello = run(&mut c, "HELLO 3 AUTH alice pw1 SETNAME named");
     assert!(hello.starts_with("%7\r\n"), "{hello}");
-    assert_eq!(run(&mut c, "ACL WHOAMI"), "$5\r\nalice\r\n");
-    assert_eq!(run(&mut c, "CLIENT GETNAME"), "$5\r\nnamed\r\n");
+    expect(&mut c, "ACL WHOAMI", "$5\r\nalice\r\n");
+    expect(&mut c, "CLIENT GETNAME", "$5\r\nnamed\r\n");
 
     // A password on the default user: new connections must authenticate,
     // RESET logs the client out.
-    assert_eq!(run(&mut admin, "ACL SETUSER default >adminpw"), "+OK\r\n");
-    assert_eq!(
-        run(&mut admin, "ACL SETUSER default resetpass nopass"),
-        "+OK\r\n"
-    );
-    assert_eq!(run(&mut admin, "CONFIG SET requirepass adminpw"), "+OK\r\n");
+    ok(&mut admin, "ACL SETUSER default >adminpw");
+    ok(&mut admin, "ACL SETUSER default resetpass nopass");
+    ok(&mut admin, "CONFIG SET requirepass adminpw");
     let mut fresh = srv.conn();
-    assert_eq!(
-        run(&mut fresh, "PING"),
-        "-NOAUTH Authentication required.\r\n"
+    expect(&mut fresh, "PING", NOAUTH);
+    expect(
+        &mut fresh,
+        "HELLO 3",
+        "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n",
     );
-    assert_eq!(
-        run(&mut fresh, "HELLO 3"),
-        "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"
-    );
-    assert_eq!(run(&mut fresh, "AUTH adminpw"), "+OK\r\n");
-    assert_eq!(run(&mut fresh, "PING"), "+PONG\r\n");
-    assert_eq!(run(&mut fresh, "RESET"), "+RESET\r\n");
-    assert_eq!(
-        run(&mut fresh, "PING"),
-        "-NOAUTH Authentication required.\r\n"
-    );
-    assert_eq!(run(&mut fresh, "AUTH default adminpw"), "+OK\r\n");
+    ok(&mut fresh, "AUTH adminpw");
+    expect(&mut fresh, "PING", "+PONG\r\n");
+    expect(&mut fresh, "RESET", "+RESET\r\n");
+    expect(&mut fresh, "PING", NOAUTH);
+    ok(&mut fresh, "AUTH default adminpw");
     // An old connection stays authenticated; `requirepass ""` is nopass again.
-    assert_eq!(run(&mut admin, "PING"), "+PONG\r\n");
-    assert_eq!(run(&mut admin, "CONFIG SET requirepass \"\""), "+OK\r\n");
+    expect(&mut admin, "PING", "+PONG\r\n");
+    ok(&mut admin, "CONFIG SET requirepass \"\"");
     let mut fresh2 = srv.conn();
-    assert_eq!(run(&mut fresh2, "PING"), "+PONG\r\n");
+    expect(&mut fresh2, "PING", "+PONG\r\n");
     // A default user that is off: nobody gets in without AUTH.
-    assert_eq!(run(&mut admin, "ACL SETUSER default off"), "+OK\r\n");
+    ok(&mut admin, "ACL SETUSER default off");
     let mut fresh3 = srv.conn();
-    assert_eq!(
-        run(&mut fresh3, "PING"),
-        "-NOAUTH Authentication required.\r\n"
-    );
-    assert_eq!(run(&mut fresh3, "AUTH alice pw1"), "+OK\r\n");
-    assert_eq!(run(&mut fresh3, "PING"), "+PONG\r\n");
-    assert_eq!(run(&mut admin, "ACL SETUSER default on"), "+OK\r\n");
+    expect(&mut fresh3, "PING", NOAUTH);
+    ok(&mut fresh3, "AUTH alice pw1");
+    expect(&mut fresh3, "PING", "+PONG\r\n");
+    ok(&mut admin, "ACL SETUSER default on");
 }
 
 #[test]
@@ -159,152 +181,140 @@ fn noperm_gate_multi_exec_scripts_sort() {
         assert!(run(&mut admin, l).starts_with([':', '+']), "{l}");
     }
     let mut c = srv.conn();
-    assert_eq!(run(&mut c, "AUTH bob pw"), "+OK\r\n");
-    assert_eq!(run(&mut c, "SET k1 v"), "+OK\r\n");
-    assert_eq!(
-        run(&mut c, "GET other"),
-        "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n"
+    ok(&mut c, "AUTH bob pw");
+    ok(&mut c, "SET k1 v");
+    expect(&mut c, "GET other", NOPERM_KEYS);
+    assert_last_log(
+        &mut admin,
+        &[
+            ("reason", "key"),
+            ("object", "other"),
+            ("username", "bob"),
+            ("context", "toplevel"),
+        ],
     );
-    let e = last_log(&mut admin);
-    assert_eq!(log_field(&e, "reason"), "key");
-    assert_eq!(log_field(&e, "object"), "other");
-    assert_eq!(log_field(&e, "username"), "bob");
-    assert_eq!(log_field(&e, "context"), "toplevel");
-    assert_eq!(
-        run(&mut c, "DEL k1"),
-        "-NOPERM this user has no permissions to run the 'del' command\r\n"
+    expect(&mut c, "DEL k1", noperm_cmd("del"));
+    expect(&mut c, "CONFIG SET maxmemory 0", noperm_cmd("config|set"));
+    assert_last_log(
+        &mut admin,
+        &[("reason", "command"), ("object", "config|set")],
     );
-    assert_eq!(
-        run(&mut c, "CONFIG SET maxmemory 0"),
-        "-NOPERM this user has no permissions to run the 'config|set' command\r\n"
-    );
-    let e = last_log(&mut admin);
-    assert_eq!(log_field(&e, "reason"), "command");
-    assert_eq!(log_field(&e, "object"), "config|set");
     assert!(run(&mut c, "CONFIG GET maxmemory").starts_with("*2\r\n"));
-    assert_eq!(
-        run(&mut c, "PUBLISH other m"),
-        "-NOPERM this user has no permissions to access one of the channels used as arguments\r\n"
-    );
-    assert_eq!(run(&mut c, "PUBLISH chan m"), ":0\r\n");
-    let e = last_log(&mut admin);
-    assert_eq!(log_field(&e, "reason"), "channel");
-    assert_eq!(log_field(&e, "object"), "other");
+    expect(&mut c, "PUBLISH other m", NOPERM_CHANNELS);
+    expect(&mut c, "PUBLISH chan m", ":0\r\n");
+    assert_last_log(&mut admin, &[("reason", "channel"), ("object", "other")]);
     // Arity and unknown commands come before the ACL check.
-    assert_eq!(
-        run(&mut c, "DEL"),
-        "-ERR wrong number of arguments for 'del' command\r\n"
+    expect(
+        &mut c,
+        "DEL",
+        "-ERR wrong number of arguments for 'del' command\r\n",
     );
 
     // Refused while queueing: the transaction is aborted.
-    assert_eq!(run(&mut c, "MULTI"), "+OK\r\n");
-    assert_eq!(run(&mut c, "SET k2 v"), "+QUEUED\r\n");
-    assert_eq!(
-        run(&mut c, "SET other v"),
-        "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n"
+    ok(&mut c, "MULTI");
+    expect(&mut c, "SET k2 v", "+QUEUED\r\n");
+    expect(&mut c, "SET other v", NOPERM_KEYS);
+    expect(
+        &mut c,
+        "EXEC",
+        "-EXECABORT Transaction discarded because of previous errors.\r\n",
     );
-    assert_eq!(
-        run(&mut c, "EXEC"),
-        "-EXECABORT Transaction discarded because of previous errors.\r\n"
-    );
-    let e = last_log(&mut admin);
-    assert_eq!(log_field(&e, "context"), "multi");
-    assert_eq!(run(&mut c, "GET k2"), "$-1\r\n");
+    assert_last_log(&mut admin, &[("context", "multi")]);
+    expect(&mut c, "GET k2", "$-1\r\n");
 
     // Rules changed between queueing and EXEC: only that command fails.
-    assert_eq!(run(&mut c, "MULTI"), "+OK\r\n");
-    assert_eq!(run(&mut c, "INCR k3"), "+QUEUED\r\n");
-    assert_eq!(run(&mut c, "SET k4 v"), "+QUEUED\r\n");
-    assert_eq!(run(&mut admin, "ACL SETUSER bob -incr"), "+OK\r\n");
-    assert_eq!(
-        run(&mut c, "EXEC"),
-        "*2\r\n-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: no permission to execute the command or subcommand\r\n+OK\r\n"
+    ok(&mut c, "MULTI");
+    expect(&mut c, "INCR k3", "+QUEUED\r\n");
+    expect(&mut c, "SET k4 v", "+QUEUED\r\n");
+    ok(&mut admin, "ACL SETUSER bob -incr");
+    expect(
+        &mut c,
+        "EXEC",
+        "*2\r\n-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: no permission to execute the command or subcommand\r\n+OK\r\n",
     );
-    let e = last_log(&mut admin);
-    assert_eq!(log_field(&e, "context"), "multi");
-    assert_eq!(log_field(&e, "object"), "incr");
-    assert_eq!(run(&mut c, "MULTI"), "+OK\r\n");
-    assert_eq!(run(&mut c, "SET k5 v"), "+QUEUED\r\n");
-    assert_eq!(run(&mut admin, "ACL SETUSER bob resetkeys ~j*"), "+OK\r\n");
-    assert_eq!(
-        run(&mut c, "EXEC"),
-        "*1\r\n-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: no permission to touch the specified keys\r\n"
+    assert_last_log(&mut admin, &[("context", "multi"), ("object", "incr")]);
+    ok(&mut c, "MULTI");
+    expect(&mut c, "SET k5 v", "+QUEUED\r\n");
+    ok(&mut admin, "ACL SETUSER bob resetkeys ~j*");
+    expect(
+        &mut c,
+        "EXEC",
+        "*1\r\n-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: no permission to touch the specified keys\r\n",
     );
-    assert_eq!(run(&mut admin, "ACL SETUSER bob resetkeys ~k*"), "+OK\r\n");
+    ok(&mut admin, "ACL SETUSER bob resetkeys ~k*");
 
     // Scripts run their commands as the caller's user.
-    assert_eq!(
-        run(&mut c, "EVAL \"return redis.call('set','k6','v')\" 0"),
-        "+OK\r\n"
-    );
-    assert_eq!(
-        run(&mut c, "EVAL \"return redis.call('del','k6')\" 0"),
-        "-ERR The user executing the script can't run this command or subcommand script: 2d4f8bc4ed7c5b4f2cc11bd6ab2cab5d5c4ebd0f, on @user_script:1.\r\n"
+    ok(&mut c, "EVAL \"return redis.call('set','k6','v')\" 0");
+    expect(&mut c, "EVAL \"return redis.call('del','k6')\" 0", "-ERR The user executing the script can't run this command or subcommand script: 2d4f8bc4ed7c5b4f2cc11bd6ab2cab5d5c4ebd0f, on @user_script:1.\r\n"
             .replace(
                 "2d4f8bc4ed7c5b4f2cc11bd6ab2cab5d5c4ebd0f",
                 &sha1_of(&mut admin, "return redis.call('del','k6')")
-            )
+            ));
+    assert_last_log(
+        &mut admin,
+        &[
+            ("context", "lua"),
+            ("object", "del"),
+            ("username", "bob"),
+            ("client-info", "*cmd=eval*"),
+        ],
     );
-    let e = last_log(&mut admin);
-    assert_eq!(log_field(&e, "context"), "lua");
-    assert_eq!(log_field(&e, "object"), "del");
-    assert_eq!(log_field(&e, "username"), "bob");
-    assert!(log_field(&e, "client-info").contains("cmd=eval"));
     let script = "return redis.pcall('get','other')";
-    assert_eq!(
-        run(&mut c, &format!("EVAL \"{script}\" 0")),
-        "-ERR The user executing the script can't access at least one of the keys mentioned in the command arguments\r\n"
+    expect(
+        &mut c,
+        &format!("EVAL \"{script}\" 0"),
+        "-ERR The user executing the script can't access at least one of the keys mentioned in the command arguments\r\n",
     );
-    let e = last_log(&mut admin);
-    assert_eq!(log_field(&e, "reason"), "key");
-    assert_eq!(log_field(&e, "object"), "other");
-    assert_eq!(
-        run(
-            &mut c,
-            "EVAL \"return {redis.acl_check_cmd('get','k1'), redis.acl_check_cmd('get','x'), redis.acl_check_cmd('del','k1')}\" 0"
-        ),
-        "*3\r\n:1\r\n$-1\r\n$-1\r\n"
+    assert_last_log(&mut admin, &[("reason", "key"), ("object", "other")]);
+    expect(
+        &mut c,
+        "EVAL \"return {redis.acl_check_cmd('get','k1'), redis.acl_check_cmd('get','x'), redis.acl_check_cmd('del','k1')}\" 0",
+        "*3\r\n:1\r\n$-1\r\n$-1\r\n",
     );
     assert!(
         run(&mut c, "EVAL \"return redis.acl_check_cmd('nosuch')\" 0")
             .starts_with("-ERR Invalid command passed to redis.acl_check_cmd()")
     );
     let mut full = srv.conn();
-    assert_eq!(run(&mut full, "AUTH full pw"), "+OK\r\n");
-    assert_eq!(
-        run(
-            &mut full,
-            "EVAL \"return redis.acl_check_cmd('del','k1')\" 0"
-        ),
-        ":1\r\n"
+    ok(&mut full, "AUTH full pw");
+    expect(
+        &mut full,
+        "EVAL \"return redis.acl_check_cmd('del','k1')\" 0",
+        ":1\r\n",
     );
 
     // SORT BY a pattern and GET need access to every key.
-    assert_eq!(
-        run(&mut c, "SORT klist"),
-        "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+    expect(
+        &mut c,
+        "SORT klist",
+        "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n",
     );
-    assert_eq!(
-        run(&mut c, "SORT klist BY nosort"),
-        "*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n"
+    expect(
+        &mut c,
+        "SORT klist BY nosort",
+        "*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n",
     );
-    assert_eq!(
-        run(&mut c, "SORT klist BY w_*"),
-        "-ERR BY option of SORT denied due to insufficient ACL permissions.\r\n"
+    expect(
+        &mut c,
+        "SORT klist BY w_*",
+        "-ERR BY option of SORT denied due to insufficient ACL permissions.\r\n",
     );
-    assert_eq!(
-        run(&mut c, "SORT klist GET #"),
-        "-ERR GET option of SORT denied due to insufficient ACL permissions.\r\n"
+    expect(
+        &mut c,
+        "SORT klist GET #",
+        "-ERR GET option of SORT denied due to insufficient ACL permissions.\r\n",
     );
-    assert_eq!(
-        run(&mut full, "SORT klist BY w_* GET #"),
-        "*3\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n1\r\n"
+    expect(
+        &mut full,
+        "SORT klist BY w_* GET #",
+        "*3\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n1\r\n",
     );
     // `%R~*` is enough for reading.
-    assert_eq!(run(&mut admin, "ACL SETUSER bob %R~*"), "+OK\r\n");
-    assert_eq!(
-        run(&mut c, "SORT klist GET #"),
-        "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+    ok(&mut admin, "ACL SETUSER bob %R~*");
+    expect(
+        &mut c,
+        "SORT klist GET #",
+        "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n",
     );
 }
 
@@ -318,37 +328,33 @@ fn sha1_of(c: &mut Conn, body: &str) -> String {
 fn client_kill_user_and_pubsub_revocation() {
     let srv = ServerProc::start(&[]);
     let mut admin = srv.conn();
-    assert_eq!(
-        run(&mut admin, "ACL SETUSER carol on >pw +@all ~* &news*"),
-        "+OK\r\n"
+    ok(&mut admin, "ACL SETUSER carol on >pw +@all ~* &news*");
+    expect(
+        &mut admin,
+        "CLIENT KILL USER nobody",
+        "-ERR No such user 'nobody'\r\n",
     );
-    assert_eq!(
-        run(&mut admin, "CLIENT KILL USER nobody"),
-        "-ERR No such user 'nobody'\r\n"
-    );
-    assert_eq!(run(&mut admin, "CLIENT KILL USER carol"), ":0\r\n");
+    expect(&mut admin, "CLIENT KILL USER carol", ":0\r\n");
     let mut a = srv.conn();
     let mut b = srv.conn();
-    assert_eq!(run(&mut a, "AUTH carol pw"), "+OK\r\n");
-    assert_eq!(run(&mut b, "AUTH carol pw"), "+OK\r\n");
-    assert_eq!(run(&mut admin, "CLIENT KILL USER carol"), ":2\r\n");
+    ok(&mut a, "AUTH carol pw");
+    ok(&mut b, "AUTH carol pw");
+    expect(&mut admin, "CLIENT KILL USER carol", ":2\r\n");
     assert!(a.read_eof());
     assert!(b.read_eof());
     // The admin (default user) survives a kill of its own user with SKIPME.
-    assert_eq!(run(&mut admin, "CLIENT KILL USER default"), ":0\r\n");
-    assert_eq!(run(&mut admin, "PING"), "+PONG\r\n");
+    expect(&mut admin, "CLIENT KILL USER default", ":0\r\n");
+    expect(&mut admin, "PING", "+PONG\r\n");
 
     // A subscriber losing its channel permission is disconnected.
     let mut sub = srv.conn();
-    assert_eq!(run(&mut sub, "AUTH carol pw"), "+OK\r\n");
-    assert_eq!(
-        run(&mut sub, "SUBSCRIBE newsfeed"),
-        "*3\r\n$9\r\nsubscribe\r\n$8\r\nnewsfeed\r\n:1\r\n"
+    ok(&mut sub, "AUTH carol pw");
+    expect(
+        &mut sub,
+        "SUBSCRIBE newsfeed",
+        "*3\r\n$9\r\nsubscribe\r\n$8\r\nnewsfeed\r\n:1\r\n",
     );
-    assert_eq!(
-        run(&mut admin, "ACL SETUSER carol resetchannels &other"),
-        "+OK\r\n"
-    );
+    ok(&mut admin, "ACL SETUSER carol resetchannels &other");
     assert!(sub.read_eof());
 }
 
@@ -379,13 +385,13 @@ fn protected_mode_follows_the_default_user() {
         "{denied}"
     );
     // A password given with ACL SETUSER (no requirepass) opens the door.
-    assert_eq!(run(&mut admin, "ACL SETUSER default >pw"), "+OK\r\n");
+    ok(&mut admin, "ACL SETUSER default >pw");
     let mut r = remote().expect("connect");
-    assert_eq!(run(&mut r, "PING"), "-NOAUTH Authentication required.\r\n");
-    assert_eq!(run(&mut r, "AUTH pw"), "+OK\r\n");
-    assert_eq!(run(&mut r, "PING"), "+PONG\r\n");
+    expect(&mut r, "PING", NOAUTH);
+    ok(&mut r, "AUTH pw");
+    expect(&mut r, "PING", "+PONG\r\n");
     // Back to nopass: refused again.
-    assert_eq!(run(&mut admin, "ACL SETUSER default nopass"), "+OK\r\n");
+    ok(&mut admin, "ACL SETUSER default nopass");
     let mut r = remote().expect("connect");
     assert!(s(r.read_reply()).starts_with("-DENIED "));
 }
@@ -409,19 +415,14 @@ fn config_rewrite_keeps_users_across_restart() {
     let mut c = srv.conn();
     // `requirepass` is applied first; the `user default` line then resets
     // the default user, so no password is needed.
-    assert_eq!(run(&mut c, "PING"), "+PONG\r\n");
-    assert_eq!(
-        run(&mut c, "FLUSHDB"),
-        "-NOPERM this user has no permissions to run the 'flushdb' command\r\n"
+    expect(&mut c, "PING", "+PONG\r\n");
+    expect(&mut c, "FLUSHDB", noperm_cmd("flushdb"));
+    expect(
+        &mut c,
+        "ACL SETUSER zed on #5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 ~z* +get",
+        "+OK\r\n",
     );
-    assert_eq!(
-        run(
-            &mut c,
-            "ACL SETUSER zed on #5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 ~z* +get"
-        ),
-        "+OK\r\n"
-    );
-    assert_eq!(run(&mut c, "CONFIG REWRITE"), "+OK\r\n");
+    ok(&mut c, "CONFIG REWRITE");
     let text = std::fs::read_to_string(&conf).expect("read config");
     let users: Vec<&str> = text.lines().filter(|l| l.starts_with("user ")).collect();
     assert_eq!(
@@ -437,16 +438,10 @@ fn config_rewrite_keeps_users_across_restart() {
     assert!(text.contains("\nrequirepass \"secret\"\n"), "{text}");
     let srv = ServerProc::start(&[&conf_s]);
     let mut c = srv.conn();
-    assert_eq!(run(&mut c, "PING"), "+PONG\r\n");
-    assert_eq!(
-        run(&mut c, "FLUSHDB"),
-        "-NOPERM this user has no permissions to run the 'flushdb' command\r\n"
-    );
-    assert_eq!(run(&mut c, "AUTH zed password"), "+OK\r\n");
-    assert_eq!(run(&mut c, "GET z1"), "$-1\r\n");
-    assert_eq!(
-        run(&mut c, "SET z1 v"),
-        "-NOPERM this user has no permissions to run the 'set' command\r\n"
-    );
+    expect(&mut c, "PING", "+PONG\r\n");
+    expect(&mut c, "FLUSHDB", noperm_cmd("flushdb"));
+    ok(&mut c, "AUTH zed password");
+    expect(&mut c, "GET z1", "$-1\r\n");
+    expect(&mut c, "SET z1 v", noperm_cmd("set"));
     let _ = std::fs::remove_dir_all(&dir);
 }
