@@ -3665,6 +3665,40 @@ mod tests {
     }
 
     #[test]
+    fn rewrite_user_lines() {
+        let c = Config::default();
+        let old = "port 6379\nuser a on\nuser b off\nhz 10\n";
+        // `dir`, `save` and the percentiles are always appended after the
+        // signature; look at what comes before and at the user lines.
+        let head = |t: String| t.split(REWRITE_SIGNATURE).next().unwrap_or("").to_string();
+        let users = |t: String| {
+            t.lines()
+                .filter(|l| l.starts_with("user "))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        // With an aclfile the users are not the config file's: lines dropped.
+        assert_eq!(
+            head(c.rewrite_content(old, false, None)),
+            "port 6379\n\nhz 10\n\n"
+        );
+        // Otherwise the users take the old lines in order, the rest appended,
+        // lines left over dropped.
+        let one = ["user default on nopass ~* &* +@all".to_string()];
+        assert_eq!(
+            head(c.rewrite_content(old, false, Some(&one))),
+            "port 6379\nuser default on nopass ~* &* +@all\n\nhz 10\n\n"
+        );
+        let three = ["user a on", "user b on", "user c on"].map(String::from);
+        let got = c.rewrite_content(old, false, Some(&three));
+        assert_eq!(
+            head(got.clone()),
+            "port 6379\nuser a on\nuser b on\nhz 10\n\n"
+        );
+        assert_eq!(users(got), three);
+    }
+
+    #[test]
     fn rewrite_special_values() {
         let c = Config {
             save_params: vec![],
