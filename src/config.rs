@@ -2875,6 +2875,10 @@ mod tests {
             "proc-title-template",
             // The Prometheus endpoint (metrics.rs).
             "metrics-port",
+            // ACL users (acl.rs).
+            "aclfile",
+            "acl-pubsub-default",
+            "acllog-max-len",
         ];
         let mut got = implemented.clone();
         want.sort();
@@ -3675,7 +3679,11 @@ mod tests {
             dir: "/d".to_string(),
             ..Default::default()
         };
-        let got = c.rewrite_content("unixsocket /tmp/s\nlogfile x.log\nbind 127.0.0.1\n", false, None);
+        let got = c.rewrite_content(
+            "unixsocket /tmp/s\nlogfile x.log\nbind 127.0.0.1\n",
+            false,
+            None,
+        );
         // The unset unixsocket's line is blanked.
         assert_eq!(
             got,

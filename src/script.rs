@@ -840,13 +840,22 @@ fn script_verify(
 /// the script's user (the caller's, on the fake client; none for the AOF
 /// loader) may run it, else the error for the script after logging the
 /// refusal in the ACL LOG (context `lua`, the caller's client line).
-fn script_verify_acl(srv: &mut Server, fake: &Client, caller: &Client, idx: usize) -> Option<String> {
+fn script_verify_acl(
+    srv: &mut Server,
+    fake: &Client,
+    caller: &Client,
+    idx: usize,
+) -> Option<String> {
     let user = fake.user.clone()?;
     let denied = crate::acl::check_all_perm(srv, &user.borrow(), idx, &fake.argv);
     let (reason, argpos) = denied.err()?;
     let object: Vec<u8> = match reason {
         AclDenied::Cmd => srv.commands.cmds[idx].fullname.as_bytes().to_vec(),
-        _ => fake.argv.get(argpos).map(|a| a.to_vec()).unwrap_or_default(),
+        _ => fake
+            .argv
+            .get(argpos)
+            .map(|a| a.to_vec())
+            .unwrap_or_default(),
     };
     let username = user.borrow().name.clone();
     crate::acl::add_log_entry(

@@ -540,7 +540,10 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
             return false;
         }
         if let Some(u) = &user
-            && !cl.user.as_ref().is_some_and(|cu| std::rc::Rc::ptr_eq(cu, u))
+            && !cl
+                .user
+                .as_ref()
+                .is_some_and(|cu| std::rc::Rc::ptr_eq(cu, u))
         {
             return false;
         }

@@ -33,9 +33,16 @@ fn acl_lines(lines: &[String]) -> Vec<String> {
     lines
         .iter()
         .filter(|l| {
-            ["user", "ACL", "acl", "FATAL", ">>>", "Reading the configuration"]
-                .iter()
-                .any(|w| l.contains(w))
+            [
+                "user",
+                "ACL",
+                "acl",
+                "FATAL",
+                ">>>",
+                "Reading the configuration",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
         })
         .cloned()
         .collect()
