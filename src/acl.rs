@@ -607,33 +607,17 @@ impl Selector {
 
     /// The key patterns as ACL GETUSER shows them (`keys` field).
     fn describe_keys(&self) -> Vec<u8> {
-        if self.allkeys {
-            return b"~*".to_vec();
-        }
-        let mut out = Vec::new();
-        for (i, p) in self.patterns.iter().enumerate() {
-            if i > 0 {
-                out.push(b' ');
-            }
-            p.describe(&mut out);
-        }
-        out
+        join_described(self.allkeys, b"~*", &self.patterns, |p, out| {
+            p.describe(out)
+        })
     }
 
     /// The channel patterns as ACL GETUSER shows them (`channels` field).
     fn describe_channels(&self) -> Vec<u8> {
-        if self.allchannels {
-            return b"&*".to_vec();
-        }
-        let mut out = Vec::new();
-        for (i, c) in self.channels.iter().enumerate() {
-            if i > 0 {
-                out.push(b' ');
-            }
+        join_described(self.allchannels, b"&*", &self.channels, |c, out| {
             out.push(b'&');
             out.extend_from_slice(c);
-        }
-        out
+        })
     }
 
     /// May this selector touch `key` with the access in `kflags` (Redis
@@ -696,6 +680,27 @@ impl Selector {
         }
         Ok(())
     }
+}
+
+/// `all_text` when `all`, else each item described by `f`, space-separated
+/// (the `keys` and `channels` fields of ACL GETUSER).
+fn join_described<T>(
+    all: bool,
+    all_text: &[u8],
+    items: &[T],
+    f: impl Fn(&T, &mut Vec<u8>),
+) -> Vec<u8> {
+    if all {
+        return all_text.to_vec();
+    }
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        f(item, &mut out);
+    }
+    out
 }
 
 /// The keys of a command with the access each needs: read for `access`,
@@ -1069,13 +1074,17 @@ pub fn check_all_perm(
     cmd_idx: usize,
     argv: &[Bytes],
 ) -> Result<(), (AclDenied, usize)> {
-    let Some(cmd) = srv.commands.cmds.get(cmd_idx) else {
-        return Err((AclDenied::Cmd, 0));
-    };
-    let Some(id) = command_id(cmd.meta) else {
-        return Err((AclDenied::Cmd, 0));
-    };
-    u.check_command(id, argv)
+    let ids = srv.acl.command_ids.get_or_init(|| {
+        srv.commands
+            .cmds
+            .iter()
+            .map(|c| command_id(c.meta))
+            .collect()
+    });
+    match ids.get(cmd_idx).copied().flatten() {
+        Some(id) => u.check_command(id, argv),
+        None => Err((AclDenied::Cmd, 0)),
+    }
 }
 
 /// The NOPERM error text for a refusal of processCommand, without the
@@ -1162,6 +1171,9 @@ pub struct Acl {
     pub default_user: UserRef,
     /// Newest first; at most `acllog-max-len` entries.
     pub log: VecDeque<AclLogEntry>,
+    /// The ACL id ([`command_id`]) of each row of the server's command
+    /// table, built at the first check (the table is fixed by then).
+    command_ids: std::cell::OnceCell<Vec<Option<usize>>>,
 }
 
 impl Default for Acl {
@@ -1180,6 +1192,7 @@ impl Acl {
             users,
             default_user,
             log: VecDeque::new(),
+            command_ids: std::cell::OnceCell::new(),
         }
     }
 
