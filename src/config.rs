@@ -2875,6 +2875,10 @@ mod tests {
             "proc-title-template",
             // The Prometheus endpoint (metrics.rs).
             "metrics-port",
+            // ACL users (acl.rs).
+            "aclfile",
+            "acl-pubsub-default",
+            "acllog-max-len",
         ];
         let mut got = implemented.clone();
         want.sort();
