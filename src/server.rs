@@ -1135,6 +1135,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
 /// exit to its owner; then save points and AOF rewrite triggers.
 fn persistence_cron(srv: &mut Server) {
     crate::aof::aof_cron_scheduled(srv);
+    crate::ldb::reap_children();
     if crate::childinfo::has_active_child_process(srv) {
         crate::childinfo::receive_child_info(srv);
         if let Some(exit) = crate::childinfo::check_child_done(srv) {
@@ -1494,6 +1495,7 @@ pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool 
         req.nosave = true;
     }
     tracing::warn!("User requested shutdown...");
+    crate::ldb::kill_forked_sessions();
     if srv.child.kind == crate::childinfo::ChildType::Rdb {
         tracing::warn!("There is a child saving an .rdb. Killing it!");
         let pid = srv.child.pid;
