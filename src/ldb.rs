@@ -14,10 +14,10 @@
 //! - **SYNC** debugs in the server itself: the whole server waits while
 //!   the user steps, and the script's writes stay.
 //!
-//! During the session the connection's socket is switched to blocking
-//! mode (with a 5 s send timeout) and used directly: the debugger runs
-//! inside a Lua hook, deep within the EVAL handler, so it cannot go back
-//! to the event loop. A line hook ([`install_hook`]) stops before a line
+//! During the session the client lends its connection to the debugger,
+//! switched to blocking mode (with a 5 s send timeout), which reads and
+//! writes it directly: the debugger runs inside a Lua hook, deep within
+//! the EVAL handler, so it cannot go back to the event loop. A line hook ([`install_hook`]) stops before a line
 //! when stepping, at a breakpoint, after `redis.breakpoint()`, or when the
 //! script ran past the busy threshold (5 s when that is 0) without
 //! stopping; each stop sends the pending log lines and then reads debugger
@@ -34,13 +34,8 @@
 //! `redis.call` all need the session while the server and the caller are
 //! lent to the running script; like Redis's global `ldb`, the state lives
 //! beside them ([`LDB`]), borrowed briefly and never across a call into Lua.
-//!
-//! # Limitations
-//! Connections are debugged over their socket as it is, so a TLS
-//! connection cannot start a session (EVAL replies with an error).
 
 use std::cell::RefCell;
-use std::io::{Read, Write};
 use std::time::Instant;
 
 use mlua::{Lua, Value};
@@ -64,45 +59,55 @@ const MAX_VALUES_DEPTH: usize = 10;
 /// A debugger command buffer past this many bytes ends the script.
 const MAX_CBUF: usize = 1 << 20;
 
-/// The socket of the debugging client, a duplicate of its descriptor.
-enum Stream {
-    Tcp(std::net::TcpStream),
-    Unix(std::os::unix::net::UnixStream),
+/// Blocking I/O on the debugging client's connection, which the session
+/// holds while it runs (Redis's `connBlock` / `connRead` / `connWrite`).
+trait SessionIo {
+    /// Blocking with a 5 s send timeout for the session, or back to the
+    /// event loop's non-blocking mode.
+    fn set_session_mode(&self, on: bool);
+    /// Reads what is there, waiting for at least one byte; 0 at EOF or on
+    /// an error.
+    fn read_some(&mut self, buf: &mut [u8]) -> usize;
+    /// Writes all of `buf` (errors are left to the next read).
+    fn write_all(&mut self, buf: &[u8]);
 }
 
-impl Stream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Unix(s) => s.read(buf),
-        }
-    }
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.write_all(buf),
-            Stream::Unix(s) => s.write_all(buf),
-        }
-    }
-    /// Blocking with a send timeout for the session, or back to the
-    /// event loop's non-blocking mode (the descriptor's status flags are
-    /// shared with the client's own).
+impl SessionIo for Conn {
     fn set_session_mode(&self, on: bool) {
         let timeout = on.then(|| std::time::Duration::from_millis(5000));
-        let _ = match self {
-            Stream::Tcp(s) => s
-                .set_nonblocking(!on)
-                .and_then(|_| s.set_write_timeout(timeout)),
-            Stream::Unix(s) => s
-                .set_nonblocking(!on)
-                .and_then(|_| s.set_write_timeout(timeout)),
+        let sock = match self {
+            Conn::Tcp(s) => socket2::SockRef::from(s),
+            Conn::Unix(s) => socket2::SockRef::from(s),
         };
+        let _ = sock.set_nonblocking(!on);
+        let _ = sock.set_write_timeout(timeout);
+    }
+    fn read_some(&mut self, buf: &mut [u8]) -> usize {
+        loop {
+            match self.read(buf) {
+                Ok(n) => return n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return 0,
+            }
+        }
+    }
+    fn write_all(&mut self, mut buf: &[u8]) {
+        while !buf.is_empty() {
+            match self.write_vectored(&[std::io::IoSlice::new(buf)]) {
+                Ok(0) => return,
+                Ok(n) => buf = &buf[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        }
     }
 }
 
 /// The debugger's state (Redis's `struct ldbState`).
 pub struct Ldb {
-    /// The debugging client's socket while a session is active.
-    conn: Option<Stream>,
+    /// The debugging client's connection, lent by the client while a
+    /// session is active.
+    conn: Option<Conn>,
     /// A session is running (Redis `ldb.active`).
     pub active: bool,
     /// The session runs in a forked child.
@@ -212,7 +217,7 @@ fn send_logs() {
             proto.extend_from_slice(b"\r\n");
         }
         if let Some(conn) = l.conn.as_mut() {
-            let _ = conn.write_all(&proto);
+            conn.write_all(&proto);
         }
     })
 }
@@ -243,21 +248,6 @@ pub fn disable(c: &mut Client) {
     c.flags &= !(CLIENT_LUA_DEBUG | CLIENT_LUA_DEBUG_SYNC);
 }
 
-/// A blocking duplicate of the client's socket, or None for connections
-/// the debugger cannot drive.
-fn session_stream(c: &Client) -> Option<Stream> {
-    match c.conn.as_ref()? {
-        Conn::Tcp(s) => {
-            let fd = std::os::fd::AsFd::as_fd(s).try_clone_to_owned().ok()?;
-            Some(Stream::Tcp(std::net::TcpStream::from(fd)))
-        }
-        Conn::Unix(s) => {
-            let fd = std::os::fd::AsFd::as_fd(s).try_clone_to_owned().ok()?;
-            Some(Stream::Unix(std::os::unix::net::UnixStream::from(fd)))
-        }
-    }
-}
-
 /// Starts a session for `c`'s EVAL (Redis `ldbStartSession`). True when
 /// the caller should run the script now (sync mode, or the forked child);
 /// false when it must not: in the parent of a forked session (the client
@@ -265,10 +255,6 @@ fn session_stream(c: &Client) -> Option<Stream> {
 /// error `Fork() failed: can't run EVAL in debugging mode: <reason>` was
 /// replied).
 pub fn start_session(srv: &mut Server, c: &mut Client) -> bool {
-    let Some(stream) = session_stream(c) else {
-        c.add_reply_error("ERR The Lua debugger is not available on this connection");
-        return false;
-    };
     let forked = c.flags & CLIENT_LUA_DEBUG_SYNC == 0;
     if forked {
         match crate::childinfo::fork_ldb_child() {
@@ -284,6 +270,12 @@ pub fn start_session(srv: &mut Server, c: &mut Client) -> bool {
             }
             Ok(pid) => {
                 with(|l| l.children.push(pid));
+                // The child owns the session now: the parent lets go of
+                // the connection without a word (no TLS close alert).
+                if let Some(conn) = c.conn.take() {
+                    let mut conn = conn;
+                    conn.deregister(srv.el.registry());
+                }
                 srv.close_client_asap(c);
                 return false;
             }
@@ -291,7 +283,10 @@ pub fn start_session(srv: &mut Server, c: &mut Client) -> bool {
     } else {
         tracing::warn!("Redis synchronous debugging eval session started");
     }
-    stream.set_session_mode(true);
+    let Some(conn) = c.conn.take() else {
+        return false;
+    };
+    conn.set_session_mode(true);
     // The source, without trailing newlines, split into lines.
     let mut body: &[u8] = &c.argv[1];
     while let Some((&last, rest)) = body.split_last() {
@@ -303,7 +298,7 @@ pub fn start_session(srv: &mut Server, c: &mut Client) -> bool {
     let src = body.split(|&b| b == b'\n').map(|l| l.to_vec()).collect();
     let limit = srv.config.busy_reply_threshold;
     with(|l| {
-        l.conn = Some(stream);
+        l.conn = Some(conn);
         l.forked = forked;
         l.active = true;
         l.src = src;
@@ -327,6 +322,7 @@ pub fn end_session(c: &mut Client) {
         (l.forked, l.conn.take())
     });
     let Some(mut conn) = conn else { return };
+    conn.set_session_mode(false);
     if forked {
         let mut pending = Vec::new();
         for (i, chunk) in c.reply.iter().enumerate() {
@@ -337,12 +333,13 @@ pub fn end_session(c: &mut Client) {
             };
             pending.extend_from_slice(&chunk[from..]);
         }
-        let _ = conn.write_all(&pending);
+        conn.set_session_mode(true);
+        conn.write_all(&pending);
         tracing::warn!("Lua debugging session child exiting");
         crate::childinfo::exit_from_child(0);
     }
     tracing::warn!("Redis synchronous debugging eval session ended");
-    conn.set_session_mode(false);
+    c.conn = Some(conn);
     c.flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 
@@ -536,7 +533,7 @@ fn repl(lua: &Lua) -> mlua::Result<bool> {
             }
             let mut buf = [0u8; 1024];
             let n = with(|l| match l.conn.as_mut() {
-                Some(c) => c.read(&mut buf).unwrap_or(0),
+                Some(c) => c.read_some(&mut buf),
                 None => 0,
             });
             if n == 0 {

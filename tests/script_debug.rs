@@ -183,8 +183,10 @@ fn script_debug_errors_match_redis() {
     let run = |port: u16| {
         let mut c = Conn::connect(port);
         let mut out = Vec::new();
-        c.send_raw(&encode_command(&[b"ping"]));
-        c.send_raw(&encode_command(&[b"script", b"debug", b"yes"]));
+        // One write, so that both arrive in one read.
+        let mut both = encode_command(&[b"ping"]);
+        both.extend(encode_command(&[b"script", b"debug", b"yes"]));
+        c.send_raw(&both);
         out.push(c.read_reply());
         out.push(c.read_reply());
         out.push(c.cmd(&[b"script", b"debug", b"maybe"]));
@@ -233,4 +235,54 @@ fn endless_loop_stops_after_the_busy_threshold() {
 
 fn s(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn redis_cli_ldb_sessions_read_the_same_as_against_redis() {
+    let Some((ours, oracle)) = both() else { return };
+    let dir = common::scratch_dir("ldb-cli");
+    let file = dir.join("s.lua");
+    std::fs::write(
+        &file,
+        "local a = tonumber(ARGV[1])\nredis.call('set',KEYS[1],a)\nreturn a * 2\n",
+    )
+    .expect("write script");
+    let file = file.to_string_lossy().into_owned();
+    for sync in [false, true] {
+        let run = |port: u16| {
+            let port = port.to_string();
+            let mut args = vec![
+                "-p",
+                port.as_str(),
+                "--ldb",
+                "--eval",
+                file.as_str(),
+                "k1",
+                ",",
+                "21",
+            ];
+            if sync {
+                args[2] = "--ldb-sync-mode";
+            }
+            let ran = common::run_tool(
+                "redis-cli",
+                &args,
+                Some(b"s\nprint\nnext\nb 3\nc\n"),
+                std::time::Duration::from_secs(20),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            ran.stdout
+        };
+        let (a, b) = (run(ours.port), run(oracle.port));
+        assert_eq!(a, b);
+        assert!(a.contains("<value> a = 21"), "{a}");
+        assert!(a.contains("(integer) 42"), "{a}");
+        let kept = if sync {
+            "$2\r\n21\r\n".as_bytes()
+        } else {
+            b"$-1\r\n"
+        };
+        assert_eq!(ours.conn().cmd(&[b"get", b"k1"]), kept, "sync={sync}");
+        ours.conn().cmd(&[b"del", b"k1"]);
+    }
 }
