@@ -2621,7 +2621,29 @@ pub fn config_set_command(srv: &mut Server, c: &mut Client) {
                 ));
             }
         },
-        Err(e) => c.add_reply_error(&e),
+        Err(e) => {
+            // An unknown name is echoed as the client sent it, bytes and all
+            // (Redis's `%s`: up to a NUL); it is the first unknown one.
+            const UNKNOWN: &str = "ERR Unknown option or number of arguments for CONFIG SET - '";
+            let unknown = e
+                .starts_with(UNKNOWN)
+                .then(|| {
+                    pairs
+                        .iter()
+                        .find(|(n, _)| lookup_directive(n).is_none())
+                        .map(|(n, _)| crate::networking::c_str(n, usize::MAX).to_vec())
+                })
+                .flatten();
+            match unknown {
+                Some(name) => {
+                    let mut msg = UNKNOWN.as_bytes().to_vec();
+                    msg.extend_from_slice(&name);
+                    msg.push(b'\'');
+                    c.add_reply_error_bytes(&msg);
+                }
+                None => c.add_reply_error(&e),
+            }
+        }
     }
 }
 

@@ -626,28 +626,24 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
             srv.record_error_codes(c);
             return;
         }
-        let err = {
-            let mut args = String::new();
-            for a in c.argv.iter().skip(1) {
-                if args.len() >= 128 {
-                    break;
-                }
-                let room = 128 - args.len();
-                let s = String::from_utf8_lossy(a);
-                let s: String = s.chars().take(room).collect();
-                args.push_str(&format!("'{}' ", s));
+        // Redis's format: `'%.*s' ` per argument while under 128 bytes,
+        // the name as `%.128s` (C strings: a NUL ends them).
+        let mut err = b"ERR unknown command '".to_vec();
+        err.extend_from_slice(networking::c_str(&c.argv[0], 128));
+        err.extend_from_slice(b"', with args beginning with: ");
+        let mut args: Vec<u8> = Vec::new();
+        for a in c.argv.iter().skip(1) {
+            if args.len() >= 128 {
+                break;
             }
-            let name: String = String::from_utf8_lossy(&c.argv[0])
-                .chars()
-                .take(128)
-                .collect();
-            format!(
-                "ERR unknown command '{}', with args beginning with: {}",
-                name, args
-            )
-        };
+            let room = 128 - args.len();
+            args.push(b'\'');
+            args.extend_from_slice(networking::c_str(a, room));
+            args.extend_from_slice(b"' ");
+        }
+        err.extend_from_slice(&args);
         crate::multi::flag_transaction(c);
-        c.add_reply_error(&err);
+        c.add_reply_error_bytes(&err);
         srv.record_error_codes(c);
         return;
     };
