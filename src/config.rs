@@ -2613,6 +2613,10 @@ pub fn config_set_command(srv: &mut Server, c: &mut Client) {
             Err((name, reason)) => {
                 // All or nothing: restore the values and rerun the hooks so
                 // whatever already took effect follows them back.
+                tracing::warn!(
+                    "Failed applying new configuration. Possibly related to new {} setting. Restoring previous settings.",
+                    name
+                );
                 srv.config = backup;
                 let _ = srv.apply_config_changes(&changed);
                 c.add_reply_error(&format!(

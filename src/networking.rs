@@ -1796,6 +1796,8 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
                 }
             }
             Err(e) => {
+                // The log's client info counts the parsed bytes too.
+                c.qb_pos = start_len.saturating_sub(c.querybuf.len());
                 set_protocol_error(srv, c, &e);
                 break;
             }
