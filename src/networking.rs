@@ -663,6 +663,16 @@ impl Client {
         self.add_reply_status("    Prints this help.");
     }
 
+    /// An error echoing one client argument the way Redis's `"%s"` does
+    /// (raw bytes up to the first NUL): `<head><arg><tail>`, e.g.
+    /// `("ERR Unsupported option ", arg, "")`.
+    pub fn add_reply_error_arg(&mut self, head: &str, arg: &[u8], tail: &str) {
+        let mut msg = head.as_bytes().to_vec();
+        msg.extend_from_slice(c_str(arg, usize::MAX));
+        msg.extend_from_slice(tail.as_bytes());
+        self.add_reply_error_bytes(&msg);
+    }
+
     /// "unknown subcommand" error for container commands (Redis
     /// `commandCheckExistence`): `ERR unknown subcommand '<sub>'. Try <CMD>
     /// HELP.`, the subcommand as C's `%.128s` prints it ([`c_str`]).

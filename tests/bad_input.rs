@@ -439,6 +439,19 @@ fn name_cases(t: &mut Table) {
         "FCALL \"\\xff\" 0",
         "EVALSHA \"\\xff\" 0",
         "EVAL \"return redis.call('\\xff')\" 0",
+        "EXPIRE s1 1 \"\\xff\\x00z\"",
+        "FUNCTION RESTORE x \"\\xff\"",
+        "FUNCTION LIST \"\\xff\"",
+        "CLIENT LIST TYPE \"\\xff\"",
+        "CLIENT KILL TYPE \"\\xff\"",
+        "CLIENT UNBLOCK 1 TIMEOUT \"\\xff\"",
+        "PUBSUB NUMPAT \"\\xff\"",
+        "XGROUP CREATECONSUMER x1 \"\\xff\" c",
+        "XINFO CONSUMERS x1 \"\\xff\\x00z\"",
+        "XCLAIM x1 g c 0 1-1 \"\\xff\"",
+        "XPENDING x1 \"\\xff\"",
+        "XREADGROUP GROUP \"\\xff\" c STREAMS x1 >",
+        "LATENCY GRAPH \"\\xff\"",
     ] {
         t.cmd(line);
     }
@@ -791,6 +804,7 @@ fn setup_commands() -> Vec<String> {
         "HSET h1 f1 v1 f2 10".into(),
         "SETBIT bm 7 1".into(),
         "XADD x1 1-1 f v".into(),
+        "XGROUP CREATE x1 g 0".into(),
         format!("SET {a} v"),
     ]
 }
