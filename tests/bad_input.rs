@@ -157,6 +157,28 @@ fn star_a(n: usize, tail: &str) -> String {
 /// trailer is wrong, bare CR/LF line ends, errors in mid-pipeline, and
 /// inline lines with a NUL, invalid UTF-8 or no newline.
 const FIXED_RAW: &[(&str, &[u8])] = &[
+    (
+        "protocol error inside MULTI",
+        b"MULTI\r\nSET wm x\r\n*1\r\n$x\r\nEXEC\r\n",
+    ),
+    (
+        "unknown command inside MULTI, then EXEC",
+        b"MULTI\r\nNOSUCH\r\nSET wm x\r\nEXEC\r\n",
+    ),
+    (
+        "protocol error under CLIENT REPLY OFF",
+        b"CLIENT REPLY OFF\r\nPING\r\n*1\r\n$x\r\n",
+    ),
+    (
+        "protocol error after CLIENT REPLY SKIP",
+        b"CLIENT REPLY SKIP\r\n*x\r\n",
+    ),
+    (
+        "protocol error while subscribed",
+        b"SUBSCRIBE wch\r\nPING\r\n*1\r\n$x\r\n",
+    ),
+    ("QUIT then more", b"*1\r\n$4\r\nQUIT\r\nPING\r\n"),
+    ("RESET then a bad count", b"RESET\r\n*-x\r\n"),
     ("mbulk count INT_MAX waits", b"*2147483647\r\n"),
     (
         "mbulk count INT_MAX, some args",
@@ -346,6 +368,10 @@ fn protocol_cases(t: &mut Table) {
         v.extend_from_slice(b"*1\r\n$7\r\nNOSUCH!\r\n");
     }
     t.raw("200 unknown commands pipelined", &v);
+    t.raw(
+        "10000 inline PINGs in one write",
+        "PING\r\n".repeat(10_000).as_bytes(),
+    );
 }
 
 fn unauthenticated_cases(t: &mut Table) {
