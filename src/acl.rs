@@ -34,6 +34,17 @@
 //! to every connection authenticated as that user; ACL DELUSER and ACL LOAD
 //! disconnect the clients of users that go away.
 //!
+//! # Where we differ from Redis 7.0.15, on purpose
+//! * Single-command rules in a description come in name order, not hash order.
+//! * A bare `%` key rule (no R/W, no `~`) is a syntax error; Redis accepts
+//!   it and aborts when it next describes the user.
+//! * An unmatched `(` in a `user` config line is reported as a syntax
+//!   error; Redis reports a stale `errno` there, and crashes in ACL LOAD
+//!   when such a selector follows another rule on the line.
+//! * As in Redis, a description does not always parse back to the same
+//!   user: a first argument holding a space (`+select|a b`) or a selector
+//!   key pattern holding `)` or a quote is written as is.
+//!
 //! # Why a bitmap over the static table
 //! The static table is the same in every process and survives
 //! `rename-command`, as Redis's "original commands" table does, so rules
