@@ -244,6 +244,27 @@ pub fn tls_configure(cfg: &Config) -> Result<TlsContext, ()> {
     } else {
         Arc::new(rustls::server::NoServerSessionStorage {})
     };
+    // The certificate goes out as it is: webpki cannot parse X.509 v1
+    // certificates (which OpenSSL serves happily), so only a key that
+    // provably does not match it is refused.
+    let signing_key = provider.key_provider.load_private_key(key).map_err(|e| {
+        warn(format!(
+            "Failed to load private key: {}: {}",
+            cfg.tls_key_file, e
+        ))
+    })?;
+    let certified = rustls::sign::CertifiedKey::new(certs, signing_key);
+    if let Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
+        certified.keys_match()
+    {
+        warn(format!(
+            "Failed to load private key: {}: key values mismatch",
+            cfg.tls_key_file
+        ));
+        return Err(());
+    }
+    let cert_resolver: Arc<dyn rustls::server::ResolvesServerCert> =
+        Arc::new(rustls::sign::SingleCertAndKey::from(certified));
     let build = |verifier: Option<Result<Arc<dyn rustls::server::danger::ClientCertVerifier>, String>>| -> Result<Arc<ServerConfig>, ()> {
         let builder = ServerConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions)
@@ -259,14 +280,7 @@ pub fn tls_configure(cfg: &Config) -> Result<TlsContext, ()> {
                 return Err(());
             }
         };
-        let mut sc = builder
-            .with_single_cert(certs.clone(), key.clone_key())
-            .map_err(|e| {
-                warn(format!(
-                    "Failed to load private key: {}: {}",
-                    cfg.tls_key_file, e
-                ))
-            })?;
+        let mut sc = builder.with_cert_resolver(cert_resolver.clone());
         sc.ignore_client_order = cfg.tls_prefer_server_ciphers;
         sc.session_storage = sessions.clone();
         if !cfg.tls_session_caching {
