@@ -1893,6 +1893,8 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
     if pos > c.buf_peak {
         c.buf_peak = pos;
     }
+    // Set when the socket pushed back (as opposed to the budget running out).
+    let mut blocked = false;
     // TLS records left from an earlier pass (a handshake flight, or the
     // end of the last reply) go out even when no reply is waiting.
     if c.reply_bytes == 0
@@ -1901,7 +1903,7 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
     {
         match s.flush_tls() {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => blocked = true,
             Err(e) => {
                 tracing::debug!("Error writing to client: {}", e);
                 return false;
@@ -1964,7 +1966,10 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
                     c.sentlen = 0;
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                blocked = true;
+                break;
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 tracing::debug!("Error writing to client: {}", e);
@@ -1996,8 +2001,11 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
         }
     }
     let pending = c.output_pending();
-    // Register WRITABLE only when the socket pushed back.
-    if pending != c.write_registered {
+    // Register WRITABLE only when the socket pushed back. When the write
+    // budget, not the socket, stopped this pass, the registration is
+    // renewed even if WRITABLE is on already: the poller is edge-triggered
+    // and re-arming a writable socket reports it again at once.
+    if pending != c.write_registered || (pending && !blocked) {
         let interest = if pending {
             Interest::READABLE | Interest::WRITABLE
         } else {
