@@ -136,7 +136,10 @@ pub fn listen_to_port(srv: &mut Server) -> Result<(), String> {
     if crate::tls::tls_wanted(&srv.config) {
         match crate::tls::tls_configure(&srv.config) {
             Ok(ctx) => srv.tls_ctx = Some(ctx),
-            Err(()) => return Err("Failed to configure TLS. Check logs for more info.".into()),
+            Err(line) => {
+                tracing::warn!("{}", line);
+                return Err("Failed to configure TLS. Check logs for more info.".into());
+            }
         }
     }
     let port = srv.config.port;
@@ -266,7 +269,11 @@ pub fn rebind_tls(srv: &mut Server) -> Result<(), String> {
             }
         }
     }
-    let result = open_tcp_listeners(srv.config.tls_port, &srv.config.bind, srv.config.tcp_backlog);
+    let result = open_tcp_listeners(
+        srv.config.tls_port,
+        &srv.config.bind,
+        srv.config.tcp_backlog,
+    );
     srv.listeners.extend(kept);
     let result = match result {
         Ok(new) => {
@@ -360,10 +367,11 @@ pub fn accept_handler(srv: &mut Server, idx: usize) {
         if n + 1 == MAX_ACCEPTS_PER_CALL {
             // Edge-triggered: re-arm so the remaining connections are seen next turn.
             let r = match &mut srv.listeners[idx] {
-                Listener::Tcp(t) | Listener::Tls(t) => srv
-                    .el
-                    .registry()
-                    .reregister(t, Token(idx), Interest::READABLE),
+                Listener::Tcp(t) | Listener::Tls(t) => {
+                    srv.el
+                        .registry()
+                        .reregister(t, Token(idx), Interest::READABLE)
+                }
                 Listener::Unix(u, _) => {
                     srv.el
                         .registry()

@@ -512,26 +512,36 @@ impl Server {
                         ("bind", "Failed to bind to specified addresses.".to_string())
                     })?
                 }
-                "tls-port" => {
-                    crate::tls::apply_tls_port(self).map_err(|e| ("tls-port", e))?
-                }
-                "tls-cert-file" | "tls-key-file" | "tls-key-file-pass" | "tls-client-cert-file"
-                | "tls-client-key-file" | "tls-client-key-file-pass" | "tls-dh-params-file"
-                | "tls-ca-cert-file" | "tls-ca-cert-dir" | "tls-protocols" | "tls-ciphers"
-                | "tls-ciphersuites" | "tls-prefer-server-ciphers" | "tls-session-caching"
-                | "tls-session-cache-size" | "tls-session-cache-timeout" | "tls-cluster"
-                | "tls-replication" => {
+                "tls-port" => crate::tls::apply_tls_port(self).map_err(|e| ("tls-port", e))?,
+                "tls-cert-file"
+                | "tls-key-file"
+                | "tls-key-file-pass"
+                | "tls-client-cert-file"
+                | "tls-client-key-file"
+                | "tls-client-key-file-pass"
+                | "tls-dh-params-file"
+                | "tls-ca-cert-file"
+                | "tls-ca-cert-dir"
+                | "tls-protocols"
+                | "tls-ciphers"
+                | "tls-ciphersuites"
+                | "tls-prefer-server-ciphers"
+                | "tls-session-caching"
+                | "tls-session-cache-size"
+                | "tls-session-cache-timeout"
+                | "tls-cluster"
+                | "tls-replication"
                     // One rebuild for all the tls-* directives of one CONFIG SET.
-                    if !tls_reloaded {
-                        tls_reloaded = true;
-                        crate::tls::apply_tls_cfg(self).map_err(|e| {
-                            (
-                                crate::config::lookup_directive(name.as_bytes())
-                                    .map_or("tls-port", |(d, _)| d.name),
-                                e,
-                            )
-                        })?
-                    }
+                    if !tls_reloaded =>
+                {
+                    tls_reloaded = true;
+                    crate::tls::apply_tls_cfg(self).map_err(|e| {
+                        (
+                            crate::config::lookup_directive(name.as_bytes())
+                                .map_or("tls-port", |(d, _)| d.name),
+                            e,
+                        )
+                    })?
                 }
                 "metrics-port" => crate::metrics::rebind(self).map_err(|e| {
                     tracing::warn!("{}", e);

@@ -141,7 +141,11 @@ pub fn expand_proc_title_template(srv: &Server, template: &str, title: &str) -> 
             "listen-addr" => {
                 if cfg.port != 0 || cfg.tls_port != 0 {
                     let addr = cfg.bind.first().cloned().unwrap_or_else(|| "*".to_string());
-                    let port = if cfg.port != 0 { cfg.port } else { cfg.tls_port };
+                    let port = if cfg.port != 0 {
+                        cfg.port
+                    } else {
+                        cfg.tls_port
+                    };
                     format!("{}:{}", addr, port)
                 } else {
                     format!("unixsocket:{}", cfg.unixsocket)

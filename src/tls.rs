@@ -134,8 +134,9 @@ pub fn tls_wanted(cfg: &Config) -> bool {
     cfg.tls_port != 0 || cfg.tls_replication || cfg.tls_cluster
 }
 
-/// Builds the TLS context from the config (Redis `tlsConfigure`). Err
-/// after logging Redis's warning line(s) for the first problem found:
+/// Builds the TLS context from the config (Redis `tlsConfigure`). Err is
+/// the warning line Redis logs for the first problem found (the caller
+/// logs it):
 /// "No tls-cert-file configured!", "No tls-key-file configured!", "Either
 /// tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster,
 /// tls-replication or tls-auth-clients are enabled!", "Invalid tls-protocols
@@ -144,45 +145,31 @@ pub fn tls_wanted(cfg: &Config) -> bool {
 /// file/directory: REASON", "Failed to configure ciphers: LIST", "Failed to
 /// configure ciphersuites: LIST", "Failed to load FILE: ERRNO TEXT",
 /// "FILE: failed to read DH params.".
-pub fn tls_configure(cfg: &Config) -> Result<TlsContext, ()> {
-    let warn = |msg: String| {
-        tracing::warn!("{}", msg);
-    };
+pub fn tls_configure(cfg: &Config) -> Result<TlsContext, String> {
     if cfg.tls_cert_file.is_empty() {
-        warn("No tls-cert-file configured!".into());
-        return Err(());
+        return Err("No tls-cert-file configured!".into());
     }
     if cfg.tls_key_file.is_empty() {
-        warn("No tls-key-file configured!".into());
-        return Err(());
+        return Err("No tls-key-file configured!".into());
     }
     let has_ca = !cfg.tls_ca_cert_file.is_empty() || !cfg.tls_ca_cert_dir.is_empty();
     if (cfg.tls_auth_clients != TlsAuthClients::No || cfg.tls_cluster || cfg.tls_replication)
         && !has_ca
     {
-        warn("Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!".into());
-        return Err(());
+        return Err("Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!".into());
     }
-    let protocols = parse_protocols(&cfg.tls_protocols).map_err(warn)?;
-    let certs = load_certs(&cfg.tls_cert_file).map_err(|e| {
-        warn(format!(
-            "Failed to load certificate: {}: {}",
-            cfg.tls_cert_file, e
-        ))
-    })?;
-    let key = load_private_key(&cfg.tls_key_file, &cfg.tls_key_file_pass).map_err(|e| {
-        warn(format!(
-            "Failed to load private key: {}: {}",
-            cfg.tls_key_file, e
-        ))
-    })?;
+    let protocols = parse_protocols(&cfg.tls_protocols)?;
+    let certs = load_certs(&cfg.tls_cert_file)
+        .map_err(|e| format!("Failed to load certificate: {}: {}", cfg.tls_cert_file, e))?;
+    let key = load_private_key(&cfg.tls_key_file, &cfg.tls_key_file_pass)
+        .map_err(|e| format!("Failed to load private key: {}: {}", cfg.tls_key_file, e))?;
     let roots = if has_ca {
         Some(
             load_ca(&cfg.tls_ca_cert_file, &cfg.tls_ca_cert_dir).map_err(|e| {
-                warn(format!(
+                format!(
                     "Failed to configure CA certificate(s) file/directory: {}",
                     e
-                ))
+                )
             })?,
         )
     } else {
@@ -191,22 +178,17 @@ pub fn tls_configure(cfg: &Config) -> Result<TlsContext, ()> {
     let tls12 = if cfg.tls_ciphers.is_empty() {
         TLS12_SUITES.iter().map(|s| s.suite).collect()
     } else {
-        parse_cipher_list(&cfg.tls_ciphers).ok_or_else(|| {
-            warn(format!("Failed to configure ciphers: {}", cfg.tls_ciphers))
-        })?
+        parse_cipher_list(&cfg.tls_ciphers)
+            .ok_or_else(|| format!("Failed to configure ciphers: {}", cfg.tls_ciphers))?
     };
     let tls13 = if cfg.tls_ciphersuites.is_empty() {
         TLS13_SUITES.iter().map(|(_, s)| *s).collect()
     } else {
-        parse_ciphersuites(&cfg.tls_ciphersuites).ok_or_else(|| {
-            warn(format!(
-                "Failed to configure ciphersuites: {}",
-                cfg.tls_ciphersuites
-            ))
-        })?
+        parse_ciphersuites(&cfg.tls_ciphersuites)
+            .ok_or_else(|| format!("Failed to configure ciphersuites: {}", cfg.tls_ciphersuites))?
     };
     if !cfg.tls_dh_params_file.is_empty() {
-        check_dh_params(&cfg.tls_dh_params_file).map_err(warn)?;
+        check_dh_params(&cfg.tls_dh_params_file)?;
     }
     let mut suites: Vec<SupportedCipherSuite> = Vec::new();
     if protocols.tls13 {
@@ -214,17 +196,6 @@ pub fn tls_configure(cfg: &Config) -> Result<TlsContext, ()> {
     }
     if protocols.tls12 {
         suites.extend(tls12);
-    }
-    if suites.is_empty() {
-        warn(format!(
-            "Failed to configure ciphers: {}",
-            if protocols.tls12 {
-                cfg.tls_ciphers.as_str()
-            } else {
-                cfg.tls_ciphersuites.as_str()
-            }
-        ));
-        return Err(());
     }
     let mut provider = rustls::crypto::ring::default_provider();
     provider.cipher_suites = suites;
@@ -247,37 +218,36 @@ pub fn tls_configure(cfg: &Config) -> Result<TlsContext, ()> {
     // The certificate goes out as it is: webpki cannot parse X.509 v1
     // certificates (which OpenSSL serves happily), so only a key that
     // provably does not match it is refused.
-    let signing_key = provider.key_provider.load_private_key(key).map_err(|e| {
-        warn(format!(
-            "Failed to load private key: {}: {}",
-            cfg.tls_key_file, e
-        ))
-    })?;
+    let signing_key = provider
+        .key_provider
+        .load_private_key(key)
+        .map_err(|e| format!("Failed to load private key: {}: {}", cfg.tls_key_file, e))?;
     let certified = rustls::sign::CertifiedKey::new(certs, signing_key);
     if let Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
         certified.keys_match()
     {
-        warn(format!(
+        return Err(format!(
             "Failed to load private key: {}: key values mismatch",
             cfg.tls_key_file
         ));
-        return Err(());
     }
     let cert_resolver: Arc<dyn rustls::server::ResolvesServerCert> =
         Arc::new(rustls::sign::SingleCertAndKey::from(certified));
-    let build = |verifier: Option<Result<Arc<dyn rustls::server::danger::ClientCertVerifier>, String>>| -> Result<Arc<ServerConfig>, ()> {
+    let build = |verifier: Option<
+        Result<Arc<dyn rustls::server::danger::ClientCertVerifier>, String>,
+    >|
+     -> Result<Arc<ServerConfig>, String> {
         let builder = ServerConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions)
-            .map_err(|e| warn(format!("Failed to configure TLS protocols: {}", e)))?;
+            .map_err(|e| format!("Failed to configure TLS protocols: {}", e))?;
         let builder = match verifier {
             None => builder.with_no_client_auth(),
             Some(Ok(v)) => builder.with_client_cert_verifier(v),
             Some(Err(e)) => {
-                warn(format!(
+                return Err(format!(
                     "Failed to configure CA certificate(s) file/directory: {}",
                     e
                 ));
-                return Err(());
             }
         };
         let mut sc = builder.with_cert_resolver(cert_resolver.clone());
@@ -291,12 +261,10 @@ pub fn tls_configure(cfg: &Config) -> Result<TlsContext, ()> {
     let no_auth = build(None)?;
     let (required, optional) = match &roots {
         Some(roots) => {
-            let required = WebPkiClientVerifier::builder_with_provider(
-                roots.clone(),
-                provider.clone(),
-            )
-            .build()
-            .map_err(|e| e.to_string());
+            let required =
+                WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
+                    .build()
+                    .map_err(|e| e.to_string());
             let optional =
                 WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
                     .allow_unauthenticated()
@@ -421,9 +389,7 @@ fn load_ca(file: &str, dir: &str) -> Result<Arc<RootCertStore>, String> {
                 Err(e) if strict => return Err(format!("{}: {}", path, e)),
                 Err(_) => break,
             };
-            roots
-                .add(cert)
-                .map_err(|e| format!("{}: {}", path, e))?;
+            roots.add(cert).map_err(|e| format!("{}: {}", path, e))?;
         }
         Ok(())
     };
@@ -432,9 +398,8 @@ fn load_ca(file: &str, dir: &str) -> Result<Arc<RootCertStore>, String> {
         add(file, &pem, true)?;
     }
     if !dir.is_empty() {
-        let entries = std::fs::read_dir(dir).map_err(|e| {
-            format!("{}: {}", dir, crate::log::os_error_text(&e))
-        })?;
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {}", dir, crate::log::os_error_text(&e)))?;
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_file()
@@ -525,7 +490,10 @@ static TLS12_SUITES: &[Tls12Suite] = &[
 /// The TLSv1.3 suites rustls offers, by their standard names.
 static TLS13_SUITES: &[(&str, SupportedCipherSuite)] = &[
     ("TLS_AES_256_GCM_SHA384", cs::TLS13_AES_256_GCM_SHA384),
-    ("TLS_CHACHA20_POLY1305_SHA256", cs::TLS13_CHACHA20_POLY1305_SHA256),
+    (
+        "TLS_CHACHA20_POLY1305_SHA256",
+        cs::TLS13_CHACHA20_POLY1305_SHA256,
+    ),
     ("TLS_AES_128_GCM_SHA256", cs::TLS13_AES_128_GCM_SHA256),
 ];
 
@@ -840,7 +808,10 @@ pub fn apply_tls_cfg(srv: &mut Server) -> Result<(), String> {
     if !tls_wanted(&srv.config) {
         return Ok(());
     }
-    let ctx = tls_configure(&srv.config).map_err(|_| ERR_TLS_UPDATE.to_string())?;
+    let ctx = tls_configure(&srv.config).map_err(|line| {
+        tracing::warn!("{}", line);
+        ERR_TLS_UPDATE.to_string()
+    })?;
     srv.tls_ctx = Some(ctx);
     Ok(())
 }
@@ -851,7 +822,10 @@ pub fn apply_tls_cfg(srv: &mut Server) -> Result<(), String> {
 /// closes it).
 pub fn apply_tls_port(srv: &mut Server) -> Result<(), String> {
     if srv.tls_ctx.is_none() && srv.config.tls_port != 0 {
-        let ctx = tls_configure(&srv.config).map_err(|_| ERR_TLS_UPDATE.to_string())?;
+        let ctx = tls_configure(&srv.config).map_err(|line| {
+            tracing::warn!("{}", line);
+            ERR_TLS_UPDATE.to_string()
+        })?;
         srv.tls_ctx = Some(ctx);
     }
     crate::anet::rebind_tls(srv).map_err(|e| {
@@ -892,7 +866,11 @@ mod tests {
             }
         );
         assert!(parse_protocols("TLSv1.2  TLSv1.3").is_err());
-        assert!(parse_protocols("SSLv3").unwrap_err().starts_with("Invalid tls-protocols"));
+        assert!(
+            parse_protocols("SSLv3")
+                .unwrap_err()
+                .starts_with("Invalid tls-protocols")
+        );
         assert!(parse_protocols("TLSv1 TLSv1.1").is_err());
     }
 
@@ -900,7 +878,10 @@ mod tests {
     fn cipher_lists() {
         let all = parse_cipher_list("DEFAULT").unwrap();
         assert_eq!(all.len(), 6);
-        assert_eq!(parse_cipher_list("DEFAULT:-AES128-SHA256").unwrap().len(), 6);
+        assert_eq!(
+            parse_cipher_list("DEFAULT:-AES128-SHA256").unwrap().len(),
+            6
+        );
         assert!(parse_cipher_list("AES128-SHA256:AES256-SHA256").is_none());
         assert!(parse_cipher_list("-ALL:AES128-SHA256").is_none());
         let one = parse_cipher_list("ECDHE-RSA-AES128-GCM-SHA256").unwrap();
@@ -909,8 +890,14 @@ mod tests {
             vec!["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".to_string()]
         );
         // `!` is final, `-` can be undone, `+` moves to the end.
-        assert_eq!(parse_cipher_list("ALL:!CHACHA20:CHACHA20").unwrap().len(), 4);
-        assert_eq!(parse_cipher_list("ALL:-CHACHA20:CHACHA20").unwrap().len(), 6);
+        assert_eq!(
+            parse_cipher_list("ALL:!CHACHA20:CHACHA20").unwrap().len(),
+            4
+        );
+        assert_eq!(
+            parse_cipher_list("ALL:-CHACHA20:CHACHA20").unwrap().len(),
+            6
+        );
         let moved = parse_cipher_list("aRSA:+AES256").unwrap();
         assert_eq!(
             names(&moved),

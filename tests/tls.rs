@@ -67,7 +67,13 @@ fn path(p: &Path) -> String {
 
 /// `redis-cli --tls -p PORT --cacert CA [--cert C --key K] args...`:
 /// (exit ok, stdout + stderr).
-fn cli_tls(cli: &str, port: u16, ca: &Path, cert: Option<(&Path, &Path)>, args: &[&str]) -> (bool, String) {
+fn cli_tls(
+    cli: &str,
+    port: u16,
+    ca: &Path,
+    cert: Option<(&Path, &Path)>,
+    args: &[&str],
+) -> (bool, String) {
     let port = port.to_string();
     let ca = path(ca);
     let mut all: Vec<String> = vec!["--tls".into(), "-p".into(), port, "--cacert".into(), ca];
@@ -76,7 +82,8 @@ fn cli_tls(cli: &str, port: u16, ca: &Path, cert: Option<(&Path, &Path)>, args: 
     }
     all.extend(args.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
-    let r = common::run_tool(cli, &refs, None, Duration::from_secs(20)).unwrap_or_else(|e| panic!("{e}"));
+    let r = common::run_tool(cli, &refs, None, Duration::from_secs(20))
+        .unwrap_or_else(|e| panic!("{e}"));
     (r.status.success(), format!("{}{}", r.stdout, r.stderr))
 }
 
@@ -109,6 +116,39 @@ impl<'a> ClientOpts<'a> {
     }
 }
 
+/// The rustls client config for `o`.
+fn client_config(o: &ClientOpts) -> Result<Arc<rustls::ClientConfig>, String> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    if let Some(s) = &o.tls12_suites {
+        provider
+            .cipher_suites
+            .retain(|c| c.version() == &rustls::version::TLS13 || s.contains(c));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(o.ca).map_err(|e| e.to_string())? {
+        roots
+            .add(c.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    }
+    let b = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(o.versions)
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots);
+    let cfg = match o.cert {
+        Some((crt, key)) => {
+            let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(crt)
+                .map_err(|e| e.to_string())?
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?;
+            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| e.to_string())?;
+            b.with_client_auth_cert(chain, key)
+                .map_err(|e| e.to_string())?
+        }
+        None => b.with_no_client_auth(),
+    };
+    Ok(Arc::new(cfg))
+}
+
 /// Only TLSv1.2 offered.
 static ONLY_TLS12: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
 
@@ -121,35 +161,16 @@ struct TlsClient {
 impl TlsClient {
     /// Connects and completes the handshake; Err describes the failure.
     fn connect(port: u16, o: &ClientOpts) -> Result<TlsClient, String> {
-        let mut provider = rustls::crypto::ring::default_provider();
-        if let Some(s) = &o.tls12_suites {
-            provider
-                .cipher_suites
-                .retain(|c| c.version() == &rustls::version::TLS13 || s.contains(c));
-        }
-        let mut roots = rustls::RootCertStore::empty();
-        for c in CertificateDer::pem_file_iter(o.ca).map_err(|e| e.to_string())? {
-            roots.add(c.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
-        }
-        let b = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
-            .with_protocol_versions(o.versions)
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots);
-        let cfg = match o.cert {
-            Some((crt, key)) => {
-                let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(crt)
-                    .map_err(|e| e.to_string())?
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| e.to_string())?;
-                let key = PrivateKeyDer::from_pem_file(key).map_err(|e| e.to_string())?;
-                b.with_client_auth_cert(chain, key).map_err(|e| e.to_string())?
-            }
-            None => b.with_no_client_auth(),
-        };
+        TlsClient::connect_with(port, client_config(o)?)
+    }
+
+    /// Connects with a prepared config (sharing its session store).
+    fn connect_with(port: u16, cfg: Arc<rustls::ClientConfig>) -> Result<TlsClient, String> {
         let name = ServerName::try_from("127.0.0.1").map_err(|e| e.to_string())?;
-        let conn = rustls::ClientConnection::new(Arc::new(cfg), name).map_err(|e| e.to_string())?;
+        let conn = rustls::ClientConnection::new(cfg, name).map_err(|e| e.to_string())?;
         let sock = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-        sock.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| e.to_string())?;
         let mut s = rustls::StreamOwned::new(conn, sock);
         while s.conn.is_handshaking() {
             s.conn.complete_io(&mut s.sock).map_err(|e| e.to_string())?;
@@ -157,9 +178,17 @@ impl TlsClient {
         Ok(TlsClient { s, buf: Vec::new() })
     }
 
+    /// True when the handshake resumed an earlier session.
+    fn resumed(&self) -> bool {
+        self.s.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+    }
+
     /// The negotiated TLSv1.2/1.3 suite, as rustls names it.
     fn suite(&self) -> String {
-        format!("{:?}", self.s.conn.negotiated_cipher_suite().map(|s| s.suite()))
+        format!(
+            "{:?}",
+            self.s.conn.negotiated_cipher_suite().map(|s| s.suite())
+        )
     }
 
     fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
@@ -203,7 +232,10 @@ fn redis_cli_with_client_certificates() {
     let dir = common::scratch_dir("tls-certs");
     let certs = make_test_certs(&dir);
     let mine = Some((certs.client_crt.as_path(), certs.client_key.as_path()));
-    let stranger = Some((certs.other_client_crt.as_path(), certs.other_client_key.as_path()));
+    let stranger = Some((
+        certs.other_client_crt.as_path(),
+        certs.other_client_key.as_path(),
+    ));
     for bin in binaries() {
         let (srv, tls_port) = start_tls(&bin, &certs, &[]);
         let (ok, out) = cli_tls(&cli, tls_port, &certs.ca, mine, &["PING"]);
@@ -217,17 +249,26 @@ fn redis_cli_with_client_certificates() {
         let (_, out) = cli_tls(&cli, tls_port, &certs.ca, None, &["PING"]);
         assert!(!out.contains("PONG"), "{bin}: no client cert got in: {out}");
         let (_, out) = cli_tls(&cli, tls_port, &certs.ca, stranger, &["PING"]);
-        assert!(!out.contains("PONG"), "{bin}: foreign client cert got in: {out}");
+        assert!(
+            !out.contains("PONG"),
+            "{bin}: foreign client cert got in: {out}"
+        );
         // The client refuses a server its CA did not sign.
         let (_, out) = cli_tls(&cli, tls_port, &certs.other_ca, mine, &["PING"]);
-        assert!(!out.contains("PONG"), "{bin}: untrusted server accepted: {out}");
+        assert!(
+            !out.contains("PONG"),
+            "{bin}: untrusted server accepted: {out}"
+        );
         // `optional`: no certificate is fine, a bad one is not.
         let mut c = srv.conn();
         call_str(&mut c, "CONFIG SET tls-auth-clients optional");
         let (_, out) = cli_tls(&cli, tls_port, &certs.ca, None, &["PING"]);
         assert_eq!(out, "PONG\n", "{bin}");
         let (_, out) = cli_tls(&cli, tls_port, &certs.ca, stranger, &["PING"]);
-        assert!(!out.contains("PONG"), "{bin}: optional took a foreign cert: {out}");
+        assert!(
+            !out.contains("PONG"),
+            "{bin}: optional took a foreign cert: {out}"
+        );
         let (_, out) = cli_tls(&cli, tls_port, &certs.ca, mine, &["PING"]);
         assert_eq!(out, "PONG\n", "{bin}");
         // `no`: nothing is asked.
@@ -236,7 +277,8 @@ fn redis_cli_with_client_certificates() {
         assert_eq!(out, "PONG\n", "{bin}");
         // Plain RESP on the TLS port: closed without a reply byte.
         let mut raw = TcpStream::connect(("127.0.0.1", tls_port)).expect("connect");
-        raw.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        raw.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
         raw.write_all(b"*1\r\n$4\r\nPING\r\n").expect("write");
         let mut got = Vec::new();
         let _ = raw.read_to_end(&mut got);
@@ -270,11 +312,19 @@ fn pipelining_and_large_values() {
     for i in 0..1000 {
         assert_eq!(c.reply().expect("SET"), b"+OK\r\n");
         let v = format!("value-{i}");
-        assert_eq!(c.reply().expect("GET"), format!("${}\r\n{v}\r\n", v.len()).as_bytes());
-        assert_eq!(c.reply().expect("INCR"), format!(":{}\r\n", i + 1).as_bytes());
+        assert_eq!(
+            c.reply().expect("GET"),
+            format!("${}\r\n{v}\r\n", v.len()).as_bytes()
+        );
+        assert_eq!(
+            c.reply().expect("INCR"),
+            format!(":{}\r\n", i + 1).as_bytes()
+        );
     }
     // An 8 MiB value each way (many records, socket pushback on both sides).
-    let big: Vec<u8> = (0..8 * 1024 * 1024u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let big: Vec<u8> = (0..8 * 1024 * 1024u32)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect();
     assert_eq!(c.cmd(&[b"SET", b"big", &big]).expect("SET big"), b"+OK\r\n");
     let got = c.cmd(&[b"GET", b"big"]).expect("GET big");
     let header = format!("${}\r\n", big.len());
@@ -294,9 +344,13 @@ fn pipelining_and_large_values() {
     }
     assert_eq!(c.reply().expect("STRLEN"), b":8388608\r\n");
     // Other clients meanwhile, TLS and plain TCP.
-    let mut others: Vec<TlsClient> = (0..5).map(|_| TlsClient::connect(tls_port, &opts).expect("connect")).collect();
+    let mut others: Vec<TlsClient> = (0..5)
+        .map(|_| TlsClient::connect(tls_port, &opts).expect("connect"))
+        .collect();
     for (i, o) in others.iter_mut().enumerate() {
-        let r = o.cmd(&[b"CLIENT", b"SETNAME", format!("tls{i}").as_bytes()]).expect("setname");
+        let r = o
+            .cmd(&[b"CLIENT", b"SETNAME", format!("tls{i}").as_bytes()])
+            .expect("setname");
         assert_eq!(r, b"+OK\r\n");
     }
     let mut plain = srv.conn();
@@ -309,9 +363,52 @@ fn pipelining_and_large_values() {
     let mut sub = TlsClient::connect(tls_port, &opts).expect("connect");
     sub.cmd(&[b"SUBSCRIBE", b"ch"]).expect("subscribe");
     assert_eq!(plain.cmd(&[b"PUBLISH", b"ch", b"hello"]), b":1\r\n");
-    assert_eq!(sub.reply().expect("message"), b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n");
+    assert_eq!(
+        sub.reply().expect("message"),
+        b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n"
+    );
     // QUIT is answered before the close.
     assert_eq!(c.cmd(&[b"QUIT"]).expect("QUIT"), b"+OK\r\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Sessions resume (TLSv1.3 tickets and TLSv1.2 session ids, from the
+/// server's session cache) while `tls-session-caching` is on, not after.
+#[test]
+fn session_resumption() {
+    let dir = common::scratch_dir("tls-certs");
+    let certs = make_test_certs(&dir);
+    let (srv, tls_port) = start_tls(&common::server_bin(), &certs, &[]);
+    let mut c = srv.conn();
+    for versions in [rustls::ALL_VERSIONS, ONLY_TLS12] {
+        let mut o = ClientOpts::new(&certs.ca).cert(&certs.client_crt, &certs.client_key);
+        o.versions = versions;
+        let cfg = client_config(&o).expect("config");
+        let mut first = TlsClient::connect_with(tls_port, cfg.clone()).expect("connect");
+        // A round trip, so the client has read the tickets sent after the handshake.
+        assert_eq!(first.cmd(&[b"PING"]).expect("ping"), b"+PONG\r\n");
+        assert!(!first.resumed());
+        drop(first);
+        let mut again = TlsClient::connect_with(tls_port, cfg.clone()).expect("connect");
+        assert!(again.resumed(), "{versions:?}: not resumed");
+        assert_eq!(again.cmd(&[b"PING"]).expect("ping"), b"+PONG\r\n");
+        drop(again);
+        // Without the cache (a new context) nothing resumes.
+        assert_eq!(
+            c.cmd(&[b"CONFIG", b"SET", b"tls-session-caching", b"no"]),
+            b"+OK\r\n"
+        );
+        let mut off = TlsClient::connect_with(tls_port, cfg.clone()).expect("connect");
+        assert_eq!(off.cmd(&[b"PING"]).expect("ping"), b"+PONG\r\n");
+        assert!(!off.resumed());
+        drop(off);
+        let off = TlsClient::connect_with(tls_port, cfg).expect("connect");
+        assert!(!off.resumed(), "{versions:?}: resumed without a cache");
+        assert_eq!(
+            c.cmd(&[b"CONFIG", b"SET", b"tls-session-caching", b"yes"]),
+            b"+OK\r\n"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -341,7 +438,11 @@ fn config_set_reloads_the_context() {
     for bin in binaries() {
         let (srv, tls_port) = start_tls(&bin, &certs, &[]);
         let mut c = srv.conn();
-        assert_eq!(tls_ping(tls_port, &opts).expect("ping"), b"+PONG\r\n", "{bin}");
+        assert_eq!(
+            tls_ping(tls_port, &opts).expect("ping"),
+            b"+PONG\r\n",
+            "{bin}"
+        );
         // A missing certificate: refused, the running context stays.
         let r = c.cmd(&[b"CONFIG", b"SET", b"tls-cert-file", b"/nonexistent/x.crt"]);
         assert_eq!(common::s(r), failed("tls-cert-file"), "{bin}");
@@ -350,27 +451,55 @@ fn config_set_reloads_the_context() {
             encode_reply_pair("tls-cert-file", &path(&certs.server_crt)),
             "{bin}"
         );
-        assert!(srv.log().contains("Failed to load certificate: /nonexistent/x.crt"), "{bin}");
-        assert_eq!(tls_ping(tls_port, &opts).expect("ping"), b"+PONG\r\n", "{bin}");
+        assert!(
+            srv.log()
+                .contains("Failed to load certificate: /nonexistent/x.crt"),
+            "{bin}"
+        );
+        assert_eq!(
+            tls_ping(tls_port, &opts).expect("ping"),
+            b"+PONG\r\n",
+            "{bin}"
+        );
         // tls-protocols.
         let r = c.cmd(&[b"CONFIG", b"SET", b"tls-protocols", b"TLSv1.2 SSLv3"]);
         assert_eq!(common::s(r), failed("tls-protocols"), "{bin}");
         assert!(srv.log().contains("Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'."), "{bin}");
-        assert_eq!(c.cmd(&[b"CONFIG", b"SET", b"tls-protocols", b"TLSv1.3"]), b"+OK\r\n");
+        assert_eq!(
+            c.cmd(&[b"CONFIG", b"SET", b"tls-protocols", b"TLSv1.3"]),
+            b"+OK\r\n"
+        );
         let mut tls12 = ClientOpts::new(&certs.ca).cert(&certs.client_crt, &certs.client_key);
         tls12.versions = ONLY_TLS12;
         assert!(tls_ping(tls_port, &tls12).is_err(), "{bin}: TLSv1.2 got in");
         assert!(tls_ping(tls_port, &opts).is_ok(), "{bin}");
-        assert_eq!(c.cmd(&[b"CONFIG", b"SET", b"tls-protocols", b"TLSv1.2"]), b"+OK\r\n");
+        assert_eq!(
+            c.cmd(&[b"CONFIG", b"SET", b"tls-protocols", b"TLSv1.2"]),
+            b"+OK\r\n"
+        );
         // tls-ciphers picks the TLSv1.2 suite.
         assert_eq!(
-            c.cmd(&[b"CONFIG", b"SET", b"tls-ciphers", b"ECDHE-RSA-AES128-GCM-SHA256"]),
+            c.cmd(&[
+                b"CONFIG",
+                b"SET",
+                b"tls-ciphers",
+                b"ECDHE-RSA-AES128-GCM-SHA256"
+            ]),
             b"+OK\r\n"
         );
         let t = TlsClient::connect(tls_port, &tls12).expect("tls1.2");
-        assert_eq!(t.suite(), "Some(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)", "{bin}");
+        assert_eq!(
+            t.suite(),
+            "Some(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)",
+            "{bin}"
+        );
         // The server's order wins with tls-prefer-server-ciphers.
-        c.cmd(&[b"CONFIG", b"SET", b"tls-ciphers", b"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"]);
+        c.cmd(&[
+            b"CONFIG",
+            b"SET",
+            b"tls-ciphers",
+            b"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+        ]);
         let mut pref = ClientOpts::new(&certs.ca).cert(&certs.client_crt, &certs.client_key);
         pref.versions = ONLY_TLS12;
         pref.tls12_suites = Some(vec![
@@ -378,46 +507,114 @@ fn config_set_reloads_the_context() {
             rustls::crypto::ring::cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
         ]);
         let t = TlsClient::connect(tls_port, &pref).expect("client order");
-        assert_eq!(t.suite(), "Some(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)", "{bin}");
+        assert_eq!(
+            t.suite(),
+            "Some(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)",
+            "{bin}"
+        );
         c.cmd(&[b"CONFIG", b"SET", b"tls-prefer-server-ciphers", b"yes"]);
         let t = TlsClient::connect(tls_port, &pref).expect("server order");
-        assert_eq!(t.suite(), "Some(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)", "{bin}");
+        assert_eq!(
+            t.suite(),
+            "Some(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)",
+            "{bin}"
+        );
         let r = c.cmd(&[b"CONFIG", b"SET", b"tls-ciphers", b"NOTHING-KNOWN"]);
         assert_eq!(common::s(r), failed("tls-ciphers"), "{bin}");
-        assert!(srv.log().contains("Failed to configure ciphers: NOTHING-KNOWN"), "{bin}");
-        for (k, v) in [("tls-protocols", ""), ("tls-ciphers", "DEFAULT"), ("tls-prefer-server-ciphers", "no")] {
-            assert_eq!(c.cmd(&[b"CONFIG", b"SET", k.as_bytes(), v.as_bytes()]), b"+OK\r\n");
+        assert!(
+            srv.log()
+                .contains("Failed to configure ciphers: NOTHING-KNOWN"),
+            "{bin}"
+        );
+        for (k, v) in [
+            ("tls-protocols", ""),
+            ("tls-ciphers", "DEFAULT"),
+            ("tls-prefer-server-ciphers", "no"),
+        ] {
+            assert_eq!(
+                c.cmd(&[b"CONFIG", b"SET", k.as_bytes(), v.as_bytes()]),
+                b"+OK\r\n"
+            );
         }
         // An encrypted key: refused without its password, taken with it.
-        let r = c.cmd(&[b"CONFIG", b"SET", b"tls-key-file", path(&enc_key).as_bytes()]);
+        let r = c.cmd(&[
+            b"CONFIG",
+            b"SET",
+            b"tls-key-file",
+            path(&enc_key).as_bytes(),
+        ]);
         assert_eq!(common::s(r), failed("tls-key-file"), "{bin}");
-        assert_eq!(c.cmd(&[b"CONFIG", b"SET", b"tls-key-file-pass", b"1234"]), b"+OK\r\n");
         assert_eq!(
-            c.cmd(&[b"CONFIG", b"SET", b"tls-key-file", path(&enc_key).as_bytes()]),
+            c.cmd(&[b"CONFIG", b"SET", b"tls-key-file-pass", b"1234"]),
+            b"+OK\r\n"
+        );
+        assert_eq!(
+            c.cmd(&[
+                b"CONFIG",
+                b"SET",
+                b"tls-key-file",
+                path(&enc_key).as_bytes()
+            ]),
             b"+OK\r\n",
             "{bin}"
         );
-        assert_eq!(tls_ping(tls_port, &opts).expect("ping"), b"+PONG\r\n", "{bin}");
+        assert_eq!(
+            tls_ping(tls_port, &opts).expect("ping"),
+            b"+PONG\r\n",
+            "{bin}"
+        );
         // A CA for client certificates is needed when they are asked for.
         let r = c.cmd(&[b"CONFIG", b"SET", b"tls-ca-cert-file", b""]);
         assert_eq!(common::s(r), failed("tls-ca-cert-file"), "{bin}");
         assert!(srv.log().contains("Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!"), "{bin}");
         // The TLS port moves; the old one closes.
         let new_port = common::free_port();
-        let r = c.cmd(&[b"CONFIG", b"SET", b"tls-port", new_port.to_string().as_bytes()]);
+        let r = c.cmd(&[
+            b"CONFIG",
+            b"SET",
+            b"tls-port",
+            new_port.to_string().as_bytes(),
+        ]);
         assert_eq!(r, b"+OK\r\n", "{bin}");
-        assert!(TcpStream::connect(("127.0.0.1", tls_port)).is_err(), "{bin}");
-        assert_eq!(tls_ping(new_port, &opts).expect("ping"), b"+PONG\r\n", "{bin}");
+        assert!(
+            TcpStream::connect(("127.0.0.1", tls_port)).is_err(),
+            "{bin}"
+        );
+        assert_eq!(
+            tls_ping(new_port, &opts).expect("ping"),
+            b"+PONG\r\n",
+            "{bin}"
+        );
         // Without a TCP port, INFO shows the TLS port as tcp_port.
         let mut t = TlsClient::connect(new_port, &opts).expect("connect");
-        assert_eq!(t.cmd(&[b"CONFIG", b"SET", b"port", b"0"]).expect("port 0"), b"+OK\r\n");
+        assert_eq!(
+            t.cmd(&[b"CONFIG", b"SET", b"port", b"0"]).expect("port 0"),
+            b"+OK\r\n"
+        );
         let info = common::s(t.cmd(&[b"INFO", b"server"]).expect("info"));
-        assert!(info.contains(&format!("\r\ntcp_port:{new_port}\r\n")), "{bin}: {info}");
-        assert!(TcpStream::connect(("127.0.0.1", srv.port)).is_err(), "{bin}");
+        assert!(
+            info.contains(&format!("\r\ntcp_port:{new_port}\r\n")),
+            "{bin}: {info}"
+        );
+        assert!(
+            TcpStream::connect(("127.0.0.1", srv.port)).is_err(),
+            "{bin}"
+        );
         // tls-port 0 closes it; this connection lives on.
-        assert_eq!(t.cmd(&[b"CONFIG", b"SET", b"port", srv.port.to_string().as_bytes()]).expect("port"), b"+OK\r\n");
-        assert_eq!(t.cmd(&[b"CONFIG", b"SET", b"tls-port", b"0"]).expect("tls-port 0"), b"+OK\r\n");
-        assert!(TcpStream::connect(("127.0.0.1", new_port)).is_err(), "{bin}");
+        assert_eq!(
+            t.cmd(&[b"CONFIG", b"SET", b"port", srv.port.to_string().as_bytes()])
+                .expect("port"),
+            b"+OK\r\n"
+        );
+        assert_eq!(
+            t.cmd(&[b"CONFIG", b"SET", b"tls-port", b"0"])
+                .expect("tls-port 0"),
+            b"+OK\r\n"
+        );
+        assert!(
+            TcpStream::connect(("127.0.0.1", new_port)).is_err(),
+            "{bin}"
+        );
         assert_eq!(t.cmd(&[b"PING"]).expect("ping"), b"+PONG\r\n", "{bin}");
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -436,11 +633,22 @@ fn startup_failure_lines() {
         let ran = common::run_tool(
             &bin,
             &[
-                "--port", &port, "--bind", "127.0.0.1", "--save", "", "--tls-port", &tls_port,
-                "--tls-cert-file", &path(&certs.server_crt),
-                "--tls-key-file", &path(&dir.join("missing.key")),
-                "--tls-ca-cert-file", &path(&certs.ca),
-                "--logfile", &path(&log),
+                "--port",
+                &port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--tls-port",
+                &tls_port,
+                "--tls-cert-file",
+                &path(&certs.server_crt),
+                "--tls-key-file",
+                &path(&dir.join("missing.key")),
+                "--tls-ca-cert-file",
+                &path(&certs.ca),
+                "--logfile",
+                &path(&log),
             ],
             None,
             Duration::from_secs(10),
@@ -449,8 +657,14 @@ fn startup_failure_lines() {
         assert!(!ran.status.success(), "{bin} started");
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         let missing = path(&dir.join("missing.key"));
-        assert!(text.contains(&format!("Failed to load private key: {missing}")), "{bin}: {text}");
-        assert!(text.contains("Failed to configure TLS. Check logs for more info."), "{bin}: {text}");
+        assert!(
+            text.contains(&format!("Failed to load private key: {missing}")),
+            "{bin}: {text}"
+        );
+        assert!(
+            text.contains("Failed to configure TLS. Check logs for more info."),
+            "{bin}: {text}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1155,23 +1155,58 @@ pub fn make_test_certs(dir: &Path) -> TestCerts {
     for ca in ["ca", "other-ca"] {
         ossl(&["genrsa", "-out", &format!("{ca}.key"), "2048"]);
         ossl(&[
-            "req", "-x509", "-new", "-nodes", "-sha256", "-key", &format!("{ca}.key"),
-            "-days", "30", "-subj", &format!("/O=rustredis test/CN={ca}"),
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-            "-out", &format!("{ca}.crt"),
+            "req",
+            "-x509",
+            "-new",
+            "-nodes",
+            "-sha256",
+            "-key",
+            &format!("{ca}.key"),
+            "-days",
+            "30",
+            "-subj",
+            &format!("/O=rustredis test/CN={ca}"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-out",
+            &format!("{ca}.crt"),
         ]);
     }
     let leaf = |name: &str, ca: &str, ext: &str, serial: &str| {
         ossl(&["genrsa", "-out", &format!("{name}.key"), "2048"]);
         ossl(&[
-            "req", "-new", "-sha256", "-key", &format!("{name}.key"),
-            "-subj", &format!("/O=rustredis test/CN={name}"), "-out", &format!("{name}.csr"),
+            "req",
+            "-new",
+            "-sha256",
+            "-key",
+            &format!("{name}.key"),
+            "-subj",
+            &format!("/O=rustredis test/CN={name}"),
+            "-out",
+            &format!("{name}.csr"),
         ]);
         ossl(&[
-            "x509", "-req", "-sha256", "-in", &format!("{name}.csr"), "-CA", &format!("{ca}.crt"),
-            "-CAkey", &format!("{ca}.key"), "-set_serial", serial, "-days", "30",
-            "-extfile", "ext.cnf", "-extensions", ext, "-out", &format!("{name}.crt"),
+            "x509",
+            "-req",
+            "-sha256",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            &format!("{ca}.crt"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-set_serial",
+            serial,
+            "-days",
+            "30",
+            "-extfile",
+            "ext.cnf",
+            "-extensions",
+            ext,
+            "-out",
+            &format!("{name}.crt"),
         ]);
     };
     leaf("server", "ca", "srv", "11");

@@ -210,10 +210,15 @@ def test_plain_client_on_tls_port(tls_server):
     with pytest.raises(redis.exceptions.ConnectionError):
         c.ping()
     c.close()
-    # A raw socket sending RESP is closed without a reply.
+    # A raw socket sending RESP is closed without a reply (redis-server
+    # resets it, having left the bytes unread; either way nothing comes).
     with socket.create_connection(("127.0.0.1", tls_server.tls_port), timeout=5) as s:
         s.sendall(b"*1\r\n$4\r\nPING\r\n")
-        assert s.recv(100) == b""
+        try:
+            got = s.recv(100)
+        except ConnectionResetError:
+            got = b""
+        assert got == b""
 
 
 def test_config_set_reload_errors(tls_server, certs):
