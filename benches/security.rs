@@ -43,7 +43,7 @@ mod bench_util;
 mod common;
 
 use bench_util::{
-    cpu_count, die, env_usize, fmt_opt, median, parse_csv, ratio, run, server_bins, tool,
+    cpu_count, die, env_usize, flushall, fmt_opt, median, parse_csv, ratio, run, server_bins, tool,
     write_report,
 };
 use common::ServerProc;
@@ -56,16 +56,6 @@ const RUSTREDIS: &str = "rustredis";
 
 /// Samples: (kind, pipeline, test) -> server -> requests/s.
 type Samples = BTreeMap<(String, usize, String), BTreeMap<&'static str, Vec<f64>>>;
-
-fn flushall(s: &ServerProc) {
-    let reply = s.conn().cmd(&[b"FLUSHALL"]);
-    if reply != b"+OK\r\n" {
-        die(&format!(
-            "FLUSHALL answered {:?}",
-            String::from_utf8_lossy(&reply)
-        ));
-    }
-}
 
 /// Runs redis-benchmark with `conn_args` (how to reach the server) for
 /// SET and GET at depth `pipeline`; returns (test, rps) rows.

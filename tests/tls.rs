@@ -217,6 +217,11 @@ impl TlsClient {
     }
 }
 
+/// Asserts that PING over a fresh TLS connection to `port` answers PONG.
+fn assert_pong(port: u16, o: &ClientOpts, bin: &str) {
+    assert_eq!(tls_ping(port, o).expect("ping"), b"+PONG\r\n", "{bin}");
+}
+
 /// PING over a fresh TLS connection: Ok(reply) or the error.
 fn tls_ping(port: u16, o: &ClientOpts) -> Result<Vec<u8>, String> {
     TlsClient::connect(port, o)?.cmd(&[b"PING"])
@@ -438,11 +443,7 @@ fn config_set_reloads_the_context() {
     for bin in binaries() {
         let (srv, tls_port) = start_tls(&bin, &certs, &[]);
         let mut c = srv.conn();
-        assert_eq!(
-            tls_ping(tls_port, &opts).expect("ping"),
-            b"+PONG\r\n",
-            "{bin}"
-        );
+        assert_pong(tls_port, &opts, &bin);
         // A missing certificate: refused, the running context stays.
         let r = c.cmd(&[b"CONFIG", b"SET", b"tls-cert-file", b"/nonexistent/x.crt"]);
         assert_eq!(common::s(r), failed("tls-cert-file"), "{bin}");
@@ -456,11 +457,7 @@ fn config_set_reloads_the_context() {
                 .contains("Failed to load certificate: /nonexistent/x.crt"),
             "{bin}"
         );
-        assert_eq!(
-            tls_ping(tls_port, &opts).expect("ping"),
-            b"+PONG\r\n",
-            "{bin}"
-        );
+        assert_pong(tls_port, &opts, &bin);
         // tls-protocols.
         let r = c.cmd(&[b"CONFIG", b"SET", b"tls-protocols", b"TLSv1.2 SSLv3"]);
         assert_eq!(common::s(r), failed("tls-protocols"), "{bin}");
@@ -558,11 +555,7 @@ fn config_set_reloads_the_context() {
             b"+OK\r\n",
             "{bin}"
         );
-        assert_eq!(
-            tls_ping(tls_port, &opts).expect("ping"),
-            b"+PONG\r\n",
-            "{bin}"
-        );
+        assert_pong(tls_port, &opts, &bin);
         // A CA for client certificates is needed when they are asked for.
         let r = c.cmd(&[b"CONFIG", b"SET", b"tls-ca-cert-file", b""]);
         assert_eq!(common::s(r), failed("tls-ca-cert-file"), "{bin}");
@@ -580,11 +573,7 @@ fn config_set_reloads_the_context() {
             TcpStream::connect(("127.0.0.1", tls_port)).is_err(),
             "{bin}"
         );
-        assert_eq!(
-            tls_ping(new_port, &opts).expect("ping"),
-            b"+PONG\r\n",
-            "{bin}"
-        );
+        assert_pong(new_port, &opts, &bin);
         // Without a TCP port, INFO shows the TLS port as tcp_port.
         let mut t = TlsClient::connect(new_port, &opts).expect("connect");
         assert_eq!(
