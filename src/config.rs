@@ -2838,6 +2838,22 @@ mod tests {
             "proc-title-template",
             // The Prometheus endpoint (metrics.rs).
             "metrics-port",
+            // TLS for client connections (tls.rs).
+            "tls-port",
+            "tls-session-cache-size",
+            "tls-session-cache-timeout",
+            "tls-auth-clients",
+            "tls-prefer-server-ciphers",
+            "tls-session-caching",
+            "tls-cert-file",
+            "tls-key-file",
+            "tls-key-file-pass",
+            "tls-dh-params-file",
+            "tls-ca-cert-file",
+            "tls-ca-cert-dir",
+            "tls-protocols",
+            "tls-ciphers",
+            "tls-ciphersuites",
         ];
         let mut got = implemented.clone();
         want.sort();
