@@ -2624,6 +2624,10 @@ pub fn config_set_command(srv: &mut Server, c: &mut Client) {
             Err((name, reason)) => {
                 // All or nothing: restore the values and rerun the hooks so
                 // whatever already took effect follows them back.
+                tracing::warn!(
+                    "Failed applying new configuration. Possibly related to new {} setting. Restoring previous settings.",
+                    name
+                );
                 srv.config = backup;
                 let _ = srv.apply_config_changes(&changed);
                 c.add_reply_error(&format!(
@@ -2632,7 +2636,29 @@ pub fn config_set_command(srv: &mut Server, c: &mut Client) {
                 ));
             }
         },
-        Err(e) => c.add_reply_error(&e),
+        Err(e) => {
+            // An unknown name is echoed as the client sent it, bytes and all
+            // (Redis's `%s`: up to a NUL); it is the first unknown one.
+            const UNKNOWN: &str = "ERR Unknown option or number of arguments for CONFIG SET - '";
+            let unknown = e
+                .starts_with(UNKNOWN)
+                .then(|| {
+                    pairs
+                        .iter()
+                        .find(|(n, _)| lookup_directive(n).is_none())
+                        .map(|(n, _)| crate::networking::c_str(n, usize::MAX).to_vec())
+                })
+                .flatten();
+            match unknown {
+                Some(name) => {
+                    let mut msg = UNKNOWN.as_bytes().to_vec();
+                    msg.extend_from_slice(&name);
+                    msg.push(b'\'');
+                    c.add_reply_error_bytes(&msg);
+                }
+                None => c.add_reply_error(&e),
+            }
+        }
     }
 }
 

@@ -624,6 +624,9 @@ fn rt_dispatch(
     mut rest: mlua::MultiValue,
 ) -> mlua::Result<(bool, Value)> {
     let err = |msg: &str| -> mlua::Result<(bool, Value)> {
+        if crate::ldb::is_logging() {
+            crate::ldb::log_error(msg);
+        }
         Ok((false, Value::Table(script_lua::error_table(lua, msg)?)))
     };
     match op {
@@ -632,12 +635,23 @@ fn rt_dispatch(
                 Ok(a) => a,
                 Err(e) => return err(e),
             };
+            // Under the debugger's step mode the command and its reply are logged.
+            let logging = crate::ldb::is_logging();
+            if logging {
+                crate::ldb::log_redis_command(&argv);
+            }
             if let Err(e) = script_call(srv, fake, argv) {
+                if logging {
+                    crate::ldb::log_error(&e);
+                }
                 let t = script_lua::error_table(lua, &e)?;
                 t.raw_set("ignore_error_stats_update", true)?;
                 return Ok((false, Value::Table(t)));
             }
             let reply = take_reply(fake);
+            if logging {
+                crate::ldb::log_reply(&reply);
+            }
             let (v, is_err) = script_lua::reply_to_lua(lua, &reply)?;
             Ok((!(op == script_lua::RT_CALL && is_err), v))
         }

@@ -356,8 +356,7 @@ pub fn client_info_command(srv: &mut Server, c: &mut Client) {
 fn parse_client_type_or_reply(c: &mut Client, t: &[u8]) -> Option<String> {
     let lower = String::from_utf8_lossy(t).to_lowercase();
     if !["normal", "master", "replica", "slave", "pubsub"].contains(&lower.as_str()) {
-        let msg = format!("ERR Unknown client type '{}'", String::from_utf8_lossy(t));
-        c.add_reply_error(&msg);
+        c.add_reply_error_arg("ERR Unknown client type '", t, "'");
         return None;
     }
     Some(if lower == "slave" {
