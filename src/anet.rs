@@ -142,32 +142,29 @@ pub fn listen_to_port(srv: &mut Server) -> Result<(), String> {
             }
         }
     }
-    let port = srv.config.port;
-    match open_tcp_listeners(port, &srv.config.bind, srv.config.tcp_backlog) {
-        Ok(ls) => {
-            srv.listeners.extend(ls.into_iter().map(Listener::Tcp));
-            srv.tcp_listening = (port, srv.config.bind.clone());
-        }
-        Err(msg) => {
-            tracing::warn!("{}", msg);
-            return Err(format!(
-                "Failed listening on port {} (TCP), aborting.",
-                port
-            ));
-        }
-    }
-    let tls_port = srv.config.tls_port;
-    match open_tcp_listeners(tls_port, &srv.config.bind, srv.config.tcp_backlog) {
-        Ok(ls) => {
+    // TCP, then TLS, each with Redis's "Failed listening" line on failure.
+    for tls in [false, true] {
+        let port = if tls {
+            srv.config.tls_port
+        } else {
+            srv.config.port
+        };
+        let ls =
+            open_tcp_listeners(port, &srv.config.bind, srv.config.tcp_backlog).map_err(|msg| {
+                tracing::warn!("{}", msg);
+                format!(
+                    "Failed listening on port {} ({}), aborting.",
+                    port,
+                    if tls { "TLS" } else { "TCP" }
+                )
+            })?;
+        let listening = (port, srv.config.bind.clone());
+        if tls {
             srv.listeners.extend(ls.into_iter().map(Listener::Tls));
-            srv.tls_listening = (tls_port, srv.config.bind.clone());
-        }
-        Err(msg) => {
-            tracing::warn!("{}", msg);
-            return Err(format!(
-                "Failed listening on port {} (TLS), aborting.",
-                tls_port
-            ));
+            srv.tls_listening = listening;
+        } else {
+            srv.listeners.extend(ls.into_iter().map(Listener::Tcp));
+            srv.tcp_listening = listening;
         }
     }
     if !srv.config.unixsocket.is_empty() {

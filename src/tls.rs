@@ -657,6 +657,9 @@ pub struct TlsStream {
     eof: bool,
     /// The handshake error was logged already.
     failed: bool,
+    /// The socket is in blocking mode (a Lua debugger session holds it):
+    /// reads return as soon as they have something.
+    blocking: bool,
 }
 
 impl TlsStream {
@@ -669,6 +672,7 @@ impl TlsStream {
             tls,
             eof: false,
             failed: false,
+            blocking: false,
         })
     }
 
@@ -680,6 +684,13 @@ impl TlsStream {
     /// The socket, shared.
     pub fn socket_ref(&self) -> &mio::net::TcpStream {
         &self.sock
+    }
+
+    /// Tells the stream its socket was put in blocking mode (or back):
+    /// [`TlsStream::read`] then returns what it has instead of waiting to
+    /// fill the buffer.
+    pub fn set_blocking(&mut self, on: bool) {
+        self.blocking = on;
     }
 
     /// True while the handshake is not finished.
@@ -726,7 +737,7 @@ impl TlsStream {
                     continue;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if self.eof {
+                    if self.eof || (self.blocking && n > 0) {
                         return Ok(n);
                     }
                 }
