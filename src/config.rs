@@ -1180,7 +1180,11 @@ fn cwd_string() -> String {
         .unwrap_or_default()
 }
 
-const TLS: bool = false; // TLS directives are parsed and shown, not acted on.
+/// The `tls-*` directives that act (`tls.rs`).
+const TLS: bool = true;
+/// `tls-replication`, `tls-cluster` and the `tls-client-*` files: for
+/// outgoing replication and cluster links, which come later.
+const TLS_OUTGOING: bool = false;
 
 directives! {
     // field: type = default, "name", alias, flags, kind, implemented;
@@ -1364,17 +1368,17 @@ directives! {
     tls_port: i32 = 0, "tls-port", None, MODIFIABLE, int(0, 65535), TLS;
     tls_session_cache_size: i32 = 20 * 1024, "tls-session-cache-size", None, MODIFIABLE, int(0, INT_MAX), TLS;
     tls_session_cache_timeout: i32 = 300, "tls-session-cache-timeout", None, MODIFIABLE, int(0, INT_MAX), TLS;
-    tls_cluster: bool = false, "tls-cluster", None, MODIFIABLE, BOOL, TLS;
-    tls_replication: bool = false, "tls-replication", None, MODIFIABLE, BOOL, TLS;
+    tls_cluster: bool = false, "tls-cluster", None, MODIFIABLE, BOOL, TLS_OUTGOING;
+    tls_replication: bool = false, "tls-replication", None, MODIFIABLE, BOOL, TLS_OUTGOING;
     tls_auth_clients: TlsAuthClients = TlsAuthClients::Yes, "tls-auth-clients", None, MODIFIABLE, Kind::Enum, TLS;
     tls_prefer_server_ciphers: bool = false, "tls-prefer-server-ciphers", None, MODIFIABLE, BOOL, TLS;
     tls_session_caching: bool = true, "tls-session-caching", None, MODIFIABLE, BOOL, TLS;
     tls_cert_file: String = String::new(), "tls-cert-file", None, MODIFIABLE, STR, TLS;
     tls_key_file: String = String::new(), "tls-key-file", None, MODIFIABLE, STR, TLS;
     tls_key_file_pass: String = String::new(), "tls-key-file-pass", None, MODIFIABLE, STR, TLS;
-    tls_client_cert_file: String = String::new(), "tls-client-cert-file", None, MODIFIABLE, STR, TLS;
-    tls_client_key_file: String = String::new(), "tls-client-key-file", None, MODIFIABLE, STR, TLS;
-    tls_client_key_file_pass: String = String::new(), "tls-client-key-file-pass", None, MODIFIABLE, STR, TLS;
+    tls_client_cert_file: String = String::new(), "tls-client-cert-file", None, MODIFIABLE, STR, TLS_OUTGOING;
+    tls_client_key_file: String = String::new(), "tls-client-key-file", None, MODIFIABLE, STR, TLS_OUTGOING;
+    tls_client_key_file_pass: String = String::new(), "tls-client-key-file-pass", None, MODIFIABLE, STR, TLS_OUTGOING;
     tls_dh_params_file: String = String::new(), "tls-dh-params-file", None, MODIFIABLE, STR, TLS;
     tls_ca_cert_file: String = String::new(), "tls-ca-cert-file", None, MODIFIABLE, STR, TLS;
     tls_ca_cert_dir: String = String::new(), "tls-ca-cert-dir", None, MODIFIABLE, STR, TLS;
@@ -1880,6 +1884,13 @@ impl Config {
                 vec![value.to_vec()]
             };
             match (d.set)(&mut next, &args) {
+                // A file directive is applied again when set to the same
+                // path (Redis's VOLATILE_CONFIG): the file may have changed.
+                Ok(true) | Ok(false) if crate::tls::VOLATILE_DIRECTIVES.contains(&d.name) => {
+                    if !changed.contains(&d.name) {
+                        changed.push(d.name);
+                    }
+                }
                 Ok(true) => {
                     if !changed.contains(&d.name) {
                         changed.push(d.name);
@@ -2901,6 +2912,22 @@ mod tests {
             "proc-title-template",
             // The Prometheus endpoint (metrics.rs).
             "metrics-port",
+            // TLS for client connections (tls.rs).
+            "tls-port",
+            "tls-session-cache-size",
+            "tls-session-cache-timeout",
+            "tls-auth-clients",
+            "tls-prefer-server-ciphers",
+            "tls-session-caching",
+            "tls-cert-file",
+            "tls-key-file",
+            "tls-key-file-pass",
+            "tls-dh-params-file",
+            "tls-ca-cert-file",
+            "tls-ca-cert-dir",
+            "tls-protocols",
+            "tls-ciphers",
+            "tls-ciphersuites",
             // ACL users (acl.rs).
             "aclfile",
             "acl-pubsub-default",
