@@ -226,7 +226,8 @@ pub fn close_listening_sockets(srv: &mut Server) {
 /// `acceptUnixHandler` + `acceptCommonHandler`).
 ///
 /// Refuses with `-ERR max number of clients reached` past `maxclients`, and
-/// with the DENIED message for non-loopback peers in protected mode.
+/// with the DENIED message for non-loopback peers in protected mode while the
+/// default user is `nopass`.
 pub fn accept_handler(srv: &mut Server, idx: usize) {
     for n in 0..MAX_ACCEPTS_PER_CALL {
         let accepted = match srv.listeners.get(idx) {
@@ -307,8 +308,10 @@ fn accept_common(
         srv.stat_rejected_conn += 1;
         return;
     }
+    // Protected mode guards a default user without a password (Redis
+    // `acceptCommonHandler`): `nopass`, whether or not it is on.
     if srv.config.protected_mode
-        && srv.config.requirepass.is_empty()
+        && srv.acl.default_user.borrow().is_nopass()
         && let Some(ip) = peer_ip
     {
         // Redis compares the text: only 127.0.0.1 and ::1 count as local.

@@ -5,6 +5,7 @@
 //! flow and cron, `db`/`expire` the keyspace, `t_*` the data types.
 #![deny(unsafe_code)]
 
+pub mod acl;
 pub mod ae;
 pub mod anet;
 pub mod aof;

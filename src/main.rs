@@ -175,6 +175,9 @@ fn main() {
             unimplemented.join(", ")
         );
     }
+    if rustredis::acl::load_users_at_startup(&mut srv).is_err() {
+        std::process::exit(1);
+    }
     // Signals first: a SIGTERM during a long load shuts down cleanly.
     server::setup_signal_handlers(&srv);
     let load_start = std::time::Instant::now();

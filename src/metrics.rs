@@ -15,7 +15,7 @@
 //! and `server::process_file_event` hands those events to [`handle_event`].
 //! CONFIG SET of `metrics-port` or `bind` reopens them ([`rebind`]); a failed
 //! reopen keeps the old listeners, as Redis does for `port`. With
-//! `protected-mode yes` and no `requirepass`, peers other than 127.0.0.1 and
+//! `protected-mode yes` and a `nopass` default user (no `requirepass`), peers other than 127.0.0.1 and
 //! ::1 get `403 Forbidden`, as Redis refuses them on its own port. The
 //! endpoint has no authentication of its own.
 //!
@@ -230,7 +230,9 @@ fn accept(srv: &mut Server, idx: usize, now_ms: i64) {
             // Dropping the socket closes it.
             continue;
         }
-        if srv.config.protected_mode && srv.config.requirepass.is_empty() && !is_loopback(peer.ip())
+        if srv.config.protected_mode
+            && srv.acl.default_user.borrow().is_nopass()
+            && !is_loopback(peer.ip())
         {
             let r = response(
                 403,

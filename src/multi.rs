@@ -3,13 +3,21 @@
 //! # Queueing
 //! After MULTI the client carries `CLIENT_MULTI`, and `server::process_command`
 //! queues every command that passes its checks (lookup, arity, auth, the
-//! `no_multi` flag) into the client's [`MultiState`], answering `+QUEUED`.
+//! `no_multi` flag, ACL) into the client's [`MultiState`], answering `+QUEUED`.
 //! EXEC, DISCARD, MULTI, WATCH, QUIT and RESET are never queued. A command
 //! rejected while queueing (unknown command, wrong arity, `no_multi`, ...)
 //! flags the transaction with `CLIENT_DIRTY_EXEC` ([`flag_transaction`]), and
 //! EXEC then answers `-EXECABORT Transaction discarded because of previous
 //! errors.` without running anything. Errors raised while EXEC runs the
 //! queue are ordinary replies inside EXEC's array: the other commands run.
+//!
+//! # ACL
+//! A command the client's user may not run is refused while queueing (by the
+//! ACL gate of `process_command`, which flags the transaction). EXEC checks
+//! each queued command again before running it, because ACL SETUSER may have
+//! changed the user in between: a command no longer allowed gets a NOPERM
+//! error in its place in EXEC's array (and an ACL LOG entry, context
+//! `multi`), and the others still run.
 //!
 //! # WATCH (check-and-set)
 //! Each database maps a watched key to the clients watching it
@@ -41,6 +49,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
+use crate::acl::{AclDenied, AclLogContext};
 use crate::commands::Handler;
 use crate::networking::{CLIENT_DENY_BLOCKING, CLIENT_DIRTY_EXEC, CLIENT_MULTI, Client};
 use crate::server::Server;
@@ -254,7 +263,15 @@ pub fn exec_command(srv: &mut Server, c: &mut Client) {
         let cmd = mc.cmd;
         c.argv = std::mem::take(&mut mc.argv);
         c.cmd = Some(cmd);
-        crate::server::call(srv, c, cmd);
+        // The user's rules may have changed since the command was queued.
+        if let Some(reason) = exec_acl_denied(srv, c, cmd) {
+            c.add_reply_error(&format!(
+                "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {}",
+                reason
+            ));
+        } else {
+            crate::server::call(srv, c, cmd);
+        }
         if let Some(mc) = c.mstate.commands.get_mut(j) {
             mc.argv = std::mem::take(&mut c.argv);
         }
@@ -266,6 +283,25 @@ pub fn exec_command(srv: &mut Server, c: &mut Client) {
     c.cmd = orig_cmd;
     discard_transaction(srv, c);
     srv.in_exec = false;
+}
+
+/// EXEC's second ACL check of a queued command (Redis `execCommand`): None
+/// when the client's user may still run it, else the reason its NOPERM
+/// error gives (`no permission to execute the command or subcommand`, `no
+/// permission to touch the specified keys`, `no permission to access one of
+/// the channels used as arguments`), after adding an ACL LOG entry with
+/// context `multi`.
+fn exec_acl_denied(srv: &mut Server, c: &Client, cmd: usize) -> Option<&'static str> {
+    let user = c.user.clone()?;
+    let denied = crate::acl::check_all_perm(srv, &user.borrow(), cmd, &c.argv);
+    let (reason, argpos) = denied.err()?;
+    crate::acl::add_log_entry(srv, c, reason, AclLogContext::Multi, argpos, None, None);
+    Some(match reason {
+        AclDenied::Cmd => "no permission to execute the command or subcommand",
+        AclDenied::Key => "no permission to touch the specified keys",
+        AclDenied::Channel => "no permission to access one of the channels used as arguments",
+        AclDenied::Auth => "no permission",
+    })
 }
 
 /// WATCH key [key ...] → OK. Error: `ERR WATCH inside MULTI is not allowed`.

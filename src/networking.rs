@@ -223,6 +223,10 @@ pub struct Client {
     pub lib_name: Option<Bytes>,
     pub lib_ver: Option<Bytes>,
     pub authenticated: bool,
+    /// The ACL user the client runs as: network clients start as the
+    /// default user; `None` is a superuser fake client (AOF loading,
+    /// Redis's NULL user).
+    pub user: Option<crate::acl::UserRef>,
     pub flags: u64,
     /// Creation time, ms.
     pub ctime: i64,
@@ -328,6 +332,7 @@ impl Client {
             lib_name: None,
             lib_ver: None,
             authenticated: false,
+            user: None,
             flags: 0,
             ctime: now_ms,
             lastinteraction: now_ms,

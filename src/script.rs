@@ -41,6 +41,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use mlua::{Function, Lua, Value};
 
+use crate::acl::{AclDenied, AclLogContext};
 use crate::commands::{self, Handler};
 use crate::networking::{CLIENT_DENY_BLOCKING, CLIENT_MULTI, CLIENT_SCRIPT, Client};
 use crate::script_lua::{self, LuaState};
@@ -323,6 +324,9 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
 struct RunRefs<'a> {
     srv: &'a mut Server,
     fake: &'a mut Client,
+    /// The client that called the script: its CLIENT LIST line goes into
+    /// the ACL LOG entries of refused `redis.call`s (Redis `script_caller`).
+    caller: &'a Client,
 }
 
 /// Checks the `numkeys` argument of EVAL/FCALL against the `args_after`
@@ -421,6 +425,8 @@ pub fn run_script(
     let mut fake = take_fake_client(srv);
     fake.db = caller.db;
     fake.resp = 2;
+    // The script's commands run as the caller's user (Redis `scriptCall`).
+    fake.user = caller.user.clone();
     if caller.flags & CLIENT_MULTI != 0 {
         fake.flags |= CLIENT_MULTI;
     }
@@ -428,10 +434,12 @@ pub fn run_script(
         let refs = RefCell::new(RunRefs {
             srv: &mut *srv,
             fake: &mut fake,
+            caller: &*caller,
         });
         call_with_run(ls, func, keys, args, mode, &refs)
     };
     fake.flags &= !CLIENT_MULTI;
+    fake.user = None;
     let script_resp = fake.resp;
     srv.script.fake = Some(fake);
     srv.script.gc_count += 1;
@@ -527,7 +535,7 @@ pub fn dispatch_current(
             ));
         };
         let r = &mut *r;
-        rt_dispatch(lua, r.srv, r.fake, op, args)
+        rt_dispatch(lua, r.srv, r.fake, r.caller, op, args)
     })
 }
 
@@ -620,6 +628,7 @@ fn rt_dispatch(
     lua: &Lua,
     srv: &mut Server,
     fake: &mut Client,
+    caller: &Client,
     op: i64,
     mut rest: mlua::MultiValue,
 ) -> mlua::Result<(bool, Value)> {
@@ -632,7 +641,7 @@ fn rt_dispatch(
                 Ok(a) => a,
                 Err(e) => return err(e),
             };
-            if let Err(e) = script_call(srv, fake, argv) {
+            if let Err(e) = script_call(srv, fake, caller, argv) {
                 let t = script_lua::error_table(lua, &e)?;
                 t.raw_set("ignore_error_stats_update", true)?;
                 return Ok((false, Value::Table(t)));
@@ -667,6 +676,20 @@ fn rt_dispatch(
             }
             Ok((true, Value::Nil))
         }
+        script_lua::RT_ACL_CHECK_CMD => {
+            let argv = match script_lua::args_to_argv(rest.make_contiguous()) {
+                Ok(a) => a,
+                Err(e) => return err(e),
+            };
+            let Some(idx) = srv.commands.lookup(&argv) else {
+                return err("Invalid command passed to redis.acl_check_cmd()");
+            };
+            let allowed = match &fake.user {
+                Some(u) => crate::acl::check_all_perm(srv, &u.borrow(), idx, &argv).is_ok(),
+                None => true,
+            };
+            Ok((true, Value::Boolean(allowed)))
+        }
         _ => err("Unknown script operation"),
     }
 }
@@ -699,12 +722,21 @@ fn take_reply(fake: &mut Client) -> Vec<u8> {
 /// `scriptCall`). Err is the error the script gets, already counted in
 /// errorstats (and as a rejected call of the command): `Unknown Redis
 /// command called from script`, `Wrong number of args calling Redis command
-/// from script`, `This Redis command is not allowed from script`, `Write
-/// commands are not allowed from read-only scripts.`, or the disk error of
-/// a first write.
-pub fn script_call(srv: &mut Server, fake: &mut Client, argv: Vec<Bytes>) -> Result<(), String> {
+/// from script`, `This Redis command is not allowed from script`, the ACL
+/// refusal `The user executing the script can't run this command or
+/// subcommand` (or `... can't access at least one of the keys mentioned in
+/// the command arguments`, `... can't publish to the channel mentioned in
+/// the command`; also an ACL LOG entry with context `lua` and `caller`'s
+/// client line), `Write commands are not allowed from read-only scripts.`,
+/// or the disk error of a first write.
+pub fn script_call(
+    srv: &mut Server,
+    fake: &mut Client,
+    caller: &Client,
+    argv: Vec<Bytes>,
+) -> Result<(), String> {
     fake.argv = argv;
-    let res = script_verify(srv, fake);
+    let res = script_verify(srv, fake, caller);
     let idx = match res {
         Ok(idx) => idx,
         Err((idx, e)) => {
@@ -739,7 +771,11 @@ pub fn script_call(srv: &mut Server, fake: &mut Client, argv: Vec<Bytes>) -> Res
 }
 
 /// The checks of [`script_call`]; Ok is the command's index.
-fn script_verify(srv: &mut Server, fake: &Client) -> Result<usize, (Option<usize>, String)> {
+fn script_verify(
+    srv: &mut Server,
+    fake: &Client,
+    caller: &Client,
+) -> Result<usize, (Option<usize>, String)> {
     let Some(idx) = srv.commands.lookup(&fake.argv) else {
         return Err((None, "Unknown Redis command called from script".to_string()));
     };
@@ -759,6 +795,9 @@ fn script_verify(srv: &mut Server, fake: &Client) -> Result<usize, (Option<usize
             Some(idx),
             "This Redis command is not allowed from script".to_string(),
         ));
+    }
+    if let Some(e) = script_verify_acl(srv, fake, caller, idx) {
+        return Err((Some(idx), e));
     }
     let (read_only, write_dirty) = srv
         .script
@@ -795,6 +834,34 @@ fn script_verify(srv: &mut Server, fake: &Client) -> Result<usize, (Option<usize
         run.write_dirty = true;
     }
     Ok(idx)
+}
+
+/// The ACL check of a script's command (Redis `scriptVerifyACL`): None when
+/// the script's user (the caller's, on the fake client; none for the AOF
+/// loader) may run it, else the error for the script after logging the
+/// refusal in the ACL LOG (context `lua`, the caller's client line).
+fn script_verify_acl(srv: &mut Server, fake: &Client, caller: &Client, idx: usize) -> Option<String> {
+    let user = fake.user.clone()?;
+    let denied = crate::acl::check_all_perm(srv, &user.borrow(), idx, &fake.argv);
+    let (reason, argpos) = denied.err()?;
+    let object: Vec<u8> = match reason {
+        AclDenied::Cmd => srv.commands.cmds[idx].fullname.as_bytes().to_vec(),
+        _ => fake.argv.get(argpos).map(|a| a.to_vec()).unwrap_or_default(),
+    };
+    let username = user.borrow().name.clone();
+    crate::acl::add_log_entry(
+        srv,
+        caller,
+        reason,
+        AclLogContext::Lua,
+        argpos,
+        Some(&username),
+        Some(&object),
+    );
+    Some(format!(
+        "The user executing the script {}",
+        reason.script_message()
+    ))
 }
 
 /// This module's command handlers, by command (or "parent|sub") name.

@@ -28,7 +28,8 @@
 //!   run in the sandbox.
 //!
 //! # Calling back into the server
-//! `redis.call`, `redis.pcall`, `redis.setresp` and `redis.set_repl` are
+//! `redis.call`, `redis.pcall`, `redis.setresp`, `redis.set_repl` and
+//! `redis.acl_check_cmd` are
 //! Rust functions created once per state; they reach the run in progress
 //! through `crate::script::dispatch_current`, which finds the server and
 //! the fake client the running [`crate::script::run_script`] lent for its
@@ -91,6 +92,8 @@ pub const RT_CALL: i64 = 0;
 pub const RT_PCALL: i64 = 1;
 pub const RT_SETRESP: i64 = 2;
 pub const RT_SET_REPL: i64 = 3;
+/// `redis.acl_check_cmd(cmd, ...)`: true when the script's user may run it.
+pub const RT_ACL_CHECK_CMD: i64 = 4;
 
 /// The Lua prelude, run once per state with the real globals: it builds the
 /// proxies, the storage table, the wrappers and the `redis` functions
@@ -264,7 +267,7 @@ pub struct LuaState {
 /// Creates a sandboxed state (see the module docs): base, table, string
 /// and math libraries, [`crate::lua_libs::load_libs`], the `redis` table
 /// (`call`, `pcall`, `log` and `LOG_*`, `setresp`, `sha1hex`,
-/// `error_reply`, `status_reply`, `set_repl` and `REPL_*`,
+/// `error_reply`, `status_reply`, `set_repl` and `REPL_*`, `acl_check_cmd`,
 /// `replicate_commands`, `breakpoint`, `debug`, `REDIS_VERSION`,
 /// `REDIS_VERSION_NUM`), and Redis's `math.random`/`math.randomseed`.
 /// Errors only on a broken build (the prelude is fixed code).
@@ -406,6 +409,12 @@ fn register_redis_api(lua: &Lua, redis: &Table, slots: &Rc<RunSlots>) -> mlua::R
         ("pcall", RT_PCALL, false, "redis.call/pcall"),
         ("setresp", RT_SETRESP, true, "redis.setresp"),
         ("set_repl", RT_SET_REPL, true, "redis.set_repl"),
+        (
+            "acl_check_cmd",
+            RT_ACL_CHECK_CMD,
+            true,
+            "redis.acl_check_cmd",
+        ),
     ] {
         redis.raw_set(name, rt_forwarder(lua, slots, op, raise, outside)?)?;
     }

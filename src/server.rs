@@ -192,6 +192,8 @@ pub struct Server {
     pub functions: crate::function::FunctionsState,
     /// The slow log (`slowlog.rs`).
     pub slowlog: crate::slowlog::SlowlogState,
+    /// ACL users, the default user and the ACL log (`acl.rs`).
+    pub acl: crate::acl::Acl,
     /// The latency monitor's events (`latency.rs`).
     pub latency: crate::latency::LatencyState,
     /// The Prometheus `/metrics` listener and its connections (`metrics.rs`).
@@ -227,7 +229,7 @@ impl Server {
             .collect();
         let run_id = random_hex_id();
         let hz = config.hz.clamp(1, 500);
-        Ok(Server {
+        let mut srv = Server {
             el: EventLoop::new(config.maxclients as usize + 128)?,
             dbs,
             clients: Vec::new(),
@@ -307,12 +309,18 @@ impl Server {
             script: crate::script::ScriptState::new(),
             functions: Default::default(),
             slowlog: Default::default(),
+            acl: crate::acl::Acl::new(),
             latency: Default::default(),
             metrics: Default::default(),
             evict: Default::default(),
             client_admin: networking::ClientAdminState::new(&config),
             config,
-        })
+        };
+        // `requirepass` gives the default user its password (Redis
+        // `initServer`); `user` lines and the ACL file load later and win.
+        let pass = srv.config.requirepass.clone();
+        crate::acl::update_default_user_password(&mut srv, &pass);
+        Ok(srv)
     }
 
     // ---- Client table ----
@@ -344,6 +352,7 @@ impl Server {
             c.flags |= networking::CLIENT_UNIX_SOCKET;
         }
         c.authenticated = self.config.requirepass.is_empty();
+        c.user = Some(self.acl.default_user.clone());
         let token = self.client_token(slot);
         if let Some(conn) = c.conn.as_mut()
             && conn
@@ -449,9 +458,11 @@ impl Server {
         }
     }
 
-    /// True when the client must AUTH before running commands.
+    /// True when the client must AUTH before running commands (Redis
+    /// `authRequired`): it has not authenticated and the default user
+    /// either has passwords (is not `nopass`) or is `off`.
     pub fn auth_required(&self, c: &Client) -> bool {
-        !c.authenticated && !self.config.requirepass.is_empty()
+        !c.authenticated && crate::acl::default_user_requires_auth(self)
     }
 
     /// Moves the error codes a client replied with into INFO errorstats
@@ -528,6 +539,12 @@ impl Server {
                 "proc-title-template" => crate::setproctitle::redis_set_proc_title(self),
                 "maxmemory-clients" => networking::apply_client_max_memory_usage(self),
                 "maxmemory" => crate::evict::update_maxmemory(self),
+                // `requirepass` is the default user's one password (Redis
+                // `updateRequirePass`); "" makes it `nopass`.
+                "requirepass" => {
+                    let pass = self.config.requirepass.clone();
+                    crate::acl::update_default_user_password(self, &pass);
+                }
                 "dir" => std::env::set_current_dir(&self.config.dir)
                     .map_err(|e| ("dir", crate::log::os_error_text(&e)))?,
                 _ => {}
@@ -611,7 +628,9 @@ pub fn get_lru_clock(now_ms: i64) -> u32 {
 /// Validates and runs one parsed command (Redis `processCommand`).
 ///
 /// Errors (exact Redis text): unknown command, unknown subcommand, wrong
-/// number of arguments, `NOAUTH Authentication required.`.
+/// number of arguments, `NOAUTH Authentication required.`, `ERR Command not
+/// allowed inside a transaction`, the ACL refusals (`NOPERM this user has no
+/// permissions to ...`, see [`crate::acl::denied_message`]).
 pub fn process_command(srv: &mut Server, c: &mut Client) {
     if c.argv[0].eq_ignore_ascii_case(b"quit") {
         c.add_reply_ok();
@@ -676,6 +695,13 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     }
     if srv.auth_required(c) && flags & commands::CMD_NO_AUTH == 0 {
         reject_command(srv, c, idx, "NOAUTH Authentication required.");
+        return;
+    }
+    if c.flags & CLIENT_MULTI != 0 && flags & commands::CMD_NO_MULTI != 0 {
+        reject_command(srv, c, idx, "ERR Command not allowed inside a transaction");
+        return;
+    }
+    if !acl_check_command_or_reject(srv, c, idx) {
         return;
     }
     // EVAL and FCALL run with their script's declared flags.
@@ -778,10 +804,6 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         }
     }
     if c.flags & CLIENT_MULTI != 0 {
-        if flags & commands::CMD_NO_MULTI != 0 {
-            reject_command(srv, c, idx, "ERR Command not allowed inside a transaction");
-            return;
-        }
         // Everything but the transaction's own commands is queued.
         let runs_now = matches!(
             srv.commands.cmds[idx].fullname.as_str(),
@@ -848,6 +870,32 @@ pub fn write_commands_denied_by_disk_error(srv: &Server) -> Option<String> {
         return crate::aof::write_error_message(srv);
     }
     None
+}
+
+/// The ACL gate of [`process_command`] (Redis `processCommand` calling
+/// `ACLCheckAllPerm`): a client whose user may not run the command with
+/// these arguments gets an ACL LOG entry (context `multi` inside MULTI,
+/// else `toplevel`) and the `-NOPERM` reply of [`crate::acl::denied_message`],
+/// rejected as any other refusal (inside MULTI the transaction is flagged, so
+/// EXEC aborts). Clients without a user (`None`: the AOF loader) run anything.
+/// True when the command may go on.
+fn acl_check_command_or_reject(srv: &mut Server, c: &mut Client, idx: usize) -> bool {
+    let Some(user) = c.user.clone() else {
+        return true;
+    };
+    let denied = crate::acl::check_all_perm(srv, &user.borrow(), idx, &c.argv);
+    let Err((reason, argpos)) = denied else {
+        return true;
+    };
+    let ctx = if c.flags & CLIENT_MULTI != 0 {
+        crate::acl::AclLogContext::Multi
+    } else {
+        crate::acl::AclLogContext::Toplevel
+    };
+    crate::acl::add_log_entry(srv, c, reason, ctx, argpos, None, None);
+    let msg = crate::acl::denied_message(srv, idx, reason);
+    reject_command(srv, c, idx, &msg);
+    false
 }
 
 /// Rejects a command before it runs (Redis `rejectCommand`): counts it,

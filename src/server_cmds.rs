@@ -5,6 +5,7 @@
 //! Handlers that look at every client (CLIENT LIST, CLIENT KILL) handle the
 //! current client explicitly: it is out of the client table while it runs.
 
+use crate::acl::{AclDenied, AclLogContext};
 use crate::config::ProtectedAction;
 use crate::networking::{
     self, CLIENT_CLOSE_AFTER_REPLY, CLIENT_NO_EVICT, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
@@ -61,38 +62,64 @@ pub fn time_command(_srv: &mut Server, c: &mut Client) {
 
 // ---- AUTH / HELLO / RESET ----
 
-fn check_password(srv: &Server, username: &[u8], password: &[u8]) -> bool {
-    if username != b"default" {
-        return false;
+/// Redis `ACLAuthenticateUser`: when `pass` authenticates `username`
+/// ([`crate::acl::check_user_credentials`]) the client runs as that user
+/// from now on and is authenticated; otherwise an ACL LOG `auth` entry is
+/// added (context `multi` inside a transaction, else `toplevel`; object the
+/// command name as typed) and false is returned.
+fn authenticate_user(srv: &mut Server, c: &mut Client, username: &[u8], pass: &[u8]) -> bool {
+    if let Some(u) = crate::acl::check_user_credentials(srv, username, pass) {
+        c.authenticated = true;
+        c.user = Some(u);
+        return true;
     }
-    srv.config.requirepass.is_empty() || srv.config.requirepass == password
+    let ctx = if c.flags & networking::CLIENT_MULTI != 0 {
+        AclLogContext::Multi
+    } else {
+        AclLogContext::Toplevel
+    };
+    crate::acl::add_log_entry(srv, c, AclDenied::Auth, ctx, 0, Some(username), None);
+    false
+}
+
+/// Puts a client back to the default user, authenticated only when that
+/// user is `nopass` and enabled (Redis `clientSetDefaultAuth`).
+pub fn client_set_default_auth(srv: &Server, c: &mut Client) {
+    let u = srv.acl.default_user.clone();
+    c.authenticated = {
+        let d = u.borrow();
+        d.is_nopass() && d.is_enabled()
+    };
+    c.user = Some(u);
 }
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
-/// AUTH [username] password → OK. Errors: WRONGPASS, and the "called without
-/// any password configured" error for the one-argument form without requirepass.
+/// AUTH [username] password → OK, the client now runs as that user (Redis
+/// `authCommand`). The one-argument form names the `default` user.
+/// Errors: `WRONGPASS invalid username-password pair or user is disabled.`
+/// (also an ACL LOG `auth` entry), a syntax error over three arguments, and
+/// for the one-argument form while the default user is `nopass`: `ERR
+/// AUTH <password> called without any password configured for the default
+/// user. Are you sure your configuration is correct?`. Passwords are
+/// redacted from MONITOR and the slow log.
 pub fn auth_command(srv: &mut Server, c: &mut Client) {
     if c.argv.len() > 3 {
         c.add_reply_error(shared::err_syntax());
         return;
     }
-    // MONITOR and the slow log never show the password.
     c.redact_client_command_argument(1);
-    if c.argv.len() == 3 {
-        c.redact_client_command_argument(2);
-    }
     let (user, pass) = if c.argv.len() == 2 {
-        if srv.config.requirepass.is_empty() {
+        if srv.acl.default_user.borrow().is_nopass() {
             c.add_reply_error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
             return;
         }
         (bytes::Bytes::from_static(b"default"), c.argv[1].clone())
     } else {
+        c.redact_client_command_argument(2);
         (c.argv[1].clone(), c.argv[2].clone())
     };
-    if check_password(srv, &user, &pass) {
-        c.authenticated = true;
+    if authenticate_user(srv, c, &user, &pass) {
         c.add_reply_ok();
     } else {
         c.add_reply_error(WRONGPASS);
@@ -142,9 +169,8 @@ pub fn hello_command(srv: &mut Server, c: &mut Client) {
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
             c.redact_client_command_argument(j + 1);
             c.redact_client_command_argument(j + 2);
-            if check_password(srv, &c.argv[j + 1], &c.argv[j + 2]) {
-                c.authenticated = true;
-            } else {
+            let (user, pass) = (c.argv[j + 1].clone(), c.argv[j + 2].clone());
+            if !authenticate_user(srv, c, &user, &pass) {
                 c.add_reply_error(WRONGPASS);
                 return;
             }
@@ -164,7 +190,9 @@ pub fn hello_command(srv: &mut Server, c: &mut Client) {
             return;
         }
     }
-    if srv.auth_required(c) {
+    // Redis looks at the client's own flag here, not at whether the
+    // default user needs a password now.
+    if !c.authenticated {
         c.add_reply_error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;
     }
@@ -189,8 +217,8 @@ pub fn hello_command(srv: &mut Server, c: &mut Client) {
 }
 
 /// RESET → `+RESET`: back to db 0, RESP2, no name, replies on, no
-/// subscriptions, logged out when a password is required (Redis
-/// `clearClientConnectionState`).
+/// subscriptions, the default user again, authenticated only when it is
+/// `nopass` and on (Redis `clearClientConnectionState`).
 pub fn reset_command(srv: &mut Server, c: &mut Client) {
     crate::tracking::disable_tracking(srv, c);
     crate::multi::discard_transaction(srv, c);
@@ -199,7 +227,7 @@ pub fn reset_command(srv: &mut Server, c: &mut Client) {
     c.resp = 2;
     c.name = None;
     c.flags &= !(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT);
-    c.authenticated = srv.config.requirepass.is_empty();
+    client_set_default_auth(srv, c);
     c.add_reply_status("RESET");
 }
 
@@ -280,8 +308,13 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         .as_ref()
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .unwrap_or_default();
+    // Clients without a user (the AOF loader) run as Redis's superuser.
+    let user = c.user.as_ref().map_or_else(
+        || "(superuser)".to_string(),
+        |u| String::from_utf8_lossy(&u.borrow().name).into_owned(),
+    );
     let mut s = format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -311,6 +344,7 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
         networking::get_client_memory_usage(srv, c),
         events,
         cmd,
+        user,
         crate::tracking::redirect_id(c),
         c.resp
     );
@@ -430,7 +464,7 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
     let mut typ: Option<String> = None;
     let mut addr: Option<Vec<u8>> = None;
     let mut laddr: Option<Vec<u8>> = None;
-    let mut user: Option<Vec<u8>> = None;
+    let mut user: Option<crate::acl::UserRef> = None;
     let mut skipme = true;
     let old_style = c.argv.len() == 3;
     if old_style {
@@ -459,12 +493,12 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
             } else if opt.eq_ignore_ascii_case(b"laddr") {
                 laddr = Some(val.to_vec());
             } else if opt.eq_ignore_ascii_case(b"user") {
-                if &val[..] != b"default" {
+                let Some(u) = srv.acl.get_user(&val) else {
                     let msg = format!("ERR No such user '{}'", String::from_utf8_lossy(&val));
                     c.add_reply_error(&msg);
                     return;
-                }
-                user = Some(val.to_vec());
+                };
+                user = Some(u);
             } else if opt.eq_ignore_ascii_case(b"skipme") {
                 if val.eq_ignore_ascii_case(b"yes") {
                     skipme = true;
@@ -505,7 +539,11 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
         {
             return false;
         }
-        let _ = &user;
+        if let Some(u) = &user
+            && !cl.user.as_ref().is_some_and(|cu| std::rc::Rc::ptr_eq(cu, u))
+        {
+            return false;
+        }
         true
     };
     let victims: Vec<usize> = srv

@@ -185,6 +185,25 @@ pub fn sort_ro_command(srv: &mut Server, c: &mut Client) {
     sort_generic_command(srv, c, true);
 }
 
+/// May the client's user read every key with this command (Redis
+/// `ACLUserCheckCmdWithUnrestrictedKeyAccess` with `CMD_KEY_ACCESS`)? SORT's
+/// BY (with a `*` pattern) and GET options read keys named by the data, which
+/// no key pattern short of `~*`/`%R~*`/allkeys can vouch for, so they need it.
+fn user_has_full_key_access(srv: &Server, c: &Client) -> bool {
+    let Some(user) = &c.user else {
+        return true;
+    };
+    let Some(id) = c
+        .cmd
+        .and_then(|i| srv.commands.cmds.get(i))
+        .and_then(|cmd| crate::acl::command_id(cmd.meta))
+    else {
+        return false;
+    };
+    user.borrow()
+        .check_cmd_with_unrestricted_key_access(id, &c.argv, true, false)
+}
+
 fn sort_generic_command(srv: &mut Server, c: &mut Client, readonly: bool) {
     let argv = c.argv.clone();
     let dbid = c.db;
@@ -224,10 +243,21 @@ fn sort_generic_command(srv: &mut Server, c: &mut Client, readonly: bool) {
             let cstr = p.split(|&b| b == 0).next().unwrap_or(&[]);
             if !cstr.contains(&b'*') {
                 dontsort = true;
+            } else if !user_has_full_key_access(srv, c) {
+                c.add_reply_error(
+                    "ERR BY option of SORT denied due to insufficient ACL permissions.",
+                );
+                return;
             }
             sortby = Some(p);
             j += 1;
         } else if a.eq_ignore_ascii_case(b"get") && left >= 1 {
+            if !user_has_full_key_access(srv, c) {
+                c.add_reply_error(
+                    "ERR GET option of SORT denied due to insufficient ACL permissions.",
+                );
+                return;
+            }
             gets.push(argv[j + 1].clone());
             j += 1;
         } else {

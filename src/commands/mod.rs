@@ -141,6 +141,7 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::hyperloglog::HANDLERS,
     crate::bitops::HANDLERS,
     crate::geo::HANDLERS,
+    crate::acl::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
