@@ -35,6 +35,7 @@ use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use rustredis::commands::CMD_ADMIN;
 use rustredis::config::Config;
+use rustredis::db::RedisDb;
 use rustredis::networking::{
     CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_DENY_BLOCKING, CLIENT_OBUF_LIMIT_HIT,
     Client,
@@ -46,14 +47,24 @@ const MAX_COMMANDS: usize = 256;
 const REPLY_LIMIT: usize = 4 << 20;
 
 const DENIED: &[&str] = &[
-    "migrate", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "function",
-    "script", "pfselftest", "lolwut",
+    "migrate",
+    "eval",
+    "evalsha",
+    "eval_ro",
+    "evalsha_ro",
+    "fcall",
+    "fcall_ro",
+    "function",
+    "script",
+    "pfselftest",
+    "lolwut",
 ];
 
 fn setup(flags: u8) -> Option<Server> {
     let mut cfg = Config::default();
     cfg.save_params = Vec::new();
     cfg.proto_max_bulk_len = 1 << 20;
+    cfg.maxclients = 16; // the event loop sizes itself by it
     if flags & 1 != 0 {
         let tiny: [(&[u8], &[u8]); 7] = [
             (b"list-max-listpack-size", b"2"),
@@ -83,7 +94,9 @@ fn allowed(srv: &Server, argv: &[Bytes]) -> bool {
         return false;
     }
     if matches!(top, "srandmember" | "hrandfield" | "zrandmember") && argv.len() >= 3 {
-        let n = std::str::from_utf8(&argv[2]).ok().and_then(|s| s.parse::<i64>().ok());
+        let n = std::str::from_utf8(&argv[2])
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok());
         if n.is_some_and(|n| !(-1000..=1000).contains(&n)) {
             return false;
         }
@@ -106,7 +119,7 @@ fn run(srv: &mut Server, c: &mut Client, argv: Vec<Bytes>) {
     c.flags &= !(CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_OBUF_LIMIT_HIT);
 }
 
-fn check_invariants(srv: &Server) {
+fn check_invariants(srv: &mut Server) {
     let digest = rustredis::debug::compute_dataset_digest(srv);
     let limits = EncodingLimits::from_config(&srv.config);
     for db in &srv.dbs {
@@ -117,26 +130,37 @@ fn check_invariants(srv: &Server) {
 
     let mut file = Vec::new();
     let opts = RdbSaveOptions::from_server(srv);
+
     if let Err(e) = rustredis::rdb::rdb_save_rio(&mut file, &srv.dbs, &opts) {
         panic!("RDB save to memory failed: {e}");
     }
-    let mut cfg = Config::default();
-    cfg.save_params = Vec::new();
-    let Ok(mut again) = Server::new(cfg) else {
-        return;
-    };
+    let mut again: Vec<RedisDb> = (0..srv.dbs.len()).map(RedisDb::new).collect();
     let mut lopts = RdbLoadOptions::from_server(srv);
     lopts.aof_preamble = true; // keep keys that expired meanwhile
-    if let Err(e) = rustredis::rdb::rdb_load_rio(&file[..], file.len() as u64, &mut again.dbs, &lopts) {
+    if let Err(e) = rustredis::rdb::rdb_load_rio(&file[..], file.len() as u64, &mut again, &lopts) {
         panic!("our own RDB does not load: {e:?}");
     }
-    for (a, b) in srv.dbs.iter().zip(&again.dbs) {
-        assert_eq!(a.dict.len(), b.dict.len(), "db {} key count changed across RDB", a.id);
-        assert_eq!(a.expires.len(), b.expires.len(), "db {} expire count changed across RDB", a.id);
+    for (a, b) in srv.dbs.iter().zip(&again) {
+        assert_eq!(
+            a.dict.len(),
+            b.dict.len(),
+            "db {} key count changed across RDB",
+            a.id
+        );
+        assert_eq!(
+            a.expires.len(),
+            b.expires.len(),
+            "db {} expire count changed across RDB",
+            a.id
+        );
     }
+    // The digest of the loaded databases, taken in the server's place.
+    std::mem::swap(&mut srv.dbs, &mut again);
+    let reloaded = rustredis::debug::compute_dataset_digest(srv);
+    std::mem::swap(&mut srv.dbs, &mut again);
     assert_eq!(
         rustredis::debug::digest_hex(&digest),
-        rustredis::debug::digest_hex(&rustredis::debug::compute_dataset_digest(&again)),
+        rustredis::debug::digest_hex(&reloaded),
         "the dataset digest changed across an RDB save and load"
     );
 }
@@ -148,9 +172,19 @@ fuzz_target!(|data: &[u8]| {
     let Some(mut srv) = setup(flags) else {
         return;
     };
-    let mut c = Client::new(1, usize::MAX, None, String::new(), String::new(), srv.mstime);
+    let mut c = Client::new(
+        1,
+        usize::MAX,
+        None,
+        String::new(),
+        String::new(),
+        srv.mstime,
+    );
     c.flags |= CLIENT_DENY_BLOCKING;
     c.authenticated = true;
+    // The default user (all permissions): every command still goes through
+    // the ACL check, and its key extraction from the key specs.
+    c.user = Some(srv.acl.default_user.clone());
     if flags & 2 != 0 {
         c.resp = 3;
     }
@@ -168,5 +202,5 @@ fuzz_target!(|data: &[u8]| {
         run(&mut srv, &mut c, argv);
     }
     rustredis::multi::free_client_multi_state(&mut srv, &mut c);
-    check_invariants(&srv);
+    check_invariants(&mut srv);
 });

@@ -16,7 +16,8 @@
 //!    DEBUG CONFIG-REWRITE-FORCE-ALL) must load into a fresh `Config`, and
 //!    every directive must read back as it was: what CONFIG REWRITE writes,
 //!    a restart must read (except where Redis 7.0.15 itself fails that:
-//!    a `save` point whose change count overflowed a C int).
+//!    a `save` point whose change count overflowed a C int, and `bind`
+//!    addresses that are empty or hold spaces or quotes, written unquoted).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -31,7 +32,12 @@ fn sandbox(text: &str) -> String {
             let line = raw.trim_matches([' ', '\t', '\r', '\n']);
             let argv = rustredis::util::split_args(line.as_bytes()).unwrap_or_default();
             match argv.first() {
-                Some(a0) if a0.eq_ignore_ascii_case(b"include") || a0.eq_ignore_ascii_case(b"logfile") => "",
+                Some(a0)
+                    if a0.eq_ignore_ascii_case(b"include")
+                        || a0.eq_ignore_ascii_case(b"logfile") =>
+                {
+                    ""
+                }
                 _ => raw,
             }
         })
@@ -69,7 +75,10 @@ fuzz_target!(|data: &[u8]| {
                     panic!("changed directive {name} has no value");
                 };
                 let r = cfg.set_for_client(&[(name.as_bytes(), v.as_bytes())], true, false);
-                assert!(r.is_ok(), "CONFIG SET {name} {v:?} (its own GET) refused: {r:?}");
+                assert!(
+                    r.is_ok(),
+                    "CONFIG SET {name} {v:?} (its own GET) refused: {r:?}"
+                );
                 assert_eq!(
                     cfg.get_value(name).as_deref(),
                     Some(v.as_str()),
@@ -86,13 +95,30 @@ fuzz_target!(|data: &[u8]| {
     if cfg.save_params.iter().any(|&(_, changes)| changes < 0) {
         return;
     }
-    let rewritten = cfg.rewrite_content("", true);
+    // Redis writes `bind` as its addresses joined by spaces, unquoted: an
+    // empty address, or one with a space or a quote, reads back differently
+    // (and is no address to listen on anyway), in Redis as here.
+    let unquotable = |a: &String| {
+        a.is_empty()
+            || a.bytes()
+                .any(|b| b.is_ascii_whitespace() || b == b'"' || b == b'\'' || b == 0x0b)
+    };
+    if cfg.bind.iter().any(unquotable) {
+        return;
+    }
+    let rewritten = cfg.rewrite_content("", true, None);
     let mut fresh = Config::default();
     if let Err(e) = fresh.load_from_string(&rewritten) {
-        panic!("the rewritten config does not load: {}\n{rewritten}", e.report());
+        panic!(
+            "the rewritten config does not load: {}\n{rewritten}",
+            e.report()
+        );
     }
     let (before, after) = (snapshot(&cfg), snapshot(&fresh));
     for ((name, a), (_, b)) in before.iter().zip(&after) {
-        assert_eq!(a, b, "{name} changed across CONFIG REWRITE and reload:\n{rewritten}");
+        assert_eq!(
+            a, b,
+            "{name} changed across CONFIG REWRITE and reload:\n{rewritten}"
+        );
     }
 });
