@@ -703,6 +703,7 @@ impl Selector {
 fn key_access(m: &CommandMeta, argv: &[Bytes]) -> Vec<(usize, u8)> {
     crate::commands::get_keys(m, argv)
         .into_iter()
+        .filter(|(_, flags)| !flags.contains(&"not_key"))
         .map(|(pos, flags)| {
             let mut k = 0;
             for f in flags {
@@ -1424,8 +1425,11 @@ pub fn kill_pubsub_clients_if_needed(
         .filter(|c| violates(c))
         .map(|c| c.slot)
         .collect();
+    // Freed at once, as Redis does: CLIENT LIST right after no longer shows them.
     for slot in slots {
-        srv.free_client_async(slot);
+        if let Some(victim) = srv.take_client(slot) {
+            srv.free_client(victim);
+        }
     }
 }
 

@@ -755,43 +755,53 @@ pub fn command_list_command(srv: &mut Server, c: &mut Client) {
 }
 
 /// Positions of the key arguments of `argv` according to the key specs
-/// (Redis `getKeysUsingKeySpecs`), with each key's spec flags.
+/// (Redis `getKeysUsingKeySpecs`), with each key's spec flags; empty when
+/// a spec does not fit the arguments (see [`try_get_keys_from_specs`]).
 pub fn get_keys_from_specs(
     m: &CommandMeta,
     argv: &[Bytes],
 ) -> Vec<(usize, &'static [&'static str])> {
+    try_get_keys_from_specs(m, argv).unwrap_or_default()
+}
+
+/// Redis `getKeysUsingKeySpecs` without partial results: `not_key` specs
+/// are skipped, a keyword not found gives no keys for its spec (the search
+/// stops before its end index, as Redis's does), and None means an invalid
+/// spec: unknown, incomplete, a bad key count, or keys beyond the
+/// arguments (a syntax error the command will report).
+pub fn try_get_keys_from_specs(
+    m: &CommandMeta,
+    argv: &[Bytes],
+) -> Option<Vec<(usize, &'static [&'static str])>> {
     let argc = argv.len() as i64;
     let mut out = Vec::new();
     for ks in m.key_specs {
-        let first = match ks.begin_search {
-            BeginSearch::Index(pos) => pos as i64,
+        if ks.flags.contains(&"not_key") {
+            continue;
+        }
+        let mut first: i64 = 0;
+        match ks.begin_search {
+            BeginSearch::Index(pos) => first = pos as i64,
             BeginSearch::Keyword { keyword, startfrom } => {
-                let (start, end, step): (i64, i64, i64) = if startfrom >= 0 {
-                    (startfrom as i64, argc - 1, 1)
-                } else {
-                    (argc + startfrom as i64, 1, -1)
-                };
+                let startfrom = startfrom as i64;
+                let start = if startfrom > 0 { startfrom } else { argc + startfrom };
+                let end = if startfrom > 0 { argc - 1 } else { 1 };
                 let mut i = start;
-                let mut found = None;
-                while (step > 0 && i <= end) || (step < 0 && i >= end) {
-                    if i >= 1
-                        && i < argc
-                        && argv[i as usize].eq_ignore_ascii_case(keyword.as_bytes())
-                    {
-                        found = Some(i + 1);
+                while i != end {
+                    if i >= argc || i < 1 {
                         break;
                     }
-                    i += step;
+                    if argv[i as usize].eq_ignore_ascii_case(keyword.as_bytes()) {
+                        first = i + 1;
+                        break;
+                    }
+                    i += if start <= end { 1 } else { -1 };
                 }
-                match found {
-                    Some(f) => f,
-                    None => continue,
+                if first == 0 {
+                    continue;
                 }
             }
-            BeginSearch::Unknown => continue,
-        };
-        if first >= argc {
-            continue;
+            BeginSearch::Unknown => return None,
         }
         let (last, step) = match ks.find_keys {
             FindKeys::Range {
@@ -801,7 +811,7 @@ pub fn get_keys_from_specs(
             } => {
                 let last = if lastkey >= 0 {
                     first + lastkey as i64
-                } else if limit <= 1 {
+                } else if limit == 0 {
                     argc + lastkey as i64
                 } else {
                     first + (argc - first) / limit as i64 + lastkey as i64
@@ -814,30 +824,28 @@ pub fn get_keys_from_specs(
                 keystep,
             } => {
                 let idx = first + keynumidx as i64;
-                if idx >= argc {
-                    continue;
+                if keynumidx as i64 >= argc || idx >= argc {
+                    return None;
                 }
-                let Some(n) = crate::util::string2ll(&argv[idx as usize]) else {
-                    continue;
-                };
-                let start = first + firstkey as i64;
-                let last = start + (n - 1) * keystep as i64;
-                let mut j = start;
-                while j <= last && j < argc {
-                    out.push((j as usize, ks.flags));
-                    j += keystep.max(1) as i64;
-                }
-                continue;
+                let n = crate::util::string2ll(&argv[idx as usize]).filter(|&n| n >= 0)?;
+                first += firstkey as i64;
+                (first + n - 1, keystep as i64)
             }
-            FindKeys::Unknown => continue,
+            FindKeys::Unknown => return None,
         };
+        if last >= argc || last < first || first >= argc {
+            return None;
+        }
         let mut j = first;
-        while j <= last && j < argc {
+        while j <= last {
             out.push((j as usize, ks.flags));
             j += step.max(1);
         }
+        if ks.flags.contains(&"incomplete") {
+            return None;
+        }
     }
-    out
+    Some(out)
 }
 
 /// SET's own key function (Redis `setGetKeys`): one key, whose flags depend
@@ -852,11 +860,70 @@ fn set_get_keys(argv: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
     vec![(1, flags)]
 }
 
+/// BITFIELD's own key function (Redis `bitfieldGetKeys`): read-only access
+/// when every operation is a complete GET or OVERFLOW, else read-write.
+fn bitfield_get_keys(argv: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
+    let mut readonly = true;
+    let mut i = 2;
+    while i < argv.len() {
+        let remargs = argv.len() - i - 1;
+        let a = &argv[i];
+        if a.eq_ignore_ascii_case(b"get") && remargs >= 2 {
+            i += 2;
+        } else if a.eq_ignore_ascii_case(b"overflow") && remargs >= 1 {
+            i += 1;
+        } else {
+            // SET, INCRBY, or a syntax error: assume a write.
+            readonly = false;
+            break;
+        }
+        i += 1;
+    }
+    let flags: &'static [&'static str] = if readonly {
+        &["RO", "access"]
+    } else {
+        &["RW", "access", "update"]
+    };
+    vec![(1, flags)]
+}
+
+/// MIGRATE's own key function (Redis `migrateGetKeys`): argv[3], or the
+/// keys after KEYS (none when argv[3] is not empty then), skipping the
+/// arguments of AUTH and AUTH2.
+fn migrate_get_keys(argv: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
+    const FLAGS: &[&str] = &["RW", "access", "delete"];
+    let (mut first, mut num) = (3, 1);
+    let mut i = 6;
+    while argv.len() > 6 && i < argv.len() {
+        let a = &argv[i];
+        if a.eq_ignore_ascii_case(b"keys") {
+            if !argv[3].is_empty() {
+                return Vec::new();
+            }
+            first = i + 1;
+            num = argv.len() - first;
+            break;
+        }
+        if a.eq_ignore_ascii_case(b"auth") {
+            i += 1;
+        } else if a.eq_ignore_ascii_case(b"auth2") {
+            i += 2;
+        }
+        i += 1;
+    }
+    (first..first + num)
+        .filter(|&p| p < argv.len())
+        .map(|p| (p, FLAGS))
+        .collect()
+}
+
 /// The key function of a command whose key specs cannot give exact flags
 /// (Redis `getkeys_proc`), by command name.
 fn getkeys_proc(name: &str) -> Option<GetKeysProc> {
     match name {
         "set" => Some(set_get_keys),
+        "bitfield" => Some(bitfield_get_keys),
+        "migrate" => Some(migrate_get_keys),
         "sort" => Some(crate::sort::sort_get_keys),
         "sort_ro" => Some(crate::sort::sort_ro_get_keys),
         _ => None,
@@ -864,22 +931,25 @@ fn getkeys_proc(name: &str) -> Option<GetKeysProc> {
 }
 
 /// The key arguments of `argv` with their flags (Redis
-/// `getKeysFromCommandWithSpecs`): the key specs, unless their flags vary
-/// with the arguments or some spec is incomplete, and the command has its
-/// own key function.
+/// `getKeysFromCommandWithSpecs`): the key specs when some spec is a real
+/// key and none has variable flags, unless they do not fit the arguments;
+/// otherwise the command's own key function, if it has one.
 pub fn get_keys(m: &CommandMeta, argv: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
-    // Redis prefers the key specs unless one has variable flags; an
-    // incomplete spec (MIGRATE's KEYS) or an unknown one sends it to the
-    // command's own key-finding function.
-    let variable = m.key_specs.iter().any(|ks| {
-        ks.flags.contains(&"variable_flags")
-            || ks.flags.contains(&"incomplete")
-            || matches!(ks.begin_search, BeginSearch::Unknown)
-    });
-    if variable && let Some(proc_) = getkeys_proc(m.name) {
-        return proc_(argv);
+    let has_keyspec = m.key_specs.iter().any(|ks| !ks.flags.contains(&"not_key"));
+    let has_varflags = m
+        .key_specs
+        .iter()
+        .any(|ks| ks.flags.contains(&"variable_flags"));
+    if has_keyspec
+        && !has_varflags
+        && let Some(keys) = try_get_keys_from_specs(m, argv)
+    {
+        return keys;
     }
-    get_keys_from_specs(m, argv)
+    match getkeys_proc(m.name) {
+        Some(proc_) => proc_(argv),
+        None => Vec::new(),
+    }
 }
 
 fn getkeys_common(srv: &mut Server, c: &mut Client) -> Option<(Vec<Bytes>, KeysWithFlags)> {
