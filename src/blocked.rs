@@ -585,14 +585,7 @@ pub fn clients_in_timeout_table(srv: &Server) -> usize {
 /// `ERR value is not an integer or out of range`.
 pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
     if c.argv.len() != 3 && c.argv.len() != 4 {
-        let sub: String = String::from_utf8_lossy(&c.argv[1])
-            .chars()
-            .take(128)
-            .collect();
-        c.add_reply_error(&format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-            sub
-        ));
+        c.add_reply_subcommand_arity_error();
         return;
     }
     let mut unblock_error = false;

@@ -390,6 +390,50 @@ pub fn kill_child(srv: &mut Server) {
     reset_child_state(srv);
 }
 
+// ---- Debugging-session children ----
+
+/// Forks a child for a Lua debugging session (Redis `redisFork` with
+/// `CHILD_TYPE_LDB`, which may run beside a BGSAVE child and is not
+/// recorded in `srv.child`): Ok(0) in the child, Ok(pid) in the parent.
+/// The child ignores SIGINT and SIGTERM, which are meant for the server.
+#[allow(unsafe_code)]
+pub fn fork_ldb_child() -> io::Result<i32> {
+    // SAFETY: fork from the data thread; the child runs one script for
+    // its debugging client and leaves with `_exit` (see `ldb.rs`).
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        // SAFETY: setting SIG_IGN dispositions in the single-threaded child.
+        unsafe {
+            libc::signal(libc::SIGTERM, libc::SIG_IGN);
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+        }
+    }
+    Ok(pid)
+}
+
+/// Reaps debugging child `pid` if it ended; true when it is gone.
+#[allow(unsafe_code)]
+pub fn try_reap(pid: i32) -> bool {
+    let mut status = 0i32;
+    // SAFETY: waitpid on our own child with a valid status pointer; WNOHANG.
+    let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+    r == pid || r < 0
+}
+
+/// Kills debugging child `pid` with SIGKILL and reaps it.
+#[allow(unsafe_code)]
+pub fn kill_ldb_child(pid: i32) {
+    // SAFETY: kill and waitpid on our own child's pid.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2635,6 +2635,10 @@ pub fn config_set_command(srv: &mut Server, c: &mut Client) {
             Err((name, reason)) => {
                 // All or nothing: restore the values and rerun the hooks so
                 // whatever already took effect follows them back.
+                tracing::warn!(
+                    "Failed applying new configuration. Possibly related to new {} setting. Restoring previous settings.",
+                    name
+                );
                 srv.config = backup;
                 let _ = srv.apply_config_changes(&changed);
                 c.add_reply_error(&format!(
@@ -2643,7 +2647,29 @@ pub fn config_set_command(srv: &mut Server, c: &mut Client) {
                 ));
             }
         },
-        Err(e) => c.add_reply_error(&e),
+        Err(e) => {
+            // An unknown name is echoed as the client sent it, bytes and all
+            // (Redis's `%s`: up to a NUL); it is the first unknown one.
+            const UNKNOWN: &str = "ERR Unknown option or number of arguments for CONFIG SET - '";
+            let unknown = e
+                .starts_with(UNKNOWN)
+                .then(|| {
+                    pairs
+                        .iter()
+                        .find(|(n, _)| lookup_directive(n).is_none())
+                        .map(|(n, _)| crate::networking::c_str(n, usize::MAX).to_vec())
+                })
+                .flatten();
+            match unknown {
+                Some(name) => {
+                    let mut msg = UNKNOWN.as_bytes().to_vec();
+                    msg.extend_from_slice(&name);
+                    msg.push(b'\'');
+                    c.add_reply_error_bytes(&msg);
+                }
+                None => c.add_reply_error(&e),
+            }
+        }
     }
 }
 
@@ -2875,6 +2901,10 @@ mod tests {
             "proc-title-template",
             // The Prometheus endpoint (metrics.rs).
             "metrics-port",
+            // ACL users (acl.rs).
+            "aclfile",
+            "acl-pubsub-default",
+            "acllog-max-len",
         ];
         let mut got = implemented.clone();
         want.sort();
@@ -3675,7 +3705,11 @@ mod tests {
             dir: "/d".to_string(),
             ..Default::default()
         };
-        let got = c.rewrite_content("unixsocket /tmp/s\nlogfile x.log\nbind 127.0.0.1\n", false, None);
+        let got = c.rewrite_content(
+            "unixsocket /tmp/s\nlogfile x.log\nbind 127.0.0.1\n",
+            false,
+            None,
+        );
         // The unset unixsocket's line is blanked.
         assert_eq!(
             got,

@@ -336,18 +336,23 @@ pub fn key_exists_now(srv: &Server, dbid: usize, key: &[u8]) -> bool {
 }
 
 /// Parses an `int` argument (Redis `getIntFromObjectOrReply`); replies
-/// `ERR <msg>` (default "value is not an integer or out of range") on failure.
+/// `ERR <msg>` on failure, or by default "value is not an integer or out of
+/// range" for a non-integer and "value is out of range, value must between
+/// -2147483648 and 2147483647" for an integer that does not fit.
 pub fn get_int_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i32> {
-    match string2ll(arg) {
-        Some(v) if v >= i32::MIN as i64 && v <= i32::MAX as i64 => Some(v as i32),
-        _ => {
-            match msg {
-                Some(m) => c.add_reply_error(&format!("ERR {}", m)),
-                None => c.add_reply_error(shared::err_not_integer()),
-            }
-            None
-        }
+    let v = get_long_long_or_reply(c, arg, msg)?;
+    if let Ok(v) = i32::try_from(v) {
+        return Some(v);
     }
+    match msg {
+        Some(m) => c.add_reply_error(&format!("ERR {}", m)),
+        None => c.add_reply_error(&format!(
+            "ERR value is out of range, value must between {} and {}",
+            i32::MIN,
+            i32::MAX
+        )),
+    }
+    None
 }
 
 /// Parses an `i64` argument (Redis `getLongLongFromObjectOrReply`).
@@ -704,7 +709,7 @@ pub fn copy_command(srv: &mut Server, c: &mut Client) {
         if c.argv[j].eq_ignore_ascii_case(b"replace") {
             replace = true;
         } else if c.argv[j].eq_ignore_ascii_case(b"db") && additional >= 1 {
-            let Some(id) = get_long_long_or_reply(c, &c.argv[j + 1].clone(), None) else {
+            let Some(id) = get_int_or_reply(c, &c.argv[j + 1].clone(), None) else {
                 return;
             };
             if id < 0 || id as usize >= srv.dbs.len() {

@@ -17,6 +17,7 @@
 use bytes::Bytes;
 
 use crate::commands::Handler;
+use crate::ldb;
 use crate::networking::Client;
 use crate::script::{self, EvalScript, RunMode, SCRIPT_FLAG_EVAL_COMPAT_MODE};
 use crate::script_lua::{self, LuaState};
@@ -203,6 +204,15 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
         c.add_reply_error("ERR Error running script: the compiled script is gone");
         return;
     };
+    // A debugging session stops the script line by line (`ldb.rs`).
+    let debugging = ldb::is_active();
+    if debugging {
+        ldb::set_env(ls.env.clone());
+        if let Err(e) = ldb::install_hook(&ls.lua) {
+            c.add_reply_error(&format!("ERR Error running script: {}", e));
+            return;
+        }
+    }
     script::run_script_for_argv(
         srv,
         c,
@@ -214,6 +224,9 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
         RunMode::Eval,
         &sha,
     );
+    if debugging {
+        let _ = script_lua::install_busy_hook(&ls.lua, &ls.slots);
+    }
 }
 
 /// The flags EVAL / EVALSHA (and their `_RO` forms) run with (Redis
@@ -249,22 +262,46 @@ pub fn eval_get_command_flags(srv: &Server, argv: &[Bytes], evalsha: bool, cmd_f
 
 /// EVAL script numkeys [key ...] [arg ...].
 pub fn eval_command(srv: &mut Server, c: &mut Client) {
-    eval_generic_command(srv, c, false, false);
+    eval_or_debug(srv, c, false);
 }
 
 /// EVAL_RO: as EVAL, but write commands are refused.
 pub fn eval_ro_command(srv: &mut Server, c: &mut Client) {
-    eval_generic_command(srv, c, false, true);
+    eval_or_debug(srv, c, true);
 }
 
-/// EVALSHA sha1 numkeys [key ...] [arg ...].
+/// EVAL and EVAL_RO, under the debugger after SCRIPT DEBUG YES|SYNC
+/// (Redis `evalGenericCommandWithDebugging`): the session ends, whatever
+/// happened, when the script returns.
+fn eval_or_debug(srv: &mut Server, c: &mut Client, ro: bool) {
+    if c.flags & ldb::CLIENT_LUA_DEBUG == 0 {
+        eval_generic_command(srv, c, false, ro);
+    } else if ldb::start_session(srv, c) {
+        eval_generic_command(srv, c, false, ro);
+        ldb::end_session(c);
+    } else {
+        ldb::disable(c);
+    }
+}
+
+/// EVALSHA sha1 numkeys [key ...] [arg ...]. A client in SCRIPT DEBUG mode
+/// gets `ERR Please use EVAL instead of EVALSHA for debugging`.
 pub fn evalsha_command(srv: &mut Server, c: &mut Client) {
-    eval_generic_command(srv, c, true, false);
+    evalsha_or_refuse(srv, c, false);
 }
 
 /// EVALSHA_RO: as EVALSHA, but write commands are refused.
 pub fn evalsha_ro_command(srv: &mut Server, c: &mut Client) {
-    eval_generic_command(srv, c, true, true);
+    evalsha_or_refuse(srv, c, true);
+}
+
+fn evalsha_or_refuse(srv: &mut Server, c: &mut Client, ro: bool) {
+    if c.flags & ldb::CLIENT_LUA_DEBUG != 0 && c.argv[1].len() == 40 {
+        crate::networking::feed_monitors(srv, c);
+        c.add_reply_error("ERR Please use EVAL instead of EVALSHA for debugging");
+        return;
+    }
+    eval_generic_command(srv, c, true, ro);
 }
 
 /// SCRIPT HELP.
@@ -334,6 +371,30 @@ pub fn script_kill_command(srv: &mut Server, c: &mut Client) {
     script::script_kill(srv, c, true);
 }
 
+/// SCRIPT DEBUG YES|SYNC|NO → OK: the client's next EVALs run under the
+/// Lua debugger, forked (YES) or blocking the server (SYNC), or not (NO);
+/// see `ldb.rs`. Errors: `ERR SCRIPT DEBUG must be called outside a
+/// pipeline` when replies are still pending, `ERR Use SCRIPT DEBUG
+/// YES/SYNC/NO`.
+pub fn script_debug_command(_srv: &mut Server, c: &mut Client) {
+    if c.has_pending_replies() {
+        c.add_reply_error("ERR SCRIPT DEBUG must be called outside a pipeline");
+        return;
+    }
+    let mode = &c.argv[2];
+    if mode.eq_ignore_ascii_case(b"no") {
+        ldb::disable(c);
+    } else if mode.eq_ignore_ascii_case(b"yes") {
+        ldb::enable(c, false);
+    } else if mode.eq_ignore_ascii_case(b"sync") {
+        ldb::enable(c, true);
+    } else {
+        c.add_reply_error("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+        return;
+    }
+    c.add_reply_ok();
+}
+
 /// This module's command handlers, by command (or "parent|sub") name.
 pub static HANDLERS: &[(&str, Handler)] = &[
     ("eval", eval_command),
@@ -345,6 +406,7 @@ pub static HANDLERS: &[(&str, Handler)] = &[
     ("script|exists", script_exists_command),
     ("script|load", script_load_command),
     ("script|kill", script_kill_command),
+    ("script|debug", script_debug_command),
 ];
 
 #[cfg(test)]

@@ -239,8 +239,7 @@ fn parse_expire_flags(c: &mut Client) -> Option<u8> {
         } else if a.eq_ignore_ascii_case(b"lt") {
             flags |= EXPIRE_LT;
         } else {
-            let msg = format!("ERR Unsupported option {}", String::from_utf8_lossy(a));
-            c.add_reply_error(&msg);
+            c.add_reply_error_arg("ERR Unsupported option ", &a.clone(), "");
             return None;
         }
     }

@@ -528,8 +528,7 @@ fn function_load_command(srv: &mut Server, c: &mut Client) {
             replace = true;
             continue;
         }
-        let msg = format!("ERR Unknown option given: {}", String::from_utf8_lossy(a));
-        c.add_reply_error(&msg);
+        c.add_reply_error_arg("ERR Unknown option given: ", &a.clone(), "");
         return;
     }
     if pos >= c.argv.len() {
@@ -611,8 +610,7 @@ fn function_list_command(srv: &mut Server, c: &mut Client) {
             i += 2;
             continue;
         }
-        let msg = format!("ERR Unknown argument {}", String::from_utf8_lossy(a));
-        c.add_reply_error(&msg);
+        c.add_reply_error_arg("ERR Unknown argument ", &a.clone(), "");
         return;
     }
     let libs: Vec<&FunctionLibInfo> = srv

@@ -571,11 +571,8 @@ pub fn latency_graph_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_verbatim(g.as_bytes(), "txt");
         }
         None => {
-            let msg = format!(
-                "ERR No samples available for event '{}'",
-                String::from_utf8_lossy(&c.argv[2])
-            );
-            c.add_reply_error(&msg);
+            let event = c.argv[2].clone();
+            c.add_reply_error_arg("ERR No samples available for event '", &event, "'");
         }
     }
 }

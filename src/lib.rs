@@ -29,6 +29,7 @@ pub mod hyperloglog;
 pub mod info;
 pub mod intset;
 pub mod latency;
+pub mod ldb;
 pub mod listpack;
 pub mod log;
 pub mod lolwut;

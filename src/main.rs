@@ -144,7 +144,7 @@ fn main() {
             tracing::warn!("Failed to write PID file: {}", log::os_error_text(&e));
         }
     }
-    adjust_open_files_limit(&mut srv);
+    server::adjust_open_files_limit(&mut srv);
     if let Err(msg) = anet::listen_to_port(&mut srv) {
         tracing::warn!("{}", msg);
         std::process::exit(1);
@@ -220,73 +220,6 @@ fn main() {
     }
     let code = server::ae_main(&mut srv);
     std::process::exit(code);
-}
-
-/// File descriptors Redis keeps for itself besides clients (`CONFIG_MIN_RESERVED_FDS`).
-const CONFIG_MIN_RESERVED_FDS: u64 = 32;
-
-/// Makes room for `maxclients` connections (Redis `adjustOpenFilesLimit`):
-/// raises RLIMIT_NOFILE to maxclients + 32, or lowers maxclients to fit.
-#[allow(unsafe_code)]
-fn adjust_open_files_limit(srv: &mut Server) {
-    let want = srv.config.maxclients as u64 + CONFIG_MIN_RESERVED_FDS;
-    // SAFETY: getrlimit/setrlimit read and write one plain struct we own.
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-        tracing::warn!(
-            "Unable to obtain the current NOFILE limit ({}), assuming 1024 and setting the max clients configuration accordingly.",
-            std::io::Error::last_os_error()
-        );
-        srv.config.maxclients = (1024 - CONFIG_MIN_RESERVED_FDS) as u32;
-        return;
-    }
-    let old = lim.rlim_cur;
-    if old >= want {
-        return;
-    }
-    // Try the full amount, then step down as Redis does.
-    let mut best = want;
-    while best > old {
-        let new = libc::rlimit {
-            rlim_cur: best as libc::rlim_t,
-            rlim_max: (best as libc::rlim_t).max(lim.rlim_max),
-        };
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) } == 0 {
-            break;
-        }
-        best -= 16.min(best - old);
-    }
-    if best <= old {
-        best = old;
-    }
-    if best < want {
-        let reduced = best.saturating_sub(CONFIG_MIN_RESERVED_FDS).max(1);
-        tracing::warn!(
-            "You requested maxclients of {} requiring at least {} max file descriptors.",
-            srv.config.maxclients,
-            want
-        );
-        tracing::warn!(
-            "Server can't set maximum open files to {} because of OS error: {}.",
-            want,
-            log::os_error_text(&std::io::Error::last_os_error())
-        );
-        tracing::warn!(
-            "Current maximum open files is {}. maxclients has been reduced to {} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
-            best,
-            reduced
-        );
-        srv.config.maxclients = reduced as u32;
-    } else {
-        tracing::info!(
-            "Increased maximum number of open files to {} (it was originally set to {}).",
-            want,
-            old
-        );
-    }
 }
 
 /// The startup banner shown with `always-show-logo yes` (our own art).

@@ -148,13 +148,13 @@ pub enum Conn {
 }
 
 impl Conn {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Conn::Tcp(s) => s.read(buf),
             Conn::Unix(s) => s.read(buf),
         }
     }
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    pub(crate) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         match self {
             Conn::Tcp(s) => s.write_vectored(bufs),
             Conn::Unix(s) => s.write_vectored(bufs),
@@ -466,13 +466,21 @@ impl Client {
     /// `"ERR syntax error"` or `"WRONGTYPE Operation against ..."`; CR/LF in it
     /// become spaces. The code is recorded for INFO errorstats.
     pub fn add_reply_error(&mut self, msg: &str) {
-        let code = msg.split(' ').next().unwrap_or("ERR").to_string();
-        self.error_codes.push(code);
+        self.add_reply_error_bytes(msg.as_bytes());
+    }
+
+    /// [`Client::add_reply_error`] for a message holding client bytes that
+    /// need not be UTF-8 (a command or subcommand name echoed back): the
+    /// bytes are sent as they are, as Redis's `addReplyErrorFormat` does.
+    pub fn add_reply_error_bytes(&mut self, msg: &[u8]) {
+        let code = msg.split(|&b| b == b' ').next().unwrap_or(b"ERR");
+        self.error_codes
+            .push(String::from_utf8_lossy(code).into_owned());
         self.with_tail(|t| {
             t.push(b'-');
             t.extend(
-                msg.bytes()
-                    .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+                msg.iter()
+                    .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
             );
             t.extend_from_slice(b"\r\n");
         });
@@ -660,29 +668,41 @@ impl Client {
         self.add_reply_status("    Prints this help.");
     }
 
-    /// "unknown subcommand" error for container commands (Redis `addReplySubcommandSyntaxError`).
+    /// An error echoing one client argument the way Redis's `"%s"` does
+    /// (raw bytes up to the first NUL): `<head><arg><tail>`, e.g.
+    /// `("ERR Unsupported option ", arg, "")`.
+    pub fn add_reply_error_arg(&mut self, head: &str, arg: &[u8], tail: &str) {
+        let mut msg = head.as_bytes().to_vec();
+        msg.extend_from_slice(c_str(arg, usize::MAX));
+        msg.extend_from_slice(tail.as_bytes());
+        self.add_reply_error_bytes(&msg);
+    }
+
+    /// "unknown subcommand" error for container commands (Redis
+    /// `commandCheckExistence`): `ERR unknown subcommand '<sub>'. Try <CMD>
+    /// HELP.`, the subcommand as C's `%.128s` prints it ([`c_str`]).
     pub fn add_reply_subcommand_syntax_error(&mut self) {
-        let cmd = String::from_utf8_lossy(&self.argv[0]).to_uppercase();
-        let sub = String::from_utf8_lossy(&self.argv[1]);
-        let sub: String = sub.chars().take(128).collect();
-        self.add_reply_error(&format!(
-            "ERR unknown subcommand '{}'. Try {} HELP.",
-            sub, cmd
-        ));
+        self.add_reply_subcommand_error(b"ERR unknown subcommand '");
     }
 
     /// "unknown subcommand or wrong number of arguments" for a subcommand
     /// whose arguments do not fit (Redis `addReplySubcommandSyntaxError`):
     /// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try
-    /// <CMD> HELP.`, the subcommand cut at 128 characters.
+    /// <CMD> HELP.`, the subcommand as C's `%.128s` prints it ([`c_str`]).
     pub fn add_reply_subcommand_arity_error(&mut self) {
-        let cmd = String::from_utf8_lossy(&self.argv[0]).to_uppercase();
-        let sub = String::from_utf8_lossy(&self.argv[1]);
-        let sub: String = sub.chars().take(128).collect();
-        self.add_reply_error(&format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-            sub, cmd
-        ));
+        self.add_reply_subcommand_error(
+            b"ERR unknown subcommand or wrong number of arguments for '",
+        );
+    }
+
+    fn add_reply_subcommand_error(&mut self, head: &[u8]) {
+        let mut msg = head.to_vec();
+        msg.extend_from_slice(c_str(self.argv.get(1).map_or(&[][..], |a| &a[..]), 128));
+        msg.extend_from_slice(b"'. Try ");
+        let cmd = self.argv.first().map_or(&[][..], |a| &a[..]);
+        msg.extend(c_str(cmd, usize::MAX).iter().map(u8::to_ascii_uppercase));
+        msg.extend_from_slice(b" HELP.");
+        self.add_reply_error_bytes(&msg);
     }
 
     /// Approximate memory used by the client's buffers, bytes.
@@ -693,6 +713,14 @@ impl Client {
             + self.mstate.mem_overhead()
             + std::mem::size_of::<Client>()
     }
+}
+
+/// What C's `"%.<max>s"` prints of a Redis string: the bytes before the
+/// first NUL, at most `max` of them. Error replies that echo client bytes
+/// use it so that they match Redis's byte for byte.
+pub fn c_str(b: &[u8], max: usize) -> &[u8] {
+    let end = memchr::memchr(0, b).unwrap_or(b.len()).min(max);
+    &b[..end]
 }
 
 // ---- Output buffer limits ----
@@ -1695,10 +1723,9 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
         .max(qblen + PROTO_IOBUF_LEN);
     if c.querybuf.len() > srv.config.client_query_buffer_limit as usize {
         tracing::warn!(
-            "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
-            c.id,
-            c.addr,
-            String::from_utf8_lossy(&c.querybuf[..c.querybuf.len().min(64)])
+            "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
+            crate::server_cmds::client_info_string(srv, c),
+            crate::config::repr(&c.querybuf[..c.querybuf.len().min(64)])
         );
         return false;
     }
@@ -1784,7 +1811,9 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
                 }
             }
             Err(e) => {
-                set_protocol_error(srv, c, &e.0);
+                // The log's client info counts the parsed bytes too.
+                c.qb_pos = start_len.saturating_sub(c.querybuf.len());
+                set_protocol_error(srv, c, &e);
                 break;
             }
         }
@@ -1846,17 +1875,62 @@ pub fn reset_client(c: &mut Client) {
     }
 }
 
-fn set_protocol_error(srv: &mut Server, c: &mut Client, msg: &str) {
-    tracing::debug!(
-        "Protocol error ({}) from client: id={} addr={}",
-        msg,
-        c.id,
-        c.addr
-    );
-    c.add_reply_error(&format!("ERR {}", msg));
+/// Answers a protocol error and marks the client to be closed once the
+/// reply is written (Redis `setProtocolError`). At `loglevel verbose` or
+/// lower the server logs "Protocol error (<what>) from client: <client
+/// info>. Query buffer during protocol error: '<sample>'", the sample taken
+/// from where the bad line starts ([`protocol_error_sample`]).
+fn set_protocol_error(srv: &mut Server, c: &mut Client, e: &crate::resp::ProtocolError) {
+    let mut msg = b"ERR ".to_vec();
+    msg.extend_from_slice(&e.reply);
+    c.add_reply_error_bytes(&msg);
     srv.record_error_codes(c);
+    if srv.config.loglevel_index() <= 1 {
+        let info = crate::server_cmds::client_info_string(srv, c);
+        tracing::debug!(
+            "Protocol error ({}) from client: {}. {}",
+            e.log,
+            info,
+            protocol_error_sample(&c.querybuf)
+        );
+    }
     c.flags |= CLIENT_CLOSE_AFTER_REPLY;
     c.querybuf.clear();
+}
+
+/// Redis's `PROTO_DUMP_LEN`: how much of the query buffer a protocol
+/// error's log line shows, bytes.
+const PROTO_DUMP_LEN: usize = 128;
+
+/// The query buffer sample of a protocol error's log line, as Redis prints
+/// it: the whole rest when under [`PROTO_DUMP_LEN`] bytes, else its first
+/// and last 64 bytes around "(... more N bytes ...)"; each part ends at a
+/// NUL (C strings), the line is cut at 255 bytes and every byte that is
+/// not printable ASCII shows as `.`.
+pub fn protocol_error_sample(q: &[u8]) -> String {
+    let mut out = b"Query buffer during protocol error: '".to_vec();
+    if q.len() < PROTO_DUMP_LEN {
+        out.extend_from_slice(c_str(q, usize::MAX));
+        out.push(b'\'');
+    } else {
+        let half = PROTO_DUMP_LEN / 2;
+        out.extend_from_slice(c_str(q, half));
+        out.extend_from_slice(
+            format!("' (... more {} bytes ...) '", q.len() - PROTO_DUMP_LEN).as_bytes(),
+        );
+        out.extend_from_slice(c_str(&q[q.len() - half..], half));
+        out.push(b'\'');
+    }
+    out.truncate(255);
+    out.iter()
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect()
 }
 
 // ---- Output ----
@@ -2067,6 +2141,48 @@ mod tests {
         );
         assert_eq!(c.reply_bytes, bytes(&c).len());
         assert_eq!(c.error_codes, vec!["ERR".to_string()]);
+    }
+
+    #[test]
+    fn c_str_stops_at_nul_and_max() {
+        assert_eq!(c_str(b"GET\x00x", 128), b"GET");
+        assert_eq!(c_str(b"abcdef", 3), b"abc");
+        assert_eq!(c_str(b"", 3), b"");
+    }
+
+    #[test]
+    fn error_bytes_are_sent_raw_with_crlf_masked() {
+        let mut c = client();
+        c.add_reply_error_bytes(b"ERR unknown command '\xff\r\n'");
+        assert_eq!(bytes(&c), b"-ERR unknown command '\xff  '\r\n");
+        assert_eq!(c.error_codes, vec!["ERR".to_string()]);
+        c.argv = vec![
+            Bytes::from_static(b"config"),
+            Bytes::from_static(b"\xfe\x00z"),
+        ];
+        c.add_reply_subcommand_syntax_error();
+        assert!(bytes(&c).ends_with(b"-ERR unknown subcommand '\xfe'. Try CONFIG HELP.\r\n"));
+    }
+
+    #[test]
+    fn protocol_error_sample_as_redis_logs_it() {
+        assert_eq!(
+            protocol_error_sample(b"*1\r\n$x\r\n"),
+            "Query buffer during protocol error: '*1..$x..'"
+        );
+        assert_eq!(
+            protocol_error_sample(b"ab\x00cd"),
+            "Query buffer during protocol error: 'ab'"
+        );
+        let mut big = vec![b'a'; 64];
+        big.extend(vec![b'b'; 100]);
+        big.extend(vec![b'c'; 64]);
+        let want = format!(
+            "Query buffer during protocol error: '{}' (... more 100 bytes ...) '{}'",
+            "a".repeat(64),
+            "c".repeat(64)
+        );
+        assert_eq!(protocol_error_sample(&big), want);
     }
 
     #[test]

@@ -691,14 +691,9 @@ pub fn pubsub_command(srv: &mut Server, c: &mut Client) {
         }
         b"numpat" if argc == 2 => c.add_reply_long_long(srv.pubsub.patterns.len() as i64),
         _ => {
-            let sub: String = String::from_utf8_lossy(&argv[1])
-                .chars()
-                .take(128)
-                .collect();
-            c.add_reply_error(&format!(
-                "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
-                sub
-            ));
+            c.argv = argv;
+            c.add_reply_subcommand_arity_error();
+            return;
         }
     }
     c.argv = argv;

@@ -16,7 +16,9 @@
 //! replies with it and closes the connection after the reply.
 //!
 //! Checks mirror Redis 7.0: an inline line or a count line longer than 64 KiB
-//! without a newline is rejected; a multibulk count over `i32::MAX`, or over 10
+//! without a newline is rejected (lines are searched as C's `strchr` does
+//! in Redis's NUL-terminated buffer, so a NUL byte before the line end
+//! makes the parser wait, as Redis does, until that limit); a multibulk count over `i32::MAX`, or over 10
 //! before authentication, is rejected; a bulk length over
 //! `proto-max-bulk-len`, or over 16 KiB before authentication, is rejected.
 
@@ -76,9 +78,31 @@ impl Default for QueryParser {
     }
 }
 
-/// A protocol error: the exact message Redis sends, without `-ERR `.
+/// A protocol error (Redis `setProtocolError`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProtocolError(pub String);
+pub struct ProtocolError {
+    /// The exact reply text Redis sends, without `-ERR ` (bytes: the
+    /// "expected '$'" error quotes the offending byte as it is).
+    pub reply: Vec<u8>,
+    /// Redis's short description for the log line ("invalid mbulk count",
+    /// "unauth bulk length", ...).
+    pub log: &'static str,
+}
+
+impl ProtocolError {
+    fn new(reply: &str, log: &'static str) -> ProtocolError {
+        ProtocolError {
+            reply: reply.as_bytes().to_vec(),
+            log,
+        }
+    }
+}
+
+/// The end of the line starting `buf`, as C's `strchr(buf, '\r')` finds it
+/// in Redis's NUL-terminated query buffer: a NUL before the `\r` hides it.
+fn find_cr(buf: &[u8]) -> Option<usize> {
+    memchr::memchr2(b'\r', 0, buf).filter(|&i| buf[i] == b'\r')
+}
 
 impl QueryParser {
     /// Resets the parser for the next command (Redis `resetClient`).
@@ -126,8 +150,9 @@ impl QueryParser {
             .filter(|&i| buf[i] == b'\n');
         let Some(nl) = nl else {
             if buf.len() > PROTO_INLINE_MAX_SIZE {
-                return Err(ProtocolError(
-                    "Protocol error: too big inline request".into(),
+                return Err(ProtocolError::new(
+                    "Protocol error: too big inline request",
+                    "too big inline request",
                 ));
             }
             return Ok(false);
@@ -138,8 +163,9 @@ impl QueryParser {
             (nl, 1)
         };
         let Some(args) = crate::util::split_args(&buf[..linelen]) else {
-            return Err(ProtocolError(
-                "Protocol error: unbalanced quotes in request".into(),
+            return Err(ProtocolError::new(
+                "Protocol error: unbalanced quotes in request",
+                "unbalanced quotes in inline request",
             ));
         };
         buf.advance(linelen + skip);
@@ -155,10 +181,11 @@ impl QueryParser {
         limits: &ParseLimits,
     ) -> Result<bool, ProtocolError> {
         if self.multibulklen == 0 {
-            let Some(cr) = memchr::memchr(b'\r', buf) else {
+            let Some(cr) = find_cr(buf) else {
                 if buf.len() > PROTO_INLINE_MAX_SIZE {
-                    return Err(ProtocolError(
-                        "Protocol error: too big mbulk count string".into(),
+                    return Err(ProtocolError::new(
+                        "Protocol error: too big mbulk count string",
+                        "too big mbulk count string",
                     ));
                 }
                 return Ok(false);
@@ -171,8 +198,9 @@ impl QueryParser {
             match ll {
                 Some(ll) if ll <= i32::MAX as i64 => {
                     if ll > 10 && limits.auth_required {
-                        return Err(ProtocolError(
-                            "Protocol error: unauthenticated multibulk length".into(),
+                        return Err(ProtocolError::new(
+                            "Protocol error: unauthenticated multibulk length",
+                            "unauth mbulk count",
                         ));
                     }
                     buf.advance(cr + 2);
@@ -184,18 +212,20 @@ impl QueryParser {
                     argv.reserve(ll.min(1024) as usize);
                 }
                 _ => {
-                    return Err(ProtocolError(
-                        "Protocol error: invalid multibulk length".into(),
+                    return Err(ProtocolError::new(
+                        "Protocol error: invalid multibulk length",
+                        "invalid mbulk count",
                     ));
                 }
             }
         }
         while self.multibulklen > 0 {
             if self.bulklen == -1 {
-                let Some(cr) = memchr::memchr(b'\r', buf) else {
+                let Some(cr) = find_cr(buf) else {
                     if buf.len() > PROTO_INLINE_MAX_SIZE {
-                        return Err(ProtocolError(
-                            "Protocol error: too big bulk count string".into(),
+                        return Err(ProtocolError::new(
+                            "Protocol error: too big bulk count string",
+                            "too big bulk count string",
                         ));
                     }
                     return Ok(false);
@@ -204,25 +234,33 @@ impl QueryParser {
                     return Ok(false);
                 }
                 if buf[0] != b'$' {
-                    let got = buf[0] as char;
-                    return Err(ProtocolError(format!(
-                        "Protocol error: expected '$', got '{}'",
-                        got
-                    )));
+                    let mut reply = b"Protocol error: expected '$', got '".to_vec();
+                    reply.push(buf[0]);
+                    reply.push(b'\'');
+                    return Err(ProtocolError {
+                        reply,
+                        log: "expected $ but got something else",
+                    });
                 }
                 match crate::util::string2ll(&buf[1..cr]) {
                     Some(ll)
                         if ll >= 0 && (limits.is_master || ll <= limits.proto_max_bulk_len) =>
                     {
                         if ll > 16384 && limits.auth_required {
-                            return Err(ProtocolError(
-                                "Protocol error: unauthenticated bulk length".into(),
+                            return Err(ProtocolError::new(
+                                "Protocol error: unauthenticated bulk length",
+                                "unauth bulk length",
                             ));
                         }
                         buf.advance(cr + 2);
                         self.bulklen = ll;
                     }
-                    _ => return Err(ProtocolError("Protocol error: invalid bulk length".into())),
+                    _ => {
+                        return Err(ProtocolError::new(
+                            "Protocol error: invalid bulk length",
+                            "invalid bulk length",
+                        ));
+                    }
                 }
             }
             let need = self.bulklen as usize;
@@ -324,7 +362,7 @@ mod tests {
                     p.reset();
                 }
                 Ok(false) => return (cmds, None),
-                Err(e) => return (cmds, Some(e.0)),
+                Err(e) => return (cmds, Some(String::from_utf8_lossy(&e.reply).into_owned())),
             }
         }
     }
@@ -423,6 +461,16 @@ mod tests {
             parse_all(b"*3000000000\r\n", &l).1.unwrap(),
             "Protocol error: invalid multibulk length"
         );
+        // A NUL before the CR hides the line end, as C's strchr does.
+        assert_eq!(parse_all(b"*\x001\r\n", &l), (vec![], None));
+        assert_eq!(parse_all(b"*1\r\n$\x004\r\nPING\r\n", &l), (vec![], None));
+        assert_eq!(parse_all(b"*1\r\n\x00\r\n", &l), (vec![], None));
+        // The byte in "expected '$'" is quoted raw.
+        let mut p = QueryParser::default();
+        let mut buf = BytesMut::from(&b"*1\r\n\xff4\r\n"[..]);
+        let e = p.parse(&mut buf, &mut Vec::new(), &l).unwrap_err();
+        assert_eq!(e.reply, b"Protocol error: expected '$', got '\xff'");
+        assert_eq!(e.log, "expected $ but got something else");
         // empty multibulk is a no-op command
         let (cmds, err) = parse_all(b"*0\r\n*-1\r\n", &l);
         assert_eq!(err, None);

@@ -633,6 +633,9 @@ fn rt_dispatch(
     mut rest: mlua::MultiValue,
 ) -> mlua::Result<(bool, Value)> {
     let err = |msg: &str| -> mlua::Result<(bool, Value)> {
+        if crate::ldb::is_logging() {
+            crate::ldb::log_error(msg);
+        }
         Ok((false, Value::Table(script_lua::error_table(lua, msg)?)))
     };
     match op {
@@ -641,12 +644,23 @@ fn rt_dispatch(
                 Ok(a) => a,
                 Err(e) => return err(e),
             };
+            // Under the debugger's step mode the command and its reply are logged.
+            let logging = crate::ldb::is_logging();
+            if logging {
+                crate::ldb::log_redis_command(&argv);
+            }
             if let Err(e) = script_call(srv, fake, caller, argv) {
+                if logging {
+                    crate::ldb::log_error(&e);
+                }
                 let t = script_lua::error_table(lua, &e)?;
                 t.raw_set("ignore_error_stats_update", true)?;
                 return Ok((false, Value::Table(t)));
             }
             let reply = take_reply(fake);
+            if logging {
+                crate::ldb::log_reply(&reply);
+            }
             let (v, is_err) = script_lua::reply_to_lua(lua, &reply)?;
             Ok((!(op == script_lua::RT_CALL && is_err), v))
         }
@@ -840,13 +854,22 @@ fn script_verify(
 /// the script's user (the caller's, on the fake client; none for the AOF
 /// loader) may run it, else the error for the script after logging the
 /// refusal in the ACL LOG (context `lua`, the caller's client line).
-fn script_verify_acl(srv: &mut Server, fake: &Client, caller: &Client, idx: usize) -> Option<String> {
+fn script_verify_acl(
+    srv: &mut Server,
+    fake: &Client,
+    caller: &Client,
+    idx: usize,
+) -> Option<String> {
     let user = fake.user.clone()?;
     let denied = crate::acl::check_all_perm(srv, &user.borrow(), idx, &fake.argv);
     let (reason, argpos) = denied.err()?;
     let object: Vec<u8> = match reason {
         AclDenied::Cmd => srv.commands.cmds[idx].fullname.as_bytes().to_vec(),
-        _ => fake.argv.get(argpos).map(|a| a.to_vec()).unwrap_or_default(),
+        _ => fake
+            .argv
+            .get(argpos)
+            .map(|a| a.to_vec())
+            .unwrap_or_default(),
     };
     let username = user.borrow().name.clone();
     crate::acl::add_log_entry(

@@ -488,12 +488,19 @@ fn register_redis_api(lua: &Lua, redis: &Table, slots: &Rc<RunSlots>) -> mlua::R
         })?,
     )?;
     redis.raw_set("replicate_commands", lua.create_function(|_, ()| Ok(true))?)?;
-    // Outside the debugger (not implemented): breakpoint is false, debug does nothing.
+    // The Lua debugger's (`ldb.rs`): outside a session breakpoint() is
+    // false and debug() does nothing.
     redis.raw_set(
         "breakpoint",
-        lua.create_function(|_, _: MultiValue| Ok(false))?,
+        lua.create_function(|_, _: MultiValue| Ok(crate::ldb::redis_breakpoint()))?,
     )?;
-    redis.raw_set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+    redis.raw_set(
+        "debug",
+        lua.create_function(|_, args: MultiValue| {
+            crate::ldb::redis_debug(&args);
+            Ok(())
+        })?,
+    )?;
     Ok(())
 }
 

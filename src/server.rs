@@ -219,6 +219,92 @@ pub struct RedisOp {
     pub target: u8,
 }
 
+/// File descriptors Redis keeps for itself besides clients
+/// (`CONFIG_MIN_RESERVED_FDS`).
+const CONFIG_MIN_RESERVED_FDS: u64 = 32;
+
+/// Makes room for `maxclients` connections (Redis `adjustOpenFilesLimit`),
+/// at startup and on CONFIG SET maxclients: raises RLIMIT_NOFILE to
+/// maxclients + 32, stepping down 16 at a time when the system refuses,
+/// and lowers `maxclients` to what it got, with Redis's three warning
+/// lines ("You requested maxclients of N requiring at least M max file
+/// descriptors." ...). When even 32 descriptors are out of reach it logs
+/// "Your current 'ulimit -n' of N is not enough for the server to start.
+/// ..." and exits with status 1, as Redis does.
+#[allow(unsafe_code)]
+pub fn adjust_open_files_limit(srv: &mut Server) {
+    let want = srv.config.maxclients as u64 + CONFIG_MIN_RESERVED_FDS;
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one plain struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        tracing::warn!(
+            "Unable to obtain the current NOFILE limit ({}), assuming 1024 and setting the max clients configuration accordingly.",
+            crate::log::os_error_text(&std::io::Error::last_os_error())
+        );
+        srv.config.maxclients = (1024 - CONFIG_MIN_RESERVED_FDS) as u32;
+        return;
+    }
+    let old = lim.rlim_cur;
+    if old >= want {
+        return;
+    }
+    // Try the full amount, then step down as Redis does.
+    let mut best = want;
+    let mut setrlimit_error = None;
+    while best > old {
+        let new = libc::rlimit {
+            rlim_cur: best as libc::rlim_t,
+            rlim_max: (best as libc::rlim_t).max(lim.rlim_max),
+        };
+        // SAFETY: setrlimit reads one plain struct we own.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) } == 0 {
+            break;
+        }
+        setrlimit_error = Some(std::io::Error::last_os_error());
+        best -= 16.min(best - old);
+    }
+    best = best.max(old);
+    if best >= want {
+        tracing::info!(
+            "Increased maximum number of open files to {} (it was originally set to {}).",
+            want,
+            old
+        );
+        return;
+    }
+    if best <= CONFIG_MIN_RESERVED_FDS {
+        tracing::warn!(
+            "Your current 'ulimit -n' of {} is not enough for the server to start. Please increase your open file limit to at least {}. Exiting.",
+            old,
+            want
+        );
+        std::process::exit(1);
+    }
+    let reduced = best - CONFIG_MIN_RESERVED_FDS;
+    tracing::warn!(
+        "You requested maxclients of {} requiring at least {} max file descriptors.",
+        srv.config.maxclients,
+        want
+    );
+    tracing::warn!(
+        "Server can't set maximum open files to {} because of OS error: {}.",
+        want,
+        setrlimit_error
+            .as_ref()
+            .map(crate::log::os_error_text)
+            .unwrap_or_default()
+    );
+    tracing::warn!(
+        "Current maximum open files is {}. maxclients has been reduced to {} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+        best,
+        reduced
+    );
+    srv.config.maxclients = reduced as u32;
+}
+
 impl Server {
     /// Builds the server from a loaded config: databases, command table,
     /// event loop (Redis `initServer`). Listeners are opened by `anet`.
@@ -498,6 +584,20 @@ impl Server {
         for name in changed {
             match *name {
                 "hz" => self.hz = self.config.hz.clamp(1, 500),
+                "maxclients" => {
+                    // Redis `updateMaxclients`: the descriptors must fit.
+                    let wanted = self.config.maxclients;
+                    adjust_open_files_limit(self);
+                    if self.config.maxclients != wanted {
+                        return Err((
+                            "maxclients",
+                            format!(
+                                "The operating system is not able to handle the specified number of clients, try with {}",
+                                self.config.maxclients
+                            ),
+                        ));
+                    }
+                }
                 "loglevel" => crate::log::set_verbosity(self.config.loglevel_index()),
                 "port" => crate::anet::rebind_tcp(self).map_err(|e| {
                     tracing::warn!("{}", e);
@@ -645,28 +745,24 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
             srv.record_error_codes(c);
             return;
         }
-        let err = {
-            let mut args = String::new();
-            for a in c.argv.iter().skip(1) {
-                if args.len() >= 128 {
-                    break;
-                }
-                let room = 128 - args.len();
-                let s = String::from_utf8_lossy(a);
-                let s: String = s.chars().take(room).collect();
-                args.push_str(&format!("'{}' ", s));
+        // Redis's format: `'%.*s' ` per argument while under 128 bytes,
+        // the name as `%.128s` (C strings: a NUL ends them).
+        let mut err = b"ERR unknown command '".to_vec();
+        err.extend_from_slice(networking::c_str(&c.argv[0], 128));
+        err.extend_from_slice(b"', with args beginning with: ");
+        let mut args: Vec<u8> = Vec::new();
+        for a in c.argv.iter().skip(1) {
+            if args.len() >= 128 {
+                break;
             }
-            let name: String = String::from_utf8_lossy(&c.argv[0])
-                .chars()
-                .take(128)
-                .collect();
-            format!(
-                "ERR unknown command '{}', with args beginning with: {}",
-                name, args
-            )
-        };
+            let room = 128 - args.len();
+            args.push(b'\'');
+            args.extend_from_slice(networking::c_str(a, room));
+            args.extend_from_slice(b"' ");
+        }
+        err.extend_from_slice(&args);
         crate::multi::flag_transaction(c);
-        c.add_reply_error(&err);
+        c.add_reply_error_bytes(&err);
         srv.record_error_codes(c);
         return;
     };
@@ -1183,6 +1279,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
 /// exit to its owner; then save points and AOF rewrite triggers.
 fn persistence_cron(srv: &mut Server) {
     crate::aof::aof_cron_scheduled(srv);
+    crate::ldb::reap_children();
     if crate::childinfo::has_active_child_process(srv) {
         crate::childinfo::receive_child_info(srv);
         if let Some(exit) = crate::childinfo::check_child_done(srv) {
@@ -1542,6 +1639,7 @@ pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool 
         req.nosave = true;
     }
     tracing::warn!("User requested shutdown...");
+    crate::ldb::kill_forked_sessions();
     if srv.child.kind == crate::childinfo::ChildType::Rdb {
         tracing::warn!("There is a child saving an .rdb. Killing it!");
         let pid = srv.child.pid;

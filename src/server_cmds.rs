@@ -390,8 +390,7 @@ pub fn client_info_command(srv: &mut Server, c: &mut Client) {
 fn parse_client_type_or_reply(c: &mut Client, t: &[u8]) -> Option<String> {
     let lower = String::from_utf8_lossy(t).to_lowercase();
     if !["normal", "master", "replica", "slave", "pubsub"].contains(&lower.as_str()) {
-        let msg = format!("ERR Unknown client type '{}'", String::from_utf8_lossy(t));
-        c.add_reply_error(&msg);
+        c.add_reply_error_arg("ERR Unknown client type '", t, "'");
         return None;
     }
     Some(if lower == "slave" {
@@ -540,7 +539,10 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
             return false;
         }
         if let Some(u) = &user
-            && !cl.user.as_ref().is_some_and(|cu| std::rc::Rc::ptr_eq(cu, u))
+            && !cl
+                .user
+                .as_ref()
+                .is_some_and(|cu| std::rc::Rc::ptr_eq(cu, u))
         {
             return false;
         }

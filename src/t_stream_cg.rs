@@ -140,11 +140,12 @@ fn lookup_stream<'a>(srv: &'a mut Server, dbid: usize, key: &[u8], flags: u32) -
 /// `-NOGROUP No such consumer group '<group>' for key name '<key>'`
 /// (XGROUP, XINFO CONSUMERS).
 fn add_reply_no_such_group(c: &mut Client, group: &[u8], key: &[u8]) {
-    c.add_reply_error(&format!(
-        "NOGROUP No such consumer group '{}' for key name '{}'",
-        String::from_utf8_lossy(group),
-        String::from_utf8_lossy(key)
-    ));
+    let mut msg = b"NOGROUP No such consumer group '".to_vec();
+    msg.extend_from_slice(crate::networking::c_str(group, usize::MAX));
+    msg.extend_from_slice(b"' for key name '");
+    msg.extend_from_slice(crate::networking::c_str(key, usize::MAX));
+    msg.push(b'\'');
+    c.add_reply_error_bytes(&msg);
 }
 
 /// The group `grp` of the stream at `key`, or `None` after an error reply:
@@ -166,13 +167,21 @@ fn lookup_cg_or_reply<'a>(
         Lookup::Found(s) => s.lookup_cg_mut(grp),
     };
     if cg.is_none() {
-        c.add_reply_error(&format!(
-            "NOGROUP No such key '{}' or consumer group '{}'",
-            String::from_utf8_lossy(key),
-            String::from_utf8_lossy(grp)
-        ));
+        reply_nogroup(c, key, grp, "");
     }
     cg
+}
+
+/// `NOGROUP No such key '<key>' or consumer group '<group>'<tail>`, the
+/// names as Redis's `%s` prints them (raw bytes up to a NUL).
+fn reply_nogroup(c: &mut Client, key: &[u8], grp: &[u8], tail: &str) {
+    let mut msg = b"NOGROUP No such key '".to_vec();
+    msg.extend_from_slice(crate::networking::c_str(key, usize::MAX));
+    msg.extend_from_slice(b"' or consumer group '");
+    msg.extend_from_slice(crate::networking::c_str(grp, usize::MAX));
+    msg.push(b'\'');
+    msg.extend_from_slice(tail.as_bytes());
+    c.add_reply_error_bytes(&msg);
 }
 
 /// The stream at `key` again, without any lookup side effect: for a
@@ -867,11 +876,7 @@ fn xread_generic_command(srv: &mut Server, c: &mut Client, xreadgroup: bool) {
 /// `NOGROUP No such key '<key>' or consumer group '<group>' in XREADGROUP
 /// with GROUP option`.
 fn reply_nogroup_xreadgroup(c: &mut Client, key: &[u8], group: &[u8]) {
-    c.add_reply_error(&format!(
-        "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
-        String::from_utf8_lossy(key),
-        String::from_utf8_lossy(group)
-    ));
+    reply_nogroup(c, key, group, " in XREADGROUP with GROUP option");
 }
 
 /// The second run of a blocked XREAD/XREADGROUP, for the key that became
@@ -1479,10 +1484,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client) {
             };
             last_id = id;
         } else {
-            c.add_reply_error(&format!(
-                "ERR Unrecognized XCLAIM option '{}'",
-                String::from_utf8_lossy(opt)
-            ));
+            c.add_reply_error_arg("ERR Unrecognized XCLAIM option '", &opt.clone(), "'");
             return;
         }
         j += 1;

@@ -33,9 +33,16 @@ fn acl_lines(lines: &[String]) -> Vec<String> {
     lines
         .iter()
         .filter(|l| {
-            ["user", "ACL", "acl", "FATAL", ">>>", "Reading the configuration"]
-                .iter()
-                .any(|w| l.contains(w))
+            [
+                "user",
+                "ACL",
+                "acl",
+                "FATAL",
+                ">>>",
+                "Reading the configuration",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
         })
         .cloned()
         .collect()
@@ -217,4 +224,40 @@ fn config_user_lines_define_users() {
         let g = ours.conn().cmd_str(line);
         assert_eq!(escape(&g), escape(&w), "{line}");
     }
+}
+
+/// `dump_payload_sanitizations` from INFO stats.
+fn sanitizations(c: &mut Conn) -> String {
+    let info = String::from_utf8_lossy(&c.cmd_str("INFO stats")).into_owned();
+    common::info_field(&info, "dump_payload_sanitizations").expect("field")
+}
+
+/// With `sanitize-dump-payload clients`, RESTORE by a user flagged
+/// `skip-sanitize-payload` is not deep-checked (Redis `rdbLoadObject`).
+#[test]
+fn skip_sanitize_payload_user_restores_unchecked() {
+    let Some(oracle) = ServerProc::start_oracle(&["--sanitize-dump-payload", "clients"]) else {
+        return;
+    };
+    let ours = ServerProc::start(&["--sanitize-dump-payload", "clients"]);
+    let mut counts = Vec::new();
+    for srv in [&oracle, &ours] {
+        let mut admin = srv.conn();
+        admin.cmd_str("ACL SETUSER skipper on nopass ~* +@all skip-sanitize-payload");
+        admin.cmd_str("RPUSH l a b c");
+        let dump = admin.cmd_str("DUMP l");
+        // The bulk's payload: after the `$<len>\r\n` header, before the final CRLF.
+        let start = dump.iter().position(|&b| b == b'\n').unwrap() + 1;
+        let payload = dump[start..dump.len() - 2].to_vec();
+        let mut skipper = srv.conn();
+        assert_eq!(skipper.cmd_str("AUTH skipper x"), b"+OK\r\n");
+        let mut row = vec![sanitizations(&mut admin)];
+        assert_eq!(admin.cmd(&[b"RESTORE", b"a", b"0", &payload]), b"+OK\r\n");
+        row.push(sanitizations(&mut admin));
+        assert_eq!(skipper.cmd(&[b"RESTORE", b"b", b"0", &payload]), b"+OK\r\n");
+        row.push(sanitizations(&mut admin));
+        counts.push(row);
+    }
+    assert_eq!(counts[1], counts[0]);
+    assert_eq!(counts[0], vec!["0", "1", "1"]);
 }

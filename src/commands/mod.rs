@@ -784,7 +784,11 @@ pub fn try_get_keys_from_specs(
             BeginSearch::Index(pos) => first = pos as i64,
             BeginSearch::Keyword { keyword, startfrom } => {
                 let startfrom = startfrom as i64;
-                let start = if startfrom > 0 { startfrom } else { argc + startfrom };
+                let start = if startfrom > 0 {
+                    startfrom
+                } else {
+                    argc + startfrom
+                };
                 let end = if startfrom > 0 { argc - 1 } else { 1 };
                 let mut i = start;
                 while i != end {

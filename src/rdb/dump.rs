@@ -242,12 +242,15 @@ fn restore_lru(
 /// Whether RESTORE's payloads are deep-checked by Redis for this client
 /// (Redis `rdbLoadObject`'s `deep_integrity_validation`): only decides what
 /// `dump_payload_sanitizations` counts, since this loader always checks.
-fn deep_sanitization(srv: &Server) -> bool {
+fn deep_sanitization(srv: &Server, c: &Client) -> bool {
     match srv.config.sanitize_dump_payload {
         SanitizeDumpPayload::Yes => true,
-        // Only a master's stream or a user with skip-sanitize-payload is
-        // spared; neither exists here yet.
-        SanitizeDumpPayload::Clients => true,
+        // A user with skip-sanitize-payload is spared (a master's stream
+        // too, once replication exists).
+        SanitizeDumpPayload::Clients => !c
+            .user
+            .as_ref()
+            .is_some_and(|u| u.borrow().skip_sanitize_payload()),
         SanitizeDumpPayload::No => false,
     }
 }
@@ -336,7 +339,7 @@ pub fn restore_command(srv: &mut Server, c: &mut Client) {
 
     let limits = super::EncodingLimits::from_config(&srv.config);
     let mut sanitized = 0;
-    let deep = deep_sanitization(srv);
+    let deep = deep_sanitization(srv, c);
     let loaded = restore_load_value_sanitizing(&payload, &limits, &mut sanitized, deep);
     if deep {
         srv.dump.stat_dump_payload_sanitizations += sanitized;
