@@ -19,7 +19,7 @@
 
 use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
-use rustredis::resp::{ParseLimits, QueryParser};
+use rustredis::resp::{ParseLimits, ProtocolError, QueryParser};
 
 /// Parses `data` delivered in pieces of `chunk` bytes; returns the
 /// commands (empty ones skipped, as the server skips them) and the error
@@ -28,7 +28,7 @@ fn parse_in_chunks(
     data: &[u8],
     chunk: usize,
     limits: &ParseLimits,
-) -> (Vec<Vec<Bytes>>, Option<String>) {
+) -> (Vec<Vec<Bytes>>, Option<ProtocolError>) {
     let mut p = QueryParser::default();
     let mut buf = BytesMut::new();
     let mut argv = Vec::new();
@@ -45,7 +45,7 @@ fn parse_in_chunks(
                     p.reset();
                 }
                 Ok(false) => break,
-                Err(e) => return (cmds, Some(e.0)),
+                Err(e) => return (cmds, Some(e)),
             }
         }
     }
