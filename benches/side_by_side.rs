@@ -62,8 +62,8 @@ mod bench_util;
 mod common;
 
 use bench_util::{
-    cpu_count, cpu_micros, die, env_usize, fmt_opt, median, parse_csv, ratio, run, server_bins,
-    tool, write_report,
+    cpu_count, cpu_micros, die, env_usize, flushall, fmt_opt, median, parse_csv, ratio, run,
+    server_bins, tool, write_report,
 };
 
 use common::ServerProc;
@@ -176,16 +176,6 @@ fn dbsize(s: &ServerProc) -> i64 {
         .trim()
         .parse()
         .unwrap_or_else(|_| die(&format!("DBSIZE answered {text:?}")))
-}
-
-fn flushall(s: &ServerProc) {
-    let reply = s.conn().cmd(&[b"FLUSHALL"]);
-    if reply != b"+OK\r\n" {
-        die(&format!(
-            "FLUSHALL answered {:?}",
-            String::from_utf8_lossy(&reply)
-        ));
-    }
 }
 
 /// One memory workload: `keys` keys loaded by `commands` commands.

@@ -26,6 +26,8 @@ const MAX_ACCEPTS_PER_CALL: usize = 1000;
 pub enum Listener {
     Tcp(mio::net::TcpListener),
     Unix(mio::net::UnixListener, String),
+    /// A `tls-port` listener: its connections speak TLS (`tls.rs`).
+    Tls(mio::net::TcpListener),
 }
 
 /// The reply sent to a non-local client while protected mode is on and no
@@ -118,7 +120,7 @@ fn register_listeners(srv: &mut Server) -> Result<(), String> {
         debug_assert!(i < CLIENT_TOKEN_BASE);
         let reg = srv.el.registry();
         let r = match l {
-            Listener::Tcp(t) => reg.register(t, Token(i), Interest::READABLE),
+            Listener::Tcp(t) | Listener::Tls(t) => reg.register(t, Token(i), Interest::READABLE),
             Listener::Unix(u, _) => reg.register(u, Token(i), Interest::READABLE),
         };
         r.map_err(|e| format!("Can't register listener: {}", e))?;
@@ -126,21 +128,43 @@ fn register_listeners(srv: &mut Server) -> Result<(), String> {
     Ok(())
 }
 
-/// Opens every configured listener (TCP per `bind`/`port`, plus `unixsocket`).
-/// Err carries the log line explaining the failure; the caller exits.
+/// Opens every configured listener (TCP per `bind`/`port`, TLS per
+/// `bind`/`tls-port`, plus `unixsocket`), configuring TLS first when it is
+/// wanted (Redis `initServer`). Err carries the log line explaining the
+/// failure; the caller exits.
 pub fn listen_to_port(srv: &mut Server) -> Result<(), String> {
-    let port = srv.config.port;
-    match open_tcp_listeners(port, &srv.config.bind, srv.config.tcp_backlog) {
-        Ok(ls) => {
-            srv.listeners.extend(ls.into_iter().map(Listener::Tcp));
-            srv.tcp_listening = (port, srv.config.bind.clone());
+    if crate::tls::tls_wanted(&srv.config) {
+        match crate::tls::tls_configure(&srv.config) {
+            Ok(ctx) => srv.tls_ctx = Some(ctx),
+            Err(line) => {
+                tracing::warn!("{}", line);
+                return Err("Failed to configure TLS. Check logs for more info.".into());
+            }
         }
-        Err(msg) => {
-            tracing::warn!("{}", msg);
-            return Err(format!(
-                "Failed listening on port {} (TCP), aborting.",
-                port
-            ));
+    }
+    // TCP, then TLS, each with Redis's "Failed listening" line on failure.
+    for tls in [false, true] {
+        let port = if tls {
+            srv.config.tls_port
+        } else {
+            srv.config.port
+        };
+        let ls =
+            open_tcp_listeners(port, &srv.config.bind, srv.config.tcp_backlog).map_err(|msg| {
+                tracing::warn!("{}", msg);
+                format!(
+                    "Failed listening on port {} ({}), aborting.",
+                    port,
+                    if tls { "TLS" } else { "TCP" }
+                )
+            })?;
+        let listening = (port, srv.config.bind.clone());
+        if tls {
+            srv.listeners.extend(ls.into_iter().map(Listener::Tls));
+            srv.tls_listening = listening;
+        } else {
+            srv.listeners.extend(ls.into_iter().map(Listener::Tcp));
+            srv.tcp_listening = listening;
         }
     }
     if !srv.config.unixsocket.is_empty() {
@@ -176,8 +200,9 @@ pub fn listen_to_port(srv: &mut Server) -> Result<(), String> {
 /// Nothing is done when the listeners already match the config, so undoing
 /// a failed CONFIG SET by running the hook again is harmless.
 pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
+    let tls_rebind = srv.tls_listening.0 != 0 && srv.tls_listening.1 != srv.config.bind;
     if srv.tcp_listening.0 == srv.config.port && srv.tcp_listening.1 == srv.config.bind {
-        return Ok(());
+        return if tls_rebind { rebind_tls(srv) } else { Ok(()) };
     }
     // The old sockets close first, as in Redis's `changeListener`: binding
     // `*` fails while `127.0.0.1` holds the same port. On failure the old
@@ -191,6 +216,10 @@ pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
             Listener::Unix(mut u, p) => {
                 let _ = srv.el.registry().deregister(&mut u);
                 kept.push(Listener::Unix(u, p));
+            }
+            Listener::Tls(mut t) => {
+                let _ = srv.el.registry().deregister(&mut t);
+                kept.push(Listener::Tls(t));
             }
         }
     }
@@ -209,7 +238,57 @@ pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
     srv.listeners.extend(new.into_iter().map(Listener::Tcp));
     srv.listeners.extend(kept);
     srv.tcp_listening = (srv.config.port, srv.config.bind.clone());
-    register_listeners(srv)
+    register_listeners(srv)?;
+    if tls_rebind { rebind_tls(srv) } else { Ok(()) }
+}
+
+/// Replaces the TLS listeners after CONFIG SET tls-port (or bind), as
+/// [`rebind_tcp`] does for the TCP ones (Redis `changeListenPort` with the
+/// TLS sockets): `tls-port 0` closes them; on failure the old ones are
+/// opened again and Err has the log line.
+pub fn rebind_tls(srv: &mut Server) -> Result<(), String> {
+    if srv.tls_listening.0 == srv.config.tls_port && srv.tls_listening.1 == srv.config.bind {
+        return Ok(());
+    }
+    let mut kept = Vec::new();
+    for l in srv.listeners.drain(..) {
+        match l {
+            Listener::Tls(mut t) => {
+                let _ = srv.el.registry().deregister(&mut t);
+            }
+            Listener::Tcp(mut t) => {
+                let _ = srv.el.registry().deregister(&mut t);
+                kept.push(Listener::Tcp(t));
+            }
+            Listener::Unix(mut u, p) => {
+                let _ = srv.el.registry().deregister(&mut u);
+                kept.push(Listener::Unix(u, p));
+            }
+        }
+    }
+    let result = open_tcp_listeners(
+        srv.config.tls_port,
+        &srv.config.bind,
+        srv.config.tcp_backlog,
+    );
+    srv.listeners.extend(kept);
+    let result = match result {
+        Ok(new) => {
+            srv.listeners.extend(new.into_iter().map(Listener::Tls));
+            srv.tls_listening = (srv.config.tls_port, srv.config.bind.clone());
+            Ok(())
+        }
+        Err(e) => {
+            let (old_port, old_bind) = srv.tls_listening.clone();
+            if let Ok(old) = open_tcp_listeners(old_port, &old_bind, srv.config.tcp_backlog) {
+                srv.listeners.extend(old.into_iter().map(Listener::Tls));
+            }
+            Err(e)
+        }
+    };
+    register_listeners(srv)?;
+    crate::setproctitle::redis_set_proc_title(srv);
+    result
 }
 
 /// Closes listeners and removes the Unix socket file (Redis `closeListeningSockets`).
@@ -233,13 +312,35 @@ pub fn accept_handler(srv: &mut Server, idx: usize) {
         let accepted = match srv.listeners.get(idx) {
             Some(Listener::Tcp(l)) => l.accept().map(|(s, peer)| {
                 let laddr = s.local_addr().map(|a| fmt_addr(&a)).unwrap_or_default();
-                (Conn::Tcp(s), fmt_addr(&peer), laddr, Some(peer.ip()))
+                (Some(Conn::Tcp(s)), fmt_addr(&peer), laddr, Some(peer.ip()))
+            }),
+            Some(Listener::Tls(l)) => l.accept().map(|(s, peer)| {
+                let laddr = s.local_addr().map(|a| fmt_addr(&a)).unwrap_or_default();
+                // Redis reads `tls-auth-clients` for each new connection.
+                let cfg = srv
+                    .tls_ctx
+                    .as_ref()
+                    .and_then(|ctx| ctx.server_config(srv.config.tls_auth_clients));
+                let conn = match cfg.map(|cfg| crate::tls::TlsStream::new(s, cfg)) {
+                    Some(Ok(t)) => Some(Conn::Tls(Box::new(t))),
+                    Some(Err(e)) => {
+                        tracing::warn!("Error creating a TLS connection: {}", e);
+                        None
+                    }
+                    None => {
+                        tracing::warn!(
+                            "Error accepting a client connection: tls-auth-clients needs tls-ca-cert-file or tls-ca-cert-dir"
+                        );
+                        None
+                    }
+                };
+                (conn, fmt_addr(&peer), laddr, Some(peer.ip()))
             }),
             Some(Listener::Unix(l, path)) => {
                 let path = path.clone();
                 l.accept().map(|(s, _)| {
                     (
-                        Conn::Unix(s),
+                        Some(Conn::Unix(s)),
                         format!("{}:0", path),
                         format!("{}:0", path),
                         None,
@@ -249,7 +350,11 @@ pub fn accept_handler(srv: &mut Server, idx: usize) {
             None => return,
         };
         match accepted {
-            Ok((conn, addr, laddr, peer_ip)) => accept_common(srv, conn, addr, laddr, peer_ip),
+            Ok((Some(conn), addr, laddr, peer_ip)) => {
+                accept_common(srv, conn, addr, laddr, peer_ip)
+            }
+            // Refused before it became a client (logged); the socket closes.
+            Ok((None, ..)) => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
@@ -260,10 +365,11 @@ pub fn accept_handler(srv: &mut Server, idx: usize) {
         if n + 1 == MAX_ACCEPTS_PER_CALL {
             // Edge-triggered: re-arm so the remaining connections are seen next turn.
             let r = match &mut srv.listeners[idx] {
-                Listener::Tcp(t) => srv
-                    .el
-                    .registry()
-                    .reregister(t, Token(idx), Interest::READABLE),
+                Listener::Tcp(t) | Listener::Tls(t) => {
+                    srv.el
+                        .registry()
+                        .reregister(t, Token(idx), Interest::READABLE)
+                }
                 Listener::Unix(u, _) => {
                     srv.el
                         .registry()
@@ -291,7 +397,12 @@ fn accept_common(
     laddr: String,
     peer_ip: Option<IpAddr>,
 ) {
-    if let Conn::Tcp(s) = &conn {
+    let tcp = match &mut conn {
+        Conn::Tcp(s) => Some(&*s),
+        Conn::Tls(t) => Some(t.socket_ref()),
+        Conn::Unix(_) => None,
+    };
+    if let Some(s) = tcp {
         let _ = s.set_nodelay(true);
         if srv.config.tcp_keepalive > 0 {
             let ka = TcpKeepalive::new().with_time(std::time::Duration::from_secs(
@@ -334,5 +445,10 @@ fn write_and_drop(conn: &mut Conn, msg: &[u8]) {
     let _ = match conn {
         Conn::Tcp(s) => s.write(msg),
         Conn::Unix(s) => s.write(msg),
+        // Before the handshake nothing can be said: the socket just closes.
+        Conn::Tls(t) => {
+            t.write_best_effort(msg);
+            Ok(0)
+        }
     };
 }

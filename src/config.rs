@@ -1180,7 +1180,11 @@ fn cwd_string() -> String {
         .unwrap_or_default()
 }
 
-const TLS: bool = false; // TLS directives are parsed and shown, not acted on.
+/// The `tls-*` directives that act (`tls.rs`).
+const TLS: bool = true;
+/// `tls-replication`, `tls-cluster` and the `tls-client-*` files: for
+/// outgoing replication and cluster links, which come later.
+const TLS_OUTGOING: bool = false;
 
 directives! {
     // field: type = default, "name", alias, flags, kind, implemented;
@@ -1364,17 +1368,17 @@ directives! {
     tls_port: i32 = 0, "tls-port", None, MODIFIABLE, int(0, 65535), TLS;
     tls_session_cache_size: i32 = 20 * 1024, "tls-session-cache-size", None, MODIFIABLE, int(0, INT_MAX), TLS;
     tls_session_cache_timeout: i32 = 300, "tls-session-cache-timeout", None, MODIFIABLE, int(0, INT_MAX), TLS;
-    tls_cluster: bool = false, "tls-cluster", None, MODIFIABLE, BOOL, TLS;
-    tls_replication: bool = false, "tls-replication", None, MODIFIABLE, BOOL, TLS;
+    tls_cluster: bool = false, "tls-cluster", None, MODIFIABLE, BOOL, TLS_OUTGOING;
+    tls_replication: bool = false, "tls-replication", None, MODIFIABLE, BOOL, TLS_OUTGOING;
     tls_auth_clients: TlsAuthClients = TlsAuthClients::Yes, "tls-auth-clients", None, MODIFIABLE, Kind::Enum, TLS;
     tls_prefer_server_ciphers: bool = false, "tls-prefer-server-ciphers", None, MODIFIABLE, BOOL, TLS;
     tls_session_caching: bool = true, "tls-session-caching", None, MODIFIABLE, BOOL, TLS;
     tls_cert_file: String = String::new(), "tls-cert-file", None, MODIFIABLE, STR, TLS;
     tls_key_file: String = String::new(), "tls-key-file", None, MODIFIABLE, STR, TLS;
     tls_key_file_pass: String = String::new(), "tls-key-file-pass", None, MODIFIABLE, STR, TLS;
-    tls_client_cert_file: String = String::new(), "tls-client-cert-file", None, MODIFIABLE, STR, TLS;
-    tls_client_key_file: String = String::new(), "tls-client-key-file", None, MODIFIABLE, STR, TLS;
-    tls_client_key_file_pass: String = String::new(), "tls-client-key-file-pass", None, MODIFIABLE, STR, TLS;
+    tls_client_cert_file: String = String::new(), "tls-client-cert-file", None, MODIFIABLE, STR, TLS_OUTGOING;
+    tls_client_key_file: String = String::new(), "tls-client-key-file", None, MODIFIABLE, STR, TLS_OUTGOING;
+    tls_client_key_file_pass: String = String::new(), "tls-client-key-file-pass", None, MODIFIABLE, STR, TLS_OUTGOING;
     tls_dh_params_file: String = String::new(), "tls-dh-params-file", None, MODIFIABLE, STR, TLS;
     tls_ca_cert_file: String = String::new(), "tls-ca-cert-file", None, MODIFIABLE, STR, TLS;
     tls_ca_cert_dir: String = String::new(), "tls-ca-cert-dir", None, MODIFIABLE, STR, TLS;
@@ -1880,6 +1884,13 @@ impl Config {
                 vec![value.to_vec()]
             };
             match (d.set)(&mut next, &args) {
+                // A file directive is applied again when set to the same
+                // path (Redis's VOLATILE_CONFIG): the file may have changed.
+                Ok(true) | Ok(false) if crate::tls::VOLATILE_DIRECTIVES.contains(&d.name) => {
+                    if !changed.contains(&d.name) {
+                        changed.push(d.name);
+                    }
+                }
                 Ok(true) => {
                     if !changed.contains(&d.name) {
                         changed.push(d.name);
@@ -2901,6 +2912,22 @@ mod tests {
             "proc-title-template",
             // The Prometheus endpoint (metrics.rs).
             "metrics-port",
+            // TLS for client connections (tls.rs).
+            "tls-port",
+            "tls-session-cache-size",
+            "tls-session-cache-timeout",
+            "tls-auth-clients",
+            "tls-prefer-server-ciphers",
+            "tls-session-caching",
+            "tls-cert-file",
+            "tls-key-file",
+            "tls-key-file-pass",
+            "tls-dh-params-file",
+            "tls-ca-cert-file",
+            "tls-ca-cert-dir",
+            "tls-protocols",
+            "tls-ciphers",
+            "tls-ciphersuites",
             // ACL users (acl.rs).
             "aclfile",
             "acl-pubsub-default",
@@ -3692,6 +3719,40 @@ mod tests {
             back.client_output_buffer_limit[CLIENT_TYPE_PUBSUB].hard_limit_bytes,
             64 * MB as u64
         );
+    }
+
+    #[test]
+    fn rewrite_user_lines() {
+        let c = Config::default();
+        let old = "port 6379\nuser a on\nuser b off\nhz 10\n";
+        // `dir`, `save` and the percentiles are always appended after the
+        // signature; look at what comes before and at the user lines.
+        let head = |t: String| t.split(REWRITE_SIGNATURE).next().unwrap_or("").to_string();
+        let users = |t: String| {
+            t.lines()
+                .filter(|l| l.starts_with("user "))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        // With an aclfile the users are not the config file's: lines dropped.
+        assert_eq!(
+            head(c.rewrite_content(old, false, None)),
+            "port 6379\n\nhz 10\n\n"
+        );
+        // Otherwise the users take the old lines in order, the rest appended,
+        // lines left over dropped.
+        let one = ["user default on nopass ~* &* +@all".to_string()];
+        assert_eq!(
+            head(c.rewrite_content(old, false, Some(&one))),
+            "port 6379\nuser default on nopass ~* &* +@all\n\nhz 10\n\n"
+        );
+        let three = ["user a on", "user b on", "user c on"].map(String::from);
+        let got = c.rewrite_content(old, false, Some(&three));
+        assert_eq!(
+            head(got.clone()),
+            "port 6379\nuser a on\nuser b on\nhz 10\n\n"
+        );
+        assert_eq!(users(got), three);
     }
 
     #[test]

@@ -245,7 +245,12 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
     match name {
         "server" => {
             let uptime = (now_ms - srv.start_time_ms) / 1000;
-            let port = srv.config.port;
+            // `tcp_port` shows the TLS port when there is no TCP one, as in Redis.
+            let port = if srv.config.port != 0 {
+                srv.config.port
+            } else {
+                srv.config.tls_port
+            };
             let _ = write!(
                 o,
                 "# Server\r\nredis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:0\r\nrustredis_version:{}\r\n",

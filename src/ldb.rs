@@ -64,7 +64,7 @@ const MAX_CBUF: usize = 1 << 20;
 trait SessionIo {
     /// Blocking with a 5 s send timeout for the session, or back to the
     /// event loop's non-blocking mode.
-    fn set_session_mode(&self, on: bool);
+    fn set_session_mode(&mut self, on: bool);
     /// Reads what is there, waiting for at least one byte; 0 at EOF or on
     /// an error.
     fn read_some(&mut self, buf: &mut [u8]) -> usize;
@@ -73,11 +73,15 @@ trait SessionIo {
 }
 
 impl SessionIo for Conn {
-    fn set_session_mode(&self, on: bool) {
+    fn set_session_mode(&mut self, on: bool) {
         let timeout = on.then(|| std::time::Duration::from_millis(5000));
         let sock = match self {
-            Conn::Tcp(s) => socket2::SockRef::from(s),
-            Conn::Unix(s) => socket2::SockRef::from(s),
+            Conn::Tcp(s) => socket2::SockRef::from(&*s),
+            Conn::Unix(s) => socket2::SockRef::from(&*s),
+            Conn::Tls(t) => {
+                t.set_blocking(on);
+                socket2::SockRef::from(t.socket_ref())
+            }
         };
         let _ = sock.set_nonblocking(!on);
         let _ = sock.set_write_timeout(timeout);
@@ -283,7 +287,7 @@ pub fn start_session(srv: &mut Server, c: &mut Client) -> bool {
     } else {
         tracing::warn!("Redis synchronous debugging eval session started");
     }
-    let Some(conn) = c.conn.take() else {
+    let Some(mut conn) = c.conn.take() else {
         return false;
     };
     conn.set_session_mode(true);

@@ -60,6 +60,7 @@ pub mod t_stream;
 pub mod t_stream_cg;
 pub mod t_string;
 pub mod t_zset;
+pub mod tls;
 pub mod tracking;
 pub mod util;
 pub mod ziplist;

@@ -161,7 +161,12 @@ fn main() {
     if srv.config.always_show_logo {
         log::write_raw(&logo(&srv));
     } else {
-        tracing::info!("Running mode=standalone, port={}.", srv.config.port);
+        let port = if srv.config.port != 0 {
+            srv.config.port
+        } else {
+            srv.config.tls_port
+        };
+        tracing::info!("Running mode=standalone, port={}.", port);
     }
     // The memory of an empty, initialized server (Redis `InitServerLast`'s
     // `initial_memory_usage`, INFO `used_memory_startup`).
@@ -228,7 +233,11 @@ fn logo(srv: &Server) -> String {
         "\n    ____                                 rustredis {} (Redis {} compatible) 64 bit\n   / __ \\__  __________/ /_________  ____/ (_)____\n  / /_/ / / / / ___/ __/ ___/ _ \\/ __  / / ___/     Running in standalone mode\n / _, _/ /_/ (__  ) /_/ /  /  __/ /_/ / (__  )      Port: {}\n/_/ |_|\\__,_/____/\\__/_/   \\___/\\__,_/_/____/       PID: {}\n\n",
         env!("CARGO_PKG_VERSION"),
         REDIS_VERSION,
-        srv.config.port,
+        if srv.config.port != 0 {
+            srv.config.port
+        } else {
+            srv.config.tls_port
+        },
         srv.pid
     )
 }

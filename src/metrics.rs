@@ -15,8 +15,8 @@
 //! and `server::process_file_event` hands those events to [`handle_event`].
 //! CONFIG SET of `metrics-port` or `bind` reopens them ([`rebind`]); a failed
 //! reopen keeps the old listeners, as Redis does for `port`. With
-//! `protected-mode yes` and a `nopass` default user (no `requirepass`), peers other than 127.0.0.1 and
-//! ::1 get `403 Forbidden`, as Redis refuses them on its own port. The
+//! `protected-mode yes` and a `nopass` default user (no `requirepass`), peers
+//! other than 127.0.0.1 and ::1 get `403 Forbidden`, as Redis refuses them on its own port. The
 //! endpoint has no authentication of its own.
 //!
 //! HTTP connections are not Redis clients: they are not in the client

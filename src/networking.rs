@@ -145,6 +145,8 @@ pub const CLIENT_OBUF_LIMIT_HIT: u64 = 1 << 30;
 pub enum Conn {
     Tcp(mio::net::TcpStream),
     Unix(mio::net::UnixStream),
+    /// A connection accepted on `tls-port` (see `tls.rs`).
+    Tls(Box<crate::tls::TlsStream>),
 }
 
 impl Conn {
@@ -152,12 +154,22 @@ impl Conn {
         match self {
             Conn::Tcp(s) => s.read(buf),
             Conn::Unix(s) => s.read(buf),
+            Conn::Tls(s) => s.read(buf),
         }
     }
     pub(crate) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         match self {
             Conn::Tcp(s) => s.write_vectored(bufs),
             Conn::Unix(s) => s.write_vectored(bufs),
+            Conn::Tls(s) => s.write_vectored(bufs),
+        }
+    }
+    /// True when encrypted output waits for the socket (TLS only): the
+    /// client keeps WRITABLE interest and is not closed until it has left.
+    pub fn wants_write(&self) -> bool {
+        match self {
+            Conn::Tls(s) => s.wants_write(),
+            _ => false,
         }
     }
     /// Registers or re-registers interest with the poller.
@@ -173,6 +185,8 @@ impl Conn {
             (Conn::Tcp(s), false) => reg.reregister(s, token, interest),
             (Conn::Unix(s), true) => reg.register(s, token, interest),
             (Conn::Unix(s), false) => reg.reregister(s, token, interest),
+            (Conn::Tls(s), true) => reg.register(s.socket(), token, interest),
+            (Conn::Tls(s), false) => reg.reregister(s.socket(), token, interest),
         }
     }
     /// Removes the socket from the poller.
@@ -180,6 +194,7 @@ impl Conn {
         let _ = match self {
             Conn::Tcp(s) => reg.deregister(s),
             Conn::Unix(s) => reg.deregister(s),
+            Conn::Tls(s) => reg.deregister(s.socket()),
         };
     }
     /// The raw file descriptor (for CLIENT LIST `fd=`).
@@ -188,6 +203,7 @@ impl Conn {
         match self {
             Conn::Tcp(s) => s.as_raw_fd(),
             Conn::Unix(s) => s.as_raw_fd(),
+            Conn::Tls(s) => s.socket_ref().as_raw_fd(),
         }
     }
 }
@@ -360,6 +376,12 @@ impl Client {
     /// True if the client has replies waiting to be written.
     pub fn has_pending_replies(&self) -> bool {
         self.reply_bytes > 0
+    }
+
+    /// True if anything waits for the socket: replies, or encrypted TLS
+    /// records rustls still holds.
+    pub fn output_pending(&self) -> bool {
+        self.reply_bytes > 0 || self.conn.as_ref().is_some_and(|x| x.wants_write())
     }
 
     // ---- Reply layer ----
@@ -1713,6 +1735,11 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
     if !keep {
         return false;
     }
+    // A TLS handshake flight the socket did not take: the write pass
+    // sends the rest and keeps WRITABLE interest until it has left.
+    if c.conn.as_ref().is_some_and(|x| x.wants_write()) {
+        srv.mark_pending_write(c);
+    }
     if total > 0 {
         c.lastinteraction = srv.mstime;
     }
@@ -1945,6 +1972,23 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
     if pos > c.buf_peak {
         c.buf_peak = pos;
     }
+    // Set when the socket pushed back (as opposed to the budget running out).
+    let mut blocked = false;
+    // TLS records left from an earlier pass (a handshake flight, or the
+    // end of the last reply) go out even when no reply is waiting.
+    if c.reply_bytes == 0
+        && let Some(Conn::Tls(s)) = c.conn.as_mut()
+        && s.wants_write()
+    {
+        match s.flush_tls() {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => blocked = true,
+            Err(e) => {
+                tracing::debug!("Error writing to client: {}", e);
+                return false;
+            }
+        }
+    }
     while c.reply_bytes > 0 && written < WRITE_BUDGET_BYTES {
         let Some(conn) = c.conn.as_mut() else {
             return false;
@@ -2001,7 +2045,10 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
                     c.sentlen = 0;
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                blocked = true;
+                break;
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 tracing::debug!("Error writing to client: {}", e);
@@ -2028,12 +2075,16 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
             }
         }
         c.sentlen = 0;
-        if c.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
+        if c.flags & CLIENT_CLOSE_AFTER_REPLY != 0 && !c.output_pending() {
             return false;
         }
     }
-    // Register WRITABLE only when the socket pushed back.
-    if pending != c.write_registered {
+    let pending = c.output_pending();
+    // Register WRITABLE only when the socket pushed back. When the write
+    // budget, not the socket, stopped this pass, the registration is
+    // renewed even if WRITABLE is on already: the poller is edge-triggered
+    // and re-arming a writable socket reports it again at once.
+    if pending != c.write_registered || (pending && !blocked) {
         let interest = if pending {
             Interest::READABLE | Interest::WRITABLE
         } else {

@@ -700,7 +700,7 @@ fn close_listeners_in_child(srv: &Server) {
         .listeners
         .iter()
         .map(|l| match l {
-            crate::anet::Listener::Tcp(t) => t.as_raw_fd(),
+            crate::anet::Listener::Tcp(t) | crate::anet::Listener::Tls(t) => t.as_raw_fd(),
             crate::anet::Listener::Unix(u, _) => u.as_raw_fd(),
         })
         .chain(metrics_fds)

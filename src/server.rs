@@ -92,6 +92,10 @@ pub struct Server {
     pub listeners: Vec<Listener>,
     /// The `port` and `bind` the TCP listeners were opened with.
     pub tcp_listening: (i32, Vec<String>),
+    /// The `tls-port` and `bind` the TLS listeners were opened with.
+    pub tls_listening: (i32, Vec<String>),
+    /// The TLS context (`tls.rs`), once TLS is configured.
+    pub tls_ctx: Option<crate::tls::TlsContext>,
     pub commands: CommandTable,
     pub clients_pending_write: Vec<usize>,
     pub clients_pending_read: Vec<usize>,
@@ -324,6 +328,8 @@ impl Server {
             connected_clients: 0,
             listeners: Vec::new(),
             tcp_listening: (0, Vec::new()),
+            tls_listening: (0, Vec::new()),
+            tls_ctx: None,
             commands: commands::CommandTable::new(),
             clients_pending_write: Vec::new(),
             clients_pending_read: Vec::new(),
@@ -437,8 +443,8 @@ impl Server {
         if unix {
             c.flags |= networking::CLIENT_UNIX_SOCKET;
         }
-        c.authenticated = self.config.requirepass.is_empty();
-        c.user = Some(self.acl.default_user.clone());
+        // New connections run as the default user (Redis `createClient`).
+        crate::server_cmds::client_set_default_auth(self, &mut c);
         let token = self.client_token(slot);
         if let Some(conn) = c.conn.as_mut()
             && conn
@@ -581,6 +587,7 @@ impl Server {
     /// Applies the side effects of directives changed by CONFIG SET; Err
     /// carries the reason (the caller restores the previous config).
     pub fn apply_config_changes(&mut self, changed: &[&str]) -> Result<(), (&'static str, String)> {
+        let mut tls_reloaded = false;
         for name in changed {
             match *name {
                 "hz" => self.hz = self.config.hz.clamp(1, 500),
@@ -614,6 +621,37 @@ impl Server {
                     crate::metrics::rebind(self).map_err(|e| {
                         tracing::warn!("{}", e);
                         ("bind", "Failed to bind to specified addresses.".to_string())
+                    })?
+                }
+                "tls-port" => crate::tls::apply_tls_port(self).map_err(|e| ("tls-port", e))?,
+                "tls-cert-file"
+                | "tls-key-file"
+                | "tls-key-file-pass"
+                | "tls-client-cert-file"
+                | "tls-client-key-file"
+                | "tls-client-key-file-pass"
+                | "tls-dh-params-file"
+                | "tls-ca-cert-file"
+                | "tls-ca-cert-dir"
+                | "tls-protocols"
+                | "tls-ciphers"
+                | "tls-ciphersuites"
+                | "tls-prefer-server-ciphers"
+                | "tls-session-caching"
+                | "tls-session-cache-size"
+                | "tls-session-cache-timeout"
+                | "tls-cluster"
+                | "tls-replication"
+                    // One rebuild for all the tls-* directives of one CONFIG SET.
+                    if !tls_reloaded =>
+                {
+                    tls_reloaded = true;
+                    crate::tls::apply_tls_cfg(self).map_err(|e| {
+                        (
+                            crate::config::lookup_directive(name.as_bytes())
+                                .map_or("tls-port", |(d, _)| d.name),
+                            e,
+                        )
                     })?
                 }
                 "metrics-port" => crate::metrics::rebind(self).map_err(|e| {
@@ -1600,7 +1638,7 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
     // replies to commands read now must wait for before_sleep's fsync.
     let barrier = srv.aof.state == crate::aof::AofStatus::On
         && srv.config.appendfsync == crate::config::AppendFsync::Always;
-    if barrier && ev.writable && c.reply_bytes > 0 {
+    if barrier && ev.writable && c.output_pending() {
         srv.stat_total_writes_processed += 1;
         keep = networking::write_to_client(srv, &mut c);
     }
@@ -1611,7 +1649,7 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
         }
         keep = networking::read_query_from_client(srv, &mut c);
     }
-    if keep && !barrier && ev.writable && c.reply_bytes > 0 {
+    if keep && !barrier && ev.writable && c.output_pending() {
         srv.stat_total_writes_processed += 1;
         keep = networking::write_to_client(srv, &mut c);
     }

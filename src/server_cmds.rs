@@ -493,8 +493,7 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
                 laddr = Some(val.to_vec());
             } else if opt.eq_ignore_ascii_case(b"user") {
                 let Some(u) = srv.acl.get_user(&val) else {
-                    let msg = format!("ERR No such user '{}'", String::from_utf8_lossy(&val));
-                    c.add_reply_error(&msg);
+                    c.add_reply_error_arg("ERR No such user '", &val, "'");
                     return;
                 };
                 user = Some(u);

@@ -139,9 +139,14 @@ pub fn expand_proc_title_template(srv: &Server, template: &str, title: &str) -> 
         Some(match name {
             "title" => title.to_string(),
             "listen-addr" => {
-                if cfg.port != 0 {
+                if cfg.port != 0 || cfg.tls_port != 0 {
                     let addr = cfg.bind.first().cloned().unwrap_or_else(|| "*".to_string());
-                    format!("{}:{}", addr, cfg.port)
+                    let port = if cfg.port != 0 {
+                        cfg.port
+                    } else {
+                        cfg.tls_port
+                    };
+                    format!("{}:{}", addr, port)
                 } else {
                     format!("unixsocket:{}", cfg.unixsocket)
                 }
@@ -149,7 +154,7 @@ pub fn expand_proc_title_template(srv: &Server, template: &str, title: &str) -> 
             "server-mode" => String::new(),
             "config-file" => srv.config_file.clone().unwrap_or_else(|| "-".to_string()),
             "port" => cfg.port.to_string(),
-            "tls-port" => "0".to_string(),
+            "tls-port" => cfg.tls_port.to_string(),
             "unixsocket" => cfg.unixsocket.clone(),
             _ => return None,
         })

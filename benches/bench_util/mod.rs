@@ -202,3 +202,14 @@ pub fn parse_csv(out: &str) -> Vec<Row> {
         })
         .collect()
 }
+
+/// FLUSHALL on `s`; stops the bench unless it answers +OK.
+pub fn flushall(s: &crate::common::ServerProc) {
+    let reply = s.conn().cmd(&[b"FLUSHALL"]);
+    if reply != b"+OK\r\n" {
+        die(&format!(
+            "FLUSHALL answered {:?}",
+            String::from_utf8_lossy(&reply)
+        ));
+    }
+}

@@ -1109,3 +1109,135 @@ impl Rng {
         &v[self.below(v.len() as u64) as usize]
     }
 }
+
+// ---- TLS test certificates ----
+
+/// PEM files made by [`make_test_certs`], all in one directory.
+pub struct TestCerts {
+    /// The CA certificate that signed `server`, `client` (and `redis.crt`).
+    pub ca: PathBuf,
+    /// Server certificate (SAN IP:127.0.0.1 and DNS:localhost) and key.
+    pub server_crt: PathBuf,
+    pub server_key: PathBuf,
+    /// Client certificate (extendedKeyUsage clientAuth) and key.
+    pub client_crt: PathBuf,
+    pub client_key: PathBuf,
+    /// A second CA and a client certificate it signed: a stranger's.
+    pub other_ca: PathBuf,
+    pub other_client_crt: PathBuf,
+    pub other_client_key: PathBuf,
+}
+
+/// Makes a throwaway PKI in `dir` with the openssl CLI (RSA 2048, 30 days):
+/// two CAs, a server certificate for 127.0.0.1 and a client certificate
+/// from the first, a client certificate from the second. Panics when
+/// openssl is missing or fails (the CI installs it).
+pub fn make_test_certs(dir: &Path) -> TestCerts {
+    let ossl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("openssl {args:?}: {e} (apt-get install openssl)"));
+        assert!(
+            out.status.success(),
+            "openssl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    fs::write(
+        dir.join("ext.cnf"),
+        "[srv]\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n\
+         [cli]\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n",
+    )
+    .expect("write ext.cnf");
+    for ca in ["ca", "other-ca"] {
+        ossl(&["genrsa", "-out", &format!("{ca}.key"), "2048"]);
+        ossl(&[
+            "req",
+            "-x509",
+            "-new",
+            "-nodes",
+            "-sha256",
+            "-key",
+            &format!("{ca}.key"),
+            "-days",
+            "30",
+            "-subj",
+            &format!("/O=rustredis test/CN={ca}"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-out",
+            &format!("{ca}.crt"),
+        ]);
+    }
+    let leaf = |name: &str, ca: &str, ext: &str, serial: &str| {
+        ossl(&["genrsa", "-out", &format!("{name}.key"), "2048"]);
+        ossl(&[
+            "req",
+            "-new",
+            "-sha256",
+            "-key",
+            &format!("{name}.key"),
+            "-subj",
+            &format!("/O=rustredis test/CN={name}"),
+            "-out",
+            &format!("{name}.csr"),
+        ]);
+        ossl(&[
+            "x509",
+            "-req",
+            "-sha256",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            &format!("{ca}.crt"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-set_serial",
+            serial,
+            "-days",
+            "30",
+            "-extfile",
+            "ext.cnf",
+            "-extensions",
+            ext,
+            "-out",
+            &format!("{name}.crt"),
+        ]);
+    };
+    leaf("server", "ca", "srv", "11");
+    leaf("client", "ca", "cli", "12");
+    leaf("other-client", "other-ca", "cli", "13");
+    TestCerts {
+        ca: dir.join("ca.crt"),
+        server_crt: dir.join("server.crt"),
+        server_key: dir.join("server.key"),
+        client_crt: dir.join("client.crt"),
+        client_key: dir.join("client.key"),
+        other_ca: dir.join("other-ca.crt"),
+        other_client_crt: dir.join("other-client.crt"),
+        other_client_key: dir.join("other-client.key"),
+    }
+}
+
+impl TestCerts {
+    /// The server arguments for a TLS listener on `tls_port` with these
+    /// certificates (client certificates from the first CA).
+    pub fn server_args(&self, tls_port: u16) -> Vec<String> {
+        let p = |p: &PathBuf| p.to_string_lossy().into_owned();
+        vec![
+            "--tls-port".into(),
+            tls_port.to_string(),
+            "--tls-cert-file".into(),
+            p(&self.server_crt),
+            "--tls-key-file".into(),
+            p(&self.server_key),
+            "--tls-ca-cert-file".into(),
+            p(&self.ca),
+        ]
+    }
+}
