@@ -434,8 +434,10 @@ pub fn restore_payload_fuzz(data: &[u8]) {
 }
 
 /// Panics unless `v` is sound: every way of walking it agrees, lookups
-/// find every element, and a DUMP/RESTORE round trip keeps its contents.
-fn check_sound(v: &Value, limits: &super::EncodingLimits) {
+/// find every element, and a DUMP/RESTORE round trip (under `limits`)
+/// keeps its contents. For fuzz targets: RESTORE payloads here, whole
+/// keyspaces after command sequences in `fuzz/fuzz_targets/command_seq.rs`.
+pub fn check_sound(v: &Value, limits: &super::EncodingLimits) {
     let before = canonical(v);
     let p = create_dump_payload(v, false);
     assert!(verify_dump_payload(&p, false).is_some());
