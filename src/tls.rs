@@ -647,6 +647,21 @@ impl StoresServerSessions for SessionCache {
 
 // ---- Connections ----
 
+/// The socket as rustls reads it, noting whether a read returned less
+/// than the room it was given (the socket is then drained).
+struct ShortReadTracker<'a> {
+    sock: &'a mut mio::net::TcpStream,
+    short: bool,
+}
+
+impl Read for ShortReadTracker<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.sock.read(buf)?;
+        self.short = n < buf.len();
+        Ok(n)
+    }
+}
+
 /// A TLS client connection: the socket and rustls's state machine (Redis's
 /// `tls_connection`). See the module docs for how reads and writes are
 /// driven.
@@ -726,6 +741,10 @@ impl TlsStream {
     /// failure path) and returns `InvalidData`.
     pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut n = 0;
+        // The socket gave less than asked: it is drained, so another read
+        // would only say EAGAIN (one system call per request saved, as
+        // the plain TCP path stops at a short read too).
+        let mut drained = false;
         loop {
             match self.tls.reader().read(&mut buf[n..]) {
                 Ok(0) if n < buf.len() => return Ok(n),
@@ -740,13 +759,20 @@ impl TlsStream {
                     if self.eof || (self.blocking && n > 0) {
                         return Ok(n);
                     }
+                    if drained && !self.blocking {
+                        return if n > 0 { Ok(n) } else { Err(e) };
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(n),
                 Err(e) => return Err(e),
             }
-            match self.tls.read_tls(&mut self.sock) {
+            let mut src = ShortReadTracker {
+                sock: &mut self.sock,
+                short: false,
+            };
+            match self.tls.read_tls(&mut src) {
                 Ok(0) => self.eof = true,
-                Ok(_) => {}
+                Ok(_) => drained = src.short,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     return if n > 0 { Ok(n) } else { Err(e) };
                 }
