@@ -440,7 +440,6 @@ fn line_hook(lua: &Lua, ar: &mlua::debug::Debug) -> mlua::Result<mlua::VmState> 
     match res {
         Err(e) => Err(e),
         Ok(false) if timeout => Err(raise(
-            lua,
             "timeout during Lua debugging with client closing connection",
         )),
         Ok(_) => Ok(mlua::VmState::Continue),
@@ -449,7 +448,7 @@ fn line_hook(lua: &Lua, ar: &mlua::debug::Debug) -> mlua::Result<mlua::VmState> 
 
 /// An error the script raises; the run's message handler makes it
 /// `{err="ERR <msg>"}` (Redis `luaPushError` + `luaError`).
-fn raise(_lua: &Lua, msg: &str) -> mlua::Error {
+fn raise(msg: &str) -> mlua::Error {
     mlua::Error::runtime(msg)
 }
 
@@ -532,7 +531,7 @@ fn repl(lua: &Lua) -> mlua::Result<bool> {
             let parsed = with(|l| parse_command(&l.cbuf));
             match parsed {
                 Parsed::Cmd(argv) => break argv,
-                Parsed::ProtocolError => return Err(raise(lua, "protocol error")),
+                Parsed::ProtocolError => return Err(raise("protocol error")),
                 Parsed::NeedMore => {}
             }
             let mut buf = [0u8; 1024];
@@ -557,7 +556,7 @@ fn repl(lua: &Lua) -> mlua::Result<bool> {
                 }
             });
             if overflow {
-                return Err(raise(lua, "max client buffer reached"));
+                return Err(raise("max client buffer reached"));
             }
         };
         with(|l| l.cbuf.clear());
@@ -577,7 +576,7 @@ fn repl(lua: &Lua) -> mlua::Result<bool> {
             b"m" | b"maxlen" => maxlen(&argv),
             b"b" | b"break" => breakpoints(&argv),
             b"e" | b"eval" => eval(lua, &argv),
-            b"a" | b"abort" => return Err(raise(lua, "script aborted for user request")),
+            b"a" | b"abort" => return Err(raise("script aborted for user request")),
             b"r" | b"redis" if argv.len() > 1 => redis(lua, &argv),
             b"p" | b"print" => {
                 if argv.len() == 2 {
