@@ -43,6 +43,7 @@ pub mod object;
 pub mod pubsub;
 pub mod quicklist;
 pub mod rdb;
+pub mod replication;
 pub mod resp;
 pub mod script;
 pub mod script_lua;

@@ -297,6 +297,9 @@ pub struct Client {
     /// (`usize::MAX` for none): replies stop once it is passed, as Redis
     /// checks the limit while a reply grows.
     pub reply_hard_limit: usize,
+    /// Replication fields, for a replica attached to us or our master
+    /// (`replication/mod.rs`); `None` for other clients.
+    pub repl: Option<Box<crate::replication::ClientRepl>>,
 }
 
 impl Client {
@@ -370,6 +373,7 @@ impl Client {
             last_memory_usage: 0,
             mem_usage_bucket: None,
             reply_hard_limit: usize::MAX,
+            repl: None,
         }
     }
 

@@ -111,6 +111,8 @@ pub struct Server {
     pub run_id: String,
     /// The replication ID (INFO `master_replid`); DEBUG CHANGE-REPL-ID renews it.
     pub replid: String,
+    /// Replication, both roles (`replication/`).
+    pub repl: crate::replication::ReplicationState,
     pub pid: u32,
     pub executable: String,
     pub config_file: Option<String>,
@@ -342,6 +344,7 @@ impl Server {
             start_time_ms: now,
             run_id,
             replid: random_hex_id(),
+            repl: crate::replication::ReplicationState::new(),
             pid: std::process::id(),
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
@@ -495,6 +498,7 @@ impl Server {
     /// Closes a client that was taken out of the table (Redis `freeClient`):
     /// it stops being blocked and watching first.
     pub fn free_client(&mut self, mut c: Box<Client>) {
+        crate::replication::free_client(self, &mut c);
         crate::blocked::free_client_blocked_state(self, &mut c);
         crate::multi::free_client_multi_state(self, &mut c);
         crate::tracking::free_client_tracking_state(self, &mut c);
@@ -875,6 +879,10 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, &err);
         return;
     }
+    if let Some(err) = crate::replication::reject_command(srv, c, is_write, flags) {
+        reject_command(srv, c, idx, err);
+        return;
+    }
     // In RESP2 a subscribed client may only manage its subscriptions,
     // PING, QUIT and RESET; RESP3 has no such limit.
     if c.flags & networking::CLIENT_PUBSUB != 0
@@ -1172,13 +1180,13 @@ pub fn propagate_command(srv: &mut Server, c: &mut Client, idx: usize, dirty: bo
 // ---- Propagation ----
 
 /// True when a write for `target` has somewhere to go (Redis
-/// `shouldPropagate`): the AOF is on, or (later) replicas or a backlog
-/// exist. Nothing is propagated while loading.
+/// `shouldPropagate`): the AOF is on, or a replication backlog exists. Nothing is propagated while loading.
 pub fn should_propagate(srv: &Server, target: u8) -> bool {
     if srv.loading || target == 0 {
         return false;
     }
-    target & PROPAGATE_AOF != 0 && srv.aof.is_on()
+    (target & PROPAGATE_AOF != 0 && srv.aof.is_on())
+        || (target & PROPAGATE_REPL != 0 && crate::replication::should_feed(srv))
 }
 
 /// True when writes are being propagated anywhere: handlers check it
@@ -1230,13 +1238,16 @@ pub fn propagate_pending(srv: &mut Server, allow_multi: bool) {
     }
 }
 
-/// Sends one command to the AOF and (later) the replicas (Redis `propagateNow`).
+/// Sends one command to the AOF and the replication stream (Redis `propagateNow`).
 fn propagate_now(srv: &mut Server, dbid: usize, argv: &[bytes::Bytes], target: u8) {
     if !should_propagate(srv, target) {
         return;
     }
     if target & PROPAGATE_AOF != 0 && srv.aof.is_on() {
         crate::aof::feed_append_only_file(srv, dbid, argv);
+    }
+    if target & PROPAGATE_REPL != 0 && crate::replication::should_feed(srv) {
+        crate::replication::master::feed_replication_stream(srv, dbid, argv);
     }
 }
 
@@ -1304,6 +1315,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
     if run_with_period(srv, 1000) {
         crate::rdb::migrate::migrate_close_timedout_sockets(srv);
         crate::metrics::metrics_cron(srv, now);
+        crate::replication::replication_cron(srv);
     }
     crate::tracking::tracking_cron(srv);
     persistence_cron(srv);
@@ -1434,6 +1446,7 @@ pub fn before_sleep(srv: &mut Server) {
         crate::expire::active_expire_cycle(srv, crate::expire::ExpireCycle::Fast);
     }
     crate::tracking::tracking_broadcast_invalidation_messages(srv);
+    crate::replication::before_sleep(srv);
     // The AOF is written (and with `appendfsync always` fsynced) before any
     // reply of this turn leaves, so an acknowledged write is on disk.
     if srv.aof.is_on() {
@@ -1617,6 +1630,10 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
     let t = ev.token.0;
     if t >= crate::metrics::METRICS_TOKEN_BASE {
         crate::metrics::handle_event(srv, ev);
+        return;
+    }
+    if (crate::replication::REPL_TOKEN_BASE..crate::replication::REPL_TOKEN_END).contains(&t) {
+        crate::replication::handle_event(srv, ev);
         return;
     }
     if t < CLIENT_TOKEN_BASE {

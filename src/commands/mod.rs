@@ -142,6 +142,9 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::bitops::HANDLERS,
     crate::geo::HANDLERS,
     crate::acl::HANDLERS,
+    crate::replication::master::HANDLERS,
+    crate::replication::replica::HANDLERS,
+    crate::replication::failover::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
