@@ -50,6 +50,10 @@ pub enum Metric {
     Command = 0,
     NetInput = 1,
     NetOutput = 2,
+    /// Bytes read from our master (`ReplicationState::stat_net_repl_input_bytes`).
+    NetInputReplication = 3,
+    /// Bytes written to replicas (`MasterSide::stat_net_repl_output_bytes`).
+    NetOutputReplication = 4,
 }
 
 /// One instantaneous metric (Redis `inst_metric`).
@@ -142,7 +146,7 @@ pub struct Server {
     pub stat_unexpected_error_replies: u64,
     pub stat_peak_memory: u64,
     pub errors: HashMap<String, u64>,
-    pub inst_metric: [InstMetric; 3],
+    pub inst_metric: [InstMetric; 5],
     pub lastsave: i64,
     /// SAVE and BGSAVE runs started (INFO `rdb_saves`).
     pub stat_rdb_saves: u64,
@@ -735,6 +739,8 @@ impl Server {
         self.stat_keyspace_misses = 0;
         self.stat_net_input_bytes = 0;
         self.stat_net_output_bytes = 0;
+        self.repl.stat_net_repl_input_bytes = 0;
+        self.repl.master.reset_stats();
         self.stat_total_error_replies = 0;
         self.stat_total_reads_processed = 0;
         self.stat_total_writes_processed = 0;
@@ -1316,6 +1322,10 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         srv.track_instantaneous_metric(Metric::Command, cmds, now);
         srv.track_instantaneous_metric(Metric::NetInput, input, now);
         srv.track_instantaneous_metric(Metric::NetOutput, output, now);
+        let repl_in = srv.repl.stat_net_repl_input_bytes;
+        let repl_out = srv.repl.master.stat_net_repl_output_bytes;
+        srv.track_instantaneous_metric(Metric::NetInputReplication, repl_in, now);
+        srv.track_instantaneous_metric(Metric::NetOutputReplication, repl_out, now);
         srv.refresh_memory_stats();
     }
     if run_with_period(srv, 1000) {
@@ -1726,6 +1736,7 @@ pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool 
     }
     // Flush what the clients are owed (e.g. the QUIT of others) before exiting.
     networking::handle_clients_with_pending_writes(srv);
+    crate::replication::master::flush_slaves_output_buffers(srv);
     crate::anet::close_listening_sockets(srv);
     tracing::warn!("Redis is now ready to exit, bye bye...");
     let _ = std::io::stdout().flush();

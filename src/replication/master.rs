@@ -160,6 +160,16 @@ pub struct MasterSide {
     cron_loops: u64,
 }
 
+impl MasterSide {
+    /// Clears the INFO stats kept here (CONFIG RESETSTAT).
+    pub fn reset_stats(&mut self) {
+        self.stat_sync_full = 0;
+        self.stat_sync_partial_ok = 0;
+        self.stat_sync_partial_err = 0;
+        self.stat_net_repl_output_bytes = 0;
+    }
+}
+
 // ---- Small helpers ----
 
 /// Unix time, seconds (Redis `server.unixtime`).
@@ -284,6 +294,39 @@ pub fn rebase_replication_buffer(srv: &mut Server, base: i64) {
 /// Memory of the shared replication buffer (INFO `mem_total_replication_buffers`).
 pub fn repl_buffer_mem(srv: &Server) -> usize {
     srv.repl.master.repl_buffer_mem
+}
+
+/// The replication part of the memory overhead (Redis
+/// `getMemoryOverheadData`): `(backlog, replica clients)`. The shared
+/// buffer counts as backlog up to `repl-backlog-size`; with replicas
+/// attached, what exceeds it counts as theirs, added to the memory of the
+/// replica clients themselves.
+pub fn replication_memory_overhead(srv: &Server) -> (usize, usize) {
+    let mem = srv.repl.master.repl_buffer_mem;
+    let size = srv.config.repl_backlog_size.max(0) as usize;
+    let clients: usize = srv
+        .clients_iter()
+        .filter(|c| c.flags & CLIENT_SLAVE != 0)
+        .map(|c| c.mem_usage())
+        .sum();
+    if !srv.repl.replicas.is_empty() && mem > size {
+        (size, clients + mem - size)
+    } else {
+        (mem, clients)
+    }
+}
+
+/// Replication buffer memory not counted against `maxmemory` (Redis
+/// `freeMemoryGetNotCountedMemory`): what exceeds the backlog size plus
+/// the approximate bookkeeping of its blocks.
+pub fn replica_buffers_not_counted(srv: &Server) -> usize {
+    let mem = srv.repl.master.repl_buffer_mem;
+    let size = srv.config.repl_backlog_size.max(0) as usize;
+    if mem <= size {
+        return 0;
+    }
+    let counted = size + (size / REPL_BLOCK_MIN_SIZE + 1) * REPL_BLOCK_OVERHEAD;
+    mem.saturating_sub(counted)
 }
 
 /// INFO's `repl_backlog_first_byte_offset` (0 without a backlog).

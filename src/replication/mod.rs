@@ -214,6 +214,11 @@ pub struct ReplicationState {
 
     // ---- failover (FAILOVER command) ----
     pub failover: failover::FailoverState,
+
+    // ---- stream helper: stats both roles report ----
+    /// Bytes read from our master's link (INFO `total_net_repl_input_bytes`);
+    /// the replica side adds to it.
+    pub stat_net_repl_input_bytes: u64,
 }
 
 impl ReplicationState {
