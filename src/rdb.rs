@@ -329,6 +329,8 @@ pub struct RdbReplInfo {
 /// - a master with a replication backlog: the stream's selected db (`slaveseldb`,
 ///   0 when no command was fed since the last full sync);
 /// - a replica connected to its master: the master client's db;
+/// - a replica that lost its master but keeps it cached for a partial
+///   resync: the cached master's db;
 /// - otherwise `None` (a master that is in no replication chain, or a
 ///   replica whose master link is down or whose master client is busy
 ///   running a command right now): the three aux fields are left out.
@@ -338,9 +340,12 @@ pub fn rdb_populate_save_info(srv: &Server) -> Option<RdbReplInfo> {
             return None;
         }
         srv.repl.slaveseldb.max(0)
-    } else {
-        let slot = srv.repl.master_client?;
+    } else if let Some(slot) = srv.repl.master_client {
         srv.clients_iter().find(|c| c.slot == slot)?.db as i64
+    } else {
+        // Disconnected: the cached master's db is still where the stream
+        // stands, since only its data moves the offset.
+        srv.repl.replica.cached_master.as_ref()?.db as i64
     };
     Some(RdbReplInfo {
         stream_db,
@@ -1327,6 +1332,13 @@ pub struct RdbLoadInfo {
     /// (`function::functions_create_from_rdb`), since the parser has no
     /// server.
     pub functions: Vec<Vec<u8>>,
+    // ---- replica role: the replication aux fields (Redis `rdbSaveInfo`) ----
+    /// `repl-stream-db`: the database the master's stream had selected.
+    pub repl_stream_db: Option<i64>,
+    /// `repl-id`, when it is 40 characters long (Redis `repl_id_is_set`).
+    pub repl_id: Option<String>,
+    /// `repl-offset`: the replication offset the data corresponds to.
+    pub repl_offset: Option<i64>,
 }
 
 /// Why a load failed. `Display` gives the reason as Redis words it.
@@ -1540,9 +1552,10 @@ pub struct RdbLoadOptions {
     pub lru_clock: u32,
     /// Encoding thresholds applied to loaded collections.
     pub limits: EncodingLimits,
-    /// Loading the RDB preamble of an AOF (Redis `RDBFLAGS_AOF_PREAMBLE`):
-    /// keys whose expire time has passed are kept, since the AOF tail that
-    /// follows assumes the keyspace exactly as it was.
+    /// Loading the RDB preamble of an AOF (Redis `RDBFLAGS_AOF_PREAMBLE`),
+    /// or loading on a replica: keys whose expire time has passed are
+    /// kept, since the AOF tail that follows (or the master's DELs)
+    /// assumes the keyspace exactly as it was.
     pub aof_preamble: bool,
     /// `sanitize-dump-payload yes` (Redis's deep integrity validation for
     /// files). This loader validates every blob in depth whatever it says;
@@ -1575,7 +1588,9 @@ impl RdbLoadOptions {
             tracking: AccessTracking::from_policy(srv.config.maxmemory_policy),
             lru_clock: srv.lru_clock(),
             limits: EncodingLimits::from_config(&srv.config),
-            aof_preamble: false,
+            // A replica keeps keys that look expired, as Redis skips them
+            // only when it is a master: its master's DELs remove them.
+            aof_preamble: srv.repl.masterhost.is_some(),
             deep_sanitize: srv.config.sanitize_dump_payload
                 == crate::config::SanitizeDumpPayload::Yes,
         }
@@ -2366,9 +2381,16 @@ fn rdb_load_aux_field(key: &[u8], val: &[u8], opts: &RdbLoadOptions, info: &mut 
                 tracing::info!("RDB is base AOF");
             }
         }
-        // Replication state: used by a replica's partial resync, which
-        // this build does not have; "lua" scripts are never loaded back.
-        b"repl-stream-db" | b"repl-id" | b"repl-offset" | b"lua" | b"redis-bits" => {}
+        // Replication state, for a replica's partial resync after a restart.
+        b"repl-stream-db" => info.repl_stream_db = Some(parse_aux_int(val)),
+        b"repl-id" => {
+            if val.len() == 40 {
+                info.repl_id = Some(String::from_utf8_lossy(val).into_owned());
+            }
+        }
+        b"repl-offset" => info.repl_offset = Some(parse_aux_int(val)),
+        // "lua" scripts are never loaded back.
+        b"lua" | b"redis-bits" => {}
         _ => tracing::debug!(
             "Unrecognized RDB AUX field: '{}'",
             String::from_utf8_lossy(key)
