@@ -55,6 +55,9 @@ use std::io::IoSlice;
 
 use bytes::Bytes;
 
+use super::fullsync::{
+    SLAVE_REQ_RDB_EXCLUDE_DATA, SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS, SLAVE_REQ_RDB_MASK,
+};
 use super::{
     CLIENT_MASTER, CLIENT_PRE_PSYNC, CLIENT_REPL_RDBONLY, CLIENT_SLAVE, ClientRepl, ReplState,
     SLAVE_CAPA_EOF, SLAVE_CAPA_PSYNC2, SlaveState,
@@ -82,15 +85,6 @@ pub const REPL_BACKLOG_TRIM_BLOCKS_PER_CALL: usize = 64;
 /// Bookkeeping bytes counted per block besides its data (Redis counts the
 /// block header and its list node).
 const REPL_BLOCK_OVERHEAD: usize = std::mem::size_of::<ReplBufBlock>() + 24;
-
-/// Replica requirements (Redis `SLAVE_REQ_*`), from `REPLCONF rdb-filter-only`.
-pub const SLAVE_REQ_NONE: u32 = 0;
-/// The RDB must contain no keys.
-pub const SLAVE_REQ_RDB_EXCLUDE_DATA: u32 = 1 << 0;
-/// The RDB must contain no functions.
-pub const SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS: u32 = 1 << 1;
-/// Any filter on the RDB (such an RDB is always sent over the socket).
-pub const SLAVE_REQ_RDB_MASK: u32 = SLAVE_REQ_RDB_EXCLUDE_DATA | SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS;
 
 /// Longest `REPLCONF ip-address` accepted (Redis `NET_HOST_STR_LEN`).
 const NET_HOST_STR_LEN: usize = 256;
@@ -708,7 +702,8 @@ pub fn write_to_replica(srv: &mut Server, c: &mut Client) -> bool {
         return false;
     }
     if !replica_can_receive_writes(c) {
-        return crate::networking::update_write_interest(srv, c, false, true);
+        // Its RDB transfer (fullsync.rs) owns the socket until it is online.
+        return true;
     }
     let mut written = 0usize;
     let mut blocked = false;
@@ -994,7 +989,7 @@ pub fn sync_command(srv: &mut Server, c: &mut Client) {
             srv.repl.replid2
         );
     }
-    full_resync_requested(srv, c);
+    super::fullsync::full_resync_requested(srv, c);
 }
 
 /// Sets TCP_NODELAY on a TCP client socket (best effort).
@@ -1405,13 +1400,6 @@ fn failover_in_progress(_srv: &Server) -> bool {
     false
 }
 
-/// Full resync of a replica waiting for a BGSAVE (fullsync.rs).
-fn full_resync_requested(_srv: &mut Server, _c: &mut Client) {}
-
-/// True while the RDB child writes to replica sockets (fullsync.rs).
-fn rdb_child_is_socket(_srv: &Server) -> bool {
-    false
-}
 
 // ---- Hooks ----
 
@@ -1422,11 +1410,8 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
 
 /// The master part of `replicationCron`, once a second: PING the replicas
 /// every `repl-ping-replica-period` s (as stream, so it moves the offset),
-/// a newline to replicas waiting for their RDB to start (keeps their
-/// read timeout from firing), disconnect online replicas silent for more
-/// than `repl-timeout` ("Disconnecting timedout replica (streaming sync):
-/// <name>") and diskless ones stuck mid-transfer ("... (full sync): ..."),
-/// free the backlog after `repl-backlog-ttl` s without replicas (with a
+/// disconnect online replicas silent for more than `repl-timeout`
+/// ("Disconnecting timedout replica (streaming sync): <name>"), free the backlog after `repl-backlog-ttl` s without replicas (with a
 /// new replication ID, "Replication backlog freed after <n> seconds
 /// without connected replicas."), refresh the good-replica count.
 pub fn replication_cron(srv: &mut Server) {
@@ -1440,41 +1425,23 @@ pub fn replication_cron(srv: &mut Server) {
             feed_replication_stream_db(srv, db, &[Bytes::from_static(b"PING")]);
         }
     }
-    let socket_child = rdb_child_is_socket(srv);
+    // (The newlines to replicas waiting for their RDB and the full-sync
+    // timeouts are fullsync.rs's part of the cron.)
     let timeout = srv.config.repl_timeout as i64;
     for slot in srv.repl.replicas.clone() {
-        let Some(mut c) = srv.take_client(slot) else {
+        let Some(c) = srv.take_client(slot) else {
             continue;
         };
-        let (state, ack_time, last_partial) = c
+        let (state, ack_time) = c
             .repl
             .as_deref()
-            .map_or((SlaveState::WaitBgsaveStart, 0, 0), |r| {
-                (r.replstate, r.repl_ack_time, r.repl_last_partial_write)
-            });
-        let presync = state == SlaveState::WaitBgsaveStart
-            || (state == SlaveState::WaitBgsaveEnd && !socket_child);
-        if presync {
-            let _ = conn_write_direct(&mut c, b"\n");
-        }
+            .map_or((SlaveState::WaitBgsaveStart, 0), |r| (r.replstate, r.repl_ack_time));
         if state == SlaveState::Online
             && c.flags & CLIENT_PRE_PSYNC == 0
             && now - ack_time > timeout
         {
             tracing::warn!(
                 "Disconnecting timedout replica (streaming sync): {}",
-                replication_get_slave_name(&c)
-            );
-            srv.free_client(c);
-            continue;
-        }
-        if state == SlaveState::WaitBgsaveEnd
-            && socket_child
-            && last_partial != 0
-            && now - last_partial > timeout
-        {
-            tracing::warn!(
-                "Disconnecting timedout replica (full sync): {}",
                 replication_get_slave_name(&c)
             );
             srv.free_client(c);
