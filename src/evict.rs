@@ -697,6 +697,10 @@ fn pick_random(srv: &mut Server, allkeys: bool) -> Option<(usize, Vec<u8>)> {
 /// Latency events: `eviction-del` per key, `eviction-lazyfree` for the
 /// wait, `eviction-cycle` for the whole run.
 pub fn perform_evictions(srv: &mut Server) -> EvictResult {
+    // `replica-ignore-maxmemory`: a replica holds what its master sends.
+    if srv.repl.masterhost.is_some() && srv.config.replica_ignore_maxmemory {
+        return EvictResult::Ok;
+    }
     if !is_safe_to_perform_evictions(srv) {
         return EvictResult::Ok;
     }

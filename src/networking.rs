@@ -393,6 +393,10 @@ impl Client {
     #[inline]
     fn replies_suppressed(&self) -> bool {
         self.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP) != 0
+            // Our master gets no replies but the ACKs (Redis `prepareClientToWrite`).
+            || self.flags
+                & (crate::replication::CLIENT_MASTER | crate::replication::CLIENT_MASTER_FORCE_REPLY)
+                == crate::replication::CLIENT_MASTER
     }
 
     /// Stops the replies of a client whose output passed its hard limit
@@ -1756,6 +1760,9 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
                     process_input_buffer(srv, c);
                 }
                 c.querybuf.extend_from_slice(&buf[..n]);
+                if c.flags & crate::replication::CLIENT_MASTER != 0 {
+                    crate::replication::replica::master_read_bytes(c, &buf[..n]);
+                }
                 total += n;
                 srv.stat_net_input_bytes += n as u64;
                 // A short read means the socket buffer is empty now; any later
@@ -1798,7 +1805,9 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
         .querybuf_peak
         .max(c.querybuf.len())
         .max(qblen + PROTO_IOBUF_LEN);
-    if c.querybuf.len() > srv.config.client_query_buffer_limit as usize {
+    if c.querybuf.len() > srv.config.client_query_buffer_limit as usize
+        && c.flags & crate::replication::CLIENT_MASTER == 0
+    {
         tracing::warn!(
             "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
             crate::server_cmds::client_info_string(srv, c),
@@ -1872,7 +1881,7 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
         let limits = ParseLimits {
             proto_max_bulk_len: srv.config.proto_max_bulk_len,
             auth_required: srv.auth_required(c),
-            is_master: false,
+            is_master: c.flags & crate::replication::CLIENT_MASTER != 0,
         };
         match c.parser.parse(&mut c.querybuf, &mut c.argv, &limits) {
             Ok(false) => break,
@@ -1924,6 +1933,9 @@ fn process_command_and_reset_client(srv: &mut Server, c: &mut Client) -> bool {
         return false;
     }
     reset_client(c);
+    if c.flags & crate::replication::CLIENT_MASTER != 0 {
+        crate::replication::replica::master_command_processed(srv, c);
+    }
     // The output buffer may have grown (Redis updates after each command).
     update_client_mem_usage_if_tracked(srv, c);
     true

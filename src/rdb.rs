@@ -1238,6 +1238,13 @@ pub struct RdbLoadInfo {
     /// (`function::functions_create_from_rdb`), since the parser has no
     /// server.
     pub functions: Vec<Vec<u8>>,
+    // ---- replica role: the replication aux fields (Redis `rdbSaveInfo`) ----
+    /// `repl-stream-db`: the database the master's stream had selected.
+    pub repl_stream_db: Option<i64>,
+    /// `repl-id`, when it is 40 characters long (Redis `repl_id_is_set`).
+    pub repl_id: Option<String>,
+    /// `repl-offset`: the replication offset the data corresponds to.
+    pub repl_offset: Option<i64>,
 }
 
 /// Why a load failed. `Display` gives the reason as Redis words it.
@@ -1451,9 +1458,10 @@ pub struct RdbLoadOptions {
     pub lru_clock: u32,
     /// Encoding thresholds applied to loaded collections.
     pub limits: EncodingLimits,
-    /// Loading the RDB preamble of an AOF (Redis `RDBFLAGS_AOF_PREAMBLE`):
-    /// keys whose expire time has passed are kept, since the AOF tail that
-    /// follows assumes the keyspace exactly as it was.
+    /// Loading the RDB preamble of an AOF (Redis `RDBFLAGS_AOF_PREAMBLE`),
+    /// or loading on a replica: keys whose expire time has passed are
+    /// kept, since the AOF tail that follows (or the master's DELs)
+    /// assumes the keyspace exactly as it was.
     pub aof_preamble: bool,
     /// `sanitize-dump-payload yes` (Redis's deep integrity validation for
     /// files). This loader validates every blob in depth whatever it says;
@@ -1486,7 +1494,9 @@ impl RdbLoadOptions {
             tracking: AccessTracking::from_policy(srv.config.maxmemory_policy),
             lru_clock: srv.lru_clock(),
             limits: EncodingLimits::from_config(&srv.config),
-            aof_preamble: false,
+            // A replica keeps keys that look expired, as Redis skips them
+            // only when it is a master: its master's DELs remove them.
+            aof_preamble: srv.repl.masterhost.is_some(),
             deep_sanitize: srv.config.sanitize_dump_payload
                 == crate::config::SanitizeDumpPayload::Yes,
         }
@@ -2277,9 +2287,16 @@ fn rdb_load_aux_field(key: &[u8], val: &[u8], opts: &RdbLoadOptions, info: &mut 
                 tracing::info!("RDB is base AOF");
             }
         }
-        // Replication state: used by a replica's partial resync, which
-        // this build does not have; "lua" scripts are never loaded back.
-        b"repl-stream-db" | b"repl-id" | b"repl-offset" | b"lua" | b"redis-bits" => {}
+        // Replication state, for a replica's partial resync after a restart.
+        b"repl-stream-db" => info.repl_stream_db = Some(parse_aux_int(val)),
+        b"repl-id" => {
+            if val.len() == 40 {
+                info.repl_id = Some(String::from_utf8_lossy(val).into_owned());
+            }
+        }
+        b"repl-offset" => info.repl_offset = Some(parse_aux_int(val)),
+        // "lua" scripts are never loaded back.
+        b"lua" | b"redis-bits" => {}
         _ => tracing::debug!(
             "Unrecognized RDB AUX field: '{}'",
             String::from_utf8_lossy(key)

@@ -162,6 +162,12 @@ pub struct ClientRepl {
     pub read_reploff: i64,
     /// The master's replication ID (Redis `master_client->replid`).
     pub replid: String,
+
+    // ---- replica role (replica.rs) ----
+    /// Bytes read from our master whose command is not applied yet; they
+    /// are proxied to our own replicas once applied (Redis keeps them in
+    /// the query buffer, `repl_applied`).
+    pub repl_unapplied: bytes::BytesMut,
 }
 
 /// Replication state of the server (Redis's `server.repl_*`, `server.master*`).
@@ -221,9 +227,12 @@ impl ReplicationState {
 // ---- Hooks called by the server core ----
 
 /// True when writes must be fed to the replication stream: a backlog
-/// exists (it does whenever replicas are attached or were recently).
+/// exists (it does whenever replicas are attached or were recently) and
+/// this server is not a replica.
 pub fn should_feed(srv: &Server) -> bool {
-    master::has_backlog(srv)
+    // A replica proxies its master's stream instead (replica.rs), so that
+    // its backlog holds the same bytes at the same offsets.
+    srv.repl.masterhost.is_none() && master::has_backlog(srv)
 }
 
 /// Routes an event on a replication token (between [`REPL_TOKEN_BASE`] and
