@@ -541,14 +541,17 @@ pub fn gen_info_replication(srv: &Server, o: &mut String) {
 
 // ---- State kept by the other sides ----
 
-/// `(reploff, read_reploff)` of the cached master while the link is down.
-fn cached_master_offsets(_srv: &Server) -> Option<(i64, i64)> {
-    None
+/// `(reploff, read_reploff)` of the cached master while the link is down
+/// (a cached master has applied all it read).
+fn cached_master_offsets(srv: &Server) -> Option<(i64, i64)> {
+    let m = srv.repl.replica.cached_master.as_ref()?;
+    Some((m.reploff, m.reploff))
 }
 
 /// `(total bytes, bytes read, unix s of the last read)` of the RDB transfer.
-fn transfer_progress(_srv: &Server) -> (i64, i64, i64) {
-    (0, 0, 0)
+fn transfer_progress(srv: &Server) -> (i64, i64, i64) {
+    let r = &srv.repl.replica;
+    (r.repl_transfer_size, r.repl_transfer_read, r.repl_transfer_lastio)
 }
 
 /// `(first byte offset, history length)` of the backlog, `None` without one.
