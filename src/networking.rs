@@ -300,6 +300,9 @@ pub struct Client {
     /// Replication fields, for a replica attached to us or our master
     /// (`replication/mod.rs`); `None` for other clients.
     pub repl: Option<Box<crate::replication::ClientRepl>>,
+    /// Replication offset right after this client's last propagated
+    /// command (Redis `woff`): what WAIT waits for.
+    pub woff: i64,
 }
 
 impl Client {
@@ -374,6 +377,7 @@ impl Client {
             mem_usage_bucket: None,
             reply_hard_limit: usize::MAX,
             repl: None,
+            woff: 0,
         }
     }
 
@@ -384,8 +388,12 @@ impl Client {
 
     /// True if anything waits for the socket: replies, or encrypted TLS
     /// records rustls still holds.
+    /// A replica's stream waits in the shared replication buffer, not in its
+    /// replies: for replicas the write path itself checks.
     pub fn output_pending(&self) -> bool {
-        self.reply_bytes > 0 || self.conn.as_ref().is_some_and(|x| x.wants_write())
+        self.reply_bytes > 0
+            || self.conn.as_ref().is_some_and(|x| x.wants_write())
+            || self.flags & crate::replication::CLIENT_SLAVE != 0
     }
 
     // ---- Reply layer ----
@@ -756,10 +764,13 @@ pub fn c_str(b: &[u8], max: usize) -> &[u8] {
 // ---- Output buffer limits ----
 
 /// The `client-output-buffer-limit` class of a client (Redis
-/// `getClientType`): `CLIENT_TYPE_PUBSUB` while it has subscriptions,
-/// else `CLIENT_TYPE_NORMAL` (replicas come with replication).
+/// `getClientType`): `CLIENT_TYPE_REPLICA` for a replica attached to us
+/// (not a MONITOR), `CLIENT_TYPE_PUBSUB` while it has subscriptions, else
+/// `CLIENT_TYPE_NORMAL` (our master counts as normal for the limits).
 pub fn get_client_type(c: &Client) -> usize {
-    if c.flags & CLIENT_PUBSUB != 0 {
+    if c.flags & crate::replication::CLIENT_SLAVE != 0 && c.flags & CLIENT_MONITOR == 0 {
+        crate::config::CLIENT_TYPE_REPLICA
+    } else if c.flags & CLIENT_PUBSUB != 0 {
         crate::config::CLIENT_TYPE_PUBSUB
     } else {
         crate::config::CLIENT_TYPE_NORMAL
@@ -775,8 +786,13 @@ pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
 /// fills a fixed reply buffer (`rbs`, 16 KiB at most) first and counts only
 /// its reply list; here the first chunk plays the fixed buffer, so up to
 /// `buf_usable_size` of its unsent bytes are not counted. (A deferred-length reply such as KEYS starts new
-/// chunks, as it starts list nodes in Redis, so all of it counts.)
-pub fn get_client_output_buffer_memory_usage(c: &Client) -> usize {
+/// chunks, as it starts list nodes in Redis, so all of it counts.) A
+/// replica's output is its span of the shared replication buffer
+/// (`replication::master::replica_output_buffer_memory`).
+pub fn get_client_output_buffer_memory_usage(srv: &Server, c: &Client) -> usize {
+    if get_client_type(c) == crate::config::CLIENT_TYPE_REPLICA {
+        return crate::replication::master::replica_output_buffer_memory(srv, c);
+    }
     let front = c
         .reply
         .front()
@@ -788,11 +804,20 @@ pub fn get_client_output_buffer_memory_usage(c: &Client) -> usize {
 /// is over its class's hard limit, or has been over the soft limit for
 /// more than `soft_limit_seconds` (Redis `checkClientOutputBufferLimits`).
 /// The first time the soft limit is seen exceeded the time is recorded;
-/// dropping under it clears the record.
+/// dropping under it clears the record. A replica's hard limit is never
+/// below `repl-backlog-size` (its buffer is the backlog's anyway).
 pub fn check_client_output_buffer_limits(srv: &Server, c: &mut Client) -> bool {
-    let used = get_client_output_buffer_memory_usage(c) as u64;
-    let lim = srv.config.client_output_buffer_limit[get_client_type(c)];
-    let hard = lim.hard_limit_bytes != 0 && used >= lim.hard_limit_bytes;
+    let used = get_client_output_buffer_memory_usage(srv, c) as u64;
+    let class = get_client_type(c);
+    let lim = srv.config.client_output_buffer_limit[class];
+    let mut hard_limit = lim.hard_limit_bytes;
+    if class == crate::config::CLIENT_TYPE_REPLICA
+        && hard_limit != 0
+        && (hard_limit as i64) < srv.config.repl_backlog_size
+    {
+        hard_limit = srv.config.repl_backlog_size as u64;
+    }
+    let hard = hard_limit != 0 && used >= hard_limit;
     let mut soft = lim.soft_limit_bytes != 0 && used >= lim.soft_limit_bytes;
     let now = srv.mstime / 1000;
     if soft {
@@ -825,7 +850,7 @@ pub fn close_client_on_output_buffer_limit_reached(
         c.flags &= !(CLIENT_OBUF_LIMIT_HIT | CLIENT_CLOSE_ASAP);
     }
     if c.conn.is_none()
-        || get_client_output_buffer_memory_usage(c) == 0
+        || get_client_output_buffer_memory_usage(srv, c) == 0
         || c.flags & CLIENT_CLOSE_ASAP != 0
     {
         return false;
@@ -1299,7 +1324,7 @@ pub fn free_client_admin_state(srv: &mut Server, c: &mut Client) {
 /// arguments (bytes plus a pointer each), the MULTI queue and watched keys,
 /// and the overhead of subscriptions and tracking prefixes.
 pub fn get_client_memory_usage(srv: &Server, c: &Client) -> usize {
-    let mut mem = get_client_output_buffer_memory_usage(c);
+    let mut mem = get_client_output_buffer_memory_usage(srv, c);
     mem += c.querybuf.capacity() + c.qb_pos;
     mem += std::mem::size_of::<Client>() + c.buf_usable_size;
     mem += c.argv.iter().map(|a| a.len()).sum::<usize>() + 8 * c.argv.len();
@@ -1603,7 +1628,7 @@ pub fn reply_buffer_pos(c: &Client) -> usize {
 /// (Redis `clientsCronTrackExpansiveClients`).
 pub fn clients_cron_track_expansive_clients(srv: &mut Server, c: &Client, slot_idx: usize) {
     let input = c.querybuf.capacity() + c.argv.iter().map(|a| a.len()).sum::<usize>();
-    let output = get_client_output_buffer_memory_usage(c);
+    let output = get_client_output_buffer_memory_usage(srv, c);
     let st = &mut srv.client_admin;
     let i = slot_idx % CLIENTS_PEAK_MEM_USAGE_SLOTS;
     st.peak_mem_input[i] = st.peak_mem_input[i].max(input);
@@ -2027,6 +2052,9 @@ pub fn protocol_error_sample(q: &[u8]) -> String {
 /// Writes as much of the client's pending replies as the socket takes
 /// (Redis `writeToClient`). Returns false if the client must be freed.
 pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
+    if c.flags & crate::replication::CLIENT_SLAVE != 0 {
+        return crate::replication::master::write_to_replica(srv, c);
+    }
     let mut written = 0usize;
     // What sits in the reply buffer now is its peak candidate (Redis
     // tracks `buf_peak` as replies are added).
@@ -2142,6 +2170,18 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
         }
     }
     let pending = c.output_pending();
+    update_write_interest(srv, c, pending, blocked)
+}
+
+/// Registers WRITABLE interest for a client with `pending` output, or
+/// drops it, after a write pass that the socket stopped (`blocked`) or not.
+/// Returns false if the registration failed (the client must be freed).
+pub fn update_write_interest(
+    srv: &mut Server,
+    c: &mut Client,
+    pending: bool,
+    blocked: bool,
+) -> bool {
     // Register WRITABLE only when the socket pushed back. When the write
     // budget, not the socket, stopped this pass, the registration is
     // renewed even if WRITABLE is on already: the poller is edge-triggered

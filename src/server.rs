@@ -595,6 +595,10 @@ impl Server {
         for name in changed {
             match *name {
                 "hz" => self.hz = self.config.hz.clamp(1, 500),
+                "repl-backlog-size" => crate::replication::master::resize_replication_backlog(self),
+                "min-replicas-to-write" | "min-replicas-max-lag" => {
+                    crate::replication::master::refresh_good_slaves_count(self)
+                }
                 "maxclients" => {
                     // Redis `updateMaxclients`: the descriptors must fit.
                     let wanted = self.config.maxclients;
@@ -959,6 +963,8 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         }
     }
     call(srv, c, idx);
+    // What WAIT waits for (Redis sets it after every command it runs).
+    c.woff = srv.repl.master_repl_offset;
     // Big replies count against `client-output-buffer-limit` too (Redis
     // checks as the reply list grows; here once per command).
     networking::close_client_on_output_buffer_limit_reached(srv, c, true);

@@ -258,6 +258,10 @@ fn client_type_name(c: &Client) -> &'static str {
 pub fn client_info_string(srv: &Server, c: &Client) -> String {
     let now = srv.mstime;
     let mut flags = String::new();
+    if c.flags & crate::replication::CLIENT_SLAVE != 0 && c.flags & networking::CLIENT_MONITOR == 0
+    {
+        flags.push('S');
+    }
     if c.flags & networking::CLIENT_MONITOR != 0 {
         flags.push('O');
     }
@@ -317,9 +321,16 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
     let qbuf_free = c.querybuf.capacity() - c.querybuf.len();
     // As Redis accounts it: the first `rbs` bytes of unsent replies sit in
     // the reply buffer (`obl`), the rest in 16 KiB list nodes (`oll`, `omem`).
-    let omem = networking::get_client_output_buffer_memory_usage(c);
-    let obl = c.reply_bytes - omem;
-    let oll = omem.div_ceil(networking::PROTO_REPLY_CHUNK_BYTES);
+    let omem = networking::get_client_output_buffer_memory_usage(srv, c);
+    let (obl, oll) = if c.flags & crate::replication::CLIENT_SLAVE != 0 {
+        // A replica's output is blocks of the shared replication buffer.
+        (0, crate::replication::master::replica_used_blocks(srv, c))
+    } else {
+        (
+            c.reply_bytes - omem,
+            omem.div_ceil(networking::PROTO_REPLY_CHUNK_BYTES),
+        )
+    };
     let name = c
         .name
         .as_ref()

@@ -168,6 +168,15 @@ pub struct ClientRepl {
     /// are proxied to our own replicas once applied (Redis keeps them in
     /// the query buffer, `repl_applied`).
     pub repl_unapplied: bytes::BytesMut,
+
+    // ---- stream helper (master.rs): a replica's place in the shared buffer ----
+    /// Id of the replication buffer block holding the next byte to send
+    /// (Redis `ref_repl_buf_node`); `None` until the replica is fed.
+    pub ref_block_id: Option<u64>,
+    /// Bytes of that block already sent (Redis `ref_block_pos`).
+    pub ref_block_pos: usize,
+    /// `REPLCONF rdb-filter-only` requirements (`master::SLAVE_REQ_*`, Redis `slave_req`).
+    pub slave_req: u32,
 }
 
 /// Replication state of the server (Redis's `server.repl_*`, `server.master*`).
