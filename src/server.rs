@@ -1358,6 +1358,9 @@ fn persistence_cron(srv: &mut Server) {
                 }
                 crate::childinfo::ChildType::None => {}
             }
+            // Replicas waiting for a save start one at once (Redis
+            // `checkChildrenDone` → `replicationStartPendingFork`).
+            crate::replication::fullsync::replication_start_pending_fork(srv);
         }
     } else {
         crate::rdb::check_save_points(srv);
@@ -1667,11 +1670,17 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
         return;
     };
     let mut keep = true;
+    // A replica being sent its RDB: the socket's writability belongs to
+    // the transfer (Redis swaps in `sendBulkToSlave` / `rdbPipeWriteHandler`).
+    let rdb_transfer = ev.writable && crate::replication::fullsync::wants_write_event(&c);
+    if rdb_transfer {
+        keep = crate::replication::fullsync::handle_write_event(srv, &mut c);
+    }
     // With `appendfsync always` the write goes first (Redis's AE_BARRIER):
     // replies to commands read now must wait for before_sleep's fsync.
     let barrier = srv.aof.state == crate::aof::AofStatus::On
         && srv.config.appendfsync == crate::config::AppendFsync::Always;
-    if barrier && ev.writable && c.output_pending() {
+    if keep && barrier && !rdb_transfer && ev.writable && c.output_pending() {
         srv.stat_total_writes_processed += 1;
         keep = networking::write_to_client(srv, &mut c);
     }
@@ -1682,7 +1691,7 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
         }
         keep = networking::read_query_from_client(srv, &mut c);
     }
-    if keep && !barrier && ev.writable && c.output_pending() {
+    if keep && !barrier && !rdb_transfer && ev.writable && c.output_pending() {
         srv.stat_total_writes_processed += 1;
         keep = networking::write_to_client(srv, &mut c);
     }

@@ -23,6 +23,7 @@
 //! `second_replid_offset` (PSYNC2).
 
 pub mod failover;
+pub mod fullsync;
 pub mod master;
 pub mod replica;
 
@@ -177,6 +178,20 @@ pub struct ClientRepl {
     pub ref_block_pos: usize,
     /// `REPLCONF rdb-filter-only` requirements (`master::SLAVE_REQ_*`, Redis `slave_req`).
     pub slave_req: u32,
+
+    // ---- fullsync: the RDB transfer to a replica (master side) ----
+    /// The RDB file being sent (disk sync, state `SendBulk`; Redis `repldbfd`).
+    pub repldb: Option<std::fs::File>,
+    /// Disk sync: bytes of the file sent. Diskless: bytes of the current
+    /// pipe buffer sent (Redis `repldboff`).
+    pub repldboff: u64,
+    /// Disk sync: size of the file (Redis `repldbsize`).
+    pub repldbsize: u64,
+    /// Disk sync: the unsent part of `$<size>\r\n` (Redis `replpreamble`).
+    pub replpreamble: Vec<u8>,
+    /// Diskless: the replica did not take the whole pipe buffer and waits
+    /// for its socket to be writable (Redis: a write handler is set).
+    pub rdb_pipe_writing: bool,
 }
 
 /// Replication state of the server (Redis's `server.repl_*`, `server.master*`).
@@ -220,6 +235,9 @@ pub struct ReplicationState {
 
     // ---- failover (FAILOVER command) ----
     pub failover: failover::FailoverState,
+
+    // ---- fullsync: full resynchronization children and transfers ----
+    pub fullsync: fullsync::FullSyncState,
 }
 
 impl ReplicationState {
@@ -248,7 +266,9 @@ pub fn should_feed(srv: &Server) -> bool {
 /// [`REPL_TOKEN_END`]) to its side.
 pub fn handle_event(srv: &mut Server, ev: crate::ae::FiredEvent) {
     let t = ev.token.0;
-    if t == REPL_TOKEN_RDB_PIPE || (REPL_TOKEN_BASE + 2..=REPL_TOKEN_BASE + 32).contains(&t) {
+    if t == REPL_TOKEN_RDB_PIPE {
+        fullsync::handle_event(srv, ev);
+    } else if (REPL_TOKEN_BASE + 2..=REPL_TOKEN_BASE + 32).contains(&t) {
         master::handle_event(srv, ev);
     } else {
         replica::handle_event(srv, ev);
@@ -259,6 +279,7 @@ pub fn handle_event(srv: &mut Server, ev: crate::ae::FiredEvent) {
 pub fn replication_cron(srv: &mut Server) {
     replica::replication_cron(srv);
     master::replication_cron(srv);
+    fullsync::replication_cron(srv);
     failover::update_failover_status(srv);
 }
 
@@ -266,6 +287,7 @@ pub fn replication_cron(srv: &mut Server) {
 /// unblocking WAIT clients, the replica's ACK.
 pub fn before_sleep(srv: &mut Server) {
     master::before_sleep(srv);
+    fullsync::before_sleep(srv);
     replica::before_sleep(srv);
     // After the ACKs were read, not where they are: a failover disconnects
     // clients (Redis `beforeSleep`'s `updateFailoverStatus`).
@@ -275,6 +297,7 @@ pub fn before_sleep(srv: &mut Server) {
 /// A client is being freed: detach it as a replica or as our master.
 pub fn free_client(srv: &mut Server, c: &mut Client) {
     if c.flags & CLIENT_SLAVE != 0 {
+        fullsync::free_replica_client(srv, c);
         master::free_replica_client(srv, c);
     }
     if c.flags & CLIENT_MASTER != 0 {
