@@ -434,13 +434,7 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
                 srv.client_admin.stat_reply_buffer_expands,
             );
         }
-        "replication" => {
-            let _ = write!(
-                o,
-                "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
-                srv.replid, srv.config.repl_backlog_size
-            );
-        }
+        "replication" => crate::replication::failover::gen_info_replication(srv, o),
         "cpu" => {
             let (sys, user) = rusage(libc::RUSAGE_SELF);
             let (csys, cuser) = rusage(libc::RUSAGE_CHILDREN);

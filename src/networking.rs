@@ -895,6 +895,22 @@ pub enum PauseType {
     All,
 }
 
+/// Who paused clients (Redis `pause_purpose`). Each purpose holds its own
+/// pause; the one in force is the most restrictive of them, so CLIENT
+/// UNPAUSE does not end the pause of a FAILOVER.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PausePurpose {
+    /// CLIENT PAUSE.
+    ByClientCommand = 0,
+    /// SHUTDOWN waiting for replicas to catch up.
+    DuringShutdown = 1,
+    /// FAILOVER waiting for its target to catch up.
+    DuringFailover = 2,
+}
+
+/// Number of [`PausePurpose`] values (Redis `NUM_PAUSE_PURPOSES`).
+pub const NUM_PAUSE_PURPOSES: usize = 3;
+
 /// Smallest client-eviction bucket: clients under 32 KiB (Redis
 /// `CLIENT_MEM_USAGE_BUCKET_MIN_LOG`).
 const CLIENT_MEM_USAGE_BUCKET_MIN_LOG: u32 = 15;
@@ -927,10 +943,15 @@ pub struct ClientAdminState {
     /// Slots of the MONITOR clients, in the order they started (Redis
     /// `server.monitors`). Empty means the feed costs one branch.
     pub monitors: Vec<(usize, u64)>,
-    /// The pause in force (Redis `client_pause_type`).
+    /// The pause in force: the most restrictive of the purposes' pauses
+    /// (Redis `client_pause_type`).
     pub pause_type: PauseType,
-    /// When the pause ends, unix ms (Redis `client_pause_end_time`).
+    /// When the pause in force ends, unix ms: the latest end among the
+    /// purposes of that type (Redis `client_pause_end_time`).
     pub pause_end_time: i64,
+    /// Each purpose's own pause, `(type, end unix ms)`, indexed by
+    /// [`PausePurpose`] (Redis `client_pause_per_purpose`).
+    pub pause_per_purpose: [Option<(PauseType, i64)>; NUM_PAUSE_PURPOSES],
     /// `(slot, id)` of clients whose command waits for the pause to end
     /// (Redis `postponed_clients`), in arrival order.
     pub postponed: Vec<(usize, u64)>,
@@ -963,6 +984,7 @@ impl Default for ClientAdminState {
             monitors: Vec::new(),
             pause_type: PauseType::Off,
             pause_end_time: 0,
+            pause_per_purpose: [None; NUM_PAUSE_PURPOSES],
             postponed: Vec::new(),
             unpaused: VecDeque::new(),
             buckets: Vec::new(),
@@ -1131,43 +1153,67 @@ pub fn client_pause_command(srv: &mut Server, c: &mut Client) {
     } else {
         0
     };
-    pause_clients(srv, end, ptype);
+    pause_clients(srv, PausePurpose::ByClientCommand, end, ptype);
     c.add_reply_ok();
 }
 
 /// CLIENT UNPAUSE → OK: ends the pause; waiting commands run.
 pub fn client_unpause_command(srv: &mut Server, c: &mut Client) {
-    unpause_clients(srv);
+    unpause_clients(srv, PausePurpose::ByClientCommand);
     c.add_reply_ok();
 }
 
-/// Pauses clients until `end` (unix ms) for `ptype` commands, keeping the
-/// later end and the more restrictive type of a pause in force (Redis
-/// `pauseClients`).
-pub fn pause_clients(srv: &mut Server, end: i64, ptype: PauseType) {
-    let st = &mut srv.client_admin;
-    if st.pause_type == PauseType::Off {
-        st.pause_type = ptype;
-        st.pause_end_time = end;
-    } else {
-        st.pause_type = st.pause_type.max(ptype);
-        st.pause_end_time = st.pause_end_time.max(end);
-    }
+/// Pauses clients for `purpose` until `end` (unix ms) for `ptype`
+/// commands, keeping the later end and the more restrictive type of that
+/// purpose's pause in force (Redis `pauseClients`).
+pub fn pause_clients(srv: &mut Server, purpose: PausePurpose, end: i64, ptype: PauseType) {
+    let p = &mut srv.client_admin.pause_per_purpose[purpose as usize];
+    *p = Some(match *p {
+        None => (ptype, end),
+        Some((t, e)) => (t.max(ptype), e.max(end)),
+    });
     update_client_pause_type_and_end_time(srv);
 }
 
-/// Ends the pause and releases the postponed clients (Redis `unpauseClients`).
-pub fn unpause_clients(srv: &mut Server) {
-    srv.client_admin.pause_type = PauseType::Off;
-    srv.client_admin.pause_end_time = 0;
-    unblock_postponed_clients(srv);
+/// Ends `purpose`'s pause; postponed clients run again if the pause in
+/// force became less restrictive (Redis `unpauseClients`).
+pub fn unpause_clients(srv: &mut Server, purpose: PausePurpose) {
+    if srv.client_admin.pause_per_purpose[purpose as usize]
+        .take()
+        .is_some()
+    {
+        update_client_pause_type_and_end_time(srv);
+    }
 }
 
-/// Ends a pause whose time has passed (Redis `updateClientPauseTypeAndEndTime`).
+/// Recomputes the pause in force from the purposes' pauses, dropping those
+/// whose time has passed: the most restrictive type, and the latest end
+/// among the pauses of that type. Postponed clients are released when the
+/// type became less restrictive (Redis `updateClientPauseTypeAndEndTime`).
 fn update_client_pause_type_and_end_time(srv: &mut Server) {
-    if srv.client_admin.pause_type != PauseType::Off && srv.client_admin.pause_end_time < srv.mstime
-    {
-        unpause_clients(srv);
+    let now = srv.mstime;
+    let st = &mut srv.client_admin;
+    let old_type = st.pause_type;
+    let mut ptype = PauseType::Off;
+    for p in st.pause_per_purpose.iter_mut() {
+        match *p {
+            Some((_, end)) if end < now => *p = None,
+            Some((t, _)) => ptype = ptype.max(t),
+            None => {}
+        }
+    }
+    let end = st
+        .pause_per_purpose
+        .iter()
+        .flatten()
+        .filter(|(t, _)| *t == ptype)
+        .map(|&(_, e)| e)
+        .max()
+        .unwrap_or(0);
+    st.pause_type = ptype;
+    st.pause_end_time = end;
+    if ptype < old_type {
+        unblock_postponed_clients(srv);
     }
 }
 
@@ -1179,7 +1225,9 @@ pub fn check_client_pause_timeout_and_return_if_paused(srv: &mut Server) -> bool
     if srv.client_admin.pause_type == PauseType::Off {
         return false;
     }
-    update_client_pause_type_and_end_time(srv);
+    if srv.client_admin.pause_end_time < srv.mstime {
+        update_client_pause_type_and_end_time(srv);
+    }
     srv.client_admin.pause_type != PauseType::Off
 }
 
@@ -1232,9 +1280,7 @@ fn unblock_postponed_clients(srv: &mut Server) {
 /// `processUnblockedClients` for `BLOCKED_POSTPONE`). Also ends a pause
 /// whose time has passed.
 pub fn process_unpaused_clients(srv: &mut Server) {
-    if srv.client_admin.pause_type != PauseType::Off {
-        update_client_pause_type_and_end_time(srv);
-    }
+    check_client_pause_timeout_and_return_if_paused(srv);
     while let Some((slot, id)) = srv.client_admin.unpaused.pop_front() {
         let Some(mut c) = srv.take_client(slot) else {
             continue;

@@ -946,7 +946,8 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     if networking::client_eviction_active(srv) && networking::evict_clients(srv, Some(c)) {
         return;
     }
-    if networking::are_clients_paused(srv) {
+    // Replicas are never paused.
+    if networking::are_clients_paused(srv) && c.flags & crate::replication::CLIENT_SLAVE == 0 {
         let may_replicate = flags & (commands::CMD_WRITE | commands::CMD_MAY_REPLICATE) != 0
             || (is_exec
                 && c.mstate.cmd_flags & (commands::CMD_WRITE | commands::CMD_MAY_REPLICATE) != 0);
@@ -1331,6 +1332,15 @@ pub fn server_cron(srv: &mut Server) -> i64 {
     if run_with_period(srv, 1000) {
         crate::rdb::migrate::migrate_close_timedout_sockets(srv);
         crate::metrics::metrics_cron(srv, now);
+    }
+    // Every 100 ms while failing over, so the handshake progresses quickly.
+    networking::check_client_pause_timeout_and_return_if_paused(srv);
+    let repl_period = if crate::replication::failover::failover_ongoing(srv) {
+        100
+    } else {
+        1000
+    };
+    if run_with_period(srv, repl_period) {
         crate::replication::replication_cron(srv);
     }
     crate::tracking::tracking_cron(srv);

@@ -924,7 +924,7 @@ pub fn sync_command(srv: &mut Server, c: &mut Client) {
             return;
         }
     }
-    if failover_in_progress(srv) {
+    if super::failover::failover_ongoing(srv) {
         c.add_reply_error("NOMASTERLINK Can't SYNC while failing over");
         return;
     }
@@ -1393,14 +1393,6 @@ pub fn send_getack_to_replicas(srv: &mut Server) {
     feed_replication_stream_db(srv, db, &argv);
 }
 
-// ---- Glue to the other helpers' parts (replaced as their APIs land) ----
-
-/// True while a FAILOVER is in progress (failover.rs).
-fn failover_in_progress(_srv: &Server) -> bool {
-    false
-}
-
-
 // ---- Hooks ----
 
 /// Events on the master side's tokens (none are registered by this file).
@@ -1419,7 +1411,7 @@ pub fn replication_cron(srv: &mut Server) {
     let period = srv.config.repl_ping_replica_period.max(1) as u64;
     if srv.repl.master.cron_loops.is_multiple_of(period) && !srv.repl.replicas.is_empty() {
         let manual_failover =
-            failover_in_progress(srv) && crate::networking::are_clients_paused(srv);
+            super::failover::failover_ongoing(srv) && crate::networking::are_clients_paused(srv);
         if !manual_failover {
             let db = srv.repl.slaveseldb;
             feed_replication_stream_db(srv, db, &[Bytes::from_static(b"PING")]);
@@ -1435,7 +1427,9 @@ pub fn replication_cron(srv: &mut Server) {
         let (state, ack_time) = c
             .repl
             .as_deref()
-            .map_or((SlaveState::WaitBgsaveStart, 0), |r| (r.replstate, r.repl_ack_time));
+            .map_or((SlaveState::WaitBgsaveStart, 0), |r| {
+                (r.replstate, r.repl_ack_time)
+            });
         if state == SlaveState::Online
             && c.flags & CLIENT_PRE_PSYNC == 0
             && now - ack_time > timeout

@@ -295,6 +295,9 @@ pub fn before_sleep(srv: &mut Server) {
     master::before_sleep(srv);
     fullsync::before_sleep(srv);
     replica::before_sleep(srv);
+    // After the ACKs were read, not where they are: a failover disconnects
+    // clients (Redis `beforeSleep`'s `updateFailoverStatus`).
+    failover::update_failover_status(srv);
 }
 
 /// A client is being freed: detach it as a replica or as our master.
