@@ -26,119 +26,9 @@
 mod common;
 
 use common::repl::{
-    Kind, Node, ShortKeys, assert_same_data, expire_short_keys, pad, wait_bgsave_started,
-    wait_synced, write_every_type,
+    KEY_SAVE_DELAY, Kind, Node, PAD_KEYS, ROUND_PAUSE, SYNC_TIMEOUT, ShortKeys, assert_same_data,
+    expire_short_keys, full_then_partial, pad, wait_bgsave_started, wait_synced, write_every_type,
 };
-use common::s;
-
-/// Microseconds the master sleeps per key while saving for a sync.
-const KEY_SAVE_DELAY: &str = "1000";
-
-/// Plain keys added before the sync so that, with [`KEY_SAVE_DELAY`], the
-/// save lasts well over a second.
-const PAD_KEYS: usize = 1200;
-
-/// At most this many write rounds during one sync.
-const MAX_ROUNDS: u64 = 12;
-
-/// The pause between two write rounds.
-const ROUND_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// Runs write rounds on `master` while its sync BGSAVE runs (at least
-/// `min_rounds`, at most [`MAX_ROUNDS`], [`ROUND_PAUSE`] apart); the first
-/// round must end before the save does, or the test would not write
-/// during the sync.
-fn write_during_sync(master: &mut Node, tag: &str, min_rounds: u64) -> ShortKeys {
-    wait_bgsave_started(master);
-    let mut short = write_every_type(&mut master.c, tag, 0);
-    assert!(
-        master.bgsave_in_progress(),
-        "{}: the sync's BGSAVE ended before the first round of writes did; \
-         raise PAD_KEYS or KEY_SAVE_DELAY",
-        master.label()
-    );
-    let mut round = 1;
-    while round < MAX_ROUNDS && (round < min_rounds || master.bgsave_in_progress()) {
-        std::thread::sleep(ROUND_PAUSE);
-        short.extend(write_every_type(&mut master.c, tag, round));
-        round += 1;
-    }
-    short
-}
-
-/// The master's INFO stats `sync_full` and `sync_partial_ok`.
-fn sync_counts(master: &mut Node) -> (i64, i64) {
-    (
-        master.info_int("stats", "sync_full"),
-        master.info_int("stats", "sync_partial_ok"),
-    )
-}
-
-/// Topologies 1 and 2: `master_kind` master, `replica_kind` replica; full
-/// sync (`diskless` or to disk), writes during it, compare; then the master
-/// drops the replica, writes go on, the replica comes back with a partial
-/// resync, compare again.
-fn full_then_partial(master_kind: Kind, replica_kind: Kind, diskless: bool) {
-    let mode = if diskless { "yes" } else { "no" };
-    let Some(mut m) = Node::start(
-        master_kind,
-        &[
-            "--repl-diskless-sync",
-            mode,
-            "--rdb-key-save-delay",
-            KEY_SAVE_DELAY,
-        ],
-    ) else {
-        return;
-    };
-    // A diskless sync is also loaded straight from the socket.
-    let load = if diskless { "swapdb" } else { "disabled" };
-    let Some(mut r) = Node::start(replica_kind, &["--repl-diskless-load", load]) else {
-        return;
-    };
-
-    write_every_type(&mut m.c, "pre", 0);
-    pad(&mut m.c, PAD_KEYS);
-    r.replicaof(&m);
-    let short = write_during_sync(&mut m, "during", 3);
-    expire_short_keys(&mut m.c, &short);
-    wait_synced(&mut m, &mut [&mut r]);
-    assert_same_data(&mut m, &mut r, "after the full sync");
-
-    let target = if diskless {
-        "Starting BGSAVE for SYNC with target: replicas sockets"
-    } else {
-        "Starting BGSAVE for SYNC with target: disk"
-    };
-    let log = m.sp.log();
-    assert!(
-        log.contains(target),
-        "{}: {target:?} not logged:\n{log}",
-        m.label()
-    );
-    let (full, partial) = sync_counts(&mut m);
-    assert_eq!(full, 1, "{}: sync_full", m.label());
-
-    // The master drops the replica; writes go on; a partial resync follows.
-    assert_eq!(
-        s(m.c.cmd(&[b"CLIENT", b"KILL", b"TYPE", b"replica"])),
-        ":1\r\n"
-    );
-    let mut short = ShortKeys::new();
-    for round in 0..3 {
-        short.extend(write_every_type(&mut m.c, "gap", round));
-    }
-    expire_short_keys(&mut m.c, &short);
-    wait_synced(&mut m, &mut [&mut r]);
-    assert_same_data(&mut m, &mut r, "after the partial resync");
-    assert_eq!(
-        sync_counts(&mut m),
-        (full, partial + 1),
-        "{}: (sync_full, sync_partial_ok) after the partial resync",
-        m.label()
-    );
-    r.wait_log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
-}
 
 #[test]
 fn redis_replica_of_our_master_disk() {
@@ -200,7 +90,7 @@ fn chain(kinds: [Kind; 3]) {
     wait_bgsave_started(&mut a);
     let mut short = ShortKeys::new();
     let (mut during_a, mut during_b) = (false, false);
-    let deadline = std::time::Instant::now() + common::repl::SYNC_TIMEOUT;
+    let deadline = std::time::Instant::now() + SYNC_TIMEOUT;
     let mut round = 0;
     loop {
         short.extend(write_every_type(&mut a.c, "during", round));
