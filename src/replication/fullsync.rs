@@ -514,18 +514,28 @@ pub fn rdb_save_to_slaves_sockets(
             srv.rdb.save_time_start = unixtime();
             srv.repl.fullsync.rdb_child_type = RdbChildType::Socket;
             let mut read = rdb_rx;
-            let registered = srv
-                .el
-                .registry()
-                .register(&mut read, Token(REPL_TOKEN_RDB_PIPE), Interest::READABLE)
-                .is_ok();
+            let registered = match srv.el.registry().register(
+                &mut read,
+                Token(REPL_TOKEN_RDB_PIPE),
+                Interest::READABLE,
+            ) {
+                Ok(()) => true,
+                Err(e) => {
+                    // Nothing would ever read the pipe: give the save up
+                    // (its replicas are closed when the child is reaped).
+                    tracing::warn!(
+                        "Diskless rdb transfer, can't watch the RDB pipe: {}",
+                        err_text(&e)
+                    );
+                    crate::rdb::kill_rdb_child(srv);
+                    false
+                }
+            };
             srv.repl.fullsync.pipe = Some(RdbPipe {
                 read,
                 registered,
                 reading: true,
-                // Read at once in case the child was quick: the edge may
-                // have come before the registration.
-                resume: true,
+                resume: false,
                 exit_pipe: Some(exit_tx),
                 conns,
                 buf: Vec::new(),
