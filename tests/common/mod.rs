@@ -48,8 +48,12 @@
 //!   [`near_now_ms`] tells clock-made times apart, to mask them.
 //! * [`Rng`]: a seedable xorshift64 generator for randomized comparisons,
 //!   so that one seed replays the same commands on every server.
+//! * [`repl`]: replication tests' nodes (ours or the oracle), a writer of
+//!   every type, waiting for replicas to catch up, keyspace comparison.
 
 #![allow(dead_code)]
+
+pub mod repl;
 
 use std::fs;
 use std::io::{ErrorKind, Read, Write};

@@ -1,0 +1,283 @@
+//! Replication between two rustredis servers (issue 11): full and partial
+//! sync with writes of every type during them, REPLICAOF NO ONE promotion
+//! (the data and the old history stay: the old master follows the new one
+//! with a partial resync), WAIT, `min-replicas-to-write` (NOREPLICAS),
+//! read-only replicas and `replica-serve-stale-data` (READONLY,
+//! MASTERDOWN), and a replica restarted from its RDB continuing with PSYNC.
+//!
+//! Every reply is checked against Redis 7.0.15's bytes; the tests pass
+//! with `RUSTREDIS_BIN=/usr/bin/redis-server`, which proves them.
+
+mod common;
+
+use common::repl::{
+    Kind, Node, ShortKeys, assert_same_data, expire_short_keys, full_then_partial, sync_counts,
+    wait_synced, write_every_type,
+};
+use common::{free_port, s, scratch_dir};
+use std::time::{Duration, Instant};
+
+/// A node of the binary under test (never the oracle, so never `None`).
+fn ours(extra: &[&str]) -> Node {
+    Node::start(Kind::Rust, extra).expect("the server under test starts")
+}
+
+/// A master with data of every type, some sent in the RDB and some in the
+/// stream after it, and a replica in sync with it. The master pings its
+/// replicas once a minute, so that its offset only moves when the test
+/// writes.
+fn synced_pair(master_extra: &[&str]) -> (Node, Node) {
+    let mut args = vec!["--repl-ping-replica-period", "60"];
+    args.extend_from_slice(master_extra);
+    let mut m = ours(&args);
+    let mut r = ours(&[]);
+    write_every_type(&mut m.c, "pre", 0);
+    r.replicaof(&m);
+    let short = write_every_type(&mut m.c, "streamed", 0);
+    expire_short_keys(&mut m.c, &short);
+    wait_synced(&mut m, &mut [&mut r]);
+    (m, r)
+}
+
+/// Runs `f` every 50 ms until it returns true; panics with `what` after
+/// `timeout`.
+fn wait_until(timeout: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn full_and_partial_sync_to_disk() {
+    full_then_partial(Kind::Rust, Kind::Rust, false);
+}
+
+#[test]
+fn full_and_partial_sync_diskless() {
+    full_then_partial(Kind::Rust, Kind::Rust, true);
+}
+
+/// REPLICAOF NO ONE keeps the data, makes the old ID `master_replid2`
+/// valid up to the next offset, and starts a new ID; the old master then
+/// follows the promoted replica with a partial resync (PSYNC2).
+#[test]
+fn promotion_keeps_data_and_history() {
+    let (mut m, mut r) = synced_pair(&[]);
+    let old_id = m.info_field("replication", "master_replid");
+    let off = m.info_int("replication", "master_repl_offset");
+    assert!(off > 0, "the master streamed nothing");
+    assert_eq!(r.info_field("replication", "master_replid"), old_id);
+    assert_eq!(r.info_field("replication", "role"), "slave");
+
+    assert_eq!(s(r.c.cmd_str("REPLICAOF NO ONE")), "+OK\r\n");
+    let info = r.info("replication");
+    let field = |f: &str| common::info_field(&info, f).unwrap_or_default();
+    assert_eq!(field("role"), "master", "{info}");
+    assert_eq!(field("master_replid2"), old_id, "{info}");
+    assert_eq!(field("second_repl_offset"), (off + 1).to_string(), "{info}");
+    assert_eq!(field("master_repl_offset"), off.to_string(), "{info}");
+    let new_id = field("master_replid");
+    assert_ne!(new_id, old_id, "{info}");
+    assert_eq!(new_id.len(), 40, "{info}");
+    assert_same_data(&mut m, &mut r, "the promoted replica");
+    r.wait_log("MASTER MODE enabled (user request from '");
+    // Writable now.
+    assert_eq!(s(r.c.cmd_str("SET promoted yes")), "+OK\r\n");
+
+    // The old master follows the new one, from where it was.
+    m.replicaof(&r);
+    let mut short = ShortKeys::new();
+    for round in 0..2 {
+        short.extend(write_every_type(&mut r.c, "after", round));
+    }
+    expire_short_keys(&mut r.c, &short);
+    wait_synced(&mut r, &mut [&mut m]);
+    assert_same_data(&mut r, &mut m, "the old master following the promoted one");
+    assert_eq!(sync_counts(&mut r), (0, 1), "(sync_full, sync_partial_ok)");
+    m.wait_log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+    assert_eq!(m.info_field("replication", "master_replid"), new_id);
+}
+
+/// WAIT counts the replicas that acknowledged the client's last write,
+/// waits up to its timeout for more, and is refused on a replica.
+#[test]
+fn wait_counts_acknowledging_replicas() {
+    let (mut m, mut r) = synced_pair(&[]);
+    assert_eq!(s(m.c.cmd_str("SET waited 1")), "+OK\r\n");
+    let t = Instant::now();
+    assert_eq!(s(m.c.cmd_str("WAIT 1 5000")), ":1\r\n");
+    assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+    // Two wanted, one there: the timeout decides, and the count is 1.
+    assert_eq!(s(m.c.cmd_str("INCR waited")), ":2\r\n");
+    let t = Instant::now();
+    assert_eq!(s(m.c.cmd_str("WAIT 2 300")), ":1\r\n");
+    let waited = t.elapsed();
+    assert!(
+        waited >= Duration::from_millis(290) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    assert_eq!(
+        s(r.c.cmd_str("WAIT 1 100")),
+        "-ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.\r\n"
+    );
+    // The replica is gone: nobody acknowledges.
+    drop(r);
+    assert_eq!(s(m.c.cmd_str("INCR waited")), ":3\r\n");
+    assert_eq!(s(m.c.cmd_str("WAIT 1 300")), ":0\r\n");
+}
+
+/// With `min-replicas-to-write 1`, writes are refused with NOREPLICAS
+/// until a replica is attached and acknowledging, and again once it left.
+#[test]
+fn min_replicas_to_write_refuses_writes() {
+    let mut m = ours(&[
+        "--min-replicas-to-write",
+        "1",
+        "--min-replicas-max-lag",
+        "10",
+    ]);
+    const NOREPLICAS: &str = "-NOREPLICAS Not enough good replicas to write.\r\n";
+    assert_eq!(s(m.c.cmd_str("SET k v")), NOREPLICAS);
+    assert_eq!(s(m.c.cmd_str("GET k")), "$-1\r\n");
+    assert_eq!(m.info_field("replication", "min_slaves_good_slaves"), "0");
+
+    let mut r = ours(&[]);
+    r.replicaof(&m);
+    wait_until(Duration::from_secs(10), "a good replica", || {
+        s(m.c.cmd_str("SET k v")) == "+OK\r\n"
+    });
+    assert_eq!(m.info_field("replication", "min_slaves_good_slaves"), "1");
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_eq!(s(r.c.cmd_str("GET k")), "$1\r\nv\r\n");
+
+    drop(r);
+    wait_until(Duration::from_secs(10), "NOREPLICAS again", || {
+        s(m.c.cmd_str("SET k w")) == NOREPLICAS
+    });
+    assert_eq!(s(m.c.cmd_str("GET k")), "$1\r\nv\r\n");
+}
+
+/// A replica refuses writes from clients (also from scripts) unless
+/// `replica-read-only no`, in which case they stay local; with
+/// `replica-serve-stale-data no` it refuses most commands while the link
+/// to its master is down.
+#[test]
+fn read_only_and_stale_replicas() {
+    let (mut m, mut r) = synced_pair(&[]);
+    assert_eq!(s(m.c.cmd_str("SET shared m")), "+OK\r\n");
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_eq!(s(r.c.cmd_str("GET shared")), "$1\r\nm\r\n");
+    assert_eq!(
+        s(r.c.cmd_str("SET shared r")),
+        "-READONLY You can't write against a read only replica.\r\n"
+    );
+    let script = "return redis.call('set','shared','r')";
+    let sha = common::repl::text(common::call_ok(
+        &mut r.c,
+        &[b"SCRIPT", b"LOAD", script.as_bytes()],
+    ));
+    assert_eq!(
+        s(r.c.cmd(&[b"EVAL", script.as_bytes(), b"0"])),
+        format!(
+            "-READONLY You can't write against a read only replica. script: {sha}, on @user_script:1.\r\n"
+        )
+    );
+    assert_eq!(s(r.c.cmd_str("GET shared")), "$1\r\nm\r\n");
+
+    assert_eq!(s(r.c.cmd_str("CONFIG SET replica-read-only no")), "+OK\r\n");
+    assert_eq!(s(r.c.cmd_str("SET local r")), "+OK\r\n");
+    assert_eq!(s(r.c.cmd_str("GET local")), "$1\r\nr\r\n");
+    assert_eq!(s(m.c.cmd_str("EXISTS local")), ":0\r\n");
+
+    // A replica whose master does not answer.
+    let nobody = free_port().to_string();
+    let mut stale = ours(&[
+        "--replica-serve-stale-data",
+        "no",
+        "--replicaof",
+        "127.0.0.1",
+        &nobody,
+    ]);
+    const MASTERDOWN: &str =
+        "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n";
+    assert_eq!(s(stale.c.cmd_str("GET k")), MASTERDOWN);
+    assert_eq!(s(stale.c.cmd_str("PING")), MASTERDOWN);
+    assert_eq!(
+        stale.info_field("replication", "master_link_status"),
+        "down"
+    );
+    assert_eq!(stale.info_field("replication", "master_port"), nobody);
+    assert_eq!(
+        s(stale.c.cmd_str("CONFIG SET replica-serve-stale-data yes")),
+        "+OK\r\n"
+    );
+    assert_eq!(s(stale.c.cmd_str("GET k")), "$-1\r\n");
+}
+
+/// REPLICAOF to the master already followed answers as Redis does and
+/// changes nothing.
+#[test]
+fn replicaof_same_master_is_a_no_op() {
+    let (m, mut r) = synced_pair(&[]);
+    let port = m.port_s();
+    assert_eq!(
+        s(r.c.cmd(&[b"REPLICAOF", b"127.0.0.1", port.as_bytes()])),
+        "+OK Already connected to specified master\r\n"
+    );
+    r.wait_log(
+        "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.",
+    );
+}
+
+/// A replica shut down with a save and started again (with `replicaof` in
+/// its configuration) loads the replication ID and offset from its RDB and
+/// continues with a partial resync, getting the writes it missed.
+#[test]
+fn restarted_replica_continues_with_psync() {
+    let mut m = ours(&["--repl-ping-replica-period", "60"]);
+    let dir = scratch_dir("repl-restart");
+    let dir_s = dir.display().to_string();
+    let port = free_port().to_string();
+    let mut r = ours(&["--dir", &dir_s, "--port", &port]);
+    write_every_type(&mut m.c, "pre", 0);
+    r.replicaof(&m);
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_same_data(&mut m, &mut r, "before the restart");
+
+    r.c.send_raw(b"*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
+    assert!(r.c.read_eof(), "SHUTDOWN SAVE did not close the connection");
+    assert!(
+        r.sp.wait_exit(Duration::from_secs(10)).is_some(),
+        "the replica did not exit"
+    );
+    assert!(
+        dir.join("dump.rdb").exists(),
+        "no dump.rdb after SHUTDOWN SAVE"
+    );
+    drop(r);
+
+    // Writes it misses while down.
+    let mut short = ShortKeys::new();
+    for round in 0..2 {
+        short.extend(write_every_type(&mut m.c, "missed", round));
+    }
+    let mport = m.port_s();
+    let mut r = ours(&[
+        "--dir",
+        &dir_s,
+        "--port",
+        &port,
+        "--replicaof",
+        "127.0.0.1",
+        &mport,
+    ]);
+    expire_short_keys(&mut m.c, &short);
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_same_data(&mut m, &mut r, "after the restart");
+    assert_eq!(sync_counts(&mut m), (1, 1), "(sync_full, sync_partial_ok)");
+    r.wait_log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+    drop(r);
+    let _ = std::fs::remove_dir_all(&dir);
+}
