@@ -1357,17 +1357,19 @@ pub fn send_getack_to_replicas(srv: &mut Server) {
 
 // ---- Glue to the other helpers' parts (replaced as their APIs land) ----
 
-/// True while a FAILOVER is in progress (failover.rs).
-fn failover_in_progress(_srv: &Server) -> bool {
-    false
+/// True while a FAILOVER is under way (failover.rs).
+fn failover_in_progress(srv: &Server) -> bool {
+    super::failover::failover_ongoing(srv)
 }
 
 /// Full resync of a replica waiting for a BGSAVE (fullsync.rs).
-fn full_resync_requested(_srv: &mut Server, _c: &mut Client) {}
+fn full_resync_requested(srv: &mut Server, c: &mut Client) {
+    super::fullsync::full_resync_requested(srv, c);
+}
 
 /// True while the RDB child writes to replica sockets (fullsync.rs).
-fn rdb_child_is_socket(_srv: &Server) -> bool {
-    false
+fn rdb_child_is_socket(srv: &Server) -> bool {
+    srv.repl.fullsync.rdb_child_type == super::fullsync::RdbChildType::Socket
 }
 
 // ---- Hooks ----
@@ -1390,8 +1392,10 @@ pub fn replication_cron(srv: &mut Server) {
     let now = unixtime(srv);
     let period = srv.config.repl_ping_replica_period.max(1) as u64;
     if srv.repl.master.cron_loops.is_multiple_of(period) && !srv.repl.replicas.is_empty() {
+        // A FAILOVER with a timeout pauses writes: no PING either, so the
+        // target can catch up (Redis `replicationCron`).
         let manual_failover =
-            failover_in_progress(srv) && crate::networking::are_clients_paused(srv);
+            srv.repl.failover.end_time != 0 && crate::networking::are_clients_paused(srv);
         if !manual_failover {
             let db = srv.repl.slaveseldb;
             feed_replication_stream_db(srv, db, &[Bytes::from_static(b"PING")]);
