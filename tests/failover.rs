@@ -37,6 +37,14 @@ fn field_names(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The text of a bulk reply.
+fn bulk_text(raw: Vec<u8>) -> String {
+    match parse_resp(&raw, &mut 0) {
+        Resp::Bulk(Some(b)) => String::from_utf8_lossy(&b).into_owned(),
+        other => panic!("not a bulk reply: {other:?}"),
+    }
+}
+
 /// Sends a signal to a server process by pid (`kill -STOP` / `-CONT`).
 fn signal(sp: &ServerProc, sig: &str) {
     let st = std::process::Command::new("kill")
@@ -110,7 +118,12 @@ fn failover_errors_match_redis() {
     // INFO replication of a lone master: same fields in the same order.
     let (ia, ib) = (info(&mut a, "replication"), info(&mut b, "replication"));
     assert_eq!(field_names(&ia), field_names(&ib));
-    for f in ["role", "connected_slaves", "master_failover_state", "master_replid2"] {
+    for f in [
+        "role",
+        "connected_slaves",
+        "master_failover_state",
+        "master_replid2",
+    ] {
         assert_eq!(info_field(&ia, f), info_field(&ib, f), "{f}");
     }
 }
@@ -154,7 +167,7 @@ fn role_info_and_client_flags_on_a_replica_match_redis() {
         assert_eq!(info_field(&ia, f), info_field(&ib, f), "{f}");
     }
     // The master link is a client of type master with flag M.
-    let list = s(a.cmd_str("CLIENT LIST TYPE master"));
+    let list = bulk_text(a.cmd_str("CLIENT LIST TYPE master"));
     assert_eq!(list.lines().count(), 1, "{list}");
     assert!(list.contains(" flags=M "), "{list}");
     assert_eq!(s(a.cmd_str("HELLO 2")).contains("replica"), true);
@@ -164,7 +177,7 @@ fn role_info_and_client_flags_on_a_replica_match_redis() {
         field(&mut a, "master_link_status") == "up"
     });
     // The master sees both replicas with flag S.
-    let list = s(m.cmd_str("CLIENT LIST TYPE replica"));
+    let list = bulk_text(m.cmd_str("CLIENT LIST TYPE replica"));
     assert_eq!(list.lines().count(), 2, "{list}");
     assert!(list.lines().all(|l| l.contains(" flags=S ")), "{list}");
     // A replica of a replica is refused FAILOVER.
@@ -215,14 +228,25 @@ fn coordinated_failover_to_a_replica_keeps_the_history() {
     assert_eq!(role_name(&n0), "slave");
     assert_eq!(role_name(&n1), "master");
     let log0 = n0.log();
-    assert!(log0.contains(&format!("FAILOVER requested to 127.0.0.1:{p1}.")), "{log0}");
     assert!(
-        log0.contains(&format!("Failover target 127.0.0.1:{p1} is synced, failing over.")),
+        log0.contains(&format!("FAILOVER requested to 127.0.0.1:{p1}.")),
+        "{log0}"
+    );
+    assert!(
+        log0.contains(&format!(
+            "Failover target 127.0.0.1:{p1} is synced, failing over."
+        )),
         "{log0}"
     );
     let log1 = n1.log();
-    assert!(log1.contains("Failover request received for replid"), "{log1}");
-    assert!(log1.contains("MASTER MODE enabled (failover request from"), "{log1}");
+    assert!(
+        log1.contains("Failover request received for replid"),
+        "{log1}"
+    );
+    assert!(
+        log1.contains("MASTER MODE enabled (failover request from"),
+        "{log1}"
+    );
     // The old master continued with a partial resync, and so does n2.
     attach(&n2, &n1);
     wait_for(10, "n0 linked to n1", || {
@@ -234,7 +258,10 @@ fn coordinated_failover_to_a_replica_keeps_the_history() {
     assert_eq!(info_field(&stats, "sync_full").as_deref(), Some("0"));
     assert_eq!(info_field(&stats, "sync_partial_ok").as_deref(), Some("2"));
     // The old ID is kept as replid2.
-    assert_eq!(field(&mut c1, "master_replid2"), field(&mut c0, "master_replid2"));
+    assert_eq!(
+        field(&mut c1, "master_replid2"),
+        field(&mut c0, "master_replid2")
+    );
     c1.cmd_str("SET after failover");
     wait_ofs(&n1, &n0);
     wait_ofs(&n1, &n2);
@@ -256,7 +283,14 @@ fn failover_pauses_writes_times_out_and_aborts() {
     signal(&n1, "-STOP");
     c0.cmd_str("SET case 1");
     assert_eq!(
-        s(c0.cmd(&[b"FAILOVER", b"TO", b"127.0.0.1", p1.as_bytes(), b"TIMEOUT", b"500"])),
+        s(c0.cmd(&[
+            b"FAILOVER",
+            b"TO",
+            b"127.0.0.1",
+            p1.as_bytes(),
+            b"TIMEOUT",
+            b"500"
+        ])),
         "+OK\r\n"
     );
     assert_eq!(field(&mut c0, "master_failover_state"), "waiting-for-sync");
@@ -285,7 +319,14 @@ fn failover_pauses_writes_times_out_and_aborts() {
     signal(&n1, "-STOP");
     c0.cmd_str("SET case 2");
     assert_eq!(
-        s(c0.cmd(&[b"FAILOVER", b"TO", b"127.0.0.1", p1.as_bytes(), b"TIMEOUT", b"60000"])),
+        s(c0.cmd(&[
+            b"FAILOVER",
+            b"TO",
+            b"127.0.0.1",
+            p1.as_bytes(),
+            b"TIMEOUT",
+            b"60000"
+        ])),
         "+OK\r\n"
     );
     assert_eq!(s(c0.cmd_str("FAILOVER ABORT")), "+OK\r\n");

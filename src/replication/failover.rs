@@ -551,10 +551,15 @@ fn cached_master_offsets(srv: &Server) -> Option<(i64, i64)> {
 /// `(total bytes, bytes read, unix s of the last read)` of the RDB transfer.
 fn transfer_progress(srv: &Server) -> (i64, i64, i64) {
     let r = &srv.repl.replica;
-    (r.repl_transfer_size, r.repl_transfer_read, r.repl_transfer_lastio)
+    (
+        r.repl_transfer_size,
+        r.repl_transfer_read,
+        r.repl_transfer_lastio,
+    )
 }
 
 /// `(first byte offset, history length)` of the backlog, `None` without one.
-fn backlog_info(_srv: &Server) -> Option<(i64, i64)> {
-    None
+fn backlog_info(srv: &Server) -> Option<(i64, i64)> {
+    let b = srv.repl.master.backlog.as_ref()?;
+    Some((b.offset, b.histlen))
 }

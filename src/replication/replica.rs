@@ -444,10 +444,7 @@ fn send_command(srv: &mut Server, args: &[&[u8]]) -> bool {
     match link_write(srv, &buf) {
         Ok(()) => true,
         Err(e) => {
-            tracing::warn!(
-                "Sending command to master in replication handshake: {}",
-                e
-            );
+            tracing::warn!("Sending command to master in replication handshake: {}", e);
             handshake_error(srv);
             false
         }
@@ -732,13 +729,14 @@ fn send_handshake(srv: &mut Server) -> bool {
         buf.extend(command_bytes(&[b"REPLCONF", b"ip-address", ip.as_bytes()]));
     }
     buf.extend(command_bytes(&[
-        b"REPLCONF", b"capa", b"eof", b"capa", b"psync2",
+        b"REPLCONF",
+        b"capa",
+        b"eof",
+        b"capa",
+        b"psync2",
     ]));
     if let Err(e) = link_write(srv, &buf) {
-        tracing::warn!(
-            "Sending command to master in replication handshake: {}",
-            e
-        );
+        tracing::warn!("Sending command to master in replication handshake: {}", e);
         handshake_error(srv);
         return false;
     }
@@ -861,10 +859,7 @@ fn handle_psync_reply(srv: &mut Server, line: &[u8]) -> bool {
         if matches!(result, PsyncResult::Continue | PsyncResult::FullResync) {
             clear_failover_state(srv);
         } else {
-            abort_failover(
-                srv,
-                "Failover target rejected psync request",
-            );
+            abort_failover(srv, "Failover target rejected psync request");
             return false;
         }
     }
@@ -878,9 +873,7 @@ fn handle_psync_reply(srv: &mut Server, line: &[u8]) -> bool {
             if !crate::replication::master::has_backlog(srv) {
                 create_backlog(srv);
             }
-            tracing::info!(
-                "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization."
-            );
+            tracing::info!("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
             false
         }
         PsyncResult::NotSupported | PsyncResult::FullResync => {
@@ -1052,8 +1045,7 @@ fn read_sync_bulk_payload(srv: &mut Server) {
         cancel_replication_handshake(srv, true);
         return;
     }
-    if rs.repl_transfer_read >= rs.repl_transfer_last_fsync_off + REPL_MAX_WRITTEN_BEFORE_FSYNC
-    {
+    if rs.repl_transfer_read >= rs.repl_transfer_last_fsync_off + REPL_MAX_WRITTEN_BEFORE_FSYNC {
         if let Some((_, f)) = rs.tmpfile.as_mut() {
             let _ = f.sync_data();
         }
@@ -1362,9 +1354,7 @@ fn diskless_load(srv: &mut Server) {
             crate::rdb::stop_loading(srv, false);
             cancel_replication_handshake(srv, true);
             if swapdb {
-                tracing::info!(
-                    "MASTER <-> REPLICA sync: Discarding temporary DB in background"
-                );
+                tracing::info!("MASTER <-> REPLICA sync: Discarding temporary DB in background");
             } else {
                 empty_data(srv);
             }
