@@ -1410,8 +1410,10 @@ pub fn replication_cron(srv: &mut Server) {
     let now = unixtime(srv);
     let period = srv.config.repl_ping_replica_period.max(1) as u64;
     if srv.repl.master.cron_loops.is_multiple_of(period) && !srv.repl.replicas.is_empty() {
+        // A FAILOVER with a timeout pauses writes: no PING either, so the
+        // target can catch up (Redis `replicationCron`).
         let manual_failover =
-            super::failover::failover_ongoing(srv) && crate::networking::are_clients_paused(srv);
+            srv.repl.failover.end_time != 0 && crate::networking::are_clients_paused(srv);
         if !manual_failover {
             let db = srv.repl.slaveseldb;
             feed_replication_stream_db(srv, db, &[Bytes::from_static(b"PING")]);
