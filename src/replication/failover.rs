@@ -560,6 +560,6 @@ fn transfer_progress(srv: &Server) -> (i64, i64, i64) {
 
 /// `(first byte offset, history length)` of the backlog, `None` without one.
 fn backlog_info(srv: &Server) -> Option<(i64, i64)> {
-    let m = &srv.repl.master;
-    m.backlog.as_ref().map(|b| (b.offset, b.histlen))
+    let b = srv.repl.master.backlog.as_ref()?;
+    Some((b.offset, b.histlen))
 }

@@ -323,6 +323,12 @@ pub fn replica_buffers_not_counted(srv: &Server) -> usize {
     mem.saturating_sub(counted)
 }
 
+/// Bytes written to replicas, the stream and their RDB transfers (INFO
+/// `total_net_repl_output_bytes`).
+pub fn stat_net_repl_output_bytes(srv: &Server) -> u64 {
+    srv.repl.master.stat_net_repl_output_bytes + srv.repl.fullsync.stat_net_repl_output_bytes
+}
+
 /// INFO's `repl_backlog_first_byte_offset` (0 without a backlog).
 pub fn repl_backlog_first_byte_offset(srv: &Server) -> i64 {
     srv.repl.master.backlog.as_ref().map_or(0, |b| b.offset)
