@@ -85,6 +85,9 @@ pub enum BlockType {
     /// answered (with an error) when the key stops being a stream or the
     /// group goes away (Redis `unblockDeletedStreamReadgroupClients`).
     StreamGroup,
+    /// WAIT: not served by keys; unblocked when enough replicas
+    /// acknowledged (`replication/master.rs`).
+    Wait,
 }
 
 impl BlockType {
@@ -466,6 +469,9 @@ fn forget_blocked_client(srv: &mut Server, id: u64) {
     let Some(bc) = srv.blocked.clients.remove(&id) else {
         return;
     };
+    if bc.btype == BlockType::Wait {
+        crate::replication::master::unblock_client_waiting_replicas(srv, id);
+    }
     if bc.timeout != 0 {
         srv.blocked.timeouts.remove(&(bc.timeout, id));
     }
@@ -485,9 +491,14 @@ fn forget_blocked_client(srv: &mut Server, id: u64) {
 }
 
 /// The reply of a blocked client whose timeout passed (Redis
-/// `replyToBlockedClientTimedOut`): a null array for every key-blocked type.
-pub fn reply_to_blocked_client_timed_out(c: &mut Client) {
-    c.add_reply_null_array();
+/// `replyToBlockedClientTimedOut`): a null array for every key-blocked
+/// type, the count of acknowledging replicas for WAIT.
+pub fn reply_to_blocked_client_timed_out(srv: &mut Server, c: &mut Client) {
+    if srv.blocked.clients.get(&c.id).map(|bc| bc.btype) == Some(BlockType::Wait) {
+        crate::replication::master::wait_timeout_reply(srv, c);
+    } else {
+        c.add_reply_null_array();
+    }
 }
 
 /// Answers and unblocks the clients whose timeout has passed (Redis
@@ -509,7 +520,7 @@ pub fn handle_blocked_clients_timeout(srv: &mut Server) {
             continue;
         };
         if c.id == id && c.flags & CLIENT_BLOCKED != 0 {
-            reply_to_blocked_client_timed_out(&mut c);
+            reply_to_blocked_client_timed_out(srv, &mut c);
             unblock_client(srv, &mut c);
             srv.mark_pending_write(&mut c);
         }
@@ -613,7 +624,7 @@ pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
             if unblock_error {
                 t.add_reply_error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
             } else {
-                reply_to_blocked_client_timed_out(&mut t);
+                reply_to_blocked_client_timed_out(srv, &mut t);
             }
             srv.record_error_codes(&mut t);
             // Redis 7.0 counts the interrupted command as failed either way.

@@ -418,6 +418,8 @@ const HELP: &[&str] = &[
     "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
     "    Save the RDB, empty the databases and load the RDB back. NOSAVE loads the",
     "    existing file, NOFLUSH keeps the current data, MERGE lets loaded keys replace it.",
+    "REPLICATE <string>",
+    "    Replicates the provided string to replicas, allowing data divergence.",
     "SDSLEN <key>",
     "    Print the lengths and allocation sizes of <key> and of its string value.",
     "SET-ACTIVE-EXPIRE <0|1>",
@@ -458,6 +460,16 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
         }
         (b"set-disable-deny-scripts", 3) => {
             srv.script.disable_deny_script = crate::util::atoll(&c.argv[2]) != 0;
+            c.add_reply_ok();
+        }
+        (b"replicate", n) if n >= 3 => {
+            // Into the stream as is, in the stream's current database, not
+            // run here: replicas may diverge (Redis `DEBUG REPLICATE`).
+            if crate::replication::should_feed(srv) && srv.repl.masterhost.is_none() {
+                let argv = c.argv[2..].to_vec();
+                let db = srv.repl.slaveseldb.max(0) as usize;
+                crate::replication::master::feed_replication_stream(srv, db, &argv);
+            }
             c.add_reply_ok();
         }
         (b"set-active-expire", 3) => {

@@ -250,8 +250,9 @@ impl MallocStats {
 /// Without it, evicting keys would grow the AOF buffer by their DELs,
 /// which would trigger more evictions.
 pub fn free_memory_get_not_counted_memory(srv: &Server) -> u64 {
-    // Replica output buffers join here once replication exists.
-    let replicas = 0u64;
+    // Replicas and the backlog share one buffer: what exceeds the backlog
+    // size (plus its blocks' bookkeeping) is the replicas' own.
+    let replicas = crate::replication::master::replica_buffers_not_counted(srv) as u64;
     let aof = if srv.aof.is_on() {
         srv.aof.buf.capacity() as u64
     } else {
@@ -697,6 +698,10 @@ fn pick_random(srv: &mut Server, allkeys: bool) -> Option<(usize, Vec<u8>)> {
 /// Latency events: `eviction-del` per key, `eviction-lazyfree` for the
 /// wait, `eviction-cycle` for the whole run.
 pub fn perform_evictions(srv: &mut Server) -> EvictResult {
+    // `replica-ignore-maxmemory`: a replica holds what its master sends.
+    if srv.repl.masterhost.is_some() && srv.config.replica_ignore_maxmemory {
+        return EvictResult::Ok;
+    }
     if !is_safe_to_perform_evictions(srv) {
         return EvictResult::Ok;
     }
@@ -878,11 +883,16 @@ pub struct MemOverhead {
     pub db: Vec<DbOverhead>,
 }
 
-/// Memory of the normal and Pub/Sub clients, the current client `c`
+/// Memory of the normal and Pub/Sub clients (replicas apart, see
+/// `replication::master::replica_clients_memory`), the current client `c`
 /// included (Redis `stat_clients_type_memory` of those types).
 pub fn clients_normal_memory(srv: &Server, c: Option<&Client>) -> u64 {
-    (srv.clients_iter().map(|c| c.mem_usage()).sum::<usize>() + c.map_or(0, |c| c.mem_usage()))
-        as u64
+    let normal = |c: &&Client| c.flags & crate::replication::CLIENT_SLAVE == 0;
+    (srv.clients_iter()
+        .filter(normal)
+        .map(|c| c.mem_usage())
+        .sum::<usize>()
+        + c.filter(normal).map_or(0, |c| c.mem_usage())) as u64
 }
 
 fn ratio(a: u64, b: u64) -> f32 {
@@ -911,6 +921,10 @@ pub fn get_memory_overhead_data(srv: &Server, c: Option<&Client>) -> MemOverhead
     let mut total = mh.startup_allocated;
     mh.clients_normal = clients_normal_memory(srv, c);
     total += mh.clients_normal;
+    let (backlog, slaves) = crate::replication::master::replication_memory_overhead(srv);
+    mh.repl_backlog = backlog as u64;
+    mh.clients_slaves = slaves as u64;
+    total += mh.repl_backlog + mh.clients_slaves;
     if srv.aof.is_on() {
         mh.aof_buffer = srv.aof.buf.capacity() as u64;
     }

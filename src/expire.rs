@@ -41,6 +41,11 @@ pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
     if !key_is_expired(srv, dbid, key) {
         return false;
     }
+    // A replica never deletes on its own: keys go with its master's DEL.
+    // The master's commands still see them; other clients do not.
+    if srv.repl.masterhost.is_some() {
+        return !crate::replication::replica::executing_master(srv);
+    }
     // While clients are paused the dataset stays as it is: the key reads
     // as expired but is deleted (and the DEL propagated) after the pause.
     if crate::networking::check_client_pause_timeout_and_return_if_paused(srv) {
@@ -100,8 +105,11 @@ pub fn active_expire_cycle(srv: &mut Server, kind: ExpireCycle) {
     let fast_duration = 1000 + 1000 / 4 * effort;
     let slow_time_perc = 25 + 2 * effort;
     let acceptable_stale = (10 - effort) as f64;
-    // No active expiry while clients are paused (the dataset must not change).
-    if crate::networking::check_client_pause_timeout_and_return_if_paused(srv) {
+    // No active expiry while clients are paused (the dataset must not
+    // change), nor on a replica (its master's DELs expire keys).
+    if srv.repl.masterhost.is_some()
+        || crate::networking::check_client_pause_timeout_and_return_if_paused(srv)
+    {
         return;
     }
     let start = crate::util::ustime();

@@ -187,6 +187,7 @@ fn main() {
     server::setup_signal_handlers(&srv);
     let load_start = std::time::Instant::now();
     let dbfilename = srv.config.dbfilename.clone();
+    rustredis::replication::replica::replication_init_from_config(&mut srv);
     rustredis::aof::aof_init_on_startup(&mut srv);
     let rdb_loaded = if srv.aof.state == rustredis::aof::AofStatus::On {
         rustredis::aof::load_data_from_aof(&mut srv);
@@ -202,6 +203,7 @@ fn main() {
                 "DB loaded from disk: {:.3} seconds",
                 load_start.elapsed().as_secs_f64()
             );
+            rustredis::replication::replica::restore_replication_info_after_load(&mut srv, &info);
         }
         Err(rustredis::rdb::RdbLoadError::NotExist) => {}
         // rdb_load has logged the reason; Redis checks the file and ends

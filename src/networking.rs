@@ -300,6 +300,9 @@ pub struct Client {
     /// Replication fields, for a replica attached to us or our master
     /// (`replication/mod.rs`); `None` for other clients.
     pub repl: Option<Box<crate::replication::ClientRepl>>,
+    /// Replication offset right after this client's last propagated
+    /// command (Redis `woff`): what WAIT waits for.
+    pub woff: i64,
 }
 
 impl Client {
@@ -374,6 +377,7 @@ impl Client {
             mem_usage_bucket: None,
             reply_hard_limit: usize::MAX,
             repl: None,
+            woff: 0,
         }
     }
 
@@ -384,8 +388,12 @@ impl Client {
 
     /// True if anything waits for the socket: replies, or encrypted TLS
     /// records rustls still holds.
+    /// A replica's stream waits in the shared replication buffer, not in its
+    /// replies: for replicas the write path itself checks.
     pub fn output_pending(&self) -> bool {
-        self.reply_bytes > 0 || self.conn.as_ref().is_some_and(|x| x.wants_write())
+        self.reply_bytes > 0
+            || self.conn.as_ref().is_some_and(|x| x.wants_write())
+            || self.flags & crate::replication::CLIENT_SLAVE != 0
     }
 
     // ---- Reply layer ----
@@ -393,6 +401,10 @@ impl Client {
     #[inline]
     fn replies_suppressed(&self) -> bool {
         self.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP) != 0
+            // Our master gets no replies but the ACKs (Redis `prepareClientToWrite`).
+            || self.flags
+                & (crate::replication::CLIENT_MASTER | crate::replication::CLIENT_MASTER_FORCE_REPLY)
+                == crate::replication::CLIENT_MASTER
     }
 
     /// Stops the replies of a client whose output passed its hard limit
@@ -752,10 +764,13 @@ pub fn c_str(b: &[u8], max: usize) -> &[u8] {
 // ---- Output buffer limits ----
 
 /// The `client-output-buffer-limit` class of a client (Redis
-/// `getClientType`): `CLIENT_TYPE_PUBSUB` while it has subscriptions,
-/// else `CLIENT_TYPE_NORMAL` (replicas come with replication).
+/// `getClientType`): `CLIENT_TYPE_REPLICA` for a replica attached to us
+/// (not a MONITOR), `CLIENT_TYPE_PUBSUB` while it has subscriptions, else
+/// `CLIENT_TYPE_NORMAL` (our master counts as normal for the limits).
 pub fn get_client_type(c: &Client) -> usize {
-    if c.flags & CLIENT_PUBSUB != 0 {
+    if c.flags & crate::replication::CLIENT_SLAVE != 0 && c.flags & CLIENT_MONITOR == 0 {
+        crate::config::CLIENT_TYPE_REPLICA
+    } else if c.flags & CLIENT_PUBSUB != 0 {
         crate::config::CLIENT_TYPE_PUBSUB
     } else {
         crate::config::CLIENT_TYPE_NORMAL
@@ -771,8 +786,13 @@ pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
 /// fills a fixed reply buffer (`rbs`, 16 KiB at most) first and counts only
 /// its reply list; here the first chunk plays the fixed buffer, so up to
 /// `buf_usable_size` of its unsent bytes are not counted. (A deferred-length reply such as KEYS starts new
-/// chunks, as it starts list nodes in Redis, so all of it counts.)
-pub fn get_client_output_buffer_memory_usage(c: &Client) -> usize {
+/// chunks, as it starts list nodes in Redis, so all of it counts.) A
+/// replica's output is its span of the shared replication buffer
+/// (`replication::master::replica_output_buffer_memory`).
+pub fn get_client_output_buffer_memory_usage(srv: &Server, c: &Client) -> usize {
+    if get_client_type(c) == crate::config::CLIENT_TYPE_REPLICA {
+        return crate::replication::master::replica_output_buffer_memory(srv, c);
+    }
     let front = c
         .reply
         .front()
@@ -784,11 +804,20 @@ pub fn get_client_output_buffer_memory_usage(c: &Client) -> usize {
 /// is over its class's hard limit, or has been over the soft limit for
 /// more than `soft_limit_seconds` (Redis `checkClientOutputBufferLimits`).
 /// The first time the soft limit is seen exceeded the time is recorded;
-/// dropping under it clears the record.
+/// dropping under it clears the record. A replica's hard limit is never
+/// below `repl-backlog-size` (its buffer is the backlog's anyway).
 pub fn check_client_output_buffer_limits(srv: &Server, c: &mut Client) -> bool {
-    let used = get_client_output_buffer_memory_usage(c) as u64;
-    let lim = srv.config.client_output_buffer_limit[get_client_type(c)];
-    let hard = lim.hard_limit_bytes != 0 && used >= lim.hard_limit_bytes;
+    let used = get_client_output_buffer_memory_usage(srv, c) as u64;
+    let class = get_client_type(c);
+    let lim = srv.config.client_output_buffer_limit[class];
+    let mut hard_limit = lim.hard_limit_bytes;
+    if class == crate::config::CLIENT_TYPE_REPLICA
+        && hard_limit != 0
+        && (hard_limit as i64) < srv.config.repl_backlog_size
+    {
+        hard_limit = srv.config.repl_backlog_size as u64;
+    }
+    let hard = hard_limit != 0 && used >= hard_limit;
     let mut soft = lim.soft_limit_bytes != 0 && used >= lim.soft_limit_bytes;
     let now = srv.mstime / 1000;
     if soft {
@@ -821,7 +850,7 @@ pub fn close_client_on_output_buffer_limit_reached(
         c.flags &= !(CLIENT_OBUF_LIMIT_HIT | CLIENT_CLOSE_ASAP);
     }
     if c.conn.is_none()
-        || get_client_output_buffer_memory_usage(c) == 0
+        || get_client_output_buffer_memory_usage(srv, c) == 0
         || c.flags & CLIENT_CLOSE_ASAP != 0
     {
         return false;
@@ -866,6 +895,22 @@ pub enum PauseType {
     All,
 }
 
+/// Who paused clients (Redis `pause_purpose`). Each purpose holds its own
+/// pause; the one in force is the most restrictive of them, so CLIENT
+/// UNPAUSE does not end the pause of a FAILOVER.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PausePurpose {
+    /// CLIENT PAUSE.
+    ByClientCommand = 0,
+    /// SHUTDOWN waiting for replicas to catch up.
+    DuringShutdown = 1,
+    /// FAILOVER waiting for its target to catch up.
+    DuringFailover = 2,
+}
+
+/// Number of [`PausePurpose`] values (Redis `NUM_PAUSE_PURPOSES`).
+pub const NUM_PAUSE_PURPOSES: usize = 3;
+
 /// Smallest client-eviction bucket: clients under 32 KiB (Redis
 /// `CLIENT_MEM_USAGE_BUCKET_MIN_LOG`).
 const CLIENT_MEM_USAGE_BUCKET_MIN_LOG: u32 = 15;
@@ -898,10 +943,15 @@ pub struct ClientAdminState {
     /// Slots of the MONITOR clients, in the order they started (Redis
     /// `server.monitors`). Empty means the feed costs one branch.
     pub monitors: Vec<(usize, u64)>,
-    /// The pause in force (Redis `client_pause_type`).
+    /// The pause in force: the most restrictive of the purposes' pauses
+    /// (Redis `client_pause_type`).
     pub pause_type: PauseType,
-    /// When the pause ends, unix ms (Redis `client_pause_end_time`).
+    /// When the pause in force ends, unix ms: the latest end among the
+    /// purposes of that type (Redis `client_pause_end_time`).
     pub pause_end_time: i64,
+    /// Each purpose's own pause, `(type, end unix ms)`, indexed by
+    /// [`PausePurpose`] (Redis `client_pause_per_purpose`).
+    pub pause_per_purpose: [Option<(PauseType, i64)>; NUM_PAUSE_PURPOSES],
     /// `(slot, id)` of clients whose command waits for the pause to end
     /// (Redis `postponed_clients`), in arrival order.
     pub postponed: Vec<(usize, u64)>,
@@ -934,6 +984,7 @@ impl Default for ClientAdminState {
             monitors: Vec::new(),
             pause_type: PauseType::Off,
             pause_end_time: 0,
+            pause_per_purpose: [None; NUM_PAUSE_PURPOSES],
             postponed: Vec::new(),
             unpaused: VecDeque::new(),
             buckets: Vec::new(),
@@ -1102,43 +1153,67 @@ pub fn client_pause_command(srv: &mut Server, c: &mut Client) {
     } else {
         0
     };
-    pause_clients(srv, end, ptype);
+    pause_clients(srv, PausePurpose::ByClientCommand, end, ptype);
     c.add_reply_ok();
 }
 
 /// CLIENT UNPAUSE → OK: ends the pause; waiting commands run.
 pub fn client_unpause_command(srv: &mut Server, c: &mut Client) {
-    unpause_clients(srv);
+    unpause_clients(srv, PausePurpose::ByClientCommand);
     c.add_reply_ok();
 }
 
-/// Pauses clients until `end` (unix ms) for `ptype` commands, keeping the
-/// later end and the more restrictive type of a pause in force (Redis
-/// `pauseClients`).
-pub fn pause_clients(srv: &mut Server, end: i64, ptype: PauseType) {
-    let st = &mut srv.client_admin;
-    if st.pause_type == PauseType::Off {
-        st.pause_type = ptype;
-        st.pause_end_time = end;
-    } else {
-        st.pause_type = st.pause_type.max(ptype);
-        st.pause_end_time = st.pause_end_time.max(end);
-    }
+/// Pauses clients for `purpose` until `end` (unix ms) for `ptype`
+/// commands, keeping the later end and the more restrictive type of that
+/// purpose's pause in force (Redis `pauseClients`).
+pub fn pause_clients(srv: &mut Server, purpose: PausePurpose, end: i64, ptype: PauseType) {
+    let p = &mut srv.client_admin.pause_per_purpose[purpose as usize];
+    *p = Some(match *p {
+        None => (ptype, end),
+        Some((t, e)) => (t.max(ptype), e.max(end)),
+    });
     update_client_pause_type_and_end_time(srv);
 }
 
-/// Ends the pause and releases the postponed clients (Redis `unpauseClients`).
-pub fn unpause_clients(srv: &mut Server) {
-    srv.client_admin.pause_type = PauseType::Off;
-    srv.client_admin.pause_end_time = 0;
-    unblock_postponed_clients(srv);
+/// Ends `purpose`'s pause; postponed clients run again if the pause in
+/// force became less restrictive (Redis `unpauseClients`).
+pub fn unpause_clients(srv: &mut Server, purpose: PausePurpose) {
+    if srv.client_admin.pause_per_purpose[purpose as usize]
+        .take()
+        .is_some()
+    {
+        update_client_pause_type_and_end_time(srv);
+    }
 }
 
-/// Ends a pause whose time has passed (Redis `updateClientPauseTypeAndEndTime`).
+/// Recomputes the pause in force from the purposes' pauses, dropping those
+/// whose time has passed: the most restrictive type, and the latest end
+/// among the pauses of that type. Postponed clients are released when the
+/// type became less restrictive (Redis `updateClientPauseTypeAndEndTime`).
 fn update_client_pause_type_and_end_time(srv: &mut Server) {
-    if srv.client_admin.pause_type != PauseType::Off && srv.client_admin.pause_end_time < srv.mstime
-    {
-        unpause_clients(srv);
+    let now = srv.mstime;
+    let st = &mut srv.client_admin;
+    let old_type = st.pause_type;
+    let mut ptype = PauseType::Off;
+    for p in st.pause_per_purpose.iter_mut() {
+        match *p {
+            Some((_, end)) if end < now => *p = None,
+            Some((t, _)) => ptype = ptype.max(t),
+            None => {}
+        }
+    }
+    let end = st
+        .pause_per_purpose
+        .iter()
+        .flatten()
+        .filter(|(t, _)| *t == ptype)
+        .map(|&(_, e)| e)
+        .max()
+        .unwrap_or(0);
+    st.pause_type = ptype;
+    st.pause_end_time = end;
+    if ptype < old_type {
+        unblock_postponed_clients(srv);
     }
 }
 
@@ -1150,7 +1225,9 @@ pub fn check_client_pause_timeout_and_return_if_paused(srv: &mut Server) -> bool
     if srv.client_admin.pause_type == PauseType::Off {
         return false;
     }
-    update_client_pause_type_and_end_time(srv);
+    if srv.client_admin.pause_end_time < srv.mstime {
+        update_client_pause_type_and_end_time(srv);
+    }
     srv.client_admin.pause_type != PauseType::Off
 }
 
@@ -1203,9 +1280,7 @@ fn unblock_postponed_clients(srv: &mut Server) {
 /// `processUnblockedClients` for `BLOCKED_POSTPONE`). Also ends a pause
 /// whose time has passed.
 pub fn process_unpaused_clients(srv: &mut Server) {
-    if srv.client_admin.pause_type != PauseType::Off {
-        update_client_pause_type_and_end_time(srv);
-    }
+    check_client_pause_timeout_and_return_if_paused(srv);
     while let Some((slot, id)) = srv.client_admin.unpaused.pop_front() {
         let Some(mut c) = srv.take_client(slot) else {
             continue;
@@ -1249,7 +1324,7 @@ pub fn free_client_admin_state(srv: &mut Server, c: &mut Client) {
 /// arguments (bytes plus a pointer each), the MULTI queue and watched keys,
 /// and the overhead of subscriptions and tracking prefixes.
 pub fn get_client_memory_usage(srv: &Server, c: &Client) -> usize {
-    let mut mem = get_client_output_buffer_memory_usage(c);
+    let mut mem = get_client_output_buffer_memory_usage(srv, c);
     mem += c.querybuf.capacity() + c.qb_pos;
     mem += std::mem::size_of::<Client>() + c.buf_usable_size;
     mem += c.argv.iter().map(|a| a.len()).sum::<usize>() + 8 * c.argv.len();
@@ -1553,7 +1628,7 @@ pub fn reply_buffer_pos(c: &Client) -> usize {
 /// (Redis `clientsCronTrackExpansiveClients`).
 pub fn clients_cron_track_expansive_clients(srv: &mut Server, c: &Client, slot_idx: usize) {
     let input = c.querybuf.capacity() + c.argv.iter().map(|a| a.len()).sum::<usize>();
-    let output = get_client_output_buffer_memory_usage(c);
+    let output = get_client_output_buffer_memory_usage(srv, c);
     let st = &mut srv.client_admin;
     let i = slot_idx % CLIENTS_PEAK_MEM_USAGE_SLOTS;
     st.peak_mem_input[i] = st.peak_mem_input[i].max(input);
@@ -1710,6 +1785,9 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
                     process_input_buffer(srv, c);
                 }
                 c.querybuf.extend_from_slice(&buf[..n]);
+                if c.flags & crate::replication::CLIENT_MASTER != 0 {
+                    crate::replication::replica::master_read_bytes(c, &buf[..n]);
+                }
                 total += n;
                 srv.stat_net_input_bytes += n as u64;
                 // A short read means the socket buffer is empty now; any later
@@ -1752,7 +1830,9 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
         .querybuf_peak
         .max(c.querybuf.len())
         .max(qblen + PROTO_IOBUF_LEN);
-    if c.querybuf.len() > srv.config.client_query_buffer_limit as usize {
+    if c.querybuf.len() > srv.config.client_query_buffer_limit as usize
+        && c.flags & crate::replication::CLIENT_MASTER == 0
+    {
         tracing::warn!(
             "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
             crate::server_cmds::client_info_string(srv, c),
@@ -1826,7 +1906,7 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
         let limits = ParseLimits {
             proto_max_bulk_len: srv.config.proto_max_bulk_len,
             auth_required: srv.auth_required(c),
-            is_master: false,
+            is_master: c.flags & crate::replication::CLIENT_MASTER != 0,
         };
         match c.parser.parse(&mut c.querybuf, &mut c.argv, &limits) {
             Ok(false) => break,
@@ -1878,6 +1958,9 @@ fn process_command_and_reset_client(srv: &mut Server, c: &mut Client) -> bool {
         return false;
     }
     reset_client(c);
+    if c.flags & crate::replication::CLIENT_MASTER != 0 {
+        crate::replication::replica::master_command_processed(srv, c);
+    }
     // The output buffer may have grown (Redis updates after each command).
     update_client_mem_usage_if_tracked(srv, c);
     true
@@ -1969,6 +2052,9 @@ pub fn protocol_error_sample(q: &[u8]) -> String {
 /// Writes as much of the client's pending replies as the socket takes
 /// (Redis `writeToClient`). Returns false if the client must be freed.
 pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
+    if c.flags & crate::replication::CLIENT_SLAVE != 0 {
+        return crate::replication::master::write_to_replica(srv, c);
+    }
     let mut written = 0usize;
     // What sits in the reply buffer now is its peak candidate (Redis
     // tracks `buf_peak` as replies are added).
@@ -2084,6 +2170,18 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
         }
     }
     let pending = c.output_pending();
+    update_write_interest(srv, c, pending, blocked)
+}
+
+/// Registers WRITABLE interest for a client with `pending` output, or
+/// drops it, after a write pass that the socket stopped (`blocked`) or not.
+/// Returns false if the registration failed (the client must be freed).
+pub fn update_write_interest(
+    srv: &mut Server,
+    c: &mut Client,
+    pending: bool,
+    blocked: bool,
+) -> bool {
     // Register WRITABLE only when the socket pushed back. When the write
     // budget, not the socket, stopped this pass, the registration is
     // renewed even if WRITABLE is on already: the poller is edge-triggered

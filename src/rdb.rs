@@ -298,6 +298,60 @@ pub struct RdbSaveOptions {
     /// The code of every function library, each written as a FUNCTION2
     /// record after the aux fields (Redis `rdbSaveFunctions`).
     pub functions: Vec<Vec<u8>>,
+    /// Replication info for the `repl-stream-db`, `repl-id` and
+    /// `repl-offset` aux fields (Redis `rdbSaveInfo`, filled by
+    /// [`rdb_populate_save_info`]); `None` writes none of them.
+    pub repl: Option<RdbReplInfo>,
+    /// Leave the keys out (a filtered RDB for `REPLCONF rdb-filter-only`,
+    /// Redis `SLAVE_REQ_RDB_EXCLUDE_DATA`).
+    pub exclude_data: bool,
+    /// Leave the function libraries out (Redis
+    /// `SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS`).
+    pub exclude_functions: bool,
+}
+
+/// The replication part of an RDB header (Redis `rdbSaveInfo`): the
+/// database the replication stream has selected, and the replication ID
+/// and offset the snapshot corresponds to. A replica restarted from this
+/// file can PSYNC from that ID and offset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RdbReplInfo {
+    /// `repl-stream-db`: the db the stream's last SELECT chose (0 if none yet).
+    pub stream_db: i64,
+    /// `repl-id`: the current replication ID (`Server::replid`).
+    pub replid: String,
+    /// `repl-offset`: `master_repl_offset` when the snapshot was taken.
+    pub offset: i64,
+}
+
+/// The replication info a snapshot taken now carries, if any (Redis
+/// `rdbPopulateSaveInfo`):
+/// - a master with a replication backlog: the stream's selected db (`slaveseldb`,
+///   0 when no command was fed since the last full sync);
+/// - a replica connected to its master: the master client's db;
+/// - a replica that lost its master but keeps it cached for a partial
+///   resync: the cached master's db;
+/// - otherwise `None` (a master that is in no replication chain, or a
+///   replica whose master link is down or whose master client is busy
+///   running a command right now): the three aux fields are left out.
+pub fn rdb_populate_save_info(srv: &Server) -> Option<RdbReplInfo> {
+    let stream_db = if srv.repl.masterhost.is_none() {
+        if !crate::replication::master::has_backlog(srv) {
+            return None;
+        }
+        srv.repl.slaveseldb.max(0)
+    } else if let Some(slot) = srv.repl.master_client {
+        srv.clients_iter().find(|c| c.slot == slot)?.db as i64
+    } else {
+        // Disconnected: the cached master's db is still where the stream
+        // stands, since only its data moves the offset.
+        srv.repl.replica.cached_master.as_ref()?.db as i64
+    };
+    Some(RdbReplInfo {
+        stream_db,
+        replid: srv.replid.clone(),
+        offset: srv.repl.master_repl_offset,
+    })
 }
 
 impl RdbSaveOptions {
@@ -315,6 +369,9 @@ impl RdbSaveOptions {
             lfu_decay_time: srv.config.lfu_decay_time as i64,
             aof_base: false,
             functions: crate::function::functions_lib_codes(srv),
+            repl: rdb_populate_save_info(srv),
+            exclude_data: false,
+            exclude_functions: false,
         }
     }
 }
@@ -639,28 +696,15 @@ pub fn rdb_save_background(srv: &mut Server, filename: &str) -> io::Result<()> {
         Ok(crate::childinfo::ForkOutcome::Child { mut info }) => {
             crate::log::set_role(b'C');
             close_listeners_in_child(srv);
-            let mut last_report = 0i64;
-            let mut report = |keys: u64| {
-                if keys & 1023 == 1 {
-                    let now = crate::util::mstime();
-                    if now - last_report >= 1000 {
-                        crate::childinfo::send_child_info_generic(
-                            &mut info,
-                            crate::childinfo::ChildInfoType::CurrentInfo,
-                            keys,
-                            "RDB",
-                        );
-                        last_report = now;
-                    }
-                }
+            let ok = {
+                let mut report = child_progress_reporter(&mut info);
+                let mut progress = SaveProgress {
+                    key_save_delay,
+                    incremental_fsync,
+                    on_key: Some(&mut report),
+                };
+                rdb_save_dbs_to_file_with_progress(&srv.dbs, &opts, filename, &mut progress).is_ok()
             };
-            let mut progress = SaveProgress {
-                key_save_delay,
-                incremental_fsync,
-                on_key: Some(&mut report),
-            };
-            let ok = rdb_save_dbs_to_file_with_progress(&srv.dbs, &opts, filename, &mut progress)
-                .is_ok();
             if ok {
                 tracing::info!("DB saved on disk");
                 crate::childinfo::send_child_info_generic(
@@ -675,6 +719,7 @@ pub fn rdb_save_background(srv: &mut Server, filename: &str) -> io::Result<()> {
         Ok(crate::childinfo::ForkOutcome::Parent(pid)) => {
             tracing::info!("Background saving started by pid {}", pid);
             srv.rdb.save_time_start = crate::util::mstime() / 1000;
+            srv.repl.fullsync.rdb_child_type = crate::replication::fullsync::RdbChildType::Disk;
             Ok(())
         }
         Err(e) => {
@@ -688,12 +733,33 @@ pub fn rdb_save_background(srv: &mut Server, filename: &str) -> io::Result<()> {
     }
 }
 
+/// In a save child: the progress callback for [`SaveProgress::on_key`]
+/// that reports the keys written so far through the info pipe, every 1024
+/// keys and at most once a second (Redis `rdbSaveDb`'s progress report).
+pub(crate) fn child_progress_reporter(info: &mut File) -> impl FnMut(u64) + '_ {
+    let mut last_report = 0i64;
+    move |keys: u64| {
+        if keys & 1023 == 1 {
+            let now = crate::util::mstime();
+            if now - last_report >= 1000 {
+                crate::childinfo::send_child_info_generic(
+                    info,
+                    crate::childinfo::ChildInfoType::CurrentInfo,
+                    keys,
+                    "RDB",
+                );
+                last_report = now;
+            }
+        }
+    }
+}
+
 /// In a forked child: closes the inherited listening sockets (Redis
 /// `closeChildUnusedResourceAfterFork` via `closeListeningSockets(0)`), so
 /// the port is free as soon as the parent exits. Only the descriptors are
 /// closed: deregistering them would change the epoll set the parent shares.
 #[allow(unsafe_code)]
-fn close_listeners_in_child(srv: &Server) {
+pub(crate) fn close_listeners_in_child(srv: &Server) {
     use std::os::fd::AsRawFd;
     let metrics_fds = srv.metrics.listener_fds();
     for fd in srv
@@ -735,16 +801,45 @@ pub fn kill_rdb_child(srv: &mut Server) {
 }
 
 /// Called by the cron when the BGSAVE child ended (Redis
-/// `backgroundSaveDoneHandler` / `backgroundSaveDoneHandlerDisk`).
+/// `backgroundSaveDoneHandler`): a diskless replication child (socket
+/// target) is handed to `replication::fullsync`, which logs its own lines
+/// and leaves the save status, `lastsave` and `dirty` alone; a save to disk
+/// is handled as below. Either way the duration goes to INFO
+/// `rdb_last_bgsave_time_sec`, and then the replicas waiting for this save
+/// get the file, are put online, or are closed after a failure
+/// (`fullsync::update_slaves_waiting_bgsave`).
 ///
-/// Success: logs "Background saving terminated with success", keeps only
+/// A save to disk (Redis `backgroundSaveDoneHandlerDisk`). Success: logs "Background saving terminated with success", keeps only
 /// the changes made since the fork in `srv.dirty`, sets `lastsave` to now
 /// and the status to ok. Exit code ≠ 0: "Background saving error", status
 /// err. Killed: "Background saving terminated by signal %d", its temp file
-/// removed, status err unless the signal was SIGUSR1 (our own kill). The
-/// duration goes to INFO `rdb_last_bgsave_time_sec`.
+/// removed, status err unless the signal was SIGUSR1 (our own kill).
 pub fn background_save_done_handler(srv: &mut Server, exit: crate::childinfo::ChildExit) {
+    use crate::replication::fullsync::{self, RdbChildType};
     let now = crate::util::mstime() / 1000;
+    let kind = srv.repl.fullsync.rdb_child_type;
+    if kind == RdbChildType::Socket {
+        fullsync::background_save_done_handler_socket(srv, &exit);
+    } else {
+        background_save_done_handler_disk(srv, &exit, now);
+    }
+    srv.repl.fullsync.rdb_child_type = RdbChildType::None;
+    if srv.rdb.save_time_start >= 0 {
+        srv.rdb.save_time_last = now - srv.rdb.save_time_start;
+    }
+    srv.rdb.save_time_start = -1;
+    // Replicas waiting for this save get the file (or the failure).
+    let ok = exit.bysignal == 0 && exit.exitcode == 0;
+    fullsync::update_slaves_waiting_bgsave(srv, ok, kind);
+}
+
+/// The end of a save to disk (Redis `backgroundSaveDoneHandlerDisk`); see
+/// [`background_save_done_handler`].
+fn background_save_done_handler_disk(
+    srv: &mut Server,
+    exit: &crate::childinfo::ChildExit,
+    now: i64,
+) {
     if exit.bysignal == 0 && exit.exitcode == 0 {
         tracing::info!("Background saving terminated with success");
         srv.dirty -= srv.rdb.dirty_before_bgsave;
@@ -763,10 +858,6 @@ pub fn background_save_done_handler(srv: &mut Server, exit: crate::childinfo::Ch
             srv.rdb.lastbgsave_ok = false;
         }
     }
-    if srv.rdb.save_time_start >= 0 {
-        srv.rdb.save_time_last = now - srv.rdb.save_time_start;
-    }
-    srv.rdb.save_time_start = -1;
 }
 
 /// The save-point part of the cron (Redis `serverCron`): with no child
@@ -864,18 +955,21 @@ pub fn rdb_save_rio_with_progress<W: Write>(
     r.save_aux("redis-bits", b"64")?;
     r.save_aux("ctime", opts.ctime.to_string().as_bytes())?;
     r.save_aux("used-mem", opts.used_mem.to_string().as_bytes())?;
-    // Redis adds repl-stream-db, repl-id and repl-offset only when
-    // `rdbPopulateSaveInfo` gives replication info: a master with a
-    // replication backlog, or a replica. This build has neither, so a
-    // master without replicas writes exactly these five fields, as Redis.
+    if let Some(repl) = &opts.repl {
+        r.save_aux("repl-stream-db", repl.stream_db.to_string().as_bytes())?;
+        r.save_aux("repl-id", repl.replid.as_bytes())?;
+        r.save_aux("repl-offset", repl.offset.to_string().as_bytes())?;
+    }
     r.save_aux("aof-base", if opts.aof_base { b"1" } else { b"0" })?;
-    for code in &opts.functions {
-        r.save_type(RDB_OPCODE_FUNCTION2)?;
-        r.save_raw_string(code, opts.compression)?;
+    if !opts.exclude_functions {
+        for code in &opts.functions {
+            r.save_type(RDB_OPCODE_FUNCTION2)?;
+            r.save_raw_string(code, opts.compression)?;
+        }
     }
     let mut keys = 0u64;
     for db in dbs {
-        if db.dict.is_empty() {
+        if db.dict.is_empty() || opts.exclude_data {
             continue;
         }
         r.save_type(RDB_OPCODE_SELECTDB)?;
@@ -1238,6 +1332,13 @@ pub struct RdbLoadInfo {
     /// (`function::functions_create_from_rdb`), since the parser has no
     /// server.
     pub functions: Vec<Vec<u8>>,
+    // ---- replica role: the replication aux fields (Redis `rdbSaveInfo`) ----
+    /// `repl-stream-db`: the database the master's stream had selected.
+    pub repl_stream_db: Option<i64>,
+    /// `repl-id`, when it is 40 characters long (Redis `repl_id_is_set`).
+    pub repl_id: Option<String>,
+    /// `repl-offset`: the replication offset the data corresponds to.
+    pub repl_offset: Option<i64>,
 }
 
 /// Why a load failed. `Display` gives the reason as Redis words it.
@@ -1451,9 +1552,10 @@ pub struct RdbLoadOptions {
     pub lru_clock: u32,
     /// Encoding thresholds applied to loaded collections.
     pub limits: EncodingLimits,
-    /// Loading the RDB preamble of an AOF (Redis `RDBFLAGS_AOF_PREAMBLE`):
-    /// keys whose expire time has passed are kept, since the AOF tail that
-    /// follows assumes the keyspace exactly as it was.
+    /// Loading the RDB preamble of an AOF (Redis `RDBFLAGS_AOF_PREAMBLE`),
+    /// or loading on a replica: keys whose expire time has passed are
+    /// kept, since the AOF tail that follows (or the master's DELs)
+    /// assumes the keyspace exactly as it was.
     pub aof_preamble: bool,
     /// `sanitize-dump-payload yes` (Redis's deep integrity validation for
     /// files). This loader validates every blob in depth whatever it says;
@@ -1486,7 +1588,9 @@ impl RdbLoadOptions {
             tracking: AccessTracking::from_policy(srv.config.maxmemory_policy),
             lru_clock: srv.lru_clock(),
             limits: EncodingLimits::from_config(&srv.config),
-            aof_preamble: false,
+            // A replica keeps keys that look expired, as Redis skips them
+            // only when it is a master: its master's DELs remove them.
+            aof_preamble: srv.repl.masterhost.is_some(),
             deep_sanitize: srv.config.sanitize_dump_payload
                 == crate::config::SanitizeDumpPayload::Yes,
         }
@@ -2277,9 +2381,16 @@ fn rdb_load_aux_field(key: &[u8], val: &[u8], opts: &RdbLoadOptions, info: &mut 
                 tracing::info!("RDB is base AOF");
             }
         }
-        // Replication state: used by a replica's partial resync, which
-        // this build does not have; "lua" scripts are never loaded back.
-        b"repl-stream-db" | b"repl-id" | b"repl-offset" | b"lua" | b"redis-bits" => {}
+        // Replication state, for a replica's partial resync after a restart.
+        b"repl-stream-db" => info.repl_stream_db = Some(parse_aux_int(val)),
+        b"repl-id" => {
+            if val.len() == 40 {
+                info.repl_id = Some(String::from_utf8_lossy(val).into_owned());
+            }
+        }
+        b"repl-offset" => info.repl_offset = Some(parse_aux_int(val)),
+        // "lua" scripts are never loaded back.
+        b"lua" | b"redis-bits" => {}
         _ => tracing::debug!(
             "Unrecognized RDB AUX field: '{}'",
             String::from_utf8_lossy(key)
@@ -2745,6 +2856,9 @@ pub(crate) mod tests {
             lfu_decay_time: 1,
             aof_base: false,
             functions: Vec::new(),
+            repl: None,
+            exclude_data: false,
+            exclude_functions: false,
         }
     }
 

@@ -50,6 +50,10 @@ pub enum Metric {
     Command = 0,
     NetInput = 1,
     NetOutput = 2,
+    /// Bytes read from our master (`ReplicationState::stat_net_repl_input_bytes`).
+    NetInputReplication = 3,
+    /// Bytes written to replicas (`MasterSide::stat_net_repl_output_bytes`).
+    NetOutputReplication = 4,
 }
 
 /// One instantaneous metric (Redis `inst_metric`).
@@ -142,7 +146,7 @@ pub struct Server {
     pub stat_unexpected_error_replies: u64,
     pub stat_peak_memory: u64,
     pub errors: HashMap<String, u64>,
-    pub inst_metric: [InstMetric; 3],
+    pub inst_metric: [InstMetric; 5],
     pub lastsave: i64,
     /// SAVE and BGSAVE runs started (INFO `rdb_saves`).
     pub stat_rdb_saves: u64,
@@ -595,6 +599,10 @@ impl Server {
         for name in changed {
             match *name {
                 "hz" => self.hz = self.config.hz.clamp(1, 500),
+                "repl-backlog-size" => crate::replication::master::resize_replication_backlog(self),
+                "min-replicas-to-write" | "min-replicas-max-lag" => {
+                    crate::replication::master::refresh_good_slaves_count(self)
+                }
                 "maxclients" => {
                     // Redis `updateMaxclients`: the descriptors must fit.
                     let wanted = self.config.maxclients;
@@ -731,6 +739,8 @@ impl Server {
         self.stat_keyspace_misses = 0;
         self.stat_net_input_bytes = 0;
         self.stat_net_output_bytes = 0;
+        self.repl.stat_net_repl_input_bytes = 0;
+        self.repl.master.reset_stats();
         self.stat_total_error_replies = 0;
         self.stat_total_reads_processed = 0;
         self.stat_total_writes_processed = 0;
@@ -936,7 +946,8 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
     if networking::client_eviction_active(srv) && networking::evict_clients(srv, Some(c)) {
         return;
     }
-    if networking::are_clients_paused(srv) {
+    // Replicas are never paused.
+    if networking::are_clients_paused(srv) && c.flags & crate::replication::CLIENT_SLAVE == 0 {
         let may_replicate = flags & (commands::CMD_WRITE | commands::CMD_MAY_REPLICATE) != 0
             || (is_exec
                 && c.mstate.cmd_flags & (commands::CMD_WRITE | commands::CMD_MAY_REPLICATE) != 0);
@@ -958,6 +969,8 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         }
     }
     call(srv, c, idx);
+    // What WAIT waits for (Redis sets it after every command it runs).
+    c.woff = srv.repl.master_repl_offset;
     // Big replies count against `client-output-buffer-limit` too (Redis
     // checks as the reply list grows; here once per command).
     networking::close_client_on_output_buffer_limit_reached(srv, c, true);
@@ -1310,11 +1323,24 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         srv.track_instantaneous_metric(Metric::Command, cmds, now);
         srv.track_instantaneous_metric(Metric::NetInput, input, now);
         srv.track_instantaneous_metric(Metric::NetOutput, output, now);
+        let repl_in = srv.repl.stat_net_repl_input_bytes;
+        let repl_out = srv.repl.master.stat_net_repl_output_bytes;
+        srv.track_instantaneous_metric(Metric::NetInputReplication, repl_in, now);
+        srv.track_instantaneous_metric(Metric::NetOutputReplication, repl_out, now);
         srv.refresh_memory_stats();
     }
     if run_with_period(srv, 1000) {
         crate::rdb::migrate::migrate_close_timedout_sockets(srv);
         crate::metrics::metrics_cron(srv, now);
+    }
+    // Every 100 ms while failing over, so the handshake progresses quickly.
+    networking::check_client_pause_timeout_and_return_if_paused(srv);
+    let repl_period = if crate::replication::failover::failover_ongoing(srv) {
+        100
+    } else {
+        1000
+    };
+    if run_with_period(srv, repl_period) {
         crate::replication::replication_cron(srv);
     }
     crate::tracking::tracking_cron(srv);
@@ -1342,6 +1368,9 @@ fn persistence_cron(srv: &mut Server) {
                 }
                 crate::childinfo::ChildType::None => {}
             }
+            // Replicas waiting for a save start one at once (Redis
+            // `checkChildrenDone` → `replicationStartPendingFork`).
+            crate::replication::fullsync::replication_start_pending_fork(srv);
         }
     } else {
         crate::rdb::check_save_points(srv);
@@ -1651,11 +1680,17 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
         return;
     };
     let mut keep = true;
+    // A replica being sent its RDB: the socket's writability belongs to
+    // the transfer (Redis swaps in `sendBulkToSlave` / `rdbPipeWriteHandler`).
+    let rdb_transfer = ev.writable && crate::replication::fullsync::wants_write_event(&c);
+    if rdb_transfer {
+        keep = crate::replication::fullsync::handle_write_event(srv, &mut c);
+    }
     // With `appendfsync always` the write goes first (Redis's AE_BARRIER):
     // replies to commands read now must wait for before_sleep's fsync.
     let barrier = srv.aof.state == crate::aof::AofStatus::On
         && srv.config.appendfsync == crate::config::AppendFsync::Always;
-    if barrier && ev.writable && c.output_pending() {
+    if keep && barrier && !rdb_transfer && ev.writable && c.output_pending() {
         srv.stat_total_writes_processed += 1;
         keep = networking::write_to_client(srv, &mut c);
     }
@@ -1666,7 +1701,7 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
         }
         keep = networking::read_query_from_client(srv, &mut c);
     }
-    if keep && !barrier && ev.writable && c.output_pending() {
+    if keep && !barrier && !rdb_transfer && ev.writable && c.output_pending() {
         srv.stat_total_writes_processed += 1;
         keep = networking::write_to_client(srv, &mut c);
     }
@@ -1720,6 +1755,7 @@ pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool 
     }
     // Flush what the clients are owed (e.g. the QUIT of others) before exiting.
     networking::handle_clients_with_pending_writes(srv);
+    crate::replication::master::flush_slaves_output_buffers(srv);
     crate::anet::close_listening_sockets(srv);
     tracing::warn!("Redis is now ready to exit, bye bye...");
     let _ = std::io::stdout().flush();

@@ -211,7 +211,11 @@ pub fn hello_command(srv: &mut Server, c: &mut Client) {
     c.add_reply_bulk(b"mode");
     c.add_reply_bulk(b"standalone");
     c.add_reply_bulk(b"role");
-    c.add_reply_bulk(b"master");
+    c.add_reply_bulk(if srv.repl.masterhost.is_some() {
+        b"replica"
+    } else {
+        b"master"
+    });
     c.add_reply_bulk(b"modules");
     c.add_reply_array_len(0);
 }
@@ -236,6 +240,13 @@ pub fn reset_command(srv: &mut Server, c: &mut Client) {
 /// The CLIENT LIST / CLIENT KILL TYPE name of a client's class
 /// ([`networking::get_client_type`]).
 fn client_type_name(c: &Client) -> &'static str {
+    // Our master and the replicas attached to us, as Redis `getClientType`.
+    if c.flags & crate::replication::CLIENT_MASTER != 0 {
+        return "master";
+    }
+    if c.flags & crate::replication::CLIENT_SLAVE != 0 {
+        return "replica";
+    }
     match networking::get_client_type(c) {
         crate::config::CLIENT_TYPE_PUBSUB => "pubsub",
         crate::config::CLIENT_TYPE_REPLICA => "replica",
@@ -247,8 +258,15 @@ fn client_type_name(c: &Client) -> &'static str {
 pub fn client_info_string(srv: &Server, c: &Client) -> String {
     let now = srv.mstime;
     let mut flags = String::new();
+    if c.flags & crate::replication::CLIENT_SLAVE != 0 && c.flags & networking::CLIENT_MONITOR == 0
+    {
+        flags.push('S');
+    }
     if c.flags & networking::CLIENT_MONITOR != 0 {
         flags.push('O');
+    }
+    if c.flags & crate::replication::CLIENT_MASTER != 0 {
+        flags.push('M');
     }
     if c.flags & networking::CLIENT_PUBSUB != 0 {
         flags.push('P');
@@ -300,9 +318,16 @@ pub fn client_info_string(srv: &Server, c: &Client) -> String {
     let qbuf_free = c.querybuf.capacity() - c.querybuf.len();
     // As Redis accounts it: the first `rbs` bytes of unsent replies sit in
     // the reply buffer (`obl`), the rest in 16 KiB list nodes (`oll`, `omem`).
-    let omem = networking::get_client_output_buffer_memory_usage(c);
-    let obl = c.reply_bytes - omem;
-    let oll = omem.div_ceil(networking::PROTO_REPLY_CHUNK_BYTES);
+    let omem = networking::get_client_output_buffer_memory_usage(srv, c);
+    let (obl, oll) = if c.flags & crate::replication::CLIENT_SLAVE != 0 {
+        // A replica's output is blocks of the shared replication buffer.
+        (0, crate::replication::master::replica_used_blocks(srv, c))
+    } else {
+        (
+            c.reply_bytes - omem,
+            omem.div_ceil(networking::PROTO_REPLY_CHUNK_BYTES),
+        )
+    };
     let name = c
         .name
         .as_ref()

@@ -322,6 +322,8 @@ pub fn rewrite_append_only_file(
             // Redis saves the base with RDBFLAGS_AOF_PREAMBLE: aof-base 1.
             let mut opts = crate::rdb::RdbSaveOptions::from_server(srv);
             opts.aof_base = true;
+            // An AOF base carries no replication info (Redis passes no rsi).
+            opts.repl = None;
             // Progress about once a second, and `rdb-key-save-delay`, as
             // in a BGSAVE child.
             let mut last_report = crate::util::mstime();

@@ -23,6 +23,7 @@
 //! `second_replid_offset` (PSYNC2).
 
 pub mod failover;
+pub mod fullsync;
 pub mod master;
 pub mod replica;
 
@@ -162,6 +163,36 @@ pub struct ClientRepl {
     pub read_reploff: i64,
     /// The master's replication ID (Redis `master_client->replid`).
     pub replid: String,
+
+    // ---- stream helper (master.rs): a replica's place in the shared buffer ----
+    /// Id of the replication buffer block holding the next byte to send
+    /// (Redis `ref_repl_buf_node`); `None` until the replica is fed.
+    pub ref_block_id: Option<u64>,
+    /// Bytes of that block already sent (Redis `ref_block_pos`).
+    pub ref_block_pos: usize,
+
+    // ---- replica role (replica.rs) ----
+    /// Bytes read from our master whose command is not applied yet; they
+    /// are proxied to our own replicas once applied (Redis keeps them in
+    /// the query buffer, `repl_applied`).
+    pub repl_unapplied: bytes::BytesMut,
+
+    // ---- fullsync: the RDB transfer to a replica (master side) ----
+    /// What the replica wants in its RDB (`fullsync::SLAVE_REQ_*`, from
+    /// `REPLCONF rdb-filter-only`; Redis `slave_req`).
+    pub slave_req: u32,
+    /// The RDB file being sent (disk sync, state `SendBulk`; Redis `repldbfd`).
+    pub repldb: Option<std::fs::File>,
+    /// Disk sync: bytes of the file sent. Diskless: bytes of the current
+    /// pipe buffer sent (Redis `repldboff`).
+    pub repldboff: u64,
+    /// Disk sync: size of the file (Redis `repldbsize`).
+    pub repldbsize: u64,
+    /// Disk sync: the unsent part of `$<size>\r\n` (Redis `replpreamble`).
+    pub replpreamble: Vec<u8>,
+    /// Diskless: the replica did not take the whole pipe buffer and waits
+    /// for its socket to be writable (Redis: a write handler is set).
+    pub rdb_pipe_writing: bool,
 }
 
 /// Replication state of the server (Redis's `server.repl_*`, `server.master*`).
@@ -205,6 +236,14 @@ pub struct ReplicationState {
 
     // ---- failover (FAILOVER command) ----
     pub failover: failover::FailoverState,
+
+    // ---- stream helper: stats both roles report ----
+    /// Bytes read from our master's link (INFO `total_net_repl_input_bytes`);
+    /// the replica side adds to it.
+    pub stat_net_repl_input_bytes: u64,
+
+    // ---- fullsync: full resynchronization children and transfers ----
+    pub fullsync: fullsync::FullSyncState,
 }
 
 impl ReplicationState {
@@ -221,16 +260,21 @@ impl ReplicationState {
 // ---- Hooks called by the server core ----
 
 /// True when writes must be fed to the replication stream: a backlog
-/// exists (it does whenever replicas are attached or were recently).
+/// exists (it does whenever replicas are attached or were recently) and
+/// this server is not a replica.
 pub fn should_feed(srv: &Server) -> bool {
-    master::has_backlog(srv)
+    // A replica proxies its master's stream instead (replica.rs), so that
+    // its backlog holds the same bytes at the same offsets.
+    srv.repl.masterhost.is_none() && master::has_backlog(srv)
 }
 
 /// Routes an event on a replication token (between [`REPL_TOKEN_BASE`] and
 /// [`REPL_TOKEN_END`]) to its side.
 pub fn handle_event(srv: &mut Server, ev: crate::ae::FiredEvent) {
     let t = ev.token.0;
-    if t == REPL_TOKEN_RDB_PIPE || (REPL_TOKEN_BASE + 2..=REPL_TOKEN_BASE + 32).contains(&t) {
+    if t == REPL_TOKEN_RDB_PIPE {
+        fullsync::handle_event(srv, ev);
+    } else if (REPL_TOKEN_BASE + 2..=REPL_TOKEN_BASE + 32).contains(&t) {
         master::handle_event(srv, ev);
     } else {
         replica::handle_event(srv, ev);
@@ -241,6 +285,7 @@ pub fn handle_event(srv: &mut Server, ev: crate::ae::FiredEvent) {
 pub fn replication_cron(srv: &mut Server) {
     replica::replication_cron(srv);
     master::replication_cron(srv);
+    fullsync::replication_cron(srv);
     failover::update_failover_status(srv);
 }
 
@@ -248,12 +293,17 @@ pub fn replication_cron(srv: &mut Server) {
 /// unblocking WAIT clients, the replica's ACK.
 pub fn before_sleep(srv: &mut Server) {
     master::before_sleep(srv);
+    fullsync::before_sleep(srv);
     replica::before_sleep(srv);
+    // After the ACKs were read, not where they are: a failover disconnects
+    // clients (Redis `beforeSleep`'s `updateFailoverStatus`).
+    failover::update_failover_status(srv);
 }
 
 /// A client is being freed: detach it as a replica or as our master.
 pub fn free_client(srv: &mut Server, c: &mut Client) {
     if c.flags & CLIENT_SLAVE != 0 {
+        fullsync::free_replica_client(srv, c);
         master::free_replica_client(srv, c);
     }
     if c.flags & CLIENT_MASTER != 0 {
