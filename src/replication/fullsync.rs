@@ -179,36 +179,20 @@ fn ensure_backlog(srv: &mut Server) {
 /// Puts a replica online after its RDB (Redis `replicaPutOnline`); false
 /// when it must be closed (an RDB-only replica).
 fn put_online(srv: &mut Server, c: &mut Client) -> bool {
-    let name = replication_get_slave_name(c);
-    let Some(r) = c.repl.as_mut() else {
-        return false;
-    };
-    if c.flags & CLIENT_REPL_RDBONLY != 0 {
-        r.replstate = SlaveState::RdbTransmitted;
-        tracing::info!(
-            "RDB transfer completed, rdb only replica ({}) should be disconnected asap",
-            name
-        );
-        return false;
-    }
-    r.replstate = SlaveState::Online;
-    r.repl_ack_time = srv.mstime / 1000;
-    tracing::info!("Synchronization with replica {} succeeded", name);
-    true
+    super::master::replica_put_online(srv, c)
 }
 
 /// Lets the stream accumulated for a replica flow (Redis
 /// `replicaStartCommandStream`).
 fn start_command_stream(srv: &mut Server, c: &mut Client) {
-    if let Some(r) = c.repl.as_mut() {
-        r.repl_start_cmd_stream_on_ack = false;
-    }
-    srv.mark_pending_write(c);
+    super::master::replica_start_command_stream(srv, c);
 }
 
 /// Gives `dst` the stream position of `src`, a replica waiting for the
 /// same save (Redis `copyReplicaOutputBuffer`).
-fn copy_replica_output_buffer(_srv: &mut Server, _dst: &mut Client, _src_slot: usize) {}
+fn copy_replica_output_buffer(srv: &mut Server, dst: &mut Client, src_slot: usize) {
+    super::master::copy_replica_output_buffer(srv, dst, src_slot);
+}
 
 // ---- Helpers ----
 

@@ -283,10 +283,10 @@ pub fn handle_event(srv: &mut Server, ev: crate::ae::FiredEvent) {
 
 /// Once a second from `server_cron` (Redis `replicationCron`).
 pub fn replication_cron(srv: &mut Server) {
+    failover::update_failover_status(srv);
     replica::replication_cron(srv);
     master::replication_cron(srv);
     fullsync::replication_cron(srv);
-    failover::update_failover_status(srv);
 }
 
 /// From `before_sleep`, before replies are written: GETACKs for WAIT,

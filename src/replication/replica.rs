@@ -149,7 +149,7 @@ pub fn replicaof_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error("ERR REPLICAOF not allowed in cluster mode.");
         return;
     }
-    if failover_in_progress(srv) {
+    if super::failover::failover_ongoing(srv) {
         c.add_reply_error("ERR REPLICAOF not allowed while failing over.");
         return;
     }
@@ -1762,19 +1762,19 @@ fn disconnect_all_blocked_clients(srv: &mut Server) {
 
 // ---- Calls into the master side and FAILOVER ----
 
-fn failover_in_progress(_srv: &Server) -> bool {
-    false
+use super::failover::{abort_failover, clear_failover_state, failover_in_progress};
+
+fn create_backlog(srv: &mut Server) {
+    super::master::create_replication_backlog(srv);
 }
 
-fn abort_failover(_srv: &mut Server, _why: &str) {}
+fn free_backlog(srv: &mut Server) {
+    super::master::free_replication_backlog(srv);
+}
 
-fn clear_failover_state(_srv: &mut Server) {}
-
-fn create_backlog(_srv: &mut Server) {}
-
-fn free_backlog(_srv: &mut Server) {}
-
-fn feed_stream(_srv: &mut Server, _bytes: &[u8]) {}
+fn feed_stream(srv: &mut Server, bytes: &[u8]) {
+    super::master::feed_stream_from_master(srv, bytes);
+}
 
 // ---- Cron ----
 
