@@ -130,6 +130,9 @@ pub struct FullSyncState {
     /// The `dbfilename` was last written for a disk sync (Redis
     /// `RDBGeneratedByReplication`), for `rdb-del-sync-files`.
     rdb_generated_by_replication: bool,
+    /// Bytes of RDB written to replicas (INFO `total_net_repl_output_bytes`
+    /// adds the stream's, `master::stat_net_repl_output_bytes`).
+    pub stat_net_repl_output_bytes: u64,
     /// Read buffer of the disk transfer, kept between chunks.
     bulk_buf: Vec<u8>,
 }
@@ -715,7 +718,7 @@ fn rdb_pipe_read_handler(srv: &mut Server) {
                     continue;
                 }
                 Ok((w, blocked)) => {
-                    srv.repl.master.stat_net_repl_output_bytes += w as u64;
+                    srv.repl.fullsync.stat_net_repl_output_bytes += w as u64;
                     let partial = w != n || blocked;
                     if let Some(r) = c.repl.as_mut() {
                         r.repldboff = w as u64;
@@ -837,7 +840,7 @@ fn rdb_pipe_write_handler(srv: &mut Server, c: &mut Client) -> bool {
             false
         }
         Ok((w, blocked)) => {
-            srv.repl.master.stat_net_repl_output_bytes += w as u64;
+            srv.repl.fullsync.stat_net_repl_output_bytes += w as u64;
             let done = w == chunk.len() && !blocked;
             if let Some(r) = c.repl.as_mut() {
                 r.repldboff += w as u64;
@@ -895,7 +898,7 @@ fn send_bulk_chunks(srv: &mut Server, c: &mut Client, buf: &mut Vec<u8>) -> bool
                     return false;
                 }
                 Ok((w, blocked)) => {
-                    srv.repl.master.stat_net_repl_output_bytes += w as u64;
+                    srv.repl.fullsync.stat_net_repl_output_bytes += w as u64;
                     r.replpreamble.drain(..w);
                     if !r.replpreamble.is_empty() || blocked {
                         return true;
@@ -929,7 +932,7 @@ fn send_bulk_chunks(srv: &mut Server, c: &mut Client, buf: &mut Vec<u8>) -> bool
                     return false;
                 }
                 Ok((w, blocked)) => {
-                    srv.repl.master.stat_net_repl_output_bytes += w as u64;
+                    srv.repl.fullsync.stat_net_repl_output_bytes += w as u64;
                     r.repldboff += w as u64;
                     if blocked {
                         return true;
