@@ -52,6 +52,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 
+use bytes::Bytes;
 use mio::Interest;
 
 use crate::ae::FiredEvent;
@@ -272,7 +273,12 @@ pub fn replication_init_from_config(srv: &mut Server) {
 /// replica adopts that ID and offset and makes a cached master from them
 /// (so it can PSYNC from where it was), and a master keeps them as
 /// `replid2` / `second_replid_offset` (so its former replicas can PSYNC).
-pub fn restore_replication_info_after_load(srv: &mut Server, info: &crate::rdb::RdbLoadInfo) {
+///
+/// On a master the keys the load skipped as expired are then fed to the
+/// new backlog as DEL (UNLINK with `lazyfree-lazy-expire`) after that
+/// offset, so replicas that PSYNC learn of them (Redis feeds them during
+/// the load with `RDBFLAGS_FEED_REPL` and rebases the backlog after).
+pub fn restore_replication_info_after_load(srv: &mut Server, info: &mut crate::rdb::RdbLoadInfo) {
     let (Some(id), Some(off), Some(db)) = (&info.repl_id, info.repl_offset, info.repl_stream_db)
     else {
         return;
@@ -295,6 +301,15 @@ pub fn restore_replication_info_after_load(srv: &mut Server, info: &crate::rdb::
         srv.repl.master_repl_offset += off;
         srv.repl.repl_no_slaves_since = unixtime(srv);
         crate::replication::master::create_replication_backlog(srv);
+        let cmd: &'static [u8] = if srv.config.lazyfree_lazy_expire {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        };
+        for (db, key) in std::mem::take(&mut info.expired_keys) {
+            let argv = [Bytes::from_static(cmd), Bytes::from(key)];
+            crate::replication::master::feed_replication_stream(srv, db, &argv);
+        }
     }
 }
 
@@ -452,25 +467,38 @@ fn send_command(srv: &mut Server, args: &[&[u8]]) -> bool {
     }
 }
 
-/// Reads what the link has into the line buffer. Ok(false) at EOF.
-fn read_link(srv: &mut Server) -> io::Result<bool> {
+/// What a read of the link found.
+#[derive(PartialEq, Eq)]
+enum LinkRead {
+    /// The socket is drained (WouldBlock): wait for the next event.
+    Drained,
+    /// The buffer bound was reached with more to read.
+    More,
+    /// The master closed the connection.
+    Eof,
+}
+
+/// Reads what the link has into the line buffer, up to a bound so that a
+/// transfer is consumed as it comes and memory stays bounded.
+fn read_link(srv: &mut Server) -> io::Result<LinkRead> {
+    let now = srv.mstime / 1000;
     let rs = &mut srv.repl.replica;
     let Some(s) = rs.link.as_mut() else {
-        return Ok(false);
+        return Ok(LinkRead::Eof);
     };
     let mut buf = [0u8; LINK_READ_CHUNK];
     loop {
         match s.read(&mut buf) {
-            Ok(0) => return Ok(false),
+            Ok(0) => return Ok(LinkRead::Eof),
             Ok(n) => {
+                srv.repl.stat_net_repl_input_bytes += n as u64;
                 rs.linebuf.extend_from_slice(&buf[..n]);
-                rs.repl_transfer_lastio = srv.mstime / 1000;
-                // The transfer is consumed as it comes, so memory stays bounded.
+                rs.repl_transfer_lastio = now;
                 if rs.linebuf.len() >= 4 * LINK_READ_CHUNK {
-                    return Ok(true);
+                    return Ok(LinkRead::More);
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(LinkRead::Drained),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
@@ -551,38 +579,34 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
             return;
         }
     }
+    // Edge-triggered: read until the socket is drained, consuming as we go.
     loop {
-        let open = match read_link(srv) {
-            Ok(open) => open,
+        let got = match read_link(srv) {
+            Ok(got) => got,
             Err(e) => {
                 link_lost(srv, &crate::log::os_error_text(&e));
                 return;
             }
         };
         drive_link(srv);
-        if !open {
-            if srv.repl.replica.link.is_some() && srv.repl.state != ReplState::Connected {
-                link_lost(srv, "connection lost");
-            }
+        let rs = &srv.repl.replica;
+        if rs.link.is_none() || rs.in_load {
             return;
         }
-        // Stopped by the chunk bound with more to read, and still ours.
-        if srv.repl.replica.link.is_none()
-            || srv.repl.replica.in_load
-            || srv.repl.replica.linebuf.len() < 4 * LINK_READ_CHUNK
-        {
-            // The poller is edge-triggered: keep reading until WouldBlock.
-            if srv.repl.replica.link.is_none() || !link_may_have_more(srv) {
+        match got {
+            LinkRead::Drained => return,
+            LinkRead::Eof => {
+                link_lost(srv, "connection lost");
                 return;
             }
+            // Not consumed (a line waiting for its end): too long.
+            LinkRead::More if rs.linebuf.len() >= 4 * LINK_READ_CHUNK => {
+                link_lost(srv, "line too long");
+                return;
+            }
+            LinkRead::More => {}
         }
     }
-}
-
-/// True when the last read stopped at the chunk bound (not WouldBlock).
-fn link_may_have_more(srv: &Server) -> bool {
-    srv.repl.replica.linebuf.len() >= 4 * LINK_READ_CHUNK
-        || matches!(srv.repl.state, ReplState::Transfer)
 }
 
 /// The link failed while handshaking or transferring.
@@ -1186,6 +1210,8 @@ struct LinkReader {
     pos: usize,
     /// Bytes handed out so far.
     read: u64,
+    /// Bytes received from the socket.
+    received: u64,
     newline_sent: i64,
 }
 
@@ -1210,6 +1236,7 @@ impl LinkReader {
                 }
                 Ok(n) => {
                     self.buf.truncate(n);
+                    self.received += n as u64;
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -1284,6 +1311,7 @@ fn diskless_load(srv: &mut Server) {
         buf: std::mem::take(&mut srv.repl.replica.linebuf),
         pos: 0,
         read: 0,
+        received: 0,
         newline_sent: unixtime(srv),
     };
     let usemark = srv.repl.replica.usemark;
@@ -1325,6 +1353,7 @@ fn diskless_load(srv: &mut Server) {
     };
     srv.repl.replica.in_load = false;
     srv.repl.replica.repl_transfer_read = reader.read as i64;
+    srv.repl.stat_net_repl_input_bytes += reader.received;
     let mut failed = match &result {
         Ok(_) => false,
         Err(e) => {
