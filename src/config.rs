@@ -1215,10 +1215,10 @@ directives! {
     aof_use_rdb_preamble: bool = true, "aof-use-rdb-preamble", None, MODIFIABLE, BOOL, true;
     aof_timestamp_enabled: bool = false, "aof-timestamp-enabled", None, MODIFIABLE, BOOL, true;
     cluster_replica_no_failover: bool = false, "cluster-replica-no-failover", Some("cluster-slave-no-failover"), MODIFIABLE, BOOL, false;
-    replica_lazy_flush: bool = false, "replica-lazy-flush", Some("slave-lazy-flush"), MODIFIABLE, BOOL, false;
-    replica_serve_stale_data: bool = true, "replica-serve-stale-data", Some("slave-serve-stale-data"), MODIFIABLE, BOOL, false;
-    replica_read_only: bool = true, "replica-read-only", Some("slave-read-only"), MODIFIABLE, BOOL, false;
-    replica_ignore_maxmemory: bool = true, "replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), MODIFIABLE, BOOL, false;
+    replica_lazy_flush: bool = false, "replica-lazy-flush", Some("slave-lazy-flush"), MODIFIABLE, BOOL, true;
+    replica_serve_stale_data: bool = true, "replica-serve-stale-data", Some("slave-serve-stale-data"), MODIFIABLE, BOOL, true;
+    replica_read_only: bool = true, "replica-read-only", Some("slave-read-only"), MODIFIABLE, BOOL, true;
+    replica_ignore_maxmemory: bool = true, "replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), MODIFIABLE, BOOL, true;
     jemalloc_bg_thread: bool = true, "jemalloc-bg-thread", None, MODIFIABLE, BOOL, false;
     activedefrag: bool = false, "activedefrag", None, MODIFIABLE, Kind::Bool(Some(ACTIVEDEFRAG_UNSUPPORTED)), false;
     syslog_enabled: bool = false, "syslog-enabled", None, IMMUTABLE, BOOL, false;
@@ -1240,8 +1240,8 @@ directives! {
     aclfile: String = String::new(), "aclfile", None, IMMUTABLE, STR, true;
     unixsocket: String = String::new(), "unixsocket", None, IMMUTABLE, STR, true;
     pidfile: String = String::new(), "pidfile", None, IMMUTABLE, STR, true;
-    replica_announce_ip: String = String::new(), "replica-announce-ip", Some("slave-announce-ip"), MODIFIABLE, STR, false;
-    masteruser: String = String::new(), "masteruser", None, SENSITIVE, STR, false;
+    replica_announce_ip: String = String::new(), "replica-announce-ip", Some("slave-announce-ip"), MODIFIABLE, STR, true;
+    masteruser: String = String::new(), "masteruser", None, SENSITIVE, STR, true;
     cluster_announce_ip: String = String::new(), "cluster-announce-ip", None, MODIFIABLE, STR, false;
     cluster_config_file: String = "nodes.conf".into(), "cluster-config-file", None, IMMUTABLE, STR, false;
     cluster_announce_hostname: String = String::new(), "cluster-announce-hostname", None, MODIFIABLE, Kind::Str(Some(check_hostname)), false;
@@ -1259,13 +1259,13 @@ directives! {
     logfile: String = String::new(), "logfile", None, IMMUTABLE, STR, true;
 
     // ---- binary-safe strings ----
-    masterauth: Vec<u8> = Vec::new(), "masterauth", None, SENSITIVE, Kind::Sds, false;
+    masterauth: Vec<u8> = Vec::new(), "masterauth", None, SENSITIVE, Kind::Sds, true;
     requirepass: Vec<u8> = Vec::new(), "requirepass", None, SENSITIVE, Kind::Sds, true;
 
     // ---- enums ----
     supervised: Supervised = Supervised::No, "supervised", None, IMMUTABLE, Kind::Enum, true;
     syslog_facility: SyslogFacility = SyslogFacility::Local0, "syslog-facility", None, IMMUTABLE, Kind::Enum, false;
-    repl_diskless_load: ReplDisklessLoad = ReplDisklessLoad::Disabled, "repl-diskless-load", None, DENY_LOADING, Kind::Enum, false;
+    repl_diskless_load: ReplDisklessLoad = ReplDisklessLoad::Disabled, "repl-diskless-load", None, DENY_LOADING, Kind::Enum, true;
     loglevel: LogLevel = LogLevel::Notice, "loglevel", None, MODIFIABLE, Kind::Enum, true;
     maxmemory_policy: MaxmemoryPolicy = MaxmemoryPolicy::Noeviction, "maxmemory-policy", None, MODIFIABLE, Kind::Enum, false;
     appendfsync: AppendFsync = AppendFsync::Everysec, "appendfsync", None, MODIFIABLE, Kind::Enum, true;
@@ -1303,7 +1303,7 @@ directives! {
     maxmemory_samples: i32 = 5, "maxmemory-samples", None, MODIFIABLE, int(1, INT_MAX), false;
     maxmemory_eviction_tenacity: i32 = 10, "maxmemory-eviction-tenacity", None, MODIFIABLE, int(0, 100), false;
     timeout: i32 = 0, "timeout", None, MODIFIABLE, int(0, INT_MAX), true;
-    replica_announce_port: i32 = 0, "replica-announce-port", Some("slave-announce-port"), MODIFIABLE, int(0, 65535), false;
+    replica_announce_port: i32 = 0, "replica-announce-port", Some("slave-announce-port"), MODIFIABLE, int(0, 65535), true;
     tcp_backlog: i32 = 511, "tcp-backlog", None, IMMUTABLE, int(0, INT_MAX), true;
     cluster_port: i32 = 0, "cluster-port", None, IMMUTABLE, int(0, 65535), false;
     cluster_announce_bus_port: i32 = 0, "cluster-announce-bus-port", None, MODIFIABLE, int(0, 65535), false;
@@ -1402,7 +1402,7 @@ directives! {
     notify_keyspace_events: i32 = 0, "notify-keyspace-events", None, MODIFIABLE, Kind::NotifyKeyspaceEvents, false;
     bind: Vec<String> = vec!["*".to_string(), "-::*".to_string()], "bind", None, MULTI_ARG, Kind::Bind, true;
     // (master host, master port), `None` for a master.
-    replicaof: Option<(String, u16)> = None, "replicaof", Some("slaveof"), IMMUTABLE | MULTI_ARG, Kind::ReplicaOf, false;
+    replicaof: Option<(String, u16)> = None, "replicaof", Some("slaveof"), IMMUTABLE | MULTI_ARG, Kind::ReplicaOf, true;
     latency_tracking_info_percentiles: Vec<f64> = vec![50.0, 99.0, 99.9], "latency-tracking-info-percentiles", None, MULTI_ARG, Kind::Percentiles, true;
 }
 

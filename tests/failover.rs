@@ -37,6 +37,14 @@ fn field_names(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The text of a bulk reply.
+fn bulk_text(raw: Vec<u8>) -> String {
+    match parse_resp(&raw, &mut 0) {
+        Resp::Bulk(Some(b)) => String::from_utf8_lossy(&b).into_owned(),
+        other => panic!("not a bulk reply: {other:?}"),
+    }
+}
+
 /// Sends a signal to a server process by pid (`kill -STOP` / `-CONT`).
 fn signal(sp: &ServerProc, sig: &str) {
     let st = std::process::Command::new("kill")
@@ -159,7 +167,7 @@ fn role_info_and_client_flags_on_a_replica_match_redis() {
         assert_eq!(info_field(&ia, f), info_field(&ib, f), "{f}");
     }
     // The master link is a client of type master with flag M.
-    let list = s(a.cmd_str("CLIENT LIST TYPE master"));
+    let list = bulk_text(a.cmd_str("CLIENT LIST TYPE master"));
     assert_eq!(list.lines().count(), 1, "{list}");
     assert!(list.contains(" flags=M "), "{list}");
     assert_eq!(s(a.cmd_str("HELLO 2")).contains("replica"), true);
@@ -169,7 +177,7 @@ fn role_info_and_client_flags_on_a_replica_match_redis() {
         field(&mut a, "master_link_status") == "up"
     });
     // The master sees both replicas with flag S.
-    let list = s(m.cmd_str("CLIENT LIST TYPE replica"));
+    let list = bulk_text(m.cmd_str("CLIENT LIST TYPE replica"));
     assert_eq!(list.lines().count(), 2, "{list}");
     assert!(list.lines().all(|l| l.contains(" flags=S ")), "{list}");
     // A replica of a replica is refused FAILOVER.

@@ -559,6 +559,7 @@ fn transfer_progress(srv: &Server) -> (i64, i64, i64) {
 }
 
 /// `(first byte offset, history length)` of the backlog, `None` without one.
-fn backlog_info(_srv: &Server) -> Option<(i64, i64)> {
-    None
+fn backlog_info(srv: &Server) -> Option<(i64, i64)> {
+    let b = srv.repl.master.backlog.as_ref()?;
+    Some((b.offset, b.histlen))
 }

@@ -57,6 +57,7 @@ use mio::Interest;
 use crate::ae::FiredEvent;
 use crate::commands::Handler;
 use crate::networking::{self, Client};
+use crate::replication::failover::{abort_failover, clear_failover_state, failover_in_progress};
 use crate::replication::{
     CLIENT_MASTER, CLIENT_MASTER_FORCE_REPLY, CLIENT_PRE_PSYNC, CLIENT_SLAVE, ClientRepl,
     REPL_TOKEN_MASTER_LINK, ReplState,
@@ -149,7 +150,7 @@ pub fn replicaof_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error("ERR REPLICAOF not allowed in cluster mode.");
         return;
     }
-    if super::failover::failover_ongoing(srv) {
+    if crate::replication::failover::failover_ongoing(srv) {
         c.add_reply_error("ERR REPLICAOF not allowed while failing over.");
         return;
     }
@@ -293,7 +294,7 @@ pub fn restore_replication_info_after_load(srv: &mut Server, info: &crate::rdb::
         srv.repl.second_replid_offset = off + 1;
         srv.repl.master_repl_offset += off;
         srv.repl.repl_no_slaves_since = unixtime(srv);
-        create_backlog(srv);
+        crate::replication::master::create_replication_backlog(srv);
     }
 }
 
@@ -871,7 +872,7 @@ fn handle_psync_reply(srv: &mut Server, line: &[u8]) -> bool {
         PsyncResult::Continue => {
             replication_resurrect_cached_master(srv);
             if !crate::replication::master::has_backlog(srv) {
-                create_backlog(srv);
+                crate::replication::master::create_replication_backlog(srv);
             }
             tracing::info!("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
             false
@@ -1105,7 +1106,7 @@ fn empty_data(srv: &mut Server) {
 fn replication_attach_to_new_master(srv: &mut Server) {
     replication_discard_cached_master(srv);
     disconnect_slaves(srv);
-    free_backlog(srv);
+    crate::replication::master::free_replication_backlog(srv);
 }
 
 /// The temp file is complete: rename it to `dbfilename` and load it.
@@ -1424,7 +1425,7 @@ fn finish_full_sync(srv: &mut Server, dbid: i64, leftover: Vec<u8>) {
     srv.repl.master_repl_offset = reploff;
     crate::replication::clear_replication_id2(srv);
     if !crate::replication::master::has_backlog(srv) {
-        create_backlog(srv);
+        crate::replication::master::create_replication_backlog(srv);
     }
     tracing::info!("MASTER <-> REPLICA sync: Finished with success");
     if srv.repl.replica.usemark {
@@ -1542,7 +1543,7 @@ pub fn master_command_processed(srv: &mut Server, c: &mut Client) {
         return;
     }
     let bytes = r.repl_unapplied.split_to(applied);
-    feed_stream(srv, &bytes);
+    crate::replication::master::feed_stream_from_master(srv, &bytes);
 }
 
 /// True while the master client's command runs (Redis `server.current_client
@@ -1758,22 +1759,6 @@ fn disconnect_all_blocked_clients(srv: &mut Server) {
         srv.mark_pending_write(&mut c);
         srv.put_client(c);
     }
-}
-
-// ---- Calls into the master side and FAILOVER ----
-
-use super::failover::{abort_failover, clear_failover_state, failover_in_progress};
-
-fn create_backlog(srv: &mut Server) {
-    super::master::create_replication_backlog(srv);
-}
-
-fn free_backlog(srv: &mut Server) {
-    super::master::free_replication_backlog(srv);
-}
-
-fn feed_stream(srv: &mut Server, bytes: &[u8]) {
-    super::master::feed_stream_from_master(srv, bytes);
 }
 
 // ---- Cron ----
