@@ -193,17 +193,21 @@ fn main() {
         rustredis::aof::load_data_from_aof(&mut srv);
         None
     } else {
-        Some(rustredis::rdb::rdb_load(&mut srv, &dbfilename))
+        // A master reports the keys found expired, for its backlog.
+        srv.rdb.load_feed_repl = srv.repl.masterhost.is_none();
+        let r = rustredis::rdb::rdb_load(&mut srv, &dbfilename);
+        srv.rdb.load_feed_repl = false;
+        Some(r)
     };
     match rdb_loaded.unwrap_or(Err(rustredis::rdb::RdbLoadError::NotExist)) {
-        Ok(info) => {
+        Ok(mut info) => {
             srv.rdb_last_load_keys_loaded = info.keys_loaded;
             srv.rdb_last_load_keys_expired = info.keys_expired;
             tracing::info!(
                 "DB loaded from disk: {:.3} seconds",
                 load_start.elapsed().as_secs_f64()
             );
-            rustredis::replication::replica::restore_replication_info_after_load(&mut srv, &info);
+            rustredis::replication::replica::restore_replication_info_after_load(&mut srv, &mut info);
         }
         Err(rustredis::rdb::RdbLoadError::NotExist) => {}
         // rdb_load has logged the reason; Redis checks the file and ends

@@ -1785,11 +1785,13 @@ pub fn read_query_from_client(srv: &mut Server, c: &mut Client) -> bool {
                     process_input_buffer(srv, c);
                 }
                 c.querybuf.extend_from_slice(&buf[..n]);
+                total += n;
                 if c.flags & crate::replication::CLIENT_MASTER != 0 {
                     crate::replication::replica::master_read_bytes(c, &buf[..n]);
+                    srv.repl.stat_net_repl_input_bytes += n as u64;
+                } else {
+                    srv.stat_net_input_bytes += n as u64;
                 }
-                total += n;
-                srv.stat_net_input_bytes += n as u64;
                 // A short read means the socket buffer is empty now; any later
                 // data raises a new edge, so no extra read (and EAGAIN) is needed
                 // (unless EOF is already pending: see `peer_closed`).

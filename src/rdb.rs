@@ -648,9 +648,13 @@ pub struct RdbState {
     pub loading_loaded_bytes: u64,
     /// Loading: the `used-mem` aux field of the file (INFO `loading_rdb_used_mem`).
     pub loading_rdb_used_mem: u64,
-    /// Loading happens while the old dataset keeps serving (replication
-    /// only; always false in this build).
+    /// Loading happens while the old dataset keeps serving (a replica's
+    /// `repl-diskless-load swapdb` sync of the same history).
     pub async_loading: bool,
+    /// The startup load of a master: the expired keys it skips are
+    /// reported ([`RdbLoadOptions::collect_expired`]) so that their DELs
+    /// can go to the replication backlog (Redis `RDBFLAGS_FEED_REPL`).
+    pub load_feed_repl: bool,
 }
 
 impl Default for RdbState {
@@ -667,6 +671,7 @@ impl Default for RdbState {
             loading_loaded_bytes: 0,
             loading_rdb_used_mem: 0,
             async_loading: false,
+            load_feed_repl: false,
         }
     }
 }
@@ -1339,6 +1344,9 @@ pub struct RdbLoadInfo {
     pub repl_id: Option<String>,
     /// `repl-offset`: the replication offset the data corresponds to.
     pub repl_offset: Option<i64>,
+    /// `(db, key)` of the keys skipped as expired, when
+    /// [`RdbLoadOptions::collect_expired`] asked for them.
+    pub expired_keys: Vec<(usize, Vec<u8>)>,
 }
 
 /// Why a load failed. `Display` gives the reason as Redis words it.
@@ -1557,6 +1565,9 @@ pub struct RdbLoadOptions {
     /// kept, since the AOF tail that follows (or the master's DELs)
     /// assumes the keyspace exactly as it was.
     pub aof_preamble: bool,
+    /// Report every key skipped as expired in [`RdbLoadInfo::expired_keys`]
+    /// (a master's startup load, whose DELs feed the replication backlog).
+    pub collect_expired: bool,
     /// `sanitize-dump-payload yes` (Redis's deep integrity validation for
     /// files). This loader validates every blob in depth whatever it says;
     /// it only decides which of Redis's log lines a corrupt blob produces.
@@ -1576,6 +1587,7 @@ impl RdbLoadOptions {
             lru_clock: 0,
             limits: EncodingLimits::default(),
             aof_preamble: false,
+            collect_expired: false,
             deep_sanitize: true,
         }
     }
@@ -1591,6 +1603,7 @@ impl RdbLoadOptions {
             // A replica keeps keys that look expired, as Redis skips them
             // only when it is a master: its master's DELs remove them.
             aof_preamble: srv.repl.masterhost.is_some(),
+            collect_expired: srv.rdb.load_feed_repl,
             deep_sanitize: srv.config.sanitize_dump_payload
                 == crate::config::SanitizeDumpPayload::Yes,
         }
@@ -2153,6 +2166,9 @@ fn rdb_load_records<R: Read>(
         };
         if !check_mode && !opts.aof_preamble && expire != -1 && expire < opts.now_ms {
             info.keys_expired += 1;
+            if opts.collect_expired {
+                info.expired_keys.push((dbid, key));
+            }
         } else {
             let db = &mut dbs[dbid];
             let lru = opts.lru_for(lru_idle, lfu_freq);
@@ -2906,6 +2922,7 @@ pub(crate) mod tests {
             lru_clock: 1234,
             limits: EncodingLimits::default(),
             aof_preamble: false,
+            collect_expired: false,
             deep_sanitize: true,
         }
     }

@@ -52,6 +52,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 
+use bytes::Bytes;
 use mio::Interest;
 
 use crate::ae::FiredEvent;
@@ -272,7 +273,12 @@ pub fn replication_init_from_config(srv: &mut Server) {
 /// replica adopts that ID and offset and makes a cached master from them
 /// (so it can PSYNC from where it was), and a master keeps them as
 /// `replid2` / `second_replid_offset` (so its former replicas can PSYNC).
-pub fn restore_replication_info_after_load(srv: &mut Server, info: &crate::rdb::RdbLoadInfo) {
+///
+/// On a master the keys the load skipped as expired are then fed to the
+/// new backlog as DEL (UNLINK with `lazyfree-lazy-expire`) after that
+/// offset, so replicas that PSYNC learn of them (Redis feeds them during
+/// the load with `RDBFLAGS_FEED_REPL` and rebases the backlog after).
+pub fn restore_replication_info_after_load(srv: &mut Server, info: &mut crate::rdb::RdbLoadInfo) {
     let (Some(id), Some(off), Some(db)) = (&info.repl_id, info.repl_offset, info.repl_stream_db)
     else {
         return;
@@ -295,6 +301,15 @@ pub fn restore_replication_info_after_load(srv: &mut Server, info: &crate::rdb::
         srv.repl.master_repl_offset += off;
         srv.repl.repl_no_slaves_since = unixtime(srv);
         crate::replication::master::create_replication_backlog(srv);
+        let cmd: &'static [u8] = if srv.config.lazyfree_lazy_expire {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        };
+        for (db, key) in std::mem::take(&mut info.expired_keys) {
+            let argv = [Bytes::from_static(cmd), Bytes::from(key)];
+            crate::replication::master::feed_replication_stream(srv, db, &argv);
+        }
     }
 }
 
@@ -463,6 +478,7 @@ fn read_link(srv: &mut Server) -> io::Result<bool> {
         match s.read(&mut buf) {
             Ok(0) => return Ok(false),
             Ok(n) => {
+                srv.repl.stat_net_repl_input_bytes += n as u64;
                 rs.linebuf.extend_from_slice(&buf[..n]);
                 rs.repl_transfer_lastio = srv.mstime / 1000;
                 // The transfer is consumed as it comes, so memory stays bounded.
@@ -1186,6 +1202,8 @@ struct LinkReader {
     pos: usize,
     /// Bytes handed out so far.
     read: u64,
+    /// Bytes received from the socket.
+    received: u64,
     newline_sent: i64,
 }
 
@@ -1210,6 +1228,7 @@ impl LinkReader {
                 }
                 Ok(n) => {
                     self.buf.truncate(n);
+                    self.received += n as u64;
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -1284,6 +1303,7 @@ fn diskless_load(srv: &mut Server) {
         buf: std::mem::take(&mut srv.repl.replica.linebuf),
         pos: 0,
         read: 0,
+        received: 0,
         newline_sent: unixtime(srv),
     };
     let usemark = srv.repl.replica.usemark;
@@ -1325,6 +1345,7 @@ fn diskless_load(srv: &mut Server) {
     };
     srv.repl.replica.in_load = false;
     srv.repl.replica.repl_transfer_read = reader.read as i64;
+    srv.repl.stat_net_repl_input_bytes += reader.received;
     let mut failed = match &result {
         Ok(_) => false,
         Err(e) => {
