@@ -31,7 +31,8 @@ fn synced_pair(master_extra: &[&str]) -> (Node, Node) {
     args.extend_from_slice(master_extra);
     let mut m = ours(&args);
     let mut r = ours(&[]);
-    write_every_type(&mut m.c, "pre", 0);
+    let pre = write_every_type(&mut m.c, "pre", 0);
+    expire_short_keys(&mut m.c, &pre);
     r.replicaof(&m);
     let short = write_every_type(&mut m.c, "streamed", 0);
     expire_short_keys(&mut m.c, &short);
@@ -241,7 +242,8 @@ fn restarted_replica_continues_with_psync() {
     let dir_s = dir.display().to_string();
     let port = free_port().to_string();
     let mut r = ours(&["--dir", &dir_s, "--port", &port]);
-    write_every_type(&mut m.c, "pre", 0);
+    let pre = write_every_type(&mut m.c, "pre", 0);
+    expire_short_keys(&mut m.c, &pre);
     r.replicaof(&m);
     wait_synced(&mut m, &mut [&mut r]);
     assert_same_data(&mut m, &mut r, "before the restart");
@@ -328,7 +330,8 @@ fn restarted_master_accepts_psync() {
     ];
     let mut m = ours(&master_args);
     let mut r = ours(&[]);
-    write_every_type(&mut m.c, "pre", 0);
+    let pre = write_every_type(&mut m.c, "pre", 0);
+    expire_short_keys(&mut m.c, &pre);
     r.replicaof(&m);
     let short = write_every_type(&mut m.c, "streamed", 0);
     expire_short_keys(&mut m.c, &short);

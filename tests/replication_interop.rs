@@ -97,7 +97,8 @@ fn chain(kinds: [Kind; 3]) {
     let Some(mut c) = Node::start(kinds[2], &["--repl-diskless-load", "on-empty-db"]) else {
         return;
     };
-    write_every_type(&mut a.c, "pre", 0);
+    let pre = write_every_type(&mut a.c, "pre", 0);
+    expire_short_keys(&mut a.c, &pre);
     pad(&mut a.c, PAD_KEYS);
     b.replicaof(&a);
     c.replicaof(&b);
