@@ -207,7 +207,9 @@ fn main() {
                 "DB loaded from disk: {:.3} seconds",
                 load_start.elapsed().as_secs_f64()
             );
-            rustredis::replication::replica::restore_replication_info_after_load(&mut srv, &mut info);
+            rustredis::replication::replica::restore_replication_info_after_load(
+                &mut srv, &mut info,
+            );
         }
         Err(rustredis::rdb::RdbLoadError::NotExist) => {}
         // rdb_load has logged the reason; Redis checks the file and ends

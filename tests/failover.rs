@@ -391,3 +391,23 @@ fn forced_failover_and_rejected_psync() {
     assert_eq!(digest(&n0), digest(&n2));
     assert_eq!(digest(&n1), digest(&n2));
 }
+
+#[test]
+fn master_last_io_counts_only_what_the_master_sends() {
+    let Some(master) = ServerProc::start_oracle(&["--repl-ping-replica-period", "60"]) else {
+        return;
+    };
+    let ours = ServerProc::start(&[]);
+    attach(&ours, &master);
+    // The replica ACKs every second; those writes are not the master's I/O.
+    std::thread::sleep(Duration::from_millis(2600));
+    let mut c = ours.conn();
+    let ago: i64 = field(&mut c, "master_last_io_seconds_ago")
+        .parse()
+        .expect("master_last_io_seconds_ago");
+    assert!(ago >= 2, "master_last_io_seconds_ago:{ago}");
+    master.conn().cmd_str("SET k v");
+    wait_for(5, "the write to arrive", || {
+        field(&mut c, "master_last_io_seconds_ago") == "0"
+    });
+}
