@@ -1169,7 +1169,7 @@ pub fn replconf_command(srv: &mut Server, c: &mut Client) {
                 Some(0) => c.flags &= !CLIENT_REPL_RDBONLY,
                 Some(1) => c.flags |= CLIENT_REPL_RDBONLY,
                 Some(_) => {
-                    c.add_reply_error("ERR value is out of range, must be between 0 and 1");
+                    c.add_reply_error("ERR value is out of range, value must between 0 and 1");
                     return;
                 }
                 None => {
