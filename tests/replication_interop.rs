@@ -67,7 +67,8 @@ fn our_replica_of_redis_master_diskless() {
 }
 
 /// Topology 3: `kinds[0]` → `kinds[1]` → `kinds[2]`. The head syncs to
-/// disk, the middle diskless; both save slowly, and writes to the head run
+/// disk, the middle diskless (the end loads it from the socket,
+/// `repl-diskless-load on-empty-db`); both save slowly, and writes to the head run
 /// while each of the two syncs does. Then all three hold the same data at
 /// the same offset.
 fn chain(kinds: [Kind; 3]) {
@@ -93,10 +94,11 @@ fn chain(kinds: [Kind; 3]) {
     ) else {
         return;
     };
-    let Some(mut c) = Node::start(kinds[2], &[]) else {
+    let Some(mut c) = Node::start(kinds[2], &["--repl-diskless-load", "on-empty-db"]) else {
         return;
     };
-    write_every_type(&mut a.c, "pre", 0);
+    let pre = write_every_type(&mut a.c, "pre", 0);
+    expire_short_keys(&mut a.c, &pre);
     pad(&mut a.c, PAD_KEYS);
     b.replicaof(&a);
     c.replicaof(&b);
@@ -616,5 +618,48 @@ fn fake_master_gets_redis_bytes() {
         assert_eq!(theirs, want, "redis-server (EOF mark {eof})");
         let ours = fake_master_transcript(Kind::Rust, eof).expect("ours");
         assert_eq!(ours, want, "ours (EOF mark {eof})");
+    }
+}
+
+/// With `masteruser`/`masterauth` and `replica-announce-ip`/`-port`, a
+/// replica's handshake carries AUTH and the announced address, in Redis's
+/// order; the same on ours and on redis-server.
+#[test]
+fn fake_master_sees_auth_and_announced_address() {
+    let want = [
+        "PING",
+        "AUTH repl s3cret",
+        "REPLCONF listening-port 7000",
+        "REPLCONF ip-address 10.9.8.7",
+        "REPLCONF capa eof capa psync2",
+        "PSYNC <id> 1",
+    ];
+    for kind in [Kind::Redis, Kind::Rust] {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let mport = l.local_addr().expect("local addr").port().to_string();
+        let Some(mut r) = Node::start(
+            kind,
+            &[
+                "--masteruser",
+                "repl",
+                "--masterauth",
+                "s3cret",
+                "--replica-announce-ip",
+                "10.9.8.7",
+                "--replica-announce-port",
+                "7000",
+            ],
+        ) else {
+            return;
+        };
+        let reply = r.c.cmd(&[b"REPLICAOF", b"127.0.0.1", mport.as_bytes()]);
+        assert_eq!(common::s(reply), "+OK\r\n");
+        let mut m = accept(&l);
+        let mut seen = handshake(&mut m, r.sp.port);
+        let psync = seen.pop().expect("PSYNC");
+        let words: Vec<&str> = psync.split(' ').collect();
+        assert!(words.len() == 3 && words[1].len() == 40, "{psync}");
+        seen.push(format!("PSYNC <id> {}", words[2]));
+        assert_eq!(seen, want, "{}", r.label());
     }
 }
