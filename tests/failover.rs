@@ -170,7 +170,7 @@ fn role_info_and_client_flags_on_a_replica_match_redis() {
     let list = bulk_text(a.cmd_str("CLIENT LIST TYPE master"));
     assert_eq!(list.lines().count(), 1, "{list}");
     assert!(list.contains(" flags=M "), "{list}");
-    assert_eq!(s(a.cmd_str("HELLO 2")).contains("replica"), true);
+    assert!(s(a.cmd_str("HELLO 2")).contains("replica"));
     // CLIENT KILL TYPE master drops the link; it comes back with a PSYNC.
     assert_eq!(s(a.cmd_str("CLIENT KILL TYPE master")), ":1\r\n");
     wait_for(10, "the link back", || {
