@@ -890,6 +890,7 @@ mod tests {
             lru_clock: 0,
             limits: lim,
             aof_preamble: false,
+            collect_expired: false,
             deep_sanitize: true,
         }
     }
