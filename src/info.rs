@@ -395,7 +395,7 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
                 srv.stat_net_input_bytes,
                 srv.stat_net_output_bytes,
                 srv.repl.stat_net_repl_input_bytes,
-                srv.repl.master.stat_net_repl_output_bytes,
+                crate::replication::master::stat_net_repl_output_bytes(srv),
                 kbps(Metric::NetInput),
                 kbps(Metric::NetOutput),
                 kbps(Metric::NetInputReplication),

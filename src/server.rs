@@ -1337,7 +1337,7 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         srv.track_instantaneous_metric(Metric::NetInput, input, now);
         srv.track_instantaneous_metric(Metric::NetOutput, output, now);
         let repl_in = srv.repl.stat_net_repl_input_bytes;
-        let repl_out = srv.repl.master.stat_net_repl_output_bytes;
+        let repl_out = crate::replication::master::stat_net_repl_output_bytes(srv);
         srv.track_instantaneous_metric(Metric::NetInputReplication, repl_in, now);
         srv.track_instantaneous_metric(Metric::NetOutputReplication, repl_out, now);
         srv.refresh_memory_stats();

@@ -31,7 +31,8 @@ fn synced_pair(master_extra: &[&str]) -> (Node, Node) {
     args.extend_from_slice(master_extra);
     let mut m = ours(&args);
     let mut r = ours(&[]);
-    write_every_type(&mut m.c, "pre", 0);
+    let pre = write_every_type(&mut m.c, "pre", 0);
+    expire_short_keys(&mut m.c, &pre);
     r.replicaof(&m);
     let short = write_every_type(&mut m.c, "streamed", 0);
     expire_short_keys(&mut m.c, &short);
@@ -241,7 +242,8 @@ fn restarted_replica_continues_with_psync() {
     let dir_s = dir.display().to_string();
     let port = free_port().to_string();
     let mut r = ours(&["--dir", &dir_s, "--port", &port]);
-    write_every_type(&mut m.c, "pre", 0);
+    let pre = write_every_type(&mut m.c, "pre", 0);
+    expire_short_keys(&mut m.c, &pre);
     r.replicaof(&m);
     wait_synced(&mut m, &mut [&mut r]);
     assert_same_data(&mut m, &mut r, "before the restart");
@@ -279,5 +281,94 @@ fn restarted_replica_continues_with_psync() {
     assert_eq!(sync_counts(&mut m), (1, 1), "(sync_full, sync_partial_ok)");
     r.wait_log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
     drop(r);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A replica never expires keys itself: a key whose TTL passed reads as
+/// missing there but stays in its keyspace until the master deletes it
+/// (here lazily, on access) and streams the DEL.
+#[test]
+fn replica_expires_only_through_the_master() {
+    let (mut m, mut r) = synced_pair(&[]);
+    assert_eq!(s(m.c.cmd_str("DEBUG SET-ACTIVE-EXPIRE 0")), "+OK\r\n");
+    assert_eq!(s(r.c.cmd_str("DEBUG SET-ACTIVE-EXPIRE 0")), "+OK\r\n");
+    assert_eq!(s(m.c.cmd_str("SELECT 5")), "+OK\r\n");
+    assert_eq!(s(r.c.cmd_str("SELECT 5")), "+OK\r\n");
+    assert_eq!(s(m.c.cmd_str("SET soon v PX 100")), "+OK\r\n");
+    assert_eq!(s(m.c.cmd_str("SET later v")), "+OK\r\n");
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_eq!(s(r.c.cmd_str("GET soon")), "$1\r\nv\r\n");
+    std::thread::sleep(Duration::from_millis(200));
+    // Logically expired on the replica, but still stored.
+    assert_eq!(s(r.c.cmd_str("GET soon")), "$-1\r\n");
+    assert_eq!(s(r.c.cmd_str("EXISTS soon")), ":0\r\n");
+    assert_eq!(s(r.c.cmd_str("DBSIZE")), ":2\r\n");
+    // The master deletes it on access; the DEL reaches the replica.
+    assert_eq!(s(m.c.cmd_str("GET soon")), "$-1\r\n");
+    assert_eq!(s(m.c.cmd_str("DBSIZE")), ":1\r\n");
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_eq!(s(r.c.cmd_str("DBSIZE")), ":1\r\n");
+    assert_eq!(s(r.c.cmd_str("GET later")), "$1\r\nv\r\n");
+    assert_same_data(&mut m, &mut r, "after the master's DEL");
+}
+
+/// A master shut down with a save and started again keeps its history as
+/// `master_replid2` (the RDB's repl-id and offset), so its replica
+/// continues with a partial resync.
+#[test]
+fn restarted_master_accepts_psync() {
+    let dir = scratch_dir("repl-master-restart");
+    let dir_s = dir.display().to_string();
+    let port = free_port().to_string();
+    let master_args = [
+        "--dir",
+        &dir_s,
+        "--port",
+        &port,
+        "--repl-ping-replica-period",
+        "60",
+    ];
+    let mut m = ours(&master_args);
+    let mut r = ours(&[]);
+    let pre = write_every_type(&mut m.c, "pre", 0);
+    expire_short_keys(&mut m.c, &pre);
+    r.replicaof(&m);
+    let short = write_every_type(&mut m.c, "streamed", 0);
+    expire_short_keys(&mut m.c, &short);
+    wait_synced(&mut m, &mut [&mut r]);
+    let old_id = m.info_field("replication", "master_replid");
+    let off = m.info_int("replication", "master_repl_offset");
+
+    m.c.send_raw(b"*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
+    assert!(m.c.read_eof(), "SHUTDOWN SAVE did not close the connection");
+    assert!(
+        m.sp.wait_exit(Duration::from_secs(15)).is_some(),
+        "the master did not exit"
+    );
+    drop(m);
+    let mut m = ours(&master_args);
+    let info = m.info("replication");
+    let field = |f: &str| common::info_field(&info, f).unwrap_or_default();
+    assert_eq!(field("master_replid2"), old_id, "{info}");
+    let mut short = ShortKeys::new();
+    for round in 0..2 {
+        short.extend(write_every_type(&mut m.c, "restarted", round));
+    }
+    expire_short_keys(&mut m.c, &short);
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_same_data(&mut m, &mut r, "after the master's restart");
+    assert_eq!(sync_counts(&mut m), (0, 1), "(sync_full, sync_partial_ok)");
+    // Checked last, so that a failure here says the resync itself worked.
+    // SHUTDOWN asked the replica for an ACK (REPLCONF GETACK *, 37 bytes)
+    // before saving, so the saved offset is a little further.
+    let saved: i64 = field("master_repl_offset").parse().expect("offset");
+    assert_eq!(saved, off + 37, "{info}");
+    assert_eq!(
+        field("second_repl_offset"),
+        (saved + 1).to_string(),
+        "{info}"
+    );
+
+    drop(m);
     let _ = std::fs::remove_dir_all(&dir);
 }

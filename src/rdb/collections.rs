@@ -892,6 +892,7 @@ mod tests {
             aof_preamble: false,
             collect_expired: false,
             deep_sanitize: true,
+            collect_expired: false,
         }
     }
 

@@ -323,6 +323,12 @@ pub fn replica_buffers_not_counted(srv: &Server) -> usize {
     mem.saturating_sub(counted)
 }
 
+/// Bytes written to replicas, the stream and their RDB transfers (INFO
+/// `total_net_repl_output_bytes`).
+pub fn stat_net_repl_output_bytes(srv: &Server) -> u64 {
+    srv.repl.master.stat_net_repl_output_bytes + srv.repl.fullsync.stat_net_repl_output_bytes
+}
+
 /// INFO's `repl_backlog_first_byte_offset` (0 without a backlog).
 pub fn repl_backlog_first_byte_offset(srv: &Server) -> i64 {
     srv.repl.master.backlog.as_ref().map_or(0, |b| b.offset)
@@ -1163,7 +1169,7 @@ pub fn replconf_command(srv: &mut Server, c: &mut Client) {
                 Some(0) => c.flags &= !CLIENT_REPL_RDBONLY,
                 Some(1) => c.flags |= CLIENT_REPL_RDBONLY,
                 Some(_) => {
-                    c.add_reply_error("ERR value is out of range, must be between 0 and 1");
+                    c.add_reply_error("ERR value is out of range, value must between 0 and 1");
                     return;
                 }
                 None => {
@@ -1410,8 +1416,10 @@ pub fn replication_cron(srv: &mut Server) {
     let now = unixtime(srv);
     let period = srv.config.repl_ping_replica_period.max(1) as u64;
     if srv.repl.master.cron_loops.is_multiple_of(period) && !srv.repl.replicas.is_empty() {
+        // A FAILOVER with a timeout pauses writes: no PING either, so the
+        // target can catch up (Redis `replicationCron`).
         let manual_failover =
-            super::failover::failover_ongoing(srv) && crate::networking::are_clients_paused(srv);
+            srv.repl.failover.end_time != 0 && crate::networking::are_clients_paused(srv);
         if !manual_failover {
             let db = srv.repl.slaveseldb;
             feed_replication_stream_db(srv, db, &[Bytes::from_static(b"PING")]);

@@ -778,7 +778,17 @@ pub fn assert_same_data(a: &mut Node, b: &mut Node, what: &str) {
     );
     let da = text(ws(&mut a.c, "DEBUG DIGEST"));
     let db = text(ws(&mut b.c, "DEBUG DIGEST"));
-    assert_eq!(da, db, "{what}: DEBUG DIGEST of {la} and {lb}");
+    if da != db {
+        panic!(
+            "{what}: DEBUG DIGEST of {la} is {da} and of {lb} {db}, though every key matched\n\
+             --- {la} INFO keyspace ---\n{}\n--- {lb} INFO keyspace ---\n{}\n\
+             --- {la} INFO replication ---\n{}\n--- {lb} INFO replication ---\n{}",
+            a.info("keyspace"),
+            b.info("keyspace"),
+            a.info("replication"),
+            b.info("replication")
+        );
+    }
 }
 
 // ---- The sync scenario ----
@@ -849,7 +859,8 @@ pub fn full_then_partial(master_kind: Kind, replica_kind: Kind, diskless: bool) 
         return;
     };
 
-    write_every_type(&mut m.c, "pre", 0);
+    let pre = write_every_type(&mut m.c, "pre", 0);
+    expire_short_keys(&mut m.c, &pre);
     pad(&mut m.c, PAD_KEYS);
     r.replicaof(&m);
     let short = write_during_sync(&mut m, "during", 3);
