@@ -890,7 +890,6 @@ mod tests {
             lru_clock: 0,
             limits: lim,
             aof_preamble: false,
-            collect_expired: false,
             deep_sanitize: true,
             collect_expired: false,
         }
