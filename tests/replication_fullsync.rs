@@ -222,7 +222,9 @@ fn redis_cli_rdb_and_functions_rdb() {
             // (Over a socket redis-cli may hang up before the save ends.)
             assert_logged(
                 &m,
-                &["RDB transfer completed, rdb only replica (127.0.0.1:<unknown-replica-port>) should be disconnected asap"],
+                &[
+                    "RDB transfer completed, rdb only replica (127.0.0.1:<unknown-replica-port>) should be disconnected asap",
+                ],
             );
         }
 
