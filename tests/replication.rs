@@ -1,9 +1,12 @@
 //! Replication between two rustredis servers (issue 11): full and partial
-//! sync with writes of every type during them, REPLICAOF NO ONE promotion
+//! sync with writes of every type during them; REPLICAOF NO ONE promotion
 //! (the data and the old history stay: the old master follows the new one
-//! with a partial resync), WAIT, `min-replicas-to-write` (NOREPLICAS),
-//! read-only replicas and `replica-serve-stale-data` (READONLY,
-//! MASTERDOWN), and a replica restarted from its RDB continuing with PSYNC.
+//! with a partial resync); REPLICAOF to the same master; WAIT;
+//! `min-replicas-to-write` (NOREPLICAS); read-only replicas, also for
+//! scripts, and `replica-serve-stale-data` (READONLY, MASTERDOWN); keys
+//! that expire on a replica only through the master's DEL; a replica
+//! restarted from its RDB, and a master restarted from its RDB, both
+//! continuing with PSYNC.
 //!
 //! Every reply is checked against Redis 7.0.15's bytes; the tests pass
 //! with `RUSTREDIS_BIN=/usr/bin/redis-server`, which proves them.

@@ -1,5 +1,5 @@
 //! Shared support for the replication tests (`tests/replication.rs`,
-//! `tests/replication_interop.rs`) and the replication bench: nodes of
+//! `tests/replication_interop.rs`): nodes of
 //! either kind, a writer that touches every type while a sync runs, waiting
 //! for replicas to catch up, and comparing two keyspaces key by key.
 //!
