@@ -1195,7 +1195,7 @@ directives! {
     always_show_logo: bool = false, "always-show-logo", None, IMMUTABLE, BOOL, true;
     protected_mode: bool = true, "protected-mode", None, MODIFIABLE, BOOL, true;
     rdbcompression: bool = true, "rdbcompression", None, MODIFIABLE, BOOL, false;
-    rdb_del_sync_files: bool = false, "rdb-del-sync-files", None, MODIFIABLE, BOOL, false;
+    rdb_del_sync_files: bool = false, "rdb-del-sync-files", None, MODIFIABLE, BOOL, true;
     activerehashing: bool = true, "activerehashing", None, MODIFIABLE, BOOL, false;
     stop_writes_on_bgsave_error: bool = true, "stop-writes-on-bgsave-error", None, MODIFIABLE, BOOL, true;
     set_proc_title: bool = true, "set-proc-title", None, IMMUTABLE, BOOL, true;
@@ -1206,7 +1206,7 @@ directives! {
     lazyfree_lazy_user_del: bool = false, "lazyfree-lazy-user-del", None, MODIFIABLE, BOOL, true;
     lazyfree_lazy_user_flush: bool = false, "lazyfree-lazy-user-flush", None, MODIFIABLE, BOOL, true;
     repl_disable_tcp_nodelay: bool = false, "repl-disable-tcp-nodelay", None, MODIFIABLE, BOOL, false;
-    repl_diskless_sync: bool = true, "repl-diskless-sync", None, MODIFIABLE, BOOL, false;
+    repl_diskless_sync: bool = true, "repl-diskless-sync", None, MODIFIABLE, BOOL, true;
     aof_rewrite_incremental_fsync: bool = true, "aof-rewrite-incremental-fsync", None, MODIFIABLE, BOOL, true;
     no_appendfsync_on_rewrite: bool = false, "no-appendfsync-on-rewrite", None, MODIFIABLE, BOOL, true;
     cluster_require_full_coverage: bool = true, "cluster-require-full-coverage", None, MODIFIABLE, BOOL, false;
@@ -1299,7 +1299,7 @@ directives! {
     lfu_log_factor: i32 = 10, "lfu-log-factor", None, MODIFIABLE, int(0, INT_MAX), false;
     lfu_decay_time: i32 = 1, "lfu-decay-time", None, MODIFIABLE, int(0, INT_MAX), false;
     replica_priority: i32 = 100, "replica-priority", Some("slave-priority"), MODIFIABLE, int(0, INT_MAX), false;
-    repl_diskless_sync_delay: i32 = 5, "repl-diskless-sync-delay", None, MODIFIABLE, int(0, INT_MAX), false;
+    repl_diskless_sync_delay: i32 = 5, "repl-diskless-sync-delay", None, MODIFIABLE, int(0, INT_MAX), true;
     maxmemory_samples: i32 = 5, "maxmemory-samples", None, MODIFIABLE, int(1, INT_MAX), false;
     maxmemory_eviction_tenacity: i32 = 10, "maxmemory-eviction-tenacity", None, MODIFIABLE, int(0, 100), false;
     timeout: i32 = 0, "timeout", None, MODIFIABLE, int(0, INT_MAX), true;
@@ -1320,7 +1320,7 @@ directives! {
     min_replicas_max_lag: i32 = 10, "min-replicas-max-lag", Some("min-slaves-max-lag"), MODIFIABLE, int(0, INT_MAX), false;
     watchdog_period: i32 = 0, "watchdog-period", None, HIDDEN, int(0, INT_MAX), false;
     shutdown_timeout: i32 = 10, "shutdown-timeout", None, MODIFIABLE, int(0, INT_MAX), false;
-    repl_diskless_sync_max_replicas: i32 = 0, "repl-diskless-sync-max-replicas", None, MODIFIABLE, int(0, INT_MAX), false;
+    repl_diskless_sync_max_replicas: i32 = 0, "repl-diskless-sync-max-replicas", None, MODIFIABLE, int(0, INT_MAX), true;
 
     // ---- unsigned int ----
     maxclients: u32 = 10000, "maxclients", None, MODIFIABLE, uint(1, UINT_MAX), true;

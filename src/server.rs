@@ -741,6 +741,7 @@ impl Server {
         self.stat_net_output_bytes = 0;
         self.repl.stat_net_repl_input_bytes = 0;
         self.repl.master.reset_stats();
+        self.repl.fullsync.stat_net_repl_output_bytes = 0;
         self.stat_total_error_replies = 0;
         self.stat_total_reads_processed = 0;
         self.stat_total_writes_processed = 0;

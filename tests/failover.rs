@@ -170,7 +170,7 @@ fn role_info_and_client_flags_on_a_replica_match_redis() {
     let list = bulk_text(a.cmd_str("CLIENT LIST TYPE master"));
     assert_eq!(list.lines().count(), 1, "{list}");
     assert!(list.contains(" flags=M "), "{list}");
-    assert_eq!(s(a.cmd_str("HELLO 2")).contains("replica"), true);
+    assert!(s(a.cmd_str("HELLO 2")).contains("replica"));
     // CLIENT KILL TYPE master drops the link; it comes back with a PSYNC.
     assert_eq!(s(a.cmd_str("CLIENT KILL TYPE master")), ":1\r\n");
     wait_for(10, "the link back", || {
@@ -390,4 +390,24 @@ fn forced_failover_and_rejected_psync() {
     wait_ofs(&n2, &n1);
     assert_eq!(digest(&n0), digest(&n2));
     assert_eq!(digest(&n1), digest(&n2));
+}
+
+#[test]
+fn master_last_io_counts_only_what_the_master_sends() {
+    let Some(master) = ServerProc::start_oracle(&["--repl-ping-replica-period", "60"]) else {
+        return;
+    };
+    let ours = ServerProc::start(&[]);
+    attach(&ours, &master);
+    // The replica ACKs every second; those writes are not the master's I/O.
+    std::thread::sleep(Duration::from_millis(2600));
+    let mut c = ours.conn();
+    let ago: i64 = field(&mut c, "master_last_io_seconds_ago")
+        .parse()
+        .expect("master_last_io_seconds_ago");
+    assert!(ago >= 2, "master_last_io_seconds_ago:{ago}");
+    master.conn().cmd_str("SET k v");
+    wait_for(5, "the write to arrive", || {
+        field(&mut c, "master_last_io_seconds_ago") == "0"
+    });
 }

@@ -73,6 +73,10 @@ use std::os::unix::fs::FileExt;
 
 use mio::{Interest, Token};
 
+use super::master::{
+    copy_replica_output_buffer, replica_put_online, replica_start_command_stream,
+    replication_get_slave_name,
+};
 use super::{
     CLIENT_PRE_PSYNC, CLIENT_REPL_RDBONLY, CLIENT_SLAVE, REPL_TOKEN_RDB_PIPE, SLAVE_CAPA_EOF,
     SlaveState,
@@ -126,8 +130,8 @@ pub struct FullSyncState {
     /// The `dbfilename` was last written for a disk sync (Redis
     /// `RDBGeneratedByReplication`), for `rdb-del-sync-files`.
     rdb_generated_by_replication: bool,
-    /// Bytes of RDB sent to replicas (INFO `total_net_repl_output_bytes`
-    /// counts these plus the stream).
+    /// Bytes of RDB written to replicas (INFO `total_net_repl_output_bytes`
+    /// adds the stream's, `master::stat_net_repl_output_bytes`).
     pub stat_net_repl_output_bytes: u64,
     /// Read buffer of the disk transfer, kept between chunks.
     bulk_buf: Vec<u8>,
@@ -159,68 +163,7 @@ struct RdbPipe {
     numconns_writing: usize,
 }
 
-// ---- Shims for the stream helper's API (master.rs) ----
-
-/// Makes sure a backlog exists once the first replica is attached (Redis
-/// `syncCommand`): a new one always comes with a new replication ID and
-/// no secondary ID, since there is no past history to continue.
-fn ensure_backlog(srv: &mut Server) {
-    if srv.repl.replicas.len() == 1 && !super::master::has_backlog(srv) {
-        super::change_replication_id(srv);
-        super::clear_replication_id2(srv);
-        tracing::info!(
-            "Replication backlog created, my new replication IDs are '{}' and '{}'",
-            srv.replid,
-            srv.repl.replid2
-        );
-    }
-}
-
-/// Puts a replica online after its RDB (Redis `replicaPutOnline`); false
-/// when it must be closed (an RDB-only replica).
-fn put_online(srv: &mut Server, c: &mut Client) -> bool {
-    super::master::replica_put_online(srv, c)
-}
-
-/// Lets the stream accumulated for a replica flow (Redis
-/// `replicaStartCommandStream`).
-fn start_command_stream(srv: &mut Server, c: &mut Client) {
-    super::master::replica_start_command_stream(srv, c);
-}
-
-/// Gives `dst` the stream position of `src`, a replica waiting for the
-/// same save (Redis `copyReplicaOutputBuffer`).
-fn copy_replica_output_buffer(srv: &mut Server, dst: &mut Client, src_slot: usize) {
-    super::master::copy_replica_output_buffer(srv, dst, src_slot);
-}
-
 // ---- Helpers ----
-
-/// How a replica is named in the log (Redis `replicationGetSlaveName`):
-/// `ip:listening-port` (the `REPLCONF ip-address` if given, else the peer
-/// address), `ip:<unknown-replica-port>` before REPLCONF listening-port,
-/// or `client id #N` when the address is unknown.
-pub fn replication_get_slave_name(c: &Client) -> String {
-    let announced = c.repl.as_ref().and_then(|r| r.slave_addr.clone());
-    let port = c.repl.as_ref().map_or(0, |r| r.slave_listening_port);
-    let ip = announced.or_else(|| {
-        c.addr
-            .rsplit_once(':')
-            .map(|(ip, _)| ip.trim_start_matches('[').trim_end_matches(']').to_string())
-            .filter(|ip| !ip.is_empty() && !ip.starts_with('/'))
-    });
-    match ip {
-        Some(ip) if port != 0 => {
-            if ip.contains(':') {
-                format!("[{}]:{}", ip, port)
-            } else {
-                format!("{}:{}", ip, port)
-            }
-        }
-        Some(ip) => format!("{}:<unknown-replica-port>", ip),
-        None => format!("client id #{}", c.id),
-    }
-}
 
 /// The replica's sync state (`WaitBgsaveStart` for a client without
 /// replication fields).
@@ -328,8 +271,8 @@ fn err_text(e: &io::Error) -> String {
 /// running the command) already flagged `CLIENT_SLAVE`, in state
 /// [`SlaveState::WaitBgsaveStart`] and appended to `srv.repl.replicas`.
 ///
-/// Creates the backlog if this is the first replica ("Replication backlog
-/// created, my new replication IDs are '%s' and '%s'"). Then:
+/// (The SYNC handler has created the backlog if this is the first
+/// replica.) Then:
 /// - a BGSAVE to disk runs and another replica waits for it with
 ///   capabilities this one has and the same RDB filter: `c` shares it, gets
 ///   `+FULLRESYNC` with that replica's offset ("Waiting for end of BGSAVE
@@ -348,7 +291,6 @@ fn err_text(e: &io::Error) -> String {
 /// cannot start, the waiting replicas get "-BGSAVE failed, replication
 /// can't continue" and are closed.
 pub fn full_resync_requested(srv: &mut Server, c: &mut Client) {
-    ensure_backlog(srv);
     let rdb_child = srv.child.kind == crate::childinfo::ChildType::Rdb;
     match srv.repl.fullsync.rdb_child_type {
         RdbChildType::Disk if rdb_child => {
@@ -575,18 +517,28 @@ pub fn rdb_save_to_slaves_sockets(
             srv.rdb.save_time_start = unixtime();
             srv.repl.fullsync.rdb_child_type = RdbChildType::Socket;
             let mut read = rdb_rx;
-            let registered = srv
-                .el
-                .registry()
-                .register(&mut read, Token(REPL_TOKEN_RDB_PIPE), Interest::READABLE)
-                .is_ok();
+            let registered = match srv.el.registry().register(
+                &mut read,
+                Token(REPL_TOKEN_RDB_PIPE),
+                Interest::READABLE,
+            ) {
+                Ok(()) => true,
+                Err(e) => {
+                    // Nothing would ever read the pipe: give the save up
+                    // (its replicas are closed when the child is reaped).
+                    tracing::warn!(
+                        "Diskless rdb transfer, can't watch the RDB pipe: {}",
+                        err_text(&e)
+                    );
+                    crate::rdb::kill_rdb_child(srv);
+                    false
+                }
+            };
             srv.repl.fullsync.pipe = Some(RdbPipe {
                 read,
                 registered,
                 reading: true,
-                // Read at once in case the child was quick: the edge may
-                // have come before the registration.
-                resume: true,
+                resume: false,
                 exit_pipe: Some(exit_tx),
                 conns,
                 buf: Vec::new(),
@@ -992,10 +944,10 @@ fn send_bulk_chunks(srv: &mut Server, c: &mut Client, buf: &mut Vec<u8>) -> bool
         if r.repldboff >= r.repldbsize {
             r.repldb = None;
             set_write_interest(srv, c, false);
-            if !put_online(srv, c) {
+            if !replica_put_online(srv, c) {
                 return false;
             }
-            start_command_stream(srv, c);
+            replica_start_command_stream(srv, c);
             return true;
         }
         if budget == 0 {
@@ -1069,7 +1021,7 @@ pub fn update_slaves_waiting_bgsave(srv: &mut Server, ok: bool, kind: RdbChildTy
                 "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming",
                 replication_get_slave_name(c)
             );
-            if !put_online(srv, c) {
+            if !replica_put_online(srv, c) {
                 srv.close_client_asap(c);
                 return;
             }
@@ -1296,25 +1248,5 @@ mod tests {
         let b = random_eof_mark();
         assert!(a.iter().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
-    }
-
-    #[test]
-    fn slave_names_as_redis_logs_them() {
-        let mut c = Client::new(7, 0, None, "127.0.0.1:5555".into(), String::new(), 0);
-        assert_eq!(
-            replication_get_slave_name(&c),
-            "127.0.0.1:<unknown-replica-port>"
-        );
-        c.repl = Some(Box::default());
-        if let Some(r) = c.repl.as_mut() {
-            r.slave_listening_port = 6380;
-        }
-        assert_eq!(replication_get_slave_name(&c), "127.0.0.1:6380");
-        if let Some(r) = c.repl.as_mut() {
-            r.slave_addr = Some("10.1.2.3".into());
-        }
-        assert_eq!(replication_get_slave_name(&c), "10.1.2.3:6380");
-        let c = Client::new(9, 0, None, "/tmp/redis.sock:0".into(), String::new(), 0);
-        assert_eq!(replication_get_slave_name(&c), "client id #9");
     }
 }

@@ -713,14 +713,11 @@ pub fn write_to_replica(srv: &mut Server, c: &mut Client) -> bool {
     }
     let mut written = 0usize;
     let mut blocked = false;
-    loop {
-        let Some((id, pos)) = c
-            .repl
-            .as_deref()
-            .and_then(|r| r.ref_block_id.map(|id| (id, r.ref_block_pos)))
-        else {
-            break;
-        };
+    while let Some((id, pos)) = c
+        .repl
+        .as_deref()
+        .and_then(|r| r.ref_block_id.map(|id| (id, r.ref_block_pos)))
+    {
         let m = &srv.repl.master;
         let Some(ix) = block_index(m, id) else {
             break;
@@ -1111,7 +1108,7 @@ pub fn master_try_partial_resynchronization(
 /// instance is too long: <n> bytes`, `-ERR Unsupported rdb-filter-only
 /// option: <f>`, non-integer values.
 pub fn replconf_command(srv: &mut Server, c: &mut Client) {
-    if c.argv.len() % 2 == 0 {
+    if c.argv.len().is_multiple_of(2) {
         c.add_reply_error(crate::shared::err_syntax());
         return;
     }
@@ -1169,7 +1166,7 @@ pub fn replconf_command(srv: &mut Server, c: &mut Client) {
                 Some(0) => c.flags &= !CLIENT_REPL_RDBONLY,
                 Some(1) => c.flags |= CLIENT_REPL_RDBONLY,
                 Some(_) => {
-                    c.add_reply_error("ERR value is out of range, must be between 0 and 1");
+                    c.add_reply_error("ERR value is out of range, value must between 0 and 1");
                     return;
                 }
                 None => {

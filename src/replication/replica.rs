@@ -467,26 +467,38 @@ fn send_command(srv: &mut Server, args: &[&[u8]]) -> bool {
     }
 }
 
-/// Reads what the link has into the line buffer. Ok(false) at EOF.
-fn read_link(srv: &mut Server) -> io::Result<bool> {
+/// What a read of the link found.
+#[derive(PartialEq, Eq)]
+enum LinkRead {
+    /// The socket is drained (WouldBlock): wait for the next event.
+    Drained,
+    /// The buffer bound was reached with more to read.
+    More,
+    /// The master closed the connection.
+    Eof,
+}
+
+/// Reads what the link has into the line buffer, up to a bound so that a
+/// transfer is consumed as it comes and memory stays bounded.
+fn read_link(srv: &mut Server) -> io::Result<LinkRead> {
+    let now = srv.mstime / 1000;
     let rs = &mut srv.repl.replica;
     let Some(s) = rs.link.as_mut() else {
-        return Ok(false);
+        return Ok(LinkRead::Eof);
     };
     let mut buf = [0u8; LINK_READ_CHUNK];
     loop {
         match s.read(&mut buf) {
-            Ok(0) => return Ok(false),
+            Ok(0) => return Ok(LinkRead::Eof),
             Ok(n) => {
                 srv.repl.stat_net_repl_input_bytes += n as u64;
                 rs.linebuf.extend_from_slice(&buf[..n]);
-                rs.repl_transfer_lastio = srv.mstime / 1000;
-                // The transfer is consumed as it comes, so memory stays bounded.
+                rs.repl_transfer_lastio = now;
                 if rs.linebuf.len() >= 4 * LINK_READ_CHUNK {
-                    return Ok(true);
+                    return Ok(LinkRead::More);
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(LinkRead::Drained),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
@@ -567,38 +579,34 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
             return;
         }
     }
+    // Edge-triggered: read until the socket is drained, consuming as we go.
     loop {
-        let open = match read_link(srv) {
-            Ok(open) => open,
+        let got = match read_link(srv) {
+            Ok(got) => got,
             Err(e) => {
                 link_lost(srv, &crate::log::os_error_text(&e));
                 return;
             }
         };
         drive_link(srv);
-        if !open {
-            if srv.repl.replica.link.is_some() && srv.repl.state != ReplState::Connected {
-                link_lost(srv, "connection lost");
-            }
+        let rs = &srv.repl.replica;
+        if rs.link.is_none() || rs.in_load {
             return;
         }
-        // Stopped by the chunk bound with more to read, and still ours.
-        if srv.repl.replica.link.is_none()
-            || srv.repl.replica.in_load
-            || srv.repl.replica.linebuf.len() < 4 * LINK_READ_CHUNK
-        {
-            // The poller is edge-triggered: keep reading until WouldBlock.
-            if srv.repl.replica.link.is_none() || !link_may_have_more(srv) {
+        match got {
+            LinkRead::Drained => return,
+            LinkRead::Eof => {
+                link_lost(srv, "connection lost");
                 return;
             }
+            // Not consumed (a line waiting for its end): too long.
+            LinkRead::More if rs.linebuf.len() >= 4 * LINK_READ_CHUNK => {
+                link_lost(srv, "line too long");
+                return;
+            }
+            LinkRead::More => {}
         }
     }
-}
-
-/// True when the last read stopped at the chunk bound (not WouldBlock).
-fn link_may_have_more(srv: &Server) -> bool {
-    srv.repl.replica.linebuf.len() >= 4 * LINK_READ_CHUNK
-        || matches!(srv.repl.state, ReplState::Transfer)
 }
 
 /// The link failed while handshaking or transferring.

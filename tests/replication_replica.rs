@@ -1,0 +1,270 @@
+//! The replica side against a real redis-server 7.0 master: REPLICAOF's
+//! replies byte for byte, a full sync (disk and diskless load) with
+//! writes of every type while it runs, then DEBUG DIGEST equal on both;
+//! partial resync after the link is killed; REPLICAOF NO ONE keeping the
+//! data and the old ID as replid2; keys that expired on the replica are
+//! kept until the master's DEL; a restart that continues with PSYNC from
+//! the RDB's repl-id/repl-offset.
+
+mod common;
+
+use common::*;
+use std::time::{Duration, Instant};
+
+fn info(c: &mut Conn, section: &str) -> String {
+    s(c.cmd(&[b"INFO", section.as_bytes()]))
+}
+
+fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !f() {
+        if Instant::now() >= deadline {
+            panic!("timed out waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn link_up(c: &mut Conn) -> bool {
+    info_field(&info(c, "replication"), "master_link_status").as_deref() == Some("up")
+}
+
+fn digest(c: &mut Conn) -> Vec<u8> {
+    c.cmd(&[b"DEBUG", b"DIGEST"])
+}
+
+/// Waits until the replica applied everything the master produced.
+fn wait_offsets_match(m: &mut Conn, r: &mut Conn) {
+    wait_until("offsets to match", 20, || {
+        let mo = info_field(&info(m, "replication"), "master_repl_offset");
+        let ro = info_field(&info(r, "replication"), "slave_repl_offset");
+        mo.is_some() && mo == ro
+    });
+}
+
+/// Values of every type and encoding, several databases, TTLs, a function.
+fn write_dataset(c: &mut Conn, tag: &str, n: usize) {
+    for i in 0..n {
+        let k = |p: &str| format!("{tag}:{p}:{i}");
+        c.cmd_str(&format!("SET {} {}", k("int"), i));
+        c.cmd_str(&format!("SET {} v{}", k("emb"), i));
+        c.cmd(&[b"SET", k("raw").as_bytes(), &vec![b'r'; 100]]);
+        c.cmd_str(&format!("RPUSH {} a b c {}", k("list"), i));
+        c.cmd_str(&format!("HSET {} f1 v1 f2 {}", k("hash"), i));
+        c.cmd_str(&format!("SADD {} 1 2 {}", k("iset"), i));
+        c.cmd_str(&format!("SADD {} x y s{}", k("set"), i));
+        c.cmd_str(&format!("ZADD {} 1 a 2 b {} c", k("zset"), i));
+        c.cmd_str(&format!("XADD {} * f {}", k("stream"), i));
+        c.cmd_str(&format!("PFADD {} a b c{}", k("hll"), i));
+        c.cmd_str(&format!("SETBIT {} {} 1", k("bits"), i * 3));
+        c.cmd_str(&format!("GEOADD {} 13.36 38.11 p{}", k("geo"), i));
+        c.cmd_str(&format!("SET {} v PX 600000", k("ttl")));
+    }
+    let big: Vec<String> = (0..300).map(|j| format!("m{j}")).collect();
+    c.cmd_str(&format!("RPUSH {tag}:biglist {}", big.join(" ")));
+    c.cmd_str(&format!("SADD {tag}:bigset {}", big.join(" ")));
+    let hpairs: Vec<String> = (0..300).map(|j| format!("f{j} {j}")).collect();
+    c.cmd_str(&format!("HSET {tag}:bighash {}", hpairs.join(" ")));
+    let zpairs: Vec<String> = (0..300).map(|j| format!("{j} m{j}")).collect();
+    c.cmd_str(&format!("ZADD {tag}:bigzset {}", zpairs.join(" ")));
+    c.cmd_str(&format!("XGROUP CREATE {tag}:stream:0 g1 0"));
+    c.cmd_str(&format!(
+        "XREADGROUP GROUP g1 c1 COUNT 1 STREAMS {tag}:stream:0 >"
+    ));
+    c.cmd_str("SELECT 3");
+    c.cmd_str(&format!("SET {tag}:db3 x"));
+    c.cmd_str("SELECT 0");
+}
+
+fn start_replica_of(master_port: u16, extra: &[&str]) -> ServerProc {
+    let p = master_port.to_string();
+    let mut args = vec!["--enable-debug-command", "yes", "--replicaof", "127.0.0.1"];
+    args.push(&p);
+    args.extend_from_slice(extra);
+    ServerProc::start(&args)
+}
+
+#[test]
+fn replicaof_replies_match_redis() {
+    let Some(oracle) = ServerProc::start_oracle(&[]) else {
+        return;
+    };
+    let ours = ServerProc::start(&[]);
+    let dead = free_port().to_string();
+    let script: Vec<Vec<&[u8]>> = vec![
+        vec![b"REPLICAOF", b"no", b"one"],
+        vec![b"REPLICAOF", b"127.0.0.1", b"abc"],
+        vec![b"REPLICAOF", b"127.0.0.1", b"70000"],
+        vec![b"REPLICAOF", b"127.0.0.1", b"-1"],
+        vec![b"REPLICAOF", b"127.0.0.1"],
+        vec![b"REPLICAOF", b"127.0.0.1", dead.as_bytes()],
+        vec![b"SLAVEOF", b"127.0.0.1", dead.as_bytes()],
+        vec![b"SET", b"k", b"v"],
+        vec![b"REPLICAOF", b"NO", b"ONE"],
+        vec![b"SET", b"k", b"v"],
+    ];
+    let (mut a, mut b) = (oracle.conn(), ours.conn());
+    for cmd in &script {
+        assert_eq!(escape(&b.cmd(cmd)), escape(&a.cmd(cmd)), "{cmd:?}");
+    }
+    // The log lines of a role change, as Redis words them.
+    let log = ours.log();
+    assert!(log.contains("Connecting to MASTER 127.0.0.1:"), "{log}");
+    assert!(log.contains("enabled (user request from 'id="), "{log}");
+    assert!(
+        log.contains("MASTER MODE enabled (user request from 'id="),
+        "{log}"
+    );
+    assert!(log.contains("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed."), "{log}");
+}
+
+/// Full sync from a redis-server master with writes during the transfer,
+/// then the stream; the keyspaces are equal. Then a link kill and a
+/// partial resync, then promotion.
+fn sync_from_redis_master(diskless_sync: &str, diskless_load: &str) {
+    let Some(master) = ServerProc::start_oracle(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync",
+        diskless_sync,
+        "--repl-diskless-sync-delay",
+        "0",
+        "--rdb-key-save-delay",
+        "200",
+    ]) else {
+        return;
+    };
+    let mut m = master.conn();
+    write_dataset(&mut m, "pre", 40);
+    m.cmd_str(
+        "FUNCTION LOAD \"#!lua name=lib\nredis.register_function('f', function() return 1 end)\"",
+    );
+    let replica = start_replica_of(master.port, &["--repl-diskless-load", diskless_load]);
+    let mut r = replica.conn();
+    // Writes while the RDB is produced and sent.
+    write_dataset(&mut m, "during", 20);
+    wait_until("the link", 30, || link_up(&mut r));
+    write_dataset(&mut m, "after", 5);
+    wait_offsets_match(&mut m, &mut r);
+    assert_eq!(s(digest(&mut r)), s(digest(&mut m)));
+    assert_eq!(r.cmd_str("DBSIZE"), m.cmd_str("DBSIZE"));
+    assert_eq!(r.cmd_str("FCALL f 0"), b":1\r\n");
+    assert_eq!(
+        s(r.cmd_str("SET x y")),
+        "-READONLY You can't write against a read only replica.\r\n"
+    );
+    let log = replica.log();
+    assert!(log.contains("Full resync from master: "), "{log}");
+    assert!(
+        log.contains("MASTER <-> REPLICA sync: Finished with success"),
+        "{log}"
+    );
+
+    // Link killed on the master's side: PSYNC continues.
+    m.cmd_str("CLIENT KILL TYPE replica");
+    write_dataset(&mut m, "gap", 3);
+    wait_until("the link again", 20, || {
+        replica
+            .log()
+            .contains("Successful partial resynchronization with master.")
+            && link_up(&mut r)
+    });
+    write_dataset(&mut m, "post", 3);
+    wait_offsets_match(&mut m, &mut r);
+    assert_eq!(s(digest(&mut r)), s(digest(&mut m)));
+    let minfo = info(&mut m, "stats");
+    assert_eq!(info_field(&minfo, "sync_partial_ok").as_deref(), Some("1"));
+
+    // Promotion keeps the data and the old history as replid2.
+    let old_id = info_field(&info(&mut r, "replication"), "master_replid").unwrap_or_default();
+    let old_off = info_field(&info(&mut r, "replication"), "master_repl_offset")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(-1);
+    let before = s(digest(&mut r));
+    assert_eq!(r.cmd_str("REPLICAOF NO ONE"), b"+OK\r\n");
+    let ri = info(&mut r, "replication");
+    assert_eq!(info_field(&ri, "role").as_deref(), Some("master"));
+    assert_eq!(info_field(&ri, "master_replid2"), Some(old_id.clone()));
+    assert_ne!(info_field(&ri, "master_replid"), Some(old_id));
+    assert_eq!(
+        info_field(&ri, "second_repl_offset"),
+        Some((old_off + 1).to_string())
+    );
+    assert_eq!(s(digest(&mut r)), before);
+    assert_eq!(r.cmd_str("SET x y"), b"+OK\r\n");
+}
+
+#[test]
+fn full_sync_disk_transfer_disk_load() {
+    sync_from_redis_master("no", "disabled");
+}
+
+#[test]
+fn full_sync_diskless_transfer_swapdb_load() {
+    sync_from_redis_master("yes", "swapdb");
+}
+
+#[test]
+fn full_sync_diskless_transfer_disk_load() {
+    sync_from_redis_master("yes", "disabled");
+}
+
+#[test]
+fn expired_keys_wait_for_the_masters_del() {
+    let Some(master) = ServerProc::start_oracle(&["--enable-debug-command", "yes"]) else {
+        return;
+    };
+    let mut m = master.conn();
+    m.cmd_str("DEBUG SET-ACTIVE-EXPIRE 0");
+    let replica = start_replica_of(master.port, &[]);
+    let mut r = replica.conn();
+    wait_until("the link", 30, || link_up(&mut r));
+    m.cmd_str("SET k v PX 100");
+    wait_offsets_match(&mut m, &mut r);
+    std::thread::sleep(Duration::from_millis(200));
+    // Logically expired for readers, but not deleted by the replica.
+    assert_eq!(r.cmd_str("GET k"), b"$-1\r\n");
+    assert_eq!(r.cmd_str("EXISTS k"), b":0\r\n");
+    assert_eq!(r.cmd_str("DBSIZE"), b":1\r\n");
+    // The master's lazy expiry sends DEL: now it is gone.
+    assert_eq!(m.cmd_str("GET k"), b"$-1\r\n");
+    wait_offsets_match(&mut m, &mut r);
+    assert_eq!(r.cmd_str("DBSIZE"), b":0\r\n");
+    let st = info(&mut r, "stats");
+    assert_eq!(info_field(&st, "expired_keys").as_deref(), Some("0"));
+}
+
+#[test]
+fn restart_continues_with_psync() {
+    let Some(master) = ServerProc::start_oracle(&["--enable-debug-command", "yes"]) else {
+        return;
+    };
+    let mut m = master.conn();
+    write_dataset(&mut m, "a", 10);
+    let mut replica = start_replica_of(master.port, &[]);
+    let dir = replica.dir.clone();
+    let mut r = replica.conn();
+    wait_until("the link", 30, || link_up(&mut r));
+    write_dataset(&mut m, "b", 5);
+    wait_offsets_match(&mut m, &mut r);
+    // SHUTDOWN saves the RDB with the replication ID and offset.
+    r.send_raw(b"*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
+    assert!(replica.wait_exit(Duration::from_secs(10)).is_some());
+    write_dataset(&mut m, "c", 5);
+    let dir_s = dir.to_string_lossy().into_owned();
+    let replica2 = start_replica_of(master.port, &["--dir", &dir_s]);
+    let mut r2 = replica2.conn();
+    wait_until("the link after restart", 30, || link_up(&mut r2));
+    wait_offsets_match(&mut m, &mut r2);
+    assert_eq!(s(digest(&mut r2)), s(digest(&mut m)));
+    let log = replica2.log();
+    assert!(
+        log.contains("Trying a partial resynchronization (request "),
+        "{log}"
+    );
+    assert!(
+        log.contains("Successful partial resynchronization with master."),
+        "{log}"
+    );
+    drop(replica);
+}
