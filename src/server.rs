@@ -954,6 +954,19 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         );
         return;
     }
+    // During a replica's asynchronous load some commands must wait.
+    if srv.rdb.async_loading
+        && (flags & commands::CMD_NO_ASYNC_LOADING != 0
+            || (is_exec && c.mstate.cmd_flags & commands::CMD_NO_ASYNC_LOADING != 0))
+    {
+        reject_command(
+            srv,
+            c,
+            idx,
+            "LOADING Redis is loading the dataset in memory",
+        );
+        return;
+    }
     // While a script is timed out only allow-busy commands run (Redis
     // processCommand's busy check).
     if flags & commands::CMD_ALLOW_BUSY == 0
