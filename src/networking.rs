@@ -303,6 +303,10 @@ pub struct Client {
     /// Replication offset right after this client's last propagated
     /// command (Redis `woff`): what WAIT waits for.
     pub woff: i64,
+    /// Error replies of a master or replica client not yet logged (Redis
+    /// `afterErrorReply`'s "== CRITICAL ==" line, written by
+    /// [`Server::record_error_codes`]): at most 4096 bytes each.
+    pub repl_error_replies: Vec<Vec<u8>>,
 }
 
 impl Client {
@@ -378,6 +382,7 @@ impl Client {
             reply_hard_limit: usize::MAX,
             repl: None,
             woff: 0,
+            repl_error_replies: Vec::new(),
         }
     }
 
@@ -514,6 +519,12 @@ impl Client {
         let code = msg.split(|&b| b == b' ').next().unwrap_or(b"ERR");
         self.error_codes
             .push(String::from_utf8_lossy(code).into_owned());
+        // An error on a replication link is rare and worth a loud log line.
+        if self.flags & (crate::replication::CLIENT_SLAVE | crate::replication::CLIENT_MASTER) != 0
+        {
+            self.repl_error_replies
+                .push(msg[..msg.len().min(4096)].to_vec());
+        }
         self.with_tail(|t| {
             t.push(b'-');
             t.extend(

@@ -64,10 +64,15 @@
 //! `rdb-key-save-delay` sleeps after every key ([`debug_delay`]), as
 //! Redis's tests use it to make a save slow.
 //!
-//! `rdb-del-sync-files` is accepted and shown by CONFIG GET but has nothing
-//! to act on: Redis uses it to delete RDB files that only served replication
-//! full syncs when persistence is off, and this build has no replication,
-//! so no such file is ever written.
+//! A BGSAVE may also serve replicas: `replication::fullsync` starts it for
+//! a disk full sync (and removes the file afterwards under
+//! `rdb-del-sync-files`), or forks its own child that writes the RDB into
+//! a pipe for a diskless one; [`background_save_done_handler`] tells the
+//! two apart by `srv.repl.fullsync.rdb_child_type`. Every RDB of a master
+//! with a replication backlog, or of a replica, carries the
+//! `repl-stream-db`, `repl-id` and `repl-offset` aux fields
+//! ([`rdb_populate_save_info`]), so a replica restarted from it can PSYNC;
+//! an AOF base carries none.
 //!
 //! # The loading state
 //! [`start_loading`] / [`stop_loading`] (Redis `startLoading` /

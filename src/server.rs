@@ -568,11 +568,38 @@ impl Server {
     /// Moves the error codes a client replied with into INFO errorstats
     /// (Redis 7.0 `incrementErrorCount`: every distinct code gets a counter;
     /// the cap of 128 codes came with Redis 7.2).
+    ///
+    /// An error sent on a replication link (to our master or to a replica)
+    /// is also logged as Redis's `afterErrorReply` does: "== CRITICAL ==
+    /// This replica is sending an error to its master: '%s' after
+    /// processing the command '%s'" (or "This master ... to its replica"),
+    /// and counted in INFO `unexpected_error_replies`.
     pub fn record_error_codes(&mut self, c: &mut Client) -> usize {
         let n = c.error_codes.len();
         for code in c.error_codes.drain(..) {
             self.stat_total_error_replies += 1;
             *self.errors.entry(code).or_insert(0) += 1;
+        }
+        if !c.repl_error_replies.is_empty() {
+            let (from, to) = if c.flags & crate::replication::CLIENT_MASTER != 0 {
+                ("replica", "master")
+            } else {
+                ("master", "replica")
+            };
+            let cmd = c
+                .lastcmd
+                .and_then(|i| self.commands.cmds.get(i))
+                .map_or_else(|| "<unknown>".to_string(), |k| k.fullname.clone());
+            for text in std::mem::take(&mut c.repl_error_replies) {
+                tracing::warn!(
+                    "== CRITICAL == This {} is sending an error to its {}: '{}' after processing the command '{}'",
+                    from,
+                    to,
+                    String::from_utf8_lossy(&text),
+                    cmd
+                );
+                self.stat_unexpected_error_replies += 1;
+            }
         }
         n
     }

@@ -1,9 +1,12 @@
 //! Replication between two rustredis servers (issue 11): full and partial
-//! sync with writes of every type during them, REPLICAOF NO ONE promotion
+//! sync with writes of every type during them; REPLICAOF NO ONE promotion
 //! (the data and the old history stay: the old master follows the new one
-//! with a partial resync), WAIT, `min-replicas-to-write` (NOREPLICAS),
-//! read-only replicas and `replica-serve-stale-data` (READONLY,
-//! MASTERDOWN), and a replica restarted from its RDB continuing with PSYNC.
+//! with a partial resync); REPLICAOF to the same master; WAIT;
+//! `min-replicas-to-write` (NOREPLICAS); read-only replicas, also for
+//! scripts, and `replica-serve-stale-data` (READONLY, MASTERDOWN); keys
+//! that expire on a replica only through the master's DEL; a replica
+//! restarted from its RDB, and a master restarted from its RDB, both
+//! continuing with PSYNC.
 //!
 //! Every reply is checked against Redis 7.0.15's bytes; the tests pass
 //! with `RUSTREDIS_BIN=/usr/bin/redis-server`, which proves them.
@@ -27,10 +30,15 @@ fn ours(extra: &[&str]) -> Node {
 /// replicas once a minute, so that its offset only moves when the test
 /// writes.
 fn synced_pair(master_extra: &[&str]) -> (Node, Node) {
+    synced_pair_with(master_extra, &[])
+}
+
+/// [`synced_pair`] with arguments for the replica too.
+fn synced_pair_with(master_extra: &[&str], replica_extra: &[&str]) -> (Node, Node) {
     let mut args = vec!["--repl-ping-replica-period", "60"];
     args.extend_from_slice(master_extra);
     let mut m = ours(&args);
-    let mut r = ours(&[]);
+    let mut r = ours(replica_extra);
     let pre = write_every_type(&mut m.c, "pre", 0);
     expire_short_keys(&mut m.c, &pre);
     r.replicaof(&m);
@@ -38,6 +46,17 @@ fn synced_pair(master_extra: &[&str]) -> (Node, Node) {
     expire_short_keys(&mut m.c, &short);
     wait_synced(&mut m, &mut [&mut r]);
     (m, r)
+}
+
+/// SHUTDOWN SAVE on `n`: the connection closes and the process exits.
+fn shutdown_save(n: &mut Node) {
+    n.c.send_raw(b"*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
+    assert!(n.c.read_eof(), "SHUTDOWN SAVE did not close the connection");
+    assert!(
+        n.sp.wait_exit(Duration::from_secs(15)).is_some(),
+        "{} did not exit",
+        n.label()
+    );
 }
 
 /// Runs `f` every 50 ms until it returns true; panics with `what` after
@@ -237,23 +256,13 @@ fn replicaof_same_master_is_a_no_op() {
 /// continues with a partial resync, getting the writes it missed.
 #[test]
 fn restarted_replica_continues_with_psync() {
-    let mut m = ours(&["--repl-ping-replica-period", "60"]);
     let dir = scratch_dir("repl-restart");
     let dir_s = dir.display().to_string();
     let port = free_port().to_string();
-    let mut r = ours(&["--dir", &dir_s, "--port", &port]);
-    let pre = write_every_type(&mut m.c, "pre", 0);
-    expire_short_keys(&mut m.c, &pre);
-    r.replicaof(&m);
-    wait_synced(&mut m, &mut [&mut r]);
+    let (mut m, mut r) = synced_pair_with(&[], &["--dir", &dir_s, "--port", &port]);
     assert_same_data(&mut m, &mut r, "before the restart");
 
-    r.c.send_raw(b"*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
-    assert!(r.c.read_eof(), "SHUTDOWN SAVE did not close the connection");
-    assert!(
-        r.sp.wait_exit(Duration::from_secs(10)).is_some(),
-        "the replica did not exit"
-    );
+    shutdown_save(&mut r);
     assert!(
         dir.join("dump.rdb").exists(),
         "no dump.rdb after SHUTDOWN SAVE"
@@ -320,33 +329,14 @@ fn restarted_master_accepts_psync() {
     let dir = scratch_dir("repl-master-restart");
     let dir_s = dir.display().to_string();
     let port = free_port().to_string();
-    let master_args = [
-        "--dir",
-        &dir_s,
-        "--port",
-        &port,
-        "--repl-ping-replica-period",
-        "60",
-    ];
-    let mut m = ours(&master_args);
-    let mut r = ours(&[]);
-    let pre = write_every_type(&mut m.c, "pre", 0);
-    expire_short_keys(&mut m.c, &pre);
-    r.replicaof(&m);
-    let short = write_every_type(&mut m.c, "streamed", 0);
-    expire_short_keys(&mut m.c, &short);
-    wait_synced(&mut m, &mut [&mut r]);
+    let master_args = ["--dir", &dir_s, "--port", &port];
+    let (mut m, mut r) = synced_pair(&master_args);
     let old_id = m.info_field("replication", "master_replid");
     let off = m.info_int("replication", "master_repl_offset");
 
-    m.c.send_raw(b"*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
-    assert!(m.c.read_eof(), "SHUTDOWN SAVE did not close the connection");
-    assert!(
-        m.sp.wait_exit(Duration::from_secs(15)).is_some(),
-        "the master did not exit"
-    );
+    shutdown_save(&mut m);
     drop(m);
-    let mut m = ours(&master_args);
+    let mut m = ours(&[&master_args[..], &["--repl-ping-replica-period", "60"]].concat());
     let info = m.info("replication");
     let field = |f: &str| common::info_field(&info, f).unwrap_or_default();
     assert_eq!(field("master_replid2"), old_id, "{info}");

@@ -306,3 +306,92 @@ fn rdb_of_a_master_with_replicas_has_replication_aux_fields() {
     wait_synced(&mut m, &mut [&mut r]);
     assert_same_data(&mut m, &mut loaded, "redis-server loading our dump.rdb");
 }
+
+/// The pid of `node`'s forked child (its save), from /proc.
+fn child_pid(node: &Node) -> Option<i32> {
+    let pid = node.sp.child.id();
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+    children.split_whitespace().next()?.parse().ok()
+}
+
+/// A save for replicas that dies (killed, as by the OOM killer) closes the
+/// replicas waiting for it, as Redis logs it; they come back and sync
+/// with the next save.
+#[test]
+fn replicas_of_a_failed_save_are_closed_and_resync() {
+    for diskless in ["no", "yes"] {
+        let Some(mut m) = Node::start(
+            Kind::Rust,
+            &[
+                "--repl-diskless-sync",
+                diskless,
+                "--rdb-key-save-delay",
+                KEY_SAVE_DELAY,
+            ],
+        ) else {
+            return;
+        };
+        let Some(mut r) = Node::start(Kind::Redis, &[]) else {
+            return;
+        };
+        write_every_type(&mut m.c, "pre", 0);
+        pad(&mut m.c, PAD_KEYS);
+        r.replicaof(&m);
+        wait_bgsave_started(&mut m);
+        let pid = child_pid(&m).expect("the save's child");
+        std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .expect("kill");
+        m.wait_log("SYNC failed. BGSAVE child returned an error");
+        // A killed disk save is an error; a failed socket transfer leaves
+        // the save status alone (the next save, still slow, cannot have
+        // ended yet).
+        let (killed, status) = if diskless == "yes" {
+            ("Background transfer terminated by signal 9", "ok")
+        } else {
+            ("Background saving terminated by signal 9", "err")
+        };
+        assert_logged(&m, &[killed]);
+        assert_eq!(
+            m.info_field("persistence", "rdb_last_bgsave_status"),
+            status
+        );
+        call_ok(&mut m.c, &[b"CONFIG", b"SET", b"rdb-key-save-delay", b"0"]);
+        wait_synced(&mut m, &mut [&mut r]);
+        assert_same_data(&mut m, &mut r, "after the second save");
+        assert_eq!(m.info_field("persistence", "rdb_last_bgsave_status"), "ok");
+    }
+}
+
+/// `rdb-del-sync-files yes` on a master without persistence removes the
+/// dump file a disk sync wrote, once the replica has it; with the option
+/// off (the default) the file stays.
+#[test]
+fn rdb_del_sync_files_removes_the_file_written_for_a_sync() {
+    for del in ["yes", "no"] {
+        let Some(mut m) = Node::start(
+            Kind::Rust,
+            &["--repl-diskless-sync", "no", "--rdb-del-sync-files", del],
+        ) else {
+            return;
+        };
+        let Some(mut r) = Node::start(Kind::Redis, &[]) else {
+            return;
+        };
+        call_ok(&mut m.c, &[b"SET", b"k", b"v"]);
+        r.replicaof(&m);
+        wait_synced(&mut m, &mut [&mut r]);
+        let dump = m.sp.dir.join("dump.rdb");
+        if del == "yes" {
+            m.wait_log(
+                "Removing the RDB file used to feed replicas in a persistence-less instance",
+            );
+            assert!(!dump.exists(), "dump.rdb removed");
+        } else {
+            std::thread::sleep(Duration::from_millis(2200));
+            assert!(dump.exists(), "dump.rdb kept");
+            assert!(!m.sp.log().contains("Removing the RDB file"));
+        }
+    }
+}

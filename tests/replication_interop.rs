@@ -25,7 +25,7 @@
 //!   RDB framed as `$<len>` or `$EOF:<mark>`, the stream (SELECTs,
 //!   MULTI/EXEC, commands as sent), `REPLCONF GETACK *` for WAIT,
 //!   `+CONTINUE <id>` (psync2) and `+CONTINUE`, `+FULLRESYNC` for an
-//!   unknown ID;
+//!   unknown ID; an old replica's SYNC (a bare `$<len>` RDB);
 //! - a fake master of a replica: the handshake commands (PING, REPLCONF
 //!   listening-port, capa), the PSYNC of a fresh replica, newline
 //!   keepalives before the RDB, both RDB framings, the ACK answering
@@ -661,5 +661,29 @@ fn fake_master_sees_auth_and_announced_address() {
         assert!(words.len() == 3 && words[1].len() == 40, "{psync}");
         seen.push(format!("PSYNC <id> {}", words[2]));
         assert_eq!(seen, want, "{}", r.label());
+    }
+}
+
+/// An old replica's SYNC (no PSYNC, no capabilities) gets the RDB as a
+/// `$<len>` bulk with no `+FULLRESYNC` line, even when the master prefers
+/// diskless syncs, then the stream; the same on ours and on redis-server.
+#[test]
+fn fake_old_replica_sync() {
+    let want = ["payload bulk", "stream SELECT 0", "stream SET b 2"];
+    for kind in [Kind::Redis, Kind::Rust] {
+        let Some(mut m) = Node::start(kind, &["--repl-diskless-sync", "yes"]) else {
+            return;
+        };
+        common::call_ok_str(&mut m.c, "SET a 1");
+        let mut r = Conn::connect(m.sp.port);
+        r.send_raw(&common::encode_command(&[b"SYNC"]));
+        let (framing, rdb) = read_rdb_payload(&mut r);
+        assert!(rdb.starts_with(b"REDIS0010"), "{}", m.label());
+        let mut seen = vec![format!("payload {framing}")];
+        common::call_ok_str(&mut m.c, "SET b 2");
+        for _ in 0..2 {
+            seen.push(format!("stream {}", line(&r.read_reply())));
+        }
+        assert_eq!(seen, want, "{}", m.label());
     }
 }

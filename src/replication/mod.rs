@@ -6,8 +6,11 @@
 //!   fields, and the hooks the server core calls (`propagate`, the event
 //!   loop, `server_cron`, `before_sleep`, `process_command`).
 //! - [`master`]: the master side: the replication backlog and the feed of
-//!   the stream into it and the replicas, SYNC/PSYNC, full resync from a
-//!   disk or diskless (socket) RDB, REPLCONF, WAIT, `min-replicas-*`.
+//!   the stream into it and the replicas, SYNC/PSYNC, REPLCONF, WAIT,
+//!   `min-replicas-*`.
+//! - [`fullsync`]: the master's side of a full resync: the BGSAVE for
+//!   replicas, the disk (`$<len>` + file) and diskless (`$EOF:` through a
+//!   pipe from the child) transfers.
 //! - [`replica`]: the replica side: REPLICAOF/SLAVEOF, the handshake, the
 //!   RDB transfer and load, the master client, the cached master for
 //!   partial resync, reconnection.

@@ -1,5 +1,5 @@
 //! Shared support for the replication tests (`tests/replication.rs`,
-//! `tests/replication_interop.rs`) and the replication bench: nodes of
+//! `tests/replication_interop.rs`): nodes of
 //! either kind, a writer that touches every type while a sync runs, waiting
 //! for replicas to catch up, and comparing two keyspaces key by key.
 //!
@@ -244,15 +244,8 @@ fn wv(c: &mut Conn, head: &[&str], rest: &[String]) -> Resp {
 
 /// `n` bytes of a pseudo-random sequence from `seed` (incompressible).
 pub fn noise(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    let mut rng = super::Rng::new(seed);
+    (0..n).map(|_| rng.next() as u8).collect()
 }
 
 /// The function library of `tag`: one function, `f_<tag>`, that INCRs its
