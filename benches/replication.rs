@@ -57,6 +57,7 @@ use bench_util::{die, env_usize, fmt_opt, median, parse_csv, ratio, run, server_
 use common::{ServerProc, info_field, s};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 const REDIS: &str = "redis";
@@ -80,15 +81,42 @@ fn start(bin: &str, extra: &[&str]) -> ServerProc {
 /// Runs `line` (space-separated words) on `sp`; stops the bench unless the
 /// reply is `want`.
 fn expect(sp: &ServerProc, line: &str, want: &str) {
-    let got = s(sp.conn().cmd_str(line));
+    let args = common::split_args(line);
+    let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+    let got = s(query(sp, &refs));
     if got != want {
         die(&format!("{line:?} on port {} answered {got:?}", sp.port));
     }
 }
 
+/// Runs `args` on `sp` and returns the reply, waiting up to [`LIMIT`]
+/// for it (`Conn::cmd` gives up after 10 s, and a server busy with a
+/// sync may take longer to answer).
+fn query(sp: &ServerProc, args: &[&[u8]]) -> Vec<u8> {
+    let mut c = sp.conn();
+    c.send_raw(&common::encode_command(args));
+    let _ = c.stream.set_read_timeout(Some(LIMIT));
+    let mut chunk = [0u8; 16384];
+    loop {
+        match common::parse_reply(&c.buf, 0) {
+            Ok(Some(end)) => return c.buf[..end].to_vec(),
+            Ok(None) => {}
+            Err(e) => die(&format!("bad reply from port {}: {e}", sp.port)),
+        }
+        match c.stream.read(&mut chunk) {
+            Ok(n) if n > 0 => c.buf.extend_from_slice(&chunk[..n]),
+            Ok(_) => die(&format!("port {} closed the connection", sp.port)),
+            Err(e) => die(&format!(
+                "no reply from port {} within {LIMIT:?}: {e}",
+                sp.port
+            )),
+        }
+    }
+}
+
 /// A field of `INFO <section>` on `sp` ("" when absent).
 fn info(sp: &ServerProc, section: &str, field: &str) -> String {
-    let text = s(sp.conn().cmd(&[b"INFO", section.as_bytes()]));
+    let text = s(query(sp, &[b"INFO", section.as_bytes()]));
     info_field(&text, field).unwrap_or_default()
 }
 
@@ -110,7 +138,7 @@ fn synced_with(replica: &ServerProc, keys: usize) -> bool {
     if info(replica, "replication", "master_link_status") != "up" {
         return false;
     }
-    s(replica.conn().cmd(&[b"DBSIZE"])) == format!(":{keys}\r\n")
+    s(query(replica, &[b"DBSIZE"])) == format!(":{keys}\r\n")
 }
 
 /// Starts an empty replica of `replica_bin`, points it at `master`, and

@@ -2166,7 +2166,10 @@ pub fn write_to_client(srv: &mut Server, c: &mut Client) -> bool {
             }
         }
     }
-    if written > 0 {
+    // Writing to our master (ACKs) is no sign of life from it: only what
+    // we read from it counts, or a silent master would never time out
+    // (Redis `writeToClient`).
+    if written > 0 && c.flags & crate::replication::CLIENT_MASTER == 0 {
         c.lastinteraction = srv.mstime;
     }
     let pending = c.reply_bytes > 0;

@@ -768,6 +768,7 @@ impl Server {
         self.stat_net_output_bytes = 0;
         self.repl.stat_net_repl_input_bytes = 0;
         self.repl.master.reset_stats();
+        self.repl.fullsync.stat_net_repl_output_bytes = 0;
         self.stat_total_error_replies = 0;
         self.stat_total_reads_processed = 0;
         self.stat_total_writes_processed = 0;
@@ -945,6 +946,19 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         return;
     }
     if srv.loading && !srv.rdb.async_loading && deny_loading {
+        reject_command(
+            srv,
+            c,
+            idx,
+            "LOADING Redis is loading the dataset in memory",
+        );
+        return;
+    }
+    // During a replica's asynchronous load some commands must wait.
+    if srv.rdb.async_loading
+        && (flags & commands::CMD_NO_ASYNC_LOADING != 0
+            || (is_exec && c.mstate.cmd_flags & commands::CMD_NO_ASYNC_LOADING != 0))
+    {
         reject_command(
             srv,
             c,

@@ -1,9 +1,13 @@
 //! Replication between two rustredis servers (issue 11): full and partial
-//! sync with writes of every type during them, REPLICAOF NO ONE promotion
+//! sync with writes of every type during them; REPLICAOF NO ONE promotion
 //! (the data and the old history stay: the old master follows the new one
-//! with a partial resync), WAIT, `min-replicas-to-write` (NOREPLICAS),
-//! read-only replicas and `replica-serve-stale-data` (READONLY,
-//! MASTERDOWN), and a replica restarted from its RDB continuing with PSYNC.
+//! with a partial resync); REPLICAOF to the same master; WAIT;
+//! `min-replicas-to-write` (NOREPLICAS); read-only replicas, also for
+//! scripts, and `replica-serve-stale-data` (READONLY, MASTERDOWN); keys
+//! that expire on a replica only through the master's DEL; a replica
+//! restarted from its RDB, and a master restarted from its RDB, both
+//! continuing with PSYNC; a replica answering clients while its master
+//! saves for it.
 //!
 //! Every reply is checked against Redis 7.0.15's bytes; the tests pass
 //! with `RUSTREDIS_BIN=/usr/bin/redis-server`, which proves them.
@@ -11,8 +15,8 @@
 mod common;
 
 use common::repl::{
-    Kind, Node, ShortKeys, assert_same_data, expire_short_keys, full_then_partial, sync_counts,
-    wait_synced, write_every_type,
+    KEY_SAVE_DELAY, Kind, Node, PAD_KEYS, ShortKeys, assert_same_data, expire_short_keys,
+    full_then_partial, pad, sync_counts, wait_bgsave_started, wait_synced, write_every_type,
 };
 use common::{free_port, s, scratch_dir};
 use std::time::{Duration, Instant};
@@ -27,16 +31,33 @@ fn ours(extra: &[&str]) -> Node {
 /// replicas once a minute, so that its offset only moves when the test
 /// writes.
 fn synced_pair(master_extra: &[&str]) -> (Node, Node) {
+    synced_pair_with(master_extra, &[])
+}
+
+/// [`synced_pair`] with arguments for the replica too.
+fn synced_pair_with(master_extra: &[&str], replica_extra: &[&str]) -> (Node, Node) {
     let mut args = vec!["--repl-ping-replica-period", "60"];
     args.extend_from_slice(master_extra);
     let mut m = ours(&args);
-    let mut r = ours(&[]);
-    write_every_type(&mut m.c, "pre", 0);
+    let mut r = ours(replica_extra);
+    let pre = write_every_type(&mut m.c, "pre", 0);
+    expire_short_keys(&mut m.c, &pre);
     r.replicaof(&m);
     let short = write_every_type(&mut m.c, "streamed", 0);
     expire_short_keys(&mut m.c, &short);
     wait_synced(&mut m, &mut [&mut r]);
     (m, r)
+}
+
+/// SHUTDOWN SAVE on `n`: the connection closes and the process exits.
+fn shutdown_save(n: &mut Node) {
+    n.c.send_raw(b"*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
+    assert!(n.c.read_eof(), "SHUTDOWN SAVE did not close the connection");
+    assert!(
+        n.sp.wait_exit(Duration::from_secs(15)).is_some(),
+        "{} did not exit",
+        n.label()
+    );
 }
 
 /// Runs `f` every 50 ms until it returns true; panics with `what` after
@@ -236,22 +257,13 @@ fn replicaof_same_master_is_a_no_op() {
 /// continues with a partial resync, getting the writes it missed.
 #[test]
 fn restarted_replica_continues_with_psync() {
-    let mut m = ours(&["--repl-ping-replica-period", "60"]);
     let dir = scratch_dir("repl-restart");
     let dir_s = dir.display().to_string();
     let port = free_port().to_string();
-    let mut r = ours(&["--dir", &dir_s, "--port", &port]);
-    write_every_type(&mut m.c, "pre", 0);
-    r.replicaof(&m);
-    wait_synced(&mut m, &mut [&mut r]);
+    let (mut m, mut r) = synced_pair_with(&[], &["--dir", &dir_s, "--port", &port]);
     assert_same_data(&mut m, &mut r, "before the restart");
 
-    r.c.send_raw(b"*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
-    assert!(r.c.read_eof(), "SHUTDOWN SAVE did not close the connection");
-    assert!(
-        r.sp.wait_exit(Duration::from_secs(10)).is_some(),
-        "the replica did not exit"
-    );
+    shutdown_save(&mut r);
     assert!(
         dir.join("dump.rdb").exists(),
         "no dump.rdb after SHUTDOWN SAVE"
@@ -280,4 +292,107 @@ fn restarted_replica_continues_with_psync() {
     r.wait_log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
     drop(r);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A replica never expires keys itself: a key whose TTL passed reads as
+/// missing there but stays in its keyspace until the master deletes it
+/// (here lazily, on access) and streams the DEL.
+#[test]
+fn replica_expires_only_through_the_master() {
+    let (mut m, mut r) = synced_pair(&[]);
+    assert_eq!(s(m.c.cmd_str("DEBUG SET-ACTIVE-EXPIRE 0")), "+OK\r\n");
+    assert_eq!(s(r.c.cmd_str("DEBUG SET-ACTIVE-EXPIRE 0")), "+OK\r\n");
+    assert_eq!(s(m.c.cmd_str("SELECT 5")), "+OK\r\n");
+    assert_eq!(s(r.c.cmd_str("SELECT 5")), "+OK\r\n");
+    assert_eq!(s(m.c.cmd_str("SET soon v PX 100")), "+OK\r\n");
+    assert_eq!(s(m.c.cmd_str("SET later v")), "+OK\r\n");
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_eq!(s(r.c.cmd_str("GET soon")), "$1\r\nv\r\n");
+    std::thread::sleep(Duration::from_millis(200));
+    // Logically expired on the replica, but still stored.
+    assert_eq!(s(r.c.cmd_str("GET soon")), "$-1\r\n");
+    assert_eq!(s(r.c.cmd_str("EXISTS soon")), ":0\r\n");
+    assert_eq!(s(r.c.cmd_str("DBSIZE")), ":2\r\n");
+    // The master deletes it on access; the DEL reaches the replica.
+    assert_eq!(s(m.c.cmd_str("GET soon")), "$-1\r\n");
+    assert_eq!(s(m.c.cmd_str("DBSIZE")), ":1\r\n");
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_eq!(s(r.c.cmd_str("DBSIZE")), ":1\r\n");
+    assert_eq!(s(r.c.cmd_str("GET later")), "$1\r\nv\r\n");
+    assert_same_data(&mut m, &mut r, "after the master's DEL");
+}
+
+/// A master shut down with a save and started again keeps its history as
+/// `master_replid2` (the RDB's repl-id and offset), so its replica
+/// continues with a partial resync.
+#[test]
+fn restarted_master_accepts_psync() {
+    let dir = scratch_dir("repl-master-restart");
+    let dir_s = dir.display().to_string();
+    let port = free_port().to_string();
+    let master_args = ["--dir", &dir_s, "--port", &port];
+    let (mut m, mut r) = synced_pair(&master_args);
+    let old_id = m.info_field("replication", "master_replid");
+    let off = m.info_int("replication", "master_repl_offset");
+
+    shutdown_save(&mut m);
+    drop(m);
+    let mut m = ours(&[&master_args[..], &["--repl-ping-replica-period", "60"]].concat());
+    let info = m.info("replication");
+    let field = |f: &str| common::info_field(&info, f).unwrap_or_default();
+    assert_eq!(field("master_replid2"), old_id, "{info}");
+    let mut short = ShortKeys::new();
+    for round in 0..2 {
+        short.extend(write_every_type(&mut m.c, "restarted", round));
+    }
+    expire_short_keys(&mut m.c, &short);
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_same_data(&mut m, &mut r, "after the master's restart");
+    assert_eq!(sync_counts(&mut m), (0, 1), "(sync_full, sync_partial_ok)");
+    // Checked last, so that a failure here says the resync itself worked.
+    // SHUTDOWN asked the replica for an ACK (REPLCONF GETACK *, 37 bytes)
+    // before saving, so the saved offset is a little further.
+    let saved: i64 = field("master_repl_offset").parse().expect("offset");
+    assert_eq!(saved, off + 37, "{info}");
+    assert_eq!(
+        field("second_repl_offset"),
+        (saved + 1).to_string(),
+        "{info}"
+    );
+
+    drop(m);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// While its master saves the RDB for it, a replica keeps answering
+/// clients at once, with its old data (`replica-serve-stale-data yes`),
+/// and INFO says the sync is in progress.
+#[test]
+fn replica_serves_clients_during_the_sync() {
+    let mut m = ours(&[
+        "--rdb-key-save-delay",
+        KEY_SAVE_DELAY,
+        "--repl-diskless-sync",
+        "no",
+    ]);
+    pad(&mut m.c, PAD_KEYS);
+    let mut r = ours(&[]);
+    assert_eq!(s(r.c.cmd_str("SET stale yes")), "+OK\r\n");
+    r.replicaof(&m);
+    wait_bgsave_started(&mut m);
+    for _ in 0..5 {
+        let t = Instant::now();
+        assert_eq!(s(r.c.cmd_str("GET stale")), "$3\r\nyes\r\n");
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "GET took {:?} during the sync",
+            t.elapsed()
+        );
+        assert_eq!(r.info_field("replication", "master_sync_in_progress"), "1");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(m.bgsave_in_progress(), "the sync ended too soon to tell");
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_eq!(s(r.c.cmd_str("GET stale")), "$-1\r\n");
+    assert_eq!(s(r.c.cmd_str("DBSIZE")), format!(":{PAD_KEYS}\r\n"));
 }

@@ -25,7 +25,7 @@
 //!   RDB framed as `$<len>` or `$EOF:<mark>`, the stream (SELECTs,
 //!   MULTI/EXEC, commands as sent), `REPLCONF GETACK *` for WAIT,
 //!   `+CONTINUE <id>` (psync2) and `+CONTINUE`, `+FULLRESYNC` for an
-//!   unknown ID;
+//!   unknown ID; an old replica's SYNC (a bare `$<len>` RDB);
 //! - a fake master of a replica: the handshake commands (PING, REPLCONF
 //!   listening-port, capa), the PSYNC of a fresh replica, newline
 //!   keepalives before the RDB, both RDB framings, the ACK answering
@@ -67,7 +67,8 @@ fn our_replica_of_redis_master_diskless() {
 }
 
 /// Topology 3: `kinds[0]` → `kinds[1]` → `kinds[2]`. The head syncs to
-/// disk, the middle diskless; both save slowly, and writes to the head run
+/// disk, the middle diskless (the end loads it from the socket,
+/// `repl-diskless-load on-empty-db`); both save slowly, and writes to the head run
 /// while each of the two syncs does. Then all three hold the same data at
 /// the same offset.
 fn chain(kinds: [Kind; 3]) {
@@ -93,10 +94,11 @@ fn chain(kinds: [Kind; 3]) {
     ) else {
         return;
     };
-    let Some(mut c) = Node::start(kinds[2], &[]) else {
+    let Some(mut c) = Node::start(kinds[2], &["--repl-diskless-load", "on-empty-db"]) else {
         return;
     };
-    write_every_type(&mut a.c, "pre", 0);
+    let pre = write_every_type(&mut a.c, "pre", 0);
+    expire_short_keys(&mut a.c, &pre);
     pad(&mut a.c, PAD_KEYS);
     b.replicaof(&a);
     c.replicaof(&b);
@@ -616,5 +618,72 @@ fn fake_master_gets_redis_bytes() {
         assert_eq!(theirs, want, "redis-server (EOF mark {eof})");
         let ours = fake_master_transcript(Kind::Rust, eof).expect("ours");
         assert_eq!(ours, want, "ours (EOF mark {eof})");
+    }
+}
+
+/// With `masteruser`/`masterauth` and `replica-announce-ip`/`-port`, a
+/// replica's handshake carries AUTH and the announced address, in Redis's
+/// order; the same on ours and on redis-server.
+#[test]
+fn fake_master_sees_auth_and_announced_address() {
+    let want = [
+        "PING",
+        "AUTH repl s3cret",
+        "REPLCONF listening-port 7000",
+        "REPLCONF ip-address 10.9.8.7",
+        "REPLCONF capa eof capa psync2",
+        "PSYNC <id> 1",
+    ];
+    for kind in [Kind::Redis, Kind::Rust] {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let mport = l.local_addr().expect("local addr").port().to_string();
+        let Some(mut r) = Node::start(
+            kind,
+            &[
+                "--masteruser",
+                "repl",
+                "--masterauth",
+                "s3cret",
+                "--replica-announce-ip",
+                "10.9.8.7",
+                "--replica-announce-port",
+                "7000",
+            ],
+        ) else {
+            return;
+        };
+        let reply = r.c.cmd(&[b"REPLICAOF", b"127.0.0.1", mport.as_bytes()]);
+        assert_eq!(common::s(reply), "+OK\r\n");
+        let mut m = accept(&l);
+        let mut seen = handshake(&mut m, r.sp.port);
+        let psync = seen.pop().expect("PSYNC");
+        let words: Vec<&str> = psync.split(' ').collect();
+        assert!(words.len() == 3 && words[1].len() == 40, "{psync}");
+        seen.push(format!("PSYNC <id> {}", words[2]));
+        assert_eq!(seen, want, "{}", r.label());
+    }
+}
+
+/// An old replica's SYNC (no PSYNC, no capabilities) gets the RDB as a
+/// `$<len>` bulk with no `+FULLRESYNC` line, even when the master prefers
+/// diskless syncs, then the stream; the same on ours and on redis-server.
+#[test]
+fn fake_old_replica_sync() {
+    let want = ["payload bulk", "stream SELECT 0", "stream SET b 2"];
+    for kind in [Kind::Redis, Kind::Rust] {
+        let Some(mut m) = Node::start(kind, &["--repl-diskless-sync", "yes"]) else {
+            return;
+        };
+        common::call_ok_str(&mut m.c, "SET a 1");
+        let mut r = Conn::connect(m.sp.port);
+        r.send_raw(&common::encode_command(&[b"SYNC"]));
+        let (framing, rdb) = read_rdb_payload(&mut r);
+        assert!(rdb.starts_with(b"REDIS0010"), "{}", m.label());
+        let mut seen = vec![format!("payload {framing}")];
+        common::call_ok_str(&mut m.c, "SET b 2");
+        for _ in 0..2 {
+            seen.push(format!("stream {}", line(&r.read_reply())));
+        }
+        assert_eq!(seen, want, "{}", m.label());
     }
 }

@@ -81,6 +81,9 @@ pub const CMD_SKIP_SLOWLOG: u64 = 1 << 12;
 pub const CMD_FAST: u64 = 1 << 14;
 pub const CMD_NO_AUTH: u64 = 1 << 15;
 pub const CMD_MAY_REPLICATE: u64 = 1 << 16;
+/// Refused while a replica loads its master's RDB asynchronously
+/// (`repl-diskless-load swapdb`, Redis `CMD_NO_ASYNC_LOADING`).
+pub const CMD_NO_ASYNC_LOADING: u64 = 1 << 23;
 pub const CMD_NO_MULTI: u64 = 1 << 24;
 pub const CMD_ALLOW_BUSY: u64 = 1 << 26;
 
@@ -107,6 +110,7 @@ fn flag_bit(name: &str) -> u64 {
         "no_auth" => CMD_NO_AUTH,
         "may_replicate" => CMD_MAY_REPLICATE,
         "no_multi" => CMD_NO_MULTI,
+        "no_async_loading" => CMD_NO_ASYNC_LOADING,
         "allow_busy" => CMD_ALLOW_BUSY,
         _ => 0,
     }

@@ -891,6 +891,7 @@ mod tests {
             limits: lim,
             aof_preamble: false,
             deep_sanitize: true,
+            collect_expired: false,
         }
     }
 

@@ -170,10 +170,7 @@ pub fn replicaof_command(srv: &mut Server, c: &mut Client) {
         c.add_reply_error("ERR Command is not valid when client is a replica.");
         return;
     }
-    let port = std::str::from_utf8(&port_arg)
-        .ok()
-        .and_then(|s| crate::util::string2ll(s.as_bytes()))
-        .filter(|p| (0..=65535).contains(p));
+    let port = crate::util::string2ll(&port_arg).filter(|p| (0..=65535).contains(p));
     let Some(port) = port else {
         c.add_reply_error("ERR Invalid master port");
         return;
@@ -1650,9 +1647,8 @@ pub fn master_last_io_seconds_ago(srv: &Server) -> i64 {
         .unwrap_or(-1)
 }
 
-/// Frees the master client if connected (it is cached by
-/// [`free_master_client`] when `masterhost` is still set... and also
-/// otherwise, as Redis caches it before deciding).
+/// Frees the master client if connected; [`free_master_client`] caches
+/// it on the way (callers that change masters discard the cache after).
 fn free_current_master(srv: &mut Server) {
     let Some(slot) = srv.repl.master_client else {
         return;
@@ -1886,11 +1882,11 @@ mod tests {
         master_read_bytes(&mut c, data);
         let r = c.repl.as_ref().map(|r| r.read_reploff);
         assert_eq!(r, Some(100 + data.len() as i64));
-        // The first command parsed: 14 bytes consumed, 8 left unparsed.
+        // The first command parsed: 14 bytes consumed, 10 left unparsed.
         let _ = c.querybuf.split_to(14);
         let mut srv = Server::new(crate::config::Config::default()).expect("server");
         master_command_processed(&mut srv, &mut c);
         let r = c.repl.as_ref().map(|r| (r.reploff, r.repl_unapplied.len()));
-        assert_eq!(r, Some((114, 8)));
+        assert_eq!(r, Some((114, 10)));
     }
 }

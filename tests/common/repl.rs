@@ -1,5 +1,5 @@
 //! Shared support for the replication tests (`tests/replication.rs`,
-//! `tests/replication_interop.rs`) and the replication bench: nodes of
+//! `tests/replication_interop.rs`): nodes of
 //! either kind, a writer that touches every type while a sync runs, waiting
 //! for replicas to catch up, and comparing two keyspaces key by key.
 //!
@@ -244,15 +244,8 @@ fn wv(c: &mut Conn, head: &[&str], rest: &[String]) -> Resp {
 
 /// `n` bytes of a pseudo-random sequence from `seed` (incompressible).
 pub fn noise(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    let mut rng = super::Rng::new(seed);
+    (0..n).map(|_| rng.next() as u8).collect()
 }
 
 /// The function library of `tag`: one function, `f_<tag>`, that INCRs its
@@ -778,7 +771,17 @@ pub fn assert_same_data(a: &mut Node, b: &mut Node, what: &str) {
     );
     let da = text(ws(&mut a.c, "DEBUG DIGEST"));
     let db = text(ws(&mut b.c, "DEBUG DIGEST"));
-    assert_eq!(da, db, "{what}: DEBUG DIGEST of {la} and {lb}");
+    if da != db {
+        panic!(
+            "{what}: DEBUG DIGEST of {la} is {da} and of {lb} {db}, though every key matched\n\
+             --- {la} INFO keyspace ---\n{}\n--- {lb} INFO keyspace ---\n{}\n\
+             --- {la} INFO replication ---\n{}\n--- {lb} INFO replication ---\n{}",
+            a.info("keyspace"),
+            b.info("keyspace"),
+            a.info("replication"),
+            b.info("replication")
+        );
+    }
 }
 
 // ---- The sync scenario ----
@@ -849,7 +852,8 @@ pub fn full_then_partial(master_kind: Kind, replica_kind: Kind, diskless: bool) 
         return;
     };
 
-    write_every_type(&mut m.c, "pre", 0);
+    let pre = write_every_type(&mut m.c, "pre", 0);
+    expire_short_keys(&mut m.c, &pre);
     pad(&mut m.c, PAD_KEYS);
     r.replicaof(&m);
     let short = write_during_sync(&mut m, "during", 3);
