@@ -273,7 +273,12 @@ fn take_fake_client(srv: &mut Server) -> Box<Client> {
 /// 'no-cluster' flag is set.`, `MISCONF ... Writable scripts are blocked.
 /// Use 'no-writes' flag for read only scripts.`, `Can not execute a script
 /// with write flag using *_ro command.`, `OOM allow-oom flag is not set on
-/// the script, can not run it when used memory > 'maxmemory'`.
+/// the script, can not run it when used memory > 'maxmemory'`, and the
+/// replication ones: `MASTERDOWN Link with MASTER is down,
+/// replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not
+/// set on the script.`, `READONLY Can not run script with write flag on
+/// readonly replica` (not for our master), `NOREPLICAS Not enough good
+/// replicas to write.`.
 fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bool {
     if flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0 {
         return true;
@@ -282,7 +287,22 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
         caller.add_reply_error("ERR Can not run script on cluster, 'no-cluster' flag is set.");
         return false;
     }
+    let running_stale = srv.repl.masterhost.is_some()
+        && srv.repl.state != crate::replication::ReplState::Connected
+        && !srv.config.replica_serve_stale_data;
+    if running_stale && flags & SCRIPT_FLAG_ALLOW_STALE == 0 {
+        caller.add_reply_error(
+            "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.",
+        );
+        return false;
+    }
+    let obey = crate::networking::must_obey_client(caller);
     if flags & SCRIPT_FLAG_NO_WRITES == 0 {
+        if srv.repl.masterhost.is_some() && srv.config.replica_read_only && !obey {
+            caller
+                .add_reply_error("READONLY Can not run script with write flag on readonly replica");
+            return false;
+        }
         if crate::rdb::writes_denied_by_rdb_error(srv) {
             caller.add_reply_error(
                 "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.",
@@ -303,6 +323,10 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
             caller.add_reply_error(
                 "ERR Can not execute a script with write flag using *_ro command.",
             );
+            return false;
+        }
+        if !crate::replication::check_good_replicas_status(srv) {
+            caller.add_reply_error("NOREPLICAS Not enough good replicas to write.");
             return false;
         }
     }
@@ -824,11 +848,25 @@ fn script_verify(
             "Write commands are not allowed from read-only scripts.".to_string(),
         ));
     }
-    if flags & commands::CMD_WRITE != 0
-        && !write_dirty
-        && let Some(e) = server::write_commands_denied_by_disk_error(srv)
-    {
-        return Err((Some(idx), format!("-{}", e)));
+    if flags & commands::CMD_WRITE != 0 && !write_dirty {
+        if srv.repl.masterhost.is_some()
+            && srv.config.replica_read_only
+            && !crate::networking::must_obey_client(caller)
+        {
+            return Err((
+                Some(idx),
+                "-READONLY You can't write against a read only replica.".to_string(),
+            ));
+        }
+        if let Some(e) = server::write_commands_denied_by_disk_error(srv) {
+            return Err((Some(idx), format!("-{}", e)));
+        }
+        if !crate::replication::check_good_replicas_status(srv) {
+            return Err((
+                Some(idx),
+                "-NOREPLICAS Not enough good replicas to write.".to_string(),
+            ));
+        }
     }
     // Redis `scriptVerifyOOM`: a script that started over maxmemory may
     // not run a denyoom command before its first write (after that it

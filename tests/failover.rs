@@ -67,6 +67,11 @@ fn attach(replica: &ServerProc, master: &ServerProc) {
     });
 }
 
+/// FAILOVER TO 127.0.0.1 <port> [<extra words>] on `c`; the reply as text.
+fn failover_to(c: &mut Conn, port: &str, extra: &str) -> String {
+    s(c.cmd_str(format!("FAILOVER TO 127.0.0.1 {port} {extra}").trim_end()))
+}
+
 /// Waits until `replica` applied all of `master`'s stream.
 fn wait_ofs(master: &ServerProc, replica: &ServerProc) {
     let (mut m, mut r) = (master.conn(), replica.conn());
@@ -220,8 +225,7 @@ fn coordinated_failover_to_a_replica_keeps_the_history() {
         c0.cmd_str(&format!("SET key:{i} {i}"));
     }
     let p1 = n1.port.to_string();
-    let reply = c0.cmd(&[b"FAILOVER", b"TO", b"127.0.0.1", p1.as_bytes()]);
-    assert_eq!(s(reply), "+OK\r\n");
+    assert_eq!(failover_to(&mut c0, &p1, ""), "+OK\r\n");
     wait_for(10, "the failover to end", || {
         field(&mut c0, "master_failover_state") == "no-failover"
     });
@@ -282,17 +286,7 @@ fn failover_pauses_writes_times_out_and_aborts() {
     // The target never acknowledges: the failover gives up at the timeout.
     signal(&n1, "-STOP");
     c0.cmd_str("SET case 1");
-    assert_eq!(
-        s(c0.cmd(&[
-            b"FAILOVER",
-            b"TO",
-            b"127.0.0.1",
-            p1.as_bytes(),
-            b"TIMEOUT",
-            b"500"
-        ])),
-        "+OK\r\n"
-    );
+    assert_eq!(failover_to(&mut c0, &p1, "TIMEOUT 500"), "+OK\r\n");
     assert_eq!(field(&mut c0, "master_failover_state"), "waiting-for-sync");
     // Writes wait meanwhile; reads don't; CLIENT UNPAUSE doesn't end it.
     let mut w = n0.conn();
@@ -318,17 +312,7 @@ fn failover_pauses_writes_times_out_and_aborts() {
     // FAILOVER ABORT.
     signal(&n1, "-STOP");
     c0.cmd_str("SET case 2");
-    assert_eq!(
-        s(c0.cmd(&[
-            b"FAILOVER",
-            b"TO",
-            b"127.0.0.1",
-            p1.as_bytes(),
-            b"TIMEOUT",
-            b"60000"
-        ])),
-        "+OK\r\n"
-    );
+    assert_eq!(failover_to(&mut c0, &p1, "TIMEOUT 60000"), "+OK\r\n");
     assert_eq!(s(c0.cmd_str("FAILOVER ABORT")), "+OK\r\n");
     assert_eq!(field(&mut c0, "master_failover_state"), "no-failover");
     assert!(n0.log().contains(&format!(
@@ -349,10 +333,7 @@ fn forced_failover_and_rejected_psync() {
     let mut c1 = n1.conn();
     c1.cmd_str("ACL SETUSER default -psync");
     let p1 = n1.port.to_string();
-    assert_eq!(
-        s(c0.cmd(&[b"FAILOVER", b"TO", b"127.0.0.1", p1.as_bytes()])),
-        "+OK\r\n"
-    );
+    assert_eq!(failover_to(&mut c0, &p1, ""), "+OK\r\n");
     wait_for(10, "the failover to end", || {
         field(&mut c0, "master_failover_state") == "no-failover"
     });
@@ -365,16 +346,7 @@ fn forced_failover_and_rejected_psync() {
     let p2 = n2.port.to_string();
     signal(&n2, "-STOP");
     c0.cmd_str("SET case force");
-    let r = c0.cmd(&[
-        b"FAILOVER",
-        b"TO",
-        b"127.0.0.1",
-        p2.as_bytes(),
-        b"TIMEOUT",
-        b"100",
-        b"FORCE",
-    ]);
-    assert_eq!(s(r), "+OK\r\n");
+    assert_eq!(failover_to(&mut c0, &p2, "TIMEOUT 100 FORCE"), "+OK\r\n");
     wait_for(5, "failover-in-progress", || {
         field(&mut c0, "master_failover_state") == "failover-in-progress"
     });

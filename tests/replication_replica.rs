@@ -48,7 +48,7 @@ fn write_dataset(c: &mut Conn, tag: &str, n: usize) {
         let k = |p: &str| format!("{tag}:{p}:{i}");
         c.cmd_str(&format!("SET {} {}", k("int"), i));
         c.cmd_str(&format!("SET {} v{}", k("emb"), i));
-        c.cmd(&[b"SET", k("raw").as_bytes(), &vec![b'r'; 100]]);
+        c.cmd(&[b"SET", k("raw").as_bytes(), &[b'r'; 100]]);
         c.cmd_str(&format!("RPUSH {} a b c {}", k("list"), i));
         c.cmd_str(&format!("HSET {} f1 v1 f2 {}", k("hash"), i));
         c.cmd_str(&format!("SADD {} 1 2 {}", k("iset"), i));

@@ -1882,11 +1882,11 @@ mod tests {
         master_read_bytes(&mut c, data);
         let r = c.repl.as_ref().map(|r| r.read_reploff);
         assert_eq!(r, Some(100 + data.len() as i64));
-        // The first command parsed: 14 bytes consumed, 8 left unparsed.
+        // The first command parsed: 14 bytes consumed, 10 left unparsed.
         let _ = c.querybuf.split_to(14);
         let mut srv = Server::new(crate::config::Config::default()).expect("server");
         master_command_processed(&mut srv, &mut c);
         let r = c.repl.as_ref().map(|r| (r.reploff, r.repl_unapplied.len()));
-        assert_eq!(r, Some((114, 8)));
+        assert_eq!(r, Some((114, 10)));
     }
 }

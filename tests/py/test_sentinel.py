@@ -82,57 +82,35 @@ class SentinelProc:
         )
         wait_until(self.ping, 10, f"sentinel on port {self.port}")
 
-    def client(self):
-        return redis.Redis(
-            host="127.0.0.1", port=self.port, socket_timeout=5, decode_responses=True
-        )
+    def client(self, **kw):
+        kw.setdefault("socket_timeout", 5)
+        kw.setdefault("decode_responses", True)
+        return redis.Redis(host="127.0.0.1", port=self.port, **kw)
 
     def ping(self):
-        c = self.client()
-        try:
-            return c.ping()
-        finally:
-            c.close()
-
-    def call(self, *args):
-        c = self.client()
-        try:
-            return c.execute_command(*args)
-        finally:
-            c.close()
-
-    def log(self):
-        try:
-            with open(os.path.join(self.dir, "sentinel.log"), errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return on_node(self, lambda c: c.ping())
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+        # Same process handling as the servers' (SIGTERM, SIGKILL after 5 s).
+        ServerProc.stop(self)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def role(node):
+def on_node(node, fn):
+    """Runs `fn(client)` on a short-lived decoded client of `node`."""
     c = node.client(decode_responses=True, socket_timeout=2)
     try:
-        return c.execute_command("ROLE")
+        return fn(c)
     finally:
         c.close()
+
+
+def role(node):
+    return on_node(node, lambda c: c.execute_command("ROLE"))
 
 
 def info_repl(node):
-    c = node.client(decode_responses=True, socket_timeout=2)
-    try:
-        return c.info("replication")
-    finally:
-        c.close()
+    return on_node(node, lambda c: c.info("replication"))
 
 
 def restart_on_port(old, port, extra=()):
