@@ -275,14 +275,33 @@ fn take_fake_client(srv: &mut Server) -> Box<Client> {
 /// with write flag using *_ro command.`, `OOM allow-oom flag is not set on
 /// the script, can not run it when used memory > 'maxmemory'`.
 fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bool {
+    let running_stale = srv.repl.masterhost.is_some()
+        && srv.repl.state != crate::replication::ReplState::Connected
+        && !srv.config.replica_serve_stale_data;
+    let obey_client = script_must_obey_client(caller);
     if flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0 {
+        if running_stale {
+            caller.add_reply_error(
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            );
+            return false;
+        }
         return true;
     }
     if flags & SCRIPT_FLAG_NO_CLUSTER != 0 && srv.config.cluster_enabled {
         caller.add_reply_error("ERR Can not run script on cluster, 'no-cluster' flag is set.");
         return false;
     }
+    if running_stale && flags & SCRIPT_FLAG_ALLOW_STALE == 0 {
+        caller.add_reply_error("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.");
+        return false;
+    }
     if flags & SCRIPT_FLAG_NO_WRITES == 0 {
+        if srv.repl.masterhost.is_some() && srv.config.replica_read_only && !obey_client {
+            caller
+                .add_reply_error("READONLY Can not run script with write flag on readonly replica");
+            return false;
+        }
         if crate::rdb::writes_denied_by_rdb_error(srv) {
             caller.add_reply_error(
                 "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.",
@@ -305,6 +324,10 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
             );
             return false;
         }
+        if !check_good_replicas_status(srv) {
+            caller.add_reply_error("NOREPLICAS Not enough good replicas to write.");
+            return false;
+        }
     }
     // Over maxmemory when the command started (the no-writes flag implies
     // allow-oom).
@@ -318,6 +341,21 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
         return false;
     }
     true
+}
+
+/// True when the caller's commands are obeyed whatever the server's
+/// state: our master or the AOF loader (Redis `mustObeyClient`).
+fn script_must_obey_client(c: &Client) -> bool {
+    c.flags & crate::replication::CLIENT_MASTER != 0 || c.id == crate::aof::load::CLIENT_ID_AOF
+}
+
+/// True unless `min-replicas-to-write` / `-max-lag` are on and too few
+/// replicas are good, on a master (Redis `checkGoodReplicasStatus`).
+fn check_good_replicas_status(srv: &Server) -> bool {
+    srv.repl.masterhost.is_some()
+        || srv.config.min_replicas_max_lag == 0
+        || srv.config.min_replicas_to_write == 0
+        || srv.repl.good_replicas_count >= srv.config.min_replicas_to_write as usize
 }
 
 /// What the `redis.*` functions borrow during a run.
@@ -824,11 +862,26 @@ fn script_verify(
             "Write commands are not allowed from read-only scripts.".to_string(),
         ));
     }
-    if flags & commands::CMD_WRITE != 0
-        && !write_dirty
-        && let Some(e) = server::write_commands_denied_by_disk_error(srv)
-    {
-        return Err((Some(idx), format!("-{}", e)));
+    if flags & commands::CMD_WRITE != 0 && !write_dirty {
+        // Redis `scriptVerifyWriteCommandAllow`'s replication checks.
+        if srv.repl.masterhost.is_some()
+            && srv.config.replica_read_only
+            && !script_must_obey_client(caller)
+        {
+            return Err((
+                Some(idx),
+                "-READONLY You can't write against a read only replica.".to_string(),
+            ));
+        }
+        if let Some(e) = server::write_commands_denied_by_disk_error(srv) {
+            return Err((Some(idx), format!("-{}", e)));
+        }
+        if !check_good_replicas_status(srv) {
+            return Err((
+                Some(idx),
+                "-NOREPLICAS Not enough good replicas to write.".to_string(),
+            ));
+        }
     }
     // Redis `scriptVerifyOOM`: a script that started over maxmemory may
     // not run a denyoom command before its first write (after that it
