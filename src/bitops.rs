@@ -130,11 +130,7 @@ pub fn get_bitfield_type(arg: &[u8]) -> Option<(bool, u32)> {
     Some((signed, bits as u32))
 }
 
-/// True when the client's commands are obeyed without the user limits
-/// (Redis `mustObeyClient`): the AOF loading client.
-fn must_obey_client(c: &Client) -> bool {
-    c.id == crate::aof::load::CLIENT_ID_AOF
-}
+use crate::networking::must_obey_client;
 
 // ---- Bit primitives ----
 

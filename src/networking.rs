@@ -772,6 +772,13 @@ pub fn c_str(b: &[u8], max: usize) -> &[u8] {
     &b[..end]
 }
 
+/// True when the client's commands are obeyed without the limits that
+/// apply to users (Redis `mustObeyClient`): the AOF loading client and
+/// our master.
+pub fn must_obey_client(c: &Client) -> bool {
+    c.id == crate::aof::load::CLIENT_ID_AOF || c.flags & crate::replication::CLIENT_MASTER != 0
+}
+
 // ---- Output buffer limits ----
 
 /// The `client-output-buffer-limit` class of a client (Redis

@@ -273,31 +273,32 @@ fn take_fake_client(srv: &mut Server) -> Box<Client> {
 /// 'no-cluster' flag is set.`, `MISCONF ... Writable scripts are blocked.
 /// Use 'no-writes' flag for read only scripts.`, `Can not execute a script
 /// with write flag using *_ro command.`, `OOM allow-oom flag is not set on
-/// the script, can not run it when used memory > 'maxmemory'`.
+/// the script, can not run it when used memory > 'maxmemory'`, and the
+/// replication ones: `MASTERDOWN Link with MASTER is down,
+/// replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not
+/// set on the script.`, `READONLY Can not run script with write flag on
+/// readonly replica` (not for our master), `NOREPLICAS Not enough good
+/// replicas to write.`.
 fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bool {
-    let running_stale = srv.repl.masterhost.is_some()
-        && srv.repl.state != crate::replication::ReplState::Connected
-        && !srv.config.replica_serve_stale_data;
-    let obey_client = script_must_obey_client(caller);
     if flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0 {
-        if running_stale {
-            caller.add_reply_error(
-                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
-            );
-            return false;
-        }
         return true;
     }
     if flags & SCRIPT_FLAG_NO_CLUSTER != 0 && srv.config.cluster_enabled {
         caller.add_reply_error("ERR Can not run script on cluster, 'no-cluster' flag is set.");
         return false;
     }
+    let running_stale = srv.repl.masterhost.is_some()
+        && srv.repl.state != crate::replication::ReplState::Connected
+        && !srv.config.replica_serve_stale_data;
     if running_stale && flags & SCRIPT_FLAG_ALLOW_STALE == 0 {
-        caller.add_reply_error("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.");
+        caller.add_reply_error(
+            "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.",
+        );
         return false;
     }
+    let obey = crate::networking::must_obey_client(caller);
     if flags & SCRIPT_FLAG_NO_WRITES == 0 {
-        if srv.repl.masterhost.is_some() && srv.config.replica_read_only && !obey_client {
+        if srv.repl.masterhost.is_some() && srv.config.replica_read_only && !obey {
             caller
                 .add_reply_error("READONLY Can not run script with write flag on readonly replica");
             return false;
@@ -324,7 +325,7 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
             );
             return false;
         }
-        if !check_good_replicas_status(srv) {
+        if !crate::replication::check_good_replicas_status(srv) {
             caller.add_reply_error("NOREPLICAS Not enough good replicas to write.");
             return false;
         }
@@ -341,21 +342,6 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
         return false;
     }
     true
-}
-
-/// True when the caller's commands are obeyed whatever the server's
-/// state: our master or the AOF loader (Redis `mustObeyClient`).
-fn script_must_obey_client(c: &Client) -> bool {
-    c.flags & crate::replication::CLIENT_MASTER != 0 || c.id == crate::aof::load::CLIENT_ID_AOF
-}
-
-/// True unless `min-replicas-to-write` / `-max-lag` are on and too few
-/// replicas are good, on a master (Redis `checkGoodReplicasStatus`).
-fn check_good_replicas_status(srv: &Server) -> bool {
-    srv.repl.masterhost.is_some()
-        || srv.config.min_replicas_max_lag == 0
-        || srv.config.min_replicas_to_write == 0
-        || srv.repl.good_replicas_count >= srv.config.min_replicas_to_write as usize
 }
 
 /// What the `redis.*` functions borrow during a run.
@@ -863,10 +849,9 @@ fn script_verify(
         ));
     }
     if flags & commands::CMD_WRITE != 0 && !write_dirty {
-        // Redis `scriptVerifyWriteCommandAllow`'s replication checks.
         if srv.repl.masterhost.is_some()
             && srv.config.replica_read_only
-            && !script_must_obey_client(caller)
+            && !crate::networking::must_obey_client(caller)
         {
             return Err((
                 Some(idx),
@@ -876,7 +861,7 @@ fn script_verify(
         if let Some(e) = server::write_commands_denied_by_disk_error(srv) {
             return Err((Some(idx), format!("-{}", e)));
         }
-        if !check_good_replicas_status(srv) {
+        if !crate::replication::check_good_replicas_status(srv) {
             return Err((
                 Some(idx),
                 "-NOREPLICAS Not enough good replicas to write.".to_string(),

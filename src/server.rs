@@ -1026,8 +1026,8 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
 /// and FCALL (and their `_RO` forms) take their script's declared flags
 /// (`eval::eval_get_command_flags`, `function::fcall_get_command_flags`).
 /// The script is looked up only where the flags matter: under
-/// `maxmemory`, inside MULTI, during CLIENT PAUSE, or when writes are
-/// refused for a disk error.
+/// `maxmemory`, inside MULTI, during CLIENT PAUSE, when writes are
+/// refused for a disk error, on a replica, or with `min-replicas-to-write`.
 fn get_command_flags(srv: &Server, c: &Client, idx: usize, flags: u64) -> u64 {
     if flags & commands::CMD_NOSCRIPT == 0 {
         return flags;
@@ -1043,6 +1043,8 @@ fn get_command_flags(srv: &Server, c: &Client, idx: usize, flags: u64) -> u64 {
         && c.flags & CLIENT_MULTI == 0
         && !networking::are_clients_paused(srv)
         && write_commands_denied_by_disk_error(srv).is_none()
+        && srv.repl.masterhost.is_none()
+        && srv.config.min_replicas_to_write == 0
     {
         return flags;
     }

@@ -6,7 +6,8 @@
 //! scripts, and `replica-serve-stale-data` (READONLY, MASTERDOWN); keys
 //! that expire on a replica only through the master's DEL; a replica
 //! restarted from its RDB, and a master restarted from its RDB, both
-//! continuing with PSYNC.
+//! continuing with PSYNC; a replica answering clients while its master
+//! saves for it.
 //!
 //! Every reply is checked against Redis 7.0.15's bytes; the tests pass
 //! with `RUSTREDIS_BIN=/usr/bin/redis-server`, which proves them.
@@ -14,8 +15,8 @@
 mod common;
 
 use common::repl::{
-    Kind, Node, ShortKeys, assert_same_data, expire_short_keys, full_then_partial, sync_counts,
-    wait_synced, write_every_type,
+    KEY_SAVE_DELAY, Kind, Node, PAD_KEYS, ShortKeys, assert_same_data, expire_short_keys,
+    full_then_partial, pad, sync_counts, wait_bgsave_started, wait_synced, write_every_type,
 };
 use common::{free_port, s, scratch_dir};
 use std::time::{Duration, Instant};
@@ -361,4 +362,37 @@ fn restarted_master_accepts_psync() {
 
     drop(m);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// While its master saves the RDB for it, a replica keeps answering
+/// clients at once, with its old data (`replica-serve-stale-data yes`),
+/// and INFO says the sync is in progress.
+#[test]
+fn replica_serves_clients_during_the_sync() {
+    let mut m = ours(&[
+        "--rdb-key-save-delay",
+        KEY_SAVE_DELAY,
+        "--repl-diskless-sync",
+        "no",
+    ]);
+    pad(&mut m.c, PAD_KEYS);
+    let mut r = ours(&[]);
+    assert_eq!(s(r.c.cmd_str("SET stale yes")), "+OK\r\n");
+    r.replicaof(&m);
+    wait_bgsave_started(&mut m);
+    for _ in 0..5 {
+        let t = Instant::now();
+        assert_eq!(s(r.c.cmd_str("GET stale")), "$3\r\nyes\r\n");
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "GET took {:?} during the sync",
+            t.elapsed()
+        );
+        assert_eq!(r.info_field("replication", "master_sync_in_progress"), "1");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(m.bgsave_in_progress(), "the sync ended too soon to tell");
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_eq!(s(r.c.cmd_str("GET stale")), "$-1\r\n");
+    assert_eq!(s(r.c.cmd_str("DBSIZE")), format!(":{PAD_KEYS}\r\n"));
 }

@@ -43,8 +43,8 @@
 //! RDB is produced and transferred.
 //!
 //! # WAIT
-//! `call` records in `Client::woff` the stream offset after a client's last
-//! propagated command. WAIT blocks the client (`BlockType::Wait`) and asks
+//! `process_command` records in `Client::woff` the stream offset after each
+//! command a client runs. WAIT blocks the client (`BlockType::Wait`) and asks
 //! the replicas for an ACK (`REPLCONF GETACK *`, sent once per event-loop
 //! iteration from `before_sleep`); every ACK updates the replica's
 //! `repl_ack_off`, and `before_sleep` unblocks the clients whose offset
@@ -266,22 +266,6 @@ pub fn resize_replication_backlog(srv: &mut Server) {
     }
     if has_backlog(srv) {
         incremental_trim_replication_backlog(srv, REPL_BACKLOG_TRIM_BLOCKS_PER_CALL);
-    }
-}
-
-/// After loading an RDB with replication info at startup, a master's
-/// offsets continue from `base` (Redis `rebaseReplicationBuffer`): the
-/// blocks already fed (DELs of expired keys) move up by `base`.
-pub fn rebase_replication_buffer(srv: &mut Server, base: i64) {
-    for b in srv.repl.master.blocks.iter_mut() {
-        b.repl_offset += base;
-    }
-    let m = &srv.repl;
-    if let Some(bl) = srv.repl.master.backlog.as_ref() {
-        let offset = m.master_repl_offset - bl.histlen + 1;
-        if let Some(bl) = srv.repl.master.backlog.as_mut() {
-            bl.offset = offset;
-        }
     }
 }
 

@@ -325,14 +325,8 @@ pub fn reject_command(
 ) -> Option<&'static str> {
     use crate::commands::CMD_STALE;
     let from_master = c.flags & CLIENT_MASTER != 0;
-    // Not enough good replicas (Redis `checkGoodReplicasStatus`).
-    if is_write
-        && !from_master
-        && srv.repl.masterhost.is_none()
-        && srv.config.min_replicas_to_write > 0
-        && srv.config.min_replicas_max_lag > 0
-        && srv.repl.good_replicas_count < srv.config.min_replicas_to_write as usize
-    {
+    // Not enough good replicas.
+    if is_write && !from_master && !check_good_replicas_status(srv) {
         return Some("NOREPLICAS Not enough good replicas to write.");
     }
     // A read-only replica takes writes only from its master.
@@ -350,6 +344,16 @@ pub fn reject_command(
         );
     }
     None
+}
+
+/// False when writes must be refused for lack of good replicas (Redis
+/// `checkGoodReplicasStatus`): a master with `min-replicas-to-write` and
+/// `min-replicas-max-lag` set and fewer replicas than that within the lag.
+pub fn check_good_replicas_status(srv: &Server) -> bool {
+    srv.repl.masterhost.is_some()
+        || srv.config.min_replicas_max_lag == 0
+        || srv.config.min_replicas_to_write == 0
+        || srv.repl.good_replicas_count >= srv.config.min_replicas_to_write as usize
 }
 
 /// Renews the replication ID (Redis `changeReplicationId`).
