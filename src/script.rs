@@ -274,22 +274,29 @@ fn take_fake_client(srv: &mut Server) -> Box<Client> {
 /// Use 'no-writes' flag for read only scripts.`, `Can not execute a script
 /// with write flag using *_ro command.`, `OOM allow-oom flag is not set on
 /// the script, can not run it when used memory > 'maxmemory'`, and the
-/// replication ones: `MASTERDOWN Link with MASTER is down,
+/// replication ones: for a script without shebang on a stale replica
+/// `MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set
+/// to 'no'.`, otherwise `MASTERDOWN Link with MASTER is down,
 /// replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not
 /// set on the script.`, `READONLY Can not run script with write flag on
 /// readonly replica` (not for our master), `NOREPLICAS Not enough good
 /// replicas to write.`.
 fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bool {
+    let running_stale = running_stale(srv);
     if flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0 {
+        // A script without a shebang never runs on a stale replica.
+        if running_stale {
+            caller.add_reply_error(
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            );
+            return false;
+        }
         return true;
     }
     if flags & SCRIPT_FLAG_NO_CLUSTER != 0 && srv.config.cluster_enabled {
         caller.add_reply_error("ERR Can not run script on cluster, 'no-cluster' flag is set.");
         return false;
     }
-    let running_stale = srv.repl.masterhost.is_some()
-        && srv.repl.state != crate::replication::ReplState::Connected
-        && !srv.config.replica_serve_stale_data;
     if running_stale && flags & SCRIPT_FLAG_ALLOW_STALE == 0 {
         caller.add_reply_error(
             "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.",
@@ -342,6 +349,14 @@ fn script_allowed(srv: &Server, caller: &mut Client, flags: u64, ro: bool) -> bo
         return false;
     }
     true
+}
+
+/// A replica whose link to its master is down while
+/// `replica-serve-stale-data` is off: only STALE commands run.
+fn running_stale(srv: &Server) -> bool {
+    srv.repl.masterhost.is_some()
+        && srv.repl.state != crate::replication::ReplState::Connected
+        && !srv.config.replica_serve_stale_data
 }
 
 /// What the `redis.*` functions borrow during a run.
@@ -832,6 +847,14 @@ fn script_verify(
         return Err((
             Some(idx),
             "This Redis command is not allowed from script".to_string(),
+        ));
+    }
+    // Redis `scriptVerifyAllowStale` (an allow-stale script on a stale
+    // replica may only run STALE commands).
+    if running_stale(srv) && flags & commands::CMD_STALE == 0 {
+        return Err((
+            Some(idx),
+            "Can not execute the command on a stale replica".to_string(),
         ));
     }
     if let Some(e) = script_verify_acl(srv, fake, caller, idx) {

@@ -1354,6 +1354,17 @@ fn diskless_load(srv: &mut Server) {
     let mut failed = match &result {
         Ok(_) => false,
         Err(e) => {
+            // Redis `rdbReportError` for a socket load: a short read is a
+            // lost connection, anything else a corrupt payload.
+            use crate::rdb::RdbLoadError as E;
+            if matches!(e, E::ShortRead { .. } | E::Io(_)) {
+                tracing::warn!(
+                    "{}. Failure loading rdb format from socket, assuming connection error, resuming operation.",
+                    e.internal_error_line()
+                );
+            } else {
+                tracing::warn!("{}. Failure loading rdb format", e.internal_error_line());
+            }
             tracing::warn!(
                 "Failed trying to load the MASTER synchronization DB from socket: {}",
                 e
