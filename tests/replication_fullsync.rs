@@ -52,20 +52,25 @@ fn replica_name(r: &Node) -> String {
     format!("127.0.0.1:{}", r.sp.port)
 }
 
+/// A rustredis master whose saves are slow (`rdb-key-save-delay`), with
+/// `repl-diskless-sync` set to `diskless` and the `extra` arguments.
+fn slow_master(diskless: &str, extra: &[&str]) -> Option<Node> {
+    let mut args = vec![
+        "--repl-diskless-sync",
+        diskless,
+        "--rdb-key-save-delay",
+        KEY_SAVE_DELAY,
+    ];
+    args.extend_from_slice(extra);
+    Node::start(Kind::Rust, &args)
+}
+
 /// A disk BGSAVE started for one replica is shared by a second one that
 /// arrives while it runs (Redis `copyReplicaOutputBuffer`): one save, both
 /// replicas end equal to the master, writes during the save included.
 #[test]
 fn second_replica_joins_a_running_disk_save() {
-    let Some(mut m) = Node::start(
-        Kind::Rust,
-        &[
-            "--repl-diskless-sync",
-            "no",
-            "--rdb-key-save-delay",
-            KEY_SAVE_DELAY,
-        ],
-    ) else {
+    let Some(mut m) = slow_master("no", &[]) else {
         return;
     };
     let (Some(mut r1), Some(mut r2)) =
@@ -114,17 +119,13 @@ fn second_replica_joins_a_running_disk_save() {
 /// completes, is equal to the master, and the master logs Redis's lines.
 #[test]
 fn diskless_transfer_survives_a_replica_dropping() {
-    let Some(mut m) = Node::start(
-        Kind::Rust,
+    let Some(mut m) = slow_master(
+        "yes",
         &[
-            "--repl-diskless-sync",
-            "yes",
             "--repl-diskless-sync-delay",
             "60",
             "--repl-diskless-sync-max-replicas",
             "2",
-            "--rdb-key-save-delay",
-            KEY_SAVE_DELAY,
         ],
     ) else {
         return;
@@ -320,15 +321,7 @@ fn child_pid(node: &Node) -> Option<i32> {
 #[test]
 fn replicas_of_a_failed_save_are_closed_and_resync() {
     for diskless in ["no", "yes"] {
-        let Some(mut m) = Node::start(
-            Kind::Rust,
-            &[
-                "--repl-diskless-sync",
-                diskless,
-                "--rdb-key-save-delay",
-                KEY_SAVE_DELAY,
-            ],
-        ) else {
+        let Some(mut m) = slow_master(diskless, &[]) else {
             return;
         };
         let Some(mut r) = Node::start(Kind::Redis, &[]) else {
