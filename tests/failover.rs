@@ -383,3 +383,29 @@ fn master_last_io_counts_only_what_the_master_sends() {
         field(&mut c, "master_last_io_seconds_ago") == "0"
     });
 }
+
+#[test]
+fn scripts_are_refused_without_enough_good_replicas_as_redis() {
+    let args = ["--min-replicas-to-write", "1"];
+    let Some(oracle) = ServerProc::start_oracle(&args) else {
+        return;
+    };
+    let ours = ServerProc::start(&args);
+    let script = [
+        "EVAL \"return redis.call('set','k','v')\" 0",
+        "EVAL \"#!lua\nreturn redis.call('set','k','v')\" 0",
+        "EVAL \"#!lua flags=no-writes\nreturn redis.call('get','k')\" 0",
+        "EVAL \"return redis.call('get','k')\" 0",
+        "FUNCTION LOAD \"#!lua name=lib\nredis.register_function('f', function() return redis.call('set','k','v') end)\"",
+        "FCALL f 0",
+        "SET k v",
+    ];
+    let (mut a, mut b) = (ours.conn(), oracle.conn());
+    for line in script {
+        assert_eq!(
+            s(a.cmd_str(line)),
+            s(b.cmd_str(line)),
+            "reply to {line:?} differs"
+        );
+    }
+}

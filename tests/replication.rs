@@ -180,12 +180,10 @@ fn min_replicas_to_write_refuses_writes() {
     assert_eq!(s(m.c.cmd_str("GET k")), "$1\r\nv\r\n");
 }
 
-/// A replica refuses writes from clients (also from scripts) unless
-/// `replica-read-only no`, in which case they stay local; with
-/// `replica-serve-stale-data no` it refuses most commands while the link
-/// to its master is down.
+/// A replica refuses writes from clients unless `replica-read-only no`,
+/// in which case they stay local.
 #[test]
-fn read_only_and_stale_replicas() {
+fn read_only_replica_refuses_writes() {
     let (mut m, mut r) = synced_pair(&[]);
     assert_eq!(s(m.c.cmd_str("SET shared m")), "+OK\r\n");
     wait_synced(&mut m, &mut [&mut r]);
@@ -194,6 +192,21 @@ fn read_only_and_stale_replicas() {
         s(r.c.cmd_str("SET shared r")),
         "-READONLY You can't write against a read only replica.\r\n"
     );
+    assert_eq!(s(r.c.cmd_str("GET shared")), "$1\r\nm\r\n");
+
+    assert_eq!(s(r.c.cmd_str("CONFIG SET replica-read-only no")), "+OK\r\n");
+    assert_eq!(s(r.c.cmd_str("SET local r")), "+OK\r\n");
+    assert_eq!(s(r.c.cmd_str("GET local")), "$1\r\nr\r\n");
+    assert_eq!(s(m.c.cmd_str("EXISTS local")), ":0\r\n");
+}
+
+/// A script's write on a read-only replica fails with READONLY, naming
+/// the script, and changes nothing.
+#[test]
+fn read_only_replica_refuses_script_writes() {
+    let (mut m, mut r) = synced_pair(&[]);
+    assert_eq!(s(m.c.cmd_str("SET shared m")), "+OK\r\n");
+    wait_synced(&mut m, &mut [&mut r]);
     let script = "return redis.call('set','shared','r')";
     let sha = common::repl::text(common::call_ok(
         &mut r.c,
@@ -206,13 +219,12 @@ fn read_only_and_stale_replicas() {
         )
     );
     assert_eq!(s(r.c.cmd_str("GET shared")), "$1\r\nm\r\n");
+}
 
-    assert_eq!(s(r.c.cmd_str("CONFIG SET replica-read-only no")), "+OK\r\n");
-    assert_eq!(s(r.c.cmd_str("SET local r")), "+OK\r\n");
-    assert_eq!(s(r.c.cmd_str("GET local")), "$1\r\nr\r\n");
-    assert_eq!(s(m.c.cmd_str("EXISTS local")), ":0\r\n");
-
-    // A replica whose master does not answer.
+/// With `replica-serve-stale-data no` a replica refuses most commands
+/// (PING too) while the link to its master is down; INFO still answers.
+#[test]
+fn stale_replica_refuses_with_masterdown() {
     let nobody = free_port().to_string();
     let mut stale = ours(&[
         "--replica-serve-stale-data",
