@@ -975,8 +975,9 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, err);
         return;
     }
-    // A MONITOR client (a replica for Redis) may not touch the keyspace.
-    if c.flags & networking::CLIENT_MONITOR != 0 {
+    // A replica (or a MONITOR client, a replica for Redis) may not touch
+    // the keyspace.
+    if c.flags & (networking::CLIENT_MONITOR | crate::replication::CLIENT_SLAVE) != 0 {
         let keyspace = commands::CMD_WRITE | commands::CMD_READONLY | commands::CMD_MAY_REPLICATE;
         if flags & keyspace != 0 || (is_exec && c.mstate.cmd_flags & keyspace != 0) {
             reject_command(srv, c, idx, "ERR Replica can't interact with the keyspace");
