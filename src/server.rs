@@ -79,6 +79,8 @@ pub fn random_hex_id() -> String {
 pub struct ShutdownRequest {
     pub nosave: bool,
     pub save: bool,
+    /// SHUTDOWN NOW (or FORCE): don't ask lagging replicas for an ACK first.
+    pub now: bool,
 }
 
 /// The one state object: every key, client and statistic.
@@ -1619,7 +1621,7 @@ pub fn process_events_while_blocked(srv: &mut Server) {
         srv.shutdown_asap = None;
         let req = ShutdownRequest {
             nosave: true,
-            save: false,
+            ..Default::default()
         };
         if prepare_for_shutdown(srv, req) {
             std::process::exit(0);
@@ -1780,6 +1782,9 @@ pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool 
         crate::childinfo::kill_child(srv);
         crate::rdb::rdb_remove_temp_file(pid);
         srv.rdb.save_time_start = -1;
+    }
+    if !req.now && srv.config.shutdown_timeout != 0 {
+        crate::replication::master::request_ack_before_shutdown(srv);
     }
     crate::aof::prepare_for_shutdown(srv);
     if (req.save || !srv.config.save_params.is_empty()) && !req.nosave {

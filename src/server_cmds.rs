@@ -726,7 +726,10 @@ pub fn shutdown_command(srv: &mut Server, c: &mut Client) {
             req.nosave = true;
         } else if a.eq_ignore_ascii_case(b"save") {
             req.save = true;
-        } else if a.eq_ignore_ascii_case(b"now") || a.eq_ignore_ascii_case(b"force") {
+        } else if a.eq_ignore_ascii_case(b"now") {
+            req.now = true;
+            other = true;
+        } else if a.eq_ignore_ascii_case(b"force") {
             other = true;
         } else if a.eq_ignore_ascii_case(b"abort") {
             abort = true;

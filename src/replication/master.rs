@@ -1471,6 +1471,31 @@ pub fn before_sleep(srv: &mut Server) {
     }
 }
 
+/// SHUTDOWN's part for lagging replicas (Redis `isReadyToShutdown`, then
+/// `sendGetackToReplicas`): when some replica has not acknowledged the whole
+/// stream, `REPLCONF GETACK *` joins the stream, so the offset the final RDB
+/// records counts it as Redis's does and a restarted master still accepts
+/// the replicas' PSYNC. Unlike Redis, the server does not then pause writes
+/// and wait up to `shutdown-timeout` seconds for the ACKs: the stream is
+/// flushed to the replicas once ([`flush_slaves_output_buffers`]) and the
+/// server exits.
+pub fn request_ack_before_shutdown(srv: &mut Server) {
+    let replicas = srv.repl.replicas.len();
+    if replicas == 0 {
+        return;
+    }
+    let offset = srv.repl.master_repl_offset;
+    let caught_up = srv
+        .clients_iter()
+        .filter(|c| {
+            c.flags & CLIENT_SLAVE != 0 && c.repl.as_deref().is_some_and(|r| r.repl_ack_off == offset)
+        })
+        .count();
+    if caught_up < replicas && !crate::networking::are_clients_paused(srv) {
+        send_getack_to_replicas(srv);
+    }
+}
+
 /// Writes what the online replicas are owed before the process exits
 /// (Redis `flushSlavesOutputBuffers`, SHUTDOWN's best effort).
 pub fn flush_slaves_output_buffers(srv: &mut Server) {
