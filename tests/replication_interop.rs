@@ -181,38 +181,9 @@ fn line(frame: &[u8]) -> String {
     common::escape(frame.strip_suffix(b"\r\n").unwrap_or(frame))
 }
 
-/// Reads one CRLF-terminated line from `c` (after any `\n` keepalives a
-/// master sends while its BGSAVE runs); returns it without the CRLF.
+/// One CRLF line (after the `\n` keepalives of a master preparing an RDB).
 fn read_line(c: &mut Conn) -> String {
-    let deadline = Instant::now() + SYNC_TIMEOUT;
-    loop {
-        while c.buf.first() == Some(&b'\n') {
-            c.buf.remove(0);
-        }
-        if let Some(i) = c.buf.windows(2).position(|w| w == b"\r\n") {
-            let l = String::from_utf8_lossy(&c.buf[..i]).into_owned();
-            c.buf.drain(..i + 2);
-            return l;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no line; got {}",
-            common::escape(&c.buf)
-        );
-        fill(c);
-    }
-}
-
-/// Reads more bytes into `c.buf` (waits up to a second).
-fn fill(c: &mut Conn) {
-    let _ = c.stream.set_read_timeout(Some(Duration::from_secs(1)));
-    let mut chunk = [0u8; 65536];
-    match c.stream.read(&mut chunk) {
-        Ok(0) => panic!("connection closed; buffer: {}", common::escape(&c.buf)),
-        Ok(n) => c.buf.extend_from_slice(&chunk[..n]),
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-        Err(e) => panic!("read: {e}"),
-    }
+    common::repl::read_repl_line(c, SYNC_TIMEOUT)
 }
 
 /// Reads the RDB payload that follows `+FULLRESYNC`: `$<len>\r\n` and
@@ -235,7 +206,7 @@ fn read_rdb_payload(c: &mut Conn) -> (&'static str, Vec<u8>) {
                 "no EOF mark after {} bytes",
                 c.buf.len()
             );
-            fill(c);
+            common::repl::fill_buf(c, Duration::from_secs(1));
         }
     }
     let len: usize = head
@@ -248,7 +219,7 @@ fn read_rdb_payload(c: &mut Conn) -> (&'static str, Vec<u8>) {
             "RDB short: {} of {len}",
             c.buf.len()
         );
-        fill(c);
+        common::repl::fill_buf(c, Duration::from_secs(1));
     }
     let rdb = c.buf.drain(..len).collect();
     ("bulk", rdb)

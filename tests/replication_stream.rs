@@ -26,33 +26,9 @@ fn raw(c: &mut Conn, args: &[&[u8]]) -> Vec<u8> {
     c.read_reply()
 }
 
-/// Reads more bytes into `c.buf`, waiting up to 200 ms.
-fn fill(c: &mut Conn) {
-    let _ = c.stream.set_read_timeout(Some(Duration::from_millis(200)));
-    let mut chunk = [0u8; 65536];
-    match c.stream.read(&mut chunk) {
-        Ok(0) => panic!("connection closed; buffer: {}", escape(&c.buf)),
-        Ok(n) => c.buf.extend_from_slice(&chunk[..n]),
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-        Err(e) => panic!("read: {e}"),
-    }
-}
-
 /// One CRLF line (after the `\n` keepalives of a master preparing an RDB).
 fn read_line(c: &mut Conn) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        while c.buf.first() == Some(&b'\n') {
-            c.buf.remove(0);
-        }
-        if let Some(i) = c.buf.windows(2).position(|w| w == b"\r\n") {
-            let l = String::from_utf8_lossy(&c.buf[..i]).into_owned();
-            c.buf.drain(..i + 2);
-            return l;
-        }
-        assert!(Instant::now() < deadline, "no line in {}", escape(&c.buf));
-        fill(c);
-    }
+    common::repl::read_repl_line(c, Duration::from_secs(20))
 }
 
 /// Skips the `$<len>\r\n<rdb>` that follows `+FULLRESYNC` (disk sync).
@@ -65,7 +41,7 @@ fn skip_rdb(c: &mut Conn) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while c.buf.len() < len {
         assert!(Instant::now() < deadline, "RDB short");
-        fill(c);
+        common::repl::fill_buf(c, Duration::from_millis(200));
     }
     c.buf.drain(..len);
 }
@@ -80,7 +56,7 @@ fn read_exact(c: &mut Conn, n: usize) -> Vec<u8> {
             c.buf.len(),
             escape(&c.buf)
         );
-        fill(c);
+        common::repl::fill_buf(c, Duration::from_millis(200));
     }
     c.buf.drain(..n).collect()
 }

@@ -1488,7 +1488,8 @@ pub fn request_ack_before_shutdown(srv: &mut Server) {
     let caught_up = srv
         .clients_iter()
         .filter(|c| {
-            c.flags & CLIENT_SLAVE != 0 && c.repl.as_deref().is_some_and(|r| r.repl_ack_off == offset)
+            c.flags & CLIENT_SLAVE != 0
+                && c.repl.as_deref().is_some_and(|r| r.repl_ack_off == offset)
         })
         .count();
     if caught_up < replicas && !crate::networking::are_clients_paused(srv) {

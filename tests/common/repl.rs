@@ -895,3 +895,40 @@ pub fn full_then_partial(master_kind: Kind, replica_kind: Kind, diskless: bool) 
     );
     r.wait_log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
 }
+
+/// Reads more bytes into `c.buf`, waiting up to `wait` for them; panics if
+/// the peer closed the connection (a hand-driven master or replica link).
+pub fn fill_buf(c: &mut Conn, wait: Duration) {
+    use std::io::{ErrorKind, Read};
+    let _ = c.stream.set_read_timeout(Some(wait));
+    let mut chunk = [0u8; 65536];
+    match c.stream.read(&mut chunk) {
+        Ok(0) => panic!("connection closed; buffer: {}", super::escape(&c.buf)),
+        Ok(n) => c.buf.extend_from_slice(&chunk[..n]),
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+        Err(e) => panic!("read: {e}"),
+    }
+}
+
+/// Reads one CRLF-terminated line from a replication link, after any `\n`
+/// keepalives a master sends while its BGSAVE runs; returns it without the
+/// CRLF. Panics when none arrives within `timeout`.
+pub fn read_repl_line(c: &mut Conn, timeout: Duration) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        while c.buf.first() == Some(&b'\n') {
+            c.buf.remove(0);
+        }
+        if let Some(i) = c.buf.windows(2).position(|w| w == b"\r\n") {
+            let l = String::from_utf8_lossy(&c.buf[..i]).into_owned();
+            c.buf.drain(..i + 2);
+            return l;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no line; got {}",
+            super::escape(&c.buf)
+        );
+        fill_buf(c, Duration::from_millis(200));
+    }
+}
