@@ -1231,7 +1231,7 @@ directives! {
     use_exit_on_panic: bool = false, "use-exit-on-panic", None, HIDDEN, BOOL, false;
     disable_thp: bool = true, "disable-thp", None, IMMUTABLE, BOOL, false;
     cluster_allow_replica_migration: bool = true, "cluster-allow-replica-migration", None, MODIFIABLE, BOOL, false;
-    replica_announced: bool = true, "replica-announced", None, MODIFIABLE, BOOL, false;
+    replica_announced: bool = true, "replica-announced", None, MODIFIABLE, BOOL, true;
     latency_tracking: bool = true, "latency-tracking", None, MODIFIABLE, BOOL, true;
     aof_disable_auto_gc: bool = false, "aof-disable-auto-gc", None, MODIFIABLE, BOOL, true;
     replica_ignore_disk_write_errors: bool = false, "replica-ignore-disk-write-errors", None, MODIFIABLE, BOOL, false;
@@ -1298,7 +1298,7 @@ directives! {
     active_defrag_threshold_upper: i32 = 100, "active-defrag-threshold-upper", None, MODIFIABLE, int(0, 1000), false;
     lfu_log_factor: i32 = 10, "lfu-log-factor", None, MODIFIABLE, int(0, INT_MAX), false;
     lfu_decay_time: i32 = 1, "lfu-decay-time", None, MODIFIABLE, int(0, INT_MAX), false;
-    replica_priority: i32 = 100, "replica-priority", Some("slave-priority"), MODIFIABLE, int(0, INT_MAX), false;
+    replica_priority: i32 = 100, "replica-priority", Some("slave-priority"), MODIFIABLE, int(0, INT_MAX), true;
     repl_diskless_sync_delay: i32 = 5, "repl-diskless-sync-delay", None, MODIFIABLE, int(0, INT_MAX), true;
     maxmemory_samples: i32 = 5, "maxmemory-samples", None, MODIFIABLE, int(1, INT_MAX), false;
     maxmemory_eviction_tenacity: i32 = 10, "maxmemory-eviction-tenacity", None, MODIFIABLE, int(0, 100), false;
@@ -1309,15 +1309,15 @@ directives! {
     cluster_announce_bus_port: i32 = 0, "cluster-announce-bus-port", None, MODIFIABLE, int(0, 65535), false;
     cluster_announce_port: i32 = 0, "cluster-announce-port", None, MODIFIABLE, int(0, 65535), false;
     cluster_announce_tls_port: i32 = 0, "cluster-announce-tls-port", None, MODIFIABLE, int(0, 65535), false;
-    repl_timeout: i32 = 60, "repl-timeout", None, MODIFIABLE, int(1, INT_MAX), false;
-    repl_ping_replica_period: i32 = 10, "repl-ping-replica-period", Some("repl-ping-slave-period"), MODIFIABLE, int(1, INT_MAX), false;
+    repl_timeout: i32 = 60, "repl-timeout", None, MODIFIABLE, int(1, INT_MAX), true;
+    repl_ping_replica_period: i32 = 10, "repl-ping-replica-period", Some("repl-ping-slave-period"), MODIFIABLE, int(1, INT_MAX), true;
     list_compress_depth: i32 = 0, "list-compress-depth", None, MODIFIABLE, int(0, INT_MAX), false;
     rdb_key_save_delay: i32 = 0, "rdb-key-save-delay", None, HIDDEN, int(INT_MIN, INT_MAX), true;
     key_load_delay: i32 = 0, "key-load-delay", None, HIDDEN, int(INT_MIN, INT_MAX), true;
     active_expire_effort: i32 = 1, "active-expire-effort", None, MODIFIABLE, int(1, 10), true;
     hz: i32 = 10, "hz", None, MODIFIABLE, int(0, INT_MAX), true;
-    min_replicas_to_write: i32 = 0, "min-replicas-to-write", Some("min-slaves-to-write"), MODIFIABLE, int(0, INT_MAX), false;
-    min_replicas_max_lag: i32 = 10, "min-replicas-max-lag", Some("min-slaves-max-lag"), MODIFIABLE, int(0, INT_MAX), false;
+    min_replicas_to_write: i32 = 0, "min-replicas-to-write", Some("min-slaves-to-write"), MODIFIABLE, int(0, INT_MAX), true;
+    min_replicas_max_lag: i32 = 10, "min-replicas-max-lag", Some("min-slaves-max-lag"), MODIFIABLE, int(0, INT_MAX), true;
     watchdog_period: i32 = 0, "watchdog-period", None, HIDDEN, int(0, INT_MAX), false;
     shutdown_timeout: i32 = 10, "shutdown-timeout", None, MODIFIABLE, int(0, INT_MAX), false;
     repl_diskless_sync_max_replicas: i32 = 0, "repl-diskless-sync-max-replicas", None, MODIFIABLE, int(0, INT_MAX), true;
@@ -1339,7 +1339,7 @@ directives! {
     latency_monitor_threshold: i64 = 0, "latency-monitor-threshold", None, MODIFIABLE, int(0, LONG_MAX), false;
     proto_max_bulk_len: i64 = 512 * MB, "proto-max-bulk-len", None, MODIFIABLE, mem(MB, LONG_MAX), true;
     stream_node_max_entries: i64 = 100, "stream-node-max-entries", None, MODIFIABLE, int(0, LONG_MAX), false;
-    repl_backlog_size: i64 = MB, "repl-backlog-size", None, MODIFIABLE, mem(1, LONG_MAX), false;
+    repl_backlog_size: i64 = MB, "repl-backlog-size", None, MODIFIABLE, mem(1, LONG_MAX), true;
 
     // ---- unsigned long long ----
     maxmemory: u64 = 0, "maxmemory", None, MODIFIABLE, umem(0, ULLONG_MAX), false;
@@ -1360,7 +1360,7 @@ directives! {
     maxmemory_clients: i64 = 0, "maxmemory-clients", None, MODIFIABLE, Kind::Num { min: -100, max: LONG_MAX, unsigned: false, fmt: NumFmt::MemoryPercent }, false;
 
     // ---- time_t / off_t ----
-    repl_backlog_ttl: i64 = 3600, "repl-backlog-ttl", None, MODIFIABLE, int(0, LONG_MAX), false;
+    repl_backlog_ttl: i64 = 3600, "repl-backlog-ttl", None, MODIFIABLE, int(0, LONG_MAX), true;
     auto_aof_rewrite_min_size: i64 = 64 * MB, "auto-aof-rewrite-min-size", None, MODIFIABLE, mem(0, LONG_MAX), true;
     loading_process_events_interval_bytes: i64 = 2 * MB, "loading-process-events-interval-bytes", None, HIDDEN, int(1024, INT_MAX), true;
 
@@ -2932,6 +2932,29 @@ mod tests {
             "aclfile",
             "acl-pubsub-default",
             "acllog-max-len",
+            // Replication (replication/).
+            "replicaof",
+            "masterauth",
+            "masteruser",
+            "repl-diskless-sync",
+            "repl-diskless-sync-delay",
+            "repl-diskless-sync-max-replicas",
+            "repl-diskless-load",
+            "rdb-del-sync-files",
+            "replica-announce-ip",
+            "replica-announce-port",
+            "replica-ignore-maxmemory",
+            "replica-lazy-flush",
+            "replica-read-only",
+            "replica-serve-stale-data",
+            "repl-timeout",
+            "repl-ping-replica-period",
+            "min-replicas-to-write",
+            "min-replicas-max-lag",
+            "repl-backlog-size",
+            "repl-backlog-ttl",
+            "replica-priority",
+            "replica-announced",
         ];
         let mut got = implemented.clone();
         want.sort();

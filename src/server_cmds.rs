@@ -578,8 +578,13 @@ pub fn client_kill_command(srv: &mut Server, c: &mut Client) {
         .map(|cl| cl.slot)
         .collect();
     let mut killed = victims.len() as i64;
+    // Other clients are closed at once, as Redis's `freeClient` does: a
+    // replica or master link is gone before this reply leaves, so whoever
+    // reads the reply sees the link down.
     for slot in victims {
-        srv.free_client_async(slot);
+        if let Some(victim) = srv.take_client(slot) {
+            srv.free_client(victim);
+        }
     }
     let kill_self = !skipme && matches(c);
     if kill_self {
