@@ -43,7 +43,7 @@ use common::repl::{
     expire_short_keys, full_then_partial, pad, wait_bgsave_started, wait_synced, write_every_type,
 };
 use common::{Conn, Resp};
-use std::io::{ErrorKind, Read};
+use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -284,7 +284,7 @@ fn fake_replica_transcript(kind: Kind, diskless: bool) -> Option<Vec<String>> {
     while r.buf.is_empty() {
         assert!(Instant::now() < deadline, "the stream never started");
         r.send_raw(&common::encode_command(&[b"REPLCONF", b"ACK", b"0"]));
-        fill(&mut r);
+        common::repl::fill_buf(&mut r, Duration::from_secs(1));
     }
     for _ in 0..11 {
         t.push(format!("stream {}", line(&r.read_reply())));

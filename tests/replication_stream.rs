@@ -11,7 +11,6 @@
 mod common;
 
 use common::{Conn, ServerProc, escape, info_field};
-use std::io::{ErrorKind, Read};
 use std::time::{Duration, Instant};
 
 /// Both servers under the same arguments: ours, and the oracle when it is
