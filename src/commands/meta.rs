@@ -4234,7 +4234,6 @@ pub static COMMANDS: &[CommandMeta] = &[
         acl_categories: &["@admin", "@slow", "@dangerous"],
         group: "server",
         since: "2.8.0",
-        complexity: "O(1) to start",
         summary: "Internal: a replica asks to continue or restart replication from an offset.",
         args: &[
             Arg { name: "replicationid", typ: "string", ..ARG },
@@ -5533,7 +5532,6 @@ pub static COMMANDS: &[CommandMeta] = &[
         acl_categories: &["@admin", "@slow", "@dangerous"],
         group: "server",
         since: "1.0.0",
-        complexity: "O(1) to start",
         summary: "Internal: a replica asks for a full resynchronization (old protocol).",
         ..CMD
     },
