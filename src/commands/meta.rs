@@ -7303,7 +7303,8 @@ mod tests {
             // LOLWUT, MONITOR, PSYNC and SYNC have no complexity line, as in Redis.
             assert!(!r.summary.is_empty(), "{}", r.name);
             assert!(
-                !r.complexity.is_empty() || matches!(r.name, "lolwut" | "monitor" | "psync" | "sync"),
+                !r.complexity.is_empty()
+                    || matches!(r.name, "lolwut" | "monitor" | "psync" | "sync"),
                 "{}",
                 r.name
             );
