@@ -1560,9 +1560,6 @@ pub fn process_events_while_blocked(srv: &mut Server) {
         networking::handle_clients_with_pending_writes(srv);
         free_clients_in_async_free_queue(srv);
         fired.clear();
-        // Events the main loop polled but had not handled when the
-        // blocking command began come first.
-        fired.extend(srv.fired_queue.drain(..));
         if srv
             .el
             .poll_events(Some(Duration::ZERO), &mut fired)
@@ -1570,33 +1567,20 @@ pub fn process_events_while_blocked(srv: &mut Server) {
         {
             break;
         }
-        let mut pending = std::mem::take(&mut srv.clients_pending_read);
-        // A client out of the slab is the one whose command is blocking
-        // (DEBUG RELOAD): the main loop reads it afterwards.
-        pending.retain(|&slot| {
-            let present = srv.client_mut(slot).is_some();
-            if !present && !busy.contains(&slot) {
-                busy.push(slot);
-            }
-            present
-        });
-        if fired.is_empty() && pending.is_empty() {
+        // New events queue behind those the main loop (or an outer call)
+        // polled and has not handled yet; see `handle_fired_events`.
+        srv.fired_queue.extend(fired.drain(..));
+        let reads_pending = srv
+            .clients_pending_read
+            .iter()
+            .any(|&slot| matches!(srv.clients.get(slot), Some(Some(_))));
+        if srv.fired_queue.is_empty() && !reads_pending {
             break;
         }
-        for ev in fired.iter() {
-            process_file_event(srv, *ev);
-        }
-        for slot in pending {
-            let Some(mut c) = srv.take_client(slot) else {
-                continue;
-            };
-            c.flags &= !CLIENT_PENDING_READ;
-            if networking::read_query_from_client(srv, &mut c) {
-                srv.put_client(c);
-            } else {
-                srv.free_client(c);
-            }
-        }
+        handle_fired_events(srv);
+        // A client out of the slab is the one whose command is blocking
+        // (DEBUG RELOAD, a timed-out script): the main loop reads it afterwards.
+        handle_pending_reads(srv, Some(&mut busy));
     }
     for slot in busy {
         if !srv.clients_pending_read.contains(&slot) {
@@ -1670,20 +1654,8 @@ pub fn ae_main(srv: &mut Server) -> i32 {
         // the rest of the batch itself, since the edge-triggered poller
         // will not report those events again.
         srv.fired_queue.extend(fired.drain(..));
-        while let Some(ev) = srv.fired_queue.pop_front() {
-            process_file_event(srv, ev);
-        }
-        for slot in std::mem::take(&mut srv.clients_pending_read) {
-            let Some(mut c) = srv.take_client(slot) else {
-                continue;
-            };
-            c.flags &= !CLIENT_PENDING_READ;
-            if networking::read_query_from_client(srv, &mut c) {
-                srv.put_client(c);
-            } else {
-                srv.free_client(c);
-            }
-        }
+        handle_fired_events(srv);
+        handle_pending_reads(srv, None);
         let now = mstime();
         for te in srv.el.take_due_timers(now) {
             match te.kind {
@@ -1697,6 +1669,54 @@ pub fn ae_main(srv: &mut Server) -> i32 {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Handles the events in `srv.fired_queue`, one at a time, until it is
+/// empty.
+///
+/// The queue lives in the server, never in a caller's local: a command
+/// that serves events while it runs (a script past `busy-reply-threshold`,
+/// DEBUG RELOAD, a load's progress callback) goes on with the rest of the
+/// same batch through [`process_events_while_blocked`]. The poller is
+/// edge-triggered, so an event left in a local list would not be reported
+/// again, and its client (the one due to SCRIPT KILL the busy script, say)
+/// would wait for more input that never comes.
+fn handle_fired_events(srv: &mut Server) {
+    while let Some(ev) = srv.fired_queue.pop_front() {
+        process_file_event(srv, ev);
+    }
+}
+
+/// Reads the clients on `srv.clients_pending_read` (input left over from
+/// their last turn), each taken off the list just before it is read, so a
+/// nested [`process_events_while_blocked`] run by one of their commands
+/// still finds the others there. Only the clients listed at the start are
+/// read; those re-queued meanwhile wait for the next pass. A listed client
+/// that is out of the slab is the one running a blocking command: with
+/// `busy` its slot is kept there, to be queued again once the nested pass
+/// ends; without (the main loop) it was freed and is dropped.
+fn handle_pending_reads(srv: &mut Server, mut busy: Option<&mut Vec<usize>>) {
+    let count = srv.clients_pending_read.len();
+    for _ in 0..count {
+        if srv.clients_pending_read.is_empty() {
+            break;
+        }
+        let slot = srv.clients_pending_read.remove(0);
+        let Some(mut c) = srv.take_client(slot) else {
+            if let Some(busy) = busy.as_deref_mut()
+                && !busy.contains(&slot)
+            {
+                busy.push(slot);
+            }
+            continue;
+        };
+        c.flags &= !CLIENT_PENDING_READ;
+        if networking::read_query_from_client(srv, &mut c) {
+            srv.put_client(c);
+        } else {
+            srv.free_client(c);
         }
     }
 }
