@@ -4,7 +4,8 @@
 //! partial resync after the link is killed; REPLICAOF NO ONE keeping the
 //! data and the old ID as replid2; keys that expired on the replica are
 //! kept until the master's DEL; a restart that continues with PSYNC from
-//! the RDB's repl-id/repl-offset.
+//! the RDB's repl-id/repl-offset; a busy script during an async
+//! (swapdb) load still lets the other clients in.
 
 mod common;
 
@@ -272,4 +273,84 @@ fn restart_continues_with_psync() {
         "{log}"
     );
     drop(replica);
+}
+
+/// A swapdb load from a master whose RDB is slow (async loading: the old
+/// data stays readable), with clients served between reads of the socket
+/// only every `loading-process-events-interval-bytes`. An EVAL that never
+/// ends and a PING sent just after it reach the replica in the same batch
+/// of events: the PING must still be answered `-BUSY` by the busy
+/// script's hook, then SCRIPT KILL frees the server while the load goes on.
+#[test]
+fn busy_script_during_async_loading() {
+    let Some(master) = ServerProc::start_oracle(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--rdbcompression",
+        "no",
+    ]) else {
+        return;
+    };
+    let mut m = master.conn();
+    let replica = start_replica_of(
+        master.port,
+        &[
+            "--repl-diskless-load",
+            "swapdb",
+            "--loading-process-events-interval-bytes",
+            "1000000",
+        ],
+    );
+    let mut r = replica.conn();
+    // Connected (accepted) now: its EVAL will be a plain readable event.
+    let mut busy = replica.conn();
+    assert_eq!(busy.cmd_str("PING"), b"+PONG\r\n");
+    wait_until("the link", 30, || link_up(&mut r));
+    r.cmd_str("CONFIG SET replica-read-only no");
+    r.cmd_str("SET mykey myvalue");
+    // 300 keys of 10 kB, 10 ms each: a 3 s transfer, clients served
+    // about once a second.
+    m.cmd_str("DEBUG POPULATE 300 key 10000");
+    m.cmd_str("CONFIG SET rdb-key-save-delay 10000");
+    // The link is killed and the backlog overrun before the replica is
+    // back: it must sync in full (with the same replication ID).
+    m.cmd_str("CONFIG SET repl-backlog-size 16384");
+    m.cmd_str("MULTI");
+    m.cmd_str("CLIENT KILL TYPE replica");
+    for i in 0..4 {
+        m.cmd(&[b"SET", format!("filler{i}").as_bytes(), &[b'A'; 10000]]);
+    }
+    m.cmd_str("EXEC");
+    wait_until("async loading", 10, || {
+        info_field(&info(&mut r, "persistence"), "async_loading").as_deref() == Some("1")
+    });
+    assert_eq!(r.cmd_str("GET mykey"), b"$7\r\nmyvalue\r\n");
+    r.cmd_str("CONFIG SET busy-reply-threshold 10");
+    // Past the round of event processing that served CONFIG SET: the EVAL
+    // and the PING wait together for the next one.
+    std::thread::sleep(Duration::from_millis(100));
+    busy.send_raw(b"*3\r\n$4\r\nEVAL\r\n$17\r\nwhile true do end\r\n$1\r\n0\r\n");
+    std::thread::sleep(Duration::from_millis(20));
+    let t0 = Instant::now();
+    assert_eq!(
+        s(r.cmd_str("PING")),
+        "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+    );
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+    assert_eq!(r.cmd_str("SCRIPT KILL"), b"+OK\r\n");
+    let killed = s(busy.read_reply());
+    assert!(
+        killed.starts_with("-ERR Script killed by user with SCRIPT KILL..."),
+        "{killed}"
+    );
+    assert_eq!(r.cmd_str("PING"), b"+PONG\r\n");
+    // The load was not disturbed: it ends with the master's data.
+    m.cmd_str("CONFIG SET rdb-key-save-delay 0");
+    wait_until("the sync", 30, || link_up(&mut r));
+    assert_eq!(r.cmd_str("GET mykey"), b"$-1\r\n");
+    assert_eq!(r.cmd_str("DBSIZE"), b":304\r\n");
 }
