@@ -1318,7 +1318,7 @@ directives! {
     hz: i32 = 10, "hz", None, MODIFIABLE, int(0, INT_MAX), true;
     min_replicas_to_write: i32 = 0, "min-replicas-to-write", Some("min-slaves-to-write"), MODIFIABLE, int(0, INT_MAX), true;
     min_replicas_max_lag: i32 = 10, "min-replicas-max-lag", Some("min-slaves-max-lag"), MODIFIABLE, int(0, INT_MAX), true;
-    watchdog_period: i32 = 0, "watchdog-period", None, HIDDEN, int(0, INT_MAX), false;
+    watchdog_period: i32 = 0, "watchdog-period", None, HIDDEN, int(0, INT_MAX), true;
     shutdown_timeout: i32 = 10, "shutdown-timeout", None, MODIFIABLE, int(0, INT_MAX), false;
     repl_diskless_sync_max_replicas: i32 = 0, "repl-diskless-sync-max-replicas", None, MODIFIABLE, int(0, INT_MAX), true;
 

@@ -64,4 +64,5 @@ pub mod t_zset;
 pub mod tls;
 pub mod tracking;
 pub mod util;
+pub mod watchdog;
 pub mod ziplist;

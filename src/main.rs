@@ -185,6 +185,7 @@ fn main() {
     }
     // Signals first: a SIGTERM during a long load shuts down cleanly.
     server::setup_signal_handlers(&srv);
+    rustredis::watchdog::apply_watchdog_period(&mut srv);
     let load_start = std::time::Instant::now();
     let dbfilename = srv.config.dbfilename.clone();
     rustredis::replication::replica::replication_init_from_config(&mut srv);

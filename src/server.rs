@@ -628,6 +628,7 @@ impl Server {
         for name in changed {
             match *name {
                 "hz" => self.hz = self.config.hz.clamp(1, 500),
+                "watchdog-period" => crate::watchdog::apply_watchdog_period(self),
                 "repl-backlog-size" => crate::replication::master::resize_replication_backlog(self),
                 "min-replicas-to-write" | "min-replicas-max-lag" => {
                     crate::replication::master::refresh_good_slaves_count(self)
@@ -1319,6 +1320,7 @@ fn propagate_now(srv: &mut Server, dbid: usize, argv: &[bytes::Bytes], target: u
 /// the slow expire cycle is bounded by `25 + 2*effort` percent of the tick,
 /// and rehashing by 1 ms per database.
 pub fn server_cron(srv: &mut Server) -> i64 {
+    crate::watchdog::watchdog_cron(srv);
     srv.update_cached_time();
     let now = srv.mstime;
     // Dynamic hz: more clients, more frequent cron (Redis MAX_CLIENTS_PER_CLOCK_TICK 200).
@@ -1915,37 +1917,86 @@ impl<const N: usize> StackBuf<N> {
     }
 }
 
-/// The second-SIGINT path of the signal handler (async-signal-safe).
+/// Opens the log for writing from a signal handler (Redis
+/// `openDirectLogFiledes`): the log file in append mode, or standard
+/// output when `logfile` is empty. Returns the descriptor, -1 on failure;
+/// give it back with [`close_direct_log_fd`]. Async-signal-safe: only
+/// `open(2)` on a path prepared by [`setup_signal_handlers`].
 #[allow(unsafe_code)]
-fn insist_exit() -> ! {
+pub(crate) fn open_direct_log_fd() -> libc::c_int {
+    match SIGNAL_CTX.get().and_then(|c| c.logfile.as_ref()) {
+        // SAFETY: open is async-signal-safe and the path is a NUL-terminated
+        // string made before any handler was installed, never freed.
+        Some(p) => unsafe {
+            libc::open(
+                p.as_ptr(),
+                libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY,
+                0o644,
+            )
+        },
+        None => libc::STDOUT_FILENO,
+    }
+}
+
+/// Closes a descriptor from [`open_direct_log_fd`] (standard output stays
+/// open). Async-signal-safe.
+#[allow(unsafe_code)]
+pub(crate) fn close_direct_log_fd(fd: libc::c_int) {
+    if fd > libc::STDOUT_FILENO {
+        // SAFETY: close is async-signal-safe; `fd` was opened by us.
+        unsafe {
+            libc::close(fd);
+        }
+    }
+}
+
+/// Writes `bytes` to `fd` as they are (no allocation, async-signal-safe).
+#[allow(unsafe_code)]
+pub(crate) fn write_from_handler(fd: libc::c_int, bytes: &[u8]) {
+    if fd < 0 {
+        return;
+    }
+    // SAFETY: write is async-signal-safe; the pointer and length describe
+    // the live slice `bytes`.
+    unsafe {
+        libc::write(fd, bytes.as_ptr().cast(), bytes.len());
+    }
+}
+
+/// Logs `msg` from a signal handler (Redis `serverLogFromHandler`), as
+/// `<pid>:signal-handler (<unix time>) <msg>` and a newline; longer
+/// messages are cut at 200 bytes. Async-signal-safe: no allocation, only
+/// getpid, time, open, write and close.
+#[allow(unsafe_code)]
+pub(crate) fn server_log_from_handler(msg: &[u8]) {
     // SAFETY: getpid and time(NULL) are async-signal-safe.
     let (pid, now) = unsafe { (libc::getpid(), libc::time(std::ptr::null_mut())) };
     let mut digits = [0u8; 20];
-    let mut line = StackBuf::<160> { b: [0; 160], n: 0 };
+    let mut line = StackBuf::<256> { b: [0; 256], n: 0 };
     line.put(fmt_u64(pid.max(0) as u64, &mut digits));
     line.put(b":signal-handler (");
     line.put(fmt_u64(now.max(0) as u64, &mut digits));
-    line.put(b") You insist... exiting now.\n");
+    line.put(b") ");
+    line.put(&msg[..msg.len().min(200)]);
+    line.put(b"\n");
+    let fd = open_direct_log_fd();
+    write_from_handler(fd, &line.b[..line.n]);
+    close_direct_log_fd(fd);
+}
+
+/// The second-SIGINT path of the signal handler (async-signal-safe).
+#[allow(unsafe_code)]
+fn insist_exit() -> ! {
+    server_log_from_handler(b"You insist... exiting now.");
+    // SAFETY: getpid is async-signal-safe.
+    let pid = unsafe { libc::getpid() };
+    let mut digits = [0u8; 20];
     let mut tmp = StackBuf::<48> { b: [0; 48], n: 0 };
     tmp.put(b"temp-");
     tmp.put(fmt_u64(pid.max(0) as u64, &mut digits));
     tmp.put(b".rdb\0");
-    let logfile = SIGNAL_CTX.get().and_then(|c| c.logfile.as_ref());
-    // SAFETY: open/write/unlink are async-signal-safe; every pointer refers
-    // to this stack frame or to memory prepared before the handler was
-    // installed, and `tmp` is NUL-terminated.
+    // SAFETY: unlink is async-signal-safe and `tmp` is NUL-terminated.
     unsafe {
-        let fd = match logfile {
-            Some(p) => libc::open(
-                p.as_ptr(),
-                libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY,
-                0o644,
-            ),
-            None => libc::STDOUT_FILENO,
-        };
-        if fd >= 0 {
-            libc::write(fd, line.b.as_ptr().cast(), line.n);
-        }
         libc::unlink(tmp.b.as_ptr().cast());
     }
     // SAFETY: _exit is async-signal-safe and never returns.

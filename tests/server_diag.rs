@@ -465,3 +465,54 @@ fn process_title_follows_the_template() {
     );
     assert_eq!(call_str(&mut c, "PING"), Resp::Simple("PONG".into()));
 }
+
+/// The software watchdog: CONFIG SET watchdog-period arms it (raised to
+/// two cron ticks), a DEBUG SLEEP past the period logs the expiry and the
+/// stack from the signal handler, the server carries on; period 0 turns
+/// it off again.
+#[test]
+fn watchdog_logs_a_stuck_main_thread() {
+    let srv = ServerProc::start(&["--enable-debug-command", "yes", "--hz", "10"]);
+    let mut c = srv.conn();
+    // Shorter than two ticks of hz 10: raised to 200 ms, as Redis does.
+    ok(&mut c, "CONFIG SET watchdog-period 1");
+    let got = array(call_str(&mut c, "CONFIG GET watchdog-period"));
+    assert_eq!(text(&got[1]), "200");
+    // The cron keeps pushing the deadline back: an idle server logs nothing.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert!(!srv.log().contains("WATCHDOG"), "{}", srv.log());
+    ok(&mut c, "DEBUG SLEEP 0.6");
+    let log = srv.log();
+    let pid = srv.child.id().to_string();
+    let start = log
+        .find(&format!("{pid}:signal-handler ("))
+        .unwrap_or_else(|| panic!("no handler line: {log}"));
+    let report = &log[start..];
+    let expired = report
+        .find(") \n--- WATCHDOG TIMER EXPIRED ---\n")
+        .unwrap_or_else(|| panic!("{report}"));
+    let trace = report
+        .find("\n------ STACK TRACE ------\nEIP:\n")
+        .unwrap_or_else(|| panic!("{report}"));
+    let backtrace = report
+        .find("\nBacktrace:\n")
+        .unwrap_or_else(|| panic!("{report}"));
+    let end = report
+        .find(") --------\n\n")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(expired < trace && trace < backtrace && backtrace < end, "{report}");
+    // One frame a line, as backtrace_symbols_fd writes them: `binary(...)[0x...]`.
+    let frames: Vec<&str> = report[backtrace..end]
+        .lines()
+        .filter(|l| l.contains("(") && l.ends_with(']') && l.contains("[0x"))
+        .collect();
+    assert!(frames.len() >= 3, "{report}");
+    assert_eq!(report.matches("WATCHDOG TIMER EXPIRED").count(), 1, "{report}");
+    // Still serving; off again, a long sleep logs nothing more.
+    assert_eq!(c.cmd_str("PING"), b"+PONG\r\n");
+    ok(&mut c, "CONFIG SET watchdog-period 0");
+    let got = array(call_str(&mut c, "CONFIG GET watchdog-period"));
+    assert_eq!(text(&got[1]), "0");
+    ok(&mut c, "DEBUG SLEEP 0.5");
+    assert_eq!(srv.log().matches("WATCHDOG TIMER EXPIRED").count(), 1);
+}
