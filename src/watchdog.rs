@@ -46,10 +46,10 @@
 
 use std::sync::atomic::{AtomicI32, Ordering};
 
+use crate::server::Server;
 use crate::server::{
     close_direct_log_fd, open_direct_log_fd, server_log_from_handler, write_from_handler,
 };
-use crate::server::Server;
 
 /// Thread id of the main thread (the one that arms the watchdog), 0 until then.
 static MAIN_TID: AtomicI32 = AtomicI32::new(0);

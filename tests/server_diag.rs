@@ -500,14 +500,21 @@ fn watchdog_logs_a_stuck_main_thread() {
     let end = report
         .find(") --------\n\n")
         .unwrap_or_else(|| panic!("{report}"));
-    assert!(expired < trace && trace < backtrace && backtrace < end, "{report}");
+    assert!(
+        expired < trace && trace < backtrace && backtrace < end,
+        "{report}"
+    );
     // One frame a line, as backtrace_symbols_fd writes them: `binary(...)[0x...]`.
     let frames: Vec<&str> = report[backtrace..end]
         .lines()
         .filter(|l| l.contains("(") && l.ends_with(']') && l.contains("[0x"))
         .collect();
     assert!(frames.len() >= 3, "{report}");
-    assert_eq!(report.matches("WATCHDOG TIMER EXPIRED").count(), 1, "{report}");
+    assert_eq!(
+        report.matches("WATCHDOG TIMER EXPIRED").count(),
+        1,
+        "{report}"
+    );
     // Still serving; off again, a long sleep logs nothing more.
     assert_eq!(c.cmd_str("PING"), b"+PONG\r\n");
     ok(&mut c, "CONFIG SET watchdog-period 0");
