@@ -1932,6 +1932,14 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
             Ok(false) => break,
             Ok(true) => {
                 if c.argv.is_empty() {
+                    // An empty line from a replica is its keep-alive while
+                    // it loads our RDB: it counts as an ACK's time (Redis
+                    // `processInlineBuffer`).
+                    if c.flags & crate::replication::CLIENT_SLAVE != 0
+                        && c.flags & CLIENT_MONITOR == 0
+                    {
+                        crate::replication::master::client_repl(c).repl_ack_time = srv.mstime / 1000;
+                    }
                     c.parser.reset();
                     continue;
                 }

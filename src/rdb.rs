@@ -2620,6 +2620,7 @@ pub fn rdb_load(srv: &mut Server, filename: &str) -> Result<RdbLoadInfo, RdbLoad
                 if let Some(m) = info.used_mem {
                     srv_ref.rdb.loading_rdb_used_mem = m.max(0) as u64;
                 }
+                crate::replication::replica::replication_send_newline_to_master(srv_ref);
                 loading_abs_progress(srv_ref, pos);
                 crate::server::process_events_while_blocked(srv_ref);
             }

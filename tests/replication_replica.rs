@@ -354,3 +354,48 @@ fn busy_script_during_async_loading() {
     assert_eq!(r.cmd_str("GET mykey"), b"$-1\r\n");
     assert_eq!(r.cmd_str("DBSIZE"), b":304\r\n");
 }
+
+/// A disk-based sync whose load outlasts the master's `repl-timeout`: the
+/// master puts the replica online once the file is sent and drops it when
+/// no ACK comes for `repl-timeout`, unless the loading replica writes its
+/// keep-alive newline (once a second, from the load's progress).
+#[test]
+fn slow_disk_load_keeps_the_master_link() {
+    let Some(master) = ServerProc::start_oracle(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync",
+        "no",
+        "--repl-timeout",
+        "2",
+    ]) else {
+        return;
+    };
+    let mut m = master.conn();
+    m.cmd_str("DEBUG POPULATE 300 key 100");
+    // 300 keys at 15 ms each: a load of 4.5 s, clients (and the master)
+    // served every 1 kB.
+    let replica = start_replica_of(
+        master.port,
+        &[
+            "--repl-diskless-load",
+            "disabled",
+            "--key-load-delay",
+            "15000",
+            "--loading-process-events-interval-bytes",
+            "1024",
+        ],
+    );
+    let mut r = replica.conn();
+    wait_until("the sync", 30, || link_up(&mut r));
+    assert_eq!(r.cmd_str("DBSIZE"), b":300\r\n");
+    // Past another timeout period: the link that was kept is really up.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(link_up(&mut r));
+    let mlog = master.log();
+    assert!(!mlog.contains("Disconnecting timedout replica"), "{mlog}");
+    let stats = info(&mut m, "stats");
+    assert_eq!(info_field(&stats, "sync_full").as_deref(), Some("1"), "{stats}");
+    let log = replica.log();
+    assert_eq!(log.matches("Full resync from master").count(), 1, "{log}");
+}

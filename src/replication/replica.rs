@@ -29,7 +29,8 @@
 //!    first) or, with `swapdb`, into fresh ones swapped in on success (the
 //!    old data survives a failed transfer). Clients are served `-LOADING`
 //!    meanwhile (`process_events_while_blocked`), and a newline is written
-//!    to the master once a second so it does not time us out.
+//!    to the master once a second so it does not time us out (either load,
+//!    [`replication_send_newline_to_master`]).
 //! 5. **Master client**: the link becomes a normal client in the slab with
 //!    `CLIENT_MASTER`, fed through the normal command path. Its replies are
 //!    suppressed except the ACK ([`replication_send_ack`], every second and
@@ -125,6 +126,9 @@ pub struct ReplicaSide {
     pub master_client_id: Option<u64>,
     /// Set while the RDB is being loaded: events on the link are ignored.
     in_load: bool,
+    /// Unix time (s) of the last keep-alive newline written to the master
+    /// while loading its RDB.
+    newline_sent: i64,
 }
 
 /// Replica-side commands (REPLICAOF, SLAVEOF).
@@ -1197,10 +1201,10 @@ fn disk_load(srv: &mut Server) {
 
 /// Reads the RDB from the link socket in blocking mode (Redis
 /// `rioInitWithConn`): bytes already received come first; a read waits
-/// at most `repl-timeout`; a newline is written to the master once a
-/// second so it does not time us out while we load. What is left in the
-/// buffer after the RDB (the EOF mark, the first commands of the stream)
-/// is taken back by the caller.
+/// at most `repl-timeout` (a signal interrupting it, such as the
+/// watchdog's SIGALRM, only restarts it). What is left in the buffer after
+/// the RDB (the EOF mark, the first commands of the stream) is taken back
+/// by the caller.
 struct LinkReader {
     sock: std::net::TcpStream,
     buf: Vec<u8>,
@@ -1209,16 +1213,10 @@ struct LinkReader {
     read: u64,
     /// Bytes received from the socket.
     received: u64,
-    newline_sent: i64,
 }
 
 impl LinkReader {
     fn fill(&mut self) -> io::Result<()> {
-        let now = crate::util::mstime() / 1000;
-        if now != self.newline_sent {
-            self.newline_sent = now;
-            let _ = self.sock.write(b"\n");
-        }
         self.buf.clear();
         self.pos = 0;
         self.buf.resize(64 * 1024, 0);
@@ -1309,7 +1307,6 @@ fn diskless_load(srv: &mut Server) {
         pos: 0,
         read: 0,
         received: 0,
-        newline_sent: unixtime(srv),
     };
     let usemark = srv.repl.replica.usemark;
     let size = if usemark {
@@ -1342,6 +1339,7 @@ fn diskless_load(srv: &mut Server) {
             srv_ref.repl.replica.repl_transfer_read = pos as i64;
             if pos / interval > last_chunk {
                 last_chunk = pos / interval;
+                replication_send_newline_to_master(srv_ref);
                 crate::rdb::loading_abs_progress(srv_ref, pos);
                 crate::server::process_events_while_blocked(srv_ref);
             }
@@ -1436,6 +1434,28 @@ fn diskless_load(srv: &mut Server) {
     srv.dirty += 1;
     crate::rdb::stop_loading(srv, true);
     finish_full_sync(srv, info.repl_stream_db.unwrap_or(-1), leftover);
+}
+
+/// Keeps the master from timing us out while we load its RDB (Redis
+/// `replicationSendNewlineToMaster`, called by the loading progress of
+/// both the disk and the socket load every
+/// `loading-process-events-interval-bytes`): during the transfer, at most
+/// once a second, a newline is written to the link. The master counts any
+/// input as a sign of life and ignores empty lines. Write errors are left
+/// to the reads to find.
+pub fn replication_send_newline_to_master(srv: &mut Server) {
+    if srv.repl.masterhost.is_none() || srv.repl.state != ReplState::Transfer {
+        return;
+    }
+    let now = crate::util::mstime() / 1000;
+    let rs = &mut srv.repl.replica;
+    if now == rs.newline_sent {
+        return;
+    }
+    rs.newline_sent = now;
+    if let Some(link) = rs.link.as_mut() {
+        let _ = link.write(b"\n");
+    }
 }
 
 fn reader_size_hint(size: u64) -> u64 {
