@@ -1938,7 +1938,8 @@ pub fn process_input_buffer(srv: &mut Server, c: &mut Client) {
                     if c.flags & crate::replication::CLIENT_SLAVE != 0
                         && c.flags & CLIENT_MONITOR == 0
                     {
-                        crate::replication::master::client_repl(c).repl_ack_time = srv.mstime / 1000;
+                        crate::replication::master::client_repl(c).repl_ack_time =
+                            srv.mstime / 1000;
                     }
                     c.parser.reset();
                     continue;

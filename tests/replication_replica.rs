@@ -361,16 +361,29 @@ fn busy_script_during_async_loading() {
 /// keep-alive newline (once a second, from the load's progress).
 #[test]
 fn slow_disk_load_keeps_the_master_link() {
-    let Some(master) = ServerProc::start_oracle(&[
-        "--enable-debug-command",
-        "yes",
-        "--repl-diskless-sync",
-        "no",
-        "--repl-timeout",
-        "2",
-    ]) else {
+    let Some(master) = ServerProc::start_oracle(SLOW_LOAD_MASTER) else {
         return;
     };
+    slow_disk_load(master);
+}
+
+/// The same with a rustredis master: its replica's empty lines count as
+/// ACK times.
+#[test]
+fn slow_disk_load_keeps_a_rustredis_master_link() {
+    slow_disk_load(ServerProc::start(SLOW_LOAD_MASTER));
+}
+
+const SLOW_LOAD_MASTER: &[&str] = &[
+    "--enable-debug-command",
+    "yes",
+    "--repl-diskless-sync",
+    "no",
+    "--repl-timeout",
+    "2",
+];
+
+fn slow_disk_load(master: ServerProc) {
     let mut m = master.conn();
     m.cmd_str("DEBUG POPULATE 300 key 100");
     // 300 keys at 15 ms each: a load of 4.5 s, clients (and the master)
@@ -395,7 +408,11 @@ fn slow_disk_load_keeps_the_master_link() {
     let mlog = master.log();
     assert!(!mlog.contains("Disconnecting timedout replica"), "{mlog}");
     let stats = info(&mut m, "stats");
-    assert_eq!(info_field(&stats, "sync_full").as_deref(), Some("1"), "{stats}");
+    assert_eq!(
+        info_field(&stats, "sync_full").as_deref(),
+        Some("1"),
+        "{stats}"
+    );
     let log = replica.log();
     assert_eq!(log.matches("Full resync from master").count(), 1, "{log}");
 }
