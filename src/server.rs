@@ -104,7 +104,7 @@ pub struct Server {
     pub tls_ctx: Option<crate::tls::TlsContext>,
     pub commands: CommandTable,
     pub clients_pending_write: Vec<usize>,
-    pub clients_pending_read: Vec<usize>,
+    pub clients_pending_read: std::collections::VecDeque<usize>,
     pub clients_to_close: Vec<usize>,
     pub next_client_id: u64,
     /// Cached clocks, refreshed by the cron and at the start of every call.
@@ -340,7 +340,7 @@ impl Server {
             tls_ctx: None,
             commands: commands::CommandTable::new(),
             clients_pending_write: Vec::new(),
-            clients_pending_read: Vec::new(),
+            clients_pending_read: Default::default(),
             clients_to_close: Vec::new(),
             next_client_id: 1,
             mstime: now,
@@ -556,7 +556,7 @@ impl Server {
     pub fn mark_pending_read(&mut self, c: &mut Client) {
         c.flags |= CLIENT_PENDING_READ;
         if !self.clients_pending_read.contains(&c.slot) {
-            self.clients_pending_read.push(c.slot);
+            self.clients_pending_read.push_back(c.slot);
         }
     }
 
@@ -1586,7 +1586,7 @@ pub fn process_events_while_blocked(srv: &mut Server) {
     }
     for slot in busy {
         if !srv.clients_pending_read.contains(&slot) {
-            srv.clients_pending_read.push(slot);
+            srv.clients_pending_read.push_back(slot);
         }
     }
     networking::handle_clients_with_pending_writes(srv);
@@ -1702,10 +1702,9 @@ fn handle_fired_events(srv: &mut Server) {
 fn handle_pending_reads(srv: &mut Server, mut busy: Option<&mut Vec<usize>>) {
     let count = srv.clients_pending_read.len();
     for _ in 0..count {
-        if srv.clients_pending_read.is_empty() {
+        let Some(slot) = srv.clients_pending_read.pop_front() else {
             break;
-        }
-        let slot = srv.clients_pending_read.remove(0);
+        };
         let Some(mut c) = srv.take_client(slot) else {
             if let Some(busy) = busy.as_deref_mut()
                 && !busy.contains(&slot)
@@ -1743,7 +1742,7 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
         // blocked (DEBUG RELOAD): keep its read for later, as the edge
         // will not fire again.
         if (ev.readable || ev.closed) && (srv.loading || srv.script.is_running()) {
-            srv.clients_pending_read.push(slot);
+            srv.clients_pending_read.push_back(slot);
         }
         return;
     };
