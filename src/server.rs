@@ -1554,6 +1554,13 @@ fn free_clients_in_async_free_queue(srv: &mut Server) {
 /// flagged `loading`), stopping early when a round has no events. No timers
 /// run. A shutdown signal received while loading exits here without saving
 /// (Redis `whileBlockedCron`).
+///
+/// Calls nest (a load's progress serves an EVAL that runs past
+/// `busy-reply-threshold`, whose hook calls this again): every call works
+/// on the server's own queues (`fired_queue`, `clients_pending_read`), so
+/// the innermost one goes on with whatever an outer one polled and had not
+/// handled yet, and a client polled together with the busy script's is
+/// still answered (`-BUSY`).
 pub fn process_events_while_blocked(srv: &mut Server) {
     let mut fired: Vec<FiredEvent> = Vec::with_capacity(64);
     let mut busy: Vec<usize> = Vec::new();
