@@ -488,18 +488,21 @@ fn watchdog_logs_a_stuck_main_thread() {
         .find(&format!("{pid}:signal-handler ("))
         .unwrap_or_else(|| panic!("no handler line: {log}"));
     let report = &log[start..];
-    let expired = report
-        .find(") \n--- WATCHDOG TIMER EXPIRED ---\n")
-        .unwrap_or_else(|| panic!("{report}"));
-    let trace = report
-        .find("\n------ STACK TRACE ------\nEIP:\n")
-        .unwrap_or_else(|| panic!("{report}"));
-    let backtrace = report
-        .find("\nBacktrace:\n")
-        .unwrap_or_else(|| panic!("{report}"));
-    let end = report
-        .find(") --------\n\n")
-        .unwrap_or_else(|| panic!("{report}"));
+    // The report's parts, in order: where each one starts.
+    let at: Vec<usize> = [
+        ") \n--- WATCHDOG TIMER EXPIRED ---\n",
+        "\n------ STACK TRACE ------\nEIP:\n",
+        "\nBacktrace:\n",
+        ") --------\n\n",
+    ]
+    .iter()
+    .map(|part| {
+        report
+            .find(part)
+            .unwrap_or_else(|| panic!("{part:?}: {report}"))
+    })
+    .collect();
+    let (expired, trace, backtrace, end) = (at[0], at[1], at[2], at[3]);
     assert!(
         expired < trace && trace < backtrace && backtrace < end,
         "{report}"
