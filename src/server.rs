@@ -575,7 +575,8 @@ impl Server {
     /// is also logged as Redis's `afterErrorReply` does: "== CRITICAL ==
     /// This replica is sending an error to its master: '%s' after
     /// processing the command '%s'" (or "This master ... to its replica"),
-    /// and counted in INFO `unexpected_error_replies`.
+    /// and counted in INFO `unexpected_error_replies`; an error to our
+    /// master is followed by the end of our backlog ("Latest backlog is: ...").
     pub fn record_error_codes(&mut self, c: &mut Client) -> usize {
         let n = c.error_codes.len();
         for code in c.error_codes.drain(..) {
@@ -601,6 +602,9 @@ impl Server {
                     cmd
                 );
                 self.stat_unexpected_error_replies += 1;
+                if c.flags & crate::replication::CLIENT_MASTER != 0 {
+                    crate::replication::master::show_latest_backlog(self);
+                }
             }
         }
         n

@@ -5,7 +5,9 @@
 //! data and the old ID as replid2; keys that expired on the replica are
 //! kept until the master's DEL; a restart that continues with PSYNC from
 //! the RDB's repl-id/repl-offset; a busy script during an async
-//! (swapdb) load still lets the other clients in.
+//! (swapdb) load still lets the other clients in; a disk load longer than
+//! the master's repl-timeout keeps the link (keep-alive newlines); an
+//! error to the master's stream logs the latest backlog.
 
 mod common;
 
@@ -415,4 +417,43 @@ fn slow_disk_load(master: ServerProc) {
     );
     let log = replica.log();
     assert_eq!(log.matches("Full resync from master").count(), 1, "{log}");
+}
+
+/// A command from the master that fails here is logged with the end of
+/// our backlog, as Redis's `showLatestBacklog` renders it.
+#[test]
+fn master_stream_error_logs_the_latest_backlog() {
+    let Some(master) = ServerProc::start_oracle(&["--enable-debug-command", "yes"]) else {
+        return;
+    };
+    let mut m = master.conn();
+    let replica = start_replica_of(master.port, &[]);
+    let mut r = replica.conn();
+    wait_until("the link", 30, || link_up(&mut r));
+    m.cmd_str("SET foo bar");
+    wait_offsets_match(&mut m, &mut r);
+    m.cmd_str("DEBUG REPLICATE fake-command-1");
+    wait_until("the backlog dump", 10, || {
+        replica.log().contains("Latest backlog is: ")
+    });
+    let log = replica.log();
+    let critical = log
+        .find("# == CRITICAL == This replica is sending an error to its master: ")
+        .unwrap_or_else(|| panic!("{log}"));
+    let dump = &log[critical..];
+    let line = dump
+        .lines()
+        .find(|l| l.contains("Latest backlog is: "))
+        .unwrap_or_else(|| panic!("{log}"));
+    // A replica's lines carry its role, `S`, from start-up on.
+    let pid = replica.child.id();
+    assert!(line.starts_with(&format!("{pid}:S ")), "{line}");
+    assert!(!log.contains(&format!("{pid}:M ")), "{log}");
+    // The master's SELECT and SET were the last stream bytes applied.
+    assert!(
+        line.ends_with(
+            r#"# Latest backlog is: '"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$3\r\nbar\r\n"'"#
+        ),
+        "{line}"
+    );
 }

@@ -229,6 +229,32 @@ pub fn has_backlog(srv: &Server) -> bool {
     srv.repl.master.backlog.is_some()
 }
 
+/// Logs the last bytes of the backlog (Redis `showLatestBacklog`), for a
+/// replica whose master's stream made it reply an error: "Latest backlog
+/// is: '<dump>'", the last 256 bytes at most, each block's part quoted on
+/// its own as `sdscatrepr` renders it (`"..."` strings run together).
+/// Nothing without a backlog or with an empty one.
+pub fn show_latest_backlog(srv: &Server) {
+    let Some(bl) = srv.repl.master.backlog.as_ref() else {
+        return;
+    };
+    let mut left = bl.histlen.clamp(0, 256) as usize;
+    if left == 0 {
+        return;
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for block in srv.repl.master.blocks.iter().rev() {
+        if left == 0 {
+            break;
+        }
+        let take = block.data.len().min(left);
+        parts.push(crate::config::repr(&block.data[block.data.len() - take..]));
+        left -= take;
+    }
+    parts.reverse();
+    tracing::warn!("Latest backlog is: '{}'", parts.concat());
+}
+
 /// Creates an empty backlog whose first byte will be the next byte of the
 /// stream (Redis `createReplicationBacklog`). Does nothing if one exists.
 /// Callers that create it for a new history renew the replication ID
