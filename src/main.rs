@@ -131,12 +131,7 @@ fn main() {
             .map(|c| c.display().to_string())
             .unwrap_or_else(|_| p.clone())
     });
-    // A replica's lines carry `S` from the start (its master is configured).
-    log::set_role(if srv.config.replicaof.is_some() {
-        b'S'
-    } else {
-        b'M'
-    });
+    log::set_role(b'M');
     tracing::info!("monotonic clock: POSIX clock_gettime");
     if srv.config.daemonize || !srv.config.pidfile.is_empty() {
         let path = if srv.config.pidfile.is_empty() {

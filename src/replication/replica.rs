@@ -219,7 +219,6 @@ pub fn replication_set_master(srv: &mut Server, host: &str, port: u16) {
     srv.repl.masterhost = Some(host.to_string());
     srv.repl.masterport = port;
     srv.config.replicaof = Some((host.to_string(), port));
-    crate::log::set_role(b'S');
     let _ = crate::config::set_oom_score_adj(&srv.config, None);
     cancel_replication_handshake(srv, false);
     if was_master {
@@ -245,7 +244,6 @@ pub fn replication_unset_master(srv: &mut Server) {
     }
     srv.repl.masterhost = None;
     srv.config.replicaof = None;
-    crate::log::set_role(b'M');
     free_current_master(srv);
     replication_discard_cached_master(srv);
     cancel_replication_handshake(srv, false);
