@@ -7,7 +7,8 @@
 //! the RDB's repl-id/repl-offset; a busy script during an async
 //! (swapdb) load still lets the other clients in; a disk load longer than
 //! the master's repl-timeout keeps the link (keep-alive newlines); an
-//! error to the master's stream logs the latest backlog.
+//! error to the master's stream logs the latest backlog; a transfer
+//! faster than the replica stores it leaves the replica answering.
 
 mod common;
 
@@ -497,4 +498,76 @@ fn master_stream_error_logs_the_latest_backlog() {
         ),
         "{line}"
     );
+}
+
+/// A master that streams a disk transfer faster than the replica stores
+/// it never holds the replica's event loop: between reads it answers its
+/// clients. The "master" here is a socket that answers the handshake and
+/// then sends a 256 MB payload as fast as it can.
+#[test]
+fn fast_transfer_leaves_the_replica_responsive() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let feeder = std::thread::spawn(move || {
+        let Ok((mut s, _)) = listener.accept() else {
+            return;
+        };
+        // The handshake: a reply for each command as it comes, until PSYNC.
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        'handshake: loop {
+            let Ok(n) = s.read(&mut buf) else { return };
+            if n == 0 {
+                return;
+            }
+            got.extend_from_slice(&buf[..n]);
+            while let Ok(Some(end)) = common::parse_reply(&got, 0) {
+                let cmd: Vec<u8> = got.drain(..end).collect();
+                // `*<n>\r\n$<len>\r\n<name>\r\n...`: the third line is the name.
+                let text = String::from_utf8_lossy(&cmd).to_ascii_uppercase();
+                let name = text.split("\r\n").nth(2).unwrap_or_default().to_string();
+                let reply: &[u8] = match name.as_str() {
+                    "PSYNC" => b"+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n",
+                    "PING" => b"+PONG\r\n",
+                    _ => b"+OK\r\n",
+                };
+                if s.write_all(reply).is_err() {
+                    return;
+                }
+                if name == "PSYNC" {
+                    break 'handshake;
+                }
+            }
+        }
+        let total: usize = 256 << 20;
+        if s.write_all(format!("${total}\r\n").as_bytes()).is_err() {
+            return;
+        }
+        let chunk = vec![b'x'; 256 << 10];
+        let mut left = total;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            if s.write_all(&chunk[..n]).is_err() {
+                return;
+            }
+            left -= n;
+        }
+    });
+    let replica = ServerProc::start(&["--repl-diskless-load", "disabled"]);
+    let mut r = replica.conn();
+    r.cmd_str(&format!("REPLICAOF 127.0.0.1 {port}"));
+    wait_until("the transfer", 10, || {
+        info_field(&info(&mut r, "replication"), "master_sync_in_progress").as_deref() == Some("1")
+    });
+    let mut worst = Duration::ZERO;
+    for _ in 0..10 {
+        let t0 = Instant::now();
+        assert_eq!(r.cmd_str("PING"), b"+PONG\r\n");
+        worst = worst.max(t0.elapsed());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(worst < Duration::from_millis(300), "{worst:?}");
+    r.cmd_str("REPLICAOF NO ONE");
+    let _ = feeder.join();
 }

@@ -583,8 +583,15 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
             return;
         }
     }
-    // Edge-triggered: read until the socket is drained, consuming as we go.
+    // Edge-triggered: read until the socket is drained, consuming as we go,
+    // but a fast master does not hold the loop for the whole transfer (the
+    // cron, a SIGTERM, clients wait meanwhile): past the read budget of one
+    // turn the link is registered again, which reports the bytes still
+    // waiting as a new event on the next poll (Redis reads one buffer per
+    // readable event).
+    let mut budget = networking::READ_BUDGET_BYTES;
     loop {
+        let before = srv.repl.stat_net_repl_input_bytes;
         let got = match read_link(srv) {
             Ok(got) => got,
             Err(e) => {
@@ -609,6 +616,18 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
                 return;
             }
             LinkRead::More => {}
+        }
+        let read = srv.repl.stat_net_repl_input_bytes.saturating_sub(before) as usize;
+        budget = budget.saturating_sub(read);
+        if budget == 0 {
+            if let Some(link) = srv.repl.replica.link.as_mut() {
+                let _ = srv.el.registry().reregister(
+                    link,
+                    mio::Token(REPL_TOKEN_MASTER_LINK),
+                    Interest::READABLE,
+                );
+            }
+            return;
         }
     }
 }
