@@ -74,15 +74,6 @@ pub fn random_hex_id() -> String {
         .collect()
 }
 
-/// Why and how the server is shutting down.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ShutdownRequest {
-    pub nosave: bool,
-    pub save: bool,
-    /// SHUTDOWN NOW (or FORCE): don't ask lagging replicas for an ACK first.
-    pub now: bool,
-}
-
 /// The one state object: every key, client and statistic.
 pub struct Server {
     pub config: Config,
@@ -125,7 +116,19 @@ pub struct Server {
     pub hz: i32,
     pub cronloops: u64,
     pub active_expire_enabled: bool,
-    pub shutdown_asap: Option<ShutdownRequest>,
+    /// A SIGTERM or SIGINT asked for a shutdown that has not started or
+    /// is still waiting for replicas (Redis `shutdown_asap`).
+    pub shutdown_asap: bool,
+    /// The signal behind `shutdown_asap` (`libc::SIGTERM` / `SIGINT`), 0
+    /// if none (Redis `last_sig_received`): it picks `shutdown-on-sigterm`
+    /// or `shutdown-on-sigint`.
+    pub last_sig_received: i32,
+    /// `config::SHUTDOWN_*` flags of the shutdown in progress (Redis
+    /// `shutdown_flags`).
+    pub shutdown_flags: u32,
+    /// Unix ms at which a shutdown waiting for lagging replicas stops
+    /// waiting; 0 when no shutdown waits (Redis `shutdown_mstime`).
+    pub shutdown_mstime: i64,
     pub sigterm: Arc<AtomicBool>,
     pub sigint: Arc<AtomicBool>,
     pub exit_code: Option<i32>,
@@ -359,7 +362,10 @@ impl Server {
             hz,
             cronloops: 0,
             active_expire_enabled: true,
-            shutdown_asap: None,
+            shutdown_asap: false,
+            last_sig_received: 0,
+            shutdown_flags: 0,
+            shutdown_mstime: 0,
             sigterm: Arc::new(AtomicBool::new(false)),
             sigint: Arc::new(AtomicBool::new(false)),
             exit_code: None,
@@ -1336,9 +1342,9 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         return 1000 / srv.hz as i64;
     }
     srv.lruclock = get_lru_clock(now);
-    for (flag, name) in [
-        (srv.sigterm.clone(), "SIGTERM"),
-        (srv.sigint.clone(), "SIGINT"),
+    for (flag, sig, name) in [
+        (srv.sigterm.clone(), libc::SIGTERM, "SIGTERM"),
+        (srv.sigint.clone(), libc::SIGINT, "SIGINT"),
     ] {
         if flag.swap(false, Ordering::SeqCst) {
             // Redis logs this from the signal handler, in its own short format.
@@ -1348,15 +1354,28 @@ pub fn server_cron(srv: &mut Server) -> i64 {
                 now / 1000,
                 name
             ));
-            srv.shutdown_asap = Some(ShutdownRequest::default());
+            srv.shutdown_asap = true;
+            srv.last_sig_received = sig;
         }
     }
-    if let Some(req) = srv.shutdown_asap.take() {
-        if prepare_for_shutdown(srv, req) {
+    // A signal's shutdown starts here, outside the handler; one waiting
+    // for replicas finishes once they caught up or its time is up.
+    if srv.shutdown_asap && !is_shutdown_initiated(srv) {
+        let flags = match srv.last_sig_received {
+            libc::SIGINT if srv.config.shutdown_on_sigint != 0 => srv.config.shutdown_on_sigint,
+            libc::SIGTERM if srv.config.shutdown_on_sigterm != 0 => srv.config.shutdown_on_sigterm,
+            _ => 0,
+        };
+        if prepare_for_shutdown(srv, flags) {
             srv.exit_code = Some(0);
-        } else {
-            SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
+            return 1000 / srv.hz as i64;
         }
+    } else if is_shutdown_initiated(srv)
+        && (srv.mstime >= srv.shutdown_mstime || is_ready_to_shutdown(srv))
+        && finish_shutdown(srv)
+    {
+        srv.exit_code = Some(0);
+        return 1000 / srv.hz as i64;
     }
     // The peak is followed every tick; the allocator figures every 100 ms.
     srv.stat_peak_memory = srv
@@ -1610,25 +1629,33 @@ pub fn process_events_while_blocked(srv: &mut Server) {
         std::process::exit(code);
     }
     srv.refresh_memory_stats();
-    let term = srv.sigterm.swap(false, Ordering::SeqCst);
-    let int = srv.sigint.swap(false, Ordering::SeqCst);
-    if (term || int || srv.shutdown_asap.is_some()) && srv.loading {
-        crate::log::write_raw(&format!(
-            "{}:signal-handler ({}) Received shutdown signal during loading, scheduling shutdown.\n",
-            std::process::id(),
-            srv.mstime / 1000
-        ));
-        srv.shutdown_asap = None;
-        let req = ShutdownRequest {
-            nosave: true,
-            ..Default::default()
-        };
-        if prepare_for_shutdown(srv, req) {
+    // While loading, a signal's shutdown happens here (Redis
+    // `whileBlockedCron`); otherwise the cron takes it when it runs again.
+    if srv.loading {
+        for (flag, sig) in [
+            (srv.sigterm.clone(), libc::SIGTERM),
+            (srv.sigint.clone(), libc::SIGINT),
+        ] {
+            if flag.swap(false, Ordering::SeqCst) {
+                crate::log::write_raw(&format!(
+                    "{}:signal-handler ({}) Received shutdown signal during loading, scheduling shutdown.\n",
+                    std::process::id(),
+                    srv.mstime / 1000
+                ));
+                srv.shutdown_asap = true;
+                srv.last_sig_received = sig;
+            }
+        }
+    }
+    if srv.shutdown_asap && srv.loading {
+        if prepare_for_shutdown(srv, crate::config::SHUTDOWN_NOSAVE) {
             std::process::exit(0);
         }
         tracing::warn!(
             "SIGTERM received but errors trying to shut down the server, check the logs for more information"
         );
+        srv.shutdown_asap = false;
+        srv.last_sig_received = 0;
         SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
     }
 }
@@ -1759,22 +1786,138 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
 }
 
 // ---- Shutdown ----
+//
+// A shutdown (SHUTDOWN, or SIGTERM/SIGINT through the cron) starts in
+// `prepare_for_shutdown`. Without NOW and with `shutdown-timeout` > 0, a
+// master whose replicas have not all acknowledged `master_repl_offset`
+// does not exit at once: it asks them for an ACK (`REPLCONF GETACK *`),
+// pauses writes (`PausePurpose::DuringShutdown`, so the offset stops
+// moving), sets `shutdown_mstime` to now + the timeout and returns false;
+// the SHUTDOWN client stays blocked (`BlockType::Shutdown`) while every
+// other client is served. Each cron tick then checks whether the replicas
+// caught up or the time is up, and calls `finish_shutdown`: it logs the
+// replicas still lagging, kills children, flushes the AOF, saves the final
+// RDB per the flags and exits. When that fails (a failed save, an initial
+// AOF still being written) or SHUTDOWN ABORT arrives, `cancel_shutdown`
+// undoes it all: the blocked SHUTDOWN clients get an error and writes
+// resume.
 
-/// Prepares to exit (Redis `prepareForShutdown`): logs, removes the pid file
-/// and the Unix socket, closes listeners. Returns true when the server may exit.
+/// Starts a shutdown with `config::SHUTDOWN_*` `flags` (Redis
+/// `prepareForShutdown`). Returns true when the server may exit now.
 ///
-/// A running RDB child is killed and its temp file removed ("There is a
-/// child saving an .rdb. Killing it!"), so it cannot overwrite the final
-/// save. While loading, nothing is saved (the dataset is incomplete). When
-/// the final save fails it logs "Error trying to save the DB, can't exit."
-/// and "Errors trying to shut down the server. Check the logs for more
-/// information." and returns false.
-pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool {
-    if srv.loading {
-        req.save = false;
-        req.nosave = true;
+/// False when a shutdown is already in progress, when it waits for lagging
+/// replicas ("Waiting for replicas before shutting down.";
+/// [`is_shutdown_initiated`] is then true), or when it failed
+/// ([`finish_shutdown`]). While loading, nothing is saved (the dataset is
+/// incomplete): SAVE becomes NOSAVE.
+pub fn prepare_for_shutdown(srv: &mut Server, mut flags: u32) -> bool {
+    use crate::config::{SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE};
+    if is_shutdown_initiated(srv) {
+        return false;
     }
+    if srv.loading {
+        flags = (flags & !SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
+    }
+    srv.shutdown_flags = flags;
     tracing::warn!("User requested shutdown...");
+    if flags & SHUTDOWN_NOW == 0 && srv.config.shutdown_timeout != 0 && !is_ready_to_shutdown(srv) {
+        srv.shutdown_mstime = srv.mstime + srv.config.shutdown_timeout as i64 * 1000;
+        if !networking::are_clients_paused(srv) {
+            crate::replication::master::send_getack_to_replicas(srv);
+        }
+        networking::pause_clients(
+            srv,
+            networking::PausePurpose::DuringShutdown,
+            i64::MAX,
+            networking::PauseType::Write,
+        );
+        tracing::info!("Waiting for replicas before shutting down.");
+        return false;
+    }
+    finish_shutdown(srv)
+}
+
+/// True while a shutdown waits for lagging replicas (Redis
+/// `isShutdownInitiated`).
+#[inline]
+pub fn is_shutdown_initiated(srv: &Server) -> bool {
+    srv.shutdown_mstime != 0
+}
+
+/// True when every replica acknowledged the whole replication stream, or
+/// there is none (Redis `isReadyToShutdown`).
+pub fn is_ready_to_shutdown(srv: &Server) -> bool {
+    crate::replication::master::lagging_replicas(srv).is_empty()
+}
+
+/// Ends a shutdown in progress without exiting (Redis `cancelShutdown`):
+/// the SHUTDOWN clients blocked on it get `-ERR Errors trying to SHUTDOWN.
+/// Check logs.` and writes resume.
+fn cancel_shutdown(srv: &mut Server) {
+    srv.shutdown_asap = false;
+    srv.shutdown_flags = 0;
+    srv.shutdown_mstime = 0;
+    srv.last_sig_received = 0;
+    SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
+    crate::blocked::reply_to_clients_blocked_on_shutdown(srv);
+    networking::unpause_clients(srv, networking::PausePurpose::DuringShutdown);
+}
+
+/// SHUTDOWN ABORT (Redis `abortShutdown`): cancels a shutdown waiting for
+/// replicas, or one a signal requested that the cron has not started yet,
+/// and logs "Shutdown manually aborted.". False when there was none.
+pub fn abort_shutdown(srv: &mut Server) -> bool {
+    let term = srv.sigterm.swap(false, Ordering::SeqCst);
+    let int = srv.sigint.swap(false, Ordering::SeqCst);
+    if is_shutdown_initiated(srv) {
+        cancel_shutdown(srv);
+    } else if srv.shutdown_asap || term || int {
+        srv.shutdown_asap = false;
+        SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
+    } else {
+        return false;
+    }
+    tracing::info!("Shutdown manually aborted.");
+    true
+}
+
+/// The last step of a shutdown (Redis `finishShutdown`). Returns true when
+/// the process may exit.
+///
+/// Logs each replica still behind ("Lagging replica <ip:port> reported
+/// offset <n> behind master, lag=<s>, state=<state>.") and "<k> of <n>
+/// replicas are in sync when shutting down.", kills a Lua debugger session,
+/// an RDB child (its temp file removed) and an AOF rewrite child, writes and
+/// fsyncs the AOF, saves the final RDB when save points exist (unless
+/// NOSAVE) or SAVE was given, removes the pid file, flushes what the
+/// replicas are owed and closes the listeners ("Redis is now ready to exit,
+/// bye bye..."). Without FORCE, a failed save ("Error trying to save the
+/// DB, can't exit.") or an initial AOF rewrite in progress ("Writing
+/// initial AOF, can't exit.") cancels the shutdown: "Errors trying to shut
+/// down the server. Check the logs for more information." and false.
+pub fn finish_shutdown(srv: &mut Server) -> bool {
+    use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_SAVE};
+    let flags = srv.shutdown_flags;
+    let force = flags & SHUTDOWN_FORCE != 0;
+    let replicas = srv.repl.replicas.len();
+    let lagging = crate::replication::master::lagging_replicas(srv);
+    let now_s = mstime() / 1000;
+    for lag in &lagging {
+        tracing::warn!(
+            "Lagging replica {} reported offset {} behind master, lag={}, state={}.",
+            lag.name,
+            lag.offset_behind,
+            if lag.online { now_s - lag.ack_time } else { 0 },
+            lag.state
+        );
+    }
+    if replicas > 0 {
+        tracing::info!(
+            "{} of {} replicas are in sync when shutting down.",
+            replicas - lagging.len(),
+            replicas
+        );
+    }
     crate::ldb::kill_forked_sessions();
     if srv.child.kind == crate::childinfo::ChildType::Rdb {
         tracing::warn!("There is a child saving an .rdb. Killing it!");
@@ -1783,19 +1926,21 @@ pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool 
         crate::rdb::rdb_remove_temp_file(pid);
         srv.rdb.save_time_start = -1;
     }
-    if !req.now && srv.config.shutdown_timeout != 0 {
-        crate::replication::master::request_ack_before_shutdown(srv);
+    if !crate::aof::prepare_for_shutdown(srv, force) {
+        return shutdown_failed(srv);
     }
-    crate::aof::prepare_for_shutdown(srv);
-    if (req.save || !srv.config.save_params.is_empty()) && !req.nosave {
+    let save = flags & SHUTDOWN_SAVE != 0;
+    let nosave = flags & SHUTDOWN_NOSAVE != 0;
+    if (!srv.config.save_params.is_empty() && !nosave) || save {
         tracing::info!("Saving the final RDB snapshot before exiting.");
         let filename = srv.config.dbfilename.clone();
         if crate::rdb::rdb_save(srv, &filename).is_err() {
-            tracing::warn!("Error trying to save the DB, can't exit.");
-            tracing::warn!(
-                "Errors trying to shut down the server. Check the logs for more information."
-            );
-            return false;
+            if force {
+                tracing::warn!("Error trying to save the DB. Exit anyway.");
+            } else {
+                tracing::warn!("Error trying to save the DB, can't exit.");
+                return shutdown_failed(srv);
+            }
         }
     }
     if srv.config.daemonize || !srv.config.pidfile.is_empty() {
@@ -1809,6 +1954,13 @@ pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool 
     tracing::warn!("Redis is now ready to exit, bye bye...");
     let _ = std::io::stdout().flush();
     true
+}
+
+/// The error path of [`finish_shutdown`]: logs, cancels, returns false.
+fn shutdown_failed(srv: &mut Server) -> bool {
+    tracing::warn!("Errors trying to shut down the server. Check the logs for more information.");
+    cancel_shutdown(srv);
+    false
 }
 
 // ---- Signals ----
