@@ -301,6 +301,42 @@ pub fn close_listening_sockets(srv: &mut Server) {
     }
 }
 
+/// Starts a non-blocking TCP connection to `addr` from `source_addr` when
+/// one is given (`bind-source-addr`), as a best effort: when binding to it
+/// or connecting from it fails, the connection is made again from any
+/// address (Redis `anetTcpNonBlockBestEffortBindConnect`). The connection
+/// completes in the background (writable when established).
+pub fn tcp_non_block_best_effort_bind_connect(
+    addr: SocketAddr,
+    source_addr: &str,
+) -> io::Result<mio::net::TcpStream> {
+    if !source_addr.is_empty()
+        && let Ok(ip) = source_addr.parse::<IpAddr>()
+        && let Ok(s) = tcp_non_block_connect(addr, Some(SocketAddr::new(ip, 0)))
+    {
+        return Ok(s);
+    }
+    tcp_non_block_connect(addr, None)
+}
+
+/// One non-blocking connect attempt to `addr`, bound to `source` first if given.
+fn tcp_non_block_connect(
+    addr: SocketAddr,
+    source: Option<SocketAddr>,
+) -> io::Result<mio::net::TcpStream> {
+    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    sock.set_nonblocking(true)?;
+    if let Some(src) = source {
+        sock.bind(&src.into())?;
+    }
+    match sock.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(mio::net::TcpStream::from_std(sock.into()))
+}
+
 /// Accepts pending connections on listener `idx` (Redis `acceptTcpHandler` /
 /// `acceptUnixHandler` + `acceptCommonHandler`).
 ///

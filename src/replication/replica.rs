@@ -327,7 +327,10 @@ fn connect_with_master(srv: &mut Server) {
             .map_err(|e| e.to_string())
             .and_then(|mut it| it.next().ok_or_else(|| "no address".to_string()))
     };
-    let stream = addr.and_then(|a| mio::net::TcpStream::connect(a).map_err(|e| e.to_string()));
+    let source = srv.config.bind_source_addr.clone();
+    let stream = addr.and_then(|a| {
+        crate::anet::tcp_non_block_best_effort_bind_connect(a, &source).map_err(|e| e.to_string())
+    });
     let mut stream = match stream {
         Ok(s) => s,
         Err(e) => {
@@ -1580,6 +1583,12 @@ pub fn master_command_processed(srv: &mut Server, c: &mut Client) {
         return;
     }
     let bytes = r.repl_unapplied.split_to(applied);
+    if r.repl_unapplied.is_empty() && applied >= networking::PROTO_MBULK_BIG_ARG {
+        // Both halves share one allocation, which an empty buffer would
+        // keep alive: a big argument's bytes are not held after their
+        // command (Redis trims the master's query buffer the same way).
+        r.repl_unapplied = bytes::BytesMut::new();
+    }
     crate::replication::master::feed_stream_from_master(srv, &bytes);
 }
 
