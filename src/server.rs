@@ -1848,7 +1848,10 @@ pub fn is_shutdown_initiated(srv: &Server) -> bool {
 /// True when every replica acknowledged the whole replication stream, or
 /// there is none (Redis `isReadyToShutdown`).
 pub fn is_ready_to_shutdown(srv: &Server) -> bool {
-    crate::replication::master::lagging_replicas(srv).is_empty()
+    let offset = srv.repl.master_repl_offset;
+    srv.clients_iter()
+        .filter(|c| c.flags & crate::replication::CLIENT_SLAVE != 0)
+        .all(|c| c.repl.as_deref().is_none_or(|r| r.repl_ack_off == offset))
 }
 
 /// Ends a shutdown in progress without exiting (Redis `cancelShutdown`):

@@ -583,3 +583,46 @@ fn shutdown_abort_then_timeout_with_a_lagging_replica() {
         assert!(log.contains(line), "no {line:?} in the log:\n{log}");
     }
 }
+
+#[test]
+fn second_sigint_and_shutdown_on_sigterm_now() {
+    // A SIGINT waits for the stopped replica; a second one exits at once,
+    // with status 1.
+    let (mut m, r, _) = plain_pair(&["--shutdown-timeout", "60"]);
+    r.sp.signal("-STOP");
+    assert_eq!(s(m.c.cmd(&[b"INCR", b"k"])), ":2\r\n");
+    m.sp.signal("-INT");
+    wait_until(Duration::from_secs(10), "shutdown_in_milliseconds", || {
+        shutdown_in_ms(&mut m) > 0
+    });
+    m.sp.signal("-INT");
+    let st =
+        m.sp.wait_exit(Duration::from_secs(10))
+            .expect("the master exits");
+    assert_eq!(st.code(), Some(1), "{st:?}");
+    let log = m.sp.log();
+    assert!(log.contains("You insist... exiting now."), "{log}");
+    assert!(!log.contains("ready to exit"), "{log}");
+    r.sp.signal("-CONT");
+
+    // shutdown-on-sigterm now: no waiting, the lagging replica is logged.
+    let (mut m, r, _) = plain_pair(&["--shutdown-timeout", "60"]);
+    assert_eq!(
+        s(m.c.cmd(&[b"CONFIG", b"SET", b"shutdown-on-sigterm", b"now"])),
+        "+OK\r\n"
+    );
+    r.sp.signal("-STOP");
+    assert_eq!(s(m.c.cmd(&[b"INCR", b"k"])), ":2\r\n");
+    m.sp.signal("-TERM");
+    let st =
+        m.sp.wait_exit(Duration::from_secs(10))
+            .expect("the master exits");
+    assert!(st.success(), "{st:?}");
+    let log = m.sp.log();
+    assert!(!log.contains("Waiting for replicas"), "{log}");
+    assert!(
+        log.contains("0 of 1 replicas are in sync when shutting down."),
+        "{log}"
+    );
+    r.sp.signal("-CONT");
+}
