@@ -7,9 +7,7 @@
 //! that expire on a replica only through the master's DEL; a replica
 //! restarted from its RDB, and a master restarted from its RDB, both
 //! continuing with PSYNC; a replica answering clients while its master
-//! saves for it; a replica connecting from `bind-source-addr`; a replica
-//! not holding on to the memory of a big command it applied; SHUTDOWN and
-//! SIGTERM waiting for a stopped replica
+//! saves for it; SHUTDOWN and SIGTERM waiting for a stopped replica
 //! (SIGSTOP) to catch up, its timeout, SHUTDOWN ABORT.
 //!
 //! Every reply is checked against Redis 7.0.15's bytes; the tests pass
@@ -410,34 +408,6 @@ fn replica_serves_clients_during_the_sync() {
     wait_synced(&mut m, &mut [&mut r]);
     assert_eq!(s(r.c.cmd_str("GET stale")), "$-1\r\n");
     assert_eq!(s(r.c.cmd_str("DBSIZE")), format!(":{PAD_KEYS}\r\n"));
-}
-
-#[test]
-fn replica_connects_from_bind_source_addr() {
-    // 127.0.0.2 is not a local client to protected mode.
-    let mut m = ours(&["--protected-mode", "no"]);
-    let mut r = ours(&["--bind-source-addr", "127.0.0.2"]);
-    r.replicaof(&m);
-    wait_synced(&mut m, &mut [&mut r]);
-    let slave0 = m.info_field("replication", "slave0");
-    assert!(slave0.starts_with("ip=127.0.0.2,"), "{slave0}");
-}
-
-#[test]
-fn replica_releases_the_buffers_of_a_big_command() {
-    let mut m = ours(&[]);
-    let mut r = ours(&[]);
-    r.replicaof(&m);
-    wait_synced(&mut m, &mut [&mut r]);
-    let value = vec![b'v'; 32 << 20];
-    assert_eq!(s(m.c.cmd(&[b"SET", b"big", &value])), "+OK\r\n");
-    wait_synced(&mut m, &mut [&mut r]);
-    // The value itself, not copies of the stream that carried it.
-    wait_until(
-        Duration::from_secs(5),
-        "the replica's memory to settle",
-        || r.info_int("memory", "used_memory") <= m.info_int("memory", "used_memory") + (10 << 20),
-    );
 }
 
 // ---- Shutdown with lagging replicas ----
