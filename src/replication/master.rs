@@ -1472,9 +1472,9 @@ pub struct LaggingReplica {
     pub state: &'static str,
 }
 
-/// The replicas whose last ACK is not `master_repl_offset` (Redis
-/// `isReadyToShutdown` and `finishShutdown` walk `server.slaves` for this),
-/// in client-table order. Empty when all caught up or there are none.
+/// The replicas whose last ACK is not `master_repl_offset`, in client-table
+/// order, for SHUTDOWN's log (Redis `finishShutdown` walks `server.slaves`
+/// for this). Empty when all caught up or there are none.
 pub fn lagging_replicas(srv: &Server) -> Vec<LaggingReplica> {
     let offset = srv.repl.master_repl_offset;
     srv.clients_iter()
