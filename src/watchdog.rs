@@ -48,7 +48,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::server::Server;
 use crate::server::{
-    close_direct_log_fd, open_direct_log_fd, server_log_from_handler, write_from_handler,
+    close_handler_log, open_handler_log, server_log_from_handler, write_from_handler,
 };
 
 /// Thread id of the main thread (the one that arms the watchdog), 0 until then.
@@ -213,7 +213,7 @@ fn log_stack_trace(pc: *mut libc::c_void) {
         let mut trace = [std::ptr::null_mut::<libc::c_void>(); MAX_FRAMES];
         // SAFETY: the buffer holds MAX_FRAMES entries, as passed.
         let n = unsafe { libc::backtrace(trace.as_mut_ptr(), MAX_FRAMES as libc::c_int) };
-        let fd = open_direct_log_fd();
+        let fd = open_handler_log();
         if fd < 0 {
             return;
         }
@@ -231,7 +231,7 @@ fn log_stack_trace(pc: *mut libc::c_void) {
         unsafe {
             libc::backtrace_symbols_fd(trace.as_ptr().add(skip as usize), n - skip, fd);
         }
-        close_direct_log_fd(fd);
+        close_handler_log(fd);
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     {
