@@ -21,6 +21,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::repl::{Kind, Node, full_then_partial_over};
 use common::{ServerProc, TestCerts, call_str, encode_command, make_test_certs, parse_reply};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
@@ -654,6 +655,106 @@ fn startup_failure_lines() {
             text.contains("Failed to configure TLS. Check logs for more info."),
             "{bin}: {text}"
         );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---- Replication over TLS ----
+
+/// rustredis master, rustredis replica, over TLS: a diskless full sync
+/// (the RDB pipe's chunks go through the master's TLS session, the
+/// replica parses them from its TLS link in blocking mode) with writes of
+/// every type during it, then a partial resync; data compared each time.
+#[test]
+fn replication_over_tls_rust_to_rust() {
+    let dir = common::scratch_dir("tls-repl-rr");
+    let certs = make_test_certs(&dir);
+    full_then_partial_over(Kind::Rust, Kind::Rust, true, Some(&certs));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// redis-server master (`--tls-port`, `--tls-replication yes`), rustredis
+/// replica: a full sync to disk then a partial resync, over TLS.
+#[test]
+fn replication_over_tls_redis_to_rust() {
+    let dir = common::scratch_dir("tls-repl-or");
+    let certs = make_test_certs(&dir);
+    full_then_partial_over(Kind::Redis, Kind::Rust, false, Some(&certs));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// rustredis master, redis-server replica (`--tls-replication yes`): a
+/// full sync from disk (the file's chunks through the master's TLS
+/// session) then a partial resync.
+#[test]
+fn replication_over_tls_rust_to_redis() {
+    let dir = common::scratch_dir("tls-repl-ro");
+    let certs = make_test_certs(&dir);
+    full_then_partial_over(Kind::Rust, Kind::Redis, false, Some(&certs));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A replica does not sync with a master whose certificate its CA did not
+/// sign, nor does a master take a replica whose client certificate its CA
+/// did not sign: the link stays down and the master lists no replica.
+/// Both kinds of replica, with the same assertions.
+#[test]
+fn replication_over_tls_refuses_strangers() {
+    let dir = common::scratch_dir("tls-repl-no");
+    let certs = make_test_certs(&dir);
+    let Some(mut m) = Node::start_tls(Kind::Rust, &certs, &[]) else {
+        return;
+    };
+    let (other_ca, other_crt, other_key) = (
+        path(&certs.other_ca),
+        path(&certs.other_client_crt),
+        path(&certs.other_client_key),
+    );
+    let cases: [(&str, Vec<&str>); 2] = [
+        (
+            "the master's certificate is not trusted",
+            vec!["--tls-ca-cert-file", &other_ca],
+        ),
+        (
+            "the replica's certificate is not trusted",
+            vec![
+                "--tls-client-cert-file",
+                &other_crt,
+                "--tls-client-key-file",
+                &other_key,
+            ],
+        ),
+    ];
+    for kind in [Kind::Rust, Kind::Redis] {
+        for (what, extra) in &cases {
+            let Some(mut r) = Node::start_tls(kind, &certs, extra) else {
+                continue;
+            };
+            call_str(&mut m.c, "SET k v");
+            r.replicaof(&m);
+            // The handshake fails and is retried once a second.
+            std::thread::sleep(Duration::from_millis(2500));
+            let label = r.label();
+            assert_eq!(
+                r.info_field("replication", "master_link_status"),
+                "down",
+                "{label}: {what}"
+            );
+            assert_eq!(
+                r.info_field("replication", "master_sync_in_progress"),
+                "0",
+                "{label}: {what}"
+            );
+            assert_eq!(
+                m.info_field("replication", "connected_slaves"),
+                "0",
+                "{label}: {what}"
+            );
+            assert!(
+                matches!(call_str(&mut r.c, "DBSIZE"), common::Resp::Int(0)),
+                "{label}: {what}"
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
