@@ -102,6 +102,8 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use crate::config::{Config, TlsAuthClients};
 use crate::server::Server;
 
+mod verify;
+
 /// The CONFIG SET error when the TLS context cannot be rebuilt (Redis
 /// `applyTlsCfg`); the reason is in the log.
 pub const ERR_TLS_UPDATE: &str = "Unable to update TLS configuration. Check server logs.";
@@ -298,23 +300,30 @@ pub fn tls_configure(cfg: &Config) -> Result<TlsContext, String> {
     let no_auth = build(None)?;
     let (required, optional) = match &roots {
         Some(roots) => {
+            let algs = provider.signature_verification_algorithms;
+            let v1_tolerant = |v: Arc<dyn rustls::server::danger::ClientCertVerifier>| {
+                Arc::new(verify::ClientVerifier::new(v, roots.clone(), algs))
+                    as Arc<dyn rustls::server::danger::ClientCertVerifier>
+            };
             let required =
                 WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
                     .build()
+                    .map(v1_tolerant)
                     .map_err(|e| e.to_string());
             let optional =
                 WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
                     .allow_unauthenticated()
                     .build()
+                    .map(v1_tolerant)
                     .map_err(|e| e.to_string());
             (Some(build(Some(required))?), Some(build(Some(optional))?))
         }
         None => (None, None),
     };
-    let verifier = Arc::new(CaVerifier {
-        roots: roots.unwrap_or_else(|| Arc::new(RootCertStore::empty())),
-        algs: provider.signature_verification_algorithms,
-    });
+    let verifier = Arc::new(verify::CaVerifier::new(
+        roots.unwrap_or_else(|| Arc::new(RootCertStore::empty())),
+        provider.signature_verification_algorithms,
+    ));
     let mut client = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&versions)
         .map_err(|e| format!("Failed to configure TLS protocols: {}", e))?
@@ -361,60 +370,6 @@ fn certified_key(
     Ok(Arc::new(certified))
 }
 
-/// Checks the certificate a peer we connect to presents, as OpenSSL does
-/// for Redis's outgoing links (`SSL_VERIFY_PEER` with the CA of
-/// `tls-ca-cert-file`/`-dir`): the chain must lead to one of the CA
-/// certificates, be valid now and allow server use; the host name is not
-/// compared with the certificate (Redis sets none). Without a CA every
-/// certificate fails, as with OpenSSL.
-#[derive(Debug)]
-struct CaVerifier {
-    roots: Arc<RootCertStore>,
-    algs: rustls::crypto::WebPkiSupportedAlgorithms,
-}
-
-impl rustls::client::danger::ServerCertVerifier for CaVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &rustls_pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        now: rustls_pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
-        rustls::client::verify_server_cert_signed_by_trust_anchor(
-            &cert,
-            &self.roots,
-            intermediates,
-            now,
-            self.algs.all,
-        )?;
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.algs.supported_schemes()
-    }
-}
 /// The protocol versions `tls-protocols` allows.
 #[derive(Debug, PartialEq, Eq)]
 struct Protocols {
