@@ -475,6 +475,65 @@ mod tests {
         assert_eq!(bit_string_bytes(&[1, 0xff]), None);
     }
 
+    fn pem(name: &str) -> CertificateDer<'static> {
+        use rustls_pki_types::pem::PemObject;
+        let path = format!(
+            "{}/tests/fixtures/tls-v1/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        CertificateDer::from_pem_file(path).unwrap()
+    }
+
+    fn roots(name: &str) -> RootCertStore {
+        let mut r = RootCertStore::empty();
+        r.add(pem(name)).unwrap();
+        r
+    }
+
+    #[test]
+    fn v1_chain() {
+        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+        let der = pem("v1.crt");
+        let cert = V1Cert::parse(&der).expect("a v1 certificate");
+        assert!(V1Cert::parse(&pem("ca.crt")).is_none(), "the CA is v3");
+        let now =
+            UnixTime::since_unix_epoch(std::time::Duration::from_secs(cert.not_before as u64 + 60));
+        assert!(cert.verify(&roots("ca.crt"), &algs, now).is_ok());
+        let err = |r: Result<(), Error>| match r {
+            Err(Error::InvalidCertificate(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            err(cert.verify(&roots("other-ca.crt"), &algs, now)),
+            CertificateError::UnknownIssuer
+        );
+        assert_eq!(
+            err(cert.verify(&roots("impostor-ca.crt"), &algs, now)),
+            CertificateError::BadSignature
+        );
+        assert_eq!(
+            err(cert.verify(&RootCertStore::empty(), &algs, now)),
+            CertificateError::UnknownIssuer
+        );
+        let at =
+            |secs: i64| UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs as u64));
+        assert_eq!(
+            err(cert.verify(&roots("ca.crt"), &algs, at(cert.not_before - 1))),
+            CertificateError::NotValidYet
+        );
+        assert_eq!(
+            err(cert.verify(&roots("ca.crt"), &algs, at(cert.not_after + 1))),
+            CertificateError::Expired
+        );
+        // One flipped bit of the signed part breaks the signature.
+        let mut bad = der.to_vec();
+        let i = bad.len() / 2;
+        bad[i] ^= 1;
+        if let Some(c) = V1Cert::parse(&bad) {
+            assert!(c.verify(&roots("ca.crt"), &algs, now).is_err());
+        }
+    }
+
     #[test]
     fn not_a_v1_certificate() {
         assert!(V1Cert::parse(&CertificateDer::from(vec![0x30, 0x00])).is_none());
