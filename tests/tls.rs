@@ -738,7 +738,8 @@ fn replication_over_tls_certificates() {
         &generic_key,
     ];
     // (master's extra args, [(case, replica's extra args, syncs)]).
-    let setups: [(&[&str], Vec<(&str, &[&str], bool)>); 2] = [
+    type Case<'a> = (&'a str, &'a [&'a str], bool);
+    let setups: [(&[&str], Vec<Case>); 2] = [
         (
             &[],
             vec![

@@ -223,15 +223,15 @@ impl<'a> V1Cert<'a> {
     /// not a certificate: webpki then says why).
     fn parse(der: &'a [u8]) -> Option<V1Cert<'a>> {
         let (cert, _) = der_expect(der, SEQUENCE)?;
-        let (tag, tbs_body, tbs, rest) = der_next(cert)?;
-        if tag != SEQUENCE {
+        let tbs = der_next(cert)?;
+        if tbs.tag != SEQUENCE {
             return None;
         }
+        let (tbs_body, rest) = (tbs.body, tbs.rest);
         let (sig_alg, rest) = der_expect(rest, SEQUENCE)?;
         let (sig_bits, _) = der_expect(rest, BIT_STRING)?;
         let signature = bit_string_bytes(sig_bits)?;
-        let (tag, _, _, _) = der_next(tbs_body)?;
-        if tag == VERSION_TAG {
+        if der_next(tbs_body)?.tag == VERSION_TAG {
             return None;
         }
         let (_serial, rest) = der_expect(tbs_body, INTEGER)?;
@@ -240,15 +240,15 @@ impl<'a> V1Cert<'a> {
         let (validity, rest) = der_expect(rest, SEQUENCE)?;
         let (_subject, rest) = der_expect(rest, SEQUENCE)?;
         let (spki, _) = der_expect(rest, SEQUENCE)?;
-        let (t1, nb, _, rest) = der_next(validity)?;
-        let (t2, na, _, _) = der_next(rest)?;
+        let nb = der_next(validity)?;
+        let na = der_next(nb.rest)?;
         Some(V1Cert {
-            tbs,
+            tbs: tbs.whole,
             sig_alg,
             signature,
             issuer,
-            not_before: asn1_time(t1, nb)?,
-            not_after: asn1_time(t2, na)?,
+            not_before: asn1_time(nb.tag, nb.body)?,
+            not_after: asn1_time(na.tag, na.body)?,
             spki,
         })
     }
@@ -354,9 +354,21 @@ fn allowed_in_tls13(s: SignatureScheme) -> bool {
 
 // ---- DER ----
 
-/// One DER element of `input`: (tag, contents, the whole element, what
-/// follows). `None` when truncated or with a length over 4 bytes.
-fn der_next(input: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
+/// One DER element, as [`der_next`] splits it off its input.
+#[derive(Debug, PartialEq)]
+struct DerElem<'a> {
+    tag: u8,
+    /// The contents.
+    body: &'a [u8],
+    /// Tag, length and contents.
+    whole: &'a [u8],
+    /// What follows the element.
+    rest: &'a [u8],
+}
+
+/// The DER element at the start of `input`; `None` when truncated or
+/// with a length over 4 bytes.
+fn der_next(input: &[u8]) -> Option<DerElem<'_>> {
     let (&tag, rest) = input.split_first()?;
     let (&first, rest) = rest.split_first()?;
     let (len, rest) = if first < 0x80 {
@@ -373,14 +385,19 @@ fn der_next(input: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
         return None;
     }
     let header = input.len() - rest.len();
-    Some((tag, &rest[..len], &input[..header + len], &rest[len..]))
+    Some(DerElem {
+        tag,
+        body: &rest[..len],
+        whole: &input[..header + len],
+        rest: &rest[len..],
+    })
 }
 
 /// The contents of the element at the start of `input` when its tag is
 /// `tag`, and what follows.
 fn der_expect(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    let (t, body, _, rest) = der_next(input)?;
-    (t == tag).then_some((body, rest))
+    let e = der_next(input)?;
+    (e.tag == tag).then_some((e.body, e.rest))
 }
 
 /// The bytes of a BIT STRING's contents (no unused bits allowed).
@@ -464,12 +481,17 @@ mod tests {
     fn der_lengths() {
         assert_eq!(
             der_next(&[0x30, 0x02, 1, 2, 9]),
-            Some((0x30, &[1u8, 2][..], &[0x30u8, 2, 1, 2][..], &[9u8][..]))
+            Some(DerElem {
+                tag: 0x30,
+                body: &[1, 2],
+                whole: &[0x30, 2, 1, 2],
+                rest: &[9]
+            })
         );
         let mut long = vec![0x04, 0x81, 0x80];
         long.extend(std::iter::repeat_n(7u8, 0x80));
-        let (_, body, _, rest) = der_next(&long).unwrap();
-        assert_eq!((body.len(), rest.len()), (0x80, 0));
+        let e = der_next(&long).unwrap();
+        assert_eq!((e.body.len(), e.rest.len()), (0x80, 0));
         assert_eq!(der_next(&[0x30, 0x03, 1]), None);
         assert_eq!(der_next(&[0x30, 0x80]), None);
         assert_eq!(bit_string_bytes(&[1, 0xff]), None);
