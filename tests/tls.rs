@@ -661,26 +661,29 @@ fn startup_failure_lines() {
 
 // ---- Replication over TLS ----
 
+/// [`full_then_partial_over`] TLS with fresh certificates in scratch
+/// directory `tag`.
+fn replicate_over_tls(tag: &str, master: Kind, replica: Kind, diskless: bool) {
+    let dir = common::scratch_dir(tag);
+    let certs = make_test_certs(&dir);
+    full_then_partial_over(master, replica, diskless, Some(&certs));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// rustredis master, rustredis replica, over TLS: a diskless full sync
 /// (the RDB pipe's chunks go through the master's TLS session, the
 /// replica parses them from its TLS link in blocking mode) with writes of
 /// every type during it, then a partial resync; data compared each time.
 #[test]
 fn replication_over_tls_rust_to_rust() {
-    let dir = common::scratch_dir("tls-repl-rr");
-    let certs = make_test_certs(&dir);
-    full_then_partial_over(Kind::Rust, Kind::Rust, true, Some(&certs));
-    let _ = std::fs::remove_dir_all(&dir);
+    replicate_over_tls("tls-repl-rr", Kind::Rust, Kind::Rust, true);
 }
 
 /// redis-server master (`--tls-port`, `--tls-replication yes`), rustredis
 /// replica: a full sync to disk then a partial resync, over TLS.
 #[test]
 fn replication_over_tls_redis_to_rust() {
-    let dir = common::scratch_dir("tls-repl-or");
-    let certs = make_test_certs(&dir);
-    full_then_partial_over(Kind::Redis, Kind::Rust, false, Some(&certs));
-    let _ = std::fs::remove_dir_all(&dir);
+    replicate_over_tls("tls-repl-or", Kind::Redis, Kind::Rust, false);
 }
 
 /// rustredis master, redis-server replica (`--tls-replication yes`): a
@@ -688,10 +691,7 @@ fn replication_over_tls_redis_to_rust() {
 /// session) then a partial resync.
 #[test]
 fn replication_over_tls_rust_to_redis() {
-    let dir = common::scratch_dir("tls-repl-ro");
-    let certs = make_test_certs(&dir);
-    full_then_partial_over(Kind::Rust, Kind::Redis, false, Some(&certs));
-    let _ = std::fs::remove_dir_all(&dir);
+    replicate_over_tls("tls-repl-ro", Kind::Rust, Kind::Redis, false);
 }
 
 /// Which certificates a TLS replication link takes, as OpenSSL decides

@@ -567,12 +567,7 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
             Ok(None) => None,
         };
         if let Some(e) = err {
-            tracing::warn!(
-                "Error condition on socket for SYNC: {}",
-                crate::log::os_error_text(&e)
-            );
-            handshake_error(srv);
-            return;
+            return sync_socket_error(srv, &e);
         }
         match s.peer_addr() {
             Ok(_) => {}
@@ -583,14 +578,7 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
                 }
                 return;
             }
-            Err(e) => {
-                tracing::warn!(
-                    "Error condition on socket for SYNC: {}",
-                    crate::log::os_error_text(&e)
-                );
-                handshake_error(srv);
-                return;
-            }
+            Err(e) => return sync_socket_error(srv, &e),
         }
         // Over TLS the connection is up once the handshake is done; until
         // then each event advances it (Redis's CONNECTING state of a TLS
@@ -599,14 +587,7 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
             match t.handshake() {
                 Ok(true) => {}
                 Ok(false) => return,
-                Err(e) => {
-                    tracing::warn!(
-                        "Error condition on socket for SYNC: {}",
-                        crate::log::os_error_text(&e)
-                    );
-                    handshake_error(srv);
-                    return;
-                }
+                Err(e) => return sync_socket_error(srv, &e),
             }
         }
         tracing::info!("Non blocking connect for SYNC fired the event.");
@@ -652,6 +633,16 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
             LinkRead::More => {}
         }
     }
+}
+
+/// The connect (or, over TLS, its handshake) failed: logs "Error
+/// condition on socket for SYNC: <error>" and retries from the cron.
+fn sync_socket_error(srv: &mut Server, e: &io::Error) {
+    tracing::warn!(
+        "Error condition on socket for SYNC: {}",
+        crate::log::os_error_text(e)
+    );
+    handshake_error(srv);
 }
 
 /// The link failed while handshaking or transferring.

@@ -87,10 +87,9 @@ impl ServerCertVerifier for CaVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        match V1Cert::parse(cert) {
-            Some(v1) => v1.verify_handshake_signature(message, dss, &self.algs, false),
-            None => rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs),
-        }
+        check_signature(cert, message, dss, &self.algs, false, || {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+        })
     }
 
     fn verify_tls13_signature(
@@ -99,10 +98,9 @@ impl ServerCertVerifier for CaVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        match V1Cert::parse(cert) {
-            Some(v1) => v1.verify_handshake_signature(message, dss, &self.algs, true),
-            None => rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs),
-        }
+        check_signature(cert, message, dss, &self.algs, true, || {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+        })
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -167,10 +165,9 @@ impl ClientCertVerifier for ClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        match V1Cert::parse(cert) {
-            Some(v1) => v1.verify_handshake_signature(message, dss, &self.algs, false),
-            None => self.inner.verify_tls12_signature(message, cert, dss),
-        }
+        check_signature(cert, message, dss, &self.algs, false, || {
+            self.inner.verify_tls12_signature(message, cert, dss)
+        })
     }
 
     fn verify_tls13_signature(
@@ -179,14 +176,29 @@ impl ClientCertVerifier for ClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        match V1Cert::parse(cert) {
-            Some(v1) => v1.verify_handshake_signature(message, dss, &self.algs, true),
-            None => self.inner.verify_tls13_signature(message, cert, dss),
-        }
+        check_signature(cert, message, dss, &self.algs, true, || {
+            self.inner.verify_tls13_signature(message, cert, dss)
+        })
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
+    }
+}
+
+/// Checks a handshake signature made with `cert`'s key: with this
+/// module's code for a v1 certificate, else with `webpki`.
+fn check_signature(
+    cert: &CertificateDer<'_>,
+    message: &[u8],
+    dss: &DigitallySignedStruct,
+    algs: &WebPkiSupportedAlgorithms,
+    tls13: bool,
+    webpki: impl FnOnce() -> Result<HandshakeSignatureValid, Error>,
+) -> Result<HandshakeSignatureValid, Error> {
+    match V1Cert::parse(cert) {
+        Some(v1) => v1.verify_handshake_signature(message, dss, algs, tls13),
+        None => webpki(),
     }
 }
 
