@@ -1604,6 +1604,10 @@ fn replication_create_master_client(
     true
 }
 
+/// Capacity of the master client's unapplied-stream buffer kept for reuse
+/// once it is empty, bytes (beyond it the allocation is freed).
+const REPL_UNAPPLIED_KEEP: usize = 64 * 1024;
+
 /// Counts bytes just read from the master into its query buffer (called
 /// by `networking::read_query_from_client` for `CLIENT_MASTER` clients):
 /// `read_reploff` grows and the bytes are kept until their command is
@@ -1634,6 +1638,11 @@ pub fn master_command_processed(srv: &mut Server, c: &mut Client) {
         return;
     }
     let bytes = r.repl_unapplied.split_to(applied);
+    // Once everything read is applied, a buffer grown by a big command is
+    // given back: the empty remainder would keep its whole allocation.
+    if r.repl_unapplied.is_empty() && r.repl_unapplied.capacity() > REPL_UNAPPLIED_KEEP {
+        r.repl_unapplied = bytes::BytesMut::new();
+    }
     crate::replication::master::feed_stream_from_master(srv, &bytes);
 }
 
