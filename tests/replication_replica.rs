@@ -246,6 +246,19 @@ fn a_big_write_leaves_no_buffer_behind_on_the_replica() {
     assert_eq!(r.cmd_str("STRLEN big"), b":16777216\r\n");
 }
 
+/// `bind-source-addr` is the address the replica connects from: the
+/// master lists it as the replica's `ip`.
+#[test]
+fn the_master_link_starts_from_bind_source_addr() {
+    let master = ServerProc::start(&["--protected-mode", "no", "--repl-diskless-sync-delay", "0"]);
+    let mut m = master.conn();
+    let replica = start_replica_of(master.port, &["--bind-source-addr", "127.0.0.2"]);
+    let mut r = replica.conn();
+    wait_until("the link", 30, || link_up(&mut r));
+    let slave0 = info_field(&info(&mut m, "replication"), "slave0").unwrap_or_default();
+    assert!(slave0.starts_with("ip=127.0.0.2,"), "{slave0}");
+}
+
 #[test]
 fn expired_keys_wait_for_the_masters_del() {
     let Some(master) = ServerProc::start_oracle(&["--enable-debug-command", "yes"]) else {
