@@ -1560,8 +1560,9 @@ pub fn process_events_while_blocked(srv: &mut Server) {
         networking::handle_clients_with_pending_writes(srv);
         free_clients_in_async_free_queue(srv);
         fired.clear();
-        // Events the main loop polled but had not handled when the
-        // blocking command began come first.
+        // Events polled (by the main loop, or by an outer call of this
+        // function) but not handled when the blocking command began come
+        // first.
         fired.extend(srv.fired_queue.drain(..));
         if srv
             .el
@@ -1583,8 +1584,12 @@ pub fn process_events_while_blocked(srv: &mut Server) {
         if fired.is_empty() && pending.is_empty() {
             break;
         }
-        for ev in fired.iter() {
-            process_file_event(srv, *ev);
+        // Through the shared queue, one at a time: a command that blocks
+        // in turn (a busy script's hook) comes back here, and must see the
+        // events of this round not handled yet (mio reports an edge once).
+        srv.fired_queue.extend(fired.drain(..));
+        while let Some(ev) = srv.fired_queue.pop_front() {
+            process_file_event(srv, ev);
         }
         for slot in pending {
             let Some(mut c) = srv.take_client(slot) else {
