@@ -76,7 +76,9 @@
 //! - the master's certificate must chain to the CA of `tls-ca-cert-file` /
 //!   `tls-ca-cert-dir`, be valid now and (when it has an extended key
 //!   usage) allow server use; its host name is not checked and no SNI is
-//!   sent, as Redis names no host on the connection;
+//!   sent, as Redis names no host on the connection (`tls/verify.rs`,
+//!   which also takes X.509 v1 certificates as OpenSSL does, here and for
+//!   `tls-auth-clients`);
 //! - the certificate presented is `tls-client-cert-file` /
 //!   `tls-client-key-file` (`tls-client-key-file-pass`) when both are set,
 //!   else `tls-cert-file` / `tls-key-file`;
