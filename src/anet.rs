@@ -426,12 +426,7 @@ fn accept_common(
     laddr: String,
     peer_ip: Option<IpAddr>,
 ) {
-    let tcp = match &mut conn {
-        Conn::Tcp(s) => Some(&*s),
-        Conn::Tls(t) => Some(t.socket_ref()),
-        Conn::Unix(_) => None,
-    };
-    if let Some(s) = tcp {
+    if let Some(s) = conn.tcp() {
         let _ = s.set_nodelay(true);
         if srv.config.tcp_keepalive > 0 {
             let ka = TcpKeepalive::new().with_time(std::time::Duration::from_secs(

@@ -1182,8 +1182,7 @@ fn cwd_string() -> String {
 
 /// The `tls-*` directives that act (`tls.rs`).
 const TLS: bool = true;
-/// `tls-replication`, `tls-cluster` and the `tls-client-*` files: for
-/// outgoing replication and cluster links, which come later.
+/// `tls-cluster`: for cluster bus links, which are plain TCP yet.
 const TLS_OUTGOING: bool = false;
 
 directives! {
@@ -1369,16 +1368,16 @@ directives! {
     tls_session_cache_size: i32 = 20 * 1024, "tls-session-cache-size", None, MODIFIABLE, int(0, INT_MAX), TLS;
     tls_session_cache_timeout: i32 = 300, "tls-session-cache-timeout", None, MODIFIABLE, int(0, INT_MAX), TLS;
     tls_cluster: bool = false, "tls-cluster", None, MODIFIABLE, BOOL, TLS_OUTGOING;
-    tls_replication: bool = false, "tls-replication", None, MODIFIABLE, BOOL, TLS_OUTGOING;
+    tls_replication: bool = false, "tls-replication", None, MODIFIABLE, BOOL, TLS;
     tls_auth_clients: TlsAuthClients = TlsAuthClients::Yes, "tls-auth-clients", None, MODIFIABLE, Kind::Enum, TLS;
     tls_prefer_server_ciphers: bool = false, "tls-prefer-server-ciphers", None, MODIFIABLE, BOOL, TLS;
     tls_session_caching: bool = true, "tls-session-caching", None, MODIFIABLE, BOOL, TLS;
     tls_cert_file: String = String::new(), "tls-cert-file", None, MODIFIABLE, STR, TLS;
     tls_key_file: String = String::new(), "tls-key-file", None, MODIFIABLE, STR, TLS;
     tls_key_file_pass: String = String::new(), "tls-key-file-pass", None, MODIFIABLE, STR, TLS;
-    tls_client_cert_file: String = String::new(), "tls-client-cert-file", None, MODIFIABLE, STR, TLS_OUTGOING;
-    tls_client_key_file: String = String::new(), "tls-client-key-file", None, MODIFIABLE, STR, TLS_OUTGOING;
-    tls_client_key_file_pass: String = String::new(), "tls-client-key-file-pass", None, MODIFIABLE, STR, TLS_OUTGOING;
+    tls_client_cert_file: String = String::new(), "tls-client-cert-file", None, MODIFIABLE, STR, TLS;
+    tls_client_key_file: String = String::new(), "tls-client-key-file", None, MODIFIABLE, STR, TLS;
+    tls_client_key_file_pass: String = String::new(), "tls-client-key-file-pass", None, MODIFIABLE, STR, TLS;
     tls_dh_params_file: String = String::new(), "tls-dh-params-file", None, MODIFIABLE, STR, TLS;
     tls_ca_cert_file: String = String::new(), "tls-ca-cert-file", None, MODIFIABLE, STR, TLS;
     tls_ca_cert_dir: String = String::new(), "tls-ca-cert-dir", None, MODIFIABLE, STR, TLS;
@@ -2928,6 +2927,11 @@ mod tests {
             "tls-protocols",
             "tls-ciphers",
             "tls-ciphersuites",
+            // TLS replication links (tls.rs, replication/replica.rs).
+            "tls-replication",
+            "tls-client-cert-file",
+            "tls-client-key-file",
+            "tls-client-key-file-pass",
             // ACL users (acl.rs).
             "aclfile",
             "acl-pubsub-default",

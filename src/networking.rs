@@ -145,7 +145,8 @@ pub const CLIENT_OBUF_LIMIT_HIT: u64 = 1 << 30;
 pub enum Conn {
     Tcp(mio::net::TcpStream),
     Unix(mio::net::UnixStream),
-    /// A connection accepted on `tls-port` (see `tls.rs`).
+    /// A connection accepted on `tls-port`, or a replica's TLS link to its
+    /// master (see `tls.rs`).
     Tls(Box<crate::tls::TlsStream>),
 }
 
@@ -196,6 +197,15 @@ impl Conn {
             Conn::Unix(s) => reg.deregister(s),
             Conn::Tls(s) => reg.deregister(s.socket()),
         };
+    }
+    /// The TCP socket under a TCP or TLS connection (for socket options
+    /// and addresses); `None` for a Unix socket.
+    pub fn tcp(&self) -> Option<&mio::net::TcpStream> {
+        match self {
+            Conn::Tcp(s) => Some(s),
+            Conn::Tls(s) => Some(s.socket_ref()),
+            Conn::Unix(_) => None,
+        }
     }
     /// The raw file descriptor (for CLIENT LIST `fd=`).
     pub fn fd(&self) -> i32 {

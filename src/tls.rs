@@ -64,9 +64,31 @@
 //!   unlimited, as for OpenSSL) and `tls-session-cache-timeout` (seconds)
 //!   drive a server-side session store ([`SessionCache`]) used for TLSv1.2
 //!   session ids and TLSv1.3 (stateful) tickets.
-//! - `tls-replication`, `tls-cluster` and the `tls-client-*` files are for
-//!   outgoing links (replication, cluster bus), which do not exist yet; they
-//!   are stored and take part in the CA check as in Redis.
+//! - `tls-cluster` is stored and takes part in the CA check as in Redis,
+//!   but cluster bus links are plain TCP.
+//!
+//! # Outgoing connections
+//! With `tls-replication yes` a replica's link to its master is a
+//! [`TlsStream`] too, made by [`TlsStream::connect`] once the TCP connect
+//! completed, with the context's client configuration
+//! ([`TlsContext::client_config`]), which follows what Redis's OpenSSL
+//! client context does:
+//! - the master's certificate must chain to the CA of `tls-ca-cert-file` /
+//!   `tls-ca-cert-dir`, be valid now and (when it has an extended key
+//!   usage) allow server use; its host name is not checked and no SNI is
+//!   sent, as Redis names no host on the connection (`tls/verify.rs`,
+//!   which also takes X.509 v1 certificates as OpenSSL does, here and for
+//!   `tls-auth-clients`);
+//! - the certificate presented is `tls-client-cert-file` /
+//!   `tls-client-key-file` (`tls-client-key-file-pass`) when both are set,
+//!   else `tls-cert-file` / `tls-key-file`;
+//! - `tls-protocols`, `tls-ciphers` and `tls-ciphersuites` apply as for
+//!   accepted connections; sessions are not resumed.
+//!
+//! The stream is the same state machine from the other side: the client
+//! speaks first, so [`TlsStream::connect`] queues the ClientHello and
+//! [`TlsStream::handshake`] pushes flights and reads replies until the
+//! handshake is done, without blocking.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, IoSlice, Read, Write};
@@ -75,12 +97,14 @@ use std::time::{Duration, Instant};
 
 use rustls::crypto::ring::cipher_suite as cs;
 use rustls::server::{StoresServerSessions, WebPkiClientVerifier};
-use rustls::{RootCertStore, ServerConfig, SupportedCipherSuite};
+use rustls::{ClientConfig, RootCertStore, ServerConfig, SupportedCipherSuite};
 use rustls_pki_types::pem::{PemObject, SectionKind};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::config::{Config, TlsAuthClients};
 use crate::server::Server;
+
+mod verify;
 
 /// The CONFIG SET error when the TLS context cannot be rebuilt (Redis
 /// `applyTlsCfg`); the reason is in the log.
@@ -110,6 +134,9 @@ pub struct TlsContext {
     required: Option<Arc<ServerConfig>>,
     /// A client certificate is asked for and checked if sent; `None` without a CA.
     optional: Option<Arc<ServerConfig>>,
+    /// Outgoing links (replication): verifies the peer against the CA,
+    /// presents the `tls-client-*` certificate or else the server's.
+    client: Arc<ClientConfig>,
 }
 
 impl TlsContext {
@@ -124,6 +151,14 @@ impl TlsContext {
             TlsAuthClients::Yes => self.required.clone(),
             TlsAuthClients::Optional => self.optional.clone(),
         }
+    }
+
+    /// The configuration of an outgoing connection (Redis's
+    /// `redis_tls_client_ctx` when `tls-client-cert-file` and
+    /// `tls-client-key-file` are both set, else its server context used
+    /// as a client).
+    pub fn client_config(&self) -> Arc<ClientConfig> {
+        self.client.clone()
     }
 }
 
@@ -215,24 +250,30 @@ pub fn tls_configure(cfg: &Config) -> Result<TlsContext, String> {
     } else {
         Arc::new(rustls::server::NoServerSessionStorage {})
     };
-    // The certificate goes out as it is: webpki cannot parse X.509 v1
-    // certificates (which OpenSSL serves happily), so only a key that
-    // provably does not match it is refused.
-    let signing_key = provider
-        .key_provider
-        .load_private_key(key)
-        .map_err(|e| format!("Failed to load private key: {}: {}", cfg.tls_key_file, e))?;
-    let certified = rustls::sign::CertifiedKey::new(certs, signing_key);
-    if let Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
-        certified.keys_match()
-    {
-        return Err(format!(
-            "Failed to load private key: {}: key values mismatch",
-            cfg.tls_key_file
-        ));
-    }
+    let certified = certified_key(&provider, certs, key, &cfg.tls_key_file)?;
     let cert_resolver: Arc<dyn rustls::server::ResolvesServerCert> =
-        Arc::new(rustls::sign::SingleCertAndKey::from(certified));
+        Arc::new(rustls::sign::SingleCertAndKey::from(certified.clone()));
+    // Outgoing connections present the client certificate when both its
+    // files are set (Redis's separate client context), else the server's.
+    let client_certified =
+        if !cfg.tls_client_cert_file.is_empty() && !cfg.tls_client_key_file.is_empty() {
+            let certs = load_certs(&cfg.tls_client_cert_file).map_err(|e| {
+                format!(
+                    "Failed to load certificate: {}: {}",
+                    cfg.tls_client_cert_file, e
+                )
+            })?;
+            let key = load_private_key(&cfg.tls_client_key_file, &cfg.tls_client_key_file_pass)
+                .map_err(|e| {
+                    format!(
+                        "Failed to load private key: {}: {}",
+                        cfg.tls_client_key_file, e
+                    )
+                })?;
+            certified_key(&provider, certs, key, &cfg.tls_client_key_file)?
+        } else {
+            certified
+        };
     let build = |verifier: Option<
         Result<Arc<dyn rustls::server::danger::ClientCertVerifier>, String>,
     >|
@@ -261,24 +302,74 @@ pub fn tls_configure(cfg: &Config) -> Result<TlsContext, String> {
     let no_auth = build(None)?;
     let (required, optional) = match &roots {
         Some(roots) => {
+            let algs = provider.signature_verification_algorithms;
+            let v1_tolerant = |v: Arc<dyn rustls::server::danger::ClientCertVerifier>| {
+                Arc::new(verify::ClientVerifier::new(v, roots.clone(), algs))
+                    as Arc<dyn rustls::server::danger::ClientCertVerifier>
+            };
             let required =
                 WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
                     .build()
+                    .map(v1_tolerant)
                     .map_err(|e| e.to_string());
             let optional =
                 WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
                     .allow_unauthenticated()
                     .build()
+                    .map(v1_tolerant)
                     .map_err(|e| e.to_string());
             (Some(build(Some(required))?), Some(build(Some(optional))?))
         }
         None => (None, None),
     };
+    let verifier = Arc::new(verify::CaVerifier::new(
+        roots.unwrap_or_else(|| Arc::new(RootCertStore::empty())),
+        provider.signature_verification_algorithms,
+    ));
+    let mut client = ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&versions)
+        .map_err(|e| format!("Failed to configure TLS protocols: {}", e))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_client_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(
+            client_certified,
+        )));
+    // Redis names no server (no SNI) and keeps no client-side session.
+    client.enable_sni = false;
+    client.resumption = rustls::client::Resumption::disabled();
     Ok(TlsContext {
         no_auth,
         required,
         optional,
+        client: Arc::new(client),
     })
+}
+
+/// Signs `certs` with `key` for rustls; Err is Redis's "Failed to load
+/// private key: FILE: ..." line.
+fn certified_key(
+    provider: &rustls::crypto::CryptoProvider,
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    key_file: &str,
+) -> Result<Arc<rustls::sign::CertifiedKey>, String> {
+    // The certificate goes out as it is: webpki cannot parse X.509 v1
+    // certificates (which OpenSSL serves happily), so only a key that
+    // provably does not match it is refused.
+    let signing_key = provider
+        .key_provider
+        .load_private_key(key)
+        .map_err(|e| format!("Failed to load private key: {}: {}", key_file, e))?;
+    let certified = rustls::sign::CertifiedKey::new(certs, signing_key);
+    if let Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
+        certified.keys_match()
+    {
+        return Err(format!(
+            "Failed to load private key: {}: key values mismatch",
+            key_file
+        ));
+    }
+    Ok(Arc::new(certified))
 }
 
 /// The protocol versions `tls-protocols` allows.
@@ -662,12 +753,12 @@ impl Read for ShortReadTracker<'_> {
     }
 }
 
-/// A TLS client connection: the socket and rustls's state machine (Redis's
-/// `tls_connection`). See the module docs for how reads and writes are
-/// driven.
+/// A TLS connection, accepted or outgoing: the socket and rustls's state
+/// machine (Redis's `tls_connection`). See the module docs for how reads
+/// and writes are driven.
 pub struct TlsStream {
     sock: mio::net::TcpStream,
-    tls: rustls::ServerConnection,
+    tls: rustls::Connection,
     /// The socket returned EOF.
     eof: bool,
     /// The handshake error was logged already.
@@ -684,11 +775,73 @@ impl TlsStream {
         let tls = rustls::ServerConnection::new(cfg).map_err(io::Error::other)?;
         Ok(TlsStream {
             sock,
-            tls,
+            tls: tls.into(),
             eof: false,
             failed: false,
             blocking: false,
         })
+    }
+
+    /// Starts the client side of a handshake on a connected (or still
+    /// connecting) socket to `host` (Redis `connTLSConnect`): the
+    /// ClientHello is queued and goes out with the first
+    /// [`TlsStream::handshake`]. `host` is only a label (see the module
+    /// docs: no SNI, no host name check); a name rustls cannot hold is
+    /// replaced by a placeholder.
+    pub fn connect(
+        sock: mio::net::TcpStream,
+        cfg: Arc<ClientConfig>,
+        host: &str,
+    ) -> io::Result<TlsStream> {
+        let name = rustls_pki_types::ServerName::try_from(host.to_string()).unwrap_or_else(|_| {
+            rustls_pki_types::ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into())
+        });
+        let tls = rustls::ClientConnection::new(cfg, name).map_err(io::Error::other)?;
+        Ok(TlsStream {
+            sock,
+            tls: tls.into(),
+            eof: false,
+            failed: false,
+            blocking: false,
+        })
+    }
+
+    /// Advances the handshake without blocking (Redis's `SSL_connect` /
+    /// `SSL_accept` steps): sends what rustls has to say and processes
+    /// what the peer sent. `Ok(true)` once it is complete, `Ok(false)`
+    /// while it waits for the socket (readable or writable); Err when the
+    /// peer closed the connection (`UnexpectedEof`) or the handshake
+    /// failed (`InvalidData` wrapping the TLS error, e.g. a certificate
+    /// that does not verify; the alert was sent).
+    pub fn handshake(&mut self) -> io::Result<bool> {
+        loop {
+            match self.flush_tls() {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) => return Err(e),
+            }
+            if !self.tls.is_handshaking() {
+                return Ok(true);
+            }
+            match self.tls.read_tls(&mut self.sock) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "Connection closed by peer during the TLS handshake",
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            if let Err(e) = self.tls.process_new_packets() {
+                let _ = self.flush_tls();
+                self.failed = true;
+                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+            }
+        }
     }
 
     /// The socket (for options, registration and the fd).
@@ -791,7 +944,8 @@ impl TlsStream {
                 if !not_tls {
                     let _ = self.flush_tls();
                 }
-                if self.tls.is_handshaking() && !self.failed {
+                let accepted = matches!(self.tls, rustls::Connection::Server(_));
+                if accepted && self.tls.is_handshaking() && !self.failed {
                     use std::os::fd::AsRawFd;
                     tracing::warn!(
                         "Error accepting a client connection: {} (conn: fd={})",

@@ -1005,9 +1005,9 @@ pub fn sync_command(srv: &mut Server, c: &mut Client) {
     super::fullsync::full_resync_requested(srv, c);
 }
 
-/// Sets TCP_NODELAY on a TCP client socket (best effort).
+/// Sets TCP_NODELAY on a TCP or TLS client socket (best effort).
 fn set_tcp_nodelay(c: &mut Client, on: bool) {
-    if let Some(crate::networking::Conn::Tcp(s)) = c.conn.as_mut() {
+    if let Some(s) = c.conn.as_ref().and_then(|conn| conn.tcp()) {
         let _ = s.set_nodelay(on);
     }
 }

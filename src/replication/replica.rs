@@ -51,7 +51,6 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::AsFd;
 
 use bytes::Bytes;
 use mio::Interest;
@@ -93,9 +92,10 @@ pub struct CachedMaster {
 /// `master_initial_offset`, `cached_master`).
 #[derive(Default)]
 pub struct ReplicaSide {
-    /// The socket to the master while connecting, handshaking and
-    /// receiving the RDB; it becomes the master client's connection.
-    link: Option<mio::net::TcpStream>,
+    /// The connection to the master while connecting, handshaking and
+    /// receiving the RDB (TCP, or TLS with `tls-replication`); it becomes
+    /// the master client's connection.
+    link: Option<networking::Conn>,
     /// Bytes read from the link and not consumed yet.
     linebuf: Vec<u8>,
     /// Unix time (s) of the last I/O on the link (Redis `repl_transfer_lastio`;
@@ -335,6 +335,19 @@ fn connect_with_master(srv: &mut Server) {
     let stream = addr.and_then(|a| {
         crate::anet::tcp_nonblock_best_effort_bind_connect(a, &source).map_err(|e| e.to_string())
     });
+    // With `tls-replication` the handshake follows the TCP connect
+    // (Redis `connCreateTLS`); the ClientHello waits in the stream.
+    let stream = stream.and_then(|s| {
+        if !srv.config.tls_replication {
+            return Ok(networking::Conn::Tcp(s));
+        }
+        let Some(ctx) = srv.tls_ctx.as_ref() else {
+            return Err("TLS is not configured".to_string());
+        };
+        crate::tls::TlsStream::connect(s, ctx.client_config(), &host)
+            .map(|t| networking::Conn::Tls(Box::new(t)))
+            .map_err(|e| e.to_string())
+    });
     let mut stream = match stream {
         Ok(s) => s,
         Err(e) => {
@@ -342,10 +355,11 @@ fn connect_with_master(srv: &mut Server) {
             return;
         }
     };
-    if let Err(e) = srv.el.registry().register(
-        &mut stream,
+    if let Err(e) = stream.register(
+        srv.el.registry(),
         mio::Token(REPL_TOKEN_MASTER_LINK),
         Interest::READABLE | Interest::WRITABLE,
+        true,
     ) {
         tracing::warn!("Unable to connect to MASTER: {}", e);
         return;
@@ -362,7 +376,7 @@ fn connect_with_master(srv: &mut Server) {
 /// Closes the link socket (Redis `undoConnectWithMaster`).
 fn undo_connect_with_master(srv: &mut Server) {
     if let Some(mut s) = srv.repl.replica.link.take() {
-        let _ = srv.el.registry().deregister(&mut s);
+        s.deregister(srv.el.registry());
     }
     srv.repl.replica.linebuf = Vec::new();
 }
@@ -423,25 +437,41 @@ fn link_write(srv: &mut Server, data: &[u8]) -> io::Result<()> {
     write_all_with_timeout(s, data, timeout_ms)
 }
 
-fn write_all_with_timeout<W: Write + AsFd>(
-    s: &mut W,
+/// Writes all of `data` (and, over TLS, every record it became) to a
+/// non-blocking connection, sleeping 1 ms whenever it pushes back, for at
+/// most `timeout_ms`.
+fn write_all_with_timeout(
+    s: &mut networking::Conn,
     mut data: &[u8],
     timeout_ms: i64,
 ) -> io::Result<()> {
     let start = crate::util::mstime();
-    while !data.is_empty() {
-        match s.write(data) {
-            Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "connection lost")),
-            Ok(n) => data = &data[n..],
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if crate::util::mstime() - start > timeout_ms {
-                    return Err(io::Error::new(io::ErrorKind::TimedOut, "timeout"));
-                }
-                std::thread::sleep(std::time::Duration::from_millis(1));
+    while !data.is_empty() || s.wants_write() {
+        let res = if data.is_empty() {
+            // Records queued in the TLS session: an empty write sends them.
+            s.write_vectored(&[]).map(|_| 0)
+        } else {
+            s.write_vectored(&[io::IoSlice::new(data)])
+        };
+        match res {
+            Ok(0) if !data.is_empty() => {
+                return Err(io::Error::new(io::ErrorKind::WriteZero, "connection lost"));
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Ok(n) => {
+                data = &data[n..];
+                // Over TLS the last records may still wait for room.
+                if !data.is_empty() || !s.wants_write() {
+                    continue;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         }
+        if crate::util::mstime() - start > timeout_ms {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "timeout"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
     Ok(())
 }
@@ -536,7 +566,7 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
         return;
     }
     if srv.repl.state == ReplState::Connecting {
-        let Some(s) = srv.repl.replica.link.as_mut() else {
+        let Some(s) = srv.repl.replica.link.as_ref().and_then(|l| l.tcp()) else {
             return;
         };
         let err = match s.take_error() {
@@ -544,12 +574,7 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
             Ok(None) => None,
         };
         if let Some(e) = err {
-            tracing::warn!(
-                "Error condition on socket for SYNC: {}",
-                crate::log::os_error_text(&e)
-            );
-            handshake_error(srv);
-            return;
+            return sync_socket_error(srv, &e);
         }
         match s.peer_addr() {
             Ok(_) => {}
@@ -560,21 +585,25 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
                 }
                 return;
             }
-            Err(e) => {
-                tracing::warn!(
-                    "Error condition on socket for SYNC: {}",
-                    crate::log::os_error_text(&e)
-                );
-                handshake_error(srv);
-                return;
+            Err(e) => return sync_socket_error(srv, &e),
+        }
+        // Over TLS the connection is up once the handshake is done; until
+        // then each event advances it (Redis's CONNECTING state of a TLS
+        // connection runs `SSL_connect` before the connect handler).
+        if let Some(networking::Conn::Tls(t)) = srv.repl.replica.link.as_mut() {
+            match t.handshake() {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => return sync_socket_error(srv, &e),
             }
         }
         tracing::info!("Non blocking connect for SYNC fired the event.");
         if let Some(s) = srv.repl.replica.link.as_mut() {
-            let _ = srv.el.registry().reregister(
-                s,
+            let _ = s.register(
+                srv.el.registry(),
                 mio::Token(REPL_TOKEN_MASTER_LINK),
                 Interest::READABLE,
+                false,
             );
         }
         srv.repl.state = ReplState::ReceivePingReply;
@@ -586,7 +615,7 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
     // Edge-triggered: read until the socket is drained, consuming as we go,
     // but a fast master does not hold the loop for the whole transfer (the
     // cron, a SIGTERM, clients wait meanwhile): past the read budget of one
-    // turn the link is registered again, which reports the bytes still
+    // turn a TCP link is registered again, which reports the bytes still
     // waiting as a new event on the next poll (Redis reads one buffer per
     // readable event).
     let mut budget = networking::READ_BUDGET_BYTES;
@@ -619,17 +648,30 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
         }
         let read = srv.repl.stat_net_repl_input_bytes.saturating_sub(before) as usize;
         budget = budget.saturating_sub(read);
-        if budget == 0 {
-            if let Some(link) = srv.repl.replica.link.as_mut() {
-                let _ = srv.el.registry().reregister(
-                    link,
-                    mio::Token(REPL_TOKEN_MASTER_LINK),
-                    Interest::READABLE,
-                );
-            }
+        // Over TLS, bytes already decrypted wait in the session, where a
+        // new registration would not see them: such a link reads on.
+        if budget == 0
+            && let Some(link @ networking::Conn::Tcp(_)) = srv.repl.replica.link.as_mut()
+        {
+            let _ = link.register(
+                srv.el.registry(),
+                mio::Token(REPL_TOKEN_MASTER_LINK),
+                Interest::READABLE,
+                false,
+            );
             return;
         }
     }
+}
+
+/// The connect (or, over TLS, its handshake) failed: logs "Error
+/// condition on socket for SYNC: <error>" and retries from the cron.
+fn sync_socket_error(srv: &mut Server, e: &io::Error) {
+    tracing::warn!(
+        "Error condition on socket for SYNC: {}",
+        crate::log::os_error_text(e)
+    );
+    handshake_error(srv);
 }
 
 /// The link failed while handshaking or transferring.
@@ -1221,24 +1263,55 @@ fn disk_load(srv: &mut Server) {
     finish_full_sync(srv, info.repl_stream_db.unwrap_or(-1), leftover);
 }
 
-/// Reads the RDB from the link socket in blocking mode (Redis
+/// Puts the link's socket in blocking mode with `timeout` for reads and
+/// writes (Redis `connBlock` + `connRecvTimeout`), or back to the event
+/// loop's non-blocking mode with `None`. A TLS stream is told too, so
+/// that its reads return what they have.
+fn set_link_blocking(
+    conn: &mut networking::Conn,
+    timeout: Option<std::time::Duration>,
+) -> io::Result<()> {
+    if let networking::Conn::Tls(t) = conn {
+        t.set_blocking(timeout.is_some());
+    }
+    let Some(s) = conn.tcp() else {
+        return Err(io::Error::new(io::ErrorKind::Unsupported, "not a TCP link"));
+    };
+    let sock = socket2::SockRef::from(s);
+    sock.set_nonblocking(timeout.is_none())?;
+    sock.set_read_timeout(timeout)?;
+    sock.set_write_timeout(timeout)
+}
+
+/// Reads the RDB from the link in blocking mode (Redis
 /// `rioInitWithConn`): bytes already received come first; a read waits
 /// at most `repl-timeout` (a signal interrupting it, such as the
-/// watchdog's SIGALRM, only restarts it). What is left in the buffer after
-/// the RDB (the EOF mark, the first commands of the stream) is taken back
-/// by the caller.
+/// watchdog's SIGALRM, only restarts it); a newline is written to the
+/// master once a second so it does not time us out while we load (the
+/// socket load's part of [`replication_send_newline_to_master`], as the
+/// link is in here meanwhile). What is left in the
+/// buffer after the RDB (the EOF mark, the first commands of the stream)
+/// is taken back by the caller, and the connection with it.
 struct LinkReader {
-    sock: std::net::TcpStream,
+    /// The link, out of `srv.repl.replica.link` while the load runs.
+    sock: networking::Conn,
     buf: Vec<u8>,
     pos: usize,
     /// Bytes handed out so far.
     read: u64,
     /// Bytes received from the socket.
     received: u64,
+    /// Unix time (s) of the last keep-alive newline.
+    newline_sent: i64,
 }
 
 impl LinkReader {
     fn fill(&mut self) -> io::Result<()> {
+        let now = crate::util::mstime() / 1000;
+        if now != self.newline_sent {
+            self.newline_sent = now;
+            let _ = self.sock.write_vectored(&[io::IoSlice::new(b"\n")]);
+        }
         self.buf.clear();
         self.pos = 0;
         self.buf.resize(64 * 1024, 0);
@@ -1291,31 +1364,20 @@ impl Read for LinkReader {
 fn diskless_load(srv: &mut Server) {
     use crate::config::ReplDisklessLoad;
     let swapdb = srv.config.repl_diskless_load == ReplDisklessLoad::Swapdb;
-    let Some(link) = srv.repl.replica.link.as_ref() else {
+    let Some(mut sock) = srv.repl.replica.link.take() else {
         return;
     };
-    let sock = link
-        .as_fd()
-        .try_clone_to_owned()
-        .map(std::net::TcpStream::from)
-        .and_then(|s| {
-            s.set_nonblocking(false)?;
-            s.set_read_timeout(Some(std::time::Duration::from_secs(
-                srv.config.repl_timeout.max(1) as u64,
-            )))?;
-            Ok(s)
-        });
-    let sock = match sock {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(
-                "Failed trying to load the MASTER synchronization DB from socket: {}",
-                crate::log::os_error_text(&e)
-            );
-            cancel_replication_handshake(srv, true);
-            return;
-        }
-    };
+    let timeout = std::time::Duration::from_secs(srv.config.repl_timeout.max(1) as u64);
+    if let Err(e) = set_link_blocking(&mut sock, Some(timeout)) {
+        let _ = set_link_blocking(&mut sock, None);
+        srv.repl.replica.link = Some(sock);
+        tracing::warn!(
+            "Failed trying to load the MASTER synchronization DB from socket: {}",
+            crate::log::os_error_text(&e)
+        );
+        cancel_replication_handshake(srv, true);
+        return;
+    }
     prepare_for_load(srv, true);
     if !swapdb {
         replication_attach_to_new_master(srv);
@@ -1329,6 +1391,7 @@ fn diskless_load(srv: &mut Server) {
         pos: 0,
         read: 0,
         received: 0,
+        newline_sent: unixtime(srv),
     };
     let usemark = srv.repl.replica.usemark;
     let size = if usemark {
@@ -1361,7 +1424,6 @@ fn diskless_load(srv: &mut Server) {
             srv_ref.repl.replica.repl_transfer_read = pos as i64;
             if pos / interval > last_chunk {
                 last_chunk = pos / interval;
-                replication_send_newline_to_master(srv_ref);
                 crate::rdb::loading_abs_progress(srv_ref, pos);
                 crate::server::process_events_while_blocked(srv_ref);
             }
@@ -1400,9 +1462,13 @@ fn diskless_load(srv: &mut Server) {
         }
     }
     let leftover = reader.rest();
-    let _ = reader.sock.set_nonblocking(true);
-    let _ = reader.sock.set_read_timeout(None);
-    drop(reader);
+    let mut sock = reader.sock;
+    let _ = set_link_blocking(&mut sock, None);
+    if srv.repl.state == ReplState::Transfer {
+        srv.repl.replica.link = Some(sock);
+    } else {
+        sock.deregister(srv.el.registry());
+    }
     let info = match (failed, result) {
         (false, Ok(info)) => info,
         _ => {
@@ -1459,10 +1525,11 @@ fn diskless_load(srv: &mut Server) {
 }
 
 /// Keeps the master from timing us out while we load its RDB (Redis
-/// `replicationSendNewlineToMaster`, called by the loading progress of
-/// both the disk and the socket load every
+/// `replicationSendNewlineToMaster`, called by the loading progress every
 /// `loading-process-events-interval-bytes`): during the transfer, at most
-/// once a second, a newline is written to the link. The master counts any
+/// once a second, a newline is written to the link. This serves the load
+/// of a file received to disk; a load from the socket holds the link in
+/// its reader, which writes the newline itself (`LinkReader::fill`). The master counts any
 /// input as a sign of life and ignores empty lines. Write errors are left
 /// to the reads to find.
 pub fn replication_send_newline_to_master(srv: &mut Server) {
@@ -1476,7 +1543,7 @@ pub fn replication_send_newline_to_master(srv: &mut Server) {
     }
     rs.newline_sent = now;
     if let Some(link) = rs.link.as_mut() {
-        let _ = link.write(b"\n");
+        let _ = link.write_vectored(&[io::IoSlice::new(b"\n")]);
     }
 }
 
@@ -1550,16 +1617,17 @@ fn replication_create_master_client(
         return false;
     };
     srv.repl.replica.linebuf = Vec::new();
-    let _ = srv.el.registry().deregister(&mut stream);
-    let addr = stream
-        .peer_addr()
+    stream.deregister(srv.el.registry());
+    let tcp = stream.tcp();
+    let addr = tcp
+        .and_then(|s| s.peer_addr().ok())
         .map(|a| a.to_string())
         .unwrap_or_default();
-    let laddr = stream
-        .local_addr()
+    let laddr = tcp
+        .and_then(|s| s.local_addr().ok())
         .map(|a| a.to_string())
         .unwrap_or_default();
-    let Some(slot) = srv.add_client(networking::Conn::Tcp(stream), addr, laddr, false) else {
+    let Some(slot) = srv.add_client(stream, addr, laddr, false) else {
         return false;
     };
     // Not an accepted connection.

@@ -1140,7 +1140,7 @@ impl Rng {
 
 /// PEM files made by [`make_test_certs`], all in one directory.
 pub struct TestCerts {
-    /// The CA certificate that signed `server`, `client` (and `redis.crt`).
+    /// The CA certificate that signed `server`, `client` and `generic`.
     pub ca: PathBuf,
     /// Server certificate (SAN IP:127.0.0.1 and DNS:localhost) and key.
     pub server_crt: PathBuf,
@@ -1148,6 +1148,11 @@ pub struct TestCerts {
     /// Client certificate (extendedKeyUsage clientAuth) and key.
     pub client_crt: PathBuf,
     pub client_key: PathBuf,
+    /// An X.509 version 1 certificate (no extensions: what `openssl x509
+    /// -req` makes without an extension file, like the `redis.crt` of
+    /// Redis's test suite), good for any use, and its key.
+    pub generic_crt: PathBuf,
+    pub generic_key: PathBuf,
     /// A second CA and a client certificate it signed: a stranger's.
     pub other_ca: PathBuf,
     pub other_client_crt: PathBuf,
@@ -1155,8 +1160,8 @@ pub struct TestCerts {
 }
 
 /// Makes a throwaway PKI in `dir` with the openssl CLI (RSA 2048, 30 days):
-/// two CAs, a server certificate for 127.0.0.1 and a client certificate
-/// from the first, a client certificate from the second. Panics when
+/// two CAs, a server certificate for 127.0.0.1, a client certificate and a
+/// v1 certificate from the first, a client certificate from the second. Panics when
 /// openssl is missing or fails (the CI installs it).
 pub fn make_test_certs(dir: &Path) -> TestCerts {
     let ossl = |args: &[&str]| {
@@ -1200,7 +1205,7 @@ pub fn make_test_certs(dir: &Path) -> TestCerts {
             &format!("{ca}.crt"),
         ]);
     }
-    let leaf = |name: &str, ca: &str, ext: &str, serial: &str| {
+    let leaf = |name: &str, ca: &str, ext: Option<&str>, serial: &str| {
         ossl(&["genrsa", "-out", &format!("{name}.key"), "2048"]);
         ossl(&[
             "req",
@@ -1213,37 +1218,46 @@ pub fn make_test_certs(dir: &Path) -> TestCerts {
             "-out",
             &format!("{name}.csr"),
         ]);
-        ossl(&[
+        let (csr, cacrt, cakey, out) = (
+            format!("{name}.csr"),
+            format!("{ca}.crt"),
+            format!("{ca}.key"),
+            format!("{name}.crt"),
+        );
+        let mut args = vec![
             "x509",
             "-req",
             "-sha256",
             "-in",
-            &format!("{name}.csr"),
+            &csr,
             "-CA",
-            &format!("{ca}.crt"),
+            &cacrt,
             "-CAkey",
-            &format!("{ca}.key"),
+            &cakey,
             "-set_serial",
             serial,
             "-days",
             "30",
-            "-extfile",
-            "ext.cnf",
-            "-extensions",
-            ext,
             "-out",
-            &format!("{name}.crt"),
-        ]);
+            &out,
+        ];
+        if let Some(ext) = ext {
+            args.extend(["-extfile", "ext.cnf", "-extensions", ext]);
+        }
+        ossl(&args);
     };
-    leaf("server", "ca", "srv", "11");
-    leaf("client", "ca", "cli", "12");
-    leaf("other-client", "other-ca", "cli", "13");
+    leaf("server", "ca", Some("srv"), "11");
+    leaf("client", "ca", Some("cli"), "12");
+    leaf("generic", "ca", None, "14");
+    leaf("other-client", "other-ca", Some("cli"), "13");
     TestCerts {
         ca: dir.join("ca.crt"),
         server_crt: dir.join("server.crt"),
         server_key: dir.join("server.key"),
         client_crt: dir.join("client.crt"),
         client_key: dir.join("client.key"),
+        generic_crt: dir.join("generic.crt"),
+        generic_key: dir.join("generic.key"),
         other_ca: dir.join("other-ca.crt"),
         other_client_crt: dir.join("other-client.crt"),
         other_client_key: dir.join("other-client.key"),

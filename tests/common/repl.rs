@@ -82,6 +82,9 @@ pub struct Node {
     pub kind: Kind,
     pub sp: ServerProc,
     pub c: Conn,
+    /// The port its replicas connect to: its TCP port, or its TLS port
+    /// for a node made by [`Node::start_tls`].
+    pub repl_port: u16,
 }
 
 impl Node {
@@ -95,7 +98,42 @@ impl Node {
             Kind::Redis => ServerProc::start_oracle(&args)?,
         };
         let c = sp.conn();
-        Some(Node { kind, sp, c })
+        let repl_port = sp.port;
+        Some(Node {
+            kind,
+            sp,
+            c,
+            repl_port,
+        })
+    }
+
+    /// Starts a node of `kind` (as [`Node::start`]) that also listens on a
+    /// TLS port with `certs`' server certificate, requires client
+    /// certificates there, and replicates over TLS (`tls-replication`,
+    /// presenting `certs`' client certificate). Its replicas connect to the
+    /// TLS port; the test's own connection stays on TCP.
+    pub fn start_tls(kind: Kind, certs: &super::TestCerts, extra: &[&str]) -> Option<Node> {
+        let tls_port = super::free_port();
+        let p = |p: &std::path::PathBuf| p.to_string_lossy().into_owned();
+        let mut args = certs.server_args(tls_port);
+        args.extend(
+            [
+                "--tls-auth-clients",
+                "yes",
+                "--tls-replication",
+                "yes",
+                "--tls-client-cert-file",
+                &p(&certs.client_crt),
+                "--tls-client-key-file",
+                &p(&certs.client_key),
+            ]
+            .map(String::from),
+        );
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut node = Node::start(kind, &refs)?;
+        node.repl_port = tls_port;
+        Some(node)
     }
 
     /// The port, as a string for REPLICAOF.
@@ -112,11 +150,10 @@ impl Node {
         format!("{k}:{}", self.sp.port)
     }
 
-    /// `REPLICAOF 127.0.0.1 <master's port>`, which must answer `+OK`.
+    /// `REPLICAOF 127.0.0.1 <master's repl_port>`, which must answer `+OK`.
     pub fn replicaof(&mut self, master: &Node) {
-        let r = self
-            .c
-            .cmd(&[b"REPLICAOF", b"127.0.0.1", master.port_s().as_bytes()]);
+        let port = master.repl_port.to_string();
+        let r = self.c.cmd(&[b"REPLICAOF", b"127.0.0.1", port.as_bytes()]);
         assert_eq!(s(r), "+OK\r\n", "REPLICAOF on {}", self.label());
     }
 
@@ -834,8 +871,24 @@ pub fn sync_counts(master: &mut Node) -> (i64, i64) {
 /// drops the replica, writes go on, the replica comes back with a partial
 /// resync, compare again.
 pub fn full_then_partial(master_kind: Kind, replica_kind: Kind, diskless: bool) {
+    full_then_partial_over(master_kind, replica_kind, diskless, None);
+}
+
+/// [`full_then_partial`] over TCP, or over TLS with `tls` (both nodes made
+/// by [`Node::start_tls`]: the link, the RDB transfer and the stream are
+/// encrypted).
+pub fn full_then_partial_over(
+    master_kind: Kind,
+    replica_kind: Kind,
+    diskless: bool,
+    tls: Option<&super::TestCerts>,
+) {
+    let start = |kind: Kind, args: &[&str]| match tls {
+        Some(certs) => Node::start_tls(kind, certs, args),
+        None => Node::start(kind, args),
+    };
     let mode = if diskless { "yes" } else { "no" };
-    let Some(mut m) = Node::start(
+    let Some(mut m) = start(
         master_kind,
         &[
             "--repl-diskless-sync",
@@ -848,7 +901,7 @@ pub fn full_then_partial(master_kind: Kind, replica_kind: Kind, diskless: bool) 
     };
     // A diskless sync is also loaded straight from the socket.
     let load = if diskless { "swapdb" } else { "disabled" };
-    let Some(mut r) = Node::start(replica_kind, &["--repl-diskless-load", load]) else {
+    let Some(mut r) = start(replica_kind, &["--repl-diskless-load", load]) else {
         return;
     };
 
