@@ -649,8 +649,11 @@ pub fn handle_event(srv: &mut Server, ev: FiredEvent) {
         let read = srv.repl.stat_net_repl_input_bytes.saturating_sub(before) as usize;
         budget = budget.saturating_sub(read);
         // Over TLS, bytes already decrypted wait in the session, where a
-        // new registration would not see them: such a link reads on.
+        // new registration would not see them: such a link reads on. Only
+        // a transfer yields: after a failed one the link may already be a
+        // new connection, whose connect waits for writability.
         if budget == 0
+            && srv.repl.state == ReplState::Transfer
             && let Some(link @ networking::Conn::Tcp(_)) = srv.repl.replica.link.as_mut()
         {
             let _ = link.register(
