@@ -8,7 +8,8 @@
 //! (swapdb) load still lets the other clients in; a disk load longer than
 //! the master's repl-timeout keeps the link (keep-alive newlines); an
 //! error to the master's stream logs the latest backlog; a transfer
-//! faster than the replica stores it leaves the replica answering.
+//! faster than the replica stores it leaves the replica answering, and a
+//! socket load cut short is followed by a new handshake at once.
 
 mod common;
 
@@ -570,4 +571,67 @@ fn fast_transfer_leaves_the_replica_responsive() {
     assert!(worst < Duration::from_millis(300), "{worst:?}");
     r.cmd_str("REPLICAOF NO ONE");
     let _ = feeder.join();
+}
+
+/// A socket load that fails half way (the master hangs up) is followed by
+/// a new connection whose handshake goes on: the replica PINGs again.
+#[test]
+fn failed_socket_load_reconnects_at_once() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let replica = ServerProc::start(&["--repl-diskless-load", "swapdb"]);
+    let mut r = replica.conn();
+    r.cmd_str(&format!("REPLICAOF 127.0.0.1 {port}"));
+    let (mut s, _) = listener.accept().expect("first connection");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    'handshake: loop {
+        let n = s.read(&mut buf).expect("handshake");
+        assert!(n > 0, "closed during the handshake");
+        got.extend_from_slice(&buf[..n]);
+        while let Ok(Some(end)) = parse_reply(&got, 0) {
+            let cmd: Vec<u8> = got.drain(..end).collect();
+            let text = String::from_utf8_lossy(&cmd).to_ascii_uppercase();
+            let name = text.split("\r\n").nth(2).unwrap_or_default().to_string();
+            let reply: &[u8] = match name.as_str() {
+                "PSYNC" => b"+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n",
+                "PING" => b"+PONG\r\n",
+                _ => b"+OK\r\n",
+            };
+            s.write_all(reply).expect("reply");
+            if name == "PSYNC" {
+                break 'handshake;
+            }
+        }
+    }
+    // A streamed RDB: its header, then 4 MB of a string value, cut short.
+    let mut rdb =
+        b"$EOF:0123456789012345678901234567890123456789\r\nREDIS0010\xfe\x00\x00\x01k".to_vec();
+    rdb.push(0x80);
+    rdb.extend_from_slice(&(64u32 << 20).to_be_bytes());
+    s.write_all(&rdb).expect("header");
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..4 {
+        s.write_all(&chunk).expect("payload");
+    }
+    drop(s);
+    listener.set_nonblocking(true).expect("nonblocking");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut second = loop {
+        match listener.accept() {
+            Ok((s, _)) => break s,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("no new connection: {e}"),
+        }
+    };
+    second.set_nonblocking(false).expect("blocking");
+    second
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .expect("timeout");
+    let n = second
+        .read(&mut buf)
+        .expect("the PING of the new handshake");
+    assert_eq!(&buf[..n], b"*1\r\n$4\r\nPING\r\n");
+    r.cmd_str("REPLICAOF NO ONE");
 }
