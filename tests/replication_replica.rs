@@ -507,39 +507,15 @@ fn master_stream_error_logs_the_latest_backlog() {
 /// then sends a 256 MB payload as fast as it can.
 #[test]
 fn fast_transfer_leaves_the_replica_responsive() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let feeder = std::thread::spawn(move || {
         let Ok((mut s, _)) = listener.accept() else {
             return;
         };
-        // The handshake: a reply for each command as it comes, until PSYNC.
-        let mut got = Vec::new();
-        let mut buf = [0u8; 4096];
-        'handshake: loop {
-            let Ok(n) = s.read(&mut buf) else { return };
-            if n == 0 {
-                return;
-            }
-            got.extend_from_slice(&buf[..n]);
-            while let Ok(Some(end)) = common::parse_reply(&got, 0) {
-                let cmd: Vec<u8> = got.drain(..end).collect();
-                // `*<n>\r\n$<len>\r\n<name>\r\n...`: the third line is the name.
-                let text = String::from_utf8_lossy(&cmd).to_ascii_uppercase();
-                let name = text.split("\r\n").nth(2).unwrap_or_default().to_string();
-                let reply: &[u8] = match name.as_str() {
-                    "PSYNC" => b"+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n",
-                    "PING" => b"+PONG\r\n",
-                    _ => b"+OK\r\n",
-                };
-                if s.write_all(reply).is_err() {
-                    return;
-                }
-                if name == "PSYNC" {
-                    break 'handshake;
-                }
-            }
+        if fake_master_handshake(&mut s).is_err() {
+            return;
         }
         let total: usize = 256 << 20;
         if s.write_all(format!("${total}\r\n").as_bytes()).is_err() {
@@ -584,27 +560,8 @@ fn failed_socket_load_reconnects_at_once() {
     let mut r = replica.conn();
     r.cmd_str(&format!("REPLICAOF 127.0.0.1 {port}"));
     let (mut s, _) = listener.accept().expect("first connection");
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    'handshake: loop {
-        let n = s.read(&mut buf).expect("handshake");
-        assert!(n > 0, "closed during the handshake");
-        got.extend_from_slice(&buf[..n]);
-        while let Ok(Some(end)) = parse_reply(&got, 0) {
-            let cmd: Vec<u8> = got.drain(..end).collect();
-            let text = String::from_utf8_lossy(&cmd).to_ascii_uppercase();
-            let name = text.split("\r\n").nth(2).unwrap_or_default().to_string();
-            let reply: &[u8] = match name.as_str() {
-                "PSYNC" => b"+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n",
-                "PING" => b"+PONG\r\n",
-                _ => b"+OK\r\n",
-            };
-            s.write_all(reply).expect("reply");
-            if name == "PSYNC" {
-                break 'handshake;
-            }
-        }
-    }
+    fake_master_handshake(&mut s).expect("handshake");
+    let mut buf = [0u8; 64];
     // A streamed RDB: its header, then 4 MB of a string value, cut short.
     let mut rdb =
         b"$EOF:0123456789012345678901234567890123456789\r\nREDIS0010\xfe\x00\x00\x01k".to_vec();
@@ -634,4 +591,35 @@ fn failed_socket_load_reconnects_at_once() {
         .expect("the PING of the new handshake");
     assert_eq!(&buf[..n], b"*1\r\n$4\r\nPING\r\n");
     r.cmd_str("REPLICAOF NO ONE");
+}
+
+/// Plays a master's side of the handshake on `s`: a reply to each command
+/// as it comes (PING +PONG, REPLCONF +OK), until PSYNC, answered with
+/// +FULLRESYNC. The RDB is the caller's to send.
+fn fake_master_handshake(s: &mut std::net::TcpStream) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        got.extend_from_slice(&buf[..n]);
+        while let Ok(Some(end)) = parse_reply(&got, 0) {
+            let cmd: Vec<u8> = got.drain(..end).collect();
+            // `*<n>\r\n$<len>\r\n<name>\r\n...`: the third line is the name.
+            let text = String::from_utf8_lossy(&cmd).to_ascii_uppercase();
+            let name = text.split("\r\n").nth(2).unwrap_or_default().to_string();
+            let reply: &[u8] = match name.as_str() {
+                "PSYNC" => b"+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n",
+                "PING" => b"+PONG\r\n",
+                _ => b"+OK\r\n",
+            };
+            s.write_all(reply)?;
+            if name == "PSYNC" {
+                return Ok(());
+            }
+        }
+    }
 }
