@@ -179,13 +179,8 @@ fn debug_reload(srv: &mut Server, save: bool, flush: bool, merge: bool) -> Resul
         return Err(ReloadError::Save);
     }
     if flush {
-        for id in 0..srv.dbs.len() {
-            crate::multi::touch_all_watched_keys_in_db(srv, id, None);
-            crate::db::empty_db(srv, id, false);
-        }
-        crate::tracking::tracking_invalidate_keys_on_flush(srv);
         // Redis's emptyData(-1, EMPTYDB_NO_FLAGS) drops the functions too.
-        crate::function::functions_lib_ctx_clear_current(srv);
+        crate::db::empty_data(srv, false, true);
         let info = crate::rdb::rdb_load(srv, &filename).map_err(|_| ReloadError::Load)?;
         srv.rdb_last_load_keys_loaded = info.keys_loaded;
         srv.rdb_last_load_keys_expired = info.keys_expired;

@@ -1112,13 +1112,7 @@ fn prepare_for_load(srv: &mut Server, diskless: bool) {
 /// keys of every database and the function libraries;
 /// `replica-lazy-flush` frees them in the background.
 fn empty_data(srv: &mut Server) {
-    let lazy = srv.config.replica_lazy_flush;
-    for id in 0..srv.dbs.len() {
-        crate::multi::touch_all_watched_keys_in_db(srv, id, None);
-        crate::db::empty_db(srv, id, lazy);
-    }
-    crate::tracking::tracking_invalidate_keys_on_flush(srv);
-    crate::function::functions_lib_ctx_clear_current(srv);
+    crate::db::empty_data(srv, srv.config.replica_lazy_flush, true);
 }
 
 /// A new dataset from a new history arrives (Redis
