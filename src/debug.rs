@@ -458,12 +458,13 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_ok();
         }
         (b"replicate", n) if n >= 3 => {
-            // Into the stream as is, in the stream's current database, not
-            // run here: replicas may diverge (Redis `DEBUG REPLICATE`).
+            // Into the stream as is, in the stream's current database (no
+            // SELECT, even when none was sent yet), not run here: replicas
+            // may diverge (Redis `DEBUG REPLICATE`).
             if crate::replication::should_feed(srv) && srv.repl.masterhost.is_none() {
                 let argv = c.argv[2..].to_vec();
-                let db = srv.repl.slaveseldb.max(0) as usize;
-                crate::replication::master::feed_replication_stream(srv, db, &argv);
+                let db = srv.repl.slaveseldb;
+                crate::replication::master::feed_replication_stream_db(srv, db, &argv);
             }
             c.add_reply_ok();
         }

@@ -924,7 +924,10 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, &err);
         return;
     }
-    if let Some(err) = crate::replication::reject_command(srv, c, is_write, flags) {
+    // EXEC counts as STALE only if every queued command is.
+    let deny_stale = flags & commands::CMD_STALE == 0
+        || (is_exec && c.mstate.cmd_inv_flags & commands::CMD_STALE != 0);
+    if let Some(err) = crate::replication::reject_command(srv, c, is_write, deny_stale) {
         reject_command(srv, c, idx, err);
         return;
     }

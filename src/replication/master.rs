@@ -505,7 +505,7 @@ pub fn feed_replication_stream(srv: &mut Server, dbid: usize, argv: &[Bytes]) {
 /// [`feed_replication_stream`] with Redis's `dictid`: -1 (the stream's
 /// current database unknown, for PING and REPLCONF GETACK) never emits a
 /// SELECT.
-fn feed_replication_stream_db(srv: &mut Server, dbid: i64, argv: &[Bytes]) {
+pub fn feed_replication_stream_db(srv: &mut Server, dbid: i64, argv: &[Bytes]) {
     if srv.repl.masterhost.is_some() || srv.repl.master.backlog.is_none() {
         return;
     }

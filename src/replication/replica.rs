@@ -210,9 +210,11 @@ pub fn replication_set_master(srv: &mut Server, host: &str, port: u16) {
     let was_master = srv.repl.masterhost.is_none();
     // Cleared first, so that freeing the master client does not reconnect.
     srv.repl.masterhost = None;
+    crate::log::set_role(b'M');
     free_current_master(srv);
     disconnect_all_blocked_clients(srv);
     srv.repl.masterhost = Some(host.to_string());
+    crate::log::set_role(b'S');
     srv.repl.masterport = port;
     srv.config.replicaof = Some((host.to_string(), port));
     let _ = crate::config::set_oom_score_adj(&srv.config, None);
@@ -239,6 +241,7 @@ pub fn replication_unset_master(srv: &mut Server) {
         return;
     }
     srv.repl.masterhost = None;
+    crate::log::set_role(b'M');
     srv.config.replicaof = None;
     free_current_master(srv);
     replication_discard_cached_master(srv);
