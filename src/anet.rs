@@ -51,6 +51,42 @@ fn tcp_listener(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListe
     Ok(mio::net::TcpListener::from_std(sock.into()))
 }
 
+/// Starts a non-blocking TCP connect to `addr` from source address
+/// `source` when it is not empty (Redis
+/// `anetTcpNonBlockBestEffortBindConnect`, used for the link to a master
+/// with `bind-source-addr`): the socket is bound to the first of the
+/// source's addresses that binds, and when none does (or the source does
+/// not resolve, or the bound connect fails at once) the connect is made
+/// without binding.
+pub fn tcp_nonblock_best_effort_bind_connect(
+    addr: SocketAddr,
+    source: &str,
+) -> io::Result<mio::net::TcpStream> {
+    use std::net::ToSocketAddrs;
+    if source.is_empty() {
+        return mio::net::TcpStream::connect(addr);
+    }
+    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    sock.set_reuse_address(true)?;
+    sock.set_nonblocking(true)?;
+    let bound = (source, 0u16)
+        .to_socket_addrs()
+        .map(|mut it| it.any(|b| sock.bind(&b.into()).is_ok()))
+        .unwrap_or(false);
+    if !bound {
+        return mio::net::TcpStream::connect(addr);
+    }
+    match sock.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        // Best effort, as Redis: retry without the source address.
+        Err(_) => return mio::net::TcpStream::connect(addr),
+    }
+    Ok(mio::net::TcpStream::from_std(std::net::TcpStream::from(
+        sock,
+    )))
+}
+
 /// Opens the TCP listeners for `port` on every `bind` address (Redis
 /// `listenToPort`). Optional (`-`) addresses that do not exist are skipped;
 /// an empty `bind` opens none.

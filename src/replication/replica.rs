@@ -330,7 +330,10 @@ fn connect_with_master(srv: &mut Server) {
             .map_err(|e| e.to_string())
             .and_then(|mut it| it.next().ok_or_else(|| "no address".to_string()))
     };
-    let stream = addr.and_then(|a| mio::net::TcpStream::connect(a).map_err(|e| e.to_string()));
+    let stream = addr.and_then(|a| {
+        crate::anet::tcp_nonblock_best_effort_bind_connect(a, &srv.config.bind_source_addr)
+            .map_err(|e| e.to_string())
+    });
     let mut stream = match stream {
         Ok(s) => s,
         Err(e) => {
