@@ -8,7 +8,7 @@
 //! that expire on a replica only through the master's DEL; a replica
 //! restarted from its RDB, and a master restarted from its RDB, both
 //! continuing with PSYNC; a replica answering clients while its master
-//! saves for it.
+//! saves for it; a replica's memory after a big command.
 //!
 //! Every reply is checked against Redis 7.0.15's bytes; the tests pass
 //! with `RUSTREDIS_BIN=/usr/bin/redis-server`, which proves them.
@@ -199,6 +199,26 @@ fn read_only_replica_refuses_writes() {
     assert_eq!(s(r.c.cmd_str("SET local r")), "+OK\r\n");
     assert_eq!(s(r.c.cmd_str("GET local")), "$1\r\nr\r\n");
     assert_eq!(s(m.c.cmd_str("EXISTS local")), ":0\r\n");
+}
+
+/// A 32 MB command from the master leaves no buffer of its size behind
+/// on the replica once applied: its used memory comes back near the
+/// master's (Redis's pendingquerybuf check).
+#[test]
+fn replica_gives_back_the_buffer_of_a_big_command() {
+    let (mut m, mut r) = synced_pair(&[]);
+    let big = vec![b'x'; 32 * 1024 * 1024];
+    assert_eq!(s(m.c.cmd(&[b"SET", b"big", &big])), "+OK\r\n");
+    wait_synced(&mut m, &mut [&mut r]);
+    assert_eq!(s(r.c.cmd_str("STRLEN big")), ":33554432\r\n");
+    let used = |n: &mut Node| -> i64 {
+        n.info_field("memory", "used_memory")
+            .parse()
+            .expect("used_memory")
+    };
+    wait_until(Duration::from_secs(10), "the replica's memory", || {
+        used(&mut r) <= used(&mut m) + 10 * 1024 * 1024
+    });
 }
 
 /// A script's write on a read-only replica fails with READONLY, naming

@@ -1580,6 +1580,12 @@ pub fn master_command_processed(srv: &mut Server, c: &mut Client) {
         return;
     }
     let bytes = r.repl_unapplied.split_to(applied);
+    // The split keeps the whole allocation alive: after a big command,
+    // start afresh rather than hold its size (Redis trims the master's
+    // query buffer the same way).
+    if r.repl_unapplied.is_empty() && r.repl_unapplied.capacity() > networking::PROTO_IOBUF_LEN {
+        r.repl_unapplied = bytes::BytesMut::new();
+    }
     crate::replication::master::feed_stream_from_master(srv, &bytes);
 }
 
