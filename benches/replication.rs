@@ -53,7 +53,7 @@ mod bench_util;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use bench_util::{die, env_usize, fmt_opt, median, parse_csv, ratio, run, server_bins, tool};
+use bench_util::{die, env_usize, fmt_opt, median, parse_csv, ratio_cells, run, server_bins, tool};
 use common::{ServerProc, info_field, s};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -349,13 +349,7 @@ fn main() {
                 get(&sync, mode, replica, REDIS),
                 get(&sync, mode, replica, RUSTREDIS),
             );
-            let _ = writeln!(
-                md,
-                "| {mode} | {replica} | {} | {} | {} |",
-                fmt_opt(a, 3),
-                fmt_opt(b, 3),
-                fmt_opt(ratio(a, b), 2)
-            );
+            let _ = writeln!(md, "| {mode} | {replica} | {} |", ratio_cells(a, b, 3, 2));
         }
     }
     let _ = writeln!(
@@ -378,10 +372,8 @@ fn main() {
         let (a, b) = (get(&rps, p, "", REDIS), get(&rps, p, "", RUSTREDIS));
         let _ = writeln!(
             md,
-            "| {p} | {} | {} | {} | {} | {} |",
-            fmt_opt(a, 0),
-            fmt_opt(b, 0),
-            fmt_opt(ratio(a, b), 2),
+            "| {p} | {} | {} | {} |",
+            ratio_cells(a, b, 0, 2),
             fmt_opt(get(&catch_up, p, "", REDIS), 3),
             fmt_opt(get(&catch_up, p, "", RUSTREDIS), 3)
         );

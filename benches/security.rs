@@ -43,8 +43,8 @@ mod bench_util;
 mod common;
 
 use bench_util::{
-    cpu_count, die, env_usize, flushall, fmt_opt, median, parse_csv, ratio, run, server_bins, tool,
-    write_report,
+    cpu_count, die, env_usize, flushall, fmt_opt, median, parse_csv, ratio, ratio_cells, run,
+    server_bins, tool, write_report,
 };
 use common::ServerProc;
 use std::collections::BTreeMap;
@@ -192,13 +192,7 @@ fn main() {
     for p in [1, 16] {
         for test in ["SET", "GET"] {
             let (a, b) = (med("tls", p, test, REDIS), med("tls", p, test, RUSTREDIS));
-            let _ = writeln!(
-                md,
-                "| {test} | {p} | {} | {} | {} |",
-                fmt_opt(a, 0),
-                fmt_opt(b, 0),
-                fmt_opt(ratio(a, b), 3)
-            );
+            let _ = writeln!(md, "| {test} | {p} | {} |", ratio_cells(a, b, 0, 3));
         }
     }
     let _ = writeln!(
@@ -223,13 +217,9 @@ fn main() {
             let xa = med("tcp ACL user", p, test, RUSTREDIS);
             let _ = writeln!(
                 md,
-                "| {test} | {p} | {} | {} | {} | {} | {} | {} | {} |",
-                fmt_opt(rd, 0),
-                fmt_opt(ra, 0),
-                fmt_opt(ratio(rd, ra), 3),
-                fmt_opt(xd, 0),
-                fmt_opt(xa, 0),
-                fmt_opt(ratio(xd, xa), 3),
+                "| {test} | {p} | {} | {} | {} |",
+                ratio_cells(rd, ra, 0, 3),
+                ratio_cells(xd, xa, 0, 3),
                 fmt_opt(ratio(ra, xa), 3)
             );
         }

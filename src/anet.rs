@@ -34,6 +34,35 @@ pub enum Listener {
 /// password is set (Redis's DENIED message, sent before closing).
 const PROTECTED_MODE_MSG: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
+/// Starts a non-blocking TCP connect to `addr` (Redis
+/// `anetTcpNonBlockBestEffortBindConnect`): when `source` is a non-empty
+/// address (`bind-source-addr`) the socket is bound to it first, port 0;
+/// if that bind fails the connect goes ahead unbound ("best effort"). The
+/// connect is in progress on return: writability reports its outcome.
+/// Errors: an unparsable `source` is ignored as a failed bind; socket and
+/// connect errors other than EINPROGRESS are returned.
+pub fn tcp_nonblock_best_effort_bind_connect(
+    addr: SocketAddr,
+    source: &str,
+) -> io::Result<mio::net::TcpStream> {
+    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    if !source.is_empty()
+        && let Ok(ip) = source.parse::<IpAddr>()
+        && ip.is_ipv4() == addr.is_ipv4()
+    {
+        let _ = sock.bind(&SocketAddr::new(ip, 0).into());
+    }
+    sock.set_nonblocking(true)?;
+    match sock.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(mio::net::TcpStream::from_std(std::net::TcpStream::from(
+        sock,
+    )))
+}
+
 fn tcp_listener(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListener> {
     let domain = if addr.is_ipv6() {
         Domain::IPV6
@@ -49,42 +78,6 @@ fn tcp_listener(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListe
     sock.bind(&addr.into())?;
     sock.listen(backlog)?;
     Ok(mio::net::TcpListener::from_std(sock.into()))
-}
-
-/// Starts a non-blocking TCP connect to `addr` from source address
-/// `source` when it is not empty (Redis
-/// `anetTcpNonBlockBestEffortBindConnect`, used for the link to a master
-/// with `bind-source-addr`): the socket is bound to the first of the
-/// source's addresses that binds, and when none does (or the source does
-/// not resolve, or the bound connect fails at once) the connect is made
-/// without binding.
-pub fn tcp_nonblock_best_effort_bind_connect(
-    addr: SocketAddr,
-    source: &str,
-) -> io::Result<mio::net::TcpStream> {
-    use std::net::ToSocketAddrs;
-    if source.is_empty() {
-        return mio::net::TcpStream::connect(addr);
-    }
-    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    sock.set_reuse_address(true)?;
-    sock.set_nonblocking(true)?;
-    let bound = (source, 0u16)
-        .to_socket_addrs()
-        .map(|mut it| it.any(|b| sock.bind(&b.into()).is_ok()))
-        .unwrap_or(false);
-    if !bound {
-        return mio::net::TcpStream::connect(addr);
-    }
-    match sock.connect(&addr.into()) {
-        Ok(()) => {}
-        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-        // Best effort, as Redis: retry without the source address.
-        Err(_) => return mio::net::TcpStream::connect(addr),
-    }
-    Ok(mio::net::TcpStream::from_std(std::net::TcpStream::from(
-        sock,
-    )))
 }
 
 /// Opens the TCP listeners for `port` on every `bind` address (Redis

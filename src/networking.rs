@@ -1338,12 +1338,15 @@ pub fn free_client_admin_state(srv: &mut Server, c: &mut Client) {
 
 /// The memory a client uses, bytes (Redis `getClientMemoryUsage`, CLIENT
 /// LIST `tot-mem`): output buffer beyond the reply buffer, the query
-/// buffer's allocation, the client struct and its reply buffer, the
+/// buffer's allocation (and a master client's unapplied stream), the
+/// client struct and its reply buffer, the
 /// arguments (bytes plus a pointer each), the MULTI queue and watched keys,
 /// and the overhead of subscriptions and tracking prefixes.
 pub fn get_client_memory_usage(srv: &Server, c: &Client) -> usize {
     let mut mem = get_client_output_buffer_memory_usage(srv, c);
     mem += c.querybuf.capacity() + c.qb_pos;
+    // Our master's stream bytes read but not yet applied and proxied.
+    mem += c.repl.as_ref().map_or(0, |r| r.repl_unapplied.capacity());
     mem += std::mem::size_of::<Client>() + c.buf_usable_size;
     mem += c.argv.iter().map(|a| a.len()).sum::<usize>() + 8 * c.argv.len();
     mem += c.mstate.mem_overhead() + crate::multi::watched_keys_mem(srv, c.id);

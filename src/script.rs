@@ -604,23 +604,17 @@ fn call_with_run(
     let keys_t = script_lua::create_array(lua, keys)?;
     let args_t = script_lua::create_array(lua, args)?;
     if mode == RunMode::Eval {
-        ls.globals.raw_set("KEYS", keys_t.clone())?;
-        ls.globals.raw_set("ARGV", args_t.clone())?;
+        ls.globals.raw_set("KEYS", &keys_t)?;
+        ls.globals.raw_set("ARGV", &args_t)?;
     }
     let prev = CURRENT_RUN.with(|c| c.replace(refs as *const RefCell<RunRefs<'_>> as *const ()));
     let res = {
         let _guard = CurrentRunGuard(prev);
         if mode == RunMode::Eval {
-            ls.runner
-                .call::<(bool, Value)>((ls.err_handler.clone(), func.clone(), 0))
+            ls.runner.call::<(bool, Value)>((&ls.err_handler, func, 0))
         } else {
-            ls.runner.call::<(bool, Value)>((
-                ls.err_handler.clone(),
-                func.clone(),
-                2,
-                keys_t,
-                args_t,
-            ))
+            ls.runner
+                .call::<(bool, Value)>((&ls.err_handler, func, 2, keys_t, args_t))
         }
     };
     script_lua::restore_busy_hook(ls)?;

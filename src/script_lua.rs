@@ -255,7 +255,8 @@ pub struct LuaState {
     /// `__redis__err__handler`).
     pub err_handler: Function,
     /// `run(handler, f, nargs, a, b)`: calls `f()` or `f(a, b)` under
-    /// `xpcall`; returns `ok, value`.
+    /// `xpcall` (the latter through a fixed trampoline, allocating nothing
+    /// per call); returns `ok, value`.
     pub runner: Function,
     /// `mark_readonly(proxy, real)`: registers a read-only proxy built
     /// outside the prelude (the Functions engine's globals and library
@@ -294,10 +295,20 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         .call((redis, rt))?;
     let runner: Function = lua
         .load(
+            // The two-argument form hands `f, a, b` to one fixed trampoline
+            // through the chunk's locals, so a call allocates no closure
+            // (Lua 5.1's xpcall passes no arguments); runs never nest.
             "local xpcall = xpcall\n\
+             local cf, ca, cb\n\
+             local function tramp()\n\
+               local f, a, b = cf, ca, cb\n\
+               cf, ca, cb = nil, nil, nil\n\
+               return f(a, b)\n\
+             end\n\
              return function(h, f, n, a, b)\n\
                if n == 0 then return xpcall(f, h) end\n\
-               return xpcall(function() return f(a, b) end, h)\n\
+               cf, ca, cb = f, a, b\n\
+               return xpcall(tramp, h)\n\
              end",
         )
         .set_name(PRELUDE_CHUNK)

@@ -113,13 +113,7 @@ fn failover_errors_match_redis() {
         "CLIENT KILL TYPE replica",
     ];
     let (mut a, mut b) = (ours.conn(), oracle.conn());
-    for line in script {
-        assert_eq!(
-            s(a.cmd_str(line)),
-            s(b.cmd_str(line)),
-            "reply to {line:?} differs"
-        );
-    }
+    assert_same_replies(&mut a, &mut b, &script);
     // INFO replication of a lone master: same fields in the same order.
     let (ia, ib) = (info(&mut a, "replication"), info(&mut b, "replication"));
     assert_eq!(field_names(&ia), field_names(&ib));
@@ -400,12 +394,5 @@ fn scripts_are_refused_without_enough_good_replicas_as_redis() {
         "FCALL f 0",
         "SET k v",
     ];
-    let (mut a, mut b) = (ours.conn(), oracle.conn());
-    for line in script {
-        assert_eq!(
-            s(a.cmd_str(line)),
-            s(b.cmd_str(line)),
-            "reply to {line:?} differs"
-        );
-    }
+    assert_same_replies(&mut ours.conn(), &mut oracle.conn(), &script);
 }

@@ -216,6 +216,51 @@ fn full_sync_diskless_transfer_disk_load() {
     sync_from_redis_master("yes", "disabled");
 }
 
+/// A big command from the master leaves no copy behind on the replica:
+/// once applied and proxied, the stream bytes it read are given back, so
+/// its memory settles near the master's (the `tot-mem` of the master
+/// client counts them meanwhile).
+#[test]
+fn a_big_write_leaves_no_buffer_behind_on_the_replica() {
+    let master = ServerProc::start(&["--repl-diskless-sync-delay", "0"]);
+    let mut m = master.conn();
+    let replica = start_replica_of(master.port, &[]);
+    let mut r = replica.conn();
+    wait_until("the link", 30, || link_up(&mut r));
+    let big = vec![b'0'; 16 << 20];
+    assert_eq!(m.cmd(&[b"SET", b"big", &big]), b"+OK\r\n");
+    wait_offsets_match(&mut m, &mut r);
+    let used = |c: &mut Conn| -> i64 {
+        info_field(&info(c, "memory"), "used_memory")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let mut last = (0, 0);
+    let settled = (0..40).any(|_| {
+        last = (used(&mut m), used(&mut r));
+        if last.1 <= last.0 + (4 << 20) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        false
+    });
+    assert!(settled, "used_memory master {} replica {}", last.0, last.1);
+    assert_eq!(r.cmd_str("STRLEN big"), b":16777216\r\n");
+}
+
+/// `bind-source-addr` is the address the replica connects from: the
+/// master lists it as the replica's `ip`.
+#[test]
+fn the_master_link_starts_from_bind_source_addr() {
+    let master = ServerProc::start(&["--protected-mode", "no", "--repl-diskless-sync-delay", "0"]);
+    let mut m = master.conn();
+    let replica = start_replica_of(master.port, &["--bind-source-addr", "127.0.0.2"]);
+    let mut r = replica.conn();
+    wait_until("the link", 30, || link_up(&mut r));
+    let slave0 = info_field(&info(&mut m, "replication"), "slave0").unwrap_or_default();
+    assert!(slave0.starts_with("ip=127.0.0.2,"), "{slave0}");
+}
+
 #[test]
 fn replica_expiry() {
     let Some(master) = ServerProc::start_oracle(&["--enable-debug-command", "yes"]) else {

@@ -78,7 +78,7 @@ part build cargo build --release
 add 0 0 $?
 
 if [ -x "$RUSTREDIS_BIN" ]; then
-    part cargo-test cargo test --release
+    part cargo-test cargo test --release --no-fail-fast
     rc=$?
     read -r p f < <(count_cargo "$logdir/cargo-test")
     add "$p" "$f" "$rc"

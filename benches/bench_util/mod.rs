@@ -94,6 +94,17 @@ pub fn ratio(base: Option<f64>, x: Option<f64>) -> Option<f64> {
     }
 }
 
+/// Three markdown table cells `a | b | b/a`: redis-server's figure, ours
+/// (both with `prec` decimals) and their ratio (`ratio_prec` decimals).
+pub fn ratio_cells(a: Option<f64>, b: Option<f64>, prec: usize, ratio_prec: usize) -> String {
+    format!(
+        "{} | {} | {}",
+        fmt_opt(a, prec),
+        fmt_opt(b, prec),
+        fmt_opt(ratio(a, b), ratio_prec)
+    )
+}
+
 /// How many CPUs this process may use (1 when unknown), for the report.
 pub fn cpu_count() -> usize {
     std::thread::available_parallelism()

@@ -1196,24 +1196,10 @@ pub fn replconf_command(srv: &mut Server, c: &mut Client) {
 /// `c` is the client that sent GETACK: our master itself when it comes
 /// through the stream, else the ACK goes to the master client.
 fn replication_send_ack_from(srv: &mut Server, c: &mut Client) {
-    fn add_ack(m: &mut Client) {
-        let off = m.repl.as_deref().map_or(0, |r| r.reploff);
-        m.flags |= super::CLIENT_MASTER_FORCE_REPLY;
-        m.add_reply_array_len(3);
-        m.add_reply_bulk(b"REPLCONF");
-        m.add_reply_bulk(b"ACK");
-        m.add_reply_bulk(off.to_string().as_bytes());
-        m.flags &= !super::CLIENT_MASTER_FORCE_REPLY;
-    }
     if c.flags & CLIENT_MASTER != 0 {
-        add_ack(c);
-        srv.mark_pending_write(c);
-    } else if let Some(slot) = srv.repl.master_client
-        && let Some(mut m) = srv.take_client(slot)
-    {
-        add_ack(&mut m);
-        srv.mark_pending_write(&mut m);
-        srv.put_client(m);
+        super::replica::replication_send_ack_to(srv, c);
+    } else {
+        super::replica::replication_send_ack(srv);
     }
 }
 

@@ -330,9 +330,9 @@ fn connect_with_master(srv: &mut Server) {
             .map_err(|e| e.to_string())
             .and_then(|mut it| it.next().ok_or_else(|| "no address".to_string()))
     };
+    let source = srv.config.bind_source_addr.clone();
     let stream = addr.and_then(|a| {
-        crate::anet::tcp_nonblock_best_effort_bind_connect(a, &srv.config.bind_source_addr)
-            .map_err(|e| e.to_string())
+        crate::anet::tcp_nonblock_best_effort_bind_connect(a, &source).map_err(|e| e.to_string())
     });
     let mut stream = match stream {
         Ok(s) => s,
@@ -1550,6 +1550,10 @@ fn replication_create_master_client(
     true
 }
 
+/// Capacity of the master client's unapplied-stream buffer kept for reuse
+/// once it is empty, bytes (beyond it the allocation is freed).
+const REPL_UNAPPLIED_KEEP: usize = 64 * 1024;
+
 /// Counts bytes just read from the master into its query buffer (called
 /// by `networking::read_query_from_client` for `CLIENT_MASTER` clients):
 /// `read_reploff` grows and the bytes are kept until their command is
@@ -1580,10 +1584,9 @@ pub fn master_command_processed(srv: &mut Server, c: &mut Client) {
         return;
     }
     let bytes = r.repl_unapplied.split_to(applied);
-    // The split keeps the whole allocation alive: after a big command,
-    // start afresh rather than hold its size (Redis trims the master's
-    // query buffer the same way).
-    if r.repl_unapplied.is_empty() && r.repl_unapplied.capacity() > networking::PROTO_IOBUF_LEN {
+    // Once everything read is applied, a buffer grown by a big command is
+    // given back: the empty remainder would keep its whole allocation.
+    if r.repl_unapplied.is_empty() && r.repl_unapplied.capacity() > REPL_UNAPPLIED_KEEP {
         r.repl_unapplied = bytes::BytesMut::new();
     }
     crate::replication::master::feed_stream_from_master(srv, &bytes);

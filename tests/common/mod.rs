@@ -716,6 +716,19 @@ pub fn s(b: Vec<u8>) -> String {
     String::from_utf8_lossy(&b).into_owned()
 }
 
+/// Sends each command line (split as `Conn::cmd_str` does) to both
+/// connections in turn and asserts the two raw replies are the same bytes:
+/// the differential check of rustredis (`a`) against redis-server (`b`).
+pub fn assert_same_replies(a: &mut Conn, b: &mut Conn, script: &[&str]) {
+    for line in script {
+        assert_eq!(
+            s(a.cmd_str(line)),
+            s(b.cmd_str(line)),
+            "reply to {line:?} differs"
+        );
+    }
+}
+
 /// The value of `field` in an INFO text, if present.
 pub fn info_field(info: &str, field: &str) -> Option<String> {
     info.lines().find_map(|l| {
