@@ -304,14 +304,11 @@ pub fn expire_slave_keys(srv: &mut Server) {
     }
     let start = crate::util::mstime();
     let (mut cycles, mut noexpire) = (0u64, 0u64);
-    loop {
-        let Some((key, dbids)) = srv
-            .slave_keys_with_expire
-            .random_entry()
-            .map(|(k, &v)| (k.to_vec(), v))
-        else {
-            break;
-        };
+    while let Some((key, dbids)) = srv
+        .slave_keys_with_expire
+        .random_entry()
+        .map(|(k, &v)| (k.to_vec(), v))
+    {
         let mut still = 0u64;
         for dbid in 0..srv.dbs.len().min(64) {
             if dbids & (1 << dbid) == 0 {
