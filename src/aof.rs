@@ -1075,12 +1075,20 @@ pub fn aof_cron(srv: &mut Server) {
     }
 }
 
-/// The AOF part of shutting down (Redis `prepareForShutdown`): kill a
-/// rewrite child ("There is a child rewriting the AOF. Killing it!"),
-/// then write and fsync what is buffered ("Calling fsync() on the AOF file.").
-pub fn prepare_for_shutdown(srv: &mut Server) {
+/// The AOF part of shutting down (Redis `finishShutdown`): kill a rewrite
+/// child ("There is a child rewriting the AOF. Killing it!"), then write
+/// and fsync what is buffered ("Calling fsync() on the AOF file."). False,
+/// after logging "Writing initial AOF, can't exit.", when the child writes
+/// the initial AOF (turned on by CONFIG SET appendonly yes) and `force` is
+/// not set: exiting would lose the dataset. With `force` it logs "Writing
+/// initial AOF. Exit anyway." and goes on.
+pub fn prepare_for_shutdown(srv: &mut Server, force: bool) -> bool {
     if srv.child.kind == ChildType::Aof && crate::childinfo::has_active_child_process(srv) {
         if srv.aof.state == AofStatus::WaitRewrite {
+            if !force {
+                tracing::warn!("Writing initial AOF, can't exit.");
+                return false;
+            }
             tracing::warn!("Writing initial AOF. Exit anyway.");
         }
         tracing::warn!("There is a child rewriting the AOF. Killing it!");
@@ -1098,6 +1106,7 @@ pub fn prepare_for_shutdown(srv: &mut Server) {
             );
         }
     }
+    true
 }
 
 /// DEBUG LOADAOF (Redis's `debugCommand` "loadaof"): writes the buffer,

@@ -54,7 +54,8 @@
 //! type it is ready on ([`BlockType::served_by`]); a type not tied to keys
 //! (WAIT) blocks with an empty key list and is unblocked by its own event
 //! through [`unblock_client`], with its own timeout reply in
-//! [`reply_to_blocked_client_timed_out`].
+//! [`reply_to_blocked_client_timed_out`]. SHUTDOWN blocks the same way
+//! while it waits for replicas ([`BlockType::Shutdown`]), with no timeout.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -88,6 +89,10 @@ pub enum BlockType {
     /// WAIT: not served by keys; unblocked when enough replicas
     /// acknowledged (`replication/master.rs`).
     Wait,
+    /// SHUTDOWN waiting for lagging replicas: never times out; the process
+    /// exits, or the shutdown fails or is aborted and
+    /// [`reply_to_clients_blocked_on_shutdown`] answers it.
+    Shutdown,
 }
 
 impl BlockType {
@@ -577,6 +582,31 @@ pub fn free_client_blocked_state(srv: &mut Server, c: &mut Client) {
     }
 }
 
+/// Answers `-ERR Errors trying to SHUTDOWN. Check logs.` to every client
+/// blocked in SHUTDOWN and unblocks them, when the shutdown they wait for
+/// failed or was aborted (Redis `replyToClientsBlockedOnShutdown`).
+pub fn reply_to_clients_blocked_on_shutdown(srv: &mut Server) {
+    let waiting: Vec<(u64, usize)> = srv
+        .blocked
+        .clients
+        .iter()
+        .filter(|(_, bc)| bc.btype == BlockType::Shutdown)
+        .map(|(&id, bc)| (id, bc.slot))
+        .collect();
+    for (id, slot) in waiting {
+        let Some(mut c) = srv.take_client(slot) else {
+            continue;
+        };
+        if c.id == id && c.flags & CLIENT_BLOCKED != 0 {
+            c.add_reply_error("ERR Errors trying to SHUTDOWN. Check logs.");
+            srv.record_error_codes(&mut c);
+            unblock_client(srv, &mut c);
+            srv.mark_pending_write(&mut c);
+        }
+        srv.put_client(c);
+    }
+}
+
 /// Number of blocked clients (INFO `blocked_clients`).
 pub fn blocked_clients(srv: &Server) -> usize {
     srv.blocked.clients.len()
@@ -593,7 +623,9 @@ pub fn clients_in_timeout_table(srv: &Server) -> usize {
 /// and is now unblocked, else 0. TIMEOUT (the default) answers it as if its
 /// timeout had passed; ERROR answers `-UNBLOCKED client unblocked via CLIENT
 /// UNBLOCK`. Errors: `ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR`,
-/// `ERR value is not an integer or out of range`.
+/// `ERR value is not an integer or out of range`. A client blocked in
+/// SHUTDOWN has no timeout reply: only ERROR unblocks it (Redis 7.0.15
+/// crashes on TIMEOUT there; this answers 0).
 pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
     if c.argv.len() != 3 && c.argv.len() != 4 {
         c.add_reply_subcommand_arity_error();
@@ -613,9 +645,13 @@ pub fn client_unblock_command(srv: &mut Server, c: &mut Client) {
     let Some(id) = crate::db::get_long_long_or_reply(c, &c.argv[2].clone(), None) else {
         return;
     };
-    let target_slot = u64::try_from(id)
-        .ok()
-        .and_then(|id| srv.blocked.clients.get(&id).map(|bc| (bc.slot, id)));
+    let target_slot = u64::try_from(id).ok().and_then(|id| {
+        srv.blocked
+            .clients
+            .get(&id)
+            .filter(|bc| unblock_error || bc.btype != BlockType::Shutdown)
+            .map(|bc| (bc.slot, id))
+    });
     let mut unblocked = false;
     if let Some((slot, id)) = target_slot
         && let Some(mut t) = srv.take_client(slot)

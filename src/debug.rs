@@ -417,6 +417,8 @@ const HELP: &[&str] = &[
     "    Replicates the provided string to replicas, allowing data divergence.",
     "SDSLEN <key>",
     "    Print the lengths and allocation sizes of <key> and of its string value.",
+    "SEGFAULT",
+    "    Crash the server with SIGSEGV (a write to a read-only page).",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Turn the active expire cycle off or on (it is on by default).",
     "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
@@ -428,6 +430,30 @@ const HELP: &[&str] = &[
     "STRUCTSIZE",
     "    Print the sizes of the core structures (object, hash table entry, sds headers).",
 ];
+
+/// DEBUG SEGFAULT: dies of SIGSEGV by writing to a page mapped read-only,
+/// as Redis does, so the crash report (see
+/// [`crate::server::setup_sigsegv_handlers`]) shows a real fault.
+#[allow(unsafe_code)]
+fn debug_segfault() {
+    // SAFETY: a fresh anonymous private mapping; the volatile write to it
+    // faults (PROT_READ) and the process dies of SIGSEGV. Should the
+    // mapping fail, the signal is raised instead.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if p != libc::MAP_FAILED {
+            std::ptr::write_volatile(p.cast::<u8>(), b'x');
+        }
+        libc::raise(libc::SIGSEGV);
+    }
+}
 
 /// DEBUG subcommand [args...]: see [`HELP`] and the module docs. Unknown
 /// subcommands or wrong argument counts reply "ERR unknown subcommand or
@@ -446,6 +472,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             }
             c.add_reply_ok();
         }
+        (b"segfault", 2) => debug_segfault(),
         (b"config-rewrite-force-all", 2) => crate::config::debug_config_rewrite_force_all(srv, c),
         (b"client-eviction", 2) => crate::networking::debug_client_eviction(srv, c),
         (b"replybuffer", 4) => crate::networking::debug_replybuffer(srv, c),

@@ -253,7 +253,7 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
             };
             let _ = write!(
                 o,
-                "# Server\r\nredis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:0\r\nrustredis_version:{}\r\n",
+                "# Server\r\nredis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:0\r\n",
                 REDIS_VERSION,
                 os_string(),
                 srv.pid,
@@ -267,8 +267,15 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
                 srv.lru_clock(),
                 srv.executable,
                 srv.config_file.as_deref().unwrap_or(""),
-                env!("CARGO_PKG_VERSION"),
             );
+            if crate::server::is_shutdown_initiated(srv) {
+                let _ = write!(
+                    o,
+                    "shutdown_in_milliseconds:{}\r\n",
+                    srv.shutdown_mstime - srv.mstime
+                );
+            }
+            let _ = write!(o, "rustredis_version:{}\r\n", env!("CARGO_PKG_VERSION"));
         }
         "clients" => {
             // Sampled by the clients cron over the last seconds, as Redis.
@@ -276,7 +283,9 @@ fn section(srv: &Server, c: &Client, name: &str, o: &mut String) {
             let _ = write!(
                 o,
                 "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\nclients_in_timeout_table:{}\r\n",
-                srv.connected_clients,
+                // Replicas are not counted (Redis: clients minus slaves).
+                srv.connected_clients
+                    .saturating_sub(srv.repl.replicas.len()),
                 srv.config.maxclients,
                 max_in,
                 max_out,

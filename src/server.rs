@@ -74,15 +74,6 @@ pub fn random_hex_id() -> String {
         .collect()
 }
 
-/// Why and how the server is shutting down.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ShutdownRequest {
-    pub nosave: bool,
-    pub save: bool,
-    /// SHUTDOWN NOW (or FORCE): don't ask lagging replicas for an ACK first.
-    pub now: bool,
-}
-
 /// The one state object: every key, client and statistic.
 pub struct Server {
     pub config: Config,
@@ -125,7 +116,19 @@ pub struct Server {
     pub hz: i32,
     pub cronloops: u64,
     pub active_expire_enabled: bool,
-    pub shutdown_asap: Option<ShutdownRequest>,
+    /// A SIGTERM or SIGINT asked for a shutdown that has not started or
+    /// is still waiting for replicas (Redis `shutdown_asap`).
+    pub shutdown_asap: bool,
+    /// The signal behind `shutdown_asap` (`libc::SIGTERM` / `SIGINT`), 0
+    /// if none (Redis `last_sig_received`): it picks `shutdown-on-sigterm`
+    /// or `shutdown-on-sigint`.
+    pub last_sig_received: i32,
+    /// `config::SHUTDOWN_*` flags of the shutdown in progress (Redis
+    /// `shutdown_flags`).
+    pub shutdown_flags: u32,
+    /// Unix ms at which a shutdown waiting for lagging replicas stops
+    /// waiting; 0 when no shutdown waits (Redis `shutdown_mstime`).
+    pub shutdown_mstime: i64,
     pub sigterm: Arc<AtomicBool>,
     pub sigint: Arc<AtomicBool>,
     pub exit_code: Option<i32>,
@@ -363,7 +366,10 @@ impl Server {
             hz,
             cronloops: 0,
             active_expire_enabled: true,
-            shutdown_asap: None,
+            shutdown_asap: false,
+            last_sig_received: 0,
+            shutdown_flags: 0,
+            shutdown_mstime: 0,
             sigterm: Arc::new(AtomicBool::new(false)),
             sigint: Arc::new(AtomicBool::new(false)),
             exit_code: None,
@@ -721,6 +727,7 @@ impl Server {
                     })?
                 }
                 "proc-title-template" => crate::setproctitle::redis_set_proc_title(self),
+                "crash-log-enabled" => setup_sigsegv_handlers(self.config.crash_log_enabled),
                 "maxmemory-clients" => networking::apply_client_max_memory_usage(self),
                 "maxmemory" => crate::evict::update_maxmemory(self),
                 // `requirepass` is the default user's one password (Redis
@@ -1344,9 +1351,9 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         return 1000 / srv.hz as i64;
     }
     srv.lruclock = get_lru_clock(now);
-    for (flag, name) in [
-        (srv.sigterm.clone(), "SIGTERM"),
-        (srv.sigint.clone(), "SIGINT"),
+    for (flag, sig, name) in [
+        (srv.sigterm.clone(), libc::SIGTERM, "SIGTERM"),
+        (srv.sigint.clone(), libc::SIGINT, "SIGINT"),
     ] {
         if flag.swap(false, Ordering::SeqCst) {
             // Redis logs this from the signal handler, in its own short format.
@@ -1356,15 +1363,28 @@ pub fn server_cron(srv: &mut Server) -> i64 {
                 now / 1000,
                 name
             ));
-            srv.shutdown_asap = Some(ShutdownRequest::default());
+            srv.shutdown_asap = true;
+            srv.last_sig_received = sig;
         }
     }
-    if let Some(req) = srv.shutdown_asap.take() {
-        if prepare_for_shutdown(srv, req) {
+    // A signal's shutdown starts here, outside the handler; one waiting
+    // for replicas finishes once they caught up or its time is up.
+    if srv.shutdown_asap && !is_shutdown_initiated(srv) {
+        let flags = match srv.last_sig_received {
+            libc::SIGINT if srv.config.shutdown_on_sigint != 0 => srv.config.shutdown_on_sigint,
+            libc::SIGTERM if srv.config.shutdown_on_sigterm != 0 => srv.config.shutdown_on_sigterm,
+            _ => 0,
+        };
+        if prepare_for_shutdown(srv, flags) {
             srv.exit_code = Some(0);
-        } else {
-            SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
+            return 1000 / srv.hz as i64;
         }
+    } else if is_shutdown_initiated(srv)
+        && (srv.mstime >= srv.shutdown_mstime || is_ready_to_shutdown(srv))
+        && finish_shutdown(srv)
+    {
+        srv.exit_code = Some(0);
+        return 1000 / srv.hz as i64;
     }
     // The peak is followed every tick; the allocator figures every 100 ms.
     srv.stat_peak_memory = srv
@@ -1624,25 +1644,33 @@ pub fn process_events_while_blocked(srv: &mut Server) {
         std::process::exit(code);
     }
     srv.refresh_memory_stats();
-    let term = srv.sigterm.swap(false, Ordering::SeqCst);
-    let int = srv.sigint.swap(false, Ordering::SeqCst);
-    if (term || int || srv.shutdown_asap.is_some()) && srv.loading {
-        crate::log::write_raw(&format!(
-            "{}:signal-handler ({}) Received shutdown signal during loading, scheduling shutdown.\n",
-            std::process::id(),
-            srv.mstime / 1000
-        ));
-        srv.shutdown_asap = None;
-        let req = ShutdownRequest {
-            nosave: true,
-            ..Default::default()
-        };
-        if prepare_for_shutdown(srv, req) {
+    // While loading, a signal's shutdown happens here (Redis
+    // `whileBlockedCron`); otherwise the cron takes it when it runs again.
+    if srv.loading {
+        for (flag, sig) in [
+            (srv.sigterm.clone(), libc::SIGTERM),
+            (srv.sigint.clone(), libc::SIGINT),
+        ] {
+            if flag.swap(false, Ordering::SeqCst) {
+                crate::log::write_raw(&format!(
+                    "{}:signal-handler ({}) Received shutdown signal during loading, scheduling shutdown.\n",
+                    std::process::id(),
+                    srv.mstime / 1000
+                ));
+                srv.shutdown_asap = true;
+                srv.last_sig_received = sig;
+            }
+        }
+    }
+    if srv.shutdown_asap && srv.loading {
+        if prepare_for_shutdown(srv, crate::config::SHUTDOWN_NOSAVE) {
             std::process::exit(0);
         }
         tracing::warn!(
             "SIGTERM received but errors trying to shut down the server, check the logs for more information"
         );
+        srv.shutdown_asap = false;
+        srv.last_sig_received = 0;
         SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
     }
 }
@@ -1773,22 +1801,141 @@ fn process_file_event(srv: &mut Server, ev: FiredEvent) {
 }
 
 // ---- Shutdown ----
+//
+// A shutdown (SHUTDOWN, or SIGTERM/SIGINT through the cron) starts in
+// `prepare_for_shutdown`. Without NOW and with `shutdown-timeout` > 0, a
+// master whose replicas have not all acknowledged `master_repl_offset`
+// does not exit at once: it asks them for an ACK (`REPLCONF GETACK *`),
+// pauses writes (`PausePurpose::DuringShutdown`, so the offset stops
+// moving), sets `shutdown_mstime` to now + the timeout and returns false;
+// the SHUTDOWN client stays blocked (`BlockType::Shutdown`) while every
+// other client is served. Each cron tick then checks whether the replicas
+// caught up or the time is up, and calls `finish_shutdown`: it logs the
+// replicas still lagging, kills children, flushes the AOF, saves the final
+// RDB per the flags and exits. When that fails (a failed save, an initial
+// AOF still being written) or SHUTDOWN ABORT arrives, `cancel_shutdown`
+// undoes it all: the blocked SHUTDOWN clients get an error and writes
+// resume.
 
-/// Prepares to exit (Redis `prepareForShutdown`): logs, removes the pid file
-/// and the Unix socket, closes listeners. Returns true when the server may exit.
+/// Starts a shutdown with `config::SHUTDOWN_*` `flags` (Redis
+/// `prepareForShutdown`). Returns true when the server may exit now.
 ///
-/// A running RDB child is killed and its temp file removed ("There is a
-/// child saving an .rdb. Killing it!"), so it cannot overwrite the final
-/// save. While loading, nothing is saved (the dataset is incomplete). When
-/// the final save fails it logs "Error trying to save the DB, can't exit."
-/// and "Errors trying to shut down the server. Check the logs for more
-/// information." and returns false.
-pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool {
-    if srv.loading {
-        req.save = false;
-        req.nosave = true;
+/// False when a shutdown is already in progress, when it waits for lagging
+/// replicas ("Waiting for replicas before shutting down.";
+/// [`is_shutdown_initiated`] is then true), or when it failed
+/// ([`finish_shutdown`]). While loading, nothing is saved (the dataset is
+/// incomplete): SAVE becomes NOSAVE.
+pub fn prepare_for_shutdown(srv: &mut Server, mut flags: u32) -> bool {
+    use crate::config::{SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE};
+    if is_shutdown_initiated(srv) {
+        return false;
     }
+    if srv.loading {
+        flags = (flags & !SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
+    }
+    srv.shutdown_flags = flags;
     tracing::warn!("User requested shutdown...");
+    if flags & SHUTDOWN_NOW == 0 && srv.config.shutdown_timeout != 0 && !is_ready_to_shutdown(srv) {
+        srv.shutdown_mstime = srv.mstime + srv.config.shutdown_timeout as i64 * 1000;
+        if !networking::are_clients_paused(srv) {
+            crate::replication::master::send_getack_to_replicas(srv);
+        }
+        networking::pause_clients(
+            srv,
+            networking::PausePurpose::DuringShutdown,
+            i64::MAX,
+            networking::PauseType::Write,
+        );
+        tracing::info!("Waiting for replicas before shutting down.");
+        return false;
+    }
+    finish_shutdown(srv)
+}
+
+/// True while a shutdown waits for lagging replicas (Redis
+/// `isShutdownInitiated`).
+#[inline]
+pub fn is_shutdown_initiated(srv: &Server) -> bool {
+    srv.shutdown_mstime != 0
+}
+
+/// True when every replica acknowledged the whole replication stream, or
+/// there is none (Redis `isReadyToShutdown`).
+pub fn is_ready_to_shutdown(srv: &Server) -> bool {
+    let offset = srv.repl.master_repl_offset;
+    srv.clients_iter()
+        .filter(|c| c.flags & crate::replication::CLIENT_SLAVE != 0)
+        .all(|c| c.repl.as_deref().is_none_or(|r| r.repl_ack_off == offset))
+}
+
+/// Ends a shutdown in progress without exiting (Redis `cancelShutdown`):
+/// the SHUTDOWN clients blocked on it get `-ERR Errors trying to SHUTDOWN.
+/// Check logs.` and writes resume.
+fn cancel_shutdown(srv: &mut Server) {
+    srv.shutdown_asap = false;
+    srv.shutdown_flags = 0;
+    srv.shutdown_mstime = 0;
+    srv.last_sig_received = 0;
+    SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
+    crate::blocked::reply_to_clients_blocked_on_shutdown(srv);
+    networking::unpause_clients(srv, networking::PausePurpose::DuringShutdown);
+}
+
+/// SHUTDOWN ABORT (Redis `abortShutdown`): cancels a shutdown waiting for
+/// replicas, or one a signal requested that the cron has not started yet,
+/// and logs "Shutdown manually aborted.". False when there was none.
+pub fn abort_shutdown(srv: &mut Server) -> bool {
+    let term = srv.sigterm.swap(false, Ordering::SeqCst);
+    let int = srv.sigint.swap(false, Ordering::SeqCst);
+    if is_shutdown_initiated(srv) {
+        cancel_shutdown(srv);
+    } else if srv.shutdown_asap || term || int {
+        srv.shutdown_asap = false;
+        SHUTDOWN_SIGNALED.store(false, Ordering::SeqCst);
+    } else {
+        return false;
+    }
+    tracing::info!("Shutdown manually aborted.");
+    true
+}
+
+/// The last step of a shutdown (Redis `finishShutdown`). Returns true when
+/// the process may exit.
+///
+/// Logs each replica still behind ("Lagging replica <ip:port> reported
+/// offset <n> behind master, lag=<s>, state=<state>.") and "<k> of <n>
+/// replicas are in sync when shutting down.", kills a Lua debugger session,
+/// an RDB child (its temp file removed) and an AOF rewrite child, writes and
+/// fsyncs the AOF, saves the final RDB when save points exist (unless
+/// NOSAVE) or SAVE was given, removes the pid file, flushes what the
+/// replicas are owed and closes the listeners ("Redis is now ready to exit,
+/// bye bye..."). Without FORCE, a failed save ("Error trying to save the
+/// DB, can't exit.") or an initial AOF rewrite in progress ("Writing
+/// initial AOF, can't exit.") cancels the shutdown: "Errors trying to shut
+/// down the server. Check the logs for more information." and false.
+pub fn finish_shutdown(srv: &mut Server) -> bool {
+    use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_SAVE};
+    let flags = srv.shutdown_flags;
+    let force = flags & SHUTDOWN_FORCE != 0;
+    let replicas = srv.repl.replicas.len();
+    let lagging = crate::replication::master::lagging_replicas(srv);
+    let now_s = mstime() / 1000;
+    for lag in &lagging {
+        tracing::warn!(
+            "Lagging replica {} reported offset {} behind master, lag={}, state={}.",
+            lag.name,
+            lag.offset_behind,
+            if lag.online { now_s - lag.ack_time } else { 0 },
+            lag.state
+        );
+    }
+    if replicas > 0 {
+        tracing::info!(
+            "{} of {} replicas are in sync when shutting down.",
+            replicas - lagging.len(),
+            replicas
+        );
+    }
     crate::ldb::kill_forked_sessions();
     if srv.child.kind == crate::childinfo::ChildType::Rdb {
         tracing::warn!("There is a child saving an .rdb. Killing it!");
@@ -1797,19 +1944,21 @@ pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool 
         crate::rdb::rdb_remove_temp_file(pid);
         srv.rdb.save_time_start = -1;
     }
-    if !req.now && srv.config.shutdown_timeout != 0 {
-        crate::replication::master::request_ack_before_shutdown(srv);
+    if !crate::aof::prepare_for_shutdown(srv, force) {
+        return shutdown_failed(srv);
     }
-    crate::aof::prepare_for_shutdown(srv);
-    if (req.save || !srv.config.save_params.is_empty()) && !req.nosave {
+    let save = flags & SHUTDOWN_SAVE != 0;
+    let nosave = flags & SHUTDOWN_NOSAVE != 0;
+    if (!srv.config.save_params.is_empty() && !nosave) || save {
         tracing::info!("Saving the final RDB snapshot before exiting.");
         let filename = srv.config.dbfilename.clone();
         if crate::rdb::rdb_save(srv, &filename).is_err() {
-            tracing::warn!("Error trying to save the DB, can't exit.");
-            tracing::warn!(
-                "Errors trying to shut down the server. Check the logs for more information."
-            );
-            return false;
+            if force {
+                tracing::warn!("Error trying to save the DB. Exit anyway.");
+            } else {
+                tracing::warn!("Error trying to save the DB, can't exit.");
+                return shutdown_failed(srv);
+            }
         }
     }
     if srv.config.daemonize || !srv.config.pidfile.is_empty() {
@@ -1825,6 +1974,13 @@ pub fn prepare_for_shutdown(srv: &mut Server, mut req: ShutdownRequest) -> bool 
     true
 }
 
+/// The error path of [`finish_shutdown`]: logs, cancels, returns false.
+fn shutdown_failed(srv: &mut Server) -> bool {
+    tracing::warn!("Errors trying to shut down the server. Check the logs for more information.");
+    cancel_shutdown(srv);
+    false
+}
+
 // ---- Signals ----
 
 /// Set by the SIGTERM/SIGINT handler when a shutdown was requested and not
@@ -1837,6 +1993,8 @@ pub static SHUTDOWN_SIGNALED: AtomicBool = AtomicBool::new(false);
 struct SignalCtx {
     /// The log file, or None for standard output.
     logfile: Option<std::ffi::CString>,
+    /// The pid file a crash removes (only when daemonized, as Redis).
+    crash_pidfile: Option<std::ffi::CString>,
 }
 
 static SIGNAL_CTX: std::sync::OnceLock<SignalCtx> = std::sync::OnceLock::new();
@@ -1855,7 +2013,13 @@ pub fn setup_signal_handlers(srv: &Server) {
         } else {
             std::ffi::CString::new(srv.config.logfile.clone()).ok()
         },
+        crash_pidfile: if srv.config.daemonize && !srv.config.pidfile.is_empty() {
+            std::ffi::CString::new(srv.config.pidfile.clone()).ok()
+        } else {
+            None
+        },
     };
+    setup_sigsegv_handlers(srv.config.crash_log_enabled);
     let _ = SIGNAL_CTX.set(ctx);
     for (sig, flag) in [
         (signal_hook::consts::SIGTERM, srv.sigterm.clone()),
@@ -1912,31 +2076,19 @@ impl<const N: usize> StackBuf<N> {
 /// The second-SIGINT path of the signal handler (async-signal-safe).
 #[allow(unsafe_code)]
 fn insist_exit() -> ! {
-    // SAFETY: getpid and time(NULL) are async-signal-safe.
-    let (pid, now) = unsafe { (libc::getpid(), libc::time(std::ptr::null_mut())) };
+    // SAFETY: getpid is async-signal-safe.
+    let pid = unsafe { libc::getpid() };
     let mut digits = [0u8; 20];
-    let mut line = StackBuf::<160> { b: [0; 160], n: 0 };
-    line.put(fmt_u64(pid.max(0) as u64, &mut digits));
-    line.put(b":signal-handler (");
-    line.put(fmt_u64(now.max(0) as u64, &mut digits));
-    line.put(b") You insist... exiting now.\n");
+    let mut line = handler_log_line();
+    line.put(b"You insist... exiting now.\n");
     let mut tmp = StackBuf::<48> { b: [0; 48], n: 0 };
     tmp.put(b"temp-");
     tmp.put(fmt_u64(pid.max(0) as u64, &mut digits));
     tmp.put(b".rdb\0");
-    let logfile = SIGNAL_CTX.get().and_then(|c| c.logfile.as_ref());
-    // SAFETY: open/write/unlink are async-signal-safe; every pointer refers
-    // to this stack frame or to memory prepared before the handler was
-    // installed, and `tmp` is NUL-terminated.
+    let fd = open_handler_log();
+    // SAFETY: write/unlink are async-signal-safe; every pointer refers to
+    // this stack frame, and `tmp` is NUL-terminated.
     unsafe {
-        let fd = match logfile {
-            Some(p) => libc::open(
-                p.as_ptr(),
-                libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY,
-                0o644,
-            ),
-            None => libc::STDOUT_FILENO,
-        };
         if fd >= 0 {
             libc::write(fd, line.b.as_ptr().cast(), line.n);
         }
@@ -1944,4 +2096,202 @@ fn insist_exit() -> ! {
     }
     // SAFETY: _exit is async-signal-safe and never returns.
     unsafe { libc::_exit(1) }
+}
+
+/// A log line as Redis writes it from a signal handler
+/// (`serverLogFromHandler`): `<pid>:signal-handler (<unix time>) `, the
+/// message to be appended (async-signal-safe).
+#[allow(unsafe_code)]
+fn handler_log_line() -> StackBuf<256> {
+    // SAFETY: getpid and time(NULL) are async-signal-safe.
+    let (pid, now) = unsafe { (libc::getpid(), libc::time(std::ptr::null_mut())) };
+    let mut digits = [0u8; 20];
+    let mut line = StackBuf::<256> { b: [0; 256], n: 0 };
+    line.put(fmt_u64(pid.max(0) as u64, &mut digits));
+    line.put(b":signal-handler (");
+    line.put(fmt_u64(now.max(0) as u64, &mut digits));
+    line.put(b") ");
+    line
+}
+
+/// Opens the log for a signal handler: the log file for appending (the
+/// caller closes it), or standard output. -1 when it cannot be opened.
+#[allow(unsafe_code)]
+fn open_handler_log() -> libc::c_int {
+    match SIGNAL_CTX.get().and_then(|c| c.logfile.as_ref()) {
+        // SAFETY: open is async-signal-safe; the path was NUL-terminated
+        // before the handler was installed.
+        Some(p) => unsafe {
+            libc::open(
+                p.as_ptr(),
+                libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY,
+                0o644,
+            )
+        },
+        None => libc::STDOUT_FILENO,
+    }
+}
+
+// ---- Crash report ----
+
+// SAFETY: glibc's execinfo.h declarations, with these exact signatures.
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    /// glibc `backtrace` (execinfo.h): the return addresses on the stack.
+    fn backtrace(buffer: *mut *mut libc::c_void, size: libc::c_int) -> libc::c_int;
+    /// glibc `backtrace_symbols_fd`: one line per address written to `fd`,
+    /// without allocating.
+    fn backtrace_symbols_fd(buffer: *const *mut libc::c_void, size: libc::c_int, fd: libc::c_int);
+}
+
+/// The signals that produce a crash report.
+const CRASH_SIGNALS: [libc::c_int; 5] = [
+    libc::SIGSEGV,
+    libc::SIGBUS,
+    libc::SIGFPE,
+    libc::SIGILL,
+    libc::SIGABRT,
+];
+
+/// With `enabled` (`crash-log-enabled yes`), a SIGSEGV, SIGBUS, SIGFPE,
+/// SIGILL or SIGABRT writes a crash report to the log before the process
+/// dies of that signal; otherwise their default action is restored (Redis
+/// `setupSigSegvHandlers`). The report, in Redis's frame:
+///
+/// ```text
+/// === REDIS BUG REPORT START: Cut & paste starting from here ===
+/// <pid>:signal-handler (<time>) Redis 7.0.15 crashed by signal: <sig>, si_code: <code>
+/// <pid>:signal-handler (<time>) Accessing address: <addr>       (SIGSEGV, SIGBUS)
+/// <pid>:signal-handler (<time>) Killed by PID: <pid>, UID: <uid> (sent by kill)
+/// ------ STACK TRACE ------
+/// Backtrace:
+/// <one line per frame: binary(+offset) [address]>
+/// === REDIS BUG REPORT END. Make sure to include from START to END. ===
+/// ```
+///
+/// Its lines carry the signal-handler prefix, not the full date, and the
+/// frames are addresses (the binary exports no symbols); Redis's INFO,
+/// client and register dumps are not part of it. A daemonized server's pid
+/// file is removed.
+#[allow(unsafe_code)]
+pub fn setup_sigsegv_handlers(enabled: bool) {
+    // The first backtrace() loads libgcc, which allocates: not in the handler.
+    let mut frames = [std::ptr::null_mut::<libc::c_void>(); 4];
+    // SAFETY: the buffer holds the 4 entries asked for.
+    unsafe { backtrace(frames.as_mut_ptr(), 4) };
+    for sig in CRASH_SIGNALS {
+        // SAFETY: a zeroed sigaction is a valid starting value; the mask is
+        // initialized by sigemptyset; the handler has the SA_SIGINFO
+        // signature and only calls async-signal-safe functions.
+        unsafe {
+            let mut act: libc::sigaction = std::mem::zeroed();
+            libc::sigemptyset(&mut act.sa_mask);
+            if enabled {
+                act.sa_flags = libc::SA_NODEFER | libc::SA_RESETHAND | libc::SA_SIGINFO;
+                act.sa_sigaction = crash_handler as *const () as libc::sighandler_t;
+            } else {
+                act.sa_flags = libc::SA_NODEFER | libc::SA_RESETHAND;
+                act.sa_sigaction = libc::SIG_DFL;
+            }
+            libc::sigaction(sig, &act, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Appends `v` in hexadecimal with a `0x` prefix (async-signal-safe).
+fn put_hex<const N: usize>(line: &mut StackBuf<N>, v: usize) {
+    let mut buf = [0u8; 18];
+    let mut d = buf.len();
+    let mut v = v;
+    loop {
+        d -= 1;
+        buf[d] = b"0123456789abcdef"[v & 15];
+        v >>= 4;
+        if v == 0 {
+            break;
+        }
+    }
+    d -= 2;
+    buf[d] = b'0';
+    buf[d + 1] = b'x';
+    line.put(&buf[d..]);
+}
+
+/// The crash report handler (Redis `sigsegvHandler` and `bugReportEnd`):
+/// see [`setup_sigsegv_handlers`]. Ends by dying of the same signal.
+#[allow(unsafe_code)]
+extern "C" fn crash_handler(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut libc::c_void) {
+    let fd = open_handler_log();
+    let mut digits = [0u8; 20];
+    let emit = |b: &[u8]| {
+        if fd >= 0 {
+            // SAFETY: write is async-signal-safe; `b` is valid for its length.
+            unsafe { libc::write(fd, b.as_ptr().cast(), b.len()) };
+        }
+    };
+    emit(b"\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===\n");
+    let mut line = handler_log_line();
+    line.put(b"Redis ");
+    line.put(crate::config::REDIS_VERSION.as_bytes());
+    line.put(b" crashed by signal: ");
+    line.put(fmt_u64(sig.max(0) as u64, &mut digits));
+    line.put(b", si_code: ");
+    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+    let code = unsafe { info.as_ref() }.map_or(0, |i| i.si_code);
+    if code < 0 {
+        line.put(b"-");
+    }
+    line.put(fmt_u64(code.unsigned_abs() as u64, &mut digits));
+    line.put(b"\n");
+    emit(&line.b[..line.n]);
+    if let Some(i) = unsafe { info.as_ref() } {
+        if sig == libc::SIGSEGV || sig == libc::SIGBUS {
+            let mut line = handler_log_line();
+            line.put(b"Accessing address: ");
+            // SAFETY: si_addr is the field the kernel fills for these signals.
+            put_hex(&mut line, unsafe { i.si_addr() } as usize);
+            line.put(b"\n");
+            emit(&line.b[..line.n]);
+        }
+        // SAFETY: for SI_USER the kernel fills si_pid and si_uid.
+        let (pid, uid) = unsafe { (i.si_pid(), i.si_uid()) };
+        if code == libc::SI_USER && pid != -1 {
+            let mut line = handler_log_line();
+            line.put(b"Killed by PID: ");
+            line.put(fmt_u64(pid.max(0) as u64, &mut digits));
+            line.put(b", UID: ");
+            line.put(fmt_u64(uid as u64, &mut digits));
+            line.put(b"\n");
+            emit(&line.b[..line.n]);
+        }
+    }
+    emit(b"\n------ STACK TRACE ------\n\nBacktrace:\n");
+    let mut frames = [std::ptr::null_mut::<libc::c_void>(); 100];
+    if fd >= 0 {
+        // SAFETY: the buffer holds the 100 entries asked for, and only the
+        // `n` filled are passed on; backtrace was loaded at installation.
+        unsafe {
+            let n = backtrace(frames.as_mut_ptr(), 100);
+            backtrace_symbols_fd(frames.as_ptr(), n, fd);
+        }
+    }
+    emit(
+        b"\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n\n       Please report the crash by opening an issue on github:\n\n           http://github.com/redis/redis/issues\n\n",
+    );
+    // SAFETY: close, unlink, sigaction, getpid and kill are
+    // async-signal-safe; the pid file path was prepared beforehand.
+    unsafe {
+        if fd > libc::STDERR_FILENO {
+            libc::close(fd);
+        }
+        if let Some(p) = SIGNAL_CTX.get().and_then(|c| c.crash_pidfile.as_ref()) {
+            libc::unlink(p.as_ptr());
+        }
+        let mut act: libc::sigaction = std::mem::zeroed();
+        libc::sigemptyset(&mut act.sa_mask);
+        act.sa_flags = libc::SA_NODEFER | libc::SA_ONSTACK | libc::SA_RESETHAND;
+        act.sa_sigaction = libc::SIG_DFL;
+        libc::sigaction(sig, &act, std::ptr::null_mut());
+        libc::kill(libc::getpid(), sig);
+    }
 }

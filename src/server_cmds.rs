@@ -11,7 +11,7 @@ use crate::networking::{
     self, CLIENT_CLOSE_AFTER_REPLY, CLIENT_NO_EVICT, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
     CLIENT_REPLY_SKIP_NEXT, CLIENT_UNIX_SOCKET, Client,
 };
-use crate::server::{Server, ShutdownRequest};
+use crate::server::Server;
 use crate::shared;
 use crate::util::string2ll;
 
@@ -720,22 +720,28 @@ pub fn is_local_client(c: &Client) -> bool {
 
 // ---- SHUTDOWN ----
 
-/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: exits; no reply on success.
-/// Errors: syntax, "ERR No shutdown in progress.", "ERR Errors trying to SHUTDOWN. Check logs.".
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (Redis `shutdownCommand`):
+/// exits with no reply on success. Without NOW, while replicas lag, the
+/// client stays blocked until the shutdown ends (see
+/// [`crate::server::prepare_for_shutdown`]); a second SHUTDOWN then just
+/// blocks too. ABORT cancels a shutdown in progress and answers `+OK`.
+/// Errors: syntax (unknown option, ABORT with another, SAVE with NOSAVE),
+/// `ERR No shutdown in progress.`, `ERR SHUTDOWN without NOW or ABORT isn't
+/// allowed for DENY BLOCKING client`, a busy script's BUSY error (unless
+/// NOSAVE), `ERR Errors trying to SHUTDOWN. Check logs.` when it failed.
 pub fn shutdown_command(srv: &mut Server, c: &mut Client) {
-    let mut req = ShutdownRequest::default();
+    use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE};
+    let mut flags = 0u32;
     let mut abort = false;
-    let mut other = false;
     for a in c.argv[1..].iter() {
         if a.eq_ignore_ascii_case(b"nosave") {
-            req.nosave = true;
+            flags |= SHUTDOWN_NOSAVE;
         } else if a.eq_ignore_ascii_case(b"save") {
-            req.save = true;
+            flags |= SHUTDOWN_SAVE;
         } else if a.eq_ignore_ascii_case(b"now") {
-            req.now = true;
-            other = true;
+            flags |= SHUTDOWN_NOW;
         } else if a.eq_ignore_ascii_case(b"force") {
-            other = true;
+            flags |= SHUTDOWN_FORCE;
         } else if a.eq_ignore_ascii_case(b"abort") {
             abort = true;
         } else {
@@ -743,33 +749,36 @@ pub fn shutdown_command(srv: &mut Server, c: &mut Client) {
             return;
         }
     }
-    if (abort && (req.save || req.nosave || other)) || (req.save && req.nosave) {
+    if (abort && flags != 0) || (flags & SHUTDOWN_SAVE != 0 && flags & SHUTDOWN_NOSAVE != 0) {
         c.add_reply_error(shared::err_syntax());
         return;
     }
-    if !req.nosave
-        && let Some(err) = crate::script::busy_error(srv)
-    {
-        c.add_reply_error(err);
-        return;
-    }
     if abort {
-        // A signal asked for a shutdown the cron has not started yet
-        // (Redis `abortShutdown`).
-        let term = srv.sigterm.swap(false, std::sync::atomic::Ordering::SeqCst);
-        let int = srv.sigint.swap(false, std::sync::atomic::Ordering::SeqCst);
-        if term || int || srv.shutdown_asap.take().is_some() {
-            crate::server::SHUTDOWN_SIGNALED.store(false, std::sync::atomic::Ordering::SeqCst);
-            tracing::info!("Shutdown manually aborted.");
+        if crate::server::abort_shutdown(srv) {
             c.add_reply_ok();
         } else {
             c.add_reply_error("ERR No shutdown in progress.");
         }
         return;
     }
-    if crate::server::prepare_for_shutdown(srv, req) {
+    if flags & SHUTDOWN_NOW == 0 && !crate::blocked::client_may_block(c) {
+        c.add_reply_error(
+            "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client",
+        );
+        return;
+    }
+    if flags & SHUTDOWN_NOSAVE == 0
+        && let Some(err) = crate::script::busy_error(srv)
+    {
+        c.add_reply_error(err);
+        return;
+    }
+    if crate::server::prepare_for_shutdown(srv, flags) {
         srv.exit_code = Some(0);
         c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+    } else if crate::server::is_shutdown_initiated(srv) {
+        // Waiting for replicas (this one's or an earlier SHUTDOWN's).
+        crate::blocked::block_for_keys(srv, c, crate::blocked::BlockType::Shutdown, &[], 0);
     } else {
         c.add_reply_error("ERR Errors trying to SHUTDOWN. Check logs.");
     }

@@ -45,15 +45,6 @@ fn bulk_text(raw: Vec<u8>) -> String {
     }
 }
 
-/// Sends a signal to a server process by pid (`kill -STOP` / `-CONT`).
-fn signal(sp: &ServerProc, sig: &str) {
-    let st = std::process::Command::new("kill")
-        .args([sig, &sp.child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(st.success(), "kill {sig} failed");
-}
-
 /// Makes `replica` a replica of `master` and waits for the link to be up.
 fn attach(replica: &ServerProc, master: &ServerProc) {
     let mut c = replica.conn();
@@ -278,7 +269,7 @@ fn failover_pauses_writes_times_out_and_aborts() {
     let mut c0 = n0.conn();
     let p1 = n1.port.to_string();
     // The target never acknowledges: the failover gives up at the timeout.
-    signal(&n1, "-STOP");
+    n1.signal("-STOP");
     c0.cmd_str("SET case 1");
     assert_eq!(failover_to(&mut c0, &p1, "TIMEOUT 500"), "+OK\r\n");
     assert_eq!(field(&mut c0, "master_failover_state"), "waiting-for-sync");
@@ -300,11 +291,11 @@ fn failover_pauses_writes_times_out_and_aborts() {
         "FAILOVER to 127.0.0.1:{p1} aborted: Replica never caught up before timeout"
     )));
     assert_eq!(role_name(&n0), "master");
-    signal(&n1, "-CONT");
+    n1.signal("-CONT");
     wait_ofs(&n0, &n1);
 
     // FAILOVER ABORT.
-    signal(&n1, "-STOP");
+    n1.signal("-STOP");
     c0.cmd_str("SET case 2");
     assert_eq!(failover_to(&mut c0, &p1, "TIMEOUT 60000"), "+OK\r\n");
     assert_eq!(s(c0.cmd_str("FAILOVER ABORT")), "+OK\r\n");
@@ -312,7 +303,7 @@ fn failover_pauses_writes_times_out_and_aborts() {
     assert!(n0.log().contains(&format!(
         "FAILOVER to 127.0.0.1:{p1} aborted: Failover manually aborted"
     )));
-    signal(&n1, "-CONT");
+    n1.signal("-CONT");
     wait_ofs(&n0, &n1);
     assert_eq!(role_name(&n0), "master");
     assert_eq!(role_name(&n1), "slave");
@@ -338,14 +329,14 @@ fn forced_failover_and_rejected_psync() {
     // FORCE: the target is stopped, the failover goes on at the timeout.
     wait_ofs(&n0, &n2);
     let p2 = n2.port.to_string();
-    signal(&n2, "-STOP");
+    n2.signal("-STOP");
     c0.cmd_str("SET case force");
     assert_eq!(failover_to(&mut c0, &p2, "TIMEOUT 100 FORCE"), "+OK\r\n");
     wait_for(5, "failover-in-progress", || {
         field(&mut c0, "master_failover_state") == "failover-in-progress"
     });
     assert_eq!(role_name(&n0), "slave");
-    signal(&n2, "-CONT");
+    n2.signal("-CONT");
     wait_for(10, "the failover to end", || {
         field(&mut c0, "master_failover_state") == "no-failover"
     });

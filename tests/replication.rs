@@ -8,7 +8,8 @@
 //! that expire on a replica only through the master's DEL; a replica
 //! restarted from its RDB, and a master restarted from its RDB, both
 //! continuing with PSYNC; a replica answering clients while its master
-//! saves for it.
+//! saves for it; SHUTDOWN and SIGTERM waiting for a stopped replica
+//! (SIGSTOP) to catch up, its timeout, SHUTDOWN ABORT.
 //!
 //! Every reply is checked against Redis 7.0.15's bytes; the tests pass
 //! with `RUSTREDIS_BIN=/usr/bin/redis-server`, which proves them.
@@ -427,4 +428,191 @@ fn replica_serves_clients_during_the_sync() {
     wait_synced(&mut m, &mut [&mut r]);
     assert_eq!(s(r.c.cmd_str("GET stale")), "$-1\r\n");
     assert_eq!(s(r.c.cmd_str("DBSIZE")), format!(":{PAD_KEYS}\r\n"));
+}
+
+// ---- Shutdown with lagging replicas ----
+
+/// A master (`master_extra` added) and a replica of it holding `k`=1, in
+/// sync, the master having seen the replica's ACK of its whole stream. The
+/// master pings once a minute, so its offset moves only on writes. Returns
+/// the offset acknowledged.
+fn plain_pair(master_extra: &[&str]) -> (Node, Node, i64) {
+    let mut args = vec!["--repl-ping-replica-period", "60", "--hz", "100"];
+    args.extend_from_slice(master_extra);
+    let mut m = ours(&args);
+    let mut r = ours(&[]);
+    r.replicaof(&m);
+    assert_eq!(s(m.c.cmd(&[b"SET", b"k", b"1"])), "+OK\r\n");
+    wait_synced(&mut m, &mut [&mut r]);
+    let offset = m.info_int("replication", "master_repl_offset");
+    let acked = format!(",offset={offset},");
+    wait_until(Duration::from_secs(10), "the replica's ACK", || {
+        m.info_field("replication", "slave0").contains(&acked)
+    });
+    (m, r, offset)
+}
+
+/// Writes 1 MB values to `m` until its replication buffer holds more than
+/// 2 MB: the stopped replica's socket buffers are then full, and what is
+/// written next stays in the master's memory.
+fn fill_replica_link(m: &mut Node) {
+    let value = vec![b'x'; 1 << 20];
+    for i in 0..256 {
+        let key = format!("junk:{i}");
+        assert_eq!(s(m.c.cmd(&[b"SET", key.as_bytes(), &value])), "+OK\r\n");
+        if m.info_int("memory", "mem_total_replication_buffers") > 2 << 20 {
+            return;
+        }
+    }
+    panic!("the replication buffer never grew past 2 MB");
+}
+
+/// INFO server's `shutdown_in_milliseconds`, 0 when absent.
+fn shutdown_in_ms(m: &mut Node) -> i64 {
+    let info = m.info("server");
+    common::info_field(&info, "shutdown_in_milliseconds").map_or(0, |v| v.parse().unwrap_or(0))
+}
+
+#[test]
+fn shutdown_waits_for_a_lagging_replica() {
+    let (mut m, mut r, _) = plain_pair(&["--shutdown-timeout", "60"]);
+    r.sp.signal("-STOP");
+    fill_replica_link(&mut m);
+    assert_eq!(s(m.c.cmd(&[b"INCR", b"k"])), ":2\r\n");
+    let mut shutdown = m.sp.conn();
+    shutdown.send_raw(b"*1\r\n$8\r\nSHUTDOWN\r\n");
+    wait_until(Duration::from_secs(10), "shutdown_in_milliseconds", || {
+        shutdown_in_ms(&mut m) > 0
+    });
+    // Only the SHUTDOWN client is blocked; the others are served, but
+    // their writes wait (the offset must stop moving).
+    assert_eq!(m.info_int("clients", "blocked_clients"), 1);
+    assert_eq!(s(m.c.cmd(&[b"GET", b"k"])), "$1\r\n2\r\n");
+    let mut writer = m.sp.conn();
+    writer.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nw\r\n$1\r\n1\r\n");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(m.sp.child.try_wait().expect("try_wait").is_none());
+    r.sp.signal("-CONT");
+    let st =
+        m.sp.wait_exit(Duration::from_secs(30))
+            .expect("the master exits");
+    assert!(st.success(), "{st:?}");
+    assert!(
+        shutdown.read_eof() && shutdown.buf.is_empty(),
+        "SHUTDOWN replied"
+    );
+    assert!(
+        writer.read_eof() && writer.buf.is_empty(),
+        "the paused SET ran"
+    );
+    // The replica got everything, the INCR last.
+    assert_eq!(s(r.c.cmd(&[b"GET", b"k"])), "$1\r\n2\r\n");
+    let log = m.sp.log();
+    for line in [
+        "Waiting for replicas before shutting down.",
+        "1 of 1 replicas are in sync when shutting down.",
+        "Redis is now ready to exit, bye bye...",
+    ] {
+        assert!(log.contains(line), "no {line:?} in the log:\n{log}");
+    }
+    assert!(!log.contains("Lagging replica"), "{log}");
+}
+
+#[test]
+fn shutdown_abort_then_timeout_with_a_lagging_replica() {
+    let (mut m, r, acked) = plain_pair(&["--shutdown-timeout", "1"]);
+    r.sp.signal("-STOP");
+    assert_eq!(s(m.c.cmd(&[b"INCR", b"k"])), ":2\r\n");
+    let mut waiting = [m.sp.conn(), m.sp.conn()];
+    for w in waiting.iter_mut() {
+        w.send_raw(b"*1\r\n$8\r\nshutdown\r\n");
+    }
+    wait_until(Duration::from_secs(10), "two blocked SHUTDOWNs", || {
+        m.info_int("clients", "blocked_clients") == 2
+    });
+    assert!(shutdown_in_ms(&mut m) > 0);
+    assert_eq!(s(m.c.cmd(&[b"SHUTDOWN", b"ABORT"])), "+OK\r\n");
+    for w in waiting.iter_mut() {
+        assert_eq!(
+            s(w.read_reply()),
+            "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+        );
+    }
+    assert_eq!(shutdown_in_ms(&mut m), 0);
+    // Writes resume at once.
+    assert_eq!(s(m.c.cmd(&[b"SET", b"after", b"abort"])), "+OK\r\n");
+    assert_eq!(
+        s(m.c.cmd(&[b"SHUTDOWN", b"ABORT"])),
+        "-ERR No shutdown in progress.\r\n"
+    );
+    // SIGTERM takes the same path; the replica is still stopped, so the
+    // master gives up after shutdown-timeout. The stream grows by the
+    // REPLCONF GETACK * it sends first.
+    let getack = b"*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n".len() as i64;
+    let behind = m.info_int("replication", "master_repl_offset") + getack - acked;
+    let started = Instant::now();
+    m.sp.signal("-TERM");
+    let st =
+        m.sp.wait_exit(Duration::from_secs(15))
+            .expect("the master exits");
+    assert!(st.success(), "{st:?}");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    r.sp.signal("-CONT");
+    let log = m.sp.log();
+    for line in [
+        "Shutdown manually aborted.",
+        "Received SIGTERM scheduling shutdown...",
+        "Waiting for replicas before shutting down.",
+        &format!(
+            "Lagging replica 127.0.0.1:{} reported offset {behind} behind master, lag=",
+            r.sp.port
+        ),
+        "0 of 1 replicas are in sync when shutting down.",
+        "Redis is now ready to exit, bye bye...",
+    ] {
+        assert!(log.contains(line), "no {line:?} in the log:\n{log}");
+    }
+}
+
+#[test]
+fn second_sigint_and_shutdown_on_sigterm_now() {
+    // A SIGINT waits for the stopped replica; a second one exits at once,
+    // with status 1.
+    let (mut m, r, _) = plain_pair(&["--shutdown-timeout", "60"]);
+    r.sp.signal("-STOP");
+    assert_eq!(s(m.c.cmd(&[b"INCR", b"k"])), ":2\r\n");
+    m.sp.signal("-INT");
+    wait_until(Duration::from_secs(10), "shutdown_in_milliseconds", || {
+        shutdown_in_ms(&mut m) > 0
+    });
+    m.sp.signal("-INT");
+    let st =
+        m.sp.wait_exit(Duration::from_secs(10))
+            .expect("the master exits");
+    assert_eq!(st.code(), Some(1), "{st:?}");
+    let log = m.sp.log();
+    assert!(log.contains("You insist... exiting now."), "{log}");
+    assert!(!log.contains("ready to exit"), "{log}");
+    r.sp.signal("-CONT");
+
+    // shutdown-on-sigterm now: no waiting, the lagging replica is logged.
+    let (mut m, r, _) = plain_pair(&["--shutdown-timeout", "60"]);
+    assert_eq!(
+        s(m.c.cmd(&[b"CONFIG", b"SET", b"shutdown-on-sigterm", b"now"])),
+        "+OK\r\n"
+    );
+    r.sp.signal("-STOP");
+    assert_eq!(s(m.c.cmd(&[b"INCR", b"k"])), ":2\r\n");
+    m.sp.signal("-TERM");
+    let st =
+        m.sp.wait_exit(Duration::from_secs(10))
+            .expect("the master exits");
+    assert!(st.success(), "{st:?}");
+    let log = m.sp.log();
+    assert!(!log.contains("Waiting for replicas"), "{log}");
+    assert!(
+        log.contains("0 of 1 replicas are in sync when shutting down."),
+        "{log}"
+    );
+    r.sp.signal("-CONT");
 }

@@ -1,6 +1,7 @@
 //! Diagnostics: SLOWLOG and LATENCY driven by DEBUG SLEEP, DEBUG's
-//! introspection subcommands, LOLWUT, and COMMAND DOCS checked against
-//! redis-server 7.0.15 for every command this server implements.
+//! introspection subcommands, LOLWUT, COMMAND DOCS checked against
+//! redis-server 7.0.15 for every command this server implements, and the
+//! crash report of DEBUG SEGFAULT and SIGABRT (`crash-log-enabled`).
 
 mod common;
 
@@ -464,4 +465,51 @@ fn process_title_follows_the_template() {
         "{t:?}"
     );
     assert_eq!(call_str(&mut c, "PING"), Resp::Simple("PONG".into()));
+}
+
+/// Waits for `sp` to die; returns the signal that killed it.
+fn killed_by(sp: &mut ServerProc) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    let st = sp
+        .wait_exit(std::time::Duration::from_secs(10))
+        .expect("the server dies");
+    st.signal()
+        .unwrap_or_else(|| panic!("not killed by a signal: {st:?}"))
+}
+
+#[test]
+fn crash_reports_on_segfault_and_abort() {
+    // DEBUG SEGFAULT: a real fault, reported, then death by SIGSEGV.
+    let mut sp = ServerProc::start(&["--enable-debug-command", "yes"]);
+    let mut c = sp.conn();
+    c.send_raw(b"*2\r\n$5\r\nDEBUG\r\n$8\r\nsegfault\r\n");
+    assert_eq!(killed_by(&mut sp), 11);
+    let log = sp.log();
+    for needle in [
+        "=== REDIS BUG REPORT START: Cut & paste starting from here ===",
+        "Redis 7.0.15 crashed by signal: 11, si_code: 2",
+        "Accessing address: 0x",
+        "------ STACK TRACE ------",
+        "=== REDIS BUG REPORT END. Make sure to include from START to END. ===",
+    ] {
+        assert!(log.contains(needle), "no {needle:?} in the log:\n{log}");
+    }
+    // SIGABRT from kill(1): the sender is named.
+    let mut sp = ServerProc::start(&[]);
+    sp.signal("-ABRT");
+    assert_eq!(killed_by(&mut sp), 6);
+    let log = sp.log();
+    for needle in [
+        "crashed by signal: 6, si_code: 0",
+        "Killed by PID: ",
+        "------ STACK TRACE ------",
+    ] {
+        assert!(log.contains(needle), "no {needle:?} in the log:\n{log}");
+    }
+    // crash-log-enabled no (at runtime): no report, the same death.
+    let mut sp = ServerProc::start(&[]);
+    ok(&mut sp.conn(), "CONFIG SET crash-log-enabled no");
+    sp.signal("-ABRT");
+    assert_eq!(killed_by(&mut sp), 6);
+    assert!(!sp.log().contains("BUG REPORT"), "{}", sp.log());
 }

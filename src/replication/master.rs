@@ -1463,30 +1463,44 @@ pub fn before_sleep(srv: &mut Server) {
     }
 }
 
-/// SHUTDOWN's part for lagging replicas (Redis `isReadyToShutdown`, then
-/// `sendGetackToReplicas`): when some replica has not acknowledged the whole
-/// stream, `REPLCONF GETACK *` joins the stream, so the offset the final RDB
-/// records counts it as Redis's does and a restarted master still accepts
-/// the replicas' PSYNC. Unlike Redis, the server does not then pause writes
-/// and wait up to `shutdown-timeout` seconds for the ACKs: the stream is
-/// flushed to the replicas once ([`flush_slaves_output_buffers`]) and the
-/// server exits.
-pub fn request_ack_before_shutdown(srv: &mut Server) {
-    let replicas = srv.repl.replicas.len();
-    if replicas == 0 {
-        return;
-    }
+/// A replica that has not acknowledged the whole stream, as SHUTDOWN logs
+/// it ("Lagging replica <name> reported offset <n> behind master ...").
+pub struct LaggingReplica {
+    /// [`replication_get_slave_name`].
+    pub name: String,
+    /// `master_repl_offset` minus the replica's last ACKed offset.
+    pub offset_behind: i64,
+    /// Unix time (s) of its last ACK.
+    pub ack_time: i64,
+    /// True when it is online (its lag is then counted from `ack_time`).
+    pub online: bool,
+    /// Its state: `wait_bgsave`, `send_bulk`, `online`, or empty.
+    pub state: &'static str,
+}
+
+/// The replicas whose last ACK is not `master_repl_offset`, in client-table
+/// order, for SHUTDOWN's log (Redis `finishShutdown` walks `server.slaves`
+/// for this). Empty when all caught up or there are none.
+pub fn lagging_replicas(srv: &Server) -> Vec<LaggingReplica> {
     let offset = srv.repl.master_repl_offset;
-    let caught_up = srv
-        .clients_iter()
-        .filter(|c| {
-            c.flags & CLIENT_SLAVE != 0
-                && c.repl.as_deref().is_some_and(|r| r.repl_ack_off == offset)
+    srv.clients_iter()
+        .filter(|c| c.flags & CLIENT_SLAVE != 0)
+        .filter_map(|c| {
+            let r = c.repl.as_deref()?;
+            (r.repl_ack_off != offset).then(|| LaggingReplica {
+                name: replication_get_slave_name(c),
+                offset_behind: offset - r.repl_ack_off,
+                ack_time: r.repl_ack_time,
+                online: r.replstate == SlaveState::Online,
+                // Redis's `replstateToString` has no name for a sent RDB.
+                state: if r.replstate == SlaveState::RdbTransmitted {
+                    ""
+                } else {
+                    r.replstate.info_name()
+                },
+            })
         })
-        .count();
-    if caught_up < replicas && !crate::networking::are_clients_paused(srv) {
-        send_getack_to_replicas(srv);
-    }
+        .collect()
 }
 
 /// Writes what the online replicas are owed before the process exits

@@ -190,6 +190,15 @@ impl ServerProc {
             .unwrap_or_default()
     }
 
+    /// Sends `sig` (`-STOP`, `-CONT`, `-TERM`, ...) to the process with kill(1).
+    pub fn signal(&self, sig: &str) {
+        let st = std::process::Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(st.success(), "kill {sig} {} failed", self.child.id());
+    }
+
     /// Waits up to `timeout` for the process to exit; returns its status.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + timeout;
