@@ -1117,13 +1117,8 @@ pub fn debug_loadaof(srv: &mut Server) {
     if srv.aof.state != AofStatus::Off {
         flush_append_only_file(srv, true);
     }
-    for id in 0..srv.dbs.len() {
-        crate::multi::touch_all_watched_keys_in_db(srv, id, None);
-        crate::db::empty_db(srv, id, false);
-    }
-    crate::tracking::tracking_invalidate_keys_on_flush(srv);
     // Redis's emptyData(-1, EMPTYDB_NO_FLAGS) drops the functions too.
-    crate::function::functions_lib_ctx_clear_current(srv);
+    crate::db::empty_data(srv, false, true);
     aof_load_manifest_from_disk(srv);
     let _ = aof_del_history_files(srv);
     let ret = load::load_append_only_files(srv);

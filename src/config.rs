@@ -1254,7 +1254,7 @@ directives! {
     bgsave_cpulist: String = String::new(), "bgsave_cpulist", None, IMMUTABLE, STR, false;
     ignore_warnings: String = String::new(), "ignore-warnings", None, MODIFIABLE, STR, false;
     proc_title_template: String = "{title} {listen-addr} {server-mode}".into(), "proc-title-template", None, MODIFIABLE, Kind::Str(Some(check_proc_title_template)), true;
-    bind_source_addr: String = String::new(), "bind-source-addr", None, MODIFIABLE, STR, false;
+    bind_source_addr: String = String::new(), "bind-source-addr", None, MODIFIABLE, STR, true;
     logfile: String = String::new(), "logfile", None, IMMUTABLE, STR, true;
 
     // ---- binary-safe strings ----
@@ -2959,6 +2959,7 @@ mod tests {
             "repl-backlog-ttl",
             "replica-priority",
             "replica-announced",
+            "bind-source-addr",
         ];
         let mut got = implemented.clone();
         want.sort();

@@ -84,7 +84,16 @@ pub fn lookup_key<'a>(
     key: &[u8],
     flags: u32,
 ) -> Option<&'a mut RObj> {
-    let expired = crate::expire::expire_if_needed(srv, dbid, key);
+    // A write on a writable replica deletes an expired key, so that the
+    // command sees it missing as a master would; a read-only replica keeps
+    // it for its master's DEL (Redis `lookupKey`).
+    let ro_replica = srv.repl.masterhost.is_some() && srv.config.replica_read_only;
+    let expire_flags = if flags & LOOKUP_WRITE != 0 && !ro_replica {
+        crate::expire::EXPIRE_FORCE_DELETE_EXPIRED
+    } else {
+        0
+    };
+    let expired = crate::expire::expire_if_needed(srv, dbid, key, expire_flags);
     // A read that misses announces "keymiss" when `m` is on (checked here,
     // before the borrow below, so hits pay nothing extra otherwise).
     if flags & (LOOKUP_NONOTIFY | LOOKUP_WRITE) == 0
@@ -251,17 +260,25 @@ pub fn get_expire(srv: &Server, dbid: usize, key: &[u8]) -> i64 {
     db.expires.get(key).copied().unwrap_or(-1)
 }
 
-/// Sets the absolute expire time (unix ms) of an existing key (Redis `setExpire`).
+/// Sets the absolute expire time (unix ms) of an existing key (Redis
+/// `setExpire`), for the command being executed. On a writable replica a
+/// TTL set by a client other than the master is remembered, so that the
+/// replica expires the key itself (`expire::expire_slave_keys`).
 pub fn set_expire(srv: &mut Server, dbid: usize, key: &[u8], when_ms: i64) {
     let db = &mut srv.dbs[dbid];
-    if let Some((k, _)) = db.dict.get_key_value(key) {
-        let k = crate::dict::DictKey::from(k);
-        match db.expires.get_mut(key) {
-            Some(w) => *w = when_ms,
-            None => {
-                db.expires.insert(k, when_ms);
-            }
+    let Some((k, _)) = db.dict.get_key_value(key) else {
+        return;
+    };
+    let k = crate::dict::DictKey::from(k);
+    match db.expires.get_mut(key) {
+        Some(w) => *w = when_ms,
+        None => {
+            db.expires.insert(k, when_ms);
         }
+    }
+    let writable_replica = srv.repl.masterhost.is_some() && !srv.config.replica_read_only;
+    if writable_replica && !crate::replication::replica::executing_master(srv) {
+        crate::expire::remember_slave_key_with_expire(srv, dbid, key);
     }
 }
 
@@ -375,7 +392,7 @@ fn del_generic_command(srv: &mut Server, c: &mut Client, lazy: bool) {
     let mut deleted = 0;
     for j in 1..c.argv.len() {
         let key = c.argv[j].clone();
-        crate::expire::expire_if_needed(srv, c.db, &key);
+        crate::expire::expire_if_needed(srv, c.db, &key, 0);
         if db_generic_delete(srv, c.db, &key, lazy) {
             signal_modified_key(srv, c.db, &key);
             crate::notify::notify_keyspace_event(
@@ -526,7 +543,7 @@ pub fn scan_command(srv: &mut Server, c: &mut Client) {
                 continue;
             }
         }
-        if crate::expire::expire_if_needed(srv, c.db, &k) {
+        if crate::expire::expire_if_needed(srv, c.db, &k, 0) {
             continue;
         }
         out.push(k);
@@ -549,7 +566,7 @@ pub fn randomkey_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_null();
             return;
         };
-        if crate::expire::expire_if_needed(srv, dbid, &key) {
+        if crate::expire::expire_if_needed(srv, dbid, &key, 0) {
             // A master deletes the expired key, so this loop ends. A replica
             // keeps it: after 100 such picks the name is returned anyway,
             // as Redis does, rather than loop forever.
@@ -804,6 +821,25 @@ pub fn empty_db(srv: &mut Server, dbid: usize, async_free: bool) -> i64 {
     n
 }
 
+/// Empties every database (Redis `emptyData(-1, ...)`), freeing the old
+/// tables on the bio thread with `async_free`: WATCHes on the keys are
+/// invalidated, client-side caches flushed, the writable replica's tracked
+/// TTL keys forgotten, and with `with_functions` the function libraries
+/// dropped too. Returns the number of keys removed.
+pub fn empty_data(srv: &mut Server, async_free: bool, with_functions: bool) -> i64 {
+    let mut n = 0;
+    for id in 0..srv.dbs.len() {
+        crate::multi::touch_all_watched_keys_in_db(srv, id, None);
+        n += empty_db(srv, id, async_free);
+    }
+    crate::tracking::tracking_invalidate_keys_on_flush(srv);
+    crate::expire::flush_slave_keys_with_expire_list(srv);
+    if with_functions {
+        crate::function::functions_lib_ctx_clear_current(srv);
+    }
+    n
+}
+
 /// FLUSHDB [ASYNC|SYNC] → OK.
 pub fn flushdb_command(srv: &mut Server, c: &mut Client) {
     let Some(async_free) = get_flush_async(srv, c) else {
@@ -824,12 +860,7 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client) {
     let Some(async_free) = get_flush_async(srv, c) else {
         return;
     };
-    let mut n = 0;
-    for id in 0..srv.dbs.len() {
-        crate::multi::touch_all_watched_keys_in_db(srv, id, None);
-        n += empty_db(srv, id, async_free);
-    }
-    crate::tracking::tracking_invalidate_keys_on_flush(srv);
+    let n = empty_data(srv, async_free, false);
     srv.dirty += n;
     // Propagated even when every database was already empty.
     c.flags |= crate::networking::CLIENT_FORCE_AOF | crate::networking::CLIENT_FORCE_REPL;
@@ -885,6 +916,7 @@ pub fn swapdb_command(srv: &mut Server, c: &mut Client) {
         crate::blocked::scan_database_for_ready_keys(srv, a);
         crate::blocked::scan_database_for_ready_keys(srv, b);
     }
+    crate::expire::flush_slave_keys_with_expire_list(srv);
     srv.dirty += 1;
     c.add_reply_ok();
 }

@@ -179,13 +179,8 @@ fn debug_reload(srv: &mut Server, save: bool, flush: bool, merge: bool) -> Resul
         return Err(ReloadError::Save);
     }
     if flush {
-        for id in 0..srv.dbs.len() {
-            crate::multi::touch_all_watched_keys_in_db(srv, id, None);
-            crate::db::empty_db(srv, id, false);
-        }
-        crate::tracking::tracking_invalidate_keys_on_flush(srv);
         // Redis's emptyData(-1, EMPTYDB_NO_FLAGS) drops the functions too.
-        crate::function::functions_lib_ctx_clear_current(srv);
+        crate::db::empty_data(srv, false, true);
         let info = crate::rdb::rdb_load(srv, &filename).map_err(|_| ReloadError::Load)?;
         srv.rdb_last_load_keys_loaded = info.keys_loaded;
         srv.rdb_last_load_keys_expired = info.keys_expired;
@@ -490,12 +485,13 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             c.add_reply_ok();
         }
         (b"replicate", n) if n >= 3 => {
-            // Into the stream as is, in the stream's current database, not
-            // run here: replicas may diverge (Redis `DEBUG REPLICATE`).
+            // Into the stream as is, in the stream's current database (no
+            // SELECT, even when none was sent yet), not run here: replicas
+            // may diverge (Redis `DEBUG REPLICATE`).
             if crate::replication::should_feed(srv) && srv.repl.masterhost.is_none() {
                 let argv = c.argv[2..].to_vec();
-                let db = srv.repl.slaveseldb.max(0) as usize;
-                crate::replication::master::feed_replication_stream(srv, db, &argv);
+                let db = srv.repl.slaveseldb;
+                crate::replication::master::feed_replication_stream_db(srv, db, &argv);
             }
             c.add_reply_ok();
         }

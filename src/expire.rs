@@ -15,6 +15,24 @@
 //! cycle (run by `server_cron`), or `1000 + 250*(effort-1)` µs for the fast
 //! cycle run in `before_sleep`, which only runs when the previous cycle hit
 //! its time limit or the estimated share of stale keys is high.
+//!
+//! # Replicas
+//! A replica deletes nothing on its own: its master sends a `DEL` for each
+//! key that expires there, so both hold the same data. Until then a read
+//! sees an expired key as missing ([`expire_if_needed`] answers "expired"
+//! without deleting it), while its master's commands still see it.
+//!
+//! A writable replica (`replica-read-only no`) is the exception, for the
+//! keys its own clients write, which its master knows nothing about:
+//! - a write command's lookup (`LOOKUP_WRITE`) deletes an expired key there,
+//!   so that e.g. INCR on it starts from 0 as on a master;
+//! - every key a client (not the master) gives a TTL is remembered in
+//!   `srv.slave_keys_with_expire` with a bitmap of its databases (only
+//!   databases 0 to 63 are tracked), and [`expire_slave_keys`], run by the
+//!   cron instead of the active cycle, picks random tracked names and
+//!   deletes the expired ones. A name is forgotten once no database has it
+//!   with a TTL, and the whole list when the dataset is emptied or SWAPDB
+//!   runs (the master may since have sent keys of the same names).
 
 use crate::db::{self, LOOKUP_NOTOUCH, get_expire, lookup_key_read_with_flags, lookup_key_write};
 use crate::networking::Client;
@@ -36,15 +54,25 @@ pub fn key_is_expired(srv: &Server, dbid: usize, key: &[u8]) -> bool {
     when >= 0 && !srv.loading && srv.mstime > when
 }
 
-/// Deletes the key if it is expired (Redis `expireIfNeeded`); true if it was.
-pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8]) -> bool {
+/// [`expire_if_needed`] flag: delete an expired key even on a replica
+/// (Redis `EXPIRE_FORCE_DELETE_EXPIRED`); a write on a writable replica.
+pub const EXPIRE_FORCE_DELETE_EXPIRED: u32 = 1;
+
+/// Deletes the key if it is expired (Redis `expireIfNeeded`); true if it
+/// was. On a replica the key is only reported expired, not deleted, unless
+/// `flags` has [`EXPIRE_FORCE_DELETE_EXPIRED`]; and the commands of its
+/// master never see a key as expired.
+pub fn expire_if_needed(srv: &mut Server, dbid: usize, key: &[u8], flags: u32) -> bool {
     if !key_is_expired(srv, dbid, key) {
         return false;
     }
-    // A replica never deletes on its own: keys go with its master's DEL.
-    // The master's commands still see them; other clients do not.
     if srv.repl.masterhost.is_some() {
-        return !crate::replication::replica::executing_master(srv);
+        if crate::replication::replica::executing_master(srv) {
+            return false;
+        }
+        if flags & EXPIRE_FORCE_DELETE_EXPIRED == 0 {
+            return true;
+        }
     }
     // While clients are paused the dataset stays as it is: the key reads
     // as expired but is deleted (and the DEL propagated) after the pause.
@@ -224,6 +252,95 @@ pub fn active_expire_cycle(srv: &mut Server, kind: ExpireCycle) {
     srv.stat_expired_stale_perc = current_perc * 0.05 + srv.stat_expired_stale_perc * 0.95;
     // The DELs of one cycle go out together, not wrapped in MULTI/EXEC.
     crate::server::propagate_pending(srv, false);
+}
+
+// ---- Keys with a TTL on a writable replica ----
+
+/// Remembers that a client of a writable replica gave `key` of database
+/// `dbid` a TTL (Redis `rememberSlaveKeyWithExpire`), so that
+/// [`expire_slave_keys`] deletes it in time. Databases above 63 are not
+/// tracked.
+pub fn remember_slave_key_with_expire(srv: &mut Server, dbid: usize, key: &[u8]) {
+    if dbid > 63 {
+        return;
+    }
+    let bit = 1u64 << dbid;
+    match srv.slave_keys_with_expire.get_mut(key) {
+        Some(dbids) => *dbids |= bit,
+        None => {
+            srv.slave_keys_with_expire.insert(key, bit);
+        }
+    }
+}
+
+/// How many key names [`remember_slave_key_with_expire`] tracks (INFO
+/// `slave_expires_tracked_keys`, Redis `getSlaveKeyWithExpireCount`).
+pub fn get_slave_key_with_expire_count(srv: &Server) -> usize {
+    srv.slave_keys_with_expire.len()
+}
+
+/// Forgets every tracked name (Redis `flushSlaveKeysWithExpireList`): the
+/// dataset was emptied or databases swapped.
+pub fn flush_slave_keys_with_expire_list(srv: &mut Server) {
+    srv.slave_keys_with_expire = crate::dict::Dict::new();
+}
+
+/// Deletes expired keys among those a writable replica's clients gave a
+/// TTL (Redis `expireSlaveKeys`), run by the cron of a replica in place of
+/// the active expire cycle. Each round picks a random tracked name and
+/// checks it in every database of its bitmap: an expired key is deleted
+/// (counted in `expired_keys`, announced as `expired`, its DEL fed to the
+/// AOF only, since a replica's replicas get its master's stream); the
+/// databases where it still has a TTL stay in the bitmap, and a name left
+/// with none is forgotten.
+///
+/// # Latency
+/// Stops once more than 3 picks found a key not yet expired, when nothing
+/// is tracked any more, or when a check every 64 rounds sees more than
+/// 1 ms spent.
+pub fn expire_slave_keys(srv: &mut Server) {
+    if srv.slave_keys_with_expire.is_empty() {
+        return;
+    }
+    let start = crate::util::mstime();
+    let (mut cycles, mut noexpire) = (0u64, 0u64);
+    while let Some((key, dbids)) = srv
+        .slave_keys_with_expire
+        .random_entry()
+        .map(|(k, &v)| (k.to_vec(), v))
+    {
+        let mut still = 0u64;
+        for dbid in 0..srv.dbs.len().min(64) {
+            if dbids & (1 << dbid) == 0 {
+                continue;
+            }
+            let when = get_expire(srv, dbid, &key);
+            if when < 0 {
+                continue;
+            }
+            if start > when {
+                delete_expired_key(srv, dbid, &key);
+            } else {
+                noexpire += 1;
+                still |= 1 << dbid;
+            }
+        }
+        if still != 0 {
+            if let Some(v) = srv.slave_keys_with_expire.get_mut(&key) {
+                *v = still;
+            }
+        } else {
+            srv.slave_keys_with_expire.remove(&key);
+        }
+        cycles += 1;
+        if noexpire > 3
+            || (cycles % 64 == 0 && crate::util::mstime() - start > 1)
+            || srv.slave_keys_with_expire.is_empty()
+        {
+            break;
+        }
+    }
+    crate::server::propagate_pending_commands(srv);
 }
 
 // ---- Commands ----

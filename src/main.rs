@@ -131,7 +131,12 @@ fn main() {
             .map(|c| c.display().to_string())
             .unwrap_or_else(|_| p.clone())
     });
-    log::set_role(b'M');
+    // Log lines show `S` on a replica, `M` on a master (Redis `serverLogRaw`).
+    log::set_role(if srv.config.replicaof.is_some() {
+        b'S'
+    } else {
+        b'M'
+    });
     tracing::info!("monotonic clock: POSIX clock_gettime");
     if srv.config.daemonize || !srv.config.pidfile.is_empty() {
         let path = if srv.config.pidfile.is_empty() {

@@ -528,7 +528,7 @@ mod tests {
         assert!(srv.dbs[0].watched_keys[&b"x"[..]][0].expired);
         assert!(!is_watched_key_expired(&srv, 7));
         // Its deletion changes nothing logically.
-        crate::expire::expire_if_needed(&mut srv, 0, b"x");
+        crate::expire::expire_if_needed(&mut srv, 0, b"x", 0);
         assert!(!is_dirty_cas(&srv, 7));
         assert!(!srv.dbs[0].watched_keys[&b"x"[..]][0].expired);
         // Setting it afterwards does.

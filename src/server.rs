@@ -165,6 +165,10 @@ pub struct Server {
     pub expire_current_db: usize,
     pub expire_timelimit_exit: bool,
     pub expire_last_fast_cycle: i64,
+    /// Keys given a TTL by a client of a writable replica → bitmap of the
+    /// databases (0..63) holding them (Redis `slaveKeysWithExpire`; see
+    /// `expire::expire_slave_keys`).
+    pub slave_keys_with_expire: crate::dict::Dict<u64>,
     clients_cron_cursor: usize,
     /// Scratch buffer every socket read goes through (see `read_query_from_client`).
     pub readbuf: Vec<u8>,
@@ -397,6 +401,7 @@ impl Server {
             expire_current_db: 0,
             expire_timelimit_exit: false,
             expire_last_fast_cycle: 0,
+            slave_keys_with_expire: crate::dict::Dict::new(),
             clients_cron_cursor: 0,
             readbuf: Vec::new(),
             watch: Default::default(),
@@ -931,7 +936,10 @@ pub fn process_command(srv: &mut Server, c: &mut Client) {
         reject_command(srv, c, idx, &err);
         return;
     }
-    if let Some(err) = crate::replication::reject_command(srv, c, is_write, flags) {
+    // EXEC counts as STALE only if every queued command is.
+    let deny_stale = flags & commands::CMD_STALE == 0
+        || (is_exec && c.mstate.cmd_inv_flags & commands::CMD_STALE != 0);
+    if let Some(err) = crate::replication::reject_command(srv, c, is_write, deny_stale) {
         reject_command(srv, c, idx, err);
         return;
     }
@@ -1511,8 +1519,14 @@ fn clients_cron(srv: &mut Server) {
 
 /// Active expiry and incremental rehashing (Redis `databasesCron`).
 fn databases_cron(srv: &mut Server) {
+    // A replica leaves expiry to its master's DELs, except for the keys its
+    // own clients gave a TTL while it was writable.
     if srv.active_expire_enabled {
-        crate::expire::active_expire_cycle(srv, crate::expire::ExpireCycle::Slow);
+        if srv.repl.masterhost.is_none() {
+            crate::expire::active_expire_cycle(srv, crate::expire::ExpireCycle::Slow);
+        } else {
+            crate::expire::expire_slave_keys(srv);
+        }
     }
     // Resize and rehash: at most 16 databases per call, 1 ms each; none
     // while a child saves, so that pages are not copied for it (Redis

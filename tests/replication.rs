@@ -3,7 +3,8 @@
 //! (the data and the old history stay: the old master follows the new one
 //! with a partial resync); REPLICAOF to the same master; WAIT;
 //! `min-replicas-to-write` (NOREPLICAS); read-only replicas, also for
-//! scripts, and `replica-serve-stale-data` (READONLY, MASTERDOWN); keys
+//! scripts, and `replica-serve-stale-data` (READONLY, MASTERDOWN, also
+//! for EXEC and scripts without a shebang); keys
 //! that expire on a replica only through the master's DEL; a replica
 //! restarted from its RDB, and a master restarted from its RDB, both
 //! continuing with PSYNC; a replica answering clients while its master
@@ -238,6 +239,25 @@ fn stale_replica_refuses_with_masterdown() {
         "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n";
     assert_eq!(s(stale.c.cmd_str("GET k")), MASTERDOWN);
     assert_eq!(s(stale.c.cmd_str("PING")), MASTERDOWN);
+    // A transaction queued before the link went down: EXEC is refused
+    // when a queued command is not allowed on stale data.
+    let mut admin = stale.sp.conn();
+    assert_eq!(s(admin.cmd_str("REPLICAOF NO ONE")), "+OK\r\n");
+    assert_eq!(s(stale.c.cmd_str("MULTI")), "+OK\r\n");
+    assert_eq!(s(stale.c.cmd_str("GET k")), "+QUEUED\r\n");
+    let back = format!("REPLICAOF 127.0.0.1 {nobody}");
+    assert_eq!(s(admin.cmd_str(&back)), "+OK\r\n");
+    assert_eq!(
+        s(stale.c.cmd_str("EXEC")),
+        format!(
+            "-EXECABORT Transaction discarded because of: {}",
+            &MASTERDOWN[1..]
+        )
+    );
+    // A script without a shebang does not run either.
+    assert_eq!(s(stale.c.cmd_str("EVAL \"return 1\" 0")), MASTERDOWN);
+    // A replica's log lines are tagged S.
+    stale.wait_log(":S ");
     assert_eq!(
         stale.info_field("replication", "master_link_status"),
         "down"

@@ -3,13 +3,16 @@
 //! writes of every type while it runs, then DEBUG DIGEST equal on both;
 //! partial resync after the link is killed; REPLICAOF NO ONE keeping the
 //! data and the old ID as replid2; keys that expired on the replica are
-//! kept until the master's DEL; a restart that continues with PSYNC from
-//! the RDB's repl-id/repl-offset; a busy script during an async
-//! (swapdb) load still lets the other clients in; a disk load longer than
-//! the master's repl-timeout keeps the link (keep-alive newlines); an
-//! error to the master's stream logs the latest backlog; a transfer
-//! faster than the replica stores it leaves the replica answering, and a
-//! socket load cut short is followed by a new handshake at once.
+//! kept until the master's DEL, except on a writable replica, which
+//! expires the keys its own clients gave a TTL and deletes an expired key
+//! a write looks up (as redis-server 7.0.15 does); a restart that
+//! continues with PSYNC from the RDB's repl-id/repl-offset; a busy script
+//! during an async (swapdb) load still lets the other clients in; a disk
+//! load longer than the master's repl-timeout keeps the link (keep-alive
+//! newlines); an error to the master's stream logs the latest backlog; a
+//! transfer faster than the replica stores it leaves the replica
+//! answering, and a socket load cut short is followed by a new handshake
+//! at once.
 
 mod common;
 
@@ -265,7 +268,7 @@ fn the_master_link_starts_from_bind_source_addr() {
 }
 
 #[test]
-fn expired_keys_wait_for_the_masters_del() {
+fn replica_expiry() {
     let Some(master) = ServerProc::start_oracle(&["--enable-debug-command", "yes"]) else {
         return;
     };
@@ -287,6 +290,56 @@ fn expired_keys_wait_for_the_masters_del() {
     assert_eq!(r.cmd_str("DBSIZE"), b":0\r\n");
     let st = info(&mut r, "stats");
     assert_eq!(info_field(&st, "expired_keys").as_deref(), Some("0"));
+
+    // A writable replica expires the keys its own clients gave a TTL.
+    let stat = |r: &mut Conn, f: &str| info_field(&info(r, "stats"), f).unwrap_or_default();
+    assert_eq!(r.cmd_str("CONFIG SET replica-read-only no"), b"+OK\r\n");
+    m.cmd_str("SET mk v EX 100");
+    wait_offsets_match(&mut m, &mut r);
+    // A TTL from the master is the master's business: not tracked.
+    assert_eq!(stat(&mut r, "slave_expires_tracked_keys"), "0");
+    assert_eq!(r.cmd_str("SET a 1 PX 300"), b"+OK\r\n");
+    assert_eq!(r.cmd_str("SELECT 5"), b"+OK\r\n");
+    assert_eq!(r.cmd_str("SET a 1 PX 300"), b"+OK\r\n");
+    assert_eq!(r.cmd_str("SET b 1 PX 300"), b"+OK\r\n");
+    // Tracked by name: `a` of db 0 and db 5 is one entry.
+    assert_eq!(stat(&mut r, "slave_expires_tracked_keys"), "2");
+    // Deleted by the cron, with nobody reading them (DBSIZE does not expire).
+    wait_until("the replica's own keys to expire", 10, || {
+        r.cmd_str("DBSIZE") == b":0\r\n"
+    });
+    assert_eq!(r.cmd_str("SELECT 0"), b"+OK\r\n");
+    assert_eq!(r.cmd_str("DBSIZE"), b":1\r\n");
+    assert_eq!(stat(&mut r, "expired_keys"), "3");
+    assert_eq!(stat(&mut r, "slave_expires_tracked_keys"), "0");
+
+    // A write deletes an expired key of the master's and starts afresh;
+    // a read still leaves it for the master's DEL.
+    m.cmd_str("SET k2 5 PX 100");
+    m.cmd_str("SET k3 5 PX 100");
+    wait_offsets_match(&mut m, &mut r);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(r.cmd_str("INCR k2"), b":1\r\n");
+    assert_eq!(r.cmd_str("TTL k2"), b":-1\r\n");
+    assert_eq!(r.cmd_str("GET k3"), b"$-1\r\n");
+    assert_eq!(r.cmd_str("DBSIZE"), b":3\r\n");
+    assert_eq!(stat(&mut r, "expired_keys"), "4");
+
+    // Emptying the dataset or swapping databases forgets the tracked names.
+    r.cmd_str("SET x 1 EX 100");
+    assert_eq!(stat(&mut r, "slave_expires_tracked_keys"), "1");
+    assert_eq!(r.cmd_str("FLUSHALL"), b"+OK\r\n");
+    assert_eq!(stat(&mut r, "slave_expires_tracked_keys"), "0");
+    r.cmd_str("SET x 1 EX 100");
+    assert_eq!(r.cmd_str("SWAPDB 0 1"), b"+OK\r\n");
+    assert_eq!(stat(&mut r, "slave_expires_tracked_keys"), "0");
+    // A name whose TTL went away is dropped by the next pass over it.
+    r.cmd_str("SET z 1 EX 100");
+    r.cmd_str("SET z 2");
+    assert_eq!(stat(&mut r, "slave_expires_tracked_keys"), "1");
+    wait_until("the untimed name to be forgotten", 10, || {
+        stat(&mut r, "slave_expires_tracked_keys") == "0"
+    });
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! REPLCONF / WAIT / PSYNC replies, partial resynchronization from the
 //! backlog with the exact stream bytes, one replication buffer shared by
 //! the backlog and every replica (and the output-buffer limit of a replica
-//! that stops reading), `repl-backlog-ttl` and `repl-backlog-size`.
+//! that stops reading), `repl-backlog-ttl` and `repl-backlog-size`,
+//! DEBUG REPLICATE's bytes in a fresh stream.
 //!
 //! Each test runs the same steps against rustredis and against
 //! redis-server 7.0.15 and compares what they show; hand-driven replicas
@@ -497,4 +498,43 @@ fn backlog_ttl_and_resize() {
             "histlen: 0"
         ]
     );
+}
+
+// ---- DEBUG REPLICATE ----
+
+/// DEBUG REPLICATE's command as the first bytes of a fresh stream, then a
+/// write: the stream bytes a replica receives.
+fn debug_replicate_stream(sp: &ServerProc) -> Vec<u8> {
+    let (mut r, _, _) = fake_replica(sp, &[b"eof", b"psync2"]);
+    let mut c = sp.conn();
+    assert_eq!(
+        raw(&mut c, &[b"DEBUG", b"REPLICATE", b"SET", b"k", b"v"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(raw(&mut c, &[b"SET", b"a", b"b"]), b"+OK\r\n");
+    let want = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\nb\r\n";
+    read_exact(&mut r, want.len())
+}
+
+/// No database was selected in the stream yet: the replicated command
+/// goes without a SELECT; the next write brings one, as Redis does.
+#[test]
+fn debug_replicate_sends_no_select_first() {
+    let args = [
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync",
+        "no",
+        "--repl-ping-replica-period",
+        "3600",
+    ];
+    let (ours, oracle) = both(&args);
+    let got = debug_replicate_stream(&ours);
+    assert_eq!(
+        escape(&got),
+        escape(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\nb\r\n")
+    );
+    if let Some(oracle) = oracle {
+        assert_eq!(escape(&debug_replicate_stream(&oracle)), escape(&got));
+    }
 }

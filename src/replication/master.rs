@@ -394,6 +394,12 @@ pub fn incremental_trim_replication_backlog(srv: &mut Server, max_blocks: usize)
         trimmed += 1;
     }
     bl.offset = master_repl_offset - bl.histlen + 1;
+    // Redis frees each block's list node with it; our ring of blocks keeps
+    // its capacity, so give it back once mostly unused, or the memory held
+    // for a replica that fell behind would stay counted against maxmemory.
+    if trimmed > 0 && m.blocks.capacity() > 64 && m.blocks.len() < m.blocks.capacity() / 4 {
+        m.blocks.shrink_to(m.blocks.len() * 2);
+    }
 }
 
 /// Appends stream bytes to the shared buffer (Redis `feedReplicationBuffer`):
@@ -531,7 +537,7 @@ pub fn feed_replication_stream(srv: &mut Server, dbid: usize, argv: &[Bytes]) {
 /// [`feed_replication_stream`] with Redis's `dictid`: -1 (the stream's
 /// current database unknown, for PING and REPLCONF GETACK) never emits a
 /// SELECT.
-fn feed_replication_stream_db(srv: &mut Server, dbid: i64, argv: &[Bytes]) {
+pub fn feed_replication_stream_db(srv: &mut Server, dbid: i64, argv: &[Bytes]) {
     if srv.repl.masterhost.is_some() || srv.repl.master.backlog.is_none() {
         return;
     }
@@ -1628,6 +1634,27 @@ mod tests {
         free_replica_referenced_repl_buffer(&mut srv, &mut c);
         free_replica_referenced_repl_buffer(&mut srv, &mut d);
         assert_eq!(srv.repl.master.blocks[0].refcount, 1);
+    }
+
+    #[test]
+    fn trimming_gives_back_the_ring_of_blocks() {
+        let mut srv = server();
+        srv.config.repl_backlog_size = CONFIG_REPL_BACKLOG_MIN_SIZE;
+        create_replication_backlog(&mut srv);
+        feed_replication_stream(&mut srv, 0, &[Bytes::from_static(b"PING")]);
+        let mut c = Client::new(7, 0, None, "127.0.0.1:5555".into(), String::new(), 0);
+        add_reply_replication_backlog(&mut srv, &mut c, 1);
+        // A replica that reads nothing holds some 200 blocks.
+        let big = Bytes::from(vec![b'z'; 100_000]);
+        for _ in 0..32 {
+            feed_replication_stream(&mut srv, 0, &[Bytes::from_static(b"SET"), big.clone()]);
+        }
+        assert!(srv.repl.master.blocks.len() > 150);
+        free_replica_referenced_repl_buffer(&mut srv, &mut c);
+        incremental_trim_replication_backlog(&mut srv, 1000);
+        let m = &srv.repl.master;
+        assert!(m.blocks.len() <= 2, "{}", m.blocks.len());
+        assert!(m.blocks.capacity() < 16, "{}", m.blocks.capacity());
     }
 
     #[test]

@@ -316,14 +316,14 @@ pub fn free_client(srv: &mut Server, c: &mut Client) {
 
 /// Replication's part of `process_command`: the `-NOREPLICAS`,
 /// `-READONLY` and `-MASTERDOWN` refusals, in Redis's order. `is_write`
-/// covers EXEC of queued writes; `flags` are the command's flags.
+/// covers EXEC of queued writes; `deny_stale` is true for a command
+/// without the STALE flag, and for EXEC when a queued command lacks it.
 pub fn reject_command(
     srv: &Server,
     c: &Client,
     is_write: bool,
-    flags: u64,
+    deny_stale: bool,
 ) -> Option<&'static str> {
-    use crate::commands::CMD_STALE;
     let from_master = c.flags & CLIENT_MASTER != 0;
     // Not enough good replicas.
     if is_write && !from_master && !check_good_replicas_status(srv) {
@@ -337,7 +337,7 @@ pub fn reject_command(
     if srv.repl.masterhost.is_some()
         && srv.repl.state != ReplState::Connected
         && !srv.config.replica_serve_stale_data
-        && flags & CMD_STALE == 0
+        && deny_stale
     {
         return Some(
             "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",

@@ -214,9 +214,11 @@ pub fn replication_set_master(srv: &mut Server, host: &str, port: u16) {
     let was_master = srv.repl.masterhost.is_none();
     // Cleared first, so that freeing the master client does not reconnect.
     srv.repl.masterhost = None;
+    crate::log::set_role(b'M');
     free_current_master(srv);
     disconnect_all_blocked_clients(srv);
     srv.repl.masterhost = Some(host.to_string());
+    crate::log::set_role(b'S');
     srv.repl.masterport = port;
     srv.config.replicaof = Some((host.to_string(), port));
     let _ = crate::config::set_oom_score_adj(&srv.config, None);
@@ -243,6 +245,7 @@ pub fn replication_unset_master(srv: &mut Server) {
         return;
     }
     srv.repl.masterhost = None;
+    crate::log::set_role(b'M');
     srv.config.replicaof = None;
     free_current_master(srv);
     replication_discard_cached_master(srv);
@@ -1183,13 +1186,7 @@ fn prepare_for_load(srv: &mut Server, diskless: bool) {
 /// keys of every database and the function libraries;
 /// `replica-lazy-flush` frees them in the background.
 fn empty_data(srv: &mut Server) {
-    let lazy = srv.config.replica_lazy_flush;
-    for id in 0..srv.dbs.len() {
-        crate::multi::touch_all_watched_keys_in_db(srv, id, None);
-        crate::db::empty_db(srv, id, lazy);
-    }
-    crate::tracking::tracking_invalidate_keys_on_flush(srv);
-    crate::function::functions_lib_ctx_clear_current(srv);
+    crate::db::empty_data(srv, srv.config.replica_lazy_flush, true);
 }
 
 /// A new dataset from a new history arrives (Redis
