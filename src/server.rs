@@ -2206,16 +2206,6 @@ pub(crate) fn open_handler_log() -> libc::c_int {
 
 // ---- Crash report ----
 
-// SAFETY: glibc's execinfo.h declarations, with these exact signatures.
-#[allow(unsafe_code)]
-unsafe extern "C" {
-    /// glibc `backtrace` (execinfo.h): the return addresses on the stack.
-    fn backtrace(buffer: *mut *mut libc::c_void, size: libc::c_int) -> libc::c_int;
-    /// glibc `backtrace_symbols_fd`: one line per address written to `fd`,
-    /// without allocating.
-    fn backtrace_symbols_fd(buffer: *const *mut libc::c_void, size: libc::c_int, fd: libc::c_int);
-}
-
 /// The signals that produce a crash report.
 const CRASH_SIGNALS: [libc::c_int; 5] = [
     libc::SIGSEGV,
@@ -2236,6 +2226,8 @@ const CRASH_SIGNALS: [libc::c_int; 5] = [
 /// <pid>:signal-handler (<time>) Accessing address: <addr>       (SIGSEGV, SIGBUS)
 /// <pid>:signal-handler (<time>) Killed by PID: <pid>, UID: <uid> (sent by kill)
 /// ------ STACK TRACE ------
+/// EIP:
+/// <the faulting instruction>
 /// Backtrace:
 /// <one line per frame: binary(+offset) [address]>
 /// === REDIS BUG REPORT END. Make sure to include from START to END. ===
@@ -2248,9 +2240,7 @@ const CRASH_SIGNALS: [libc::c_int; 5] = [
 #[allow(unsafe_code)]
 pub fn setup_sigsegv_handlers(enabled: bool) {
     // The first backtrace() loads libgcc, which allocates: not in the handler.
-    let mut frames = [std::ptr::null_mut::<libc::c_void>(); 4];
-    // SAFETY: the buffer holds the 4 entries asked for.
-    unsafe { backtrace(frames.as_mut_ptr(), 4) };
+    crate::watchdog::warm_up_backtrace();
     for sig in CRASH_SIGNALS {
         // SAFETY: a zeroed sigaction is a valid starting value; the mask is
         // initialized by sigemptyset; the handler has the SA_SIGINFO
@@ -2292,7 +2282,7 @@ fn put_hex<const N: usize>(line: &mut StackBuf<N>, v: usize) {
 /// The crash report handler (Redis `sigsegvHandler` and `bugReportEnd`):
 /// see [`setup_sigsegv_handlers`]. Ends by dying of the same signal.
 #[allow(unsafe_code)]
-extern "C" fn crash_handler(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut libc::c_void) {
+extern "C" fn crash_handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     let fd = open_handler_log();
     let mut digits = [0u8; 20];
     let emit = |b: &[u8]| {
@@ -2337,16 +2327,7 @@ extern "C" fn crash_handler(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *
             emit(&line.b[..line.n]);
         }
     }
-    emit(b"\n------ STACK TRACE ------\n\nBacktrace:\n");
-    let mut frames = [std::ptr::null_mut::<libc::c_void>(); 100];
-    if fd >= 0 {
-        // SAFETY: the buffer holds the 100 entries asked for, and only the
-        // `n` filled are passed on; backtrace was loaded at installation.
-        unsafe {
-            let n = backtrace(frames.as_mut_ptr(), 100);
-            backtrace_symbols_fd(frames.as_ptr(), n, fd);
-        }
-    }
+    crate::watchdog::log_stack_trace(crate::watchdog::interrupted_pc(uc));
     emit(
         b"\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n\n       Please report the crash by opening an issue on github:\n\n           http://github.com/redis/redis/issues\n\n",
     );

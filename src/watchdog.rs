@@ -134,7 +134,7 @@ pub fn watchdog_cron(srv: &Server) {
 /// Runs `backtrace` once outside any handler so its first-call set-up
 /// (loading the unwinder, which allocates) never happens inside one.
 #[allow(unsafe_code)]
-fn warm_up_backtrace() {
+pub(crate) fn warm_up_backtrace() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         let mut frames = [std::ptr::null_mut::<libc::c_void>(); 4];
@@ -176,7 +176,7 @@ extern "C" fn watchdog_signal_handler(
 /// The instruction the signal interrupted, from the handler's ucontext
 /// (Redis `getAndSetMcontextEip`), or null where unknown.
 #[allow(unsafe_code)]
-fn interrupted_pc(secret: *mut libc::c_void) -> *mut libc::c_void {
+pub(crate) fn interrupted_pc(secret: *mut libc::c_void) -> *mut libc::c_void {
     if secret.is_null() {
         return std::ptr::null_mut();
     }
@@ -206,8 +206,10 @@ fn interrupted_pc(secret: *mut libc::c_void) -> *mut libc::c_void {
 /// Writes the stack trace section (Redis `logStackTrace`): a header, the
 /// interrupted instruction when known, then the frames of this thread
 /// above the handler. Async-signal-safe once [`warm_up_backtrace`] ran.
+/// The watchdog and the crash report (`server::setup_sigsegv_handlers`)
+/// both write it.
 #[allow(unsafe_code)]
-fn log_stack_trace(pc: *mut libc::c_void) {
+pub(crate) fn log_stack_trace(pc: *mut libc::c_void) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         let mut trace = [std::ptr::null_mut::<libc::c_void>(); MAX_FRAMES];
