@@ -2960,6 +2960,7 @@ mod tests {
             "replica-priority",
             "replica-announced",
             "bind-source-addr",
+            "watchdog-period",
         ];
         let mut got = implemented.clone();
         want.sort();
