@@ -2285,12 +2285,7 @@ fn put_hex<const N: usize>(line: &mut StackBuf<N>, v: usize) {
 extern "C" fn crash_handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     let fd = open_handler_log();
     let mut digits = [0u8; 20];
-    let emit = |b: &[u8]| {
-        if fd >= 0 {
-            // SAFETY: write is async-signal-safe; `b` is valid for its length.
-            unsafe { libc::write(fd, b.as_ptr().cast(), b.len()) };
-        }
-    };
+    let emit = |b: &[u8]| write_from_handler(fd, b);
     emit(b"\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===\n");
     let mut line = handler_log_line();
     line.put(b"Redis ");
@@ -2331,12 +2326,10 @@ extern "C" fn crash_handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *m
     emit(
         b"\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n\n       Please report the crash by opening an issue on github:\n\n           http://github.com/redis/redis/issues\n\n",
     );
-    // SAFETY: close, unlink, sigaction, getpid and kill are
-    // async-signal-safe; the pid file path was prepared beforehand.
+    close_handler_log(fd);
+    // SAFETY: unlink, sigaction, getpid and kill are async-signal-safe;
+    // the pid file path was prepared beforehand.
     unsafe {
-        if fd > libc::STDERR_FILENO {
-            libc::close(fd);
-        }
         if let Some(p) = SIGNAL_CTX.get().and_then(|c| c.crash_pidfile.as_ref()) {
             libc::unlink(p.as_ptr());
         }
