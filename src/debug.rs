@@ -891,6 +891,10 @@ fn set_packed_threshold(sz: u64) -> bool {
 /// strings.
 fn sdslen_line(key: &[u8], v: &Value) -> Option<String> {
     let (len, avail, zmalloc) = match v {
+        Value::Emb(b) if b.len() > crate::object::EMBSTR_SIZE_LIMIT => {
+            // An exact-size raw string: no spare room, like Redis's.
+            (b.len(), 0, crate::util::sds_zmalloc_size(b.len()))
+        }
         Value::Inline(_) | Value::Emb(_) => {
             let mut t = itoa::Buffer::new();
             let n = v.as_bytes(&mut t).len();

@@ -733,6 +733,9 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
     }
     let limit_us = eviction_time_limit_us(srv.config.maxmemory_eviction_tenacity);
     let start = Instant::now();
+    // Redis's `latencyStartMonitor`: no clock reads for latency samples
+    // unless `latency-monitor-threshold` is set.
+    let monitor = srv.config.latency_monitor_threshold != 0;
     // The DELs of this run are emitted together at its end, unwrapped.
     let pending = std::mem::take(&mut srv.also_propagate);
     let mut mem_freed: i64 = 0;
@@ -755,9 +758,12 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
         };
         let lazy = srv.config.lazyfree_lazy_eviction;
         let before = zmalloc_used_memory() as i64;
-        let t = Instant::now();
+        // The clock is read only while the latency monitor is on.
+        let t = monitor.then(Instant::now);
         crate::db::db_generic_delete(srv, dbid, &key, lazy);
-        crate::latency::latency_add_sample_if_needed(srv, "eviction-del", elapsed_ms(t));
+        if let Some(t) = t {
+            crate::latency::latency_add_sample_if_needed(srv, "eviction-del", elapsed_ms(t));
+        }
         mem_freed += before - zmalloc_used_memory() as i64;
         srv.stat_evictedkeys += 1;
         crate::db::signal_modified_key_no_client(srv, dbid, &key);
@@ -807,7 +813,9 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
     }
     crate::server::propagate_pending(srv, false);
     srv.also_propagate = pending;
-    crate::latency::latency_add_sample_if_needed(srv, "eviction-cycle", elapsed_ms(start));
+    if monitor {
+        crate::latency::latency_add_sample_if_needed(srv, "eviction-cycle", elapsed_ms(start));
+    }
     result
 }
 

@@ -7,10 +7,19 @@
 //!   reports their refcount as `INT_MAX`; we derive that from the value).
 //! - `Inline`: an `embstr` of at most 22 bytes kept inside the enum itself,
 //!   so a short string value costs no allocation at all.
-//! - `Emb(Box<[u8]>)`: an `embstr` of 23..=44 bytes (one exact-size allocation).
-//! - `Raw(ThinVec<u8>)`: the `raw` encoding, with spare capacity for APPEND
-//!   and SETRANGE: one allocation holding length, capacity and bytes (like
-//!   an sds), behind a thin pointer so the enum stays 24 bytes.
+//! - `Emb(Box<[u8]>)`: an immutable string of 23 bytes or more in one
+//!   exact-size allocation: `embstr` up to 44 bytes, `raw` beyond. A `raw`
+//!   string that SET (or an RDB load) creates has no spare room in Redis
+//!   either (`createRawStringObject` allocates exactly), so it needs no
+//!   capacity field: the length lives in the fat pointer, the allocation
+//!   is 16 bytes smaller than with a header, it is built with one `memcpy`,
+//!   and freeing it (an overwrite, an eviction) never reads the freed
+//!   memory, whose size the pointer already knows.
+//! - `Raw(ThinVec<u8>)`: the growable `raw` string of APPEND, SETRANGE and
+//!   the bit and HyperLogLog commands, with spare capacity: one allocation
+//!   holding length, capacity and bytes (like an sds), behind a thin
+//!   pointer so the enum stays 24 bytes. [`Value::make_raw`] turns any
+//!   string into one before such an edit.
 //! - `List(Box<Quicklist>)`: boxed, the quicklist header being bigger.
 //! - `Hash`, `Set`, `ZSet`: the type's own 16-byte value held inline
 //!   (`t_hash.rs`, `t_set.rs`, `t_zset.rs`), which knows its encodings and
@@ -107,14 +116,22 @@ impl ObjType {
 }
 
 impl Value {
-    /// A string value with Redis's creation rule: `embstr` up to 44 bytes, else `raw`.
+    /// A string value with Redis's creation rule: `embstr` up to 44 bytes, else
+    /// `raw` (both exact-size: inline up to 22 bytes, else [`Value::Emb`]).
     pub fn from_bytes(s: &[u8]) -> Value {
-        if let Some(b) = crate::util::InlineBytes::new(s) {
-            Value::Inline(b)
-        } else if s.len() <= EMBSTR_SIZE_LIMIT {
-            Value::Emb(s.into())
-        } else {
-            Value::Raw(thin_vec::ThinVec::from(s))
+        match crate::util::InlineBytes::new(s) {
+            Some(b) => Value::Inline(b),
+            None => Value::Emb(s.into()),
+        }
+    }
+
+    /// [`Value::from_bytes`] for bytes already owned: a string too long to
+    /// be inline keeps the vector's allocation (shrunk to fit) instead of
+    /// being copied.
+    pub fn from_vec(s: Vec<u8>) -> Value {
+        match crate::util::InlineBytes::new(&s) {
+            Some(b) => Value::Inline(b),
+            None => Value::Emb(s.into_boxed_slice()),
         }
     }
 
@@ -158,8 +175,9 @@ impl Value {
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::IntOwned(_) => "int",
-            Value::Inline(_) | Value::Emb(_) => "embstr",
-            Value::Raw(_) => "raw",
+            Value::Inline(_) => "embstr",
+            Value::Emb(b) if b.len() <= EMBSTR_SIZE_LIMIT => "embstr",
+            Value::Emb(_) | Value::Raw(_) => "raw",
             Value::List(_) => "quicklist",
             Value::Hash(h) => h.encoding_name(),
             Value::Set(x) => x.encoding_name(),
@@ -271,8 +289,8 @@ pub const OBJ_COMPUTE_SIZE_DEF_SAMPLES: usize = 5;
 /// size class ([`zmalloc_size`]).
 ///
 /// - `int` and inline `embstr` values live inside the entry: 0.
-/// - `embstr` of 23..=44 bytes: its boxed bytes; `raw`: the boxed `Vec` and
-///   its capacity.
+/// - Other immutable strings (`embstr` of 23..=44 bytes, `raw` made by SET):
+///   their boxed bytes; a growable `raw`: its header and capacity.
 /// - Collections: the boxed object, then its encoding: one listpack or
 ///   intset allocation; a quicklist's node array and node payloads; a
 ///   hashtable's bucket arrays and entries; a skiplist's arenas and tables.
@@ -518,6 +536,20 @@ mod tests {
             "embstr"
         );
         assert_eq!(Value::from_arg_encoded(&[b'a'; 45]).encoding_name(), "raw");
+        assert!(matches!(Value::from_bytes(&[b'a'; 100]), Value::Emb(_)));
+        assert_eq!(Value::from_vec(vec![b'a'; 45]).encoding_name(), "raw");
+        assert_eq!(Value::from_vec(vec![b'a'; 44]).encoding_name(), "embstr");
+        assert_eq!(Value::from_vec(b"short".to_vec()).to_vec(), b"short");
+        // An exact-size raw string costs its bytes' size class only.
+        assert_eq!(
+            object_compute_size(&Value::from_bytes(&[b'r'; 100]), 5),
+            112
+        );
+        let mut long = Value::from_bytes(&[b'x'; 100]);
+        long.make_raw().extend_from_slice(b"yz");
+        assert!(matches!(long, Value::Raw(_)));
+        assert_eq!(long.str_len(), 102);
+        assert_eq!(long.encoding_name(), "raw");
         let mut v = Value::from_arg_encoded(b"abc");
         v.make_raw().extend_from_slice(b"def");
         assert_eq!(v.encoding_name(), "raw");

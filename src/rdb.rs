@@ -1903,7 +1903,7 @@ impl<R: Read> RdbReader<R> {
         Ok(if bytes.len() <= EMBSTR_SIZE_LIMIT {
             Value::from_arg_encoded(&bytes)
         } else {
-            Value::raw(bytes)
+            Value::from_vec(bytes)
         })
     }
 }
