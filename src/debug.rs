@@ -892,8 +892,12 @@ fn set_packed_threshold(sz: u64) -> bool {
 fn sdslen_line(key: &[u8], v: &Value) -> Option<String> {
     let (len, avail, zmalloc) = match v {
         Value::Emb(b) if b.len() > crate::object::EMBSTR_SIZE_LIMIT => {
-            // An exact-size raw string: no spare room, like Redis's.
-            (b.len(), 0, crate::util::sds_zmalloc_size(b.len()))
+            // A raw string as `sdsnewlen` makes it: its spare room is what
+            // the allocation's size class leaves after header, bytes and
+            // terminator.
+            let n = b.len();
+            let alloc = crate::util::sds_zmalloc_size(n);
+            (n, alloc - crate::util::sds_hdr_size(n) - 1 - n, alloc)
         }
         Value::Inline(_) | Value::Emb(_) => {
             let mut t = itoa::Buffer::new();

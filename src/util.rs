@@ -140,7 +140,13 @@ pub fn zmalloc_size(n: usize) -> usize {
 /// (Redis `sdsZmallocSize`): the header of its length class (1, 3, 5, 9 or
 /// 17 bytes), the bytes and the terminator, in jemalloc's size class.
 pub fn sds_zmalloc_size(len: usize) -> usize {
-    let hdr = if len < 1 << 5 {
+    zmalloc_size(sds_hdr_size(len) + len + 1)
+}
+
+/// Header bytes of an sds string of `len` bytes made by `sdsnewlen`
+/// (Redis `sdsHdrSize(sdsReqType(len))`): 1, 3, 5, 9 or 17.
+pub fn sds_hdr_size(len: usize) -> usize {
+    if len < 1 << 5 {
         1
     } else if len < 1 << 8 {
         3
@@ -150,8 +156,7 @@ pub fn sds_zmalloc_size(len: usize) -> usize {
         9
     } else {
         17
-    };
-    zmalloc_size(hdr + len + 1)
+    }
 }
 
 /// C's `printf("%.<prec>g", x)` as glibc prints it: `inf`, `-inf`, `nan`,

@@ -278,6 +278,16 @@ fn debug_introspection_and_lolwut() {
                 .into()
         )
     );
+    // A raw string as SET makes it: the spare room is what jemalloc's
+    // size class leaves (112 - 3 - 100 - 1), as redis-server prints it.
+    c.cmd(&[b"SET", b"raw", &[b'x'; 100][..]]);
+    assert_eq!(
+        call_str(&mut c, "DEBUG SDSLEN raw"),
+        Resp::Simple(
+            "key_sds_len:3, key_sds_avail:0, key_zmalloc: 8, val_sds_len:100, val_sds_avail:8, val_zmalloc: 112"
+                .into()
+        )
+    );
     call_str(&mut c, "SET n 10");
     assert_eq!(
         call_str(&mut c, "DEBUG SDSLEN n"),
