@@ -196,21 +196,19 @@ pub fn set_key(srv: &mut Server, dbid: usize, key: &[u8], v: Value, keepttl: boo
     let lfu = srv.config.maxmemory_policy_is_lfu();
     let db = &mut srv.dbs[dbid];
     let mut was_stream = false;
-    match db.dict.get_mut(key) {
-        Some(o) => {
-            let old = std::mem::replace(&mut o.v, v);
-            // XREADGROUP clients blocked on a stream overwritten learn it.
-            was_stream = old.obj_type() == ObjType::Stream;
-            crate::bio::free_value(old, srv.config.lazyfree_lazy_server_del);
+    // One lookup: the insert replaces the value of an existing key (the
+    // stored key is kept) and gives the old one back.
+    match db.dict.insert(key, RObj::new(v, lru)) {
+        Some(old) => {
             // Redis dbOverwrite: under LFU the access counter survives an overwrite.
-            if !lfu {
-                o.lru = lru;
+            if lfu && let Some(o) = db.dict.get_mut(key) {
+                o.lru = old.lru;
             }
+            // XREADGROUP clients blocked on a stream overwritten learn it.
+            was_stream = old.v.obj_type() == ObjType::Stream;
+            crate::bio::free_value(old.v, srv.config.lazyfree_lazy_server_del);
         }
-        None => {
-            db.dict.insert(key, RObj::new(v, lru));
-            key_added(srv, dbid, key);
-        }
+        None => key_added(srv, dbid, key),
     }
     if was_stream {
         crate::blocked::signal_key_as_ready(srv, dbid, key);

@@ -507,6 +507,10 @@ pub enum EvictResult {
 /// and the memory figures the cron samples).
 pub struct EvictState {
     pool: Vec<PoolEntry>,
+    /// Reusable buffer for the key being evicted (kept while its capacity
+    /// is at most [`EVPOOL_CACHED_SDS_SIZE`]), so that evicting a key
+    /// allocates nothing.
+    best_key: Vec<u8>,
     /// Round-robin database cursor of the random policies.
     next_db: usize,
     /// The eviction time event is scheduled (Redis `isEvictionProcRunning`).
@@ -531,6 +535,7 @@ impl Default for EvictState {
     fn default() -> Self {
         EvictState {
             pool: (0..EVPOOL_SIZE).map(|_| PoolEntry::new()).collect(),
+            best_key: Vec::with_capacity(EVPOOL_CACHED_SDS_SIZE),
             next_db: 0,
             proc_running: false,
             pre_command_oom_state: false,
@@ -599,9 +604,10 @@ fn elapsed_ms(t: Instant) -> u64 {
 
 /// Picks the next key to evict under an LRU, LFU or TTL policy: refills
 /// the pool from every database, then takes the best candidate that
-/// still exists (entries of deleted keys are dropped). None when there
-/// are no candidate keys at all.
-fn pick_from_pool(srv: &mut Server, policy: MaxmemoryPolicy) -> Option<(usize, Vec<u8>)> {
+/// still exists (entries of deleted keys are dropped). The key is copied
+/// into `best` and its database returned; None when there are no
+/// candidate keys at all.
+fn pick_from_pool(srv: &mut Server, policy: MaxmemoryPolicy, best: &mut Vec<u8>) -> Option<usize> {
     let samples = srv.config.maxmemory_samples.max(1) as usize;
     let lruclock = srv.lru_clock();
     let now = srv.mstime;
@@ -645,10 +651,13 @@ fn pick_from_pool(srv: &mut Server, policy: MaxmemoryPolicy) -> Option<(usize, V
             } else {
                 db.expires.contains_key(e.key())
             };
-            let key = exists.then(|| e.key().to_vec());
+            if exists {
+                best.clear();
+                best.extend_from_slice(e.key());
+            }
             e.clear();
-            if let Some(key) = key {
-                return Some((dbid, key));
+            if exists {
+                return Some(dbid);
             }
             // A ghost: the key went away since it was sampled.
         }
@@ -656,20 +665,23 @@ fn pick_from_pool(srv: &mut Server, policy: MaxmemoryPolicy) -> Option<(usize, V
 }
 
 /// Picks a random key under allkeys-random / volatile-random, visiting
-/// the databases round robin.
-fn pick_random(srv: &mut Server, allkeys: bool) -> Option<(usize, Vec<u8>)> {
+/// the databases round robin; copies it into `best` and returns its
+/// database.
+fn pick_random(srv: &mut Server, allkeys: bool, best: &mut Vec<u8>) -> Option<usize> {
     let n = srv.dbs.len();
     for _ in 0..n {
         srv.evict.next_db = srv.evict.next_db.wrapping_add(1);
         let j = srv.evict.next_db % n;
         let db = &mut srv.dbs[j];
         let key = if allkeys {
-            db.dict.random_entry().map(|(k, _)| k.to_vec())
+            db.dict.random_entry().map(|(k, _)| k)
         } else {
-            db.expires.random_entry().map(|(k, _)| k.to_vec())
+            db.expires.random_entry().map(|(k, _)| k)
         };
         if let Some(k) = key {
-            return Some((j, k));
+            best.clear();
+            best.extend_from_slice(k);
+            return Some(j);
         }
     }
     None
@@ -738,6 +750,8 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
     let monitor = srv.config.latency_monitor_threshold != 0;
     // The DELs of this run are emitted together at its end, unwrapped.
     let pending = std::mem::take(&mut srv.also_propagate);
+    // The key being evicted, in a buffer kept across runs.
+    let mut key = std::mem::take(&mut srv.evict.best_key);
     let mut mem_freed: i64 = 0;
     let mut keys_freed: u64 = 0;
     let mut result = EvictResult::Fail;
@@ -747,11 +761,11 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
             break;
         }
         let best = match policy {
-            MaxmemoryPolicy::AllkeysRandom => pick_random(srv, true),
-            MaxmemoryPolicy::VolatileRandom => pick_random(srv, false),
-            _ => pick_from_pool(srv, policy),
+            MaxmemoryPolicy::AllkeysRandom => pick_random(srv, true, &mut key),
+            MaxmemoryPolicy::VolatileRandom => pick_random(srv, false, &mut key),
+            _ => pick_from_pool(srv, policy, &mut key),
         };
-        let Some((dbid, key)) = best else {
+        let Some(dbid) = best else {
             finished = true;
             result = EvictResult::Fail;
             continue;
@@ -810,6 +824,9 @@ fn perform_evictions_inner(srv: &mut Server) -> EvictResult {
             std::thread::sleep(std::time::Duration::from_micros(limit_us.min(1000)));
         }
         crate::latency::latency_add_sample_if_needed(srv, "eviction-lazyfree", elapsed_ms(t));
+    }
+    if key.capacity() <= EVPOOL_CACHED_SDS_SIZE {
+        srv.evict.best_key = key;
     }
     crate::server::propagate_pending(srv, false);
     srv.also_propagate = pending;
