@@ -117,12 +117,29 @@ pub fn lua_create_function(srv: &mut Server, c: &mut Client, body: &Bytes) -> Op
     srv.script.scripts.insert(
         sha.clone(),
         EvalScript {
-            body: body.clone(),
+            // A copy: the argument is a slice of the client's query buffer,
+            // which a cached body would otherwise keep allocated.
+            body: Bytes::copy_from_slice(body),
             flags,
             func,
         },
     );
     Some(sha)
+}
+
+/// Active defrag of the script cache (Redis `defragOtherGlobals` for
+/// `lua_scripts`): from the `from`-th script (in the map's order, which
+/// holds while nothing is added or removed) up to `max` bodies move when
+/// jemalloc says they sit in sparse slabs (see `crate::defrag`). Returns
+/// where to go on from, 0 when done.
+pub fn defrag_scripts(srv: &mut Server, from: u64, max: usize) -> u64 {
+    let from = from as usize;
+    let total = srv.script.scripts.len();
+    for s in srv.script.scripts.values_mut().skip(from).take(max) {
+        crate::defrag::defrag_shared_bytes(&mut s.body);
+    }
+    let next = from.saturating_add(max);
+    if next >= total { 0 } else { next as u64 }
 }
 
 /// Memory Redis counts for a string argument object's sds (Redis

@@ -57,7 +57,7 @@
 //! (Redis takes the frame that raised, or its caller when that is C).
 
 use bytes::Bytes;
-use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value, chunk::ChunkMode};
+use mlua::{Function, Lua, MultiValue, StdLib, Table, Value, chunk::ChunkMode};
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -263,6 +263,73 @@ pub struct LuaState {
     /// API) with the sandbox, so `rawset`/`setmetatable` refuse it and
     /// `rawget`/`next`/`pairs` read the real table.
     pub mark_readonly: Function,
+    /// Closes the interpreter when the last clone of this state goes
+    /// (declared last: the handles above are dropped first).
+    _closer: Rc<LuaCloser>,
+}
+
+/// Owns a Lua state made by [`new_libc_lua`]: mlua does not close states
+/// it did not create, so this does, once.
+struct LuaCloser(*mut mlua::ffi::lua_State);
+
+impl Drop for LuaCloser {
+    #[allow(unsafe_code)]
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from lua_newstate and is closed only
+        // here, once (the closer is shared by `Rc`). Every `LuaState` clone
+        // holding handles into it is gone; handles kept elsewhere (registry
+        // keys, functions) refer to it weakly and become inert when the
+        // state's mlua data is collected by lua_close.
+        unsafe { mlua::ffi::lua_close(self.0) };
+    }
+}
+
+/// Lua's allocator: the C library's `realloc`/`free`, as Redis's embedded
+/// Lua uses. The interpreter's memory is thus outside jemalloc, like
+/// Redis's: not in `used_memory`, not counted for `maxmemory`, not in the
+/// allocator's fragmentation (`used_memory_lua` reports it).
+#[allow(unsafe_code)]
+unsafe extern "C" fn libc_lua_alloc(
+    _ud: *mut std::ffi::c_void,
+    ptr: *mut std::ffi::c_void,
+    _osize: usize,
+    nsize: usize,
+) -> *mut std::ffi::c_void {
+    // SAFETY: Lua hands back only pointers this function returned (or
+    // null), as the lua_Alloc contract requires of realloc/free.
+    unsafe {
+        if nsize == 0 {
+            libc::free(ptr);
+            std::ptr::null_mut()
+        } else {
+            libc::realloc(ptr, nsize)
+        }
+    }
+}
+
+/// A Lua 5.1 state allocating with [`libc_lua_alloc`], with the base,
+/// table, string and math libraries, and its closer.
+#[allow(unsafe_code)]
+fn new_libc_lua() -> mlua::Result<(Lua, Rc<LuaCloser>)> {
+    // SAFETY: lua_newstate returns a fresh state or null (checked). The
+    // base library is opened through luaL_requiref as mlua opens it for
+    // its own states, before mlua attaches to the state; the `Lua` handle
+    // is cloned out of the state's mlua data, which lives until the closer
+    // calls lua_close.
+    unsafe {
+        let state = mlua::ffi::lua_newstate(libc_lua_alloc, std::ptr::null_mut());
+        if state.is_null() {
+            return Err(mlua::Error::MemoryError(
+                "cannot create the Lua state".to_string(),
+            ));
+        }
+        let closer = Rc::new(LuaCloser(state));
+        mlua::ffi::luaL_requiref(state, c"_G".as_ptr(), mlua::ffi::luaopen_base, 1);
+        mlua::ffi::lua_pop(state, 1);
+        let lua = Lua::get_or_init_from_ptr(state).clone();
+        lua.load_std_libs(StdLib::TABLE | StdLib::STRING | StdLib::MATH)?;
+        Ok((lua, closer))
+    }
 }
 
 /// Creates a sandboxed state (see the module docs): base, table, string
@@ -273,10 +340,7 @@ pub struct LuaState {
 /// `REDIS_VERSION_NUM`), and Redis's `math.random`/`math.randomseed`.
 /// Errors only on a broken build (the prelude is fixed code).
 pub fn new_lua_state() -> mlua::Result<LuaState> {
-    let lua = Lua::new_with(
-        StdLib::TABLE | StdLib::STRING | StdLib::MATH,
-        LuaOptions::new(),
-    )?;
+    let (lua, closer) = new_libc_lua()?;
     crate::lua_libs::load_libs(&lua)?;
     let redis = lua.create_table()?;
     let slots = Rc::new(RunSlots::default());
@@ -327,6 +391,7 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         err_handler,
         runner,
         mark_readonly,
+        _closer: closer,
     })
 }
 
