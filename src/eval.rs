@@ -176,12 +176,21 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
     if !script::check_numkeys(c, numkeys, c.argv.len() - 3) {
         return;
     }
-    let sha = if evalsha {
-        String::from_utf8_lossy(&c.argv[1]).to_ascii_lowercase()
+    let mut buf = [0u8; 40];
+    let sha_owned;
+    let sha: &str = if evalsha {
+        match sha_lowercase(&c.argv[1], &mut buf) {
+            Some(s) => s,
+            None => {
+                c.add_reply_error(NOSCRIPT_ERR);
+                return;
+            }
+        }
     } else {
-        script_lua::sha1hex(&c.argv[1])
+        sha_owned = script_lua::sha1hex(&c.argv[1]);
+        &sha_owned
     };
-    if !srv.script.scripts.contains_key(&sha) {
+    if !srv.script.scripts.contains_key(sha) {
         if evalsha {
             c.add_reply_error(NOSCRIPT_ERR);
             return;
@@ -195,7 +204,7 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
         c.add_reply_error("ERR Error running script: no Lua interpreter");
         return;
     };
-    let Some((func, flags)) = srv.script.scripts.get(&sha).and_then(|s| {
+    let Some((func, flags)) = srv.script.scripts.get(sha).and_then(|s| {
         Some((
             ls.lua.registry_value::<mlua::Function>(&s.func).ok()?,
             s.flags,
@@ -241,12 +250,18 @@ pub fn eval_get_command_flags(srv: &Server, argv: &[Bytes], evalsha: bool, cmd_f
     if evalsha && body.len() != 40 {
         return cmd_flags;
     }
-    let sha = if evalsha {
-        String::from_utf8_lossy(body).to_ascii_lowercase()
+    let mut buf = [0u8; 40];
+    let sha_owned;
+    let sha: &str = if evalsha {
+        match sha_lowercase(body, &mut buf) {
+            Some(s) => s,
+            None => return cmd_flags,
+        }
     } else {
-        script_lua::sha1hex(body)
+        sha_owned = script_lua::sha1hex(body);
+        &sha_owned
     };
-    let script_flags = match srv.script.scripts.get(&sha) {
+    let script_flags = match srv.script.scripts.get(sha) {
         Some(s) => s.flags,
         None if evalsha => return cmd_flags,
         None => match eval_extract_shebang_flags(body) {
@@ -258,6 +273,18 @@ pub fn eval_get_command_flags(srv: &Server, argv: &[Bytes], evalsha: bool, cmd_f
         return cmd_flags;
     }
     script::script_flags_to_cmd_flags(cmd_flags, script_flags)
+}
+
+/// A 40-byte EVALSHA argument lowercased into `buf`, as the script cache
+/// keys SHA1s; None when it is not 40 bytes of UTF-8 (it names no cached
+/// script then).
+fn sha_lowercase<'a>(arg: &[u8], buf: &'a mut [u8; 40]) -> Option<&'a str> {
+    if arg.len() != 40 {
+        return None;
+    }
+    buf.copy_from_slice(arg);
+    buf.make_ascii_lowercase();
+    std::str::from_utf8(buf).ok()
 }
 
 /// EVAL script numkeys [key ...] [arg ...].

@@ -367,6 +367,8 @@ struct RunRefs<'a> {
     /// The client that called the script: its CLIENT LIST line goes into
     /// the ACL LOG entries of refused `redis.call`s (Redis `script_caller`).
     caller: &'a Client,
+    /// The calling command's arguments.
+    command: &'a [Bytes],
     /// KEYS and ARGV of the run.
     keys: &'a [Bytes],
     args: &'a [Bytes],
@@ -408,6 +410,7 @@ pub fn run_script_for_argv(
         caller,
         ls,
         func,
+        &argv,
         &argv[3..3 + numkeys],
         &argv[3 + numkeys..],
         script_flags,
@@ -422,6 +425,8 @@ pub fn run_script_for_argv(
 /// (Redis `scriptPrepareForRun` + `luaCallFunction` + `scriptResetRun`).
 ///
 /// - `ls`: the state `func` belongs to (EVAL's or the Functions engine's).
+/// - `command`: the calling command's arguments (FUNCTION STATS shows them
+///   while a function is timed out).
 /// - `keys`, `args`: KEYS and ARGV (globals in [`RunMode::Eval`], the two
 ///   arguments of the call in [`RunMode::Function`]).
 /// - `script_flags`: `SCRIPT_FLAG_*` bits declared by the script
@@ -442,6 +447,7 @@ pub fn run_script(
     caller: &mut Client,
     ls: &LuaState,
     func: &Function,
+    command: &[Bytes],
     keys: &[Bytes],
     args: &[Bytes],
     script_flags: u64,
@@ -478,6 +484,7 @@ pub fn run_script(
             srv: &mut *srv,
             fake: &mut fake,
             caller: &*caller,
+            command,
             keys,
             args,
         });
@@ -589,7 +596,10 @@ pub fn dispatch_current(
 /// killed (see [`script_interrupt`]); false outside a run.
 pub fn busy_current() -> bool {
     with_current_run(|cell| match cell.try_borrow_mut() {
-        Ok(mut r) => script_interrupt(r.srv),
+        Ok(mut r) => {
+            let r = &mut *r;
+            script_interrupt(r.srv, r.command)
+        }
         Err(_) => false,
     })
     .unwrap_or(false)
@@ -680,9 +690,10 @@ pub fn lua_redis_call(
 }
 
 /// The busy check run by the hook (Redis `scriptInterrupt`): past the
-/// threshold the run is timed out and other clients are served. Returns
+/// threshold the run is timed out and other clients are served (a
+/// function's `command` is then published for FUNCTION STATS). Returns
 /// true when the script was killed.
-fn script_interrupt(srv: &mut Server) -> bool {
+fn script_interrupt(srv: &mut Server, command: &[Bytes]) -> bool {
     let threshold = srv.config.busy_reply_threshold;
     let Some(run) = srv.script.run.as_mut() else {
         return false;
@@ -703,6 +714,9 @@ fn script_interrupt(srv: &mut Server) -> bool {
             run.funcname
         );
         run.timedout = true;
+        if run.mode == RunMode::Function {
+            srv.functions.running_command = Some(command.to_vec());
+        }
     }
     server::process_events_while_blocked(srv);
     let Some(run) = srv.script.run.as_ref() else {
