@@ -231,7 +231,7 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
         flags,
         ro,
         RunMode::Eval,
-        &sha,
+        sha,
     );
     if debugging {
         let _ = script_lua::install_busy_hook(&ls.lua, &ls.slots);
