@@ -15,6 +15,7 @@
 //! the bodies.
 
 use bytes::Bytes;
+use std::rc::Rc;
 
 use crate::commands::Handler;
 use crate::ldb;
@@ -72,10 +73,10 @@ pub fn eval_extract_shebang_flags(body: &[u8]) -> Result<(u64, usize), String> {
 
 /// The EVAL interpreter (created with the server, and again after SCRIPT
 /// FLUSH; on first use should that have failed).
-fn eval_lua(srv: &mut Server) -> Option<LuaState> {
+fn eval_lua(srv: &mut Server) -> Option<Rc<LuaState>> {
     if srv.script.lua.is_none() {
         match script_lua::new_lua_state() {
-            Ok(ls) => srv.script.lua = Some(ls),
+            Ok(ls) => srv.script.lua = Some(Rc::new(ls)),
             Err(e) => {
                 tracing::warn!("Failed creating the Lua interpreter: {}", e);
                 return None;

@@ -88,8 +88,9 @@ pub struct FunctionInfo {
     pub desc: Option<Vec<u8>>,
     /// Script flags (`script::SCRIPT_FLAG_*` bits).
     pub flags: u64,
-    /// The Lua function FCALL runs.
-    pub callback: Function,
+    /// The Lua function FCALL runs (shared: FCALL holds it while the
+    /// server is lent to the run).
+    pub callback: std::rc::Rc<Function>,
 }
 
 /// A library (Redis `functionLibInfo`): its name, its payload (with the
@@ -367,7 +368,7 @@ pub fn functions_create_with_library_ctx(
                         name: f.name,
                         desc: f.desc,
                         flags: f.flags,
-                        callback: f.callback,
+                        callback: std::rc::Rc::new(f.callback),
                     },
                 )
             })

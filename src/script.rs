@@ -177,13 +177,16 @@ pub struct ScriptState {
     /// The fake client scripts run commands through; out of here during a run.
     pub fake: Option<Box<Client>>,
     /// The EVAL interpreter, created with the server (Redis `lctx.lua`).
-    pub lua: Option<LuaState>,
+    /// Shared (an `Rc`): a run holds it while the server is lent out.
+    pub lua: Option<std::rc::Rc<LuaState>>,
     /// SHA1 (lowercase) → script (Redis `lctx.lua_scripts`).
     pub scripts: HashMap<String, EvalScript>,
     /// Bytes of the cached SHA1s and bodies (Redis `lctx.lua_scripts_mem`).
     pub scripts_mem: usize,
     /// Runs so far, for the periodic GC step.
     pub gc_count: u64,
+    /// The last run's [`RunCtx::funcname`], kept for its buffer.
+    pub spare_funcname: String,
 }
 
 impl ScriptState {
@@ -192,6 +195,7 @@ impl ScriptState {
     pub fn new() -> ScriptState {
         ScriptState {
             lua: crate::script_lua::new_lua_state()
+                .map(std::rc::Rc::new)
                 .map_err(|e| tracing::warn!("Failed creating the Lua interpreter: {}", e))
                 .ok(),
             ..Default::default()
@@ -459,8 +463,11 @@ pub fn run_script(
         return;
     }
     let compat = script_flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0;
+    let mut name = std::mem::take(&mut srv.script.spare_funcname);
+    name.clear();
+    name.push_str(funcname);
     srv.script.run = Some(RunCtx {
-        funcname: funcname.to_string(),
+        funcname: name,
         mode,
         read_only: ro || (!compat && script_flags & SCRIPT_FLAG_NO_WRITES != 0),
         allow_oom: !compat && script_flags & SCRIPT_FLAG_ALLOW_OOM != 0,
@@ -532,7 +539,9 @@ pub fn run_script(
     if uncounted && let Some(idx) = caller.cmd {
         srv.commands.cmds[idx].failed_calls += 1;
     }
-    srv.script.run = None;
+    if let Some(run) = srv.script.run.take() {
+        srv.script.spare_funcname = run.funcname;
+    }
     // The script's effects are propagated, never the script itself.
     caller.flags |= crate::networking::CLIENT_PREVENT_PROP;
 }
