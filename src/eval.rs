@@ -442,6 +442,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sha_argument() {
+        let mut buf = [0u8; 40];
+        assert_eq!(
+            sha_lowercase(b"DF35263AF8B8CCB2F7F793239AB16151E414AD04", &mut buf),
+            Some("df35263af8b8ccb2f7f793239ab16151e414ad04")
+        );
+        assert_eq!(sha_lowercase(b"abc", &mut buf), None);
+        assert_eq!(sha_lowercase(&[0xff; 40], &mut buf), None);
+    }
+
+    #[test]
     fn shebang() {
         assert_eq!(
             eval_extract_shebang_flags(b"return 1"),

@@ -1616,6 +1616,75 @@ mod tests {
         assert_eq!(error_text("-ERR"), "ERR ERR");
     }
 
+    /// `reply` converted by [`push_reply`], as mlua reads the pushed value.
+    #[allow(unsafe_code)]
+    fn converted(lua: &Lua, reply: &'static [u8]) -> mlua::Result<Value> {
+        // SAFETY: exec_raw runs the closure as a protected C function on a
+        // thread with free slots; it captures only a `Copy` slice, so an
+        // error raised by push_reply skips no destructor.
+        unsafe { lua.exec_raw::<Value>((), |l| push_reply(l, reply)) }
+    }
+
+    #[test]
+    fn replies_become_lua_values() -> mlua::Result<()> {
+        let lua = Lua::new();
+        let t = match converted(&lua, b"*4\r\n:7\r\n$2\r\nab\r\n$-1\r\n*0\r\n")? {
+            Value::Table(t) => t,
+            other => panic!("not a table: {:?}", other),
+        };
+        assert_eq!(t.raw_len(), 4);
+        assert_eq!(t.raw_get::<f64>(1)?, 7.0);
+        assert_eq!(t.raw_get::<String>(2)?, "ab");
+        assert_eq!(t.raw_get::<Value>(3)?, Value::Boolean(false));
+        assert_eq!(t.raw_get::<Table>(4)?.raw_len(), 0);
+        // Status and errors become tables; an error without a code gets ERR.
+        let ok: Table = lua.unpack(converted(&lua, b"+PONG\r\n")?)?;
+        assert_eq!(ok.raw_get::<String>("ok")?, "PONG");
+        let e: Table = lua.unpack(converted(&lua, b"-WRONGTYPE bad kind\r\n")?)?;
+        assert_eq!(e.raw_get::<String>("err")?, "WRONGTYPE bad kind");
+        assert!(e.raw_get::<bool>("ignore_error_stats_update")?);
+        let e: Table = lua.unpack(converted(&lua, b"-NOCODE\r\n")?)?;
+        assert_eq!(e.raw_get::<String>("err")?, "ERR NOCODE");
+        // RESP3: a map drops a nil key; a set maps members to true.
+        let m: Table = lua.unpack(converted(&lua, b"%2\r\n_\r\n:1\r\n+a\r\n:2\r\n")?)?;
+        let inner: Table = m.raw_get("map")?;
+        assert_eq!(inner.pairs::<Value, Value>().count(), 1);
+        let k: Table = inner.pairs::<Table, f64>().next().unwrap()?.0;
+        assert_eq!(k.raw_get::<String>("ok")?, "a");
+        let st: Table = lua.unpack(converted(&lua, b"~1\r\n$1\r\nx\r\n")?)?;
+        assert!(st.raw_get::<Table>("set")?.raw_get::<bool>("x")?);
+        let d: Table = lua.unpack(converted(&lua, b",1.5\r\n")?)?;
+        assert_eq!(d.raw_get::<f64>("double")?, 1.5);
+        let v: Table = lua.unpack(converted(&lua, b"=7\r\ntxt:abc\r\n")?)?;
+        let vs: Table = v.raw_get("verbatim_string")?;
+        assert_eq!(vs.raw_get::<String>("format")?, "txt");
+        assert_eq!(vs.raw_get::<String>("string")?, "abc");
+        assert_eq!(converted(&lua, b"#t\r\n")?, Value::Boolean(true));
+        assert_eq!(converted(&lua, b"")?, Value::Nil);
+        Ok(())
+    }
+
+    #[test]
+    fn too_deep_reply_raises() {
+        let lua = Lua::new();
+        let deep: &'static [u8] = Box::leak(
+            [b"*1\r\n".repeat(20_000), b":1\r\n".to_vec()]
+                .concat()
+                .into_boxed_slice(),
+        );
+        let err = converted(&lua, deep).unwrap_err();
+        assert!(matches!(err, mlua::Error::RuntimeError(_)), "{:?}", err);
+        // The state is still usable.
+        assert_eq!(converted(&lua, b":3\r\n").unwrap(), Value::Number(3.0));
+    }
+
+    #[test]
+    fn crlf_trim() {
+        assert_eq!(trim_crlf(b"\r\nab c\n\r"), b"ab c");
+        assert_eq!(trim_crlf(b"\r\n"), b"");
+        assert_eq!(trim_crlf(b"x"), b"x");
+    }
+
     #[test]
     fn sha() {
         assert_eq!(sha1hex(b""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
