@@ -190,7 +190,8 @@ pub type StrCheck = fn(&str) -> Result<(), &'static str>;
 /// The type of a directive, with what its parser needs.
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
-    /// `yes` / `no` (any case). `Some(reason)` refuses `yes` (activedefrag without defrag support).
+    /// `yes` / `no` (any case). `Some(reason)` refuses `yes` when the allocator cannot
+    /// defragment (activedefrag, see `crate::defrag::supported`).
     Bool(Option<&'static str>),
     /// A number within `min..=max`; `unsigned` compares the bounds as `u64` like Redis's unsigned types.
     Num {
@@ -463,6 +464,7 @@ impl Field for bool {
         };
         if let Kind::Bool(Some(deny_yes)) = kind
             && v
+            && !crate::defrag::supported()
         {
             return Err((*deny_yes).into());
         }
@@ -1219,7 +1221,7 @@ directives! {
     replica_read_only: bool = true, "replica-read-only", Some("slave-read-only"), MODIFIABLE, BOOL, true;
     replica_ignore_maxmemory: bool = true, "replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), MODIFIABLE, BOOL, true;
     jemalloc_bg_thread: bool = true, "jemalloc-bg-thread", None, MODIFIABLE, BOOL, false;
-    activedefrag: bool = false, "activedefrag", None, MODIFIABLE, Kind::Bool(Some(ACTIVEDEFRAG_UNSUPPORTED)), false;
+    activedefrag: bool = false, "activedefrag", None, MODIFIABLE, Kind::Bool(Some(ACTIVEDEFRAG_UNSUPPORTED)), true;
     syslog_enabled: bool = false, "syslog-enabled", None, IMMUTABLE, BOOL, false;
     cluster_enabled: bool = false, "cluster-enabled", None, IMMUTABLE, BOOL, false;
     appendonly: bool = false, "appendonly", None, DENY_LOADING, BOOL, true;
@@ -2961,6 +2963,7 @@ mod tests {
             "replica-announced",
             "bind-source-addr",
             "watchdog-period",
+            "activedefrag",
         ];
         let mut got = implemented.clone();
         want.sort();
@@ -3215,10 +3218,9 @@ mod tests {
             load_err("supervised YES").reason,
             "argument(s) must be one of the following: upstart, systemd, auto, no"
         );
-        assert_eq!(
-            load_err("activedefrag yes").reason,
-            ACTIVEDEFRAG_UNSUPPORTED
-        );
+        // jemalloc 5.3 answers the utilization query active defrag needs.
+        assert!(crate::defrag::supported());
+        assert!(load("activedefrag yes").unwrap().activedefrag);
         assert!(load("activedefrag no").is_ok());
     }
 

@@ -1006,36 +1006,64 @@ impl<V> Dict<V> {
     /// lengths average at most the load factor (1, or 5 with resizing
     /// forbidden).
     pub fn scan<F: FnMut(&[u8], &V)>(&self, cursor: u64, mut f: F) -> u64 {
-        if self.is_empty() {
-            return 0;
-        }
-        let mut v = cursor;
-        let emit = |link: &Link<V>, f: &mut F| {
-            let mut cur = link.as_deref();
+        self.scan_buckets(cursor, |t, b| {
+            let mut cur = self.ht[t].buckets[b].as_deref();
             while let Some(e) = cur {
                 f(&e.key, &e.val);
                 cur = e.next.as_deref();
             }
-        };
+        })
+    }
+
+    /// One SCAN step as [`Dict::scan`], moving the allocations of what it
+    /// visits when jemalloc says they sit in sparse slabs (active defrag,
+    /// Redis `dictScanDefrag`): each entry and its heap key, then `f(key,
+    /// value, moved)` for the value's own allocations (`moved`: the entry
+    /// or key moved). Returns the next cursor (0: done).
+    pub fn scan_defrag(&mut self, cursor: u64, f: &mut dyn FnMut(&[u8], &mut V, bool)) -> u64 {
+        let mut visit: Vec<(usize, usize)> = Vec::new();
+        let next = self.scan_buckets(cursor, |t, b| visit.push((t, b)));
+        for (t, b) in visit {
+            let mut cur = &mut self.ht[t].buckets[b];
+            while let Some(e) = cur {
+                let mut moved = crate::defrag::defrag_box(e);
+                if let DictKey::Heap(k) = &mut e.key {
+                    moved |= crate::defrag::defrag_bytes(k);
+                }
+                f(&e.key, &mut e.val, moved);
+                cur = &mut e.next;
+            }
+        }
+        next
+    }
+
+    /// The buckets one SCAN step from `cursor` covers, as `visit(table,
+    /// bucket)` calls, and the next cursor (Redis `dictScan`'s walk: the
+    /// cursor's bits are incremented from the most significant end, so
+    /// resizes between steps neither skip nor repeat whole buckets).
+    fn scan_buckets(&self, cursor: u64, mut visit: impl FnMut(usize, usize)) -> u64 {
+        if self.is_empty() {
+            return 0;
+        }
+        let mut v = cursor;
         if !self.is_rehashing() {
-            let t0 = &self.ht[0];
-            let m0 = t0.mask() as u64;
-            emit(&t0.buckets[(v & m0) as usize], &mut f);
+            let m0 = self.ht[0].mask() as u64;
+            visit(0, (v & m0) as usize);
             // Increment the cursor's bits under the mask, most significant first.
             v |= !m0;
             v = v.reverse_bits().wrapping_add(1).reverse_bits();
         } else {
             let (small, large) = if self.ht[0].size() <= self.ht[1].size() {
-                (&self.ht[0], &self.ht[1])
+                (0, 1)
             } else {
-                (&self.ht[1], &self.ht[0])
+                (1, 0)
             };
-            let m0 = small.mask() as u64;
-            let m1 = large.mask() as u64;
-            emit(&small.buckets[(v & m0) as usize], &mut f);
+            let m0 = self.ht[small].mask() as u64;
+            let m1 = self.ht[large].mask() as u64;
+            visit(small, (v & m0) as usize);
             // Every bucket of the large table whose low bits equal this index.
             loop {
-                emit(&large.buckets[(v & m1) as usize], &mut f);
+                visit(large, (v & m1) as usize);
                 v |= !m1;
                 v = v.reverse_bits().wrapping_add(1).reverse_bits();
                 if v & (m0 ^ m1) == 0 {

@@ -15,6 +15,7 @@
 //! the bodies.
 
 use bytes::Bytes;
+use std::rc::Rc;
 
 use crate::commands::Handler;
 use crate::ldb;
@@ -72,10 +73,10 @@ pub fn eval_extract_shebang_flags(body: &[u8]) -> Result<(u64, usize), String> {
 
 /// The EVAL interpreter (created with the server, and again after SCRIPT
 /// FLUSH; on first use should that have failed).
-fn eval_lua(srv: &mut Server) -> Option<LuaState> {
+fn eval_lua(srv: &mut Server) -> Option<Rc<LuaState>> {
     if srv.script.lua.is_none() {
         match script_lua::new_lua_state() {
-            Ok(ls) => srv.script.lua = Some(ls),
+            Ok(ls) => srv.script.lua = Some(Rc::new(ls)),
             Err(e) => {
                 tracing::warn!("Failed creating the Lua interpreter: {}", e);
                 return None;
@@ -117,12 +118,29 @@ pub fn lua_create_function(srv: &mut Server, c: &mut Client, body: &Bytes) -> Op
     srv.script.scripts.insert(
         sha.clone(),
         EvalScript {
-            body: body.clone(),
+            // A copy: the argument is a slice of the client's query buffer,
+            // which a cached body would otherwise keep allocated.
+            body: Bytes::copy_from_slice(body),
             flags,
             func,
         },
     );
     Some(sha)
+}
+
+/// Active defrag of the script cache (Redis `defragOtherGlobals` for
+/// `lua_scripts`): from the `from`-th script (in the map's order, which
+/// holds while nothing is added or removed) up to `max` bodies move when
+/// jemalloc says they sit in sparse slabs (see `crate::defrag`). Returns
+/// where to go on from, 0 when done.
+pub fn defrag_scripts(srv: &mut Server, from: u64, max: usize) -> u64 {
+    let from = from as usize;
+    let total = srv.script.scripts.len();
+    for s in srv.script.scripts.values_mut().skip(from).take(max) {
+        crate::defrag::defrag_shared_bytes(&mut s.body);
+    }
+    let next = from.saturating_add(max);
+    if next >= total { 0 } else { next as u64 }
 }
 
 /// Memory Redis counts for a string argument object's sds (Redis
@@ -176,12 +194,21 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
     if !script::check_numkeys(c, numkeys, c.argv.len() - 3) {
         return;
     }
-    let sha = if evalsha {
-        String::from_utf8_lossy(&c.argv[1]).to_ascii_lowercase()
+    let mut buf = [0u8; 40];
+    let sha_owned;
+    let sha: &str = if evalsha {
+        match sha_lowercase(&c.argv[1], &mut buf) {
+            Some(s) => s,
+            None => {
+                c.add_reply_error(NOSCRIPT_ERR);
+                return;
+            }
+        }
     } else {
-        script_lua::sha1hex(&c.argv[1])
+        sha_owned = script_lua::sha1hex(&c.argv[1]);
+        &sha_owned
     };
-    if !srv.script.scripts.contains_key(&sha) {
+    if !srv.script.scripts.contains_key(sha) {
         if evalsha {
             c.add_reply_error(NOSCRIPT_ERR);
             return;
@@ -195,7 +222,7 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
         c.add_reply_error("ERR Error running script: no Lua interpreter");
         return;
     };
-    let Some((func, flags)) = srv.script.scripts.get(&sha).and_then(|s| {
+    let Some((func, flags)) = srv.script.scripts.get(sha).and_then(|s| {
         Some((
             ls.lua.registry_value::<mlua::Function>(&s.func).ok()?,
             s.flags,
@@ -222,7 +249,7 @@ fn eval_generic_command(srv: &mut Server, c: &mut Client, evalsha: bool, ro: boo
         flags,
         ro,
         RunMode::Eval,
-        &sha,
+        sha,
     );
     if debugging {
         let _ = script_lua::install_busy_hook(&ls.lua, &ls.slots);
@@ -241,12 +268,18 @@ pub fn eval_get_command_flags(srv: &Server, argv: &[Bytes], evalsha: bool, cmd_f
     if evalsha && body.len() != 40 {
         return cmd_flags;
     }
-    let sha = if evalsha {
-        String::from_utf8_lossy(body).to_ascii_lowercase()
+    let mut buf = [0u8; 40];
+    let sha_owned;
+    let sha: &str = if evalsha {
+        match sha_lowercase(body, &mut buf) {
+            Some(s) => s,
+            None => return cmd_flags,
+        }
     } else {
-        script_lua::sha1hex(body)
+        sha_owned = script_lua::sha1hex(body);
+        &sha_owned
     };
-    let script_flags = match srv.script.scripts.get(&sha) {
+    let script_flags = match srv.script.scripts.get(sha) {
         Some(s) => s.flags,
         None if evalsha => return cmd_flags,
         None => match eval_extract_shebang_flags(body) {
@@ -258,6 +291,18 @@ pub fn eval_get_command_flags(srv: &Server, argv: &[Bytes], evalsha: bool, cmd_f
         return cmd_flags;
     }
     script::script_flags_to_cmd_flags(cmd_flags, script_flags)
+}
+
+/// A 40-byte EVALSHA argument lowercased into `buf`, as the script cache
+/// keys SHA1s; None when it is not 40 bytes of UTF-8 (it names no cached
+/// script then).
+fn sha_lowercase<'a>(arg: &[u8], buf: &'a mut [u8; 40]) -> Option<&'a str> {
+    if arg.len() != 40 {
+        return None;
+    }
+    buf.copy_from_slice(arg);
+    buf.make_ascii_lowercase();
+    std::str::from_utf8(buf).ok()
 }
 
 /// EVAL script numkeys [key ...] [arg ...].
@@ -412,6 +457,17 @@ pub static HANDLERS: &[(&str, Handler)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sha_argument() {
+        let mut buf = [0u8; 40];
+        assert_eq!(
+            sha_lowercase(b"DF35263AF8B8CCB2F7F793239AB16151E414AD04", &mut buf),
+            Some("df35263af8b8ccb2f7f793239ab16151e414ad04")
+        );
+        assert_eq!(sha_lowercase(b"abc", &mut buf), None);
+        assert_eq!(sha_lowercase(&[0xff; 40], &mut buf), None);
+    }
 
     #[test]
     fn shebang() {

@@ -28,9 +28,9 @@
 //! effects wrapped in MULTI/EXEC (never the FCALL), handles the busy
 //! state and FUNCTION KILL, and converts the result. The functions' Lua
 //! state is the engine's own (`function_lua.rs`), separate from EVAL's.
-//! While a function runs, [`FunctionsState::running_command`] holds the
-//! FCALL's arguments for FUNCTION STATS (the caller is out of the client
-//! table then).
+//! While a function runs timed out, [`FunctionsState::running_command`]
+//! holds the FCALL's arguments for FUNCTION STATS (the caller is out of the
+//! client table then; before the busy threshold no other client runs).
 //!
 //! # Persistence and propagation
 //! FUNCTION LOAD, DELETE, FLUSH and RESTORE add one to `dirty`, so they
@@ -88,8 +88,9 @@ pub struct FunctionInfo {
     pub desc: Option<Vec<u8>>,
     /// Script flags (`script::SCRIPT_FLAG_*` bits).
     pub flags: u64,
-    /// The Lua function FCALL runs.
-    pub callback: Function,
+    /// The Lua function FCALL runs (shared: FCALL holds it while the
+    /// server is lent to the run).
+    pub callback: std::rc::Rc<Function>,
 }
 
 /// A library (Redis `functionLibInfo`): its name, its payload (with the
@@ -210,8 +211,9 @@ pub struct FunctionsState {
     /// The Lua engine (None only if Lua could not start, which leaves
     /// every load failing with "Engine '...' not found").
     pub engine: Option<LuaEngine>,
-    /// The command line of the FCALL running now (FUNCTION STATS shows
-    /// it; the caller is out of the client table during the run).
+    /// The command line of the FCALL running now, set once the run is
+    /// timed out (FUNCTION STATS shows it; the caller is out of the client
+    /// table during the run, and no other client runs before that).
     pub running_command: Option<Vec<Bytes>>,
 }
 
@@ -366,7 +368,7 @@ pub fn functions_create_with_library_ctx(
                         name: f.name,
                         desc: f.desc,
                         flags: f.flags,
-                        callback: f.callback,
+                        callback: std::rc::Rc::new(f.callback),
                     },
                 )
             })
@@ -829,7 +831,6 @@ fn fcall_command_generic(srv: &mut Server, c: &mut Client, ro: bool) {
         c.add_reply_error("ERR Function not found");
         return;
     };
-    srv.functions.running_command = Some(c.argv.clone());
     crate::script::run_script_for_argv(
         srv,
         c,

@@ -81,7 +81,7 @@ type SharedLoadCtx = Rc<RefCell<Option<LoadCtx>>>;
 pub struct LuaEngine {
     /// The sandboxed state (`script_lua::new_lua_state`), whose
     /// environment is GLOBALS_API.
-    ls: LuaState,
+    ls: Rc<LuaState>,
     lua: Lua,
     /// The metatable M of the globals G'.
     globals_mt: Table,
@@ -285,7 +285,7 @@ impl LuaEngine {
     /// A new engine (Redis `luaEngineInitEngine`): a Lua state with the
     /// scripting globals, the library API, and the globals G' in place.
     pub fn new() -> mlua::Result<LuaEngine> {
-        let ls = crate::script_lua::new_lua_state()?;
+        let ls = Rc::new(crate::script_lua::new_lua_state()?);
         let lua = ls.lua.clone();
         let base = ls.globals.clone();
         let (protected, make_globals, pcall): (Function, Function, Function) = lua
@@ -433,7 +433,7 @@ impl LuaEngine {
     }
 
     /// The sandboxed state FCALL runs the registered functions in.
-    pub fn lua_state(&self) -> &LuaState {
+    pub fn lua_state(&self) -> &Rc<LuaState> {
         &self.ls
     }
 

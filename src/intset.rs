@@ -144,6 +144,12 @@ impl std::fmt::Debug for Intset {
 }
 
 impl Intset {
+    /// Active defrag: moves the bytes when jemalloc says they sit in a
+    /// sparse slab (see `crate::defrag`). True when they moved.
+    pub fn defrag(&mut self) -> bool {
+        crate::defrag::defrag_bytes(&mut self.buf)
+    }
+
     /// An empty intset with the 16-bit encoding (Redis `intsetNew`).
     pub fn new() -> Intset {
         let mut b = [0u8; INTSET_HEADER];

@@ -17,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod debug;
+pub mod defrag;
 pub mod dict;
 pub mod eval;
 pub mod evict;
@@ -66,3 +67,9 @@ pub mod tracking;
 pub mod util;
 pub mod watchdog;
 pub mod ziplist;
+
+/// The unit tests allocate as the server does (active defrag and the
+/// memory figures read jemalloc's view of the heap).
+#[cfg(test)]
+#[global_allocator]
+static TEST_ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

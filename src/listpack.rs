@@ -215,6 +215,12 @@ fn encoded_len(b: &[u8]) -> Option<usize> {
 }
 
 impl Listpack {
+    /// Active defrag: moves the bytes when jemalloc says they sit in a
+    /// sparse slab (see `crate::defrag`). True when they moved.
+    pub fn defrag(&mut self) -> bool {
+        crate::defrag::defrag_bytes(&mut self.buf)
+    }
+
     /// An empty listpack.
     pub fn new() -> Listpack {
         let mut buf = Vec::with_capacity(LP_HDR_SIZE + 1);

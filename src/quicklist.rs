@@ -344,6 +344,36 @@ impl Quicklist {
         self.nodes.len()
     }
 
+    /// Active defrag of the nodes from index `from`, about `max` of them
+    /// (each node's listpack, plain element or compressed bytes, moved when
+    /// jemalloc says they sit in a sparse slab; the node deque itself when
+    /// starting). Returns the index to go on from, 0 when done.
+    pub fn defrag_nodes(&mut self, from: u64, max: usize) -> u64 {
+        let from = from as usize;
+        if from == 0 {
+            crate::defrag::defrag_vec_deque(&mut self.nodes);
+        }
+        let end = from.saturating_add(max).min(self.nodes.len());
+        for n in self.nodes.range_mut(from.min(end)..end) {
+            match &mut n.payload {
+                Payload::Packed(lp) => {
+                    lp.defrag();
+                }
+                Payload::Plain(v) => {
+                    crate::defrag::defrag_vec(v);
+                }
+                Payload::Lzf { data, .. } => {
+                    crate::defrag::defrag_bytes(data);
+                }
+            }
+        }
+        if end >= self.nodes.len() {
+            0
+        } else {
+            end as u64
+        }
+    }
+
     /// The fill setting.
     pub fn fill(&self) -> i32 {
         self.fill

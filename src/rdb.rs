@@ -2545,6 +2545,8 @@ fn rdb_check_type_name(t: u8) -> &'static str {
 /// Pair it with [`stop_loading`]; the AOF loader uses the same pair.
 pub fn start_loading(srv: &mut Server, total_bytes: u64) {
     srv.loading = true;
+    srv.update_cached_time();
+    srv.blocked_last_cron = srv.mstime;
     srv.rdb.loading_start_time = crate::util::mstime() / 1000;
     srv.rdb.loading_loaded_bytes = 0;
     srv.rdb.loading_total_bytes = total_bytes;
@@ -2561,6 +2563,7 @@ pub fn loading_abs_progress(srv: &mut Server, pos: u64) {
 /// Leaves the loading state (Redis `stopLoading`).
 pub fn stop_loading(srv: &mut Server, _success: bool) {
     srv.loading = false;
+    srv.blocked_last_cron = 0;
     srv.rdb.async_loading = false;
 }
 

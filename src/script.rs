@@ -16,10 +16,11 @@
 //!    thread-local pointer to a `RefCell`, set and cleared around the call:
 //!    the one `unsafe` of scripting, chosen over mlua scopes whose per-run
 //!    function creation cost a third of a short script's time).
-//! 3. Each `redis.call` runs [`script_call`]: lookup, arity, `noscript`,
+//! 3. Each `redis.call` (a Lua C function, see `script_lua`) runs
+//!    [`lua_redis_call`] and so [`script_call`]: lookup, arity, `noscript`,
 //!    read-only and disk-error checks with Redis's texts, then
 //!    `server::call` on the fake client. The command's reply bytes are
-//!    parsed back into Lua values. Writes the command propagates gather in
+//!    pushed back as Lua values. Writes the command propagates gather in
 //!    `srv.also_propagate` and leave, wrapped in MULTI/EXEC when more than
 //!    one, when the caller's `call` ends; the EVAL itself is never
 //!    propagated.
@@ -176,13 +177,16 @@ pub struct ScriptState {
     /// The fake client scripts run commands through; out of here during a run.
     pub fake: Option<Box<Client>>,
     /// The EVAL interpreter, created with the server (Redis `lctx.lua`).
-    pub lua: Option<LuaState>,
+    /// Shared (an `Rc`): a run holds it while the server is lent out.
+    pub lua: Option<std::rc::Rc<LuaState>>,
     /// SHA1 (lowercase) → script (Redis `lctx.lua_scripts`).
     pub scripts: HashMap<String, EvalScript>,
     /// Bytes of the cached SHA1s and bodies (Redis `lctx.lua_scripts_mem`).
     pub scripts_mem: usize,
     /// Runs so far, for the periodic GC step.
     pub gc_count: u64,
+    /// The last run's [`RunCtx::funcname`], kept for its buffer.
+    pub spare_funcname: String,
 }
 
 impl ScriptState {
@@ -191,6 +195,7 @@ impl ScriptState {
     pub fn new() -> ScriptState {
         ScriptState {
             lua: crate::script_lua::new_lua_state()
+                .map(std::rc::Rc::new)
                 .map_err(|e| tracing::warn!("Failed creating the Lua interpreter: {}", e))
                 .ok(),
             ..Default::default()
@@ -366,6 +371,11 @@ struct RunRefs<'a> {
     /// The client that called the script: its CLIENT LIST line goes into
     /// the ACL LOG entries of refused `redis.call`s (Redis `script_caller`).
     caller: &'a Client,
+    /// The calling command's arguments.
+    command: &'a [Bytes],
+    /// KEYS and ARGV of the run.
+    keys: &'a [Bytes],
+    args: &'a [Bytes],
 }
 
 /// Checks the `numkeys` argument of EVAL/FCALL against the `args_after`
@@ -404,6 +414,7 @@ pub fn run_script_for_argv(
         caller,
         ls,
         func,
+        &argv,
         &argv[3..3 + numkeys],
         &argv[3 + numkeys..],
         script_flags,
@@ -418,6 +429,8 @@ pub fn run_script_for_argv(
 /// (Redis `scriptPrepareForRun` + `luaCallFunction` + `scriptResetRun`).
 ///
 /// - `ls`: the state `func` belongs to (EVAL's or the Functions engine's).
+/// - `command`: the calling command's arguments (FUNCTION STATS shows them
+///   while a function is timed out).
 /// - `keys`, `args`: KEYS and ARGV (globals in [`RunMode::Eval`], the two
 ///   arguments of the call in [`RunMode::Function`]).
 /// - `script_flags`: `SCRIPT_FLAG_*` bits declared by the script
@@ -438,6 +451,7 @@ pub fn run_script(
     caller: &mut Client,
     ls: &LuaState,
     func: &Function,
+    command: &[Bytes],
     keys: &[Bytes],
     args: &[Bytes],
     script_flags: u64,
@@ -449,8 +463,11 @@ pub fn run_script(
         return;
     }
     let compat = script_flags & SCRIPT_FLAG_EVAL_COMPAT_MODE != 0;
+    let mut name = std::mem::take(&mut srv.script.spare_funcname);
+    name.clear();
+    name.push_str(funcname);
     srv.script.run = Some(RunCtx {
-        funcname: funcname.to_string(),
+        funcname: name,
         mode,
         read_only: ro || (!compat && script_flags & SCRIPT_FLAG_NO_WRITES != 0),
         allow_oom: !compat && script_flags & SCRIPT_FLAG_ALLOW_OOM != 0,
@@ -474,9 +491,13 @@ pub fn run_script(
             srv: &mut *srv,
             fake: &mut fake,
             caller: &*caller,
+            command,
+            keys,
+            args,
         });
-        call_with_run(ls, func, keys, args, mode, &refs)
+        call_with_run(ls, func, mode, &refs)
     };
+    release_big_reply_buffers(&mut fake);
     fake.flags &= !CLIENT_MULTI;
     fake.user = None;
     let script_resp = fake.resp;
@@ -518,7 +539,9 @@ pub fn run_script(
     if uncounted && let Some(idx) = caller.cmd {
         srv.commands.cmds[idx].failed_calls += 1;
     }
-    srv.script.run = None;
+    if let Some(run) = srv.script.run.take() {
+        srv.script.spare_funcname = run.funcname;
+    }
     // The script's effects are propagated, never the script itself.
     caller.flags |= crate::networking::CLIENT_PREVENT_PROP;
 }
@@ -574,7 +597,7 @@ pub fn dispatch_current(
             ));
         };
         let r = &mut *r;
-        rt_dispatch(lua, r.srv, r.fake, r.caller, op, args)
+        rt_dispatch(lua, r.srv, r.fake, op, args)
     })
 }
 
@@ -582,7 +605,10 @@ pub fn dispatch_current(
 /// killed (see [`script_interrupt`]); false outside a run.
 pub fn busy_current() -> bool {
     with_current_run(|cell| match cell.try_borrow_mut() {
-        Ok(mut r) => script_interrupt(r.srv),
+        Ok(mut r) => {
+            let r = &mut *r;
+            script_interrupt(r.srv, r.command)
+        }
         Err(_) => false,
     })
     .unwrap_or(false)
@@ -594,37 +620,89 @@ pub fn busy_current() -> bool {
 fn call_with_run(
     ls: &LuaState,
     func: &Function,
-    keys: &[Bytes],
-    args: &[Bytes],
     mode: RunMode,
     refs: &RefCell<RunRefs<'_>>,
 ) -> mlua::Result<(bool, Value)> {
-    let lua = &ls.lua;
     *ls.slots.pending.borrow_mut() = None;
-    let keys_t = script_lua::create_array(lua, keys)?;
-    let args_t = script_lua::create_array(lua, args)?;
-    if mode == RunMode::Eval {
-        ls.globals.raw_set("KEYS", &keys_t)?;
-        ls.globals.raw_set("ARGV", &args_t)?;
-    }
     let prev = CURRENT_RUN.with(|c| c.replace(refs as *const RefCell<RunRefs<'_>> as *const ()));
     let res = {
         let _guard = CurrentRunGuard(prev);
-        if mode == RunMode::Eval {
-            ls.runner.call::<(bool, Value)>((&ls.err_handler, func, 0))
-        } else {
-            ls.runner
-                .call::<(bool, Value)>((&ls.err_handler, func, 2, keys_t, args_t))
-        }
+        let nargs = if mode == RunMode::Eval { 0 } else { 2 };
+        ls.runner
+            .call::<(bool, Value)>((&ls.err_handler, func, nargs))
     };
+    script_lua::resume_call_panic();
     script_lua::restore_busy_hook(ls)?;
     res
 }
 
+/// KEYS and ARGV of the run in progress as (pointer, length) pairs, for
+/// the runner's `mkargs` (empty outside a run). The slices live as long as
+/// the run.
+pub fn current_keys_args() -> ((*const Bytes, usize), (*const Bytes, usize)) {
+    let empty: &[Bytes] = &[];
+    with_current_run(|cell| match cell.try_borrow() {
+        Ok(r) => (
+            (r.keys.as_ptr(), r.keys.len()),
+            (r.args.as_ptr(), r.args.len()),
+        ),
+        Err(_) => ((empty.as_ptr(), 0), (empty.as_ptr(), 0)),
+    })
+    .unwrap_or(((empty.as_ptr(), 0), (empty.as_ptr(), 0)))
+}
+
+/// The Rust part of `redis.call` / `redis.pcall` (see `script_lua`'s
+/// banner on them): `read_args` fills the command vector from the Lua
+/// stack, the command runs through [`script_call`], and the reply bytes
+/// (or the error text) are left in the scratch buffer.
+pub fn lua_redis_call(
+    read_args: impl FnOnce(&mut Vec<Bytes>) -> Result<(), &'static str>,
+) -> script_lua::CallOutcome {
+    with_current_run(|cell| {
+        let Ok(mut r) = cell.try_borrow_mut() else {
+            return script_lua::error_outcome(
+                "redis.call/pcall can not be called recursively",
+                false,
+            );
+        };
+        let r = &mut *r;
+        // The fake client's vector, cleared by the last call, is reused.
+        let mut argv = std::mem::take(&mut r.fake.argv);
+        argv.clear();
+        if let Err(e) = read_args(&mut argv) {
+            r.fake.argv = argv;
+            if crate::ldb::is_logging() {
+                crate::ldb::log_error(e);
+            }
+            return script_lua::error_outcome(e, false);
+        }
+        // Under the debugger's step mode the command and its reply are logged.
+        let logging = crate::ldb::is_logging();
+        if logging {
+            crate::ldb::log_redis_command(&argv);
+        }
+        if let Err(e) = script_call(r.srv, r.fake, r.caller, argv) {
+            if logging {
+                crate::ldb::log_error(&e);
+            }
+            return script_lua::error_outcome(&e, true);
+        }
+        let (ptr, len) = script_lua::fill_scratch(|out| {
+            take_reply_into(r.fake, out);
+            if logging {
+                crate::ldb::log_reply(out);
+            }
+        });
+        script_lua::CallOutcome::Reply { ptr, len }
+    })
+    .unwrap_or(script_lua::CallOutcome::Outside)
+}
+
 /// The busy check run by the hook (Redis `scriptInterrupt`): past the
-/// threshold the run is timed out and other clients are served. Returns
+/// threshold the run is timed out and other clients are served (a
+/// function's `command` is then published for FUNCTION STATS). Returns
 /// true when the script was killed.
-fn script_interrupt(srv: &mut Server) -> bool {
+fn script_interrupt(srv: &mut Server, command: &[Bytes]) -> bool {
     let threshold = srv.config.busy_reply_threshold;
     let Some(run) = srv.script.run.as_mut() else {
         return false;
@@ -645,6 +723,9 @@ fn script_interrupt(srv: &mut Server) -> bool {
             run.funcname
         );
         run.timedout = true;
+        if run.mode == RunMode::Function {
+            srv.functions.running_command = Some(command.to_vec());
+        }
     }
     server::process_events_while_blocked(srv);
     let Some(run) = srv.script.run.as_ref() else {
@@ -654,14 +735,13 @@ fn script_interrupt(srv: &mut Server) -> bool {
     run.killed
 }
 
-/// Serves `rt.f(op, ...)`: the `redis.call` family and the per-run
-/// settings. Returns `(ok, value)`; the Lua wrappers raise `value` when not
-/// ok (except `redis.pcall`, which returns it).
+/// Serves `rt.f(op, ...)`: the per-run settings and ACL checks of the
+/// `redis` table (`redis.call` itself is [`lua_redis_call`]). Returns `(ok,
+/// value)`; the Lua wrappers raise `value` when not ok.
 fn rt_dispatch(
     lua: &Lua,
     srv: &mut Server,
     fake: &mut Client,
-    caller: &Client,
     op: i64,
     mut rest: mlua::MultiValue,
 ) -> mlua::Result<(bool, Value)> {
@@ -672,31 +752,6 @@ fn rt_dispatch(
         Ok((false, Value::Table(script_lua::error_table(lua, msg)?)))
     };
     match op {
-        script_lua::RT_CALL | script_lua::RT_PCALL => {
-            let argv = match script_lua::args_to_argv(rest.make_contiguous()) {
-                Ok(a) => a,
-                Err(e) => return err(e),
-            };
-            // Under the debugger's step mode the command and its reply are logged.
-            let logging = crate::ldb::is_logging();
-            if logging {
-                crate::ldb::log_redis_command(&argv);
-            }
-            if let Err(e) = script_call(srv, fake, caller, argv) {
-                if logging {
-                    crate::ldb::log_error(&e);
-                }
-                let t = script_lua::error_table(lua, &e)?;
-                t.raw_set("ignore_error_stats_update", true)?;
-                return Ok((false, Value::Table(t)));
-            }
-            let reply = take_reply(fake);
-            if logging {
-                crate::ldb::log_reply(&reply);
-            }
-            let (v, is_err) = script_lua::reply_to_lua(lua, &reply)?;
-            Ok((!(op == script_lua::RT_CALL && is_err), v))
-        }
         script_lua::RT_SETRESP => {
             if rest.len() != 1 {
                 return err("redis.setresp() requires one argument.");
@@ -754,15 +809,35 @@ fn lua_tonumber(v: &Value) -> f64 {
     }
 }
 
-/// The fake client's reply bytes, emptied out.
-fn take_reply(fake: &mut Client) -> Vec<u8> {
-    let mut out = fake.reply.pop_front().unwrap_or_default();
-    while let Some(chunk) = fake.reply.pop_front() {
-        out.extend_from_slice(&chunk);
+/// Moves the fake client's reply bytes into `out` (empty), leaving the
+/// client with no reply. A single chunk is swapped with `out`, so both
+/// buffers keep their capacity from call to call.
+fn take_reply_into(fake: &mut Client, out: &mut Vec<u8>) {
+    if fake.reply.len() == 1 {
+        if let Some(chunk) = fake.reply.front_mut() {
+            std::mem::swap(chunk, out);
+            chunk.clear();
+        }
+    } else {
+        for chunk in fake.reply.drain(..) {
+            out.extend_from_slice(&chunk);
+        }
     }
     fake.reply_bytes = 0;
     fake.sentlen = 0;
-    out
+}
+
+/// After a run: frees the fake client's reply chunk and the scratch buffer
+/// when a big reply grew them, so one big reply does not keep its memory.
+fn release_big_reply_buffers(fake: &mut Client) {
+    if fake
+        .reply
+        .front()
+        .is_some_and(|c| c.capacity() > crate::networking::PROTO_IOBUF_LEN)
+    {
+        fake.reply.clear();
+    }
+    script_lua::trim_scratch();
 }
 
 /// Runs one command for the running script through the fake client (Redis

@@ -28,16 +28,20 @@
 //!   run in the sandbox.
 //!
 //! # Calling back into the server
-//! `redis.call`, `redis.pcall`, `redis.setresp`, `redis.set_repl` and
-//! `redis.acl_check_cmd` are
-//! Rust functions created once per state; they reach the run in progress
-//! through `crate::script::dispatch_current`, which finds the server and
-//! the fake client the running [`crate::script::run_script`] lent for its
-//! duration. Outside a run they raise Redis's "can only be called inside a
-//! script invocation" errors.
+//! `redis.call` and `redis.pcall`, the hot path of every script, are plain
+//! Lua C functions: they read their arguments off the Lua stack, run the
+//! command through `crate::script::lua_redis_call` and push the reply
+//! converted straight from its RESP bytes (see the banner "redis.call and
+//! redis.pcall: C functions" for how they raise errors soundly). They raise
+//! Redis's error tables themselves. `redis.setresp`, `redis.set_repl` and
+//! `redis.acl_check_cmd` are mlua functions created once per state; they
+//! reach the run in progress through `crate::script::dispatch_current`. All
+//! of them find the server and the fake client the running
+//! [`crate::script::run_script`] lent for its duration, and outside a run
+//! raise Redis's "can only be called inside a script invocation" errors.
 //!
 //! Redis's errors are Lua tables `{err="CODE msg"}`. mlua raises only its
-//! own error values from Rust, so a Rust function leaves the table in
+//! own error values from Rust, so an mlua function leaves the table in
 //! [`RunSlots::pending`] and raises; the message handler and the sandbox's `pcall`
 //! take the table from there, so scripts see what Redis's scripts see.
 //! Being C functions, they keep the calling Lua frame even in tail
@@ -57,7 +61,8 @@
 //! (Redis takes the frame that raised, or its caller when that is C).
 
 use bytes::Bytes;
-use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value, chunk::ChunkMode};
+use mlua::{Function, Lua, MultiValue, StdLib, Table, Value, chunk::ChunkMode, ffi};
+use std::os::raw::c_int;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -88,8 +93,6 @@ pub const LL_WARNING: i64 = 3;
 const LUA_STACK_LIMIT: usize = 7900;
 
 /// The operations the run-time slot `rt.f(op, ...)` serves.
-pub const RT_CALL: i64 = 0;
-pub const RT_PCALL: i64 = 1;
 pub const RT_SETRESP: i64 = 2;
 pub const RT_SET_REPL: i64 = 3;
 /// `redis.acl_check_cmd(cmd, ...)`: true when the script's user may run it.
@@ -254,15 +257,84 @@ pub struct LuaState {
     /// The message handler the script is called under (Redis
     /// `__redis__err__handler`).
     pub err_handler: Function,
-    /// `run(handler, f, nargs, a, b)`: calls `f()` or `f(a, b)` under
-    /// `xpcall` (the latter through a fixed trampoline, allocating nothing
-    /// per call); returns `ok, value`.
+    /// `run(handler, f, nargs)`: builds KEYS and ARGV from the run in
+    /// progress, then calls `f()` with them as the globals `KEYS` and
+    /// `ARGV` (`nargs` 0) or `f(keys, args)` (`nargs` 2) under `xpcall` (the
+    /// latter through a fixed trampoline, allocating nothing per call);
+    /// returns `ok, value`.
     pub runner: Function,
     /// `mark_readonly(proxy, real)`: registers a read-only proxy built
     /// outside the prelude (the Functions engine's globals and library
     /// API) with the sandbox, so `rawset`/`setmetatable` refuse it and
     /// `rawget`/`next`/`pairs` read the real table.
     pub mark_readonly: Function,
+    /// Closes the interpreter when the last clone of this state goes
+    /// (declared last: the handles above are dropped first).
+    _closer: Rc<LuaCloser>,
+}
+
+/// Owns a Lua state made by [`new_libc_lua`]: mlua does not close states
+/// it did not create, so this does, once.
+struct LuaCloser(*mut ffi::lua_State);
+
+impl Drop for LuaCloser {
+    #[allow(unsafe_code)]
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from lua_newstate and is closed only
+        // here, once (the closer is shared by `Rc`). Every `LuaState` clone
+        // holding handles into it is gone; handles kept elsewhere (registry
+        // keys, functions) refer to it weakly and become inert when the
+        // state's mlua data is collected by lua_close.
+        unsafe { ffi::lua_close(self.0) };
+    }
+}
+
+/// Lua's allocator: the C library's `realloc`/`free`, as Redis's embedded
+/// Lua uses. The interpreter's memory is thus outside jemalloc, like
+/// Redis's: not in `used_memory`, not counted for `maxmemory`, not in the
+/// allocator's fragmentation (`used_memory_lua` reports it).
+#[allow(unsafe_code)]
+unsafe extern "C" fn libc_lua_alloc(
+    _ud: *mut std::ffi::c_void,
+    ptr: *mut std::ffi::c_void,
+    _osize: usize,
+    nsize: usize,
+) -> *mut std::ffi::c_void {
+    // SAFETY: Lua hands back only pointers this function returned (or
+    // null), as the lua_Alloc contract requires of realloc/free.
+    unsafe {
+        if nsize == 0 {
+            libc::free(ptr);
+            std::ptr::null_mut()
+        } else {
+            libc::realloc(ptr, nsize)
+        }
+    }
+}
+
+/// A Lua 5.1 state allocating with [`libc_lua_alloc`], with the base,
+/// table, string and math libraries, and its closer.
+#[allow(unsafe_code)]
+fn new_libc_lua() -> mlua::Result<(Lua, Rc<LuaCloser>)> {
+    // SAFETY: lua_newstate returns a fresh state or null (checked). The
+    // base library is opened through luaL_requiref as mlua opens it for
+    // its own states, before mlua attaches to the state; the `Lua` handle
+    // is cloned out of the state's mlua data, which lives until the closer
+    // calls lua_close.
+    unsafe {
+        let state = ffi::lua_newstate(libc_lua_alloc, std::ptr::null_mut());
+        if state.is_null() {
+            return Err(mlua::Error::MemoryError(
+                "cannot create the Lua state".to_string(),
+            ));
+        }
+        let closer = Rc::new(LuaCloser(state));
+        ffi::luaL_requiref(state, c"_G".as_ptr(), ffi::luaopen_base, 1);
+        ffi::lua_pop(state, 1);
+        let lua = Lua::get_or_init_from_ptr(state).clone();
+        lua.load_std_libs(StdLib::TABLE | StdLib::STRING | StdLib::MATH)?;
+        Ok((lua, closer))
+    }
 }
 
 /// Creates a sandboxed state (see the module docs): base, table, string
@@ -273,10 +345,7 @@ pub struct LuaState {
 /// `REDIS_VERSION_NUM`), and Redis's `math.random`/`math.randomseed`.
 /// Errors only on a broken build (the prelude is fixed code).
 pub fn new_lua_state() -> mlua::Result<LuaState> {
-    let lua = Lua::new_with(
-        StdLib::TABLE | StdLib::STRING | StdLib::MATH,
-        LuaOptions::new(),
-    )?;
+    let (lua, closer) = new_libc_lua()?;
     crate::lua_libs::load_libs(&lua)?;
     let redis = lua.create_table()?;
     let slots = Rc::new(RunSlots::default());
@@ -293,27 +362,37 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         .set_name(PRELUDE_CHUNK)
         .set_mode(ChunkMode::Text)
         .call((redis, rt))?;
+    // SAFETY: `lua_run_args` follows the Lua C API protocol (see its docs).
+    #[allow(unsafe_code)]
+    let mkargs = unsafe { lua.create_c_function(lua_run_args)? };
     let runner: Function = lua
         .load(
-            // The two-argument form hands `f, a, b` to one fixed trampoline
+            // `mkargs()` builds KEYS and ARGV for the run in progress. The
+            // two-argument form hands `f, a, b` to one fixed trampoline
             // through the chunk's locals, so a call allocates no closure
             // (Lua 5.1's xpcall passes no arguments); runs never nest.
-            "local xpcall = xpcall\n\
+            "local S, mkargs = ...\n\
+             local xpcall, rawset = xpcall, rawset\n\
              local cf, ca, cb\n\
              local function tramp()\n\
                local f, a, b = cf, ca, cb\n\
                cf, ca, cb = nil, nil, nil\n\
                return f(a, b)\n\
              end\n\
-             return function(h, f, n, a, b)\n\
-               if n == 0 then return xpcall(f, h) end\n\
-               cf, ca, cb = f, a, b\n\
+             return function(h, f, n)\n\
+               local k, a = mkargs()\n\
+               if n == 0 then\n\
+                 rawset(S, 'KEYS', k)\n\
+                 rawset(S, 'ARGV', a)\n\
+                 return xpcall(f, h)\n\
+               end\n\
+               cf, ca, cb = f, k, a\n\
                return xpcall(tramp, h)\n\
              end",
         )
         .set_name(PRELUDE_CHUNK)
         .set_mode(ChunkMode::Text)
-        .eval()?;
+        .call((globals.clone(), mkargs))?;
     let sl = slots.clone();
     let err_handler = lua.create_function(move |lua, err: Value| error_handler(lua, &sl, err))?;
     install_busy_hook(&lua, &slots)?;
@@ -327,6 +406,7 @@ pub fn new_lua_state() -> mlua::Result<LuaState> {
         err_handler,
         runner,
         mark_readonly,
+        _closer: closer,
     })
 }
 
@@ -388,13 +468,11 @@ fn raise_msg(lua: &Lua, slots: &RunSlots, msg: &str) -> mlua::Error {
 }
 
 /// A `redis.*` function serving `op` for the run in progress (see
-/// `crate::script::dispatch_current`); `raise` makes a not-ok answer an
-/// error (`redis.pcall` returns it).
+/// `crate::script::dispatch_current`); a not-ok answer is raised.
 fn rt_forwarder(
     lua: &Lua,
     slots: &Rc<RunSlots>,
     op: i64,
-    raise: bool,
     outside: &'static str,
 ) -> mlua::Result<Function> {
     let slots = slots.clone();
@@ -404,7 +482,7 @@ fn rt_forwarder(
             return Err(raise_msg(lua, &slots, &msg));
         };
         let (ok, v) = res?;
-        if ok || !raise {
+        if ok {
             return Ok(v);
         }
         match v {
@@ -415,19 +493,22 @@ fn rt_forwarder(
 }
 
 fn register_redis_api(lua: &Lua, redis: &Table, slots: &Rc<RunSlots>) -> mlua::Result<()> {
-    for (name, op, raise, outside) in [
-        ("call", RT_CALL, true, "redis.call/pcall"),
-        ("pcall", RT_PCALL, false, "redis.call/pcall"),
-        ("setresp", RT_SETRESP, true, "redis.setresp"),
-        ("set_repl", RT_SET_REPL, true, "redis.set_repl"),
+    // SAFETY: both follow the Lua C API protocol (see `redis_call_generic`).
+    #[allow(unsafe_code)]
+    let (call, pcall) = unsafe {
         (
-            "acl_check_cmd",
-            RT_ACL_CHECK_CMD,
-            true,
-            "redis.acl_check_cmd",
-        ),
+            lua.create_c_function(lua_redis_call)?,
+            lua.create_c_function(lua_redis_pcall)?,
+        )
+    };
+    redis.raw_set("call", call)?;
+    redis.raw_set("pcall", pcall)?;
+    for (name, op, outside) in [
+        ("setresp", RT_SETRESP, "redis.setresp"),
+        ("set_repl", RT_SET_REPL, "redis.set_repl"),
+        ("acl_check_cmd", RT_ACL_CHECK_CMD, "redis.acl_check_cmd"),
     ] {
-        redis.raw_set(name, rt_forwarder(lua, slots, op, raise, outside)?)?;
+        redis.raw_set(name, rt_forwarder(lua, slots, op, outside)?)?;
     }
     for (name, v) in [
         ("LOG_DEBUG", LL_DEBUG),
@@ -1037,9 +1118,287 @@ fn reply_table(c: &mut Client, t: &Table, script_resp: u8, depth: usize, uncount
     c.set_deferred_array_len(h, n);
 }
 
+// ---- redis.call and redis.pcall: C functions ----
+//
+// The hot path of every script is `redis.call`, so it is a plain Lua C
+// function (`lua_CFunction`) rather than an mlua callback: it reads its
+// arguments straight off the Lua stack into the command vector and pushes
+// the reply converted straight from the RESP bytes, with no mlua value
+// handles in between.
+//
+// A C function raises errors with `lua_error`, a `longjmp` over the Rust
+// frames between it and the `pcall` that catches it. That is sound only when
+// none of those frames holds a value with a destructor. So each function
+// runs in two phases:
+// 1. The Rust part (`crate::script::lua_redis_call`, under `catch_unwind`)
+//    does all the work that owns values: it runs the command and leaves the
+//    reply bytes, or an error text, in the thread's scratch buffer
+//    ([`CALL_SCRATCH`]), then returns a [`CallOutcome`] made of plain
+//    pointers and flags. Nothing it calls raises a Lua error: it only reads
+//    its own arguments (`lua_type`, `lua_tonumber`, and `lua_tolstring` on
+//    strings, which returns them in place).
+// 2. The Lua part pushes the result from the scratch bytes and, when the
+//    call failed, raises it. Only `Copy` values are live then, so the jump
+//    skips no destructor. The scratch buffer is not touched until the next
+//    `redis.call`, which cannot start while this one pushes (pushing runs no
+//    Lua code: the only finalizers Lua 5.1 runs are mlua's own userdata
+//    ones).
+// A panic in the Rust part waits in [`CALL_PANIC`] while a Lua error
+// unwinds the script; `crate::script` resumes it once the Lua call returns,
+// as mlua does for its own callbacks.
+
+thread_local! {
+    /// The bytes `redis.call`'s Rust part hands to its Lua part: the
+    /// command's reply, or an error text. Its buffer is reused by every call.
+    static CALL_SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// A panic caught in `redis.call`'s Rust part, to resume after the run.
+    static CALL_PANIC: Cell<Option<Box<dyn std::any::Any + Send>>> = const { Cell::new(None) };
+}
+
+/// Fills the scratch buffer with `f` (it starts empty) and returns where
+/// its bytes are. They stay valid until the next fill: moving the `Vec`
+/// out of and back into the thread-local does not move its heap buffer.
+pub fn fill_scratch(f: impl FnOnce(&mut Vec<u8>)) -> (*const u8, usize) {
+    let mut v = CALL_SCRATCH.take();
+    v.clear();
+    f(&mut v);
+    let at = (v.as_ptr(), v.len());
+    CALL_SCRATCH.set(v);
+    at
+}
+
+/// Gives back the scratch buffer's memory after a big reply.
+pub fn trim_scratch() {
+    let v = CALL_SCRATCH.take();
+    if v.capacity() <= crate::networking::PROTO_IOBUF_LEN {
+        CALL_SCRATCH.set(v);
+    }
+}
+
+/// Resumes a panic that `redis.call`'s Rust part caught during the Lua call
+/// that just returned, if any.
+pub fn resume_call_panic() {
+    if let Some(p) = CALL_PANIC.take() {
+        std::panic::resume_unwind(p);
+    }
+}
+
+/// What `redis.call`'s Rust part leaves for its Lua part: plain pointers
+/// into the scratch buffer (see [`fill_scratch`]) and flags, nothing that
+/// needs dropping.
+pub enum CallOutcome {
+    /// The command ran; `len` bytes of its RESP reply are at `ptr`.
+    Reply { ptr: *const u8, len: usize },
+    /// An error table `{err=<text>}` to push (and raise for `redis.call`),
+    /// the `len` bytes of text at `ptr`; `counted` adds
+    /// `ignore_error_stats_update=true` (already counted in errorstats).
+    Error {
+        ptr: *const u8,
+        len: usize,
+        counted: bool,
+    },
+    /// Called outside a run: raised even by `redis.pcall`.
+    Outside,
+    /// The Rust part panicked (see [`CALL_PANIC`]).
+    Panicked,
+}
+
+/// An [`CallOutcome::Error`] for `msg`, made into an error text as
+/// [`error_table`] does.
+pub fn error_outcome(msg: &str, counted: bool) -> CallOutcome {
+    let (ptr, len) = fill_scratch(|v| v.extend_from_slice(error_text(msg).as_bytes()));
+    CallOutcome::Error { ptr, len, counted }
+}
+
+/// Reads the arguments of the running C function into `argv` (Redis
+/// `luaArgsToRedisArgv`): strings as they are, numbers as `%.17g`. Err:
+/// `Please specify at least one argument for this redis lib call` or `Lua
+/// redis lib command arguments must be strings or integers`.
+#[allow(unsafe_code)]
+fn read_call_args(l: *mut ffi::lua_State, argv: &mut Vec<Bytes>) -> Result<(), &'static str> {
+    // SAFETY (every block below): `l` is the thread running the C function
+    // whose arguments are read, at stack positions 1..=top; lua_gettop,
+    // lua_type and lua_tonumber neither allocate nor raise, and
+    // lua_tolstring is only called on strings, which it returns in place
+    // (pointer and length stay valid while the argument is on the stack).
+    let n = unsafe { ffi::lua_gettop(l) };
+    if n == 0 {
+        return Err("Please specify at least one argument for this redis lib call");
+    }
+    argv.reserve(n as usize);
+    for i in 1..=n {
+        match unsafe { ffi::lua_type(l, i) } {
+            ffi::LUA_TSTRING => {
+                let mut len = 0usize;
+                let p = unsafe { ffi::lua_tolstring(l, i, &mut len) };
+                let s = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
+                argv.push(Bytes::copy_from_slice(s));
+            }
+            ffi::LUA_TNUMBER => {
+                let v = unsafe { ffi::lua_tonumber(l, i) };
+                argv.push(Bytes::from(format_number(v)));
+            }
+            _ => return Err("Lua redis lib command arguments must be strings or integers"),
+        }
+    }
+    Ok(())
+}
+
+/// Phase 1 of `redis.call` (see the banner): the Rust part, with panics
+/// caught. Returns only plain values.
+fn redis_call_rust_part(l: *mut ffi::lua_State) -> CallOutcome {
+    let run = std::panic::AssertUnwindSafe(|| {
+        crate::script::lua_redis_call(|argv| read_call_args(l, argv))
+    });
+    match std::panic::catch_unwind(run) {
+        Ok(o) => o,
+        Err(p) => {
+            CALL_PANIC.set(Some(p));
+            CallOutcome::Panicked
+        }
+    }
+}
+
+/// `redis.call(cmd, ...)` (Redis `luaRedisCallCommand`): the command's
+/// reply as a Lua value; an error reply is raised as its error table.
+#[allow(unsafe_code)]
+unsafe extern "C-unwind" fn lua_redis_call(l: *mut ffi::lua_State) -> c_int {
+    // SAFETY: Lua calls this as a C function on thread `l`.
+    unsafe { redis_call_generic(l, true) }
+}
+
+/// `redis.pcall(cmd, ...)` (Redis `luaRedisPCallCommand`): as `redis.call`,
+/// but an error is returned as its table.
+#[allow(unsafe_code)]
+unsafe extern "C-unwind" fn lua_redis_pcall(l: *mut ffi::lua_State) -> c_int {
+    // SAFETY: Lua calls this as a C function on thread `l`.
+    unsafe { redis_call_generic(l, false) }
+}
+
+/// Both phases of `redis.call` (`raise`) and `redis.pcall`.
+///
+/// # Safety
+/// Only as the body of a `lua_CFunction` Lua is calling on thread `l`.
+#[allow(unsafe_code)]
+unsafe fn redis_call_generic(l: *mut ffi::lua_State, raise: bool) -> c_int {
+    let outcome = redis_call_rust_part(l);
+    // Phase 2: only `Copy` values are live from here on (see the banner), so
+    // lua_error's longjmp skips no destructor.
+    // SAFETY: the pointers come from `fill_scratch` and stay valid until the
+    // next fill, which cannot happen while we push; the pushes stay within
+    // the C function's guaranteed LUA_MINSTACK slots or check the stack.
+    unsafe {
+        match outcome {
+            CallOutcome::Reply { ptr, len } => {
+                let reply = std::slice::from_raw_parts(ptr, len);
+                push_reply(l, reply);
+                if raise && reply.first() == Some(&b'-') {
+                    ffi::lua_error(l);
+                }
+            }
+            CallOutcome::Error { ptr, len, counted } => {
+                push_error_table(l, std::slice::from_raw_parts(ptr, len), counted);
+                if raise {
+                    ffi::lua_error(l);
+                }
+            }
+            CallOutcome::Outside => {
+                push_error_table(
+                    l,
+                    b"ERR redis.call/pcall can only be called inside a script invocation",
+                    false,
+                );
+                ffi::lua_error(l);
+            }
+            CallOutcome::Panicked => {
+                push_bytes(l, b"panic in redis.call");
+                ffi::lua_error(l);
+            }
+        }
+    }
+    1
+}
+
+/// Pushes a Lua string.
+///
+/// # Safety
+/// `l` is a running thread with a free stack slot.
+#[allow(unsafe_code)]
+unsafe fn push_bytes(l: *mut ffi::lua_State, s: &[u8]) {
+    // SAFETY: `s` is a valid slice (its pointer is never null); Lua copies it.
+    unsafe { ffi::lua_pushlstring_(l, s.as_ptr() as *const std::os::raw::c_char, s.len()) }
+}
+
+/// Sets `t[key] = <top value>` on the table just below the top, popping
+/// the value (a raw set: the tables here are fresh, with no metatable).
+///
+/// # Safety
+/// A table at -2 and a free stack slot.
+#[allow(unsafe_code)]
+unsafe fn set_field(l: *mut ffi::lua_State, key: &[u8]) {
+    // SAFETY: per the contract: [t v] -> [t v k] -> [t k v] -> rawset.
+    unsafe {
+        push_bytes(l, key);
+        ffi::lua_insert(l, -2);
+        ffi::lua_rawset(l, -3);
+    }
+}
+
+/// Pushes an error table `{err=text}`, plus
+/// `ignore_error_stats_update=true` when `counted`.
+///
+/// # Safety
+/// `l` is a running thread with 3 free stack slots.
+#[allow(unsafe_code)]
+unsafe fn push_error_table(l: *mut ffi::lua_State, text: &[u8], counted: bool) {
+    // SAFETY: per the contract.
+    unsafe {
+        ffi::lua_createtable(l, 0, 2);
+        push_bytes(l, text);
+        set_field(l, b"err");
+        if counted {
+            ffi::lua_pushboolean(l, 1);
+            set_field(l, b"ignore_error_stats_update");
+        }
+    }
+}
+
+/// Pushes a RESP array of strings as a Lua array (Redis `luaCreateArray`).
+///
+/// # Safety
+/// `l` is a running thread with 2 free stack slots.
+#[allow(unsafe_code)]
+unsafe fn push_array(l: *mut ffi::lua_State, items: &[Bytes]) {
+    // SAFETY: per the contract; indexes stay below i32::MAX (argv lengths
+    // are far smaller).
+    unsafe {
+        ffi::lua_createtable(l, items.len().min(c_int::MAX as usize) as c_int, 0);
+        for (j, it) in items.iter().enumerate() {
+            push_bytes(l, it);
+            ffi::lua_rawseti_(l, -2, (j + 1) as c_int);
+        }
+    }
+}
+
+/// `mkargs()` of the runner: KEYS and ARGV of the run in progress, as two
+/// fresh arrays (empty outside a run).
+#[allow(unsafe_code)]
+unsafe extern "C-unwind" fn lua_run_args(l: *mut ffi::lua_State) -> c_int {
+    let (keys, args) = crate::script::current_keys_args();
+    // SAFETY: Lua calls this as a C function on thread `l` (LUA_MINSTACK
+    // free slots); `keys` and `args` are plain pointers into the caller's
+    // argv, which the run in progress keeps alive; nothing here owns a
+    // value, so an error raised by Lua would skip no destructor.
+    unsafe {
+        push_array(l, std::slice::from_raw_parts(keys.0, keys.1));
+        push_array(l, std::slice::from_raw_parts(args.0, args.1));
+    }
+    2
+}
+
 // ---- Redis protocol → Lua ----
 
-/// Converts one reply of the fake client (RESP2 or RESP3 bytes) into a Lua
+/// Pushes one reply of the fake client (RESP2 or RESP3 bytes) as a Lua
 /// value (Redis `redisProtocolToLuaType`):
 /// integer → number; bulk → string; null bulk / null array → false;
 /// status → `{ok=...}`; error → `{err="CODE msg",
@@ -1047,17 +1406,31 @@ fn reply_table(c: &mut Client, t: &Table, script_resp: u8, depth: usize, uncount
 /// boolean → boolean, double → `{double=d}`, map → `{map={...}}`, set →
 /// `{set={k=true}}`, big number → `{big_number=s}`, verbatim →
 /// `{verbatim_string={format=..., string=...}}`; attributes are skipped.
-/// Returns the value and whether it is an error.
-pub fn reply_to_lua(lua: &Lua, reply: &[u8]) -> mlua::Result<(Value, bool)> {
-    let mut p = ReplyParser { buf: reply, pos: 0 };
-    let is_err = reply.first() == Some(&b'-');
-    let v = p.parse(lua)?;
-    Ok((v, is_err))
+/// An empty reply pushes nil. A reply nested too deep for Lua's stack
+/// raises `ERR reached lua stack limit`.
+///
+/// # Safety
+/// `l` is the thread of a running C function with a free stack slot, and
+/// no value with a destructor is live in the caller's frames up to the
+/// catching `pcall` (this may raise).
+#[allow(unsafe_code)]
+unsafe fn push_reply(l: *mut ffi::lua_State, reply: &[u8]) {
+    // SAFETY: per the contract.
+    unsafe {
+        let mut p = ReplyParser {
+            buf: reply,
+            pos: 0,
+            base: ffi::lua_gettop(l),
+        };
+        p.push(l)
+    }
 }
 
 struct ReplyParser<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The stack top before the reply's first value.
+    base: c_int,
 }
 
 impl ReplyParser<'_> {
@@ -1086,128 +1459,183 @@ impl ReplyParser<'_> {
         &self.buf[start..end]
     }
 
-    fn parse(&mut self, lua: &Lua) -> mlua::Result<Value> {
-        let Some(&t) = self.buf.get(self.pos) else {
-            return Ok(Value::Nil);
-        };
-        self.pos += 1;
-        Ok(match t {
-            b':' => {
-                let n = self.num();
-                Value::Number(n as f64)
+    /// Ensures `n` more stack slots or raises the stack-limit error.
+    ///
+    /// # Safety
+    /// As [`push_reply`].
+    #[allow(unsafe_code)]
+    unsafe fn room(&self, l: *mut ffi::lua_State, n: c_int) {
+        // SAFETY: as push_reply; lua_checkstack fails (returns 0) rather
+        // than raising when Lua's C stack limit is reached; the error table
+        // then replaces everything pushed so far, within the slots the
+        // caller had.
+        unsafe {
+            if ffi::lua_checkstack(l, n) == 0 {
+                ffi::lua_settop(l, self.base);
+                push_error_table(l, b"ERR reached lua stack limit", false);
+                ffi::lua_error(l);
             }
-            b'$' => {
-                let len = self.num();
-                if len < 0 {
-                    Value::Boolean(false)
-                } else {
-                    Value::String(lua.create_string(self.bulk(len))?)
-                }
-            }
-            b'+' => {
-                let s = lua.create_string(self.line())?;
-                let tb = lua.create_table()?;
-                tb.raw_set("ok", s)?;
-                Value::Table(tb)
-            }
-            b'-' => {
-                let line = self.line().to_vec();
-                let mut msg = b"-".to_vec();
-                msg.extend_from_slice(&line);
-                let tb = error_table(lua, &String::from_utf8_lossy(&msg))?;
-                tb.raw_set("ignore_error_stats_update", true)?;
-                Value::Table(tb)
-            }
-            b'*' => {
-                let n = self.num();
-                if n < 0 {
-                    Value::Boolean(false)
-                } else {
-                    let tb = lua.create_table_with_capacity(n as usize, 0)?;
-                    for j in 0..n {
-                        let v = self.parse(lua)?;
-                        tb.raw_set(j + 1, v)?;
-                    }
-                    Value::Table(tb)
-                }
-            }
-            b'%' => {
-                let n = self.num();
-                let inner = lua.create_table()?;
-                for _ in 0..n.max(0) {
-                    let k = self.parse(lua)?;
-                    let v = self.parse(lua)?;
-                    if !k.is_nil() {
-                        inner.raw_set(k, v)?;
-                    }
-                }
-                let tb = lua.create_table()?;
-                tb.raw_set("map", inner)?;
-                Value::Table(tb)
-            }
-            b'~' => {
-                let n = self.num();
-                let inner = lua.create_table()?;
-                for _ in 0..n.max(0) {
-                    let k = self.parse(lua)?;
-                    if !k.is_nil() {
-                        inner.raw_set(k, true)?;
-                    }
-                }
-                let tb = lua.create_table()?;
-                tb.raw_set("set", inner)?;
-                Value::Table(tb)
-            }
-            b'_' => {
-                self.line();
-                Value::Nil
-            }
-            b'#' => Value::Boolean(self.line() == b"t"),
-            b',' => {
-                let l = self.line();
-                let d = std::str::from_utf8(l)
-                    .ok()
-                    .and_then(|s| s.parse::<f64>().ok())
-                    .unwrap_or(0.0);
-                let tb = lua.create_table()?;
-                tb.raw_set("double", d)?;
-                Value::Table(tb)
-            }
-            b'(' => {
-                let s = lua.create_string(self.line())?;
-                let tb = lua.create_table()?;
-                tb.raw_set("big_number", s)?;
-                Value::Table(tb)
-            }
-            b'=' => {
-                let len = self.num();
-                let body = self.bulk(len).to_vec();
-                let (fmt, s) = if body.len() >= 4 {
-                    (&body[..3], &body[4..])
-                } else {
-                    (&body[..], &b""[..])
-                };
-                let inner = lua.create_table()?;
-                inner.raw_set("string", lua.create_string(s)?)?;
-                inner.raw_set("format", lua.create_string(fmt)?)?;
-                let tb = lua.create_table()?;
-                tb.raw_set("verbatim_string", inner)?;
-                Value::Table(tb)
-            }
-            b'|' => {
-                let n = self.num();
-                for _ in 0..n.max(0) {
-                    self.parse(lua)?;
-                    self.parse(lua)?;
-                }
-                return self.parse(lua);
-            }
-            _ => {
-                self.line();
-                Value::Nil
-            }
-        })
+        }
     }
+
+    /// Pushes `{field=<value>}` where the value is the top of the stack.
+    ///
+    /// # Safety
+    /// A value on top and two free slots.
+    #[allow(unsafe_code)]
+    unsafe fn wrap(l: *mut ffi::lua_State, field: &[u8]) {
+        // SAFETY: [v] -> [v t] -> [t v] -> set_field.
+        unsafe {
+            ffi::lua_createtable(l, 0, 1);
+            ffi::lua_insert(l, -2);
+            set_field(l, field);
+        }
+    }
+
+    /// Pushes the next value (one slot on top of the stack).
+    ///
+    /// # Safety
+    /// As [`push_reply`].
+    #[allow(unsafe_code)]
+    unsafe fn push(&mut self, l: *mut ffi::lua_State) {
+        // SAFETY: as push_reply; every aggregate reserves its slots with
+        // `room` first: the table itself, a key and a value, and the wrapper
+        // table built around it.
+        unsafe {
+            let Some(&t) = self.buf.get(self.pos) else {
+                ffi::lua_pushnil(l);
+                return;
+            };
+            self.pos += 1;
+            match t {
+                b':' => ffi::lua_pushnumber(l, self.num() as f64),
+                b'$' => {
+                    let len = self.num();
+                    if len < 0 {
+                        ffi::lua_pushboolean(l, 0);
+                    } else {
+                        push_bytes(l, self.bulk(len));
+                    }
+                }
+                b'+' => {
+                    self.room(l, 3);
+                    push_bytes(l, self.line());
+                    Self::wrap(l, b"ok");
+                }
+                b'-' => {
+                    self.room(l, 5);
+                    let line = self.line();
+                    let (code, body) = match line.iter().position(|&b| b == b' ') {
+                        Some(i) => (&line[..i], &line[i + 1..]),
+                        None => (&b"ERR"[..], line),
+                    };
+                    let body = trim_crlf(body);
+                    ffi::lua_createtable(l, 0, 2);
+                    push_bytes(l, code);
+                    push_bytes(l, b" ");
+                    push_bytes(l, body);
+                    ffi::lua_concat(l, 3);
+                    set_field(l, b"err");
+                    ffi::lua_pushboolean(l, 1);
+                    set_field(l, b"ignore_error_stats_update");
+                }
+                b'*' => {
+                    let n = self.num();
+                    if n < 0 {
+                        ffi::lua_pushboolean(l, 0);
+                    } else {
+                        self.room(l, 3);
+                        ffi::lua_createtable(l, n.min(c_int::MAX as i64) as c_int, 0);
+                        for j in 0..n {
+                            self.push(l);
+                            ffi::lua_rawseti_(l, -2, (j + 1).min(c_int::MAX as i64) as c_int);
+                        }
+                    }
+                }
+                b'%' | b'~' => {
+                    let n = self.num();
+                    self.room(l, 5);
+                    ffi::lua_createtable(l, 0, 0);
+                    for _ in 0..n.max(0) {
+                        self.push(l);
+                        if t == b'%' {
+                            self.push(l);
+                        } else {
+                            ffi::lua_pushboolean(l, 1);
+                        }
+                        if ffi::lua_type(l, -2) == ffi::LUA_TNIL {
+                            ffi::lua_settop(l, -3);
+                        } else {
+                            ffi::lua_rawset(l, -3);
+                        }
+                    }
+                    Self::wrap(l, if t == b'%' { b"map" } else { b"set" });
+                }
+                b'_' => {
+                    self.line();
+                    ffi::lua_pushnil(l);
+                }
+                b'#' => ffi::lua_pushboolean(l, (self.line() == b"t") as c_int),
+                b',' => {
+                    let d = std::str::from_utf8(self.line())
+                        .ok()
+                        .and_then(|s| s.parse::<f64>().ok())
+                        .unwrap_or(0.0);
+                    self.room(l, 3);
+                    ffi::lua_pushnumber(l, d);
+                    Self::wrap(l, b"double");
+                }
+                b'(' => {
+                    self.room(l, 3);
+                    push_bytes(l, self.line());
+                    Self::wrap(l, b"big_number");
+                }
+                b'=' => {
+                    let len = self.num();
+                    self.room(l, 4);
+                    let body = self.bulk(len);
+                    let (fmt, s) = if body.len() >= 4 {
+                        (&body[..3], &body[4..])
+                    } else {
+                        (body, &b""[..])
+                    };
+                    ffi::lua_createtable(l, 0, 2);
+                    push_bytes(l, s);
+                    set_field(l, b"string");
+                    push_bytes(l, fmt);
+                    set_field(l, b"format");
+                    Self::wrap(l, b"verbatim_string");
+                }
+                b'|' => {
+                    let n = self.num();
+                    self.room(l, 2);
+                    for _ in 0..n.max(0) {
+                        self.push(l);
+                        self.push(l);
+                        ffi::lua_settop(l, -3);
+                    }
+                    self.push(l);
+                }
+                _ => {
+                    self.line();
+                    ffi::lua_pushnil(l);
+                }
+            }
+        }
+    }
+}
+
+/// `s` without leading and trailing CR/LF.
+fn trim_crlf(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|&b| b != b'\r' && b != b'\n')
+        .map_or(start, |e| e + 1);
+    &s[start..end]
 }
 
 /// Turns the arguments of `redis.call` into a command vector (Redis
@@ -1228,15 +1656,6 @@ pub fn args_to_argv(args: &[Value]) -> Result<Vec<Bytes>, &'static str> {
         }
     }
     Ok(argv)
-}
-
-/// Builds a Lua array of strings (Redis `luaCreateArray`: KEYS, ARGV).
-pub fn create_array(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
-    let t = lua.create_table_with_capacity(items.len(), 0)?;
-    for (j, it) in items.iter().enumerate() {
-        t.raw_set(j + 1, lua.create_string(it)?)?;
-    }
-    Ok(t)
 }
 
 #[cfg(test)]
@@ -1260,6 +1679,75 @@ mod tests {
         assert_eq!(error_text("-WRONGTYPE Operation"), "WRONGTYPE Operation");
         assert_eq!(error_text("oops\r\n"), "ERR oops");
         assert_eq!(error_text("-ERR"), "ERR ERR");
+    }
+
+    /// `reply` converted by [`push_reply`], as mlua reads the pushed value.
+    #[allow(unsafe_code)]
+    fn converted(lua: &Lua, reply: &'static [u8]) -> mlua::Result<Value> {
+        // SAFETY: exec_raw runs the closure as a protected C function on a
+        // thread with free slots; it captures only a `Copy` slice, so an
+        // error raised by push_reply skips no destructor.
+        unsafe { lua.exec_raw::<Value>((), |l| push_reply(l, reply)) }
+    }
+
+    #[test]
+    fn replies_become_lua_values() -> mlua::Result<()> {
+        let lua = Lua::new();
+        let t = match converted(&lua, b"*4\r\n:7\r\n$2\r\nab\r\n$-1\r\n*0\r\n")? {
+            Value::Table(t) => t,
+            other => panic!("not a table: {:?}", other),
+        };
+        assert_eq!(t.raw_len(), 4);
+        assert_eq!(t.raw_get::<f64>(1)?, 7.0);
+        assert_eq!(t.raw_get::<String>(2)?, "ab");
+        assert_eq!(t.raw_get::<Value>(3)?, Value::Boolean(false));
+        assert_eq!(t.raw_get::<Table>(4)?.raw_len(), 0);
+        // Status and errors become tables; an error without a code gets ERR.
+        let ok: Table = lua.unpack(converted(&lua, b"+PONG\r\n")?)?;
+        assert_eq!(ok.raw_get::<String>("ok")?, "PONG");
+        let e: Table = lua.unpack(converted(&lua, b"-WRONGTYPE bad kind\r\n")?)?;
+        assert_eq!(e.raw_get::<String>("err")?, "WRONGTYPE bad kind");
+        assert!(e.raw_get::<bool>("ignore_error_stats_update")?);
+        let e: Table = lua.unpack(converted(&lua, b"-NOCODE\r\n")?)?;
+        assert_eq!(e.raw_get::<String>("err")?, "ERR NOCODE");
+        // RESP3: a map drops a nil key; a set maps members to true.
+        let m: Table = lua.unpack(converted(&lua, b"%2\r\n_\r\n:1\r\n+a\r\n:2\r\n")?)?;
+        let inner: Table = m.raw_get("map")?;
+        assert_eq!(inner.pairs::<Value, Value>().count(), 1);
+        let k: Table = inner.pairs::<Table, f64>().next().unwrap()?.0;
+        assert_eq!(k.raw_get::<String>("ok")?, "a");
+        let st: Table = lua.unpack(converted(&lua, b"~1\r\n$1\r\nx\r\n")?)?;
+        assert!(st.raw_get::<Table>("set")?.raw_get::<bool>("x")?);
+        let d: Table = lua.unpack(converted(&lua, b",1.5\r\n")?)?;
+        assert_eq!(d.raw_get::<f64>("double")?, 1.5);
+        let v: Table = lua.unpack(converted(&lua, b"=7\r\ntxt:abc\r\n")?)?;
+        let vs: Table = v.raw_get("verbatim_string")?;
+        assert_eq!(vs.raw_get::<String>("format")?, "txt");
+        assert_eq!(vs.raw_get::<String>("string")?, "abc");
+        assert_eq!(converted(&lua, b"#t\r\n")?, Value::Boolean(true));
+        assert_eq!(converted(&lua, b"")?, Value::Nil);
+        Ok(())
+    }
+
+    #[test]
+    fn too_deep_reply_raises() {
+        let lua = Lua::new();
+        let deep: &'static [u8] = Box::leak(
+            [b"*1\r\n".repeat(20_000), b":1\r\n".to_vec()]
+                .concat()
+                .into_boxed_slice(),
+        );
+        let err = converted(&lua, deep).unwrap_err();
+        assert!(matches!(err, mlua::Error::RuntimeError(_)), "{:?}", err);
+        // The state is still usable.
+        assert_eq!(converted(&lua, b":3\r\n").unwrap(), Value::Number(3.0));
+    }
+
+    #[test]
+    fn crlf_trim() {
+        assert_eq!(trim_crlf(b"\r\nab c\n\r"), b"ab c");
+        assert_eq!(trim_crlf(b"\r\n"), b"");
+        assert_eq!(trim_crlf(b"x"), b"x");
     }
 
     #[test]

@@ -115,6 +115,10 @@ pub struct Server {
     pub config_file: Option<String>,
     pub hz: i32,
     pub cronloops: u64,
+    /// When the while-blocked cron last caught up, ms; 0 outside a
+    /// blocking operation (Redis `blocked_last_cron`, see
+    /// [`while_blocked_cron`]).
+    pub blocked_last_cron: i64,
     pub active_expire_enabled: bool,
     /// A SIGTERM or SIGINT asked for a shutdown that has not started or
     /// is still waiting for replicas (Redis `shutdown_asap`).
@@ -219,6 +223,8 @@ pub struct Server {
     pub metrics: crate::metrics::MetricsState,
     /// Eviction: the pool of candidates and lazy-free counters (`evict.rs`).
     pub evict: crate::evict::EvictState,
+    /// Active defrag's run and counters (`defrag.rs`).
+    pub defrag: crate::defrag::DefragState,
     /// MONITOR clients, CLIENT PAUSE, client eviction (`networking.rs`).
     pub client_admin: networking::ClientAdminState,
 }
@@ -365,6 +371,7 @@ impl Server {
             config_file: None,
             hz,
             cronloops: 0,
+            blocked_last_cron: 0,
             active_expire_enabled: true,
             shutdown_asap: false,
             last_sig_received: 0,
@@ -425,6 +432,7 @@ impl Server {
             latency: Default::default(),
             metrics: Default::default(),
             evict: Default::default(),
+            defrag: Default::default(),
             client_admin: networking::ClientAdminState::new(&config),
             config,
         };
@@ -773,6 +781,7 @@ impl Server {
     /// the memory peak, the last save time and the keyspace.
     pub fn reset_stats(&mut self) {
         crate::bio::lazyfree_reset_stats();
+        self.defrag.reset_stats();
         self.stat_numcommands = 0;
         self.stat_numconnections = 0;
         self.stat_rejected_conn = 0;
@@ -1459,7 +1468,9 @@ fn persistence_cron(srv: &mut Server) {
     crate::rdb::run_scheduled_bgsave(srv);
 }
 
-fn run_with_period(srv: &Server, ms: i64) -> bool {
+/// True on the cron ticks that fall every `ms` milliseconds (Redis
+/// `run_with_period`).
+pub(crate) fn run_with_period(srv: &Server, ms: i64) -> bool {
     ms <= 1000 / srv.hz as i64
         || srv
             .cronloops
@@ -1519,6 +1530,7 @@ fn clients_cron(srv: &mut Server) {
 
 /// Active expiry and incremental rehashing (Redis `databasesCron`).
 fn databases_cron(srv: &mut Server) {
+    crate::defrag::active_defrag_cycle(srv);
     // A replica leaves expiry to its master's DELs, except for the keys its
     // own clients gave a TTL while it was writable.
     if srv.active_expire_enabled {
@@ -1585,6 +1597,35 @@ fn free_clients_in_async_free_queue(srv: &mut Server) {
     }
 }
 
+/// The cron work that goes on while a long operation (loading, a script
+/// past `busy-reply-threshold`) holds the main loop (Redis
+/// `whileBlockedCron`): one active-defrag cycle per `1000/hz` ms elapsed
+/// since the last call, so defrag keeps its CPU share; the time it took is
+/// the latency event `while-blocked-cron`. The first call of a blocking
+/// operation only starts the clock ([`crate::rdb::start_loading`] starts
+/// it too, and [`crate::rdb::stop_loading`] stops it).
+pub fn while_blocked_cron(srv: &mut Server) {
+    srv.update_cached_time();
+    let hz_ms = (1000 / srv.hz.max(1)) as i64;
+    // A clock left over from an operation that ended unmarked (a script)
+    // catches up at most one second.
+    if srv.blocked_last_cron == 0 || srv.mstime - srv.blocked_last_cron > 1000 {
+        srv.blocked_last_cron = srv.mstime;
+        return;
+    }
+    if srv.blocked_last_cron >= srv.mstime {
+        return;
+    }
+    let start = std::time::Instant::now();
+    while srv.blocked_last_cron < srv.mstime {
+        crate::defrag::active_defrag_cycle(srv);
+        srv.blocked_last_cron += hz_ms;
+        srv.cronloops += 1;
+    }
+    let ms = start.elapsed().as_millis() as u64;
+    crate::latency::latency_add_sample_if_needed(srv, "while-blocked-cron", ms);
+}
+
 /// Serves clients while a long operation (loading) holds the main loop
 /// (Redis `processEventsWhileBlocked`): up to 4 rounds of writing pending
 /// replies, polling without waiting, accepting and reading clients (whose
@@ -1636,6 +1677,7 @@ pub fn process_events_while_blocked(srv: &mut Server) {
     }
     networking::handle_clients_with_pending_writes(srv);
     free_clients_in_async_free_queue(srv);
+    while_blocked_cron(srv);
     if let Some(code) = srv.exit_code {
         // SHUTDOWN ran meanwhile (it is allowed while loading).
         std::process::exit(code);

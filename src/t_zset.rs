@@ -374,6 +374,30 @@ impl ZSet {
         self.nodes.len()
     }
 
+    /// Active defrag of the members from node `from`, about `max` of them
+    /// (heap member strings; the node and level arrays when starting),
+    /// moved when jemalloc says they sit in sparse slabs. Returns the node
+    /// to go on from, 0 when done.
+    pub fn defrag_members(&mut self, from: u64, max: usize) -> u64 {
+        let from = from as usize;
+        if from == 0 {
+            crate::defrag::defrag_vec(&mut self.nodes);
+            crate::defrag::defrag_vec(&mut self.upper);
+            crate::defrag::defrag_vec(&mut self.head);
+        }
+        let end = from.saturating_add(max).min(self.nodes.len());
+        for n in &mut self.nodes[from.min(end)..end] {
+            if let DictKey::Heap(b) = &mut n.ele {
+                crate::defrag::defrag_bytes(b);
+            }
+        }
+        if end >= self.nodes.len() {
+            0
+        } else {
+            end as u64
+        }
+    }
+
     /// True if there are no members.
     #[inline]
     pub fn is_empty(&self) -> bool {

@@ -5,7 +5,9 @@
 //! Exact byte counts differ from Redis by design (our keyspace entry and
 //! encodings are laid out differently), so these tests assert ranges and
 //! orderings. They also pass against Debian's redis-server with
-//! `RUSTREDIS_BIN=/usr/bin/redis-server`.
+//! `RUSTREDIS_BIN=/usr/bin/redis-server`, except the active-defrag test
+//! (Debian's redis-server refuses `activedefrag yes`: its jemalloc is not
+//! Redis's patched one).
 
 mod common;
 
@@ -226,4 +228,130 @@ fn lookup_leaves_stats_alone() {
     usage(&mut c, "k");
     assert_eq!(s(c.cmd_str("MEMORY USAGE nokey")), "$-1\r\n");
     assert_eq!(stats(&mut c), before);
+}
+
+/// A field of INFO `section` as a float.
+fn info_f64(c: &mut Conn, section: &str, field: &str) -> f64 {
+    let info = s(c.cmd_str(&format!("INFO {section}")));
+    info_field(&info, field)
+        .unwrap_or_else(|| panic!("INFO has no {field}"))
+        .parse()
+        .unwrap_or_else(|_| panic!("{field} is not a number"))
+}
+
+/// Active defrag: deleting every other string leaves jemalloc's slabs half
+/// used (allocator_frag_ratio near 2); with `activedefrag yes` a run starts
+/// within about a second, moves the survivors, and ends with the ratio
+/// back near 1, the data unchanged (DEBUG DIGEST) and the counters and the
+/// latency event filled in.
+#[test]
+fn active_defrag_compacts_and_keeps_data() {
+    let srv = ServerProc::start(&[
+        "--hz",
+        "100",
+        "--active-defrag-threshold-lower",
+        "5",
+        "--active-defrag-cycle-min",
+        "65",
+        "--active-defrag-cycle-max",
+        "75",
+        "--active-defrag-ignore-bytes",
+        "2mb",
+        "--latency-monitor-threshold",
+        "1",
+        "--enable-debug-command",
+        "yes",
+    ]);
+    let mut c = srv.conn();
+    for chunk in 0..20 {
+        let cmds: Vec<_> = (chunk * 10_000..(chunk + 1) * 10_000)
+            .map(|j| args(&["SETRANGE", &format!("key:{j}"), "150", "a"]))
+            .collect();
+        pipeline(&mut c, &cmds);
+    }
+    for chunk in 0..20 {
+        let cmds: Vec<_> = (chunk * 10_000..(chunk + 1) * 10_000)
+            .step_by(2)
+            .map(|j| args(&["DEL", &format!("key:{j}")]))
+            .collect();
+        pipeline(&mut c, &cmds);
+    }
+    // A big hash and a big list are walked across cycles.
+    let cmds: Vec<_> = (0..5000)
+        .map(|j| args(&["HSET", "bighash", &format!("field:{j}"), &"v".repeat(40)]))
+        .chain((0..5000).map(|j| args(&["RPUSH", "biglist", &format!("element:{j}")])))
+        .collect();
+    pipeline(&mut c, &cmds);
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let before = info_f64(&mut c, "memory", "allocator_frag_ratio");
+    assert!(before >= 1.5, "fragmentation before: {before}");
+    assert_eq!(info_f64(&mut c, "memory", "active_defrag_running"), 0.0);
+    let digest = c.cmd_str("DEBUG DIGEST");
+
+    assert_eq!(s(c.cmd_str("CONFIG SET activedefrag yes")), "+OK\r\n");
+    let t = std::time::Instant::now();
+    let mut started = false;
+    while t.elapsed() < std::time::Duration::from_secs(30) {
+        let running = info_f64(&mut c, "memory", "active_defrag_running");
+        if running > 0.0 {
+            // The CPU share lies between cycle-min and cycle-max.
+            assert!((65.0..=75.0).contains(&running), "cpu share {running}");
+            started = true;
+        } else if started || info_f64(&mut c, "stats", "active_defrag_hits") > 0.0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(s(c.cmd_str("CONFIG SET activedefrag no")), "+OK\r\n");
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let after = info_f64(&mut c, "memory", "allocator_frag_ratio");
+    assert!(
+        after < 1.1,
+        "fragmentation after: {after} (before {before})"
+    );
+    let hits = info_f64(&mut c, "stats", "active_defrag_hits");
+    let key_hits = info_f64(&mut c, "stats", "active_defrag_key_hits");
+    assert!(hits >= 50_000.0, "hits {hits}");
+    assert!(
+        key_hits >= 25_000.0 && key_hits <= hits,
+        "key hits {key_hits}"
+    );
+    assert!(info_f64(&mut c, "stats", "active_defrag_misses") > 0.0);
+    assert!(info_f64(&mut c, "stats", "total_active_defrag_time") >= 0.0);
+    assert_eq!(c.cmd_str("DEBUG DIGEST"), digest, "defrag changed the data");
+    assert_eq!(
+        s(c.cmd_str("HGET bighash field:4999")),
+        format!("$40\r\n{}\r\n", "v".repeat(40))
+    );
+    assert_eq!(s(c.cmd_str("LINDEX biglist -1")), "$12\r\nelement:4999\r\n");
+    let latest = s(c.cmd_str("LATENCY LATEST"));
+    assert!(latest.contains("active-defrag-cycle"), "{latest}");
+    // CONFIG RESETSTAT zeroes the counters.
+    c.cmd_str("CONFIG RESETSTAT");
+    assert_eq!(info_f64(&mut c, "stats", "active_defrag_hits"), 0.0);
+}
+
+/// The Lua interpreter allocates outside jemalloc, as Redis's embedded Lua
+/// does: compiling thousands of scripts grows `used_memory_lua`, while
+/// `used_memory` grows only by the cached bodies (not by the compiled code).
+#[test]
+fn lua_memory_is_outside_used_memory() {
+    let srv = ServerProc::start(&[]);
+    let mut c = srv.conn();
+    let used0 = info_f64(&mut c, "memory", "used_memory");
+    let lua0 = info_f64(&mut c, "memory", "used_memory_lua");
+    let cmds: Vec<_> = (0..5000)
+        .map(|j| {
+            args(&[
+                "SCRIPT",
+                "LOAD",
+                &format!("local t = {{}} for i = 1, 10 do t[i] = i * {j} end return t"),
+            ])
+        })
+        .collect();
+    pipeline(&mut c, &cmds);
+    let used = info_f64(&mut c, "memory", "used_memory") - used0;
+    let lua = info_f64(&mut c, "memory", "used_memory_lua") - lua0;
+    assert!(lua > 2_000_000.0, "used_memory_lua grew by {lua}");
+    assert!(used < lua / 2.0, "used_memory grew by {used}, lua by {lua}");
 }

@@ -377,10 +377,8 @@ fn replay_with_client<R: BufRead>(
         if truncated_ok {
             valid_up_to = rd.pos;
         }
-        if srv.config.key_load_delay > 0 {
-            std::thread::sleep(std::time::Duration::from_micros(
-                srv.config.key_load_delay as u64,
-            ));
+        if srv.config.key_load_delay != 0 {
+            crate::rdb::debug_delay(srv.config.key_load_delay);
         }
     }
     if fake.flags & CLIENT_MULTI != 0 {
