@@ -11,8 +11,9 @@
 //! [`WORKLOADS`] is one command, sent by this program's own load client
 //! (`redis-benchmark` cannot make the numbers these commands need: its
 //! `__rand_int__` is a zero-padded 12-digit string, which SETBIT refuses as
-//! an offset and GEOADD as a coordinate). [`CONNS`] connections, one thread
-//! each, send `P` commands per round trip until `N` requests are done
+//! an offset and GEOADD as a coordinate). [`CONNS`] connections, driven
+//! from one thread with non-blocking sockets as redis-benchmark drives
+//! them, send `P` commands per round trip until `N` requests are done
 //! between them; every reply is framed and error replies are counted.
 //!
 //! | row | command | data set up first |
@@ -56,7 +57,7 @@
 //!
 //! # Limitations
 //!
-//! The client threads share the machine's cores with both servers (at
+//! The client thread shares the machine's cores with both servers (at
 //! `-P 1` the client is often the bottleneck, so ratios there tend to 1);
 //! the ratio is the figure of merit, not the absolute rate.
 
@@ -333,107 +334,165 @@ struct LoadResult {
     first_error: Option<String>,
 }
 
-/// What one client thread saw.
-struct ThreadResult {
-    done: usize,
-    lat_us: Vec<u64>,
-    errors: u64,
-    first_error: Option<String>,
+/// One connection of the load client: its socket, random state, what is
+/// left of its quota, the batch in flight and the bytes read so far.
+struct LoadConn {
+    sock: mio::net::TcpStream,
+    rng: u64,
+    quota: usize,
+    /// Replies still expected for the batch in flight.
+    waiting: usize,
+    /// A batch is in flight.
+    in_flight: bool,
+    /// The batch's request bytes, and how many of them were written.
+    out: Vec<u8>,
+    out_pos: usize,
+    inbuf: Vec<u8>,
+    t0: Instant,
 }
 
-/// One client connection: sends batches of `pipeline` requests made by
-/// `make` until it has sent `quota`, framing every reply.
-fn client_thread(
-    port: u16,
-    seed: u64,
-    quota: usize,
-    pipeline: usize,
-    make: fn(&mut u64) -> Cmd,
-) -> ThreadResult {
-    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port))
-        .unwrap_or_else(|e| die(&format!("connect: {e}")));
-    let _ = sock.set_nodelay(true);
-    let _ = sock.set_read_timeout(Some(Duration::from_secs(60)));
-    let mut rng = seed.max(1);
-    let mut res = ThreadResult {
-        done: 0,
-        lat_us: Vec::with_capacity(quota / pipeline + 1),
-        errors: 0,
-        first_error: None,
-    };
-    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
-    let mut chunk = vec![0u8; 1 << 16];
-    let mut out = Vec::new();
-    while res.done < quota {
-        let n = pipeline.min(quota - res.done);
-        out.clear();
-        for _ in 0..n {
-            let cmd = make(&mut rng);
-            let refs: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
-            out.extend(encode_command(&refs));
+impl LoadConn {
+    /// Builds the next batch of up to `pipeline` requests and starts
+    /// writing it; false when the quota is done.
+    fn start_batch(&mut self, pipeline: usize, make: fn(&mut u64) -> Cmd) -> bool {
+        let n = pipeline.min(self.quota);
+        if n == 0 {
+            return false;
         }
-        let t0 = Instant::now();
-        sock.write_all(&out)
-            .unwrap_or_else(|e| die(&format!("write: {e}")));
-        let mut got = 0;
-        let mut pos = 0;
-        while got < n {
-            match parse_reply(&buf, pos) {
-                Ok(Some(end)) => {
-                    if buf[pos] == b'-' {
-                        res.errors += 1;
-                        if res.first_error.is_none() {
-                            res.first_error = error_text(&buf[pos..end]);
-                        }
-                    }
-                    pos = end;
-                    got += 1;
-                }
-                Ok(None) => {
-                    let r = sock
-                        .read(&mut chunk)
-                        .unwrap_or_else(|e| die(&format!("read: {e}")));
-                    if r == 0 {
-                        die("the server closed the connection");
-                    }
-                    buf.extend_from_slice(&chunk[..r]);
-                }
-                Err(e) => die(&format!("malformed reply: {e}")),
+        self.out.clear();
+        self.out_pos = 0;
+        for _ in 0..n {
+            let cmd = make(&mut self.rng);
+            let refs: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
+            self.out.extend(encode_command(&refs));
+        }
+        self.quota -= n;
+        self.waiting = n;
+        self.in_flight = true;
+        self.t0 = Instant::now();
+        self.flush();
+        true
+    }
+
+    /// Writes what the socket takes of the batch.
+    fn flush(&mut self) {
+        while self.out_pos < self.out.len() {
+            match self.sock.write(&self.out[self.out_pos..]) {
+                Ok(0) => die("write: the server closed the connection"),
+                Ok(w) => self.out_pos += w,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => die(&format!("write: {e}")),
             }
         }
-        buf.drain(..pos);
-        res.lat_us.push(t0.elapsed().as_micros() as u64);
-        res.done += n;
     }
-    res
 }
 
 /// Runs `total` requests of `make` over [`CONNS`] connections, `pipeline`
-/// per round trip.
+/// per round trip, from one thread with non-blocking sockets, as
+/// redis-benchmark does (a thread per connection would make the client's
+/// own scheduling, on a machine of two cores, the thing measured): each
+/// connection sends its next batch as soon as the last reply of the
+/// previous one is framed.
 fn load(port: u16, total: usize, pipeline: usize, make: fn(&mut u64) -> Cmd) -> LoadResult {
+    use mio::{Events, Interest, Poll, Token};
     let per_conn = total.div_ceil(CONNS);
-    let started = Instant::now();
-    let handles: Vec<_> = (0..CONNS)
+    let mut poll = Poll::new().unwrap_or_else(|e| die(&format!("poll: {e}")));
+    let mut conns: Vec<LoadConn> = (0..CONNS)
         .map(|i| {
-            let seed = 0x2545_f491_4f6c_dd1d ^ ((i as u64 + 1) * 0x9e37_79b9);
-            std::thread::spawn(move || client_thread(port, seed, per_conn, pipeline, make))
+            let std_sock = std::net::TcpStream::connect(("127.0.0.1", port))
+                .unwrap_or_else(|e| die(&format!("connect: {e}")));
+            let _ = std_sock.set_nodelay(true);
+            std_sock
+                .set_nonblocking(true)
+                .unwrap_or_else(|e| die(&format!("nonblocking: {e}")));
+            let mut sock = mio::net::TcpStream::from_std(std_sock);
+            poll.registry()
+                .register(&mut sock, Token(i), Interest::READABLE | Interest::WRITABLE)
+                .unwrap_or_else(|e| die(&format!("register: {e}")));
+            LoadConn {
+                sock,
+                rng: (0x2545_f491_4f6c_dd1d ^ ((i as u64 + 1) * 0x9e37_79b9)).max(1),
+                quota: per_conn,
+                waiting: 0,
+                in_flight: false,
+                out: Vec::new(),
+                out_pos: 0,
+                inbuf: Vec::with_capacity(1 << 16),
+                t0: Instant::now(),
+            }
         })
         .collect();
-    let results: Vec<ThreadResult> = handles
-        .into_iter()
-        .map(|h| h.join().unwrap_or_else(|_| die("a client thread panicked")))
-        .collect();
+    let started = Instant::now();
+    let mut active = 0usize;
+    for c in conns.iter_mut() {
+        if c.start_batch(pipeline, make) {
+            active += 1;
+        }
+    }
+    let mut done = 0usize;
+    let mut lat: Vec<f64> = Vec::with_capacity(total / pipeline + CONNS);
+    let (mut errors, mut first_error) = (0u64, None);
+    let mut events = Events::with_capacity(CONNS * 2);
+    let mut chunk = vec![0u8; 1 << 16];
+    while active > 0 {
+        poll.poll(&mut events, Some(Duration::from_secs(60)))
+            .unwrap_or_else(|e| die(&format!("poll: {e}")));
+        if events.is_empty() {
+            die("no reply for 60 s");
+        }
+        for ev in events.iter() {
+            let c = &mut conns[ev.token().0];
+            if ev.is_writable() {
+                c.flush();
+            }
+            if !ev.is_readable() {
+                continue;
+            }
+            // Edge-triggered: read until the socket is drained.
+            loop {
+                match c.sock.read(&mut chunk) {
+                    Ok(0) => die("the server closed the connection"),
+                    Ok(r) => c.inbuf.extend_from_slice(&chunk[..r]),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => die(&format!("read: {e}")),
+                }
+            }
+            let mut pos = 0;
+            while c.waiting > 0 {
+                match parse_reply(&c.inbuf, pos) {
+                    Ok(Some(end)) => {
+                        if c.inbuf[pos] == b'-' {
+                            errors += 1;
+                            if first_error.is_none() {
+                                first_error = error_text(&c.inbuf[pos..end]);
+                            }
+                        }
+                        pos = end;
+                        c.waiting -= 1;
+                        done += 1;
+                    }
+                    Ok(None) => break,
+                    Err(e) => die(&format!("malformed reply: {e}")),
+                }
+            }
+            c.inbuf.drain(..pos);
+            if c.in_flight && c.waiting == 0 {
+                c.in_flight = false;
+                lat.push(c.t0.elapsed().as_micros() as f64 / 1000.0);
+                if !c.start_batch(pipeline, make) {
+                    active -= 1;
+                }
+            }
+        }
+    }
     let secs = started.elapsed().as_secs_f64();
-    let done: usize = results.iter().map(|r| r.done).sum();
-    let lat: Vec<f64> = results
-        .iter()
-        .flat_map(|r| r.lat_us.iter().map(|&u| u as f64 / 1000.0))
-        .collect();
     LoadResult {
         rps: done as f64 / secs,
         p50_ms: median(lat).unwrap_or(0.0),
-        errors: results.iter().map(|r| r.errors).sum(),
-        first_error: results.into_iter().find_map(|r| r.first_error),
+        errors,
+        first_error,
     }
 }
 

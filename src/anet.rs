@@ -432,9 +432,14 @@ fn accept_common(
             let ka = TcpKeepalive::new().with_time(std::time::Duration::from_secs(
                 srv.config.tcp_keepalive as u64,
             ));
-            let ka = ka.with_interval(std::time::Duration::from_secs(
-                (srv.config.tcp_keepalive as u64 / 3).max(1),
-            ));
+            // Probes every third of the idle time, 3 of them (Redis
+            // `anetKeepAlive`: the peer is dropped about twice the idle time
+            // after it went silent).
+            let ka = ka
+                .with_interval(std::time::Duration::from_secs(
+                    (srv.config.tcp_keepalive as u64 / 3).max(1),
+                ))
+                .with_retries(3);
             let _ = SockRef::from(s).set_tcp_keepalive(&ka);
         }
     }

@@ -158,11 +158,16 @@ impl Conn {
             Conn::Tls(s) => s.read(buf),
         }
     }
+    /// Writes from `bufs` in one system call: `write` for a single buffer
+    /// (the common case, one reply chunk; cheaper in the kernel than a
+    /// one-element `writev`), `writev` for several.
     pub(crate) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            Conn::Tcp(s) => s.write_vectored(bufs),
-            Conn::Unix(s) => s.write_vectored(bufs),
-            Conn::Tls(s) => s.write_vectored(bufs),
+        match (self, bufs) {
+            (Conn::Tcp(s), [one]) => s.write(one),
+            (Conn::Unix(s), [one]) => s.write(one),
+            (Conn::Tcp(s), _) => s.write_vectored(bufs),
+            (Conn::Unix(s), _) => s.write_vectored(bufs),
+            (Conn::Tls(s), _) => s.write_vectored(bufs),
         }
     }
     /// True when encrypted output waits for the socket (TLS only): the
