@@ -434,3 +434,52 @@ fn tracking_invalidations_do_not_feed_eviction() {
     assert!((200..=300).contains(&dbsize), "dbsize {dbsize}");
     assert!((10..=50).contains(&evicted), "evicted {evicted}");
 }
+
+/// A diskless full sync gives back its pipe buffer as soon as the RDB has
+/// been read, not when the child is reaped by the cron: with `hz 1` the
+/// reap can come a second after the replica reports its link up, and
+/// `used_memory` must not drop by the buffer's 64 KB in between (Redis's
+/// maxmemory test of replica buffers measures across that moment).
+#[test]
+fn diskless_sync_frees_its_pipe_buffer_at_eof() {
+    let master = ServerProc::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--hz",
+        "1",
+        "--latency-tracking",
+        "no",
+    ]);
+    let replica = ServerProc::start(&[]);
+    let mut m = master.conn();
+    let cmds: Vec<_> = (0..200)
+        .map(|i| args(&["SET", &format!("k{i}"), &"v".repeat(4096)]))
+        .collect();
+    pipeline(&mut m, &cmds, false);
+    let mut r = replica.conn();
+    ok(&mut r, &format!("REPLICAOF 127.0.0.1 {}", master.port));
+    let t = std::time::Instant::now();
+    while !s(r.cmd_str("INFO replication")).contains("master_link_status:up") {
+        assert!(t.elapsed() < std::time::Duration::from_secs(20), "no link");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let at_link_up = info_u64(&mut m, "used_memory") as i64;
+    // Past the next cron ticks: the child is reaped, the replica online.
+    let t = std::time::Instant::now();
+    while !s(m.cmd_str("INFO replication")).contains("state=online") {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(20),
+            "not online"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let later = info_u64(&mut m, "used_memory") as i64;
+    assert!(
+        at_link_up - later < 32 * 1024,
+        "used_memory fell by {} bytes after the replica's link was up",
+        at_link_up - later
+    );
+}

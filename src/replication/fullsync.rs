@@ -682,6 +682,10 @@ fn rdb_pipe_read_handler(srv: &mut Server) {
             );
             if let Some(p) = srv.repl.fullsync.pipe.as_mut() {
                 p.exit_pipe = None;
+                // Nothing more is read: the buffer goes now, not when the
+                // child is reaped (a replica may already count as synced,
+                // and `used_memory` should not drop by 64 KB later).
+                p.buf = Vec::new();
             }
             return;
         }
