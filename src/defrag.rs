@@ -317,16 +317,22 @@ impl Drop for TcacheOff {
 
 // ---- The primitives ----
 
+/// Asks [`defrag_hint`] about the allocation holding `p` and counts a
+/// miss when it stays.
+fn should_move(p: *const u8) -> bool {
+    let moved = defrag_hint(p);
+    if !moved {
+        count(false);
+    }
+    moved
+}
+
 /// Moves `size` bytes at `old` (allocated by the global allocator with
 /// `layout`) to a new allocation when [`defrag_hint`] says so; returns the
 /// new address.
 #[allow(unsafe_code)]
 fn move_alloc(old: *mut u8, layout: Layout) -> Option<*mut u8> {
-    if layout.size() == 0 {
-        return None;
-    }
-    if !defrag_hint(old) {
-        count(false);
+    if layout.size() == 0 || !should_move(old) {
         return None;
     }
     // SAFETY: `layout` has a non-zero size. The new block is at least
@@ -415,11 +421,7 @@ pub fn defrag_vec<T>(v: &mut Vec<T>) -> bool {
 /// Moves a `ThinVec<u8>` (header and bytes are one allocation) when
 /// fragmented, keeping its capacity. True when it moved.
 pub fn defrag_thin_vec(v: &mut thin_vec::ThinVec<u8>) -> bool {
-    if v.capacity() == 0 {
-        return false;
-    }
-    if !defrag_hint(v.as_ptr()) {
-        count(false);
+    if v.capacity() == 0 || !should_move(v.as_ptr()) {
         return false;
     }
     let mut fresh = thin_vec::ThinVec::with_capacity(v.capacity());
@@ -432,11 +434,7 @@ pub fn defrag_thin_vec(v: &mut thin_vec::ThinVec<u8>) -> bool {
 /// Moves a `Bytes` that owns its buffer alone (replacing it with a fresh
 /// copy) when fragmented. True when it moved.
 pub fn defrag_shared_bytes(b: &mut bytes::Bytes) -> bool {
-    if b.is_empty() {
-        return false;
-    }
-    if !defrag_hint(b.as_ptr()) {
-        count(false);
+    if b.is_empty() || !should_move(b.as_ptr()) {
         return false;
     }
     *b = bytes::Bytes::copy_from_slice(b);
@@ -446,17 +444,11 @@ pub fn defrag_shared_bytes(b: &mut bytes::Bytes) -> bool {
 
 /// Moves a `VecDeque<T>`'s buffer when fragmented. True when it moved.
 pub fn defrag_vec_deque<T>(d: &mut std::collections::VecDeque<T>) -> bool {
-    if d.capacity() == 0 || std::mem::size_of::<T>() == 0 {
-        return false;
-    }
-    let (front, _) = d.as_slices();
-    let p = if front.is_empty() {
-        return false;
-    } else {
-        front.as_ptr() as *const u8
-    };
-    if !defrag_hint(p) {
-        count(false);
+    let front = d.as_slices().0;
+    if front.is_empty()
+        || std::mem::size_of::<T>() == 0
+        || !should_move(front.as_ptr() as *const u8)
+    {
         return false;
     }
     let mut fresh = std::collections::VecDeque::with_capacity(d.capacity());
@@ -471,9 +463,8 @@ pub fn defrag_vec_deque<T>(d: &mut std::collections::VecDeque<T>) -> bool {
 /// Allocator fragmentation now: (percent over 100, wasted bytes) from
 /// jemalloc's `active` and `allocated` (Redis `getAllocatorFragmentation`).
 fn allocator_fragmentation() -> (f64, u64) {
-    let _ = tikv_jemalloc_ctl::epoch::advance();
-    let allocated = tikv_jemalloc_ctl::stats::allocated::read().unwrap_or(0) as u64;
-    let active = tikv_jemalloc_ctl::stats::active::read().unwrap_or(0) as u64;
+    let m = crate::evict::MallocStats::sample();
+    let (allocated, active) = (m.allocator_allocated, m.allocator_active);
     if allocated == 0 {
         return (0.0, 0);
     }
