@@ -1287,6 +1287,9 @@ directives! {
     // rustredis extension: the Prometheus endpoint (metrics.rs); 0 = off. HIDDEN keeps it
     // out of CONFIG GET patterns, so `CONFIG GET *` lists exactly Redis 7.0.15's directives.
     metrics_port: i32 = 0, "metrics-port", None, HIDDEN, int(0, 65535), true;
+    // rustredis extension: how long the event loop may poll without blocking before it
+    // sleeps, while it is busy (ae.rs, "Busy polling"); 0 = never. HIDDEN as metrics-port.
+    busy_poll_usec: i32 = 100, "busy-poll-usec", None, HIDDEN, int(0, 100000), true;
     io_threads: i32 = 1, "io-threads", None, IMMUTABLE, int(1, 128), false;
     auto_aof_rewrite_percentage: i32 = 100, "auto-aof-rewrite-percentage", None, MODIFIABLE, int(0, INT_MAX), true;
     cluster_replica_validity_factor: i32 = 10, "cluster-replica-validity-factor", Some("cluster-slave-validity-factor"), MODIFIABLE, int(0, INT_MAX), false;

@@ -1366,6 +1366,8 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         return 1000 / srv.hz as i64;
     }
     srv.lruclock = get_lru_clock(now);
+    srv.el.busy_poll.max_spin_ns = srv.config.busy_poll_usec as u64 * 1000;
+    srv.el.busy_poll_assess();
     for (flag, sig, name) in [
         (srv.sigterm.clone(), libc::SIGTERM, "SIGTERM"),
         (srv.sigint.clone(), libc::SIGINT, "SIGINT"),
@@ -1742,7 +1744,7 @@ pub fn ae_main(srv: &mut Server) -> i32 {
             .map(|ms| Duration::from_millis(ms.max(0) as u64))
         };
         fired.clear();
-        if let Err(e) = srv.el.poll_events(timeout, &mut fired) {
+        if let Err(e) = srv.el.poll_events_spinning(timeout, &mut fired) {
             tracing::warn!("Event loop poll failed: {}", e);
         }
         srv.update_cached_time();

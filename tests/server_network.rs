@@ -430,3 +430,51 @@ fn config_set_port_and_bind_rebind_listeners() {
         "*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n"
     );
 }
+
+/// `busy-poll-usec` (a rustredis extension, so this test runs against
+/// rustredis only): hidden from `CONFIG GET *` like `metrics-port`, range
+/// checked, and spinning only while the event loop is busy. A lightly
+/// loaded server (one client, one PING every ~200 µs) would spin through
+/// every gap with a 1 ms spin and burn a whole CPU; it must stay well
+/// under half of one.
+#[test]
+fn busy_poll_directive_and_no_spinning_under_light_load() {
+    let sp = ServerProc::start(&[]);
+    let mut c = sp.conn();
+    assert_eq!(
+        s(c.cmd(&[b"CONFIG", b"GET", b"busy-poll-usec"])),
+        "*2\r\n$14\r\nbusy-poll-usec\r\n$3\r\n100\r\n"
+    );
+    let all = s(c.cmd(&[b"CONFIG", b"GET", b"*"]));
+    assert!(
+        !all.contains("busy-poll"),
+        "CONFIG GET * lists busy-poll-usec"
+    );
+    assert_eq!(
+        s(c.cmd(&[b"CONFIG", b"SET", b"busy-poll-usec", b"100001"])),
+        "-ERR CONFIG SET failed (possibly related to argument 'busy-poll-usec') - argument must be between 0 and 100000 inclusive\r\n"
+    );
+    assert_eq!(
+        s(c.cmd(&[b"CONFIG", b"SET", b"busy-poll-usec", b"1000"])),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        s(c.cmd(&[b"CONFIG", b"GET", b"busy-poll-usec"])),
+        "*2\r\n$14\r\nbusy-poll-usec\r\n$4\r\n1000\r\n"
+    );
+    let pid = sp.child.id();
+    let cpu0 = common::cpu_micros(pid);
+    let t0 = Instant::now();
+    let mut n = 0u64;
+    while t0.elapsed() < Duration::from_millis(1500) {
+        assert_eq!(s(c.cmd(&[b"PING"])), "+PONG\r\n");
+        std::thread::sleep(Duration::from_micros(150));
+        n += 1;
+    }
+    let cpu = ((common::cpu_micros(pid) - cpu0) / 1000.0) as u64;
+    let wall = t0.elapsed().as_millis() as u64;
+    assert!(
+        cpu * 2 < wall,
+        "server used {cpu} ms of CPU in {wall} ms for {n} paced PINGs: it spun while lightly loaded"
+    );
+}

@@ -52,18 +52,9 @@ pub fn tool(name: &str) -> String {
         .unwrap_or_else(|| die(&format!("{name} not found: apt-get install redis-tools")))
 }
 
-/// User plus system CPU time of `pid` so far, in µs (`/proc/PID/stat`,
-/// 100 ticks per second).
-pub fn cpu_micros(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .unwrap_or_else(|e| die(&format!("read /proc/{pid}/stat: {e}")));
-    // The command name (field 2) may hold spaces: count from the last ')'.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // After ')': state is index 0, so utime (field 14) is index 11.
-    (ticks(11) + ticks(12)) * 10_000.0
-}
+/// User plus system CPU time of process `pid`, µs (`common::cpu_micros`).
+#[allow(unused_imports)]
+pub use crate::common::cpu_micros;
 
 /// The median of `v`; None when empty.
 pub fn median(mut v: Vec<f64>) -> Option<f64> {

@@ -1281,3 +1281,16 @@ impl TestCerts {
         ]
     }
 }
+
+/// User plus system CPU time of process `pid` so far, in µs, from
+/// `/proc/PID/stat` (clock ticks of 10 ms). Panics if the process is gone.
+pub fn cpu_micros(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .unwrap_or_else(|e| panic!("read /proc/{pid}/stat: {e}"));
+    // The command name (field 2) may hold spaces: count from the last ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // After ')': state is index 0, so utime (field 14) is index 11.
+    (ticks(11) + ticks(12)) * 10_000.0
+}
