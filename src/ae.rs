@@ -26,7 +26,8 @@
 //! `server_cron`) turns it on when the thread's CPU time spent on work
 //! (spinning excluded) was at least half of the wall time since the last
 //! assessment, and off otherwise. An idle or lightly loaded server never
-//! spins, so its CPU use is Redis's.
+//! spins, so its CPU use is Redis's. Nor does a server with a fork child
+//! (BGSAVE, AOF rewrite), which may need the CPU.
 
 use std::io;
 use std::time::{Duration, Instant};

@@ -2916,6 +2916,7 @@ mod tests {
             "proc-title-template",
             // The Prometheus endpoint (metrics.rs).
             "metrics-port",
+            "busy-poll-usec",
             // TLS for client connections (tls.rs).
             "tls-port",
             "tls-session-cache-size",

@@ -1366,7 +1366,13 @@ pub fn server_cron(srv: &mut Server) -> i64 {
         return 1000 / srv.hz as i64;
     }
     srv.lruclock = get_lru_clock(now);
-    srv.el.busy_poll.max_spin_ns = srv.config.busy_poll_usec as u64 * 1000;
+    // No spinning while a fork child (BGSAVE, AOF rewrite, diskless sync)
+    // may need the CPU.
+    srv.el.busy_poll.max_spin_ns = if crate::childinfo::has_active_child_process(srv) {
+        0
+    } else {
+        srv.config.busy_poll_usec as u64 * 1000
+    };
     srv.el.busy_poll_assess();
     for (flag, sig, name) in [
         (srv.sigterm.clone(), libc::SIGTERM, "SIGTERM"),
