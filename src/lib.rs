@@ -13,6 +13,7 @@ pub mod bio;
 pub mod bitops;
 pub mod blocked;
 pub mod childinfo;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod db;

@@ -149,6 +149,7 @@ pub static HANDLER_TABLES: &[&[(&str, Handler)]] = &[
     crate::replication::master::HANDLERS,
     crate::replication::replica::HANDLERS,
     crate::replication::failover::HANDLERS,
+    crate::cluster::HANDLERS,
 ];
 
 /// Every implemented handler, by command (or "parent|sub") name.
