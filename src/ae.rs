@@ -143,6 +143,17 @@ impl EventLoop {
         })
     }
 
+    /// Starts a new assessment window now, with spinning off: what the
+    /// thread did before (startup, loading the data) is not load on the
+    /// event loop. Called as the loop starts.
+    pub fn busy_poll_restart(&mut self) {
+        let bp = &mut self.busy_poll;
+        bp.active = false;
+        bp.spun_ns = 0;
+        bp.last_cpu_ns = thread_cpu_ns();
+        bp.last_wall = Instant::now();
+    }
+
     /// Decides whether the loop spins before blocking until the next
     /// assessment: on when, since the last one, the thread's CPU time minus
     /// the time it spent spinning was at least half the wall time. Called by

@@ -1726,6 +1726,7 @@ pub fn process_events_while_blocked(srv: &mut Server) {
 pub fn ae_main(srv: &mut Server) -> i32 {
     let now = mstime();
     srv.el.create_time_event(now, 1, TimerKind::ServerCron);
+    srv.el.busy_poll_restart();
     let mut fired: Vec<FiredEvent> = Vec::with_capacity(1024);
     loop {
         if let Some(code) = srv.exit_code {

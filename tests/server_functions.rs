@@ -222,7 +222,17 @@ fn rdb_files_move_between_redis_and_rustredis() {
 #[test]
 fn aof_logs_and_rewrites_libraries() {
     let dir = common::scratch_dir("functions");
-    let aof = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
+    // `appendfsync always`: every reply follows its command's AOF write.
+    // With everysec a write waits (up to 2 s, as Redis's does) while a
+    // background fsync runs, so the file could lag the replies.
+    let aof = [
+        "--appendonly",
+        "yes",
+        "--aof-use-rdb-preamble",
+        "no",
+        "--appendfsync",
+        "always",
+    ];
     let want;
     {
         let sp = start_in(&dir, false, &aof).expect("ours");

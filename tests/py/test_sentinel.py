@@ -105,6 +105,15 @@ def on_node(node, fn):
         c.close()
 
 
+def tail(path, lines=40):
+    """The last `lines` lines of the file at `path` (or why it can't be read)."""
+    try:
+        with open(path, "r", errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError as e:
+        return f"({path}: {e})"
+
+
 def role(node):
     return on_node(node, lambda c: c.execute_command("ROLE"))
 
@@ -249,11 +258,19 @@ def test_sentinel_discovery_failover_and_client(topology):
     # The old master comes back as a master; the sentinels turn it into a
     # replica of the new one.
     restart_on_port(master, old_port)
-    wait_until(
-        lambda: role(master)[:4] == ["slave", "127.0.0.1", new_master.port, "connected"],
-        40,
-        "the old master to be reconfigured as a replica",
-    )
+    want = ["slave", "127.0.0.1", new_master.port, "connected"]
+    try:
+        wait_until(lambda: role(master)[:4] == want, 40, "the old master to be reconfigured as a replica")
+    except BaseException:
+        # Say what it is instead, and what the sentinels and it logged.
+        logs = "\n".join(
+            f"--- sentinel {s.port}:\n" + tail(os.path.join(s.dir, "sentinel.log")) for s in sentinels
+        )
+        pytest.fail(
+            f"the old master is {role(master)!r}, not {want!r}\n"
+            f"--- its log:\n{tail(master.log_path)}\n"
+            f"--- the new master's log:\n{tail(new_master.log_path)}\n{logs}"
+        )
     wait_until(lambda: master.client(decode_responses=True).get("after") == "failover", 10,
                "the old master to sync")
     for s in sentinels:
