@@ -147,19 +147,21 @@ impl EventLoop {
     /// thread did before (startup, loading the data) is not load on the
     /// event loop. Called as the loop starts.
     pub fn busy_poll_restart(&mut self) {
-        let bp = &mut self.busy_poll;
-        bp.active = false;
-        bp.spun_ns = 0;
-        bp.last_cpu_ns = thread_cpu_ns();
-        bp.last_wall = Instant::now();
+        self.busy_poll = BusyPoll {
+            max_spin_ns: self.busy_poll.max_spin_ns,
+            ..BusyPoll::new()
+        };
     }
 
     /// Decides whether the loop spins before blocking until the next
     /// assessment: on when, since the last one, the thread's CPU time minus
-    /// the time it spent spinning was at least half the wall time. Called by
-    /// `server_cron`; returns the decision.
-    pub fn busy_poll_assess(&mut self) -> bool {
+    /// the time it spent spinning was at least half the wall time.
+    /// `max_spin_ns` is the longest spin from now on (`busy-poll-usec` ×
+    /// 1000; 0 turns spinning off at once). Called by `server_cron`; returns
+    /// the decision.
+    pub fn busy_poll_assess(&mut self, max_spin_ns: u64) -> bool {
         let bp = &mut self.busy_poll;
+        bp.max_spin_ns = max_spin_ns;
         if bp.max_spin_ns == 0 {
             bp.active = false;
             return false;
@@ -312,8 +314,8 @@ mod tests {
     fn busy_poll_off_never_spins() {
         let mut el = EventLoop::new(64).unwrap();
         el.busy_poll.active = true;
-        el.busy_poll.max_spin_ns = 0;
-        assert!(!el.busy_poll_assess());
+        el.busy_poll.max_spin_ns = 100_000;
+        assert!(!el.busy_poll_assess(0));
         assert!(!el.busy_poll.active);
     }
 

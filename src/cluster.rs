@@ -20,7 +20,7 @@ use crate::networking::Client;
 use crate::server::Server;
 
 /// The error every cluster command replies on a standalone server.
-pub const CLUSTER_DISABLED_ERR: &str = "ERR This instance has cluster support disabled";
+const CLUSTER_DISABLED_ERR: &str = "ERR This instance has cluster support disabled";
 
 /// ASKING, READONLY, READWRITE and every CLUSTER subcommand of Redis 7.0.15.
 pub static HANDLERS: &[(&str, Handler)] = &[

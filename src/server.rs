@@ -1368,12 +1368,12 @@ pub fn server_cron(srv: &mut Server) -> i64 {
     srv.lruclock = get_lru_clock(now);
     // No spinning while a fork child (BGSAVE, AOF rewrite, diskless sync)
     // may need the CPU.
-    srv.el.busy_poll.max_spin_ns = if crate::childinfo::has_active_child_process(srv) {
+    let max_spin_ns = if crate::childinfo::has_active_child_process(srv) {
         0
     } else {
         srv.config.busy_poll_usec as u64 * 1000
     };
-    srv.el.busy_poll_assess();
+    srv.el.busy_poll_assess(max_spin_ns);
     for (flag, sig, name) in [
         (srv.sigterm.clone(), libc::SIGTERM, "SIGTERM"),
         (srv.sigint.clone(), libc::SIGINT, "SIGINT"),
