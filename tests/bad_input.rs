@@ -425,7 +425,6 @@ fn name_cases(t: &mut Table) {
         "\"\\xff\\xfe\"",
         "\"\\xc3\\x28\" a",
         "\"\\x00\"",
-        "\"GET\\x00\" s1",
         "\"\\xe2\\x82\"",
         "\"\" a b",
         "CONFIG \"\\xff\"",
@@ -1022,6 +1021,19 @@ fn hostile_inputs_match_redis_and_the_server_stays_up() {
             });
         }
     });
+    // A command name with a NUL after a real name ("GET\0") is left out
+    // of the table: redis-server hashes all its bytes but compares names
+    // only up to the NUL, so it finds GET only when the seeded hash happens
+    // to put "GET\0" in GET's bucket (12 starts of 1500 here) and otherwise
+    // answers unknown command. Ours always answers the usual reply.
+    if let Ok(sp) = ours.lock() {
+        let mut c = Conn::connect(sp.port);
+        assert_eq!(c.cmd(&[b"AUTH", PASS.as_bytes()]), b"+OK\r\n");
+        assert_eq!(
+            c.cmd(&[b"GET\x00", b"s1"]),
+            b"-ERR unknown command 'GET', with args beginning with: 's1' \r\n"
+        );
+    }
     let failures = failures.into_inner().unwrap_or_default();
     assert!(
         failures.is_empty(),
