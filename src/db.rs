@@ -355,19 +355,47 @@ pub fn key_exists_now(srv: &Server, dbid: usize, key: &[u8]) -> bool {
 /// range" for a non-integer and "value is out of range, value must between
 /// -2147483648 and 2147483647" for an integer that does not fit.
 pub fn get_int_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i32> {
+    get_range_long_or_reply(c, arg, i32::MIN.into(), i32::MAX.into(), msg).map(|v| v as i32)
+}
+
+/// Parses an `i64` argument in `min..=max` (Redis
+/// `getRangeLongFromObjectOrReply`). On failure replies `ERR <msg>` for a
+/// non-integer and for an integer out of range alike; without `msg`, "value
+/// is not an integer or out of range" and "value is out of range, value
+/// must between <min> and <max>". `msg` comes without the `ERR ` prefix.
+pub fn get_range_long_or_reply(
+    c: &mut Client,
+    arg: &[u8],
+    min: i64,
+    max: i64,
+    msg: Option<&str>,
+) -> Option<i64> {
     let v = get_long_long_or_reply(c, arg, msg)?;
-    if let Ok(v) = i32::try_from(v) {
+    if (min..=max).contains(&v) {
         return Some(v);
     }
     match msg {
         Some(m) => c.add_reply_error(&format!("ERR {}", m)),
         None => c.add_reply_error(&format!(
             "ERR value is out of range, value must between {} and {}",
-            i32::MIN,
-            i32::MAX
+            min, max
         )),
     }
     None
+}
+
+/// Parses a non-negative `i64` argument (Redis
+/// `getPositiveLongFromObjectOrReply`): replies `ERR <msg>`, by default
+/// "ERR value is out of range, must be positive", for a negative value and
+/// a non-integer alike.
+pub fn get_positive_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i64> {
+    get_range_long_or_reply(
+        c,
+        arg,
+        0,
+        i64::MAX,
+        Some(msg.unwrap_or("value is out of range, must be positive")),
+    )
 }
 
 /// Parses an `i64` argument (Redis `getLongLongFromObjectOrReply`).

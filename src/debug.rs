@@ -48,7 +48,6 @@ use crate::networking::Client;
 use crate::object::{ObjType, RObj, Value};
 use crate::server::Server;
 use crate::shared;
-use crate::util::string2ll;
 
 /// A 20-byte SHA-1 based digest.
 pub type Digest = [u8; 20];
@@ -640,12 +639,14 @@ pub fn debug_command(srv: &mut Server, c: &mut Client) {
             }
         }
         (b"populate", 3..=5) => {
-            let Some(count) = get_positive_long_or_reply(c, &c.argv[2].clone()) else {
+            let Some(count) = crate::db::get_positive_long_or_reply(c, &c.argv[2].clone(), None)
+            else {
                 return;
             };
             let mut size = 0;
             if argc == 5 {
-                let Some(s) = get_positive_long_or_reply(c, &c.argv[4].clone()) else {
+                let Some(s) = crate::db::get_positive_long_or_reply(c, &c.argv[4].clone(), None)
+                else {
                     return;
                 };
                 size = s;
@@ -1083,18 +1084,6 @@ fn mallctl_string(c: &mut Client, args: &[bytes::Bytes]) {
         mallctl_error(c, wret);
     } else {
         c.add_reply_ok();
-    }
-}
-
-/// Redis `getPositiveLongFromObjectOrReply` without a message: "ERR value
-/// is out of range, must be positive" for a negative or non-integer value.
-fn get_positive_long_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
-    match string2ll(arg) {
-        Some(v) if v >= 0 => Some(v),
-        _ => {
-            c.add_reply_error("ERR value is out of range, must be positive");
-            None
-        }
     }
 }
 

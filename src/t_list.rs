@@ -33,7 +33,8 @@ use bytes::Bytes;
 use crate::blocked::{BlockType, block_for_keys, client_may_block, get_timeout_or_reply};
 use crate::commands::Handler;
 use crate::db::{
-    check_type, db_add, db_delete, lookup_key_read, lookup_key_write, signal_modified_key,
+    check_type, db_add, db_delete, get_long_long_or_reply, get_positive_long_or_reply,
+    get_range_long_or_reply, lookup_key_read, lookup_key_write, signal_modified_key,
 };
 use crate::listpack::LpValue;
 use crate::networking::Client;
@@ -42,7 +43,6 @@ use crate::object::{ObjType, Value};
 use crate::quicklist::{Quicklist, Where};
 use crate::server::Server;
 use crate::shared;
-use crate::util::string2ll;
 
 /// List command handlers, by name.
 pub static HANDLERS: &[(&str, Handler)] = &[
@@ -283,60 +283,6 @@ fn parse_where(c: &mut Client, arg: &[u8]) -> Option<Where> {
     }
 }
 
-/// Parses an i64 argument in `min..=max`; on failure replies `ERR <msg>`
-/// (Redis `getRangeLongFromObjectOrReply`: the message also covers
-/// non-integers), or Redis's default messages when `msg` is None.
-fn get_range_long_or_reply(
-    c: &mut Client,
-    arg: &[u8],
-    min: i64,
-    max: i64,
-    msg: Option<&str>,
-) -> Option<i64> {
-    match string2ll(arg) {
-        Some(v) if v >= min && v <= max => Some(v),
-        Some(_) => {
-            match msg {
-                Some(m) => c.add_reply_error(&format!("ERR {}", m)),
-                None => c.add_reply_error(&format!(
-                    "ERR value is out of range, value must between {} and {}",
-                    min, max
-                )),
-            }
-            None
-        }
-        None => {
-            match msg {
-                Some(m) => c.add_reply_error(&format!("ERR {}", m)),
-                None => c.add_reply_error(shared::err_not_integer()),
-            }
-            None
-        }
-    }
-}
-
-/// Redis `getPositiveLongFromObjectOrReply`.
-fn get_positive_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i64> {
-    get_range_long_or_reply(
-        c,
-        arg,
-        0,
-        i64::MAX,
-        Some(msg.unwrap_or("value is out of range, must be positive")),
-    )
-}
-
-/// Redis `getLongFromObjectOrReply` with the default message.
-fn get_long_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
-    match string2ll(arg) {
-        Some(v) => Some(v),
-        None => {
-            c.add_reply_error(shared::err_not_integer());
-            None
-        }
-    }
-}
-
 // ---- Push ----
 
 /// LPUSH/RPUSH/LPUSHX/RPUSHX (Redis `pushGenericCommand`); `xx` pushes
@@ -563,7 +509,7 @@ pub fn lindex_command(srv: &mut Server, c: &mut Client) {
         Lookup::List(_) => {}
     }
     let arg = c.argv[2].clone();
-    let Some(index) = get_long_or_reply(c, &arg) else {
+    let Some(index) = get_long_long_or_reply(c, &arg, None) else {
         return;
     };
     let Some(ql) = list_mut(srv, dbid, &key) else {
@@ -584,10 +530,10 @@ pub fn lindex_command(srv: &mut Server, c: &mut Client) {
 /// (negative indexes from the tail).
 pub fn lrange_command(srv: &mut Server, c: &mut Client) {
     let (a, b) = (c.argv[2].clone(), c.argv[3].clone());
-    let Some(start) = get_long_or_reply(c, &a) else {
+    let Some(start) = get_long_long_or_reply(c, &a, None) else {
         return;
     };
-    let Some(end) = get_long_or_reply(c, &b) else {
+    let Some(end) = get_long_long_or_reply(c, &b, None) else {
         return;
     };
     let key = c.argv[1].clone();
@@ -616,7 +562,7 @@ pub fn lpos_command(srv: &mut Server, c: &mut Client) {
         if opt.eq_ignore_ascii_case(b"rank") && moreargs > 0 {
             j += 1;
             let a = c.argv[j].clone();
-            rank = match get_long_or_reply(c, &a) {
+            rank = match get_long_long_or_reply(c, &a, None) {
                 Some(r) => r,
                 None => return,
             };
@@ -764,7 +710,7 @@ pub fn lset_command(srv: &mut Server, c: &mut Client) {
         Lookup::List(_) => {}
     }
     let arg = c.argv[2].clone();
-    let Some(index) = get_long_or_reply(c, &arg) else {
+    let Some(index) = get_long_long_or_reply(c, &arg, None) else {
         return;
     };
     let Some(ql) = list_mut(srv, dbid, &key) else {
@@ -783,10 +729,10 @@ pub fn lset_command(srv: &mut Server, c: &mut Client) {
 /// LTRIM key start stop → OK (also for a missing key).
 pub fn ltrim_command(srv: &mut Server, c: &mut Client) {
     let (a, b) = (c.argv[2].clone(), c.argv[3].clone());
-    let Some(mut start) = get_long_or_reply(c, &a) else {
+    let Some(mut start) = get_long_long_or_reply(c, &a, None) else {
         return;
     };
-    let Some(mut end) = get_long_or_reply(c, &b) else {
+    let Some(mut end) = get_long_long_or_reply(c, &b, None) else {
         return;
     };
     let key = c.argv[1].clone();
@@ -836,7 +782,7 @@ pub fn ltrim_command(srv: &mut Server, c: &mut Client) {
 /// from the head, < 0 from the tail, 0 all.
 pub fn lrem_command(srv: &mut Server, c: &mut Client) {
     let arg = c.argv[2].clone();
-    let Some(toremove) = get_long_or_reply(c, &arg) else {
+    let Some(toremove) = get_long_long_or_reply(c, &arg, None) else {
         return;
     };
     let key = c.argv[1].clone();

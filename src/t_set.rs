@@ -48,7 +48,8 @@ use bytes::Bytes;
 
 use crate::commands::Handler;
 use crate::db::{
-    check_type, db_add, db_delete, lookup_key_read, lookup_key_write, set_key, signal_modified_key,
+    check_type, db_add, db_delete, get_positive_long_or_reply, get_range_long_or_reply,
+    lookup_key_read, lookup_key_write, set_key, signal_modified_key,
 };
 use crate::dict::Dict;
 use crate::intset::Intset;
@@ -470,34 +471,6 @@ pub fn reply_empty_scan(c: &mut Client) {
     c.add_reply_raw(b"*2\r\n$1\r\n0\r\n*0\r\n");
 }
 
-/// Redis `getRangeLongFromObjectOrReply` with its default message.
-fn get_range_long_or_reply(c: &mut Client, arg: &[u8], min: i64, max: i64) -> Option<i64> {
-    let Some(v) = string2ll(arg) else {
-        c.add_reply_error(shared::err_not_integer());
-        return None;
-    };
-    if v < min || v > max {
-        c.add_reply_error(&format!(
-            "ERR value is out of range, value must between {} and {}",
-            min, max
-        ));
-        return None;
-    }
-    Some(v)
-}
-
-/// Redis `getPositiveLongFromObjectOrReply` with message `msg` (used for a
-/// non-integer too).
-fn get_positive_long_or_reply(c: &mut Client, arg: &[u8], msg: &str) -> Option<i64> {
-    match string2ll(arg) {
-        Some(v) if v >= 0 => Some(v),
-        _ => {
-            c.add_reply_error(&format!("ERR {}", msg));
-            None
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Commands
 // ---------------------------------------------------------------------------
@@ -675,9 +648,7 @@ pub fn spop_command(srv: &mut Server, c: &mut Client) {
 
 /// SPOP key count (see [`spop_command`]).
 fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &[Bytes]) {
-    let Some(count) =
-        get_positive_long_or_reply(c, &argv[2], "value is out of range, must be positive")
-    else {
+    let Some(count) = get_positive_long_or_reply(c, &argv[2], None) else {
         return;
     };
     let count = count as u64;
@@ -792,7 +763,7 @@ pub fn srandmember_command(srv: &mut Server, c: &mut Client) {
 
 /// SRANDMEMBER key count (see [`srandmember_command`]).
 fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &[Bytes]) {
-    let Some(l) = get_range_long_or_reply(c, &argv[2], -i64::MAX, i64::MAX) else {
+    let Some(l) = get_range_long_or_reply(c, &argv[2], -i64::MAX, i64::MAX, None) else {
         return;
     };
     let (count, uniq) = if l >= 0 {
@@ -1068,7 +1039,8 @@ pub fn sintercard_command(srv: &mut Server, c: &mut Client) {
             let more = argv.len() - 1 - j;
             if argv[j].eq_ignore_ascii_case(b"limit") && more > 0 {
                 j += 1;
-                let Some(l) = get_positive_long_or_reply(c, &argv[j], "LIMIT can't be negative")
+                let Some(l) =
+                    get_positive_long_or_reply(c, &argv[j], Some("LIMIT can't be negative"))
                 else {
                     return;
                 };

@@ -2009,8 +2009,6 @@ pub static HANDLERS: &[(&str, Handler)] = &[
 const ERR_MINMAX_NOT_FLOAT: &str = "ERR min or max is not a float";
 const ERR_LEX_RANGE: &str = "ERR min or max not valid string range item";
 const ERR_NAN: &str = "ERR resulting score is not a number (NaN)";
-const ERR_NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
-
 fn limits(srv: &Server) -> ZsetLimits {
     ZsetLimits::from_config(&srv.config)
 }
@@ -2061,29 +2059,6 @@ fn get_double_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<
             None
         }
     }
-}
-
-/// Parses an integer in `min..=max` (Redis `getRangeLongFromObjectOrReply`);
-/// `msg` replaces both the not-an-integer and the out-of-range error.
-fn get_range_long_or_reply(
-    c: &mut Client,
-    arg: &[u8],
-    min: i64,
-    max: i64,
-    msg: Option<&str>,
-) -> Option<i64> {
-    let v = db::get_long_long_or_reply(c, arg, msg.map(|m| m.trim_start_matches("ERR ")))?;
-    if v < min || v > max {
-        match msg {
-            Some(m) => c.add_reply_error(m),
-            None => c.add_reply_error(&format!(
-                "ERR value is out of range, value must between {} and {}",
-                min, max
-            )),
-        }
-        return None;
-    }
-    Some(v)
 }
 
 /// One bound of a score range: `[(]number` with C strtod rules.
@@ -3292,8 +3267,7 @@ fn zpop_min_max_command(srv: &mut Server, c: &mut Client, max: bool) {
         }
         let mut count = -1;
         if argv.len() == 3 {
-            let Some(n) = get_range_long_or_reply(c, &argv[2], 0, i64::MAX, Some(ERR_NOT_POSITIVE))
-            else {
+            let Some(n) = db::get_positive_long_or_reply(c, &argv[2], None) else {
                 return;
             };
             count = n;
@@ -3405,12 +3379,12 @@ fn zmpop_generic_command(
     numkeys_idx: usize,
     block: bool,
 ) {
-    let Some(numkeys) = get_range_long_or_reply(
+    let Some(numkeys) = db::get_range_long_or_reply(
         c,
         &argv[numkeys_idx],
         1,
         i64::MAX,
-        Some("ERR numkeys should be greater than 0"),
+        Some("numkeys should be greater than 0"),
     ) else {
         return;
     };
@@ -3434,12 +3408,12 @@ fn zmpop_generic_command(
         let moreargs = argv.len() - 1 - j;
         if count == -1 && argv[j].eq_ignore_ascii_case(b"count") && moreargs > 0 {
             j += 1;
-            let Some(n) = get_range_long_or_reply(
+            let Some(n) = db::get_range_long_or_reply(
                 c,
                 &argv[j],
                 1,
                 i64::MAX,
-                Some("ERR count should be greater than 0"),
+                Some("count should be greater than 0"),
             ) else {
                 return;
             };
@@ -3519,7 +3493,8 @@ fn reply_member(c: &mut Client, ele: &[u8], score: f64, withscores: bool) {
 pub fn zrandmember_command(srv: &mut Server, c: &mut Client) {
     with_argv(srv, c, |srv, c, argv| {
         if argv.len() >= 3 {
-            let Some(l) = get_range_long_or_reply(c, &argv[2], -i64::MAX, i64::MAX, None) else {
+            let Some(l) = db::get_range_long_or_reply(c, &argv[2], -i64::MAX, i64::MAX, None)
+            else {
                 return;
             };
             let withscores = argv.len() == 4;
@@ -3881,12 +3856,12 @@ fn zunion_inter_diff_generic_command(
             withscores = true;
             j += 1;
         } else if cardinality_only && remaining >= 2 && a.eq_ignore_ascii_case(b"limit") {
-            let Some(l) = get_range_long_or_reply(
+            let Some(l) = db::get_range_long_or_reply(
                 c,
                 &argv[j + 1],
                 0,
                 i64::MAX,
-                Some("ERR LIMIT can't be negative"),
+                Some("LIMIT can't be negative"),
             ) else {
                 return;
             };
