@@ -334,16 +334,14 @@ fn lookup_string_for_bit_command(
     let need = (maxbit >> 3) as usize + 1;
     match lookup_key_write(srv, db, key) {
         None => {
-            let mut buf = thin_vec::ThinVec::with_capacity(need);
-            buf.resize(need, 0u8);
-            db_add(srv, db, key, Value::Raw(buf));
+            db_add(srv, db, key, Value::Raw(crate::object::raw_zeroed(need)));
             Some(true)
         }
         Some(o) => {
             if check_type(c, o, ObjType::String) {
                 return None;
             }
-            let buf = o.v.make_raw();
+            let buf = o.v.make_raw_room(need);
             if buf.len() < need {
                 buf.resize(need, 0);
                 Some(true)

@@ -236,14 +236,73 @@ impl Value {
     /// Converts into a `raw` string in place and returns its buffer, for
     /// APPEND and SETRANGE (Redis `dbUnshareStringValue`).
     pub fn make_raw(&mut self) -> &mut thin_vec::ThinVec<u8> {
+        self.make_raw_room(0)
+    }
+
+    /// [`Value::make_raw`] with room for at least `min_len` bytes, in one
+    /// allocation. A string that must grow gets Redis's greedy size
+    /// (`sdsMakeRoomFor`): twice `min_len` under 1 MiB, else 1 MiB more,
+    /// so repeated APPENDs reallocate O(log n) times.
+    pub fn make_raw_room(&mut self, min_len: usize) -> &mut thin_vec::ThinVec<u8> {
         if !matches!(self, Value::Raw(_)) {
-            *self = Value::raw(self.to_vec());
+            let mut t = itoa::Buffer::new();
+            let old = self.as_bytes(&mut t);
+            let cap = raw_class_capacity(old.len());
+            let cap = if min_len <= cap {
+                cap
+            } else {
+                sds_greedy_capacity(min_len)
+            };
+            let mut v = thin_vec::ThinVec::with_capacity(cap);
+            v.extend_from_slice(old);
+            *self = Value::Raw(v);
         }
         match self {
-            Value::Raw(v) => v,
+            Value::Raw(v) => {
+                if v.capacity() < min_len {
+                    let extra = sds_greedy_capacity(min_len) - v.len();
+                    v.reserve_exact(extra);
+                }
+                v
+            }
             _ => unreachable!("converted to raw above"),
         }
     }
+}
+
+/// Redis `SDS_MAX_PREALLOC`: strings under it double when they grow.
+const SDS_MAX_PREALLOC: usize = 1024 * 1024;
+
+/// Bytes of a `raw` buffer's header (its length and capacity).
+const RAW_HDR: usize = 2 * size_of::<usize>();
+
+/// The capacity a `raw` buffer for `len` bytes has at no extra cost: all
+/// that its allocation's size class holds after the header (sds records
+/// its usable size the same way, so a later growth that fits is free).
+fn raw_class_capacity(len: usize) -> usize {
+    crate::util::zmalloc_size(len.saturating_add(RAW_HDR))
+        .saturating_sub(RAW_HDR)
+        .max(len)
+}
+
+/// The capacity Redis's `sdsMakeRoomFor` gives a string that must hold
+/// `need` bytes: `2 * need` under [`SDS_MAX_PREALLOC`], else
+/// `need + SDS_MAX_PREALLOC`, rounded up to its size class.
+fn sds_greedy_capacity(need: usize) -> usize {
+    let want = if need < SDS_MAX_PREALLOC {
+        need * 2
+    } else {
+        need.saturating_add(SDS_MAX_PREALLOC)
+    };
+    raw_class_capacity(want)
+}
+
+/// A `raw` buffer of `len` zero bytes (Redis `sdsnewlen(NULL, len)`), in
+/// one allocation whose size-class slack is its spare capacity.
+pub fn raw_zeroed(len: usize) -> thin_vec::ThinVec<u8> {
+    let mut v = thin_vec::ThinVec::with_capacity(raw_class_capacity(len));
+    v.resize(len, 0);
+    v
 }
 
 impl Value {
@@ -554,6 +613,31 @@ mod tests {
         v.make_raw().extend_from_slice(b"def");
         assert_eq!(v.encoding_name(), "raw");
         assert_eq!(v.to_vec(), b"abcdef");
+        // Growing takes Redis's greedy size once; what fits reuses it.
+        let mut g = Value::from_bytes(&[b'g'; 60]);
+        let buf = g.make_raw_room(70);
+        // 2 * 70 = 140, in jemalloc's 160-byte class with the 16-byte header.
+        assert_eq!((buf.len(), buf.capacity()), (60, 144));
+        buf.extend_from_slice(&[b'h'; 10]);
+        assert_eq!(g.make_raw_room(144).capacity(), 144);
+        // 2 * 145 = 290 (+16) is in the 320-byte class.
+        assert_eq!(g.make_raw_room(145).capacity(), 304);
+        assert_eq!(g.str_len(), 70);
+        // From 1 MiB on, 1 MiB more (+16 is in the 2.5 MiB class).
+        let mut big = Value::from_bytes(&[b'b'; 10]);
+        assert_eq!(
+            big.make_raw_room(SDS_MAX_PREALLOC).capacity(),
+            5 * SDS_MAX_PREALLOC / 2 - 16
+        );
+        // Conversion keeps the size class's slack, which a growth may use.
+        let mut int = Value::Int(12345);
+        assert_eq!(int.make_raw_room(0).capacity(), 16);
+        assert_eq!(int.to_vec(), b"12345");
+        let mut k = Value::from_bytes(&[b'k'; 1000]);
+        assert_eq!(k.make_raw_room(1001).capacity(), 1008);
+        let z = raw_zeroed(12501);
+        assert_eq!((z.len(), z.capacity()), (12501, 14336 - 16));
+        assert!(z.iter().all(|&b| b == 0));
         assert_eq!(Value::Int(-42).str_len(), 3);
         assert_eq!(Value::from_bytes(&[b'x'; 30]).to_vec(), vec![b'x'; 30]);
     }

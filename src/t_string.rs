@@ -610,7 +610,7 @@ pub fn append_command(srv: &mut Server, c: &mut Client) {
                 if !check_string_length(o.v.str_len() as i64, app.len() as i64, max) {
                     return c.add_reply_error(ERR_STRING_TOO_LONG);
                 }
-                let buf = o.v.make_raw();
+                let buf = o.v.make_raw_room(o.v.str_len() + app.len());
                 buf.extend_from_slice(app);
                 buf.len()
             }
@@ -857,10 +857,10 @@ pub fn setrange_command(srv: &mut Server, c: &mut Client) {
                 }
                 // The check bounds offset + len by proto-max-bulk-len (an i64), so this fits.
                 let off = offset as usize;
-                let mut buf = vec![0u8; off + value.len()];
+                let mut buf = crate::object::raw_zeroed(off + value.len());
                 buf[off..].copy_from_slice(value);
                 let n = buf.len();
-                db_add(srv, db, key, Value::raw(buf));
+                db_add(srv, db, key, Value::Raw(buf));
                 n
             }
             Some(o) => {
@@ -875,7 +875,7 @@ pub fn setrange_command(srv: &mut Server, c: &mut Client) {
                 }
                 let off = offset as usize;
                 let need = off + value.len();
-                let buf = o.v.make_raw();
+                let buf = o.v.make_raw_room(need);
                 if buf.len() < need {
                     buf.resize(need, 0);
                 }
