@@ -86,6 +86,11 @@ pub struct DefragState {
     /// A big value being defragged across cycles: its key, its cursor,
     /// and whether anything of it moved so far.
     later: std::collections::VecDeque<(Vec<u8>, u64, bool)>,
+    /// The EVAL scripts (their SHA1s) the pass has yet to visit, taken
+    /// when it reaches them: the stage after the last database.
+    scripts_left: Vec<String>,
+    /// Whether `scripts_left` has been taken in this pass.
+    scripts_started: bool,
     /// When the first of the passes in a row started
     /// (`current_active_defrag_time`); None while idle.
     run_start: Option<Instant>,
@@ -120,6 +125,8 @@ impl Default for DefragState {
             stage: Stage::Keys,
             cursor: 0,
             later: Default::default(),
+            scripts_left: Vec::new(),
+            scripts_started: false,
             run_start: None,
             pass_start: Instant::now(),
             run_hits: 0,
@@ -569,6 +576,8 @@ fn reset_pass(d: &mut DefragState) {
     d.stage = Stage::Keys;
     d.cursor = 0;
     d.later.clear();
+    d.scripts_left = Vec::new();
+    d.scripts_started = false;
 }
 
 /// Adds the time since the first pass started to
@@ -618,10 +627,16 @@ fn defrag_step(srv: &mut Server, start: Instant, budget: Duration) -> bool {
             let db = srv.defrag.db;
             if db >= srv.dbs.len() {
                 // What lives outside the keyspace: the EVAL scripts' bodies
-                // (Redis `defragOtherGlobals`).
-                let next = crate::eval::defrag_scripts(srv, srv.defrag.cursor, 64);
-                srv.defrag.cursor = next;
-                if next == 0 {
+                // (Redis `defragOtherGlobals`), 64 per step.
+                if !srv.defrag.scripts_started {
+                    srv.defrag.scripts_left = crate::eval::script_shas(srv);
+                    srv.defrag.scripts_started = true;
+                }
+                let left = &mut srv.defrag.scripts_left;
+                let batch = left.split_off(left.len().saturating_sub(64));
+                crate::eval::defrag_scripts(srv, &batch);
+                if srv.defrag.scripts_left.is_empty() {
+                    srv.defrag.scripts_started = false;
                     return true;
                 }
                 if start.elapsed() >= budget {

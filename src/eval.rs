@@ -128,19 +128,22 @@ pub fn lua_create_function(srv: &mut Server, c: &mut Client, body: &Bytes) -> Op
     Some(sha)
 }
 
+/// The SHA1s of the cached EVAL scripts, for a defrag pass to visit a
+/// batch at a time.
+pub fn script_shas(srv: &Server) -> Vec<String> {
+    srv.script.scripts.keys().cloned().collect()
+}
+
 /// Active defrag of the script cache (Redis `defragOtherGlobals` for
-/// `lua_scripts`): from the `from`-th script (in the map's order, which
-/// holds while nothing is added or removed) up to `max` bodies move when
-/// jemalloc says they sit in sparse slabs (see `crate::defrag`). Returns
-/// where to go on from, 0 when done.
-pub fn defrag_scripts(srv: &mut Server, from: u64, max: usize) -> u64 {
-    let from = from as usize;
-    let total = srv.script.scripts.len();
-    for s in srv.script.scripts.values_mut().skip(from).take(max) {
-        crate::defrag::defrag_shared_bytes(&mut s.body);
+/// `lua_scripts`): the bodies of the scripts named by `shas` (those
+/// flushed since are skipped) move when jemalloc says they sit in sparse
+/// slabs (see `crate::defrag`).
+pub fn defrag_scripts(srv: &mut Server, shas: &[String]) {
+    for sha in shas {
+        if let Some(s) = srv.script.scripts.get_mut(sha) {
+            crate::defrag::defrag_shared_bytes(&mut s.body);
+        }
     }
-    let next = from.saturating_add(max);
-    if next >= total { 0 } else { next as u64 }
 }
 
 /// Memory Redis counts for a string argument object's sds (Redis

@@ -282,6 +282,14 @@ fn active_defrag_compacts_and_keeps_data() {
         .chain((0..5000).map(|j| args(&["RPUSH", "biglist", &format!("element:{j}")])))
         .collect();
     pipeline(&mut c, &cmds);
+    // Cached scripts are visited after the keyspace, 64 per step.
+    let script = |j: usize| format!("return 'script {j} {}'", "p".repeat(100));
+    let shas: Vec<String> = (0..200)
+        .map(|j| {
+            let r = s(c.cmd(&[b"SCRIPT", b"LOAD", script(j).as_bytes()]));
+            r.lines().nth(1).unwrap_or_default().to_string()
+        })
+        .collect();
     std::thread::sleep(std::time::Duration::from_millis(150));
     let before = info_f64(&mut c, "memory", "allocator_frag_ratio");
     assert!(before >= 1.5, "fragmentation before: {before}");
@@ -324,6 +332,13 @@ fn active_defrag_compacts_and_keeps_data() {
         format!("$40\r\n{}\r\n", "v".repeat(40))
     );
     assert_eq!(s(c.cmd_str("LINDEX biglist -1")), "$12\r\nelement:4999\r\n");
+    for j in [0, 63, 64, 199] {
+        let want = format!("script {j} {}", "p".repeat(100));
+        assert_eq!(
+            s(c.cmd(&[b"EVALSHA", shas[j].as_bytes(), b"0"])),
+            format!("${}\r\n{want}\r\n", want.len())
+        );
+    }
     let latest = s(c.cmd_str("LATENCY LATEST"));
     assert!(latest.contains("active-defrag-cycle"), "{latest}");
     // CONFIG RESETSTAT zeroes the counters.
