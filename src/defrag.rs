@@ -46,8 +46,9 @@
 //!   every database's keyspace with the dict's SCAN cursor
 //!   ([`crate::dict::Dict::scan_defrag`]): each entry (`Box`), its key, its
 //!   value (strings, listpacks, intsets, quicklist nodes, the entries of
-//!   hash and set tables, the members of skiplists; of a stream, its
-//!   top-level allocation only), then the expires dict; a database done
+//!   hash and set tables, the members of skiplists, a stream's listpack
+//!   nodes; not a stream's consumer groups, whose B-trees own their nodes),
+//!   then the expires dict; a database done
 //!   ends the call, so a pass takes at least one call per database. Values with more
 //!   than `active-defrag-max-scan-fields` elements are queued and
 //!   defragged across calls with their own cursor. After the last
@@ -85,7 +86,7 @@ pub struct DefragState {
     cursor: u64,
     /// A big value being defragged across cycles: its key, its cursor,
     /// and whether anything of it moved so far.
-    later: std::collections::VecDeque<(Vec<u8>, u64, bool)>,
+    later: std::collections::VecDeque<(Vec<u8>, u128, bool)>,
     /// The EVAL scripts (their SHA1s) the pass has yet to visit, taken
     /// when it reaches them: the stage after the last database.
     scripts_left: Vec<String>,
@@ -696,6 +697,7 @@ fn value_len(v: &crate::object::Value) -> usize {
         Value::Hash(crate::t_hash::HashObj::Table(d)) => d.len(),
         Value::Set(crate::t_set::SetObj::Table(d)) => d.len(),
         Value::ZSet(crate::t_zset::ZSetObj::Skiplist(z)) => z.len(),
+        Value::Stream(s) => s.rax.len(),
         _ => 0,
     }
 }
@@ -714,7 +716,7 @@ fn defrag_value(v: &mut crate::object::Value) {
 /// Defrags part of a value from `cursor` (0 = start, including the
 /// value's own allocations) covering about `max` elements; returns the
 /// cursor to go on with, 0 when done.
-fn defrag_value_part(v: &mut crate::object::Value, cursor: u64, max: usize) -> u64 {
+fn defrag_value_part(v: &mut crate::object::Value, cursor: u128, max: usize) -> u128 {
     use crate::object::Value;
     use crate::t_hash::HashObj;
     use crate::t_set::SetObj;
@@ -733,7 +735,7 @@ fn defrag_value_part(v: &mut crate::object::Value, cursor: u64, max: usize) -> u
             if cursor == 0 {
                 defrag_box(q);
             }
-            q.defrag_nodes(cursor, max)
+            q.defrag_nodes(cursor as u64, max).into()
         }
         Value::Hash(HashObj::Listpack(lp)) | Value::ZSet(ZSetObj::Listpack(lp)) => {
             lp.defrag();
@@ -743,11 +745,12 @@ fn defrag_value_part(v: &mut crate::object::Value, cursor: u64, max: usize) -> u
             if cursor == 0 {
                 defrag_box(d);
             }
-            scan_dict_part(d, cursor, max, &mut |_, val| {
+            scan_dict_part(d, cursor as u64, max, &mut |_, val| {
                 if let crate::dict::DictKey::Heap(b) = val {
                     defrag_bytes(b);
                 }
             })
+            .into()
         }
         Value::Set(SetObj::Intset(is)) => {
             is.defrag();
@@ -757,17 +760,19 @@ fn defrag_value_part(v: &mut crate::object::Value, cursor: u64, max: usize) -> u
             if cursor == 0 {
                 defrag_box(d);
             }
-            scan_dict_part(d, cursor, max, &mut |_, _| {})
+            scan_dict_part(d, cursor as u64, max, &mut |_, _| {}).into()
         }
         Value::ZSet(ZSetObj::Skiplist(z)) => {
             if cursor == 0 {
                 defrag_box(z);
             }
-            z.defrag_members(cursor, max)
+            z.defrag_members(cursor as u64, max).into()
         }
         Value::Stream(s) => {
-            defrag_box(s);
-            0
+            if cursor == 0 {
+                defrag_box(s);
+            }
+            s.defrag_nodes(cursor, max)
         }
     }
 }

@@ -96,6 +96,19 @@ pub struct StreamId {
 }
 
 impl StreamId {
+    /// The id as one number, `ms` in the high 64 bits (same order).
+    pub fn as_u128(self) -> u128 {
+        (u128::from(self.ms) << 64) | u128::from(self.seq)
+    }
+
+    /// The inverse of [`StreamId::as_u128`].
+    pub fn from_u128(v: u128) -> StreamId {
+        StreamId {
+            ms: (v >> 64) as u64,
+            seq: v as u64,
+        }
+    }
+
     /// `0-0`, the smallest id (also what `-` means in ranges).
     pub const MIN: StreamId = StreamId { ms: 0, seq: 0 };
     /// `18446744073709551615-18446744073709551615` (what `+` means).
@@ -538,6 +551,29 @@ impl<'a> Iterator for StreamIter<'a> {
 }
 
 impl Stream {
+    /// Active defrag of the listpack nodes (Redis `scanLaterStreamListpacks`)
+    /// after the node whose master id is `after` (as [`StreamId::as_u128`];
+    /// 0 starts from the first, as no node has id `0-0`), about `max` of
+    /// them, each moved when jemalloc says it sits in a sparse slab.
+    /// Returns the last visited node's id to go on after, 0 when done.
+    pub fn defrag_nodes(&mut self, after: u128, max: usize) -> u128 {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let from = if after == 0 {
+            Unbounded
+        } else {
+            Excluded(StreamId::from_u128(after))
+        };
+        let mut last = None;
+        for (seen, (id, lp)) in self.rax.range_mut((from, Unbounded)).enumerate() {
+            if seen >= max.max(1) {
+                return last.map_or(0, StreamId::as_u128);
+            }
+            lp.defrag();
+            last = Some(*id);
+        }
+        0
+    }
+
     /// An empty stream (Redis `streamNew`).
     pub fn new() -> Stream {
         Stream::default()
@@ -1148,6 +1184,45 @@ mod tests {
             4096,
             max_entries,
         )
+    }
+
+    /// The defrag cursor visits every node once, `max` at a time, resuming
+    /// after the last node's id (ids with `ms` past 32 bits and `seq` 0
+    /// included) and ending at 0.
+    #[test]
+    fn defrag_nodes_visits_each_node_once() {
+        let mut s = Stream::new();
+        let ms = [0, 1, 5, 1 << 40, u64::MAX - 1];
+        for &m in &ms {
+            for seq in 1..=5 {
+                add(&mut s, (m, seq), &["f", "v"], 2).unwrap();
+            }
+        }
+        assert_eq!(s.rax.len(), 13);
+        let mut visited = Vec::new();
+        let mut cursor = 0u128;
+        loop {
+            let next = s.defrag_nodes(cursor, 4);
+            let from = StreamId::from_u128(cursor);
+            let ids: Vec<StreamId> = s
+                .rax
+                .keys()
+                .copied()
+                .filter(|id| cursor == 0 || *id > from)
+                .take(4)
+                .collect();
+            visited.extend(ids);
+            if next == 0 {
+                break;
+            }
+            assert_eq!(StreamId::from_u128(next), *visited.last().unwrap());
+            cursor = next;
+        }
+        let all: Vec<StreamId> = s.rax.keys().copied().collect();
+        assert_eq!(visited, all);
+        let id = StreamId::new(1 << 40, 3);
+        assert_eq!(StreamId::from_u128(id.as_u128()), id);
+        assert!(StreamId::new(1, u64::MAX).as_u128() < StreamId::new(2, 0).as_u128());
     }
 
     #[test]

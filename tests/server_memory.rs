@@ -261,6 +261,8 @@ fn active_defrag_compacts_and_keeps_data() {
         "1",
         "--enable-debug-command",
         "yes",
+        "--stream-node-max-entries",
+        "10",
     ]);
     let mut c = srv.conn();
     for chunk in 0..20 {
@@ -276,10 +278,12 @@ fn active_defrag_compacts_and_keeps_data() {
             .collect();
         pipeline(&mut c, &cmds);
     }
-    // A big hash and a big list are walked across cycles.
+    // A big hash, a big list and a stream of 2000 nodes are walked across
+    // cycles.
     let cmds: Vec<_> = (0..5000)
         .map(|j| args(&["HSET", "bighash", &format!("field:{j}"), &"v".repeat(40)]))
         .chain((0..5000).map(|j| args(&["RPUSH", "biglist", &format!("element:{j}")])))
+        .chain((1..=20_000).map(|j| args(&["XADD", "bigstream", &format!("{j}-1"), "f", "v"])))
         .collect();
     pipeline(&mut c, &cmds);
     // Cached scripts are visited after the keyspace, 64 per step.
@@ -332,6 +336,11 @@ fn active_defrag_compacts_and_keeps_data() {
         format!("$40\r\n{}\r\n", "v".repeat(40))
     );
     assert_eq!(s(c.cmd_str("LINDEX biglist -1")), "$12\r\nelement:4999\r\n");
+    assert_eq!(s(c.cmd_str("XLEN bigstream")), ":20000\r\n");
+    assert_eq!(
+        s(c.cmd_str("XREVRANGE bigstream + - COUNT 1")),
+        "*1\r\n*2\r\n$7\r\n20000-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n"
+    );
     for j in [0, 63, 64, 199] {
         let want = format!("script {j} {}", "p".repeat(100));
         assert_eq!(
