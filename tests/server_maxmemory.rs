@@ -330,13 +330,26 @@ fn maxmemory_policies_oom_and_introspection() {
     }
     c.cmd_str("SET aofkey 1");
     evict_all(&mut c);
+    // With appendfsync everysec a write may wait (up to 2 s) for the
+    // background fsync of the one before, so the file is polled.
     let aof_dir = srv.dir.join("appendonlydir");
-    let mut incr = String::new();
-    for e in std::fs::read_dir(&aof_dir).expect("appendonlydir") {
-        let p = e.expect("dir entry").path();
-        if p.to_string_lossy().ends_with(".incr.aof") {
-            incr.push_str(&String::from_utf8_lossy(&std::fs::read(&p).expect("aof")));
+    let read_incr = || {
+        let mut incr = String::new();
+        for e in std::fs::read_dir(&aof_dir).expect("appendonlydir") {
+            let p = e.expect("dir entry").path();
+            if p.to_string_lossy().ends_with(".incr.aof") {
+                incr.push_str(&String::from_utf8_lossy(&std::fs::read(&p).expect("aof")));
+            }
         }
+        incr
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut incr = read_incr();
+    while !incr.contains("*2\r\n$3\r\nDEL\r\n$6\r\naofkey\r\n")
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        incr = read_incr();
     }
     assert!(
         incr.contains("*2\r\n$3\r\nDEL\r\n$6\r\naofkey\r\n"),
