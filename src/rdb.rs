@@ -824,12 +824,16 @@ pub fn kill_rdb_child(srv: &mut Server) {
 /// and the status to ok. Exit code ≠ 0: "Background saving error", status
 /// err. Killed: "Background saving terminated by signal %d", its temp file
 /// removed, status err unless the signal was SIGUSR1 (our own kill).
-pub fn background_save_done_handler(srv: &mut Server, exit: crate::childinfo::ChildExit) {
+pub fn background_save_done_handler(
+    srv: &mut Server,
+    exit: crate::childinfo::ChildExit,
+    mut cur: Option<&mut crate::networking::Client>,
+) {
     use crate::replication::fullsync::{self, RdbChildType};
     let now = crate::util::mstime() / 1000;
     let kind = srv.repl.fullsync.rdb_child_type;
     if kind == RdbChildType::Socket {
-        fullsync::background_save_done_handler_socket(srv, &exit);
+        fullsync::background_save_done_handler_socket(srv, &exit, cur.as_deref_mut());
     } else {
         background_save_done_handler_disk(srv, &exit, now);
     }
@@ -840,7 +844,7 @@ pub fn background_save_done_handler(srv: &mut Server, exit: crate::childinfo::Ch
     srv.rdb.save_time_start = -1;
     // Replicas waiting for this save get the file (or the failure).
     let ok = exit.bysignal == 0 && exit.exitcode == 0;
-    fullsync::update_slaves_waiting_bgsave(srv, ok, kind);
+    fullsync::update_slaves_waiting_bgsave(srv, ok, kind, cur);
 }
 
 /// The end of a save to disk (Redis `backgroundSaveDoneHandlerDisk`); see
@@ -2741,7 +2745,7 @@ pub(crate) mod tests {
             exitcode: 0,
             bysignal: 0,
         };
-        background_save_done_handler(&mut srv, exit);
+        background_save_done_handler(&mut srv, exit, None);
         assert_eq!(srv.dirty, 20);
         assert!(srv.lastsave > 0);
         assert!(srv.rdb.lastbgsave_ok);
@@ -2754,6 +2758,7 @@ pub(crate) mod tests {
                 exitcode: 1,
                 ..exit
             },
+            None,
         );
         assert!(!srv.rdb.lastbgsave_ok);
         assert_eq!(srv.dirty, 20);
@@ -2765,6 +2770,7 @@ pub(crate) mod tests {
                 bysignal: libc::SIGUSR1,
                 ..exit
             },
+            None,
         );
         assert!(srv.rdb.lastbgsave_ok);
         background_save_done_handler(
@@ -2773,6 +2779,7 @@ pub(crate) mod tests {
                 bysignal: libc::SIGKILL,
                 ..exit
             },
+            None,
         );
         assert!(!srv.rdb.lastbgsave_ok);
     }

@@ -1455,25 +1455,32 @@ fn persistence_cron(srv: &mut Server) {
     crate::ldb::reap_children();
     if crate::childinfo::has_active_child_process(srv) {
         crate::childinfo::receive_child_info(srv);
-        if let Some(exit) = crate::childinfo::check_child_done(srv) {
-            match exit.kind {
-                crate::childinfo::ChildType::Rdb => {
-                    crate::rdb::background_save_done_handler(srv, exit)
-                }
-                crate::childinfo::ChildType::Aof => {
-                    crate::aof::background_rewrite_done_handler(srv, exit)
-                }
-                crate::childinfo::ChildType::None => {}
-            }
-            // Replicas waiting for a save start one at once (Redis
-            // `checkChildrenDone` → `replicationStartPendingFork`).
-            crate::replication::fullsync::replication_start_pending_fork(srv);
-        }
+        check_children_done(srv, None);
     } else {
         crate::rdb::check_save_points(srv);
     }
     crate::aof::aof_cron(srv);
     crate::rdb::run_scheduled_bgsave(srv);
+}
+
+/// Reaps the child if it has exited and hands its exit to its owner, then
+/// starts the save replicas wait for, if any (Redis `checkChildrenDone`).
+/// `cur` is the client out of the table running a command (REPLCONF ACK
+/// calls this for a diskless replica), so that it is served too.
+pub fn check_children_done(srv: &mut Server, mut cur: Option<&mut Client>) {
+    let Some(exit) = crate::childinfo::check_child_done(srv) else {
+        return;
+    };
+    match exit.kind {
+        crate::childinfo::ChildType::Rdb => {
+            crate::rdb::background_save_done_handler(srv, exit, cur.as_deref_mut())
+        }
+        crate::childinfo::ChildType::Aof => crate::aof::background_rewrite_done_handler(srv, exit),
+        crate::childinfo::ChildType::None => {}
+    }
+    // Replicas waiting for a save start one at once (Redis
+    // `replicationStartPendingFork`).
+    crate::replication::fullsync::replication_start_pending_fork(srv, cur);
 }
 
 /// True on the cron ticks that fall every `ms` milliseconds (Redis

@@ -388,3 +388,43 @@ fn rdb_del_sync_files_removes_the_file_written_for_a_sync() {
         }
     }
 }
+
+/// A diskless replica's first REPLCONF ACK reaps the finished transfer's
+/// child at once (Redis `checkChildrenDone` in `replconfCommand`), so the
+/// replica is put online and gets the command stream without waiting for
+/// the cron: with `hz 1` a write made once the replica's link is up
+/// reaches it well within the cron's second.
+#[test]
+fn diskless_replica_goes_online_on_its_first_ack() {
+    let Some(mut m) = Node::start(Kind::Rust, &["--hz", "1", "--repl-diskless-sync", "yes"]) else {
+        return;
+    };
+    let Some(mut r) = Node::start(Kind::Redis, &[]) else {
+        return;
+    };
+    // Enough keys that loading them outlasts the child's exit.
+    assert_eq!(m.c.cmd_str("DEBUG POPULATE 200000"), b"+OK\r\n");
+    r.replicaof(&m);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while r.info_field("replication", "master_link_status") != "up" {
+        assert!(std::time::Instant::now() < deadline, "no sync");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let t = std::time::Instant::now();
+    assert_eq!(m.c.cmd_str("SET after-sync 1"), b"+OK\r\n");
+    while r.c.cmd_str("EXISTS after-sync") != b":1\r\n" {
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "the write took over 500 ms to reach the replica:\n{}",
+            m.sp.log()
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_logged(
+        &m,
+        &[&format!(
+            "Synchronization with replica {} succeeded",
+            replica_name(&r)
+        )],
+    );
+}

@@ -971,7 +971,11 @@ fn send_bulk_chunks(srv: &mut Server, c: &mut Client, buf: &mut Vec<u8>) -> bool
 /// or "Background transfer terminated by signal %d", and frees the pipes
 /// and the target list. The save status, `lastsave` and `dirty` stay as
 /// they are.
-pub fn background_save_done_handler_socket(srv: &mut Server, exit: &crate::childinfo::ChildExit) {
+pub fn background_save_done_handler_socket(
+    srv: &mut Server,
+    exit: &crate::childinfo::ChildExit,
+    mut cur: Option<&mut Client>,
+) {
     if exit.bysignal == 0 && exit.exitcode == 0 {
         tracing::info!("Background RDB transfer terminated with success");
     } else if exit.bysignal == 0 {
@@ -987,15 +991,23 @@ pub fn background_save_done_handler_socket(srv: &mut Server, exit: &crate::child
     }
     // Replicas still taking a chunk stop (they are closed below as the
     // save failed: a successful transfer was drained to EOF first).
-    for (slot, id) in p.conns.iter().flatten().copied() {
-        if let Some(mut c) = srv.take_client(slot) {
-            if c.id == id && c.repl.as_ref().is_some_and(|r| r.rdb_pipe_writing) {
-                if let Some(r) = c.repl.as_mut() {
-                    r.rdb_pipe_writing = false;
-                }
-                set_write_interest(srv, &mut c, false);
+    let stop = |srv: &mut Server, c: &mut Client, id: u64| {
+        if c.id == id && c.repl.as_ref().is_some_and(|r| r.rdb_pipe_writing) {
+            if let Some(r) = c.repl.as_mut() {
+                r.rdb_pipe_writing = false;
             }
-            srv.put_client(c);
+            set_write_interest(srv, c, false);
+        }
+    };
+    for (slot, id) in p.conns.iter().flatten().copied() {
+        match cur.as_deref_mut() {
+            Some(c) if c.slot == slot => stop(srv, c, id),
+            _ => {
+                if let Some(mut c) = srv.take_client(slot) {
+                    stop(srv, &mut c, id);
+                    srv.put_client(c);
+                }
+            }
         }
     }
 }
@@ -1010,8 +1022,13 @@ pub fn background_save_done_handler_socket(srv: &mut Server, exit: &crate::child
 ///   streaming") and gets its stream after its first ACK.
 /// - Disk: each opens the file ("SYNC failed. Can't open/stat DB after
 ///   BGSAVE: %s" closes it) and moves to `SendBulk`.
-pub fn update_slaves_waiting_bgsave(srv: &mut Server, ok: bool, kind: RdbChildType) {
-    for_each_replica(srv, None, |srv, c| {
+pub fn update_slaves_waiting_bgsave(
+    srv: &mut Server,
+    ok: bool,
+    kind: RdbChildType,
+    cur: Option<&mut Client>,
+) {
+    for_each_replica(srv, cur, |srv, c| {
         if replstate(c) != SlaveState::WaitBgsaveEnd {
             return;
         }
@@ -1095,7 +1112,7 @@ pub fn replication_cron(srv: &mut Server) {
         tracing::warn!("Disconnecting timedout replica (full sync): {}", name);
         free_replica_by_id(srv, slot, id);
     }
-    replication_start_pending_fork(srv);
+    replication_start_pending_fork(srv, None);
     remove_rdb_used_to_sync_replicas(srv);
 }
 
@@ -1144,9 +1161,9 @@ pub fn should_start_child_replication(srv: &Server) -> Option<(u32, u32)> {
 
 /// Starts the save waiting replicas need, if it is time (Redis
 /// `replicationStartPendingFork`); from the cron and whenever a child ends.
-pub fn replication_start_pending_fork(srv: &mut Server) {
+pub fn replication_start_pending_fork(srv: &mut Server, cur: Option<&mut Client>) {
     if let Some((mincapa, req)) = should_start_child_replication(srv) {
-        start_bgsave_for_replication(srv, None, mincapa, req);
+        start_bgsave_for_replication(srv, cur, mincapa, req);
     }
 }
 

@@ -1165,8 +1165,15 @@ pub fn replconf_command(srv: &mut Server, c: &mut Client) {
                 r.repl_ack_off = offset;
             }
             r.repl_ack_time = now;
-            // (Redis also reaps a finished BGSAVE here, to put a diskless
-            // replica online one cron tick earlier; here the cron does it.)
+            // The ACK may come before the cron noticed the diskless
+            // transfer's child exit: reap it now, to put this replica
+            // online at once (Redis `checkChildrenDone` here).
+            if r.replstate == SlaveState::WaitBgsaveEnd
+                && srv.child.kind == crate::childinfo::ChildType::Rdb
+            {
+                crate::server::check_children_done(srv, Some(&mut *c));
+            }
+            let r = client_repl(c);
             let (state, on_ack) = (r.replstate, r.repl_start_cmd_stream_on_ack);
             if on_ack && state == SlaveState::Online {
                 replica_start_command_stream(srv, c);
