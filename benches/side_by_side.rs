@@ -35,7 +35,8 @@
 //! other jobs). Interleaving the two servers spreads drift over both, and
 //! the median drops the odd disturbed run.
 //!
-//! **Memory.** For each workload (1,000,000 16-byte strings; 1,000,000
+//! **Memory.** For each workload (1,000,000 16-byte strings; 200,000
+//! strings grown by four APPENDs to 80 bytes; 1,000,000
 //! hashes of 10 fields with 10-byte values; 100,000 sorted sets of 100
 //! members; 1,000,000 sets of 5 small integers; `BENCH_MEM_SCALE` percent
 //! scales the counts) a fresh server of each kind is loaded with
@@ -196,24 +197,51 @@ fn push_cmd(out: &mut Vec<u8>, args: &[&[u8]]) {
     }
 }
 
+/// `keys` strings `PREFIX:NNNNNNNNNNNN` set to the 16-byte
+/// `val:NNNNNNNNNNNN`, which `appends` APPENDs of the same 16 bytes grow.
+fn string_workload(
+    name: &'static str,
+    what: &'static str,
+    prefix: &str,
+    keys: usize,
+    appends: usize,
+) -> MemWorkload {
+    let mut out = Vec::with_capacity(keys * (64 + appends * 56));
+    for n in 0..keys {
+        let k = format!("{prefix}:{n:012}");
+        let v = format!("val:{n:012}");
+        push_cmd(&mut out, &[b"SET", k.as_bytes(), v.as_bytes()]);
+        for _ in 0..appends {
+            push_cmd(&mut out, &[b"APPEND", k.as_bytes(), v.as_bytes()]);
+        }
+    }
+    MemWorkload {
+        name,
+        what,
+        keys,
+        stream: out,
+    }
+}
+
 /// The memory workloads: strings, small hashes, sorted sets and intsets,
 /// each with its key count scaled by `BENCH_MEM_SCALE` percent (default 100).
 fn memory_workloads(scale: usize) -> Vec<MemWorkload> {
     let sc = |n: usize| (n * scale / 100).max(1);
     let mut w = Vec::new();
-    let keys = sc(1_000_000);
-    let mut out = Vec::with_capacity(keys * 64);
-    for n in 0..keys {
-        let k = format!("key:{n:012}");
-        let v = format!("val:{n:012}");
-        push_cmd(&mut out, &[b"SET", k.as_bytes(), v.as_bytes()]);
-    }
-    w.push(MemWorkload {
-        name: "strings",
-        what: "`SET key:NNNNNNNNNNNN val:NNNNNNNNNNNN` (16-byte key and value)",
-        keys,
-        stream: out,
-    });
+    w.push(string_workload(
+        "strings",
+        "`SET key:NNNNNNNNNNNN val:NNNNNNNNNNNN` (16-byte key and value)",
+        "key",
+        sc(1_000_000),
+        0,
+    ));
+    w.push(string_workload(
+        "appended strings",
+        "`SET app:N` of 16 bytes, then four `APPEND`s of 16 bytes (raw, 80 bytes)",
+        "app",
+        sc(200_000),
+        4,
+    ));
     let keys = sc(1_000_000);
     let mut out = Vec::with_capacity(keys * 260);
     for n in 0..keys {

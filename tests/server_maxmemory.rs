@@ -449,10 +449,12 @@ fn tracking_invalidations_do_not_feed_eviction() {
 }
 
 /// A diskless full sync gives back its pipe buffer as soon as the RDB has
-/// been read, not when the child is reaped by the cron: with `hz 1` the
-/// reap can come a second after the replica reports its link up, and
-/// `used_memory` must not drop by the buffer's 64 KB in between (Redis's
-/// maxmemory test of replica buffers measures across that moment).
+/// been read, not when the child is reaped: with `hz 1` the reap can come
+/// a second after the replica reports its link up, and `used_memory` must
+/// not drop by the buffer's 64 KB in between (Redis's maxmemory test of
+/// replica buffers measures across that moment). The baseline is taken
+/// once the link is up and the master has read the pipe's end, which a
+/// loaded machine may delay past the replica's link-up.
 #[test]
 fn diskless_sync_frees_its_pipe_buffer_at_eof() {
     let master = ServerProc::start(&[
@@ -476,6 +478,16 @@ fn diskless_sync_frees_its_pipe_buffer_at_eof() {
     let t = std::time::Instant::now();
     while !s(r.cmd_str("INFO replication")).contains("master_link_status:up") {
         assert!(t.elapsed() < std::time::Duration::from_secs(20), "no link");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    while !master
+        .log()
+        .contains("Diskless rdb transfer, done reading from pipe")
+    {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(20),
+            "no pipe end"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let at_link_up = info_u64(&mut m, "used_memory") as i64;
