@@ -184,6 +184,8 @@ struct MemWorkload {
     name: &'static str,
     what: &'static str,
     keys: usize,
+    /// Commands in `stream` (one reply each).
+    commands: usize,
     stream: Vec<u8>,
 }
 
@@ -219,6 +221,7 @@ fn string_workload(
         name,
         what,
         keys,
+        commands: keys * (1 + appends),
         stream: out,
     }
 }
@@ -260,6 +263,7 @@ fn memory_workloads(scale: usize) -> Vec<MemWorkload> {
         name: "hashes",
         what: "`HSET hash:N` with 10 fields `fieldF` of 10-byte values",
         keys,
+        commands: keys,
         stream: out,
     });
     let keys = sc(100_000);
@@ -285,6 +289,7 @@ fn memory_workloads(scale: usize) -> Vec<MemWorkload> {
         name: "sorted sets",
         what: "`ZADD zset:N` with 100 members `member:MMMM` and integer scores",
         keys,
+        commands: keys,
         stream: out,
     });
     let keys = sc(1_000_000);
@@ -302,6 +307,7 @@ fn memory_workloads(scale: usize) -> Vec<MemWorkload> {
         name: "sets",
         what: "`SADD set:N` with 5 small integers (intset)",
         keys,
+        commands: keys,
         stream: out,
     });
     w
@@ -335,7 +341,7 @@ fn measure_memory(bin: &str, cli: &str, load: &MemWorkload) -> MemResult {
         Some(stream),
         Duration::from_secs(600),
     );
-    let want = format!("errors: 0, replies: {keys}");
+    let want = format!("errors: 0, replies: {}", load.commands);
     if !r.status.success() || !r.stdout.contains(&want) {
         die(&format!(
             "redis-cli --pipe into {bin} failed: {:?}\n{}\n{}",

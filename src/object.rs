@@ -276,11 +276,21 @@ const SDS_MAX_PREALLOC: usize = 1024 * 1024;
 /// Bytes of a `raw` buffer's header (its length and capacity).
 const RAW_HDR: usize = 2 * size_of::<usize>();
 
-/// The capacity a `raw` buffer for `len` bytes has at no extra cost: all
-/// that its allocation's size class holds after the header (sds records
-/// its usable size the same way, so a later growth that fits is free).
+/// jemalloc's largest small size class: above it allocations are page
+/// runs, which an exact request does not round up to the next class.
+const SMALL_MAXCLASS: usize = 14336;
+
+/// The capacity a `raw` buffer for `len` bytes has at no extra cost: for a
+/// small allocation, all that its size class holds after the header (sds
+/// records its usable size the same way, so a later growth that fits is
+/// free); for a larger one, exactly `len` (rounding it up to a modelled
+/// class would cost real pages).
 fn raw_class_capacity(len: usize) -> usize {
-    crate::util::zmalloc_size(len.saturating_add(RAW_HDR))
+    let size = len.saturating_add(RAW_HDR);
+    if size > SMALL_MAXCLASS {
+        return len;
+    }
+    crate::util::zmalloc_size(size)
         .saturating_sub(RAW_HDR)
         .max(len)
 }
@@ -623,12 +633,13 @@ mod tests {
         // 2 * 145 = 290 (+16) is in the 320-byte class.
         assert_eq!(g.make_raw_room(145).capacity(), 304);
         assert_eq!(g.str_len(), 70);
-        // From 1 MiB on, 1 MiB more (+16 is in the 2.5 MiB class).
+        // From 1 MiB on, 1 MiB more; past the small classes, no rounding.
         let mut big = Value::from_bytes(&[b'b'; 10]);
         assert_eq!(
             big.make_raw_room(SDS_MAX_PREALLOC).capacity(),
-            5 * SDS_MAX_PREALLOC / 2 - 16
+            2 * SDS_MAX_PREALLOC
         );
+        assert_eq!(raw_zeroed(100_001).capacity(), 100_001);
         // Conversion keeps the size class's slack, which a growth may use.
         let mut int = Value::Int(12345);
         assert_eq!(int.make_raw_room(0).capacity(), 16);

@@ -379,3 +379,23 @@ fn lua_memory_is_outside_used_memory() {
     assert!(lua > 2_000_000.0, "used_memory_lua grew by {lua}");
     assert!(used < lua / 2.0, "used_memory grew by {used}, lua by {lua}");
 }
+
+/// A large string made by SETRANGE costs its bytes rounded to pages, as a
+/// plain allocation of that size does, not a whole modelled size class:
+/// 50 values of 100,001 bytes add under 110,000 bytes each to
+/// `used_memory` (the 112 KiB class would be 114,688).
+#[test]
+fn large_setrange_values_are_not_rounded_to_a_class() {
+    let srv = ServerProc::start(&[]);
+    let mut c = srv.conn();
+    let before = info_f64(&mut c, "memory", "used_memory");
+    let cmds: Vec<_> = (0..50)
+        .map(|j| args(&["SETRANGE", &format!("big:{j}"), "100000", "x"]))
+        .collect();
+    pipeline(&mut c, &cmds);
+    let per_key = (info_f64(&mut c, "memory", "used_memory") - before) / 50.0;
+    assert!(
+        (100_001.0..110_000.0).contains(&per_key),
+        "{per_key} bytes per key"
+    );
+}
