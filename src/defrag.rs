@@ -88,10 +88,9 @@ pub struct DefragState {
     /// and whether anything of it moved so far.
     later: std::collections::VecDeque<(Vec<u8>, u128, bool)>,
     /// The EVAL scripts (their SHA1s) the pass has yet to visit, taken
-    /// when it reaches them: the stage after the last database.
-    scripts_left: Vec<String>,
-    /// Whether `scripts_left` has been taken in this pass.
-    scripts_started: bool,
+    /// when it reaches them (the stage after the last database); None
+    /// before that.
+    scripts_left: Option<Vec<String>>,
     /// When the first of the passes in a row started
     /// (`current_active_defrag_time`); None while idle.
     run_start: Option<Instant>,
@@ -126,8 +125,7 @@ impl Default for DefragState {
             stage: Stage::Keys,
             cursor: 0,
             later: Default::default(),
-            scripts_left: Vec::new(),
-            scripts_started: false,
+            scripts_left: None,
             run_start: None,
             pass_start: Instant::now(),
             run_hits: 0,
@@ -577,8 +575,7 @@ fn reset_pass(d: &mut DefragState) {
     d.stage = Stage::Keys;
     d.cursor = 0;
     d.later.clear();
-    d.scripts_left = Vec::new();
-    d.scripts_started = false;
+    d.scripts_left = None;
 }
 
 /// Adds the time since the first pass started to
@@ -629,17 +626,16 @@ fn defrag_step(srv: &mut Server, start: Instant, budget: Duration) -> bool {
             if db >= srv.dbs.len() {
                 // What lives outside the keyspace: the EVAL scripts' bodies
                 // (Redis `defragOtherGlobals`), 64 per step.
-                if !srv.defrag.scripts_started {
-                    srv.defrag.scripts_left = crate::eval::script_shas(srv);
-                    srv.defrag.scripts_started = true;
-                }
-                let left = &mut srv.defrag.scripts_left;
+                let mut left = match srv.defrag.scripts_left.take() {
+                    Some(left) => left,
+                    None => crate::eval::script_shas(srv),
+                };
                 let batch = left.split_off(left.len().saturating_sub(64));
                 crate::eval::defrag_scripts(srv, &batch);
-                if srv.defrag.scripts_left.is_empty() {
-                    srv.defrag.scripts_started = false;
+                if left.is_empty() {
                     return true;
                 }
+                srv.defrag.scripts_left = Some(left);
                 if start.elapsed() >= budget {
                     return false;
                 }

@@ -98,7 +98,7 @@ pub struct StreamId {
 impl StreamId {
     /// The id as one number, `ms` in the high 64 bits (same order).
     pub fn as_u128(self) -> u128 {
-        (u128::from(self.ms) << 64) | u128::from(self.seq)
+        u128::from_be_bytes(self.encode())
     }
 
     /// The inverse of [`StreamId::as_u128`].

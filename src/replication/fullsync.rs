@@ -197,12 +197,23 @@ fn for_each_replica(
 ) {
     let slots = srv.repl.replicas.clone();
     for slot in slots {
-        match cur.as_deref_mut() {
-            Some(c) if c.slot == slot => f(srv, c),
-            _ => {
-                let Some(mut c) = srv.take_client(slot) else {
-                    continue;
-                };
+        with_client_in_slot(srv, cur.as_deref_mut(), slot, &mut f);
+    }
+}
+
+/// Runs `f` on the client in `slot`: `cur` if that is it (the client out
+/// of the table running a command), else the table's, taken out for the
+/// call. Nothing when the slot is empty.
+fn with_client_in_slot(
+    srv: &mut Server,
+    cur: Option<&mut Client>,
+    slot: usize,
+    f: &mut impl FnMut(&mut Server, &mut Client),
+) {
+    match cur {
+        Some(c) if c.slot == slot => f(srv, c),
+        _ => {
+            if let Some(mut c) = srv.take_client(slot) {
                 f(srv, &mut c);
                 srv.put_client(c);
             }
@@ -991,24 +1002,15 @@ pub fn background_save_done_handler_socket(
     }
     // Replicas still taking a chunk stop (they are closed below as the
     // save failed: a successful transfer was drained to EOF first).
-    let stop = |srv: &mut Server, c: &mut Client, id: u64| {
-        if c.id == id && c.repl.as_ref().is_some_and(|r| r.rdb_pipe_writing) {
-            if let Some(r) = c.repl.as_mut() {
-                r.rdb_pipe_writing = false;
-            }
-            set_write_interest(srv, c, false);
-        }
-    };
     for (slot, id) in p.conns.iter().flatten().copied() {
-        match cur.as_deref_mut() {
-            Some(c) if c.slot == slot => stop(srv, c, id),
-            _ => {
-                if let Some(mut c) = srv.take_client(slot) {
-                    stop(srv, &mut c, id);
-                    srv.put_client(c);
+        with_client_in_slot(srv, cur.as_deref_mut(), slot, &mut |srv, c| {
+            if c.id == id && c.repl.as_ref().is_some_and(|r| r.rdb_pipe_writing) {
+                if let Some(r) = c.repl.as_mut() {
+                    r.rdb_pipe_writing = false;
                 }
+                set_write_interest(srv, c, false);
             }
-        }
+        });
     }
 }
 
